@@ -1,0 +1,198 @@
+package parser
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"modernc.org/cc/v4"
+)
+
+// Parse preprocesses, parses and type checks the headers cfg names for one
+// target and mode, and returns their C model. Errors in the headers come
+// back as an ErrorList: every error of the pass, each "file:line:col: msg".
+func Parse(cfg Config) (*Unit, error) {
+	a, err := archOf(cfg.Target)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ParseMode(string(cfg.Mode)); err != nil {
+		return nil, err
+	}
+	predefined := a.predefined
+	switch cfg.Mode {
+	case Guest:
+		v, err := LatestInterfaceVersion(cfg.Tree)
+		if err != nil {
+			return nil, err
+		}
+		predefined += "#define __XEN_INTERFACE_VERSION__ " + v + "\n"
+	case Tools:
+		predefined += "#define __XEN_TOOLS__ 1\n"
+	}
+	abi, err := cc.NewABI("linux", a.goarch)
+	if err != nil {
+		return nil, err
+	}
+	includes := cfg.includes()
+	for _, h := range includes {
+		if _, err := fs.Stat(cfg.Tree, h); err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.display(h), fs.ErrNotExist)
+		}
+	}
+
+	var pragmas []pragma
+	ccfg := &cc.Config{
+		ABI:             abi,
+		FS:              vfs{cfg.Tree},
+		FSOnly:          true,
+		IncludePaths:    []string{"@", treeRoot},
+		SysIncludePaths: []string{builtinRoot},
+		EvalAllMacros:   true,
+		Header:          true,
+		UnsignedEnums:   true,
+		// Xen's headers are trusted input, but a fuzzer's are not.
+		ExpansionLimit: 50_000_000,
+		PragmaHandler: func(toks []cc.Token) error {
+			p, err := parsePragma(toks)
+			if err != nil {
+				return err
+			}
+			if p != nil {
+				pragmas = append(pragmas, *p)
+			}
+			return nil
+		},
+	}
+	sources := []cc.Source{
+		{Name: "<predefined>", Value: predefined},
+		{Name: "<builtin>", Value: cc.Builtin},
+		{Name: "<prelude>", Value: "#include <stdint.h>\n#include <stddef.h>\n"},
+	}
+	for _, h := range includes {
+		sources = append(sources, cc.Source{Name: treeRoot + "/" + h})
+	}
+	ast, err := cc.Translate(ccfg, sources)
+	if err != nil {
+		return nil, cfg.ccErrors(err)
+	}
+	b := newBuilder(&cfg, ast, pragmas)
+	b.build()
+	if err := b.errs.Err(); err != nil {
+		return nil, err
+	}
+	b.unit.Target = cfg.Target
+	b.unit.Mode = cfg.Mode
+	b.unit.Includes = includes
+	return b.unit, nil
+}
+
+// display names a tree file for a message.
+func (c *Config) display(rel string) string {
+	if c.TreeName == "" || c.TreeName == "." {
+		return rel
+	}
+	return strings.TrimSuffix(c.TreeName, "/") + "/" + rel
+}
+
+// Error is one problem in the headers, at a position.
+type Error struct {
+	Pos Pos
+	Msg string
+	// display is the file name as the user knows it.
+	display string
+}
+
+func (e *Error) Error() string {
+	if e.Pos.File == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.display, e.Pos.Line, e.Pos.Col, e.Msg)
+}
+
+// ErrorList is every error one pass found, sorted by position.
+type ErrorList []*Error
+
+func (l ErrorList) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Err returns l as an error, nil when empty.
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	sort.SliceStable(l, func(i, j int) bool {
+		a, b := l[i].Pos, l[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return l
+}
+
+// ccErrors turns cc/v4's error text into an ErrorList with tree-relative
+// positions.
+func (c *Config) ccErrors(err error) error {
+	var list ErrorList
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		list = append(list, c.parseCCError(line))
+	}
+	if len(list) == 0 {
+		return err
+	}
+	return list.Err()
+}
+
+func (c *Config) parseCCError(line string) *Error {
+	// "/xen/memory.h:10:2: message" or a message with no position.
+	file, rest, ok := strings.Cut(line, ":")
+	if ok {
+		if ln, rest2, ok := strings.Cut(rest, ":"); ok {
+			if l, err := strconv.Atoi(ln); err == nil {
+				col, msg := 0, rest2
+				if cs, rest3, ok := strings.Cut(rest2, ":"); ok {
+					if cn, err := strconv.Atoi(cs); err == nil {
+						col, msg = cn, rest3
+					}
+				}
+				p := Pos{File: c.rel(file), Line: l, Col: col}
+				return &Error{Pos: p, Msg: strings.TrimSpace(msg), display: c.display(p.File)}
+			}
+		}
+	}
+	return &Error{Msg: c.relAll(line)}
+}
+
+// rel makes a preprocessor file name relative to the tree.
+func (c *Config) rel(file string) string {
+	if strings.HasPrefix(file, treeRoot+"/") {
+		return strings.TrimPrefix(file, treeRoot+"/")
+	}
+	return file
+}
+
+func (c *Config) relAll(s string) string {
+	return strings.ReplaceAll(s, treeRoot+"/", c.display(""))
+}
+
+// errUnsupported marks constructs xenbind decides not to handle.
+var errUnsupported = errors.New("unsupported")
