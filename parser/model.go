@@ -1,6 +1,9 @@
 package parser
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Unit is the C model of one translation unit of Xen headers for one
 // target and mode. It holds no cc/v4 types: everything below is the
@@ -263,4 +266,27 @@ type Macro struct {
 	Pos    Pos
 	Doc    string
 	Header string
+}
+
+// Declare spells a C declaration of name with type t, as in a header:
+// "uint8_t pad[2]", "char *p".
+func (t *Type) Declare(name string) string {
+	var dims strings.Builder
+	for t.Kind == Array {
+		if t.Len < 0 {
+			dims.WriteString("[]")
+		} else {
+			fmt.Fprintf(&dims, "[%d]", t.Len)
+		}
+		t = t.Elem
+	}
+	base := t.String()
+	sep := " "
+	if strings.HasSuffix(base, "*") {
+		sep = ""
+	}
+	if name == "" {
+		return base + dims.String()
+	}
+	return base + sep + name + dims.String()
 }

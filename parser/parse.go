@@ -15,19 +15,43 @@ import (
 // target and mode, and returns their C model. Errors in the headers come
 // back as an ErrorList: every error of the pass, each "file:line:col: msg".
 func Parse(cfg Config) (*Unit, error) {
-	a, err := archOf(cfg.Target)
+	var pragmas []pragma
+	ccfg, sources, err := ccConfig(cfg, &pragmas)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ParseMode(string(cfg.Mode)); err != nil {
+	includes := cfg.includes()
+	ast, err := cc.Translate(ccfg, sources)
+	if err != nil {
+		return nil, cfg.ccErrors(err)
+	}
+	b := newBuilder(&cfg, ast, pragmas)
+	b.build()
+	if err := b.errs.Err(); err != nil {
 		return nil, err
+	}
+	b.unit.Target = cfg.Target
+	b.unit.Mode = cfg.Mode
+	b.unit.Includes = includes
+	return b.unit, nil
+}
+
+// ccConfig configures cc/v4 for cfg's target and mode. Pack pragmas are
+// appended to pragmas when it is not nil.
+func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
+	a, err := archOf(cfg.Target)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := ParseMode(string(cfg.Mode)); err != nil {
+		return nil, nil, err
 	}
 	predefined := a.predefined
 	switch cfg.Mode {
 	case Guest:
 		v, err := LatestInterfaceVersion(cfg.Tree)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		predefined += "#define __XEN_INTERFACE_VERSION__ " + v + "\n"
 	case Tools:
@@ -35,16 +59,14 @@ func Parse(cfg Config) (*Unit, error) {
 	}
 	abi, err := cc.NewABI("linux", a.goarch)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	includes := cfg.includes()
 	for _, h := range includes {
 		if _, err := fs.Stat(cfg.Tree, h); err != nil {
-			return nil, fmt.Errorf("%s: %w", cfg.display(h), fs.ErrNotExist)
+			return nil, nil, fmt.Errorf("%s: %w", cfg.display(h), fs.ErrNotExist)
 		}
 	}
-
-	var pragmas []pragma
 	ccfg := &cc.Config{
 		ABI:             abi,
 		FS:              vfs{cfg.Tree},
@@ -61,8 +83,8 @@ func Parse(cfg Config) (*Unit, error) {
 			if err != nil {
 				return err
 			}
-			if p != nil {
-				pragmas = append(pragmas, *p)
+			if p != nil && pragmas != nil {
+				*pragmas = append(*pragmas, *p)
 			}
 			return nil
 		},
@@ -75,19 +97,7 @@ func Parse(cfg Config) (*Unit, error) {
 	for _, h := range includes {
 		sources = append(sources, cc.Source{Name: treeRoot + "/" + h})
 	}
-	ast, err := cc.Translate(ccfg, sources)
-	if err != nil {
-		return nil, cfg.ccErrors(err)
-	}
-	b := newBuilder(&cfg, ast, pragmas)
-	b.build()
-	if err := b.errs.Err(); err != nil {
-		return nil, err
-	}
-	b.unit.Target = cfg.Target
-	b.unit.Mode = cfg.Mode
-	b.unit.Includes = includes
-	return b.unit, nil
+	return ccfg, sources, nil
 }
 
 // display names a tree file for a message.

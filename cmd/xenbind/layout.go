@@ -1,0 +1,68 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+
+	"github.com/xenbind/xenbind/layout"
+	"github.com/xenbind/xenbind/parser"
+)
+
+func runLayout(args []string, stdout io.Writer) error {
+	var in input
+	fs := newFlagSet("layout", "[-headers DIR] [-include LIST] [-target T|all] [-mode guest|tools] [-json]", os.Stderr)
+	in.register(fs)
+	target := fs.String("target", "x86_64", "`target`: x86_32, x86_64, arm32, arm64 or all")
+	asJSON := fs.Bool("json", false, "write JSON instead of text")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := in.config()
+	if err != nil {
+		return err
+	}
+	ts, err := targets(*target)
+	if err != nil {
+		return err
+	}
+	layouts, err := layout.ForTargets(cfg, ts)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, layouts, len(ts) > 1)
+	}
+	for i, l := range layouts {
+		if i > 0 {
+			io.WriteString(stdout, "\n")
+		}
+		if err := l.WriteText(stdout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// layoutJSON is one target's document of `xenbind layout -json`.
+type layoutJSON struct {
+	Target  parser.Target   `json:"target"`
+	Mode    parser.Mode     `json:"mode"`
+	Headers []string        `json:"headers"`
+	Records []layout.Record `json:"records"`
+}
+
+// writeJSON writes one document, or an array of them for several targets.
+func writeJSON(w io.Writer, layouts []*layout.Layout, array bool) error {
+	docs := make([]layoutJSON, len(layouts))
+	for i, l := range layouts {
+		u := l.Unit()
+		docs[i] = layoutJSON{Target: u.Target, Mode: u.Mode, Headers: u.Includes, Records: l.Records()}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if array {
+		return enc.Encode(docs)
+	}
+	return enc.Encode(docs[0])
+}
