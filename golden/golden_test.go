@@ -116,7 +116,10 @@ func TestGoldens(t *testing.T) {
 func updateGolden(t *testing.T, tree string, gc goldenCase) {
 	t.Helper()
 	ctx := t.Context()
-	gcc := compiler(t, GCC, gc.target)
+	gcc, err := FindCompiler(GCC, gc.target)
+	if err != nil {
+		t.Fatalf("cannot update the goldens: %v", err)
+	}
 	f := &File{Set: gc.set, Target: gc.target, Mode: gc.mode, Headers: ThreeHeaders}
 	if gc.set == SetAll {
 		hs, err := Discover(ctx, gcc, tree, gc.mode)
@@ -300,4 +303,13 @@ func TestPfnSize(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
 }

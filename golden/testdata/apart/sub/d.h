@@ -1,0 +1,1 @@
+#error "does not compile on its own"
