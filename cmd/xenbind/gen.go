@@ -1,10 +1,91 @@
 package main
 
 import (
-	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/xenbind/xenbind/emit"
+	"github.com/xenbind/xenbind/layout"
 )
 
 func runGen(args []string, stdout io.Writer) error {
-	return errors.New("gen: not implemented yet")
+	var in input
+	fs := newFlagSet("gen", "[-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE]", os.Stderr)
+	in.register(fs)
+	targetList := fs.String("targets", "all", "targets to generate for: a list of x86_32, x86_64, arm32, arm64, or all")
+	pkg := fs.String("pkg", "", "Go package `name` (default: the base name of -out)")
+	out := fs.String("out", "", "output `dir`")
+	configFile := fs.String("config", "", "config `file` with rename, skip and consttype directives")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("gen: -out is required")
+	}
+	if *pkg == "" {
+		abs, err := filepath.Abs(*out)
+		if err != nil {
+			return err
+		}
+		*pkg = filepath.Base(abs)
+	}
+	if !token(*pkg) {
+		return usagef("gen: -pkg %q is not a Go package name", *pkg)
+	}
+	cfg := emit.DefaultConfig()
+	if *configFile != "" {
+		var err error
+		if cfg, err = emit.LoadConfig(*configFile); err != nil {
+			return err
+		}
+	}
+	pc, err := in.config()
+	if err != nil {
+		return err
+	}
+	ts, err := targets(*targetList)
+	if err != nil {
+		return err
+	}
+	layouts, err := layout.ForTargets(pc, ts)
+	if err != nil {
+		return err
+	}
+	files, reports, err := emit.Host(layouts, emit.Options{Package: *pkg, Invocation: invocation("gen", args), Config: cfg})
+	for _, r := range reports {
+		fmt.Fprintf(os.Stderr, "xenbind: note: %s\n", r)
+	}
+	if err != nil {
+		return err
+	}
+	return emit.WriteDir(*out, files)
+}
+
+// token reports whether s can name a Go package.
+func token(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// invocation is the command line recorded in generated files. Absolute
+// paths are cut to their last element: output must not depend on where a
+// machine keeps its files.
+func invocation(cmd string, args []string) string {
+	parts := []string{"xenbind", cmd}
+	for _, a := range args {
+		if k, v, ok := strings.Cut(a, "="); ok && filepath.IsAbs(v) {
+			a = k + "=" + filepath.Base(v)
+		} else if filepath.IsAbs(a) {
+			a = filepath.Base(a)
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
 }

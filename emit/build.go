@@ -1,0 +1,372 @@
+package emit
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/xenbind/xenbind/layout"
+	"github.com/xenbind/xenbind/parser"
+)
+
+// target builds the items of one target.
+type target struct {
+	g    *gen
+	abi  *layout.ABI
+	lay  *layout.Layout
+	unit *parser.Unit
+	// goAlign memoises the Go alignment of emitted record types.
+	goAlign map[*parser.Record]int64
+	built   map[*parser.Record]*item
+	items   map[string]*item
+	errs    []string
+	// usesBits and usesHandles say which runtime helpers the target needs.
+	usesBits bool
+}
+
+var handleRE = regexp.MustCompile(`^__guest_handle_(64_)?(const_)?(.+)$`)
+
+// builtinGo maps the built-in stdint.h and stddef.h typedefs.
+func (t *target) builtinGo(name string) (string, bool) {
+	switch name {
+	case "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t":
+		return strings.TrimSuffix(name, "_t"), true
+	case "intptr_t", "ptrdiff_t":
+		if t.abi.PointerSize == 4 {
+			return "int32", true
+		}
+		return "int64", true
+	case "uintptr_t", "size_t":
+		return "uintptr", true
+	case "wchar_t":
+		return "int32", true
+	}
+	return "", false
+}
+
+// scalarGo maps a C arithmetic type to a Go type of the same size.
+func (t *target) scalarGo(k parser.Kind) string {
+	switch k {
+	case parser.Bool:
+		return "bool"
+	case parser.Char:
+		return "byte"
+	case parser.SChar:
+		return "int8"
+	case parser.UChar:
+		return "uint8"
+	case parser.Short:
+		return "int16"
+	case parser.UShort:
+		return "uint16"
+	case parser.Int:
+		return "int32"
+	case parser.UInt:
+		return "uint32"
+	case parser.Long:
+		return fmt.Sprintf("int%d", t.abi.LongSize*8)
+	case parser.ULong:
+		return fmt.Sprintf("uint%d", t.abi.LongSize*8)
+	case parser.LongLong:
+		return "int64"
+	case parser.ULongLong:
+		return "uint64"
+	case parser.Float:
+		return "float32"
+	case parser.Double:
+		return "float64"
+	case parser.LongDouble:
+		return fmt.Sprintf("[%d]byte", t.abi.LongDoubleSize)
+	case parser.Int128, parser.UInt128:
+		return "[16]byte"
+	}
+	return ""
+}
+
+// goAlignOfScalar is Go's alignment of a Go scalar type on the target.
+func (t *target) goAlignOfText(s string) int64 {
+	switch s {
+	case "bool", "byte", "int8", "uint8":
+		return 1
+	case "int16", "uint16":
+		return 2
+	case "int32", "uint32", "float32":
+		return 4
+	case "int64", "uint64", "float64":
+		return t.abi.GoAlign64
+	case "uintptr":
+		return t.abi.PointerSize
+	}
+	return 1
+}
+
+// handle recognises XEN_GUEST_HANDLE typedefs: the element type and
+// whether it is the 64-bit variant.
+func (t *target) handle(td *parser.Typedef) (elem *parser.Type, is64, ok bool) {
+	m := handleRE.FindStringSubmatch(td.Name)
+	if m == nil {
+		return nil, false, false
+	}
+	r := td.Type.Resolve()
+	if r.Kind != parser.RecordRef || !r.Record.Complete() {
+		return nil, false, false
+	}
+	p := findPointer(r.Record)
+	if p == nil {
+		return nil, false, false
+	}
+	return p.Elem, m[1] != "", true
+}
+
+// findPointer finds the "type *p" of a guest handle record, looking
+// through the anonymous union x86_32 tools mode wraps it in.
+func findPointer(r *parser.Record) *parser.Type {
+	for _, m := range r.Members {
+		mt := m.Type.Resolve()
+		if m.Name == "p" && mt.Kind == parser.Pointer {
+			return mt
+		}
+		if m.Name == "" && mt.Kind == parser.RecordRef {
+			if p := findPointer(mt.Record); p != nil {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+// goType returns the Go spelling of a C type on this target and its Go
+// alignment.
+func (t *target) goType(ty *parser.Type) (string, int64, error) {
+	switch ty.Kind {
+	case parser.TypedefRef:
+		td := ty.Typedef
+		if strings.HasPrefix(td.Header, "/") {
+			if s, ok := t.builtinGo(td.Name); ok {
+				return s, t.goAlignOfText(s), nil
+			}
+			return t.goType(td.Type)
+		}
+		if elem, is64, ok := t.handle(td); ok {
+			e, _, err := t.goType(elem)
+			if err != nil || elem.Resolve().Kind == parser.Void || elem.Resolve().Kind == parser.Func {
+				e = "byte"
+			}
+			name := "Handle"
+			rl := t.lay.Of(td.Type.Resolve().Record)
+			if is64 {
+				name = "Handle64"
+			}
+			return name + "[" + e + "]", min(rl.Size, t.abi.GoAlign64), nil
+		}
+		if g := t.g.typedefGo(td); g != "" {
+			_, a, err := t.goType(td.Type)
+			return g, a, err
+		}
+		return t.goType(td.Type)
+	case parser.Pointer:
+		return "uintptr", t.abi.PointerSize, nil
+	case parser.Array:
+		e, a, err := t.goType(ty.Elem)
+		if err != nil {
+			return "", 0, err
+		}
+		n := ty.Len
+		if n < 0 {
+			n = 0
+		}
+		return fmt.Sprintf("[%d]%s", n, e), a, nil
+	case parser.RecordRef:
+		r := ty.Record
+		if !r.Complete() {
+			return "", 0, fmt.Errorf("incomplete type %s", ty)
+		}
+		name := t.g.names.name(r.Name)
+		if name == "" || t.g.cfg.skipped(r.Name) {
+			return "", 0, fmt.Errorf("type %s is skipped by the config", r.Name)
+		}
+		if _, err := t.record(r); err != nil {
+			return "", 0, err
+		}
+		return name, t.goAlign[r], nil
+	case parser.EnumRef:
+		sz, err := t.lay.SizeOf(ty)
+		if err != nil {
+			return "", 0, err
+		}
+		if ty.Enum.Tag != "" {
+			if n := t.g.names.name("enum " + ty.Enum.Tag); n != "" {
+				return n, min(sz, t.abi.GoAlign64), nil
+			}
+		}
+		s := fmt.Sprintf("uint%d", sz*8)
+		return s, t.goAlignOfText(s), nil
+	case parser.Func:
+		return "", 0, fmt.Errorf("function type")
+	case parser.Void:
+		return "", 0, fmt.Errorf("void")
+	}
+	s := t.scalarGo(ty.Kind)
+	if s == "" {
+		return "", 0, fmt.Errorf("no Go type for %s", ty)
+	}
+	return s, t.goAlignOfText(s), nil
+}
+
+// alignType returns a zero-size field type that raises a Go struct's
+// alignment to a, as far as Go can.
+func (t *target) alignType(a int64) string {
+	switch {
+	case a >= 8 && t.abi.GoAlign64 == 8:
+		return "[0]uint64"
+	case a >= 4:
+		return "[0]uint32"
+	case a >= 2:
+		return "[0]uint16"
+	}
+	return ""
+}
+
+func docLines(doc string) []string {
+	if doc == "" {
+		return nil
+	}
+	return strings.Split(doc, "\n")
+}
+
+func cdoc(goName, cName string, pos parser.Pos, doc string) []string {
+	lines := []string{fmt.Sprintf("%s is %s (%s).", goName, cName, pos)}
+	if d := docLines(doc); d != nil {
+		lines = append(lines, "")
+		lines = append(lines, d...)
+	}
+	return lines
+}
+
+// record builds the Go type of a record on this target.
+func (t *target) record(r *parser.Record) (*item, error) {
+	if it, ok := t.built[r]; ok {
+		if it == nil {
+			return nil, fmt.Errorf("%s: cannot be represented", r.Name)
+		}
+		return it, nil
+	}
+	t.built[r] = nil
+	rl := t.lay.Of(r)
+	if rl == nil {
+		return nil, fmt.Errorf("%s: no layout", r.Name)
+	}
+	name := t.g.names.name(r.Name)
+	td := &typeDecl{name: name, isStruct: true}
+	it := &item{cname: r.Name, typ: td, doc: cdoc(name, r.Name, r.Pos, r.Doc)}
+	td.fields = append(td.fields, field{name: "_", typ: "structs.HostLayout"})
+	var goOff, goAlign int64 = 0, 1
+	var pending []field // after the alignment field, decided at the end
+	taken := map[string]bool{}
+	claim := func(n string) string {
+		g := n
+		for i := 2; taken[g]; i++ {
+			g = fmt.Sprintf("%s_%d", n, i)
+		}
+		taken[g] = true
+		return g
+	}
+	pad := func(to int64) {
+		if to > goOff {
+			pending = append(pending, field{name: "_", typ: fmt.Sprintf("[%d]byte", to-goOff)})
+			goOff = to
+		}
+	}
+	index := 0
+	for i, m := range r.Members {
+		ml := rl.Members[i]
+		label := m.Name
+		if label == "" && !(m.IsBitField()) {
+			label = "anon" + strconv.Itoa(index)
+		}
+		if !(m.IsBitField() && m.Name == "") {
+			index++
+		}
+		mdoc := docLines(m.Doc)
+		gt, ga, err := t.goType(m.Type)
+		if err != nil {
+			return nil, fmt.Errorf("%s: member %s: %w", r.Name, label, err)
+		}
+		switch {
+		case m.IsBitField():
+			if m.Name == "" {
+				continue // unnamed: padding only; the bytes stay covered below
+			}
+			t.usesBits = true
+			n := claim(goName(m.Name))
+			claim("Set" + n)
+			signed := m.Type.Resolve().Kind.IsSigned()
+			doc := fmt.Sprintf("%s returns bit-field %s (%d bits at bit %d).", n, m.Name, m.BitWidth, ml.BitOffset)
+			td.methods = append(td.methods,
+				method{doc: doc, kind: bitGetter, name: n, typ: gt, off: ml.BitOffset, width: m.BitWidth, signed: signed},
+				method{doc: fmt.Sprintf("Set%s sets bit-field %s.", n, m.Name), kind: bitSetter, name: "Set" + n, typ: gt, off: ml.BitOffset, width: m.BitWidth})
+			continue
+		case r.Kind == parser.Union:
+			n := claim(goName(label))
+			td.methods = append(td.methods, method{doc: fmt.Sprintf("%s returns member %s of the union.", n, label), kind: ptrAccessor, name: n, typ: gt, off: 0})
+			continue
+		case ml.Size == 0:
+			n := claim(goName(label))
+			if m.Type.Kind == parser.Array {
+				et, _, _ := t.goType(m.Type.Elem)
+				td.methods = append(td.methods, method{doc: fmt.Sprintf("%s returns the first n elements of %s, which follow the struct in memory.", n, label), kind: flexAccessor, name: n, elem: et, off: ml.Offset})
+			} else {
+				td.methods = append(td.methods, method{doc: fmt.Sprintf("%s returns member %s, which has no size.", n, label), kind: ptrAccessor, name: n, typ: gt, off: ml.Offset})
+			}
+			continue
+		case ml.Offset%ga != 0:
+			// C places the member where Go cannot (packing): keep its bytes
+			// and reach it through accessors.
+			n := claim(goName(label))
+			claim("Set" + n)
+			pad(ml.Offset)
+			pending = append(pending, field{name: "_", typ: fmt.Sprintf("[%d]byte", ml.Size), comment: append([]string{label + " (unaligned, see " + n + ")"}, mdoc...)})
+			goOff += ml.Size
+			td.methods = append(td.methods,
+				method{doc: fmt.Sprintf("%s returns member %s, which C places at an offset Go cannot align.", n, label), kind: valueGetter, name: n, typ: gt, off: ml.Offset},
+				method{doc: fmt.Sprintf("Set%s sets member %s.", n, label), kind: valueSetter, name: "Set" + n, typ: gt, off: ml.Offset})
+			continue
+		}
+		pad(ml.Offset)
+		if ml.Offset < goOff {
+			return nil, fmt.Errorf("%s: member %s at %d overlaps the previous member", r.Name, label, ml.Offset)
+		}
+		f := field{typ: gt, comment: mdoc}
+		if m.Name == "" {
+			// An anonymous struct or union member: embedded, so its
+			// members and accessors are promoted.
+			taken[gt] = true
+		} else {
+			f.name = claim(goName(m.Name))
+			it.guards = append(it.guards, guard{expr: fmt.Sprintf("unsafe.Offsetof(%s{}.%s)", name, f.name), want: ml.Offset})
+		}
+		pending = append(pending, f)
+		goOff = ml.Offset + ml.Size
+		goAlign = max(goAlign, ga)
+	}
+	if r.Kind == parser.Union {
+		pending = append(pending, field{name: "_", typ: fmt.Sprintf("[%d]byte", rl.Size)})
+		goOff = rl.Size
+	}
+	pad(rl.Size)
+	if goAlign < rl.Align {
+		if at := t.alignType(rl.Align); at != "" && t.goAlignOfText(strings.TrimPrefix(at, "[0]")) > goAlign {
+			td.fields = append(td.fields, field{name: "_", typ: at})
+			goAlign = t.goAlignOfText(strings.TrimPrefix(at, "[0]"))
+		}
+	}
+	if goAlign > rl.Align {
+		return nil, fmt.Errorf("%s: Go aligns it to %d, C to %d", r.Name, goAlign, rl.Align)
+	}
+	td.fields = append(td.fields, pending...)
+	it.guards = append([]guard{{expr: fmt.Sprintf("unsafe.Sizeof(%s{})", name), want: rl.Size}}, it.guards...)
+	t.goAlign[r] = goAlign
+	t.built[r] = it
+	return it, nil
+}

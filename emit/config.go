@@ -1,0 +1,151 @@
+package emit
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Config adjusts what gen emits. It is read from a small text file, one
+// directive a line, '#' starting a comment:
+//
+//	rename struct xen_memory_reservation Reservation
+//	rename XENMEM_exchange MemExchange
+//	skip typedef xen_callback_t
+//	skip XENVER_*                      (a trailing * matches a prefix)
+//	consttype GNTST_ GNTST int16 GNTTABOP_error_msgs
+//	consttype GTF_ GTF uint16
+//
+// C names of types are written as in the headers ("struct X", "union X",
+// "enum X", "typedef X"); macros by their name alone. consttype gives the
+// macros whose name starts with a prefix a named Go type; a fourth word
+// names a macro holding the header's table of messages for the values,
+// which then become the type's String and Error text.
+type Config struct {
+	Renames    map[string]string
+	Skips      []string
+	ConstTypes []ConstType
+}
+
+// ConstType groups macros by prefix under one Go type.
+type ConstType struct {
+	Prefix   string
+	Name     string
+	Under    string // a Go integer type
+	Messages string // macro with a { "msg", ... } table, optional
+}
+
+// DefaultConfig is what gen uses with no -config: the groupings the Xen
+// headers make themselves.
+func DefaultConfig() *Config {
+	return &Config{
+		Renames: map[string]string{},
+		ConstTypes: []ConstType{
+			{Prefix: "GNTST_", Name: "GNTST", Under: "int16", Messages: "GNTTABOP_error_msgs"},
+			{Prefix: "GTF_", Name: "GTF", Under: "uint16"},
+			{Prefix: "GNTMAP_", Name: "GNTMAP", Under: "uint32"},
+		},
+	}
+}
+
+// LoadConfig reads a config file on top of DefaultConfig. Errors name the
+// file and line.
+func LoadConfig(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return ParseConfig(path, b)
+}
+
+var goIntTypes = map[string]bool{
+	"int8": true, "int16": true, "int32": true, "int64": true,
+	"uint8": true, "uint16": true, "uint32": true, "uint64": true,
+}
+
+// ParseConfig parses config text; name is used in error messages.
+func ParseConfig(name string, text []byte) (*Config, error) {
+	c := DefaultConfig()
+	sc := bufio.NewScanner(bytes.NewReader(text))
+	var errs []string
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		bad := func(format string, args ...any) {
+			errs = append(errs, fmt.Sprintf("%s:%d: %s", name, n, fmt.Sprintf(format, args...)))
+		}
+		cname, rest := cName(f[1:])
+		switch f[0] {
+		case "rename":
+			if cname == "" || len(rest) != 1 || !isGoIdent(rest[0]) {
+				bad("want: rename <C name> <GoName>")
+				continue
+			}
+			c.Renames[cname] = rest[0]
+		case "skip":
+			if cname == "" || len(rest) != 0 {
+				bad("want: skip <C name>")
+				continue
+			}
+			c.Skips = append(c.Skips, cname)
+		case "consttype":
+			if len(f) < 4 || len(f) > 5 || !isGoIdent(f[2]) || !goIntTypes[f[3]] {
+				bad("want: consttype <PREFIX> <GoName> <int type> [<messages macro>]")
+				continue
+			}
+			ct := ConstType{Prefix: f[1], Name: f[2], Under: f[3]}
+			if len(f) == 5 {
+				ct.Messages = f[4]
+			}
+			c.ConstTypes = append(c.ConstTypes, ct)
+		default:
+			bad("unknown directive %q (want rename, skip or consttype)", f[0])
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return c, nil
+}
+
+// cName reads a C name ("struct X" takes two words) off the front of f.
+func cName(f []string) (string, []string) {
+	if len(f) == 0 {
+		return "", nil
+	}
+	switch f[0] {
+	case "struct", "union", "enum", "typedef":
+		if len(f) < 2 {
+			return "", nil
+		}
+		return f[0] + " " + f[1], f[2:]
+	}
+	return f[0], f[1:]
+}
+
+func isGoIdent(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// skipped reports whether a C name is skipped by the config.
+func (c *Config) skipped(name string) bool {
+	for _, s := range c.Skips {
+		if s == name || strings.HasSuffix(s, "*") && strings.HasPrefix(name, strings.TrimSuffix(s, "*")) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,98 @@
+package emit
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The emitter first builds a small intermediate form of each declaration
+// for each target. Its printed form is the declaration's identity: equal
+// on all four targets means one shared declaration, otherwise one per
+// GOARCH. Only then is Go rendered, with jennifer.
+
+// item is one top-level declaration (a type with its methods, or a group of
+// constants) for one target.
+type item struct {
+	cname string // C name, the key across targets
+	order int    // position in the unit, for a stable file order
+	doc  []string
+	typ  *typeDecl
+	cons []constDecl
+	// guards are compile-time checks: each expression must equal want.
+	guards []guard
+}
+
+type guard struct {
+	expr string // e.g. "unsafe.Sizeof(MemoryReservation{})"
+	want int64
+}
+
+// typeDecl is "type Name Underlying" or a struct type with methods.
+type typeDecl struct {
+	name   string
+	under  string // for a defined non-struct type, e.g. "uint64", "[16]byte"
+	alias  bool   // type Name = Under
+	fields []field
+	// isStruct is set for struct types (fields may be empty).
+	isStruct bool
+	methods  []method
+}
+
+// field is a struct field. An empty name is an embedded field; "_" is
+// padding.
+type field struct {
+	name    string
+	typ     string
+	comment []string
+}
+
+// method is a generated accessor.
+type method struct {
+	doc  string
+	kind methodKind
+	name string
+	typ  string // the value type
+	// off is the byte offset (pointer and misaligned accessors) or the bit
+	// offset (bit-field accessors); width is the bit-field width.
+	off, width int64
+	signed     bool
+	elem       string // flexible array element type
+}
+
+type methodKind int
+
+const (
+	ptrAccessor   methodKind = iota // func (x *T) Name() *Type
+	bitGetter                       // func (x *T) Name() Type
+	bitSetter                       // func (x *T) SetName(v Type)
+	flexAccessor                    // func (x *T) Name(n int) []Elem
+	valueGetter                     // func (x *T) Name() Type, unaligned
+	valueSetter                     // func (x *T) SetName(v Type), unaligned
+	messageTable                    // String and Error of a constant type
+)
+
+// constDecl is one constant.
+type constDecl struct {
+	name  string
+	typ   string // "" for untyped
+	value string // Go literal
+	doc   []string
+	// messages is set on a typed constant group's synthetic entry.
+	messages []string
+}
+
+// key is the identity of an item: its full printed form.
+func (it *item) key() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q\n", it.doc)
+	if it.typ != nil {
+		fmt.Fprintf(&b, "%+v\n", *it.typ)
+	}
+	for _, c := range it.cons {
+		fmt.Fprintf(&b, "%+v\n", c)
+	}
+	for _, g := range it.guards {
+		fmt.Fprintf(&b, "%s=%d\n", g.expr, g.want)
+	}
+	return b.String()
+}
