@@ -15,9 +15,9 @@ import (
 type item struct {
 	cname string // C name, the key across targets
 	order int    // position in the unit, for a stable file order
-	doc  []string
-	typ  *typeDecl
-	cons []constDecl
+	doc   []string
+	typ   *typeDecl
+	cons  []constDecl
 	// guards are compile-time checks: each expression must equal want.
 	guards []guard
 }
@@ -62,13 +62,13 @@ type method struct {
 type methodKind int
 
 const (
-	ptrAccessor   methodKind = iota // func (x *T) Name() *Type
-	bitGetter                       // func (x *T) Name() Type
-	bitSetter                       // func (x *T) SetName(v Type)
-	flexAccessor                    // func (x *T) Name(n int) []Elem
-	valueGetter                     // func (x *T) Name() Type, unaligned
-	valueSetter                     // func (x *T) SetName(v Type), unaligned
-	messageTable                    // String and Error of a constant type
+	ptrAccessor  methodKind = iota // func (x *T) Name() *Type
+	bitGetter                      // func (x *T) Name() Type
+	bitSetter                      // func (x *T) SetName(v Type)
+	flexAccessor                   // func (x *T) Name(n int) []Elem
+	valueGetter                    // func (x *T) Name() Type, unaligned
+	valueSetter                    // func (x *T) SetName(v Type), unaligned
+	messageTable                   // String and Error of a constant type
 )
 
 // constDecl is one constant.
