@@ -290,7 +290,13 @@ func (l *Layout) Records() []Record {
 		if rl == nil {
 			continue
 		}
-		out = append(out, l.export(rl))
+		rec := l.export(rl)
+		out = append(out, rec)
+		for _, a := range r.Aliases {
+			alias := rec
+			alias.Name = a
+			out = append(out, alias)
+		}
 	}
 	return out
 }

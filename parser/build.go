@@ -25,6 +25,9 @@ type builder struct {
 	// labels name anonymous records relative to their parent until the
 	// final naming pass.
 	labels map[*Record]string
+	// extraLabels are the further members declared with the same
+	// anonymous record type.
+	extraLabels map[*Record][]string
 	// typedefOf remembers the first typedef naming an anonymous record.
 	typedefOf map[*Record]string
 	docs      *docReader
@@ -32,15 +35,16 @@ type builder struct {
 
 func newBuilder(cfg *Config, ast *cc.AST, pragmas []pragma) *builder {
 	return &builder{
-		cfg:       cfg,
-		ast:       ast,
-		unit:      &Unit{records: map[string]*Record{}, typedefs: map[string]*Typedef{}},
-		packs:     newPackState(pragmas),
-		tags:      map[string]*Record{},
-		enumTags:  map[string]*Enum{},
-		labels:    map[*Record]string{},
-		typedefOf: map[*Record]string{},
-		docs:      newDocReader(cfg.Tree),
+		cfg:         cfg,
+		ast:         ast,
+		unit:        &Unit{records: map[string]*Record{}, typedefs: map[string]*Typedef{}},
+		packs:       newPackState(pragmas),
+		tags:        map[string]*Record{},
+		enumTags:    map[string]*Enum{},
+		labels:      map[*Record]string{},
+		extraLabels: map[*Record][]string{},
+		typedefOf:   map[*Record]string{},
+		docs:        newDocReader(cfg.Tree),
 	}
 }
 
@@ -132,6 +136,15 @@ func (t *Type) anonymousRecord() *Record {
 		return t.Record
 	}
 	return nil
+}
+
+// memberRecord returns the untagged record a member declares, looking
+// through arrays ("struct { ... } timers[3]").
+func (t *Type) memberRecord() *Record {
+	for t.Kind == Array {
+		t = t.Elem
+	}
+	return t.anonymousRecord()
 }
 
 // specWords collects the type specifier keywords of one declaration.
@@ -399,13 +412,19 @@ func (b *builder) members(r *Record, sd *cc.StructDeclaration, index *int) {
 				b.errorf(m.Pos, "bit-field %s has non-integer type %s", m.Name, t)
 			}
 		}
-		if ar := t.anonymousRecord(); ar != nil && ar.Parent == nil {
-			ar.Parent = r
+		if ar := t.memberRecord(); ar != nil {
 			label := m.Name
 			if label == "" {
 				label = "#" + strconv.Itoa(*index)
 			}
-			b.labels[ar] = label
+			switch {
+			case ar.Parent == nil:
+				ar.Parent = r
+				b.labels[ar] = label
+			case ar.Parent == r:
+				// "struct { ... } source, dest;": one record, two members.
+				b.extraLabels[ar] = append(b.extraLabels[ar], label)
+			}
 		}
 		if !(m.IsBitField() && m.Name == "") {
 			*index++
@@ -596,6 +615,21 @@ func (b *builder) nameRecords() {
 		name(r)
 		if _, dup := b.unit.records[r.Name]; !dup {
 			b.unit.records[r.Name] = r
+		}
+	}
+	// Aliases: parents come before children in Records, so a parent's
+	// aliases are known when its children are named.
+	for _, r := range b.unit.Records {
+		if r.Parent == nil {
+			continue
+		}
+		labels := append([]string{b.labels[r]}, b.extraLabels[r]...)
+		for _, p := range append([]string{r.Parent.Name}, r.Parent.Aliases...) {
+			for _, l := range labels {
+				if n := p + "." + l; n != r.Name {
+					r.Aliases = append(r.Aliases, n)
+				}
+			}
 		}
 	}
 }

@@ -70,7 +70,11 @@ type Record struct {
 	// anonymous record, "<parent>.#<index>" when that member is unnamed.
 	Name string
 	// Parent is the record an anonymous record is nested in, if any.
-	Parent  *Record
+	Parent *Record
+	// Aliases are further names of a nested anonymous record: several
+	// members declared with one record type ("struct {...} source, dest;")
+	// give it one name each.
+	Aliases []string
 	Members []*Member
 	// Aligned is the record's __attribute__((aligned(N))), 0 if none.
 	Aligned int64
