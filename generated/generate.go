@@ -1,0 +1,22 @@
+// Package generated holds the Go bindings xenbind generates for the pinned
+// Xen 4.17 headers, committed so that users can import them without running
+// the generator:
+//
+//   - xen: the host package in tools mode (__XEN_TOOLS__), what a dom0 tool
+//     uses: every type with the C layout of the GOARCH it is built for,
+//     constants, and the hypercall wrappers.
+//   - xenguest: the same in guest mode, the interface a guest kernel sees.
+//   - foreign/x86_32, x86_64, arm32, arm64: host-independent types of one
+//     Xen architecture each, with MarshalBinary and UnmarshalBinary.
+//
+// Tools mode is a superset of guest mode for the three main headers; on
+// x86_32 it also aligns uint64_aligned_t members to 8, so the two layouts
+// differ there.
+//
+// A test regenerates everything into a temporary directory and fails when
+// a committed file is stale; "go generate ./generated" (or make generate)
+// refreshes them.
+package generated
+
+//go:generate go run ../cmd/xenbind gen -mode tools -out xen
+//go:generate go run ../cmd/xenbind gen -mode guest -out xenguest
