@@ -1,0 +1,50 @@
+# xenbind's Makefile only calls the go command and well-known tools; the
+# logic lives in Go. See README.md.
+
+GO    ?= go
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages the tests need: cross compilers and clang for the layout
+# goldens, qemu-user to run the 32- and 64-bit ARM tests, QEMU system
+# emulators to boot real Xen, Chromium to render the ABI report.
+DEBS := gcc gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu clang \
+	qemu-user qemu-system-x86 qemu-system-arm chromium dpkg-dev
+
+GOARCHES := 386 amd64 arm arm64
+
+.PHONY: generate test deps vet test-unit test-cross xen-test layout
+
+# The main job: fetch the pinned Xen headers and (re)generate generated/.
+generate:
+	$(GO) generate ./generated
+
+# Every test: unit and golden tests, vet on all four GOARCH, the generated
+# packages natively (amd64, 386) and under qemu-user (arm, arm64), and
+# real Xen under QEMU (part of go test ./..., see runtime/xenvm).
+test: deps vet test-unit test-cross
+
+deps:
+	@dpkg -s $(DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(DEBS); }
+	$(GO) mod download
+
+vet:
+	@for a in $(GOARCHES); do echo "go vet (GOARCH=$$a)"; GOARCH=$$a $(GO) vet ./... || exit 1; done
+
+test-unit:
+	$(GO) test ./...
+
+# The packages whose tests run on every GOARCH (not the QEMU harness).
+CROSS = ./generated/... ./runtime/hypercall/... ./runtime/privcmd/... ./runtime/direct/... ./runtime/xentest/...
+
+test-cross:
+	GOARCH=386 $(GO) test $(CROSS)
+	GOARCH=arm $(GO) test -exec qemu-arm $(CROSS)
+	GOARCH=arm64 $(GO) test -exec qemu-aarch64 $(CROSS)
+
+# Boot Xen 4.17 on x86_64, arm64 and arm32 and run the integration tests.
+xen-test:
+	$(GO) run ./cmd/xenvm -arch all
+
+layout:
+	$(GO) run ./cmd/xenbind layout -target all
