@@ -26,7 +26,7 @@ type ABI struct {
 	// BiggestAlign is what a bare __attribute__((aligned)) means.
 	BiggestAlign int64
 	// AlignAnonBitfields: an unnamed bit-field raises the record's
-	// alignment to its type's, as a named one does (AAPCS, 32-bit ARM).
+	// alignment to its type's, as a named one does (AAPCS and AAPCS64).
 	AlignAnonBitfields bool
 	// GoAlign64 is Go's alignment of uint64 on this GOARCH. Where it is
 	// lower than C's, Go structs need explicit padding.
@@ -42,7 +42,7 @@ var ABIs = []ABI{
 	{Target: parser.ARM32, GOARCH: "arm", PointerSize: 4, LongSize: 4, Int64Align: 8,
 		LongDoubleSize: 8, LongDoubleAlign: 8, BiggestAlign: 8, AlignAnonBitfields: true, GoAlign64: 4},
 	{Target: parser.ARM64, GOARCH: "arm64", PointerSize: 8, LongSize: 8, Int64Align: 8,
-		LongDoubleSize: 16, LongDoubleAlign: 16, Int128: true, BiggestAlign: 16, GoAlign64: 8},
+		LongDoubleSize: 16, LongDoubleAlign: 16, Int128: true, BiggestAlign: 16, AlignAnonBitfields: true, GoAlign64: 8},
 }
 
 // ABIOf returns the ABI of a target.

@@ -146,7 +146,7 @@ func (l *Layout) sizeAlign(t *parser.Type) (int64, int64, error) {
 // aligned resolves an aligned attribute's value (a bare "aligned" means
 // the target's biggest alignment).
 func (l *Layout) aligned(n int64) int64 {
-	if n < 0 {
+	if n == parser.BiggestAlignment {
 		return l.ABI.BiggestAlign
 	}
 	return n

@@ -543,7 +543,7 @@ func (b *builder) attrs(l *cc.AttributeSpecifierList) attr {
 				a.packed = true
 			case "aligned":
 				if v.ArgumentExpressionList == nil {
-					a.aligned = max(a.aligned, biggestAlignment)
+					a.aligned = max(a.aligned, BiggestAlignment)
 					continue
 				}
 				n, ok := intValue(v.ArgumentExpressionList.AssignmentExpression)
@@ -558,9 +558,10 @@ func (b *builder) attrs(l *cc.AttributeSpecifierList) attr {
 	return a
 }
 
-// biggestAlignment stands for a bare __attribute__((aligned)); the layout
-// engine replaces it with the target's largest alignment.
-const biggestAlignment = -1
+// BiggestAlignment stands for a bare __attribute__((aligned)) in Aligned
+// fields; the layout engine replaces it with the target's largest
+// alignment. It is larger than any real alignment, so max keeps it.
+const BiggestAlignment = 1 << 40
 
 func (b *builder) alignSpec(s *cc.AlignmentSpecifier) int64 {
 	if s.ConstantExpression == nil {
