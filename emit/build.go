@@ -228,6 +228,14 @@ func (t *target) alignType(a int64) string {
 	return ""
 }
 
+// withDoc follows a generated sentence with the header's comment.
+func withDoc(first string, doc []string) []string {
+	if len(doc) == 0 {
+		return []string{first}
+	}
+	return append([]string{first, ""}, doc...)
+}
+
 func docLines(doc string) []string {
 	if doc == "" {
 		return nil
@@ -237,11 +245,27 @@ func docLines(doc string) []string {
 
 func cdoc(goName, cName string, pos parser.Pos, doc string) []string {
 	lines := []string{fmt.Sprintf("%s is %s (%s).", goName, cName, pos)}
+	if parent, member, ok := cutMember(cName); ok {
+		lines[0] = fmt.Sprintf("%s is the record in member %s of %s (%s).", goName, member, parent, pos)
+	}
 	if d := docLines(doc); d != nil {
 		lines = append(lines, "")
 		lines = append(lines, d...)
 	}
 	return lines
+}
+
+// cutMember splits the name of a nested anonymous record.
+func cutMember(cName string) (parent, member string, ok bool) {
+	i := strings.LastIndexByte(cName, '.')
+	if i < 0 {
+		return "", "", false
+	}
+	member = cName[i+1:]
+	if strings.HasPrefix(member, "#") {
+		member = "#" + member[1:] + " (unnamed)"
+	}
+	return cName[:i], member, true
 }
 
 // record builds the Go type of a record on this target.
@@ -302,22 +326,22 @@ func (t *target) record(r *parser.Record) (*item, error) {
 			n := claim(goName(m.Name))
 			claim("Set" + n)
 			signed := m.Type.Resolve().Kind.IsSigned()
-			doc := fmt.Sprintf("%s returns bit-field %s (%d bits at bit %d).", n, m.Name, m.BitWidth, ml.BitOffset)
+			doc := withDoc(fmt.Sprintf("%s returns bit-field %s (%d bits at bit %d).", n, m.Name, m.BitWidth, ml.BitOffset), mdoc)
 			td.methods = append(td.methods,
 				method{doc: doc, kind: bitGetter, name: n, typ: gt, off: ml.BitOffset, width: m.BitWidth, signed: signed},
-				method{doc: fmt.Sprintf("Set%s sets bit-field %s.", n, m.Name), kind: bitSetter, name: "Set" + n, typ: gt, off: ml.BitOffset, width: m.BitWidth})
+				method{doc: []string{fmt.Sprintf("Set%s sets bit-field %s, truncating v to %d bits.", n, m.Name, m.BitWidth)}, kind: bitSetter, name: "Set" + n, typ: gt, off: ml.BitOffset, width: m.BitWidth})
 			continue
 		case r.Kind == parser.Union:
 			n := claim(goName(label))
-			td.methods = append(td.methods, method{doc: fmt.Sprintf("%s returns member %s of the union.", n, label), kind: ptrAccessor, name: n, typ: gt, off: 0})
+			td.methods = append(td.methods, method{doc: withDoc(fmt.Sprintf("%s returns member %s of the union.", n, label), mdoc), kind: ptrAccessor, name: n, typ: gt, off: 0})
 			continue
 		case ml.Size == 0:
 			n := claim(goName(label))
 			if m.Type.Kind == parser.Array {
 				et, _, _ := t.goType(m.Type.Elem)
-				td.methods = append(td.methods, method{doc: fmt.Sprintf("%s returns the first n elements of %s, which follow the struct in memory.", n, label), kind: flexAccessor, name: n, elem: et, off: ml.Offset})
+				td.methods = append(td.methods, method{doc: withDoc(fmt.Sprintf("%s returns the first n elements of %s, which follow the struct in memory: a Go struct cannot end in a zero-size field without Go padding it.", n, label), mdoc), kind: flexAccessor, name: n, elem: et, off: ml.Offset})
 			} else {
-				td.methods = append(td.methods, method{doc: fmt.Sprintf("%s returns member %s, which has no size.", n, label), kind: ptrAccessor, name: n, typ: gt, off: ml.Offset})
+				td.methods = append(td.methods, method{doc: withDoc(fmt.Sprintf("%s returns member %s, which has no size.", n, label), mdoc), kind: ptrAccessor, name: n, typ: gt, off: ml.Offset})
 			}
 			continue
 		case ml.Offset%ga != 0:
@@ -329,8 +353,8 @@ func (t *target) record(r *parser.Record) (*item, error) {
 			pending = append(pending, field{name: "_", typ: fmt.Sprintf("[%d]byte", ml.Size), comment: append([]string{label + " (unaligned, see " + n + ")"}, mdoc...)})
 			goOff += ml.Size
 			td.methods = append(td.methods,
-				method{doc: fmt.Sprintf("%s returns member %s, which C places at an offset Go cannot align.", n, label), kind: valueGetter, name: n, typ: gt, off: ml.Offset},
-				method{doc: fmt.Sprintf("Set%s sets member %s.", n, label), kind: valueSetter, name: "Set" + n, typ: gt, off: ml.Offset})
+				method{doc: withDoc(fmt.Sprintf("%s returns member %s, which C places at an offset Go cannot align.", n, label), mdoc), kind: valueGetter, name: n, typ: gt, off: ml.Offset},
+				method{doc: []string{fmt.Sprintf("Set%s sets member %s.", n, label)}, kind: valueSetter, name: "Set" + n, typ: gt, off: ml.Offset})
 			continue
 		}
 		pad(ml.Offset)
@@ -344,7 +368,7 @@ func (t *target) record(r *parser.Record) (*item, error) {
 			taken[gt] = true
 		} else {
 			f.name = claim(goName(m.Name))
-			it.guards = append(it.guards, guard{expr: fmt.Sprintf("unsafe.Offsetof(%s{}.%s)", name, f.name), want: ml.Offset})
+			it.guards = append(it.guards, guard{typ: name, field: f.name, want: ml.Offset})
 		}
 		pending = append(pending, f)
 		goOff = ml.Offset + ml.Size
@@ -365,7 +389,7 @@ func (t *target) record(r *parser.Record) (*item, error) {
 		return nil, fmt.Errorf("%s: Go aligns it to %d, C to %d", r.Name, goAlign, rl.Align)
 	}
 	td.fields = append(td.fields, pending...)
-	it.guards = append([]guard{{expr: fmt.Sprintf("unsafe.Sizeof(%s{})", name), want: rl.Size}}, it.guards...)
+	it.guards = append([]guard{{typ: name, want: rl.Size}}, it.guards...)
 	t.goAlign[r] = goAlign
 	t.built[r] = it
 	return it, nil

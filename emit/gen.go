@@ -184,7 +184,7 @@ func (t *target) typedef(td *parser.Typedef) *item {
 	}
 	it := &item{cname: "typedef " + td.Name, typ: td2, doc: cdoc(name, "typedef "+td.Name, td.Pos, td.Doc)}
 	if sz, err := t.lay.SizeOf(td.Type); err == nil && td.Type.Kind != parser.Array {
-		it.guards = append(it.guards, guard{expr: fmt.Sprintf("unsafe.Sizeof(%s(0))", name), want: sz})
+		it.guards = append(it.guards, guard{typ: name, numeric: true, want: sz})
 		if !isNumeric(under) {
 			it.guards = it.guards[:0]
 		}

@@ -23,8 +23,22 @@ type item struct {
 }
 
 type guard struct {
-	expr string // e.g. "unsafe.Sizeof(MemoryReservation{})"
-	want int64
+	typ   string // the Go type
+	field string // "" for the type's size, else the field for its offset
+	// numeric types are converted from 0 rather than composed with {}.
+	numeric bool
+	want    int64
+}
+
+func (g guard) String() string {
+	v := g.typ + "{}"
+	if g.numeric {
+		v = g.typ + "(0)"
+	}
+	if g.field != "" {
+		return "Offsetof(" + v + "." + g.field + ")"
+	}
+	return "Sizeof(" + v + ")"
 }
 
 // typeDecl is "type Name Underlying" or a struct type with methods.
@@ -48,7 +62,7 @@ type field struct {
 
 // method is a generated accessor.
 type method struct {
-	doc  string
+	doc  []string
 	kind methodKind
 	name string
 	typ  string // the value type
@@ -92,7 +106,7 @@ func (it *item) key() string {
 		fmt.Fprintf(&b, "%+v\n", c)
 	}
 	for _, g := range it.guards {
-		fmt.Fprintf(&b, "%s=%d\n", g.expr, g.want)
+		fmt.Fprintf(&b, "%s=%d\n", g, g.want)
 	}
 	return b.String()
 }

@@ -145,7 +145,15 @@ func (g *gen) renderFile(fs *fileSet, extra func(*jen.File)) (File, error) {
 	for _, it := range fs.items {
 		renderItem(f, it)
 		for _, gd := range it.guards {
-			guards = append(guards, jen.Id("_").Op("=").Id("x").Index(jen.Id(gd.expr).Op("-").Lit(int(gd.want))))
+			v := jen.Id(gd.typ).Values()
+			if gd.numeric {
+				v = jen.Id(gd.typ).Call(jen.Lit(0))
+			}
+			e := jen.Qual("unsafe", "Sizeof").Call(v)
+			if gd.field != "" {
+				e = jen.Qual("unsafe", "Offsetof").Call(v.Dot(gd.field))
+			}
+			guards = append(guards, jen.Id("_").Op("=").Id("x").Index(e.Op("-").Lit(int(gd.want))))
 		}
 	}
 	if len(guards) > 0 {
@@ -273,8 +281,8 @@ func ptr(off int64) *jen.Statement {
 
 func renderMethod(f *jen.File, recv string, m method, it *item) {
 	r := jen.Id("x").Op("*").Id(recv)
-	if m.doc != "" {
-		f.Comment(m.doc)
+	if c := comment(m.doc); c != nil {
+		f.Add(c)
 	}
 	switch m.kind {
 	case ptrAccessor:
@@ -347,9 +355,12 @@ func (t *target) handles(f *jen.File) {
 	}
 	decl := func(name string, sz int64, what string) {
 		word := fmt.Sprintf("uint%d", sz*8)
-		f.Comment(fmt.Sprintf("%s is %s on %s: the address of a T (or of an array of them)\n// in the calling domain, as the hypervisor reads it. It is %d bytes here.", name, what, t.abi.Target, sz))
-		f.Comment("//")
-		f.Comment("// Set it to the address of hypervisor-visible memory, never of a Go value.")
+		f.Add(comment([]string{
+			fmt.Sprintf("%s is %s on %s: the address of a T (or of an array of", name, what, t.abi.Target),
+			fmt.Sprintf("them) in the calling domain, as the hypervisor reads it. It is %d bytes here.", sz),
+			"",
+			"Set it to the address of hypervisor-visible memory, never of a Go value.",
+		}))
 		f.Type().Id(name).Types(jen.Id("T").Any()).Struct(
 			jen.Id("_").Qual("structs", "HostLayout"),
 			jen.Id("addr").Id(word),

@@ -100,7 +100,7 @@ type Dom0VGAConsoleInfo struct {
 	U         Dom0VGAConsoleInfoU
 }
 
-// Dom0VGAConsoleInfoU is struct dom0_vga_console_info.u (xen.h:917:5).
+// Dom0VGAConsoleInfoU is the record in member u of struct dom0_vga_console_info (xen.h:917:5).
 type Dom0VGAConsoleInfoU struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -117,7 +117,7 @@ func (x *Dom0VGAConsoleInfoU) VesaLfb() *Dom0VGAConsoleInfoUVesaLfb {
 	return (*Dom0VGAConsoleInfoUVesaLfb)(unsafe.Pointer(x))
 }
 
-// Dom0VGAConsoleInfoUTextMode3 is struct dom0_vga_console_info.u.text_mode_3 (xen.h:918:9).
+// Dom0VGAConsoleInfoUTextMode3 is the record in member text_mode_3 of struct dom0_vga_console_info.u (xen.h:918:9).
 type Dom0VGAConsoleInfoUTextMode3 struct {
 	_ structs.HostLayout
 	// Font height, in pixels.
@@ -132,7 +132,7 @@ type Dom0VGAConsoleInfoUTextMode3 struct {
 	Columns uint16
 }
 
-// Dom0VGAConsoleInfoUVesaLfb is struct dom0_vga_console_info.u.vesa_lfb (xen.h:927:9).
+// Dom0VGAConsoleInfoUVesaLfb is the record in member vesa_lfb of struct dom0_vga_console_info.u (xen.h:927:9).
 type Dom0VGAConsoleInfoUVesaLfb struct {
 	_ structs.HostLayout
 	// Width and height, in pixels.
@@ -241,7 +241,7 @@ type PhysdevManagePCIExt struct {
 	_        [2]byte
 }
 
-// PhysdevManagePCIExtPhysfn is struct physdev_manage_pci_ext.physfn (physdev.h:199:5).
+// PhysdevManagePCIExtPhysfn is the record in member physfn of struct physdev_manage_pci_ext (physdev.h:199:5).
 type PhysdevManagePCIExtPhysfn struct {
 	_     structs.HostLayout
 	Bus   uint8
@@ -290,12 +290,16 @@ type PhysdevPCIDeviceAdd struct {
 	_      [2]byte
 }
 
-// Optarr returns the first n elements of optarr, which follow the struct in memory.
+// Optarr returns the first n elements of optarr, which follow the struct in memory: a Go struct cannot end in a zero-size field without Go padding it.
+//
+// Optional parameters array.
+// First element ([0]) is PXM domain associated with the device (if
+// XEN_PCI_DEV_PXM is set)
 func (x *PhysdevPCIDeviceAdd) Optarr(n int) []uint32 {
 	return unsafe.Slice((*uint32)(unsafe.Add(unsafe.Pointer(x), 12)), n)
 }
 
-// PhysdevPCIDeviceAddPhysfn is struct physdev_pci_device_add.physfn (physdev.h:277:5).
+// PhysdevPCIDeviceAddPhysfn is the record in member physfn of struct physdev_pci_device_add (physdev.h:277:5).
 type PhysdevPCIDeviceAddPhysfn struct {
 	_     structs.HostLayout
 	Bus   uint8
@@ -320,7 +324,7 @@ type PhysdevDbgpOp struct {
 	U   PhysdevDbgpOpU
 }
 
-// PhysdevDbgpOpU is struct physdev_dbgp_op.u (physdev.h:319:5).
+// PhysdevDbgpOpU is the record in member u of struct physdev_dbgp_op (physdev.h:319:5).
 type PhysdevDbgpOpU struct {
 	_ structs.HostLayout
 	_ [0]uint16
@@ -347,11 +351,15 @@ type AddToPhysmapBatchExtra struct {
 }
 
 // ForeignDomID returns member foreign_domid of the union.
+//
+// gmfn_foreign
 func (x *AddToPhysmapBatchExtra) ForeignDomID() *DomID {
 	return (*DomID)(unsafe.Pointer(x))
 }
 
 // Res0 returns member res0 of the union.
+//
+// All the other spaces. Should be 0
 func (x *AddToPhysmapBatchExtra) Res0() *uint16 {
 	return (*uint16)(unsafe.Pointer(x))
 }
@@ -433,7 +441,7 @@ type MemSharingOpFork struct {
 	Pad uint32
 }
 
-// ReservedDeviceMemoryMapDev is struct xen_reserved_device_memory_map.dev (memory.h:598:5).
+// ReservedDeviceMemoryMapDev is the record in member dev of struct xen_reserved_device_memory_map (memory.h:598:5).
 //
 // IN
 type ReservedDeviceMemoryMapDev struct {
@@ -508,7 +516,7 @@ type GrantEntryHeader struct {
 	DomID DomID
 }
 
-// GrantEntryV2FullPage is union grant_entry_v2.full_page (grant_table.h:230:5).
+// GrantEntryV2FullPage is the record in member full_page of union grant_entry_v2 (grant_table.h:230:5).
 //
 // This member is used for V1-style full page grants, where either:
 //
@@ -524,7 +532,7 @@ type GrantEntryV2FullPage struct {
 	Frame uint64
 }
 
-// GrantEntryV2SubPage is union grant_entry_v2.sub_page (grant_table.h:241:5).
+// GrantEntryV2SubPage is the record in member sub_page of union grant_entry_v2 (grant_table.h:241:5).
 //
 // If the grant type is GTF_grant_access and GTF_sub_page is set,
 // @domid is allowed to access bytes [@page_off,@page_off+@length)
@@ -537,7 +545,7 @@ type GrantEntryV2SubPage struct {
 	Frame   uint64
 }
 
-// GrantEntryV2Transitive is union grant_entry_v2.transitive (grant_table.h:257:5).
+// GrantEntryV2Transitive is the record in member transitive of union grant_entry_v2 (grant_table.h:257:5).
 //
 // If the grant is GTF_transitive, @domid is allowed to use the
 // grant @gref in domain @trans_domid, as if it was the local

@@ -8,10 +8,8 @@ import (
 	"unsafe"
 )
 
-/*
-Handle is XEN_GUEST_HANDLE(T) on x86_64: the address of a T (or of an array of them)
-// in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-*/
+// Handle is XEN_GUEST_HANDLE(T) on x86_64: the address of a T (or of an array of
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle[T any] struct {
@@ -29,10 +27,8 @@ func (h *Handle[T]) Set(addr uint64) {
 	h.addr = uint64(addr)
 }
 
-/*
-Handle64 is XEN_GUEST_HANDLE_64(T) on x86_64: the address of a T (or of an array of them)
-// in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-*/
+// Handle64 is XEN_GUEST_HANDLE_64(T) on x86_64: the address of a T (or of an array of
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle64[T any] struct {
@@ -92,7 +88,7 @@ type CPUUserRegs struct {
 	Pad6 [3]uint16
 }
 
-// CPUUserRegsAnon0 is struct cpu_user_regs.#0 (arch-x86/xen-x86_64.h:163:5).
+// CPUUserRegsAnon0 is the record in member #0 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:163:5).
 type CPUUserRegsAnon0 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -119,7 +115,7 @@ func (x *CPUUserRegsAnon0) R15b() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon1 is struct cpu_user_regs.#1 (arch-x86/xen-x86_64.h:164:5).
+// CPUUserRegsAnon1 is the record in member #1 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:164:5).
 type CPUUserRegsAnon1 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -146,7 +142,7 @@ func (x *CPUUserRegsAnon1) R14b() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon2 is struct cpu_user_regs.#2 (arch-x86/xen-x86_64.h:165:5).
+// CPUUserRegsAnon2 is the record in member #2 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:165:5).
 type CPUUserRegsAnon2 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -173,7 +169,7 @@ func (x *CPUUserRegsAnon2) R13b() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon3 is struct cpu_user_regs.#3 (arch-x86/xen-x86_64.h:166:5).
+// CPUUserRegsAnon3 is the record in member #3 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:166:5).
 type CPUUserRegsAnon3 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -200,7 +196,7 @@ func (x *CPUUserRegsAnon3) R12b() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon4 is struct cpu_user_regs.#4 (arch-x86/xen-x86_64.h:167:5).
+// CPUUserRegsAnon4 is the record in member #4 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:167:5).
 type CPUUserRegsAnon4 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -227,7 +223,7 @@ func (x *CPUUserRegsAnon4) Bpl() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon5 is struct cpu_user_regs.#5 (arch-x86/xen-x86_64.h:168:5).
+// CPUUserRegsAnon5 is the record in member #5 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:168:5).
 type CPUUserRegsAnon5 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -254,7 +250,7 @@ func (x *CPUUserRegsAnon5) Anon3() *CPUUserRegsAnon5Anon3 {
 	return (*CPUUserRegsAnon5Anon3)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon6 is struct cpu_user_regs.#6 (arch-x86/xen-x86_64.h:169:5).
+// CPUUserRegsAnon6 is the record in member #6 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:169:5).
 type CPUUserRegsAnon6 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -281,7 +277,7 @@ func (x *CPUUserRegsAnon6) R11b() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon9 is struct cpu_user_regs.#9 (arch-x86/xen-x86_64.h:172:5).
+// CPUUserRegsAnon9 is the record in member #9 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:172:5).
 type CPUUserRegsAnon9 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -308,7 +304,7 @@ func (x *CPUUserRegsAnon9) R8b() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon13 is struct cpu_user_regs.#13 (arch-x86/xen-x86_64.h:176:5).
+// CPUUserRegsAnon13 is the record in member #13 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:176:5).
 type CPUUserRegsAnon13 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -335,7 +331,7 @@ func (x *CPUUserRegsAnon13) Sil() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon14 is struct cpu_user_regs.#14 (arch-x86/xen-x86_64.h:177:5).
+// CPUUserRegsAnon14 is the record in member #14 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:177:5).
 type CPUUserRegsAnon14 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -432,7 +428,7 @@ type VCPUGuestContext struct {
 	GsBaseUser   uint64
 }
 
-// VCPUGuestContextFPUCtxt is struct vcpu_guest_context.fpu_ctxt (arch-x86/xen.h:164:5).
+// VCPUGuestContextFPUCtxt is the record in member fpu_ctxt of struct vcpu_guest_context (arch-x86/xen.h:164:5).
 //
 // FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
 type VCPUGuestContextFPUCtxt struct {
@@ -520,7 +516,7 @@ type MMUExtOp struct {
 	Arg2 MMUExtOpArg2
 }
 
-// MMUExtOpArg1 is struct mmuext_op.arg1 (xen.h:430:5).
+// MMUExtOpArg1 is the record in member arg1 of struct mmuext_op (xen.h:430:5).
 type MMUExtOpArg1 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -528,16 +524,21 @@ type MMUExtOpArg1 struct {
 }
 
 // MFN returns member mfn of the union.
+//
+// [UN]PIN_TABLE, NEW_BASEPTR, NEW_USER_BASEPTR
+// CLEAR_PAGE, COPY_PAGE, [UN]MARK_SUPER
 func (x *MMUExtOpArg1) MFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
 
 // LinearAddr returns member linear_addr of the union.
+//
+// INVLPG_LOCAL, INVLPG_ALL, SET_LDT
 func (x *MMUExtOpArg1) LinearAddr() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// MMUExtOpArg2 is struct mmuext_op.arg2 (xen.h:437:5).
+// MMUExtOpArg2 is the record in member arg2 of struct mmuext_op (xen.h:437:5).
 type MMUExtOpArg2 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -545,6 +546,8 @@ type MMUExtOpArg2 struct {
 }
 
 // NrEnts returns member nr_ents of the union.
+//
+// SET_LDT
 func (x *MMUExtOpArg2) NrEnts() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
@@ -555,6 +558,8 @@ func (x *MMUExtOpArg2) Vcpumask() *Handle[byte] {
 }
 
 // SrcMFN returns member src_mfn of the union.
+//
+// COPY_PAGE
 func (x *MMUExtOpArg2) SrcMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
@@ -702,7 +707,7 @@ type StartInfo struct {
 	NrP2mFrames uint64
 }
 
-// StartInfoConsole is struct start_info.console (xen.h:836:5).
+// StartInfoConsole is the record in member console of struct start_info (xen.h:836:5).
 type StartInfoConsole struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -719,7 +724,7 @@ func (x *StartInfoConsole) Dom0() *StartInfoConsoleDom0 {
 	return (*StartInfoConsoleDom0)(unsafe.Pointer(x))
 }
 
-// StartInfoConsoleDomU is struct start_info.console.domU (xen.h:837:9).
+// StartInfoConsoleDomU is the record in member domU of struct start_info.console (xen.h:837:9).
 type StartInfoConsoleDomU struct {
 	_ structs.HostLayout
 	// MACHINE page number of console page.
@@ -729,7 +734,7 @@ type StartInfoConsoleDomU struct {
 	_      [4]byte
 }
 
-// StartInfoConsoleDom0 is struct start_info.console.dom0 (xen.h:841:9).
+// StartInfoConsoleDom0 is the record in member dom0 of struct start_info.console (xen.h:841:9).
 type StartInfoConsoleDom0 struct {
 	_ structs.HostLayout
 	// Offset of console_info struct.
@@ -804,7 +809,7 @@ type PhysdevOp struct {
 	U   PhysdevOpU
 }
 
-// PhysdevOpU is struct physdev_op.u (physdev.h:214:5).
+// PhysdevOpU is the record in member u of struct physdev_op (physdev.h:214:5).
 type PhysdevOpU struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1039,7 +1044,7 @@ type MemAccessOp struct {
 	AccessList Handle[uint8]
 }
 
-// MemSharingOpU is struct xen_mem_sharing_op.u (memory.h:498:5).
+// MemSharingOpU is the record in member u of struct xen_mem_sharing_op (memory.h:498:5).
 type MemSharingOpU struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1071,7 +1076,7 @@ func (x *MemSharingOpU) Fork() *MemSharingOpFork {
 	return (*MemSharingOpFork)(unsafe.Pointer(x))
 }
 
-// MemSharingOpNominateU is struct mem_sharing_op_nominate.u (memory.h:500:13).
+// MemSharingOpNominateU is the record in member u of struct mem_sharing_op_nominate (memory.h:500:13).
 type MemSharingOpNominateU struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1079,16 +1084,20 @@ type MemSharingOpNominateU struct {
 }
 
 // GFN returns member gfn of the union.
+//
+// IN: gfn to nominate
 func (x *MemSharingOpNominateU) GFN() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // GrantRef returns member grant_ref of the union.
+//
+// IN: grant ref to nominate
 func (x *MemSharingOpNominateU) GrantRef() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// MemSharingOpDebugU is struct mem_sharing_op_debug.u (memory.h:521:13).
+// MemSharingOpDebugU is the record in member u of struct mem_sharing_op_debug (memory.h:521:13).
 type MemSharingOpDebugU struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1096,16 +1105,22 @@ type MemSharingOpDebugU struct {
 }
 
 // GFN returns member gfn of the union.
+//
+// IN: gfn to debug
 func (x *MemSharingOpDebugU) GFN() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // MFN returns member mfn of the union.
+//
+// IN: mfn to debug
 func (x *MemSharingOpDebugU) MFN() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // GRef returns member gref of the union.
+//
+// IN: gref to debug
 func (x *MemSharingOpDebugU) GRef() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
@@ -1187,7 +1202,7 @@ type MemAcquireResource struct {
 	FrameList Handle[PFN]
 }
 
-// VNUMATopologyInfoVdistance is struct xen_vnuma_topology_info.vdistance (memory.h:718:5).
+// VNUMATopologyInfoVdistance is the record in member vdistance of struct xen_vnuma_topology_info (memory.h:718:5).
 //
 // OUT
 type VNUMATopologyInfoVdistance struct {
@@ -1206,7 +1221,7 @@ func (x *VNUMATopologyInfoVdistance) Pad() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// VNUMATopologyInfoVCPUToVnode is struct xen_vnuma_topology_info.vcpu_to_vnode (memory.h:722:5).
+// VNUMATopologyInfoVCPUToVnode is the record in member vcpu_to_vnode of struct xen_vnuma_topology_info (memory.h:722:5).
 type VNUMATopologyInfoVCPUToVnode struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1223,7 +1238,7 @@ func (x *VNUMATopologyInfoVCPUToVnode) Pad() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// VNUMATopologyInfoVmemrange is struct xen_vnuma_topology_info.vmemrange (memory.h:726:5).
+// VNUMATopologyInfoVmemrange is the record in member vmemrange of struct xen_vnuma_topology_info (memory.h:726:5).
 type VNUMATopologyInfoVmemrange struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1255,21 +1270,43 @@ func (x *GrantEntryV2) Hdr() *GrantEntryHeader {
 }
 
 // FullPage returns member full_page of the union.
+//
+// This member is used for V1-style full page grants, where either:
+//
+// -- hdr.type is GTF_accept_transfer, or
+// -- hdr.type is GTF_permit_access and GTF_sub_page is not set.
+//
+// In that case, the frame field has the same semantics as the
+// field of the same name in the V1 entry structure.
 func (x *GrantEntryV2) FullPage() *GrantEntryV2FullPage {
 	return (*GrantEntryV2FullPage)(unsafe.Pointer(x))
 }
 
 // SubPage returns member sub_page of the union.
+//
+// If the grant type is GTF_grant_access and GTF_sub_page is set,
+// @domid is allowed to access bytes [@page_off,@page_off+@length)
+// in frame @frame.
 func (x *GrantEntryV2) SubPage() *GrantEntryV2SubPage {
 	return (*GrantEntryV2SubPage)(unsafe.Pointer(x))
 }
 
 // Transitive returns member transitive of the union.
+//
+// If the grant is GTF_transitive, @domid is allowed to use the
+// grant @gref in domain @trans_domid, as if it was the local
+// domain.  Obviously, the transitive access must be compatible
+// with the original grant.
+//
+// The current version of Xen does not allow transitive grants
+// to be mapped.
 func (x *GrantEntryV2) Transitive() *GrantEntryV2Transitive {
 	return (*GrantEntryV2Transitive)(unsafe.Pointer(x))
 }
 
 // Spacer returns member __spacer of the union.
+//
+// Pad to a power of two
 func (x *GrantEntryV2) Spacer() *[4]uint32 {
 	return (*[4]uint32)(unsafe.Pointer(x))
 }
@@ -1342,7 +1379,7 @@ type GnttabCopyPtr struct {
 	_      [4]byte
 }
 
-// GnttabCopyPtrU is struct gnttab_copy_ptr.u (grant_table.h:446:9).
+// GnttabCopyPtrU is the record in member u of struct gnttab_copy_ptr (grant_table.h:446:9).
 type GnttabCopyPtrU struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1381,7 +1418,7 @@ type GnttabGetStatusFrames struct {
 	FrameList Handle[uint64]
 }
 
-// GnttabCacheFlushA is struct gnttab_cache_flush.a (grant_table.h:571:5).
+// GnttabCacheFlushA is the record in member a of struct gnttab_cache_flush (grant_table.h:571:5).
 type GnttabCacheFlushA struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1432,14 +1469,14 @@ type IretContext struct {
 	Ss uint64
 }
 
-// CPUUserRegsAnon5Anon3 is struct cpu_user_regs.#5.#3 (arch-x86/xen-x86_64.h:168:5).
+// CPUUserRegsAnon5Anon3 is the record in member #3 (unnamed) of struct cpu_user_regs.#5 (arch-x86/xen-x86_64.h:168:5).
 type CPUUserRegsAnon5Anon3 struct {
 	_  structs.HostLayout
 	Bl uint8
 	Bh uint8
 }
 
-// CPUUserRegsAnon7 is struct cpu_user_regs.#7 (arch-x86/xen-x86_64.h:170:5).
+// CPUUserRegsAnon7 is the record in member #7 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:170:5).
 type CPUUserRegsAnon7 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1466,7 +1503,7 @@ func (x *CPUUserRegsAnon7) R10b() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon8 is struct cpu_user_regs.#8 (arch-x86/xen-x86_64.h:171:5).
+// CPUUserRegsAnon8 is the record in member #8 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:171:5).
 type CPUUserRegsAnon8 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1493,7 +1530,7 @@ func (x *CPUUserRegsAnon8) R9b() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon10 is struct cpu_user_regs.#10 (arch-x86/xen-x86_64.h:173:5).
+// CPUUserRegsAnon10 is the record in member #10 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:173:5).
 type CPUUserRegsAnon10 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1520,14 +1557,14 @@ func (x *CPUUserRegsAnon10) Anon3() *CPUUserRegsAnon10Anon3 {
 	return (*CPUUserRegsAnon10Anon3)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon10Anon3 is struct cpu_user_regs.#10.#3 (arch-x86/xen-x86_64.h:173:5).
+// CPUUserRegsAnon10Anon3 is the record in member #3 (unnamed) of struct cpu_user_regs.#10 (arch-x86/xen-x86_64.h:173:5).
 type CPUUserRegsAnon10Anon3 struct {
 	_  structs.HostLayout
 	Al uint8
 	Ah uint8
 }
 
-// CPUUserRegsAnon11 is struct cpu_user_regs.#11 (arch-x86/xen-x86_64.h:174:5).
+// CPUUserRegsAnon11 is the record in member #11 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:174:5).
 type CPUUserRegsAnon11 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1554,14 +1591,14 @@ func (x *CPUUserRegsAnon11) Anon3() *CPUUserRegsAnon11Anon3 {
 	return (*CPUUserRegsAnon11Anon3)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon11Anon3 is struct cpu_user_regs.#11.#3 (arch-x86/xen-x86_64.h:174:5).
+// CPUUserRegsAnon11Anon3 is the record in member #3 (unnamed) of struct cpu_user_regs.#11 (arch-x86/xen-x86_64.h:174:5).
 type CPUUserRegsAnon11Anon3 struct {
 	_  structs.HostLayout
 	Cl uint8
 	Ch uint8
 }
 
-// CPUUserRegsAnon12 is struct cpu_user_regs.#12 (arch-x86/xen-x86_64.h:175:5).
+// CPUUserRegsAnon12 is the record in member #12 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:175:5).
 type CPUUserRegsAnon12 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1588,14 +1625,14 @@ func (x *CPUUserRegsAnon12) Anon3() *CPUUserRegsAnon12Anon3 {
 	return (*CPUUserRegsAnon12Anon3)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon12Anon3 is struct cpu_user_regs.#12.#3 (arch-x86/xen-x86_64.h:175:5).
+// CPUUserRegsAnon12Anon3 is the record in member #3 (unnamed) of struct cpu_user_regs.#12 (arch-x86/xen-x86_64.h:175:5).
 type CPUUserRegsAnon12Anon3 struct {
 	_  structs.HostLayout
 	Dl uint8
 	Dh uint8
 }
 
-// CPUUserRegsAnon17 is struct cpu_user_regs.#17 (arch-x86/xen-x86_64.h:180:5).
+// CPUUserRegsAnon17 is the record in member #17 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:180:5).
 type CPUUserRegsAnon17 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1617,7 +1654,7 @@ func (x *CPUUserRegsAnon17) IP() *uint16 {
 	return (*uint16)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon22 is struct cpu_user_regs.#22 (arch-x86/xen-x86_64.h:184:5).
+// CPUUserRegsAnon22 is the record in member #22 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:184:5).
 //
 // rflags.IF == !saved_upcall_mask
 type CPUUserRegsAnon22 struct {
@@ -1627,21 +1664,27 @@ type CPUUserRegsAnon22 struct {
 }
 
 // Rflags returns member rflags of the union.
+//
+// rflags.IF == !saved_upcall_mask
 func (x *CPUUserRegsAnon22) Rflags() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // Eflags returns member eflags of the union.
+//
+// rflags.IF == !saved_upcall_mask
 func (x *CPUUserRegsAnon22) Eflags() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
 // Flags returns member flags of the union.
+//
+// rflags.IF == !saved_upcall_mask
 func (x *CPUUserRegsAnon22) Flags() *uint16 {
 	return (*uint16)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon23 is struct cpu_user_regs.#23 (arch-x86/xen-x86_64.h:185:5).
+// CPUUserRegsAnon23 is the record in member #23 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:185:5).
 type CPUUserRegsAnon23 struct {
 	_ structs.HostLayout
 	_ [0]uint64

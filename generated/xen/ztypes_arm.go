@@ -8,10 +8,8 @@ import (
 	"unsafe"
 )
 
-/*
-Handle is XEN_GUEST_HANDLE(T) on arm32: the address of a T (or of an array of them)
-// in the calling domain, as the hypervisor reads it. It is 4 bytes here.
-*/
+// Handle is XEN_GUEST_HANDLE(T) on arm32: the address of a T (or of an array of
+// them) in the calling domain, as the hypervisor reads it. It is 4 bytes here.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle[T any] struct {
@@ -29,10 +27,8 @@ func (h *Handle[T]) Set(addr uint64) {
 	h.addr = uint32(addr)
 }
 
-/*
-Handle64 is XEN_GUEST_HANDLE_64(T) on arm32: the address of a T (or of an array of them)
-// in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-*/
+// Handle64 is XEN_GUEST_HANDLE_64(T) on arm32: the address of a T (or of an array of
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle64[T any] struct {
@@ -107,7 +103,7 @@ type MMUExtOp struct {
 	Arg2 MMUExtOpArg2
 }
 
-// MMUExtOpArg1 is struct mmuext_op.arg1 (xen.h:430:5).
+// MMUExtOpArg1 is the record in member arg1 of struct mmuext_op (xen.h:430:5).
 type MMUExtOpArg1 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -115,16 +111,21 @@ type MMUExtOpArg1 struct {
 }
 
 // MFN returns member mfn of the union.
+//
+// [UN]PIN_TABLE, NEW_BASEPTR, NEW_USER_BASEPTR
+// CLEAR_PAGE, COPY_PAGE, [UN]MARK_SUPER
 func (x *MMUExtOpArg1) MFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
 
 // LinearAddr returns member linear_addr of the union.
+//
+// INVLPG_LOCAL, INVLPG_ALL, SET_LDT
 func (x *MMUExtOpArg1) LinearAddr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// MMUExtOpArg2 is struct mmuext_op.arg2 (xen.h:437:5).
+// MMUExtOpArg2 is the record in member arg2 of struct mmuext_op (xen.h:437:5).
 type MMUExtOpArg2 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -132,6 +133,8 @@ type MMUExtOpArg2 struct {
 }
 
 // NrEnts returns member nr_ents of the union.
+//
+// SET_LDT
 func (x *MMUExtOpArg2) NrEnts() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
@@ -142,6 +145,8 @@ func (x *MMUExtOpArg2) Vcpumask() *Handle64[byte] {
 }
 
 // SrcMFN returns member src_mfn of the union.
+//
+// COPY_PAGE
 func (x *MMUExtOpArg2) SrcMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
@@ -328,7 +333,7 @@ type PhysdevOp struct {
 	U   PhysdevOpU
 }
 
-// PhysdevOpU is struct physdev_op.u (physdev.h:214:5).
+// PhysdevOpU is the record in member u of struct physdev_op (physdev.h:214:5).
 type PhysdevOpU struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -563,7 +568,7 @@ type MemAccessOp struct {
 	AccessList Handle64[uint8]
 }
 
-// MemSharingOpU is struct xen_mem_sharing_op.u (memory.h:498:5).
+// MemSharingOpU is the record in member u of struct xen_mem_sharing_op (memory.h:498:5).
 type MemSharingOpU struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -595,7 +600,7 @@ func (x *MemSharingOpU) Fork() *MemSharingOpFork {
 	return (*MemSharingOpFork)(unsafe.Pointer(x))
 }
 
-// MemSharingOpNominateU is struct mem_sharing_op_nominate.u (memory.h:500:13).
+// MemSharingOpNominateU is the record in member u of struct mem_sharing_op_nominate (memory.h:500:13).
 type MemSharingOpNominateU struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -603,16 +608,20 @@ type MemSharingOpNominateU struct {
 }
 
 // GFN returns member gfn of the union.
+//
+// IN: gfn to nominate
 func (x *MemSharingOpNominateU) GFN() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // GrantRef returns member grant_ref of the union.
+//
+// IN: grant ref to nominate
 func (x *MemSharingOpNominateU) GrantRef() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// MemSharingOpDebugU is struct mem_sharing_op_debug.u (memory.h:521:13).
+// MemSharingOpDebugU is the record in member u of struct mem_sharing_op_debug (memory.h:521:13).
 type MemSharingOpDebugU struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -620,16 +629,22 @@ type MemSharingOpDebugU struct {
 }
 
 // GFN returns member gfn of the union.
+//
+// IN: gfn to debug
 func (x *MemSharingOpDebugU) GFN() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // MFN returns member mfn of the union.
+//
+// IN: mfn to debug
 func (x *MemSharingOpDebugU) MFN() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // GRef returns member gref of the union.
+//
+// IN: gref to debug
 func (x *MemSharingOpDebugU) GRef() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
@@ -711,7 +726,7 @@ type MemAcquireResource struct {
 	FrameList Handle64[PFN]
 }
 
-// VNUMATopologyInfoVdistance is struct xen_vnuma_topology_info.vdistance (memory.h:718:5).
+// VNUMATopologyInfoVdistance is the record in member vdistance of struct xen_vnuma_topology_info (memory.h:718:5).
 //
 // OUT
 type VNUMATopologyInfoVdistance struct {
@@ -730,7 +745,7 @@ func (x *VNUMATopologyInfoVdistance) Pad() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// VNUMATopologyInfoVCPUToVnode is struct xen_vnuma_topology_info.vcpu_to_vnode (memory.h:722:5).
+// VNUMATopologyInfoVCPUToVnode is the record in member vcpu_to_vnode of struct xen_vnuma_topology_info (memory.h:722:5).
 type VNUMATopologyInfoVCPUToVnode struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -747,7 +762,7 @@ func (x *VNUMATopologyInfoVCPUToVnode) Pad() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// VNUMATopologyInfoVmemrange is struct xen_vnuma_topology_info.vmemrange (memory.h:726:5).
+// VNUMATopologyInfoVmemrange is the record in member vmemrange of struct xen_vnuma_topology_info (memory.h:726:5).
 type VNUMATopologyInfoVmemrange struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -779,21 +794,43 @@ func (x *GrantEntryV2) Hdr() *GrantEntryHeader {
 }
 
 // FullPage returns member full_page of the union.
+//
+// This member is used for V1-style full page grants, where either:
+//
+// -- hdr.type is GTF_accept_transfer, or
+// -- hdr.type is GTF_permit_access and GTF_sub_page is not set.
+//
+// In that case, the frame field has the same semantics as the
+// field of the same name in the V1 entry structure.
 func (x *GrantEntryV2) FullPage() *GrantEntryV2FullPage {
 	return (*GrantEntryV2FullPage)(unsafe.Pointer(x))
 }
 
 // SubPage returns member sub_page of the union.
+//
+// If the grant type is GTF_grant_access and GTF_sub_page is set,
+// @domid is allowed to access bytes [@page_off,@page_off+@length)
+// in frame @frame.
 func (x *GrantEntryV2) SubPage() *GrantEntryV2SubPage {
 	return (*GrantEntryV2SubPage)(unsafe.Pointer(x))
 }
 
 // Transitive returns member transitive of the union.
+//
+// If the grant is GTF_transitive, @domid is allowed to use the
+// grant @gref in domain @trans_domid, as if it was the local
+// domain.  Obviously, the transitive access must be compatible
+// with the original grant.
+//
+// The current version of Xen does not allow transitive grants
+// to be mapped.
 func (x *GrantEntryV2) Transitive() *GrantEntryV2Transitive {
 	return (*GrantEntryV2Transitive)(unsafe.Pointer(x))
 }
 
 // Spacer returns member __spacer of the union.
+//
+// Pad to a power of two
 func (x *GrantEntryV2) Spacer() *[4]uint32 {
 	return (*[4]uint32)(unsafe.Pointer(x))
 }
@@ -866,7 +903,7 @@ type GnttabCopyPtr struct {
 	_      [4]byte
 }
 
-// GnttabCopyPtrU is struct gnttab_copy_ptr.u (grant_table.h:446:9).
+// GnttabCopyPtrU is the record in member u of struct gnttab_copy_ptr (grant_table.h:446:9).
 type GnttabCopyPtrU struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -905,7 +942,7 @@ type GnttabGetStatusFrames struct {
 	FrameList Handle64[uint64]
 }
 
-// GnttabCacheFlushA is struct gnttab_cache_flush.a (grant_table.h:571:5).
+// GnttabCacheFlushA is the record in member a of struct gnttab_cache_flush (grant_table.h:571:5).
 type GnttabCacheFlushA struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -985,7 +1022,7 @@ type VCPUGuestCoreRegs struct {
 	ElrEl1 uint64
 }
 
-// VCPUGuestCoreRegsAnon0 is struct vcpu_guest_core_regs.#0 (arch-arm.h:215:5).
+// VCPUGuestCoreRegsAnon0 is the record in member #0 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:215:5).
 //
 //	Aarch64       Aarch32
 type VCPUGuestCoreRegsAnon0 struct {
@@ -995,16 +1032,20 @@ type VCPUGuestCoreRegsAnon0 struct {
 }
 
 // X0 returns member x0 of the union.
+//
+//	Aarch64       Aarch32
 func (x *VCPUGuestCoreRegsAnon0) X0() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // R0Usr returns member r0_usr of the union.
+//
+//	Aarch64       Aarch32
 func (x *VCPUGuestCoreRegsAnon0) R0Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon1 is struct vcpu_guest_core_regs.#1 (arch-arm.h:216:5).
+// VCPUGuestCoreRegsAnon1 is the record in member #1 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:216:5).
 type VCPUGuestCoreRegsAnon1 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1021,7 +1062,7 @@ func (x *VCPUGuestCoreRegsAnon1) R1Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon2 is struct vcpu_guest_core_regs.#2 (arch-arm.h:217:5).
+// VCPUGuestCoreRegsAnon2 is the record in member #2 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:217:5).
 type VCPUGuestCoreRegsAnon2 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1038,7 +1079,7 @@ func (x *VCPUGuestCoreRegsAnon2) R2Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon3 is struct vcpu_guest_core_regs.#3 (arch-arm.h:218:5).
+// VCPUGuestCoreRegsAnon3 is the record in member #3 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:218:5).
 type VCPUGuestCoreRegsAnon3 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1055,7 +1096,7 @@ func (x *VCPUGuestCoreRegsAnon3) R3Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon4 is struct vcpu_guest_core_regs.#4 (arch-arm.h:219:5).
+// VCPUGuestCoreRegsAnon4 is the record in member #4 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:219:5).
 type VCPUGuestCoreRegsAnon4 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1072,7 +1113,7 @@ func (x *VCPUGuestCoreRegsAnon4) R4Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon5 is struct vcpu_guest_core_regs.#5 (arch-arm.h:220:5).
+// VCPUGuestCoreRegsAnon5 is the record in member #5 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:220:5).
 type VCPUGuestCoreRegsAnon5 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1089,7 +1130,7 @@ func (x *VCPUGuestCoreRegsAnon5) R5Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon6 is struct vcpu_guest_core_regs.#6 (arch-arm.h:221:5).
+// VCPUGuestCoreRegsAnon6 is the record in member #6 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:221:5).
 type VCPUGuestCoreRegsAnon6 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1106,7 +1147,7 @@ func (x *VCPUGuestCoreRegsAnon6) R6Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon7 is struct vcpu_guest_core_regs.#7 (arch-arm.h:222:5).
+// VCPUGuestCoreRegsAnon7 is the record in member #7 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:222:5).
 type VCPUGuestCoreRegsAnon7 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1123,7 +1164,7 @@ func (x *VCPUGuestCoreRegsAnon7) R7Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon8 is struct vcpu_guest_core_regs.#8 (arch-arm.h:223:5).
+// VCPUGuestCoreRegsAnon8 is the record in member #8 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:223:5).
 type VCPUGuestCoreRegsAnon8 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1140,7 +1181,7 @@ func (x *VCPUGuestCoreRegsAnon8) R8Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon9 is struct vcpu_guest_core_regs.#9 (arch-arm.h:224:5).
+// VCPUGuestCoreRegsAnon9 is the record in member #9 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:224:5).
 type VCPUGuestCoreRegsAnon9 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1157,7 +1198,7 @@ func (x *VCPUGuestCoreRegsAnon9) R9Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon10 is struct vcpu_guest_core_regs.#10 (arch-arm.h:225:5).
+// VCPUGuestCoreRegsAnon10 is the record in member #10 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:225:5).
 type VCPUGuestCoreRegsAnon10 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1174,7 +1215,7 @@ func (x *VCPUGuestCoreRegsAnon10) R10Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon11 is struct vcpu_guest_core_regs.#11 (arch-arm.h:226:5).
+// VCPUGuestCoreRegsAnon11 is the record in member #11 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:226:5).
 type VCPUGuestCoreRegsAnon11 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1191,7 +1232,7 @@ func (x *VCPUGuestCoreRegsAnon11) R11Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon12 is struct vcpu_guest_core_regs.#12 (arch-arm.h:227:5).
+// VCPUGuestCoreRegsAnon12 is the record in member #12 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:227:5).
 type VCPUGuestCoreRegsAnon12 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1208,7 +1249,7 @@ func (x *VCPUGuestCoreRegsAnon12) R12Usr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon13 is struct vcpu_guest_core_regs.#13 (arch-arm.h:229:5).
+// VCPUGuestCoreRegsAnon13 is the record in member #13 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:229:5).
 type VCPUGuestCoreRegsAnon13 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1225,7 +1266,7 @@ func (x *VCPUGuestCoreRegsAnon13) SpUsr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon14 is struct vcpu_guest_core_regs.#14 (arch-arm.h:230:5).
+// VCPUGuestCoreRegsAnon14 is the record in member #14 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:230:5).
 type VCPUGuestCoreRegsAnon14 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1242,7 +1283,7 @@ func (x *VCPUGuestCoreRegsAnon14) LrUsr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon15 is struct vcpu_guest_core_regs.#15 (arch-arm.h:232:5).
+// VCPUGuestCoreRegsAnon15 is the record in member #15 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:232:5).
 type VCPUGuestCoreRegsAnon15 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1259,7 +1300,7 @@ func (x *VCPUGuestCoreRegsAnon15) UnusedSpHyp() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon16 is struct vcpu_guest_core_regs.#16 (arch-arm.h:234:5).
+// VCPUGuestCoreRegsAnon16 is the record in member #16 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:234:5).
 type VCPUGuestCoreRegsAnon16 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1276,7 +1317,7 @@ func (x *VCPUGuestCoreRegsAnon16) LrIRQ() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon17 is struct vcpu_guest_core_regs.#17 (arch-arm.h:235:5).
+// VCPUGuestCoreRegsAnon17 is the record in member #17 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:235:5).
 type VCPUGuestCoreRegsAnon17 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1293,7 +1334,7 @@ func (x *VCPUGuestCoreRegsAnon17) SpIRQ() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon18 is struct vcpu_guest_core_regs.#18 (arch-arm.h:237:5).
+// VCPUGuestCoreRegsAnon18 is the record in member #18 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:237:5).
 type VCPUGuestCoreRegsAnon18 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1310,7 +1351,7 @@ func (x *VCPUGuestCoreRegsAnon18) LrSvc() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon19 is struct vcpu_guest_core_regs.#19 (arch-arm.h:238:5).
+// VCPUGuestCoreRegsAnon19 is the record in member #19 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:238:5).
 type VCPUGuestCoreRegsAnon19 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1327,7 +1368,7 @@ func (x *VCPUGuestCoreRegsAnon19) SpSvc() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon20 is struct vcpu_guest_core_regs.#20 (arch-arm.h:240:5).
+// VCPUGuestCoreRegsAnon20 is the record in member #20 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:240:5).
 type VCPUGuestCoreRegsAnon20 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1344,7 +1385,7 @@ func (x *VCPUGuestCoreRegsAnon20) LrAbt() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon21 is struct vcpu_guest_core_regs.#21 (arch-arm.h:241:5).
+// VCPUGuestCoreRegsAnon21 is the record in member #21 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:241:5).
 type VCPUGuestCoreRegsAnon21 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1361,7 +1402,7 @@ func (x *VCPUGuestCoreRegsAnon21) SpAbt() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon22 is struct vcpu_guest_core_regs.#22 (arch-arm.h:243:5).
+// VCPUGuestCoreRegsAnon22 is the record in member #22 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:243:5).
 type VCPUGuestCoreRegsAnon22 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1378,7 +1419,7 @@ func (x *VCPUGuestCoreRegsAnon22) LrUnd() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon23 is struct vcpu_guest_core_regs.#23 (arch-arm.h:244:5).
+// VCPUGuestCoreRegsAnon23 is the record in member #23 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:244:5).
 type VCPUGuestCoreRegsAnon23 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1395,7 +1436,7 @@ func (x *VCPUGuestCoreRegsAnon23) SpUnd() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon24 is struct vcpu_guest_core_regs.#24 (arch-arm.h:246:5).
+// VCPUGuestCoreRegsAnon24 is the record in member #24 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:246:5).
 type VCPUGuestCoreRegsAnon24 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1412,7 +1453,7 @@ func (x *VCPUGuestCoreRegsAnon24) R8Fiq() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon25 is struct vcpu_guest_core_regs.#25 (arch-arm.h:247:5).
+// VCPUGuestCoreRegsAnon25 is the record in member #25 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:247:5).
 type VCPUGuestCoreRegsAnon25 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1429,7 +1470,7 @@ func (x *VCPUGuestCoreRegsAnon25) R9Fiq() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon26 is struct vcpu_guest_core_regs.#26 (arch-arm.h:248:5).
+// VCPUGuestCoreRegsAnon26 is the record in member #26 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:248:5).
 type VCPUGuestCoreRegsAnon26 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1446,7 +1487,7 @@ func (x *VCPUGuestCoreRegsAnon26) R10Fiq() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon27 is struct vcpu_guest_core_regs.#27 (arch-arm.h:249:5).
+// VCPUGuestCoreRegsAnon27 is the record in member #27 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:249:5).
 type VCPUGuestCoreRegsAnon27 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1463,7 +1504,7 @@ func (x *VCPUGuestCoreRegsAnon27) R11Fiq() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon28 is struct vcpu_guest_core_regs.#28 (arch-arm.h:250:5).
+// VCPUGuestCoreRegsAnon28 is the record in member #28 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:250:5).
 type VCPUGuestCoreRegsAnon28 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1480,7 +1521,7 @@ func (x *VCPUGuestCoreRegsAnon28) R12Fiq() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon29 is struct vcpu_guest_core_regs.#29 (arch-arm.h:252:5).
+// VCPUGuestCoreRegsAnon29 is the record in member #29 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:252:5).
 type VCPUGuestCoreRegsAnon29 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1497,7 +1538,7 @@ func (x *VCPUGuestCoreRegsAnon29) SpFiq() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon30 is struct vcpu_guest_core_regs.#30 (arch-arm.h:253:5).
+// VCPUGuestCoreRegsAnon30 is the record in member #30 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:253:5).
 type VCPUGuestCoreRegsAnon30 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1514,7 +1555,7 @@ func (x *VCPUGuestCoreRegsAnon30) LrFiq() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon31 is struct vcpu_guest_core_regs.#31 (arch-arm.h:256:5).
+// VCPUGuestCoreRegsAnon31 is the record in member #31 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:256:5).
 //
 // Return address and mode
 type VCPUGuestCoreRegsAnon31 struct {
@@ -1524,16 +1565,20 @@ type VCPUGuestCoreRegsAnon31 struct {
 }
 
 // Pc64 returns member pc64 of the union.
+//
+// Return address and mode
 func (x *VCPUGuestCoreRegsAnon31) Pc64() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // Pc32 returns member pc32 of the union.
+//
+// Return address and mode
 func (x *VCPUGuestCoreRegsAnon31) Pc32() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// VCPUGuestCoreRegsAnon33 is struct vcpu_guest_core_regs.#33 (arch-arm.h:259:5).
+// VCPUGuestCoreRegsAnon33 is the record in member #33 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:259:5).
 type VCPUGuestCoreRegsAnon33 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1541,11 +1586,15 @@ type VCPUGuestCoreRegsAnon33 struct {
 }
 
 // SpsrEl1 returns member spsr_el1 of the union.
+//
+// AArch64
 func (x *VCPUGuestCoreRegsAnon33) SpsrEl1() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // SpsrSvc returns member spsr_svc of the union.
+//
+// AArch32
 func (x *VCPUGuestCoreRegsAnon33) SpsrSvc() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }

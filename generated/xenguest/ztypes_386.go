@@ -8,10 +8,8 @@ import (
 	"unsafe"
 )
 
-/*
-Handle is XEN_GUEST_HANDLE(T) on x86_32: the address of a T (or of an array of them)
-// in the calling domain, as the hypervisor reads it. It is 4 bytes here.
-*/
+// Handle is XEN_GUEST_HANDLE(T) on x86_32: the address of a T (or of an array of
+// them) in the calling domain, as the hypervisor reads it. It is 4 bytes here.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle[T any] struct {
@@ -29,10 +27,8 @@ func (h *Handle[T]) Set(addr uint64) {
 	h.addr = uint32(addr)
 }
 
-/*
-Handle64 is XEN_GUEST_HANDLE_64(T) on x86_32: the address of a T (or of an array of them)
-// in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-*/
+// Handle64 is XEN_GUEST_HANDLE_64(T) on x86_32: the address of a T (or of an array of
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle64[T any] struct {
@@ -158,7 +154,7 @@ type VCPUGuestContext struct {
 	VMAssist uint32
 }
 
-// VCPUGuestContextFPUCtxt is struct vcpu_guest_context.fpu_ctxt (arch-x86/xen.h:164:5).
+// VCPUGuestContextFPUCtxt is the record in member fpu_ctxt of struct vcpu_guest_context (arch-x86/xen.h:164:5).
 //
 // FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
 type VCPUGuestContextFPUCtxt struct {
@@ -237,7 +233,7 @@ type MMUExtOp struct {
 	Arg2 MMUExtOpArg2
 }
 
-// MMUExtOpArg1 is struct mmuext_op.arg1 (xen.h:430:5).
+// MMUExtOpArg1 is the record in member arg1 of struct mmuext_op (xen.h:430:5).
 type MMUExtOpArg1 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -245,16 +241,21 @@ type MMUExtOpArg1 struct {
 }
 
 // MFN returns member mfn of the union.
+//
+// [UN]PIN_TABLE, NEW_BASEPTR, NEW_USER_BASEPTR
+// CLEAR_PAGE, COPY_PAGE, [UN]MARK_SUPER
 func (x *MMUExtOpArg1) MFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
 
 // LinearAddr returns member linear_addr of the union.
+//
+// INVLPG_LOCAL, INVLPG_ALL, SET_LDT
 func (x *MMUExtOpArg1) LinearAddr() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// MMUExtOpArg2 is struct mmuext_op.arg2 (xen.h:437:5).
+// MMUExtOpArg2 is the record in member arg2 of struct mmuext_op (xen.h:437:5).
 type MMUExtOpArg2 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -262,6 +263,8 @@ type MMUExtOpArg2 struct {
 }
 
 // NrEnts returns member nr_ents of the union.
+//
+// SET_LDT
 func (x *MMUExtOpArg2) NrEnts() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
@@ -272,6 +275,8 @@ func (x *MMUExtOpArg2) Vcpumask() *Handle[byte] {
 }
 
 // SrcMFN returns member src_mfn of the union.
+//
+// COPY_PAGE
 func (x *MMUExtOpArg2) SrcMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
@@ -416,7 +421,7 @@ type StartInfo struct {
 	NrP2mFrames uint32
 }
 
-// StartInfoConsole is struct start_info.console (xen.h:836:5).
+// StartInfoConsole is the record in member console of struct start_info (xen.h:836:5).
 type StartInfoConsole struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -433,7 +438,7 @@ func (x *StartInfoConsole) Dom0() *StartInfoConsoleDom0 {
 	return (*StartInfoConsoleDom0)(unsafe.Pointer(x))
 }
 
-// StartInfoConsoleDomU is struct start_info.console.domU (xen.h:837:9).
+// StartInfoConsoleDomU is the record in member domU of struct start_info.console (xen.h:837:9).
 type StartInfoConsoleDomU struct {
 	_ structs.HostLayout
 	// MACHINE page number of console page.
@@ -442,7 +447,7 @@ type StartInfoConsoleDomU struct {
 	Evtchn uint32
 }
 
-// StartInfoConsoleDom0 is struct start_info.console.dom0 (xen.h:841:9).
+// StartInfoConsoleDom0 is the record in member dom0 of struct start_info.console (xen.h:841:9).
 type StartInfoConsoleDom0 struct {
 	_ structs.HostLayout
 	// Offset of console_info struct.
@@ -506,7 +511,7 @@ type PhysdevOp struct {
 	U   PhysdevOpU
 }
 
-// PhysdevOpU is struct physdev_op.u (physdev.h:214:5).
+// PhysdevOpU is the record in member u of struct physdev_op (physdev.h:214:5).
 type PhysdevOpU struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -753,7 +758,7 @@ type MemAcquireResource struct {
 	FrameList Handle[PFN]
 }
 
-// VNUMATopologyInfoVdistance is struct xen_vnuma_topology_info.vdistance (memory.h:718:5).
+// VNUMATopologyInfoVdistance is the record in member vdistance of struct xen_vnuma_topology_info (memory.h:718:5).
 //
 // OUT
 type VNUMATopologyInfoVdistance struct {
@@ -772,7 +777,7 @@ func (x *VNUMATopologyInfoVdistance) Pad() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// VNUMATopologyInfoVCPUToVnode is struct xen_vnuma_topology_info.vcpu_to_vnode (memory.h:722:5).
+// VNUMATopologyInfoVCPUToVnode is the record in member vcpu_to_vnode of struct xen_vnuma_topology_info (memory.h:722:5).
 type VNUMATopologyInfoVCPUToVnode struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -789,7 +794,7 @@ func (x *VNUMATopologyInfoVCPUToVnode) Pad() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// VNUMATopologyInfoVmemrange is struct xen_vnuma_topology_info.vmemrange (memory.h:726:5).
+// VNUMATopologyInfoVmemrange is the record in member vmemrange of struct xen_vnuma_topology_info (memory.h:726:5).
 type VNUMATopologyInfoVmemrange struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -821,21 +826,43 @@ func (x *GrantEntryV2) Hdr() *GrantEntryHeader {
 }
 
 // FullPage returns member full_page of the union.
+//
+// This member is used for V1-style full page grants, where either:
+//
+// -- hdr.type is GTF_accept_transfer, or
+// -- hdr.type is GTF_permit_access and GTF_sub_page is not set.
+//
+// In that case, the frame field has the same semantics as the
+// field of the same name in the V1 entry structure.
 func (x *GrantEntryV2) FullPage() *GrantEntryV2FullPage {
 	return (*GrantEntryV2FullPage)(unsafe.Pointer(x))
 }
 
 // SubPage returns member sub_page of the union.
+//
+// If the grant type is GTF_grant_access and GTF_sub_page is set,
+// @domid is allowed to access bytes [@page_off,@page_off+@length)
+// in frame @frame.
 func (x *GrantEntryV2) SubPage() *GrantEntryV2SubPage {
 	return (*GrantEntryV2SubPage)(unsafe.Pointer(x))
 }
 
 // Transitive returns member transitive of the union.
+//
+// If the grant is GTF_transitive, @domid is allowed to use the
+// grant @gref in domain @trans_domid, as if it was the local
+// domain.  Obviously, the transitive access must be compatible
+// with the original grant.
+//
+// The current version of Xen does not allow transitive grants
+// to be mapped.
 func (x *GrantEntryV2) Transitive() *GrantEntryV2Transitive {
 	return (*GrantEntryV2Transitive)(unsafe.Pointer(x))
 }
 
 // Spacer returns member __spacer of the union.
+//
+// Pad to a power of two
 func (x *GrantEntryV2) Spacer() *[4]uint32 {
 	return (*[4]uint32)(unsafe.Pointer(x))
 }
@@ -907,7 +934,7 @@ type GnttabCopyPtr struct {
 	Offset uint16
 }
 
-// GnttabCopyPtrU is struct gnttab_copy_ptr.u (grant_table.h:446:9).
+// GnttabCopyPtrU is the record in member u of struct gnttab_copy_ptr (grant_table.h:446:9).
 type GnttabCopyPtrU struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -946,7 +973,7 @@ type GnttabGetStatusFrames struct {
 	FrameList Handle[uint64]
 }
 
-// GnttabCacheFlushA is struct gnttab_cache_flush.a (grant_table.h:571:5).
+// GnttabCacheFlushA is the record in member a of struct gnttab_cache_flush (grant_table.h:571:5).
 type GnttabCacheFlushA struct {
 	_ structs.HostLayout
 	_ [0]uint32

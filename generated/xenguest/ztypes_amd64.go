@@ -8,10 +8,8 @@ import (
 	"unsafe"
 )
 
-/*
-Handle is XEN_GUEST_HANDLE(T) on x86_64: the address of a T (or of an array of them)
-// in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-*/
+// Handle is XEN_GUEST_HANDLE(T) on x86_64: the address of a T (or of an array of
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle[T any] struct {
@@ -29,10 +27,8 @@ func (h *Handle[T]) Set(addr uint64) {
 	h.addr = uint64(addr)
 }
 
-/*
-Handle64 is XEN_GUEST_HANDLE_64(T) on x86_64: the address of a T (or of an array of them)
-// in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-*/
+// Handle64 is XEN_GUEST_HANDLE_64(T) on x86_64: the address of a T (or of an array of
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle64[T any] struct {
@@ -162,7 +158,7 @@ type VCPUGuestContext struct {
 	GsBaseUser   uint64
 }
 
-// VCPUGuestContextFPUCtxt is struct vcpu_guest_context.fpu_ctxt (arch-x86/xen.h:164:5).
+// VCPUGuestContextFPUCtxt is the record in member fpu_ctxt of struct vcpu_guest_context (arch-x86/xen.h:164:5).
 //
 // FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
 type VCPUGuestContextFPUCtxt struct {
@@ -240,7 +236,7 @@ type MMUExtOp struct {
 	Arg2 MMUExtOpArg2
 }
 
-// MMUExtOpArg1 is struct mmuext_op.arg1 (xen.h:430:5).
+// MMUExtOpArg1 is the record in member arg1 of struct mmuext_op (xen.h:430:5).
 type MMUExtOpArg1 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -248,16 +244,21 @@ type MMUExtOpArg1 struct {
 }
 
 // MFN returns member mfn of the union.
+//
+// [UN]PIN_TABLE, NEW_BASEPTR, NEW_USER_BASEPTR
+// CLEAR_PAGE, COPY_PAGE, [UN]MARK_SUPER
 func (x *MMUExtOpArg1) MFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
 
 // LinearAddr returns member linear_addr of the union.
+//
+// INVLPG_LOCAL, INVLPG_ALL, SET_LDT
 func (x *MMUExtOpArg1) LinearAddr() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// MMUExtOpArg2 is struct mmuext_op.arg2 (xen.h:437:5).
+// MMUExtOpArg2 is the record in member arg2 of struct mmuext_op (xen.h:437:5).
 type MMUExtOpArg2 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -265,6 +266,8 @@ type MMUExtOpArg2 struct {
 }
 
 // NrEnts returns member nr_ents of the union.
+//
+// SET_LDT
 func (x *MMUExtOpArg2) NrEnts() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
@@ -275,6 +278,8 @@ func (x *MMUExtOpArg2) Vcpumask() *Handle[byte] {
 }
 
 // SrcMFN returns member src_mfn of the union.
+//
+// COPY_PAGE
 func (x *MMUExtOpArg2) SrcMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
@@ -422,7 +427,7 @@ type StartInfo struct {
 	NrP2mFrames uint64
 }
 
-// StartInfoConsole is struct start_info.console (xen.h:836:5).
+// StartInfoConsole is the record in member console of struct start_info (xen.h:836:5).
 type StartInfoConsole struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -439,7 +444,7 @@ func (x *StartInfoConsole) Dom0() *StartInfoConsoleDom0 {
 	return (*StartInfoConsoleDom0)(unsafe.Pointer(x))
 }
 
-// StartInfoConsoleDomU is struct start_info.console.domU (xen.h:837:9).
+// StartInfoConsoleDomU is the record in member domU of struct start_info.console (xen.h:837:9).
 type StartInfoConsoleDomU struct {
 	_ structs.HostLayout
 	// MACHINE page number of console page.
@@ -449,7 +454,7 @@ type StartInfoConsoleDomU struct {
 	_      [4]byte
 }
 
-// StartInfoConsoleDom0 is struct start_info.console.dom0 (xen.h:841:9).
+// StartInfoConsoleDom0 is the record in member dom0 of struct start_info.console (xen.h:841:9).
 type StartInfoConsoleDom0 struct {
 	_ structs.HostLayout
 	// Offset of console_info struct.
@@ -516,7 +521,7 @@ type PhysdevOp struct {
 	U   PhysdevOpU
 }
 
-// PhysdevOpU is struct physdev_op.u (physdev.h:214:5).
+// PhysdevOpU is the record in member u of struct physdev_op (physdev.h:214:5).
 type PhysdevOpU struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -766,7 +771,7 @@ type MemAcquireResource struct {
 	FrameList Handle[PFN]
 }
 
-// VNUMATopologyInfoVdistance is struct xen_vnuma_topology_info.vdistance (memory.h:718:5).
+// VNUMATopologyInfoVdistance is the record in member vdistance of struct xen_vnuma_topology_info (memory.h:718:5).
 //
 // OUT
 type VNUMATopologyInfoVdistance struct {
@@ -785,7 +790,7 @@ func (x *VNUMATopologyInfoVdistance) Pad() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// VNUMATopologyInfoVCPUToVnode is struct xen_vnuma_topology_info.vcpu_to_vnode (memory.h:722:5).
+// VNUMATopologyInfoVCPUToVnode is the record in member vcpu_to_vnode of struct xen_vnuma_topology_info (memory.h:722:5).
 type VNUMATopologyInfoVCPUToVnode struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -802,7 +807,7 @@ func (x *VNUMATopologyInfoVCPUToVnode) Pad() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// VNUMATopologyInfoVmemrange is struct xen_vnuma_topology_info.vmemrange (memory.h:726:5).
+// VNUMATopologyInfoVmemrange is the record in member vmemrange of struct xen_vnuma_topology_info (memory.h:726:5).
 type VNUMATopologyInfoVmemrange struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -834,21 +839,43 @@ func (x *GrantEntryV2) Hdr() *GrantEntryHeader {
 }
 
 // FullPage returns member full_page of the union.
+//
+// This member is used for V1-style full page grants, where either:
+//
+// -- hdr.type is GTF_accept_transfer, or
+// -- hdr.type is GTF_permit_access and GTF_sub_page is not set.
+//
+// In that case, the frame field has the same semantics as the
+// field of the same name in the V1 entry structure.
 func (x *GrantEntryV2) FullPage() *GrantEntryV2FullPage {
 	return (*GrantEntryV2FullPage)(unsafe.Pointer(x))
 }
 
 // SubPage returns member sub_page of the union.
+//
+// If the grant type is GTF_grant_access and GTF_sub_page is set,
+// @domid is allowed to access bytes [@page_off,@page_off+@length)
+// in frame @frame.
 func (x *GrantEntryV2) SubPage() *GrantEntryV2SubPage {
 	return (*GrantEntryV2SubPage)(unsafe.Pointer(x))
 }
 
 // Transitive returns member transitive of the union.
+//
+// If the grant is GTF_transitive, @domid is allowed to use the
+// grant @gref in domain @trans_domid, as if it was the local
+// domain.  Obviously, the transitive access must be compatible
+// with the original grant.
+//
+// The current version of Xen does not allow transitive grants
+// to be mapped.
 func (x *GrantEntryV2) Transitive() *GrantEntryV2Transitive {
 	return (*GrantEntryV2Transitive)(unsafe.Pointer(x))
 }
 
 // Spacer returns member __spacer of the union.
+//
+// Pad to a power of two
 func (x *GrantEntryV2) Spacer() *[4]uint32 {
 	return (*[4]uint32)(unsafe.Pointer(x))
 }
@@ -921,7 +948,7 @@ type GnttabCopyPtr struct {
 	_      [4]byte
 }
 
-// GnttabCopyPtrU is struct gnttab_copy_ptr.u (grant_table.h:446:9).
+// GnttabCopyPtrU is the record in member u of struct gnttab_copy_ptr (grant_table.h:446:9).
 type GnttabCopyPtrU struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -960,7 +987,7 @@ type GnttabGetStatusFrames struct {
 	FrameList Handle[uint64]
 }
 
-// GnttabCacheFlushA is struct gnttab_cache_flush.a (grant_table.h:571:5).
+// GnttabCacheFlushA is the record in member a of struct gnttab_cache_flush (grant_table.h:571:5).
 type GnttabCacheFlushA struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1011,7 +1038,7 @@ type IretContext struct {
 	Ss uint64
 }
 
-// CPUUserRegsAnon4 is struct cpu_user_regs.#4 (arch-x86/xen-x86_64.h:167:5).
+// CPUUserRegsAnon4 is the record in member #4 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:167:5).
 type CPUUserRegsAnon4 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1033,7 +1060,7 @@ func (x *CPUUserRegsAnon4) Ebp_2() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon5 is struct cpu_user_regs.#5 (arch-x86/xen-x86_64.h:168:5).
+// CPUUserRegsAnon5 is the record in member #5 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:168:5).
 type CPUUserRegsAnon5 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1055,7 +1082,7 @@ func (x *CPUUserRegsAnon5) Ebx_2() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon10 is struct cpu_user_regs.#10 (arch-x86/xen-x86_64.h:173:5).
+// CPUUserRegsAnon10 is the record in member #10 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:173:5).
 type CPUUserRegsAnon10 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1077,7 +1104,7 @@ func (x *CPUUserRegsAnon10) Eax_2() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon11 is struct cpu_user_regs.#11 (arch-x86/xen-x86_64.h:174:5).
+// CPUUserRegsAnon11 is the record in member #11 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:174:5).
 type CPUUserRegsAnon11 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1099,7 +1126,7 @@ func (x *CPUUserRegsAnon11) Ecx_2() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon12 is struct cpu_user_regs.#12 (arch-x86/xen-x86_64.h:175:5).
+// CPUUserRegsAnon12 is the record in member #12 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:175:5).
 type CPUUserRegsAnon12 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1121,7 +1148,7 @@ func (x *CPUUserRegsAnon12) Edx_2() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon13 is struct cpu_user_regs.#13 (arch-x86/xen-x86_64.h:176:5).
+// CPUUserRegsAnon13 is the record in member #13 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:176:5).
 type CPUUserRegsAnon13 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1143,7 +1170,7 @@ func (x *CPUUserRegsAnon13) Esi_2() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon14 is struct cpu_user_regs.#14 (arch-x86/xen-x86_64.h:177:5).
+// CPUUserRegsAnon14 is the record in member #14 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:177:5).
 type CPUUserRegsAnon14 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1165,7 +1192,7 @@ func (x *CPUUserRegsAnon14) Edi_2() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon17 is struct cpu_user_regs.#17 (arch-x86/xen-x86_64.h:180:5).
+// CPUUserRegsAnon17 is the record in member #17 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:180:5).
 type CPUUserRegsAnon17 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -1187,7 +1214,7 @@ func (x *CPUUserRegsAnon17) Eip_2() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon22 is struct cpu_user_regs.#22 (arch-x86/xen-x86_64.h:184:5).
+// CPUUserRegsAnon22 is the record in member #22 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:184:5).
 //
 // rflags.IF == !saved_upcall_mask
 type CPUUserRegsAnon22 struct {
@@ -1197,21 +1224,27 @@ type CPUUserRegsAnon22 struct {
 }
 
 // Rflags returns member rflags of the union.
+//
+// rflags.IF == !saved_upcall_mask
 func (x *CPUUserRegsAnon22) Rflags() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // Eflags returns member eflags of the union.
+//
+// rflags.IF == !saved_upcall_mask
 func (x *CPUUserRegsAnon22) Eflags() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // Eflags_2 returns member _eflags of the union.
+//
+// rflags.IF == !saved_upcall_mask
 func (x *CPUUserRegsAnon22) Eflags_2() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// CPUUserRegsAnon23 is struct cpu_user_regs.#23 (arch-x86/xen-x86_64.h:185:5).
+// CPUUserRegsAnon23 is the record in member #23 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:185:5).
 type CPUUserRegsAnon23 struct {
 	_ structs.HostLayout
 	_ [0]uint64

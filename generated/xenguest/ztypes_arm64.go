@@ -8,10 +8,8 @@ import (
 	"unsafe"
 )
 
-/*
-Handle is XEN_GUEST_HANDLE(T) on arm64: the address of a T (or of an array of them)
-// in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-*/
+// Handle is XEN_GUEST_HANDLE(T) on arm64: the address of a T (or of an array of
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle[T any] struct {
@@ -29,10 +27,8 @@ func (h *Handle[T]) Set(addr uint64) {
 	h.addr = uint64(addr)
 }
 
-/*
-Handle64 is XEN_GUEST_HANDLE_64(T) on arm64: the address of a T (or of an array of them)
-// in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-*/
+// Handle64 is XEN_GUEST_HANDLE_64(T) on arm64: the address of a T (or of an array of
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle64[T any] struct {
@@ -70,7 +66,7 @@ type MMUExtOp struct {
 	Arg2 MMUExtOpArg2
 }
 
-// MMUExtOpArg1 is struct mmuext_op.arg1 (xen.h:430:5).
+// MMUExtOpArg1 is the record in member arg1 of struct mmuext_op (xen.h:430:5).
 type MMUExtOpArg1 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -78,16 +74,21 @@ type MMUExtOpArg1 struct {
 }
 
 // MFN returns member mfn of the union.
+//
+// [UN]PIN_TABLE, NEW_BASEPTR, NEW_USER_BASEPTR
+// CLEAR_PAGE, COPY_PAGE, [UN]MARK_SUPER
 func (x *MMUExtOpArg1) MFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
 
 // LinearAddr returns member linear_addr of the union.
+//
+// INVLPG_LOCAL, INVLPG_ALL, SET_LDT
 func (x *MMUExtOpArg1) LinearAddr() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// MMUExtOpArg2 is struct mmuext_op.arg2 (xen.h:437:5).
+// MMUExtOpArg2 is the record in member arg2 of struct mmuext_op (xen.h:437:5).
 type MMUExtOpArg2 struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -95,6 +96,8 @@ type MMUExtOpArg2 struct {
 }
 
 // NrEnts returns member nr_ents of the union.
+//
+// SET_LDT
 func (x *MMUExtOpArg2) NrEnts() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
@@ -105,6 +108,8 @@ func (x *MMUExtOpArg2) Vcpumask() *Handle64[byte] {
 }
 
 // SrcMFN returns member src_mfn of the union.
+//
+// COPY_PAGE
 func (x *MMUExtOpArg2) SrcMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
@@ -283,7 +288,7 @@ type PhysdevOp struct {
 	U   PhysdevOpU
 }
 
-// PhysdevOpU is struct physdev_op.u (physdev.h:214:5).
+// PhysdevOpU is the record in member u of struct physdev_op (physdev.h:214:5).
 type PhysdevOpU struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -533,7 +538,7 @@ type MemAcquireResource struct {
 	FrameList Handle64[PFN]
 }
 
-// VNUMATopologyInfoVdistance is struct xen_vnuma_topology_info.vdistance (memory.h:718:5).
+// VNUMATopologyInfoVdistance is the record in member vdistance of struct xen_vnuma_topology_info (memory.h:718:5).
 //
 // OUT
 type VNUMATopologyInfoVdistance struct {
@@ -552,7 +557,7 @@ func (x *VNUMATopologyInfoVdistance) Pad() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// VNUMATopologyInfoVCPUToVnode is struct xen_vnuma_topology_info.vcpu_to_vnode (memory.h:722:5).
+// VNUMATopologyInfoVCPUToVnode is the record in member vcpu_to_vnode of struct xen_vnuma_topology_info (memory.h:722:5).
 type VNUMATopologyInfoVCPUToVnode struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -569,7 +574,7 @@ func (x *VNUMATopologyInfoVCPUToVnode) Pad() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
-// VNUMATopologyInfoVmemrange is struct xen_vnuma_topology_info.vmemrange (memory.h:726:5).
+// VNUMATopologyInfoVmemrange is the record in member vmemrange of struct xen_vnuma_topology_info (memory.h:726:5).
 type VNUMATopologyInfoVmemrange struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -601,21 +606,43 @@ func (x *GrantEntryV2) Hdr() *GrantEntryHeader {
 }
 
 // FullPage returns member full_page of the union.
+//
+// This member is used for V1-style full page grants, where either:
+//
+// -- hdr.type is GTF_accept_transfer, or
+// -- hdr.type is GTF_permit_access and GTF_sub_page is not set.
+//
+// In that case, the frame field has the same semantics as the
+// field of the same name in the V1 entry structure.
 func (x *GrantEntryV2) FullPage() *GrantEntryV2FullPage {
 	return (*GrantEntryV2FullPage)(unsafe.Pointer(x))
 }
 
 // SubPage returns member sub_page of the union.
+//
+// If the grant type is GTF_grant_access and GTF_sub_page is set,
+// @domid is allowed to access bytes [@page_off,@page_off+@length)
+// in frame @frame.
 func (x *GrantEntryV2) SubPage() *GrantEntryV2SubPage {
 	return (*GrantEntryV2SubPage)(unsafe.Pointer(x))
 }
 
 // Transitive returns member transitive of the union.
+//
+// If the grant is GTF_transitive, @domid is allowed to use the
+// grant @gref in domain @trans_domid, as if it was the local
+// domain.  Obviously, the transitive access must be compatible
+// with the original grant.
+//
+// The current version of Xen does not allow transitive grants
+// to be mapped.
 func (x *GrantEntryV2) Transitive() *GrantEntryV2Transitive {
 	return (*GrantEntryV2Transitive)(unsafe.Pointer(x))
 }
 
 // Spacer returns member __spacer of the union.
+//
+// Pad to a power of two
 func (x *GrantEntryV2) Spacer() *[4]uint32 {
 	return (*[4]uint32)(unsafe.Pointer(x))
 }
@@ -688,7 +715,7 @@ type GnttabCopyPtr struct {
 	_      [4]byte
 }
 
-// GnttabCopyPtrU is struct gnttab_copy_ptr.u (grant_table.h:446:9).
+// GnttabCopyPtrU is the record in member u of struct gnttab_copy_ptr (grant_table.h:446:9).
 type GnttabCopyPtrU struct {
 	_ structs.HostLayout
 	_ [0]uint64
@@ -727,7 +754,7 @@ type GnttabGetStatusFrames struct {
 	FrameList Handle64[uint64]
 }
 
-// GnttabCacheFlushA is struct gnttab_cache_flush.a (grant_table.h:571:5).
+// GnttabCacheFlushA is the record in member a of struct gnttab_cache_flush (grant_table.h:571:5).
 type GnttabCacheFlushA struct {
 	_ structs.HostLayout
 	_ [0]uint64
