@@ -27,7 +27,7 @@ type Compat32Error struct{}
 
 // Error says plainly what is wrong and what to do about it.
 func (Compat32Error) Error() string {
-	return "hypercall: a 32-bit process on a 64-bit kernel cannot use privcmd " +
+	return "a 32-bit process on a 64-bit kernel cannot use privcmd " +
 		"(Linux's privcmd has no 32-bit compat ioctl, every request fails with ENOTTY); " +
 		"build the program for the kernel's own architecture (GOARCH=amd64 or arm64)"
 }
