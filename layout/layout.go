@@ -67,7 +67,7 @@ func (l *Layout) Of(r *parser.Record) *RecordLayout {
 }
 
 func (l *Layout) errorf(pos parser.Pos, format string, args ...any) {
-	l.errs = append(l.errs, &parser.Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	l.errs = append(l.errs, l.unit.Errorf(pos, format, args...))
 }
 
 // SizeOf returns the size of a type on the layout's target.
@@ -176,7 +176,7 @@ func (l *Layout) record(r *parser.Record) *RecordLayout {
 			if what == "" {
 				what = "#" + strconv.Itoa(i)
 			}
-			l.errorf(m.Pos, "%s %s: member %s: %v", r.Kind, r.Name, what, err)
+			l.errorf(m.Pos, "%s: member %s: %v", r.Name, what, err)
 			bad = true
 			continue
 		}

@@ -37,7 +37,7 @@ func newBuilder(cfg *Config, ast *cc.AST, pragmas []pragma) *builder {
 	return &builder{
 		cfg:         cfg,
 		ast:         ast,
-		unit:        &Unit{records: map[string]*Record{}, typedefs: map[string]*Typedef{}},
+		unit:        &Unit{records: map[string]*Record{}, typedefs: map[string]*Typedef{}, display: cfg.display},
 		packs:       newPackState(pragmas),
 		tags:        map[string]*Record{},
 		enumTags:    map[string]*Enum{},

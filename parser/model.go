@@ -24,6 +24,18 @@ type Unit struct {
 
 	records  map[string]*Record // by Name
 	typedefs map[string]*Typedef
+	// display names a tree file in messages.
+	display func(string) string
+}
+
+// Errorf returns an error at a position of the unit's headers, the file
+// named as the user knows it.
+func (u *Unit) Errorf(pos Pos, format string, args ...any) *Error {
+	d := pos.File
+	if u.display != nil {
+		d = u.display(pos.File)
+	}
+	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...), display: d}
 }
 
 // Record returns the record of that name ("struct X", "typedef X", ...).
