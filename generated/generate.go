@@ -2,7 +2,8 @@
 // Xen 4.17 headers, committed so that users can import them without running
 // the generator:
 //
-//   - xen: the host package in tools mode (__XEN_TOOLS__), what a dom0 tool
+//   - xen: the host package in tools mode (__XEN_TOOLS__) for xen.h, memory.h,
+//     grant_table.h and version.h: what a dom0 tool
 //     uses: every type with the C layout of the GOARCH it is built for,
 //     constants, and the hypercall wrappers.
 //   - xenguest: the same in guest mode, the interface a guest kernel sees.
@@ -18,5 +19,5 @@
 // refreshes them.
 package generated
 
-//go:generate go run ../cmd/xenbind gen -mode tools -out xen
-//go:generate go run ../cmd/xenbind gen -mode guest -out xenguest
+//go:generate go run ../cmd/xenbind gen -mode tools -include xen.h,memory.h,grant_table.h,version.h -out xen
+//go:generate go run ../cmd/xenbind gen -mode guest -include xen.h,memory.h,grant_table.h,version.h -out xenguest
