@@ -25,9 +25,12 @@ type Config struct {
 	TreeName string
 	Target   Target
 	Mode     Mode
-	// Includes are header names relative to the tree. xen.h is put first
+	// Includes are header names relative to the tree (to its
+	// include/xen/interface in the Linux dialect). xen.h is put first
 	// whether or not it is listed: every other public header needs it.
 	Includes []string
+	// Dialect says how the tree is laid out; "" means XenDialect.
+	Dialect Dialect
 }
 
 // Virtual roots the preprocessor sees. Nothing is read from the host file
@@ -44,7 +47,7 @@ type vfs struct{ tree fs.FS }
 func (v vfs) Open(name string) (fs.File, error) {
 	switch {
 	case strings.HasPrefix(name, builtinRoot+"/"):
-		if s, ok := builtinHeaders[strings.TrimPrefix(name, builtinRoot+"/")]; ok {
+		if s, ok := builtinHeader(strings.TrimPrefix(name, builtinRoot+"/")); ok {
 			return &memFile{name: path.Base(name), Reader: bytes.NewReader([]byte(s)), size: int64(len(s))}, nil
 		}
 	case strings.HasPrefix(name, treeRoot+"/"):

@@ -46,9 +46,19 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 	if _, err := ParseMode(string(cfg.Mode)); err != nil {
 		return nil, nil, err
 	}
-	predefined := a.predefined
+	d, err := dialectOf(cfg.Dialect)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := CheckDialect(cfg.Tree, cfg.TreeName, d.name); err != nil {
+		return nil, nil, err
+	}
+	predefined := a.predefined + d.predefined(cfg.Target)
 	switch cfg.Mode {
 	case Guest:
+		if !d.versioned {
+			break
+		}
 		v, err := LatestInterfaceVersion(cfg.Tree)
 		if err != nil {
 			return nil, nil, err
@@ -63,16 +73,17 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 	}
 	includes := cfg.includes()
 	for _, h := range includes {
-		if _, err := fs.Stat(cfg.Tree, h); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", cfg.display(h), fs.ErrNotExist)
+		if _, err := fs.Stat(cfg.Tree, d.path(h)); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", cfg.display(d.path(h)), fs.ErrNotExist)
 		}
 	}
+	quote, sys := d.searchPaths(cfg.Target)
 	ccfg := &cc.Config{
 		ABI:             abi,
 		FS:              vfs{cfg.Tree},
 		FSOnly:          true,
-		IncludePaths:    []string{"@", treeRoot},
-		SysIncludePaths: []string{builtinRoot},
+		IncludePaths:    quote,
+		SysIncludePaths: sys,
 		EvalAllMacros:   true,
 		Header:          true,
 		UnsignedEnums:   true,
@@ -92,10 +103,10 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 	sources := []cc.Source{
 		{Name: "<predefined>", Value: predefined},
 		{Name: "<builtin>", Value: cc.Builtin},
-		{Name: "<prelude>", Value: "#include <stdint.h>\n#include <stddef.h>\n"},
+		{Name: "<prelude>", Value: d.prelude},
 	}
 	for _, h := range includes {
-		sources = append(sources, cc.Source{Name: treeRoot + "/" + h})
+		sources = append(sources, cc.Source{Name: treeRoot + "/" + d.path(h)})
 	}
 	return ccfg, sources, nil
 }

@@ -1,0 +1,244 @@
+package parser
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+// Dialect names a way of laying out and spelling Xen's public interface in
+// a header tree: Xen's own tree, or the copy the Linux kernel carries.
+type Dialect string
+
+const (
+	// XenDialect is Xen's xen/include/public (Debian's usr/include/xen):
+	// xen.h at the tree's root, XEN_GUEST_HANDLE, arch-x86/ and arch-arm/.
+	XenDialect Dialect = "xen"
+	// LinuxDialect is the Linux kernel's copy: the tree is the kernel
+	// headers' root (Debian's usr/src/linux-headers-*-common), the headers
+	// live in include/xen/interface/ and spell handles GUEST_HANDLE() and
+	// DEFINE_GUEST_HANDLE_STRUCT(); the architecture part comes from
+	// <asm/xen/interface.h> under arch/<arch>/include.
+	LinuxDialect Dialect = "linux"
+)
+
+// Dialects lists every supported dialect.
+var Dialects = []Dialect{XenDialect, LinuxDialect}
+
+// ParseDialect converts a command-line spelling to a Dialect.
+func ParseDialect(s string) (Dialect, error) {
+	for _, d := range Dialects {
+		if string(d) == s {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("unknown dialect %q (want xen or linux)", s)
+}
+
+// dialect is what the parser needs to know to read a tree of one dialect.
+type dialect struct {
+	name Dialect
+	// title names the dialect in messages.
+	title string
+	// dir is the directory, relative to the tree, that -include names
+	// are relative to.
+	dir string
+	// marker is a file every tree of the dialect has, relative to the tree.
+	marker string
+	// versioned: guest mode reads __XEN_LATEST_INTERFACE_VERSION__ from
+	// the tree's xen-compat.h.
+	versioned bool
+	// prelude is included before the headers, as the code that includes
+	// them in their own project always has included it.
+	prelude string
+	// predefined returns macros the dialect's build defines for a target,
+	// on top of the target's compiler macros.
+	predefined func(Target) string
+	// searchPaths returns the preprocessor's search paths for a target.
+	searchPaths func(Target) (quote, sys []string)
+}
+
+var dialects = []dialect{
+	{
+		name:      XenDialect,
+		title:     "Xen dialect",
+		dir:       ".",
+		marker:    "xen.h",
+		versioned: true,
+		prelude:   "#include <stdint.h>\n#include <stddef.h>\n",
+		predefined: func(Target) string {
+			return ""
+		},
+		searchPaths: func(Target) ([]string, []string) {
+			return []string{"@", treeRoot}, []string{builtinRoot}
+		},
+	},
+	{
+		name:   LinuxDialect,
+		title:  "Linux dialect",
+		dir:    "include/xen/interface",
+		marker: "include/xen/interface/xen.h",
+		// Inside the kernel every file sees linux/types.h first, through
+		// the headers that include the Xen interface.
+		prelude: "#include <linux/types.h>\n#include <stddef.h>\n",
+		predefined: func(t Target) string {
+			k := kernelArchOf(t)
+			if k == nil {
+				return ""
+			}
+			return "#define __KERNEL__ 1\n" + k.config
+		},
+		searchPaths: func(t Target) ([]string, []string) {
+			k := kernelArchOf(t)
+			if k == nil {
+				return []string{"@"}, []string{builtinRoot}
+			}
+			arch := treeRoot + "/arch/" + k.dir
+			sys := []string{
+				// The built-in kernel headers come first: the real
+				// ones pull in the whole kernel and generated files.
+				builtinRoot + "/" + linuxBuiltinDir,
+				arch + "/include",
+				arch + "/include/uapi",
+				treeRoot + "/include",
+				treeRoot + "/include/uapi",
+				builtinRoot,
+			}
+			return append([]string{"@"}, sys...), sys
+		},
+	},
+}
+
+// kernelArch is how the Linux kernel names and configures a target.
+type kernelArch struct {
+	target Target
+	// dir is the directory under arch/.
+	dir string
+	// config holds the CONFIG_ macros of the kernel's configuration that
+	// the Xen interface headers test (CONFIG_X86_32 in xen.h and
+	// asm/xen/interface.h).
+	config string
+}
+
+var kernelArches = []kernelArch{
+	{X86_32, "x86", "#define CONFIG_X86 1\n#define CONFIG_X86_32 1\n"},
+	{X86_64, "x86", "#define CONFIG_X86 1\n#define CONFIG_X86_64 1\n#define CONFIG_64BIT 1\n"},
+	{ARM32, "arm", "#define CONFIG_ARM 1\n"},
+	{ARM64, "arm64", "#define CONFIG_ARM64 1\n#define CONFIG_64BIT 1\n"},
+}
+
+func kernelArchOf(t Target) *kernelArch {
+	for i := range kernelArches {
+		if kernelArches[i].target == t {
+			return &kernelArches[i]
+		}
+	}
+	return nil
+}
+
+func dialectOf(d Dialect) (*dialect, error) {
+	if d == "" {
+		d = XenDialect
+	}
+	for i := range dialects {
+		if dialects[i].name == d {
+			return &dialects[i], nil
+		}
+	}
+	return nil, fmt.Errorf("unknown dialect %q (want xen or linux)", d)
+}
+
+// path returns the tree-relative name of an -include name.
+func (d *dialect) path(h string) string { return path.Join(d.dir, h) }
+
+// ErrDialect reports a tree that is not laid out as its declared dialect.
+var ErrDialect = errors.New("wrong dialect")
+
+// CheckDialect reports whether tree looks like a header tree of dialect d:
+// a plain error naming the missing file when it does not, and the dialect
+// it looks like instead when it looks like another. name is how messages
+// name the tree.
+func CheckDialect(tree fs.FS, name string, d Dialect) error {
+	dl, err := dialectOf(d)
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		name = "."
+	}
+	if _, err := fs.Stat(tree, dl.marker); err == nil {
+		return nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("tree %s: %w", name, err)
+	}
+	msg := fmt.Sprintf("tree %s does not look like the %s: no %s", name, dl.title, dl.marker)
+	for i := range dialects {
+		other := &dialects[i]
+		if other.name == dl.name {
+			continue
+		}
+		if _, err := fs.Stat(tree, other.marker); err == nil {
+			msg += fmt.Sprintf(" (it has %s: the %s?)", other.marker, other.title)
+		}
+	}
+	return dialectError(msg)
+}
+
+// dialectError is ErrDialect with the message that explains it.
+type dialectError string
+
+func (e dialectError) Error() string        { return string(e) }
+func (e dialectError) Is(target error) bool { return target == ErrDialect }
+
+// linuxBuiltinDir is where, below builtinRoot, the Linux dialect's own
+// built-in headers are served.
+const linuxBuiltinDir = "linux-dialect"
+
+// linuxBuiltins stand in for the kernel headers the Xen interface headers
+// include: the fixed-size integer types, and nothing for the headers that
+// are included but not used by the interface.
+var linuxBuiltins = map[string]string{
+	"linux/types.h": `#ifndef _XENBIND_LINUX_TYPES_H
+#define _XENBIND_LINUX_TYPES_H
+#include <stdint.h>
+#include <stddef.h>
+typedef __INT8_TYPE__ __s8;
+typedef __UINT8_TYPE__ __u8;
+typedef __INT16_TYPE__ __s16;
+typedef __UINT16_TYPE__ __u16;
+typedef __INT32_TYPE__ __s32;
+typedef __UINT32_TYPE__ __u32;
+typedef long long __s64;
+typedef unsigned long long __u64;
+typedef __s8 s8;
+typedef __u8 u8;
+typedef __s16 s16;
+typedef __u16 u16;
+typedef __s32 s32;
+typedef __u32 u32;
+typedef __s64 s64;
+typedef __u64 u64;
+typedef __u16 __le16;
+typedef __u16 __be16;
+typedef __u32 __le32;
+typedef __u32 __be32;
+typedef __u64 __le64;
+typedef __u64 __be64;
+typedef _Bool bool;
+typedef unsigned long ulong;
+#endif
+`,
+	"linux/spinlock.h": "/* included by xen/interface/memory.h, not used by it */\n",
+}
+
+// builtinHeader returns a built-in header by its name below builtinRoot.
+func builtinHeader(name string) (string, bool) {
+	if rest, ok := strings.CutPrefix(name, linuxBuiltinDir+"/"); ok {
+		s, ok := linuxBuiltins[rest]
+		return s, ok
+	}
+	s, ok := builtinHeaders[name]
+	return s, ok
+}
