@@ -106,9 +106,9 @@ type Record struct {
 	Differences []PairDiff `json:"differences,omitempty"`
 
 	flats []*flat
-	// differs[i] marks the slots of flats[i] (by index) that move on
-	// another target, or that another target lacks.
-	differs [][]bool
+	// differs[i] says, per slot of flats[i], whether and where it moves
+	// on another target (sameEverywhere, movesAcross, movesInPair).
+	differs [][]int
 }
 
 // Shape is a record's size and alignment on one target.
@@ -276,7 +276,7 @@ func (rec *Record) classify(targets []parser.Target, index map[parser.Target]int
 			rec.Differences = append(rec.Differences, PairDiff{A: p[0], B: p[1], First: *f, Changes: len(cs)})
 		}
 	}
-	rec.markDiffering(group)
+	rec.markDiffering(targets, index, group)
 }
 
 // sameByWordSize reports whether the targets group exactly by pointer
@@ -300,29 +300,57 @@ func sameByWordSize(targets []parser.Target, group []int) bool {
 	return len(rep) == 2
 }
 
-// markDiffering marks, on each target, the slots whose offset or size is
-// not the same on every target that has the record, or that some target
-// lacks: what the HTML report highlights.
-func (rec *Record) markDiffering(group []int) {
-	rec.differs = make([][]bool, len(rec.flats))
+// Highlight levels of a member in the HTML report.
+const (
+	// sameEverywhere: the member is at the same place on every target.
+	sameEverywhere = iota
+	// movesAcross: the member is where its compat partner has it, but
+	// another target has it elsewhere (or lacks it).
+	movesAcross
+	// movesInPair: the member is not where the target's compat partner
+	// has it (x86_32 against x86_64, arm32 against arm64): a compat layer
+	// must translate it. Targets without a partner in the report count
+	// every difference here.
+	movesInPair
+)
+
+// markDiffering sets, for each target's slots, how far they move: what
+// the HTML report highlights.
+func (rec *Record) markDiffering(targets []parser.Target, index map[parser.Target]int, group []int) {
+	partner := make([]int, len(targets))
+	for i := range partner {
+		partner[i] = -1
+	}
+	for _, p := range compatPairs {
+		i, iok := index[p.guest]
+		j, jok := index[p.host]
+		if iok && jok && rec.flats[i] != nil && rec.flats[j] != nil {
+			partner[i], partner[j] = j, i
+		}
+	}
+	rec.differs = make([][]int, len(rec.flats))
 	for i, f := range rec.flats {
 		if f == nil {
 			continue
 		}
-		rec.differs[i] = make([]bool, len(f.slots))
+		rec.differs[i] = make([]int, len(f.slots))
 		for j, g := range rec.flats {
 			if g == nil || j == i || group[j] == group[i] {
 				continue
 			}
+			level := movesAcross
+			if partner[i] == j || partner[i] < 0 {
+				level = movesInPair
+			}
 			for k, s := range f.slots {
 				o, ok := g.byPath[s.path]
-				if !ok {
-					rec.differs[i][k] = true
-					continue
+				moved := !ok
+				if ok {
+					t := g.slots[o]
+					moved = t.off != s.off || t.size != s.size || t.width != s.width
 				}
-				t := g.slots[o]
-				if t.off != s.off || t.size != s.size || t.width != s.width {
-					rec.differs[i][k] = true
+				if moved {
+					rec.differs[i][k] = max(rec.differs[i][k], level)
 				}
 			}
 		}
@@ -359,21 +387,19 @@ func (r *Report) summarize() {
 	r.Summary = s
 }
 
-// Select returns a report on the named records only, in the report's
-// order, its summary counting those. A name the report does not have is an
-// error.
+// Select returns a report on the named records only, in the order named,
+// its summary counting those. A name the report does not have is an error.
 func (r *Report) Select(names []string) (*Report, error) {
-	want := map[string]bool{}
-	for _, n := range names {
-		if r.Find(n) == nil {
-			return nil, fmt.Errorf("no record %q in %s (names are spelled \"struct X\", \"union X\" or \"typedef X\")", n, r.Tree)
-		}
-		want[n] = true
-	}
 	out := *r
 	out.Records = nil
-	for _, rec := range r.Records {
-		if want[rec.Name] {
+	seen := map[string]bool{}
+	for _, n := range names {
+		rec := r.Find(n)
+		if rec == nil {
+			return nil, fmt.Errorf("no record %q in %s (names are spelled \"struct X\", \"union X\" or \"typedef X\")", n, r.Tree)
+		}
+		if !seen[n] {
+			seen[n] = true
 			out.Records = append(out.Records, rec)
 		}
 	}

@@ -213,7 +213,8 @@ const (
 	// GateChanged fails on a changed record layout or member type, a
 	// changed constant value, or a reused command number.
 	GateChanged Gate = "changed"
-	// GateRemoved fails on a removed record, member or constant.
+	// GateRemoved fails on a removed record, member or constant, and on
+	// a renamed member (its old name is gone).
 	GateRemoved Gate = "removed"
 	// GateAny fails on any finding, additions included.
 	GateAny Gate = "any"
@@ -251,7 +252,7 @@ func (g Gate) trips(f *Finding) bool {
 		}
 		if f.Kind == RecordChanged {
 			for _, c := range f.Changes {
-				if c.Kind == Removed {
+				if c.Kind == Removed || c.Kind == Renamed {
 					return true
 				}
 			}

@@ -16,7 +16,7 @@ const rowBytes = 8
 
 // foldRows is how many rows a member may take before the picture folds
 // its middle into one row that says how many bytes it hides.
-const foldRows = 3
+const foldRows = 4
 
 // WriteHTML writes the report as one self-contained HTML page: a list of
 // every record with its class, and for each record the bytes of its layout
@@ -43,6 +43,10 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "<p class=\"note\">%s</p>\n", esc(n))
 	}
+	b.WriteString("<p class=\"legend\">Pictures: 8 bytes a row. <span class=\"seg member c0 moved\">member</span> not where the " +
+		"other target of its pair (x86_32/x86_64, arm32/arm64) has it; <span class=\"seg member c1 across\">member</span> " +
+		"the same within the pair, elsewhere on the other architecture; <span class=\"seg hole\">hole</span> " +
+		"<span class=\"seg padding\">padding</span></p>\n")
 	b.WriteString("<table class=\"records\">\n<thead><tr><th>record</th>")
 	for _, t := range r.Targets {
 		fmt.Fprintf(&b, "<th>%s</th>", t)
@@ -64,7 +68,8 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "<td class=\"class\">%s</td>", rec.Class)
 		for _, v := range rec.Compat {
-			fmt.Fprintf(&b, "<td class=\"compat %s\">%s</td>", v.Verdict, v.Verdict)
+			short := strings.TrimSuffix(string(v.Verdict), "-through")
+			fmt.Fprintf(&b, "<td class=\"compat %s\" title=\"%s\">%s</td>", v.Verdict, v.Verdict, short)
 		}
 		b.WriteString("</tr>\n")
 	}
@@ -120,16 +125,16 @@ type segment struct {
 	labels     []string
 	titles     []string
 	color      int
-	moved      bool
+	moved      int // highlight level
 }
 
 // segments lays out a record's own members as byte runs.
-func segments(f *flat, differs []bool) ([]segment, []string) {
+func segments(f *flat, differs []int) ([]segment, []string) {
 	rl := f.rl
-	moved := make([]bool, len(rl.Members))
+	moved := make([]int, len(rl.Members))
 	for k, s := range f.slots {
-		if differs != nil && differs[k] {
-			moved[s.top] = true
+		if differs != nil {
+			moved[s.top] = max(moved[s.top], differs[k])
 		}
 	}
 	var segs []segment
@@ -162,7 +167,7 @@ func segments(f *flat, differs []bool) ([]segment, []string) {
 			g.end = max(g.end, end)
 			g.labels = append(g.labels, label)
 			g.titles = append(g.titles, title)
-			g.moved = g.moved || moved[i]
+			g.moved = max(g.moved, moved[i])
 			continue
 		}
 		segs = append(segs, segment{start: start, end: end, kind: "member", labels: []string{label},
@@ -199,7 +204,7 @@ func anonymousLabel(t *parser.Type) string {
 
 // writeBytes draws a record's bytes, rowBytes to a row, one grid cell a
 // byte.
-func writeBytes(b *strings.Builder, f *flat, differs []bool) {
+func writeBytes(b *strings.Builder, f *flat, differs []int) {
 	segs, empty := segments(f, differs)
 	b.WriteString("<div class=\"bytes\">\n")
 	row, open := int64(-1), false
@@ -223,8 +228,8 @@ func writeBytes(b *strings.Builder, f *flat, differs []bool) {
 		if s.kind == "member" {
 			classes = append(classes, fmt.Sprintf("c%d", s.color))
 		}
-		if s.moved {
-			classes = append(classes, "moved")
+		if c := movedClass(s.moved); c != "" {
+			classes = append(classes, c)
 		}
 		col := start%rowBytes + 2
 		title := strings.Join(s.titles, "\n")
@@ -242,7 +247,7 @@ func writeBytes(b *strings.Builder, f *flat, differs []bool) {
 			piece(s, s.start, (firstRow+1)*rowBytes, label)
 			closeRow()
 			hidden := lastRow*rowBytes - (firstRow+1)*rowBytes
-			fmt.Fprintf(b, "<div class=\"row fold\"><span class=\"off\">&#8942;</span><span class=\"seg %s fold%s\" style=\"grid-column:2/span %d\">%d more bytes of %s</span></div>\n",
+			fmt.Fprintf(b, "<div class=\"row fold\"><span class=\"off\">&#8942;</span><span class=\"seg %s fold %s\" style=\"grid-column:2/span %d\">%d more bytes of %s</span></div>\n",
 				s.kind, movedClass(s.moved), rowBytes, hidden, esc(label))
 			piece(s, lastRow*rowBytes, s.end, "")
 			continue
@@ -263,9 +268,13 @@ func writeBytes(b *strings.Builder, f *flat, differs []bool) {
 	}
 }
 
-func movedClass(moved bool) string {
-	if moved {
-		return " moved"
+// movedClass is the CSS class of a highlight level.
+func movedClass(level int) string {
+	switch level {
+	case movesInPair:
+		return "moved"
+	case movesAcross:
+		return "across"
 	}
 	return ""
 }
@@ -337,6 +346,9 @@ ul.differences { margin: 4px 0; padding-left: 18px; color: #7a1a10; }
 .seg.padding { background: repeating-linear-gradient(-45deg, #cfd8e6 0 4px, #fff 4px 8px); color: #456; }
 .seg.fold { text-align: center; font-style: italic; }
 .seg.moved { border: 2px solid #e8412c; box-shadow: inset 0 0 0 1px #e8412c; font-weight: bold; }
+.seg.across { border: 2px dashed #f0a020; }
+.legend { color: #555; font-size: 12px; }
+.legend .seg { display: inline-block; padding: 0 6px; margin: 0 2px; }
 .empty { color: #666; font-size: 11px; }
 .c0 { background: #a6cee3; } .c1 { background: #b2df8a; } .c2 { background: #fdbf6f; }
 .c3 { background: #cab2d6; } .c4 { background: #ffff99; } .c5 { background: #8dd3c7; }

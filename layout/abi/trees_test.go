@@ -230,4 +230,3 @@ func load(t testing.TB, dir, name string, d parser.Dialect, mode parser.Mode, ta
 	loaded.m[k] = tr
 	return tr
 }
-
