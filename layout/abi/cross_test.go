@@ -159,3 +159,23 @@ func TestSelect(t *testing.T) {
 		t.Errorf("Select of an unknown record: %v", err)
 	}
 }
+
+// BenchmarkCompare measures the report alone, the trees parsed and laid
+// out beforehand.
+func BenchmarkCompare(b *testing.B) {
+	tree := load(b, xenTree(b), "xen", parser.XenDialect, parser.Guest, false)
+	for b.Loop() {
+		Compare(tree)
+	}
+}
+
+// BenchmarkDiff measures the diff of Linux's headers against Xen's alone.
+func BenchmarkDiff(b *testing.B) {
+	old := load(b, xenTree(b), "xen", parser.XenDialect, parser.Guest, true)
+	new := load(b, linuxTree(b), "linux", parser.LinuxDialect, parser.Guest, false)
+	for b.Loop() {
+		if _, err := Diff(old, new); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
