@@ -1,0 +1,146 @@
+package xenvm
+
+import (
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/u-root/u-root/pkg/cpio"
+)
+
+// Console lines /init prints for the harness. Each is written on a line of
+// its own; the harness looks for them anywhere in a line, since kernel
+// messages can interleave with user-space output on the console.
+const (
+	markInit         = "XENVM-INIT: start"    // dom0 reached user space
+	markInsmodFailed = "XENVM-INSMOD-FAILED:" // + module name
+	markMountFailed  = "XENVM-MOUNT-FAILED:"  // + what
+	markResult       = "XENVM-RESULT:"        // + test name and exit status
+	markDone         = "XENVM-DONE"           // every test has run
+)
+
+// Test is one test binary to run in dom0.
+type Test struct {
+	Name string // file name in the initramfs's /xenvm
+	Data []byte // a static Linux executable
+}
+
+// Initramfs is dom0's whole user space: busybox, the modules, the test
+// binaries and an /init that loads the one and runs the other.
+type Initramfs struct {
+	Busybox []byte
+	Modules []Module // in load order
+	Tests   []Test   // run in order
+	// TestArgs go to every test binary (after -test.v).
+	TestArgs []string
+	// Env is set for the tests; it tells them what the harness configured.
+	Env map[string]string
+}
+
+// Paths inside the initramfs.
+const (
+	initPath    = "init"
+	busyboxPath = "bin/busybox"
+	modulesDir  = "lib/modules/xen"
+	testsDir    = "xenvm"
+	envPath     = "etc/xenvm.env"
+)
+
+// Write writes the initramfs as an uncompressed newc cpio archive: Linux
+// unpacks it into its rootfs directly, and under emulation skipping the
+// decompression is worth more than the smaller file. The output is the
+// same for the same input (no timestamps, no host owners).
+func (fs Initramfs) Write(w io.Writer) error {
+	recs := []cpio.Record{
+		cpio.Directory("bin", 0o755),
+		cpio.Directory("sbin", 0o755),
+		cpio.Directory("usr/bin", 0o755),
+		cpio.Directory("usr/sbin", 0o755),
+		cpio.Directory("dev", 0o755),
+		cpio.Directory("proc", 0o555),
+		cpio.Directory("sys", 0o555),
+		cpio.Directory("tmp", 0o1777),
+		// The kernel opens /dev/console for init before anything is
+		// mounted; without this node init has no stdout.
+		cpio.CharDev("dev/console", 0o600, 5, 1),
+		cpio.StaticRecord(fs.Busybox, cpio.Info{Name: busyboxPath, Mode: cpio.S_IFREG | 0o755}),
+		cpio.StaticFile(initPath, fs.initScript(), 0o755),
+		cpio.StaticFile(envPath, fs.envScript(), 0o644),
+	}
+	for _, m := range fs.Modules {
+		recs = append(recs, cpio.StaticRecord(m.Data, cpio.Info{Name: path.Join(modulesDir, m.Name+".ko"), Mode: cpio.S_IFREG | 0o644}))
+	}
+	for _, t := range fs.Tests {
+		if t.Name == "" || strings.ContainsAny(t.Name, "/ '\"\\$`") {
+			return fmt.Errorf("initramfs: bad test name %q", t.Name)
+		}
+		recs = append(recs, cpio.StaticRecord(t.Data, cpio.Info{Name: path.Join(testsDir, t.Name), Mode: cpio.S_IFREG | 0o755}))
+	}
+	cpio.MakeAllReproducible(recs)
+	rw := cpio.NewDedupWriter(cpio.Newc.Writer(w))
+	if err := cpio.WriteRecordsAndDirs(rw, recs); err != nil {
+		return fmt.Errorf("initramfs: %w", err)
+	}
+	if err := cpio.WriteTrailer(rw); err != nil {
+		return fmt.Errorf("initramfs: %w", err)
+	}
+	return nil
+}
+
+// initScript is /init, run by busybox's shell as PID 1. It always ends in
+// poweroff -f, which makes Xen end the machine; when /init itself dies the
+// dom0 kernel panics and, with panic=-1, reboots, which ends QEMU too
+// (-no-reboot).
+func (fs Initramfs) initScript() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	p("#!/bin/busybox sh")
+	p("# Written by xenbind's runtime/xenvm: dom0's user space in a test VM.")
+	p("/bin/busybox --install -s")
+	p("export PATH=/bin:/sbin:/usr/bin:/usr/sbin")
+	p("mount -t proc proc /proc")
+	p("mount -t sysfs sysfs /sys")
+	p("mount -t devtmpfs devtmpfs /dev")
+	p("echo %s", markInit)
+	for _, m := range fs.Modules {
+		p("insmod /%s/%s.ko || echo %s %s", modulesDir, m.Name, markInsmodFailed, m.Name)
+	}
+	p("mkdir -p /proc/xen")
+	p("mount -t xenfs xenfs /proc/xen || echo %s xenfs", markMountFailed)
+	p(". /%s", envPath)
+	args := append([]string{"-test.v"}, fs.TestArgs...)
+	for _, t := range fs.Tests {
+		p("/%s/%s %s 2>&1", testsDir, t.Name, shellQuoteAll(args))
+		// A leading newline: the test's last line may lack one.
+		p("status=$?; echo; echo %s %s $status", markResult, t.Name)
+	}
+	p("echo %s", markDone)
+	p("poweroff -f")
+	return b.String()
+}
+
+// envScript exports Env for /init to source, in a stable order.
+func (fs Initramfs) envScript() string {
+	keys := make([]string, 0, len(fs.Env))
+	for k := range fs.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(fs.Env[k]))
+	}
+	return b.String()
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func shellQuoteAll(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
+}

@@ -1,0 +1,203 @@
+package xenvm
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Arch names a Xen architecture, as Xen and the -arch flag spell it.
+type Arch string
+
+const (
+	X86_64 Arch = "x86_64"
+	ARM64  Arch = "arm64"
+	ARM32  Arch = "arm32"
+)
+
+// Loader says how the hypervisor finds dom0's kernel and initramfs.
+type Loader int
+
+const (
+	// Multiboot: Xen is a multiboot kernel (-kernel); dom0's kernel with
+	// its command line and the initramfs are multiboot modules
+	// (-initrd "KERNEL ARGS,INITRD", so dom0's command line cannot hold a
+	// comma).
+	Multiboot Loader = iota
+	// GuestLoader: QEMU's guest-loader device puts dom0's kernel and
+	// initramfs at fixed addresses and describes them in the device tree
+	// as Xen's multiboot,module nodes.
+	GuestLoader
+)
+
+func (l Loader) String() string {
+	switch l {
+	case Multiboot:
+		return "multiboot"
+	case GuestLoader:
+		return "guest-loader"
+	}
+	return fmt.Sprintf("Loader(%d)", int(l))
+}
+
+// Machine describes one architecture's test VM: which pinned packages
+// make it, how QEMU runs it and what Xen and dom0 are told. Everything
+// that differs between architectures is a field here; the code that
+// builds and boots a VM reads only this.
+type Machine struct {
+	Arch Arch
+
+	// GOARCH of the test binary native to dom0.
+	GOARCH string
+	// Compat32 is the GOARCH of 32-bit binaries dom0's kernel also runs
+	// (its compat mode), empty if none. Linux's privcmd has no compat
+	// ioctl, so such a binary must get ENOTTY from every hypercall.
+	Compat32 string
+
+	// DebArch is the Debian architecture of the packages below.
+	DebArch string
+	// XenPackage holds the hypervisor; XenImage is the image's path in it.
+	XenPackage string
+	XenImage   string
+	// XenGzip: XenImage is gzip-compressed; QEMU's multiboot loader needs
+	// it unpacked (a multiboot ELF).
+	XenGzip bool
+	// KernelPackage is Debian's linux-image package for dom0; the kernel
+	// is boot/vmlinuz-RELEASE and the modules lib/modules/RELEASE, where
+	// RELEASE is the package name without "linux-image-".
+	KernelPackage string
+	// KernelExtract: boot dom0 from the vmlinux inside the bzImage. Under
+	// emulation an uncompressed dom0 kernel boots several seconds faster.
+	KernelExtract bool
+	// BusyboxPackage provides /bin/busybox for the initramfs.
+	BusyboxPackage string
+
+	// QEMU is the system emulator, from the host package QEMUPackage.
+	QEMU        string
+	QEMUPackage string
+	// QEMUArgs choose the machine, CPU and accelerator.
+	QEMUArgs []string
+	// MemoryMiB is the machine's RAM.
+	MemoryMiB int
+
+	Loader Loader
+	// KernelAddr and InitrdAddr are where guest-loader puts dom0's kernel
+	// and initramfs (GuestLoader only). QEMU's virt machine has RAM at
+	// 0x40000000 and puts the device tree at 0x48000000: the kernel must
+	// end below that and the initramfs starts above it.
+	KernelAddr, InitrdAddr uint64
+
+	// XenOptions is Xen's command line, without dom0_mem (see Dom0MiB).
+	XenOptions string
+	// Dom0MiB is dom0's fixed memory: dom0_mem=N,max:N. Small is fast:
+	// Xen builds dom0's page tables and p2m under emulation.
+	Dom0MiB int
+	// Dom0Options is dom0's kernel command line. No commas (Multiboot).
+	Dom0Options string
+
+	// Capability is the word XENVER_capabilities must contain.
+	Capability string
+}
+
+// Machines are the architectures Xen boots on under QEMU here.
+var Machines = []Machine{
+	{
+		Arch:           X86_64,
+		GOARCH:         "amd64",
+		Compat32:       "386",
+		DebArch:        "amd64",
+		XenPackage:     "xen-hypervisor-4.17-amd64",
+		XenImage:       "boot/xen-4.17-amd64.gz",
+		XenGzip:        true,
+		KernelPackage:  "linux-image-6.1.0-50-amd64",
+		KernelExtract:  true,
+		BusyboxPackage: "busybox-static",
+		QEMU:           "qemu-system-x86_64",
+		QEMUPackage:    "qemu-system-x86",
+		// With SMAP visible, the PV dom0 dies on its first page fault
+		// under software emulation.
+		QEMUArgs:  []string{"-accel", "tcg", "-cpu", "max,-smap"},
+		MemoryMiB: 1024,
+		Loader:    Multiboot,
+		// bootscrub=0: scrubbing all of RAM on two emulated cores doubles
+		// the boot time.
+		XenOptions:  "console=com1 dom0_max_vcpus=1 bootscrub=0",
+		Dom0MiB:     256,
+		Dom0Options: "console=hvc0 panic=-1",
+		Capability:  "xen-3.0-x86_64",
+	},
+	{
+		Arch:           ARM64,
+		GOARCH:         "arm64",
+		Compat32:       "arm",
+		DebArch:        "arm64",
+		XenPackage:     "xen-hypervisor-4.17-arm64",
+		XenImage:       "boot/xen-4.17-arm64",
+		KernelPackage:  "linux-image-6.1.0-50-arm64",
+		BusyboxPackage: "busybox-static",
+		QEMU:           "qemu-system-aarch64",
+		QEMUPackage:    "qemu-system-arm",
+		QEMUArgs: []string{"-accel", "tcg",
+			"-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57"},
+		MemoryMiB:   1024,
+		Loader:      GuestLoader,
+		KernelAddr:  0x42000000,
+		InitrdAddr:  0x49000000,
+		XenOptions:  "console=dtuart dom0_max_vcpus=1 bootscrub=0",
+		Dom0MiB:     256,
+		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1",
+		Capability:  "xen-3.0-aarch64",
+	},
+	{
+		Arch:           ARM32,
+		GOARCH:         "arm",
+		DebArch:        "armhf",
+		XenPackage:     "xen-hypervisor-4.17-armhf",
+		XenImage:       "boot/xen-4.17-armhf",
+		KernelPackage:  "linux-image-6.1.0-50-armmp-lpae", // Xen needs an LPAE dom0
+		BusyboxPackage: "busybox-static",
+		QEMU:           "qemu-system-arm",
+		QEMUPackage:    "qemu-system-arm",
+		// Without highmem=off the arm32 dom0 hangs probing PCI.
+		QEMUArgs: []string{"-accel", "tcg",
+			"-machine", "virt,virtualization=on,gic-version=2,highmem=off", "-cpu", "cortex-a15"},
+		MemoryMiB:   1024,
+		Loader:      GuestLoader,
+		KernelAddr:  0x42000000,
+		InitrdAddr:  0x49000000,
+		XenOptions:  "console=dtuart dom0_max_vcpus=1 bootscrub=0",
+		Dom0MiB:     256,
+		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1",
+		Capability:  "xen-3.0-armv7l",
+	},
+}
+
+// Lookup returns the machine for an architecture name.
+func Lookup(name string) (Machine, error) {
+	for _, m := range Machines {
+		if string(m.Arch) == name {
+			return m, nil
+		}
+	}
+	var names []string
+	for _, m := range Machines {
+		names = append(names, string(m.Arch))
+	}
+	sort.Strings(names)
+	return Machine{}, fmt.Errorf("unknown architecture %q (have %s)", name, strings.Join(names, ", "))
+}
+
+// XenCommandLine is the whole command line Xen is given.
+func (m Machine) XenCommandLine() string {
+	return fmt.Sprintf("%s dom0_mem=%dM,max:%dM", m.XenOptions, m.Dom0MiB, m.Dom0MiB)
+}
+
+// KernelRelease is the kernel's release name (uname -r) in KernelPackage.
+func (m Machine) KernelRelease() string {
+	return strings.TrimPrefix(m.KernelPackage, "linux-image-")
+}
+
+// Runs reports whether dom0 on m can run a binary built for goarch.
+func (m Machine) Runs(goarch string) bool {
+	return goarch == m.GOARCH || (goarch != "" && goarch == m.Compat32)
+}

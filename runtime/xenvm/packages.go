@@ -1,0 +1,300 @@
+package xenvm
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/xenbind/xenbind/headers"
+)
+
+//go:embed manifest.txt
+var manifestText []byte
+
+// Manifest returns the pinned Debian packages the VMs are built from,
+// keyed like headers.ParseManifest ("name:debarch" always works).
+func Manifest() (map[string]headers.Deb, error) {
+	m, err := headers.ParseManifest(manifestText)
+	if err != nil {
+		return nil, fmt.Errorf("runtime/xenvm/%w", err)
+	}
+	return m, nil
+}
+
+// Dir is the directory of this package's source. The download cache
+// (cache/), the unpacked packages (unpacked/) and the console logs (out/)
+// live below it, all ignored by git.
+func Dir() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return filepath.Join("runtime", "xenvm")
+	}
+	return filepath.Dir(file)
+}
+
+// UnavailableError reports that something a VM needs cannot be had on this
+// host: QEMU is missing and cannot be installed, or a package cannot be
+// downloaded. A package whose checksum is wrong is not this: that is an
+// ordinary error and must never be skipped over.
+type UnavailableError struct {
+	What string // what is missing, e.g. "qemu-system-arm"
+	Err  error
+}
+
+func (e *UnavailableError) Error() string { return e.What + ": " + e.Err.Error() }
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Files are the host files a machine's VM is made of.
+type Files struct {
+	QEMU    string // the emulator binary
+	Xen     string // the hypervisor image QEMU loads
+	Kernel  string // dom0's kernel
+	Modules string // dom0's lib/modules/RELEASE directory
+	Busybox string // a static busybox for dom0's user space
+}
+
+// hostMu serializes what changes the host: dpkg's architectures, apt-get
+// update and install, unpacking into the shared directories.
+var hostMu sync.Mutex
+
+// Prepare makes everything m's VM needs available on this host and
+// returns where it is: it installs QEMU when missing, downloads the pinned
+// packages (checking their checksums) and unpacks them below Dir(). It
+// changes the host only when something is missing, and then needs root:
+// dpkg --add-architecture for foreign packages, apt-get update, apt-get
+// install. Progress messages go to progress, which may be nil.
+func Prepare(m Machine, progress io.Writer) (Files, error) {
+	if progress == nil {
+		progress = io.Discard
+	}
+	hostMu.Lock()
+	defer hostMu.Unlock()
+
+	var f Files
+	qemu, err := ensureQEMU(m, progress)
+	if err != nil {
+		return f, err
+	}
+	f.QEMU = qemu
+
+	manifest, err := Manifest()
+	if err != nil {
+		return f, err
+	}
+	unpack := func(name string) (string, error) {
+		d, ok := manifest[name+":"+m.DebArch]
+		if !ok {
+			return "", fmt.Errorf("%s: package %s for %s is not in runtime/xenvm/manifest.txt", m.Arch, name, m.DebArch)
+		}
+		return unpackDeb(d, progress)
+	}
+
+	xenDir, err := unpack(m.XenPackage)
+	if err != nil {
+		return f, err
+	}
+	f.Xen = filepath.Join(xenDir, filepath.FromSlash(m.XenImage))
+	if m.XenGzip {
+		if f.Xen, err = derive(f.Xen, strings.TrimSuffix(f.Xen, ".gz")+".elf", gunzip); err != nil {
+			return f, fmt.Errorf("%s: %w", m.XenPackage, err)
+		}
+	}
+
+	kernelDir, err := unpack(m.KernelPackage)
+	if err != nil {
+		return f, err
+	}
+	rel := m.KernelRelease()
+	f.Kernel = filepath.Join(kernelDir, "boot", "vmlinuz-"+rel)
+	f.Modules = filepath.Join(kernelDir, "lib", "modules", rel)
+	if m.KernelExtract {
+		vmlinux := filepath.Join(kernelDir, "boot", "vmlinux-"+rel)
+		if f.Kernel, err = derive(f.Kernel, vmlinux, ExtractVmlinux); err != nil {
+			return f, fmt.Errorf("%s: %w", m.KernelPackage, err)
+		}
+	}
+
+	busyboxDir, err := unpack(m.BusyboxPackage)
+	if err != nil {
+		return f, err
+	}
+	f.Busybox = filepath.Join(busyboxDir, "bin", "busybox")
+
+	for _, p := range []string{f.Xen, f.Kernel, f.Modules, f.Busybox} {
+		if _, err := os.Stat(p); err != nil {
+			return f, fmt.Errorf("%s: %w", m.Arch, err)
+		}
+	}
+	return f, nil
+}
+
+// unpackDeb returns the directory d is unpacked in, downloading and
+// unpacking it first if needed. Each version gets its own directory, so
+// changing the manifest never reuses an old tree.
+func unpackDeb(d headers.Deb, progress io.Writer) (string, error) {
+	dest := filepath.Join(Dir(), "unpacked", strings.TrimSuffix(d.File(), ".deb"))
+	if _, err := os.Stat(dest); err == nil {
+		return dest, nil // headers.Unpack renames a complete tree into place
+	}
+	cache := filepath.Join(Dir(), "cache")
+	if _, err := os.Stat(filepath.Join(cache, d.File())); err != nil {
+		fmt.Fprintf(progress, "xenvm: downloading %s\n", d)
+		if err := ensureForeignArch(d.Arch, progress); err != nil {
+			return "", err
+		}
+		if _, err := headers.Download(d, cache); err != nil {
+			if errors.Is(err, headers.ErrChecksum) {
+				return "", err
+			}
+			// The package lists may predate the pinned version, or lack
+			// the architecture: refresh them once and try again.
+			fmt.Fprintf(progress, "xenvm: %v\nxenvm: refreshing package lists\n", err)
+			if uerr := aptUpdate(progress); uerr != nil {
+				return "", &UnavailableError{What: d.String(), Err: fmt.Errorf("%w (and apt-get update: %v)", err, uerr)}
+			}
+			if _, err := headers.Download(d, cache); err != nil {
+				if errors.Is(err, headers.ErrChecksum) {
+					return "", err
+				}
+				return "", &UnavailableError{What: d.String(), Err: err}
+			}
+		}
+	}
+	fmt.Fprintf(progress, "xenvm: unpacking %s\n", d)
+	if err := headers.Unpack(d, cache, dest); err != nil {
+		return "", err
+	}
+	return dest, nil
+}
+
+// derive makes dst from src with conv unless dst exists already. dst is
+// written under another name first and renamed, so it is whole or absent.
+func derive(src, dst string, conv func([]byte) ([]byte, error)) (string, error) {
+	if _, err := os.Stat(dst); err == nil {
+		return dst, nil
+	}
+	in, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	out, err := conv(in)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", filepath.Base(src), err)
+	}
+	tmp := dst + ".tmp"
+	if err := os.WriteFile(tmp, out, 0o644); err != nil {
+		return "", err
+	}
+	return dst, os.Rename(tmp, dst)
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	r, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
+}
+
+// ensureQEMU returns the path of m's emulator, installing its package with
+// apt-get when it is missing.
+func ensureQEMU(m Machine, progress io.Writer) (string, error) {
+	if p, err := exec.LookPath(m.QEMU); err == nil {
+		return p, nil
+	}
+	if os.Geteuid() != 0 {
+		return "", &UnavailableError{What: m.QEMU, Err: fmt.Errorf("not installed, and installing %s needs root (apt-get install %s)", m.QEMUPackage, m.QEMUPackage)}
+	}
+	fmt.Fprintf(progress, "xenvm: installing %s\n", m.QEMUPackage)
+	install := func() error {
+		return apt(progress, "install", "-y", "-q", "--no-install-recommends", m.QEMUPackage)
+	}
+	if err := install(); err != nil {
+		if uerr := aptUpdate(progress); uerr != nil {
+			return "", &UnavailableError{What: m.QEMU, Err: fmt.Errorf("apt-get install %s: %w (and apt-get update: %v)", m.QEMUPackage, err, uerr)}
+		}
+		if err := install(); err != nil {
+			return "", &UnavailableError{What: m.QEMU, Err: fmt.Errorf("apt-get install %s: %w", m.QEMUPackage, err)}
+		}
+	}
+	p, err := exec.LookPath(m.QEMU)
+	if err != nil {
+		return "", &UnavailableError{What: m.QEMU, Err: fmt.Errorf("still missing after installing %s: %w", m.QEMUPackage, err)}
+	}
+	return p, nil
+}
+
+// ensureForeignArch lets apt-get download find packages of debArch: dpkg
+// must list it as a foreign architecture and the package lists must
+// include it (dpkg --add-architecture, then apt-get update).
+func ensureForeignArch(debArch string, progress io.Writer) error {
+	native, err := exec.Command("dpkg", "--print-architecture").Output()
+	if err != nil {
+		return &UnavailableError{What: "dpkg", Err: err}
+	}
+	if strings.TrimSpace(string(native)) == debArch {
+		return nil
+	}
+	foreign, err := exec.Command("dpkg", "--print-foreign-architectures").Output()
+	if err != nil {
+		return &UnavailableError{What: "dpkg", Err: err}
+	}
+	for _, a := range strings.Fields(string(foreign)) {
+		if a == debArch {
+			return nil
+		}
+	}
+	if os.Geteuid() != 0 {
+		return &UnavailableError{What: debArch + " packages", Err: fmt.Errorf("dpkg does not list %s as a foreign architecture, and adding it needs root (dpkg --add-architecture %s && apt-get update)", debArch, debArch)}
+	}
+	fmt.Fprintf(progress, "xenvm: dpkg --add-architecture %s\n", debArch)
+	if out, err := exec.Command("dpkg", "--add-architecture", debArch).CombinedOutput(); err != nil {
+		return fmt.Errorf("dpkg --add-architecture %s: %w\n%s", debArch, err, out)
+	}
+	if err := aptUpdate(progress); err != nil {
+		return &UnavailableError{What: debArch + " packages", Err: err}
+	}
+	return nil
+}
+
+// aptUpdate refreshes the package lists. apt-get update exits non-zero
+// when any one index fails (a mirror in mid-sync), which need not concern
+// the packages wanted: the caller's retry decides.
+func aptUpdate(progress io.Writer) error {
+	if os.Geteuid() != 0 {
+		return errors.New("apt-get update needs root")
+	}
+	err := apt(progress, "update", "-q")
+	if err != nil {
+		fmt.Fprintf(progress, "xenvm: apt-get update: %v (going on with the lists it got)\n", err)
+	}
+	return nil
+}
+
+func apt(progress io.Writer, args ...string) error {
+	args = append([]string{"-o", "DPkg::Lock::Timeout=300"}, args...)
+	cmd := exec.Command("apt-get", args...)
+	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("apt-get %s: %w\n%s", strings.Join(args, " "), err, lastLines(string(out), 10))
+	}
+	return nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
