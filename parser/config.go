@@ -42,7 +42,11 @@ const (
 
 // vfs serves the tree under treeRoot and the built-in headers under
 // builtinRoot.
-type vfs struct{ tree fs.FS }
+type vfs struct {
+	tree fs.FS
+	// guard records input cc/v4 would loop on (see safe.go).
+	guard *syntaxGuard
+}
 
 func (v vfs) Open(name string) (fs.File, error) {
 	switch {
@@ -52,9 +56,20 @@ func (v vfs) Open(name string) (fs.File, error) {
 		}
 	case strings.HasPrefix(name, treeRoot+"/"):
 		rel := path.Clean(strings.TrimPrefix(name, treeRoot+"/"))
-		if fs.ValidPath(rel) {
+		if !fs.ValidPath(rel) {
+			break
+		}
+		if v.guard == nil {
 			return v.tree.Open(rel)
 		}
+		b, err := fs.ReadFile(v.tree, rel)
+		if err != nil {
+			return nil, err
+		}
+		if err := v.guard.check(rel, b); err != nil {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		}
+		return &memFile{name: path.Base(name), Reader: bytes.NewReader(b), size: int64(len(b))}, nil
 	}
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }

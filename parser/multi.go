@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"modernc.org/cc/v4"
 )
 
 // AllHeaders is the -include value that selects every public header that
@@ -131,7 +129,7 @@ func probe(tree fs.FS, t Target, m Mode, h string) bool {
 		return false
 	}
 	cfg.EvalAllMacros = false
-	_, err = cc.Translate(cfg, sources)
+	_, err = translate(cfg, sources)
 	return err == nil
 }
 

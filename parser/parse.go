@@ -21,7 +21,11 @@ func Parse(cfg Config) (*Unit, error) {
 		return nil, err
 	}
 	includes := cfg.includes()
-	ast, err := cc.Translate(ccfg, sources)
+	ast, err := translate(ccfg, sources)
+	if g := ccfg.FS.(vfs).guard; g.err != nil {
+		g.err.display = cfg.display(g.err.Pos.File)
+		return nil, ErrorList{g.err}
+	}
 	if err != nil {
 		return nil, cfg.ccErrors(err)
 	}
@@ -80,7 +84,7 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 	quote, sys := d.searchPaths(cfg.Target)
 	ccfg := &cc.Config{
 		ABI:             abi,
-		FS:              vfs{cfg.Tree},
+		FS:              vfs{tree: cfg.Tree, guard: &syntaxGuard{}},
 		FSOnly:          true,
 		IncludePaths:    quote,
 		SysIncludePaths: sys,
@@ -169,13 +173,24 @@ func (l ErrorList) Err() error {
 // ccErrors turns cc/v4's error text into an ErrorList with tree-relative
 // positions.
 func (c *Config) ccErrors(err error) error {
-	var list ErrorList
+	var list, internal ErrorList
 	for _, line := range strings.Split(err.Error(), "\n") {
-		line = strings.TrimSpace(line)
+		line = strings.TrimSpace(ccDebugSuffix.ReplaceAllString(line, ""))
 		if line == "" {
 			continue
 		}
-		list = append(list, c.parseCCError(line))
+		e := c.parseCCError(line)
+		e.Msg = c.relAll(e.Msg)
+		if strings.Contains(e.Msg, "TODO") || strings.Contains(e.Msg, "missed/failed type check") {
+			// cc/v4's own follow-on complaints: shown only when nothing
+			// better explains the failure.
+			internal = append(internal, e)
+			continue
+		}
+		list = append(list, e)
+	}
+	if len(list) == 0 {
+		list = internal
 	}
 	if len(list) == 0 {
 		return err
