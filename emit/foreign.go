@@ -859,7 +859,7 @@ func (f *foreign) renderAccessors(jf *jen.File, fr *frecord) {
 			set = f.encodeValue(s, "v", b, off{}, 0)
 		}
 		docf(jf, setDoc)
-		jf.Func().Params(x()).Id("Set"+fm.name).Params(jen.Id("v").Id(s.gotype)).Block(set...)
+		jf.Func().Params(x()).Id("Set" + fm.name).Params(jen.Id("v").Id(s.gotype)).Block(set...)
 	}
 }
 
@@ -918,7 +918,7 @@ func (f *foreign) renderCodec(jf *jen.File) {
 		jen.Id("Got").Int().Comment("the bytes there were"),
 	)
 	jf.Func().Params(jen.Id("e").Op("*").Id("SizeError")).Id("Error").Params().String().Block(
-		jen.Return(jen.Lit(target + ": ").Op("+").Id("e").Dot("Type").Op("+").Lit(" needs ").Op("+").
+		jen.Return(jen.Lit(target+": ").Op("+").Id("e").Dot("Type").Op("+").Lit(" needs ").Op("+").
 			Qual("strconv", "Itoa").Call(jen.Id("e").Dot("Want")).Op("+").Lit(" bytes, got ").Op("+").
 			Qual("strconv", "Itoa").Call(jen.Id("e").Dot("Got"))))
 
