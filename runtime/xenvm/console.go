@@ -26,22 +26,26 @@ const (
 type ProblemKind string
 
 const (
-	XenPanic      ProblemKind = "Xen panicked"
-	Dom0Crash     ProblemKind = "dom0 crashed"
-	Dom0Panic     ProblemKind = "dom0 kernel panic"
-	Dom0Oops      ProblemKind = "dom0 kernel oops"
-	ModuleFailed  ProblemKind = "a kernel module failed to load"
-	MountFailed   ProblemKind = "a file system failed to mount"
-	TestFailed    ProblemKind = "test failed"
-	TestPanicked  ProblemKind = "test binary panicked"
-	NoResult      ProblemKind = "no test result"
-	QEMUFailed    ProblemKind = "QEMU failed"
-	DeadlineUp    ProblemKind = "time limit reached"
-	Interrupted   ProblemKind = "interrupted"
-	maxContext                = 12 // lines kept before a panic
-	maxFollowing              = 30 // lines kept after the start of a problem
-	tailLines                 = 40 // lines shown when nothing says why
-	maxProblemRun             = 200
+	XenPanic     ProblemKind = "Xen panicked"
+	Dom0Crash    ProblemKind = "dom0 crashed"
+	Dom0Panic    ProblemKind = "dom0 kernel panic"
+	Dom0Oops     ProblemKind = "dom0 kernel oops"
+	ModuleFailed ProblemKind = "a kernel module failed to load"
+	MountFailed  ProblemKind = "a file system failed to mount"
+	TestFailed   ProblemKind = "test failed"
+	TestPanicked ProblemKind = "test binary panicked"
+	NoResult     ProblemKind = "no test result"
+	QEMUFailed   ProblemKind = "QEMU failed"
+	DeadlineUp   ProblemKind = "time limit reached"
+	Interrupted  ProblemKind = "interrupted"
+	Stopped      ProblemKind = "stopped by the harness"
+)
+
+const (
+	maxContext    = 6   // lines kept before a panic
+	maxFollowing  = 30  // lines kept after the start of a problem
+	tailLines     = 40  // lines shown when nothing else says why
+	maxProblemRun = 200 // lines kept of one failing test's messages
 )
 
 // Problem is one thing that went wrong, with the console lines that show it.
@@ -88,6 +92,9 @@ type Console struct {
 	// fail is the index+1 of the "--- FAIL" problem collecting its
 	// indented messages, 0 if none.
 	fail int
+	// testOut is the running test's own output so far: go test -v
+	// prints a test's messages (indented) before its "--- FAIL" line.
+	testOut []string
 }
 
 // Line takes the next console line (without its newline).
@@ -127,6 +134,12 @@ func (c *Console) classify(line string) Event {
 			return NoEvent
 		}
 		c.fail = 0
+	}
+
+	if strings.HasPrefix(line, "=== RUN") || strings.HasPrefix(line, "=== CONT") || strings.HasPrefix(line, "--- PASS") || strings.HasPrefix(line, "--- SKIP") {
+		c.testOut = c.testOut[:0]
+	} else if strings.HasPrefix(line, "    ") && len(c.testOut) < maxProblemRun {
+		c.testOut = append(c.testOut, line)
 	}
 
 	switch {
@@ -178,7 +191,9 @@ func (c *Console) classify(line string) Event {
 		c.open = c.add(Problem{Kind: Dom0Oops, Lines: []string{line}})
 		c.openLeft, c.openUntil = maxFollowing, func(l string) bool { return strings.Contains(l, "---[ end trace") }
 	case strings.HasPrefix(strings.TrimSpace(line), "--- FAIL:"):
-		c.fail = c.add(Problem{Kind: TestFailed, Lines: []string{strings.TrimSpace(line)}})
+		lines := append([]string{strings.TrimSpace(line)}, c.testOut...)
+		c.testOut = c.testOut[:0]
+		c.fail = c.add(Problem{Kind: TestFailed, Lines: lines})
 	case strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: "):
 		// A Go panic: the message, then the goroutine that panicked.
 		c.open = c.add(Problem{Kind: TestPanicked, Lines: []string{line}})
@@ -241,10 +256,13 @@ func (c *Console) Failure(want []string, stopped ProblemKind, why string) *BootE
 		if c.Init {
 			where = "after dom0's /init started"
 		}
-		e.Problems = append(e.Problems, Problem{
-			Kind:  NoResult,
-			Lines: append([]string{fmt.Sprintf("no %s line for %s: the console stopped %s; its last lines:", markResult, strings.Join(missing, ", "), where)}, c.Tail()...),
-		})
+		lines := []string{fmt.Sprintf("no %s line for %s: the console stopped %s", markResult, strings.Join(missing, ", "), where)}
+		if len(c.Problems) == 0 {
+			// Nothing recognisable went wrong: show how it ended.
+			lines[0] += "; its last lines:"
+			lines = append(lines, c.Tail()...)
+		}
+		e.Problems = append(e.Problems, Problem{Kind: NoResult, Lines: lines})
 	}
 	if len(missing) == 0 && !failed {
 		return nil

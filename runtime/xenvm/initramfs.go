@@ -69,6 +69,11 @@ func (fs Initramfs) Write(w io.Writer) error {
 		cpio.StaticFile(initPath, fs.initScript(), 0o755),
 		cpio.StaticFile(envPath, fs.envScript(), 0o644),
 	}
+	for k := range fs.Env {
+		if !isShellName(k) {
+			return fmt.Errorf("initramfs: bad environment variable name %q", k)
+		}
+	}
 	for _, m := range fs.Modules {
 		recs = append(recs, cpio.StaticRecord(m.Data, cpio.Info{Name: path.Join(modulesDir, m.Name+".ko"), Mode: cpio.S_IFREG | 0o644}))
 	}
@@ -143,4 +148,13 @@ func shellQuoteAll(args []string) string {
 		q[i] = shellQuote(a)
 	}
 	return strings.Join(q, " ")
+}
+
+func isShellName(s string) bool {
+	for i, c := range s {
+		if !(c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }

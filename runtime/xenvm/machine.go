@@ -123,7 +123,7 @@ var Machines = []Machine{
 		// the boot time.
 		XenOptions:  "console=com1 dom0_max_vcpus=1 bootscrub=0",
 		Dom0MiB:     256,
-		Dom0Options: "console=hvc0 panic=-1",
+		Dom0Options: "console=hvc0 panic=-1 loglevel=5",
 		Capability:  "xen-3.0-x86_64",
 	},
 	{
@@ -145,7 +145,7 @@ var Machines = []Machine{
 		InitrdAddr:  0x49000000,
 		XenOptions:  "console=dtuart dom0_max_vcpus=1 bootscrub=0",
 		Dom0MiB:     256,
-		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1",
+		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
 		Capability:  "xen-3.0-aarch64",
 	},
 	{
@@ -167,7 +167,7 @@ var Machines = []Machine{
 		InitrdAddr:  0x49000000,
 		XenOptions:  "console=dtuart dom0_max_vcpus=1 bootscrub=0",
 		Dom0MiB:     256,
-		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1",
+		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
 		Capability:  "xen-3.0-armv7l",
 	},
 }

@@ -42,7 +42,8 @@ type Config struct {
 	Binaries []string
 	// TestArgs go to every test binary after -test.v (e.g. -test.run=X).
 	TestArgs []string
-	// Env is set for the tests besides the harness's own XENVM_ variables.
+	// Env is set for the tests besides the harness's own XENVM_ variables
+	// (Machine.TestEnv), which it overrides.
 	Env map[string]string
 	// Timeout bounds the boot; zero means DefaultTimeout.
 	Timeout time.Duration
@@ -134,11 +135,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.KernelPackage, err)
 	}
-	env := map[string]string{}
+	env := m.TestEnv()
 	for k, v := range cfg.Env {
-		env[k] = v
-	}
-	for k, v := range m.TestEnv() {
 		env[k] = v
 	}
 	fs := Initramfs{
@@ -393,7 +391,7 @@ func boot(ctx context.Context, timeout time.Duration, qemu string, args []string
 		}
 	}
 	var grace <-chan time.Time
-	graceKind, graceWhy := ProblemKind(""), ""
+	var fatal ProblemKind // the first fatal problem seen
 	for running {
 		select {
 		case line, ok := <-lines:
@@ -405,9 +403,18 @@ func boot(ctx context.Context, timeout time.Duration, qemu string, args []string
 			if cons.Finished && grace == nil {
 				grace = time.After(doneGrace)
 			}
-			if len(cons.Problems) > 0 && isFatal(cons.Problems[len(cons.Problems)-1].Kind) && grace == nil {
-				grace = time.After(fatalGrace)
-				graceKind, graceWhy = cons.Problems[len(cons.Problems)-1].Kind, "the harness stopped the machine after it"
+			if fatal == "" {
+				for _, p := range cons.Problems {
+					if isFatal(p.Kind) {
+						fatal = p.Kind
+						grace = time.After(fatalGrace)
+					}
+				}
+			}
+			if fatal != "" && !cons.Collecting() {
+				// The lines that explain it are in: stop now rather than
+				// wait for Xen's reboot delay.
+				kill(Stopped, fmt.Sprintf("the harness stopped the machine: %s", fatal))
 			}
 		case err := <-exited:
 			running = false
@@ -425,7 +432,7 @@ func boot(ctx context.Context, timeout time.Duration, qemu string, args []string
 			if cons.Finished {
 				kill("", "") // the tests are done; poweroff just did not end QEMU
 			} else {
-				kill(graceKind, graceWhy)
+				kill(Stopped, fmt.Sprintf("the harness stopped the machine %v after: %s", fatalGrace, fatal))
 			}
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -1,7 +1,10 @@
 // Package itest holds xenbind's integration tests: they issue real
-// hypercalls and check Xen's answers, so they run only inside dom0 of a Xen
-// booted by runtime/xenvm (go run ./cmd/xenvm -arch ARCH), never on the
-// host. The test files carry the build tag xenvm; the harness builds them
+// hypercalls through the runtime (runtime/privcmd) and check Xen's answers,
+// so they run only inside dom0 of a Xen booted by runtime/xenvm
+// (go run ./cmd/xenvm -arch ARCH), never on the host. Two checks bypass the
+// runtime on purpose with a raw privcmd ioctl, to show what it guards
+// against: EFAULT from a never-written buffer on ARM, ENOTTY for a 32-bit
+// process on a 64-bit kernel. The test files carry the build tag xenvm; the harness builds them
 // with
 //
 //	GOOS=linux GOARCH=$arch CGO_ENABLED=0 go test -c -tags xenvm

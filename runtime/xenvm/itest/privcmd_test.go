@@ -4,129 +4,98 @@ package itest
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"testing"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/xenbind/xenbind/runtime/hypercall"
+	"github.com/xenbind/xenbind/runtime/privcmd"
 )
 
-// This file talks to Linux's privcmd driver directly, with the least code
-// that can: it stands in for runtime/privcmd until the tests move onto the
-// generated wrappers.
+// caller returns the runtime's privcmd caller for a test that needs working
+// hypercalls.
+func caller(t *testing.T) *privcmd.Device {
+	t.Helper()
+	if compat32() {
+		t.Skip("a 32-bit process on a 64-bit kernel cannot use privcmd (TestCompat32 checks that)")
+	}
+	d, err := privcmd.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// alloc returns a hypervisor-visible buffer of n bytes, released when the
+// test ends.
+func alloc(t *testing.T, c hypercall.Caller, n int) *hypercall.Buffer {
+	t.Helper()
+	b, err := c.Alloc(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Release)
+	return b
+}
+
+// compat32 reports whether this is a 32-bit process on a 64-bit kernel.
+func compat32() bool {
+	return unsafe.Sizeof(uintptr(0)) == 4 && (os.Getenv("XENVM_ARCH") == "x86_64" || os.Getenv("XENVM_ARCH") == "arm64")
+}
+
+// The raw privcmd below bypasses the runtime on purpose, to show what the
+// kernel and Xen do without its care: an untouched buffer, a 32-bit
+// request on a 64-bit kernel. Everything else goes through runtime/privcmd.
 
 // ioctlPrivcmdHypercall is IOCTL_PRIVCMD_HYPERCALL, _IOC(_IOC_NONE, 'P', 0,
 // sizeof(struct privcmd_hypercall)): the size is 48 on every host word size.
 const ioctlPrivcmdHypercall = 0x305000
 
-// privcmdHypercall is struct privcmd_hypercall { __u64 op; __u64 arg[5]; }.
-type privcmdHypercall struct {
-	op  uint64
-	arg [5]uint64
-}
-
-// hypervisor issues hypercalls through /dev/xen/privcmd with arguments in
-// memory mapped from /dev/xen/hypercall, which the hypervisor can always
-// reach (never the Go heap or a goroutine stack).
-type hypervisor struct {
-	privcmd int
-	buf     []byte
-}
-
-// bufSize is the hypercall buffer: two pages, so that tests can use
-// separate areas of it.
-const bufSize = 2 * 4096
-
-func openHypervisor(t *testing.T) *hypervisor {
-	t.Helper()
-	h, err := newHypervisor(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.close)
-	return h
-}
-
-// newHypervisor opens privcmd and maps a buffer; touch writes every page
-// of it once, which Xen on ARM needs before the first hypercall (it does
-// not fault pages in).
-func newHypervisor(touch bool) (*hypervisor, error) {
-	fd, err := unix.Open("/dev/xen/privcmd", unix.O_RDWR|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open /dev/xen/privcmd: %w", err)
-	}
-	hc, err := unix.Open("/dev/xen/hypercall", unix.O_RDWR|unix.O_CLOEXEC, 0)
-	if err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("open /dev/xen/hypercall: %w", err)
-	}
-	defer unix.Close(hc)
-	buf, err := unix.Mmap(hc, 0, bufSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-	if err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("mmap /dev/xen/hypercall: %w", err)
-	}
-	if touch {
-		for i := 0; i < len(buf); i += 4096 {
-			buf[i] = 0
-		}
-	}
-	return &hypervisor{privcmd: fd, buf: buf}, nil
-}
-
-func (h *hypervisor) close() {
-	unix.Munmap(h.buf)
-	unix.Close(h.privcmd)
-}
-
-// call issues hypercall op. A negative return is -errno and comes back as
-// a unix.Errno (Xen's errno values are Linux's).
-func (h *hypervisor) call(op uint64, args ...uint64) (uint64, error) {
-	req := privcmdHypercall{op: op}
+// rawHypercall issues hypercall op on an open privcmd file descriptor with
+// struct privcmd_hypercall { __u64 op; __u64 arg[5]; }.
+func rawHypercall(fd int, op uint64, args ...uint64) (uint64, error) {
+	req := struct {
+		op  uint64
+		arg [5]uint64
+	}{op: op}
 	copy(req.arg[:], args)
-	r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(h.privcmd), ioctlPrivcmdHypercall, uintptr(unsafe.Pointer(&req)))
+	r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), ioctlPrivcmdHypercall, uintptr(unsafe.Pointer(&req)))
 	if errno != 0 {
 		return 0, errno
 	}
 	return uint64(r), nil
 }
 
-// addr is the address of h.buf[off], as the hypervisor is given it.
-func (h *hypervisor) addr(off int) uint64 {
-	return uint64(uintptr(unsafe.Pointer(&h.buf[off])))
-}
-
-// clear zeroes the buffer between calls.
-func (h *hypervisor) clear() { clear(h.buf) }
-
-// cstring reads a NUL-terminated string from the buffer.
-func (h *hypervisor) cstring(off, max int) string {
-	b := h.buf[off : off+max]
-	for i, c := range b {
-		if c == 0 {
-			return string(b[:i])
-		}
-	}
-	return string(b)
-}
-
-// compat32 reports whether this is a 32-bit process on a 64-bit kernel:
-// Linux's privcmd has no compat ioctl, so every hypercall fails (ENOTTY).
-func compat32() bool {
-	return unsafe.Sizeof(uintptr(0)) == 4 && (os.Getenv("XENVM_ARCH") == "x86_64" || os.Getenv("XENVM_ARCH") == "arm64")
-}
-
-// hv returns the hypervisor for a test that needs working hypercalls.
-func hv(t *testing.T) *hypervisor {
+// rawOpen opens /dev/xen/privcmd, closed when the test ends.
+func rawOpen(t *testing.T) int {
 	t.Helper()
-	if compat32() {
-		t.Skip("a 32-bit process on a 64-bit kernel cannot use privcmd (TestCompat32 checks that)")
+	fd, err := unix.Open("/dev/xen/privcmd", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatalf("open /dev/xen/privcmd: %v", err)
 	}
-	return openHypervisor(t)
+	t.Cleanup(func() { unix.Close(fd) })
+	return fd
+}
+
+// rawHypercallPage maps one page of /dev/xen/hypercall without touching it.
+func rawHypercallPage(t *testing.T) []byte {
+	t.Helper()
+	fd, err := unix.Open("/dev/xen/hypercall", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatalf("open /dev/xen/hypercall: %v", err)
+	}
+	defer unix.Close(fd)
+	b, err := unix.Mmap(fd, 0, 4096, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatalf("mmap /dev/xen/hypercall: %v", err)
+	}
+	t.Cleanup(func() { unix.Munmap(b) })
+	return b
 }
 
 func isErrno(err error, want unix.Errno) bool {
-	var e unix.Errno
-	return errors.As(err, &e) && e == want
+	return errors.Is(err, want)
 }

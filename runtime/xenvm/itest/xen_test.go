@@ -4,14 +4,19 @@ package itest
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/xenbind/xenbind/runtime/hypercall"
+	"github.com/xenbind/xenbind/runtime/privcmd"
 )
 
 // Hypercall numbers and commands, from Xen's public headers (xen.h,
@@ -46,8 +51,8 @@ func TestMain(m *testing.M) {
 }
 
 func TestVersion(t *testing.T) {
-	h := hv(t)
-	v, err := h.call(hypercallXenVersion, xenverVersion, 0)
+	c := caller(t)
+	v, err := c.Call(hypercallXenVersion, [5]uint64{xenverVersion})
 	if err != nil {
 		t.Fatalf("xen_version(XENVER_version): %v", err)
 	}
@@ -57,11 +62,11 @@ func TestVersion(t *testing.T) {
 		t.Errorf("xen_version(XENVER_version) = %#x (%d.%d), want 4.17", v, major, minor)
 	}
 
-	h.clear()
-	if _, err := h.call(hypercallXenVersion, xenverExtraversion, h.addr(0)); err != nil {
+	buf := alloc(t, c, 16)
+	if _, err := c.Call(hypercallXenVersion, [5]uint64{xenverExtraversion, buf.Addr()}); err != nil {
 		t.Fatalf("xen_version(XENVER_extraversion): %v", err)
 	}
-	extra := h.cstring(0, 16)
+	extra := hypercall.CString(buf.Bytes()[:16])
 	t.Logf("extra version: %q", extra)
 	if !strings.HasPrefix(extra, ".") {
 		t.Errorf("XENVER_extraversion = %q, want a point release (\".N...\")", extra)
@@ -69,12 +74,12 @@ func TestVersion(t *testing.T) {
 }
 
 func TestCapabilities(t *testing.T) {
-	h := hv(t)
-	h.clear()
-	if _, err := h.call(hypercallXenVersion, xenverCapabilities, h.addr(0)); err != nil {
+	c := caller(t)
+	buf := alloc(t, c, 1024)
+	if _, err := c.Call(hypercallXenVersion, [5]uint64{xenverCapabilities, buf.Addr()}); err != nil {
 		t.Fatalf("xen_version(XENVER_capabilities): %v", err)
 	}
-	caps := h.cstring(0, 1024)
+	caps := hypercall.CString(buf.Bytes()[:1024])
 	t.Logf("capabilities: %q", caps)
 	want := os.Getenv("XENVM_CAPABILITY")
 	if !strings.Contains(" "+caps+" ", " "+want+" ") {
@@ -83,8 +88,8 @@ func TestCapabilities(t *testing.T) {
 }
 
 func TestPageSize(t *testing.T) {
-	h := hv(t)
-	n, err := h.call(hypercallXenVersion, xenverPagesize, 0)
+	c := caller(t)
+	n, err := c.Call(hypercallXenVersion, [5]uint64{xenverPagesize})
 	if err != nil {
 		t.Fatalf("xen_version(XENVER_pagesize): %v", err)
 	}
@@ -94,12 +99,12 @@ func TestPageSize(t *testing.T) {
 }
 
 func TestCommandLine(t *testing.T) {
-	h := hv(t)
-	h.clear()
-	if _, err := h.call(hypercallXenVersion, xenverCommandline, h.addr(0)); err != nil {
+	c := caller(t)
+	buf := alloc(t, c, 1024)
+	if _, err := c.Call(hypercallXenVersion, [5]uint64{xenverCommandline, buf.Addr()}); err != nil {
 		t.Fatalf("xen_version(XENVER_commandline): %v", err)
 	}
-	got := strings.TrimSpace(h.cstring(0, 1024))
+	got := strings.TrimSpace(hypercall.CString(buf.Bytes()[:1024]))
 	t.Logf("Xen's command line: %q", got)
 	if want := os.Getenv("XENVM_XEN_CMDLINE"); got != want {
 		t.Errorf("XENVER_commandline = %q, want what the harness passed, %q", got, want)
@@ -107,45 +112,46 @@ func TestCommandLine(t *testing.T) {
 }
 
 func TestReservation(t *testing.T) {
-	h := hv(t)
+	c := caller(t)
 	mib, err := strconv.Atoi(os.Getenv("XENVM_DOM0_MIB"))
 	if err != nil {
 		t.Fatalf("XENVM_DOM0_MIB: %v", err)
 	}
 	want := uint64(mib) << 20 / 4096
-	for _, c := range []struct {
+	for _, r := range []struct {
 		name string
 		cmd  uint64
 	}{
 		{"XENMEM_current_reservation", xenmemCurrentReservation},
 		{"XENMEM_maximum_reservation", xenmemMaximumReservation},
 	} {
-		h.clear()
-		binary.NativeEndian.PutUint16(h.buf, domidSelf)
-		pages, err := h.call(hypercallMemoryOp, c.cmd, h.addr(0))
+		domid := alloc(t, c, 2)
+		binary.NativeEndian.PutUint16(domid.Bytes(), domidSelf)
+		pages, err := c.Call(hypercallMemoryOp, [5]uint64{r.cmd, domid.Addr()})
 		if err != nil {
-			t.Errorf("memory_op(%s, DOMID_SELF): %v", c.name, err)
+			t.Errorf("memory_op(%s, DOMID_SELF): %v", r.name, err)
 			continue
 		}
-		t.Logf("%s(DOMID_SELF) = %d pages", c.name, pages)
+		t.Logf("%s(DOMID_SELF) = %d pages", r.name, pages)
 		if pages != want {
-			t.Errorf("%s(DOMID_SELF) = %d pages, want %d (dom0_mem=%dM)", c.name, pages, want, mib)
+			t.Errorf("%s(DOMID_SELF) = %d pages, want %d (dom0_mem=%dM)", r.name, pages, want, mib)
 		}
 	}
 }
 
 func TestGrantTableQuerySize(t *testing.T) {
-	h := hv(t)
-	h.clear()
+	c := caller(t)
 	// struct gnttab_query_size { domid_t dom; uint32_t nr_frames;
 	// uint32_t max_nr_frames; int16_t status; }: offsets 0, 4, 8, 12.
-	binary.NativeEndian.PutUint16(h.buf[0:], domidSelf)
-	if _, err := h.call(hypercallGrantTable, gnttabopQuerySize, h.addr(0), 1); err != nil {
+	buf := alloc(t, c, 16)
+	q := buf.Bytes()
+	binary.NativeEndian.PutUint16(q[0:], domidSelf)
+	if _, err := c.Call(hypercallGrantTable, [5]uint64{gnttabopQuerySize, buf.Addr(), 1}); err != nil {
 		t.Fatalf("grant_table_op(GNTTABOP_query_size): %v", err)
 	}
-	nr := binary.NativeEndian.Uint32(h.buf[4:])
-	max := binary.NativeEndian.Uint32(h.buf[8:])
-	status := int16(binary.NativeEndian.Uint16(h.buf[12:]))
+	nr := binary.NativeEndian.Uint32(q[4:])
+	max := binary.NativeEndian.Uint32(q[8:])
+	status := int16(binary.NativeEndian.Uint16(q[12:]))
 	t.Logf("grant table: nr_frames %d, max_nr_frames %d, status %d", nr, max, status)
 	if status != 0 {
 		t.Fatalf("GNTTABOP_query_size status %d, want 0 (GNTST_okay)", status)
@@ -156,8 +162,8 @@ func TestGrantTableQuerySize(t *testing.T) {
 }
 
 func TestUnknownCommand(t *testing.T) {
-	h := hv(t)
-	for _, c := range []struct {
+	c := caller(t)
+	for _, u := range []struct {
 		name    string
 		op, cmd uint64
 	}{
@@ -165,9 +171,9 @@ func TestUnknownCommand(t *testing.T) {
 		// memory_op's command is its low 6 bits; 63 is unassigned.
 		{"memory_op", hypercallMemoryOp, 63},
 	} {
-		_, err := h.call(c.op, c.cmd, 0)
-		if !isErrno(err, unix.ENOSYS) {
-			t.Errorf("%s(%d) = %v, want ENOSYS", c.name, c.cmd, err)
+		_, err := c.Call(u.op, [5]uint64{u.cmd})
+		if !errors.Is(err, hypercall.ENOSYS) || !isErrno(err, unix.ENOSYS) {
+			t.Errorf("%s(%d) = %v, want ENOSYS", u.name, u.cmd, err)
 		}
 	}
 }
@@ -179,18 +185,22 @@ func TestUntouchedBuffer(t *testing.T) {
 	if compat32() {
 		t.Skip("no hypercalls from a 32-bit process on a 64-bit kernel")
 	}
-	h, err := newHypervisor(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.close()
-	_, err = h.call(hypercallXenVersion, xenverCapabilities, h.addr(0))
+	fd := rawOpen(t)
+	page := rawHypercallPage(t)
+	_, err := rawHypercall(fd, hypercallXenVersion, xenverCapabilities, uint64(uintptr(unsafe.Pointer(&page[0]))))
 	t.Logf("XENVER_capabilities into an untouched page: %v", err)
 	switch os.Getenv("XENVM_ARCH") {
 	case "arm64", "arm32":
 		if !isErrno(err, unix.EFAULT) {
 			t.Errorf("XENVER_capabilities into an untouched page = %v, want EFAULT", err)
 		}
+	}
+
+	// The runtime's buffers work on first use.
+	c := caller(t)
+	buf := alloc(t, c, 1024)
+	if _, err := c.Call(hypercallXenVersion, [5]uint64{xenverCapabilities, buf.Addr()}); err != nil {
+		t.Errorf("XENVER_capabilities into a fresh runtime buffer: %v", err)
 	}
 }
 
@@ -200,19 +210,26 @@ func TestCompat32(t *testing.T) {
 	if !compat32() {
 		t.Skip("not a 32-bit process on a 64-bit kernel")
 	}
-	h := openHypervisor(t)
-	for _, c := range []struct {
+	// The kernel's answer, without the runtime.
+	fd := rawOpen(t)
+	for _, r := range []struct {
 		name    string
 		op, cmd uint64
-		arg     uint64
 	}{
-		{"xen_version(XENVER_version)", hypercallXenVersion, xenverVersion, 0},
-		{"memory_op(XENMEM_current_reservation)", hypercallMemoryOp, xenmemCurrentReservation, h.addr(0)},
+		{"xen_version(XENVER_version)", hypercallXenVersion, xenverVersion},
+		{"memory_op(XENMEM_maximum_ram_page)", hypercallMemoryOp, 2},
 	} {
-		_, err := h.call(c.op, c.cmd, c.arg)
-		t.Logf("%s: %v", c.name, err)
+		_, err := rawHypercall(fd, r.op, r.cmd)
+		t.Logf("raw %s: %v", r.name, err)
 		if !isErrno(err, unix.ENOTTY) {
-			t.Errorf("%s from a 32-bit process on a 64-bit kernel = %v, want ENOTTY", c.name, err)
+			t.Errorf("raw %s from a 32-bit process on a 64-bit kernel = %v, want ENOTTY", r.name, err)
 		}
+	}
+
+	// The runtime's: a plain-words error from Open.
+	_, err := privcmd.Open()
+	t.Logf("privcmd.Open: %v", err)
+	if !errors.As(err, new(hypercall.Compat32Error)) {
+		t.Errorf("privcmd.Open in a 32-bit process on a 64-bit kernel = %v, want a hypercall.Compat32Error", err)
 	}
 }

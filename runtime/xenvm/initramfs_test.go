@@ -1,0 +1,159 @@
+package xenvm
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/u-root/u-root/pkg/cpio"
+)
+
+func sampleInitramfs() Initramfs {
+	return Initramfs{
+		Busybox:  []byte("busybox binary"),
+		Modules:  []Module{{Name: "xen_privcmd", Data: []byte("privcmd ko")}, {Name: "xenfs", Data: []byte("xenfs ko")}},
+		Tests:    []Test{{Name: "itest-amd64.test", Data: []byte("amd64 test")}, {Name: "itest-386.test", Data: []byte("386 test")}},
+		TestArgs: []string{"-test.run=Version|It's"},
+		Env:      map[string]string{"XENVM_ARCH": "x86_64", "XENVM_XEN_CMDLINE": "console=com1 dom0_mem=256M,max:256M", "Q": "it's"},
+	}
+}
+
+// TestInitramfsReadBack writes an initramfs and reads it back with the
+// same library: every file is there with its content and mode, and /init
+// does what the harness relies on, in order.
+func TestInitramfsReadBack(t *testing.T) {
+	fs := sampleInitramfs()
+	var buf bytes.Buffer
+	if err := fs.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := cpio.ReadAllRecords(cpio.Newc.Reader(bytes.NewReader(buf.Bytes())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]cpio.Record{}
+	for _, r := range recs {
+		got[r.Name] = r
+	}
+	content := func(name string) string {
+		r, ok := got[name]
+		if !ok {
+			t.Fatalf("%s missing; have %v", name, names(recs))
+		}
+		b, err := io.ReadAll(io.NewSectionReader(r.ReaderAt, 0, int64(r.FileSize)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, c := range []struct {
+		name, content string
+		mode          uint64
+	}{
+		{"bin/busybox", "busybox binary", cpio.S_IFREG | 0o755},
+		{"lib/modules/xen/xen_privcmd.ko", "privcmd ko", cpio.S_IFREG | 0o644},
+		{"lib/modules/xen/xenfs.ko", "xenfs ko", cpio.S_IFREG | 0o644},
+		{"xenvm/itest-amd64.test", "amd64 test", cpio.S_IFREG | 0o755},
+		{"xenvm/itest-386.test", "386 test", cpio.S_IFREG | 0o755},
+	} {
+		if got := content(c.name); got != c.content {
+			t.Errorf("%s = %q, want %q", c.name, got, c.content)
+		}
+		if got[c.name].Mode != c.mode {
+			t.Errorf("%s: mode %#o, want %#o", c.name, got[c.name].Mode, c.mode)
+		}
+	}
+	for _, dir := range []string{"bin", "sbin", "usr", "usr/bin", "dev", "proc", "sys", "lib", "lib/modules", "lib/modules/xen", "xenvm"} {
+		if r, ok := got[dir]; !ok || r.Mode&cpio.S_IFMT != cpio.S_IFDIR {
+			t.Errorf("directory %s missing (the kernel does not create parents)", dir)
+		}
+	}
+	if c := got["dev/console"]; c.Mode&cpio.S_IFMT != cpio.S_IFCHR || c.Rmajor != 5 || c.Rminor != 1 {
+		t.Errorf("dev/console: mode %#o, device %d:%d; want a character device 5:1", c.Mode, c.Rmajor, c.Rminor)
+	}
+	if r := got["init"]; r.Mode != cpio.S_IFREG|0o755 {
+		t.Errorf("init: mode %#o", r.Mode)
+	}
+
+	script := content("init")
+	inOrder(t, script,
+		"#!/bin/busybox sh\n",
+		"mount -t devtmpfs",
+		"echo "+markInit,
+		"insmod /lib/modules/xen/xen_privcmd.ko || echo "+markInsmodFailed+" xen_privcmd",
+		"insmod /lib/modules/xen/xenfs.ko",
+		"mount -t xenfs xenfs /proc/xen",
+		". /etc/xenvm.env",
+		`/xenvm/itest-amd64.test '-test.v' '-test.run=Version|It'\''s' 2>&1`,
+		markResult+" itest-amd64.test $status",
+		"/xenvm/itest-386.test",
+		markResult+" itest-386.test $status",
+		"echo "+markDone,
+		"poweroff -f",
+	)
+	env := content("etc/xenvm.env")
+	want := "export Q='it'\\''s'\nexport XENVM_ARCH='x86_64'\nexport XENVM_XEN_CMDLINE='console=com1 dom0_mem=256M,max:256M'\n"
+	if env != want {
+		t.Errorf("etc/xenvm.env =\n%s\nwant\n%s", env, want)
+	}
+	for _, r := range recs {
+		if r.MTime != 0 || r.UID != 0 || r.GID != 0 {
+			t.Errorf("%s: mtime %d uid %d gid %d, want all 0 (reproducible, owned by root)", r.Name, r.MTime, r.UID, r.GID)
+		}
+	}
+}
+
+func TestInitramfsDeterministic(t *testing.T) {
+	var a, b bytes.Buffer
+	if err := sampleInitramfs().Write(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := sampleInitramfs().Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("two writes of the same initramfs differ")
+	}
+}
+
+func TestInitramfsRejects(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(*Initramfs)
+	}{
+		{"test name with a slash", func(fs *Initramfs) { fs.Tests[0].Name = "../x" }},
+		{"test name with a quote", func(fs *Initramfs) { fs.Tests[0].Name = "a'b" }},
+		{"empty test name", func(fs *Initramfs) { fs.Tests[0].Name = "" }},
+		{"bad variable", func(fs *Initramfs) { fs.Env["A-B"] = "x" }},
+		{"variable starting with a digit", func(fs *Initramfs) { fs.Env["1A"] = "x" }},
+	} {
+		fs := sampleInitramfs()
+		c.edit(&fs)
+		if err := fs.Write(io.Discard); err == nil {
+			t.Errorf("%s: accepted", c.name)
+		}
+	}
+}
+
+func names(recs []cpio.Record) []string {
+	var out []string
+	for _, r := range recs {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+// inOrder checks that text holds each of parts, in order.
+func inOrder(t *testing.T, text string, parts ...string) {
+	t.Helper()
+	rest := text
+	for _, p := range parts {
+		i := strings.Index(rest, p)
+		if i < 0 {
+			t.Errorf("missing, or out of order: %q\nin:\n%s", p, text)
+			return
+		}
+		rest = rest[i+len(p):]
+	}
+}
