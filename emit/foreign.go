@@ -671,7 +671,10 @@ func (fm *fmember) memberDoc() []string {
 		}
 		where = fmt.Sprintf("At offset %d (%s): %s.", fm.off, count(fm.shape.size, "byte"), decl)
 	}
-	return append(append([]string{}, fm.doc...), where)
+	if len(fm.doc) == 0 {
+		return []string{where}
+	}
+	return append(append(append([]string{}, fm.doc...), ""), where)
 }
 
 func (f *foreign) render() ([]File, error) {
@@ -756,7 +759,7 @@ func (f *foreign) renderRecord(jf *jen.File, fr *frecord) {
 		}
 		jf.Type().Id(fr.name).Struct(fields...)
 	}
-	docf(jf, fmt.Sprintf("%s is the size of %s on %s: the bytes MarshalBinary writes and\nUnmarshalBinary reads.", fr.sizeof, fr.r.Name, f.abi.Target))
+	docf(jf, fmt.Sprintf("%s is the C size of %s on %s, in bytes.", fr.sizeof, fr.r.Name, f.abi.Target))
 	jf.Const().Id(fr.sizeof).Op("=").Lit(int(size))
 
 	x := func() *jen.Statement { return jen.Id("x").Op("*").Id(fr.name) }

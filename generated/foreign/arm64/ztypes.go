@@ -75,26 +75,33 @@ type VCPUGuestCoreRegs struct {
 	// At offset 240 (8 bytes): anonymous struct vcpu_guest_core_regs.#30.
 	VCPUGuestCoreRegsAnon30
 	// Return address and mode
+	//
 	// At offset 248 (8 bytes): anonymous struct vcpu_guest_core_regs.#31.
 	VCPUGuestCoreRegsAnon31
 	// SPSR_EL2
+	//
 	// At offset 256 (8 bytes): uint64_t cpsr.
 	Cpsr uint64
 	// At offset 264 (8 bytes): anonymous struct vcpu_guest_core_regs.#33.
 	VCPUGuestCoreRegsAnon33
 	// AArch32 guests only
+	//
 	// At offset 272 (4 bytes): uint32_t spsr_fiq.
 	SpsrFiq uint32
 	// AArch32 guests only
+	//
 	// At offset 276 (4 bytes): uint32_t spsr_irq.
 	SpsrIRQ uint32
 	// AArch32 guests only
+	//
 	// At offset 280 (4 bytes): uint32_t spsr_und.
 	SpsrUnd uint32
 	// AArch32 guests only
+	//
 	// At offset 284 (4 bytes): uint32_t spsr_abt.
 	SpsrAbt uint32
 	// AArch64 guests only
+	//
 	// At offset 288 (8 bytes): uint64_t sp_el0.
 	SpEl0 uint64
 	// At offset 296 (8 bytes): uint64_t sp_el1.
@@ -103,8 +110,7 @@ type VCPUGuestCoreRegs struct {
 	ElrEl1 uint64
 }
 
-// SizeofVCPUGuestCoreRegs is the size of struct vcpu_guest_core_regs on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegs is the C size of struct vcpu_guest_core_regs on arm64, in bytes.
 const SizeofVCPUGuestCoreRegs = 312
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs on arm64, little endian,
@@ -233,8 +239,7 @@ func (x *VCPUGuestCoreRegs) decode(b []byte) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon0 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon0 is the size of struct vcpu_guest_core_regs.#0 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon0 is the C size of struct vcpu_guest_core_regs.#0 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon0 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#0 on arm64, little endian,
@@ -303,8 +308,7 @@ func (x *VCPUGuestCoreRegsAnon0) SetR0Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon1 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon1 is the size of struct vcpu_guest_core_regs.#1 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon1 is the C size of struct vcpu_guest_core_regs.#1 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon1 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#1 on arm64, little endian,
@@ -373,8 +377,7 @@ func (x *VCPUGuestCoreRegsAnon1) SetR1Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon2 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon2 is the size of struct vcpu_guest_core_regs.#2 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon2 is the C size of struct vcpu_guest_core_regs.#2 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon2 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#2 on arm64, little endian,
@@ -443,8 +446,7 @@ func (x *VCPUGuestCoreRegsAnon2) SetR2Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon3 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon3 is the size of struct vcpu_guest_core_regs.#3 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon3 is the C size of struct vcpu_guest_core_regs.#3 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon3 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#3 on arm64, little endian,
@@ -513,8 +515,7 @@ func (x *VCPUGuestCoreRegsAnon3) SetR3Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon4 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon4 is the size of struct vcpu_guest_core_regs.#4 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon4 is the C size of struct vcpu_guest_core_regs.#4 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon4 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#4 on arm64, little endian,
@@ -583,8 +584,7 @@ func (x *VCPUGuestCoreRegsAnon4) SetR4Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon5 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon5 is the size of struct vcpu_guest_core_regs.#5 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon5 is the C size of struct vcpu_guest_core_regs.#5 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon5 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#5 on arm64, little endian,
@@ -653,8 +653,7 @@ func (x *VCPUGuestCoreRegsAnon5) SetR5Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon6 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon6 is the size of struct vcpu_guest_core_regs.#6 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon6 is the C size of struct vcpu_guest_core_regs.#6 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon6 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#6 on arm64, little endian,
@@ -723,8 +722,7 @@ func (x *VCPUGuestCoreRegsAnon6) SetR6Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon7 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon7 is the size of struct vcpu_guest_core_regs.#7 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon7 is the C size of struct vcpu_guest_core_regs.#7 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon7 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#7 on arm64, little endian,
@@ -793,8 +791,7 @@ func (x *VCPUGuestCoreRegsAnon7) SetR7Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon8 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon8 is the size of struct vcpu_guest_core_regs.#8 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon8 is the C size of struct vcpu_guest_core_regs.#8 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon8 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#8 on arm64, little endian,
@@ -863,8 +860,7 @@ func (x *VCPUGuestCoreRegsAnon8) SetR8Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon9 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon9 is the size of struct vcpu_guest_core_regs.#9 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon9 is the C size of struct vcpu_guest_core_regs.#9 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon9 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#9 on arm64, little endian,
@@ -933,8 +929,7 @@ func (x *VCPUGuestCoreRegsAnon9) SetR9Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon10 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon10 is the size of struct vcpu_guest_core_regs.#10 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon10 is the C size of struct vcpu_guest_core_regs.#10 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon10 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#10 on arm64, little endian,
@@ -1003,8 +998,7 @@ func (x *VCPUGuestCoreRegsAnon10) SetR10Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon11 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon11 is the size of struct vcpu_guest_core_regs.#11 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon11 is the C size of struct vcpu_guest_core_regs.#11 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon11 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#11 on arm64, little endian,
@@ -1073,8 +1067,7 @@ func (x *VCPUGuestCoreRegsAnon11) SetR11Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon12 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon12 is the size of struct vcpu_guest_core_regs.#12 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon12 is the C size of struct vcpu_guest_core_regs.#12 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon12 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#12 on arm64, little endian,
@@ -1143,8 +1136,7 @@ func (x *VCPUGuestCoreRegsAnon12) SetR12Usr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon13 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon13 is the size of struct vcpu_guest_core_regs.#13 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon13 is the C size of struct vcpu_guest_core_regs.#13 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon13 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#13 on arm64, little endian,
@@ -1213,8 +1205,7 @@ func (x *VCPUGuestCoreRegsAnon13) SetSpUsr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon14 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon14 is the size of struct vcpu_guest_core_regs.#14 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon14 is the C size of struct vcpu_guest_core_regs.#14 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon14 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#14 on arm64, little endian,
@@ -1283,8 +1274,7 @@ func (x *VCPUGuestCoreRegsAnon14) SetLrUsr(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon15 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon15 is the size of struct vcpu_guest_core_regs.#15 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon15 is the C size of struct vcpu_guest_core_regs.#15 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon15 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#15 on arm64, little endian,
@@ -1353,8 +1343,7 @@ func (x *VCPUGuestCoreRegsAnon15) SetUnusedSpHyp(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon16 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon16 is the size of struct vcpu_guest_core_regs.#16 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon16 is the C size of struct vcpu_guest_core_regs.#16 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon16 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#16 on arm64, little endian,
@@ -1423,8 +1412,7 @@ func (x *VCPUGuestCoreRegsAnon16) SetLrIRQ(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon17 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon17 is the size of struct vcpu_guest_core_regs.#17 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon17 is the C size of struct vcpu_guest_core_regs.#17 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon17 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#17 on arm64, little endian,
@@ -1493,8 +1481,7 @@ func (x *VCPUGuestCoreRegsAnon17) SetSpIRQ(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon18 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon18 is the size of struct vcpu_guest_core_regs.#18 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon18 is the C size of struct vcpu_guest_core_regs.#18 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon18 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#18 on arm64, little endian,
@@ -1563,8 +1550,7 @@ func (x *VCPUGuestCoreRegsAnon18) SetLrSvc(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon19 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon19 is the size of struct vcpu_guest_core_regs.#19 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon19 is the C size of struct vcpu_guest_core_regs.#19 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon19 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#19 on arm64, little endian,
@@ -1633,8 +1619,7 @@ func (x *VCPUGuestCoreRegsAnon19) SetSpSvc(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon20 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon20 is the size of struct vcpu_guest_core_regs.#20 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon20 is the C size of struct vcpu_guest_core_regs.#20 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon20 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#20 on arm64, little endian,
@@ -1703,8 +1688,7 @@ func (x *VCPUGuestCoreRegsAnon20) SetLrAbt(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon21 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon21 is the size of struct vcpu_guest_core_regs.#21 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon21 is the C size of struct vcpu_guest_core_regs.#21 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon21 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#21 on arm64, little endian,
@@ -1773,8 +1757,7 @@ func (x *VCPUGuestCoreRegsAnon21) SetSpAbt(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon22 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon22 is the size of struct vcpu_guest_core_regs.#22 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon22 is the C size of struct vcpu_guest_core_regs.#22 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon22 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#22 on arm64, little endian,
@@ -1843,8 +1826,7 @@ func (x *VCPUGuestCoreRegsAnon22) SetLrUnd(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon23 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon23 is the size of struct vcpu_guest_core_regs.#23 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon23 is the C size of struct vcpu_guest_core_regs.#23 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon23 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#23 on arm64, little endian,
@@ -1913,8 +1895,7 @@ func (x *VCPUGuestCoreRegsAnon23) SetSpUnd(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon24 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon24 is the size of struct vcpu_guest_core_regs.#24 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon24 is the C size of struct vcpu_guest_core_regs.#24 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon24 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#24 on arm64, little endian,
@@ -1983,8 +1964,7 @@ func (x *VCPUGuestCoreRegsAnon24) SetR8Fiq(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon25 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon25 is the size of struct vcpu_guest_core_regs.#25 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon25 is the C size of struct vcpu_guest_core_regs.#25 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon25 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#25 on arm64, little endian,
@@ -2053,8 +2033,7 @@ func (x *VCPUGuestCoreRegsAnon25) SetR9Fiq(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon26 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon26 is the size of struct vcpu_guest_core_regs.#26 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon26 is the C size of struct vcpu_guest_core_regs.#26 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon26 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#26 on arm64, little endian,
@@ -2123,8 +2102,7 @@ func (x *VCPUGuestCoreRegsAnon26) SetR10Fiq(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon27 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon27 is the size of struct vcpu_guest_core_regs.#27 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon27 is the C size of struct vcpu_guest_core_regs.#27 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon27 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#27 on arm64, little endian,
@@ -2193,8 +2171,7 @@ func (x *VCPUGuestCoreRegsAnon27) SetR11Fiq(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon28 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon28 is the size of struct vcpu_guest_core_regs.#28 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon28 is the C size of struct vcpu_guest_core_regs.#28 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon28 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#28 on arm64, little endian,
@@ -2263,8 +2240,7 @@ func (x *VCPUGuestCoreRegsAnon28) SetR12Fiq(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon29 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon29 is the size of struct vcpu_guest_core_regs.#29 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon29 is the C size of struct vcpu_guest_core_regs.#29 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon29 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#29 on arm64, little endian,
@@ -2333,8 +2309,7 @@ func (x *VCPUGuestCoreRegsAnon29) SetSpFiq(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon30 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon30 is the size of struct vcpu_guest_core_regs.#30 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon30 is the C size of struct vcpu_guest_core_regs.#30 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon30 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#30 on arm64, little endian,
@@ -2405,8 +2380,7 @@ func (x *VCPUGuestCoreRegsAnon30) SetLrFiq(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon31 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon31 is the size of struct vcpu_guest_core_regs.#31 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon31 is the C size of struct vcpu_guest_core_regs.#31 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon31 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#31 on arm64, little endian,
@@ -2475,8 +2449,7 @@ func (x *VCPUGuestCoreRegsAnon31) SetPc32(v uint32) {
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon33 [8]byte
 
-// SizeofVCPUGuestCoreRegsAnon33 is the size of struct vcpu_guest_core_regs.#33 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestCoreRegsAnon33 is the C size of struct vcpu_guest_core_regs.#33 on arm64, in bytes.
 const SizeofVCPUGuestCoreRegsAnon33 = 8
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_core_regs.#33 on arm64, little endian,
@@ -2542,9 +2515,11 @@ func (x *VCPUGuestCoreRegsAnon33) SetSpsrSvc(v uint32) {
 // VCPUGuestContext is struct vcpu_guest_context (arch-arm.h:276:1).
 type VCPUGuestContext struct {
 	// VGCF_*
+	//
 	// At offset 0 (4 bytes): uint32_t flags.
 	Flags uint32
 	// Core CPU registers
+	//
 	// At offset 8 (312 bytes): struct vcpu_guest_core_regs user_regs.
 	UserRegs VCPUGuestCoreRegs
 	// At offset 320 (8 bytes): uint64_t sctlr.
@@ -2557,8 +2532,7 @@ type VCPUGuestContext struct {
 	Ttbr1 uint64
 }
 
-// SizeofVCPUGuestContext is the size of struct vcpu_guest_context on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestContext is the C size of struct vcpu_guest_context on arm64, in bytes.
 const SizeofVCPUGuestContext = 352
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_context on arm64, little endian,
@@ -2613,12 +2587,15 @@ func (x *VCPUGuestContext) decode(b []byte) {
 // ArchDomainconfig is struct xen_arch_domainconfig (arch-arm.h:300:1).
 type ArchDomainconfig struct {
 	// IN/OUT
+	//
 	// At offset 0 (1 byte): uint8_t gic_version.
 	GICVersion uint8
 	// IN
+	//
 	// At offset 2 (2 bytes): uint16_t tee_type.
 	TeeType uint16
 	// IN
+	//
 	// At offset 4 (4 bytes): uint32_t nr_spis.
 	NrSpis uint32
 	// OUT
@@ -2631,12 +2608,12 @@ type ArchDomainconfig struct {
 	//
 	// = 0 => property not present
 	// > 0 => Value of the property
+	//
 	// At offset 8 (4 bytes): uint32_t clock_frequency.
 	ClockFrequency uint32
 }
 
-// SizeofArchDomainconfig is the size of struct xen_arch_domainconfig on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofArchDomainconfig is the C size of struct xen_arch_domainconfig on arm64, in bytes.
 const SizeofArchDomainconfig = 12
 
 // MarshalBinary encodes x as C lays out struct xen_arch_domainconfig on arm64, little endian,
@@ -2687,8 +2664,7 @@ func (x *ArchDomainconfig) decode(b []byte) {
 // ArchVCPUInfo is struct arch_vcpu_info (arch-arm.h:324:1).
 type ArchVCPUInfo struct{}
 
-// SizeofArchVCPUInfo is the size of struct arch_vcpu_info on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofArchVCPUInfo is the C size of struct arch_vcpu_info on arm64, in bytes.
 const SizeofArchVCPUInfo = 0
 
 // MarshalBinary encodes x as C lays out struct arch_vcpu_info on arm64, little endian,
@@ -2726,8 +2702,7 @@ func (x *ArchVCPUInfo) decode(b []byte) {}
 // ArchSharedInfo is struct arch_shared_info (arch-arm.h:328:1).
 type ArchSharedInfo struct{}
 
-// SizeofArchSharedInfo is the size of struct arch_shared_info on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofArchSharedInfo is the C size of struct arch_shared_info on arm64, in bytes.
 const SizeofArchSharedInfo = 0
 
 // MarshalBinary encodes x as C lays out struct arch_shared_info on arm64, little endian,
@@ -2767,12 +2742,12 @@ func (x *ArchSharedInfo) decode(b []byte) {}
 // Stub definition of PMU structure
 type PMUArch struct {
 	// Stub definition of PMU structure
+	//
 	// At offset 0 (1 byte): uint8_t dummy.
 	Dummy uint8
 }
 
-// SizeofPMUArch is the size of struct xen_pmu_arch on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPMUArch is the C size of struct xen_pmu_arch on arm64, in bytes.
 const SizeofPMUArch = 1
 
 // MarshalBinary encodes x as C lays out struct xen_pmu_arch on arm64, little endian,
@@ -2816,6 +2791,7 @@ func (x *PMUArch) decode(b []byte) {
 // MMUExtOp is struct mmuext_op (xen.h:428:1).
 type MMUExtOp struct {
 	// => enum mmuext_cmd
+	//
 	// At offset 0 (4 bytes): unsigned int cmd.
 	Cmd uint32
 	// At offset 8 (8 bytes): struct mmuext_op.arg1 arg1.
@@ -2824,8 +2800,7 @@ type MMUExtOp struct {
 	Arg2 MMUExtOpArg2
 }
 
-// SizeofMMUExtOp is the size of struct mmuext_op on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUExtOp is the C size of struct mmuext_op on arm64, in bytes.
 const SizeofMMUExtOp = 24
 
 // MarshalBinary encodes x as C lays out struct mmuext_op on arm64, little endian,
@@ -2877,8 +2852,7 @@ func (x *MMUExtOp) decode(b []byte) {
 // its members at offset 0.
 type MMUExtOpArg1 [8]byte
 
-// SizeofMMUExtOpArg1 is the size of struct mmuext_op.arg1 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUExtOpArg1 is the C size of struct mmuext_op.arg1 on arm64, in bytes.
 const SizeofMMUExtOpArg1 = 8
 
 // MarshalBinary encodes x as C lays out struct mmuext_op.arg1 on arm64, little endian,
@@ -2947,8 +2921,7 @@ func (x *MMUExtOpArg1) SetLinearAddr(v uint64) {
 // its members at offset 0.
 type MMUExtOpArg2 [8]byte
 
-// SizeofMMUExtOpArg2 is the size of struct mmuext_op.arg2 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUExtOpArg2 is the C size of struct mmuext_op.arg2 on arm64, in bytes.
 const SizeofMMUExtOpArg2 = 8
 
 // MarshalBinary encodes x as C lays out struct mmuext_op.arg2 on arm64, little endian,
@@ -3029,15 +3002,16 @@ func (x *MMUExtOpArg2) SetSrcMFN(v PFN) {
 // NB. The fields are natural pointer/address size for this architecture.
 type MMUUpdate struct {
 	// Machine address of PTE.
+	//
 	// At offset 0 (8 bytes): uint64_t ptr.
 	Ptr uint64
 	// New contents of PTE.
+	//
 	// At offset 8 (8 bytes): uint64_t val.
 	Val uint64
 }
 
-// SizeofMMUUpdate is the size of struct mmu_update on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUUpdate is the C size of struct mmu_update on arm64, in bytes.
 const SizeofMMUUpdate = 16
 
 // MarshalBinary encodes x as C lays out struct mmu_update on arm64, little endian,
@@ -3098,8 +3072,7 @@ type MulticallEntry struct {
 	Args [6]Ulong
 }
 
-// SizeofMulticallEntry is the size of struct multicall_entry on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMulticallEntry is the C size of struct multicall_entry on arm64, in bytes.
 const SizeofMulticallEntry = 64
 
 // MarshalBinary encodes x as C lays out struct multicall_entry on arm64, little endian,
@@ -3157,14 +3130,17 @@ type VCPUTimeInfo struct {
 	// must wait to read a consistent set of values.
 	// The correct way to interact with the version number is similar to
 	// Linux's seqlock: see the implementations of read_seqbegin/read_seqretry.
+	//
 	// At offset 0 (4 bytes): uint32_t version.
 	Version uint32
 	// At offset 4 (4 bytes): uint32_t pad0.
 	Pad0 uint32
 	// TSC at last update of time vals.
+	//
 	// At offset 8 (8 bytes): uint64_t tsc_timestamp.
 	TSCTimestamp uint64
 	// Time, in nanosecs, since boot.
+	//
 	// At offset 16 (8 bytes): uint64_t system_time.
 	SystemTime uint64
 	// Current system time:
@@ -3186,8 +3162,7 @@ type VCPUTimeInfo struct {
 	Pad1 [2]uint8
 }
 
-// SizeofVCPUTimeInfo is the size of struct vcpu_time_info on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUTimeInfo is the C size of struct vcpu_time_info on arm64, in bytes.
 const SizeofVCPUTimeInfo = 32
 
 // MarshalBinary encodes x as C lays out struct vcpu_time_info on arm64, little endian,
@@ -3268,6 +3243,7 @@ type VCPUInfo struct {
 	// non-zero mask therefore guarantees that the VCPU will not receive
 	// an upcall activation. The mask is cleared when the VCPU requests
 	// to block: this avoids wakeup-waiting races.
+	//
 	// At offset 0 (1 byte): uint8_t evtchn_upcall_pending.
 	EvtchnUpcallPending uint8
 	// At offset 1 (1 byte): uint8_t pad0.
@@ -3280,8 +3256,7 @@ type VCPUInfo struct {
 	Time VCPUTimeInfo
 }
 
-// SizeofVCPUInfo is the size of struct vcpu_info on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUInfo is the C size of struct vcpu_info on arm64, in bytes.
 const SizeofVCPUInfo = 48
 
 // MarshalBinary encodes x as C lays out struct vcpu_info on arm64, little endian,
@@ -3372,6 +3347,7 @@ type SharedInfo struct {
 	// transition on an unmasked channel causes a corresponding bit in a
 	// per-vcpu selector word to be set. Each bit in the selector covers a
 	// 'C long' in the PENDING bitfield array.
+	//
 	// At offset 48 (512 bytes): xen_ulong_t evtchn_pending[64].
 	EvtchnPending [64]Ulong
 	// At offset 560 (512 bytes): xen_ulong_t evtchn_mask[64].
@@ -3383,6 +3359,7 @@ type SharedInfo struct {
 	// adjusted by the domain's 'time offset' (in seconds) as set either
 	// by XEN_DOMCTL_settimeoffset, or adjusted via a guest write to the
 	// emulated RTC.
+	//
 	// At offset 1072 (4 bytes): uint32_t wc_version.
 	WcVersion uint32
 	// At offset 1076 (4 bytes): uint32_t wc_sec.
@@ -3395,8 +3372,7 @@ type SharedInfo struct {
 	Arch ArchSharedInfo
 }
 
-// SizeofSharedInfo is the size of struct shared_info on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofSharedInfo is the C size of struct shared_info on arm64, in bytes.
 const SizeofSharedInfo = 1088
 
 // MarshalBinary encodes x as C lays out struct shared_info on arm64, little endian,
@@ -3479,21 +3455,24 @@ func (x *SharedInfo) decode(b []byte) {
 // and at the same time count the number of modules.
 type MultibootModList struct {
 	// Address of first byte of the module
+	//
 	// At offset 0 (4 bytes): uint32_t mod_start.
 	ModStart uint32
 	// Address of last byte of the module (inclusive)
+	//
 	// At offset 4 (4 bytes): uint32_t mod_end.
 	ModEnd uint32
 	// Address of zero-terminated command line
+	//
 	// At offset 8 (4 bytes): uint32_t cmdline.
 	Cmdline uint32
 	// Unused, must be zero
+	//
 	// At offset 12 (4 bytes): uint32_t pad.
 	Pad uint32
 }
 
-// SizeofMultibootModList is the size of struct xen_multiboot_mod_list on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMultibootModList is the C size of struct xen_multiboot_mod_list on arm64, in bytes.
 const SizeofMultibootModList = 16
 
 // MarshalBinary encodes x as C lays out struct xen_multiboot_mod_list on arm64, little endian,
@@ -3550,14 +3529,14 @@ func (x *MultibootModList) decode(b []byte) {
 // have a working VGA/VESA console.
 type Dom0VGAConsoleInfo struct {
 	// DOM0_VGA_CONSOLE_???
+	//
 	// At offset 0 (1 byte): uint8_t video_type.
 	VideoType uint8
 	// At offset 4 (36 bytes): struct dom0_vga_console_info.u u.
 	U Dom0VGAConsoleInfoU
 }
 
-// SizeofDom0VGAConsoleInfo is the size of struct dom0_vga_console_info on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfo is the C size of struct dom0_vga_console_info on arm64, in bytes.
 const SizeofDom0VGAConsoleInfo = 40
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info on arm64, little endian,
@@ -3607,8 +3586,7 @@ func (x *Dom0VGAConsoleInfo) decode(b []byte) {
 // its members at offset 0.
 type Dom0VGAConsoleInfoU [36]byte
 
-// SizeofDom0VGAConsoleInfoU is the size of struct dom0_vga_console_info.u on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfoU is the C size of struct dom0_vga_console_info.u on arm64, in bytes.
 const SizeofDom0VGAConsoleInfoU = 36
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info.u on arm64, little endian,
@@ -3676,24 +3654,28 @@ func (x *Dom0VGAConsoleInfoU) SetVesaLfb(v Dom0VGAConsoleInfoUVesaLfb) {
 // Dom0VGAConsoleInfoUTextMode3 is the record in member text_mode_3 of struct dom0_vga_console_info.u (xen.h:918:9).
 type Dom0VGAConsoleInfoUTextMode3 struct {
 	// Font height, in pixels.
+	//
 	// At offset 0 (2 bytes): uint16_t font_height.
 	FontHeight uint16
 	// Cursor location (column, row).
+	//
 	// At offset 2 (2 bytes): uint16_t cursor_x.
 	CursorX uint16
 	// Cursor location (column, row).
+	//
 	// At offset 4 (2 bytes): uint16_t cursor_y.
 	CursorY uint16
 	// Number of rows and columns (dimensions in characters).
+	//
 	// At offset 6 (2 bytes): uint16_t rows.
 	Rows uint16
 	// Number of rows and columns (dimensions in characters).
+	//
 	// At offset 8 (2 bytes): uint16_t columns.
 	Columns uint16
 }
 
-// SizeofDom0VGAConsoleInfoUTextMode3 is the size of struct dom0_vga_console_info.u.text_mode_3 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfoUTextMode3 is the C size of struct dom0_vga_console_info.u.text_mode_3 on arm64, in bytes.
 const SizeofDom0VGAConsoleInfoUTextMode3 = 10
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info.u.text_mode_3 on arm64, little endian,
@@ -3745,26 +3727,33 @@ func (x *Dom0VGAConsoleInfoUTextMode3) decode(b []byte) {
 // Dom0VGAConsoleInfoUVesaLfb is the record in member vesa_lfb of struct dom0_vga_console_info.u (xen.h:927:9).
 type Dom0VGAConsoleInfoUVesaLfb struct {
 	// Width and height, in pixels.
+	//
 	// At offset 0 (2 bytes): uint16_t width.
 	Width uint16
 	// Width and height, in pixels.
+	//
 	// At offset 2 (2 bytes): uint16_t height.
 	Height uint16
 	// Bytes per scan line.
+	//
 	// At offset 4 (2 bytes): uint16_t bytes_per_line.
 	BytesPerLine uint16
 	// Bits per pixel.
+	//
 	// At offset 6 (2 bytes): uint16_t bits_per_pixel.
 	BitsPerPixel uint16
 	// LFB physical address, and size (in units of 64kB).
+	//
 	// At offset 8 (4 bytes): uint32_t lfb_base.
 	LfbBase uint32
 	// At offset 12 (4 bytes): uint32_t lfb_size.
 	LfbSize uint32
 	// RGB mask offsets and sizes, as defined by VBE 1.2+
+	//
 	// At offset 16 (1 byte): uint8_t red_pos.
 	RedPos uint8
 	// RGB mask offsets and sizes, as defined by VBE 1.2+
+	//
 	// At offset 17 (1 byte): uint8_t red_size.
 	RedSize uint8
 	// At offset 18 (1 byte): uint8_t green_pos.
@@ -3780,20 +3769,22 @@ type Dom0VGAConsoleInfoUVesaLfb struct {
 	// At offset 23 (1 byte): uint8_t rsvd_size.
 	RsvdSize uint8
 	// VESA capabilities (offset 0xa, VESA command 0x4f00).
+	//
 	// At offset 24 (4 bytes): uint32_t gbl_caps.
 	GblCaps uint32
 	// Mode attributes (offset 0x0, VESA command 0x4f01).
+	//
 	// At offset 28 (2 bytes): uint16_t mode_attrs.
 	ModeAttrs uint16
 	// At offset 30 (2 bytes): uint16_t pad.
 	Pad uint16
 	// high 32 bits of lfb_base
+	//
 	// At offset 32 (4 bytes): uint32_t ext_lfb_base.
 	ExtLfbBase uint32
 }
 
-// SizeofDom0VGAConsoleInfoUVesaLfb is the size of struct dom0_vga_console_info.u.vesa_lfb on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfoUVesaLfb is the C size of struct dom0_vga_console_info.u.vesa_lfb on arm64, in bytes.
 const SizeofDom0VGAConsoleInfoUVesaLfb = 36
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info.u.vesa_lfb on arm64, little endian,
@@ -3874,8 +3865,7 @@ type UUID struct {
 	A [16]uint8
 }
 
-// SizeofUUID is the size of typedef xen_uuid_t on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofUUID is the C size of typedef xen_uuid_t on arm64, in bytes.
 const SizeofUUID = 16
 
 // MarshalBinary encodes x as C lays out typedef xen_uuid_t on arm64, little endian,
@@ -3924,8 +3914,7 @@ type XenctlBitmap struct {
 	NrBits uint32
 }
 
-// SizeofXenctlBitmap is the size of struct xenctl_bitmap on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofXenctlBitmap is the C size of struct xenctl_bitmap on arm64, in bytes.
 const SizeofXenctlBitmap = 16
 
 // MarshalBinary encodes x as C lays out struct xenctl_bitmap on arm64, little endian,
@@ -3972,12 +3961,12 @@ func (x *XenctlBitmap) decode(b []byte) {
 // PhysdevEoi is struct physdev_eoi (physdev.h:23:1).
 type PhysdevEoi struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t irq.
 	IRQ uint32
 }
 
-// SizeofPhysdevEoi is the size of struct physdev_eoi on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevEoi is the C size of struct physdev_eoi on arm64, in bytes.
 const SizeofPhysdevEoi = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_eoi on arm64, little endian,
@@ -4021,12 +4010,12 @@ func (x *PhysdevEoi) decode(b []byte) {
 // PhysdevPirqEoiGMFN is struct physdev_pirq_eoi_gmfn (physdev.h:46:1).
 type PhysdevPirqEoiGMFN struct {
 	// IN
+	//
 	// At offset 0 (8 bytes): xen_pfn_t gmfn.
 	GMFN PFN
 }
 
-// SizeofPhysdevPirqEoiGMFN is the size of struct physdev_pirq_eoi_gmfn on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPirqEoiGMFN is the C size of struct physdev_pirq_eoi_gmfn on arm64, in bytes.
 const SizeofPhysdevPirqEoiGMFN = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_pirq_eoi_gmfn on arm64, little endian,
@@ -4070,15 +4059,16 @@ func (x *PhysdevPirqEoiGMFN) decode(b []byte) {
 // PhysdevIRQStatusQuery is struct physdev_irq_status_query (physdev.h:58:1).
 type PhysdevIRQStatusQuery struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t irq.
 	IRQ uint32
 	// OUT
+	//
 	// At offset 4 (4 bytes): uint32_t flags.
 	Flags uint32
 }
 
-// SizeofPhysdevIRQStatusQuery is the size of struct physdev_irq_status_query on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevIRQStatusQuery is the C size of struct physdev_irq_status_query on arm64, in bytes.
 const SizeofPhysdevIRQStatusQuery = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_irq_status_query on arm64, little endian,
@@ -4124,12 +4114,12 @@ func (x *PhysdevIRQStatusQuery) decode(b []byte) {
 // PhysdevSetIopl is struct physdev_set_iopl (physdev.h:80:1).
 type PhysdevSetIopl struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t iopl.
 	Iopl uint32
 }
 
-// SizeofPhysdevSetIopl is the size of struct physdev_set_iopl on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevSetIopl is the C size of struct physdev_set_iopl on arm64, in bytes.
 const SizeofPhysdevSetIopl = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_set_iopl on arm64, little endian,
@@ -4178,8 +4168,7 @@ type PhysdevSetIobitmap struct {
 	NrPorts uint32
 }
 
-// SizeofPhysdevSetIobitmap is the size of struct physdev_set_iobitmap on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevSetIobitmap is the C size of struct physdev_set_iobitmap on arm64, in bytes.
 const SizeofPhysdevSetIobitmap = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_set_iobitmap on arm64, little endian,
@@ -4226,17 +4215,18 @@ func (x *PhysdevSetIobitmap) decode(b []byte) {
 // PhysdevAPIC is struct physdev_apic (physdev.h:110:1).
 type PhysdevAPIC struct {
 	// IN
+	//
 	// At offset 0 (8 bytes): unsigned long apic_physbase.
 	APICPhysbase uint64
 	// At offset 8 (4 bytes): uint32_t reg.
 	Reg uint32
 	// IN or OUT
+	//
 	// At offset 12 (4 bytes): uint32_t value.
 	Value uint32
 }
 
-// SizeofPhysdevAPIC is the size of struct physdev_apic on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevAPIC is the C size of struct physdev_apic on arm64, in bytes.
 const SizeofPhysdevAPIC = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_apic on arm64, little endian,
@@ -4284,15 +4274,16 @@ func (x *PhysdevAPIC) decode(b []byte) {
 // PhysdevIRQ is struct physdev_irq (physdev.h:126:1).
 type PhysdevIRQ struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t irq.
 	IRQ uint32
 	// IN or OUT
+	//
 	// At offset 4 (4 bytes): uint32_t vector.
 	Vector uint32
 }
 
-// SizeofPhysdevIRQ is the size of struct physdev_irq on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevIRQ is the C size of struct physdev_irq on arm64, in bytes.
 const SizeofPhysdevIRQ = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_irq on arm64, little endian,
@@ -4340,30 +4331,36 @@ type PhysdevMapPirq struct {
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// IN
+	//
 	// At offset 4 (4 bytes): int type.
 	Type int32
 	// IN (ignored for ..._MULTI_MSI)
+	//
 	// At offset 8 (4 bytes): int index.
 	Index int32
 	// IN or OUT
+	//
 	// At offset 12 (4 bytes): int pirq.
 	Pirq int32
 	// IN - high 16 bits hold segment for ..._MSI_SEG and ..._MULTI_MSI
+	//
 	// At offset 16 (4 bytes): int bus.
 	Bus int32
 	// IN
+	//
 	// At offset 20 (4 bytes): int devfn.
 	Devfn int32
 	// IN (also OUT for ..._MULTI_MSI)
+	//
 	// At offset 24 (4 bytes): int entry_nr.
 	EntryNr int32
 	// IN
+	//
 	// At offset 32 (8 bytes): uint64_t table_base.
 	TableBase uint64
 }
 
-// SizeofPhysdevMapPirq is the size of struct physdev_map_pirq on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevMapPirq is the C size of struct physdev_map_pirq on arm64, in bytes.
 const SizeofPhysdevMapPirq = 40
 
 // MarshalBinary encodes x as C lays out struct physdev_map_pirq on arm64, little endian,
@@ -4425,12 +4422,12 @@ type PhysdevUnmapPirq struct {
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// IN
+	//
 	// At offset 4 (4 bytes): int pirq.
 	Pirq int32
 }
 
-// SizeofPhysdevUnmapPirq is the size of struct physdev_unmap_pirq on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevUnmapPirq is the C size of struct physdev_unmap_pirq on arm64, in bytes.
 const SizeofPhysdevUnmapPirq = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_unmap_pirq on arm64, little endian,
@@ -4477,14 +4474,14 @@ func (x *PhysdevUnmapPirq) decode(b []byte) {
 // PhysdevManagePCI is struct physdev_manage_pci (physdev.h:174:1).
 type PhysdevManagePCI struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t bus.
 	Bus uint8
 	// At offset 1 (1 byte): uint8_t devfn.
 	Devfn uint8
 }
 
-// SizeofPhysdevManagePCI is the size of struct physdev_manage_pci on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevManagePCI is the C size of struct physdev_manage_pci on arm64, in bytes.
 const SizeofPhysdevManagePCI = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_manage_pci on arm64, little endian,
@@ -4530,14 +4527,14 @@ func (x *PhysdevManagePCI) decode(b []byte) {
 // PhysdevRestoreMSI is struct physdev_restore_msi (physdev.h:184:1).
 type PhysdevRestoreMSI struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t bus.
 	Bus uint8
 	// At offset 1 (1 byte): uint8_t devfn.
 	Devfn uint8
 }
 
-// SizeofPhysdevRestoreMSI is the size of struct physdev_restore_msi on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevRestoreMSI is the C size of struct physdev_restore_msi on arm64, in bytes.
 const SizeofPhysdevRestoreMSI = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_restore_msi on arm64, little endian,
@@ -4583,6 +4580,7 @@ func (x *PhysdevRestoreMSI) decode(b []byte) {
 // PhysdevManagePCIExt is struct physdev_manage_pci_ext (physdev.h:193:1).
 type PhysdevManagePCIExt struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t bus.
 	Bus uint8
 	// At offset 1 (1 byte): uint8_t devfn.
@@ -4595,8 +4593,7 @@ type PhysdevManagePCIExt struct {
 	Physfn PhysdevManagePCIExtPhysfn
 }
 
-// SizeofPhysdevManagePCIExt is the size of struct physdev_manage_pci_ext on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevManagePCIExt is the C size of struct physdev_manage_pci_ext on arm64, in bytes.
 const SizeofPhysdevManagePCIExt = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_manage_pci_ext on arm64, little endian,
@@ -4655,8 +4652,7 @@ type PhysdevManagePCIExtPhysfn struct {
 	Devfn uint8
 }
 
-// SizeofPhysdevManagePCIExtPhysfn is the size of struct physdev_manage_pci_ext.physfn on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevManagePCIExtPhysfn is the C size of struct physdev_manage_pci_ext.physfn on arm64, in bytes.
 const SizeofPhysdevManagePCIExtPhysfn = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_manage_pci_ext.physfn on arm64, little endian,
@@ -4710,8 +4706,7 @@ type PhysdevOp struct {
 	U PhysdevOpU
 }
 
-// SizeofPhysdevOp is the size of struct physdev_op on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevOp is the C size of struct physdev_op on arm64, in bytes.
 const SizeofPhysdevOp = 24
 
 // MarshalBinary encodes x as C lays out struct physdev_op on arm64, little endian,
@@ -4761,8 +4756,7 @@ func (x *PhysdevOp) decode(b []byte) {
 // its members at offset 0.
 type PhysdevOpU [16]byte
 
-// SizeofPhysdevOpU is the size of struct physdev_op.u on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevOpU is the C size of struct physdev_op.u on arm64, in bytes.
 const SizeofPhysdevOpU = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_op.u on arm64, little endian,
@@ -4868,15 +4862,16 @@ type PhysdevSetupGsi struct {
 	// At offset 0 (4 bytes): int gsi.
 	Gsi int32
 	// IN
+	//
 	// At offset 4 (1 byte): uint8_t triggering.
 	Triggering uint8
 	// IN
+	//
 	// At offset 5 (1 byte): uint8_t polarity.
 	Polarity uint8
 }
 
-// SizeofPhysdevSetupGsi is the size of struct physdev_setup_gsi on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevSetupGsi is the C size of struct physdev_setup_gsi on arm64, in bytes.
 const SizeofPhysdevSetupGsi = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_setup_gsi on arm64, little endian,
@@ -4925,15 +4920,16 @@ func (x *PhysdevSetupGsi) decode(b []byte) {
 // PhysdevGetFreePirq is struct physdev_get_free_pirq (physdev.h:243:1).
 type PhysdevGetFreePirq struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): int type.
 	Type int32
 	// OUT
+	//
 	// At offset 4 (4 bytes): uint32_t pirq.
 	Pirq uint32
 }
 
-// SizeofPhysdevGetFreePirq is the size of struct physdev_get_free_pirq on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevGetFreePirq is the C size of struct physdev_get_free_pirq on arm64, in bytes.
 const SizeofPhysdevGetFreePirq = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_get_free_pirq on arm64, little endian,
@@ -4990,8 +4986,7 @@ type PhysdevPCIMmcfgReserved struct {
 	Flags uint32
 }
 
-// SizeofPhysdevPCIMmcfgReserved is the size of struct physdev_pci_mmcfg_reserved on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIMmcfgReserved is the C size of struct physdev_pci_mmcfg_reserved on arm64, in bytes.
 const SizeofPhysdevPCIMmcfgReserved = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_mmcfg_reserved on arm64, little endian,
@@ -5043,6 +5038,7 @@ func (x *PhysdevPCIMmcfgReserved) decode(b []byte) {
 // PhysdevPCIDeviceAdd is struct physdev_pci_device_add (physdev.h:271:1).
 type PhysdevPCIDeviceAdd struct {
 	// IN
+	//
 	// At offset 0 (2 bytes): uint16_t seg.
 	Seg uint16
 	// At offset 2 (1 byte): uint8_t bus.
@@ -5055,8 +5051,7 @@ type PhysdevPCIDeviceAdd struct {
 	Physfn PhysdevPCIDeviceAddPhysfn
 }
 
-// SizeofPhysdevPCIDeviceAdd is the size of struct physdev_pci_device_add on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIDeviceAdd is the C size of struct physdev_pci_device_add on arm64, in bytes.
 const SizeofPhysdevPCIDeviceAdd = 12
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_device_add on arm64, little endian,
@@ -5129,8 +5124,7 @@ type PhysdevPCIDeviceAddPhysfn struct {
 	Devfn uint8
 }
 
-// SizeofPhysdevPCIDeviceAddPhysfn is the size of struct physdev_pci_device_add.physfn on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIDeviceAddPhysfn is the C size of struct physdev_pci_device_add.physfn on arm64, in bytes.
 const SizeofPhysdevPCIDeviceAddPhysfn = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_device_add.physfn on arm64, little endian,
@@ -5176,6 +5170,7 @@ func (x *PhysdevPCIDeviceAddPhysfn) decode(b []byte) {
 // PhysdevPCIDevice is struct physdev_pci_device (physdev.h:299:1).
 type PhysdevPCIDevice struct {
 	// IN
+	//
 	// At offset 0 (2 bytes): uint16_t seg.
 	Seg uint16
 	// At offset 2 (1 byte): uint8_t bus.
@@ -5184,8 +5179,7 @@ type PhysdevPCIDevice struct {
 	Devfn uint8
 }
 
-// SizeofPhysdevPCIDevice is the size of struct physdev_pci_device on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIDevice is the C size of struct physdev_pci_device on arm64, in bytes.
 const SizeofPhysdevPCIDevice = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_device on arm64, little endian,
@@ -5233,6 +5227,7 @@ func (x *PhysdevPCIDevice) decode(b []byte) {
 // PhysdevDbgpOp is struct physdev_dbgp_op (physdev.h:315:1).
 type PhysdevDbgpOp struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// At offset 1 (1 byte): uint8_t bus.
@@ -5241,8 +5236,7 @@ type PhysdevDbgpOp struct {
 	U PhysdevDbgpOpU
 }
 
-// SizeofPhysdevDbgpOp is the size of struct physdev_dbgp_op on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevDbgpOp is the C size of struct physdev_dbgp_op on arm64, in bytes.
 const SizeofPhysdevDbgpOp = 6
 
 // MarshalBinary encodes x as C lays out struct physdev_dbgp_op on arm64, little endian,
@@ -5293,8 +5287,7 @@ func (x *PhysdevDbgpOp) decode(b []byte) {
 // its members at offset 0.
 type PhysdevDbgpOpU [4]byte
 
-// SizeofPhysdevDbgpOpU is the size of struct physdev_dbgp_op.u on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevDbgpOpU is the C size of struct physdev_dbgp_op.u on arm64, in bytes.
 const SizeofPhysdevDbgpOpU = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_dbgp_op.u on arm64, little endian,
@@ -5370,21 +5363,23 @@ type MemoryReservation struct {
 	// At offset 0 (8 bytes): __guest_handle_64_xen_pfn_t extent_start.
 	ExtentStart Handle64[PFN]
 	// Number of extents, and size/alignment of each (2^extent_order pages).
+	//
 	// At offset 8 (8 bytes): xen_ulong_t nr_extents.
 	NrExtents Ulong
 	// At offset 16 (4 bytes): unsigned int extent_order.
 	ExtentOrder uint32
 	// XENMEMF flags.
+	//
 	// At offset 20 (4 bytes): unsigned int mem_flags.
 	MemFlags uint32
 	// Domain whose reservation is being changed.
 	// Unprivileged domains can specify only DOMID_SELF.
+	//
 	// At offset 24 (2 bytes): domid_t domid.
 	DomID DomID
 }
 
-// SizeofMemoryReservation is the size of struct xen_memory_reservation on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryReservation is the C size of struct xen_memory_reservation on arm64, in bytes.
 const SizeofMemoryReservation = 32
 
 // MarshalBinary encodes x as C lays out struct xen_memory_reservation on arm64, little endian,
@@ -5438,6 +5433,7 @@ func (x *MemoryReservation) decode(b []byte) {
 type MemoryExchange struct {
 	// [IN] Details of memory extents to be exchanged (GMFN bases).
 	// Note that @in.address_bits is ignored and unused.
+	//
 	// At offset 0 (32 bytes): struct xen_memory_reservation in.
 	In MemoryReservation
 	// [IN/OUT] Details of new memory extents.
@@ -5465,8 +5461,7 @@ type MemoryExchange struct {
 	NrExchanged Ulong
 }
 
-// SizeofMemoryExchange is the size of struct xen_memory_exchange on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryExchange is the C size of struct xen_memory_exchange on arm64, in bytes.
 const SizeofMemoryExchange = 72
 
 // MarshalBinary encodes x as C lays out struct xen_memory_exchange on arm64, little endian,
@@ -5514,12 +5509,12 @@ func (x *MemoryExchange) decode(b []byte) {
 // MemoryDomain is struct xen_memory_domain (memory.h:134:1).
 type MemoryDomain struct {
 	// [IN] Domain information is being queried for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 }
 
-// SizeofMemoryDomain is the size of struct xen_memory_domain on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryDomain is the C size of struct xen_memory_domain on arm64, in bytes.
 const SizeofMemoryDomain = 2
 
 // MarshalBinary encodes x as C lays out struct xen_memory_domain on arm64, little endian,
@@ -5564,21 +5559,23 @@ func (x *MemoryDomain) decode(b []byte) {
 type MachphysMFNList struct {
 	// Size of the 'extent_start' array. Fewer entries will be filled if the
 	// machphys table is smaller than max_extents * 2MB.
+	//
 	// At offset 0 (4 bytes): unsigned int max_extents.
 	MaxExtents uint32
 	// Pointer to buffer to fill with list of extent starts. If there are
 	// any large discontiguities in the machine address space, 2MB gaps in
 	// the machphys table will be represented by an MFN base of zero.
+	//
 	// At offset 8 (8 bytes): __guest_handle_64_xen_pfn_t extent_start.
 	ExtentStart Handle64[PFN]
 	// Number of extents written to the above array. This will be smaller
 	// than 'max_extents' if the machphys table is smaller than max_e * 2MB.
+	//
 	// At offset 16 (4 bytes): unsigned int nr_extents.
 	NrExtents uint32
 }
 
-// SizeofMachphysMFNList is the size of struct xen_machphys_mfn_list on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMachphysMFNList is the C size of struct xen_machphys_mfn_list on arm64, in bytes.
 const SizeofMachphysMFNList = 24
 
 // MarshalBinary encodes x as C lays out struct xen_machphys_mfn_list on arm64, little endian,
@@ -5628,18 +5625,20 @@ func (x *MachphysMFNList) decode(b []byte) {
 // MachphysMapping is struct xen_machphys_mapping (memory.h:200:1).
 type MachphysMapping struct {
 	// Start and end virtual addresses.
+	//
 	// At offset 0 (8 bytes): xen_ulong_t v_start.
 	VStart Ulong
 	// Start and end virtual addresses.
+	//
 	// At offset 8 (8 bytes): xen_ulong_t v_end.
 	VEnd Ulong
 	// Maximum MFN that can be looked up.
+	//
 	// At offset 16 (8 bytes): xen_ulong_t max_mfn.
 	MaxMFN Ulong
 }
 
-// SizeofMachphysMapping is the size of struct xen_machphys_mapping on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMachphysMapping is the C size of struct xen_machphys_mapping on arm64, in bytes.
 const SizeofMachphysMapping = 24
 
 // MarshalBinary encodes x as C lays out struct xen_machphys_mapping on arm64, little endian,
@@ -5687,24 +5686,28 @@ func (x *MachphysMapping) decode(b []byte) {
 // AddToPhysmap is struct xen_add_to_physmap (memory.h:228:1).
 type AddToPhysmap struct {
 	// Which domain to change the mapping for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// Number of pages to go through for gmfn_range
+	//
 	// At offset 2 (2 bytes): uint16_t size.
 	Size uint16
 	// => enum phys_map_space
+	//
 	// At offset 4 (4 bytes): unsigned int space.
 	Space uint32
 	// Index into space being mapped.
+	//
 	// At offset 8 (8 bytes): xen_ulong_t idx.
 	Idx Ulong
 	// GPFN in domid where the source mapping page should appear.
+	//
 	// At offset 16 (8 bytes): xen_pfn_t gpfn.
 	GPFN PFN
 }
 
-// SizeofAddToPhysmap is the size of struct xen_add_to_physmap on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofAddToPhysmap is the C size of struct xen_add_to_physmap on arm64, in bytes.
 const SizeofAddToPhysmap = 24
 
 // MarshalBinary encodes x as C lays out struct xen_add_to_physmap on arm64, little endian,
@@ -5756,29 +5759,34 @@ func (x *AddToPhysmap) decode(b []byte) {
 // AddToPhysmapBatch is struct xen_add_to_physmap_batch (memory.h:250:1).
 type AddToPhysmapBatch struct {
 	// Which domain to change the mapping for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// => enum phys_map_space
+	//
 	// At offset 2 (2 bytes): uint16_t space.
 	Space uint16
 	// Number of pages to go through
+	//
 	// At offset 4 (2 bytes): uint16_t size.
 	Size uint16
 	// At offset 6 (2 bytes): union xen_add_to_physmap_batch_extra u.
 	U AddToPhysmapBatchExtra
 	// Indexes into space being mapped.
+	//
 	// At offset 8 (8 bytes): __guest_handle_64_xen_ulong_t idxs.
 	Idxs Handle64[Ulong]
 	// GPFN in domid where the source mapping page should appear.
+	//
 	// At offset 16 (8 bytes): __guest_handle_64_xen_pfn_t gpfns.
 	Gpfns Handle64[PFN]
 	// Per index error code.
+	//
 	// At offset 24 (8 bytes): __guest_handle_64_int errs.
 	Errs Handle64[int32]
 }
 
-// SizeofAddToPhysmapBatch is the size of struct xen_add_to_physmap_batch on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofAddToPhysmapBatch is the C size of struct xen_add_to_physmap_batch on arm64, in bytes.
 const SizeofAddToPhysmapBatch = 32
 
 // MarshalBinary encodes x as C lays out struct xen_add_to_physmap_batch on arm64, little endian,
@@ -5837,8 +5845,7 @@ func (x *AddToPhysmapBatch) decode(b []byte) {
 // its members at offset 0.
 type AddToPhysmapBatchExtra [2]byte
 
-// SizeofAddToPhysmapBatchExtra is the size of union xen_add_to_physmap_batch_extra on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofAddToPhysmapBatchExtra is the C size of union xen_add_to_physmap_batch_extra on arm64, in bytes.
 const SizeofAddToPhysmapBatchExtra = 2
 
 // MarshalBinary encodes x as C lays out union xen_add_to_physmap_batch_extra on arm64, little endian,
@@ -5904,15 +5911,16 @@ func (x *AddToPhysmapBatchExtra) SetRes0(v uint16) {
 // RemoveFromPhysmap is struct xen_remove_from_physmap (memory.h:295:1).
 type RemoveFromPhysmap struct {
 	// Which domain to change the mapping for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// GPFN of the current mapping of the page.
+	//
 	// At offset 8 (8 bytes): xen_pfn_t gpfn.
 	GPFN PFN
 }
 
-// SizeofRemoveFromPhysmap is the size of struct xen_remove_from_physmap on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofRemoveFromPhysmap is the C size of struct xen_remove_from_physmap on arm64, in bytes.
 const SizeofRemoveFromPhysmap = 16
 
 // MarshalBinary encodes x as C lays out struct xen_remove_from_physmap on arm64, little endian,
@@ -5961,16 +5969,17 @@ type MemoryMap struct {
 	// On call the number of entries which can be stored in buffer. On
 	// return the number of entries which have been stored in
 	// buffer.
+	//
 	// At offset 0 (4 bytes): unsigned int nr_entries.
 	NrEntries uint32
 	// Entries in the buffer are in the same format as returned by the
 	// BIOS INT 0x15 EAX=0xE820 call.
+	//
 	// At offset 8 (8 bytes): __guest_handle_64_void buffer.
 	Buffer Handle64[byte]
 }
 
-// SizeofMemoryMap is the size of struct xen_memory_map on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryMap is the C size of struct xen_memory_map on arm64, in bytes.
 const SizeofMemoryMap = 16
 
 // MarshalBinary encodes x as C lays out struct xen_memory_map on arm64, little endian,
@@ -6022,8 +6031,7 @@ type ForeignMemoryMap struct {
 	Map MemoryMap
 }
 
-// SizeofForeignMemoryMap is the size of struct xen_foreign_memory_map on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofForeignMemoryMap is the C size of struct xen_foreign_memory_map on arm64, in bytes.
 const SizeofForeignMemoryMap = 24
 
 // MarshalBinary encodes x as C lays out struct xen_foreign_memory_map on arm64, little endian,
@@ -6070,9 +6078,11 @@ func (x *ForeignMemoryMap) decode(b []byte) {
 // PodTarget is struct xen_pod_target (memory.h:355:1).
 type PodTarget struct {
 	// IN
+	//
 	// At offset 0 (8 bytes): uint64_t target_pages.
 	TargetPages uint64
 	// OUT
+	//
 	// At offset 8 (8 bytes): uint64_t tot_pages.
 	TotPages uint64
 	// At offset 16 (8 bytes): uint64_t pod_cache_pages.
@@ -6080,12 +6090,12 @@ type PodTarget struct {
 	// At offset 24 (8 bytes): uint64_t pod_entries.
 	PodEntries uint64
 	// IN
+	//
 	// At offset 32 (2 bytes): domid_t domid.
 	DomID DomID
 }
 
-// SizeofPodTarget is the size of struct xen_pod_target on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPodTarget is the C size of struct xen_pod_target on arm64, in bytes.
 const SizeofPodTarget = 40
 
 // MarshalBinary encodes x as C lays out struct xen_pod_target on arm64, little endian,
@@ -6138,20 +6148,22 @@ func (x *PodTarget) decode(b []byte) {
 // MemPagingOp is struct xen_mem_paging_op (memory.h:385:1).
 type MemPagingOp struct {
 	// XENMEM_paging_op_*
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// At offset 2 (2 bytes): domid_t domain.
 	Domain DomID
 	// IN: (XENMEM_paging_op_prep) buffer to immediately fill page from
+	//
 	// At offset 8 (8 bytes): __guest_handle_64_const_uint8 buffer.
 	Buffer Handle64[uint8]
 	// IN:  gfn of page being operated on
+	//
 	// At offset 16 (8 bytes): uint64_t gfn.
 	GFN uint64
 }
 
-// SizeofMemPagingOp is the size of struct xen_mem_paging_op on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemPagingOp is the C size of struct xen_mem_paging_op on arm64, in bytes.
 const SizeofMemPagingOp = 24
 
 // MarshalBinary encodes x as C lays out struct xen_mem_paging_op on arm64, little endian,
@@ -6203,9 +6215,11 @@ func (x *MemPagingOp) decode(b []byte) {
 // MemAccessOp is struct xen_mem_access_op (memory.h:433:1).
 type MemAccessOp struct {
 	// XENMEM_access_op_*
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// xenmem_access_t
+	//
 	// At offset 1 (1 byte): uint8_t access.
 	Access uint8
 	// At offset 2 (2 bytes): domid_t domid.
@@ -6213,25 +6227,28 @@ type MemAccessOp struct {
 	// Number of pages for set op (or size of pfn_list for
 	// XENMEM_access_op_set_access_multi)
 	// Ignored on setting default access and other ops
+	//
 	// At offset 4 (4 bytes): uint32_t nr.
 	Nr uint32
 	// First pfn for set op
 	// pfn for get op
 	// ~0ull is used to set and get the default access for pages
+	//
 	// At offset 8 (8 bytes): uint64_t pfn.
 	PFN uint64
 	// List of pfns to set access for
 	// Used only with XENMEM_access_op_set_access_multi
+	//
 	// At offset 16 (8 bytes): __guest_handle_64_const_uint64 pfn_list.
 	PFNList Handle64[uint64]
 	// Corresponding list of access settings for pfn_list
 	// Used only with XENMEM_access_op_set_access_multi
+	//
 	// At offset 24 (8 bytes): __guest_handle_64_const_uint8 access_list.
 	AccessList Handle64[uint8]
 }
 
-// SizeofMemAccessOp is the size of struct xen_mem_access_op on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemAccessOp is the C size of struct xen_mem_access_op on arm64, in bytes.
 const SizeofMemAccessOp = 32
 
 // MarshalBinary encodes x as C lays out struct xen_mem_access_op on arm64, little endian,
@@ -6287,6 +6304,7 @@ func (x *MemAccessOp) decode(b []byte) {
 // MemSharingOp is struct xen_mem_sharing_op (memory.h:494:1).
 type MemSharingOp struct {
 	// XENMEM_sharing_op_*
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// At offset 2 (2 bytes): domid_t domain.
@@ -6295,8 +6313,7 @@ type MemSharingOp struct {
 	U MemSharingOpU
 }
 
-// SizeofMemSharingOp is the size of struct xen_mem_sharing_op on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOp is the C size of struct xen_mem_sharing_op on arm64, in bytes.
 const SizeofMemSharingOp = 48
 
 // MarshalBinary encodes x as C lays out struct xen_mem_sharing_op on arm64, little endian,
@@ -6349,8 +6366,7 @@ func (x *MemSharingOp) decode(b []byte) {
 // its members at offset 0.
 type MemSharingOpU [40]byte
 
-// SizeofMemSharingOpU is the size of struct xen_mem_sharing_op.u on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpU is the C size of struct xen_mem_sharing_op.u on arm64, in bytes.
 const SizeofMemSharingOpU = 40
 
 // MarshalBinary encodes x as C lays out struct xen_mem_sharing_op.u on arm64, little endian,
@@ -6458,12 +6474,12 @@ type MemSharingOpNominate struct {
 	// At offset 0 (8 bytes): struct mem_sharing_op_nominate.u u.
 	U MemSharingOpNominateU
 	// OUT: the handle
+	//
 	// At offset 8 (8 bytes): uint64_t handle.
 	Handle uint64
 }
 
-// SizeofMemSharingOpNominate is the size of struct mem_sharing_op_nominate on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpNominate is the C size of struct mem_sharing_op_nominate on arm64, in bytes.
 const SizeofMemSharingOpNominate = 16
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_nominate on arm64, little endian,
@@ -6512,8 +6528,7 @@ func (x *MemSharingOpNominate) decode(b []byte) {
 // its members at offset 0.
 type MemSharingOpNominateU [8]byte
 
-// SizeofMemSharingOpNominateU is the size of struct mem_sharing_op_nominate.u on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpNominateU is the C size of struct mem_sharing_op_nominate.u on arm64, in bytes.
 const SizeofMemSharingOpNominateU = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_nominate.u on arm64, little endian,
@@ -6581,24 +6596,28 @@ func (x *MemSharingOpNominateU) SetGrantRef(v uint32) {
 // OP_SHARE/ADD_PHYSMAP
 type MemSharingOpShare struct {
 	// IN: the gfn of the source page
+	//
 	// At offset 0 (8 bytes): uint64_t source_gfn.
 	SourceGFN uint64
 	// IN: handle to the source page
+	//
 	// At offset 8 (8 bytes): uint64_t source_handle.
 	SourceHandle uint64
 	// IN: the client gfn
+	//
 	// At offset 16 (8 bytes): uint64_t client_gfn.
 	ClientGFN uint64
 	// IN: handle to the client page
+	//
 	// At offset 24 (8 bytes): uint64_t client_handle.
 	ClientHandle uint64
 	// IN: the client domain id
+	//
 	// At offset 32 (2 bytes): domid_t client_domain.
 	ClientDomain DomID
 }
 
-// SizeofMemSharingOpShare is the size of struct mem_sharing_op_share on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpShare is the C size of struct mem_sharing_op_share on arm64, in bytes.
 const SizeofMemSharingOpShare = 40
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_share on arm64, little endian,
@@ -6653,24 +6672,28 @@ func (x *MemSharingOpShare) decode(b []byte) {
 // OP_RANGE_SHARE
 type MemSharingOpRange struct {
 	// IN: the first gfn
+	//
 	// At offset 0 (8 bytes): uint64_t first_gfn.
 	FirstGFN uint64
 	// IN: the last gfn
+	//
 	// At offset 8 (8 bytes): uint64_t last_gfn.
 	LastGFN uint64
 	// Must be set to 0
+	//
 	// At offset 16 (8 bytes): uint64_t opaque.
 	Opaque uint64
 	// IN: the client domain id
+	//
 	// At offset 24 (2 bytes): domid_t client_domain.
 	ClientDomain DomID
 	// Must be set to 0
+	//
 	// At offset 26 (6 bytes): uint16_t _pad[3].
 	Pad [3]uint16
 }
 
-// SizeofMemSharingOpRange is the size of struct mem_sharing_op_range on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpRange is the C size of struct mem_sharing_op_range on arm64, in bytes.
 const SizeofMemSharingOpRange = 32
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_range on arm64, little endian,
@@ -6731,8 +6754,7 @@ type MemSharingOpDebug struct {
 	U MemSharingOpDebugU
 }
 
-// SizeofMemSharingOpDebug is the size of struct mem_sharing_op_debug on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpDebug is the C size of struct mem_sharing_op_debug on arm64, in bytes.
 const SizeofMemSharingOpDebug = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_debug on arm64, little endian,
@@ -6779,8 +6801,7 @@ func (x *MemSharingOpDebug) decode(b []byte) {
 // its members at offset 0.
 type MemSharingOpDebugU [8]byte
 
-// SizeofMemSharingOpDebugU is the size of struct mem_sharing_op_debug.u on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpDebugU is the C size of struct mem_sharing_op_debug.u on arm64, in bytes.
 const SizeofMemSharingOpDebugU = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_debug.u on arm64, little endian,
@@ -6859,18 +6880,20 @@ func (x *MemSharingOpDebugU) SetGRef(v uint32) {
 // OP_FORK{,_RESET}
 type MemSharingOpFork struct {
 	// IN: parent's domain id
+	//
 	// At offset 0 (2 bytes): domid_t parent_domain.
 	ParentDomain DomID
 	// IN: optional settings
+	//
 	// At offset 2 (2 bytes): uint16_t flags.
 	Flags uint16
 	// Must be set to 0
+	//
 	// At offset 4 (4 bytes): uint32_t pad.
 	Pad uint32
 }
 
-// SizeofMemSharingOpFork is the size of struct mem_sharing_op_fork on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpFork is the C size of struct mem_sharing_op_fork on arm64, in bytes.
 const SizeofMemSharingOpFork = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_fork on arm64, little endian,
@@ -6923,8 +6946,7 @@ type ReservedDeviceMemory struct {
 	NrPages Ulong
 }
 
-// SizeofReservedDeviceMemory is the size of struct xen_reserved_device_memory on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofReservedDeviceMemory is the C size of struct xen_reserved_device_memory on arm64, in bytes.
 const SizeofReservedDeviceMemory = 16
 
 // MarshalBinary encodes x as C lays out struct xen_reserved_device_memory on arm64, little endian,
@@ -6970,24 +6992,27 @@ func (x *ReservedDeviceMemory) decode(b []byte) {
 // ReservedDeviceMemoryMap is struct xen_reserved_device_memory_map (memory.h:584:1).
 type ReservedDeviceMemoryMap struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t flags.
 	Flags uint32
 	// IN/OUT
 	//
 	// Gets set to the required number of entries when too low,
 	// signaled by error code -ERANGE.
+	//
 	// At offset 4 (4 bytes): unsigned int nr_entries.
 	NrEntries uint32
 	// OUT
+	//
 	// At offset 8 (8 bytes): __guest_handle_64_xen_reserved_device_memory_t buffer.
 	Buffer Handle64[ReservedDeviceMemory]
 	// IN
+	//
 	// At offset 16 (4 bytes): struct xen_reserved_device_memory_map.dev dev.
 	Dev ReservedDeviceMemoryMapDev
 }
 
-// SizeofReservedDeviceMemoryMap is the size of struct xen_reserved_device_memory_map on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofReservedDeviceMemoryMap is the C size of struct xen_reserved_device_memory_map on arm64, in bytes.
 const SizeofReservedDeviceMemoryMap = 24
 
 // MarshalBinary encodes x as C lays out struct xen_reserved_device_memory_map on arm64, little endian,
@@ -7043,8 +7068,7 @@ func (x *ReservedDeviceMemoryMap) decode(b []byte) {
 // its members at offset 0.
 type ReservedDeviceMemoryMapDev [4]byte
 
-// SizeofReservedDeviceMemoryMapDev is the size of struct xen_reserved_device_memory_map.dev on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofReservedDeviceMemoryMapDev is the C size of struct xen_reserved_device_memory_map.dev on arm64, in bytes.
 const SizeofReservedDeviceMemoryMapDev = 4
 
 // MarshalBinary encodes x as C lays out struct xen_reserved_device_memory_map.dev on arm64, little endian,
@@ -7100,9 +7124,11 @@ func (x *ReservedDeviceMemoryMapDev) SetPCI(v PhysdevPCIDevice) {
 // MemAcquireResource is struct xen_mem_acquire_resource (memory.h:612:1).
 type MemAcquireResource struct {
 	// IN - The domain whose resource is to be mapped
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// IN - the type of resource
+	//
 	// At offset 2 (2 bytes): uint16_t type.
 	Type uint16
 	// IN - a type-specific resource identifier, which must be zero
@@ -7111,6 +7137,7 @@ type MemAcquireResource struct {
 	//
 	// type == XENMEM_resource_ioreq_server -> id == ioreq server id
 	// type == XENMEM_resource_grant_table -> id defined below
+	//
 	// At offset 4 (4 bytes): uint32_t id.
 	ID uint32
 	// IN/OUT
@@ -7126,6 +7153,7 @@ type MemAcquireResource struct {
 	// guarantee that a subsequent mapping request will be successful.  There
 	// are further type/id specific constraints which may change between the
 	// two calls.
+	//
 	// At offset 8 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// Padding field, must be zero on input.
@@ -7133,6 +7161,7 @@ type MemAcquireResource struct {
 	// named XENMEM_rsrc_acq_caller_owned. Future versions of this interface
 	// will not reuse this bit as an output with the field being zero on
 	// input.
+	//
 	// At offset 12 (4 bytes): uint32_t pad.
 	Pad uint32
 	// IN - the index of the initial frame to be mapped. This parameter
@@ -7158,8 +7187,7 @@ type MemAcquireResource struct {
 	FrameList Handle64[PFN]
 }
 
-// SizeofMemAcquireResource is the size of struct xen_mem_acquire_resource on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemAcquireResource is the C size of struct xen_mem_acquire_resource on arm64, in bytes.
 const SizeofMemAcquireResource = 32
 
 // MarshalBinary encodes x as C lays out struct xen_mem_acquire_resource on arm64, little endian,
@@ -7226,8 +7254,7 @@ type Vmemrange struct {
 	Nid uint32
 }
 
-// SizeofVmemrange is the size of struct xen_vmemrange on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVmemrange is the C size of struct xen_vmemrange on arm64, in bytes.
 const SizeofVmemrange = 24
 
 // MarshalBinary encodes x as C lays out struct xen_vmemrange on arm64, little endian,
@@ -7285,11 +7312,13 @@ func (x *Vmemrange) decode(b []byte) {
 // nr_vmemranges and nr_vcpus to guest if the values where incorrect.
 type VNUMATopologyInfo struct {
 	// IN
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// At offset 2 (2 bytes): uint16_t pad.
 	Pad uint16
 	// IN/OUT
+	//
 	// At offset 4 (4 bytes): unsigned int nr_vnodes.
 	NrVnodes uint32
 	// At offset 8 (4 bytes): unsigned int nr_vcpus.
@@ -7297,6 +7326,7 @@ type VNUMATopologyInfo struct {
 	// At offset 12 (4 bytes): unsigned int nr_vmemranges.
 	NrVmemranges uint32
 	// OUT
+	//
 	// At offset 16 (8 bytes): struct xen_vnuma_topology_info.vdistance vdistance.
 	Vdistance VNUMATopologyInfoVdistance
 	// At offset 24 (8 bytes): struct xen_vnuma_topology_info.vcpu_to_vnode vcpu_to_vnode.
@@ -7305,8 +7335,7 @@ type VNUMATopologyInfo struct {
 	Vmemrange VNUMATopologyInfoVmemrange
 }
 
-// SizeofVNUMATopologyInfo is the size of struct xen_vnuma_topology_info on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfo is the C size of struct xen_vnuma_topology_info on arm64, in bytes.
 const SizeofVNUMATopologyInfo = 40
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info on arm64, little endian,
@@ -7369,8 +7398,7 @@ func (x *VNUMATopologyInfo) decode(b []byte) {
 // its members at offset 0.
 type VNUMATopologyInfoVdistance [8]byte
 
-// SizeofVNUMATopologyInfoVdistance is the size of struct xen_vnuma_topology_info.vdistance on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfoVdistance is the C size of struct xen_vnuma_topology_info.vdistance on arm64, in bytes.
 const SizeofVNUMATopologyInfoVdistance = 8
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info.vdistance on arm64, little endian,
@@ -7440,8 +7468,7 @@ func (x *VNUMATopologyInfoVdistance) SetPad(v uint64) {
 // its members at offset 0.
 type VNUMATopologyInfoVCPUToVnode [8]byte
 
-// SizeofVNUMATopologyInfoVCPUToVnode is the size of struct xen_vnuma_topology_info.vcpu_to_vnode on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfoVCPUToVnode is the C size of struct xen_vnuma_topology_info.vcpu_to_vnode on arm64, in bytes.
 const SizeofVNUMATopologyInfoVCPUToVnode = 8
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info.vcpu_to_vnode on arm64, little endian,
@@ -7511,8 +7538,7 @@ func (x *VNUMATopologyInfoVCPUToVnode) SetPad(v uint64) {
 // its members at offset 0.
 type VNUMATopologyInfoVmemrange [8]byte
 
-// SizeofVNUMATopologyInfoVmemrange is the size of struct xen_vnuma_topology_info.vmemrange on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfoVmemrange is the C size of struct xen_vnuma_topology_info.vmemrange on arm64, in bytes.
 const SizeofVNUMATopologyInfoVmemrange = 8
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info.vmemrange on arm64, little endian,
@@ -7579,9 +7605,11 @@ func (x *VNUMATopologyInfoVmemrange) SetPad(v uint64) {
 // GrantEntryV1 is struct grant_entry_v1 (grant_table.h:115:1).
 type GrantEntryV1 struct {
 	// GTF_xxx: various type and flag information.  [XEN,GST]
+	//
 	// At offset 0 (2 bytes): uint16_t flags.
 	Flags uint16
 	// The domain being granted foreign privileges. [GST]
+	//
 	// At offset 2 (2 bytes): domid_t domid.
 	DomID DomID
 	// GTF_permit_access: GFN that @domid is allowed to map and access. [GST]
@@ -7594,8 +7622,7 @@ type GrantEntryV1 struct {
 	Frame uint32
 }
 
-// SizeofGrantEntryV1 is the size of struct grant_entry_v1 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV1 is the C size of struct grant_entry_v1 on arm64, in bytes.
 const SizeofGrantEntryV1 = 8
 
 // MarshalBinary encodes x as C lays out struct grant_entry_v1 on arm64, little endian,
@@ -7652,8 +7679,7 @@ type GrantEntryHeader struct {
 	DomID DomID
 }
 
-// SizeofGrantEntryHeader is the size of struct grant_entry_header on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryHeader is the C size of struct grant_entry_header on arm64, in bytes.
 const SizeofGrantEntryHeader = 4
 
 // MarshalBinary encodes x as C lays out struct grant_entry_header on arm64, little endian,
@@ -7704,8 +7730,7 @@ func (x *GrantEntryHeader) decode(b []byte) {
 // its members at offset 0.
 type GrantEntryV2 [16]byte
 
-// SizeofGrantEntryV2 is the size of union grant_entry_v2 on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2 is the C size of union grant_entry_v2 on arm64, in bytes.
 const SizeofGrantEntryV2 = 16
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2 on arm64, little endian,
@@ -7828,8 +7853,7 @@ type GrantEntryV2FullPage struct {
 	Frame uint64
 }
 
-// SizeofGrantEntryV2FullPage is the size of union grant_entry_v2.full_page on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2FullPage is the C size of union grant_entry_v2.full_page on arm64, in bytes.
 const SizeofGrantEntryV2FullPage = 16
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2.full_page on arm64, little endian,
@@ -7890,8 +7914,7 @@ type GrantEntryV2SubPage struct {
 	Frame uint64
 }
 
-// SizeofGrantEntryV2SubPage is the size of union grant_entry_v2.sub_page on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2SubPage is the C size of union grant_entry_v2.sub_page on arm64, in bytes.
 const SizeofGrantEntryV2SubPage = 16
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2.sub_page on arm64, little endian,
@@ -7958,8 +7981,7 @@ type GrantEntryV2Transitive struct {
 	GRef GrantRef
 }
 
-// SizeofGrantEntryV2Transitive is the size of union grant_entry_v2.transitive on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2Transitive is the C size of union grant_entry_v2.transitive on arm64, in bytes.
 const SizeofGrantEntryV2Transitive = 12
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2.transitive on arm64, little endian,
@@ -8025,9 +8047,11 @@ func (x *GrantEntryV2Transitive) decode(b []byte) {
 //     to be accounted to the correct grant reference!
 type GnttabMapGrantRef struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): uint64_t host_addr.
 	HostAddr uint64
 	// GNTMAP_*
+	//
 	// At offset 8 (4 bytes): uint32_t flags.
 	Flags uint32
 	// At offset 12 (4 bytes): grant_ref_t ref.
@@ -8035,6 +8059,7 @@ type GnttabMapGrantRef struct {
 	// At offset 16 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 18 (2 bytes): int16_t status.
 	Status int16
 	// At offset 20 (4 bytes): grant_handle_t handle.
@@ -8043,8 +8068,7 @@ type GnttabMapGrantRef struct {
 	DevBusAddr uint64
 }
 
-// SizeofGnttabMapGrantRef is the size of struct gnttab_map_grant_ref on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabMapGrantRef is the C size of struct gnttab_map_grant_ref on arm64, in bytes.
 const SizeofGnttabMapGrantRef = 32
 
 // MarshalBinary encodes x as C lays out struct gnttab_map_grant_ref on arm64, little endian,
@@ -8110,6 +8134,7 @@ func (x *GnttabMapGrantRef) decode(b []byte) {
 //     mappings will remain in the device or host TLBs.
 type GnttabUnmapGrantRef struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): uint64_t host_addr.
 	HostAddr uint64
 	// At offset 8 (8 bytes): uint64_t dev_bus_addr.
@@ -8117,12 +8142,12 @@ type GnttabUnmapGrantRef struct {
 	// At offset 16 (4 bytes): grant_handle_t handle.
 	Handle GrantHandle
 	// OUT parameters.
+	//
 	// At offset 20 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabUnmapGrantRef is the size of struct gnttab_unmap_grant_ref on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabUnmapGrantRef is the C size of struct gnttab_unmap_grant_ref on arm64, in bytes.
 const SizeofGnttabUnmapGrantRef = 24
 
 // MarshalBinary encodes x as C lays out struct gnttab_unmap_grant_ref on arm64, little endian,
@@ -8181,19 +8206,20 @@ func (x *GnttabUnmapGrantRef) decode(b []byte) {
 //  3. Xen may not support more than a single grant-table page per domain.
 type GnttabSetupTable struct {
 	// IN parameters.
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// At offset 4 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// OUT parameters.
+	//
 	// At offset 8 (2 bytes): int16_t status.
 	Status int16
 	// At offset 16 (8 bytes): __guest_handle_64_xen_pfn_t frame_list.
 	FrameList Handle64[PFN]
 }
 
-// SizeofGnttabSetupTable is the size of struct gnttab_setup_table on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabSetupTable is the C size of struct gnttab_setup_table on arm64, in bytes.
 const SizeofGnttabSetupTable = 24
 
 // MarshalBinary encodes x as C lays out struct gnttab_setup_table on arm64, little endian,
@@ -8248,15 +8274,16 @@ func (x *GnttabSetupTable) decode(b []byte) {
 // xen console. Debugging use only.
 type GnttabDumpTable struct {
 	// IN parameters.
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 2 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabDumpTable is the size of struct gnttab_dump_table on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabDumpTable is the C size of struct gnttab_dump_table on arm64, in bytes.
 const SizeofGnttabDumpTable = 4
 
 // MarshalBinary encodes x as C lays out struct gnttab_dump_table on arm64, little endian,
@@ -8310,6 +8337,7 @@ func (x *GnttabDumpTable) decode(b []byte) {
 // Note further that only PV guests can use this operation.
 type GnttabTransfer struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): xen_pfn_t mfn.
 	MFN PFN
 	// At offset 8 (2 bytes): domid_t domid.
@@ -8317,12 +8345,12 @@ type GnttabTransfer struct {
 	// At offset 12 (4 bytes): grant_ref_t ref.
 	Ref GrantRef
 	// OUT parameters.
+	//
 	// At offset 16 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabTransfer is the size of struct gnttab_transfer on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabTransfer is the C size of struct gnttab_transfer on arm64, in bytes.
 const SizeofGnttabTransfer = 24
 
 // MarshalBinary encodes x as C lays out struct gnttab_transfer on arm64, little endian,
@@ -8374,23 +8402,26 @@ func (x *GnttabTransfer) decode(b []byte) {
 // GnttabCopy is struct gnttab_copy (grant_table.h:443:1).
 type GnttabCopy struct {
 	// IN parameters.
+	//
 	// At offset 0 (16 bytes): struct gnttab_copy_ptr source.
 	Source GnttabCopyPtr
 	// IN parameters.
+	//
 	// At offset 16 (16 bytes): struct gnttab_copy_ptr dest.
 	Dest GnttabCopyPtr
 	// At offset 32 (2 bytes): uint16_t len.
 	Len uint16
 	// GNTCOPY_*
+	//
 	// At offset 34 (2 bytes): uint16_t flags.
 	Flags uint16
 	// OUT parameters.
+	//
 	// At offset 36 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabCopy is the size of struct gnttab_copy on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCopy is the C size of struct gnttab_copy on arm64, in bytes.
 const SizeofGnttabCopy = 40
 
 // MarshalBinary encodes x as C lays out struct gnttab_copy on arm64, little endian,
@@ -8452,8 +8483,7 @@ type GnttabCopyPtr struct {
 	Offset uint16
 }
 
-// SizeofGnttabCopyPtr is the size of struct gnttab_copy_ptr on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCopyPtr is the C size of struct gnttab_copy_ptr on arm64, in bytes.
 const SizeofGnttabCopyPtr = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_copy_ptr on arm64, little endian,
@@ -8505,8 +8535,7 @@ func (x *GnttabCopyPtr) decode(b []byte) {
 // its members at offset 0.
 type GnttabCopyPtrU [8]byte
 
-// SizeofGnttabCopyPtrU is the size of struct gnttab_copy_ptr.u on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCopyPtrU is the C size of struct gnttab_copy_ptr.u on arm64, in bytes.
 const SizeofGnttabCopyPtrU = 8
 
 // MarshalBinary encodes x as C lays out struct gnttab_copy_ptr.u on arm64, little endian,
@@ -8578,20 +8607,22 @@ func (x *GnttabCopyPtrU) SetGMFN(v PFN) {
 //  2. Only a sufficiently-privileged domain may specify <dom> != DOMID_SELF.
 type GnttabQuerySize struct {
 	// IN parameters.
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 4 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// At offset 8 (4 bytes): uint32_t max_nr_frames.
 	MaxNrFrames uint32
 	// => enum grant_status
+	//
 	// At offset 12 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabQuerySize is the size of struct gnttab_query_size on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabQuerySize is the C size of struct gnttab_query_size on arm64, in bytes.
 const SizeofGnttabQuerySize = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_query_size on arm64, little endian,
@@ -8653,6 +8684,7 @@ func (x *GnttabQuerySize) decode(b []byte) {
 //     mappings will remain in the device or host TLBs.
 type GnttabUnmapAndReplace struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): uint64_t host_addr.
 	HostAddr uint64
 	// At offset 8 (8 bytes): uint64_t new_addr.
@@ -8660,12 +8692,12 @@ type GnttabUnmapAndReplace struct {
 	// At offset 16 (4 bytes): grant_handle_t handle.
 	Handle GrantHandle
 	// OUT parameters.
+	//
 	// At offset 20 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabUnmapAndReplace is the size of struct gnttab_unmap_and_replace on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabUnmapAndReplace is the C size of struct gnttab_unmap_and_replace on arm64, in bytes.
 const SizeofGnttabUnmapAndReplace = 24
 
 // MarshalBinary encodes x as C lays out struct gnttab_unmap_and_replace on arm64, little endian,
@@ -8721,12 +8753,12 @@ func (x *GnttabUnmapAndReplace) decode(b []byte) {
 // are active.  The only defined versions are 1 and 2.
 type GnttabSetVersion struct {
 	// IN/OUT parameters
+	//
 	// At offset 0 (4 bytes): uint32_t version.
 	Version uint32
 }
 
-// SizeofGnttabSetVersion is the size of struct gnttab_set_version on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabSetVersion is the C size of struct gnttab_set_version on arm64, in bytes.
 const SizeofGnttabSetVersion = 4
 
 // MarshalBinary encodes x as C lays out struct gnttab_set_version on arm64, little endian,
@@ -8781,19 +8813,20 @@ func (x *GnttabSetVersion) decode(b []byte) {
 //  2. Only a sufficiently-privileged domain may specify <dom> != DOMID_SELF.
 type GnttabGetStatusFrames struct {
 	// IN parameters.
+	//
 	// At offset 0 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// At offset 4 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 6 (2 bytes): int16_t status.
 	Status int16
 	// At offset 8 (8 bytes): __guest_handle_64_uint64_t frame_list.
 	FrameList Handle64[uint64]
 }
 
-// SizeofGnttabGetStatusFrames is the size of struct gnttab_get_status_frames on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabGetStatusFrames is the C size of struct gnttab_get_status_frames on arm64, in bytes.
 const SizeofGnttabGetStatusFrames = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_get_status_frames on arm64, little endian,
@@ -8846,17 +8879,18 @@ func (x *GnttabGetStatusFrames) decode(b []byte) {
 // effect for domain <dom>.
 type GnttabGetVersion struct {
 	// IN parameters
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// At offset 2 (2 bytes): uint16_t pad.
 	Pad uint16
 	// OUT parameters
+	//
 	// At offset 4 (4 bytes): uint32_t version.
 	Version uint32
 }
 
-// SizeofGnttabGetVersion is the size of struct gnttab_get_version on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabGetVersion is the C size of struct gnttab_get_version on arm64, in bytes.
 const SizeofGnttabGetVersion = 8
 
 // MarshalBinary encodes x as C lays out struct gnttab_get_version on arm64, little endian,
@@ -8906,17 +8940,18 @@ func (x *GnttabGetVersion) decode(b []byte) {
 // GNTTABOP_swap_grant_ref: Swap the contents of two grant entries.
 type GnttabSwapGrantRef struct {
 	// IN parameters
+	//
 	// At offset 0 (4 bytes): grant_ref_t ref_a.
 	RefA GrantRef
 	// At offset 4 (4 bytes): grant_ref_t ref_b.
 	RefB GrantRef
 	// OUT parameters
+	//
 	// At offset 8 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabSwapGrantRef is the size of struct gnttab_swap_grant_ref on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabSwapGrantRef is the C size of struct gnttab_swap_grant_ref on arm64, in bytes.
 const SizeofGnttabSwapGrantRef = 12
 
 // MarshalBinary encodes x as C lays out struct gnttab_swap_grant_ref on arm64, little endian,
@@ -8970,17 +9005,18 @@ type GnttabCacheFlush struct {
 	// At offset 0 (8 bytes): struct gnttab_cache_flush.a a.
 	A GnttabCacheFlushA
 	// offset from start of grant
+	//
 	// At offset 8 (2 bytes): uint16_t offset.
 	Offset uint16
 	// size within the grant
+	//
 	// At offset 10 (2 bytes): uint16_t length.
 	Length uint16
 	// At offset 12 (4 bytes): uint32_t op.
 	Op uint32
 }
 
-// SizeofGnttabCacheFlush is the size of struct gnttab_cache_flush on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCacheFlush is the C size of struct gnttab_cache_flush on arm64, in bytes.
 const SizeofGnttabCacheFlush = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_cache_flush on arm64, little endian,
@@ -9033,8 +9069,7 @@ func (x *GnttabCacheFlush) decode(b []byte) {
 // its members at offset 0.
 type GnttabCacheFlushA [8]byte
 
-// SizeofGnttabCacheFlushA is the size of struct gnttab_cache_flush.a on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCacheFlushA is the C size of struct gnttab_cache_flush.a on arm64, in bytes.
 const SizeofGnttabCacheFlushA = 8
 
 // MarshalBinary encodes x as C lays out struct gnttab_cache_flush.a on arm64, little endian,
@@ -9109,8 +9144,7 @@ type CompileInfo struct {
 	CompileDate [32]byte
 }
 
-// SizeofCompileInfo is the size of struct xen_compile_info on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCompileInfo is the C size of struct xen_compile_info on arm64, in bytes.
 const SizeofCompileInfo = 144
 
 // MarshalBinary encodes x as C lays out struct xen_compile_info on arm64, little endian,
@@ -9163,8 +9197,7 @@ type PlatformParameters struct {
 	VirtStart Ulong
 }
 
-// SizeofPlatformParameters is the size of struct xen_platform_parameters on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPlatformParameters is the C size of struct xen_platform_parameters on arm64, in bytes.
 const SizeofPlatformParameters = 8
 
 // MarshalBinary encodes x as C lays out struct xen_platform_parameters on arm64, little endian,
@@ -9208,15 +9241,16 @@ func (x *PlatformParameters) decode(b []byte) {
 // FeatureInfo is struct xen_feature_info (version.h:52:1).
 type FeatureInfo struct {
 	// IN: which 32-bit submap to return
+	//
 	// At offset 0 (4 bytes): unsigned int submap_idx.
 	SubmapIdx uint32
 	// OUT: 32-bit submap
+	//
 	// At offset 4 (4 bytes): uint32_t submap.
 	Submap uint32
 }
 
-// SizeofFeatureInfo is the size of struct xen_feature_info on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofFeatureInfo is the C size of struct xen_feature_info on arm64, in bytes.
 const SizeofFeatureInfo = 8
 
 // MarshalBinary encodes x as C lays out struct xen_feature_info on arm64, little endian,
@@ -9262,12 +9296,12 @@ func (x *FeatureInfo) decode(b []byte) {
 // BuildID is struct xen_build_id (version.h:79:1).
 type BuildID struct {
 	// IN: size of buf[].
+	//
 	// At offset 0 (4 bytes): uint32_t len.
 	Len uint32
 }
 
-// SizeofBuildID is the size of struct xen_build_id on arm64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofBuildID is the C size of struct xen_build_id on arm64, in bytes.
 const SizeofBuildID = 4
 
 // MarshalBinary encodes x as C lays out struct xen_build_id on arm64, little endian,

@@ -25,9 +25,11 @@ type CPUUserRegs struct {
 	// At offset 24 (4 bytes): anonymous struct cpu_user_regs.#6.
 	CPUUserRegsAnon6
 	// private
+	//
 	// At offset 28 (2 bytes): uint16_t error_code.
 	ErrorCode uint16
 	// private
+	//
 	// At offset 30 (2 bytes): uint16_t entry_vector.
 	EntryVector uint16
 	// At offset 32 (4 bytes): anonymous struct cpu_user_regs.#9.
@@ -39,6 +41,7 @@ type CPUUserRegs struct {
 	// At offset 39 (1 byte): uint8_t _pad0.
 	Pad0 uint8
 	// eflags.IF == !saved_upcall_mask
+	//
 	// At offset 40 (4 bytes): anonymous struct cpu_user_regs.#13.
 	CPUUserRegsAnon13
 	// At offset 44 (4 bytes): anonymous struct cpu_user_regs.#14.
@@ -65,8 +68,7 @@ type CPUUserRegs struct {
 	Pad5 uint16
 }
 
-// SizeofCPUUserRegs is the size of struct cpu_user_regs on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegs is the C size of struct cpu_user_regs on x86_32, in bytes.
 const SizeofCPUUserRegs = 68
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs on x86_32, little endian,
@@ -161,8 +163,7 @@ func (x *CPUUserRegs) decode(b []byte) {
 // its members at offset 0.
 type CPUUserRegsAnon0 [4]byte
 
-// SizeofCPUUserRegsAnon0 is the size of struct cpu_user_regs.#0 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon0 is the C size of struct cpu_user_regs.#0 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon0 = 4
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#0 on x86_32, little endian,
@@ -245,8 +246,7 @@ type CPUUserRegsAnon0Anon2 struct {
 	Bh uint8
 }
 
-// SizeofCPUUserRegsAnon0Anon2 is the size of struct cpu_user_regs.#0.#2 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon0Anon2 is the C size of struct cpu_user_regs.#0.#2 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon0Anon2 = 2
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#0.#2 on x86_32, little endian,
@@ -295,8 +295,7 @@ func (x *CPUUserRegsAnon0Anon2) decode(b []byte) {
 // its members at offset 0.
 type CPUUserRegsAnon1 [4]byte
 
-// SizeofCPUUserRegsAnon1 is the size of struct cpu_user_regs.#1 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon1 is the C size of struct cpu_user_regs.#1 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon1 = 4
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#1 on x86_32, little endian,
@@ -379,8 +378,7 @@ type CPUUserRegsAnon1Anon2 struct {
 	Ch uint8
 }
 
-// SizeofCPUUserRegsAnon1Anon2 is the size of struct cpu_user_regs.#1.#2 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon1Anon2 is the C size of struct cpu_user_regs.#1.#2 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon1Anon2 = 2
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#1.#2 on x86_32, little endian,
@@ -429,8 +427,7 @@ func (x *CPUUserRegsAnon1Anon2) decode(b []byte) {
 // its members at offset 0.
 type CPUUserRegsAnon2 [4]byte
 
-// SizeofCPUUserRegsAnon2 is the size of struct cpu_user_regs.#2 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon2 is the C size of struct cpu_user_regs.#2 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon2 = 4
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#2 on x86_32, little endian,
@@ -513,8 +510,7 @@ type CPUUserRegsAnon2Anon2 struct {
 	Dh uint8
 }
 
-// SizeofCPUUserRegsAnon2Anon2 is the size of struct cpu_user_regs.#2.#2 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon2Anon2 is the C size of struct cpu_user_regs.#2.#2 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon2Anon2 = 2
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#2.#2 on x86_32, little endian,
@@ -563,8 +559,7 @@ func (x *CPUUserRegsAnon2Anon2) decode(b []byte) {
 // its members at offset 0.
 type CPUUserRegsAnon3 [4]byte
 
-// SizeofCPUUserRegsAnon3 is the size of struct cpu_user_regs.#3 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon3 is the C size of struct cpu_user_regs.#3 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon3 = 4
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#3 on x86_32, little endian,
@@ -644,8 +639,7 @@ func (x *CPUUserRegsAnon3) SetSi(v uint16) {
 // its members at offset 0.
 type CPUUserRegsAnon4 [4]byte
 
-// SizeofCPUUserRegsAnon4 is the size of struct cpu_user_regs.#4 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon4 is the C size of struct cpu_user_regs.#4 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon4 = 4
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#4 on x86_32, little endian,
@@ -725,8 +719,7 @@ func (x *CPUUserRegsAnon4) SetDi(v uint16) {
 // its members at offset 0.
 type CPUUserRegsAnon5 [4]byte
 
-// SizeofCPUUserRegsAnon5 is the size of struct cpu_user_regs.#5 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon5 is the C size of struct cpu_user_regs.#5 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon5 = 4
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#5 on x86_32, little endian,
@@ -806,8 +799,7 @@ func (x *CPUUserRegsAnon5) SetBp(v uint16) {
 // its members at offset 0.
 type CPUUserRegsAnon6 [4]byte
 
-// SizeofCPUUserRegsAnon6 is the size of struct cpu_user_regs.#6 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon6 is the C size of struct cpu_user_regs.#6 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon6 = 4
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#6 on x86_32, little endian,
@@ -890,8 +882,7 @@ type CPUUserRegsAnon6Anon2 struct {
 	Ah uint8
 }
 
-// SizeofCPUUserRegsAnon6Anon2 is the size of struct cpu_user_regs.#6.#2 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon6Anon2 is the C size of struct cpu_user_regs.#6.#2 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon6Anon2 = 2
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#6.#2 on x86_32, little endian,
@@ -940,8 +931,7 @@ func (x *CPUUserRegsAnon6Anon2) decode(b []byte) {
 // its members at offset 0.
 type CPUUserRegsAnon9 [4]byte
 
-// SizeofCPUUserRegsAnon9 is the size of struct cpu_user_regs.#9 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon9 is the C size of struct cpu_user_regs.#9 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon9 = 4
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#9 on x86_32, little endian,
@@ -1023,8 +1013,7 @@ func (x *CPUUserRegsAnon9) SetIP(v uint16) {
 // its members at offset 0.
 type CPUUserRegsAnon13 [4]byte
 
-// SizeofCPUUserRegsAnon13 is the size of struct cpu_user_regs.#13 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon13 is the C size of struct cpu_user_regs.#13 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon13 = 4
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#13 on x86_32, little endian,
@@ -1104,8 +1093,7 @@ func (x *CPUUserRegsAnon13) SetFlags(v uint16) {
 // its members at offset 0.
 type CPUUserRegsAnon14 [4]byte
 
-// SizeofCPUUserRegsAnon14 is the size of struct cpu_user_regs.#14 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon14 is the C size of struct cpu_user_regs.#14 on x86_32, in bytes.
 const SizeofCPUUserRegsAnon14 = 4
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#14 on x86_32, little endian,
@@ -1184,12 +1172,12 @@ type ArchVCPUInfo struct {
 	// At offset 0 (4 bytes): unsigned long cr2.
 	Cr2 uint32
 	// sizeof(vcpu_info_t) == 64
+	//
 	// At offset 4 (20 bytes): unsigned long pad[5].
 	Pad [5]uint32
 }
 
-// SizeofArchVCPUInfo is the size of struct arch_vcpu_info on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofArchVCPUInfo is the C size of struct arch_vcpu_info on x86_32, in bytes.
 const SizeofArchVCPUInfo = 24
 
 // MarshalBinary encodes x as C lays out struct arch_vcpu_info on x86_32, little endian,
@@ -1244,8 +1232,7 @@ type Callback struct {
 	Eip uint32
 }
 
-// SizeofCallback is the size of struct xen_callback on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCallback is the C size of struct xen_callback on x86_32, in bytes.
 const SizeofCallback = 8
 
 // MarshalBinary encodes x as C lays out struct xen_callback on x86_32, little endian,
@@ -1291,21 +1278,24 @@ func (x *Callback) decode(b []byte) {
 // TrapInfo is struct trap_info (arch-x86/xen.h:140:1).
 type TrapInfo struct {
 	// exception vector
+	//
 	// At offset 0 (1 byte): uint8_t vector.
 	Vector uint8
 	// 0-3: privilege level; 4: clear event enable?
+	//
 	// At offset 1 (1 byte): uint8_t flags.
 	Flags uint8
 	// code selector
+	//
 	// At offset 2 (2 bytes): uint16_t cs.
 	Cs uint16
 	// code offset
+	//
 	// At offset 4 (4 bytes): unsigned long address.
 	Address uint32
 }
 
-// SizeofTrapInfo is the size of struct trap_info on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofTrapInfo is the C size of struct trap_info on x86_32, in bytes.
 const SizeofTrapInfo = 8
 
 // MarshalBinary encodes x as C lays out struct trap_info on x86_32, little endian,
@@ -1365,58 +1355,72 @@ func (x *TrapInfo) decode(b []byte) {
 // DOMCTL_setvcpucontext, and uses struct vcpu_hvm_context from hvm/hvm_vcpu.h
 type VCPUGuestContext struct {
 	// FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
+	//
 	// At offset 0 (512 bytes): struct vcpu_guest_context.fpu_ctxt fpu_ctxt.
 	FPUCtxt VCPUGuestContextFPUCtxt
 	// VGCF_* flags
+	//
 	// At offset 512 (4 bytes): unsigned long flags.
 	Flags uint32
 	// User-level CPU registers
+	//
 	// At offset 516 (68 bytes): struct cpu_user_regs user_regs.
 	UserRegs CPUUserRegs
 	// Virtual IDT
+	//
 	// At offset 584 (2048 bytes): struct trap_info trap_ctxt[256].
 	TrapCtxt [256]TrapInfo
 	// LDT (linear address, # ents)
+	//
 	// At offset 2632 (4 bytes): unsigned long ldt_base.
 	LDTBase uint32
 	// LDT (linear address, # ents)
+	//
 	// At offset 2636 (4 bytes): unsigned long ldt_ents.
 	LDTEnts uint32
 	// GDT (machine frames, # ents)
+	//
 	// At offset 2640 (64 bytes): unsigned long gdt_frames[16].
 	GDTFrames [16]uint32
 	// GDT (machine frames, # ents)
+	//
 	// At offset 2704 (4 bytes): unsigned long gdt_ents.
 	GDTEnts uint32
 	// Virtual TSS (only SS1/SP1)
+	//
 	// At offset 2708 (4 bytes): unsigned long kernel_ss.
 	KernelSs uint32
 	// Virtual TSS (only SS1/SP1)
+	//
 	// At offset 2712 (4 bytes): unsigned long kernel_sp.
 	KernelSp uint32
 	// NB. User pagetable on x86/64 is placed in ctrlreg[1].
+	//
 	// At offset 2716 (32 bytes): unsigned long ctrlreg[8].
 	Ctrlreg [8]uint32
 	// DB0-DB7 (debug registers)
+	//
 	// At offset 2748 (32 bytes): unsigned long debugreg[8].
 	Debugreg [8]uint32
 	// CS:EIP of event callback
+	//
 	// At offset 2780 (4 bytes): unsigned long event_callback_cs.
 	EventCallbackCs uint32
 	// At offset 2784 (4 bytes): unsigned long event_callback_eip.
 	EventCallbackEip uint32
 	// CS:EIP of failsafe callback
+	//
 	// At offset 2788 (4 bytes): unsigned long failsafe_callback_cs.
 	FailsafeCallbackCs uint32
 	// At offset 2792 (4 bytes): unsigned long failsafe_callback_eip.
 	FailsafeCallbackEip uint32
 	// VMASST_TYPE_* bitmap
+	//
 	// At offset 2796 (4 bytes): unsigned long vm_assist.
 	VMAssist uint32
 }
 
-// SizeofVCPUGuestContext is the size of struct vcpu_guest_context on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestContext is the C size of struct vcpu_guest_context on x86_32, in bytes.
 const SizeofVCPUGuestContext = 2800
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_context on x86_32, little endian,
@@ -1510,12 +1514,12 @@ func (x *VCPUGuestContext) decode(b []byte) {
 // FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
 type VCPUGuestContextFPUCtxt struct {
 	// FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
+	//
 	// At offset 0 (512 bytes): char x[512].
 	X [512]byte
 }
 
-// SizeofVCPUGuestContextFPUCtxt is the size of struct vcpu_guest_context.fpu_ctxt on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestContextFPUCtxt is the C size of struct vcpu_guest_context.fpu_ctxt on x86_32, in bytes.
 const SizeofVCPUGuestContextFPUCtxt = 512
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_context.fpu_ctxt on x86_32, little endian,
@@ -1560,6 +1564,7 @@ func (x *VCPUGuestContextFPUCtxt) decode(b []byte) {
 type ArchSharedInfo struct {
 	// Number of valid entries in the p2m table(s) anchored at
 	// pfn_to_mfn_frame_list_list and/or p2m_vaddr.
+	//
 	// At offset 0 (4 bytes): unsigned long max_pfn.
 	MaxPFN uint32
 	// Frame containing list of mfns containing list of mfns containing p2m.
@@ -1567,6 +1572,7 @@ type ArchSharedInfo struct {
 	// been set to invalid e.g. due to the p2m being too large for the 3-level
 	// p2m tree. In this case the linear mapper p2m list anchored at p2m_vaddr
 	// is to be used.
+	//
 	// At offset 4 (4 bytes): xen_pfn_t pfn_to_mfn_frame_list_list.
 	PFNToMFNFrameListList PFN
 	// At offset 8 (4 bytes): unsigned long nmi_reason.
@@ -1587,21 +1593,24 @@ type ArchSharedInfo struct {
 	// since the last check.
 	// Modifying a p2m element in the linear p2m list is allowed via an atomic
 	// write only.
+	//
 	// At offset 12 (4 bytes): unsigned long p2m_cr3.
 	P2mCr3 uint32
 	// virtual address of the p2m list
+	//
 	// At offset 16 (4 bytes): unsigned long p2m_vaddr.
 	P2mVaddr uint32
 	// generation count of p2m mapping
+	//
 	// At offset 20 (4 bytes): unsigned long p2m_generation.
 	P2mGeneration uint32
 	// There's no room for this field in the generic structure.
+	//
 	// At offset 24 (4 bytes): uint32_t wc_sec_hi.
 	WcSecHi uint32
 }
 
-// SizeofArchSharedInfo is the size of struct arch_shared_info on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofArchSharedInfo is the C size of struct arch_shared_info on x86_32, in bytes.
 const SizeofArchSharedInfo = 28
 
 // MarshalBinary encodes x as C lays out struct arch_shared_info on x86_32, little endian,
@@ -1665,8 +1674,7 @@ type ArchDomainconfig struct {
 	MiscFlags uint32
 }
 
-// SizeofArchDomainconfig is the size of struct xen_arch_domainconfig on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofArchDomainconfig is the C size of struct xen_arch_domainconfig on x86_32, in bytes.
 const SizeofArchDomainconfig = 8
 
 // MarshalBinary encodes x as C lays out struct xen_arch_domainconfig on x86_32, little endian,
@@ -1728,8 +1736,7 @@ type CPUIDLeaf struct {
 	D uint32
 }
 
-// SizeofCPUIDLeaf is the size of struct xen_cpuid_leaf on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUIDLeaf is the C size of struct xen_cpuid_leaf on x86_32, in bytes.
 const SizeofCPUIDLeaf = 24
 
 // MarshalBinary encodes x as C lays out struct xen_cpuid_leaf on x86_32, little endian,
@@ -1785,14 +1792,14 @@ type MSREntry struct {
 	// At offset 0 (4 bytes): uint32_t idx.
 	Idx uint32
 	// Reserved MBZ.
+	//
 	// At offset 4 (4 bytes): uint32_t flags.
 	Flags uint32
 	// At offset 8 (8 bytes): uint64_t val.
 	Val uint64
 }
 
-// SizeofMSREntry is the size of struct xen_msr_entry on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMSREntry is the C size of struct xen_msr_entry on x86_32, in bytes.
 const SizeofMSREntry = 16
 
 // MarshalBinary encodes x as C lays out struct xen_msr_entry on x86_32, little endian,
@@ -1840,6 +1847,7 @@ func (x *MSREntry) decode(b []byte) {
 // MMUExtOp is struct mmuext_op (xen.h:428:1).
 type MMUExtOp struct {
 	// => enum mmuext_cmd
+	//
 	// At offset 0 (4 bytes): unsigned int cmd.
 	Cmd uint32
 	// At offset 4 (4 bytes): struct mmuext_op.arg1 arg1.
@@ -1848,8 +1856,7 @@ type MMUExtOp struct {
 	Arg2 MMUExtOpArg2
 }
 
-// SizeofMMUExtOp is the size of struct mmuext_op on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUExtOp is the C size of struct mmuext_op on x86_32, in bytes.
 const SizeofMMUExtOp = 12
 
 // MarshalBinary encodes x as C lays out struct mmuext_op on x86_32, little endian,
@@ -1900,8 +1907,7 @@ func (x *MMUExtOp) decode(b []byte) {
 // its members at offset 0.
 type MMUExtOpArg1 [4]byte
 
-// SizeofMMUExtOpArg1 is the size of struct mmuext_op.arg1 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUExtOpArg1 is the C size of struct mmuext_op.arg1 on x86_32, in bytes.
 const SizeofMMUExtOpArg1 = 4
 
 // MarshalBinary encodes x as C lays out struct mmuext_op.arg1 on x86_32, little endian,
@@ -1970,8 +1976,7 @@ func (x *MMUExtOpArg1) SetLinearAddr(v uint32) {
 // its members at offset 0.
 type MMUExtOpArg2 [4]byte
 
-// SizeofMMUExtOpArg2 is the size of struct mmuext_op.arg2 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUExtOpArg2 is the C size of struct mmuext_op.arg2 on x86_32, in bytes.
 const SizeofMMUExtOpArg2 = 4
 
 // MarshalBinary encodes x as C lays out struct mmuext_op.arg2 on x86_32, little endian,
@@ -2052,15 +2057,16 @@ func (x *MMUExtOpArg2) SetSrcMFN(v PFN) {
 // NB. The fields are natural pointer/address size for this architecture.
 type MMUUpdate struct {
 	// Machine address of PTE.
+	//
 	// At offset 0 (8 bytes): uint64_t ptr.
 	Ptr uint64
 	// New contents of PTE.
+	//
 	// At offset 8 (8 bytes): uint64_t val.
 	Val uint64
 }
 
-// SizeofMMUUpdate is the size of struct mmu_update on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUUpdate is the C size of struct mmu_update on x86_32, in bytes.
 const SizeofMMUUpdate = 16
 
 // MarshalBinary encodes x as C lays out struct mmu_update on x86_32, little endian,
@@ -2121,8 +2127,7 @@ type MulticallEntry struct {
 	Args [6]Ulong
 }
 
-// SizeofMulticallEntry is the size of struct multicall_entry on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMulticallEntry is the C size of struct multicall_entry on x86_32, in bytes.
 const SizeofMulticallEntry = 32
 
 // MarshalBinary encodes x as C lays out struct multicall_entry on x86_32, little endian,
@@ -2180,14 +2185,17 @@ type VCPUTimeInfo struct {
 	// must wait to read a consistent set of values.
 	// The correct way to interact with the version number is similar to
 	// Linux's seqlock: see the implementations of read_seqbegin/read_seqretry.
+	//
 	// At offset 0 (4 bytes): uint32_t version.
 	Version uint32
 	// At offset 4 (4 bytes): uint32_t pad0.
 	Pad0 uint32
 	// TSC at last update of time vals.
+	//
 	// At offset 8 (8 bytes): uint64_t tsc_timestamp.
 	TSCTimestamp uint64
 	// Time, in nanosecs, since boot.
+	//
 	// At offset 16 (8 bytes): uint64_t system_time.
 	SystemTime uint64
 	// Current system time:
@@ -2209,8 +2217,7 @@ type VCPUTimeInfo struct {
 	Pad1 [2]uint8
 }
 
-// SizeofVCPUTimeInfo is the size of struct vcpu_time_info on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUTimeInfo is the C size of struct vcpu_time_info on x86_32, in bytes.
 const SizeofVCPUTimeInfo = 32
 
 // MarshalBinary encodes x as C lays out struct vcpu_time_info on x86_32, little endian,
@@ -2291,6 +2298,7 @@ type VCPUInfo struct {
 	// non-zero mask therefore guarantees that the VCPU will not receive
 	// an upcall activation. The mask is cleared when the VCPU requests
 	// to block: this avoids wakeup-waiting races.
+	//
 	// At offset 0 (1 byte): uint8_t evtchn_upcall_pending.
 	EvtchnUpcallPending uint8
 	// At offset 1 (1 byte): uint8_t evtchn_upcall_mask.
@@ -2303,8 +2311,7 @@ type VCPUInfo struct {
 	Time VCPUTimeInfo
 }
 
-// SizeofVCPUInfo is the size of struct vcpu_info on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUInfo is the C size of struct vcpu_info on x86_32, in bytes.
 const SizeofVCPUInfo = 64
 
 // MarshalBinary encodes x as C lays out struct vcpu_info on x86_32, little endian,
@@ -2395,6 +2402,7 @@ type SharedInfo struct {
 	// transition on an unmasked channel causes a corresponding bit in a
 	// per-vcpu selector word to be set. Each bit in the selector covers a
 	// 'C long' in the PENDING bitfield array.
+	//
 	// At offset 2048 (128 bytes): xen_ulong_t evtchn_pending[32].
 	EvtchnPending [32]Ulong
 	// At offset 2176 (128 bytes): xen_ulong_t evtchn_mask[32].
@@ -2406,6 +2414,7 @@ type SharedInfo struct {
 	// adjusted by the domain's 'time offset' (in seconds) as set either
 	// by XEN_DOMCTL_settimeoffset, or adjusted via a guest write to the
 	// emulated RTC.
+	//
 	// At offset 2304 (4 bytes): uint32_t wc_version.
 	WcVersion uint32
 	// At offset 2308 (4 bytes): uint32_t wc_sec.
@@ -2416,8 +2425,7 @@ type SharedInfo struct {
 	Arch ArchSharedInfo
 }
 
-// SizeofSharedInfo is the size of struct shared_info on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofSharedInfo is the C size of struct shared_info on x86_32, in bytes.
 const SizeofSharedInfo = 2344
 
 // MarshalBinary encodes x as C lays out struct shared_info on x86_32, little endian,
@@ -2485,35 +2493,45 @@ func (x *SharedInfo) decode(b []byte) {
 // StartInfo is struct start_info (xen.h:828:1).
 type StartInfo struct {
 	// THE FOLLOWING ARE FILLED IN BOTH ON INITIAL BOOT AND ON RESUME.
+	//
 	// At offset 0 (32 bytes): char magic[32].
 	Magic [32]byte
 	// Total pages allocated to this domain.
+	//
 	// At offset 32 (4 bytes): unsigned long nr_pages.
 	NrPages uint32
 	// MACHINE address of shared info struct.
+	//
 	// At offset 36 (4 bytes): unsigned long shared_info.
 	SharedInfo uint32
 	// SIF_xxx flags.
+	//
 	// At offset 40 (4 bytes): uint32_t flags.
 	Flags uint32
 	// MACHINE page number of shared page.
+	//
 	// At offset 44 (4 bytes): xen_pfn_t store_mfn.
 	StoreMFN PFN
 	// Event channel for store communication.
+	//
 	// At offset 48 (4 bytes): uint32_t store_evtchn.
 	StoreEvtchn uint32
 	// At offset 52 (8 bytes): struct start_info.console console.
 	Console StartInfoConsole
 	// THE FOLLOWING ARE ONLY FILLED IN ON INITIAL BOOT (NOT RESUME).
+	//
 	// At offset 60 (4 bytes): unsigned long pt_base.
 	PtBase uint32
 	// Number of bootstrap p.t. frames.
+	//
 	// At offset 64 (4 bytes): unsigned long nr_pt_frames.
 	NrPtFrames uint32
 	// VIRTUAL address of page-frame list.
+	//
 	// At offset 68 (4 bytes): unsigned long mfn_list.
 	MFNList uint32
 	// VIRTUAL address of pre-loaded module
+	//
 	// At offset 72 (4 bytes): unsigned long mod_start.
 	ModStart uint32
 	//	SIF_MOD_START_PFN set in flags).
@@ -2523,15 +2541,16 @@ type StartInfo struct {
 	// At offset 80 (1024 bytes): int8_t cmd_line[1024].
 	CmdLine [1024]int8
 	// The pfn range here covers both page table and p->m table frames.
+	//
 	// At offset 1104 (4 bytes): unsigned long first_p2m_pfn.
 	FirstP2mPFN uint32
 	// # of pfns forming initial P->M table.
+	//
 	// At offset 1108 (4 bytes): unsigned long nr_p2m_frames.
 	NrP2mFrames uint32
 }
 
-// SizeofStartInfo is the size of struct start_info on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofStartInfo is the C size of struct start_info on x86_32, in bytes.
 const SizeofStartInfo = 1112
 
 // MarshalBinary encodes x as C lays out struct start_info on x86_32, little endian,
@@ -2610,8 +2629,7 @@ func (x *StartInfo) decode(b []byte) {
 // its members at offset 0.
 type StartInfoConsole [8]byte
 
-// SizeofStartInfoConsole is the size of struct start_info.console on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofStartInfoConsole is the C size of struct start_info.console on x86_32, in bytes.
 const SizeofStartInfoConsole = 8
 
 // MarshalBinary encodes x as C lays out struct start_info.console on x86_32, little endian,
@@ -2679,15 +2697,16 @@ func (x *StartInfoConsole) SetDom0(v StartInfoConsoleDom0) {
 // StartInfoConsoleDomU is the record in member domU of struct start_info.console (xen.h:837:9).
 type StartInfoConsoleDomU struct {
 	// MACHINE page number of console page.
+	//
 	// At offset 0 (4 bytes): xen_pfn_t mfn.
 	MFN PFN
 	// Event channel for console page.
+	//
 	// At offset 4 (4 bytes): uint32_t evtchn.
 	Evtchn uint32
 }
 
-// SizeofStartInfoConsoleDomU is the size of struct start_info.console.domU on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofStartInfoConsoleDomU is the C size of struct start_info.console.domU on x86_32, in bytes.
 const SizeofStartInfoConsoleDomU = 8
 
 // MarshalBinary encodes x as C lays out struct start_info.console.domU on x86_32, little endian,
@@ -2733,15 +2752,16 @@ func (x *StartInfoConsoleDomU) decode(b []byte) {
 // StartInfoConsoleDom0 is the record in member dom0 of struct start_info.console (xen.h:841:9).
 type StartInfoConsoleDom0 struct {
 	// Offset of console_info struct.
+	//
 	// At offset 0 (4 bytes): uint32_t info_off.
 	InfoOff uint32
 	// Size of console_info struct from start.
+	//
 	// At offset 4 (4 bytes): uint32_t info_size.
 	InfoSize uint32
 }
 
-// SizeofStartInfoConsoleDom0 is the size of struct start_info.console.dom0 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofStartInfoConsoleDom0 is the C size of struct start_info.console.dom0 on x86_32, in bytes.
 const SizeofStartInfoConsoleDom0 = 8
 
 // MarshalBinary encodes x as C lays out struct start_info.console.dom0 on x86_32, little endian,
@@ -2800,21 +2820,24 @@ func (x *StartInfoConsoleDom0) decode(b []byte) {
 // and at the same time count the number of modules.
 type MultibootModList struct {
 	// Address of first byte of the module
+	//
 	// At offset 0 (4 bytes): uint32_t mod_start.
 	ModStart uint32
 	// Address of last byte of the module (inclusive)
+	//
 	// At offset 4 (4 bytes): uint32_t mod_end.
 	ModEnd uint32
 	// Address of zero-terminated command line
+	//
 	// At offset 8 (4 bytes): uint32_t cmdline.
 	Cmdline uint32
 	// Unused, must be zero
+	//
 	// At offset 12 (4 bytes): uint32_t pad.
 	Pad uint32
 }
 
-// SizeofMultibootModList is the size of struct xen_multiboot_mod_list on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMultibootModList is the C size of struct xen_multiboot_mod_list on x86_32, in bytes.
 const SizeofMultibootModList = 16
 
 // MarshalBinary encodes x as C lays out struct xen_multiboot_mod_list on x86_32, little endian,
@@ -2871,14 +2894,14 @@ func (x *MultibootModList) decode(b []byte) {
 // have a working VGA/VESA console.
 type Dom0VGAConsoleInfo struct {
 	// DOM0_VGA_CONSOLE_???
+	//
 	// At offset 0 (1 byte): uint8_t video_type.
 	VideoType uint8
 	// At offset 4 (36 bytes): struct dom0_vga_console_info.u u.
 	U Dom0VGAConsoleInfoU
 }
 
-// SizeofDom0VGAConsoleInfo is the size of struct dom0_vga_console_info on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfo is the C size of struct dom0_vga_console_info on x86_32, in bytes.
 const SizeofDom0VGAConsoleInfo = 40
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info on x86_32, little endian,
@@ -2928,8 +2951,7 @@ func (x *Dom0VGAConsoleInfo) decode(b []byte) {
 // its members at offset 0.
 type Dom0VGAConsoleInfoU [36]byte
 
-// SizeofDom0VGAConsoleInfoU is the size of struct dom0_vga_console_info.u on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfoU is the C size of struct dom0_vga_console_info.u on x86_32, in bytes.
 const SizeofDom0VGAConsoleInfoU = 36
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info.u on x86_32, little endian,
@@ -2997,24 +3019,28 @@ func (x *Dom0VGAConsoleInfoU) SetVesaLfb(v Dom0VGAConsoleInfoUVesaLfb) {
 // Dom0VGAConsoleInfoUTextMode3 is the record in member text_mode_3 of struct dom0_vga_console_info.u (xen.h:918:9).
 type Dom0VGAConsoleInfoUTextMode3 struct {
 	// Font height, in pixels.
+	//
 	// At offset 0 (2 bytes): uint16_t font_height.
 	FontHeight uint16
 	// Cursor location (column, row).
+	//
 	// At offset 2 (2 bytes): uint16_t cursor_x.
 	CursorX uint16
 	// Cursor location (column, row).
+	//
 	// At offset 4 (2 bytes): uint16_t cursor_y.
 	CursorY uint16
 	// Number of rows and columns (dimensions in characters).
+	//
 	// At offset 6 (2 bytes): uint16_t rows.
 	Rows uint16
 	// Number of rows and columns (dimensions in characters).
+	//
 	// At offset 8 (2 bytes): uint16_t columns.
 	Columns uint16
 }
 
-// SizeofDom0VGAConsoleInfoUTextMode3 is the size of struct dom0_vga_console_info.u.text_mode_3 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfoUTextMode3 is the C size of struct dom0_vga_console_info.u.text_mode_3 on x86_32, in bytes.
 const SizeofDom0VGAConsoleInfoUTextMode3 = 10
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info.u.text_mode_3 on x86_32, little endian,
@@ -3066,26 +3092,33 @@ func (x *Dom0VGAConsoleInfoUTextMode3) decode(b []byte) {
 // Dom0VGAConsoleInfoUVesaLfb is the record in member vesa_lfb of struct dom0_vga_console_info.u (xen.h:927:9).
 type Dom0VGAConsoleInfoUVesaLfb struct {
 	// Width and height, in pixels.
+	//
 	// At offset 0 (2 bytes): uint16_t width.
 	Width uint16
 	// Width and height, in pixels.
+	//
 	// At offset 2 (2 bytes): uint16_t height.
 	Height uint16
 	// Bytes per scan line.
+	//
 	// At offset 4 (2 bytes): uint16_t bytes_per_line.
 	BytesPerLine uint16
 	// Bits per pixel.
+	//
 	// At offset 6 (2 bytes): uint16_t bits_per_pixel.
 	BitsPerPixel uint16
 	// LFB physical address, and size (in units of 64kB).
+	//
 	// At offset 8 (4 bytes): uint32_t lfb_base.
 	LfbBase uint32
 	// At offset 12 (4 bytes): uint32_t lfb_size.
 	LfbSize uint32
 	// RGB mask offsets and sizes, as defined by VBE 1.2+
+	//
 	// At offset 16 (1 byte): uint8_t red_pos.
 	RedPos uint8
 	// RGB mask offsets and sizes, as defined by VBE 1.2+
+	//
 	// At offset 17 (1 byte): uint8_t red_size.
 	RedSize uint8
 	// At offset 18 (1 byte): uint8_t green_pos.
@@ -3101,20 +3134,22 @@ type Dom0VGAConsoleInfoUVesaLfb struct {
 	// At offset 23 (1 byte): uint8_t rsvd_size.
 	RsvdSize uint8
 	// VESA capabilities (offset 0xa, VESA command 0x4f00).
+	//
 	// At offset 24 (4 bytes): uint32_t gbl_caps.
 	GblCaps uint32
 	// Mode attributes (offset 0x0, VESA command 0x4f01).
+	//
 	// At offset 28 (2 bytes): uint16_t mode_attrs.
 	ModeAttrs uint16
 	// At offset 30 (2 bytes): uint16_t pad.
 	Pad uint16
 	// high 32 bits of lfb_base
+	//
 	// At offset 32 (4 bytes): uint32_t ext_lfb_base.
 	ExtLfbBase uint32
 }
 
-// SizeofDom0VGAConsoleInfoUVesaLfb is the size of struct dom0_vga_console_info.u.vesa_lfb on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfoUVesaLfb is the C size of struct dom0_vga_console_info.u.vesa_lfb on x86_32, in bytes.
 const SizeofDom0VGAConsoleInfoUVesaLfb = 36
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info.u.vesa_lfb on x86_32, little endian,
@@ -3195,8 +3230,7 @@ type UUID struct {
 	A [16]uint8
 }
 
-// SizeofUUID is the size of typedef xen_uuid_t on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofUUID is the C size of typedef xen_uuid_t on x86_32, in bytes.
 const SizeofUUID = 16
 
 // MarshalBinary encodes x as C lays out typedef xen_uuid_t on x86_32, little endian,
@@ -3245,8 +3279,7 @@ type XenctlBitmap struct {
 	NrBits uint32
 }
 
-// SizeofXenctlBitmap is the size of struct xenctl_bitmap on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofXenctlBitmap is the C size of struct xenctl_bitmap on x86_32, in bytes.
 const SizeofXenctlBitmap = 16
 
 // MarshalBinary encodes x as C lays out struct xenctl_bitmap on x86_32, little endian,
@@ -3293,12 +3326,12 @@ func (x *XenctlBitmap) decode(b []byte) {
 // PhysdevEoi is struct physdev_eoi (physdev.h:23:1).
 type PhysdevEoi struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t irq.
 	IRQ uint32
 }
 
-// SizeofPhysdevEoi is the size of struct physdev_eoi on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevEoi is the C size of struct physdev_eoi on x86_32, in bytes.
 const SizeofPhysdevEoi = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_eoi on x86_32, little endian,
@@ -3342,12 +3375,12 @@ func (x *PhysdevEoi) decode(b []byte) {
 // PhysdevPirqEoiGMFN is struct physdev_pirq_eoi_gmfn (physdev.h:46:1).
 type PhysdevPirqEoiGMFN struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): xen_pfn_t gmfn.
 	GMFN PFN
 }
 
-// SizeofPhysdevPirqEoiGMFN is the size of struct physdev_pirq_eoi_gmfn on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPirqEoiGMFN is the C size of struct physdev_pirq_eoi_gmfn on x86_32, in bytes.
 const SizeofPhysdevPirqEoiGMFN = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_pirq_eoi_gmfn on x86_32, little endian,
@@ -3391,15 +3424,16 @@ func (x *PhysdevPirqEoiGMFN) decode(b []byte) {
 // PhysdevIRQStatusQuery is struct physdev_irq_status_query (physdev.h:58:1).
 type PhysdevIRQStatusQuery struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t irq.
 	IRQ uint32
 	// OUT
+	//
 	// At offset 4 (4 bytes): uint32_t flags.
 	Flags uint32
 }
 
-// SizeofPhysdevIRQStatusQuery is the size of struct physdev_irq_status_query on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevIRQStatusQuery is the C size of struct physdev_irq_status_query on x86_32, in bytes.
 const SizeofPhysdevIRQStatusQuery = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_irq_status_query on x86_32, little endian,
@@ -3445,12 +3479,12 @@ func (x *PhysdevIRQStatusQuery) decode(b []byte) {
 // PhysdevSetIopl is struct physdev_set_iopl (physdev.h:80:1).
 type PhysdevSetIopl struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t iopl.
 	Iopl uint32
 }
 
-// SizeofPhysdevSetIopl is the size of struct physdev_set_iopl on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevSetIopl is the C size of struct physdev_set_iopl on x86_32, in bytes.
 const SizeofPhysdevSetIopl = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_set_iopl on x86_32, little endian,
@@ -3499,8 +3533,7 @@ type PhysdevSetIobitmap struct {
 	NrPorts uint32
 }
 
-// SizeofPhysdevSetIobitmap is the size of struct physdev_set_iobitmap on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevSetIobitmap is the C size of struct physdev_set_iobitmap on x86_32, in bytes.
 const SizeofPhysdevSetIobitmap = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_set_iobitmap on x86_32, little endian,
@@ -3546,17 +3579,18 @@ func (x *PhysdevSetIobitmap) decode(b []byte) {
 // PhysdevAPIC is struct physdev_apic (physdev.h:110:1).
 type PhysdevAPIC struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): unsigned long apic_physbase.
 	APICPhysbase uint32
 	// At offset 4 (4 bytes): uint32_t reg.
 	Reg uint32
 	// IN or OUT
+	//
 	// At offset 8 (4 bytes): uint32_t value.
 	Value uint32
 }
 
-// SizeofPhysdevAPIC is the size of struct physdev_apic on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevAPIC is the C size of struct physdev_apic on x86_32, in bytes.
 const SizeofPhysdevAPIC = 12
 
 // MarshalBinary encodes x as C lays out struct physdev_apic on x86_32, little endian,
@@ -3604,15 +3638,16 @@ func (x *PhysdevAPIC) decode(b []byte) {
 // PhysdevIRQ is struct physdev_irq (physdev.h:126:1).
 type PhysdevIRQ struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t irq.
 	IRQ uint32
 	// IN or OUT
+	//
 	// At offset 4 (4 bytes): uint32_t vector.
 	Vector uint32
 }
 
-// SizeofPhysdevIRQ is the size of struct physdev_irq on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevIRQ is the C size of struct physdev_irq on x86_32, in bytes.
 const SizeofPhysdevIRQ = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_irq on x86_32, little endian,
@@ -3660,30 +3695,36 @@ type PhysdevMapPirq struct {
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// IN
+	//
 	// At offset 4 (4 bytes): int type.
 	Type int32
 	// IN (ignored for ..._MULTI_MSI)
+	//
 	// At offset 8 (4 bytes): int index.
 	Index int32
 	// IN or OUT
+	//
 	// At offset 12 (4 bytes): int pirq.
 	Pirq int32
 	// IN - high 16 bits hold segment for ..._MSI_SEG and ..._MULTI_MSI
+	//
 	// At offset 16 (4 bytes): int bus.
 	Bus int32
 	// IN
+	//
 	// At offset 20 (4 bytes): int devfn.
 	Devfn int32
 	// IN (also OUT for ..._MULTI_MSI)
+	//
 	// At offset 24 (4 bytes): int entry_nr.
 	EntryNr int32
 	// IN
+	//
 	// At offset 28 (8 bytes): uint64_t table_base.
 	TableBase uint64
 }
 
-// SizeofPhysdevMapPirq is the size of struct physdev_map_pirq on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevMapPirq is the C size of struct physdev_map_pirq on x86_32, in bytes.
 const SizeofPhysdevMapPirq = 36
 
 // MarshalBinary encodes x as C lays out struct physdev_map_pirq on x86_32, little endian,
@@ -3744,12 +3785,12 @@ type PhysdevUnmapPirq struct {
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// IN
+	//
 	// At offset 4 (4 bytes): int pirq.
 	Pirq int32
 }
 
-// SizeofPhysdevUnmapPirq is the size of struct physdev_unmap_pirq on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevUnmapPirq is the C size of struct physdev_unmap_pirq on x86_32, in bytes.
 const SizeofPhysdevUnmapPirq = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_unmap_pirq on x86_32, little endian,
@@ -3796,14 +3837,14 @@ func (x *PhysdevUnmapPirq) decode(b []byte) {
 // PhysdevManagePCI is struct physdev_manage_pci (physdev.h:174:1).
 type PhysdevManagePCI struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t bus.
 	Bus uint8
 	// At offset 1 (1 byte): uint8_t devfn.
 	Devfn uint8
 }
 
-// SizeofPhysdevManagePCI is the size of struct physdev_manage_pci on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevManagePCI is the C size of struct physdev_manage_pci on x86_32, in bytes.
 const SizeofPhysdevManagePCI = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_manage_pci on x86_32, little endian,
@@ -3849,14 +3890,14 @@ func (x *PhysdevManagePCI) decode(b []byte) {
 // PhysdevRestoreMSI is struct physdev_restore_msi (physdev.h:184:1).
 type PhysdevRestoreMSI struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t bus.
 	Bus uint8
 	// At offset 1 (1 byte): uint8_t devfn.
 	Devfn uint8
 }
 
-// SizeofPhysdevRestoreMSI is the size of struct physdev_restore_msi on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevRestoreMSI is the C size of struct physdev_restore_msi on x86_32, in bytes.
 const SizeofPhysdevRestoreMSI = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_restore_msi on x86_32, little endian,
@@ -3902,6 +3943,7 @@ func (x *PhysdevRestoreMSI) decode(b []byte) {
 // PhysdevManagePCIExt is struct physdev_manage_pci_ext (physdev.h:193:1).
 type PhysdevManagePCIExt struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t bus.
 	Bus uint8
 	// At offset 1 (1 byte): uint8_t devfn.
@@ -3914,8 +3956,7 @@ type PhysdevManagePCIExt struct {
 	Physfn PhysdevManagePCIExtPhysfn
 }
 
-// SizeofPhysdevManagePCIExt is the size of struct physdev_manage_pci_ext on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevManagePCIExt is the C size of struct physdev_manage_pci_ext on x86_32, in bytes.
 const SizeofPhysdevManagePCIExt = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_manage_pci_ext on x86_32, little endian,
@@ -3974,8 +4015,7 @@ type PhysdevManagePCIExtPhysfn struct {
 	Devfn uint8
 }
 
-// SizeofPhysdevManagePCIExtPhysfn is the size of struct physdev_manage_pci_ext.physfn on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevManagePCIExtPhysfn is the C size of struct physdev_manage_pci_ext.physfn on x86_32, in bytes.
 const SizeofPhysdevManagePCIExtPhysfn = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_manage_pci_ext.physfn on x86_32, little endian,
@@ -4029,8 +4069,7 @@ type PhysdevOp struct {
 	U PhysdevOpU
 }
 
-// SizeofPhysdevOp is the size of struct physdev_op on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevOp is the C size of struct physdev_op on x86_32, in bytes.
 const SizeofPhysdevOp = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_op on x86_32, little endian,
@@ -4079,8 +4118,7 @@ func (x *PhysdevOp) decode(b []byte) {
 // its members at offset 0.
 type PhysdevOpU [12]byte
 
-// SizeofPhysdevOpU is the size of struct physdev_op.u on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevOpU is the C size of struct physdev_op.u on x86_32, in bytes.
 const SizeofPhysdevOpU = 12
 
 // MarshalBinary encodes x as C lays out struct physdev_op.u on x86_32, little endian,
@@ -4186,15 +4224,16 @@ type PhysdevSetupGsi struct {
 	// At offset 0 (4 bytes): int gsi.
 	Gsi int32
 	// IN
+	//
 	// At offset 4 (1 byte): uint8_t triggering.
 	Triggering uint8
 	// IN
+	//
 	// At offset 5 (1 byte): uint8_t polarity.
 	Polarity uint8
 }
 
-// SizeofPhysdevSetupGsi is the size of struct physdev_setup_gsi on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevSetupGsi is the C size of struct physdev_setup_gsi on x86_32, in bytes.
 const SizeofPhysdevSetupGsi = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_setup_gsi on x86_32, little endian,
@@ -4243,15 +4282,16 @@ func (x *PhysdevSetupGsi) decode(b []byte) {
 // PhysdevGetFreePirq is struct physdev_get_free_pirq (physdev.h:243:1).
 type PhysdevGetFreePirq struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): int type.
 	Type int32
 	// OUT
+	//
 	// At offset 4 (4 bytes): uint32_t pirq.
 	Pirq uint32
 }
 
-// SizeofPhysdevGetFreePirq is the size of struct physdev_get_free_pirq on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevGetFreePirq is the C size of struct physdev_get_free_pirq on x86_32, in bytes.
 const SizeofPhysdevGetFreePirq = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_get_free_pirq on x86_32, little endian,
@@ -4308,8 +4348,7 @@ type PhysdevPCIMmcfgReserved struct {
 	Flags uint32
 }
 
-// SizeofPhysdevPCIMmcfgReserved is the size of struct physdev_pci_mmcfg_reserved on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIMmcfgReserved is the C size of struct physdev_pci_mmcfg_reserved on x86_32, in bytes.
 const SizeofPhysdevPCIMmcfgReserved = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_mmcfg_reserved on x86_32, little endian,
@@ -4361,6 +4400,7 @@ func (x *PhysdevPCIMmcfgReserved) decode(b []byte) {
 // PhysdevPCIDeviceAdd is struct physdev_pci_device_add (physdev.h:271:1).
 type PhysdevPCIDeviceAdd struct {
 	// IN
+	//
 	// At offset 0 (2 bytes): uint16_t seg.
 	Seg uint16
 	// At offset 2 (1 byte): uint8_t bus.
@@ -4373,8 +4413,7 @@ type PhysdevPCIDeviceAdd struct {
 	Physfn PhysdevPCIDeviceAddPhysfn
 }
 
-// SizeofPhysdevPCIDeviceAdd is the size of struct physdev_pci_device_add on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIDeviceAdd is the C size of struct physdev_pci_device_add on x86_32, in bytes.
 const SizeofPhysdevPCIDeviceAdd = 12
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_device_add on x86_32, little endian,
@@ -4447,8 +4486,7 @@ type PhysdevPCIDeviceAddPhysfn struct {
 	Devfn uint8
 }
 
-// SizeofPhysdevPCIDeviceAddPhysfn is the size of struct physdev_pci_device_add.physfn on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIDeviceAddPhysfn is the C size of struct physdev_pci_device_add.physfn on x86_32, in bytes.
 const SizeofPhysdevPCIDeviceAddPhysfn = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_device_add.physfn on x86_32, little endian,
@@ -4494,6 +4532,7 @@ func (x *PhysdevPCIDeviceAddPhysfn) decode(b []byte) {
 // PhysdevPCIDevice is struct physdev_pci_device (physdev.h:299:1).
 type PhysdevPCIDevice struct {
 	// IN
+	//
 	// At offset 0 (2 bytes): uint16_t seg.
 	Seg uint16
 	// At offset 2 (1 byte): uint8_t bus.
@@ -4502,8 +4541,7 @@ type PhysdevPCIDevice struct {
 	Devfn uint8
 }
 
-// SizeofPhysdevPCIDevice is the size of struct physdev_pci_device on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIDevice is the C size of struct physdev_pci_device on x86_32, in bytes.
 const SizeofPhysdevPCIDevice = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_device on x86_32, little endian,
@@ -4551,6 +4589,7 @@ func (x *PhysdevPCIDevice) decode(b []byte) {
 // PhysdevDbgpOp is struct physdev_dbgp_op (physdev.h:315:1).
 type PhysdevDbgpOp struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// At offset 1 (1 byte): uint8_t bus.
@@ -4559,8 +4598,7 @@ type PhysdevDbgpOp struct {
 	U PhysdevDbgpOpU
 }
 
-// SizeofPhysdevDbgpOp is the size of struct physdev_dbgp_op on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevDbgpOp is the C size of struct physdev_dbgp_op on x86_32, in bytes.
 const SizeofPhysdevDbgpOp = 6
 
 // MarshalBinary encodes x as C lays out struct physdev_dbgp_op on x86_32, little endian,
@@ -4611,8 +4649,7 @@ func (x *PhysdevDbgpOp) decode(b []byte) {
 // its members at offset 0.
 type PhysdevDbgpOpU [4]byte
 
-// SizeofPhysdevDbgpOpU is the size of struct physdev_dbgp_op.u on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevDbgpOpU is the C size of struct physdev_dbgp_op.u on x86_32, in bytes.
 const SizeofPhysdevDbgpOpU = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_dbgp_op.u on x86_32, little endian,
@@ -4688,21 +4725,23 @@ type MemoryReservation struct {
 	// At offset 0 (4 bytes): __guest_handle_xen_pfn_t extent_start.
 	ExtentStart Handle[PFN]
 	// Number of extents, and size/alignment of each (2^extent_order pages).
+	//
 	// At offset 4 (4 bytes): xen_ulong_t nr_extents.
 	NrExtents Ulong
 	// At offset 8 (4 bytes): unsigned int extent_order.
 	ExtentOrder uint32
 	// XENMEMF flags.
+	//
 	// At offset 12 (4 bytes): unsigned int mem_flags.
 	MemFlags uint32
 	// Domain whose reservation is being changed.
 	// Unprivileged domains can specify only DOMID_SELF.
+	//
 	// At offset 16 (2 bytes): domid_t domid.
 	DomID DomID
 }
 
-// SizeofMemoryReservation is the size of struct xen_memory_reservation on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryReservation is the C size of struct xen_memory_reservation on x86_32, in bytes.
 const SizeofMemoryReservation = 20
 
 // MarshalBinary encodes x as C lays out struct xen_memory_reservation on x86_32, little endian,
@@ -4756,6 +4795,7 @@ func (x *MemoryReservation) decode(b []byte) {
 type MemoryExchange struct {
 	// [IN] Details of memory extents to be exchanged (GMFN bases).
 	// Note that @in.address_bits is ignored and unused.
+	//
 	// At offset 0 (20 bytes): struct xen_memory_reservation in.
 	In MemoryReservation
 	// [IN/OUT] Details of new memory extents.
@@ -4783,8 +4823,7 @@ type MemoryExchange struct {
 	NrExchanged Ulong
 }
 
-// SizeofMemoryExchange is the size of struct xen_memory_exchange on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryExchange is the C size of struct xen_memory_exchange on x86_32, in bytes.
 const SizeofMemoryExchange = 44
 
 // MarshalBinary encodes x as C lays out struct xen_memory_exchange on x86_32, little endian,
@@ -4832,12 +4871,12 @@ func (x *MemoryExchange) decode(b []byte) {
 // MemoryDomain is struct xen_memory_domain (memory.h:134:1).
 type MemoryDomain struct {
 	// [IN] Domain information is being queried for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 }
 
-// SizeofMemoryDomain is the size of struct xen_memory_domain on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryDomain is the C size of struct xen_memory_domain on x86_32, in bytes.
 const SizeofMemoryDomain = 2
 
 // MarshalBinary encodes x as C lays out struct xen_memory_domain on x86_32, little endian,
@@ -4882,21 +4921,23 @@ func (x *MemoryDomain) decode(b []byte) {
 type MachphysMFNList struct {
 	// Size of the 'extent_start' array. Fewer entries will be filled if the
 	// machphys table is smaller than max_extents * 2MB.
+	//
 	// At offset 0 (4 bytes): unsigned int max_extents.
 	MaxExtents uint32
 	// Pointer to buffer to fill with list of extent starts. If there are
 	// any large discontiguities in the machine address space, 2MB gaps in
 	// the machphys table will be represented by an MFN base of zero.
+	//
 	// At offset 4 (4 bytes): __guest_handle_xen_pfn_t extent_start.
 	ExtentStart Handle[PFN]
 	// Number of extents written to the above array. This will be smaller
 	// than 'max_extents' if the machphys table is smaller than max_e * 2MB.
+	//
 	// At offset 8 (4 bytes): unsigned int nr_extents.
 	NrExtents uint32
 }
 
-// SizeofMachphysMFNList is the size of struct xen_machphys_mfn_list on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMachphysMFNList is the C size of struct xen_machphys_mfn_list on x86_32, in bytes.
 const SizeofMachphysMFNList = 12
 
 // MarshalBinary encodes x as C lays out struct xen_machphys_mfn_list on x86_32, little endian,
@@ -4944,18 +4985,20 @@ func (x *MachphysMFNList) decode(b []byte) {
 // MachphysMapping is struct xen_machphys_mapping (memory.h:200:1).
 type MachphysMapping struct {
 	// Start and end virtual addresses.
+	//
 	// At offset 0 (4 bytes): xen_ulong_t v_start.
 	VStart Ulong
 	// Start and end virtual addresses.
+	//
 	// At offset 4 (4 bytes): xen_ulong_t v_end.
 	VEnd Ulong
 	// Maximum MFN that can be looked up.
+	//
 	// At offset 8 (4 bytes): xen_ulong_t max_mfn.
 	MaxMFN Ulong
 }
 
-// SizeofMachphysMapping is the size of struct xen_machphys_mapping on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMachphysMapping is the C size of struct xen_machphys_mapping on x86_32, in bytes.
 const SizeofMachphysMapping = 12
 
 // MarshalBinary encodes x as C lays out struct xen_machphys_mapping on x86_32, little endian,
@@ -5003,24 +5046,28 @@ func (x *MachphysMapping) decode(b []byte) {
 // AddToPhysmap is struct xen_add_to_physmap (memory.h:228:1).
 type AddToPhysmap struct {
 	// Which domain to change the mapping for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// Number of pages to go through for gmfn_range
+	//
 	// At offset 2 (2 bytes): uint16_t size.
 	Size uint16
 	// => enum phys_map_space
+	//
 	// At offset 4 (4 bytes): unsigned int space.
 	Space uint32
 	// Index into space being mapped.
+	//
 	// At offset 8 (4 bytes): xen_ulong_t idx.
 	Idx Ulong
 	// GPFN in domid where the source mapping page should appear.
+	//
 	// At offset 12 (4 bytes): xen_pfn_t gpfn.
 	GPFN PFN
 }
 
-// SizeofAddToPhysmap is the size of struct xen_add_to_physmap on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofAddToPhysmap is the C size of struct xen_add_to_physmap on x86_32, in bytes.
 const SizeofAddToPhysmap = 16
 
 // MarshalBinary encodes x as C lays out struct xen_add_to_physmap on x86_32, little endian,
@@ -5072,29 +5119,34 @@ func (x *AddToPhysmap) decode(b []byte) {
 // AddToPhysmapBatch is struct xen_add_to_physmap_batch (memory.h:250:1).
 type AddToPhysmapBatch struct {
 	// Which domain to change the mapping for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// => enum phys_map_space
+	//
 	// At offset 2 (2 bytes): uint16_t space.
 	Space uint16
 	// Number of pages to go through
+	//
 	// At offset 4 (2 bytes): uint16_t size.
 	Size uint16
 	// At offset 6 (2 bytes): union xen_add_to_physmap_batch_extra u.
 	U AddToPhysmapBatchExtra
 	// Indexes into space being mapped.
+	//
 	// At offset 8 (4 bytes): __guest_handle_xen_ulong_t idxs.
 	Idxs Handle[Ulong]
 	// GPFN in domid where the source mapping page should appear.
+	//
 	// At offset 12 (4 bytes): __guest_handle_xen_pfn_t gpfns.
 	Gpfns Handle[PFN]
 	// Per index error code.
+	//
 	// At offset 16 (4 bytes): __guest_handle_int errs.
 	Errs Handle[int32]
 }
 
-// SizeofAddToPhysmapBatch is the size of struct xen_add_to_physmap_batch on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofAddToPhysmapBatch is the C size of struct xen_add_to_physmap_batch on x86_32, in bytes.
 const SizeofAddToPhysmapBatch = 20
 
 // MarshalBinary encodes x as C lays out struct xen_add_to_physmap_batch on x86_32, little endian,
@@ -5153,8 +5205,7 @@ func (x *AddToPhysmapBatch) decode(b []byte) {
 // its members at offset 0.
 type AddToPhysmapBatchExtra [2]byte
 
-// SizeofAddToPhysmapBatchExtra is the size of union xen_add_to_physmap_batch_extra on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofAddToPhysmapBatchExtra is the C size of union xen_add_to_physmap_batch_extra on x86_32, in bytes.
 const SizeofAddToPhysmapBatchExtra = 2
 
 // MarshalBinary encodes x as C lays out union xen_add_to_physmap_batch_extra on x86_32, little endian,
@@ -5220,15 +5271,16 @@ func (x *AddToPhysmapBatchExtra) SetRes0(v uint16) {
 // RemoveFromPhysmap is struct xen_remove_from_physmap (memory.h:295:1).
 type RemoveFromPhysmap struct {
 	// Which domain to change the mapping for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// GPFN of the current mapping of the page.
+	//
 	// At offset 4 (4 bytes): xen_pfn_t gpfn.
 	GPFN PFN
 }
 
-// SizeofRemoveFromPhysmap is the size of struct xen_remove_from_physmap on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofRemoveFromPhysmap is the C size of struct xen_remove_from_physmap on x86_32, in bytes.
 const SizeofRemoveFromPhysmap = 8
 
 // MarshalBinary encodes x as C lays out struct xen_remove_from_physmap on x86_32, little endian,
@@ -5277,16 +5329,17 @@ type MemoryMap struct {
 	// On call the number of entries which can be stored in buffer. On
 	// return the number of entries which have been stored in
 	// buffer.
+	//
 	// At offset 0 (4 bytes): unsigned int nr_entries.
 	NrEntries uint32
 	// Entries in the buffer are in the same format as returned by the
 	// BIOS INT 0x15 EAX=0xE820 call.
+	//
 	// At offset 4 (4 bytes): __guest_handle_void buffer.
 	Buffer Handle[byte]
 }
 
-// SizeofMemoryMap is the size of struct xen_memory_map on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryMap is the C size of struct xen_memory_map on x86_32, in bytes.
 const SizeofMemoryMap = 8
 
 // MarshalBinary encodes x as C lays out struct xen_memory_map on x86_32, little endian,
@@ -5337,8 +5390,7 @@ type ForeignMemoryMap struct {
 	Map MemoryMap
 }
 
-// SizeofForeignMemoryMap is the size of struct xen_foreign_memory_map on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofForeignMemoryMap is the C size of struct xen_foreign_memory_map on x86_32, in bytes.
 const SizeofForeignMemoryMap = 12
 
 // MarshalBinary encodes x as C lays out struct xen_foreign_memory_map on x86_32, little endian,
@@ -5385,9 +5437,11 @@ func (x *ForeignMemoryMap) decode(b []byte) {
 // PodTarget is struct xen_pod_target (memory.h:355:1).
 type PodTarget struct {
 	// IN
+	//
 	// At offset 0 (8 bytes): uint64_t target_pages.
 	TargetPages uint64
 	// OUT
+	//
 	// At offset 8 (8 bytes): uint64_t tot_pages.
 	TotPages uint64
 	// At offset 16 (8 bytes): uint64_t pod_cache_pages.
@@ -5395,12 +5449,12 @@ type PodTarget struct {
 	// At offset 24 (8 bytes): uint64_t pod_entries.
 	PodEntries uint64
 	// IN
+	//
 	// At offset 32 (2 bytes): domid_t domid.
 	DomID DomID
 }
 
-// SizeofPodTarget is the size of struct xen_pod_target on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPodTarget is the C size of struct xen_pod_target on x86_32, in bytes.
 const SizeofPodTarget = 36
 
 // MarshalBinary encodes x as C lays out struct xen_pod_target on x86_32, little endian,
@@ -5453,20 +5507,22 @@ func (x *PodTarget) decode(b []byte) {
 // MemPagingOp is struct xen_mem_paging_op (memory.h:385:1).
 type MemPagingOp struct {
 	// XENMEM_paging_op_*
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// At offset 2 (2 bytes): domid_t domain.
 	Domain DomID
 	// IN: (XENMEM_paging_op_prep) buffer to immediately fill page from
+	//
 	// At offset 8 (8 bytes): __guest_handle_64_const_uint8 buffer.
 	Buffer Handle64[uint8]
 	// IN:  gfn of page being operated on
+	//
 	// At offset 16 (8 bytes): uint64_t gfn.
 	GFN uint64
 }
 
-// SizeofMemPagingOp is the size of struct xen_mem_paging_op on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemPagingOp is the C size of struct xen_mem_paging_op on x86_32, in bytes.
 const SizeofMemPagingOp = 24
 
 // MarshalBinary encodes x as C lays out struct xen_mem_paging_op on x86_32, little endian,
@@ -5518,9 +5574,11 @@ func (x *MemPagingOp) decode(b []byte) {
 // MemAccessOp is struct xen_mem_access_op (memory.h:433:1).
 type MemAccessOp struct {
 	// XENMEM_access_op_*
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// xenmem_access_t
+	//
 	// At offset 1 (1 byte): uint8_t access.
 	Access uint8
 	// At offset 2 (2 bytes): domid_t domid.
@@ -5528,25 +5586,28 @@ type MemAccessOp struct {
 	// Number of pages for set op (or size of pfn_list for
 	// XENMEM_access_op_set_access_multi)
 	// Ignored on setting default access and other ops
+	//
 	// At offset 4 (4 bytes): uint32_t nr.
 	Nr uint32
 	// First pfn for set op
 	// pfn for get op
 	// ~0ull is used to set and get the default access for pages
+	//
 	// At offset 8 (8 bytes): uint64_t pfn.
 	PFN uint64
 	// List of pfns to set access for
 	// Used only with XENMEM_access_op_set_access_multi
+	//
 	// At offset 16 (4 bytes): __guest_handle_const_uint64 pfn_list.
 	PFNList Handle[uint64]
 	// Corresponding list of access settings for pfn_list
 	// Used only with XENMEM_access_op_set_access_multi
+	//
 	// At offset 20 (4 bytes): __guest_handle_const_uint8 access_list.
 	AccessList Handle[uint8]
 }
 
-// SizeofMemAccessOp is the size of struct xen_mem_access_op on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemAccessOp is the C size of struct xen_mem_access_op on x86_32, in bytes.
 const SizeofMemAccessOp = 24
 
 // MarshalBinary encodes x as C lays out struct xen_mem_access_op on x86_32, little endian,
@@ -5602,6 +5663,7 @@ func (x *MemAccessOp) decode(b []byte) {
 // MemSharingOp is struct xen_mem_sharing_op (memory.h:494:1).
 type MemSharingOp struct {
 	// XENMEM_sharing_op_*
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// At offset 2 (2 bytes): domid_t domain.
@@ -5610,8 +5672,7 @@ type MemSharingOp struct {
 	U MemSharingOpU
 }
 
-// SizeofMemSharingOp is the size of struct xen_mem_sharing_op on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOp is the C size of struct xen_mem_sharing_op on x86_32, in bytes.
 const SizeofMemSharingOp = 48
 
 // MarshalBinary encodes x as C lays out struct xen_mem_sharing_op on x86_32, little endian,
@@ -5664,8 +5725,7 @@ func (x *MemSharingOp) decode(b []byte) {
 // its members at offset 0.
 type MemSharingOpU [40]byte
 
-// SizeofMemSharingOpU is the size of struct xen_mem_sharing_op.u on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpU is the C size of struct xen_mem_sharing_op.u on x86_32, in bytes.
 const SizeofMemSharingOpU = 40
 
 // MarshalBinary encodes x as C lays out struct xen_mem_sharing_op.u on x86_32, little endian,
@@ -5773,12 +5833,12 @@ type MemSharingOpNominate struct {
 	// At offset 0 (8 bytes): struct mem_sharing_op_nominate.u u.
 	U MemSharingOpNominateU
 	// OUT: the handle
+	//
 	// At offset 8 (8 bytes): uint64_t handle.
 	Handle uint64
 }
 
-// SizeofMemSharingOpNominate is the size of struct mem_sharing_op_nominate on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpNominate is the C size of struct mem_sharing_op_nominate on x86_32, in bytes.
 const SizeofMemSharingOpNominate = 16
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_nominate on x86_32, little endian,
@@ -5827,8 +5887,7 @@ func (x *MemSharingOpNominate) decode(b []byte) {
 // its members at offset 0.
 type MemSharingOpNominateU [8]byte
 
-// SizeofMemSharingOpNominateU is the size of struct mem_sharing_op_nominate.u on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpNominateU is the C size of struct mem_sharing_op_nominate.u on x86_32, in bytes.
 const SizeofMemSharingOpNominateU = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_nominate.u on x86_32, little endian,
@@ -5896,24 +5955,28 @@ func (x *MemSharingOpNominateU) SetGrantRef(v uint32) {
 // OP_SHARE/ADD_PHYSMAP
 type MemSharingOpShare struct {
 	// IN: the gfn of the source page
+	//
 	// At offset 0 (8 bytes): uint64_t source_gfn.
 	SourceGFN uint64
 	// IN: handle to the source page
+	//
 	// At offset 8 (8 bytes): uint64_t source_handle.
 	SourceHandle uint64
 	// IN: the client gfn
+	//
 	// At offset 16 (8 bytes): uint64_t client_gfn.
 	ClientGFN uint64
 	// IN: handle to the client page
+	//
 	// At offset 24 (8 bytes): uint64_t client_handle.
 	ClientHandle uint64
 	// IN: the client domain id
+	//
 	// At offset 32 (2 bytes): domid_t client_domain.
 	ClientDomain DomID
 }
 
-// SizeofMemSharingOpShare is the size of struct mem_sharing_op_share on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpShare is the C size of struct mem_sharing_op_share on x86_32, in bytes.
 const SizeofMemSharingOpShare = 40
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_share on x86_32, little endian,
@@ -5968,24 +6031,28 @@ func (x *MemSharingOpShare) decode(b []byte) {
 // OP_RANGE_SHARE
 type MemSharingOpRange struct {
 	// IN: the first gfn
+	//
 	// At offset 0 (8 bytes): uint64_t first_gfn.
 	FirstGFN uint64
 	// IN: the last gfn
+	//
 	// At offset 8 (8 bytes): uint64_t last_gfn.
 	LastGFN uint64
 	// Must be set to 0
+	//
 	// At offset 16 (8 bytes): uint64_t opaque.
 	Opaque uint64
 	// IN: the client domain id
+	//
 	// At offset 24 (2 bytes): domid_t client_domain.
 	ClientDomain DomID
 	// Must be set to 0
+	//
 	// At offset 26 (6 bytes): uint16_t _pad[3].
 	Pad [3]uint16
 }
 
-// SizeofMemSharingOpRange is the size of struct mem_sharing_op_range on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpRange is the C size of struct mem_sharing_op_range on x86_32, in bytes.
 const SizeofMemSharingOpRange = 32
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_range on x86_32, little endian,
@@ -6046,8 +6113,7 @@ type MemSharingOpDebug struct {
 	U MemSharingOpDebugU
 }
 
-// SizeofMemSharingOpDebug is the size of struct mem_sharing_op_debug on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpDebug is the C size of struct mem_sharing_op_debug on x86_32, in bytes.
 const SizeofMemSharingOpDebug = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_debug on x86_32, little endian,
@@ -6094,8 +6160,7 @@ func (x *MemSharingOpDebug) decode(b []byte) {
 // its members at offset 0.
 type MemSharingOpDebugU [8]byte
 
-// SizeofMemSharingOpDebugU is the size of struct mem_sharing_op_debug.u on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpDebugU is the C size of struct mem_sharing_op_debug.u on x86_32, in bytes.
 const SizeofMemSharingOpDebugU = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_debug.u on x86_32, little endian,
@@ -6174,18 +6239,20 @@ func (x *MemSharingOpDebugU) SetGRef(v uint32) {
 // OP_FORK{,_RESET}
 type MemSharingOpFork struct {
 	// IN: parent's domain id
+	//
 	// At offset 0 (2 bytes): domid_t parent_domain.
 	ParentDomain DomID
 	// IN: optional settings
+	//
 	// At offset 2 (2 bytes): uint16_t flags.
 	Flags uint16
 	// Must be set to 0
+	//
 	// At offset 4 (4 bytes): uint32_t pad.
 	Pad uint32
 }
 
-// SizeofMemSharingOpFork is the size of struct mem_sharing_op_fork on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpFork is the C size of struct mem_sharing_op_fork on x86_32, in bytes.
 const SizeofMemSharingOpFork = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_fork on x86_32, little endian,
@@ -6238,8 +6305,7 @@ type ReservedDeviceMemory struct {
 	NrPages Ulong
 }
 
-// SizeofReservedDeviceMemory is the size of struct xen_reserved_device_memory on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofReservedDeviceMemory is the C size of struct xen_reserved_device_memory on x86_32, in bytes.
 const SizeofReservedDeviceMemory = 8
 
 // MarshalBinary encodes x as C lays out struct xen_reserved_device_memory on x86_32, little endian,
@@ -6285,24 +6351,27 @@ func (x *ReservedDeviceMemory) decode(b []byte) {
 // ReservedDeviceMemoryMap is struct xen_reserved_device_memory_map (memory.h:584:1).
 type ReservedDeviceMemoryMap struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t flags.
 	Flags uint32
 	// IN/OUT
 	//
 	// Gets set to the required number of entries when too low,
 	// signaled by error code -ERANGE.
+	//
 	// At offset 4 (4 bytes): unsigned int nr_entries.
 	NrEntries uint32
 	// OUT
+	//
 	// At offset 8 (4 bytes): __guest_handle_xen_reserved_device_memory_t buffer.
 	Buffer Handle[ReservedDeviceMemory]
 	// IN
+	//
 	// At offset 12 (4 bytes): struct xen_reserved_device_memory_map.dev dev.
 	Dev ReservedDeviceMemoryMapDev
 }
 
-// SizeofReservedDeviceMemoryMap is the size of struct xen_reserved_device_memory_map on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofReservedDeviceMemoryMap is the C size of struct xen_reserved_device_memory_map on x86_32, in bytes.
 const SizeofReservedDeviceMemoryMap = 16
 
 // MarshalBinary encodes x as C lays out struct xen_reserved_device_memory_map on x86_32, little endian,
@@ -6357,8 +6426,7 @@ func (x *ReservedDeviceMemoryMap) decode(b []byte) {
 // its members at offset 0.
 type ReservedDeviceMemoryMapDev [4]byte
 
-// SizeofReservedDeviceMemoryMapDev is the size of struct xen_reserved_device_memory_map.dev on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofReservedDeviceMemoryMapDev is the C size of struct xen_reserved_device_memory_map.dev on x86_32, in bytes.
 const SizeofReservedDeviceMemoryMapDev = 4
 
 // MarshalBinary encodes x as C lays out struct xen_reserved_device_memory_map.dev on x86_32, little endian,
@@ -6414,9 +6482,11 @@ func (x *ReservedDeviceMemoryMapDev) SetPCI(v PhysdevPCIDevice) {
 // MemAcquireResource is struct xen_mem_acquire_resource (memory.h:612:1).
 type MemAcquireResource struct {
 	// IN - The domain whose resource is to be mapped
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// IN - the type of resource
+	//
 	// At offset 2 (2 bytes): uint16_t type.
 	Type uint16
 	// IN - a type-specific resource identifier, which must be zero
@@ -6425,6 +6495,7 @@ type MemAcquireResource struct {
 	//
 	// type == XENMEM_resource_ioreq_server -> id == ioreq server id
 	// type == XENMEM_resource_grant_table -> id defined below
+	//
 	// At offset 4 (4 bytes): uint32_t id.
 	ID uint32
 	// IN/OUT
@@ -6440,6 +6511,7 @@ type MemAcquireResource struct {
 	// guarantee that a subsequent mapping request will be successful.  There
 	// are further type/id specific constraints which may change between the
 	// two calls.
+	//
 	// At offset 8 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// Padding field, must be zero on input.
@@ -6447,6 +6519,7 @@ type MemAcquireResource struct {
 	// named XENMEM_rsrc_acq_caller_owned. Future versions of this interface
 	// will not reuse this bit as an output with the field being zero on
 	// input.
+	//
 	// At offset 12 (4 bytes): uint32_t pad.
 	Pad uint32
 	// IN - the index of the initial frame to be mapped. This parameter
@@ -6472,8 +6545,7 @@ type MemAcquireResource struct {
 	FrameList Handle[PFN]
 }
 
-// SizeofMemAcquireResource is the size of struct xen_mem_acquire_resource on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemAcquireResource is the C size of struct xen_mem_acquire_resource on x86_32, in bytes.
 const SizeofMemAcquireResource = 28
 
 // MarshalBinary encodes x as C lays out struct xen_mem_acquire_resource on x86_32, little endian,
@@ -6540,8 +6612,7 @@ type Vmemrange struct {
 	Nid uint32
 }
 
-// SizeofVmemrange is the size of struct xen_vmemrange on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVmemrange is the C size of struct xen_vmemrange on x86_32, in bytes.
 const SizeofVmemrange = 24
 
 // MarshalBinary encodes x as C lays out struct xen_vmemrange on x86_32, little endian,
@@ -6599,11 +6670,13 @@ func (x *Vmemrange) decode(b []byte) {
 // nr_vmemranges and nr_vcpus to guest if the values where incorrect.
 type VNUMATopologyInfo struct {
 	// IN
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// At offset 2 (2 bytes): uint16_t pad.
 	Pad uint16
 	// IN/OUT
+	//
 	// At offset 4 (4 bytes): unsigned int nr_vnodes.
 	NrVnodes uint32
 	// At offset 8 (4 bytes): unsigned int nr_vcpus.
@@ -6611,6 +6684,7 @@ type VNUMATopologyInfo struct {
 	// At offset 12 (4 bytes): unsigned int nr_vmemranges.
 	NrVmemranges uint32
 	// OUT
+	//
 	// At offset 16 (8 bytes): struct xen_vnuma_topology_info.vdistance vdistance.
 	Vdistance VNUMATopologyInfoVdistance
 	// At offset 24 (8 bytes): struct xen_vnuma_topology_info.vcpu_to_vnode vcpu_to_vnode.
@@ -6619,8 +6693,7 @@ type VNUMATopologyInfo struct {
 	Vmemrange VNUMATopologyInfoVmemrange
 }
 
-// SizeofVNUMATopologyInfo is the size of struct xen_vnuma_topology_info on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfo is the C size of struct xen_vnuma_topology_info on x86_32, in bytes.
 const SizeofVNUMATopologyInfo = 40
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info on x86_32, little endian,
@@ -6683,8 +6756,7 @@ func (x *VNUMATopologyInfo) decode(b []byte) {
 // its members at offset 0.
 type VNUMATopologyInfoVdistance [8]byte
 
-// SizeofVNUMATopologyInfoVdistance is the size of struct xen_vnuma_topology_info.vdistance on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfoVdistance is the C size of struct xen_vnuma_topology_info.vdistance on x86_32, in bytes.
 const SizeofVNUMATopologyInfoVdistance = 8
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info.vdistance on x86_32, little endian,
@@ -6754,8 +6826,7 @@ func (x *VNUMATopologyInfoVdistance) SetPad(v uint64) {
 // its members at offset 0.
 type VNUMATopologyInfoVCPUToVnode [8]byte
 
-// SizeofVNUMATopologyInfoVCPUToVnode is the size of struct xen_vnuma_topology_info.vcpu_to_vnode on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfoVCPUToVnode is the C size of struct xen_vnuma_topology_info.vcpu_to_vnode on x86_32, in bytes.
 const SizeofVNUMATopologyInfoVCPUToVnode = 8
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info.vcpu_to_vnode on x86_32, little endian,
@@ -6825,8 +6896,7 @@ func (x *VNUMATopologyInfoVCPUToVnode) SetPad(v uint64) {
 // its members at offset 0.
 type VNUMATopologyInfoVmemrange [8]byte
 
-// SizeofVNUMATopologyInfoVmemrange is the size of struct xen_vnuma_topology_info.vmemrange on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfoVmemrange is the C size of struct xen_vnuma_topology_info.vmemrange on x86_32, in bytes.
 const SizeofVNUMATopologyInfoVmemrange = 8
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info.vmemrange on x86_32, little endian,
@@ -6893,9 +6963,11 @@ func (x *VNUMATopologyInfoVmemrange) SetPad(v uint64) {
 // GrantEntryV1 is struct grant_entry_v1 (grant_table.h:115:1).
 type GrantEntryV1 struct {
 	// GTF_xxx: various type and flag information.  [XEN,GST]
+	//
 	// At offset 0 (2 bytes): uint16_t flags.
 	Flags uint16
 	// The domain being granted foreign privileges. [GST]
+	//
 	// At offset 2 (2 bytes): domid_t domid.
 	DomID DomID
 	// GTF_permit_access: GFN that @domid is allowed to map and access. [GST]
@@ -6908,8 +6980,7 @@ type GrantEntryV1 struct {
 	Frame uint32
 }
 
-// SizeofGrantEntryV1 is the size of struct grant_entry_v1 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV1 is the C size of struct grant_entry_v1 on x86_32, in bytes.
 const SizeofGrantEntryV1 = 8
 
 // MarshalBinary encodes x as C lays out struct grant_entry_v1 on x86_32, little endian,
@@ -6966,8 +7037,7 @@ type GrantEntryHeader struct {
 	DomID DomID
 }
 
-// SizeofGrantEntryHeader is the size of struct grant_entry_header on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryHeader is the C size of struct grant_entry_header on x86_32, in bytes.
 const SizeofGrantEntryHeader = 4
 
 // MarshalBinary encodes x as C lays out struct grant_entry_header on x86_32, little endian,
@@ -7018,8 +7088,7 @@ func (x *GrantEntryHeader) decode(b []byte) {
 // its members at offset 0.
 type GrantEntryV2 [16]byte
 
-// SizeofGrantEntryV2 is the size of union grant_entry_v2 on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2 is the C size of union grant_entry_v2 on x86_32, in bytes.
 const SizeofGrantEntryV2 = 16
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2 on x86_32, little endian,
@@ -7142,8 +7211,7 @@ type GrantEntryV2FullPage struct {
 	Frame uint64
 }
 
-// SizeofGrantEntryV2FullPage is the size of union grant_entry_v2.full_page on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2FullPage is the C size of union grant_entry_v2.full_page on x86_32, in bytes.
 const SizeofGrantEntryV2FullPage = 16
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2.full_page on x86_32, little endian,
@@ -7204,8 +7272,7 @@ type GrantEntryV2SubPage struct {
 	Frame uint64
 }
 
-// SizeofGrantEntryV2SubPage is the size of union grant_entry_v2.sub_page on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2SubPage is the C size of union grant_entry_v2.sub_page on x86_32, in bytes.
 const SizeofGrantEntryV2SubPage = 16
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2.sub_page on x86_32, little endian,
@@ -7272,8 +7339,7 @@ type GrantEntryV2Transitive struct {
 	GRef GrantRef
 }
 
-// SizeofGrantEntryV2Transitive is the size of union grant_entry_v2.transitive on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2Transitive is the C size of union grant_entry_v2.transitive on x86_32, in bytes.
 const SizeofGrantEntryV2Transitive = 12
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2.transitive on x86_32, little endian,
@@ -7339,9 +7405,11 @@ func (x *GrantEntryV2Transitive) decode(b []byte) {
 //     to be accounted to the correct grant reference!
 type GnttabMapGrantRef struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): uint64_t host_addr.
 	HostAddr uint64
 	// GNTMAP_*
+	//
 	// At offset 8 (4 bytes): uint32_t flags.
 	Flags uint32
 	// At offset 12 (4 bytes): grant_ref_t ref.
@@ -7349,6 +7417,7 @@ type GnttabMapGrantRef struct {
 	// At offset 16 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 18 (2 bytes): int16_t status.
 	Status int16
 	// At offset 20 (4 bytes): grant_handle_t handle.
@@ -7357,8 +7426,7 @@ type GnttabMapGrantRef struct {
 	DevBusAddr uint64
 }
 
-// SizeofGnttabMapGrantRef is the size of struct gnttab_map_grant_ref on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabMapGrantRef is the C size of struct gnttab_map_grant_ref on x86_32, in bytes.
 const SizeofGnttabMapGrantRef = 32
 
 // MarshalBinary encodes x as C lays out struct gnttab_map_grant_ref on x86_32, little endian,
@@ -7424,6 +7492,7 @@ func (x *GnttabMapGrantRef) decode(b []byte) {
 //     mappings will remain in the device or host TLBs.
 type GnttabUnmapGrantRef struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): uint64_t host_addr.
 	HostAddr uint64
 	// At offset 8 (8 bytes): uint64_t dev_bus_addr.
@@ -7431,12 +7500,12 @@ type GnttabUnmapGrantRef struct {
 	// At offset 16 (4 bytes): grant_handle_t handle.
 	Handle GrantHandle
 	// OUT parameters.
+	//
 	// At offset 20 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabUnmapGrantRef is the size of struct gnttab_unmap_grant_ref on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabUnmapGrantRef is the C size of struct gnttab_unmap_grant_ref on x86_32, in bytes.
 const SizeofGnttabUnmapGrantRef = 24
 
 // MarshalBinary encodes x as C lays out struct gnttab_unmap_grant_ref on x86_32, little endian,
@@ -7495,19 +7564,20 @@ func (x *GnttabUnmapGrantRef) decode(b []byte) {
 //  3. Xen may not support more than a single grant-table page per domain.
 type GnttabSetupTable struct {
 	// IN parameters.
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// At offset 4 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// OUT parameters.
+	//
 	// At offset 8 (2 bytes): int16_t status.
 	Status int16
 	// At offset 12 (4 bytes): __guest_handle_xen_pfn_t frame_list.
 	FrameList Handle[PFN]
 }
 
-// SizeofGnttabSetupTable is the size of struct gnttab_setup_table on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabSetupTable is the C size of struct gnttab_setup_table on x86_32, in bytes.
 const SizeofGnttabSetupTable = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_setup_table on x86_32, little endian,
@@ -7562,15 +7632,16 @@ func (x *GnttabSetupTable) decode(b []byte) {
 // xen console. Debugging use only.
 type GnttabDumpTable struct {
 	// IN parameters.
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 2 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabDumpTable is the size of struct gnttab_dump_table on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabDumpTable is the C size of struct gnttab_dump_table on x86_32, in bytes.
 const SizeofGnttabDumpTable = 4
 
 // MarshalBinary encodes x as C lays out struct gnttab_dump_table on x86_32, little endian,
@@ -7624,6 +7695,7 @@ func (x *GnttabDumpTable) decode(b []byte) {
 // Note further that only PV guests can use this operation.
 type GnttabTransfer struct {
 	// IN parameters.
+	//
 	// At offset 0 (4 bytes): xen_pfn_t mfn.
 	MFN PFN
 	// At offset 4 (2 bytes): domid_t domid.
@@ -7631,12 +7703,12 @@ type GnttabTransfer struct {
 	// At offset 8 (4 bytes): grant_ref_t ref.
 	Ref GrantRef
 	// OUT parameters.
+	//
 	// At offset 12 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabTransfer is the size of struct gnttab_transfer on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabTransfer is the C size of struct gnttab_transfer on x86_32, in bytes.
 const SizeofGnttabTransfer = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_transfer on x86_32, little endian,
@@ -7688,23 +7760,26 @@ func (x *GnttabTransfer) decode(b []byte) {
 // GnttabCopy is struct gnttab_copy (grant_table.h:443:1).
 type GnttabCopy struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): struct gnttab_copy_ptr source.
 	Source GnttabCopyPtr
 	// IN parameters.
+	//
 	// At offset 8 (8 bytes): struct gnttab_copy_ptr dest.
 	Dest GnttabCopyPtr
 	// At offset 16 (2 bytes): uint16_t len.
 	Len uint16
 	// GNTCOPY_*
+	//
 	// At offset 18 (2 bytes): uint16_t flags.
 	Flags uint16
 	// OUT parameters.
+	//
 	// At offset 20 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabCopy is the size of struct gnttab_copy on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCopy is the C size of struct gnttab_copy on x86_32, in bytes.
 const SizeofGnttabCopy = 24
 
 // MarshalBinary encodes x as C lays out struct gnttab_copy on x86_32, little endian,
@@ -7766,8 +7841,7 @@ type GnttabCopyPtr struct {
 	Offset uint16
 }
 
-// SizeofGnttabCopyPtr is the size of struct gnttab_copy_ptr on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCopyPtr is the C size of struct gnttab_copy_ptr on x86_32, in bytes.
 const SizeofGnttabCopyPtr = 8
 
 // MarshalBinary encodes x as C lays out struct gnttab_copy_ptr on x86_32, little endian,
@@ -7818,8 +7892,7 @@ func (x *GnttabCopyPtr) decode(b []byte) {
 // its members at offset 0.
 type GnttabCopyPtrU [4]byte
 
-// SizeofGnttabCopyPtrU is the size of struct gnttab_copy_ptr.u on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCopyPtrU is the C size of struct gnttab_copy_ptr.u on x86_32, in bytes.
 const SizeofGnttabCopyPtrU = 4
 
 // MarshalBinary encodes x as C lays out struct gnttab_copy_ptr.u on x86_32, little endian,
@@ -7891,20 +7964,22 @@ func (x *GnttabCopyPtrU) SetGMFN(v PFN) {
 //  2. Only a sufficiently-privileged domain may specify <dom> != DOMID_SELF.
 type GnttabQuerySize struct {
 	// IN parameters.
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 4 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// At offset 8 (4 bytes): uint32_t max_nr_frames.
 	MaxNrFrames uint32
 	// => enum grant_status
+	//
 	// At offset 12 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabQuerySize is the size of struct gnttab_query_size on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabQuerySize is the C size of struct gnttab_query_size on x86_32, in bytes.
 const SizeofGnttabQuerySize = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_query_size on x86_32, little endian,
@@ -7966,6 +8041,7 @@ func (x *GnttabQuerySize) decode(b []byte) {
 //     mappings will remain in the device or host TLBs.
 type GnttabUnmapAndReplace struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): uint64_t host_addr.
 	HostAddr uint64
 	// At offset 8 (8 bytes): uint64_t new_addr.
@@ -7973,12 +8049,12 @@ type GnttabUnmapAndReplace struct {
 	// At offset 16 (4 bytes): grant_handle_t handle.
 	Handle GrantHandle
 	// OUT parameters.
+	//
 	// At offset 20 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabUnmapAndReplace is the size of struct gnttab_unmap_and_replace on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabUnmapAndReplace is the C size of struct gnttab_unmap_and_replace on x86_32, in bytes.
 const SizeofGnttabUnmapAndReplace = 24
 
 // MarshalBinary encodes x as C lays out struct gnttab_unmap_and_replace on x86_32, little endian,
@@ -8034,12 +8110,12 @@ func (x *GnttabUnmapAndReplace) decode(b []byte) {
 // are active.  The only defined versions are 1 and 2.
 type GnttabSetVersion struct {
 	// IN/OUT parameters
+	//
 	// At offset 0 (4 bytes): uint32_t version.
 	Version uint32
 }
 
-// SizeofGnttabSetVersion is the size of struct gnttab_set_version on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabSetVersion is the C size of struct gnttab_set_version on x86_32, in bytes.
 const SizeofGnttabSetVersion = 4
 
 // MarshalBinary encodes x as C lays out struct gnttab_set_version on x86_32, little endian,
@@ -8094,19 +8170,20 @@ func (x *GnttabSetVersion) decode(b []byte) {
 //  2. Only a sufficiently-privileged domain may specify <dom> != DOMID_SELF.
 type GnttabGetStatusFrames struct {
 	// IN parameters.
+	//
 	// At offset 0 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// At offset 4 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 6 (2 bytes): int16_t status.
 	Status int16
 	// At offset 8 (4 bytes): __guest_handle_uint64_t frame_list.
 	FrameList Handle[uint64]
 }
 
-// SizeofGnttabGetStatusFrames is the size of struct gnttab_get_status_frames on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabGetStatusFrames is the C size of struct gnttab_get_status_frames on x86_32, in bytes.
 const SizeofGnttabGetStatusFrames = 12
 
 // MarshalBinary encodes x as C lays out struct gnttab_get_status_frames on x86_32, little endian,
@@ -8159,17 +8236,18 @@ func (x *GnttabGetStatusFrames) decode(b []byte) {
 // effect for domain <dom>.
 type GnttabGetVersion struct {
 	// IN parameters
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// At offset 2 (2 bytes): uint16_t pad.
 	Pad uint16
 	// OUT parameters
+	//
 	// At offset 4 (4 bytes): uint32_t version.
 	Version uint32
 }
 
-// SizeofGnttabGetVersion is the size of struct gnttab_get_version on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabGetVersion is the C size of struct gnttab_get_version on x86_32, in bytes.
 const SizeofGnttabGetVersion = 8
 
 // MarshalBinary encodes x as C lays out struct gnttab_get_version on x86_32, little endian,
@@ -8219,17 +8297,18 @@ func (x *GnttabGetVersion) decode(b []byte) {
 // GNTTABOP_swap_grant_ref: Swap the contents of two grant entries.
 type GnttabSwapGrantRef struct {
 	// IN parameters
+	//
 	// At offset 0 (4 bytes): grant_ref_t ref_a.
 	RefA GrantRef
 	// At offset 4 (4 bytes): grant_ref_t ref_b.
 	RefB GrantRef
 	// OUT parameters
+	//
 	// At offset 8 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabSwapGrantRef is the size of struct gnttab_swap_grant_ref on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabSwapGrantRef is the C size of struct gnttab_swap_grant_ref on x86_32, in bytes.
 const SizeofGnttabSwapGrantRef = 12
 
 // MarshalBinary encodes x as C lays out struct gnttab_swap_grant_ref on x86_32, little endian,
@@ -8283,17 +8362,18 @@ type GnttabCacheFlush struct {
 	// At offset 0 (8 bytes): struct gnttab_cache_flush.a a.
 	A GnttabCacheFlushA
 	// offset from start of grant
+	//
 	// At offset 8 (2 bytes): uint16_t offset.
 	Offset uint16
 	// size within the grant
+	//
 	// At offset 10 (2 bytes): uint16_t length.
 	Length uint16
 	// At offset 12 (4 bytes): uint32_t op.
 	Op uint32
 }
 
-// SizeofGnttabCacheFlush is the size of struct gnttab_cache_flush on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCacheFlush is the C size of struct gnttab_cache_flush on x86_32, in bytes.
 const SizeofGnttabCacheFlush = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_cache_flush on x86_32, little endian,
@@ -8346,8 +8426,7 @@ func (x *GnttabCacheFlush) decode(b []byte) {
 // its members at offset 0.
 type GnttabCacheFlushA [8]byte
 
-// SizeofGnttabCacheFlushA is the size of struct gnttab_cache_flush.a on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCacheFlushA is the C size of struct gnttab_cache_flush.a on x86_32, in bytes.
 const SizeofGnttabCacheFlushA = 8
 
 // MarshalBinary encodes x as C lays out struct gnttab_cache_flush.a on x86_32, little endian,
@@ -8422,8 +8501,7 @@ type CompileInfo struct {
 	CompileDate [32]byte
 }
 
-// SizeofCompileInfo is the size of struct xen_compile_info on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCompileInfo is the C size of struct xen_compile_info on x86_32, in bytes.
 const SizeofCompileInfo = 144
 
 // MarshalBinary encodes x as C lays out struct xen_compile_info on x86_32, little endian,
@@ -8476,8 +8554,7 @@ type PlatformParameters struct {
 	VirtStart Ulong
 }
 
-// SizeofPlatformParameters is the size of struct xen_platform_parameters on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPlatformParameters is the C size of struct xen_platform_parameters on x86_32, in bytes.
 const SizeofPlatformParameters = 4
 
 // MarshalBinary encodes x as C lays out struct xen_platform_parameters on x86_32, little endian,
@@ -8521,15 +8598,16 @@ func (x *PlatformParameters) decode(b []byte) {
 // FeatureInfo is struct xen_feature_info (version.h:52:1).
 type FeatureInfo struct {
 	// IN: which 32-bit submap to return
+	//
 	// At offset 0 (4 bytes): unsigned int submap_idx.
 	SubmapIdx uint32
 	// OUT: 32-bit submap
+	//
 	// At offset 4 (4 bytes): uint32_t submap.
 	Submap uint32
 }
 
-// SizeofFeatureInfo is the size of struct xen_feature_info on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofFeatureInfo is the C size of struct xen_feature_info on x86_32, in bytes.
 const SizeofFeatureInfo = 8
 
 // MarshalBinary encodes x as C lays out struct xen_feature_info on x86_32, little endian,
@@ -8575,12 +8653,12 @@ func (x *FeatureInfo) decode(b []byte) {
 // BuildID is struct xen_build_id (version.h:79:1).
 type BuildID struct {
 	// IN: size of buf[].
+	//
 	// At offset 0 (4 bytes): uint32_t len.
 	Len uint32
 }
 
-// SizeofBuildID is the size of struct xen_build_id on x86_32: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofBuildID is the C size of struct xen_build_id on x86_32, in bytes.
 const SizeofBuildID = 4
 
 // MarshalBinary encodes x as C lays out struct xen_build_id on x86_32, little endian,

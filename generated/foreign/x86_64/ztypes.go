@@ -11,36 +11,44 @@ import (
 // IretContext is struct iret_context (arch-x86/xen-x86_64.h:110:1).
 type IretContext struct {
 	// Top of stack (%rsp at point of hypercall).
+	//
 	// At offset 0 (8 bytes): uint64_t rax.
 	Rax uint64
 	// Top of stack (%rsp at point of hypercall).
+	//
 	// At offset 8 (8 bytes): uint64_t r11.
 	R11 uint64
 	// Top of stack (%rsp at point of hypercall).
+	//
 	// At offset 16 (8 bytes): uint64_t rcx.
 	Rcx uint64
 	// Top of stack (%rsp at point of hypercall).
+	//
 	// At offset 24 (8 bytes): uint64_t flags.
 	Flags uint64
 	// Top of stack (%rsp at point of hypercall).
+	//
 	// At offset 32 (8 bytes): uint64_t rip.
 	RIP uint64
 	// Top of stack (%rsp at point of hypercall).
+	//
 	// At offset 40 (8 bytes): uint64_t cs.
 	Cs uint64
 	// Top of stack (%rsp at point of hypercall).
+	//
 	// At offset 48 (8 bytes): uint64_t rflags.
 	Rflags uint64
 	// Top of stack (%rsp at point of hypercall).
+	//
 	// At offset 56 (8 bytes): uint64_t rsp.
 	Rsp uint64
 	// Top of stack (%rsp at point of hypercall).
+	//
 	// At offset 64 (8 bytes): uint64_t ss.
 	Ss uint64
 }
 
-// SizeofIretContext is the size of struct iret_context on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofIretContext is the C size of struct iret_context on x86_64, in bytes.
 const SizeofIretContext = 72
 
 // MarshalBinary encodes x as C lays out struct iret_context on x86_64, little endian,
@@ -130,9 +138,11 @@ type CPUUserRegs struct {
 	// At offset 112 (8 bytes): anonymous struct cpu_user_regs.#14.
 	CPUUserRegsAnon14
 	// private
+	//
 	// At offset 120 (4 bytes): uint32_t error_code.
 	ErrorCode uint32
 	// private
+	//
 	// At offset 124 (4 bytes): uint32_t entry_vector.
 	EntryVector uint32
 	// At offset 128 (8 bytes): anonymous struct cpu_user_regs.#17.
@@ -146,6 +156,7 @@ type CPUUserRegs struct {
 	// At offset 141 (3 bytes): uint8_t _pad1[3].
 	Pad1 [3]uint8
 	// rflags.IF == !saved_upcall_mask
+	//
 	// At offset 144 (8 bytes): anonymous struct cpu_user_regs.#22.
 	CPUUserRegsAnon22
 	// At offset 152 (8 bytes): anonymous struct cpu_user_regs.#23.
@@ -172,8 +183,7 @@ type CPUUserRegs struct {
 	Pad6 [3]uint16
 }
 
-// SizeofCPUUserRegs is the size of struct cpu_user_regs on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegs is the C size of struct cpu_user_regs on x86_64, in bytes.
 const SizeofCPUUserRegs = 200
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs on x86_64, little endian,
@@ -310,8 +320,7 @@ func (x *CPUUserRegs) decode(b []byte) {
 // its members at offset 0.
 type CPUUserRegsAnon0 [8]byte
 
-// SizeofCPUUserRegsAnon0 is the size of struct cpu_user_regs.#0 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon0 is the C size of struct cpu_user_regs.#0 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon0 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#0 on x86_64, little endian,
@@ -402,8 +411,7 @@ func (x *CPUUserRegsAnon0) SetR15b(v uint8) {
 // its members at offset 0.
 type CPUUserRegsAnon1 [8]byte
 
-// SizeofCPUUserRegsAnon1 is the size of struct cpu_user_regs.#1 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon1 is the C size of struct cpu_user_regs.#1 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon1 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#1 on x86_64, little endian,
@@ -494,8 +502,7 @@ func (x *CPUUserRegsAnon1) SetR14b(v uint8) {
 // its members at offset 0.
 type CPUUserRegsAnon2 [8]byte
 
-// SizeofCPUUserRegsAnon2 is the size of struct cpu_user_regs.#2 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon2 is the C size of struct cpu_user_regs.#2 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon2 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#2 on x86_64, little endian,
@@ -586,8 +593,7 @@ func (x *CPUUserRegsAnon2) SetR13b(v uint8) {
 // its members at offset 0.
 type CPUUserRegsAnon3 [8]byte
 
-// SizeofCPUUserRegsAnon3 is the size of struct cpu_user_regs.#3 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon3 is the C size of struct cpu_user_regs.#3 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon3 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#3 on x86_64, little endian,
@@ -678,8 +684,7 @@ func (x *CPUUserRegsAnon3) SetR12b(v uint8) {
 // its members at offset 0.
 type CPUUserRegsAnon4 [8]byte
 
-// SizeofCPUUserRegsAnon4 is the size of struct cpu_user_regs.#4 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon4 is the C size of struct cpu_user_regs.#4 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon4 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#4 on x86_64, little endian,
@@ -770,8 +775,7 @@ func (x *CPUUserRegsAnon4) SetBpl(v uint8) {
 // its members at offset 0.
 type CPUUserRegsAnon5 [8]byte
 
-// SizeofCPUUserRegsAnon5 is the size of struct cpu_user_regs.#5 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon5 is the C size of struct cpu_user_regs.#5 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon5 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#5 on x86_64, little endian,
@@ -865,8 +869,7 @@ type CPUUserRegsAnon5Anon3 struct {
 	Bh uint8
 }
 
-// SizeofCPUUserRegsAnon5Anon3 is the size of struct cpu_user_regs.#5.#3 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon5Anon3 is the C size of struct cpu_user_regs.#5.#3 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon5Anon3 = 2
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#5.#3 on x86_64, little endian,
@@ -915,8 +918,7 @@ func (x *CPUUserRegsAnon5Anon3) decode(b []byte) {
 // its members at offset 0.
 type CPUUserRegsAnon6 [8]byte
 
-// SizeofCPUUserRegsAnon6 is the size of struct cpu_user_regs.#6 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon6 is the C size of struct cpu_user_regs.#6 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon6 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#6 on x86_64, little endian,
@@ -1007,8 +1009,7 @@ func (x *CPUUserRegsAnon6) SetR11b(v uint8) {
 // its members at offset 0.
 type CPUUserRegsAnon7 [8]byte
 
-// SizeofCPUUserRegsAnon7 is the size of struct cpu_user_regs.#7 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon7 is the C size of struct cpu_user_regs.#7 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon7 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#7 on x86_64, little endian,
@@ -1099,8 +1100,7 @@ func (x *CPUUserRegsAnon7) SetR10b(v uint8) {
 // its members at offset 0.
 type CPUUserRegsAnon8 [8]byte
 
-// SizeofCPUUserRegsAnon8 is the size of struct cpu_user_regs.#8 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon8 is the C size of struct cpu_user_regs.#8 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon8 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#8 on x86_64, little endian,
@@ -1191,8 +1191,7 @@ func (x *CPUUserRegsAnon8) SetR9b(v uint8) {
 // its members at offset 0.
 type CPUUserRegsAnon9 [8]byte
 
-// SizeofCPUUserRegsAnon9 is the size of struct cpu_user_regs.#9 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon9 is the C size of struct cpu_user_regs.#9 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon9 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#9 on x86_64, little endian,
@@ -1283,8 +1282,7 @@ func (x *CPUUserRegsAnon9) SetR8b(v uint8) {
 // its members at offset 0.
 type CPUUserRegsAnon10 [8]byte
 
-// SizeofCPUUserRegsAnon10 is the size of struct cpu_user_regs.#10 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon10 is the C size of struct cpu_user_regs.#10 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon10 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#10 on x86_64, little endian,
@@ -1378,8 +1376,7 @@ type CPUUserRegsAnon10Anon3 struct {
 	Ah uint8
 }
 
-// SizeofCPUUserRegsAnon10Anon3 is the size of struct cpu_user_regs.#10.#3 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon10Anon3 is the C size of struct cpu_user_regs.#10.#3 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon10Anon3 = 2
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#10.#3 on x86_64, little endian,
@@ -1428,8 +1425,7 @@ func (x *CPUUserRegsAnon10Anon3) decode(b []byte) {
 // its members at offset 0.
 type CPUUserRegsAnon11 [8]byte
 
-// SizeofCPUUserRegsAnon11 is the size of struct cpu_user_regs.#11 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon11 is the C size of struct cpu_user_regs.#11 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon11 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#11 on x86_64, little endian,
@@ -1523,8 +1519,7 @@ type CPUUserRegsAnon11Anon3 struct {
 	Ch uint8
 }
 
-// SizeofCPUUserRegsAnon11Anon3 is the size of struct cpu_user_regs.#11.#3 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon11Anon3 is the C size of struct cpu_user_regs.#11.#3 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon11Anon3 = 2
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#11.#3 on x86_64, little endian,
@@ -1573,8 +1568,7 @@ func (x *CPUUserRegsAnon11Anon3) decode(b []byte) {
 // its members at offset 0.
 type CPUUserRegsAnon12 [8]byte
 
-// SizeofCPUUserRegsAnon12 is the size of struct cpu_user_regs.#12 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon12 is the C size of struct cpu_user_regs.#12 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon12 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#12 on x86_64, little endian,
@@ -1668,8 +1662,7 @@ type CPUUserRegsAnon12Anon3 struct {
 	Dh uint8
 }
 
-// SizeofCPUUserRegsAnon12Anon3 is the size of struct cpu_user_regs.#12.#3 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon12Anon3 is the C size of struct cpu_user_regs.#12.#3 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon12Anon3 = 2
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#12.#3 on x86_64, little endian,
@@ -1718,8 +1711,7 @@ func (x *CPUUserRegsAnon12Anon3) decode(b []byte) {
 // its members at offset 0.
 type CPUUserRegsAnon13 [8]byte
 
-// SizeofCPUUserRegsAnon13 is the size of struct cpu_user_regs.#13 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon13 is the C size of struct cpu_user_regs.#13 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon13 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#13 on x86_64, little endian,
@@ -1810,8 +1802,7 @@ func (x *CPUUserRegsAnon13) SetSil(v uint8) {
 // its members at offset 0.
 type CPUUserRegsAnon14 [8]byte
 
-// SizeofCPUUserRegsAnon14 is the size of struct cpu_user_regs.#14 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon14 is the C size of struct cpu_user_regs.#14 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon14 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#14 on x86_64, little endian,
@@ -1902,8 +1893,7 @@ func (x *CPUUserRegsAnon14) SetDil(v uint8) {
 // its members at offset 0.
 type CPUUserRegsAnon17 [8]byte
 
-// SizeofCPUUserRegsAnon17 is the size of struct cpu_user_regs.#17 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon17 is the C size of struct cpu_user_regs.#17 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon17 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#17 on x86_64, little endian,
@@ -1985,8 +1975,7 @@ func (x *CPUUserRegsAnon17) SetIP(v uint16) {
 // its members at offset 0.
 type CPUUserRegsAnon22 [8]byte
 
-// SizeofCPUUserRegsAnon22 is the size of struct cpu_user_regs.#22 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon22 is the C size of struct cpu_user_regs.#22 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon22 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#22 on x86_64, little endian,
@@ -2066,8 +2055,7 @@ func (x *CPUUserRegsAnon22) SetFlags(v uint16) {
 // its members at offset 0.
 type CPUUserRegsAnon23 [8]byte
 
-// SizeofCPUUserRegsAnon23 is the size of struct cpu_user_regs.#23 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUUserRegsAnon23 is the C size of struct cpu_user_regs.#23 on x86_64, in bytes.
 const SizeofCPUUserRegsAnon23 = 8
 
 // MarshalBinary encodes x as C lays out struct cpu_user_regs.#23 on x86_64, little endian,
@@ -2157,12 +2145,12 @@ type ArchVCPUInfo struct {
 	// At offset 0 (8 bytes): unsigned long cr2.
 	Cr2 uint64
 	// sizeof(vcpu_info_t) == 64
+	//
 	// At offset 8 (8 bytes): unsigned long pad.
 	Pad uint64
 }
 
-// SizeofArchVCPUInfo is the size of struct arch_vcpu_info on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofArchVCPUInfo is the C size of struct arch_vcpu_info on x86_64, in bytes.
 const SizeofArchVCPUInfo = 16
 
 // MarshalBinary encodes x as C lays out struct arch_vcpu_info on x86_64, little endian,
@@ -2208,21 +2196,24 @@ func (x *ArchVCPUInfo) decode(b []byte) {
 // TrapInfo is struct trap_info (arch-x86/xen.h:140:1).
 type TrapInfo struct {
 	// exception vector
+	//
 	// At offset 0 (1 byte): uint8_t vector.
 	Vector uint8
 	// 0-3: privilege level; 4: clear event enable?
+	//
 	// At offset 1 (1 byte): uint8_t flags.
 	Flags uint8
 	// code selector
+	//
 	// At offset 2 (2 bytes): uint16_t cs.
 	Cs uint16
 	// code offset
+	//
 	// At offset 8 (8 bytes): unsigned long address.
 	Address uint64
 }
 
-// SizeofTrapInfo is the size of struct trap_info on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofTrapInfo is the C size of struct trap_info on x86_64, in bytes.
 const SizeofTrapInfo = 16
 
 // MarshalBinary encodes x as C lays out struct trap_info on x86_64, little endian,
@@ -2283,39 +2274,51 @@ func (x *TrapInfo) decode(b []byte) {
 // DOMCTL_setvcpucontext, and uses struct vcpu_hvm_context from hvm/hvm_vcpu.h
 type VCPUGuestContext struct {
 	// FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
+	//
 	// At offset 0 (512 bytes): struct vcpu_guest_context.fpu_ctxt fpu_ctxt.
 	FPUCtxt VCPUGuestContextFPUCtxt
 	// VGCF_* flags
+	//
 	// At offset 512 (8 bytes): unsigned long flags.
 	Flags uint64
 	// User-level CPU registers
+	//
 	// At offset 520 (200 bytes): struct cpu_user_regs user_regs.
 	UserRegs CPUUserRegs
 	// Virtual IDT
+	//
 	// At offset 720 (4096 bytes): struct trap_info trap_ctxt[256].
 	TrapCtxt [256]TrapInfo
 	// LDT (linear address, # ents)
+	//
 	// At offset 4816 (8 bytes): unsigned long ldt_base.
 	LDTBase uint64
 	// LDT (linear address, # ents)
+	//
 	// At offset 4824 (8 bytes): unsigned long ldt_ents.
 	LDTEnts uint64
 	// GDT (machine frames, # ents)
+	//
 	// At offset 4832 (128 bytes): unsigned long gdt_frames[16].
 	GDTFrames [16]uint64
 	// GDT (machine frames, # ents)
+	//
 	// At offset 4960 (8 bytes): unsigned long gdt_ents.
 	GDTEnts uint64
 	// Virtual TSS (only SS1/SP1)
+	//
 	// At offset 4968 (8 bytes): unsigned long kernel_ss.
 	KernelSs uint64
 	// Virtual TSS (only SS1/SP1)
+	//
 	// At offset 4976 (8 bytes): unsigned long kernel_sp.
 	KernelSp uint64
 	// NB. User pagetable on x86/64 is placed in ctrlreg[1].
+	//
 	// At offset 4984 (64 bytes): unsigned long ctrlreg[8].
 	Ctrlreg [8]uint64
 	// DB0-DB7 (debug registers)
+	//
 	// At offset 5048 (64 bytes): unsigned long debugreg[8].
 	Debugreg [8]uint64
 	// At offset 5112 (8 bytes): unsigned long event_callback_eip.
@@ -2325,9 +2328,11 @@ type VCPUGuestContext struct {
 	// At offset 5128 (8 bytes): unsigned long syscall_callback_eip.
 	SyscallCallbackEip uint64
 	// VMASST_TYPE_* bitmap
+	//
 	// At offset 5136 (8 bytes): unsigned long vm_assist.
 	VMAssist uint64
 	// Segment base addresses.
+	//
 	// At offset 5144 (8 bytes): uint64_t fs_base.
 	FsBase uint64
 	// At offset 5152 (8 bytes): uint64_t gs_base_kernel.
@@ -2336,8 +2341,7 @@ type VCPUGuestContext struct {
 	GsBaseUser uint64
 }
 
-// SizeofVCPUGuestContext is the size of struct vcpu_guest_context on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestContext is the C size of struct vcpu_guest_context on x86_64, in bytes.
 const SizeofVCPUGuestContext = 5168
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_context on x86_64, little endian,
@@ -2435,12 +2439,12 @@ func (x *VCPUGuestContext) decode(b []byte) {
 // FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
 type VCPUGuestContextFPUCtxt struct {
 	// FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
+	//
 	// At offset 0 (512 bytes): char x[512].
 	X [512]byte
 }
 
-// SizeofVCPUGuestContextFPUCtxt is the size of struct vcpu_guest_context.fpu_ctxt on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUGuestContextFPUCtxt is the C size of struct vcpu_guest_context.fpu_ctxt on x86_64, in bytes.
 const SizeofVCPUGuestContextFPUCtxt = 512
 
 // MarshalBinary encodes x as C lays out struct vcpu_guest_context.fpu_ctxt on x86_64, little endian,
@@ -2485,6 +2489,7 @@ func (x *VCPUGuestContextFPUCtxt) decode(b []byte) {
 type ArchSharedInfo struct {
 	// Number of valid entries in the p2m table(s) anchored at
 	// pfn_to_mfn_frame_list_list and/or p2m_vaddr.
+	//
 	// At offset 0 (8 bytes): unsigned long max_pfn.
 	MaxPFN uint64
 	// Frame containing list of mfns containing list of mfns containing p2m.
@@ -2492,6 +2497,7 @@ type ArchSharedInfo struct {
 	// been set to invalid e.g. due to the p2m being too large for the 3-level
 	// p2m tree. In this case the linear mapper p2m list anchored at p2m_vaddr
 	// is to be used.
+	//
 	// At offset 8 (8 bytes): xen_pfn_t pfn_to_mfn_frame_list_list.
 	PFNToMFNFrameListList PFN
 	// At offset 16 (8 bytes): unsigned long nmi_reason.
@@ -2512,18 +2518,20 @@ type ArchSharedInfo struct {
 	// since the last check.
 	// Modifying a p2m element in the linear p2m list is allowed via an atomic
 	// write only.
+	//
 	// At offset 24 (8 bytes): unsigned long p2m_cr3.
 	P2mCr3 uint64
 	// virtual address of the p2m list
+	//
 	// At offset 32 (8 bytes): unsigned long p2m_vaddr.
 	P2mVaddr uint64
 	// generation count of p2m mapping
+	//
 	// At offset 40 (8 bytes): unsigned long p2m_generation.
 	P2mGeneration uint64
 }
 
-// SizeofArchSharedInfo is the size of struct arch_shared_info on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofArchSharedInfo is the C size of struct arch_shared_info on x86_64, in bytes.
 const SizeofArchSharedInfo = 48
 
 // MarshalBinary encodes x as C lays out struct arch_shared_info on x86_64, little endian,
@@ -2585,8 +2593,7 @@ type ArchDomainconfig struct {
 	MiscFlags uint32
 }
 
-// SizeofArchDomainconfig is the size of struct xen_arch_domainconfig on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofArchDomainconfig is the C size of struct xen_arch_domainconfig on x86_64, in bytes.
 const SizeofArchDomainconfig = 8
 
 // MarshalBinary encodes x as C lays out struct xen_arch_domainconfig on x86_64, little endian,
@@ -2648,8 +2655,7 @@ type CPUIDLeaf struct {
 	D uint32
 }
 
-// SizeofCPUIDLeaf is the size of struct xen_cpuid_leaf on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCPUIDLeaf is the C size of struct xen_cpuid_leaf on x86_64, in bytes.
 const SizeofCPUIDLeaf = 24
 
 // MarshalBinary encodes x as C lays out struct xen_cpuid_leaf on x86_64, little endian,
@@ -2705,14 +2711,14 @@ type MSREntry struct {
 	// At offset 0 (4 bytes): uint32_t idx.
 	Idx uint32
 	// Reserved MBZ.
+	//
 	// At offset 4 (4 bytes): uint32_t flags.
 	Flags uint32
 	// At offset 8 (8 bytes): uint64_t val.
 	Val uint64
 }
 
-// SizeofMSREntry is the size of struct xen_msr_entry on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMSREntry is the C size of struct xen_msr_entry on x86_64, in bytes.
 const SizeofMSREntry = 16
 
 // MarshalBinary encodes x as C lays out struct xen_msr_entry on x86_64, little endian,
@@ -2760,6 +2766,7 @@ func (x *MSREntry) decode(b []byte) {
 // MMUExtOp is struct mmuext_op (xen.h:428:1).
 type MMUExtOp struct {
 	// => enum mmuext_cmd
+	//
 	// At offset 0 (4 bytes): unsigned int cmd.
 	Cmd uint32
 	// At offset 8 (8 bytes): struct mmuext_op.arg1 arg1.
@@ -2768,8 +2775,7 @@ type MMUExtOp struct {
 	Arg2 MMUExtOpArg2
 }
 
-// SizeofMMUExtOp is the size of struct mmuext_op on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUExtOp is the C size of struct mmuext_op on x86_64, in bytes.
 const SizeofMMUExtOp = 24
 
 // MarshalBinary encodes x as C lays out struct mmuext_op on x86_64, little endian,
@@ -2821,8 +2827,7 @@ func (x *MMUExtOp) decode(b []byte) {
 // its members at offset 0.
 type MMUExtOpArg1 [8]byte
 
-// SizeofMMUExtOpArg1 is the size of struct mmuext_op.arg1 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUExtOpArg1 is the C size of struct mmuext_op.arg1 on x86_64, in bytes.
 const SizeofMMUExtOpArg1 = 8
 
 // MarshalBinary encodes x as C lays out struct mmuext_op.arg1 on x86_64, little endian,
@@ -2891,8 +2896,7 @@ func (x *MMUExtOpArg1) SetLinearAddr(v uint64) {
 // its members at offset 0.
 type MMUExtOpArg2 [8]byte
 
-// SizeofMMUExtOpArg2 is the size of struct mmuext_op.arg2 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUExtOpArg2 is the C size of struct mmuext_op.arg2 on x86_64, in bytes.
 const SizeofMMUExtOpArg2 = 8
 
 // MarshalBinary encodes x as C lays out struct mmuext_op.arg2 on x86_64, little endian,
@@ -2973,15 +2977,16 @@ func (x *MMUExtOpArg2) SetSrcMFN(v PFN) {
 // NB. The fields are natural pointer/address size for this architecture.
 type MMUUpdate struct {
 	// Machine address of PTE.
+	//
 	// At offset 0 (8 bytes): uint64_t ptr.
 	Ptr uint64
 	// New contents of PTE.
+	//
 	// At offset 8 (8 bytes): uint64_t val.
 	Val uint64
 }
 
-// SizeofMMUUpdate is the size of struct mmu_update on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMMUUpdate is the C size of struct mmu_update on x86_64, in bytes.
 const SizeofMMUUpdate = 16
 
 // MarshalBinary encodes x as C lays out struct mmu_update on x86_64, little endian,
@@ -3042,8 +3047,7 @@ type MulticallEntry struct {
 	Args [6]Ulong
 }
 
-// SizeofMulticallEntry is the size of struct multicall_entry on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMulticallEntry is the C size of struct multicall_entry on x86_64, in bytes.
 const SizeofMulticallEntry = 64
 
 // MarshalBinary encodes x as C lays out struct multicall_entry on x86_64, little endian,
@@ -3101,14 +3105,17 @@ type VCPUTimeInfo struct {
 	// must wait to read a consistent set of values.
 	// The correct way to interact with the version number is similar to
 	// Linux's seqlock: see the implementations of read_seqbegin/read_seqretry.
+	//
 	// At offset 0 (4 bytes): uint32_t version.
 	Version uint32
 	// At offset 4 (4 bytes): uint32_t pad0.
 	Pad0 uint32
 	// TSC at last update of time vals.
+	//
 	// At offset 8 (8 bytes): uint64_t tsc_timestamp.
 	TSCTimestamp uint64
 	// Time, in nanosecs, since boot.
+	//
 	// At offset 16 (8 bytes): uint64_t system_time.
 	SystemTime uint64
 	// Current system time:
@@ -3130,8 +3137,7 @@ type VCPUTimeInfo struct {
 	Pad1 [2]uint8
 }
 
-// SizeofVCPUTimeInfo is the size of struct vcpu_time_info on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUTimeInfo is the C size of struct vcpu_time_info on x86_64, in bytes.
 const SizeofVCPUTimeInfo = 32
 
 // MarshalBinary encodes x as C lays out struct vcpu_time_info on x86_64, little endian,
@@ -3212,6 +3218,7 @@ type VCPUInfo struct {
 	// non-zero mask therefore guarantees that the VCPU will not receive
 	// an upcall activation. The mask is cleared when the VCPU requests
 	// to block: this avoids wakeup-waiting races.
+	//
 	// At offset 0 (1 byte): uint8_t evtchn_upcall_pending.
 	EvtchnUpcallPending uint8
 	// At offset 1 (1 byte): uint8_t evtchn_upcall_mask.
@@ -3224,8 +3231,7 @@ type VCPUInfo struct {
 	Time VCPUTimeInfo
 }
 
-// SizeofVCPUInfo is the size of struct vcpu_info on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVCPUInfo is the C size of struct vcpu_info on x86_64, in bytes.
 const SizeofVCPUInfo = 64
 
 // MarshalBinary encodes x as C lays out struct vcpu_info on x86_64, little endian,
@@ -3316,6 +3322,7 @@ type SharedInfo struct {
 	// transition on an unmasked channel causes a corresponding bit in a
 	// per-vcpu selector word to be set. Each bit in the selector covers a
 	// 'C long' in the PENDING bitfield array.
+	//
 	// At offset 2048 (512 bytes): xen_ulong_t evtchn_pending[64].
 	EvtchnPending [64]Ulong
 	// At offset 2560 (512 bytes): xen_ulong_t evtchn_mask[64].
@@ -3327,6 +3334,7 @@ type SharedInfo struct {
 	// adjusted by the domain's 'time offset' (in seconds) as set either
 	// by XEN_DOMCTL_settimeoffset, or adjusted via a guest write to the
 	// emulated RTC.
+	//
 	// At offset 3072 (4 bytes): uint32_t wc_version.
 	WcVersion uint32
 	// At offset 3076 (4 bytes): uint32_t wc_sec.
@@ -3339,8 +3347,7 @@ type SharedInfo struct {
 	Arch ArchSharedInfo
 }
 
-// SizeofSharedInfo is the size of struct shared_info on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofSharedInfo is the C size of struct shared_info on x86_64, in bytes.
 const SizeofSharedInfo = 3136
 
 // MarshalBinary encodes x as C lays out struct shared_info on x86_64, little endian,
@@ -3410,35 +3417,45 @@ func (x *SharedInfo) decode(b []byte) {
 // StartInfo is struct start_info (xen.h:828:1).
 type StartInfo struct {
 	// THE FOLLOWING ARE FILLED IN BOTH ON INITIAL BOOT AND ON RESUME.
+	//
 	// At offset 0 (32 bytes): char magic[32].
 	Magic [32]byte
 	// Total pages allocated to this domain.
+	//
 	// At offset 32 (8 bytes): unsigned long nr_pages.
 	NrPages uint64
 	// MACHINE address of shared info struct.
+	//
 	// At offset 40 (8 bytes): unsigned long shared_info.
 	SharedInfo uint64
 	// SIF_xxx flags.
+	//
 	// At offset 48 (4 bytes): uint32_t flags.
 	Flags uint32
 	// MACHINE page number of shared page.
+	//
 	// At offset 56 (8 bytes): xen_pfn_t store_mfn.
 	StoreMFN PFN
 	// Event channel for store communication.
+	//
 	// At offset 64 (4 bytes): uint32_t store_evtchn.
 	StoreEvtchn uint32
 	// At offset 72 (16 bytes): struct start_info.console console.
 	Console StartInfoConsole
 	// THE FOLLOWING ARE ONLY FILLED IN ON INITIAL BOOT (NOT RESUME).
+	//
 	// At offset 88 (8 bytes): unsigned long pt_base.
 	PtBase uint64
 	// Number of bootstrap p.t. frames.
+	//
 	// At offset 96 (8 bytes): unsigned long nr_pt_frames.
 	NrPtFrames uint64
 	// VIRTUAL address of page-frame list.
+	//
 	// At offset 104 (8 bytes): unsigned long mfn_list.
 	MFNList uint64
 	// VIRTUAL address of pre-loaded module
+	//
 	// At offset 112 (8 bytes): unsigned long mod_start.
 	ModStart uint64
 	//	SIF_MOD_START_PFN set in flags).
@@ -3448,15 +3465,16 @@ type StartInfo struct {
 	// At offset 128 (1024 bytes): int8_t cmd_line[1024].
 	CmdLine [1024]int8
 	// The pfn range here covers both page table and p->m table frames.
+	//
 	// At offset 1152 (8 bytes): unsigned long first_p2m_pfn.
 	FirstP2mPFN uint64
 	// # of pfns forming initial P->M table.
+	//
 	// At offset 1160 (8 bytes): unsigned long nr_p2m_frames.
 	NrP2mFrames uint64
 }
 
-// SizeofStartInfo is the size of struct start_info on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofStartInfo is the C size of struct start_info on x86_64, in bytes.
 const SizeofStartInfo = 1168
 
 // MarshalBinary encodes x as C lays out struct start_info on x86_64, little endian,
@@ -3537,8 +3555,7 @@ func (x *StartInfo) decode(b []byte) {
 // its members at offset 0.
 type StartInfoConsole [16]byte
 
-// SizeofStartInfoConsole is the size of struct start_info.console on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofStartInfoConsole is the C size of struct start_info.console on x86_64, in bytes.
 const SizeofStartInfoConsole = 16
 
 // MarshalBinary encodes x as C lays out struct start_info.console on x86_64, little endian,
@@ -3606,15 +3623,16 @@ func (x *StartInfoConsole) SetDom0(v StartInfoConsoleDom0) {
 // StartInfoConsoleDomU is the record in member domU of struct start_info.console (xen.h:837:9).
 type StartInfoConsoleDomU struct {
 	// MACHINE page number of console page.
+	//
 	// At offset 0 (8 bytes): xen_pfn_t mfn.
 	MFN PFN
 	// Event channel for console page.
+	//
 	// At offset 8 (4 bytes): uint32_t evtchn.
 	Evtchn uint32
 }
 
-// SizeofStartInfoConsoleDomU is the size of struct start_info.console.domU on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofStartInfoConsoleDomU is the C size of struct start_info.console.domU on x86_64, in bytes.
 const SizeofStartInfoConsoleDomU = 16
 
 // MarshalBinary encodes x as C lays out struct start_info.console.domU on x86_64, little endian,
@@ -3661,15 +3679,16 @@ func (x *StartInfoConsoleDomU) decode(b []byte) {
 // StartInfoConsoleDom0 is the record in member dom0 of struct start_info.console (xen.h:841:9).
 type StartInfoConsoleDom0 struct {
 	// Offset of console_info struct.
+	//
 	// At offset 0 (4 bytes): uint32_t info_off.
 	InfoOff uint32
 	// Size of console_info struct from start.
+	//
 	// At offset 4 (4 bytes): uint32_t info_size.
 	InfoSize uint32
 }
 
-// SizeofStartInfoConsoleDom0 is the size of struct start_info.console.dom0 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofStartInfoConsoleDom0 is the C size of struct start_info.console.dom0 on x86_64, in bytes.
 const SizeofStartInfoConsoleDom0 = 8
 
 // MarshalBinary encodes x as C lays out struct start_info.console.dom0 on x86_64, little endian,
@@ -3728,21 +3747,24 @@ func (x *StartInfoConsoleDom0) decode(b []byte) {
 // and at the same time count the number of modules.
 type MultibootModList struct {
 	// Address of first byte of the module
+	//
 	// At offset 0 (4 bytes): uint32_t mod_start.
 	ModStart uint32
 	// Address of last byte of the module (inclusive)
+	//
 	// At offset 4 (4 bytes): uint32_t mod_end.
 	ModEnd uint32
 	// Address of zero-terminated command line
+	//
 	// At offset 8 (4 bytes): uint32_t cmdline.
 	Cmdline uint32
 	// Unused, must be zero
+	//
 	// At offset 12 (4 bytes): uint32_t pad.
 	Pad uint32
 }
 
-// SizeofMultibootModList is the size of struct xen_multiboot_mod_list on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMultibootModList is the C size of struct xen_multiboot_mod_list on x86_64, in bytes.
 const SizeofMultibootModList = 16
 
 // MarshalBinary encodes x as C lays out struct xen_multiboot_mod_list on x86_64, little endian,
@@ -3799,14 +3821,14 @@ func (x *MultibootModList) decode(b []byte) {
 // have a working VGA/VESA console.
 type Dom0VGAConsoleInfo struct {
 	// DOM0_VGA_CONSOLE_???
+	//
 	// At offset 0 (1 byte): uint8_t video_type.
 	VideoType uint8
 	// At offset 4 (36 bytes): struct dom0_vga_console_info.u u.
 	U Dom0VGAConsoleInfoU
 }
 
-// SizeofDom0VGAConsoleInfo is the size of struct dom0_vga_console_info on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfo is the C size of struct dom0_vga_console_info on x86_64, in bytes.
 const SizeofDom0VGAConsoleInfo = 40
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info on x86_64, little endian,
@@ -3856,8 +3878,7 @@ func (x *Dom0VGAConsoleInfo) decode(b []byte) {
 // its members at offset 0.
 type Dom0VGAConsoleInfoU [36]byte
 
-// SizeofDom0VGAConsoleInfoU is the size of struct dom0_vga_console_info.u on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfoU is the C size of struct dom0_vga_console_info.u on x86_64, in bytes.
 const SizeofDom0VGAConsoleInfoU = 36
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info.u on x86_64, little endian,
@@ -3925,24 +3946,28 @@ func (x *Dom0VGAConsoleInfoU) SetVesaLfb(v Dom0VGAConsoleInfoUVesaLfb) {
 // Dom0VGAConsoleInfoUTextMode3 is the record in member text_mode_3 of struct dom0_vga_console_info.u (xen.h:918:9).
 type Dom0VGAConsoleInfoUTextMode3 struct {
 	// Font height, in pixels.
+	//
 	// At offset 0 (2 bytes): uint16_t font_height.
 	FontHeight uint16
 	// Cursor location (column, row).
+	//
 	// At offset 2 (2 bytes): uint16_t cursor_x.
 	CursorX uint16
 	// Cursor location (column, row).
+	//
 	// At offset 4 (2 bytes): uint16_t cursor_y.
 	CursorY uint16
 	// Number of rows and columns (dimensions in characters).
+	//
 	// At offset 6 (2 bytes): uint16_t rows.
 	Rows uint16
 	// Number of rows and columns (dimensions in characters).
+	//
 	// At offset 8 (2 bytes): uint16_t columns.
 	Columns uint16
 }
 
-// SizeofDom0VGAConsoleInfoUTextMode3 is the size of struct dom0_vga_console_info.u.text_mode_3 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfoUTextMode3 is the C size of struct dom0_vga_console_info.u.text_mode_3 on x86_64, in bytes.
 const SizeofDom0VGAConsoleInfoUTextMode3 = 10
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info.u.text_mode_3 on x86_64, little endian,
@@ -3994,26 +4019,33 @@ func (x *Dom0VGAConsoleInfoUTextMode3) decode(b []byte) {
 // Dom0VGAConsoleInfoUVesaLfb is the record in member vesa_lfb of struct dom0_vga_console_info.u (xen.h:927:9).
 type Dom0VGAConsoleInfoUVesaLfb struct {
 	// Width and height, in pixels.
+	//
 	// At offset 0 (2 bytes): uint16_t width.
 	Width uint16
 	// Width and height, in pixels.
+	//
 	// At offset 2 (2 bytes): uint16_t height.
 	Height uint16
 	// Bytes per scan line.
+	//
 	// At offset 4 (2 bytes): uint16_t bytes_per_line.
 	BytesPerLine uint16
 	// Bits per pixel.
+	//
 	// At offset 6 (2 bytes): uint16_t bits_per_pixel.
 	BitsPerPixel uint16
 	// LFB physical address, and size (in units of 64kB).
+	//
 	// At offset 8 (4 bytes): uint32_t lfb_base.
 	LfbBase uint32
 	// At offset 12 (4 bytes): uint32_t lfb_size.
 	LfbSize uint32
 	// RGB mask offsets and sizes, as defined by VBE 1.2+
+	//
 	// At offset 16 (1 byte): uint8_t red_pos.
 	RedPos uint8
 	// RGB mask offsets and sizes, as defined by VBE 1.2+
+	//
 	// At offset 17 (1 byte): uint8_t red_size.
 	RedSize uint8
 	// At offset 18 (1 byte): uint8_t green_pos.
@@ -4029,20 +4061,22 @@ type Dom0VGAConsoleInfoUVesaLfb struct {
 	// At offset 23 (1 byte): uint8_t rsvd_size.
 	RsvdSize uint8
 	// VESA capabilities (offset 0xa, VESA command 0x4f00).
+	//
 	// At offset 24 (4 bytes): uint32_t gbl_caps.
 	GblCaps uint32
 	// Mode attributes (offset 0x0, VESA command 0x4f01).
+	//
 	// At offset 28 (2 bytes): uint16_t mode_attrs.
 	ModeAttrs uint16
 	// At offset 30 (2 bytes): uint16_t pad.
 	Pad uint16
 	// high 32 bits of lfb_base
+	//
 	// At offset 32 (4 bytes): uint32_t ext_lfb_base.
 	ExtLfbBase uint32
 }
 
-// SizeofDom0VGAConsoleInfoUVesaLfb is the size of struct dom0_vga_console_info.u.vesa_lfb on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofDom0VGAConsoleInfoUVesaLfb is the C size of struct dom0_vga_console_info.u.vesa_lfb on x86_64, in bytes.
 const SizeofDom0VGAConsoleInfoUVesaLfb = 36
 
 // MarshalBinary encodes x as C lays out struct dom0_vga_console_info.u.vesa_lfb on x86_64, little endian,
@@ -4123,8 +4157,7 @@ type UUID struct {
 	A [16]uint8
 }
 
-// SizeofUUID is the size of typedef xen_uuid_t on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofUUID is the C size of typedef xen_uuid_t on x86_64, in bytes.
 const SizeofUUID = 16
 
 // MarshalBinary encodes x as C lays out typedef xen_uuid_t on x86_64, little endian,
@@ -4173,8 +4206,7 @@ type XenctlBitmap struct {
 	NrBits uint32
 }
 
-// SizeofXenctlBitmap is the size of struct xenctl_bitmap on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofXenctlBitmap is the C size of struct xenctl_bitmap on x86_64, in bytes.
 const SizeofXenctlBitmap = 16
 
 // MarshalBinary encodes x as C lays out struct xenctl_bitmap on x86_64, little endian,
@@ -4221,12 +4253,12 @@ func (x *XenctlBitmap) decode(b []byte) {
 // PhysdevEoi is struct physdev_eoi (physdev.h:23:1).
 type PhysdevEoi struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t irq.
 	IRQ uint32
 }
 
-// SizeofPhysdevEoi is the size of struct physdev_eoi on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevEoi is the C size of struct physdev_eoi on x86_64, in bytes.
 const SizeofPhysdevEoi = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_eoi on x86_64, little endian,
@@ -4270,12 +4302,12 @@ func (x *PhysdevEoi) decode(b []byte) {
 // PhysdevPirqEoiGMFN is struct physdev_pirq_eoi_gmfn (physdev.h:46:1).
 type PhysdevPirqEoiGMFN struct {
 	// IN
+	//
 	// At offset 0 (8 bytes): xen_pfn_t gmfn.
 	GMFN PFN
 }
 
-// SizeofPhysdevPirqEoiGMFN is the size of struct physdev_pirq_eoi_gmfn on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPirqEoiGMFN is the C size of struct physdev_pirq_eoi_gmfn on x86_64, in bytes.
 const SizeofPhysdevPirqEoiGMFN = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_pirq_eoi_gmfn on x86_64, little endian,
@@ -4319,15 +4351,16 @@ func (x *PhysdevPirqEoiGMFN) decode(b []byte) {
 // PhysdevIRQStatusQuery is struct physdev_irq_status_query (physdev.h:58:1).
 type PhysdevIRQStatusQuery struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t irq.
 	IRQ uint32
 	// OUT
+	//
 	// At offset 4 (4 bytes): uint32_t flags.
 	Flags uint32
 }
 
-// SizeofPhysdevIRQStatusQuery is the size of struct physdev_irq_status_query on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevIRQStatusQuery is the C size of struct physdev_irq_status_query on x86_64, in bytes.
 const SizeofPhysdevIRQStatusQuery = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_irq_status_query on x86_64, little endian,
@@ -4373,12 +4406,12 @@ func (x *PhysdevIRQStatusQuery) decode(b []byte) {
 // PhysdevSetIopl is struct physdev_set_iopl (physdev.h:80:1).
 type PhysdevSetIopl struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t iopl.
 	Iopl uint32
 }
 
-// SizeofPhysdevSetIopl is the size of struct physdev_set_iopl on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevSetIopl is the C size of struct physdev_set_iopl on x86_64, in bytes.
 const SizeofPhysdevSetIopl = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_set_iopl on x86_64, little endian,
@@ -4427,8 +4460,7 @@ type PhysdevSetIobitmap struct {
 	NrPorts uint32
 }
 
-// SizeofPhysdevSetIobitmap is the size of struct physdev_set_iobitmap on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevSetIobitmap is the C size of struct physdev_set_iobitmap on x86_64, in bytes.
 const SizeofPhysdevSetIobitmap = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_set_iobitmap on x86_64, little endian,
@@ -4475,17 +4507,18 @@ func (x *PhysdevSetIobitmap) decode(b []byte) {
 // PhysdevAPIC is struct physdev_apic (physdev.h:110:1).
 type PhysdevAPIC struct {
 	// IN
+	//
 	// At offset 0 (8 bytes): unsigned long apic_physbase.
 	APICPhysbase uint64
 	// At offset 8 (4 bytes): uint32_t reg.
 	Reg uint32
 	// IN or OUT
+	//
 	// At offset 12 (4 bytes): uint32_t value.
 	Value uint32
 }
 
-// SizeofPhysdevAPIC is the size of struct physdev_apic on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevAPIC is the C size of struct physdev_apic on x86_64, in bytes.
 const SizeofPhysdevAPIC = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_apic on x86_64, little endian,
@@ -4533,15 +4566,16 @@ func (x *PhysdevAPIC) decode(b []byte) {
 // PhysdevIRQ is struct physdev_irq (physdev.h:126:1).
 type PhysdevIRQ struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t irq.
 	IRQ uint32
 	// IN or OUT
+	//
 	// At offset 4 (4 bytes): uint32_t vector.
 	Vector uint32
 }
 
-// SizeofPhysdevIRQ is the size of struct physdev_irq on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevIRQ is the C size of struct physdev_irq on x86_64, in bytes.
 const SizeofPhysdevIRQ = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_irq on x86_64, little endian,
@@ -4589,30 +4623,36 @@ type PhysdevMapPirq struct {
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// IN
+	//
 	// At offset 4 (4 bytes): int type.
 	Type int32
 	// IN (ignored for ..._MULTI_MSI)
+	//
 	// At offset 8 (4 bytes): int index.
 	Index int32
 	// IN or OUT
+	//
 	// At offset 12 (4 bytes): int pirq.
 	Pirq int32
 	// IN - high 16 bits hold segment for ..._MSI_SEG and ..._MULTI_MSI
+	//
 	// At offset 16 (4 bytes): int bus.
 	Bus int32
 	// IN
+	//
 	// At offset 20 (4 bytes): int devfn.
 	Devfn int32
 	// IN (also OUT for ..._MULTI_MSI)
+	//
 	// At offset 24 (4 bytes): int entry_nr.
 	EntryNr int32
 	// IN
+	//
 	// At offset 32 (8 bytes): uint64_t table_base.
 	TableBase uint64
 }
 
-// SizeofPhysdevMapPirq is the size of struct physdev_map_pirq on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevMapPirq is the C size of struct physdev_map_pirq on x86_64, in bytes.
 const SizeofPhysdevMapPirq = 40
 
 // MarshalBinary encodes x as C lays out struct physdev_map_pirq on x86_64, little endian,
@@ -4674,12 +4714,12 @@ type PhysdevUnmapPirq struct {
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// IN
+	//
 	// At offset 4 (4 bytes): int pirq.
 	Pirq int32
 }
 
-// SizeofPhysdevUnmapPirq is the size of struct physdev_unmap_pirq on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevUnmapPirq is the C size of struct physdev_unmap_pirq on x86_64, in bytes.
 const SizeofPhysdevUnmapPirq = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_unmap_pirq on x86_64, little endian,
@@ -4726,14 +4766,14 @@ func (x *PhysdevUnmapPirq) decode(b []byte) {
 // PhysdevManagePCI is struct physdev_manage_pci (physdev.h:174:1).
 type PhysdevManagePCI struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t bus.
 	Bus uint8
 	// At offset 1 (1 byte): uint8_t devfn.
 	Devfn uint8
 }
 
-// SizeofPhysdevManagePCI is the size of struct physdev_manage_pci on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevManagePCI is the C size of struct physdev_manage_pci on x86_64, in bytes.
 const SizeofPhysdevManagePCI = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_manage_pci on x86_64, little endian,
@@ -4779,14 +4819,14 @@ func (x *PhysdevManagePCI) decode(b []byte) {
 // PhysdevRestoreMSI is struct physdev_restore_msi (physdev.h:184:1).
 type PhysdevRestoreMSI struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t bus.
 	Bus uint8
 	// At offset 1 (1 byte): uint8_t devfn.
 	Devfn uint8
 }
 
-// SizeofPhysdevRestoreMSI is the size of struct physdev_restore_msi on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevRestoreMSI is the C size of struct physdev_restore_msi on x86_64, in bytes.
 const SizeofPhysdevRestoreMSI = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_restore_msi on x86_64, little endian,
@@ -4832,6 +4872,7 @@ func (x *PhysdevRestoreMSI) decode(b []byte) {
 // PhysdevManagePCIExt is struct physdev_manage_pci_ext (physdev.h:193:1).
 type PhysdevManagePCIExt struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t bus.
 	Bus uint8
 	// At offset 1 (1 byte): uint8_t devfn.
@@ -4844,8 +4885,7 @@ type PhysdevManagePCIExt struct {
 	Physfn PhysdevManagePCIExtPhysfn
 }
 
-// SizeofPhysdevManagePCIExt is the size of struct physdev_manage_pci_ext on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevManagePCIExt is the C size of struct physdev_manage_pci_ext on x86_64, in bytes.
 const SizeofPhysdevManagePCIExt = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_manage_pci_ext on x86_64, little endian,
@@ -4904,8 +4944,7 @@ type PhysdevManagePCIExtPhysfn struct {
 	Devfn uint8
 }
 
-// SizeofPhysdevManagePCIExtPhysfn is the size of struct physdev_manage_pci_ext.physfn on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevManagePCIExtPhysfn is the C size of struct physdev_manage_pci_ext.physfn on x86_64, in bytes.
 const SizeofPhysdevManagePCIExtPhysfn = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_manage_pci_ext.physfn on x86_64, little endian,
@@ -4959,8 +4998,7 @@ type PhysdevOp struct {
 	U PhysdevOpU
 }
 
-// SizeofPhysdevOp is the size of struct physdev_op on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevOp is the C size of struct physdev_op on x86_64, in bytes.
 const SizeofPhysdevOp = 24
 
 // MarshalBinary encodes x as C lays out struct physdev_op on x86_64, little endian,
@@ -5010,8 +5048,7 @@ func (x *PhysdevOp) decode(b []byte) {
 // its members at offset 0.
 type PhysdevOpU [16]byte
 
-// SizeofPhysdevOpU is the size of struct physdev_op.u on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevOpU is the C size of struct physdev_op.u on x86_64, in bytes.
 const SizeofPhysdevOpU = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_op.u on x86_64, little endian,
@@ -5117,15 +5154,16 @@ type PhysdevSetupGsi struct {
 	// At offset 0 (4 bytes): int gsi.
 	Gsi int32
 	// IN
+	//
 	// At offset 4 (1 byte): uint8_t triggering.
 	Triggering uint8
 	// IN
+	//
 	// At offset 5 (1 byte): uint8_t polarity.
 	Polarity uint8
 }
 
-// SizeofPhysdevSetupGsi is the size of struct physdev_setup_gsi on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevSetupGsi is the C size of struct physdev_setup_gsi on x86_64, in bytes.
 const SizeofPhysdevSetupGsi = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_setup_gsi on x86_64, little endian,
@@ -5174,15 +5212,16 @@ func (x *PhysdevSetupGsi) decode(b []byte) {
 // PhysdevGetFreePirq is struct physdev_get_free_pirq (physdev.h:243:1).
 type PhysdevGetFreePirq struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): int type.
 	Type int32
 	// OUT
+	//
 	// At offset 4 (4 bytes): uint32_t pirq.
 	Pirq uint32
 }
 
-// SizeofPhysdevGetFreePirq is the size of struct physdev_get_free_pirq on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevGetFreePirq is the C size of struct physdev_get_free_pirq on x86_64, in bytes.
 const SizeofPhysdevGetFreePirq = 8
 
 // MarshalBinary encodes x as C lays out struct physdev_get_free_pirq on x86_64, little endian,
@@ -5239,8 +5278,7 @@ type PhysdevPCIMmcfgReserved struct {
 	Flags uint32
 }
 
-// SizeofPhysdevPCIMmcfgReserved is the size of struct physdev_pci_mmcfg_reserved on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIMmcfgReserved is the C size of struct physdev_pci_mmcfg_reserved on x86_64, in bytes.
 const SizeofPhysdevPCIMmcfgReserved = 16
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_mmcfg_reserved on x86_64, little endian,
@@ -5292,6 +5330,7 @@ func (x *PhysdevPCIMmcfgReserved) decode(b []byte) {
 // PhysdevPCIDeviceAdd is struct physdev_pci_device_add (physdev.h:271:1).
 type PhysdevPCIDeviceAdd struct {
 	// IN
+	//
 	// At offset 0 (2 bytes): uint16_t seg.
 	Seg uint16
 	// At offset 2 (1 byte): uint8_t bus.
@@ -5304,8 +5343,7 @@ type PhysdevPCIDeviceAdd struct {
 	Physfn PhysdevPCIDeviceAddPhysfn
 }
 
-// SizeofPhysdevPCIDeviceAdd is the size of struct physdev_pci_device_add on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIDeviceAdd is the C size of struct physdev_pci_device_add on x86_64, in bytes.
 const SizeofPhysdevPCIDeviceAdd = 12
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_device_add on x86_64, little endian,
@@ -5378,8 +5416,7 @@ type PhysdevPCIDeviceAddPhysfn struct {
 	Devfn uint8
 }
 
-// SizeofPhysdevPCIDeviceAddPhysfn is the size of struct physdev_pci_device_add.physfn on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIDeviceAddPhysfn is the C size of struct physdev_pci_device_add.physfn on x86_64, in bytes.
 const SizeofPhysdevPCIDeviceAddPhysfn = 2
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_device_add.physfn on x86_64, little endian,
@@ -5425,6 +5462,7 @@ func (x *PhysdevPCIDeviceAddPhysfn) decode(b []byte) {
 // PhysdevPCIDevice is struct physdev_pci_device (physdev.h:299:1).
 type PhysdevPCIDevice struct {
 	// IN
+	//
 	// At offset 0 (2 bytes): uint16_t seg.
 	Seg uint16
 	// At offset 2 (1 byte): uint8_t bus.
@@ -5433,8 +5471,7 @@ type PhysdevPCIDevice struct {
 	Devfn uint8
 }
 
-// SizeofPhysdevPCIDevice is the size of struct physdev_pci_device on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevPCIDevice is the C size of struct physdev_pci_device on x86_64, in bytes.
 const SizeofPhysdevPCIDevice = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_pci_device on x86_64, little endian,
@@ -5482,6 +5519,7 @@ func (x *PhysdevPCIDevice) decode(b []byte) {
 // PhysdevDbgpOp is struct physdev_dbgp_op (physdev.h:315:1).
 type PhysdevDbgpOp struct {
 	// IN
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// At offset 1 (1 byte): uint8_t bus.
@@ -5490,8 +5528,7 @@ type PhysdevDbgpOp struct {
 	U PhysdevDbgpOpU
 }
 
-// SizeofPhysdevDbgpOp is the size of struct physdev_dbgp_op on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevDbgpOp is the C size of struct physdev_dbgp_op on x86_64, in bytes.
 const SizeofPhysdevDbgpOp = 6
 
 // MarshalBinary encodes x as C lays out struct physdev_dbgp_op on x86_64, little endian,
@@ -5542,8 +5579,7 @@ func (x *PhysdevDbgpOp) decode(b []byte) {
 // its members at offset 0.
 type PhysdevDbgpOpU [4]byte
 
-// SizeofPhysdevDbgpOpU is the size of struct physdev_dbgp_op.u on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPhysdevDbgpOpU is the C size of struct physdev_dbgp_op.u on x86_64, in bytes.
 const SizeofPhysdevDbgpOpU = 4
 
 // MarshalBinary encodes x as C lays out struct physdev_dbgp_op.u on x86_64, little endian,
@@ -5619,21 +5655,23 @@ type MemoryReservation struct {
 	// At offset 0 (8 bytes): __guest_handle_xen_pfn_t extent_start.
 	ExtentStart Handle[PFN]
 	// Number of extents, and size/alignment of each (2^extent_order pages).
+	//
 	// At offset 8 (8 bytes): xen_ulong_t nr_extents.
 	NrExtents Ulong
 	// At offset 16 (4 bytes): unsigned int extent_order.
 	ExtentOrder uint32
 	// XENMEMF flags.
+	//
 	// At offset 20 (4 bytes): unsigned int mem_flags.
 	MemFlags uint32
 	// Domain whose reservation is being changed.
 	// Unprivileged domains can specify only DOMID_SELF.
+	//
 	// At offset 24 (2 bytes): domid_t domid.
 	DomID DomID
 }
 
-// SizeofMemoryReservation is the size of struct xen_memory_reservation on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryReservation is the C size of struct xen_memory_reservation on x86_64, in bytes.
 const SizeofMemoryReservation = 32
 
 // MarshalBinary encodes x as C lays out struct xen_memory_reservation on x86_64, little endian,
@@ -5687,6 +5725,7 @@ func (x *MemoryReservation) decode(b []byte) {
 type MemoryExchange struct {
 	// [IN] Details of memory extents to be exchanged (GMFN bases).
 	// Note that @in.address_bits is ignored and unused.
+	//
 	// At offset 0 (32 bytes): struct xen_memory_reservation in.
 	In MemoryReservation
 	// [IN/OUT] Details of new memory extents.
@@ -5714,8 +5753,7 @@ type MemoryExchange struct {
 	NrExchanged Ulong
 }
 
-// SizeofMemoryExchange is the size of struct xen_memory_exchange on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryExchange is the C size of struct xen_memory_exchange on x86_64, in bytes.
 const SizeofMemoryExchange = 72
 
 // MarshalBinary encodes x as C lays out struct xen_memory_exchange on x86_64, little endian,
@@ -5763,12 +5801,12 @@ func (x *MemoryExchange) decode(b []byte) {
 // MemoryDomain is struct xen_memory_domain (memory.h:134:1).
 type MemoryDomain struct {
 	// [IN] Domain information is being queried for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 }
 
-// SizeofMemoryDomain is the size of struct xen_memory_domain on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryDomain is the C size of struct xen_memory_domain on x86_64, in bytes.
 const SizeofMemoryDomain = 2
 
 // MarshalBinary encodes x as C lays out struct xen_memory_domain on x86_64, little endian,
@@ -5813,21 +5851,23 @@ func (x *MemoryDomain) decode(b []byte) {
 type MachphysMFNList struct {
 	// Size of the 'extent_start' array. Fewer entries will be filled if the
 	// machphys table is smaller than max_extents * 2MB.
+	//
 	// At offset 0 (4 bytes): unsigned int max_extents.
 	MaxExtents uint32
 	// Pointer to buffer to fill with list of extent starts. If there are
 	// any large discontiguities in the machine address space, 2MB gaps in
 	// the machphys table will be represented by an MFN base of zero.
+	//
 	// At offset 8 (8 bytes): __guest_handle_xen_pfn_t extent_start.
 	ExtentStart Handle[PFN]
 	// Number of extents written to the above array. This will be smaller
 	// than 'max_extents' if the machphys table is smaller than max_e * 2MB.
+	//
 	// At offset 16 (4 bytes): unsigned int nr_extents.
 	NrExtents uint32
 }
 
-// SizeofMachphysMFNList is the size of struct xen_machphys_mfn_list on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMachphysMFNList is the C size of struct xen_machphys_mfn_list on x86_64, in bytes.
 const SizeofMachphysMFNList = 24
 
 // MarshalBinary encodes x as C lays out struct xen_machphys_mfn_list on x86_64, little endian,
@@ -5877,18 +5917,20 @@ func (x *MachphysMFNList) decode(b []byte) {
 // MachphysMapping is struct xen_machphys_mapping (memory.h:200:1).
 type MachphysMapping struct {
 	// Start and end virtual addresses.
+	//
 	// At offset 0 (8 bytes): xen_ulong_t v_start.
 	VStart Ulong
 	// Start and end virtual addresses.
+	//
 	// At offset 8 (8 bytes): xen_ulong_t v_end.
 	VEnd Ulong
 	// Maximum MFN that can be looked up.
+	//
 	// At offset 16 (8 bytes): xen_ulong_t max_mfn.
 	MaxMFN Ulong
 }
 
-// SizeofMachphysMapping is the size of struct xen_machphys_mapping on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMachphysMapping is the C size of struct xen_machphys_mapping on x86_64, in bytes.
 const SizeofMachphysMapping = 24
 
 // MarshalBinary encodes x as C lays out struct xen_machphys_mapping on x86_64, little endian,
@@ -5936,24 +5978,28 @@ func (x *MachphysMapping) decode(b []byte) {
 // AddToPhysmap is struct xen_add_to_physmap (memory.h:228:1).
 type AddToPhysmap struct {
 	// Which domain to change the mapping for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// Number of pages to go through for gmfn_range
+	//
 	// At offset 2 (2 bytes): uint16_t size.
 	Size uint16
 	// => enum phys_map_space
+	//
 	// At offset 4 (4 bytes): unsigned int space.
 	Space uint32
 	// Index into space being mapped.
+	//
 	// At offset 8 (8 bytes): xen_ulong_t idx.
 	Idx Ulong
 	// GPFN in domid where the source mapping page should appear.
+	//
 	// At offset 16 (8 bytes): xen_pfn_t gpfn.
 	GPFN PFN
 }
 
-// SizeofAddToPhysmap is the size of struct xen_add_to_physmap on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofAddToPhysmap is the C size of struct xen_add_to_physmap on x86_64, in bytes.
 const SizeofAddToPhysmap = 24
 
 // MarshalBinary encodes x as C lays out struct xen_add_to_physmap on x86_64, little endian,
@@ -6005,29 +6051,34 @@ func (x *AddToPhysmap) decode(b []byte) {
 // AddToPhysmapBatch is struct xen_add_to_physmap_batch (memory.h:250:1).
 type AddToPhysmapBatch struct {
 	// Which domain to change the mapping for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// => enum phys_map_space
+	//
 	// At offset 2 (2 bytes): uint16_t space.
 	Space uint16
 	// Number of pages to go through
+	//
 	// At offset 4 (2 bytes): uint16_t size.
 	Size uint16
 	// At offset 6 (2 bytes): union xen_add_to_physmap_batch_extra u.
 	U AddToPhysmapBatchExtra
 	// Indexes into space being mapped.
+	//
 	// At offset 8 (8 bytes): __guest_handle_xen_ulong_t idxs.
 	Idxs Handle[Ulong]
 	// GPFN in domid where the source mapping page should appear.
+	//
 	// At offset 16 (8 bytes): __guest_handle_xen_pfn_t gpfns.
 	Gpfns Handle[PFN]
 	// Per index error code.
+	//
 	// At offset 24 (8 bytes): __guest_handle_int errs.
 	Errs Handle[int32]
 }
 
-// SizeofAddToPhysmapBatch is the size of struct xen_add_to_physmap_batch on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofAddToPhysmapBatch is the C size of struct xen_add_to_physmap_batch on x86_64, in bytes.
 const SizeofAddToPhysmapBatch = 32
 
 // MarshalBinary encodes x as C lays out struct xen_add_to_physmap_batch on x86_64, little endian,
@@ -6086,8 +6137,7 @@ func (x *AddToPhysmapBatch) decode(b []byte) {
 // its members at offset 0.
 type AddToPhysmapBatchExtra [2]byte
 
-// SizeofAddToPhysmapBatchExtra is the size of union xen_add_to_physmap_batch_extra on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofAddToPhysmapBatchExtra is the C size of union xen_add_to_physmap_batch_extra on x86_64, in bytes.
 const SizeofAddToPhysmapBatchExtra = 2
 
 // MarshalBinary encodes x as C lays out union xen_add_to_physmap_batch_extra on x86_64, little endian,
@@ -6153,15 +6203,16 @@ func (x *AddToPhysmapBatchExtra) SetRes0(v uint16) {
 // RemoveFromPhysmap is struct xen_remove_from_physmap (memory.h:295:1).
 type RemoveFromPhysmap struct {
 	// Which domain to change the mapping for.
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// GPFN of the current mapping of the page.
+	//
 	// At offset 8 (8 bytes): xen_pfn_t gpfn.
 	GPFN PFN
 }
 
-// SizeofRemoveFromPhysmap is the size of struct xen_remove_from_physmap on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofRemoveFromPhysmap is the C size of struct xen_remove_from_physmap on x86_64, in bytes.
 const SizeofRemoveFromPhysmap = 16
 
 // MarshalBinary encodes x as C lays out struct xen_remove_from_physmap on x86_64, little endian,
@@ -6210,16 +6261,17 @@ type MemoryMap struct {
 	// On call the number of entries which can be stored in buffer. On
 	// return the number of entries which have been stored in
 	// buffer.
+	//
 	// At offset 0 (4 bytes): unsigned int nr_entries.
 	NrEntries uint32
 	// Entries in the buffer are in the same format as returned by the
 	// BIOS INT 0x15 EAX=0xE820 call.
+	//
 	// At offset 8 (8 bytes): __guest_handle_void buffer.
 	Buffer Handle[byte]
 }
 
-// SizeofMemoryMap is the size of struct xen_memory_map on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemoryMap is the C size of struct xen_memory_map on x86_64, in bytes.
 const SizeofMemoryMap = 16
 
 // MarshalBinary encodes x as C lays out struct xen_memory_map on x86_64, little endian,
@@ -6271,8 +6323,7 @@ type ForeignMemoryMap struct {
 	Map MemoryMap
 }
 
-// SizeofForeignMemoryMap is the size of struct xen_foreign_memory_map on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofForeignMemoryMap is the C size of struct xen_foreign_memory_map on x86_64, in bytes.
 const SizeofForeignMemoryMap = 24
 
 // MarshalBinary encodes x as C lays out struct xen_foreign_memory_map on x86_64, little endian,
@@ -6319,9 +6370,11 @@ func (x *ForeignMemoryMap) decode(b []byte) {
 // PodTarget is struct xen_pod_target (memory.h:355:1).
 type PodTarget struct {
 	// IN
+	//
 	// At offset 0 (8 bytes): uint64_t target_pages.
 	TargetPages uint64
 	// OUT
+	//
 	// At offset 8 (8 bytes): uint64_t tot_pages.
 	TotPages uint64
 	// At offset 16 (8 bytes): uint64_t pod_cache_pages.
@@ -6329,12 +6382,12 @@ type PodTarget struct {
 	// At offset 24 (8 bytes): uint64_t pod_entries.
 	PodEntries uint64
 	// IN
+	//
 	// At offset 32 (2 bytes): domid_t domid.
 	DomID DomID
 }
 
-// SizeofPodTarget is the size of struct xen_pod_target on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPodTarget is the C size of struct xen_pod_target on x86_64, in bytes.
 const SizeofPodTarget = 40
 
 // MarshalBinary encodes x as C lays out struct xen_pod_target on x86_64, little endian,
@@ -6387,20 +6440,22 @@ func (x *PodTarget) decode(b []byte) {
 // MemPagingOp is struct xen_mem_paging_op (memory.h:385:1).
 type MemPagingOp struct {
 	// XENMEM_paging_op_*
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// At offset 2 (2 bytes): domid_t domain.
 	Domain DomID
 	// IN: (XENMEM_paging_op_prep) buffer to immediately fill page from
+	//
 	// At offset 8 (8 bytes): __guest_handle_const_uint8 buffer.
 	Buffer Handle[uint8]
 	// IN:  gfn of page being operated on
+	//
 	// At offset 16 (8 bytes): uint64_t gfn.
 	GFN uint64
 }
 
-// SizeofMemPagingOp is the size of struct xen_mem_paging_op on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemPagingOp is the C size of struct xen_mem_paging_op on x86_64, in bytes.
 const SizeofMemPagingOp = 24
 
 // MarshalBinary encodes x as C lays out struct xen_mem_paging_op on x86_64, little endian,
@@ -6452,9 +6507,11 @@ func (x *MemPagingOp) decode(b []byte) {
 // MemAccessOp is struct xen_mem_access_op (memory.h:433:1).
 type MemAccessOp struct {
 	// XENMEM_access_op_*
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// xenmem_access_t
+	//
 	// At offset 1 (1 byte): uint8_t access.
 	Access uint8
 	// At offset 2 (2 bytes): domid_t domid.
@@ -6462,25 +6519,28 @@ type MemAccessOp struct {
 	// Number of pages for set op (or size of pfn_list for
 	// XENMEM_access_op_set_access_multi)
 	// Ignored on setting default access and other ops
+	//
 	// At offset 4 (4 bytes): uint32_t nr.
 	Nr uint32
 	// First pfn for set op
 	// pfn for get op
 	// ~0ull is used to set and get the default access for pages
+	//
 	// At offset 8 (8 bytes): uint64_t pfn.
 	PFN uint64
 	// List of pfns to set access for
 	// Used only with XENMEM_access_op_set_access_multi
+	//
 	// At offset 16 (8 bytes): __guest_handle_const_uint64 pfn_list.
 	PFNList Handle[uint64]
 	// Corresponding list of access settings for pfn_list
 	// Used only with XENMEM_access_op_set_access_multi
+	//
 	// At offset 24 (8 bytes): __guest_handle_const_uint8 access_list.
 	AccessList Handle[uint8]
 }
 
-// SizeofMemAccessOp is the size of struct xen_mem_access_op on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemAccessOp is the C size of struct xen_mem_access_op on x86_64, in bytes.
 const SizeofMemAccessOp = 32
 
 // MarshalBinary encodes x as C lays out struct xen_mem_access_op on x86_64, little endian,
@@ -6536,6 +6596,7 @@ func (x *MemAccessOp) decode(b []byte) {
 // MemSharingOp is struct xen_mem_sharing_op (memory.h:494:1).
 type MemSharingOp struct {
 	// XENMEM_sharing_op_*
+	//
 	// At offset 0 (1 byte): uint8_t op.
 	Op uint8
 	// At offset 2 (2 bytes): domid_t domain.
@@ -6544,8 +6605,7 @@ type MemSharingOp struct {
 	U MemSharingOpU
 }
 
-// SizeofMemSharingOp is the size of struct xen_mem_sharing_op on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOp is the C size of struct xen_mem_sharing_op on x86_64, in bytes.
 const SizeofMemSharingOp = 48
 
 // MarshalBinary encodes x as C lays out struct xen_mem_sharing_op on x86_64, little endian,
@@ -6598,8 +6658,7 @@ func (x *MemSharingOp) decode(b []byte) {
 // its members at offset 0.
 type MemSharingOpU [40]byte
 
-// SizeofMemSharingOpU is the size of struct xen_mem_sharing_op.u on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpU is the C size of struct xen_mem_sharing_op.u on x86_64, in bytes.
 const SizeofMemSharingOpU = 40
 
 // MarshalBinary encodes x as C lays out struct xen_mem_sharing_op.u on x86_64, little endian,
@@ -6707,12 +6766,12 @@ type MemSharingOpNominate struct {
 	// At offset 0 (8 bytes): struct mem_sharing_op_nominate.u u.
 	U MemSharingOpNominateU
 	// OUT: the handle
+	//
 	// At offset 8 (8 bytes): uint64_t handle.
 	Handle uint64
 }
 
-// SizeofMemSharingOpNominate is the size of struct mem_sharing_op_nominate on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpNominate is the C size of struct mem_sharing_op_nominate on x86_64, in bytes.
 const SizeofMemSharingOpNominate = 16
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_nominate on x86_64, little endian,
@@ -6761,8 +6820,7 @@ func (x *MemSharingOpNominate) decode(b []byte) {
 // its members at offset 0.
 type MemSharingOpNominateU [8]byte
 
-// SizeofMemSharingOpNominateU is the size of struct mem_sharing_op_nominate.u on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpNominateU is the C size of struct mem_sharing_op_nominate.u on x86_64, in bytes.
 const SizeofMemSharingOpNominateU = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_nominate.u on x86_64, little endian,
@@ -6830,24 +6888,28 @@ func (x *MemSharingOpNominateU) SetGrantRef(v uint32) {
 // OP_SHARE/ADD_PHYSMAP
 type MemSharingOpShare struct {
 	// IN: the gfn of the source page
+	//
 	// At offset 0 (8 bytes): uint64_t source_gfn.
 	SourceGFN uint64
 	// IN: handle to the source page
+	//
 	// At offset 8 (8 bytes): uint64_t source_handle.
 	SourceHandle uint64
 	// IN: the client gfn
+	//
 	// At offset 16 (8 bytes): uint64_t client_gfn.
 	ClientGFN uint64
 	// IN: handle to the client page
+	//
 	// At offset 24 (8 bytes): uint64_t client_handle.
 	ClientHandle uint64
 	// IN: the client domain id
+	//
 	// At offset 32 (2 bytes): domid_t client_domain.
 	ClientDomain DomID
 }
 
-// SizeofMemSharingOpShare is the size of struct mem_sharing_op_share on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpShare is the C size of struct mem_sharing_op_share on x86_64, in bytes.
 const SizeofMemSharingOpShare = 40
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_share on x86_64, little endian,
@@ -6902,24 +6964,28 @@ func (x *MemSharingOpShare) decode(b []byte) {
 // OP_RANGE_SHARE
 type MemSharingOpRange struct {
 	// IN: the first gfn
+	//
 	// At offset 0 (8 bytes): uint64_t first_gfn.
 	FirstGFN uint64
 	// IN: the last gfn
+	//
 	// At offset 8 (8 bytes): uint64_t last_gfn.
 	LastGFN uint64
 	// Must be set to 0
+	//
 	// At offset 16 (8 bytes): uint64_t opaque.
 	Opaque uint64
 	// IN: the client domain id
+	//
 	// At offset 24 (2 bytes): domid_t client_domain.
 	ClientDomain DomID
 	// Must be set to 0
+	//
 	// At offset 26 (6 bytes): uint16_t _pad[3].
 	Pad [3]uint16
 }
 
-// SizeofMemSharingOpRange is the size of struct mem_sharing_op_range on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpRange is the C size of struct mem_sharing_op_range on x86_64, in bytes.
 const SizeofMemSharingOpRange = 32
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_range on x86_64, little endian,
@@ -6980,8 +7046,7 @@ type MemSharingOpDebug struct {
 	U MemSharingOpDebugU
 }
 
-// SizeofMemSharingOpDebug is the size of struct mem_sharing_op_debug on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpDebug is the C size of struct mem_sharing_op_debug on x86_64, in bytes.
 const SizeofMemSharingOpDebug = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_debug on x86_64, little endian,
@@ -7028,8 +7093,7 @@ func (x *MemSharingOpDebug) decode(b []byte) {
 // its members at offset 0.
 type MemSharingOpDebugU [8]byte
 
-// SizeofMemSharingOpDebugU is the size of struct mem_sharing_op_debug.u on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpDebugU is the C size of struct mem_sharing_op_debug.u on x86_64, in bytes.
 const SizeofMemSharingOpDebugU = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_debug.u on x86_64, little endian,
@@ -7108,18 +7172,20 @@ func (x *MemSharingOpDebugU) SetGRef(v uint32) {
 // OP_FORK{,_RESET}
 type MemSharingOpFork struct {
 	// IN: parent's domain id
+	//
 	// At offset 0 (2 bytes): domid_t parent_domain.
 	ParentDomain DomID
 	// IN: optional settings
+	//
 	// At offset 2 (2 bytes): uint16_t flags.
 	Flags uint16
 	// Must be set to 0
+	//
 	// At offset 4 (4 bytes): uint32_t pad.
 	Pad uint32
 }
 
-// SizeofMemSharingOpFork is the size of struct mem_sharing_op_fork on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemSharingOpFork is the C size of struct mem_sharing_op_fork on x86_64, in bytes.
 const SizeofMemSharingOpFork = 8
 
 // MarshalBinary encodes x as C lays out struct mem_sharing_op_fork on x86_64, little endian,
@@ -7172,8 +7238,7 @@ type ReservedDeviceMemory struct {
 	NrPages Ulong
 }
 
-// SizeofReservedDeviceMemory is the size of struct xen_reserved_device_memory on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofReservedDeviceMemory is the C size of struct xen_reserved_device_memory on x86_64, in bytes.
 const SizeofReservedDeviceMemory = 16
 
 // MarshalBinary encodes x as C lays out struct xen_reserved_device_memory on x86_64, little endian,
@@ -7219,24 +7284,27 @@ func (x *ReservedDeviceMemory) decode(b []byte) {
 // ReservedDeviceMemoryMap is struct xen_reserved_device_memory_map (memory.h:584:1).
 type ReservedDeviceMemoryMap struct {
 	// IN
+	//
 	// At offset 0 (4 bytes): uint32_t flags.
 	Flags uint32
 	// IN/OUT
 	//
 	// Gets set to the required number of entries when too low,
 	// signaled by error code -ERANGE.
+	//
 	// At offset 4 (4 bytes): unsigned int nr_entries.
 	NrEntries uint32
 	// OUT
+	//
 	// At offset 8 (8 bytes): __guest_handle_xen_reserved_device_memory_t buffer.
 	Buffer Handle[ReservedDeviceMemory]
 	// IN
+	//
 	// At offset 16 (4 bytes): struct xen_reserved_device_memory_map.dev dev.
 	Dev ReservedDeviceMemoryMapDev
 }
 
-// SizeofReservedDeviceMemoryMap is the size of struct xen_reserved_device_memory_map on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofReservedDeviceMemoryMap is the C size of struct xen_reserved_device_memory_map on x86_64, in bytes.
 const SizeofReservedDeviceMemoryMap = 24
 
 // MarshalBinary encodes x as C lays out struct xen_reserved_device_memory_map on x86_64, little endian,
@@ -7292,8 +7360,7 @@ func (x *ReservedDeviceMemoryMap) decode(b []byte) {
 // its members at offset 0.
 type ReservedDeviceMemoryMapDev [4]byte
 
-// SizeofReservedDeviceMemoryMapDev is the size of struct xen_reserved_device_memory_map.dev on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofReservedDeviceMemoryMapDev is the C size of struct xen_reserved_device_memory_map.dev on x86_64, in bytes.
 const SizeofReservedDeviceMemoryMapDev = 4
 
 // MarshalBinary encodes x as C lays out struct xen_reserved_device_memory_map.dev on x86_64, little endian,
@@ -7349,9 +7416,11 @@ func (x *ReservedDeviceMemoryMapDev) SetPCI(v PhysdevPCIDevice) {
 // MemAcquireResource is struct xen_mem_acquire_resource (memory.h:612:1).
 type MemAcquireResource struct {
 	// IN - The domain whose resource is to be mapped
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// IN - the type of resource
+	//
 	// At offset 2 (2 bytes): uint16_t type.
 	Type uint16
 	// IN - a type-specific resource identifier, which must be zero
@@ -7360,6 +7429,7 @@ type MemAcquireResource struct {
 	//
 	// type == XENMEM_resource_ioreq_server -> id == ioreq server id
 	// type == XENMEM_resource_grant_table -> id defined below
+	//
 	// At offset 4 (4 bytes): uint32_t id.
 	ID uint32
 	// IN/OUT
@@ -7375,6 +7445,7 @@ type MemAcquireResource struct {
 	// guarantee that a subsequent mapping request will be successful.  There
 	// are further type/id specific constraints which may change between the
 	// two calls.
+	//
 	// At offset 8 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// Padding field, must be zero on input.
@@ -7382,6 +7453,7 @@ type MemAcquireResource struct {
 	// named XENMEM_rsrc_acq_caller_owned. Future versions of this interface
 	// will not reuse this bit as an output with the field being zero on
 	// input.
+	//
 	// At offset 12 (4 bytes): uint32_t pad.
 	Pad uint32
 	// IN - the index of the initial frame to be mapped. This parameter
@@ -7407,8 +7479,7 @@ type MemAcquireResource struct {
 	FrameList Handle[PFN]
 }
 
-// SizeofMemAcquireResource is the size of struct xen_mem_acquire_resource on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofMemAcquireResource is the C size of struct xen_mem_acquire_resource on x86_64, in bytes.
 const SizeofMemAcquireResource = 32
 
 // MarshalBinary encodes x as C lays out struct xen_mem_acquire_resource on x86_64, little endian,
@@ -7475,8 +7546,7 @@ type Vmemrange struct {
 	Nid uint32
 }
 
-// SizeofVmemrange is the size of struct xen_vmemrange on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVmemrange is the C size of struct xen_vmemrange on x86_64, in bytes.
 const SizeofVmemrange = 24
 
 // MarshalBinary encodes x as C lays out struct xen_vmemrange on x86_64, little endian,
@@ -7534,11 +7604,13 @@ func (x *Vmemrange) decode(b []byte) {
 // nr_vmemranges and nr_vcpus to guest if the values where incorrect.
 type VNUMATopologyInfo struct {
 	// IN
+	//
 	// At offset 0 (2 bytes): domid_t domid.
 	DomID DomID
 	// At offset 2 (2 bytes): uint16_t pad.
 	Pad uint16
 	// IN/OUT
+	//
 	// At offset 4 (4 bytes): unsigned int nr_vnodes.
 	NrVnodes uint32
 	// At offset 8 (4 bytes): unsigned int nr_vcpus.
@@ -7546,6 +7618,7 @@ type VNUMATopologyInfo struct {
 	// At offset 12 (4 bytes): unsigned int nr_vmemranges.
 	NrVmemranges uint32
 	// OUT
+	//
 	// At offset 16 (8 bytes): struct xen_vnuma_topology_info.vdistance vdistance.
 	Vdistance VNUMATopologyInfoVdistance
 	// At offset 24 (8 bytes): struct xen_vnuma_topology_info.vcpu_to_vnode vcpu_to_vnode.
@@ -7554,8 +7627,7 @@ type VNUMATopologyInfo struct {
 	Vmemrange VNUMATopologyInfoVmemrange
 }
 
-// SizeofVNUMATopologyInfo is the size of struct xen_vnuma_topology_info on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfo is the C size of struct xen_vnuma_topology_info on x86_64, in bytes.
 const SizeofVNUMATopologyInfo = 40
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info on x86_64, little endian,
@@ -7618,8 +7690,7 @@ func (x *VNUMATopologyInfo) decode(b []byte) {
 // its members at offset 0.
 type VNUMATopologyInfoVdistance [8]byte
 
-// SizeofVNUMATopologyInfoVdistance is the size of struct xen_vnuma_topology_info.vdistance on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfoVdistance is the C size of struct xen_vnuma_topology_info.vdistance on x86_64, in bytes.
 const SizeofVNUMATopologyInfoVdistance = 8
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info.vdistance on x86_64, little endian,
@@ -7689,8 +7760,7 @@ func (x *VNUMATopologyInfoVdistance) SetPad(v uint64) {
 // its members at offset 0.
 type VNUMATopologyInfoVCPUToVnode [8]byte
 
-// SizeofVNUMATopologyInfoVCPUToVnode is the size of struct xen_vnuma_topology_info.vcpu_to_vnode on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfoVCPUToVnode is the C size of struct xen_vnuma_topology_info.vcpu_to_vnode on x86_64, in bytes.
 const SizeofVNUMATopologyInfoVCPUToVnode = 8
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info.vcpu_to_vnode on x86_64, little endian,
@@ -7760,8 +7830,7 @@ func (x *VNUMATopologyInfoVCPUToVnode) SetPad(v uint64) {
 // its members at offset 0.
 type VNUMATopologyInfoVmemrange [8]byte
 
-// SizeofVNUMATopologyInfoVmemrange is the size of struct xen_vnuma_topology_info.vmemrange on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofVNUMATopologyInfoVmemrange is the C size of struct xen_vnuma_topology_info.vmemrange on x86_64, in bytes.
 const SizeofVNUMATopologyInfoVmemrange = 8
 
 // MarshalBinary encodes x as C lays out struct xen_vnuma_topology_info.vmemrange on x86_64, little endian,
@@ -7828,9 +7897,11 @@ func (x *VNUMATopologyInfoVmemrange) SetPad(v uint64) {
 // GrantEntryV1 is struct grant_entry_v1 (grant_table.h:115:1).
 type GrantEntryV1 struct {
 	// GTF_xxx: various type and flag information.  [XEN,GST]
+	//
 	// At offset 0 (2 bytes): uint16_t flags.
 	Flags uint16
 	// The domain being granted foreign privileges. [GST]
+	//
 	// At offset 2 (2 bytes): domid_t domid.
 	DomID DomID
 	// GTF_permit_access: GFN that @domid is allowed to map and access. [GST]
@@ -7843,8 +7914,7 @@ type GrantEntryV1 struct {
 	Frame uint32
 }
 
-// SizeofGrantEntryV1 is the size of struct grant_entry_v1 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV1 is the C size of struct grant_entry_v1 on x86_64, in bytes.
 const SizeofGrantEntryV1 = 8
 
 // MarshalBinary encodes x as C lays out struct grant_entry_v1 on x86_64, little endian,
@@ -7901,8 +7971,7 @@ type GrantEntryHeader struct {
 	DomID DomID
 }
 
-// SizeofGrantEntryHeader is the size of struct grant_entry_header on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryHeader is the C size of struct grant_entry_header on x86_64, in bytes.
 const SizeofGrantEntryHeader = 4
 
 // MarshalBinary encodes x as C lays out struct grant_entry_header on x86_64, little endian,
@@ -7953,8 +8022,7 @@ func (x *GrantEntryHeader) decode(b []byte) {
 // its members at offset 0.
 type GrantEntryV2 [16]byte
 
-// SizeofGrantEntryV2 is the size of union grant_entry_v2 on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2 is the C size of union grant_entry_v2 on x86_64, in bytes.
 const SizeofGrantEntryV2 = 16
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2 on x86_64, little endian,
@@ -8077,8 +8145,7 @@ type GrantEntryV2FullPage struct {
 	Frame uint64
 }
 
-// SizeofGrantEntryV2FullPage is the size of union grant_entry_v2.full_page on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2FullPage is the C size of union grant_entry_v2.full_page on x86_64, in bytes.
 const SizeofGrantEntryV2FullPage = 16
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2.full_page on x86_64, little endian,
@@ -8139,8 +8206,7 @@ type GrantEntryV2SubPage struct {
 	Frame uint64
 }
 
-// SizeofGrantEntryV2SubPage is the size of union grant_entry_v2.sub_page on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2SubPage is the C size of union grant_entry_v2.sub_page on x86_64, in bytes.
 const SizeofGrantEntryV2SubPage = 16
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2.sub_page on x86_64, little endian,
@@ -8207,8 +8273,7 @@ type GrantEntryV2Transitive struct {
 	GRef GrantRef
 }
 
-// SizeofGrantEntryV2Transitive is the size of union grant_entry_v2.transitive on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGrantEntryV2Transitive is the C size of union grant_entry_v2.transitive on x86_64, in bytes.
 const SizeofGrantEntryV2Transitive = 12
 
 // MarshalBinary encodes x as C lays out union grant_entry_v2.transitive on x86_64, little endian,
@@ -8274,9 +8339,11 @@ func (x *GrantEntryV2Transitive) decode(b []byte) {
 //     to be accounted to the correct grant reference!
 type GnttabMapGrantRef struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): uint64_t host_addr.
 	HostAddr uint64
 	// GNTMAP_*
+	//
 	// At offset 8 (4 bytes): uint32_t flags.
 	Flags uint32
 	// At offset 12 (4 bytes): grant_ref_t ref.
@@ -8284,6 +8351,7 @@ type GnttabMapGrantRef struct {
 	// At offset 16 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 18 (2 bytes): int16_t status.
 	Status int16
 	// At offset 20 (4 bytes): grant_handle_t handle.
@@ -8292,8 +8360,7 @@ type GnttabMapGrantRef struct {
 	DevBusAddr uint64
 }
 
-// SizeofGnttabMapGrantRef is the size of struct gnttab_map_grant_ref on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabMapGrantRef is the C size of struct gnttab_map_grant_ref on x86_64, in bytes.
 const SizeofGnttabMapGrantRef = 32
 
 // MarshalBinary encodes x as C lays out struct gnttab_map_grant_ref on x86_64, little endian,
@@ -8359,6 +8426,7 @@ func (x *GnttabMapGrantRef) decode(b []byte) {
 //     mappings will remain in the device or host TLBs.
 type GnttabUnmapGrantRef struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): uint64_t host_addr.
 	HostAddr uint64
 	// At offset 8 (8 bytes): uint64_t dev_bus_addr.
@@ -8366,12 +8434,12 @@ type GnttabUnmapGrantRef struct {
 	// At offset 16 (4 bytes): grant_handle_t handle.
 	Handle GrantHandle
 	// OUT parameters.
+	//
 	// At offset 20 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabUnmapGrantRef is the size of struct gnttab_unmap_grant_ref on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabUnmapGrantRef is the C size of struct gnttab_unmap_grant_ref on x86_64, in bytes.
 const SizeofGnttabUnmapGrantRef = 24
 
 // MarshalBinary encodes x as C lays out struct gnttab_unmap_grant_ref on x86_64, little endian,
@@ -8430,19 +8498,20 @@ func (x *GnttabUnmapGrantRef) decode(b []byte) {
 //  3. Xen may not support more than a single grant-table page per domain.
 type GnttabSetupTable struct {
 	// IN parameters.
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// At offset 4 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// OUT parameters.
+	//
 	// At offset 8 (2 bytes): int16_t status.
 	Status int16
 	// At offset 16 (8 bytes): __guest_handle_xen_pfn_t frame_list.
 	FrameList Handle[PFN]
 }
 
-// SizeofGnttabSetupTable is the size of struct gnttab_setup_table on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabSetupTable is the C size of struct gnttab_setup_table on x86_64, in bytes.
 const SizeofGnttabSetupTable = 24
 
 // MarshalBinary encodes x as C lays out struct gnttab_setup_table on x86_64, little endian,
@@ -8497,15 +8566,16 @@ func (x *GnttabSetupTable) decode(b []byte) {
 // xen console. Debugging use only.
 type GnttabDumpTable struct {
 	// IN parameters.
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 2 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabDumpTable is the size of struct gnttab_dump_table on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabDumpTable is the C size of struct gnttab_dump_table on x86_64, in bytes.
 const SizeofGnttabDumpTable = 4
 
 // MarshalBinary encodes x as C lays out struct gnttab_dump_table on x86_64, little endian,
@@ -8559,6 +8629,7 @@ func (x *GnttabDumpTable) decode(b []byte) {
 // Note further that only PV guests can use this operation.
 type GnttabTransfer struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): xen_pfn_t mfn.
 	MFN PFN
 	// At offset 8 (2 bytes): domid_t domid.
@@ -8566,12 +8637,12 @@ type GnttabTransfer struct {
 	// At offset 12 (4 bytes): grant_ref_t ref.
 	Ref GrantRef
 	// OUT parameters.
+	//
 	// At offset 16 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabTransfer is the size of struct gnttab_transfer on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabTransfer is the C size of struct gnttab_transfer on x86_64, in bytes.
 const SizeofGnttabTransfer = 24
 
 // MarshalBinary encodes x as C lays out struct gnttab_transfer on x86_64, little endian,
@@ -8623,23 +8694,26 @@ func (x *GnttabTransfer) decode(b []byte) {
 // GnttabCopy is struct gnttab_copy (grant_table.h:443:1).
 type GnttabCopy struct {
 	// IN parameters.
+	//
 	// At offset 0 (16 bytes): struct gnttab_copy_ptr source.
 	Source GnttabCopyPtr
 	// IN parameters.
+	//
 	// At offset 16 (16 bytes): struct gnttab_copy_ptr dest.
 	Dest GnttabCopyPtr
 	// At offset 32 (2 bytes): uint16_t len.
 	Len uint16
 	// GNTCOPY_*
+	//
 	// At offset 34 (2 bytes): uint16_t flags.
 	Flags uint16
 	// OUT parameters.
+	//
 	// At offset 36 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabCopy is the size of struct gnttab_copy on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCopy is the C size of struct gnttab_copy on x86_64, in bytes.
 const SizeofGnttabCopy = 40
 
 // MarshalBinary encodes x as C lays out struct gnttab_copy on x86_64, little endian,
@@ -8701,8 +8775,7 @@ type GnttabCopyPtr struct {
 	Offset uint16
 }
 
-// SizeofGnttabCopyPtr is the size of struct gnttab_copy_ptr on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCopyPtr is the C size of struct gnttab_copy_ptr on x86_64, in bytes.
 const SizeofGnttabCopyPtr = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_copy_ptr on x86_64, little endian,
@@ -8754,8 +8827,7 @@ func (x *GnttabCopyPtr) decode(b []byte) {
 // its members at offset 0.
 type GnttabCopyPtrU [8]byte
 
-// SizeofGnttabCopyPtrU is the size of struct gnttab_copy_ptr.u on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCopyPtrU is the C size of struct gnttab_copy_ptr.u on x86_64, in bytes.
 const SizeofGnttabCopyPtrU = 8
 
 // MarshalBinary encodes x as C lays out struct gnttab_copy_ptr.u on x86_64, little endian,
@@ -8827,20 +8899,22 @@ func (x *GnttabCopyPtrU) SetGMFN(v PFN) {
 //  2. Only a sufficiently-privileged domain may specify <dom> != DOMID_SELF.
 type GnttabQuerySize struct {
 	// IN parameters.
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 4 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// At offset 8 (4 bytes): uint32_t max_nr_frames.
 	MaxNrFrames uint32
 	// => enum grant_status
+	//
 	// At offset 12 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabQuerySize is the size of struct gnttab_query_size on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabQuerySize is the C size of struct gnttab_query_size on x86_64, in bytes.
 const SizeofGnttabQuerySize = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_query_size on x86_64, little endian,
@@ -8902,6 +8976,7 @@ func (x *GnttabQuerySize) decode(b []byte) {
 //     mappings will remain in the device or host TLBs.
 type GnttabUnmapAndReplace struct {
 	// IN parameters.
+	//
 	// At offset 0 (8 bytes): uint64_t host_addr.
 	HostAddr uint64
 	// At offset 8 (8 bytes): uint64_t new_addr.
@@ -8909,12 +8984,12 @@ type GnttabUnmapAndReplace struct {
 	// At offset 16 (4 bytes): grant_handle_t handle.
 	Handle GrantHandle
 	// OUT parameters.
+	//
 	// At offset 20 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabUnmapAndReplace is the size of struct gnttab_unmap_and_replace on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabUnmapAndReplace is the C size of struct gnttab_unmap_and_replace on x86_64, in bytes.
 const SizeofGnttabUnmapAndReplace = 24
 
 // MarshalBinary encodes x as C lays out struct gnttab_unmap_and_replace on x86_64, little endian,
@@ -8970,12 +9045,12 @@ func (x *GnttabUnmapAndReplace) decode(b []byte) {
 // are active.  The only defined versions are 1 and 2.
 type GnttabSetVersion struct {
 	// IN/OUT parameters
+	//
 	// At offset 0 (4 bytes): uint32_t version.
 	Version uint32
 }
 
-// SizeofGnttabSetVersion is the size of struct gnttab_set_version on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabSetVersion is the C size of struct gnttab_set_version on x86_64, in bytes.
 const SizeofGnttabSetVersion = 4
 
 // MarshalBinary encodes x as C lays out struct gnttab_set_version on x86_64, little endian,
@@ -9030,19 +9105,20 @@ func (x *GnttabSetVersion) decode(b []byte) {
 //  2. Only a sufficiently-privileged domain may specify <dom> != DOMID_SELF.
 type GnttabGetStatusFrames struct {
 	// IN parameters.
+	//
 	// At offset 0 (4 bytes): uint32_t nr_frames.
 	NrFrames uint32
 	// At offset 4 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
 	// At offset 6 (2 bytes): int16_t status.
 	Status int16
 	// At offset 8 (8 bytes): __guest_handle_uint64_t frame_list.
 	FrameList Handle[uint64]
 }
 
-// SizeofGnttabGetStatusFrames is the size of struct gnttab_get_status_frames on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabGetStatusFrames is the C size of struct gnttab_get_status_frames on x86_64, in bytes.
 const SizeofGnttabGetStatusFrames = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_get_status_frames on x86_64, little endian,
@@ -9095,17 +9171,18 @@ func (x *GnttabGetStatusFrames) decode(b []byte) {
 // effect for domain <dom>.
 type GnttabGetVersion struct {
 	// IN parameters
+	//
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// At offset 2 (2 bytes): uint16_t pad.
 	Pad uint16
 	// OUT parameters
+	//
 	// At offset 4 (4 bytes): uint32_t version.
 	Version uint32
 }
 
-// SizeofGnttabGetVersion is the size of struct gnttab_get_version on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabGetVersion is the C size of struct gnttab_get_version on x86_64, in bytes.
 const SizeofGnttabGetVersion = 8
 
 // MarshalBinary encodes x as C lays out struct gnttab_get_version on x86_64, little endian,
@@ -9155,17 +9232,18 @@ func (x *GnttabGetVersion) decode(b []byte) {
 // GNTTABOP_swap_grant_ref: Swap the contents of two grant entries.
 type GnttabSwapGrantRef struct {
 	// IN parameters
+	//
 	// At offset 0 (4 bytes): grant_ref_t ref_a.
 	RefA GrantRef
 	// At offset 4 (4 bytes): grant_ref_t ref_b.
 	RefB GrantRef
 	// OUT parameters
+	//
 	// At offset 8 (2 bytes): int16_t status.
 	Status int16
 }
 
-// SizeofGnttabSwapGrantRef is the size of struct gnttab_swap_grant_ref on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabSwapGrantRef is the C size of struct gnttab_swap_grant_ref on x86_64, in bytes.
 const SizeofGnttabSwapGrantRef = 12
 
 // MarshalBinary encodes x as C lays out struct gnttab_swap_grant_ref on x86_64, little endian,
@@ -9219,17 +9297,18 @@ type GnttabCacheFlush struct {
 	// At offset 0 (8 bytes): struct gnttab_cache_flush.a a.
 	A GnttabCacheFlushA
 	// offset from start of grant
+	//
 	// At offset 8 (2 bytes): uint16_t offset.
 	Offset uint16
 	// size within the grant
+	//
 	// At offset 10 (2 bytes): uint16_t length.
 	Length uint16
 	// At offset 12 (4 bytes): uint32_t op.
 	Op uint32
 }
 
-// SizeofGnttabCacheFlush is the size of struct gnttab_cache_flush on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCacheFlush is the C size of struct gnttab_cache_flush on x86_64, in bytes.
 const SizeofGnttabCacheFlush = 16
 
 // MarshalBinary encodes x as C lays out struct gnttab_cache_flush on x86_64, little endian,
@@ -9282,8 +9361,7 @@ func (x *GnttabCacheFlush) decode(b []byte) {
 // its members at offset 0.
 type GnttabCacheFlushA [8]byte
 
-// SizeofGnttabCacheFlushA is the size of struct gnttab_cache_flush.a on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofGnttabCacheFlushA is the C size of struct gnttab_cache_flush.a on x86_64, in bytes.
 const SizeofGnttabCacheFlushA = 8
 
 // MarshalBinary encodes x as C lays out struct gnttab_cache_flush.a on x86_64, little endian,
@@ -9358,8 +9436,7 @@ type CompileInfo struct {
 	CompileDate [32]byte
 }
 
-// SizeofCompileInfo is the size of struct xen_compile_info on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofCompileInfo is the C size of struct xen_compile_info on x86_64, in bytes.
 const SizeofCompileInfo = 144
 
 // MarshalBinary encodes x as C lays out struct xen_compile_info on x86_64, little endian,
@@ -9412,8 +9489,7 @@ type PlatformParameters struct {
 	VirtStart Ulong
 }
 
-// SizeofPlatformParameters is the size of struct xen_platform_parameters on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofPlatformParameters is the C size of struct xen_platform_parameters on x86_64, in bytes.
 const SizeofPlatformParameters = 8
 
 // MarshalBinary encodes x as C lays out struct xen_platform_parameters on x86_64, little endian,
@@ -9457,15 +9533,16 @@ func (x *PlatformParameters) decode(b []byte) {
 // FeatureInfo is struct xen_feature_info (version.h:52:1).
 type FeatureInfo struct {
 	// IN: which 32-bit submap to return
+	//
 	// At offset 0 (4 bytes): unsigned int submap_idx.
 	SubmapIdx uint32
 	// OUT: 32-bit submap
+	//
 	// At offset 4 (4 bytes): uint32_t submap.
 	Submap uint32
 }
 
-// SizeofFeatureInfo is the size of struct xen_feature_info on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofFeatureInfo is the C size of struct xen_feature_info on x86_64, in bytes.
 const SizeofFeatureInfo = 8
 
 // MarshalBinary encodes x as C lays out struct xen_feature_info on x86_64, little endian,
@@ -9511,12 +9588,12 @@ func (x *FeatureInfo) decode(b []byte) {
 // BuildID is struct xen_build_id (version.h:79:1).
 type BuildID struct {
 	// IN: size of buf[].
+	//
 	// At offset 0 (4 bytes): uint32_t len.
 	Len uint32
 }
 
-// SizeofBuildID is the size of struct xen_build_id on x86_64: the bytes MarshalBinary writes and
-// UnmarshalBinary reads.
+// SizeofBuildID is the C size of struct xen_build_id on x86_64, in bytes.
 const SizeofBuildID = 4
 
 // MarshalBinary encodes x as C lays out struct xen_build_id on x86_64, little endian,
