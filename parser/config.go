@@ -29,6 +29,9 @@ type Config struct {
 	// include/xen/interface in the Linux dialect). xen.h is put first
 	// whether or not it is listed: every other public header needs it.
 	Includes []string
+	// Timeout bounds the C front end's work (default 10 s): on some
+	// malformed input cc/v4 never finishes.
+	Timeout time.Duration
 	// Dialect says how the tree is laid out; "" means XenDialect.
 	Dialect Dialect
 }

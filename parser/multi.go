@@ -129,7 +129,7 @@ func probe(tree fs.FS, t Target, m Mode, h string) bool {
 		return false
 	}
 	cfg.EvalAllMacros = false
-	_, err = translate(cfg, sources)
+	_, err = translate(cfg, sources, 0)
 	return err == nil
 }
 

@@ -21,7 +21,7 @@ func Parse(cfg Config) (*Unit, error) {
 		return nil, err
 	}
 	includes := cfg.includes()
-	ast, err := translate(ccfg, sources)
+	ast, err := translate(ccfg, sources, cfg.Timeout)
 	if g := ccfg.FS.(vfs).guard; g.err != nil {
 		g.err.display = cfg.display(g.err.Pos.File)
 		return nil, ErrorList{g.err}
