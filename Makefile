@@ -8,7 +8,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # goldens, qemu-user to run the 32- and 64-bit ARM tests, QEMU system
 # emulators to boot real Xen, Chromium to render the ABI report.
 DEBS := gcc gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu clang \
-	qemu-user qemu-system-x86 qemu-system-arm chromium dpkg-dev
+	qemu-user qemu-system-x86 qemu-system-arm chromium fonts-dejavu-core dpkg-dev
 
 GOARCHES := 386 amd64 arm arm64
 
