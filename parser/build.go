@@ -77,6 +77,7 @@ func (b *builder) build() {
 	}
 	b.nameRecords()
 	b.macros()
+	b.annotations()
 }
 
 // spec is what a list of declaration specifiers says.

@@ -21,6 +21,9 @@ type Unit struct {
 	// Macros are the object-like and function-like macros the headers
 	// define, in order of definition.
 	Macros []*Macro
+	// Annotations are the comments holding backtick annotations (see
+	// Annotation), in file and line order.
+	Annotations []*Annotation
 
 	records  map[string]*Record // by Name
 	typedefs map[string]*Typedef
