@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/xenbind/xenbind/headers"
 )
 
@@ -62,9 +64,28 @@ type Files struct {
 	Busybox string // a static busybox for dom0's user space
 }
 
-// hostMu serializes what changes the host: dpkg's architectures, apt-get
-// update and install, unpacking into the shared directories.
+// hostMu serializes what changes the host within this process: dpkg's
+// architectures, apt-get update and install, unpacking into the shared
+// directories. lockDir does the same between processes (go test and
+// cmd/xenvm at once, say).
 var hostMu sync.Mutex
+
+// lockDir takes an exclusive flock on dir/lock, creating both, and returns
+// its release.
+func lockDir(dir string) (func(), error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking %s: %w", f.Name(), err)
+	}
+	return func() { f.Close() }, nil // closing releases the lock
+}
 
 // Prepare makes everything m's VM needs available on this host and
 // returns where it is: it installs QEMU when missing, downloads the pinned
@@ -78,6 +99,11 @@ func Prepare(m Machine, progress io.Writer) (Files, error) {
 	}
 	hostMu.Lock()
 	defer hostMu.Unlock()
+	unlock, err := lockDir(filepath.Join(Dir(), "cache"))
+	if err != nil {
+		return Files{}, err
+	}
+	defer unlock()
 
 	var f Files
 	qemu, err := ensureQEMU(m, progress)
