@@ -23,7 +23,12 @@ func Host(layouts []*layout.Layout, opts Options) ([]File, []string, error) {
 		return nil, g.names.Reports, fmt.Errorf("%s", strings.Join(dedupe(g.errs), "\n"))
 	}
 	files, err := g.render()
-	return files, g.names.Reports, err
+	if err != nil {
+		return nil, g.names.Reports, err
+	}
+	// The hypercall wrappers (calls.go), in files of their own.
+	calls, err := g.renderCalls()
+	return append(files, calls...), g.names.Reports, err
 }
 
 // packageDoc describes the generated package.
