@@ -838,6 +838,9 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		}
 		f.use = append(f.use, d+".")
 	}
+	if len(outs) > 0 {
+		f.use = append(f.use, "The results are what Xen wrote, also when the call fails.")
+	}
 	if len(f.use) > 0 {
 		doc = append(doc, "")
 		doc = append(doc, wrap(strings.Join(f.use, " "))...)
