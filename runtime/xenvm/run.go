@@ -59,8 +59,8 @@ type Config struct {
 type Result struct {
 	Arch  Arch
 	Tests []TestResult
-	// Boot is the time from QEMU's start to dom0's /init; Tests from
-	// there to the last test's end; Total from QEMU's start to its end.
+	// Boot is the time from QEMU's start to dom0's /init; Run from there
+	// to the last test's end; Total from QEMU's start to its end.
 	Boot, Run, Total time.Duration
 	// PoweredOff: the machine ended by itself after the tests (it was
 	// not killed).
