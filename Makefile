@@ -44,7 +44,7 @@ test-cross:
 
 # Boot Xen 4.17 on x86_64, arm64 and arm32 and run the integration tests.
 xen-test:
-	$(GO) run ./cmd/xenvm -arch all
+	$(GO) run ./cmd/xenvm -compat
 
 layout:
 	$(GO) run ./cmd/xenbind layout -target all
