@@ -312,7 +312,7 @@ func (b *callBuilder) rawFunc(m *parser.Macro, cname, goName string, p *parser.P
 		if is64(prm.Type) && b.t.abi.LongSize == 4 {
 			// The low word first, as the x86_32 and arm32 hypercall ABIs
 			// (and Linux's HYPERVISOR_update_va_mapping) pass it.
-			args = append(args, jen.Id(n).Op("&").Lit(0xffffffff), jen.Id(n).Op(">>").Lit(32))
+			args = append(args, jen.Uint64().Call(jen.Uint32().Call(jen.Id(n))), jen.Id(n).Op(">>").Lit(32))
 			splits = append(splits, n)
 			continue
 		}

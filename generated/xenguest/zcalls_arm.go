@@ -92,7 +92,7 @@ func HypervisorGetDebugreg(c hypercall.Caller, regno uint64) (uint64, error) {
 // On arm32 pa, desc are passed in two 32-bit words. It returns Xen's
 // non-negative result, or the Caller's error (a hypercall.Errno for -errno).
 func HypervisorUpdateDescriptor(c hypercall.Caller, pa, desc uint64) (uint64, error) {
-	return c.Call(HYPERVISOR_update_descriptor, [5]uint64{pa & 4294967295, pa >> 32, desc & 4294967295, desc >> 32})
+	return c.Call(HYPERVISOR_update_descriptor, [5]uint64{uint64(uint32(pa)), pa >> 32, uint64(uint32(desc)), desc >> 32})
 }
 
 // HypervisorUpdateVAMapping issues hypercall __HYPERVISOR_update_va_mapping
@@ -107,7 +107,7 @@ func HypervisorUpdateDescriptor(c hypercall.Caller, pa, desc uint64) (uint64, er
 // @val: The new page table entry, must contain a machine address
 // @flags: Control TLB flushes
 func HypervisorUpdateVAMapping(c hypercall.Caller, va, val, flags uint64) (uint64, error) {
-	return c.Call(HYPERVISOR_update_va_mapping, [5]uint64{va, val & 4294967295, val >> 32, flags})
+	return c.Call(HYPERVISOR_update_va_mapping, [5]uint64{va, uint64(uint32(val)), val >> 32, flags})
 }
 
 // HypervisorSetTimerOp issues hypercall __HYPERVISOR_set_timer_op
@@ -118,7 +118,7 @@ func HypervisorUpdateVAMapping(c hypercall.Caller, va, val, flags uint64) (uint6
 // On arm32 timeout is passed in two 32-bit words. It returns Xen's
 // non-negative result, or the Caller's error (a hypercall.Errno for -errno).
 func HypervisorSetTimerOp(c hypercall.Caller, timeout uint64) (uint64, error) {
-	return c.Call(HYPERVISOR_set_timer_op, [5]uint64{timeout & 4294967295, timeout >> 32})
+	return c.Call(HYPERVISOR_set_timer_op, [5]uint64{uint64(uint32(timeout)), timeout >> 32})
 }
 
 // HypervisorUpdateVAMappingOtherdomain issues hypercall
@@ -134,5 +134,5 @@ func HypervisorSetTimerOp(c hypercall.Caller, timeout uint64) (uint64, error) {
 // @val: The new page table entry, must contain a machine address
 // @flags: Control TLB flushes
 func HypervisorUpdateVAMappingOtherdomain(c hypercall.Caller, va, val, flags, domid uint64) (uint64, error) {
-	return c.Call(HYPERVISOR_update_va_mapping_otherdomain, [5]uint64{va, val & 4294967295, val >> 32, flags, domid})
+	return c.Call(HYPERVISOR_update_va_mapping_otherdomain, [5]uint64{va, uint64(uint32(val)), val >> 32, flags, domid})
 }
