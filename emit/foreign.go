@@ -666,8 +666,8 @@ func (fm *fmember) memberDoc() []string {
 		}
 	} else {
 		decl := fm.m.Type.Declare(fm.m.Name)
-		if fm.m.Name == "" {
-			decl = "anonymous " + fm.m.Type.String()
+		if r := fm.m.Type.Resolve(); fm.m.Name == "" && r.Kind == parser.RecordRef {
+			decl = fmt.Sprintf("an anonymous %s member (%s)", r.Record.Kind, r.Record.Name)
 		}
 		where = fmt.Sprintf("At offset %d (%s): %s.", fm.off, count(fm.shape.size, "byte"), decl)
 	}
@@ -682,6 +682,14 @@ func (f *foreign) render() ([]File, error) {
 	types := f.newFile()
 	consts := f.newFile()
 	nTypes, nConsts := 0, 0
+	var run []jen.Code // consecutive plain constants share one block
+	flush := func() {
+		if len(run) > 0 {
+			consts.Const().Defs(run...)
+			consts.Line()
+			run = nil
+		}
+	}
 	for _, d := range f.decls {
 		switch {
 		case d.rec != nil:
@@ -690,11 +698,21 @@ func (f *foreign) render() ([]File, error) {
 		case d.it.typ != nil:
 			renderItem(types, d.it)
 			nTypes++
+		case len(d.it.cons) == 1 && d.it.cons[0].typ == "" && d.it.cons[0].messages == nil:
+			c := d.it.cons[0]
+			if doc := comment(c.doc); doc != nil {
+				run = append(run, doc)
+			}
+			run = append(run, jen.Id(c.name).Op("=").Id(c.value))
+			nConsts++
 		default:
+			flush()
 			renderItem(consts, d.it)
+			consts.Line()
 			nConsts++
 		}
 	}
+	flush()
 	codec := f.newFile()
 	f.renderCodec(codec)
 	for _, x := range []struct {

@@ -280,7 +280,17 @@ func newForeignModule(t *testing.T) *foreignModule {
 		t.Skip("no go command")
 	}
 	m := &foreignModule{t: t, dir: t.TempDir()}
-	m.write("go.mod", []byte("module xfcheck\n\ngo 1.24\n"))
+	// The host package's hypercall wrappers import this module's runtime.
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.write("go.mod", fmt.Appendf(nil, "module xfcheck\n\ngo 1.24\n\nrequire github.com/xenbind/xenbind v0.0.0\n\nreplace github.com/xenbind/xenbind => %s\n", root))
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.write("go.sum", sum)
 	return m
 }
 
