@@ -12,77 +12,77 @@ import (
 type VCPUGuestCoreRegs struct {
 	//	Aarch64       Aarch32
 	//
-	// At offset 0 (8 bytes): anonymous struct vcpu_guest_core_regs.#0.
+	// At offset 0 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#0).
 	VCPUGuestCoreRegsAnon0
-	// At offset 8 (8 bytes): anonymous struct vcpu_guest_core_regs.#1.
+	// At offset 8 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#1).
 	VCPUGuestCoreRegsAnon1
-	// At offset 16 (8 bytes): anonymous struct vcpu_guest_core_regs.#2.
+	// At offset 16 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#2).
 	VCPUGuestCoreRegsAnon2
-	// At offset 24 (8 bytes): anonymous struct vcpu_guest_core_regs.#3.
+	// At offset 24 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#3).
 	VCPUGuestCoreRegsAnon3
-	// At offset 32 (8 bytes): anonymous struct vcpu_guest_core_regs.#4.
+	// At offset 32 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#4).
 	VCPUGuestCoreRegsAnon4
-	// At offset 40 (8 bytes): anonymous struct vcpu_guest_core_regs.#5.
+	// At offset 40 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#5).
 	VCPUGuestCoreRegsAnon5
-	// At offset 48 (8 bytes): anonymous struct vcpu_guest_core_regs.#6.
+	// At offset 48 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#6).
 	VCPUGuestCoreRegsAnon6
-	// At offset 56 (8 bytes): anonymous struct vcpu_guest_core_regs.#7.
+	// At offset 56 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#7).
 	VCPUGuestCoreRegsAnon7
-	// At offset 64 (8 bytes): anonymous struct vcpu_guest_core_regs.#8.
+	// At offset 64 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#8).
 	VCPUGuestCoreRegsAnon8
-	// At offset 72 (8 bytes): anonymous struct vcpu_guest_core_regs.#9.
+	// At offset 72 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#9).
 	VCPUGuestCoreRegsAnon9
-	// At offset 80 (8 bytes): anonymous struct vcpu_guest_core_regs.#10.
+	// At offset 80 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#10).
 	VCPUGuestCoreRegsAnon10
-	// At offset 88 (8 bytes): anonymous struct vcpu_guest_core_regs.#11.
+	// At offset 88 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#11).
 	VCPUGuestCoreRegsAnon11
-	// At offset 96 (8 bytes): anonymous struct vcpu_guest_core_regs.#12.
+	// At offset 96 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#12).
 	VCPUGuestCoreRegsAnon12
-	// At offset 104 (8 bytes): anonymous struct vcpu_guest_core_regs.#13.
+	// At offset 104 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#13).
 	VCPUGuestCoreRegsAnon13
-	// At offset 112 (8 bytes): anonymous struct vcpu_guest_core_regs.#14.
+	// At offset 112 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#14).
 	VCPUGuestCoreRegsAnon14
-	// At offset 120 (8 bytes): anonymous struct vcpu_guest_core_regs.#15.
+	// At offset 120 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#15).
 	VCPUGuestCoreRegsAnon15
-	// At offset 128 (8 bytes): anonymous struct vcpu_guest_core_regs.#16.
+	// At offset 128 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#16).
 	VCPUGuestCoreRegsAnon16
-	// At offset 136 (8 bytes): anonymous struct vcpu_guest_core_regs.#17.
+	// At offset 136 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#17).
 	VCPUGuestCoreRegsAnon17
-	// At offset 144 (8 bytes): anonymous struct vcpu_guest_core_regs.#18.
+	// At offset 144 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#18).
 	VCPUGuestCoreRegsAnon18
-	// At offset 152 (8 bytes): anonymous struct vcpu_guest_core_regs.#19.
+	// At offset 152 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#19).
 	VCPUGuestCoreRegsAnon19
-	// At offset 160 (8 bytes): anonymous struct vcpu_guest_core_regs.#20.
+	// At offset 160 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#20).
 	VCPUGuestCoreRegsAnon20
-	// At offset 168 (8 bytes): anonymous struct vcpu_guest_core_regs.#21.
+	// At offset 168 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#21).
 	VCPUGuestCoreRegsAnon21
-	// At offset 176 (8 bytes): anonymous struct vcpu_guest_core_regs.#22.
+	// At offset 176 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#22).
 	VCPUGuestCoreRegsAnon22
-	// At offset 184 (8 bytes): anonymous struct vcpu_guest_core_regs.#23.
+	// At offset 184 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#23).
 	VCPUGuestCoreRegsAnon23
-	// At offset 192 (8 bytes): anonymous struct vcpu_guest_core_regs.#24.
+	// At offset 192 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#24).
 	VCPUGuestCoreRegsAnon24
-	// At offset 200 (8 bytes): anonymous struct vcpu_guest_core_regs.#25.
+	// At offset 200 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#25).
 	VCPUGuestCoreRegsAnon25
-	// At offset 208 (8 bytes): anonymous struct vcpu_guest_core_regs.#26.
+	// At offset 208 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#26).
 	VCPUGuestCoreRegsAnon26
-	// At offset 216 (8 bytes): anonymous struct vcpu_guest_core_regs.#27.
+	// At offset 216 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#27).
 	VCPUGuestCoreRegsAnon27
-	// At offset 224 (8 bytes): anonymous struct vcpu_guest_core_regs.#28.
+	// At offset 224 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#28).
 	VCPUGuestCoreRegsAnon28
-	// At offset 232 (8 bytes): anonymous struct vcpu_guest_core_regs.#29.
+	// At offset 232 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#29).
 	VCPUGuestCoreRegsAnon29
-	// At offset 240 (8 bytes): anonymous struct vcpu_guest_core_regs.#30.
+	// At offset 240 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#30).
 	VCPUGuestCoreRegsAnon30
 	// Return address and mode
 	//
-	// At offset 248 (8 bytes): anonymous struct vcpu_guest_core_regs.#31.
+	// At offset 248 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#31).
 	VCPUGuestCoreRegsAnon31
 	// SPSR_EL2
 	//
 	// At offset 256 (8 bytes): uint64_t cpsr.
 	Cpsr uint64
-	// At offset 264 (8 bytes): anonymous struct vcpu_guest_core_regs.#33.
+	// At offset 264 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#33).
 	VCPUGuestCoreRegsAnon33
 	// AArch32 guests only
 	//

@@ -10,19 +10,19 @@ import (
 
 // CPUUserRegs is struct cpu_user_regs (arch-x86/xen-x86_32.h:117:1).
 type CPUUserRegs struct {
-	// At offset 0 (4 bytes): anonymous struct cpu_user_regs.#0.
+	// At offset 0 (4 bytes): an anonymous union member (struct cpu_user_regs.#0).
 	CPUUserRegsAnon0
-	// At offset 4 (4 bytes): anonymous struct cpu_user_regs.#1.
+	// At offset 4 (4 bytes): an anonymous union member (struct cpu_user_regs.#1).
 	CPUUserRegsAnon1
-	// At offset 8 (4 bytes): anonymous struct cpu_user_regs.#2.
+	// At offset 8 (4 bytes): an anonymous union member (struct cpu_user_regs.#2).
 	CPUUserRegsAnon2
-	// At offset 12 (4 bytes): anonymous struct cpu_user_regs.#3.
+	// At offset 12 (4 bytes): an anonymous union member (struct cpu_user_regs.#3).
 	CPUUserRegsAnon3
-	// At offset 16 (4 bytes): anonymous struct cpu_user_regs.#4.
+	// At offset 16 (4 bytes): an anonymous union member (struct cpu_user_regs.#4).
 	CPUUserRegsAnon4
-	// At offset 20 (4 bytes): anonymous struct cpu_user_regs.#5.
+	// At offset 20 (4 bytes): an anonymous union member (struct cpu_user_regs.#5).
 	CPUUserRegsAnon5
-	// At offset 24 (4 bytes): anonymous struct cpu_user_regs.#6.
+	// At offset 24 (4 bytes): an anonymous union member (struct cpu_user_regs.#6).
 	CPUUserRegsAnon6
 	// private
 	//
@@ -32,7 +32,7 @@ type CPUUserRegs struct {
 	//
 	// At offset 30 (2 bytes): uint16_t entry_vector.
 	EntryVector uint16
-	// At offset 32 (4 bytes): anonymous struct cpu_user_regs.#9.
+	// At offset 32 (4 bytes): an anonymous union member (struct cpu_user_regs.#9).
 	CPUUserRegsAnon9
 	// At offset 36 (2 bytes): uint16_t cs.
 	Cs uint16
@@ -42,9 +42,9 @@ type CPUUserRegs struct {
 	Pad0 uint8
 	// eflags.IF == !saved_upcall_mask
 	//
-	// At offset 40 (4 bytes): anonymous struct cpu_user_regs.#13.
+	// At offset 40 (4 bytes): an anonymous union member (struct cpu_user_regs.#13).
 	CPUUserRegsAnon13
-	// At offset 44 (4 bytes): anonymous struct cpu_user_regs.#14.
+	// At offset 44 (4 bytes): an anonymous union member (struct cpu_user_regs.#14).
 	CPUUserRegsAnon14
 	// At offset 48 (2 bytes): uint16_t ss.
 	Ss uint16

@@ -107,35 +107,35 @@ func (x *IretContext) decode(b []byte) {
 
 // CPUUserRegs is struct cpu_user_regs (arch-x86/xen-x86_64.h:162:1).
 type CPUUserRegs struct {
-	// At offset 0 (8 bytes): anonymous struct cpu_user_regs.#0.
+	// At offset 0 (8 bytes): an anonymous union member (struct cpu_user_regs.#0).
 	CPUUserRegsAnon0
-	// At offset 8 (8 bytes): anonymous struct cpu_user_regs.#1.
+	// At offset 8 (8 bytes): an anonymous union member (struct cpu_user_regs.#1).
 	CPUUserRegsAnon1
-	// At offset 16 (8 bytes): anonymous struct cpu_user_regs.#2.
+	// At offset 16 (8 bytes): an anonymous union member (struct cpu_user_regs.#2).
 	CPUUserRegsAnon2
-	// At offset 24 (8 bytes): anonymous struct cpu_user_regs.#3.
+	// At offset 24 (8 bytes): an anonymous union member (struct cpu_user_regs.#3).
 	CPUUserRegsAnon3
-	// At offset 32 (8 bytes): anonymous struct cpu_user_regs.#4.
+	// At offset 32 (8 bytes): an anonymous union member (struct cpu_user_regs.#4).
 	CPUUserRegsAnon4
-	// At offset 40 (8 bytes): anonymous struct cpu_user_regs.#5.
+	// At offset 40 (8 bytes): an anonymous union member (struct cpu_user_regs.#5).
 	CPUUserRegsAnon5
-	// At offset 48 (8 bytes): anonymous struct cpu_user_regs.#6.
+	// At offset 48 (8 bytes): an anonymous union member (struct cpu_user_regs.#6).
 	CPUUserRegsAnon6
-	// At offset 56 (8 bytes): anonymous struct cpu_user_regs.#7.
+	// At offset 56 (8 bytes): an anonymous union member (struct cpu_user_regs.#7).
 	CPUUserRegsAnon7
-	// At offset 64 (8 bytes): anonymous struct cpu_user_regs.#8.
+	// At offset 64 (8 bytes): an anonymous union member (struct cpu_user_regs.#8).
 	CPUUserRegsAnon8
-	// At offset 72 (8 bytes): anonymous struct cpu_user_regs.#9.
+	// At offset 72 (8 bytes): an anonymous union member (struct cpu_user_regs.#9).
 	CPUUserRegsAnon9
-	// At offset 80 (8 bytes): anonymous struct cpu_user_regs.#10.
+	// At offset 80 (8 bytes): an anonymous union member (struct cpu_user_regs.#10).
 	CPUUserRegsAnon10
-	// At offset 88 (8 bytes): anonymous struct cpu_user_regs.#11.
+	// At offset 88 (8 bytes): an anonymous union member (struct cpu_user_regs.#11).
 	CPUUserRegsAnon11
-	// At offset 96 (8 bytes): anonymous struct cpu_user_regs.#12.
+	// At offset 96 (8 bytes): an anonymous union member (struct cpu_user_regs.#12).
 	CPUUserRegsAnon12
-	// At offset 104 (8 bytes): anonymous struct cpu_user_regs.#13.
+	// At offset 104 (8 bytes): an anonymous union member (struct cpu_user_regs.#13).
 	CPUUserRegsAnon13
-	// At offset 112 (8 bytes): anonymous struct cpu_user_regs.#14.
+	// At offset 112 (8 bytes): an anonymous union member (struct cpu_user_regs.#14).
 	CPUUserRegsAnon14
 	// private
 	//
@@ -145,7 +145,7 @@ type CPUUserRegs struct {
 	//
 	// At offset 124 (4 bytes): uint32_t entry_vector.
 	EntryVector uint32
-	// At offset 128 (8 bytes): anonymous struct cpu_user_regs.#17.
+	// At offset 128 (8 bytes): an anonymous union member (struct cpu_user_regs.#17).
 	CPUUserRegsAnon17
 	// At offset 136 (2 bytes): uint16_t cs.
 	Cs uint16
@@ -157,9 +157,9 @@ type CPUUserRegs struct {
 	Pad1 [3]uint8
 	// rflags.IF == !saved_upcall_mask
 	//
-	// At offset 144 (8 bytes): anonymous struct cpu_user_regs.#22.
+	// At offset 144 (8 bytes): an anonymous union member (struct cpu_user_regs.#22).
 	CPUUserRegsAnon22
-	// At offset 152 (8 bytes): anonymous struct cpu_user_regs.#23.
+	// At offset 152 (8 bytes): an anonymous union member (struct cpu_user_regs.#23).
 	CPUUserRegsAnon23
 	// At offset 160 (2 bytes): uint16_t ss.
 	Ss uint16
