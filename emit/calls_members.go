@@ -105,6 +105,7 @@ func (b *callBuilder) resolve(r *parser.Record, path string) (*memberRef, error)
 	return ref, nil
 }
 
+// hasField reports whether the Go struct has a field of that name.
 func hasField(td *typeDecl, name string) bool {
 	for _, f := range td.fields {
 		if f.name == name {
@@ -114,6 +115,8 @@ func hasField(td *typeDecl, name string) bool {
 	return false
 }
 
+// hasMethod reports whether the Go type has a generated method of that
+// name and kind.
 func hasMethod(td *typeDecl, name string, kind methodKind) bool {
 	for _, m := range td.methods {
 		if m.name == name && m.kind == kind {

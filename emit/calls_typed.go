@@ -113,6 +113,8 @@ func group(cmds []*parser.Macro, i int) (first, last int) {
 	return first, last
 }
 
+// sameGroup reports whether b is defined on the line after a, in the
+// same file.
 func sameGroup(a, b *parser.Macro) bool {
 	return a.Pos.File == b.Pos.File && a.Pos.Line+1 == b.Pos.Line
 }
@@ -265,6 +267,7 @@ type subop struct {
 	sel   *memberRef // the member selecting it
 }
 
+// macro returns the macro of that name, or nil.
 func (b *callBuilder) macro(name string) *parser.Macro {
 	for _, m := range b.u.Macros {
 		if m.Name == name {
@@ -315,6 +318,8 @@ type wrapperFn struct {
 	bad     bool
 }
 
+// name claims a Go parameter or result name, reporting a clash with
+// another or with the wrapper's own variables.
 func (f *wrapperFn) name(n string) string {
 	if f.names[n] || n == "" {
 		f.b.errorf("%s: parameter or result %q clashes; name it in %s", f.op, n, specName)
@@ -918,6 +923,7 @@ func (b *callBuilder) handleArg(r *parser.Record, hs handleSpec, earlier []*hand
 	return h, nil
 }
 
+// handleByPath returns the handle= slice of a C path, or nil.
 func handleByPath(hs []*handleArg, path string) *handleArg {
 	for _, h := range hs {
 		if h.spec.path == path {
@@ -927,11 +933,13 @@ func handleByPath(hs []*handleArg, path string) *handleArg {
 	return nil
 }
 
+// isNumber reports whether a count is a literal number of elements.
 func isNumber(s string) bool {
 	_, err := strconv.ParseInt(s, 10, 64)
 	return err == nil
 }
 
+// lastPart is the last member name of a C path.
 func lastPart(path string) string {
 	return path[strings.LastIndexByte(path, '.')+1:]
 }
