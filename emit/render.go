@@ -147,7 +147,23 @@ func (g *gen) renderFile(fs *fileSet, extra func(*jen.File)) (File, error) {
 		extra(f)
 	}
 	var guards []jen.Code
+	var run []jen.Code // consecutive plain constants share one block
+	flush := func() {
+		if len(run) > 0 {
+			f.Const().Defs(run...)
+			run = nil
+		}
+	}
 	for _, it := range fs.items {
+		if it.typ == nil && len(it.cons) == 1 && it.cons[0].typ == "" && it.cons[0].messages == nil {
+			c := it.cons[0]
+			if d := comment(c.doc); d != nil {
+				run = append(run, d)
+			}
+			run = append(run, jen.Id(c.name).Op("=").Id(c.value))
+			continue
+		}
+		flush()
 		renderItem(f, it)
 		for _, gd := range it.guards {
 			v := jen.Id(gd.typ).Values()
@@ -161,9 +177,10 @@ func (g *gen) renderFile(fs *fileSet, extra func(*jen.File)) (File, error) {
 			guards = append(guards, jen.Id("_").Op("=").Id("x").Index(e.Op("-").Lit(int(gd.want))))
 		}
 	}
+	flush()
 	if len(guards) > 0 {
 		f.Comment("The layout guards: a type whose size or member offset is not what C says")
-		f.Comment("makes an index out of range here, and the package fails to build.")
+		f.Comment("makes a constant index out of bounds here, and the package fails to build.")
 		body := append([]jen.Code{jen.Var().Id("x").Index(jen.Lit(1)).Struct()}, guards...)
 		f.Func().Id("_").Params().Block(body...)
 	}

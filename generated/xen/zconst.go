@@ -37,79 +37,51 @@ const (
 	// If set, the guest does not need to write-protect its pagetables, and can
 	// update them via direct writes.
 	XENFEAT_writable_page_tables = 0
-)
-const (
 	// XENFEAT_writable_descriptor_tables is #define XENFEAT_writable_descriptor_tables 1 (features.h:37:9).
 	// If set, the guest does not need to write-protect its segment descriptor
 	// tables, and can update them via direct writes.
 	XENFEAT_writable_descriptor_tables = 1
-)
-const (
 	// XENFEAT_auto_translated_physmap is #define XENFEAT_auto_translated_physmap 2 (features.h:45:9).
 	// If set, translation between the guest's 'pseudo-physical' address space
 	// and the host's machine address space are handled by the hypervisor. In this
 	// mode the guest does not need to perform phys-to/from-machine translations
 	// when performing page table operations.
 	XENFEAT_auto_translated_physmap = 2
-)
-const (
 	// XENFEAT_supervisor_mode_kernel is #define XENFEAT_supervisor_mode_kernel 3 (features.h:48:9).
 	// If set, the guest is running in supervisor mode (e.g., x86 ring 0).
 	XENFEAT_supervisor_mode_kernel = 3
-)
-const (
 	// XENFEAT_pae_pgdir_above_4gb is #define XENFEAT_pae_pgdir_above_4gb 4 (features.h:54:9).
 	// If set, the guest does not need to allocate x86 PAE page directories
 	// below 4GB. This flag is usually implied by auto_translated_physmap.
 	XENFEAT_pae_pgdir_above_4gb = 4
-)
-const (
 	// XENFEAT_mmu_pt_update_preserve_ad is #define XENFEAT_mmu_pt_update_preserve_ad 5 (features.h:57:9).
 	// x86: Does this Xen host support the MMU_PT_UPDATE_PRESERVE_AD hypercall?
 	XENFEAT_mmu_pt_update_preserve_ad = 5
-)
-const (
 	// XENFEAT_highmem_assist is #define XENFEAT_highmem_assist 6 (features.h:60:9).
 	// x86: Does this Xen host support the MMU_{CLEAR,COPY}_PAGE hypercall?
 	XENFEAT_highmem_assist = 6
-)
-const (
 	// XENFEAT_gnttab_map_avail_bits is #define XENFEAT_gnttab_map_avail_bits 7 (features.h:66:9).
 	// If set, GNTTABOP_map_grant_ref honors flags to be placed into guest kernel
 	// available pte bits.
 	XENFEAT_gnttab_map_avail_bits = 7
-)
-const (
 	// XENFEAT_hvm_callback_vector is #define XENFEAT_hvm_callback_vector 8 (features.h:69:9).
 	// x86: Does this Xen host support the HVM callback vector type?
 	XENFEAT_hvm_callback_vector = 8
-)
-const (
 	// XENFEAT_hvm_safe_pvclock is #define XENFEAT_hvm_safe_pvclock 9 (features.h:72:9).
 	// x86: pvclock algorithm is safe to use on HVM
 	XENFEAT_hvm_safe_pvclock = 9
-)
-const (
 	// XENFEAT_hvm_pirqs is #define XENFEAT_hvm_pirqs 10 (features.h:75:9).
 	// x86: pirq can be used by HVM guests
 	XENFEAT_hvm_pirqs = 10
-)
-const (
 	// XENFEAT_dom0 is #define XENFEAT_dom0 11 (features.h:78:9).
 	// operation as Dom0 is supported
 	XENFEAT_dom0 = 11
-)
-const (
 	// XENFEAT_memory_op_vnode_supported is #define XENFEAT_memory_op_vnode_supported 13 (features.h:86:9).
 	// Guest can use XENMEMF_vnode to specify virtual node for memory op.
 	XENFEAT_memory_op_vnode_supported = 13
-)
-const (
 	// XENFEAT_ARM_SMCCC_supported is #define XENFEAT_ARM_SMCCC_supported 14 (features.h:89:9).
 	// arm: Hypervisor supports ARM SMC calling convention.
 	XENFEAT_ARM_SMCCC_supported = 14
-)
-const (
 	// XENFEAT_linux_rsdp_unrestricted is #define XENFEAT_linux_rsdp_unrestricted 15 (features.h:98:9).
 	// x86/PVH: If set, ACPI RSDP can be placed at any address. Otherwise RSDP
 	// must be located in lower 1MB, as required by ACPI Specification for IA-PC
@@ -117,8 +89,6 @@ const (
 	// This feature flag is only consulted if XEN_ELFNOTE_GUEST_OS contains
 	// the "linux" string.
 	XENFEAT_linux_rsdp_unrestricted = 15
-)
-const (
 	// XENFEAT_not_direct_mapped is #define XENFEAT_not_direct_mapped 16 (features.h:111:9).
 	// A direct-mapped (or 1:1 mapped) domain is a domain for which its
 	// local pages have gfn == mfn. If a domain is direct-mapped,
@@ -130,30 +100,18 @@ const (
 	// - on x86, auto_translated domains are not direct-mapped
 	// - on ARM, Dom0 is direct-mapped, DomUs are not
 	XENFEAT_not_direct_mapped = 16
-)
-const (
 	// XENFEAT_direct_mapped is #define XENFEAT_direct_mapped 17 (features.h:112:9).
 	XENFEAT_direct_mapped = 17
-)
-const (
 	// XENFEAT_NR_SUBMAPS is #define XENFEAT_NR_SUBMAPS 1 (features.h:114:9).
 	XENFEAT_NR_SUBMAPS = 1
-)
-const (
 	// GNTTAB_NR_RESERVED_ENTRIES is #define GNTTAB_NR_RESERVED_ENTRIES 8 (grant_table.h:133:9).
 	// The first few grant table entries will be preserved across grant table
 	// version changes and may be pre-populated at domain creation by tools.
 	GNTTAB_NR_RESERVED_ENTRIES = 8
-)
-const (
 	// GNTTAB_RESERVED_CONSOLE is #define GNTTAB_RESERVED_CONSOLE 0 (grant_table.h:134:9).
 	GNTTAB_RESERVED_CONSOLE = 0
-)
-const (
 	// GNTTAB_RESERVED_XENSTORE is #define GNTTAB_RESERVED_XENSTORE 1 (grant_table.h:135:9).
 	GNTTAB_RESERVED_XENSTORE = 1
-)
-const (
 	// _GTF_readonly is #define _GTF_readonly (2) (grant_table.h:164:9).
 	// Subflags for GTF_permit_access and GTF_transitive.
 	//
@@ -169,32 +127,18 @@ const (
 	//	              will only be allowed to copy from the grant, and not
 	//	              map it. [GST]
 	_GTF_readonly = 2
-)
-const (
 	// _GTF_reading is #define _GTF_reading (3) (grant_table.h:166:9).
 	_GTF_reading = 3
-)
-const (
 	// _GTF_writing is #define _GTF_writing (4) (grant_table.h:168:9).
 	_GTF_writing = 4
-)
-const (
 	// _GTF_PWT is #define _GTF_PWT (5) (grant_table.h:170:9).
 	_GTF_PWT = 5
-)
-const (
 	// _GTF_PCD is #define _GTF_PCD (6) (grant_table.h:172:9).
 	_GTF_PCD = 6
-)
-const (
 	// _GTF_PAT is #define _GTF_PAT (7) (grant_table.h:174:9).
 	_GTF_PAT = 7
-)
-const (
 	// _GTF_sub_page is #define _GTF_sub_page (8) (grant_table.h:176:9).
 	_GTF_sub_page = 8
-)
-const (
 	// _GTF_transfer_committed is #define _GTF_transfer_committed (2) (grant_table.h:189:9).
 	// Subflags for GTF_accept_transfer:
 	//
@@ -206,160 +150,92 @@ const (
 	//	    after reading GTF_transfer_committed. Xen will always write the frame
 	//	    address, followed by ORing this flag, in a timely manner.
 	_GTF_transfer_committed = 2
-)
-const (
 	// _GTF_transfer_completed is #define _GTF_transfer_completed (3) (grant_table.h:191:9).
 	_GTF_transfer_completed = 3
-)
-const (
 	// GNTTABOP_map_grant_ref is #define GNTTABOP_map_grant_ref 0 (grant_table.h:287:9).
 	// ` enum grant_table_op { // GNTTABOP_* => struct gnttab_*
 	GNTTABOP_map_grant_ref = 0
-)
-const (
 	// GNTTABOP_unmap_grant_ref is #define GNTTABOP_unmap_grant_ref 1 (grant_table.h:288:9).
 	GNTTABOP_unmap_grant_ref = 1
-)
-const (
 	// GNTTABOP_setup_table is #define GNTTABOP_setup_table 2 (grant_table.h:289:9).
 	GNTTABOP_setup_table = 2
-)
-const (
 	// GNTTABOP_dump_table is #define GNTTABOP_dump_table 3 (grant_table.h:290:9).
 	GNTTABOP_dump_table = 3
-)
-const (
 	// GNTTABOP_transfer is #define GNTTABOP_transfer 4 (grant_table.h:291:9).
 	GNTTABOP_transfer = 4
-)
-const (
 	// GNTTABOP_copy is #define GNTTABOP_copy 5 (grant_table.h:292:9).
 	GNTTABOP_copy = 5
-)
-const (
 	// GNTTABOP_query_size is #define GNTTABOP_query_size 6 (grant_table.h:293:9).
 	GNTTABOP_query_size = 6
-)
-const (
 	// GNTTABOP_unmap_and_replace is #define GNTTABOP_unmap_and_replace 7 (grant_table.h:294:9).
 	GNTTABOP_unmap_and_replace = 7
-)
-const (
 	// GNTTABOP_set_version is #define GNTTABOP_set_version 8 (grant_table.h:296:9).
 	GNTTABOP_set_version = 8
-)
-const (
 	// GNTTABOP_get_status_frames is #define GNTTABOP_get_status_frames 9 (grant_table.h:297:9).
 	GNTTABOP_get_status_frames = 9
-)
-const (
 	// GNTTABOP_get_version is #define GNTTABOP_get_version 10 (grant_table.h:298:9).
 	GNTTABOP_get_version = 10
-)
-const (
 	// GNTTABOP_swap_grant_ref is #define GNTTABOP_swap_grant_ref 11 (grant_table.h:299:9).
 	GNTTABOP_swap_grant_ref = 11
-)
-const (
 	// GNTTABOP_cache_flush is #define GNTTABOP_cache_flush 12 (grant_table.h:300:9).
 	GNTTABOP_cache_flush = 12
-)
-const (
 	// _GNTCOPY_source_gref is #define _GNTCOPY_source_gref (0) (grant_table.h:438:9).
 	_GNTCOPY_source_gref = 0
-)
-const (
 	// GNTCOPY_source_gref is #define GNTCOPY_source_gref (1<<_GNTCOPY_source_gref) (grant_table.h:439:9).
 	GNTCOPY_source_gref = 1
-)
-const (
 	// _GNTCOPY_dest_gref is #define _GNTCOPY_dest_gref (1) (grant_table.h:440:9).
 	_GNTCOPY_dest_gref = 1
-)
-const (
 	// GNTCOPY_dest_gref is #define GNTCOPY_dest_gref (1<<_GNTCOPY_dest_gref) (grant_table.h:441:9).
 	GNTCOPY_dest_gref = 2
-)
-const (
 	// GNTTAB_CACHE_CLEAN is #define GNTTAB_CACHE_CLEAN (1u<<0) (grant_table.h:577:9).
 	GNTTAB_CACHE_CLEAN = 1
-)
-const (
 	// GNTTAB_CACHE_INVAL is #define GNTTAB_CACHE_INVAL (1u<<1) (grant_table.h:578:9).
 	GNTTAB_CACHE_INVAL = 2
-)
-const (
 	// GNTTAB_CACHE_SOURCE_GREF is #define GNTTAB_CACHE_SOURCE_GREF (1u<<31) (grant_table.h:579:9).
 	GNTTAB_CACHE_SOURCE_GREF = 2147483648
-)
-const (
 	// _GNTMAP_device_map is #define _GNTMAP_device_map (0) (grant_table.h:591:9).
 	// Map the grant entry for access by I/O devices.
 	_GNTMAP_device_map = 0
-)
-const (
 	// _GNTMAP_host_map is #define _GNTMAP_host_map (1) (grant_table.h:594:9).
 	// Map the grant entry for access by host CPUs.
 	_GNTMAP_host_map = 1
-)
-const (
 	// _GNTMAP_readonly is #define _GNTMAP_readonly (2) (grant_table.h:597:9).
 	// Accesses to the granted frame will be restricted to read-only access.
 	_GNTMAP_readonly = 2
-)
-const (
 	// _GNTMAP_application_map is #define _GNTMAP_application_map (3) (grant_table.h:604:9).
 	// GNTMAP_host_map subflag:
 	//
 	//	0 => The host mapping is usable only by the guest OS.
 	//	1 => The host mapping is usable by guest OS + current application.
 	_GNTMAP_application_map = 3
-)
-const (
 	// _GNTMAP_contains_pte is #define _GNTMAP_contains_pte (4) (grant_table.h:612:9).
 	// GNTMAP_contains_pte subflag:
 	//
 	//	0 => This map request contains a host virtual address.
 	//	1 => This map request contains the machine addess of the PTE to update.
 	_GNTMAP_contains_pte = 4
-)
-const (
 	// GNTMAP_guest_avail0 is #define _GNTMAP_guest_avail0 (16) (grant_table.h:619:9).
 	// Bits to be placed in guest kernel available PTE bits (architecture
 	// dependent; only supported when XENFEAT_gnttab_map_avail_bits is set).
 	GNTMAP_guest_avail0 = 16
-)
-const (
 	// XENMEM_increase_reservation is #define XENMEM_increase_reservation 0 (memory.h:21:9).
 	// Increase or decrease the specified domain's memory reservation. Returns the
 	// number of extents successfully allocated or freed.
 	// arg == addr of struct xen_memory_reservation.
 	XENMEM_increase_reservation = 0
-)
-const (
 	// XENMEM_decrease_reservation is #define XENMEM_decrease_reservation 1 (memory.h:22:9).
 	XENMEM_decrease_reservation = 1
-)
-const (
 	// XENMEM_populate_physmap is #define XENMEM_populate_physmap 6 (memory.h:23:9).
 	XENMEM_populate_physmap = 6
-)
-const (
 	// XENMEMF_populate_on_demand is #define XENMEMF_populate_on_demand (1<<16) (memory.h:38:9).
 	// Flag to populate physmap with populate-on-demand entries
 	XENMEMF_populate_on_demand = 65536
-)
-const (
 	// XENMEMF_exact_node_request is #define XENMEMF_exact_node_request (1<<17) (memory.h:40:9).
 	// Flag to request allocation only from the node specified
 	XENMEMF_exact_node_request = 131072
-)
-const (
 	// XENMEMF_vnode is #define XENMEMF_vnode (1<<18) (memory.h:43:9).
 	// Flag to indicate the node specified is virtual node
 	XENMEMF_vnode = 262144
-)
-const (
 	// XENMEM_exchange is #define XENMEM_exchange 11 (memory.h:91:9).
 	// An atomic exchange of memory pages. If return code is zero then
 	// @out.extent_list provides GMFNs of the newly-allocated memory.
@@ -369,41 +245,29 @@ const (
 	//
 	// Note that only PV guests can use this operation.
 	XENMEM_exchange = 11
-)
-const (
 	// XENMEM_maximum_ram_page is #define XENMEM_maximum_ram_page 2 (memory.h:132:9).
 	// Returns the maximum machine frame number of mapped RAM in this system.
 	// This command always succeeds (it never returns an error code).
 	// arg == NULL.
 	XENMEM_maximum_ram_page = 2
-)
-const (
 	// XENMEM_current_reservation is #define XENMEM_current_reservation 3 (memory.h:144:9).
 	// Returns the current or maximum memory reservation, in pages, of the
 	// specified domain (may be DOMID_SELF). Returns -ve errcode on failure.
 	// arg == addr of struct xen_memory_domain.
 	XENMEM_current_reservation = 3
-)
-const (
 	// XENMEM_maximum_reservation is #define XENMEM_maximum_reservation 4 (memory.h:145:9).
 	XENMEM_maximum_reservation = 4
-)
-const (
 	// XENMEM_maximum_gpfn is #define XENMEM_maximum_gpfn 14 (memory.h:152:9).
 	// Returns the maximum GFN in use by the specified domain (may be DOMID_SELF).
 	// Returns -ve errcode on failure.
 	// arg == addr of struct xen_memory_domain.
 	XENMEM_maximum_gpfn = 14
-)
-const (
 	// XENMEM_machphys_mfn_list is #define XENMEM_machphys_mfn_list 5 (memory.h:160:9).
 	// Returns a list of MFN bases of 2MB extents comprising the machine_to_phys
 	// mapping table. Architectures which do not have a m2p table do not implement
 	// this command.
 	// arg == addr of xen_machphys_mfn_list_t.
 	XENMEM_machphys_mfn_list = 5
-)
-const (
 	// XENMEM_machphys_compat_mfn_list is #define XENMEM_machphys_compat_mfn_list 25 (memory.h:191:9).
 	// For a compat caller, this is identical to XENMEM_machphys_mfn_list.
 	//
@@ -411,42 +275,28 @@ const (
 	// XENMEM_machphys_mfn_list, but returns the mfns making up the compatibility
 	// m2p table.
 	XENMEM_machphys_compat_mfn_list = 25
-)
-const (
 	// XENMEM_machphys_mapping is #define XENMEM_machphys_mapping 12 (memory.h:199:9).
 	// Returns the location in virtual address space of the machine_to_phys
 	// mapping table. Architectures which do not have a m2p table, or which do not
 	// map it by default into guest address space, do not implement this command.
 	// arg == addr of xen_machphys_mapping_t.
 	XENMEM_machphys_mapping = 12
-)
-const (
 	// XENMAPSPACE_shared_info is #define XENMAPSPACE_shared_info 0 (memory.h:209:9).
 	// ` enum phys_map_space {
 	XENMAPSPACE_shared_info = 0
-)
-const (
 	// XENMAPSPACE_grant_table is #define XENMAPSPACE_grant_table 1 (memory.h:210:9).
 	// grant table page
 	XENMAPSPACE_grant_table = 1
-)
-const (
 	// XENMAPSPACE_gmfn is #define XENMAPSPACE_gmfn 2 (memory.h:211:9).
 	// GMFN
 	XENMAPSPACE_gmfn = 2
-)
-const (
 	// XENMAPSPACE_gmfn_range is #define XENMAPSPACE_gmfn_range 3 (memory.h:212:9).
 	// GMFN range, XENMEM_add_to_physmap only.
 	XENMAPSPACE_gmfn_range = 3
-)
-const (
 	// XENMAPSPACE_gmfn_foreign is #define XENMAPSPACE_gmfn_foreign 4 (memory.h:213:9).
 	// GMFN from another dom,
 	// XENMEM_add_to_physmap_batch only.
 	XENMAPSPACE_gmfn_foreign = 4
-)
-const (
 	// XENMAPSPACE_dev_mmio is #define XENMAPSPACE_dev_mmio 5 (memory.h:215:9).
 	// device mmio region
 	// ARM only; the region is mapped in
@@ -454,38 +304,26 @@ const (
 	// Inner/Outer Write-Back Cacheable
 	// memory attribute.
 	XENMAPSPACE_dev_mmio = 5
-)
-const (
 	// XENMEM_add_to_physmap is #define XENMEM_add_to_physmap 7 (memory.h:227:9).
 	// Sets the GPFN at which a particular page appears in the specified guest's
 	// physical address space (translated guests only).
 	// arg == addr of xen_add_to_physmap_t.
 	XENMEM_add_to_physmap = 7
-)
-const (
 	// XENMAPIDX_grant_table_status is #define XENMAPIDX_grant_table_status 0x80000000 (memory.h:237:9).
 	XENMAPIDX_grant_table_status = 0x80000000
-)
-const (
 	// XENMEM_add_to_physmap_batch is #define XENMEM_add_to_physmap_batch 23 (memory.h:249:9).
 	// A batched version of add_to_physmap.
 	XENMEM_add_to_physmap_batch = 23
-)
-const (
 	// XENMEM_remove_from_physmap is #define XENMEM_remove_from_physmap 15 (memory.h:294:9).
 	// Unmaps the page appearing at a particular GPFN from the specified guest's
 	// physical address space (translated guests only).
 	// arg == addr of xen_remove_from_physmap_t.
 	XENMEM_remove_from_physmap = 15
-)
-const (
 	// XENMEM_memory_map is #define XENMEM_memory_map 9 (memory.h:313:9).
 	// Returns the pseudo-physical memory map as it was when the domain
 	// was started (specified by XENMEM_set_memory_map).
 	// arg == addr of xen_memory_map_t.
 	XENMEM_memory_map = 9
-)
-const (
 	// XENMEM_machine_memory_map is #define XENMEM_machine_memory_map 10 (memory.h:338:9).
 	// Returns the real physical memory map. Passes the same structure as
 	// XENMEM_memory_map.
@@ -493,61 +331,35 @@ const (
 	// to store the complete memory map.
 	// arg == addr of xen_memory_map_t.
 	XENMEM_machine_memory_map = 10
-)
-const (
 	// XENMEM_set_memory_map is #define XENMEM_set_memory_map 13 (memory.h:345:9).
 	// Set the pseudo-physical memory map of a domain, as returned by
 	// XENMEM_memory_map.
 	// arg == addr of xen_foreign_memory_map_t.
 	XENMEM_set_memory_map = 13
-)
-const (
 	// XENMEM_set_pod_target is #define XENMEM_set_pod_target 16 (memory.h:353:9).
 	XENMEM_set_pod_target = 16
-)
-const (
 	// XENMEM_get_pod_target is #define XENMEM_get_pod_target 17 (memory.h:354:9).
 	XENMEM_get_pod_target = 17
-)
-const (
 	// XENMEM_get_sharing_freed_pages is #define XENMEM_get_sharing_freed_pages 18 (memory.h:377:9).
 	// Get the number of MFNs saved through memory sharing.
 	// The call never fails.
 	XENMEM_get_sharing_freed_pages = 18
-)
-const (
 	// XENMEM_get_sharing_shared_pages is #define XENMEM_get_sharing_shared_pages 19 (memory.h:378:9).
 	XENMEM_get_sharing_shared_pages = 19
-)
-const (
 	// XENMEM_paging_op is #define XENMEM_paging_op 20 (memory.h:380:9).
 	XENMEM_paging_op = 20
-)
-const (
 	// XENMEM_paging_op_nominate is #define XENMEM_paging_op_nominate 0 (memory.h:381:9).
 	XENMEM_paging_op_nominate = 0
-)
-const (
 	// XENMEM_paging_op_evict is #define XENMEM_paging_op_evict 1 (memory.h:382:9).
 	XENMEM_paging_op_evict = 1
-)
-const (
 	// XENMEM_paging_op_prep is #define XENMEM_paging_op_prep 2 (memory.h:383:9).
 	XENMEM_paging_op_prep = 2
-)
-const (
 	// XENMEM_access_op is #define XENMEM_access_op 21 (memory.h:397:9).
 	XENMEM_access_op = 21
-)
-const (
 	// XENMEM_access_op_set_access is #define XENMEM_access_op_set_access 0 (memory.h:398:9).
 	XENMEM_access_op_set_access = 0
-)
-const (
 	// XENMEM_access_op_get_access is #define XENMEM_access_op_get_access 1 (memory.h:399:9).
 	XENMEM_access_op_get_access = 1
-)
-const (
 	// XENMEM_access_op_set_access_multi is #define XENMEM_access_op_set_access_multi 4 (memory.h:407:9).
 	// XENMEM_access_op_enable_emulate and XENMEM_access_op_disable_emulate are
 	// currently unused, but since they have been in use please do not reuse them.
@@ -555,90 +367,50 @@ const (
 	// #define XENMEM_access_op_enable_emulate     2
 	// #define XENMEM_access_op_disable_emulate    3
 	XENMEM_access_op_set_access_multi = 4
-)
-const (
 	// XENMEM_sharing_op is #define XENMEM_sharing_op 22 (memory.h:465:9).
 	XENMEM_sharing_op = 22
-)
-const (
 	// XENMEM_sharing_op_nominate_gfn is #define XENMEM_sharing_op_nominate_gfn 0 (memory.h:466:9).
 	XENMEM_sharing_op_nominate_gfn = 0
-)
-const (
 	// XENMEM_sharing_op_nominate_gref is #define XENMEM_sharing_op_nominate_gref 1 (memory.h:467:9).
 	XENMEM_sharing_op_nominate_gref = 1
-)
-const (
 	// XENMEM_sharing_op_share is #define XENMEM_sharing_op_share 2 (memory.h:468:9).
 	XENMEM_sharing_op_share = 2
-)
-const (
 	// XENMEM_sharing_op_debug_gfn is #define XENMEM_sharing_op_debug_gfn 3 (memory.h:469:9).
 	XENMEM_sharing_op_debug_gfn = 3
-)
-const (
 	// XENMEM_sharing_op_debug_mfn is #define XENMEM_sharing_op_debug_mfn 4 (memory.h:470:9).
 	XENMEM_sharing_op_debug_mfn = 4
-)
-const (
 	// XENMEM_sharing_op_debug_gref is #define XENMEM_sharing_op_debug_gref 5 (memory.h:471:9).
 	XENMEM_sharing_op_debug_gref = 5
-)
-const (
 	// XENMEM_sharing_op_add_physmap is #define XENMEM_sharing_op_add_physmap 6 (memory.h:472:9).
 	XENMEM_sharing_op_add_physmap = 6
-)
-const (
 	// XENMEM_sharing_op_audit is #define XENMEM_sharing_op_audit 7 (memory.h:473:9).
 	XENMEM_sharing_op_audit = 7
-)
-const (
 	// XENMEM_sharing_op_range_share is #define XENMEM_sharing_op_range_share 8 (memory.h:474:9).
 	XENMEM_sharing_op_range_share = 8
-)
-const (
 	// XENMEM_sharing_op_fork is #define XENMEM_sharing_op_fork 9 (memory.h:475:9).
 	XENMEM_sharing_op_fork = 9
-)
-const (
 	// XENMEM_sharing_op_fork_reset is #define XENMEM_sharing_op_fork_reset 10 (memory.h:476:9).
 	XENMEM_sharing_op_fork_reset = 10
-)
-const (
 	// XENMEM_SHARING_OP_S_HANDLE_INVALID is #define XENMEM_SHARING_OP_S_HANDLE_INVALID (-10) (memory.h:478:9).
 	XENMEM_SHARING_OP_S_HANDLE_INVALID = -10
-)
-const (
 	// XENMEM_SHARING_OP_C_HANDLE_INVALID is #define XENMEM_SHARING_OP_C_HANDLE_INVALID (-9) (memory.h:479:9).
 	XENMEM_SHARING_OP_C_HANDLE_INVALID = -9
-)
-const (
 	// XENMEM_SHARING_OP_FIELD_IS_GREF_FLAG is #define XENMEM_SHARING_OP_FIELD_IS_GREF_FLAG (xen_mk_ullong(1) << 62) (memory.h:485:9).
 	// The following allows sharing of grant refs. This is useful
 	// for sharing utilities sitting as "filters" in IO backends
 	// (e.g. memshr + blktap(2)). The IO backend is only exposed
 	// to grant references, and this allows sharing of the grefs
 	XENMEM_SHARING_OP_FIELD_IS_GREF_FLAG = 0x4000000000000000
-)
-const (
 	// XENMEM_FORK_WITH_IOMMU_ALLOWED is #define XENMEM_FORK_WITH_IOMMU_ALLOWED (1u << 0) (memory.h:530:9).
 	// Only makes sense for short-lived forks
 	XENMEM_FORK_WITH_IOMMU_ALLOWED = 1
-)
-const (
 	// XENMEM_FORK_BLOCK_INTERRUPTS is #define XENMEM_FORK_BLOCK_INTERRUPTS (1u << 1) (memory.h:532:9).
 	// Only makes sense for short-lived forks
 	XENMEM_FORK_BLOCK_INTERRUPTS = 2
-)
-const (
 	// XENMEM_FORK_RESET_STATE is #define XENMEM_FORK_RESET_STATE (1u << 2) (memory.h:533:9).
 	XENMEM_FORK_RESET_STATE = 4
-)
-const (
 	// XENMEM_FORK_RESET_MEMORY is #define XENMEM_FORK_RESET_MEMORY (1u << 3) (memory.h:534:9).
 	XENMEM_FORK_RESET_MEMORY = 8
-)
-const (
 	// XENMEM_claim_pages is #define XENMEM_claim_pages 24 (memory.h:564:9).
 	// Attempt to stake a claim for a domain on a quantity of pages
 	// of system RAM, but _not_ assign specific pageframes.  Only
@@ -660,62 +432,38 @@ const (
 	//
 	// Caller must be privileged or the hypercall fails.
 	XENMEM_claim_pages = 24
-)
-const (
 	// XENMEM_reserved_device_memory_map is #define XENMEM_reserved_device_memory_map 27 (memory.h:576:9).
 	// With some legacy devices, certain guest-physical addresses cannot safely
 	// be used for other purposes, e.g. to map guest RAM.  This hypercall
 	// enumerates those regions so the toolstack can avoid using them.
 	XENMEM_reserved_device_memory_map = 27
-)
-const (
 	// XENMEM_RDM_ALL is #define XENMEM_RDM_ALL 1 (memory.h:585:9).
 	// Request all regions (ignore dev union).
 	XENMEM_RDM_ALL = 1
-)
-const (
 	// XENMEM_acquire_resource is #define XENMEM_acquire_resource 28 (memory.h:611:9).
 	// Get the pages for a particular guest resource, so that they can be
 	// mapped directly by a tools domain.
 	XENMEM_acquire_resource = 28
-)
-const (
 	// XENMEM_resource_ioreq_server is #define XENMEM_resource_ioreq_server 0 (memory.h:618:9).
 	XENMEM_resource_ioreq_server = 0
-)
-const (
 	// XENMEM_resource_grant_table is #define XENMEM_resource_grant_table 1 (memory.h:619:9).
 	XENMEM_resource_grant_table = 1
-)
-const (
 	// XENMEM_resource_vmtrace_buf is #define XENMEM_resource_vmtrace_buf 2 (memory.h:620:9).
 	XENMEM_resource_vmtrace_buf = 2
-)
-const (
 	// XENMEM_resource_grant_table_id_shared is #define XENMEM_resource_grant_table_id_shared 0 (memory.h:631:9).
 	XENMEM_resource_grant_table_id_shared = 0
-)
-const (
 	// XENMEM_resource_grant_table_id_status is #define XENMEM_resource_grant_table_id_status 1 (memory.h:632:9).
 	XENMEM_resource_grant_table_id_status = 1
-)
-const (
 	// XENMEM_resource_ioreq_server_frame_bufioreq is #define XENMEM_resource_ioreq_server_frame_bufioreq 0 (memory.h:665:9).
 	XENMEM_resource_ioreq_server_frame_bufioreq = 0
-)
-const (
 	// XENMEM_get_vnumainfo is #define XENMEM_get_vnumainfo 26 (memory.h:689:9).
 	// XENMEM_get_vnumainfo used by guest to get
 	// vNUMA topology from hypervisor.
 	XENMEM_get_vnumainfo = 26
-)
-const (
 	// PHYSDEVOP_eoi is #define PHYSDEVOP_eoi 12 (physdev.h:22:9).
 	// Notify end-of-interrupt (EOI) for the specified IRQ.
 	// @arg == pointer to physdev_eoi structure.
 	PHYSDEVOP_eoi = 12
-)
-const (
 	// PHYSDEVOP_pirq_eoi_gmfn_v1 is #define PHYSDEVOP_pirq_eoi_gmfn_v1 17 (physdev.h:37:9).
 	// Register a shared page for the hypervisor to indicate whether the guest
 	// must issue PHYSDEVOP_eoi. The semantics of PHYSDEVOP_eoi change slightly
@@ -723,8 +471,6 @@ const (
 	// will automatically get unmasked. The page registered is used as a bit
 	// array indexed by Xen's PIRQ value.
 	PHYSDEVOP_pirq_eoi_gmfn_v1 = 17
-)
-const (
 	// PHYSDEVOP_pirq_eoi_gmfn_v2 is #define PHYSDEVOP_pirq_eoi_gmfn_v2 28 (physdev.h:45:9).
 	// Register a shared page for the hypervisor to indicate whether the
 	// guest must issue PHYSDEVOP_eoi. This hypercall is very similar to
@@ -732,574 +478,314 @@ const (
 	// PHYSDEVOP_eoi. The page registered is used as a bit array indexed by
 	// Xen's PIRQ value.
 	PHYSDEVOP_pirq_eoi_gmfn_v2 = 28
-)
-const (
 	// PHYSDEVOP_irq_status_query is #define PHYSDEVOP_irq_status_query 5 (physdev.h:57:9).
 	// Query the status of an IRQ line.
 	// @arg == pointer to physdev_irq_status_query structure.
 	PHYSDEVOP_irq_status_query = 5
-)
-const (
 	// _XENIRQSTAT_needs_eoi is #define _XENIRQSTAT_needs_eoi (0) (physdev.h:68:9).
 	// Need to call PHYSDEVOP_eoi when the IRQ has been serviced?
 	_XENIRQSTAT_needs_eoi = 0
-)
-const (
 	// XENIRQSTAT_needs_eoi is #define XENIRQSTAT_needs_eoi (1U<<_XENIRQSTAT_needs_eoi) (physdev.h:69:10).
 	XENIRQSTAT_needs_eoi = 1
-)
-const (
 	// _XENIRQSTAT_shared is #define _XENIRQSTAT_shared (1) (physdev.h:72:9).
 	// IRQ shared by multiple guests?
 	_XENIRQSTAT_shared = 1
-)
-const (
 	// XENIRQSTAT_shared is #define XENIRQSTAT_shared (1U<<_XENIRQSTAT_shared) (physdev.h:73:10).
 	XENIRQSTAT_shared = 2
-)
-const (
 	// PHYSDEVOP_set_iopl is #define PHYSDEVOP_set_iopl 6 (physdev.h:79:9).
 	// Set the current VCPU's I/O privilege level.
 	// @arg == pointer to physdev_set_iopl structure.
 	PHYSDEVOP_set_iopl = 6
-)
-const (
 	// PHYSDEVOP_set_iobitmap is #define PHYSDEVOP_set_iobitmap 7 (physdev.h:91:9).
 	// Set the current VCPU's I/O-port permissions bitmap.
 	// @arg == pointer to physdev_set_iobitmap structure.
 	PHYSDEVOP_set_iobitmap = 7
-)
-const (
 	// PHYSDEVOP_apic_read is #define PHYSDEVOP_apic_read 8 (physdev.h:108:9).
 	// Read or write an IO-APIC register.
 	// @arg == pointer to physdev_apic structure.
 	PHYSDEVOP_apic_read = 8
-)
-const (
 	// PHYSDEVOP_apic_write is #define PHYSDEVOP_apic_write 9 (physdev.h:109:9).
 	PHYSDEVOP_apic_write = 9
-)
-const (
 	// PHYSDEVOP_alloc_irq_vector is #define PHYSDEVOP_alloc_irq_vector 10 (physdev.h:124:9).
 	// Allocate or free a physical upcall vector for the specified IRQ line.
 	// @arg == pointer to physdev_irq structure.
 	PHYSDEVOP_alloc_irq_vector = 10
-)
-const (
 	// PHYSDEVOP_free_irq_vector is #define PHYSDEVOP_free_irq_vector 11 (physdev.h:125:9).
 	PHYSDEVOP_free_irq_vector = 11
-)
-const (
 	// MAP_PIRQ_TYPE_MSI is #define MAP_PIRQ_TYPE_MSI 0x0 (physdev.h:135:9).
 	MAP_PIRQ_TYPE_MSI = 0x0
-)
-const (
 	// MAP_PIRQ_TYPE_GSI is #define MAP_PIRQ_TYPE_GSI 0x1 (physdev.h:136:9).
 	MAP_PIRQ_TYPE_GSI = 0x1
-)
-const (
 	// MAP_PIRQ_TYPE_UNKNOWN is #define MAP_PIRQ_TYPE_UNKNOWN 0x2 (physdev.h:137:9).
 	MAP_PIRQ_TYPE_UNKNOWN = 0x2
-)
-const (
 	// MAP_PIRQ_TYPE_MSI_SEG is #define MAP_PIRQ_TYPE_MSI_SEG 0x3 (physdev.h:138:9).
 	MAP_PIRQ_TYPE_MSI_SEG = 0x3
-)
-const (
 	// MAP_PIRQ_TYPE_MULTI_MSI is #define MAP_PIRQ_TYPE_MULTI_MSI 0x4 (physdev.h:139:9).
 	MAP_PIRQ_TYPE_MULTI_MSI = 0x4
-)
-const (
 	// PHYSDEVOP_map_pirq is #define PHYSDEVOP_map_pirq 13 (physdev.h:141:9).
 	PHYSDEVOP_map_pirq = 13
-)
-const (
 	// PHYSDEVOP_unmap_pirq is #define PHYSDEVOP_unmap_pirq 14 (physdev.h:162:9).
 	PHYSDEVOP_unmap_pirq = 14
-)
-const (
 	// PHYSDEVOP_manage_pci_add is #define PHYSDEVOP_manage_pci_add 15 (physdev.h:172:9).
 	PHYSDEVOP_manage_pci_add = 15
-)
-const (
 	// PHYSDEVOP_manage_pci_remove is #define PHYSDEVOP_manage_pci_remove 16 (physdev.h:173:9).
 	PHYSDEVOP_manage_pci_remove = 16
-)
-const (
 	// PHYSDEVOP_restore_msi is #define PHYSDEVOP_restore_msi 19 (physdev.h:183:9).
 	PHYSDEVOP_restore_msi = 19
-)
-const (
 	// PHYSDEVOP_manage_pci_add_ext is #define PHYSDEVOP_manage_pci_add_ext 20 (physdev.h:192:9).
 	PHYSDEVOP_manage_pci_add_ext = 20
-)
-const (
 	// PHYSDEVOP_setup_gsi is #define PHYSDEVOP_setup_gsi 21 (physdev.h:225:9).
 	PHYSDEVOP_setup_gsi = 21
-)
-const (
 	// PHYSDEVOP_get_free_pirq is #define PHYSDEVOP_get_free_pirq 23 (physdev.h:242:9).
 	// type is MAP_PIRQ_TYPE_GSI or MAP_PIRQ_TYPE_MSI
 	// the hypercall returns a free pirq
 	PHYSDEVOP_get_free_pirq = 23
-)
-const (
 	// XEN_PCI_MMCFG_RESERVED is #define XEN_PCI_MMCFG_RESERVED 0x1 (physdev.h:253:9).
 	XEN_PCI_MMCFG_RESERVED = 0x1
-)
-const (
 	// PHYSDEVOP_pci_mmcfg_reserved is #define PHYSDEVOP_pci_mmcfg_reserved 24 (physdev.h:255:9).
 	PHYSDEVOP_pci_mmcfg_reserved = 24
-)
-const (
 	// XEN_PCI_DEV_EXTFN is #define XEN_PCI_DEV_EXTFN 0x1 (physdev.h:266:9).
 	XEN_PCI_DEV_EXTFN = 0x1
-)
-const (
 	// XEN_PCI_DEV_VIRTFN is #define XEN_PCI_DEV_VIRTFN 0x2 (physdev.h:267:9).
 	XEN_PCI_DEV_VIRTFN = 0x2
-)
-const (
 	// XEN_PCI_DEV_PXM is #define XEN_PCI_DEV_PXM 0x4 (physdev.h:268:9).
 	XEN_PCI_DEV_PXM = 0x4
-)
-const (
 	// PHYSDEVOP_pci_device_add is #define PHYSDEVOP_pci_device_add 25 (physdev.h:270:9).
 	PHYSDEVOP_pci_device_add = 25
-)
-const (
 	// PHYSDEVOP_pci_device_remove is #define PHYSDEVOP_pci_device_remove 26 (physdev.h:291:9).
 	PHYSDEVOP_pci_device_remove = 26
-)
-const (
 	// PHYSDEVOP_restore_msi_ext is #define PHYSDEVOP_restore_msi_ext 27 (physdev.h:292:9).
 	PHYSDEVOP_restore_msi_ext = 27
-)
-const (
 	// PHYSDEVOP_prepare_msix is #define PHYSDEVOP_prepare_msix 30 (physdev.h:297:9).
 	// Dom0 should use these two to announce MMIO resources assigned to
 	// MSI-X capable devices won't (prepare) or may (release) change.
 	PHYSDEVOP_prepare_msix = 30
-)
-const (
 	// PHYSDEVOP_release_msix is #define PHYSDEVOP_release_msix 31 (physdev.h:298:9).
 	PHYSDEVOP_release_msix = 31
-)
-const (
 	// PHYSDEVOP_DBGP_RESET_PREPARE is #define PHYSDEVOP_DBGP_RESET_PREPARE 1 (physdev.h:308:9).
 	PHYSDEVOP_DBGP_RESET_PREPARE = 1
-)
-const (
 	// PHYSDEVOP_DBGP_RESET_DONE is #define PHYSDEVOP_DBGP_RESET_DONE 2 (physdev.h:309:9).
 	PHYSDEVOP_DBGP_RESET_DONE = 2
-)
-const (
 	// PHYSDEVOP_DBGP_BUS_UNKNOWN is #define PHYSDEVOP_DBGP_BUS_UNKNOWN 0 (physdev.h:311:9).
 	PHYSDEVOP_DBGP_BUS_UNKNOWN = 0
-)
-const (
 	// PHYSDEVOP_DBGP_BUS_PCI is #define PHYSDEVOP_DBGP_BUS_PCI 1 (physdev.h:312:9).
 	PHYSDEVOP_DBGP_BUS_PCI = 1
-)
-const (
 	// PHYSDEVOP_dbgp_op is #define PHYSDEVOP_dbgp_op 29 (physdev.h:314:9).
 	PHYSDEVOP_dbgp_op = 29
-)
-const (
 	// PHYSDEVOP_IRQ_UNMASK_NOTIFY is #define PHYSDEVOP_IRQ_UNMASK_NOTIFY 4 (physdev.h:331:9).
 	// Notify that some PIRQ-bound event channels have been unmasked.
 	// ** This command is obsolete since interface version 0x00030202 and is **
 	// ** unsupported by newer versions of Xen.                              **
 	PHYSDEVOP_IRQ_UNMASK_NOTIFY = 4
-)
-const (
 	// PHYSDEVOP_pirq_eoi_gmfn is #define PHYSDEVOP_pirq_eoi_gmfn PHYSDEVOP_pirq_eoi_gmfn_v2 (physdev.h:353:9).
 	PHYSDEVOP_pirq_eoi_gmfn = 28
-)
-const (
 	// XENVER_version is #define XENVER_version 0 (version.h:20:9).
 	// arg == NULL; returns major:minor (16:16).
 	XENVER_version = 0
-)
-const (
 	// XENVER_extraversion is #define XENVER_extraversion 1 (version.h:23:9).
 	// arg == xen_extraversion_t.
 	XENVER_extraversion = 1
-)
-const (
 	// XEN_EXTRAVERSION_LEN is #define XEN_EXTRAVERSION_LEN (sizeof(xen_extraversion_t)) (version.h:25:9).
 	XEN_EXTRAVERSION_LEN = 16
-)
-const (
 	// XENVER_compile_info is #define XENVER_compile_info 2 (version.h:28:9).
 	// arg == xen_compile_info_t.
 	XENVER_compile_info = 2
-)
-const (
 	// XENVER_capabilities is #define XENVER_capabilities 3 (version.h:37:9).
 	XENVER_capabilities = 3
-)
-const (
 	// XEN_CAPABILITIES_INFO_LEN is #define XEN_CAPABILITIES_INFO_LEN (sizeof(xen_capabilities_info_t)) (version.h:39:9).
 	XEN_CAPABILITIES_INFO_LEN = 1024
-)
-const (
 	// XENVER_changeset is #define XENVER_changeset 4 (version.h:41:9).
 	XENVER_changeset = 4
-)
-const (
 	// XEN_CHANGESET_INFO_LEN is #define XEN_CHANGESET_INFO_LEN (sizeof(xen_changeset_info_t)) (version.h:43:9).
 	XEN_CHANGESET_INFO_LEN = 64
-)
-const (
 	// XENVER_platform_parameters is #define XENVER_platform_parameters 5 (version.h:45:9).
 	XENVER_platform_parameters = 5
-)
-const (
 	// XENVER_get_features is #define XENVER_get_features 6 (version.h:51:9).
 	XENVER_get_features = 6
-)
-const (
 	// XENVER_pagesize is #define XENVER_pagesize 7 (version.h:62:9).
 	// arg == NULL; returns host memory page size.
 	XENVER_pagesize = 7
-)
-const (
 	// XENVER_guest_handle is #define XENVER_guest_handle 8 (version.h:69:9).
 	// arg == xen_domain_handle_t.
 	//
 	// The toolstack fills it out for guest consumption. It is intended to hold
 	// the UUID of the guest.
 	XENVER_guest_handle = 8
-)
-const (
 	// XENVER_commandline is #define XENVER_commandline 9 (version.h:71:9).
 	XENVER_commandline = 9
-)
-const (
 	// XENVER_build_id is #define XENVER_build_id 10 (version.h:78:9).
 	// Return value is the number of bytes written, or XEN_Exx on error.
 	// Calling with empty parameter returns the size of build_id.
 	XENVER_build_id = 10
-)
-const (
 	// XEN_LATEST_INTERFACE_VERSION__ is #define __XEN_LATEST_INTERFACE_VERSION__ 0x00040e00 (xen-compat.h:13:9).
 	XEN_LATEST_INTERFACE_VERSION__ = 0x40e00
-)
-const (
 	// XEN_INTERFACE_VERSION__ is #define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__ (xen-compat.h:17:9).
 	// Xen is built with matching headers and implements the latest interface.
 	XEN_INTERFACE_VERSION__ = 265728
-)
-const (
 	// HYPERVISOR_set_trap_table is #define __HYPERVISOR_set_trap_table 0 (xen.h:75:9).
 	HYPERVISOR_set_trap_table = 0
-)
-const (
 	// HYPERVISOR_mmu_update is #define __HYPERVISOR_mmu_update 1 (xen.h:76:9).
 	HYPERVISOR_mmu_update = 1
-)
-const (
 	// HYPERVISOR_set_gdt is #define __HYPERVISOR_set_gdt 2 (xen.h:77:9).
 	HYPERVISOR_set_gdt = 2
-)
-const (
 	// HYPERVISOR_stack_switch is #define __HYPERVISOR_stack_switch 3 (xen.h:78:9).
 	HYPERVISOR_stack_switch = 3
-)
-const (
 	// HYPERVISOR_set_callbacks is #define __HYPERVISOR_set_callbacks 4 (xen.h:79:9).
 	HYPERVISOR_set_callbacks = 4
-)
-const (
 	// HYPERVISOR_fpu_taskswitch is #define __HYPERVISOR_fpu_taskswitch 5 (xen.h:80:9).
 	HYPERVISOR_fpu_taskswitch = 5
-)
-const (
 	// HYPERVISOR_sched_op_compat is #define __HYPERVISOR_sched_op_compat 6 (xen.h:81:9).
 	// compat since 0x00030101
 	HYPERVISOR_sched_op_compat = 6
-)
-const (
 	// HYPERVISOR_platform_op is #define __HYPERVISOR_platform_op 7 (xen.h:82:9).
 	HYPERVISOR_platform_op = 7
-)
-const (
 	// HYPERVISOR_set_debugreg is #define __HYPERVISOR_set_debugreg 8 (xen.h:83:9).
 	HYPERVISOR_set_debugreg = 8
-)
-const (
 	// HYPERVISOR_get_debugreg is #define __HYPERVISOR_get_debugreg 9 (xen.h:84:9).
 	HYPERVISOR_get_debugreg = 9
-)
-const (
 	// HYPERVISOR_update_descriptor is #define __HYPERVISOR_update_descriptor 10 (xen.h:85:9).
 	HYPERVISOR_update_descriptor = 10
-)
-const (
 	// HYPERVISOR_memory_op is #define __HYPERVISOR_memory_op 12 (xen.h:86:9).
 	HYPERVISOR_memory_op = 12
-)
-const (
 	// HYPERVISOR_multicall is #define __HYPERVISOR_multicall 13 (xen.h:87:9).
 	HYPERVISOR_multicall = 13
-)
-const (
 	// HYPERVISOR_update_va_mapping is #define __HYPERVISOR_update_va_mapping 14 (xen.h:88:9).
 	HYPERVISOR_update_va_mapping = 14
-)
-const (
 	// HYPERVISOR_set_timer_op is #define __HYPERVISOR_set_timer_op 15 (xen.h:89:9).
 	HYPERVISOR_set_timer_op = 15
-)
-const (
 	// HYPERVISOR_event_channel_op_compat is #define __HYPERVISOR_event_channel_op_compat 16 (xen.h:90:9).
 	// compat since 0x00030202
 	HYPERVISOR_event_channel_op_compat = 16
-)
-const (
 	// HYPERVISOR_xen_version is #define __HYPERVISOR_xen_version 17 (xen.h:91:9).
 	HYPERVISOR_xen_version = 17
-)
-const (
 	// HYPERVISOR_console_io is #define __HYPERVISOR_console_io 18 (xen.h:92:9).
 	HYPERVISOR_console_io = 18
-)
-const (
 	// HYPERVISOR_physdev_op_compat is #define __HYPERVISOR_physdev_op_compat 19 (xen.h:93:9).
 	// compat since 0x00030202
 	HYPERVISOR_physdev_op_compat = 19
-)
-const (
 	// HYPERVISOR_grant_table_op is #define __HYPERVISOR_grant_table_op 20 (xen.h:94:9).
 	HYPERVISOR_grant_table_op = 20
-)
-const (
 	// HYPERVISOR_vm_assist is #define __HYPERVISOR_vm_assist 21 (xen.h:95:9).
 	HYPERVISOR_vm_assist = 21
-)
-const (
 	// HYPERVISOR_update_va_mapping_otherdomain is #define __HYPERVISOR_update_va_mapping_otherdomain 22 (xen.h:96:9).
 	HYPERVISOR_update_va_mapping_otherdomain = 22
-)
-const (
 	// HYPERVISOR_iret is #define __HYPERVISOR_iret 23 (xen.h:97:9).
 	// x86 only
 	HYPERVISOR_iret = 23
-)
-const (
 	// HYPERVISOR_vcpu_op is #define __HYPERVISOR_vcpu_op 24 (xen.h:98:9).
 	HYPERVISOR_vcpu_op = 24
-)
-const (
 	// HYPERVISOR_set_segment_base is #define __HYPERVISOR_set_segment_base 25 (xen.h:99:9).
 	// x86/64 only
 	HYPERVISOR_set_segment_base = 25
-)
-const (
 	// HYPERVISOR_mmuext_op is #define __HYPERVISOR_mmuext_op 26 (xen.h:100:9).
 	HYPERVISOR_mmuext_op = 26
-)
-const (
 	// HYPERVISOR_xsm_op is #define __HYPERVISOR_xsm_op 27 (xen.h:101:9).
 	HYPERVISOR_xsm_op = 27
-)
-const (
 	// HYPERVISOR_nmi_op is #define __HYPERVISOR_nmi_op 28 (xen.h:102:9).
 	HYPERVISOR_nmi_op = 28
-)
-const (
 	// HYPERVISOR_sched_op is #define __HYPERVISOR_sched_op 29 (xen.h:103:9).
 	HYPERVISOR_sched_op = 29
-)
-const (
 	// HYPERVISOR_callback_op is #define __HYPERVISOR_callback_op 30 (xen.h:104:9).
 	HYPERVISOR_callback_op = 30
-)
-const (
 	// HYPERVISOR_xenoprof_op is #define __HYPERVISOR_xenoprof_op 31 (xen.h:105:9).
 	HYPERVISOR_xenoprof_op = 31
-)
-const (
 	// HYPERVISOR_event_channel_op is #define __HYPERVISOR_event_channel_op 32 (xen.h:106:9).
 	HYPERVISOR_event_channel_op = 32
-)
-const (
 	// HYPERVISOR_physdev_op is #define __HYPERVISOR_physdev_op 33 (xen.h:107:9).
 	HYPERVISOR_physdev_op = 33
-)
-const (
 	// HYPERVISOR_hvm_op is #define __HYPERVISOR_hvm_op 34 (xen.h:108:9).
 	HYPERVISOR_hvm_op = 34
-)
-const (
 	// HYPERVISOR_sysctl is #define __HYPERVISOR_sysctl 35 (xen.h:109:9).
 	HYPERVISOR_sysctl = 35
-)
-const (
 	// HYPERVISOR_domctl is #define __HYPERVISOR_domctl 36 (xen.h:110:9).
 	HYPERVISOR_domctl = 36
-)
-const (
 	// HYPERVISOR_kexec_op is #define __HYPERVISOR_kexec_op 37 (xen.h:111:9).
 	HYPERVISOR_kexec_op = 37
-)
-const (
 	// HYPERVISOR_tmem_op is #define __HYPERVISOR_tmem_op 38 (xen.h:112:9).
 	HYPERVISOR_tmem_op = 38
-)
-const (
 	// HYPERVISOR_argo_op is #define __HYPERVISOR_argo_op 39 (xen.h:113:9).
 	HYPERVISOR_argo_op = 39
-)
-const (
 	// HYPERVISOR_xenpmu_op is #define __HYPERVISOR_xenpmu_op 40 (xen.h:114:9).
 	HYPERVISOR_xenpmu_op = 40
-)
-const (
 	// HYPERVISOR_dm_op is #define __HYPERVISOR_dm_op 41 (xen.h:115:9).
 	HYPERVISOR_dm_op = 41
-)
-const (
 	// HYPERVISOR_hypfs_op is #define __HYPERVISOR_hypfs_op 42 (xen.h:116:9).
 	HYPERVISOR_hypfs_op = 42
-)
-const (
 	// HYPERVISOR_arch_0 is #define __HYPERVISOR_arch_0 48 (xen.h:119:9).
 	// Architecture-specific hypercall definitions.
 	HYPERVISOR_arch_0 = 48
-)
-const (
 	// HYPERVISOR_arch_1 is #define __HYPERVISOR_arch_1 49 (xen.h:120:9).
 	HYPERVISOR_arch_1 = 49
-)
-const (
 	// HYPERVISOR_arch_2 is #define __HYPERVISOR_arch_2 50 (xen.h:121:9).
 	HYPERVISOR_arch_2 = 50
-)
-const (
 	// HYPERVISOR_arch_3 is #define __HYPERVISOR_arch_3 51 (xen.h:122:9).
 	HYPERVISOR_arch_3 = 51
-)
-const (
 	// HYPERVISOR_arch_4 is #define __HYPERVISOR_arch_4 52 (xen.h:123:9).
 	HYPERVISOR_arch_4 = 52
-)
-const (
 	// HYPERVISOR_arch_5 is #define __HYPERVISOR_arch_5 53 (xen.h:124:9).
 	HYPERVISOR_arch_5 = 53
-)
-const (
 	// HYPERVISOR_arch_6 is #define __HYPERVISOR_arch_6 54 (xen.h:125:9).
 	HYPERVISOR_arch_6 = 54
-)
-const (
 	// HYPERVISOR_arch_7 is #define __HYPERVISOR_arch_7 55 (xen.h:126:9).
 	HYPERVISOR_arch_7 = 55
-)
-const (
 	// VIRQ_TIMER is #define VIRQ_TIMER 0 (xen.h:164:9).
 	// ` enum virq {
 	VIRQ_TIMER = 0
-)
-const (
 	// VIRQ_DEBUG is #define VIRQ_DEBUG 1 (xen.h:165:9).
 	// V. Request guest to dump debug info.
 	VIRQ_DEBUG = 1
-)
-const (
 	// VIRQ_CONSOLE is #define VIRQ_CONSOLE 2 (xen.h:166:9).
 	// G. (DOM0) Bytes received on emergency console.
 	VIRQ_CONSOLE = 2
-)
-const (
 	// VIRQ_DOM_EXC is #define VIRQ_DOM_EXC 3 (xen.h:167:9).
 	// G. (DOM0) Exceptional event for some domain.
 	VIRQ_DOM_EXC = 3
-)
-const (
 	// VIRQ_TBUF is #define VIRQ_TBUF 4 (xen.h:168:9).
 	// G. (DOM0) Trace buffer has records available.
 	VIRQ_TBUF = 4
-)
-const (
 	// VIRQ_DEBUGGER is #define VIRQ_DEBUGGER 6 (xen.h:169:9).
 	// G. (DOM0) A domain has paused for debugging.
 	VIRQ_DEBUGGER = 6
-)
-const (
 	// VIRQ_XENOPROF is #define VIRQ_XENOPROF 7 (xen.h:170:9).
 	// V. XenOprofile interrupt: new sample available
 	VIRQ_XENOPROF = 7
-)
-const (
 	// VIRQ_CON_RING is #define VIRQ_CON_RING 8 (xen.h:171:9).
 	// G. (DOM0) Bytes received on console
 	VIRQ_CON_RING = 8
-)
-const (
 	// VIRQ_PCPU_STATE is #define VIRQ_PCPU_STATE 9 (xen.h:172:9).
 	// G. (DOM0) PCPU state changed
 	VIRQ_PCPU_STATE = 9
-)
-const (
 	// VIRQ_MEM_EVENT is #define VIRQ_MEM_EVENT 10 (xen.h:173:9).
 	// G. (DOM0) A memory event has occurred
 	VIRQ_MEM_EVENT = 10
-)
-const (
 	// VIRQ_ARGO is #define VIRQ_ARGO 11 (xen.h:174:9).
 	// G. Argo interdomain message notification
 	VIRQ_ARGO = 11
-)
-const (
 	// VIRQ_ENOMEM is #define VIRQ_ENOMEM 12 (xen.h:175:9).
 	// G. (DOM0) Low on heap memory
 	VIRQ_ENOMEM = 12
-)
-const (
 	// VIRQ_XENPMU is #define VIRQ_XENPMU 13 (xen.h:176:9).
 	// V.  PMC interrupt
 	VIRQ_XENPMU = 13
-)
-const (
 	// VIRQ_ARCH_0 is #define VIRQ_ARCH_0 16 (xen.h:179:9).
 	// Architecture-specific VIRQ definitions.
 	VIRQ_ARCH_0 = 16
-)
-const (
 	// VIRQ_ARCH_1 is #define VIRQ_ARCH_1 17 (xen.h:180:9).
 	VIRQ_ARCH_1 = 17
-)
-const (
 	// VIRQ_ARCH_2 is #define VIRQ_ARCH_2 18 (xen.h:181:9).
 	VIRQ_ARCH_2 = 18
-)
-const (
 	// VIRQ_ARCH_3 is #define VIRQ_ARCH_3 19 (xen.h:182:9).
 	VIRQ_ARCH_3 = 19
-)
-const (
 	// VIRQ_ARCH_4 is #define VIRQ_ARCH_4 20 (xen.h:183:9).
 	VIRQ_ARCH_4 = 20
-)
-const (
 	// VIRQ_ARCH_5 is #define VIRQ_ARCH_5 21 (xen.h:184:9).
 	VIRQ_ARCH_5 = 21
-)
-const (
 	// VIRQ_ARCH_6 is #define VIRQ_ARCH_6 22 (xen.h:185:9).
 	VIRQ_ARCH_6 = 22
-)
-const (
 	// VIRQ_ARCH_7 is #define VIRQ_ARCH_7 23 (xen.h:186:9).
 	VIRQ_ARCH_7 = 23
-)
-const (
 	// NR_VIRQS is #define NR_VIRQS 24 (xen.h:189:9).
 	NR_VIRQS = 24
-)
-const (
 	// MMU_NORMAL_PT_UPDATE is #define MMU_NORMAL_PT_UPDATE 0 (xen.h:334:9).
 	// ` enum neg_errnoval
 	// ` HYPERVISOR_mmu_update(const struct mmu_update reqs[],
@@ -1465,138 +951,76 @@ const (
 	//
 	// PAT (bit 7 on) --> PWT (bit 3 on) and clear bit 7.
 	MMU_NORMAL_PT_UPDATE = 0
-)
-const (
 	// MMU_MACHPHYS_UPDATE is #define MMU_MACHPHYS_UPDATE 1 (xen.h:335:9).
 	// ptr = MA of frame to modify entry for
 	MMU_MACHPHYS_UPDATE = 1
-)
-const (
 	// MMU_PT_UPDATE_PRESERVE_AD is #define MMU_PT_UPDATE_PRESERVE_AD 2 (xen.h:336:9).
 	// atomically: *ptr = val | (*ptr&(A|D))
 	MMU_PT_UPDATE_PRESERVE_AD = 2
-)
-const (
 	// MMU_PT_UPDATE_NO_TRANSLATE is #define MMU_PT_UPDATE_NO_TRANSLATE 3 (xen.h:337:9).
 	// checked '*ptr = val'. ptr is MA.
 	MMU_PT_UPDATE_NO_TRANSLATE = 3
-)
-const (
 	// MMUEXT_PIN_L1_TABLE is #define MMUEXT_PIN_L1_TABLE 0 (xen.h:405:9).
 	// ` enum mmuext_cmd {
 	MMUEXT_PIN_L1_TABLE = 0
-)
-const (
 	// MMUEXT_PIN_L2_TABLE is #define MMUEXT_PIN_L2_TABLE 1 (xen.h:406:9).
 	MMUEXT_PIN_L2_TABLE = 1
-)
-const (
 	// MMUEXT_PIN_L3_TABLE is #define MMUEXT_PIN_L3_TABLE 2 (xen.h:407:9).
 	MMUEXT_PIN_L3_TABLE = 2
-)
-const (
 	// MMUEXT_PIN_L4_TABLE is #define MMUEXT_PIN_L4_TABLE 3 (xen.h:408:9).
 	MMUEXT_PIN_L4_TABLE = 3
-)
-const (
 	// MMUEXT_UNPIN_TABLE is #define MMUEXT_UNPIN_TABLE 4 (xen.h:409:9).
 	MMUEXT_UNPIN_TABLE = 4
-)
-const (
 	// MMUEXT_NEW_BASEPTR is #define MMUEXT_NEW_BASEPTR 5 (xen.h:410:9).
 	MMUEXT_NEW_BASEPTR = 5
-)
-const (
 	// MMUEXT_TLB_FLUSH_LOCAL is #define MMUEXT_TLB_FLUSH_LOCAL 6 (xen.h:411:9).
 	MMUEXT_TLB_FLUSH_LOCAL = 6
-)
-const (
 	// MMUEXT_INVLPG_LOCAL is #define MMUEXT_INVLPG_LOCAL 7 (xen.h:412:9).
 	MMUEXT_INVLPG_LOCAL = 7
-)
-const (
 	// MMUEXT_TLB_FLUSH_MULTI is #define MMUEXT_TLB_FLUSH_MULTI 8 (xen.h:413:9).
 	MMUEXT_TLB_FLUSH_MULTI = 8
-)
-const (
 	// MMUEXT_INVLPG_MULTI is #define MMUEXT_INVLPG_MULTI 9 (xen.h:414:9).
 	MMUEXT_INVLPG_MULTI = 9
-)
-const (
 	// MMUEXT_TLB_FLUSH_ALL is #define MMUEXT_TLB_FLUSH_ALL 10 (xen.h:415:9).
 	MMUEXT_TLB_FLUSH_ALL = 10
-)
-const (
 	// MMUEXT_INVLPG_ALL is #define MMUEXT_INVLPG_ALL 11 (xen.h:416:9).
 	MMUEXT_INVLPG_ALL = 11
-)
-const (
 	// MMUEXT_FLUSH_CACHE is #define MMUEXT_FLUSH_CACHE 12 (xen.h:417:9).
 	MMUEXT_FLUSH_CACHE = 12
-)
-const (
 	// MMUEXT_SET_LDT is #define MMUEXT_SET_LDT 13 (xen.h:418:9).
 	MMUEXT_SET_LDT = 13
-)
-const (
 	// MMUEXT_NEW_USER_BASEPTR is #define MMUEXT_NEW_USER_BASEPTR 15 (xen.h:419:9).
 	MMUEXT_NEW_USER_BASEPTR = 15
-)
-const (
 	// MMUEXT_CLEAR_PAGE is #define MMUEXT_CLEAR_PAGE 16 (xen.h:420:9).
 	MMUEXT_CLEAR_PAGE = 16
-)
-const (
 	// MMUEXT_COPY_PAGE is #define MMUEXT_COPY_PAGE 17 (xen.h:421:9).
 	MMUEXT_COPY_PAGE = 17
-)
-const (
 	// MMUEXT_FLUSH_CACHE_GLOBAL is #define MMUEXT_FLUSH_CACHE_GLOBAL 18 (xen.h:422:9).
 	MMUEXT_FLUSH_CACHE_GLOBAL = 18
-)
-const (
 	// MMUEXT_MARK_SUPER is #define MMUEXT_MARK_SUPER 19 (xen.h:423:9).
 	MMUEXT_MARK_SUPER = 19
-)
-const (
 	// MMUEXT_UNMARK_SUPER is #define MMUEXT_UNMARK_SUPER 20 (xen.h:424:9).
 	MMUEXT_UNMARK_SUPER = 20
-)
-const (
 	// UVMF_NONE is #define UVMF_NONE (xen_mk_ulong(0)<<0) (xen.h:472:9).
 	// ` enum uvm_flags {
 	UVMF_NONE = 0
-)
-const (
 	// UVMF_TLB_FLUSH is #define UVMF_TLB_FLUSH (xen_mk_ulong(1)<<0) (xen.h:473:9).
 	// Flush entire TLB(s).
 	UVMF_TLB_FLUSH = 1
-)
-const (
 	// UVMF_INVLPG is #define UVMF_INVLPG (xen_mk_ulong(2)<<0) (xen.h:474:9).
 	// Flush only one entry.
 	UVMF_INVLPG = 2
-)
-const (
 	// UVMF_FLUSHTYPE_MASK is #define UVMF_FLUSHTYPE_MASK (xen_mk_ulong(3)<<0) (xen.h:475:9).
 	UVMF_FLUSHTYPE_MASK = 3
-)
-const (
 	// UVMF_MULTI is #define UVMF_MULTI (xen_mk_ulong(0)<<2) (xen.h:476:9).
 	// Flush subset of TLBs.
 	UVMF_MULTI = 0
-)
-const (
 	// UVMF_LOCAL is #define UVMF_LOCAL (xen_mk_ulong(0)<<2) (xen.h:477:9).
 	// Flush local TLB.
 	UVMF_LOCAL = 0
-)
-const (
 	// UVMF_ALL is #define UVMF_ALL (xen_mk_ulong(1)<<2) (xen.h:478:9).
 	// Flush all TLBs.
 	UVMF_ALL = 4
-)
-const (
 	// CONSOLEIO_write is #define CONSOLEIO_write 0 (xen.h:505:9).
 	// ` int
 	// ` HYPERVISOR_console_io(unsigned int cmd,
@@ -1621,58 +1045,38 @@ const (
 	//     @return the number of characters read on success, otherwise return
 	//     an error code.
 	CONSOLEIO_write = 0
-)
-const (
 	// CONSOLEIO_read is #define CONSOLEIO_read 1 (xen.h:506:9).
 	CONSOLEIO_read = 1
-)
-const (
 	// VMASST_CMD_enable is #define VMASST_CMD_enable 0 (xen.h:511:9).
 	// Commands to HYPERVISOR_vm_assist().
 	VMASST_CMD_enable = 0
-)
-const (
 	// VMASST_CMD_disable is #define VMASST_CMD_disable 1 (xen.h:512:9).
 	VMASST_CMD_disable = 1
-)
-const (
 	// VMASST_TYPE_4gb_segments is #define VMASST_TYPE_4gb_segments 0 (xen.h:515:9).
 	// x86/32 guests: simulate full 4GB segment limits.
 	VMASST_TYPE_4gb_segments = 0
-)
-const (
 	// VMASST_TYPE_4gb_segments_notify is #define VMASST_TYPE_4gb_segments_notify 1 (xen.h:518:9).
 	// x86/32 guests: trap (vector 15) whenever above vmassist is used.
 	VMASST_TYPE_4gb_segments_notify = 1
-)
-const (
 	// VMASST_TYPE_writable_pagetables is #define VMASST_TYPE_writable_pagetables 2 (xen.h:525:9).
 	// x86 guests: support writes to bottom-level PTEs.
 	// NB1. Page-directory entries cannot be written.
 	// NB2. Guest must continue to remove all writable mappings of PTEs.
 	VMASST_TYPE_writable_pagetables = 2
-)
-const (
 	// VMASST_TYPE_pae_extended_cr3 is #define VMASST_TYPE_pae_extended_cr3 3 (xen.h:528:9).
 	// x86/PAE guests: support PDPTs above 4GB.
 	VMASST_TYPE_pae_extended_cr3 = 3
-)
-const (
 	// VMASST_TYPE_architectural_iopl is #define VMASST_TYPE_architectural_iopl 4 (xen.h:536:9).
 	// x86 guests: Sane behaviour for virtual iopl
 	//   - virtual iopl updated from do_iret() hypercalls.
 	//   - virtual iopl reported in bounce frames.
 	//   - guest kernels assumed to be level 0 for the purpose of iopl checks.
 	VMASST_TYPE_architectural_iopl = 4
-)
-const (
 	// VMASST_TYPE_runstate_update_flag is #define VMASST_TYPE_runstate_update_flag 5 (xen.h:543:9).
 	// All guests: activate update indicator in vcpu_runstate_info
 	// Enable setting the XEN_RUNSTATE_UPDATE flag in guest memory mapped
 	// vcpu_runstate_info during updates of the runstate information.
 	VMASST_TYPE_runstate_update_flag = 5
-)
-const (
 	// VMASST_TYPE_m2p_strict is #define VMASST_TYPE_m2p_strict 32 (xen.h:555:9).
 	// x86/64 guests: strictly hide M2P from user mode.
 	// This allows the guest to control respective hypervisor behavior:
@@ -1683,18 +1087,12 @@ const (
 	//     as before, and whenever the L4 table gets used as a user one the
 	//     mapping gets zapped.
 	VMASST_TYPE_m2p_strict = 32
-)
-const (
 	// DOMID_FIRST_RESERVED is #define DOMID_FIRST_RESERVED xen_mk_uint(0x7FF0) (xen.h:562:9).
 	// Domain ids >= DOMID_FIRST_RESERVED cannot be used for ordinary domains.
 	DOMID_FIRST_RESERVED = 32752
-)
-const (
 	// DOMID_SELF is #define DOMID_SELF xen_mk_uint(0x7FF0) (xen.h:565:9).
 	// DOMID_SELF is used in certain contexts to refer to oneself.
 	DOMID_SELF = 32752
-)
-const (
 	// DOMID_IO is #define DOMID_IO xen_mk_uint(0x7FF1) (xen.h:578:9).
 	// DOMID_IO is used to restrict page-table updates to mapping I/O memory.
 	// Although no Foreign Domain need be specified to map I/O pages, DOMID_IO
@@ -1706,8 +1104,6 @@ const (
 	// HYPERVISOR_mmu_update() context it can be specified by any calling domain,
 	// otherwise it's only permitted if the caller is privileged.
 	DOMID_IO = 32753
-)
-const (
 	// DOMID_XEN is #define DOMID_XEN xen_mk_uint(0x7FF2) (xen.h:589:9).
 	// DOMID_XEN is used to allow privileged domains to map restricted parts of
 	// Xen's heap space (e.g., the machine_to_phys table).
@@ -1718,74 +1114,44 @@ const (
 	//
 	// and is only permitted if the caller is privileged.
 	DOMID_XEN = 32754
-)
-const (
 	// DOMID_COW is #define DOMID_COW xen_mk_uint(0x7FF3) (xen.h:593:9).
 	// DOMID_COW is used as the owner of sharable pages
 	DOMID_COW = 32755
-)
-const (
 	// DOMID_INVALID is #define DOMID_INVALID xen_mk_uint(0x7FF4) (xen.h:596:9).
 	// DOMID_INVALID is used to identify pages with unknown owner.
 	DOMID_INVALID = 32756
-)
-const (
 	// DOMID_IDLE is #define DOMID_IDLE xen_mk_uint(0x7FFF) (xen.h:599:9).
 	// Idle domain.
 	DOMID_IDLE = 32767
-)
-const (
 	// DOMID_MASK is #define DOMID_MASK xen_mk_uint(0x7FFF) (xen.h:602:9).
 	// Mask for valid domain id values
 	DOMID_MASK = 32767
-)
-const (
 	// XEN_PVCLOCK_TSC_STABLE_BIT is #define XEN_PVCLOCK_TSC_STABLE_BIT (1 << 0) (xen.h:675:9).
 	XEN_PVCLOCK_TSC_STABLE_BIT = 1
-)
-const (
 	// XEN_PVCLOCK_GUEST_STOPPED is #define XEN_PVCLOCK_GUEST_STOPPED (1 << 1) (xen.h:676:9).
 	XEN_PVCLOCK_GUEST_STOPPED = 2
-)
-const (
 	// SIF_PRIVILEGED is #define SIF_PRIVILEGED (1<<0) (xen.h:870:9).
 	// These flags are passed in the 'flags' field of start_info_t.
 	SIF_PRIVILEGED = 1
-)
-const (
 	// SIF_INITDOMAIN is #define SIF_INITDOMAIN (1<<1) (xen.h:871:9).
 	// Is this the initial control domain?
 	SIF_INITDOMAIN = 2
-)
-const (
 	// SIF_MULTIBOOT_MOD is #define SIF_MULTIBOOT_MOD (1<<2) (xen.h:872:9).
 	// Is mod_start a multiboot module?
 	SIF_MULTIBOOT_MOD = 4
-)
-const (
 	// SIF_MOD_START_PFN is #define SIF_MOD_START_PFN (1<<3) (xen.h:873:9).
 	// Is mod_start a PFN?
 	SIF_MOD_START_PFN = 8
-)
-const (
 	// SIF_VIRT_P2M_4TOOLS is #define SIF_VIRT_P2M_4TOOLS (1<<4) (xen.h:874:9).
 	// Do Xen tools understand a virt. mapped
 	SIF_VIRT_P2M_4TOOLS = 16
-)
-const (
 	// SIF_PM_MASK is #define SIF_PM_MASK (0xFF<<8) (xen.h:876:9).
 	// P->M making the 3 level tree obsolete?
 	SIF_PM_MASK = 0xff00
-)
-const (
 	// XEN_VGATYPE_TEXT_MODE_3 is #define XEN_VGATYPE_TEXT_MODE_3 0x03 (xen.h:913:9).
 	XEN_VGATYPE_TEXT_MODE_3 = 0x3
-)
-const (
 	// XEN_VGATYPE_VESA_LFB is #define XEN_VGATYPE_VESA_LFB 0x23 (xen.h:914:9).
 	XEN_VGATYPE_VESA_LFB = 0x23
-)
-const (
 	// XEN_VGATYPE_EFI_LFB is #define XEN_VGATYPE_EFI_LFB 0x70 (xen.h:915:9).
 	XEN_VGATYPE_EFI_LFB = 0x70
 )

@@ -6,76 +6,40 @@ package xen
 const (
 	// FLAT_KERNEL_CS is #define FLAT_KERNEL_CS FLAT_KERNEL_CS64 (arch-x86/xen-x86_64.h:41:9).
 	FLAT_KERNEL_CS = 57395
-)
-const (
 	// FLAT_KERNEL_DS is #define FLAT_KERNEL_DS FLAT_KERNEL_DS64 (arch-x86/xen-x86_64.h:38:9).
 	FLAT_KERNEL_DS = 0
-)
-const (
 	// FLAT_KERNEL_SS is #define FLAT_KERNEL_SS FLAT_KERNEL_SS64 (arch-x86/xen-x86_64.h:44:9).
 	FLAT_KERNEL_SS = 57387
-)
-const (
 	// FLAT_USER_CS is #define FLAT_USER_CS FLAT_USER_CS64 (arch-x86/xen-x86_64.h:51:9).
 	FLAT_USER_CS = 57395
-)
-const (
 	// FLAT_USER_DS is #define FLAT_USER_DS FLAT_USER_DS64 (arch-x86/xen-x86_64.h:48:9).
 	FLAT_USER_DS = 0
-)
-const (
 	// FLAT_USER_SS is #define FLAT_USER_SS FLAT_USER_SS64 (arch-x86/xen-x86_64.h:54:9).
 	FLAT_USER_SS = 57387
-)
-const (
 	// __HYPERVISOR_VIRT_START is #define __HYPERVISOR_VIRT_START 0xFFFF800000000000 (arch-x86/xen-x86_64.h:56:9).
 	__HYPERVISOR_VIRT_START = 0xffff800000000000
-)
-const (
 	// __MACH2PHYS_VIRT_START is #define __MACH2PHYS_VIRT_START 0xFFFF800000000000 (arch-x86/xen-x86_64.h:58:9).
 	__MACH2PHYS_VIRT_START = 0xffff800000000000
-)
-const (
 	// __MACH2PHYS_VIRT_END is #define __MACH2PHYS_VIRT_END 0xFFFF804000000000 (arch-x86/xen-x86_64.h:59:9).
 	__MACH2PHYS_VIRT_END = 0xffff804000000000
-)
-const (
 	// HYPERVISOR_VIRT_START is #define HYPERVISOR_VIRT_START xen_mk_ulong(__HYPERVISOR_VIRT_START) (arch-x86/xen-x86_64.h:62:9).
 	HYPERVISOR_VIRT_START = 0xffff800000000000
-)
-const (
 	// MACH2PHYS_VIRT_START is #define MACH2PHYS_VIRT_START xen_mk_ulong(__MACH2PHYS_VIRT_START) (arch-x86/xen-x86_64.h:66:9).
 	MACH2PHYS_VIRT_START = 0xffff800000000000
-)
-const (
 	// MACH2PHYS_VIRT_END is #define MACH2PHYS_VIRT_END xen_mk_ulong(__MACH2PHYS_VIRT_END) (arch-x86/xen-x86_64.h:67:9).
 	MACH2PHYS_VIRT_END = 0xffff804000000000
-)
-const (
 	// MACH2PHYS_NR_ENTRIES is #define MACH2PHYS_NR_ENTRIES ((MACH2PHYS_VIRT_END-MACH2PHYS_VIRT_START)>>3) (arch-x86/xen-x86_64.h:68:9).
 	MACH2PHYS_NR_ENTRIES = 0x800000000
-)
-const (
 	// machine_to_phys_mapping is #define machine_to_phys_mapping ((unsigned long *)HYPERVISOR_VIRT_START) (arch-x86/xen-x86_64.h:70:9).
 	machine_to_phys_mapping = 0xffff800000000000
-)
-const (
 	// PRI_xen_pfn is #define PRI_xen_pfn "lx" (arch-x86/xen.h:60:9).
 	PRI_xen_pfn = "lx"
-)
-const (
 	// PRIu_xen_pfn is #define PRIu_xen_pfn "lu" (arch-x86/xen.h:61:9).
 	PRIu_xen_pfn = "lu"
-)
-const (
 	// XEN_HAVE_PV_GUEST_ENTRY is #define XEN_HAVE_PV_GUEST_ENTRY 1 (arch-x86/xen.h:64:9).
 	XEN_HAVE_PV_GUEST_ENTRY = 1
-)
-const (
 	// XEN_HAVE_PV_UPCALL_MASK is #define XEN_HAVE_PV_UPCALL_MASK 1 (arch-x86/xen.h:66:9).
 	XEN_HAVE_PV_UPCALL_MASK = 1
-)
-const (
 	// FIRST_RESERVED_GDT_PAGE is #define FIRST_RESERVED_GDT_PAGE 14 (arch-x86/xen.h:84:9).
 	// A number of GDT entries are reserved by Xen. These are not situated at the
 	// start of the GDT because some stupid OSes export hard-coded selector values
@@ -84,286 +48,152 @@ const (
 	//
 	// NB The LDT is set using the MMUEXT_SET_LDT op of HYPERVISOR_mmuext_op
 	FIRST_RESERVED_GDT_PAGE = 14
-)
-const (
 	// FIRST_RESERVED_GDT_BYTE is #define FIRST_RESERVED_GDT_BYTE (FIRST_RESERVED_GDT_PAGE * 4096) (arch-x86/xen.h:85:9).
 	FIRST_RESERVED_GDT_BYTE = 57344
-)
-const (
 	// FIRST_RESERVED_GDT_ENTRY is #define FIRST_RESERVED_GDT_ENTRY (FIRST_RESERVED_GDT_BYTE / 8) (arch-x86/xen.h:86:9).
 	FIRST_RESERVED_GDT_ENTRY = 7168
-)
-const (
 	// XEN_LEGACY_MAX_VCPUS is #define XEN_LEGACY_MAX_VCPUS 32 (arch-x86/xen.h:100:9).
 	// Maximum number of virtual CPUs in legacy multi-processor guests.
 	XEN_LEGACY_MAX_VCPUS = 32
-)
-const (
 	// PRI_xen_ulong is #define PRI_xen_ulong "lx" (arch-x86/xen.h:105:9).
 	PRI_xen_ulong = "lx"
-)
-const (
 	// VGCF_I387_VALID is #define VGCF_I387_VALID (1<<0) (arch-x86/xen.h:165:9).
 	VGCF_I387_VALID = 1
-)
-const (
 	// VGCF_IN_KERNEL is #define VGCF_IN_KERNEL (1<<2) (arch-x86/xen.h:166:9).
 	VGCF_IN_KERNEL = 4
-)
-const (
 	// _VGCF_i387_valid is #define _VGCF_i387_valid 0 (arch-x86/xen.h:167:9).
 	_VGCF_i387_valid = 0
-)
-const (
 	// VGCF_i387_valid is #define VGCF_i387_valid (1<<_VGCF_i387_valid) (arch-x86/xen.h:168:9).
 	VGCF_i387_valid = 1
-)
-const (
 	// _VGCF_in_kernel is #define _VGCF_in_kernel 2 (arch-x86/xen.h:169:9).
 	_VGCF_in_kernel = 2
-)
-const (
 	// VGCF_in_kernel is #define VGCF_in_kernel (1<<_VGCF_in_kernel) (arch-x86/xen.h:170:9).
 	VGCF_in_kernel = 4
-)
-const (
 	// _VGCF_failsafe_disables_events is #define _VGCF_failsafe_disables_events 3 (arch-x86/xen.h:171:9).
 	_VGCF_failsafe_disables_events = 3
-)
-const (
 	// VGCF_failsafe_disables_events is #define VGCF_failsafe_disables_events (1<<_VGCF_failsafe_disables_events) (arch-x86/xen.h:172:9).
 	VGCF_failsafe_disables_events = 8
-)
-const (
 	// _VGCF_syscall_disables_events is #define _VGCF_syscall_disables_events 4 (arch-x86/xen.h:173:9).
 	_VGCF_syscall_disables_events = 4
-)
-const (
 	// VGCF_syscall_disables_events is #define VGCF_syscall_disables_events (1<<_VGCF_syscall_disables_events) (arch-x86/xen.h:174:9).
 	VGCF_syscall_disables_events = 16
-)
-const (
 	// _VGCF_online is #define _VGCF_online 5 (arch-x86/xen.h:175:9).
 	_VGCF_online = 5
-)
-const (
 	// VGCF_online is #define VGCF_online (1<<_VGCF_online) (arch-x86/xen.h:176:9).
 	VGCF_online = 32
-)
-const (
 	// _XEN_X86_EMU_LAPIC is #define _XEN_X86_EMU_LAPIC 0 (arch-x86/xen.h:266:9).
 	_XEN_X86_EMU_LAPIC = 0
-)
-const (
 	// XEN_X86_EMU_LAPIC is #define XEN_X86_EMU_LAPIC (1U<<_XEN_X86_EMU_LAPIC) (arch-x86/xen.h:267:9).
 	XEN_X86_EMU_LAPIC = 1
-)
-const (
 	// _XEN_X86_EMU_HPET is #define _XEN_X86_EMU_HPET 1 (arch-x86/xen.h:268:9).
 	_XEN_X86_EMU_HPET = 1
-)
-const (
 	// XEN_X86_EMU_HPET is #define XEN_X86_EMU_HPET (1U<<_XEN_X86_EMU_HPET) (arch-x86/xen.h:269:9).
 	XEN_X86_EMU_HPET = 2
-)
-const (
 	// _XEN_X86_EMU_PM is #define _XEN_X86_EMU_PM 2 (arch-x86/xen.h:270:9).
 	_XEN_X86_EMU_PM = 2
-)
-const (
 	// XEN_X86_EMU_PM is #define XEN_X86_EMU_PM (1U<<_XEN_X86_EMU_PM) (arch-x86/xen.h:271:9).
 	XEN_X86_EMU_PM = 4
-)
-const (
 	// _XEN_X86_EMU_RTC is #define _XEN_X86_EMU_RTC 3 (arch-x86/xen.h:272:9).
 	_XEN_X86_EMU_RTC = 3
-)
-const (
 	// XEN_X86_EMU_RTC is #define XEN_X86_EMU_RTC (1U<<_XEN_X86_EMU_RTC) (arch-x86/xen.h:273:9).
 	XEN_X86_EMU_RTC = 8
-)
-const (
 	// _XEN_X86_EMU_IOAPIC is #define _XEN_X86_EMU_IOAPIC 4 (arch-x86/xen.h:274:9).
 	_XEN_X86_EMU_IOAPIC = 4
-)
-const (
 	// XEN_X86_EMU_IOAPIC is #define XEN_X86_EMU_IOAPIC (1U<<_XEN_X86_EMU_IOAPIC) (arch-x86/xen.h:275:9).
 	XEN_X86_EMU_IOAPIC = 16
-)
-const (
 	// _XEN_X86_EMU_PIC is #define _XEN_X86_EMU_PIC 5 (arch-x86/xen.h:276:9).
 	_XEN_X86_EMU_PIC = 5
-)
-const (
 	// XEN_X86_EMU_PIC is #define XEN_X86_EMU_PIC (1U<<_XEN_X86_EMU_PIC) (arch-x86/xen.h:277:9).
 	XEN_X86_EMU_PIC = 32
-)
-const (
 	// _XEN_X86_EMU_VGA is #define _XEN_X86_EMU_VGA 6 (arch-x86/xen.h:278:9).
 	_XEN_X86_EMU_VGA = 6
-)
-const (
 	// XEN_X86_EMU_VGA is #define XEN_X86_EMU_VGA (1U<<_XEN_X86_EMU_VGA) (arch-x86/xen.h:279:9).
 	XEN_X86_EMU_VGA = 64
-)
-const (
 	// _XEN_X86_EMU_IOMMU is #define _XEN_X86_EMU_IOMMU 7 (arch-x86/xen.h:280:9).
 	_XEN_X86_EMU_IOMMU = 7
-)
-const (
 	// XEN_X86_EMU_IOMMU is #define XEN_X86_EMU_IOMMU (1U<<_XEN_X86_EMU_IOMMU) (arch-x86/xen.h:281:9).
 	XEN_X86_EMU_IOMMU = 128
-)
-const (
 	// _XEN_X86_EMU_PIT is #define _XEN_X86_EMU_PIT 8 (arch-x86/xen.h:282:9).
 	_XEN_X86_EMU_PIT = 8
-)
-const (
 	// XEN_X86_EMU_PIT is #define XEN_X86_EMU_PIT (1U<<_XEN_X86_EMU_PIT) (arch-x86/xen.h:283:9).
 	XEN_X86_EMU_PIT = 256
-)
-const (
 	// _XEN_X86_EMU_USE_PIRQ is #define _XEN_X86_EMU_USE_PIRQ 9 (arch-x86/xen.h:284:9).
 	_XEN_X86_EMU_USE_PIRQ = 9
-)
-const (
 	// XEN_X86_EMU_USE_PIRQ is #define XEN_X86_EMU_USE_PIRQ (1U<<_XEN_X86_EMU_USE_PIRQ) (arch-x86/xen.h:285:9).
 	XEN_X86_EMU_USE_PIRQ = 512
-)
-const (
 	// _XEN_X86_EMU_VPCI is #define _XEN_X86_EMU_VPCI 10 (arch-x86/xen.h:286:9).
 	_XEN_X86_EMU_VPCI = 10
-)
-const (
 	// XEN_X86_EMU_VPCI is #define XEN_X86_EMU_VPCI (1U<<_XEN_X86_EMU_VPCI) (arch-x86/xen.h:287:9).
 	XEN_X86_EMU_VPCI = 1024
-)
-const (
 	// XEN_X86_EMU_ALL is #define XEN_X86_EMU_ALL (XEN_X86_EMU_LAPIC | XEN_X86_EMU_HPET | XEN_X86_EMU_PM | ... (arch-x86/xen.h:289:9).
 	XEN_X86_EMU_ALL = 2047
-)
-const (
 	// XEN_X86_MSR_RELAXED is #define XEN_X86_MSR_RELAXED (1u << 0) (arch-x86/xen.h:302:9).
 	// Select whether to use a relaxed behavior for accesses to MSRs not explicitly
 	// handled by Xen instead of injecting a #GP to the guest. Note this option
 	// doesn't allow the guest to read or write to the underlying MSR.
 	XEN_X86_MSR_RELAXED = 1
-)
-const (
 	// XEN_X86_MISC_FLAGS_MAX is #define XEN_X86_MISC_FLAGS_MAX XEN_X86_MSR_RELAXED (arch-x86/xen.h:307:9).
 	// Max  XEN_X86_* constant. Used for ABI checking.
 	XEN_X86_MISC_FLAGS_MAX = 1
-)
-const (
 	// XEN_CPUID_NO_SUBLEAF is #define XEN_CPUID_NO_SUBLEAF 0xffffffffu (arch-x86/xen.h:316:9).
 	XEN_CPUID_NO_SUBLEAF = 0xffffffff
-)
-const (
 	// XEN_EMULATE_PREFIX is #define XEN_EMULATE_PREFIX ".byte 0x0f,0x0b,0x78,0x65,0x6e ; " (arch-x86/xen.h:357:9).
 	XEN_EMULATE_PREFIX = ".byte 0x0f,0x0b,0x78,0x65,0x6e ; "
-)
-const (
 	// XEN_CPUID is #define XEN_CPUID XEN_EMULATE_PREFIX "cpuid" (arch-x86/xen.h:358:9).
 	XEN_CPUID = ".byte 0x0f,0x0b,0x78,0x65,0x6e ; cpuid"
-)
-const (
 	// XEN_HVM_DEBUGCONS_IOPORT is #define XEN_HVM_DEBUGCONS_IOPORT 0xe9 (arch-x86/xen.h:366:9).
 	// Debug console IO port, also called "port E9 hack". Each character written
 	// to this IO port will be printed on the hypervisor console, subject to log
 	// level restrictions.
 	XEN_HVM_DEBUGCONS_IOPORT = 0xe9
-)
-const (
 	// MAX_GUEST_CMDLINE is #define MAX_GUEST_CMDLINE 1024 (xen.h:854:9).
 	MAX_GUEST_CMDLINE = 1024
-)
-const (
 	// FLAT_RING3_CS32 is #define FLAT_RING3_CS32 0xe023 (arch-x86/xen-x86_64.h:29:9).
 	// GDT index 260
 	FLAT_RING3_CS32 = 0xe023
-)
-const (
 	// FLAT_RING3_CS64 is #define FLAT_RING3_CS64 0xe033 (arch-x86/xen-x86_64.h:30:9).
 	// GDT index 262
 	FLAT_RING3_CS64 = 0xe033
-)
-const (
 	// FLAT_RING3_DS32 is #define FLAT_RING3_DS32 0xe02b (arch-x86/xen-x86_64.h:31:9).
 	// GDT index 261
 	FLAT_RING3_DS32 = 0xe02b
-)
-const (
 	// FLAT_RING3_DS64 is #define FLAT_RING3_DS64 0x0000 (arch-x86/xen-x86_64.h:32:9).
 	// NULL selector
 	FLAT_RING3_DS64 = 0x0
-)
-const (
 	// FLAT_RING3_SS32 is #define FLAT_RING3_SS32 0xe02b (arch-x86/xen-x86_64.h:33:9).
 	// GDT index 261
 	FLAT_RING3_SS32 = 0xe02b
-)
-const (
 	// FLAT_RING3_SS64 is #define FLAT_RING3_SS64 0xe02b (arch-x86/xen-x86_64.h:34:9).
 	// GDT index 261
 	FLAT_RING3_SS64 = 0xe02b
-)
-const (
 	// FLAT_KERNEL_DS64 is #define FLAT_KERNEL_DS64 FLAT_RING3_DS64 (arch-x86/xen-x86_64.h:36:9).
 	FLAT_KERNEL_DS64 = 0
-)
-const (
 	// FLAT_KERNEL_DS32 is #define FLAT_KERNEL_DS32 FLAT_RING3_DS32 (arch-x86/xen-x86_64.h:37:9).
 	FLAT_KERNEL_DS32 = 57387
-)
-const (
 	// FLAT_KERNEL_CS64 is #define FLAT_KERNEL_CS64 FLAT_RING3_CS64 (arch-x86/xen-x86_64.h:39:9).
 	FLAT_KERNEL_CS64 = 57395
-)
-const (
 	// FLAT_KERNEL_CS32 is #define FLAT_KERNEL_CS32 FLAT_RING3_CS32 (arch-x86/xen-x86_64.h:40:9).
 	FLAT_KERNEL_CS32 = 57379
-)
-const (
 	// FLAT_KERNEL_SS64 is #define FLAT_KERNEL_SS64 FLAT_RING3_SS64 (arch-x86/xen-x86_64.h:42:9).
 	FLAT_KERNEL_SS64 = 57387
-)
-const (
 	// FLAT_KERNEL_SS32 is #define FLAT_KERNEL_SS32 FLAT_RING3_SS32 (arch-x86/xen-x86_64.h:43:9).
 	FLAT_KERNEL_SS32 = 57387
-)
-const (
 	// FLAT_USER_DS64 is #define FLAT_USER_DS64 FLAT_RING3_DS64 (arch-x86/xen-x86_64.h:46:9).
 	FLAT_USER_DS64 = 0
-)
-const (
 	// FLAT_USER_DS32 is #define FLAT_USER_DS32 FLAT_RING3_DS32 (arch-x86/xen-x86_64.h:47:9).
 	FLAT_USER_DS32 = 57387
-)
-const (
 	// FLAT_USER_CS64 is #define FLAT_USER_CS64 FLAT_RING3_CS64 (arch-x86/xen-x86_64.h:49:9).
 	FLAT_USER_CS64 = 57395
-)
-const (
 	// FLAT_USER_CS32 is #define FLAT_USER_CS32 FLAT_RING3_CS32 (arch-x86/xen-x86_64.h:50:9).
 	FLAT_USER_CS32 = 57379
-)
-const (
 	// FLAT_USER_SS64 is #define FLAT_USER_SS64 FLAT_RING3_SS64 (arch-x86/xen-x86_64.h:52:9).
 	FLAT_USER_SS64 = 57387
-)
-const (
 	// FLAT_USER_SS32 is #define FLAT_USER_SS32 FLAT_RING3_SS32 (arch-x86/xen-x86_64.h:53:9).
 	FLAT_USER_SS32 = 57387
-)
-const (
 	// __HYPERVISOR_VIRT_END is #define __HYPERVISOR_VIRT_END 0xFFFF880000000000 (arch-x86/xen-x86_64.h:57:9).
 	__HYPERVISOR_VIRT_END = 0xffff880000000000
-)
-const (
 	// HYPERVISOR_VIRT_END is #define HYPERVISOR_VIRT_END xen_mk_ulong(__HYPERVISOR_VIRT_END) (arch-x86/xen-x86_64.h:63:9).
 	HYPERVISOR_VIRT_END = 0xffff880000000000
-)
-const (
 	// SEGBASE_FS is #define SEGBASE_FS 0 (arch-x86/xen-x86_64.h:78:9).
 	// int HYPERVISOR_set_segment_base(unsigned int which, unsigned long base)
 	//
@@ -371,30 +201,18 @@ const (
 	//
 	// Returns 0 on success.
 	SEGBASE_FS = 0
-)
-const (
 	// SEGBASE_GS_USER is #define SEGBASE_GS_USER 1 (arch-x86/xen-x86_64.h:79:9).
 	SEGBASE_GS_USER = 1
-)
-const (
 	// SEGBASE_GS_KERNEL is #define SEGBASE_GS_KERNEL 2 (arch-x86/xen-x86_64.h:80:9).
 	SEGBASE_GS_KERNEL = 2
-)
-const (
 	// SEGBASE_GS_USER_SEL is #define SEGBASE_GS_USER_SEL 3 (arch-x86/xen-x86_64.h:81:9).
 	// Set user %gs specified in base[15:0]
 	SEGBASE_GS_USER_SEL = 3
-)
-const (
 	// _VGCF_in_syscall is #define _VGCF_in_syscall 8 (arch-x86/xen-x86_64.h:104:9).
 	// Guest exited in SYSCALL context? Return to guest with SYSRET?
 	_VGCF_in_syscall = 8
-)
-const (
 	// VGCF_in_syscall is #define VGCF_in_syscall (1<<_VGCF_in_syscall) (arch-x86/xen-x86_64.h:105:9).
 	VGCF_in_syscall = 256
-)
-const (
 	// VGCF_IN_SYSCALL is #define VGCF_IN_SYSCALL VGCF_in_syscall (arch-x86/xen-x86_64.h:106:9).
 	VGCF_IN_SYSCALL = 256
 )

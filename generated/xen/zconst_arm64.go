@@ -8,157 +8,87 @@ const (
 	// Maximum number of virtual CPUs in legacy multi-processor guests.
 	// Only one. All other VCPUS must use VCPUOP_register_vcpu_info.
 	XEN_LEGACY_MAX_VCPUS = 1
-)
-const (
 	// _VGCF_online is #define _VGCF_online 0 (arch-arm.h:277:9).
 	_VGCF_online = 0
-)
-const (
 	// VGCF_online is #define VGCF_online (1<<_VGCF_online) (arch-arm.h:278:9).
 	VGCF_online = 1
-)
-const (
 	// XEN_HYPERCALL_TAG is #define XEN_HYPERCALL_TAG 0XEA1 (arch-arm.h:153:9).
 	XEN_HYPERCALL_TAG = 0xea1
-)
-const (
 	// XEN_DOMCTL_CONFIG_GIC_NATIVE is #define XEN_DOMCTL_CONFIG_GIC_NATIVE 0 (arch-arm.h:293:9).
 	// struct xen_arch_domainconfig's ABI is covered by
 	// XEN_DOMCTL_INTERFACE_VERSION.
 	XEN_DOMCTL_CONFIG_GIC_NATIVE = 0
-)
-const (
 	// XEN_DOMCTL_CONFIG_GIC_V2 is #define XEN_DOMCTL_CONFIG_GIC_V2 1 (arch-arm.h:294:9).
 	XEN_DOMCTL_CONFIG_GIC_V2 = 1
-)
-const (
 	// XEN_DOMCTL_CONFIG_GIC_V3 is #define XEN_DOMCTL_CONFIG_GIC_V3 2 (arch-arm.h:295:9).
 	XEN_DOMCTL_CONFIG_GIC_V3 = 2
-)
-const (
 	// XEN_DOMCTL_CONFIG_TEE_NONE is #define XEN_DOMCTL_CONFIG_TEE_NONE 0 (arch-arm.h:297:9).
 	XEN_DOMCTL_CONFIG_TEE_NONE = 0
-)
-const (
 	// XEN_DOMCTL_CONFIG_TEE_OPTEE is #define XEN_DOMCTL_CONFIG_TEE_OPTEE 1 (arch-arm.h:298:9).
 	XEN_DOMCTL_CONFIG_TEE_OPTEE = 1
-)
-const (
 	// PSR_THUMB is #define PSR_THUMB (1<<5) (arch-arm.h:339:9).
 	// Thumb Mode enable
 	PSR_THUMB = 32
-)
-const (
 	// PSR_FIQ_MASK is #define PSR_FIQ_MASK (1<<6) (arch-arm.h:340:9).
 	// Fast Interrupt mask
 	PSR_FIQ_MASK = 64
-)
-const (
 	// PSR_IRQ_MASK is #define PSR_IRQ_MASK (1<<7) (arch-arm.h:341:9).
 	// Interrupt mask
 	PSR_IRQ_MASK = 128
-)
-const (
 	// PSR_ABT_MASK is #define PSR_ABT_MASK (1<<8) (arch-arm.h:342:9).
 	// Asynchronous Abort mask
 	PSR_ABT_MASK = 256
-)
-const (
 	// PSR_BIG_ENDIAN is #define PSR_BIG_ENDIAN (1<<9) (arch-arm.h:343:9).
 	// arm32: Big Endian Mode
 	PSR_BIG_ENDIAN = 512
-)
-const (
 	// PSR_DBG_MASK is #define PSR_DBG_MASK (1<<9) (arch-arm.h:344:9).
 	// arm64: Debug Exception mask
 	PSR_DBG_MASK = 512
-)
-const (
 	// PSR_IT_MASK is #define PSR_IT_MASK (0x0600fc00) (arch-arm.h:345:9).
 	// Thumb If-Then Mask
 	PSR_IT_MASK = 0x600fc00
-)
-const (
 	// PSR_JAZELLE is #define PSR_JAZELLE (1<<24) (arch-arm.h:346:9).
 	// Jazelle Mode
 	PSR_JAZELLE = 16777216
-)
-const (
 	// PSR_Z is #define PSR_Z (1<<30) (arch-arm.h:347:9).
 	// Zero condition flag
 	PSR_Z = 1073741824
-)
-const (
 	// PSR_MODE_USR is #define PSR_MODE_USR 0x10 (arch-arm.h:350:9).
 	// 32 bit modes
 	PSR_MODE_USR = 0x10
-)
-const (
 	// PSR_MODE_FIQ is #define PSR_MODE_FIQ 0x11 (arch-arm.h:351:9).
 	PSR_MODE_FIQ = 0x11
-)
-const (
 	// PSR_MODE_IRQ is #define PSR_MODE_IRQ 0x12 (arch-arm.h:352:9).
 	PSR_MODE_IRQ = 0x12
-)
-const (
 	// PSR_MODE_SVC is #define PSR_MODE_SVC 0x13 (arch-arm.h:353:9).
 	PSR_MODE_SVC = 0x13
-)
-const (
 	// PSR_MODE_MON is #define PSR_MODE_MON 0x16 (arch-arm.h:354:9).
 	PSR_MODE_MON = 0x16
-)
-const (
 	// PSR_MODE_ABT is #define PSR_MODE_ABT 0x17 (arch-arm.h:355:9).
 	PSR_MODE_ABT = 0x17
-)
-const (
 	// PSR_MODE_HYP is #define PSR_MODE_HYP 0x1a (arch-arm.h:356:9).
 	PSR_MODE_HYP = 0x1a
-)
-const (
 	// PSR_MODE_UND is #define PSR_MODE_UND 0x1b (arch-arm.h:357:9).
 	PSR_MODE_UND = 0x1b
-)
-const (
 	// PSR_MODE_SYS is #define PSR_MODE_SYS 0x1f (arch-arm.h:358:9).
 	PSR_MODE_SYS = 0x1f
-)
-const (
 	// PSR_MODE_BIT is #define PSR_MODE_BIT 0x10 (arch-arm.h:361:9).
 	// 64 bit modes
 	PSR_MODE_BIT = 0x10
-)
-const (
 	// PSR_MODE_EL3h is #define PSR_MODE_EL3h 0x0d (arch-arm.h:362:9).
 	PSR_MODE_EL3h = 0xd
-)
-const (
 	// PSR_MODE_EL3t is #define PSR_MODE_EL3t 0x0c (arch-arm.h:363:9).
 	PSR_MODE_EL3t = 0xc
-)
-const (
 	// PSR_MODE_EL2h is #define PSR_MODE_EL2h 0x09 (arch-arm.h:364:9).
 	PSR_MODE_EL2h = 0x9
-)
-const (
 	// PSR_MODE_EL2t is #define PSR_MODE_EL2t 0x08 (arch-arm.h:365:9).
 	PSR_MODE_EL2t = 0x8
-)
-const (
 	// PSR_MODE_EL1h is #define PSR_MODE_EL1h 0x05 (arch-arm.h:366:9).
 	PSR_MODE_EL1h = 0x5
-)
-const (
 	// PSR_MODE_EL1t is #define PSR_MODE_EL1t 0x04 (arch-arm.h:367:9).
 	PSR_MODE_EL1t = 0x4
-)
-const (
 	// PSR_MODE_EL0t is #define PSR_MODE_EL0t 0x00 (arch-arm.h:368:9).
 	PSR_MODE_EL0t = 0x0
-)
-const (
 	// PSR_GUEST32_INIT is #define PSR_GUEST32_INIT (PSR_Z|PSR_ABT_MASK|PSR_FIQ_MASK|PSR_IRQ_MASK|PSR_MODE_SVC) (arch-arm.h:378:9).
 	// We set PSR_Z to be able to boot Linux kernel versions with an invalid
 	// encoding of the first 8 NOP instructions. See commit a92882a4d270 in
@@ -167,217 +97,121 @@ const (
 	// Note that PSR_Z is also set by U-Boot and QEMU -kernel when loading
 	// zImage kernels on aarch32.
 	PSR_GUEST32_INIT = 1073742291
-)
-const (
 	// PSR_GUEST64_INIT is #define PSR_GUEST64_INIT (PSR_ABT_MASK|PSR_FIQ_MASK|PSR_IRQ_MASK|PSR_MODE_EL1h) (arch-arm.h:379:9).
 	PSR_GUEST64_INIT = 453
-)
-const (
 	// SCTLR_GUEST_INIT is #define SCTLR_GUEST_INIT xen_mk_ullong(0x00c50078) (arch-arm.h:381:9).
 	SCTLR_GUEST_INIT = 12910712
-)
-const (
 	// GUEST_VIRTIO_MMIO_BASE is #define GUEST_VIRTIO_MMIO_BASE xen_mk_ullong(0x02000000) (arch-arm.h:394:9).
 	// Virtio MMIO mappings
 	GUEST_VIRTIO_MMIO_BASE = 33554432
-)
-const (
 	// GUEST_VIRTIO_MMIO_SIZE is #define GUEST_VIRTIO_MMIO_SIZE xen_mk_ullong(0x00100000) (arch-arm.h:395:9).
 	GUEST_VIRTIO_MMIO_SIZE = 1048576
-)
-const (
 	// GUEST_GICD_BASE is #define GUEST_GICD_BASE xen_mk_ullong(0x03001000) (arch-arm.h:403:9).
 	// vGIC v2 mappings
 	GUEST_GICD_BASE = 50335744
-)
-const (
 	// GUEST_GICD_SIZE is #define GUEST_GICD_SIZE xen_mk_ullong(0x00001000) (arch-arm.h:404:9).
 	GUEST_GICD_SIZE = 4096
-)
-const (
 	// GUEST_GICC_BASE is #define GUEST_GICC_BASE xen_mk_ullong(0x03002000) (arch-arm.h:405:9).
 	GUEST_GICC_BASE = 50339840
-)
-const (
 	// GUEST_GICC_SIZE is #define GUEST_GICC_SIZE xen_mk_ullong(0x00002000) (arch-arm.h:406:9).
 	GUEST_GICC_SIZE = 8192
-)
-const (
 	// GUEST_GICV3_GICD_BASE is #define GUEST_GICV3_GICD_BASE xen_mk_ullong(0x03001000) (arch-arm.h:409:9).
 	// vGIC v3 mappings
 	GUEST_GICV3_GICD_BASE = 50335744
-)
-const (
 	// GUEST_GICV3_GICD_SIZE is #define GUEST_GICV3_GICD_SIZE xen_mk_ullong(0x00010000) (arch-arm.h:410:9).
 	GUEST_GICV3_GICD_SIZE = 65536
-)
-const (
 	// GUEST_GICV3_RDIST_REGIONS is #define GUEST_GICV3_RDIST_REGIONS 1 (arch-arm.h:412:9).
 	GUEST_GICV3_RDIST_REGIONS = 1
-)
-const (
 	// GUEST_GICV3_GICR0_BASE is #define GUEST_GICV3_GICR0_BASE xen_mk_ullong(0x03020000) (arch-arm.h:414:9).
 	// vCPU0..127
 	GUEST_GICV3_GICR0_BASE = 50462720
-)
-const (
 	// GUEST_GICV3_GICR0_SIZE is #define GUEST_GICV3_GICR0_SIZE xen_mk_ullong(0x01000000) (arch-arm.h:415:9).
 	GUEST_GICV3_GICR0_SIZE = 16777216
-)
-const (
 	// GUEST_VPCI_ECAM_BASE is #define GUEST_VPCI_ECAM_BASE xen_mk_ullong(0x10000000) (arch-arm.h:421:9).
 	// 256 MB is reserved for VPCI configuration space based on calculation
 	// 256 buses x 32 devices x 8 functions x 4 KB = 256 MB
 	GUEST_VPCI_ECAM_BASE = 268435456
-)
-const (
 	// GUEST_VPCI_ECAM_SIZE is #define GUEST_VPCI_ECAM_SIZE xen_mk_ullong(0x10000000) (arch-arm.h:422:9).
 	GUEST_VPCI_ECAM_SIZE = 268435456
-)
-const (
 	// GUEST_ACPI_BASE is #define GUEST_ACPI_BASE xen_mk_ullong(0x20000000) (arch-arm.h:425:9).
 	// ACPI tables physical address
 	GUEST_ACPI_BASE = 536870912
-)
-const (
 	// GUEST_ACPI_SIZE is #define GUEST_ACPI_SIZE xen_mk_ullong(0x02000000) (arch-arm.h:426:9).
 	GUEST_ACPI_SIZE = 33554432
-)
-const (
 	// GUEST_PL011_BASE is #define GUEST_PL011_BASE xen_mk_ullong(0x22000000) (arch-arm.h:429:9).
 	// PL011 mappings
 	GUEST_PL011_BASE = 570425344
-)
-const (
 	// GUEST_PL011_SIZE is #define GUEST_PL011_SIZE xen_mk_ullong(0x00001000) (arch-arm.h:430:9).
 	GUEST_PL011_SIZE = 4096
-)
-const (
 	// GUEST_VPCI_ADDR_TYPE_MEM is #define GUEST_VPCI_ADDR_TYPE_MEM xen_mk_ullong(0x02000000) (arch-arm.h:433:9).
 	// Guest PCI-PCIe memory space where config space and BAR will be available.
 	GUEST_VPCI_ADDR_TYPE_MEM = 33554432
-)
-const (
 	// GUEST_VPCI_MEM_ADDR is #define GUEST_VPCI_MEM_ADDR xen_mk_ullong(0x23000000) (arch-arm.h:434:9).
 	GUEST_VPCI_MEM_ADDR = 587202560
-)
-const (
 	// GUEST_VPCI_MEM_SIZE is #define GUEST_VPCI_MEM_SIZE xen_mk_ullong(0x10000000) (arch-arm.h:435:9).
 	GUEST_VPCI_MEM_SIZE = 268435456
-)
-const (
 	// GUEST_GNTTAB_BASE is #define GUEST_GNTTAB_BASE xen_mk_ullong(0x38000000) (arch-arm.h:441:9).
 	// 16MB == 4096 pages reserved for guest to use as a region to map its
 	// grant table in.
 	GUEST_GNTTAB_BASE = 939524096
-)
-const (
 	// GUEST_GNTTAB_SIZE is #define GUEST_GNTTAB_SIZE xen_mk_ullong(0x01000000) (arch-arm.h:442:9).
 	GUEST_GNTTAB_SIZE = 16777216
-)
-const (
 	// GUEST_MAGIC_BASE is #define GUEST_MAGIC_BASE xen_mk_ullong(0x39000000) (arch-arm.h:444:9).
 	GUEST_MAGIC_BASE = 956301312
-)
-const (
 	// GUEST_MAGIC_SIZE is #define GUEST_MAGIC_SIZE xen_mk_ullong(0x01000000) (arch-arm.h:445:9).
 	GUEST_MAGIC_SIZE = 16777216
-)
-const (
 	// GUEST_RAM_BANKS is #define GUEST_RAM_BANKS 2 (arch-arm.h:447:9).
 	GUEST_RAM_BANKS = 2
-)
-const (
 	// GUEST_RAM0_BASE is #define GUEST_RAM0_BASE xen_mk_ullong(0x40000000) (arch-arm.h:454:9).
 	// The way to find the extended regions (to be exposed to the guest as unused
 	// address space) relies on the fact that the regions reserved for the RAM
 	// below are big enough to also accommodate such regions.
 	GUEST_RAM0_BASE = 1073741824
-)
-const (
 	// GUEST_RAM0_SIZE is #define GUEST_RAM0_SIZE xen_mk_ullong(0xc0000000) (arch-arm.h:455:9).
 	GUEST_RAM0_SIZE = 3221225472
-)
-const (
 	// GUEST_VPCI_ADDR_TYPE_PREFETCH_MEM is #define GUEST_VPCI_ADDR_TYPE_PREFETCH_MEM xen_mk_ullong(0x42000000) (arch-arm.h:458:9).
 	// 4GB @ 4GB Prefetch Memory for VPCI
 	GUEST_VPCI_ADDR_TYPE_PREFETCH_MEM = 1107296256
-)
-const (
 	// GUEST_VPCI_PREFETCH_MEM_ADDR is #define GUEST_VPCI_PREFETCH_MEM_ADDR xen_mk_ullong(0x100000000) (arch-arm.h:459:9).
 	GUEST_VPCI_PREFETCH_MEM_ADDR = 4294967296
-)
-const (
 	// GUEST_VPCI_PREFETCH_MEM_SIZE is #define GUEST_VPCI_PREFETCH_MEM_SIZE xen_mk_ullong(0x100000000) (arch-arm.h:460:9).
 	GUEST_VPCI_PREFETCH_MEM_SIZE = 4294967296
-)
-const (
 	// GUEST_RAM1_BASE is #define GUEST_RAM1_BASE xen_mk_ullong(0x0200000000) (arch-arm.h:462:9).
 	// 1016GB of RAM @ 8GB
 	GUEST_RAM1_BASE = 0x200000000
-)
-const (
 	// GUEST_RAM1_SIZE is #define GUEST_RAM1_SIZE xen_mk_ullong(0xfe00000000) (arch-arm.h:463:9).
 	GUEST_RAM1_SIZE = 0xfe00000000
-)
-const (
 	// GUEST_RAM_BASE is #define GUEST_RAM_BASE GUEST_RAM0_BASE (arch-arm.h:465:9).
 	// Lowest RAM address
 	GUEST_RAM_BASE = 1073741824
-)
-const (
 	// GUEST_RAM_MAX is #define GUEST_RAM_MAX (GUEST_RAM0_SIZE + GUEST_RAM1_SIZE) (arch-arm.h:467:9).
 	// Largest amount of actual RAM, not including holes
 	GUEST_RAM_MAX = 0xfec0000000
-)
-const (
 	// GUEST_MAX_VCPUS is #define GUEST_MAX_VCPUS 128 (arch-arm.h:473:9).
 	// Current supported guest VCPUs
 	GUEST_MAX_VCPUS = 128
-)
-const (
 	// GUEST_TIMER_VIRT_PPI is #define GUEST_TIMER_VIRT_PPI 27 (arch-arm.h:476:9).
 	// Interrupts
 	GUEST_TIMER_VIRT_PPI = 27
-)
-const (
 	// GUEST_TIMER_PHYS_S_PPI is #define GUEST_TIMER_PHYS_S_PPI 29 (arch-arm.h:477:9).
 	GUEST_TIMER_PHYS_S_PPI = 29
-)
-const (
 	// GUEST_TIMER_PHYS_NS_PPI is #define GUEST_TIMER_PHYS_NS_PPI 30 (arch-arm.h:478:9).
 	GUEST_TIMER_PHYS_NS_PPI = 30
-)
-const (
 	// GUEST_EVTCHN_PPI is #define GUEST_EVTCHN_PPI 31 (arch-arm.h:479:9).
 	GUEST_EVTCHN_PPI = 31
-)
-const (
 	// GUEST_VPL011_SPI is #define GUEST_VPL011_SPI 32 (arch-arm.h:481:9).
 	GUEST_VPL011_SPI = 32
-)
-const (
 	// GUEST_VIRTIO_MMIO_SPI_FIRST is #define GUEST_VIRTIO_MMIO_SPI_FIRST 33 (arch-arm.h:483:9).
 	GUEST_VIRTIO_MMIO_SPI_FIRST = 33
-)
-const (
 	// GUEST_VIRTIO_MMIO_SPI_LAST is #define GUEST_VIRTIO_MMIO_SPI_LAST 43 (arch-arm.h:484:9).
 	GUEST_VIRTIO_MMIO_SPI_LAST = 43
-)
-const (
 	// PSCI_cpu_suspend is #define PSCI_cpu_suspend 0 (arch-arm.h:487:9).
 	// PSCI functions
 	PSCI_cpu_suspend = 0
-)
-const (
 	// PSCI_cpu_off is #define PSCI_cpu_off 1 (arch-arm.h:488:9).
 	PSCI_cpu_off = 1
-)
-const (
 	// PSCI_cpu_on is #define PSCI_cpu_on 2 (arch-arm.h:489:9).
 	PSCI_cpu_on = 2
-)
-const (
 	// PSCI_migrate is #define PSCI_migrate 3 (arch-arm.h:490:9).
 	PSCI_migrate = 3
 )

@@ -8,8 +8,6 @@ const (
 	// Maximum number of virtual CPUs in legacy multi-processor guests.
 	// Only one. All other VCPUS must use VCPUOP_register_vcpu_info.
 	XEN_LEGACY_MAX_VCPUS = 1
-)
-const (
 	// XEN_HYPERCALL_TAG is #define XEN_HYPERCALL_TAG 0XEA1 (arch-arm.h:153:9).
 	XEN_HYPERCALL_TAG = 0xea1
 )

@@ -822,7 +822,7 @@ const (
 var gNTSTMessages = [...]string{"okay", "undefined error", "unrecognised domain id", "invalid grant reference", "invalid mapping handle", "invalid virtual address", "invalid device address", "no spare translation slot in the I/O MMU", "permission denied", "bad page", "copy arguments cross page boundary", "page address size too large", "operation not done; try again", "out of space"}
 
 // The layout guards: a type whose size or member offset is not what C says
-// makes an index out of range here, and the package fails to build.
+// makes a constant index out of bounds here, and the package fails to build.
 func _() {
 	var x [1]struct{}
 	_ = x[unsafe.Sizeof(MMUUpdate{})-16]

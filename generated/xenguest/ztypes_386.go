@@ -1008,7 +1008,7 @@ type Ulong uint32
 type TSCTimestamp uint64
 
 // The layout guards: a type whose size or member offset is not what C says
-// makes an index out of range here, and the package fails to build.
+// makes a constant index out of bounds here, and the package fails to build.
 func _() {
 	var x [1]struct{}
 	_ = x[unsafe.Sizeof(CPUUserRegs{})-68]
