@@ -21,3 +21,7 @@ package generated
 
 //go:generate go run ../cmd/xenbind gen -mode tools -include xen.h,memory.h,grant_table.h,version.h -out xen
 //go:generate go run ../cmd/xenbind gen -mode guest -include xen.h,memory.h,grant_table.h,version.h -out xenguest
+//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h -targets x86_32 -pkg x86_32 -out foreign/x86_32
+//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h -targets x86_64 -pkg x86_64 -out foreign/x86_64
+//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h -targets arm32 -pkg arm32 -out foreign/arm32
+//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h -targets arm64 -pkg arm64 -out foreign/arm64

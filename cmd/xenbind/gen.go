@@ -19,6 +19,7 @@ func runGen(args []string, stdout io.Writer) error {
 	pkg := fs.String("pkg", "", "Go package `name` (default: the base name of -out)")
 	out := fs.String("out", "", "output `dir`")
 	configFile := fs.String("config", "", "config `file` with rename, skip and consttype directives")
+	foreign := fs.Bool("foreign", false, "write a host-independent package for one target (with -targets T): types with MarshalBinary and UnmarshalBinary at the C offsets")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,7 +55,17 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files, reports, err := emit.Host(layouts, emit.Options{Package: *pkg, Invocation: invocation("gen", args), Config: cfg})
+	opts := emit.Options{Package: *pkg, Invocation: invocation("gen", args), Config: cfg}
+	var files []emit.File
+	var reports []string
+	if *foreign {
+		if len(layouts) != 1 {
+			return usagef("gen: -foreign takes exactly one target")
+		}
+		files, reports, err = emit.Foreign(layouts[0], opts)
+	} else {
+		files, reports, err = emit.Host(layouts, opts)
+	}
 	for _, r := range reports {
 		fmt.Fprintf(os.Stderr, "xenbind: note: %s\n", r)
 	}
