@@ -7,7 +7,9 @@
 // padding where Go would place a member elsewhere, unions as storage with
 // typed accessors, bit-fields as getter and setter methods. Guards in each
 // file fail the build if a size or member offset is not what C says.
-// Macros with values are constants with their C names.
+// Macros with values are constants with their C names. Where the headers
+// define hypercalls and their commands, each has a function taking a
+// hypercall.Caller (github.com/xenbind/xenbind/runtime/hypercall).
 package xen
 
 import (

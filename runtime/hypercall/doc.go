@@ -16,4 +16,9 @@
 //
 // Xen reports failure as a negative errno whose values follow Linux's; a
 // Caller returns it as an [Errno].
+//
+// The generated wrappers use the arena in bounce.go to copy Go values and
+// slices into buffers for one call and back, and report bad arguments as
+// [ArgError], per-entry failures of a batch as [BatchError] and
+// command-specific codes as [CodeError] before or after Xen sees them.
 package hypercall
