@@ -255,6 +255,19 @@ func cdoc(goName, cName string, pos parser.Pos, doc string) []string {
 	return lines
 }
 
+// nameSet holds the field and method names of one Go type.
+type nameSet map[string]bool
+
+// claim returns n, or n_2, n_3... when n is taken, and takes it.
+func (s nameSet) claim(n string) string {
+	g := n
+	for i := 2; s[g]; i++ {
+		g = fmt.Sprintf("%s_%d", n, i)
+	}
+	s[g] = true
+	return g
+}
+
 // cutMember splits the name of a nested anonymous record.
 func cutMember(cName string) (parent, member string, ok bool) {
 	i := strings.LastIndexByte(cName, '.')
@@ -287,15 +300,8 @@ func (t *target) record(r *parser.Record) (*item, error) {
 	td.fields = append(td.fields, field{name: "_", typ: "structs.HostLayout"})
 	var goOff, goAlign int64 = 0, 1
 	var pending []field // after the alignment field, decided at the end
-	taken := map[string]bool{}
-	claim := func(n string) string {
-		g := n
-		for i := 2; taken[g]; i++ {
-			g = fmt.Sprintf("%s_%d", n, i)
-		}
-		taken[g] = true
-		return g
-	}
+	taken := nameSet{}
+	claim := taken.claim
 	pad := func(to int64) {
 		if to > goOff {
 			pending = append(pending, field{name: "_", typ: fmt.Sprintf("[%d]byte", to-goOff)})

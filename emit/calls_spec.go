@@ -1,8 +1,6 @@
 package emit
 
 import (
-	"bufio"
-	"bytes"
 	_ "embed"
 	"fmt"
 	"strconv"
@@ -127,20 +125,8 @@ type errcodeSpec struct {
 // them at once.
 func parseCallSpec(name string, text []byte) (*callSpec, error) {
 	s := &callSpec{cmds: map[string]*cmdSpec{}}
-	var errs []string
-	sc := bufio.NewScanner(bytes.NewReader(text))
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		f := strings.Fields(line)
-		if len(f) == 0 {
-			continue
-		}
-		bad := func(format string, args ...any) {
-			errs = append(errs, fmt.Sprintf("%s:%d: %s", name, n, fmt.Sprintf(format, args...)))
-		}
+	err := scanDirectives(name, text, func(d directive, bad func(string, ...any)) {
+		f, n, line := d.words, d.n, d.line
 		switch f[0] {
 		case "hypercall":
 			p := specProto{line: n}
@@ -152,7 +138,7 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 			ps := parser.ParsePrototypes(name, n, []string{"` " + rest})
 			if len(ps) != 1 || !strings.HasSuffix(rest, ")") {
 				bad("want: hypercall [GOARCH,...:] <result> HYPERVISOR_<name>(<parameters>)")
-				continue
+				return
 			}
 			p.proto = ps[0]
 			p.proto.Pos = parser.Pos{File: name, Line: n, Col: 1}
@@ -173,7 +159,7 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 			}
 			if len(pos) < 4 || len(pos) > 5 || !strings.HasSuffix(pos[0], "_") {
 				bad("want: family PREFIX_ HYPERVISOR_<name> CMD ARG [COUNT] [status=MEMBER:CONSTPREFIX]")
-				continue
+				return
 			}
 			fam.prefix, fam.hypercall, fam.cmdParam, fam.argParam = pos[0], pos[1], pos[2], pos[3]
 			if len(pos) == 5 {
@@ -183,19 +169,19 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 		case "ignore":
 			if len(f) < 2 {
 				bad("want: ignore PATTERN...")
-				continue
+				return
 			}
 			s.ignores = append(s.ignores, f[1:]...)
 		case "subops":
 			if len(f) != 4 {
 				bad("want: subops COMMAND PREFIX MEMBER")
-				continue
+				return
 			}
 			s.subops = append(s.subops, &subopGroup{line: n, parent: f[1], prefix: f[2], selector: f[3]})
 		case "cmd", "subop":
 			if len(f) < 2 {
 				bad("want: %s NAME KEY=VALUE...", f[0])
-				continue
+				return
 			}
 			c := &cmdSpec{line: n, name: f[1], isSubop: f[0] == "subop"}
 			for _, kv := range f[2:] {
@@ -205,25 +191,25 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 			}
 			if c.isSubop {
 				s.variants = append(s.variants, c)
-				continue
+				return
 			}
 			if s.cmds[c.name] != nil {
 				bad("%s: a second cmd line", c.name)
-				continue
+				return
 			}
 			s.cmds[c.name] = c
 		case "errcode":
 			if len(f) < 4 {
 				bad("want: errcode MACRO COMMAND,... TEXT")
-				continue
+				return
 			}
 			s.errcodes = append(s.errcodes, &errcodeSpec{line: n, macro: f[1], cmds: strings.Split(f[2], ","), text: strings.Join(f[3:], " ")})
 		default:
 			bad("unknown directive %q", f[0])
 		}
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+	})
+	if err != nil {
+		return nil, err
 	}
 	return s, nil
 }

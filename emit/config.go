@@ -68,6 +68,53 @@ var goIntTypes = map[string]bool{
 // ParseConfig parses config text; name is used in error messages.
 func ParseConfig(name string, text []byte) (*Config, error) {
 	c := DefaultConfig()
+	err := scanDirectives(name, text, func(d directive, bad func(string, ...any)) {
+		f := d.words
+		cname, rest := cName(f[1:])
+		switch f[0] {
+		case "rename":
+			if cname == "" || len(rest) != 1 || !isGoIdent(rest[0]) {
+				bad("want: rename <C name> <GoName>")
+				return
+			}
+			c.Renames[cname] = rest[0]
+		case "skip":
+			if cname == "" || len(rest) != 0 {
+				bad("want: skip <C name>")
+				return
+			}
+			c.Skips = append(c.Skips, cname)
+		case "consttype":
+			if len(f) < 4 || len(f) > 5 || !isGoIdent(f[2]) || !goIntTypes[f[3]] {
+				bad("want: consttype <PREFIX> <GoName> <int type> [<messages macro>]")
+				return
+			}
+			ct := ConstType{Prefix: f[1], Name: f[2], Under: f[3]}
+			if len(f) == 5 {
+				ct.Messages = f[4]
+			}
+			c.ConstTypes = append(c.ConstTypes, ct)
+		default:
+			bad("unknown directive %q (want rename, skip or consttype)", f[0])
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// directive is one line of a directive file.
+type directive struct {
+	n     int    // line number
+	line  string // the text, comment removed
+	words []string
+}
+
+// scanDirectives calls fn with each line of a directive file ('#' starts a
+// comment, blank lines are skipped); bad reports a problem of that line.
+// All problems are returned together, each "name:line: msg".
+func scanDirectives(name string, text []byte, fn func(d directive, bad func(format string, args ...any))) error {
 	sc := bufio.NewScanner(bytes.NewReader(text))
 	var errs []string
 	for n := 1; sc.Scan(); n++ {
@@ -79,41 +126,14 @@ func ParseConfig(name string, text []byte) (*Config, error) {
 		if len(f) == 0 {
 			continue
 		}
-		bad := func(format string, args ...any) {
+		fn(directive{n: n, line: line, words: f}, func(format string, args ...any) {
 			errs = append(errs, fmt.Sprintf("%s:%d: %s", name, n, fmt.Sprintf(format, args...)))
-		}
-		cname, rest := cName(f[1:])
-		switch f[0] {
-		case "rename":
-			if cname == "" || len(rest) != 1 || !isGoIdent(rest[0]) {
-				bad("want: rename <C name> <GoName>")
-				continue
-			}
-			c.Renames[cname] = rest[0]
-		case "skip":
-			if cname == "" || len(rest) != 0 {
-				bad("want: skip <C name>")
-				continue
-			}
-			c.Skips = append(c.Skips, cname)
-		case "consttype":
-			if len(f) < 4 || len(f) > 5 || !isGoIdent(f[2]) || !goIntTypes[f[3]] {
-				bad("want: consttype <PREFIX> <GoName> <int type> [<messages macro>]")
-				continue
-			}
-			ct := ConstType{Prefix: f[1], Name: f[2], Under: f[3]}
-			if len(f) == 5 {
-				ct.Messages = f[4]
-			}
-			c.ConstTypes = append(c.ConstTypes, ct)
-		default:
-			bad("unknown directive %q (want rename, skip or consttype)", f[0])
-		}
+		})
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
+		return fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
-	return c, nil
+	return nil
 }
 
 // cName reads a C name ("struct X" takes two words) off the front of f.

@@ -357,15 +357,8 @@ func (f *foreign) record(r *parser.Record) (*frecord, error) {
 			fmt.Sprintf("It holds the union's %d bytes as they are; the accessors read and write", rl.Size),
 			"its members at offset 0.")
 	}
-	taken := map[string]bool{"MarshalBinary": true, "AppendBinary": true, "UnmarshalBinary": true}
-	claim := func(n string) string {
-		g := n
-		for i := 2; taken[g]; i++ {
-			g = fmt.Sprintf("%s_%d", n, i)
-		}
-		taken[g] = true
-		return g
-	}
+	taken := nameSet{"MarshalBinary": true, "AppendBinary": true, "UnmarshalBinary": true}
+	claim := taken.claim
 	index := 0
 	for i, m := range r.Members {
 		ml := rl.Members[i]
@@ -996,15 +989,7 @@ func slashes(text string) string {
 // package's, on byte slices. They go a byte at a time, so a bit-field may
 // sit anywhere.
 func bitHelpersSlice(f *jen.File) {
-	step := []jen.Code{
-		jen.Id("bit").Op(":=").Id("off").Op("+").Id("i"),
-		jen.Id("s").Op(":=").Id("bit").Op("%").Lit(8),
-		jen.Id("n").Op(":=").Min(jen.Lit(8).Op("-").Id("s"), jen.Id("width").Op("-").Id("i")),
-	}
-	loop := func(body ...jen.Code) jen.Code {
-		return jen.For(jen.Id("i").Op(":=").Uint().Call(jen.Lit(0)), jen.Id("i").Op("<").Id("width"), jen.Empty()).Block(
-			append(append(append([]jen.Code{}, step...), body...), jen.Id("i").Op("+=").Id("n"))...)
-	}
+	loop := bitLoop
 	at := jen.Id("b").Index(jen.Id("bit").Op("/").Lit(8))
 	f.Comment("xfGetBits reads width bits at bit offset off of b, least significant first.")
 	f.Func().Id("xfGetBits").Params(jen.Id("b").Index().Byte(), jen.List(jen.Id("off"), jen.Id("width")).Uint()).Uint64().Block(

@@ -398,6 +398,19 @@ func (t *target) handles(f *jen.File) {
 	decl("Handle64", size64, "XEN_GUEST_HANDLE_64(T)")
 }
 
+// bitLoop is the loop of the bit helpers: for each run of bits of one
+// byte, bit is the bit offset, s its position in the byte and n how many
+// bits of that byte belong to the field.
+func bitLoop(body ...jen.Code) jen.Code {
+	step := []jen.Code{
+		jen.Id("bit").Op(":=").Id("off").Op("+").Id("i"),
+		jen.Id("s").Op(":=").Id("bit").Op("%").Lit(8),
+		jen.Id("n").Op(":=").Min(jen.Lit(8).Op("-").Id("s"), jen.Id("width").Op("-").Id("i")),
+	}
+	return jen.For(jen.Id("i").Op(":=").Uint().Call(jen.Lit(0)), jen.Id("i").Op("<").Id("width"), jen.Empty()).Block(
+		append(append(step, body...), jen.Id("i").Op("+=").Id("n"))...)
+}
+
 // bitHelpers are the bit-field accessors' helpers. They work a byte at a
 // time, so a bit-field may sit at any offset.
 func bitHelpers(f *jen.File) {
@@ -405,15 +418,7 @@ func bitHelpers(f *jen.File) {
 	at := func() *jen.Statement {
 		return jen.Parens(jen.Op("*").Byte()).Call(jen.Qual("unsafe", "Add").Call(jen.Id("p"), jen.Id("bit").Op("/").Lit(8)))
 	}
-	step := []jen.Code{
-		jen.Id("bit").Op(":=").Id("off").Op("+").Id("i"),
-		jen.Id("s").Op(":=").Id("bit").Op("%").Lit(8),
-		jen.Id("n").Op(":=").Min(jen.Lit(8).Op("-").Id("s"), jen.Id("width").Op("-").Id("i")),
-	}
-	loop := func(body ...jen.Code) jen.Code {
-		return jen.For(jen.Id("i").Op(":=").Uint().Call(jen.Lit(0)), jen.Id("i").Op("<").Id("width"), jen.Empty()).Block(
-			append(append(append([]jen.Code{}, step...), body...), jen.Id("i").Op("+=").Id("n"))...)
-	}
+	loop := bitLoop
 	f.Comment("xbGetBits reads width bits at bit offset off of p, least significant first.")
 	f.Func().Id("xbGetBits").Params(p(), jen.List(jen.Id("off"), jen.Id("width")).Uint()).Uint64().Block(
 		jen.Var().Id("v").Uint64(),

@@ -176,12 +176,7 @@ func (b *builder) declSpecs(ds *cc.DeclarationSpecifiers) spec {
 			s.aligned = max(s.aligned, b.alignSpec(ds.AlignmentSpecifier))
 		}
 	}
-	s.typ = b.specType(&w)
-	if s.typ != nil && (cnst || vol) {
-		c := *s.typ
-		c.Const, c.Volatile = cnst, vol
-		s.typ = &c
-	}
+	s.typ = qualified(b.specType(&w), cnst, vol)
 	return s
 }
 
@@ -200,13 +195,18 @@ func (b *builder) specQuals(l *cc.SpecifierQualifierList) spec {
 			s.aligned = max(s.aligned, b.alignSpec(l.AlignmentSpecifier))
 		}
 	}
-	s.typ = b.specType(&w)
-	if s.typ != nil && (cnst || vol) {
-		c := *s.typ
-		c.Const, c.Volatile = cnst, vol
-		s.typ = &c
-	}
+	s.typ = qualified(b.specType(&w), cnst, vol)
 	return s
+}
+
+// qualified returns t with the const and volatile qualifiers given.
+func qualified(t *Type, cnst, vol bool) *Type {
+	if t == nil || !cnst && !vol {
+		return t
+	}
+	c := *t
+	c.Const, c.Volatile = cnst, vol
+	return &c
 }
 
 func (b *builder) typeQual(s *spec, q *cc.TypeQualifier, cnst, vol *bool) {
