@@ -171,10 +171,10 @@ func describe(r *xenvm.Result, ok bool) string {
 	}
 	var tests []string
 	for _, t := range r.Tests {
-		tests = append(tests, fmt.Sprintf("%s=%d", t.Name, t.Status))
+		tests = append(tests, fmt.Sprintf("%s=%d (%d passed, %d skipped)", t.Name, t.Status, len(t.Passed), len(t.Skipped)))
 	}
 	return fmt.Sprintf("xenvm: %s %-6s boot %s, tests %s, total %s [%s]", verdict, r.Arch,
-		round(r.Boot), round(r.Run), round(r.Total), strings.Join(tests, " "))
+		round(r.Boot), round(r.Run), round(r.Total), strings.Join(tests, ", "))
 }
 
 func round(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }

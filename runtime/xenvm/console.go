@@ -66,10 +66,13 @@ func (p Problem) String() string {
 	return b.String()
 }
 
-// TestResult is a test binary's exit status as /init reported it.
+// TestResult is a test binary's exit status as /init reported it, with
+// the top-level tests it reported as passed and skipped (go test -v's
+// "--- PASS: Name" and "--- SKIP: Name" lines), in order.
 type TestResult struct {
-	Name   string
-	Status int
+	Name            string
+	Status          int
+	Passed, Skipped []string
 }
 
 // Console reads a VM's console one line at a time and keeps what tells how
@@ -95,6 +98,9 @@ type Console struct {
 	// testOut is the running test's own output so far: go test -v
 	// prints a test's messages (indented) before its "--- FAIL" line.
 	testOut []string
+	// passed and skipped are the running binary's top-level tests so
+	// far, for its TestResult.
+	passed, skipped []string
 }
 
 // Line takes the next console line (without its newline).
@@ -138,6 +144,12 @@ func (c *Console) classify(line string) Event {
 
 	if strings.HasPrefix(line, "=== RUN") || strings.HasPrefix(line, "=== CONT") || strings.HasPrefix(line, "--- PASS") || strings.HasPrefix(line, "--- SKIP") {
 		c.testOut = c.testOut[:0]
+		// Only top-level tests start in column 0; subtests are indented.
+		if name, ok := testName(line, "--- PASS: "); ok {
+			c.passed = append(c.passed, name)
+		} else if name, ok := testName(line, "--- SKIP: "); ok {
+			c.skipped = append(c.skipped, name)
+		}
 	} else if strings.HasPrefix(line, "    ") && len(c.testOut) < maxProblemRun {
 		c.testOut = append(c.testOut, line)
 	}
@@ -155,7 +167,8 @@ func (c *Console) classify(line string) Event {
 		if err != nil {
 			return NoEvent
 		}
-		c.Results = append(c.Results, TestResult{Name: f[0], Status: st})
+		c.Results = append(c.Results, TestResult{Name: f[0], Status: st, Passed: c.passed, Skipped: c.skipped})
+		c.passed, c.skipped = nil, nil
 		return Finished
 	case strings.Contains(line, markDone):
 		c.Finished = true
@@ -200,6 +213,16 @@ func (c *Console) classify(line string) Event {
 		c.openLeft, c.openUntil = 8, nil
 	}
 	return NoEvent
+}
+
+// testName returns the test named by a go test -v line "PREFIXName (0.01s)".
+func testName(line, prefix string) (string, bool) {
+	rest, ok := strings.CutPrefix(line, prefix)
+	if !ok {
+		return "", false
+	}
+	name, _, _ := strings.Cut(rest, " ")
+	return name, name != ""
 }
 
 func isXenPanicEnd(l string) bool {

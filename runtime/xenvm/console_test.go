@@ -255,8 +255,38 @@ func TestConsoleResultAnywhereInLine(t *testing.T) {
 	c.Line("ok  \tsome test output without a newlineXENVM-RESULT: a.test 3\r")
 	c.Line("XENVM-RESULT: b.test notanumber")
 	c.Line("XENVM-RESULT: too many fields 0")
-	if len(c.Results) != 1 || c.Results[0] != (TestResult{"a.test", 3}) {
+	if len(c.Results) != 1 || c.Results[0].Name != "a.test" || c.Results[0].Status != 3 {
 		t.Errorf("Results = %v, want [{a.test 3}]", c.Results)
+	}
+}
+
+// TestConsolePassedSkipped: each result lists its binary's top-level
+// tests that passed and were skipped, not its subtests, and not those of
+// the binary before.
+func TestConsolePassedSkipped(t *testing.T) {
+	var c Console
+	for _, l := range []string{
+		"=== RUN   TestA",
+		"--- PASS: TestA (0.00s)",
+		"=== RUN   TestB",
+		"    --- PASS: TestB/sub (0.00s)",
+		"    b_test.go:9: skipping",
+		"--- SKIP: TestB (0.00s)",
+		"--- PASS: TestC (1.20s)",
+		"XENVM-RESULT: one.test 0",
+		"--- SKIP: TestA (0.00s)",
+		"XENVM-RESULT: two.test 0",
+	} {
+		c.Line(l)
+	}
+	if len(c.Results) != 2 {
+		t.Fatalf("Results = %v, want two", c.Results)
+	}
+	if r := c.Results[0]; !equal(r.Passed, []string{"TestA", "TestC"}) || !equal(r.Skipped, []string{"TestB"}) {
+		t.Errorf("one.test: passed %q, skipped %q; want [TestA TestC], [TestB]", r.Passed, r.Skipped)
+	}
+	if r := c.Results[1]; len(r.Passed) != 0 || !equal(r.Skipped, []string{"TestA"}) {
+		t.Errorf("two.test: passed %q, skipped %q; want none, [TestA]", r.Passed, r.Skipped)
 	}
 }
 
