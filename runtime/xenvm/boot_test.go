@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -29,8 +30,12 @@ func prepare(t *testing.T, m Machine) {
 
 // TestBoot boots Xen on every architecture and runs the integration tests
 // in dom0: the binary for dom0's own GOARCH and, in the same boot, the
-// 32-bit one where dom0 runs it (which must get ENOTTY from privcmd).
+// 32-bit one where dom0 runs it (which must get ENOTTY from privcmd). It
+// then checks from the console that each native binary ran every test but
+// TestCompat32, the same ones on every architecture (arm32's 32-bit binary
+// included), and that each 32-bit binary on a 64-bit dom0 ran TestCompat32.
 func TestBoot(t *testing.T) {
+	passed := map[Arch][]string{} // the native binary's passed tests
 	for _, m := range Machines {
 		t.Run(string(m.Arch), func(t *testing.T) {
 			prepare(t, m)
@@ -42,13 +47,43 @@ func TestBoot(t *testing.T) {
 			}
 			res, err := Run(context.Background(), cfg)
 			if res != nil {
-				t.Logf("%s: boot %v, tests %v, total %v, powered off by itself: %v, results %v",
-					m.Arch, res.Boot, res.Run, res.Total, res.PoweredOff, res.Tests)
+				t.Logf("%s: boot %v, tests %v, total %v, powered off by itself: %v",
+					m.Arch, res.Boot, res.Run, res.Total, res.PoweredOff)
+				for _, r := range res.Tests {
+					t.Logf("%s: exit status %d, passed %q, skipped %q", r.Name, r.Status, r.Passed, r.Skipped)
+				}
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
+			for _, r := range res.Tests {
+				switch r.Name {
+				case "itest-" + m.GOARCH + ".test":
+					if len(r.Passed) == 0 || !slices.Equal(r.Skipped, []string{"TestCompat32"}) {
+						t.Errorf("%s on %s skipped %q; want only TestCompat32 skipped, every other test run", r.Name, m.Arch, r.Skipped)
+					}
+					passed[m.Arch] = r.Passed
+				case "itest-" + m.Compat32 + ".test":
+					if !slices.Equal(r.Passed, []string{"TestCompat32"}) {
+						t.Errorf("%s on %s passed %q; want TestCompat32 alone: the 32-bit binary's hypercalls must all fail", r.Name, m.Arch, r.Passed)
+					}
+				default:
+					t.Errorf("unexpected test binary %s on %s", r.Name, m.Arch)
+				}
+			}
 		})
+	}
+	var first Arch
+	for _, m := range Machines {
+		p, ok := passed[m.Arch]
+		if !ok {
+			continue
+		}
+		if first == "" {
+			first = m.Arch
+		} else if !slices.Equal(p, passed[first]) {
+			t.Errorf("the integration tests passed on %s, %q, differ from those on %s, %q: every architecture must run the same", m.Arch, p, first, passed[first])
+		}
 	}
 }
 
@@ -63,7 +98,7 @@ func TestBootReportsFailures(t *testing.T) {
 		_, err := Run(context.Background(), Config{
 			Machine:  m,
 			Env:      map[string]string{"XENVM_CAPABILITY": "xen-3.0-bogus"},
-			TestArgs: []string{"-test.run=TestCapabilities"},
+			TestArgs: []string{"-test.run=TestXenverCapabilities"},
 			LogFile:  filepath.Join(t.TempDir(), "console.log"),
 		})
 		var e *BootError
@@ -74,7 +109,7 @@ func TestBootReportsFailures(t *testing.T) {
 		if e.Status() != 1 || len(e.Problems) != 1 || e.Problems[0].Kind != TestFailed {
 			t.Errorf("status %d, problems %v: want status 1 and one failed test", e.Status(), e.Problems)
 		}
-		if msg := err.Error(); !strings.Contains(msg, "--- FAIL: TestCapabilities") || !strings.Contains(msg, `want it to name "xen-3.0-bogus"`) {
+		if msg := err.Error(); !strings.Contains(msg, "--- FAIL: TestXenverCapabilities") || !strings.Contains(msg, `want it to name "xen-3.0-bogus"`) {
 			t.Errorf("the report does not show the failing test and its message")
 		}
 	})

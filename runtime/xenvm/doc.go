@@ -26,17 +26,23 @@
 // # A boot
 //
 // Run builds ./itest for each GOARCH asked for (go test -c -tags xenvm,
-// static), writes an uncompressed newc initramfs (busybox-static, the Xen
-// kernel modules and their dependencies, the test binaries, an /init
-// script), and starts QEMU. /init mounts proc, sysfs, devtmpfs and xenfs,
-// loads the modules, runs each test binary with -test.v and prints
+// static) and cmd/xeninfo for the same GOARCHes (the tests compare its
+// report with the wrappers'), writes an uncompressed newc initramfs
+// (busybox-static, the Xen kernel modules and their dependencies, the test
+// binaries, xeninfo, an /init script), and starts QEMU. /init mounts proc,
+// sysfs, devtmpfs and xenfs, loads the modules, runs each test binary with
+// -test.v and prints
 //
 //	XENVM-RESULT: NAME STATUS
 //
-// after each, then XENVM-DONE, then powers off. The harness streams the
-// console to out/ARCH.log (and to Config.Console), enforces a hard time
-// limit, and always kills and reaps QEMU (its whole process group), also
-// when the context is cancelled or the harness panics.
+// after each, then XENVM-DONE, then powers off. The tests learn what the
+// harness configured (Xen's command line, dom0_mem, the machine's RAM)
+// from /etc/xenvm.env; ./itest documents the variables. The harness
+// streams the console to out/ARCH.log (and to Config.Console), enforces a
+// hard time limit, and always kills and reaps QEMU (its whole process
+// group), also when the context is cancelled or the harness panics. Each
+// TestResult also lists the tests its binary passed and skipped, from
+// go test -v's output.
 //
 // A boot that does not end with every test passing gives a *BootError
 // holding the console lines that show why: a Xen panic, a dom0 kernel

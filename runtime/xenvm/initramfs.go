@@ -33,6 +33,9 @@ type Initramfs struct {
 	Busybox []byte
 	Modules []Module // in load order
 	Tests   []Test   // run in order
+	// Tools are programs the tests run themselves (cmd/xeninfo), in
+	// /xenvm/tools; /init does not run them.
+	Tools []Test
 	// TestArgs go to every test binary (after -test.v).
 	TestArgs []string
 	// Env is set for the tests; it tells them what the harness configured.
@@ -45,6 +48,7 @@ const (
 	busyboxPath = "bin/busybox"
 	modulesDir  = "lib/modules/xen"
 	testsDir    = "xenvm"
+	toolsDir    = "xenvm/tools"
 	envPath     = "etc/xenvm.env"
 )
 
@@ -82,6 +86,12 @@ func (fs Initramfs) Write(w io.Writer) error {
 			return fmt.Errorf("initramfs: bad test name %q", t.Name)
 		}
 		recs = append(recs, cpio.StaticRecord(t.Data, cpio.Info{Name: path.Join(testsDir, t.Name), Mode: cpio.S_IFREG | 0o755}))
+	}
+	for _, t := range fs.Tools {
+		if t.Name == "" || strings.ContainsAny(t.Name, "/ '\"\\$`") {
+			return fmt.Errorf("initramfs: bad tool name %q", t.Name)
+		}
+		recs = append(recs, cpio.StaticRecord(t.Data, cpio.Info{Name: path.Join(toolsDir, t.Name), Mode: cpio.S_IFREG | 0o755}))
 	}
 	cpio.MakeAllReproducible(recs)
 	rw := cpio.NewDedupWriter(cpio.Newc.Writer(w))

@@ -14,6 +14,7 @@ func sampleInitramfs() Initramfs {
 		Busybox:  []byte("busybox binary"),
 		Modules:  []Module{{Name: "xen_privcmd", Data: []byte("privcmd ko")}, {Name: "xenfs", Data: []byte("xenfs ko")}},
 		Tests:    []Test{{Name: "itest-amd64.test", Data: []byte("amd64 test")}, {Name: "itest-386.test", Data: []byte("386 test")}},
+		Tools:    []Test{{Name: "xeninfo-amd64", Data: []byte("amd64 xeninfo")}},
 		TestArgs: []string{"-test.run=Version|It's"},
 		Env:      map[string]string{"XENVM_ARCH": "x86_64", "XENVM_XEN_CMDLINE": "console=com1 dom0_mem=256M,max:256M", "Q": "it's"},
 	}
@@ -56,6 +57,7 @@ func TestInitramfsReadBack(t *testing.T) {
 		{"lib/modules/xen/xenfs.ko", "xenfs ko", cpio.S_IFREG | 0o644},
 		{"xenvm/itest-amd64.test", "amd64 test", cpio.S_IFREG | 0o755},
 		{"xenvm/itest-386.test", "386 test", cpio.S_IFREG | 0o755},
+		{"xenvm/tools/xeninfo-amd64", "amd64 xeninfo", cpio.S_IFREG | 0o755},
 	} {
 		if got := content(c.name); got != c.content {
 			t.Errorf("%s = %q, want %q", c.name, got, c.content)
@@ -64,7 +66,7 @@ func TestInitramfsReadBack(t *testing.T) {
 			t.Errorf("%s: mode %#o, want %#o", c.name, got[c.name].Mode, c.mode)
 		}
 	}
-	for _, dir := range []string{"bin", "sbin", "usr", "usr/bin", "dev", "proc", "sys", "lib", "lib/modules", "lib/modules/xen", "xenvm"} {
+	for _, dir := range []string{"bin", "sbin", "usr", "usr/bin", "dev", "proc", "sys", "lib", "lib/modules", "lib/modules/xen", "xenvm", "xenvm/tools"} {
 		if r, ok := got[dir]; !ok || r.Mode&cpio.S_IFMT != cpio.S_IFDIR {
 			t.Errorf("directory %s missing (the kernel does not create parents)", dir)
 		}
@@ -92,6 +94,9 @@ func TestInitramfsReadBack(t *testing.T) {
 		"echo "+markDone,
 		"poweroff -f",
 	)
+	if strings.Contains(script, "xeninfo") {
+		t.Errorf("init runs a tool; only the tests run them:\n%s", script)
+	}
 	env := content("etc/xenvm.env")
 	want := "export Q='it'\\''s'\nexport XENVM_ARCH='x86_64'\nexport XENVM_XEN_CMDLINE='console=com1 dom0_mem=256M,max:256M'\n"
 	if env != want {
@@ -125,6 +130,7 @@ func TestInitramfsRejects(t *testing.T) {
 		{"test name with a slash", func(fs *Initramfs) { fs.Tests[0].Name = "../x" }},
 		{"test name with a quote", func(fs *Initramfs) { fs.Tests[0].Name = "a'b" }},
 		{"empty test name", func(fs *Initramfs) { fs.Tests[0].Name = "" }},
+		{"tool name with a slash", func(fs *Initramfs) { fs.Tools[0].Name = "a/b" }},
 		{"bad variable", func(fs *Initramfs) { fs.Env["A-B"] = "x" }},
 		{"variable starting with a digit", func(fs *Initramfs) { fs.Env["1A"] = "x" }},
 	} {

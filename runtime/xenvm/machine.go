@@ -77,8 +77,10 @@ type Machine struct {
 	QEMUPackage string
 	// QEMUArgs choose the machine, CPU and accelerator.
 	QEMUArgs []string
-	// MemoryMiB is the machine's RAM.
+	// MemoryMiB is the machine's RAM and RAMBase its physical address:
+	// 0 on a PC, 0x40000000 on QEMU's virt machine.
 	MemoryMiB int
+	RAMBase   uint64
 
 	Loader Loader
 	// KernelAddr and InitrdAddr are where guest-loader puts dom0's kernel
@@ -89,9 +91,15 @@ type Machine struct {
 
 	// XenOptions is Xen's command line, without dom0_mem (see Dom0MiB).
 	XenOptions string
-	// Dom0MiB is dom0's fixed memory: dom0_mem=N,max:N. Small is fast:
-	// Xen builds dom0's page tables and p2m under emulation.
+	// Dom0MiB is dom0's memory: dom0_mem=N. Small is fast: Xen builds
+	// dom0's page tables and p2m under emulation.
 	Dom0MiB int
+	// Dom0MaxMiB is dom0's maximum reservation, dom0_mem=N,max:M, or 0
+	// where Xen takes no maximum: Arm's dom0_mem is a size only, and its
+	// maximum reservation is that size. A maximum above Dom0MiB lets the
+	// tests tell XENMEM_current_reservation from
+	// XENMEM_maximum_reservation.
+	Dom0MaxMiB int
 	// Dom0Options is dom0's kernel command line. No commas (Multiboot).
 	Dom0Options string
 
@@ -123,6 +131,7 @@ var Machines = []Machine{
 		// the boot time.
 		XenOptions:  "console=com1 dom0_max_vcpus=1 bootscrub=0",
 		Dom0MiB:     256,
+		Dom0MaxMiB:  320,
 		Dom0Options: "console=hvc0 panic=-1 loglevel=5",
 		Capability:  "xen-3.0-x86_64",
 	},
@@ -140,6 +149,7 @@ var Machines = []Machine{
 		QEMUArgs: []string{"-accel", "tcg",
 			"-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57"},
 		MemoryMiB:   1024,
+		RAMBase:     0x40000000,
 		Loader:      GuestLoader,
 		KernelAddr:  0x42000000,
 		InitrdAddr:  0x49000000,
@@ -162,6 +172,7 @@ var Machines = []Machine{
 		QEMUArgs: []string{"-accel", "tcg",
 			"-machine", "virt,virtualization=on,gic-version=2,highmem=off", "-cpu", "cortex-a15"},
 		MemoryMiB:   1024,
+		RAMBase:     0x40000000,
 		Loader:      GuestLoader,
 		KernelAddr:  0x42000000,
 		InitrdAddr:  0x49000000,
@@ -189,7 +200,19 @@ func Lookup(name string) (Machine, error) {
 
 // XenCommandLine is the whole command line Xen is given.
 func (m Machine) XenCommandLine() string {
-	return fmt.Sprintf("%s dom0_mem=%dM,max:%dM", m.XenOptions, m.Dom0MiB, m.Dom0MiB)
+	if m.Dom0MaxMiB == 0 {
+		return fmt.Sprintf("%s dom0_mem=%dM", m.XenOptions, m.Dom0MiB)
+	}
+	return fmt.Sprintf("%s dom0_mem=%dM,max:%dM", m.XenOptions, m.Dom0MiB, m.Dom0MaxMiB)
+}
+
+// Dom0Max is dom0's maximum reservation in MiB: Dom0MaxMiB, or Dom0MiB
+// where Xen takes no separate maximum.
+func (m Machine) Dom0Max() int {
+	if m.Dom0MaxMiB == 0 {
+		return m.Dom0MiB
+	}
+	return m.Dom0MaxMiB
 }
 
 // KernelRelease is the kernel's release name (uname -r) in KernelPackage.

@@ -54,6 +54,12 @@ func TestMachines(t *testing.T) {
 			if !strings.Contains(m.XenCommandLine(), "dom0_mem=") || m.Dom0MiB <= 0 || m.Dom0MiB >= m.MemoryMiB {
 				t.Errorf("dom0 gets %d MiB of %d: %q", m.Dom0MiB, m.MemoryMiB, m.XenCommandLine())
 			}
+			if m.Arch != X86_64 && m.Dom0MaxMiB != 0 {
+				t.Errorf("Dom0MaxMiB %d: Xen on Arm parses dom0_mem as a size only, with no \",max:\"", m.Dom0MaxMiB)
+			}
+			if m.Dom0MaxMiB != 0 && (m.Dom0MaxMiB <= m.Dom0MiB || m.Dom0MaxMiB >= m.MemoryMiB) {
+				t.Errorf("dom0's maximum %d MiB: want above its %d MiB, so that the tests tell the current reservation from the maximum, and below the machine's %d", m.Dom0MaxMiB, m.Dom0MiB, m.MemoryMiB)
+			}
 			if !strings.Contains(m.Dom0Options, "console=hvc0") {
 				t.Errorf("Dom0Options %q: the harness reads dom0 on Xen's console (hvc0)", m.Dom0Options)
 			}
@@ -66,8 +72,8 @@ func TestMachines(t *testing.T) {
 					t.Errorf("Dom0Options %q: -initrd cannot pass a comma", m.Dom0Options)
 				}
 			case GuestLoader:
-				ramEnd := uint64(0x40000000) + uint64(m.MemoryMiB)<<20
-				if !(0x40000000 <= m.KernelAddr && m.KernelAddr < virtDTBAddr && virtDTBAddr < m.InitrdAddr && m.InitrdAddr < ramEnd) {
+				ramEnd := m.RAMBase + uint64(m.MemoryMiB)<<20
+				if !(m.RAMBase <= m.KernelAddr && m.KernelAddr < virtDTBAddr && virtDTBAddr < m.InitrdAddr && m.InitrdAddr < ramEnd) {
 					t.Errorf("kernel at %#x, initrd at %#x: want RAM start <= kernel < DTB (%#x) < initrd < RAM end (%#x)", m.KernelAddr, m.InitrdAddr, virtDTBAddr, ramEnd)
 				}
 			default:
@@ -107,11 +113,12 @@ func TestCommandLine(t *testing.T) {
 	}{
 		{X86_64, []string{"-cpu", "max,-smap", "-serial", "stdio", "-no-reboot",
 			"-kernel", f.Xen,
-			"-append", "console=com1 dom0_max_vcpus=1 bootscrub=0 dom0_mem=256M,max:256M",
+			"-append", "console=com1 dom0_max_vcpus=1 bootscrub=0 dom0_mem=256M,max:320M",
 			"-initrd", f.Kernel + " console=hvc0 panic=-1 loglevel=5," + initrd}},
 		{ARM64, []string{"-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57",
 			"-kernel", f.Xen,
-			"-append", "console=dtuart dom0_max_vcpus=1 bootscrub=0 dom0_mem=256M,max:256M",
+			// Arm's dom0_mem is a size only: no ",max:".
+			"-append", "console=dtuart dom0_max_vcpus=1 bootscrub=0 dom0_mem=256M",
 			"-device", "guest-loader,addr=0x42000000,kernel=" + f.Kernel + ",bootargs=console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
 			"-device", "guest-loader,addr=0x49000000,initrd=" + initrd}},
 		{ARM32, []string{"-machine", "virt,virtualization=on,gic-version=2,highmem=off", "-cpu", "cortex-a15"}},

@@ -97,6 +97,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	defer os.RemoveAll(work)
 
 	var tests []Test
+	goarches := cfg.GOARCHes
 	if len(cfg.Binaries) > 0 {
 		for _, p := range cfg.Binaries {
 			data, err := os.ReadFile(p)
@@ -105,8 +106,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			}
 			tests = append(tests, Test{Name: filepath.Base(p), Data: data})
 		}
+		// Ready-made binaries may be of either word size: give them the
+		// tools of both.
+		goarches = nonEmpty(m.GOARCH, m.Compat32)
 	} else {
-		goarches := cfg.GOARCHes
 		if len(goarches) == 0 {
 			goarches = []string{m.GOARCH}
 		}
@@ -126,6 +129,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			tests = append(tests, Test{Name: filepath.Base(p), Data: data})
 		}
 	}
+	var tools []Test
+	for _, goarch := range goarches {
+		fmt.Fprintf(progress, "xenvm: building xeninfo for GOARCH=%s\n", goarch)
+		p, err := BuildXeninfo(ctx, goarch, work)
+		if err != nil {
+			return nil, err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		tools = append(tools, Test{Name: filepath.Base(p), Data: data})
+	}
 
 	busybox, err := os.ReadFile(files.Busybox)
 	if err != nil {
@@ -143,6 +159,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		Busybox: busybox,
 		Modules: modules,
 		Tests:   tests,
+		Tools:   tools,
 		// Half the boot's time, so that a hung test still prints its
 		// goroutines before the harness pulls the plug.
 		TestArgs: append([]string{"-test.timeout=" + (timeout / 2).String()}, cfg.TestArgs...),
@@ -198,13 +215,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// TestEnv is what the harness tells the tests about the machine.
+// TestEnv is what the harness tells the tests about the machine; the
+// itest package documents each variable.
 func (m Machine) TestEnv() map[string]string {
 	return map[string]string{
-		"XENVM_ARCH":        string(m.Arch),
-		"XENVM_XEN_CMDLINE": m.XenCommandLine(),
-		"XENVM_DOM0_MIB":    strconv.Itoa(m.Dom0MiB),
-		"XENVM_CAPABILITY":  m.Capability,
+		"XENVM_ARCH":         string(m.Arch),
+		"XENVM_XEN_CMDLINE":  m.XenCommandLine(),
+		"XENVM_DOM0_MIB":     strconv.Itoa(m.Dom0MiB),
+		"XENVM_DOM0_MAX_MIB": strconv.Itoa(m.Dom0Max()),
+		"XENVM_RAM_BASE":     fmt.Sprintf("%#x", m.RAMBase),
+		"XENVM_RAM_MIB":      strconv.Itoa(m.MemoryMiB),
+		"XENVM_CAPABILITY":   m.Capability,
+		"XENVM_TOOLS":        "/" + toolsDir,
 	}
 }
 
@@ -238,7 +260,7 @@ func (m Machine) CommandLine(f Files, initrd string) ([]string, error) {
 		if err := fits(m.KernelAddr, f.Kernel, virtDTBAddr); err != nil {
 			return nil, fmt.Errorf("%s: dom0 kernel: %w", m.Arch, err)
 		}
-		if err := fits(m.InitrdAddr, initrd, 0x40000000+uint64(m.MemoryMiB)<<20); err != nil {
+		if err := fits(m.InitrdAddr, initrd, m.RAMBase+uint64(m.MemoryMiB)<<20); err != nil {
 			return nil, fmt.Errorf("%s: initramfs: %w", m.Arch, err)
 		}
 		args = append(args,
@@ -276,6 +298,20 @@ func BuildTests(ctx context.Context, goarch, dir string) (string, error) {
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building the integration tests for GOARCH=%s: %w\n%s", goarch, err, msg)
+	}
+	return out, nil
+}
+
+// BuildXeninfo compiles cmd/xeninfo for linux/goarch into dir as a static
+// binary named xeninfo-GOARCH, for the tests to compare its report with
+// what the wrappers say. It returns the binary's path.
+func BuildXeninfo(ctx context.Context, goarch, dir string) (string, error) {
+	out := filepath.Join(dir, "xeninfo-"+goarch)
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, "./cmd/xeninfo")
+	cmd.Dir = filepath.Join(Dir(), "..", "..")
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building xeninfo for GOARCH=%s: %w\n%s", goarch, err, msg)
 	}
 	return out, nil
 }

@@ -1,16 +1,52 @@
-// Package itest holds xenbind's integration tests: they issue real
-// hypercalls through the runtime (runtime/privcmd) and check Xen's answers,
+// Package itest holds xenbind's integration tests: they call Xen through
+// the generated wrappers (generated/xen) and the privcmd runtime
+// (runtime/privcmd) and check the answers against what the harness set up,
 // so they run only inside dom0 of a Xen booted by runtime/xenvm
-// (go run ./cmd/xenvm -arch ARCH), never on the host. Two checks bypass the
-// runtime on purpose with a raw privcmd ioctl, to show what it guards
-// against: EFAULT from a never-written buffer on ARM, ENOTTY for a 32-bit
-// process on a 64-bit kernel. The test files carry the build tag xenvm; the harness builds them
-// with
+// (go run ./cmd/xenvm), never on the host. The same tests run on x86_64,
+// arm64 and arm32, where the binary is a 32-bit process talking to a 32-bit
+// Xen: the one real proof of the 32-bit types and privcmd request.
 //
-//	GOOS=linux GOARCH=$arch CGO_ENABLED=0 go test -c -tags xenvm
+// What they check:
 //
-// and learns nothing from them but their exit status. What the harness set
-// up reaches the tests through the environment: XENVM_ARCH (x86_64, arm64,
-// arm32), XENVM_XEN_CMDLINE (Xen's whole command line), XENVM_DOM0_MIB
-// (dom0_mem) and XENVM_CAPABILITY (the word XENVER_capabilities must hold).
+//   - XENVER_*: version 4.17, extra version ".5", capabilities naming the
+//     architecture, page size 4096, the command line the harness passed;
+//   - XENMEM_*: dom0's current and maximum reservation equal dom0_mem and
+//     its max:, the maximum RAM page and dom0's maximum GPFN fit the
+//     machine's RAM, the memory-sharing counters are 0 and every sharing
+//     sub-command fails with ENOSYS (not compiled into these Xens);
+//   - GNTTABOP_*: dom0's grant table size and version, and what
+//     set_version does with each version (x86 lets dom0 switch to 2, Arm
+//     does not);
+//   - errors: ENOSYS for unknown commands, ESRCH or GNTST_bad_domain for a
+//     domain that does not exist, and wrappers refusing bad arguments
+//     before any hypercall (a recording Caller sees none);
+//   - buffers: the runtime's buffers work on first use, every page;
+//   - 32 goroutines × 200 wrapped calls in a copy of the binary run with
+//     GOGC=1, at varying stack depths, all answered right;
+//   - cmd/xeninfo, built for the same GOARCH, reports the same facts;
+//   - a 32-bit binary on a 64-bit dom0 (386 on x86_64, arm on arm64) gets
+//     ENOTTY from privcmd for every hypercall, and the runtime and xeninfo
+//     say so in plain words (hypercall.Compat32Error). Every other test
+//     skips there.
+//
+// Two checks bypass the runtime on purpose with a raw privcmd ioctl, to
+// show what it guards against: EFAULT from a never-written buffer on Arm,
+// and ENOTTY for a 32-bit process on a 64-bit kernel.
+//
+// The test files carry the build tag xenvm; the harness builds them with
+//
+//	GOOS=linux GOARCH=$goarch CGO_ENABLED=0 go test -c -tags xenvm
+//
+// and learns from them their exit status and the tests they passed and
+// skipped. What the harness set up reaches the tests through the
+// environment (/etc/xenvm.env in the initramfs):
+//
+//	XENVM_ARCH          x86_64, arm64 or arm32
+//	XENVM_XEN_CMDLINE   Xen's whole command line
+//	XENVM_DOM0_MIB      dom0_mem, in MiB
+//	XENVM_DOM0_MAX_MIB  dom0's maximum reservation, in MiB
+//	XENVM_RAM_BASE      the physical address of the machine's RAM
+//	XENVM_RAM_MIB       the machine's RAM (QEMU's -m), in MiB
+//	XENVM_CAPABILITY    the word XENVER_capabilities must hold
+//	XENVM_TOOLS         the directory holding xeninfo-$GOARCH
 package itest
