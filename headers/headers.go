@@ -160,8 +160,10 @@ func Download(d Deb, cacheDir string) (string, error) {
 }
 
 // Unpack downloads d (see Download) and extracts it into dest with
-// dpkg-deb. The extraction goes to a temporary directory first, so dest
-// either holds the whole package or is left as it was.
+// dpkg-deb. The extraction goes to a temporary directory that is renamed
+// to dest, so dest either holds the whole package or does not exist; when
+// dest is already there (another process unpacked it meanwhile) it is left
+// as it is.
 func Unpack(d Deb, cacheDir, dest string) error {
 	deb, err := Download(d, cacheDir)
 	if err != nil {
@@ -178,7 +180,16 @@ func Unpack(d Deb, cacheDir, dest string) error {
 	if out, err := exec.Command("dpkg-deb", "-x", deb, tmp).CombinedOutput(); err != nil {
 		return fmt.Errorf("dpkg-deb -x %s: %w\n%s", filepath.Base(deb), err, out)
 	}
-	if err := os.RemoveAll(dest); err != nil {
+	if err := os.Rename(tmp, dest); err == nil {
+		return nil
+	}
+	// dest exists. Test processes unpack concurrently; another one may
+	// have finished first, and its tree may be in use: never remove a tree
+	// that is there, only one left empty by an earlier failure.
+	if ents, err := os.ReadDir(dest); err == nil && len(ents) > 0 {
+		return nil
+	}
+	if err := os.Remove(dest); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	return os.Rename(tmp, dest)
