@@ -392,7 +392,7 @@ func (g *gen) place() []placement {
 		}
 	}
 	for _, p := range list {
-		same := len(g.targets) > 1 || len(g.targets) == 1
+		same := true
 		var k string
 		for i, it := range p.per {
 			if it == nil {
