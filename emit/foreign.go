@@ -28,6 +28,10 @@ func Foreign(l *layout.Layout, opts Options) ([]File, []string, error) {
 		return nil, f.g.names.Reports, err
 	}
 	files, err := f.render()
+	if err != nil {
+		return nil, f.g.names.Reports, err
+	}
+	files, err = gofmtStable(files)
 	return files, f.g.names.Reports, err
 }
 

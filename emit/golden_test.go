@@ -3,6 +3,7 @@ package emit_test
 import (
 	"bytes"
 	"flag"
+	"go/format"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +77,11 @@ func generate(t *testing.T, c *goldenCase) ([]emit.File, []string) {
 	files, reports, err := emit.Host(layouts, emit.Options{Package: c.name, Invocation: "xenbind gen -mode tools", Config: cfg})
 	if err != nil {
 		t.Fatalf("%s: %v", c.name, err)
+	}
+	for _, f := range files {
+		if b, err := format.Source(f.Data); err != nil || !bytes.Equal(b, f.Data) {
+			t.Errorf("%s/%s: not gofmt-clean (%v)", c.name, f.Name, err)
+		}
 	}
 	return files, reports
 }

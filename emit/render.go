@@ -3,6 +3,7 @@ package emit
 import (
 	"bytes"
 	"fmt"
+	"go/format"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -28,7 +29,31 @@ func Host(layouts []*layout.Layout, opts Options) ([]File, []string, error) {
 	}
 	// The hypercall wrappers (calls.go), in files of their own.
 	calls, err := g.renderCalls()
-	return append(files, calls...), g.names.Reports, err
+	if err != nil {
+		return nil, g.names.Reports, err
+	}
+	files, err = gofmtStable(append(files, calls...))
+	return files, g.names.Reports, err
+}
+
+// gofmtStable formats each file until formatting changes nothing more.
+// jennifer formats once, but a doc comment it renders detached from its
+// declaration is only reformatted (a code block's indentation, say) once
+// it is attached, by a second pass; the output must be gofmt-clean.
+func gofmtStable(files []File) ([]File, error) {
+	for i := range files {
+		for range 3 {
+			b, err := format.Source(files[i].Data)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", files[i].Name, err)
+			}
+			if bytes.Equal(b, files[i].Data) {
+				break
+			}
+			files[i].Data = b
+		}
+	}
+	return files, nil
 }
 
 // packageDoc describes the generated package.

@@ -3,6 +3,7 @@ package generated
 import (
 	"bytes"
 	"fmt"
+	"go/format"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,6 +91,9 @@ func compareDirs(t *testing.T, fresh, committed string) {
 		got, err := os.ReadFile(filepath.Join(committed, name))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if f, err := format.Source(got); err != nil || !bytes.Equal(f, got) {
+			t.Errorf("%s/%s: not gofmt-clean (%v)", committed, name, err)
 		}
 		w, ok := want[name]
 		switch {

@@ -10,7 +10,7 @@ import (
 // HypervisorMMUUpdate issues hypercall __HYPERVISOR_mmu_update (xen.h:76:9),
 // whose prototype is (xen.h:193):
 //
-//     enum neg_errnoval HYPERVISOR_mmu_update(const struct mmu_update reqs[], unsigned count, unsigned *done_out, unsigned foreigndom)
+//	enum neg_errnoval HYPERVISOR_mmu_update(const struct mmu_update reqs[], unsigned count, unsigned *done_out, unsigned foreigndom)
 //
 // reqs, doneOut are the address of hypervisor-visible memory (a
 // hypercall.Buffer's Addr), never of a Go value. It returns Xen's non-negative
@@ -20,12 +20,15 @@ import (
 // @count is the length of the above array.
 // @pdone is an output parameter indicating number of completed operations
 // @foreigndom[15:0]: FD, the expected owner of data pages referenced in this
-//                    hypercall invocation. Can be DOMID_SELF.
+//
+//	hypercall invocation. Can be DOMID_SELF.
+//
 // @foreigndom[31:16]: PFD, the expected owner of pagetable pages referenced
-//                     in this hypercall invocation. The value of this field
-//                     (x) encodes the PFD as follows:
-//                     x == 0 => PFD == DOMID_SELF
-//                     x != 0 => PFD == x - 1
+//
+//	in this hypercall invocation. The value of this field
+//	(x) encodes the PFD as follows:
+//	x == 0 => PFD == DOMID_SELF
+//	x != 0 => PFD == x - 1
 //
 // Sub-commands: ptr[1:0] specifies the appropriate MMU_* command.
 // -------------
@@ -46,23 +49,25 @@ import (
 // mapping pagetable page RW, and will disallow using any writable page as a
 // pagetable. In practice it means that when constructing a page table for a
 // process, thread, etc, we MUST be very dilligient in following these rules:
-//  1). Start with top-level page (PGD or in Xen language: L4). Fill out
-//      the entries.
-//  2). Keep on going, filling out the upper (PUD or L3), and middle (PMD
-//      or L2).
-//  3). Start filling out the PTE table (L1) with the PTE entries. Once
-//      done, make sure to set each of those entries to RO (so writeable bit
-//      is unset). Once that has been completed, set the PMD (L2) for this
-//      PTE table as RO.
-//  4). When completed with all of the PMD (L2) entries, and all of them have
-//      been set to RO, make sure to set RO the PUD (L3). Do the same
-//      operation on PGD (L4) pagetable entries that have a PUD (L3) entry.
-//  5). Now before you can use those pages (so setting the cr3), you MUST also
-//      pin them so that the hypervisor can verify the entries. This is done
-//      via the HYPERVISOR_mmuext_op(MMUEXT_PIN_L4_TABLE, guest physical frame
-//      number of the PGD (L4)). And this point the HYPERVISOR_mmuext_op(
-//      MMUEXT_NEW_BASEPTR, guest physical frame number of the PGD (L4)) can be
-//      issued.
+//
+//	1). Start with top-level page (PGD or in Xen language: L4). Fill out
+//	    the entries.
+//	2). Keep on going, filling out the upper (PUD or L3), and middle (PMD
+//	    or L2).
+//	3). Start filling out the PTE table (L1) with the PTE entries. Once
+//	    done, make sure to set each of those entries to RO (so writeable bit
+//	    is unset). Once that has been completed, set the PMD (L2) for this
+//	    PTE table as RO.
+//	4). When completed with all of the PMD (L2) entries, and all of them have
+//	    been set to RO, make sure to set RO the PUD (L3). Do the same
+//	    operation on PGD (L4) pagetable entries that have a PUD (L3) entry.
+//	5). Now before you can use those pages (so setting the cr3), you MUST also
+//	    pin them so that the hypervisor can verify the entries. This is done
+//	    via the HYPERVISOR_mmuext_op(MMUEXT_PIN_L4_TABLE, guest physical frame
+//	    number of the PGD (L4)). And this point the HYPERVISOR_mmuext_op(
+//	    MMUEXT_NEW_BASEPTR, guest physical frame number of the PGD (L4)) can be
+//	    issued.
+//
 // For 32-bit guests, the L4 is not used (as there is less pagetables), so
 // instead use L3.
 // At this point the pagetables can be modified using the MMU_NORMAL_PT_UPDATE
@@ -76,7 +81,9 @@ import (
 // ptr[1:0] == MMU_MACHPHYS_UPDATE:
 // Updates an entry in the machine->pseudo-physical mapping table.
 // ptr[:2]  -- Machine address within the frame whose mapping to modify.
-//             The frame must belong to the FD, if one is specified.
+//
+//	The frame must belong to the FD, if one is specified.
+//
 // val      -- Value to write into the mapping entry.
 //
 // ptr[1:0] == MMU_PT_UPDATE_PRESERVE_AD:
@@ -91,63 +98,78 @@ import (
 // The attributes by default follow the architecture defined bits. Meaning that
 // if this is a X86_64 machine and four page table layout is used, the layout
 // of val is:
-//  - 63 if set means No execute (NX)
-//  - 46-13 the machine frame number
-//  - 12 available for guest
-//  - 11 available for guest
-//  - 10 available for guest
-//  - 9 available for guest
-//  - 8 global
-//  - 7 PAT (PSE is disabled, must use hypercall to make 4MB or 2MB pages)
-//  - 6 dirty
-//  - 5 accessed
-//  - 4 page cached disabled
-//  - 3 page write through
-//  - 2 userspace accessible
-//  - 1 writeable
-//  - 0 present
 //
-//  The one bits that does not fit with the default layout is the PAGE_PSE
-//  also called PAGE_PAT). The MMUEXT_[UN]MARK_SUPER arguments to the
-//  HYPERVISOR_mmuext_op serve as mechanism to set a pagetable to be 4MB
-//  (or 2MB) instead of using the PAGE_PSE bit.
+//   - 63 if set means No execute (NX)
 //
-//  The reason that the PAGE_PSE (bit 7) is not being utilized is due to Xen
-//  using it as the Page Attribute Table (PAT) bit - for details on it please
-//  refer to Intel SDM 10.12. The PAT allows to set the caching attributes of
-//  pages instead of using MTRRs.
+//   - 46-13 the machine frame number
 //
-//  The PAT MSR is as follows (it is a 64-bit value, each entry is 8 bits):
-//                    PAT4                 PAT0
-//  +-----+-----+----+----+----+-----+----+----+
-//  | UC  | UC- | WC | WB | UC | UC- | WC | WB |  <= Linux
-//  +-----+-----+----+----+----+-----+----+----+
-//  | UC  | UC- | WT | WB | UC | UC- | WT | WB |  <= BIOS (default when machine boots)
-//  +-----+-----+----+----+----+-----+----+----+
-//  | rsv | rsv | WP | WC | UC | UC- | WT | WB |  <= Xen
-//  +-----+-----+----+----+----+-----+----+----+
+//   - 12 available for guest
 //
-//  The lookup of this index table translates to looking up
-//  Bit 7, Bit 4, and Bit 3 of val entry:
+//   - 11 available for guest
 //
-//  PAT/PSE (bit 7) ... PCD (bit 4) .. PWT (bit 3).
+//   - 10 available for guest
 //
-//  If all bits are off, then we are using PAT0. If bit 3 turned on,
-//  then we are using PAT1, if bit 3 and bit 4, then PAT2..
+//   - 9 available for guest
 //
-//  As you can see, the Linux PAT1 translates to PAT4 under Xen. Which means
-//  that if a guest that follows Linux's PAT setup and would like to set Write
-//  Combined on pages it MUST use PAT4 entry. Meaning that Bit 7 (PAGE_PAT) is
-//  set. For example, under Linux it only uses PAT0, PAT1, and PAT2 for the
-//  caching as:
+//   - 8 global
 //
-//   WB = none (so PAT0)
-//   WC = PWT (bit 3 on)
-//   UC = PWT | PCD (bit 3 and 4 are on).
+//   - 7 PAT (PSE is disabled, must use hypercall to make 4MB or 2MB pages)
+//
+//   - 6 dirty
+//
+//   - 5 accessed
+//
+//   - 4 page cached disabled
+//
+//   - 3 page write through
+//
+//   - 2 userspace accessible
+//
+//   - 1 writeable
+//
+//   - 0 present
+//
+//     The one bits that does not fit with the default layout is the PAGE_PSE
+//     also called PAGE_PAT). The MMUEXT_[UN]MARK_SUPER arguments to the
+//     HYPERVISOR_mmuext_op serve as mechanism to set a pagetable to be 4MB
+//     (or 2MB) instead of using the PAGE_PSE bit.
+//
+//     The reason that the PAGE_PSE (bit 7) is not being utilized is due to Xen
+//     using it as the Page Attribute Table (PAT) bit - for details on it please
+//     refer to Intel SDM 10.12. The PAT allows to set the caching attributes of
+//     pages instead of using MTRRs.
+//
+//     The PAT MSR is as follows (it is a 64-bit value, each entry is 8 bits):
+//     PAT4                 PAT0
+//     +-----+-----+----+----+----+-----+----+----+
+//     | UC  | UC- | WC | WB | UC | UC- | WC | WB |  <= Linux
+//     +-----+-----+----+----+----+-----+----+----+
+//     | UC  | UC- | WT | WB | UC | UC- | WT | WB |  <= BIOS (default when machine boots)
+//     +-----+-----+----+----+----+-----+----+----+
+//     | rsv | rsv | WP | WC | UC | UC- | WT | WB |  <= Xen
+//     +-----+-----+----+----+----+-----+----+----+
+//
+//     The lookup of this index table translates to looking up
+//     Bit 7, Bit 4, and Bit 3 of val entry:
+//
+//     PAT/PSE (bit 7) ... PCD (bit 4) .. PWT (bit 3).
+//
+//     If all bits are off, then we are using PAT0. If bit 3 turned on,
+//     then we are using PAT1, if bit 3 and bit 4, then PAT2..
+//
+//     As you can see, the Linux PAT1 translates to PAT4 under Xen. Which means
+//     that if a guest that follows Linux's PAT setup and would like to set Write
+//     Combined on pages it MUST use PAT4 entry. Meaning that Bit 7 (PAGE_PAT) is
+//     set. For example, under Linux it only uses PAT0, PAT1, and PAT2 for the
+//     caching as:
+//
+//     WB = none (so PAT0)
+//     WC = PWT (bit 3 on)
+//     UC = PWT | PCD (bit 3 and 4 are on).
 //
 // To make it work with Xen, it needs to translate the WC bit as so:
 //
-//  PWT (so bit 3 on) --> PAT (so bit 7 is on) and clear bit 3
+//	PWT (so bit 3 on) --> PAT (so bit 7 is on) and clear bit 3
 //
 // And to translate back it would:
 //
@@ -159,7 +181,7 @@ func HypervisorMMUUpdate(c hypercall.Caller, reqs, count, doneOut, foreigndom ui
 // HypervisorSchedOpCompat issues hypercall __HYPERVISOR_sched_op_compat
 // (xen.h:81:9), whose prototype is (emit/hypercalls.spec line 96):
 //
-//     long HYPERVISOR_sched_op_compat(int cmd, unsigned long arg)
+//	long HYPERVISOR_sched_op_compat(int cmd, unsigned long arg)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -170,7 +192,7 @@ func HypervisorSchedOpCompat(c hypercall.Caller, cmd, arg uint64) (uint64, error
 // HypervisorPlatformOp issues hypercall __HYPERVISOR_platform_op (xen.h:82:9),
 // whose prototype is (emit/hypercalls.spec line 97):
 //
-//     long HYPERVISOR_platform_op(struct xen_platform_op *op)
+//	long HYPERVISOR_platform_op(struct xen_platform_op *op)
 //
 // op is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -182,7 +204,7 @@ func HypervisorPlatformOp(c hypercall.Caller, op uint64) (uint64, error) {
 // HypervisorMemoryOp issues hypercall __HYPERVISOR_memory_op (xen.h:86:9),
 // whose prototype is (emit/hypercalls.spec line 101):
 //
-//     long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
+//	long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
 //
 // arg is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -194,7 +216,7 @@ func HypervisorMemoryOp(c hypercall.Caller, cmd, arg uint64) (uint64, error) {
 // HypervisorMulticall issues hypercall __HYPERVISOR_multicall (xen.h:87:9),
 // whose prototype is (xen.h:621):
 //
-//     enum neg_errnoval HYPERVISOR_multicall(multicall_entry_t call_list[], uint32_t nr_calls)
+//	enum neg_errnoval HYPERVISOR_multicall(multicall_entry_t call_list[], uint32_t nr_calls)
 //
 // callList is the address of hypervisor-visible memory (a hypercall.Buffer's
 // Addr), never of a Go value. It returns Xen's non-negative result, or the
@@ -211,7 +233,7 @@ func HypervisorMulticall(c hypercall.Caller, callList, nrCalls uint64) (uint64, 
 // __HYPERVISOR_event_channel_op_compat (xen.h:90:9), whose prototype is
 // (emit/hypercalls.spec line 103):
 //
-//     long HYPERVISOR_event_channel_op_compat(struct evtchn_op *op)
+//	long HYPERVISOR_event_channel_op_compat(struct evtchn_op *op)
 //
 // op is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -223,7 +245,7 @@ func HypervisorEventChannelOpCompat(c hypercall.Caller, op uint64) (uint64, erro
 // HypervisorXenVersion issues hypercall __HYPERVISOR_xen_version (xen.h:91:9),
 // whose prototype is (emit/hypercalls.spec line 104):
 //
-//     long HYPERVISOR_xen_version(int cmd, void *arg)
+//	long HYPERVISOR_xen_version(int cmd, void *arg)
 //
 // arg is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -235,7 +257,7 @@ func HypervisorXenVersion(c hypercall.Caller, cmd, arg uint64) (uint64, error) {
 // HypervisorConsoleIO issues hypercall __HYPERVISOR_console_io (xen.h:92:9),
 // whose prototype is (xen.h:483):
 //
-//     int HYPERVISOR_console_io(unsigned int cmd, unsigned int count, char buffer[])
+//	int HYPERVISOR_console_io(unsigned int cmd, unsigned int count, char buffer[])
 //
 // buffer is the address of hypervisor-visible memory (a hypercall.Buffer's
 // Addr), never of a Go value. It returns Xen's non-negative result, or the
@@ -247,17 +269,17 @@ func HypervisorXenVersion(c hypercall.Caller, cmd, arg uint64) (uint64, error) {
 //
 // List of commands:
 //
-//  * CONSOLEIO_write: Write the buffer to Xen console.
-//      For the hardware domain, all the characters in the buffer will
-//      be written. Characters will be printed directly to the console.
-//      For all the other domains, only the printable characters will be
-//      written. Characters may be buffered until a newline (i.e '\n') is
-//      found.
-//      @return 0 on success, otherwise return an error code.
-//  * CONSOLEIO_read: Attempts to read up to @count characters from Xen
-//      console. The maximum buffer size (i.e. @count) supported is 2GB.
-//      @return the number of characters read on success, otherwise return
-//      an error code.
+//   - CONSOLEIO_write: Write the buffer to Xen console.
+//     For the hardware domain, all the characters in the buffer will
+//     be written. Characters will be printed directly to the console.
+//     For all the other domains, only the printable characters will be
+//     written. Characters may be buffered until a newline (i.e '\n') is
+//     found.
+//     @return 0 on success, otherwise return an error code.
+//   - CONSOLEIO_read: Attempts to read up to @count characters from Xen
+//     console. The maximum buffer size (i.e. @count) supported is 2GB.
+//     @return the number of characters read on success, otherwise return
+//     an error code.
 func HypervisorConsoleIO(c hypercall.Caller, cmd, count, buffer uint64) (uint64, error) {
 	return c.Call(HYPERVISOR_console_io, [5]uint64{cmd, count, buffer})
 }
@@ -265,7 +287,7 @@ func HypervisorConsoleIO(c hypercall.Caller, cmd, count, buffer uint64) (uint64,
 // HypervisorPhysdevOpCompat issues hypercall __HYPERVISOR_physdev_op_compat
 // (xen.h:93:9), whose prototype is (emit/hypercalls.spec line 105):
 //
-//     long HYPERVISOR_physdev_op_compat(struct physdev_op *op)
+//	long HYPERVISOR_physdev_op_compat(struct physdev_op *op)
 //
 // op is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -277,7 +299,7 @@ func HypervisorPhysdevOpCompat(c hypercall.Caller, op uint64) (uint64, error) {
 // HypervisorGrantTableOp issues hypercall __HYPERVISOR_grant_table_op
 // (xen.h:94:9), whose prototype is (grant_table.h:277):
 //
-//     enum neg_errnoval HYPERVISOR_grant_table_op(enum grant_table_op cmd, void *args, unsigned int count)
+//	enum neg_errnoval HYPERVISOR_grant_table_op(enum grant_table_op cmd, void *args, unsigned int count)
 //
 // args is the address of hypervisor-visible memory (a hypercall.Buffer's
 // Addr), never of a Go value. It returns Xen's non-negative result, or the
@@ -292,7 +314,7 @@ func HypervisorGrantTableOp(c hypercall.Caller, cmd, args, count uint64) (uint64
 // HypervisorVMAssist issues hypercall __HYPERVISOR_vm_assist (xen.h:95:9),
 // whose prototype is (emit/hypercalls.spec line 106):
 //
-//     long HYPERVISOR_vm_assist(unsigned int cmd, unsigned int type)
+//	long HYPERVISOR_vm_assist(unsigned int cmd, unsigned int type)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -303,7 +325,7 @@ func HypervisorVMAssist(c hypercall.Caller, cmd, type_ uint64) (uint64, error) {
 // HypervisorIret issues hypercall __HYPERVISOR_iret (xen.h:97:9), whose
 // prototype is (emit/hypercalls.spec line 107):
 //
-//     long HYPERVISOR_iret()
+//	long HYPERVISOR_iret()
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -314,7 +336,7 @@ func HypervisorIret(c hypercall.Caller) (uint64, error) {
 // HypervisorVCPUOp issues hypercall __HYPERVISOR_vcpu_op (xen.h:98:9), whose
 // prototype is (emit/hypercalls.spec line 108):
 //
-//     long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpuid, void *extra_args)
+//	long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpuid, void *extra_args)
 //
 // extraArgs is the address of hypervisor-visible memory (a hypercall.Buffer's
 // Addr), never of a Go value. It returns Xen's non-negative result, or the
@@ -326,7 +348,7 @@ func HypervisorVCPUOp(c hypercall.Caller, cmd, vcpuid, extraArgs uint64) (uint64
 // HypervisorSetSegmentBase issues hypercall __HYPERVISOR_set_segment_base
 // (xen.h:99:9), whose prototype is (emit/hypercalls.spec line 109):
 //
-//     long HYPERVISOR_set_segment_base(unsigned int which, unsigned long base)
+//	long HYPERVISOR_set_segment_base(unsigned int which, unsigned long base)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -337,7 +359,7 @@ func HypervisorSetSegmentBase(c hypercall.Caller, which, base uint64) (uint64, e
 // HypervisorMMUExtOp issues hypercall __HYPERVISOR_mmuext_op (xen.h:100:9),
 // whose prototype is (xen.h:344):
 //
-//     enum neg_errnoval HYPERVISOR_mmuext_op(mmuext_op_t uops[], unsigned int count, unsigned int *pdone, unsigned int foreigndom)
+//	enum neg_errnoval HYPERVISOR_mmuext_op(mmuext_op_t uops[], unsigned int count, unsigned int *pdone, unsigned int foreigndom)
 //
 // uops, pdone are the address of hypervisor-visible memory (a
 // hypercall.Buffer's Addr), never of a Go value. It returns Xen's non-negative
@@ -351,7 +373,7 @@ func HypervisorMMUExtOp(c hypercall.Caller, uops, count, pdone, foreigndom uint6
 // HypervisorXSMOp issues hypercall __HYPERVISOR_xsm_op (xen.h:101:9), whose
 // prototype is (emit/hypercalls.spec line 110):
 //
-//     long HYPERVISOR_xsm_op(void *op)
+//	long HYPERVISOR_xsm_op(void *op)
 //
 // op is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -363,7 +385,7 @@ func HypervisorXSMOp(c hypercall.Caller, op uint64) (uint64, error) {
 // HypervisorNMIOp issues hypercall __HYPERVISOR_nmi_op (xen.h:102:9), whose
 // prototype is (emit/hypercalls.spec line 111):
 //
-//     long HYPERVISOR_nmi_op(unsigned int cmd, void *arg)
+//	long HYPERVISOR_nmi_op(unsigned int cmd, void *arg)
 //
 // arg is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -375,7 +397,7 @@ func HypervisorNMIOp(c hypercall.Caller, cmd, arg uint64) (uint64, error) {
 // HypervisorSchedOp issues hypercall __HYPERVISOR_sched_op (xen.h:103:9),
 // whose prototype is (emit/hypercalls.spec line 112):
 //
-//     long HYPERVISOR_sched_op(int cmd, void *arg)
+//	long HYPERVISOR_sched_op(int cmd, void *arg)
 //
 // arg is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -387,7 +409,7 @@ func HypervisorSchedOp(c hypercall.Caller, cmd, arg uint64) (uint64, error) {
 // HypervisorCallbackOp issues hypercall __HYPERVISOR_callback_op
 // (xen.h:104:9), whose prototype is (emit/hypercalls.spec line 113):
 //
-//     long HYPERVISOR_callback_op(int cmd, const void *arg)
+//	long HYPERVISOR_callback_op(int cmd, const void *arg)
 //
 // arg is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -399,7 +421,7 @@ func HypervisorCallbackOp(c hypercall.Caller, cmd, arg uint64) (uint64, error) {
 // HypervisorXenoprofOp issues hypercall __HYPERVISOR_xenoprof_op
 // (xen.h:105:9), whose prototype is (emit/hypercalls.spec line 114):
 //
-//     long HYPERVISOR_xenoprof_op(int op, void *arg)
+//	long HYPERVISOR_xenoprof_op(int op, void *arg)
 //
 // arg is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -411,7 +433,7 @@ func HypervisorXenoprofOp(c hypercall.Caller, op, arg uint64) (uint64, error) {
 // HypervisorEventChannelOp issues hypercall __HYPERVISOR_event_channel_op
 // (xen.h:106:9), whose prototype is (emit/hypercalls.spec line 115):
 //
-//     long HYPERVISOR_event_channel_op(int cmd, void *arg)
+//	long HYPERVISOR_event_channel_op(int cmd, void *arg)
 //
 // arg is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -423,7 +445,7 @@ func HypervisorEventChannelOp(c hypercall.Caller, cmd, arg uint64) (uint64, erro
 // HypervisorPhysdevOp issues hypercall __HYPERVISOR_physdev_op (xen.h:107:9),
 // whose prototype is (emit/hypercalls.spec line 116):
 //
-//     long HYPERVISOR_physdev_op(int cmd, void *arg)
+//	long HYPERVISOR_physdev_op(int cmd, void *arg)
 //
 // arg is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -435,7 +457,7 @@ func HypervisorPhysdevOp(c hypercall.Caller, cmd, arg uint64) (uint64, error) {
 // HypervisorHVMOp issues hypercall __HYPERVISOR_hvm_op (xen.h:108:9), whose
 // prototype is (emit/hypercalls.spec line 117):
 //
-//     long HYPERVISOR_hvm_op(unsigned long op, void *arg)
+//	long HYPERVISOR_hvm_op(unsigned long op, void *arg)
 //
 // arg is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -447,7 +469,7 @@ func HypervisorHVMOp(c hypercall.Caller, op, arg uint64) (uint64, error) {
 // HypervisorSysctl issues hypercall __HYPERVISOR_sysctl (xen.h:109:9), whose
 // prototype is (emit/hypercalls.spec line 118):
 //
-//     long HYPERVISOR_sysctl(struct xen_sysctl *u_sysctl)
+//	long HYPERVISOR_sysctl(struct xen_sysctl *u_sysctl)
 //
 // uSysctl is the address of hypervisor-visible memory (a hypercall.Buffer's
 // Addr), never of a Go value. It returns Xen's non-negative result, or the
@@ -459,7 +481,7 @@ func HypervisorSysctl(c hypercall.Caller, uSysctl uint64) (uint64, error) {
 // HypervisorDomctl issues hypercall __HYPERVISOR_domctl (xen.h:110:9), whose
 // prototype is (emit/hypercalls.spec line 119):
 //
-//     long HYPERVISOR_domctl(struct xen_domctl *u_domctl)
+//	long HYPERVISOR_domctl(struct xen_domctl *u_domctl)
 //
 // uDomctl is the address of hypervisor-visible memory (a hypercall.Buffer's
 // Addr), never of a Go value. It returns Xen's non-negative result, or the
@@ -471,7 +493,7 @@ func HypervisorDomctl(c hypercall.Caller, uDomctl uint64) (uint64, error) {
 // HypervisorKexecOp issues hypercall __HYPERVISOR_kexec_op (xen.h:111:9),
 // whose prototype is (emit/hypercalls.spec line 120):
 //
-//     long HYPERVISOR_kexec_op(unsigned long op, void *uarg)
+//	long HYPERVISOR_kexec_op(unsigned long op, void *uarg)
 //
 // uarg is the address of hypervisor-visible memory (a hypercall.Buffer's
 // Addr), never of a Go value. It returns Xen's non-negative result, or the
@@ -483,7 +505,7 @@ func HypervisorKexecOp(c hypercall.Caller, op, uarg uint64) (uint64, error) {
 // HypervisorTmemOp issues hypercall __HYPERVISOR_tmem_op (xen.h:112:9), whose
 // prototype is (emit/hypercalls.spec line 121):
 //
-//     long HYPERVISOR_tmem_op(void *ops)
+//	long HYPERVISOR_tmem_op(void *ops)
 //
 // ops is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -495,7 +517,7 @@ func HypervisorTmemOp(c hypercall.Caller, ops uint64) (uint64, error) {
 // HypervisorArgoOp issues hypercall __HYPERVISOR_argo_op (xen.h:113:9), whose
 // prototype is (emit/hypercalls.spec line 122):
 //
-//     long HYPERVISOR_argo_op(unsigned int cmd, void *arg1, void *arg2, unsigned long arg3, unsigned long arg4)
+//	long HYPERVISOR_argo_op(unsigned int cmd, void *arg1, void *arg2, unsigned long arg3, unsigned long arg4)
 //
 // arg1, arg2 are the address of hypervisor-visible memory (a
 // hypercall.Buffer's Addr), never of a Go value. It returns Xen's non-negative
@@ -507,7 +529,7 @@ func HypervisorArgoOp(c hypercall.Caller, cmd, arg1, arg2, arg3, arg4 uint64) (u
 // HypervisorXenpmuOp issues hypercall __HYPERVISOR_xenpmu_op (xen.h:114:9),
 // whose prototype is (emit/hypercalls.spec line 123):
 //
-//     long HYPERVISOR_xenpmu_op(unsigned int op, void *arg)
+//	long HYPERVISOR_xenpmu_op(unsigned int op, void *arg)
 //
 // arg is the address of hypervisor-visible memory (a hypercall.Buffer's Addr),
 // never of a Go value. It returns Xen's non-negative result, or the Caller's
@@ -519,7 +541,7 @@ func HypervisorXenpmuOp(c hypercall.Caller, op, arg uint64) (uint64, error) {
 // HypervisorDMOp issues hypercall __HYPERVISOR_dm_op (xen.h:115:9), whose
 // prototype is (emit/hypercalls.spec line 124):
 //
-//     long HYPERVISOR_dm_op(domid_t domid, unsigned int nr_bufs, void *bufs)
+//	long HYPERVISOR_dm_op(domid_t domid, unsigned int nr_bufs, void *bufs)
 //
 // bufs is the address of hypervisor-visible memory (a hypercall.Buffer's
 // Addr), never of a Go value. It returns Xen's non-negative result, or the
@@ -531,7 +553,7 @@ func HypervisorDMOp(c hypercall.Caller, domid, nrBufs, bufs uint64) (uint64, err
 // HypervisorHypfsOp issues hypercall __HYPERVISOR_hypfs_op (xen.h:116:9),
 // whose prototype is (emit/hypercalls.spec line 125):
 //
-//     long HYPERVISOR_hypfs_op(unsigned int cmd, const char *path, unsigned long path_len, void *arg, unsigned long arg_len)
+//	long HYPERVISOR_hypfs_op(unsigned int cmd, const char *path, unsigned long path_len, void *arg, unsigned long arg_len)
 //
 // path, arg are the address of hypervisor-visible memory (a hypercall.Buffer's
 // Addr), never of a Go value. It returns Xen's non-negative result, or the
@@ -543,7 +565,7 @@ func HypervisorHypfsOp(c hypercall.Caller, cmd, path, pathLen, arg, argLen uint6
 // HypervisorArch0 issues hypercall __HYPERVISOR_arch_0 (xen.h:119:9), whose
 // prototype is (emit/hypercalls.spec line 126):
 //
-//     long HYPERVISOR_arch_0(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
+//	long HYPERVISOR_arch_0(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -554,7 +576,7 @@ func HypervisorArch0(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 // HypervisorArch1 issues hypercall __HYPERVISOR_arch_1 (xen.h:120:9), whose
 // prototype is (emit/hypercalls.spec line 127):
 //
-//     long HYPERVISOR_arch_1(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
+//	long HYPERVISOR_arch_1(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -565,7 +587,7 @@ func HypervisorArch1(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 // HypervisorArch2 issues hypercall __HYPERVISOR_arch_2 (xen.h:121:9), whose
 // prototype is (emit/hypercalls.spec line 128):
 //
-//     long HYPERVISOR_arch_2(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
+//	long HYPERVISOR_arch_2(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -576,7 +598,7 @@ func HypervisorArch2(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 // HypervisorArch3 issues hypercall __HYPERVISOR_arch_3 (xen.h:122:9), whose
 // prototype is (emit/hypercalls.spec line 129):
 //
-//     long HYPERVISOR_arch_3(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
+//	long HYPERVISOR_arch_3(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -587,7 +609,7 @@ func HypervisorArch3(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 // HypervisorArch4 issues hypercall __HYPERVISOR_arch_4 (xen.h:123:9), whose
 // prototype is (emit/hypercalls.spec line 130):
 //
-//     long HYPERVISOR_arch_4(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
+//	long HYPERVISOR_arch_4(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -598,7 +620,7 @@ func HypervisorArch4(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 // HypervisorArch5 issues hypercall __HYPERVISOR_arch_5 (xen.h:124:9), whose
 // prototype is (emit/hypercalls.spec line 131):
 //
-//     long HYPERVISOR_arch_5(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
+//	long HYPERVISOR_arch_5(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -609,7 +631,7 @@ func HypervisorArch5(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 // HypervisorArch6 issues hypercall __HYPERVISOR_arch_6 (xen.h:125:9), whose
 // prototype is (emit/hypercalls.spec line 132):
 //
-//     long HYPERVISOR_arch_6(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
+//	long HYPERVISOR_arch_6(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -620,7 +642,7 @@ func HypervisorArch6(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 // HypervisorArch7 issues hypercall __HYPERVISOR_arch_7 (xen.h:126:9), whose
 // prototype is (emit/hypercalls.spec line 133):
 //
-//     long HYPERVISOR_arch_7(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
+//	long HYPERVISOR_arch_7(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).

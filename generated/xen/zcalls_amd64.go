@@ -8,7 +8,7 @@ import "github.com/xenbind/xenbind/runtime/hypercall"
 // HypervisorSetTrapTable issues hypercall __HYPERVISOR_set_trap_table
 // (xen.h:75:9), whose prototype is (arch-x86/xen.h:116):
 //
-//     enum neg_errnoval HYPERVISOR_set_trap_table(const struct trap_info traps[])
+//	enum neg_errnoval HYPERVISOR_set_trap_table(const struct trap_info traps[])
 //
 // traps is the address of hypervisor-visible memory (a hypercall.Buffer's
 // Addr), never of a Go value. It returns Xen's non-negative result, or the
@@ -20,7 +20,7 @@ func HypervisorSetTrapTable(c hypercall.Caller, traps uint64) (uint64, error) {
 // HypervisorSetGDT issues hypercall __HYPERVISOR_set_gdt (xen.h:77:9), whose
 // prototype is (arch-x86/xen.h:73):
 //
-//     enum neg_errnoval HYPERVISOR_set_gdt(const xen_pfn_t frames[], unsigned int entries)
+//	enum neg_errnoval HYPERVISOR_set_gdt(const xen_pfn_t frames[], unsigned int entries)
 //
 // frames is the address of hypervisor-visible memory (a hypercall.Buffer's
 // Addr), never of a Go value. It returns Xen's non-negative result, or the
@@ -32,7 +32,7 @@ func HypervisorSetGDT(c hypercall.Caller, frames, entries uint64) (uint64, error
 // HypervisorStackSwitch issues hypercall __HYPERVISOR_stack_switch
 // (xen.h:78:9), whose prototype is (arch-x86/xen.h:109):
 //
-//     enum neg_errnoval HYPERVISOR_stack_switch(unsigned long ss, unsigned long esp)
+//	enum neg_errnoval HYPERVISOR_stack_switch(unsigned long ss, unsigned long esp)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -45,7 +45,7 @@ func HypervisorStackSwitch(c hypercall.Caller, ss, esp uint64) (uint64, error) {
 // HypervisorSetCallbacks issues hypercall __HYPERVISOR_set_callbacks
 // (xen.h:79:9), whose prototype is (emit/hypercalls.spec line 94):
 //
-//     long HYPERVISOR_set_callbacks(unsigned long event_address, unsigned long failsafe_address, unsigned long syscall_address)
+//	long HYPERVISOR_set_callbacks(unsigned long event_address, unsigned long failsafe_address, unsigned long syscall_address)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -56,7 +56,7 @@ func HypervisorSetCallbacks(c hypercall.Caller, eventAddress, failsafeAddress, s
 // HypervisorFPUTaskswitch issues hypercall __HYPERVISOR_fpu_taskswitch
 // (xen.h:80:9), whose prototype is (arch-x86/xen.h:333):
 //
-//     enum neg_errnoval HYPERVISOR_fpu_taskswitch(int set)
+//	enum neg_errnoval HYPERVISOR_fpu_taskswitch(int set)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -69,7 +69,7 @@ func HypervisorFPUTaskswitch(c hypercall.Caller, set uint64) (uint64, error) {
 // HypervisorSetDebugreg issues hypercall __HYPERVISOR_set_debugreg
 // (xen.h:83:9), whose prototype is (arch-x86/xen.h:340):
 //
-//     enum neg_errnoval HYPERVISOR_set_debugreg(int regno, unsigned long value)
+//	enum neg_errnoval HYPERVISOR_set_debugreg(int regno, unsigned long value)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -84,7 +84,7 @@ func HypervisorSetDebugreg(c hypercall.Caller, regno, value uint64) (uint64, err
 // HypervisorGetDebugreg issues hypercall __HYPERVISOR_get_debugreg
 // (xen.h:84:9), whose prototype is (arch-x86/xen.h:343):
 //
-//     unsigned long HYPERVISOR_get_debugreg(int regno)
+//	unsigned long HYPERVISOR_get_debugreg(int regno)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -99,7 +99,7 @@ func HypervisorGetDebugreg(c hypercall.Caller, regno uint64) (uint64, error) {
 // HypervisorUpdateDescriptor issues hypercall __HYPERVISOR_update_descriptor
 // (xen.h:85:9), whose prototype is (arch-x86/xen.h:91):
 //
-//     enum neg_errnoval HYPERVISOR_update_descriptor(u64 pa, u64 desc)
+//	enum neg_errnoval HYPERVISOR_update_descriptor(u64 pa, u64 desc)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -115,7 +115,7 @@ func HypervisorUpdateDescriptor(c hypercall.Caller, pa, desc uint64) (uint64, er
 // HypervisorUpdateVAMapping issues hypercall __HYPERVISOR_update_va_mapping
 // (xen.h:88:9), whose prototype is (xen.h:456):
 //
-//     enum neg_errnoval HYPERVISOR_update_va_mapping(unsigned long va, u64 val, enum uvm_flags flags)
+//	enum neg_errnoval HYPERVISOR_update_va_mapping(unsigned long va, u64 val, enum uvm_flags flags)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -130,7 +130,7 @@ func HypervisorUpdateVAMapping(c hypercall.Caller, va, val, flags uint64) (uint6
 // HypervisorSetTimerOp issues hypercall __HYPERVISOR_set_timer_op
 // (xen.h:89:9), whose prototype is (emit/hypercalls.spec line 102):
 //
-//     long HYPERVISOR_set_timer_op(u64 timeout)
+//	long HYPERVISOR_set_timer_op(u64 timeout)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
@@ -142,7 +142,7 @@ func HypervisorSetTimerOp(c hypercall.Caller, timeout uint64) (uint64, error) {
 // __HYPERVISOR_update_va_mapping_otherdomain (xen.h:96:9), whose prototype is
 // (xen.h:460):
 //
-//     enum neg_errnoval HYPERVISOR_update_va_mapping_otherdomain(unsigned long va, u64 val, enum uvm_flags flags, domid_t domid)
+//	enum neg_errnoval HYPERVISOR_update_va_mapping_otherdomain(unsigned long va, u64 val, enum uvm_flags flags, domid_t domid)
 //
 // It returns Xen's non-negative result, or the Caller's error (a
 // hypercall.Errno for -errno).
