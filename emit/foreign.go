@@ -314,11 +314,8 @@ func (f *foreign) build() {
 // typedef is the host package's typedef with foreign types and no guards.
 func (f *foreign) typedef(td *parser.Typedef) *item {
 	g := f.g
-	if strings.HasPrefix(td.Header, "/") || handleRE.MatchString(td.Name) || g.cfg.skipped("typedef "+td.Name) {
+	if !declaresType(td) || g.cfg.skipped("typedef "+td.Name) {
 		return nil
-	}
-	if r := td.Type; r.Kind == parser.RecordRef && (r.Record.Tag == "" || typeName(r.Record.Tag) == typeName(td.Name)) {
-		return nil // the record's own declaration serves
 	}
 	name := g.names.name("typedef " + td.Name)
 	if name == "" || td.Type.Resolve().Kind == parser.Func {

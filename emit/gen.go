@@ -87,11 +87,8 @@ func (g *gen) assignNames() {
 			}
 		}
 		for _, td := range t.unit.Typedefs {
-			if strings.HasPrefix(td.Header, "/") || handleRE.MatchString(td.Name) {
+			if !declaresType(td) {
 				continue
-			}
-			if r := td.Type; r.Kind == parser.RecordRef && (r.Record.Tag == "" || typeName(r.Record.Tag) == typeName(td.Name)) {
-				continue // the record's own name serves
 			}
 			decls = append(decls, cdecl{kind: kindTypedef, name: "typedef " + td.Name, want: typeName(td.Name)})
 		}
@@ -159,13 +156,23 @@ func topName(r *parser.Record) string {
 	return r.Name
 }
 
+// declaresType reports whether a typedef gets a Go declaration of its own:
+// not a built-in stdint/stddef name (a Go type already), not a guest
+// handle (Handle and Handle64 stand for those), and not a typedef of a
+// record that takes the same Go name or has no tag (the record's own
+// declaration serves).
+func declaresType(td *parser.Typedef) bool {
+	if strings.HasPrefix(td.Header, "/") || handleRE.MatchString(td.Name) {
+		return false
+	}
+	r := td.Type
+	return r.Kind != parser.RecordRef || r.Record.Tag != "" && typeName(r.Record.Tag) != typeName(td.Name)
+}
+
 func (t *target) typedef(td *parser.Typedef) *item {
 	g := t.g
-	if strings.HasPrefix(td.Header, "/") || handleRE.MatchString(td.Name) || g.cfg.skipped("typedef "+td.Name) {
+	if !declaresType(td) || g.cfg.skipped("typedef "+td.Name) {
 		return nil
-	}
-	if r := td.Type; r.Kind == parser.RecordRef && (r.Record.Tag == "" || typeName(r.Record.Tag) == typeName(td.Name)) {
-		return nil // the record's own declaration serves
 	}
 	name := g.names.name("typedef " + td.Name)
 	if name == "" {
