@@ -121,7 +121,7 @@ func (g *gen) renderCalls() ([]pending, error) {
 		for _, n := range b.notes {
 			if !notes[n] {
 				notes[n] = true
-				g.names.Reports = append(g.names.Reports, n)
+				g.names.Reports = append(g.names.Reports, Note{Text: n})
 			}
 		}
 		per[i] = b.decls

@@ -51,7 +51,7 @@ func TestCallSpecErrors(t *testing.T) {
 
 // pinnedHost generates the host package of the pinned Xen headers in
 // tools mode, as go generate ./generated does.
-func pinnedHost(t *testing.T) ([]File, []string) {
+func pinnedHost(t *testing.T) ([]File, []Note) {
 	t.Helper()
 	dir, err := headers.Tree()
 	if err != nil {
@@ -76,7 +76,7 @@ func pinnedHost(t *testing.T) ([]File, []string) {
 func TestCallsCoverPinnedHeaders(t *testing.T) {
 	files, reports := pinnedHost(t)
 	for _, r := range reports {
-		if strings.Contains(r, "no wrapper") || strings.Contains(r, "no raw function") {
+		if strings.Contains(r.Text, "no wrapper") || strings.Contains(r.Text, "no raw function") {
 			t.Errorf("note: %s", r)
 		}
 	}
@@ -216,7 +216,7 @@ func TestCallConventions(t *testing.T) {
 	for _, w := range wantNotes {
 		found := false
 		for _, r := range reports {
-			found = found || strings.HasPrefix(r, w)
+			found = found || strings.HasPrefix(r.Text, w)
 		}
 		if !found {
 			t.Errorf("no note %q in %q", w, reports)

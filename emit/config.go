@@ -41,7 +41,10 @@ type ConstType struct {
 // headers make themselves.
 func DefaultConfig() *Config {
 	return &Config{
-		Renames: map[string]string{},
+		Renames: map[string]string{
+			// struct xen_callback holds the Go name Callback.
+			"typedef xen_callback_t": "CallbackT",
+		},
 		ConstTypes: []ConstType{
 			{Prefix: "GNTST_", Name: "GNTST", Under: "int16", Messages: "GNTTABOP_error_msgs"},
 			{Prefix: "GTF_", Name: "GTF", Under: "uint16"},

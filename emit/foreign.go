@@ -22,7 +22,7 @@ import (
 // Go types (uint32 for a 32-bit target's pointers and longs), unions as
 // byte storage with get and set accessors, bit-fields as plain fields that
 // the encoder packs, guest handles as Handle[T] holding the address.
-func Foreign(l *layout.Layout, opts Options) ([]File, []string, error) {
+func Foreign(l *layout.Layout, opts Options) ([]File, []Note, error) {
 	f, err := newForeign(l, opts)
 	if err != nil {
 		return nil, f.g.names.Reports, err
@@ -334,7 +334,7 @@ func (f *foreign) sizeofName(goName string) string {
 		s = fmt.Sprintf("%s_%d", want, i)
 	}
 	if s != want {
-		n.Reports = append(n.Reports, fmt.Sprintf("size constant of %s: Go name %s is taken by %s; using %s", goName, want, n.taken[want], s))
+		n.Reports = append(n.Reports, Note{Text: fmt.Sprintf("size constant of %s: Go name %s is taken by %s; using %s", goName, want, n.taken[want], s), Clash: true})
 	}
 	n.taken[s] = "size of " + goName
 	return s

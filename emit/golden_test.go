@@ -83,7 +83,11 @@ func generate(t *testing.T, c *goldenCase) ([]emit.File, []string) {
 			t.Errorf("%s/%s: not gofmt-clean (%v)", c.name, f.Name, err)
 		}
 	}
-	return files, reports
+	var notes []string
+	for _, r := range reports {
+		notes = append(notes, r.Text)
+	}
+	return files, notes
 }
 
 // TestGoldens compares the generator's output with the archives, or

@@ -32,8 +32,19 @@ type cdecl struct {
 type namer struct {
 	goOf    map[string]string // C name -> Go name
 	taken   map[string]string // Go name -> C name
-	Reports []string
+	Reports []Note
 }
+
+// A Note is something gen tells its user about the output.
+type Note struct {
+	Text string
+	// Clash marks a C name whose preferred Go name was taken, settled by
+	// a suffix because the config does not rename it: a later header
+	// version could settle it differently, so a user should see it.
+	Clash bool
+}
+
+func (n Note) String() string { return n.Text }
 
 func newNamer() *namer {
 	return &namer{goOf: map[string]string{}, taken: map[string]string{}}
@@ -66,7 +77,7 @@ func (n *namer) assign(decls []cdecl, renames map[string]string) {
 			g = fmt.Sprintf("%s%s", want, suffix(d.kind, i))
 		}
 		if g != want {
-			n.Reports = append(n.Reports, fmt.Sprintf("%s: Go name %s is taken by %s; using %s", d.name, want, n.taken[want], g))
+			n.Reports = append(n.Reports, Note{Text: fmt.Sprintf("%s: Go name %s is taken by %s; using %s", d.name, want, n.taken[want], g), Clash: true})
 		}
 		n.goOf[d.name] = g
 		n.taken[g] = d.name

@@ -11,7 +11,7 @@ import (
 // Host generates the host package: Go types with the C layout of each
 // target's GOARCH, constants, and compile-time layout guards. Layouts must
 // be one per target, in parser.Targets order or any subset of it.
-func Host(layouts []*layout.Layout, opts Options) ([]File, []string, error) {
+func Host(layouts []*layout.Layout, opts Options) ([]File, []Note, error) {
 	g := newGen(layouts, opts)
 	g.assignNames()
 	parallel(len(g.targets), func(i int) { g.targets[i].build() })

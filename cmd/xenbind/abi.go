@@ -18,8 +18,8 @@ const abiSynopsis = "[-headers DIR] [-dialect xen|linux] [-include LIST] [-mode 
 // what changed from one header tree to another.
 func runABI(args []string, stdout io.Writer) error {
 	var in input
-	fs := newFlagSet("abi", abiSynopsis, os.Stderr)
-	in.register(fs)
+	fs := newFlagSet("abi", abiSynopsis, stdout)
+	in.register(fs.FlagSet)
 	dialect := fs.String("dialect", string(parser.XenDialect), "`dialect` of -headers: xen (xen/include/public) or linux (a kernel headers root)")
 	target := fs.String("target", "all", "`targets` to compare: x86_32, x86_64, arm32, arm64 or all")
 	asJSON := fs.Bool("json", false, "write JSON instead of text")

@@ -78,23 +78,34 @@ func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet(name, synopsis string, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprintf(out, "usage: xenbind %s %s\n", name, synopsis)
-		fs.PrintDefaults()
-	}
+// flagSet is a command's flags, its usage line and where -h prints.
+type flagSet struct {
+	*flag.FlagSet
+	synopsis string
+	help     io.Writer
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting
+// and prints nothing itself: parseFlags prints -h's help to help and turns
+// a bad flag into one error message.
+func newFlagSet(name, synopsis string, help io.Writer) *flagSet {
+	fs := &flagSet{flag.NewFlagSet(name, flag.ContinueOnError), synopsis, help}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
-func parseFlags(fs *flag.FlagSet, args []string) error {
+// parseFlags parses args. -h prints the command's help and returns
+// flag.ErrHelp, which run turns into success.
+func parseFlags(fs *flagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
+			fmt.Fprintf(fs.help, "usage: xenbind %s %s\n\nflags:\n", fs.Name(), fs.synopsis)
+			fs.SetOutput(fs.help)
+			fs.PrintDefaults()
 			return err
 		}
-		return usageError{err}
+		return usagef("%[1]s: %[2]v\nusage: xenbind %[1]s %[3]s\n(xenbind %[1]s -h lists the flags)", fs.Name(), err, fs.synopsis)
 	}
 	if fs.NArg() > 0 {
 		return usagef("%s: unexpected arguments: %s", fs.Name(), strings.Join(fs.Args(), " "))

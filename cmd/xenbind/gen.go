@@ -11,14 +11,19 @@ import (
 	"github.com/xenbind/xenbind/layout"
 )
 
+const genSynopsis = "[-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] [-config FILE] [-foreign] [-v] -out DIR"
+
+// runGen writes Go bindings. Notes about the output go to stderr with -v;
+// a Go name clash the config does not settle is noted always.
 func runGen(args []string, stdout io.Writer) error {
 	var in input
-	fs := newFlagSet("gen", "[-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE]", os.Stderr)
-	in.register(fs)
+	fs := newFlagSet("gen", genSynopsis, stdout)
+	in.register(fs.FlagSet)
 	targetList := fs.String("targets", "all", "targets to generate for: a list of x86_32, x86_64, arm32, arm64, or all")
 	pkg := fs.String("pkg", "", "Go package `name` (default: the base name of -out)")
 	out := fs.String("out", "", "output `dir`")
 	configFile := fs.String("config", "", "config `file` with rename, skip and consttype directives")
+	verbose := fs.Bool("v", false, "print notes about the output (commands without a wrapper, names settled by a suffix)")
 	foreign := fs.Bool("foreign", false, "write a host-independent package for one target (with -targets T): types with MarshalBinary and UnmarshalBinary at the C offsets")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -57,7 +62,7 @@ func runGen(args []string, stdout io.Writer) error {
 	}
 	opts := emit.Options{Package: *pkg, Invocation: invocation("gen", args), Config: cfg}
 	var files []emit.File
-	var reports []string
+	var reports []emit.Note
 	if *foreign {
 		if len(layouts) != 1 {
 			return usagef("gen: -foreign takes exactly one target")
@@ -67,7 +72,9 @@ func runGen(args []string, stdout io.Writer) error {
 		files, reports, err = emit.Host(layouts, opts)
 	}
 	for _, r := range reports {
-		fmt.Fprintf(os.Stderr, "xenbind: note: %s\n", r)
+		if *verbose || r.Clash {
+			fmt.Fprintf(os.Stderr, "xenbind: note: %s\n", r)
+		}
 	}
 	if err != nil {
 		return err

@@ -3,18 +3,21 @@ package main
 import (
 	"encoding/json"
 	"io"
-	"os"
 
 	"github.com/xenbind/xenbind/layout"
 	"github.com/xenbind/xenbind/parser"
 )
 
+const layoutSynopsis = "[-headers DIR] [-include LIST] [-target T|all] [-mode guest|tools] [-records LIST] [-json]"
+
+// runLayout prints record layouts, pahole-style or as JSON.
 func runLayout(args []string, stdout io.Writer) error {
 	var in input
-	fs := newFlagSet("layout", "[-headers DIR] [-include LIST] [-target T|all] [-mode guest|tools] [-json]", os.Stderr)
-	in.register(fs)
+	fs := newFlagSet("layout", layoutSynopsis, stdout)
+	in.register(fs.FlagSet)
 	target := fs.String("target", "x86_64", "`target`: x86_32, x86_64, arm32, arm64 or all")
 	asJSON := fs.Bool("json", false, "write JSON instead of text")
+	only := fs.String("records", "", "print only these records: a comma-separated `list` of names such as \"struct xen_memory_reservation\"")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -29,6 +32,13 @@ func runLayout(args []string, stdout io.Writer) error {
 	layouts, err := layout.ForTargets(cfg, ts)
 	if err != nil {
 		return err
+	}
+	if *only != "" {
+		for i, l := range layouts {
+			if layouts[i], err = l.Select(splitNames(*only)); err != nil {
+				return err
+			}
+		}
 	}
 	if *asJSON {
 		return writeJSON(stdout, layouts, len(ts) > 1)

@@ -3,8 +3,9 @@
 //
 // Usage:
 //
-//	xenbind gen    [-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE]
-//	xenbind layout [-headers DIR] [-include LIST] [-target T|all] [-mode guest|tools] [-json]
+//	xenbind gen    [-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME]
+//	               [-config FILE] [-foreign] [-v] -out DIR
+//	xenbind layout [-headers DIR] [-include LIST] [-target T|all] [-mode guest|tools] [-records LIST] [-json]
 //	xenbind abi    [-headers DIR] [-dialect xen|linux] [-include LIST] [-mode M] [-target LIST|all]
 //	               [-json | -html FILE] [-records LIST]
 //	               [-against OLD [-against-dialect D] [-fail-on changed|removed|any]]
@@ -23,12 +24,23 @@
 // spaces or commas (default "xen.h memory.h grant_table.h"); "all" means
 // every public header that parses on its own for the target and mode.
 //
-// Targets are x86_32, x86_64, arm32 and arm64. Mode guest compiles
-// against the tree's latest interface version; mode tools defines
-// __XEN_TOOLS__, which also exposes domctl, sysctl and memory sharing.
+// Targets are x86_32, x86_64, arm32 and arm64. Mode guest (the default)
+// compiles against the tree's latest interface version: the interface a
+// guest kernel sees. Mode tools defines __XEN_TOOLS__, which also exposes
+// domctl, sysctl and memory sharing: what a dom0 tool uses. The ready-made
+// package generated/xen is -mode tools -include
+// xen.h,memory.h,grant_table.h,version.h; generated/xenguest the same in
+// guest mode.
+//
+// gen -foreign writes a package for one target (-targets T) that builds on
+// any host: its types carry MarshalBinary and UnmarshalBinary at that
+// target's C offsets. gen -v prints notes about the output (commands the
+// generator could not wrap, names settled by a suffix); a Go name clash
+// that no -config rename settles is noted without -v too.
 //
 // Errors in the headers are reported as file:line:col: message, all of a
-// pass together. The exit status is 2 for a usage error and 1 for any other
+// pass together. "xenbind <command> -h" prints the command's flags and
+// exits 0. The exit status is 2 for a usage error and 1 for any other
 // failure.
 package main
 
@@ -46,11 +58,9 @@ func main() {
 	if err == nil {
 		return
 	}
-	if !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(os.Stderr, "xenbind: %v\n", err)
-	}
+	fmt.Fprintf(os.Stderr, "xenbind: %v\n", err)
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	if errors.As(err, &u) {
 		os.Exit(2)
 	}
 	os.Exit(1)
@@ -74,7 +84,17 @@ commands:
 
 Run "xenbind <command> -h" for a command's flags.`
 
+// run runs the command args names. A command's -h prints its help to
+// stdout and is a success.
 func run(args []string, stdout io.Writer) error {
+	err := dispatch(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return usagef("no command\n%s", usage)
 	}

@@ -14,5 +14,6 @@
 // or arm) on a 64-bit kernel gets ENOTTY from every request. Open detects
 // this and returns a [hypercall.Compat32Error] saying so.
 //
-// The package is Linux-only; elsewhere it is empty.
+// The driver is Linux's: elsewhere the package builds, and Open returns
+// [ErrNotLinux] (which matches errors.ErrUnsupported).
 package privcmd

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -397,7 +396,7 @@ func boot(ctx context.Context, timeout time.Duration, qemu string, args []string
 	}
 	cmd := exec.Command(qemu, args...)
 	cmd.Stdout, cmd.Stderr = pw, pw // QEMU's own errors belong with the console
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = qemuProcAttr()
 	start := time.Now()
 	err = cmd.Start()
 	pw.Close()
@@ -429,7 +428,7 @@ func boot(ctx context.Context, timeout time.Duration, qemu string, args []string
 		if b.stopped == "" && kind != "" {
 			b.stopped, b.why = kind, why
 		}
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		killGroup(cmd.Process)
 	}
 	defer func() {
 		// Also on a panic: never leave QEMU behind.
