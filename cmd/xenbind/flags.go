@@ -16,12 +16,14 @@ type input struct {
 	headers  string
 	includes string
 	mode     string
+	noCache  bool
 }
 
 func (in *input) register(fs *flag.FlagSet) {
 	fs.StringVar(&in.headers, "headers", "", "header `dir` laid out like xen/include/public (default: the pinned Xen 4.17 tree)")
 	fs.StringVar(&in.includes, "include", strings.Join(parser.DefaultIncludes, " "), "headers to read, relative to -headers, or \"all\"")
 	fs.StringVar(&in.mode, "mode", string(parser.Guest), "interface `mode`: guest or tools")
+	fs.BoolVar(&in.noCache, "nocache", false, "parse every header again, neither reading nor writing xenbind's cache (as XENBIND_NOCACHE=1 does); gen then also regenerates up-to-date output")
 }
 
 // config checks the flags and returns the parser configuration.
@@ -51,7 +53,7 @@ func (in *input) config() (parser.Config, error) {
 			}
 		}
 	}
-	return parser.Config{Tree: os.DirFS(dir), TreeName: name, Mode: mode, Includes: includes}, nil
+	return parser.Config{Tree: os.DirFS(dir), TreeName: name, Mode: mode, Includes: includes, NoCache: in.noCache}, nil
 }
 
 // targets parses a target list: names separated by spaces or commas, or

@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/xenbind/xenbind/cache"
 	"github.com/xenbind/xenbind/emit"
 	"github.com/xenbind/xenbind/layout"
+	"github.com/xenbind/xenbind/parser"
 )
 
 func runGen(args []string, stdout io.Writer) error {
@@ -37,11 +39,18 @@ func runGen(args []string, stdout io.Writer) error {
 		return usagef("gen: -pkg %q is not a Go package name", *pkg)
 	}
 	cfg := emit.DefaultConfig()
+	inv := invocation("gen", args)
+	stamp := emit.Stamp{Build: cache.BuildID(), Options: inv + "\x00-pkg=" + *pkg}
 	if *configFile != "" {
 		var err error
 		if cfg, err = emit.LoadConfig(*configFile); err != nil {
 			return err
 		}
+		b, err := os.ReadFile(*configFile)
+		if err != nil {
+			return err
+		}
+		stamp.Config = emit.Digest(b)
 	}
 	pc, err := in.config()
 	if err != nil {
@@ -51,11 +60,15 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if !in.noCache && upToDate(*out, stamp, pc, len(ts)) {
+		fmt.Fprintf(os.Stderr, "xenbind: %s is up to date: same inputs, options and xenbind build\n", *out)
+		return nil
+	}
 	layouts, err := layout.ForTargets(pc, ts)
 	if err != nil {
 		return err
 	}
-	opts := emit.Options{Package: *pkg, Invocation: invocation("gen", args), Config: cfg}
+	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg}
 	var files []emit.File
 	var reports []string
 	if *foreign {
@@ -72,7 +85,37 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return emit.WriteDir(*out, files)
+	if err := emit.WriteDir(*out, files); err != nil {
+		return err
+	}
+	for _, l := range layouts {
+		stamp.Inputs = append(stamp.Inputs, string(l.Unit().Inputs()))
+	}
+	if stamp.Build == "" || pc.Includes[0] == parser.AllHeaders {
+		return nil
+	}
+	return emit.WriteStamp(*out, stamp, files)
+}
+
+// upToDate reports whether out holds what this gen would write: its stamp
+// records the same xenbind build, options and config, its input
+// files are unchanged, and its files are as that run wrote them. With
+// -include all the header list itself depends on the whole tree, so such
+// output is always regenerated (from the cache, mostly).
+func upToDate(out string, want emit.Stamp, pc parser.Config, targets int) bool {
+	if want.Build == "" || pc.Includes[0] == parser.AllHeaders {
+		return false
+	}
+	s, err := emit.ReadStamp(out)
+	if err != nil || s.Build != want.Build || s.Config != want.Config || s.Options != want.Options || len(s.Inputs) != targets {
+		return false
+	}
+	for _, in := range s.Inputs {
+		if !parser.InputsUnchanged(pc.Tree, []byte(in)) {
+			return false
+		}
+	}
+	return s.FilesIntact(out)
 }
 
 // token reports whether s can name a Go package.
