@@ -14,6 +14,9 @@ import (
 // target's GOARCH, constants, and compile-time layout guards. Layouts must
 // be one per target, in parser.Targets order or any subset of it.
 func Host(layouts []*layout.Layout, opts Options) ([]File, []string, error) {
+	if err := CheckPackageName(opts.Package); opts.Package != "" && err != nil {
+		return nil, nil, err
+	}
 	g := newGen(layouts, opts)
 	g.assignNames()
 	for _, t := range g.targets {
@@ -33,7 +36,17 @@ func Host(layouts []*layout.Layout, opts Options) ([]File, []string, error) {
 		return nil, g.names.Reports, err
 	}
 	files, err = gofmtStable(append(files, calls...))
-	return files, g.names.Reports, err
+	if err == nil {
+		var goarchs []string
+		for _, t := range g.targets {
+			goarchs = append(goarchs, t.abi.GOARCH)
+		}
+		err = typeCheck(files, goarchs)
+	}
+	if err != nil {
+		return nil, g.names.Reports, err
+	}
+	return files, g.names.Reports, nil
 }
 
 // gofmtStable formats each file until formatting changes nothing more.
