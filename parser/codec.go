@@ -15,13 +15,14 @@ import (
 // *Record see one record where the parse had one.
 
 // codecVersion changes whenever the model or its encoding changes meaning.
-const codecVersion = 1
+const codecVersion = 2
 
 type encUnit struct {
 	Version  int
 	Target   Target
 	Mode     Mode
 	Includes []string
+	Dialect  Dialect
 	// The unit's own lists, as indexes into the tables below.
 	Records, Typedefs, Enums []int
 	Macros                   []encMacro
@@ -109,7 +110,7 @@ type encoder struct {
 // encodeUnit returns u's encoding.
 func encodeUnit(u *Unit) ([]byte, error) {
 	c := &encoder{records: map[*Record]int{}, tdefs: map[*Typedef]int{}, enums: map[*Enum]int{}, types: map[*Type]int{}}
-	c.e = encUnit{Version: codecVersion, Target: u.Target, Mode: u.Mode, Includes: u.Includes}
+	c.e = encUnit{Version: codecVersion, Target: u.Target, Mode: u.Mode, Includes: u.Includes, Dialect: u.Dialect}
 	for _, r := range u.Records {
 		c.e.Records = append(c.e.Records, c.record(r))
 	}
@@ -304,7 +305,7 @@ func decodeUnit(data []byte, cfg *Config) (u *Unit, err error) {
 	for i, et := range e.TypedefTab {
 		*tdefs[i] = Typedef{Name: et.Name, Type: typ(et.Type), Pos: et.Pos, Doc: et.Doc, Header: et.Header}
 	}
-	u = &Unit{Target: e.Target, Mode: e.Mode, Includes: e.Includes,
+	u = &Unit{Target: e.Target, Mode: e.Mode, Includes: e.Includes, Dialect: e.Dialect,
 		records: map[string]*Record{}, typedefs: map[string]*Typedef{}, display: cfg.display}
 	for _, i := range e.Records {
 		r := records[i]
