@@ -52,3 +52,10 @@ xen-test:
 
 layout:
 	$(GO) run ./cmd/xenbind layout -target all
+
+# Speed, side by side on this machine: xenbind gen (cold and warm) against
+# go tool cgo -godefs on the same headers, and layout -include all; then
+# the Go benchmarks of parse, layout and emit. Needs gcc (cgo).
+bench:
+	$(GO) run ./internal/cmd/genbench
+	$(GO) test -run '^$$' -bench . -benchmem ./parser ./layout ./emit

@@ -14,10 +14,6 @@ import (
 	"strings"
 )
 
-// StampName is the file in an output directory that records what its
-// files were generated from. Go ignores files whose names start with a dot.
-const StampName = ".xenbind-stamp"
-
 // stampVersion changes whenever the stamp changes meaning.
 const stampVersion = "xenbind-stamp 1"
 
@@ -26,7 +22,8 @@ const stampVersion = "xenbind-stamp 1"
 // parser.Unit.Inputs lists them), and the digest of every file written.
 // A gen that finds a stamp matching what it is asked to do, and the files
 // still as written, has nothing to do. Like the generated files, a stamp
-// holds no host path.
+// holds no host path. gen keeps stamps in xenbind's cache (package cache),
+// not in the output directory: nothing but the generated files goes there.
 type Stamp struct {
 	Build string
 	// Options are everything else the output depends on: the command
@@ -43,9 +40,8 @@ func Digest(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// WriteStamp records s, with the digests of files, in dir. Failing to write
-// it only costs the next run its shortcut, but is reported.
-func WriteStamp(dir string, s Stamp, files []File) error {
+// Encode returns the stamp of s with the digests of files.
+func (s Stamp) Encode(files []File) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\nbuild %s\noptions %s\n", stampVersion, strconv.Quote(s.Build), strconv.Quote(s.Options))
 	fmt.Fprintf(&b, "config %s\nfiles %d\n", strconv.Quote(s.Config), len(files))
@@ -56,34 +52,12 @@ func WriteStamp(dir string, s Stamp, files []File) error {
 	for _, in := range s.Inputs {
 		fmt.Fprintf(&b, "%s\n", strconv.Quote(in))
 	}
-	tmp, err := os.CreateTemp(dir, ".xenbind-stamp-*")
-	if err != nil {
-		return fmt.Errorf("output: %w", err)
-	}
-	_, werr := tmp.Write(b.Bytes())
-	cerr := tmp.Close()
-	if werr == nil && cerr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil && cerr == nil {
-		werr = os.Rename(tmp.Name(), filepath.Join(dir, StampName))
-		if werr == nil {
-			return nil
-		}
-	}
-	os.Remove(tmp.Name())
-	return fmt.Errorf("output: stamp: %w", errors.Join(werr, cerr))
+	return b.Bytes()
 }
 
-// ReadStamp reads dir's stamp; an error when there is none or it cannot be
-// read as one.
-func ReadStamp(dir string) (*Stamp, error) {
-	f, err := os.Open(filepath.Join(dir, StampName))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
+// ParseStamp reads a stamp Encode wrote.
+func ParseStamp(data []byte) (*Stamp, error) {
+	r := bufio.NewReader(bytes.NewReader(data))
 	line := func() (string, error) {
 		l, err := r.ReadString('\n')
 		if err != nil && (err != io.EOF || l == "") {
@@ -91,7 +65,7 @@ func ReadStamp(dir string) (*Stamp, error) {
 		}
 		return strings.TrimSuffix(l, "\n"), nil
 	}
-	bad := fmt.Errorf("%s: not a stamp of this xenbind", StampName)
+	bad := errors.New("not a stamp of this xenbind")
 	field := func(name string) (string, error) {
 		l, err := line()
 		if err != nil {

@@ -64,7 +64,9 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if !in.noCache && upToDate(*out, stamp, pc, len(ts)) {
+	stampKey, stampOK := stampKey(*out)
+	stampOK = stampOK && !in.noCache && stamp.Build != "" && pc.Includes[0] != parser.AllHeaders
+	if stampOK && upToDate(*out, stampKey, stamp, pc, len(ts)) {
 		fmt.Fprintf(os.Stderr, "xenbind: %s is up to date: same inputs, options and xenbind build\n", *out)
 		return nil
 	}
@@ -92,25 +94,39 @@ func runGen(args []string, stdout io.Writer) error {
 	if err := emit.WriteDir(*out, files); err != nil {
 		return err
 	}
-	for _, l := range layouts {
-		stamp.Inputs = append(stamp.Inputs, string(l.Unit().Inputs()))
+	if stampOK {
+		for _, l := range layouts {
+			stamp.Inputs = append(stamp.Inputs, string(l.Unit().Inputs()))
+		}
+		cache.Put(stampKind, stampKey, stamp.Encode(files))
 	}
-	if stamp.Build == "" || pc.Includes[0] == parser.AllHeaders {
-		return nil
-	}
-	return emit.WriteStamp(*out, stamp, files)
+	return nil
 }
 
-// upToDate reports whether out holds what this gen would write: its stamp
-// records the same xenbind build, options and config, its input
-// files are unchanged, and its files are as that run wrote them. With
-// -include all the header list itself depends on the whole tree, so such
-// output is always regenerated (from the cache, mostly).
-func upToDate(out string, want emit.Stamp, pc parser.Config, targets int) bool {
-	if want.Build == "" || pc.Includes[0] == parser.AllHeaders {
+// stampKind is the kind of cache entry of gen's stamps (see emit.Stamp):
+// one per output directory, keyed by its absolute path.
+const stampKind = "stamp"
+
+func stampKey(out string) (cache.Key, bool) {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return cache.Key{}, false
+	}
+	return cache.NewHasher(stampKind).String(abs).Key(), true
+}
+
+// upToDate reports whether out holds what this gen would write: the stamp
+// of the last gen into out records the same xenbind build, options and
+// config, its input files are unchanged, and out's files are as that run
+// wrote them. With -include all the header list itself depends on the
+// whole tree, so such output is always regenerated (from the cache,
+// mostly); so is output when the cache is off.
+func upToDate(out string, key cache.Key, want emit.Stamp, pc parser.Config, targets int) bool {
+	b, ok := cache.Get(stampKind, key)
+	if !ok {
 		return false
 	}
-	s, err := emit.ReadStamp(out)
+	s, err := emit.ParseStamp(b)
 	if err != nil || s.Build != want.Build || s.Config != want.Config || s.Options != want.Options || len(s.Inputs) != targets {
 		return false
 	}

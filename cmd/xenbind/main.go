@@ -29,9 +29,9 @@
 //
 // Parses are cached in xenbind/ under the user cache directory
 // (XENBIND_CACHE names another), keyed by every header byte read, the
-// options and xenbind's build. gen records in -out/.xenbind-stamp what it
-// generated from and does nothing, saying so, when asked again to do the
-// same over unchanged inputs and output. -nocache (or XENBIND_NOCACHE=1)
+// options and xenbind's build. gen records there what it generated into
+// each -out directory from what, and does nothing, saying so, when asked
+// again to do the same over unchanged inputs and output. -nocache (or XENBIND_NOCACHE=1)
 // turns both off.
 //
 // Errors in the headers are reported as file:line:col: message, all of a

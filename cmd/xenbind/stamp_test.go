@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/xenbind/xenbind/cache"
-	"github.com/xenbind/xenbind/emit"
 )
 
 // TestGenUpToDate: a second gen over the same inputs, options and xenbind
@@ -51,9 +50,6 @@ func TestGenUpToDate(t *testing.T) {
 
 	if r := run(xenbindBin); upToDate(r) {
 		t.Fatalf("first gen says up to date:\n%s", r.stderr)
-	}
-	if _, err := os.Stat(filepath.Join(out, emit.StampName)); err != nil {
-		t.Fatalf("no stamp: %v", err)
 	}
 	first := snapshot()
 	// A later run that rewrote the files would give them a new time.
