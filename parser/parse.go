@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"modernc.org/cc/v4"
 )
@@ -21,7 +22,14 @@ func Parse(cfg Config) (*Unit, error) {
 		return nil, err
 	}
 	includes := cfg.includes()
-	ast, err := translate(ccfg, sources, cfg.Timeout)
+	timeout := time.Duration(-1) // the child finished: so will this parse
+	switch err := checkInChild(cfg, true); {
+	case err == errNoChild:
+		timeout = cfg.limits().timeout(0)
+	case err != nil:
+		return nil, err
+	}
+	ast, err := translate(ccfg, sources, timeout, cfg.display(includes[len(includes)-1]))
 	if g := ccfg.FS.(vfs).guard; g.err != nil {
 		g.err.display = cfg.display(g.err.Pos.File)
 		return nil, ErrorList{g.err}
@@ -71,6 +79,7 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 	case Tools:
 		predefined += "#define __XEN_TOOLS__ 1\n"
 	}
+	guard := &syntaxGuard{}
 	abi, err := cc.NewABI("linux", a.goarch)
 	if err != nil {
 		return nil, nil, err
@@ -84,7 +93,7 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 	quote, sys := d.searchPaths(cfg.Target)
 	ccfg := &cc.Config{
 		ABI:             abi,
-		FS:              vfs{tree: cfg.Tree, guard: &syntaxGuard{}},
+		FS:              vfs{tree: cfg.Tree, guard: guard},
 		FSOnly:          true,
 		IncludePaths:    quote,
 		SysIncludePaths: sys,
@@ -94,6 +103,9 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 		// Xen's headers are trusted input, but a fuzzer's are not.
 		ExpansionLimit: 50_000_000,
 		PragmaHandler: func(toks []cc.Token) error {
+			if ok, err := guard.includePragma(toks); ok {
+				return err
+			}
 			p, err := parsePragma(toks)
 			if err != nil {
 				return err
@@ -134,6 +146,9 @@ type Error struct {
 func (e *Error) Error() string {
 	if e.Pos.File == "" {
 		return e.Msg
+	}
+	if e.Pos.Line == 0 {
+		return e.display + ": " + e.Msg
 	}
 	return fmt.Sprintf("%s:%d:%d: %s", e.display, e.Pos.Line, e.Pos.Col, e.Msg)
 }
