@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -195,7 +196,7 @@ func (c *Config) ccErrors(err error) error {
 			continue
 		}
 		e := c.parseCCError(line)
-		e.Msg = c.relAll(e.Msg)
+		e.Msg = plainMessage(c.relAll(e.Msg))
 		if strings.Contains(e.Msg, "TODO") || strings.Contains(e.Msg, "missed/failed type check") {
 			// cc/v4's own follow-on complaints: shown only when nothing
 			// better explains the failure.
@@ -211,6 +212,21 @@ func (c *Config) ccErrors(err error) error {
 		return err
 	}
 	return list.Err()
+}
+
+// strconvMessage matches the text of a *strconv.NumError, which cc/v4
+// passes on for a number it cannot convert.
+var strconvMessage = regexp.MustCompile(`strconv\.\w+: parsing "((?:[^"\\]|\\.)*)": (value out of range|invalid syntax)`)
+
+// plainMessage says what an internal message of cc/v4's means.
+func plainMessage(msg string) string {
+	return strconvMessage.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := strconvMessage.FindStringSubmatch(m)
+		if sub[2] == "value out of range" {
+			return "integer constant " + sub[1] + " is too large"
+		}
+		return "invalid number " + sub[1]
+	})
 }
 
 func (c *Config) parseCCError(line string) *Error {
