@@ -197,7 +197,7 @@ func (l *Layout) record(r *parser.Record) *RecordLayout {
 			l.errorf(m.Pos, "%s: flexible array member %s is not last", r.Name, m.Name)
 			bad = true
 		}
-		if m.Aligned > l.maxSize() {
+		if l.aligned(m.Aligned) > l.maxSize() {
 			l.errorf(m.Pos, "%s: member %s: alignment %d is too large", r.Name, m.Name, m.Aligned)
 			bad = true
 			continue
@@ -276,7 +276,7 @@ func (l *Layout) record(r *parser.Record) *RecordLayout {
 		bitpos += size * 8
 		sizeBits = max(sizeBits, bitpos)
 	}
-	if r.Aligned > l.maxSize() {
+	if l.aligned(r.Aligned) > l.maxSize() {
 		l.errorf(r.Pos, "%s: alignment %d is too large", r.Name, r.Aligned)
 		bad = true
 	} else if r.Aligned != 0 {
