@@ -178,10 +178,10 @@ func (l *Layout) record(r *parser.Record) *RecordLayout {
 	defer delete(l.busy, r)
 
 	rl := &RecordLayout{Record: r, Members: make([]MemberLayout, len(r.Members))}
+	bad := l.duplicateMembers(r)
 	pack := r.Pack // #pragma pack: caps every member's alignment
 	recAlign := int64(1)
 	var bitpos, sizeBits int64
-	bad := false
 	for i, m := range r.Members {
 		size, typeAlign, err := l.sizeAlign(m.Type)
 		if err != nil {
@@ -294,6 +294,31 @@ func (l *Layout) record(r *parser.Record) *RecordLayout {
 	}
 	l.recs[r] = rl
 	return rl
+}
+
+// duplicateMembers reports members of r that share a name, counting the
+// members of anonymous structs and unions as r's own, as C does.
+func (l *Layout) duplicateMembers(r *parser.Record) bool {
+	seen := map[string]bool{}
+	bad := false
+	var walk func(r *parser.Record)
+	walk = func(rec *parser.Record) {
+		for _, m := range rec.Members {
+			if m.Name == "" {
+				if t := m.Type.Resolve(); t.Kind == parser.RecordRef && t.Record.Parent == rec {
+					walk(t.Record)
+				}
+				continue
+			}
+			if seen[m.Name] {
+				l.errorf(m.Pos, "%s: duplicate member %s", r.Name, m.Name)
+				bad = true
+			}
+			seen[m.Name] = true
+		}
+	}
+	walk(r)
+	return bad
 }
 
 // excessUnitSpan reports whether a bit-field of width bits placed at bit

@@ -53,7 +53,7 @@ func TestLimitErrorNotVerdict(t *testing.T) {
 		"xen-compat.h": {Data: []byte("#define __XEN_LATEST_INTERFACE_VERSION__ 0x00040e00\n")},
 		"loop.h":       {Data: []byte("int * __const;\n")},
 	}
-	_, err := standalone(tree, X86_64, Tools, Limits{Timeout: time.Second})
+	_, err := standalone(tree, "", X86_64, Tools, Limits{Timeout: time.Second})
 	var le *LimitError
 	if !errors.As(err, &le) || le.What != "time" {
 		t.Fatalf("got %v, want a time LimitError", err)

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // AllHeaders is the -include value that selects every public header that
@@ -34,7 +35,7 @@ func ParseTargets(cfg Config, targets []Target) ([]*Unit, error) {
 			c := cfg
 			c.Target = t
 			if len(c.Includes) == 1 && c.Includes[0] == AllHeaders {
-				c.Includes, errs[i] = standalone(c.Tree, t, c.Mode, c.limits())
+				c.Includes, errs[i] = standalone(c.Tree, c.TreeName, t, c.Mode, c.limits())
 				if errs[i] != nil {
 					return
 				}
@@ -68,10 +69,10 @@ type standaloneKey struct {
 // header: Standalone then fails with the *LimitError of every such probe
 // and remembers nothing.
 func Standalone(tree fs.FS, t Target, m Mode) ([]string, error) {
-	return standalone(tree, t, m, Limits{})
+	return standalone(tree, "", t, m, Limits{})
 }
 
-func standalone(tree fs.FS, t Target, m Mode, lim Limits) ([]string, error) {
+func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]string, error) {
 	key := standaloneKey{tree, t, m}
 	cacheable := reflect.TypeOf(tree).Comparable()
 	if cacheable {
@@ -102,6 +103,7 @@ func standalone(tree fs.FS, t Target, m Mode, lim Limits) ([]string, error) {
 	}
 	ok := make([]bool, len(all))
 	limitErrs := make([]error, len(all))
+	var stopped atomic.Bool
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -109,7 +111,13 @@ func standalone(tree fs.FS, t Target, m Mode, lim Limits) ([]string, error) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				ok[i], limitErrs[i] = probe(tree, t, m, all[i], lim)
+				if stopped.Load() {
+					continue // one probe hit a limit: the answer is an error anyway
+				}
+				ok[i], limitErrs[i] = probe(tree, treeName, t, m, all[i], lim)
+				if limitErrs[i] != nil {
+					stopped.Store(true)
+				}
 			}
 		}()
 	}
@@ -137,8 +145,8 @@ func standalone(tree fs.FS, t Target, m Mode, lim Limits) ([]string, error) {
 // probe reports whether xen.h followed by h translates without error. It
 // skips evaluating every macro, which only the real parse needs. A probe
 // stopped at a limit returns a *LimitError instead of a verdict.
-func probe(tree fs.FS, t Target, m Mode, h string, lim Limits) (bool, error) {
-	c := Config{Tree: tree, Target: t, Mode: m, Includes: []string{h}, Timeout: lim.Timeout, Memory: lim.Memory}
+func probe(tree fs.FS, treeName string, t Target, m Mode, h string, lim Limits) (bool, error) {
+	c := Config{Tree: tree, TreeName: treeName, Target: t, Mode: m, Includes: []string{h}, Timeout: lim.Timeout, Memory: lim.Memory}
 	cfg, sources, err := ccConfig(c, nil)
 	if err != nil {
 		return false, nil
@@ -146,7 +154,7 @@ func probe(tree fs.FS, t Target, m Mode, h string, lim Limits) (bool, error) {
 	err = checkInChild(c, false)
 	if err == errNoChild {
 		cfg.EvalAllMacros = false
-		_, err = translate(cfg, sources, lim.timeout(0), h)
+		_, err = translate(cfg, sources, lim.timeout(0), c.display(h))
 	}
 	if le := (*LimitError)(nil); errors.As(err, &le) {
 		return false, err

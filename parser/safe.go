@@ -177,15 +177,16 @@ func includeLine(src []byte, child string) (int, int) {
 var hangingStar = regexp.MustCompile(`\*(?:\s|\*|\bconst\b|\bvolatile\b|\brestrict\b|\b__restrict\w*|\b_Atomic\b|\b__attribute__\s*\(\((?:[^()]|\([^()]*\))*\)\))*[;}]`)
 
 func (g *syntaxGuard) check(file string, src []byte) error {
-	code := blankDirectives(blankCommentsAndLiterals(src))
+	text := blankCommentsAndLiterals(src)
+	if at := tooDeepBrackets(text); at >= 0 {
+		return g.fail(file, src, at, fmt.Sprintf("brackets nested too deeply (more than %d levels)", maxBracketDepth))
+	}
+	code := blankDirectives(text)
 	if loc := hangingStar.FindIndex(code); loc != nil {
 		return g.fail(file, src, loc[0], "'*' declares nothing (a declarator needs a name here)")
 	}
 	if at := danglingStar(code); at >= 0 {
 		return g.fail(file, src, at, "the file ends inside a declarator")
-	}
-	if at := tooDeepBrackets(code); at >= 0 {
-		return g.fail(file, src, at, fmt.Sprintf("brackets nested too deeply (more than %d levels)", maxBracketDepth))
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
