@@ -199,9 +199,9 @@ func TestWriteDirFailureUntouched(t *testing.T) {
 // each time into a directory holding the older output; after each kill and
 // one more run the directory holds exactly the new output.
 func TestWriteDirKill(t *testing.T) {
-	runs := 100
+	runs := 50
 	if testing.Short() {
-		runs = 30
+		runs = 20
 	}
 	exe, err := os.Executable()
 	if err != nil {

@@ -3,6 +3,7 @@ package parser
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -269,6 +270,10 @@ var errNoChild = errors.New("no child process")
 // It returns nil when the translation succeeds, the translation's errors
 // as an ErrorList, a *LimitError, or errNoChild.
 func checkInChild(cfg Config, eval bool) error {
+	req, _ := json.Marshal(childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: eval})
+	if ok, err := cachedVerdict(cfg.Tree, string(req)); ok {
+		return err
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return errNoChild
@@ -288,8 +293,7 @@ func checkInChild(cfg Config, eval bool) error {
 	if err := cmd.Start(); err != nil {
 		return errNoChild
 	}
-	s := &session{cfg: &cfg, w: bufio.NewWriter(stdin), r: bufio.NewReader(stdout), served: map[string]bool{}}
-	req, _ := json.Marshal(childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: eval})
+	s := &session{cfg: &cfg, w: bufio.NewWriter(stdin), r: bufio.NewReader(stdout), served: map[string]bool{}, seen: map[string]string{}}
 	done := make(chan error, 1)
 	go func() { done <- s.serve(req) }()
 	start := time.Now()
@@ -322,7 +326,9 @@ func checkInChild(cfg Config, eval bool) error {
 	stdin.Close()
 	waitErr := cmd.Wait()
 	if serveErr == nil && s.result != nil {
-		return s.verdict()
+		err := s.verdict()
+		storeVerdict(string(req), s.seen, err)
+		return err
 	}
 	if !s.started {
 		// Not our child: an executable replaced on disk, say.
@@ -349,8 +355,12 @@ type session struct {
 	w   *bufio.Writer
 	r   *bufio.Reader
 
-	mu      sync.Mutex
-	served  map[string]bool
+	mu     sync.Mutex
+	served map[string]bool
+	// seen is what each name the child asked for was: a hash of its
+	// bytes, or "missing", "dir", "fail". A verdict holds for as long as
+	// all of them stay the same.
+	seen    map[string]string
 	bytes   int64
 	last    string
 	started bool
@@ -398,18 +408,17 @@ func (s *session) serve(req []byte) error {
 }
 
 func (s *session) sendFile(name string) error {
-	st, err := fs.Stat(s.cfg.Tree, name)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	state, b, err := fileState(s.cfg.Tree, name)
+	s.mu.Lock()
+	s.seen[name] = state
+	s.mu.Unlock()
+	switch state {
+	case "missing":
 		return writeFrame(s.w, frameMissing, nil)
-	case err != nil:
+	case "fail":
 		return writeFrame(s.w, frameFail, []byte(err.Error()))
-	case st.IsDir():
+	case "dir":
 		return writeFrame(s.w, frameDir, nil)
-	}
-	b, err := fs.ReadFile(s.cfg.Tree, name)
-	if err != nil {
-		return writeFrame(s.w, frameFail, []byte(err.Error()))
 	}
 	s.mu.Lock()
 	if !s.served[name] {
@@ -419,6 +428,67 @@ func (s *session) sendFile(name string) error {
 	s.last = name
 	s.mu.Unlock()
 	return writeFrame(s.w, frameFile, b)
+}
+
+// fileState says what name is in tree: "missing", "dir", "fail" (with the
+// error) or the hash of its bytes (with the bytes).
+func fileState(tree fs.FS, name string) (string, []byte, error) {
+	st, err := fs.Stat(tree, name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "missing", nil, nil
+	case err != nil:
+		return "fail", nil, err
+	case st.IsDir():
+		return "dir", nil, nil
+	}
+	b, err := fs.ReadFile(tree, name)
+	if err != nil {
+		return "fail", nil, err
+	}
+	sum := sha256.Sum256(b)
+	return string(sum[:]), b, nil
+}
+
+// verdicts remembers the children's verdicts within this process: a
+// program (or a test binary) that parses the same headers again needs no
+// second child. A verdict is reused only while every file the child asked
+// for is as it was; limit errors are never remembered.
+var verdicts struct {
+	sync.Mutex
+	m map[string][]verdictEntry // by request
+}
+
+type verdictEntry struct {
+	seen map[string]string
+	err  error
+}
+
+const maxVerdicts = 512
+
+func cachedVerdict(tree fs.FS, req string) (bool, error) {
+	verdicts.Lock()
+	entries := verdicts.m[req]
+	verdicts.Unlock()
+next:
+	for _, e := range entries {
+		for name, state := range e.seen {
+			if now, _, _ := fileState(tree, name); now != state || state == "fail" {
+				continue next
+			}
+		}
+		return true, e.err
+	}
+	return false, nil
+}
+
+func storeVerdict(req string, seen map[string]string, err error) {
+	verdicts.Lock()
+	defer verdicts.Unlock()
+	if verdicts.m == nil || len(verdicts.m) >= maxVerdicts {
+		verdicts.m = map[string][]verdictEntry{}
+	}
+	verdicts.m[req] = append(verdicts.m[req], verdictEntry{seen, err})
 }
 
 // verdict turns the child's result into the error Parse returns.

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -101,4 +102,39 @@ func BenchmarkChildOnly(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestVerdictCache: a remembered verdict is reused only while every file
+// the child read is unchanged, and a file that appears where the
+// preprocessor once found none counts as a change.
+func TestVerdictCache(t *testing.T) {
+	tree := fstest.MapFS{"xen.h": {Data: []byte("#include \"a.h\"\nint x;\n")}, "a.h": {Data: []byte("int a;\n")}}
+	cfg := Config{Tree: tree, Target: ARM64, Mode: Tools, Timeout: time.Second}
+	if _, err := Parse(cfg); err != nil {
+		t.Fatal(err)
+	}
+	tree["a.h"] = &fstest.MapFile{Data: []byte("int a = ;\n")}
+	if _, err := Parse(cfg); err == nil || !strings.Contains(err.Error(), "a.h:1:9") {
+		t.Fatalf("changed a.h: got %v, want an error in a.h", err)
+	}
+	tree["a.h"] = &fstest.MapFile{Data: []byte("int a;\n")}
+	if _, err := Parse(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := cachedVerdict(tree, mustRequest(cfg)); !ok || err != nil {
+		t.Fatalf("no remembered verdict: %v %v", ok, err)
+	}
+	// cc/v4 looks for a.h next to xen.h first: a new file on the quote
+	// search path that it asked for before invalidates the verdict too.
+	for name := range tree {
+		delete(tree, name)
+	}
+	if ok, _ := cachedVerdict(tree, mustRequest(cfg)); ok {
+		t.Fatal("verdict reused for a tree without its files")
+	}
+}
+
+func mustRequest(cfg Config) string {
+	b, _ := json.Marshal(childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: true})
+	return string(b)
 }
