@@ -74,7 +74,7 @@ func (g *gen) assignNames() {
 	macroNames := map[string]bool{}
 	for _, t := range g.targets {
 		for _, r := range t.unit.Records {
-			if r.Complete() && !isHandleRecord(r) {
+			if r.Complete() && !isHandleRecord(r) && !systemRecord(r) {
 				decls = append(decls, cdecl{kind: kindRecord, name: r.Name, want: recordGoName(r)})
 			}
 		}
@@ -139,6 +139,16 @@ func (g *gen) checkConfig(decls []cdecl) {
 	g.errs = append(g.errs, g.cfg.check(known, wants, reserved)...)
 }
 
+// systemRecord reports whether r is defined in a system header (a built-in
+// one, or the UAPI dialect's linux/ and asm-generic/ headers): like their
+// typedefs, such records are not the unit's to declare.
+func systemRecord(r *parser.Record) bool {
+	for r.Parent != nil {
+		r = r.Parent
+	}
+	return strings.HasPrefix(r.Header, "/")
+}
+
 // isHandleRecord reports whether r is the anonymous record of a guest
 // handle typedef, which Handle and Handle64 stand for.
 func isHandleRecord(r *parser.Record) bool {
@@ -162,7 +172,7 @@ func (t *target) build() {
 		t.items[it.cname] = it
 	}
 	for _, r := range t.unit.Records {
-		if !r.Complete() || isHandleRecord(r) || g.cfg.skipped(r.Name) || r.Parent != nil && g.cfg.skipped(topName(r)) {
+		if !r.Complete() || isHandleRecord(r) || systemRecord(r) || g.cfg.skipped(r.Name) || r.Parent != nil && g.cfg.skipped(topName(r)) {
 			continue
 		}
 		it, err := t.record(r)

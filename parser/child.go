@@ -126,6 +126,9 @@ type childRequest struct {
 	Includes []string
 	Dialect  Dialect
 	Eval     bool // EvalAllMacros, as a full parse does
+	// Extra is a source translated after the headers (the macro probe,
+	// probe.go), "" for none.
+	Extra string `json:",omitempty"`
 }
 
 // childResult is the child's verdict.
@@ -192,6 +195,9 @@ func childMain(in io.Reader, out io.Writer) int {
 	ccfg, sources, err := ccConfig(cfg, nil)
 	if err == nil {
 		ccfg.EvalAllMacros = req.Eval
+		if req.Extra != "" {
+			sources = append(sources, cc.Source{Name: probeSource, Value: req.Extra})
+		}
 		err = translateHere(ccfg, sources)
 		if g := ccfg.FS.(vfs).guard; g.err != nil {
 			res.Guard = &childError{File: g.err.Pos.File, Line: g.err.Pos.Line, Col: g.err.Pos.Col, Msg: g.err.Msg}
@@ -266,11 +272,12 @@ func (d *dirFile) Sys() any                   { return nil }
 // an in-process parse.
 var errNoChild = errors.New("no child process")
 
-// checkInChild translates cfg's unit in a child process within limits.
+// checkInChild translates cfg's unit, followed by extra when it is not "",
+// in a child process within limits.
 // It returns nil when the translation succeeds, the translation's errors
 // as an ErrorList, a *LimitError, or errNoChild.
-func checkInChild(cfg Config, eval bool) error {
-	req, _ := json.Marshal(childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: eval})
+func checkInChild(cfg Config, eval bool, extra string) error {
+	req, _ := json.Marshal(childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: eval, Extra: extra})
 	if ok, err := cachedVerdict(cfg.Tree, string(req)); ok {
 		return err
 	}

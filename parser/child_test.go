@@ -98,7 +98,7 @@ func BenchmarkParseDefault(b *testing.B) {
 func BenchmarkChildOnly(b *testing.B) {
 	dir := tree(b)
 	for range b.N {
-		if err := checkInChild(Config{Tree: os.DirFS(dir), Target: X86_64, Mode: Tools, Includes: DefaultIncludes}, true); err != nil {
+		if err := checkInChild(Config{Tree: os.DirFS(dir), Target: X86_64, Mode: Tools, Includes: DefaultIncludes}, true, ""); err != nil {
 			b.Fatal(err)
 		}
 	}

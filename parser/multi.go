@@ -151,7 +151,7 @@ func probe(tree fs.FS, treeName string, t Target, m Mode, h string, lim Limits) 
 	if err != nil {
 		return false, nil
 	}
-	err = checkInChild(c, false)
+	err = checkInChild(c, false, "")
 	if err == errNoChild {
 		cfg.EvalAllMacros = false
 		_, err = translate(cfg, sources, lim.timeout(0), c.display(h))

@@ -24,7 +24,7 @@ func Parse(cfg Config) (*Unit, error) {
 	}
 	includes := cfg.includes()
 	timeout := time.Duration(-1) // the child finished: so will this parse
-	switch err := checkInChild(cfg, true); {
+	switch err := checkInChild(cfg, true, ""); {
 	case err == errNoChild:
 		timeout = cfg.limits().timeout(0)
 	case err != nil:
@@ -43,9 +43,14 @@ func Parse(cfg Config) (*Unit, error) {
 	if err := b.errs.Err(); err != nil {
 		return nil, err
 	}
+	probeMacroValues(cfg, ccfg, sources, b)
 	b.unit.Target = cfg.Target
 	b.unit.Mode = cfg.Mode
 	b.unit.Includes = includes
+	b.unit.Dialect = cfg.Dialect
+	if b.unit.Dialect == "" {
+		b.unit.Dialect = XenDialect
+	}
 	return b.unit, nil
 }
 

@@ -13,8 +13,9 @@ import (
 
 func runGen(args []string, stdout io.Writer) error {
 	var in input
-	fs := newFlagSet("gen", "[-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE]", os.Stderr)
+	fs := newFlagSet("gen", "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE]", os.Stderr)
 	in.register(fs)
+	in.registerDialect(fs)
 	targetList := fs.String("targets", "all", "targets to generate for: a list of x86_32, x86_64, arm32, arm64, or all")
 	pkg := fs.String("pkg", "", "Go package `name` (default: the base name of -out)")
 	out := fs.String("out", "", "output `dir`")
