@@ -56,7 +56,7 @@ func FuzzGen(f *testing.F) {
 			return
 		}
 		for _, goarch := range []string{"386", "amd64", "arm", "arm64"} {
-			if err := typeCheck(files, goarch); err != nil {
+			if err := fullTypeCheck(files, goarch); err != nil {
 				t.Fatalf("GOARCH=%s: output does not type-check: %v\ninput:\n%s", goarch, err, src)
 			}
 		}
@@ -68,8 +68,10 @@ var (
 	goImporter types.Importer
 )
 
-// typeCheck type-checks the generated files that build for goarch.
-func typeCheck(files []File, goarch string) error {
+// fullTypeCheck type-checks the generated files that build for goarch with
+// the real imported packages (read from source), where emit's own check
+// (typecheck.go) stands them in with stubs.
+func fullTypeCheck(files []File, goarch string) error {
 	importOnce.Do(func() { goImporter = importer.ForCompiler(token.NewFileSet(), "source", nil) })
 	fset := token.NewFileSet()
 	var asts []*ast.File
@@ -140,31 +142,31 @@ func FuzzConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := typeCheck(files, "amd64"); err != nil {
+		if err := fullTypeCheck(files, "amd64"); err != nil {
 			t.Fatalf("config %q: output does not type-check: %v", text, err)
 		}
 	})
 }
 
-// TestTypeCheckFails: the fuzz targets' check can fail, and it sees the
+// TestFullTypeCheckFails: the fuzz targets' check can fail, and it sees the
 // generated package's imports.
-func TestTypeCheckFails(t *testing.T) {
+func TestFullTypeCheckFails(t *testing.T) {
 	bad := []File{{Name: "a.go", Data: []byte("package p\n\nvar x int = \"s\"\n")}}
-	if err := typeCheck(bad, "amd64"); err == nil {
+	if err := fullTypeCheck(bad, "amd64"); err == nil {
 		t.Fatal("a type error passed")
 	}
 	files, _, err := Host(configLayouts(t), Options{Package: "p"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := typeCheck(files, "arm"); err != nil {
+	if err := fullTypeCheck(files, "arm"); err != nil {
 		t.Fatal(err)
 	}
 	files = append(files, File{Name: "zz_arm.go", Data: []byte("//go:build arm\n\npackage p\n\nvar _ = Point{}.Nope\n")})
-	if err := typeCheck(files, "arm"); err == nil || !strings.Contains(err.Error(), "Nope") {
+	if err := fullTypeCheck(files, "arm"); err == nil || !strings.Contains(err.Error(), "Nope") {
 		t.Fatalf("got %v", err)
 	}
-	if err := typeCheck(files, "amd64"); err != nil {
+	if err := fullTypeCheck(files, "amd64"); err != nil {
 		t.Fatalf("an arm file was checked for amd64: %v", err)
 	}
 }

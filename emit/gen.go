@@ -32,6 +32,7 @@ type gen struct {
 	names   *namer
 	targets []*target
 	errs    []string
+	shapes  []wrapperShape // of the typed wrappers, for tests
 }
 
 func newGen(layouts []*layout.Layout, opts Options) *gen {
@@ -60,7 +61,11 @@ func (g *gen) typedefGo(td *parser.Typedef) string {
 		return ""
 	}
 	if t.Kind == parser.RecordRef {
-		if t.Record.Tag == "" || g.names.name(t.Record.Name) == g.names.name("typedef "+td.Name) {
+		// The same test as declaresType: a typedef that declares no type
+		// of its own is the record's second name on this target, even
+		// where the typedef has a Go name of its own on another (x86_32's
+		// xen_callback_t is struct xen_callback, x86_64's an integer).
+		if t.Record.Tag == "" || !declaresType(td) || g.names.name(t.Record.Name) == g.names.name("typedef "+td.Name) {
 			return g.names.name(t.Record.Name)
 		}
 	}
