@@ -182,7 +182,7 @@ func timed(c *exec.Cmd) (sample, string, error) {
 	}
 	s := sample{wall: wall, cpu: c.ProcessState.UserTime() + c.ProcessState.SystemTime()}
 	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.rss = ru.Maxrss
+		s.rss = int64(ru.Maxrss)
 	}
 	return s, stderr.String(), nil
 }
