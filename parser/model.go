@@ -12,6 +12,7 @@ type Unit struct {
 	Target   Target
 	Mode     Mode
 	Includes []string // header names, relative to the tree, in TU order
+	Dialect  Dialect  // how the tree is laid out
 
 	// Records lists every struct and union defined in the headers, nested
 	// and anonymous ones included, in the order of their definitions.
@@ -29,6 +30,8 @@ type Unit struct {
 	typedefs map[string]*Typedef
 	// display names a tree file in messages.
 	display func(string) string
+	// inputs are the files read (see Inputs).
+	inputs []byte
 }
 
 // Errorf returns an error at a position of the unit's headers, the file

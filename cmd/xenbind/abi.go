@@ -12,7 +12,7 @@ import (
 )
 
 const abiSynopsis = "[-headers DIR] [-dialect xen|linux] [-include LIST] [-mode guest|tools] [-target LIST|all] " +
-	"[-json | -html FILE] [-records LIST] [-against OLD [-against-dialect xen|linux] [-fail-on changed|removed|any]]"
+	"[-json | -html FILE] [-records LIST] [-against OLD [-against-dialect xen|linux] [-fail-on changed|removed|any]] " + limitsSynopsis
 
 // runABI reports how record layouts vary across targets or, with -against,
 // what changed from one header tree to another.
@@ -72,6 +72,7 @@ func runABI(args []string, stdout io.Writer) error {
 		}
 	}
 	newCfg, err := treeConfig(in.headers, newDialect, mode, includes)
+	newCfg.Timeout, newCfg.Memory = in.parseTimeout, in.parseMemory<<20
 	if err != nil {
 		return err
 	}
@@ -95,6 +96,7 @@ func runABI(args []string, stdout io.Writer) error {
 		return rep.WriteText(stdout)
 	}
 	oldCfg, err := treeConfig(*against, oldDialect, mode, includes)
+	oldCfg.Timeout, oldCfg.Memory = in.parseTimeout, in.parseMemory<<20
 	if err != nil {
 		return err
 	}

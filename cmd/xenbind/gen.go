@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/xenbind/xenbind/cache"
 	"github.com/xenbind/xenbind/emit"
 	"github.com/xenbind/xenbind/layout"
+	"github.com/xenbind/xenbind/parser"
 )
 
-const genSynopsis = "[-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] [-config FILE] [-foreign] [-v] -out DIR"
+const genSynopsis = "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] [-config FILE] [-foreign] [-v] " + limitsSynopsis + " -out DIR"
 
 // runGen writes Go bindings. Notes about the output go to stderr with -v;
 // a Go name clash the config does not settle is noted always.
@@ -19,6 +21,7 @@ func runGen(args []string, stdout io.Writer) error {
 	var in input
 	fs := newFlagSet("gen", genSynopsis, stdout)
 	in.register(fs.FlagSet)
+	in.registerDialect(fs.FlagSet)
 	targetList := fs.String("targets", "all", "targets to generate for: a list of x86_32, x86_64, arm32, arm64, or all")
 	pkg := fs.String("pkg", "", "Go package `name` (default: the base name of -out)")
 	out := fs.String("out", "", "output `dir`")
@@ -36,17 +39,27 @@ func runGen(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if err := emit.CheckPackageName(filepath.Base(abs)); err != nil {
+			return usagef("gen: the package is named after -out's last element, and %v: give -pkg NAME", err)
+		}
 		*pkg = filepath.Base(abs)
 	}
-	if !token(*pkg) {
-		return usagef("gen: -pkg %q is not a Go package name", *pkg)
+	if err := emit.CheckPackageName(*pkg); err != nil {
+		return usagef("gen: -pkg: %v", err)
 	}
 	cfg := emit.DefaultConfig()
+	inv := invocation("gen", args)
+	stamp := emit.Stamp{Build: cache.BuildID(), Options: inv + "\x00-pkg=" + *pkg}
 	if *configFile != "" {
 		var err error
 		if cfg, err = emit.LoadConfig(*configFile); err != nil {
 			return err
 		}
+		b, err := os.ReadFile(*configFile)
+		if err != nil {
+			return err
+		}
+		stamp.Config = emit.Digest(b)
 	}
 	pc, err := in.config()
 	if err != nil {
@@ -56,11 +69,17 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stampKey, stampOK := stampKey(*out)
+	stampOK = stampOK && !in.noCache && stamp.Build != "" && pc.Includes[0] != parser.AllHeaders
+	if stampOK && upToDate(*out, stampKey, stamp, pc, len(ts)) {
+		fmt.Fprintf(os.Stderr, "xenbind: %s is up to date: same inputs, options and xenbind build\n", *out)
+		return nil
+	}
 	layouts, err := layout.ForTargets(pc, ts)
 	if err != nil {
 		return err
 	}
-	opts := emit.Options{Package: *pkg, Invocation: invocation("gen", args), Config: cfg}
+	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg}
 	var files []emit.File
 	var reports []emit.Note
 	if *foreign {
@@ -79,17 +98,51 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return emit.WriteDir(*out, files)
+	if err := emit.WriteDir(*out, files); err != nil {
+		return err
+	}
+	if stampOK {
+		for _, l := range layouts {
+			stamp.Inputs = append(stamp.Inputs, string(l.Unit().Inputs()))
+		}
+		cache.Put(stampKind, stampKey, stamp.Encode(files))
+	}
+	return nil
 }
 
-// token reports whether s can name a Go package.
-func token(s string) bool {
-	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+// stampKind is the kind of cache entry of gen's stamps (see emit.Stamp):
+// one per output directory, keyed by its absolute path.
+const stampKind = "stamp"
+
+func stampKey(out string) (cache.Key, bool) {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return cache.Key{}, false
+	}
+	return cache.NewHasher(stampKind).String(abs).Key(), true
+}
+
+// upToDate reports whether out holds what this gen would write: the stamp
+// of the last gen into out records the same xenbind build, options and
+// config, its input files are unchanged, and out's files are as that run
+// wrote them. With -include all the header list itself depends on the
+// whole tree, so such output is always regenerated (from the cache,
+// mostly); so is output when the cache is off.
+func upToDate(out string, key cache.Key, want emit.Stamp, pc parser.Config, targets int) bool {
+	b, ok := cache.Get(stampKind, key)
+	if !ok {
+		return false
+	}
+	s, err := emit.ParseStamp(b)
+	if err != nil || s.Build != want.Build || s.Config != want.Config || s.Options != want.Options || len(s.Inputs) != targets {
+		return false
+	}
+	for _, in := range s.Inputs {
+		if !parser.InputsUnchanged(pc.Tree, []byte(in)) {
 			return false
 		}
 	}
-	return s != ""
+	return s.FilesIntact(out)
 }
 
 // invocation is the command line recorded in generated files. Absolute

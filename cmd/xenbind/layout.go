@@ -8,7 +8,7 @@ import (
 	"github.com/xenbind/xenbind/parser"
 )
 
-const layoutSynopsis = "[-headers DIR] [-include LIST] [-target T|all] [-mode guest|tools] [-records LIST] [-json]"
+const layoutSynopsis = "[-headers DIR] [-include LIST] [-target T|all] [-mode guest|tools] [-records LIST] [-json] " + limitsSynopsis
 
 // runLayout prints record layouts, pahole-style or as JSON.
 func runLayout(args []string, stdout io.Writer) error {
