@@ -108,7 +108,7 @@ func (g *gen) assignNames() {
 		decls = append(decls, cdecl{kind: kindConst, name: n, want: constGoName(n, func(s string) bool { return macroNames[s] })})
 	}
 	g.checkConfig(decls)
-	g.names.assign(decls, g.cfg.Renames)
+	g.names.assign(decls, g.cfg.Renames, g.cfg.Expected)
 }
 
 // checkConfig adds to g.errs every config rule that names nothing in the

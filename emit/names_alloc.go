@@ -41,8 +41,8 @@ type namer struct {
 type Note struct {
 	Text string
 	// Clash marks a C name whose preferred Go name was taken, settled by
-	// a suffix because the config does not rename it: a later header
-	// version could settle it differently, so a user should see it.
+	// a suffix that neither a rename nor Config.Expected foresaw: a later
+	// header version could settle it differently, so a user should see it.
 	Clash bool
 }
 
@@ -109,7 +109,7 @@ func (n *namer) reserve(names ...string) {
 	}
 }
 
-func (n *namer) assign(decls []cdecl, renames map[string]string) {
+func (n *namer) assign(decls []cdecl, renames, expected map[string]string) {
 	sort.SliceStable(decls, func(i, j int) bool {
 		if decls[i].kind != decls[j].kind {
 			return decls[i].kind < decls[j].kind
@@ -129,7 +129,7 @@ func (n *namer) assign(decls []cdecl, renames map[string]string) {
 			g = fmt.Sprintf("%s%s", want, suffix(d.kind, i))
 		}
 		if g != want {
-			n.Reports = append(n.Reports, Note{Text: fmt.Sprintf("%s: Go name %s is taken by %s; using %s", d.name, want, n.taken[want], g), Clash: true})
+			n.Reports = append(n.Reports, Note{Text: fmt.Sprintf("%s: Go name %s is taken by %s; using %s", d.name, want, n.taken[want], g), Clash: expected[d.name] != g})
 		}
 		n.goOf[d.name] = g
 		n.taken[g] = d.name
