@@ -71,6 +71,7 @@ func runABI(args []string, stdout io.Writer) error {
 		}
 	}
 	newCfg, err := treeConfig(in.headers, newDialect, mode, includes)
+	newCfg.Timeout, newCfg.Memory = in.parseTimeout, in.parseMemory<<20
 	if err != nil {
 		return err
 	}
@@ -94,6 +95,7 @@ func runABI(args []string, stdout io.Writer) error {
 		return rep.WriteText(stdout)
 	}
 	oldCfg, err := treeConfig(*against, oldDialect, mode, includes)
+	oldCfg.Timeout, oldCfg.Memory = in.parseTimeout, in.parseMemory<<20
 	if err != nil {
 		return err
 	}
