@@ -360,3 +360,26 @@ func TestGenKill(t *testing.T) {
 	}
 	t.Logf("%d kills at random points of a %v gen", runs, span.Round(time.Millisecond))
 }
+
+// TestGenRepairsWhenUpToDate: a gen that finds its output up to date still
+// repairs what a killed gen left (here a staging directory), so no
+// temporary file outlives it.
+func TestGenRepairsWhenUpToDate(t *testing.T) {
+	tree := writeTree(t, "struct a { int x; };\n")
+	out := filepath.Join(t.TempDir(), "out")
+	args := []string{"gen", "-headers", tree, "-mode", "tools", "-include", "xen.h", "-pkg", "out", "-out", out}
+	if r := xenbind(t, tree, args...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	want := dirSnapshot(t, out)
+	must(t, os.Mkdir(filepath.Join(out, ".xenbind-stage"), 0o755))
+	must(t, os.WriteFile(filepath.Join(out, ".xenbind-stage", "ztypes.go"), []byte("partial"), 0o644))
+	r := xenbind(t, tree, args...)
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if d := snapshotDiff(dirSnapshot(t, out), want); d != "" {
+		t.Fatalf("%s (stderr: %s)", d, r.stderr)
+	}
+	t.Logf("second gen: %s", strings.TrimSpace(r.stderr))
+}
