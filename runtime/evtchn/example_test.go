@@ -26,8 +26,15 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	// Binding sets the new local port pending (Xen does, in case events
+	// sent to the unbound port were lost); then the notification arrives
+	// on the other end.
+	p, _ := d.Wait(context.Background())
+	fmt.Println(p == local)
 	d.Notify(local)
-	p, err := d.Wait(context.Background())
+	p, err = d.Wait(context.Background())
 	fmt.Println(p == unbound, err)
-	// Output: true <nil>
+	// Output:
+	// true
+	// true <nil>
 }

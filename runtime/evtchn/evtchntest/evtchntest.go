@@ -3,7 +3,8 @@
 //
 // A [Hub] simulates Xen's event channels between domains: [Hub.Open]
 // returns an *evtchn.Device of one domain, and Devices of the same Hub
-// connect as Xen's do. Unbound ports wait for the domain they name to bind
+// connect as Xen's do. Binding an interdomain channel sets the new local
+// port pending, as Xen does. Unbound ports wait for the domain they name to bind
 // them; a notification marks the remote port pending; a pending port is
 // delivered once and stays masked until the Device unmasks it after
 // delivery; unbinding either end closes the channel. [Pair] is the common
@@ -12,6 +13,7 @@ package evtchntest
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"syscall"
 
@@ -82,6 +84,21 @@ func (h *Hub) alloc(b *backend) (evtchn.Port, *port) {
 	return p, pt
 }
 
+// sorted returns the ports in order, for a deterministic delivery order.
+func (h *Hub) sorted() []key {
+	keys := make([]key, 0, len(h.ports))
+	for k := range h.ports {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].dom != keys[j].dom {
+			return keys[i].dom < keys[j].dom
+		}
+		return keys[i].port < keys[j].port
+	})
+	return keys
+}
+
 // setPending marks a port pending and wakes readers. h.mu is held.
 func (h *Hub) setPending(k key) {
 	pt := h.ports[k]
@@ -129,6 +146,9 @@ func (b *backend) BindInterdomain(remote evtchn.DomID, remotePort evtchn.Port) (
 	p, pt := h.alloc(b)
 	pt.remote = &rk
 	rp.remote = &key{b.dom, p}
+	// As Xen does: the new local port is set pending, since notifications
+	// sent to the unbound port before may have been lost.
+	h.setPending(key{b.dom, p})
 	return p, nil
 }
 
@@ -199,7 +219,8 @@ func (b *backend) Read(ctx context.Context, out []evtchn.Port) (int, error) {
 			return 0, syscall.EBADF
 		}
 		n := 0
-		for k, pt := range h.ports {
+		for _, k := range h.sorted() {
+			pt := h.ports[k]
 			if n == len(out) {
 				break
 			}
