@@ -23,12 +23,21 @@ import (
 // byte storage with get and set accessors, bit-fields as plain fields that
 // the encoder packs, guest handles as Handle[T] holding the address.
 func Foreign(l *layout.Layout, opts Options) ([]File, []string, error) {
+	if err := CheckPackageName(opts.Package); opts.Package != "" && err != nil {
+		return nil, nil, err
+	}
 	f, err := newForeign(l, opts)
 	if err != nil {
 		return nil, f.g.names.Reports, err
 	}
 	files, err := renderAll(f.render())
-	return files, f.g.names.Reports, err
+	if err == nil {
+		err = typeCheck(files, goarches) // host-independent: every GOARCH
+	}
+	if err != nil {
+		return nil, f.g.names.Reports, err
+	}
+	return files, f.g.names.Reports, nil
 }
 
 // newForeign names and builds the declarations of a foreign package.
@@ -40,6 +49,9 @@ func newForeign(l *layout.Layout, opts Options) (*foreign, error) {
 	g.names.reserve("SizeError")
 	g.assignNames()
 	f := &foreign{target: g.targets[0]}
+	if len(g.errs) > 0 {
+		return f, fmt.Errorf("%s", strings.Join(g.errs, "\n"))
+	}
 	f.build()
 	if len(f.errs) > 0 {
 		return f, fmt.Errorf("%s", strings.Join(dedupe(f.errs), "\n"))

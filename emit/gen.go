@@ -37,6 +37,7 @@ type gen struct {
 	names   *namer
 	targets []*target
 	errs    []string
+	shapes  []wrapperShape // of the typed wrappers, for tests
 }
 
 func newGen(layouts []*layout.Layout, opts Options) *gen {
@@ -65,7 +66,11 @@ func (g *gen) typedefGo(td *parser.Typedef) string {
 		return ""
 	}
 	if t.Kind == parser.RecordRef {
-		if t.Record.Tag == "" || g.names.name(t.Record.Name) == g.names.name("typedef "+td.Name) {
+		// The same test as declaresType: a typedef that declares no type
+		// of its own is the record's second name on this target, even
+		// where the typedef has a Go name of its own on another (x86_32's
+		// xen_callback_t is struct xen_callback, x86_64's an integer).
+		if t.Record.Tag == "" || !declaresType(td) || g.names.name(t.Record.Name) == g.names.name("typedef "+td.Name) {
 			return g.names.name(t.Record.Name)
 		}
 	}
@@ -112,7 +117,41 @@ func (g *gen) assignNames() {
 	for n := range macroNames {
 		decls = append(decls, cdecl{kind: kindConst, name: n, want: constGoName(n, func(s string) bool { return macroNames[s] })})
 	}
+	g.checkConfig(decls)
 	g.names.assign(decls, g.cfg.Renames)
+}
+
+// checkConfig adds to g.errs every config rule that names nothing in the
+// headers or renames onto a taken Go name.
+func (g *gen) checkConfig(decls []cdecl) {
+	known := map[string]bool{}
+	wants := map[string]string{}
+	for _, d := range decls {
+		known[d.name] = true
+		if _, ok := wants[d.name]; !ok {
+			wants[d.name] = d.want
+		}
+	}
+	for _, t := range g.targets {
+		for _, r := range t.unit.Records {
+			known[r.Name] = true
+		}
+		for _, td := range t.unit.Typedefs {
+			known["typedef "+td.Name] = true
+		}
+		for _, e := range t.unit.Enums {
+			for _, en := range e.Enumerators {
+				known[en.Name] = true
+			}
+		}
+	}
+	reserved := map[string]bool{}
+	for goName, owner := range g.names.taken {
+		if owner == "(xenbind)" {
+			reserved[goName] = true
+		}
+	}
+	g.errs = append(g.errs, g.cfg.check(known, wants, reserved)...)
 }
 
 // systemRecord reports whether r is defined in a system header (a built-in

@@ -13,6 +13,9 @@ import (
 // target's GOARCH, constants, and compile-time layout guards. Layouts must
 // be one per target, in parser.Targets order or any subset of it.
 func Host(layouts []*layout.Layout, opts Options) ([]File, []string, error) {
+	if err := CheckPackageName(opts.Package); opts.Package != "" && err != nil {
+		return nil, nil, err
+	}
 	g := newGen(layouts, opts)
 	g.assignNames()
 	parallel(len(g.targets), func(i int) { g.targets[i].build() })
@@ -32,7 +35,17 @@ func Host(layouts []*layout.Layout, opts Options) ([]File, []string, error) {
 		}
 	}
 	out, err := renderAll(append(files, calls...))
-	return out, g.names.Reports, err
+	if err == nil {
+		var goarchs []string
+		for _, t := range g.targets {
+			goarchs = append(goarchs, t.abi.GOARCH)
+		}
+		err = typeCheck(out, goarchs)
+	}
+	if err != nil {
+		return nil, g.names.Reports, err
+	}
+	return out, g.names.Reports, nil
 }
 
 // packageDoc describes the generated package.

@@ -3,6 +3,7 @@ package parser
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // AllHeaders is the -include value that selects every public header that
@@ -33,7 +35,7 @@ func ParseTargets(cfg Config, targets []Target) ([]*Unit, error) {
 			c := cfg
 			c.Target = t
 			if len(c.Includes) == 1 && c.Includes[0] == AllHeaders {
-				c.Includes, errs[i] = Standalone(c.Tree, t, c.Mode)
+				c.Includes, errs[i] = standalone(c.Tree, c.TreeName, t, c.Mode, c.limits())
 				if errs[i] != nil {
 					return
 				}
@@ -62,7 +64,15 @@ type standaloneKey struct {
 // their own (after xen.h, which every public header needs) for a target
 // and mode. Headers for another architecture, ones that #error outside
 // tools mode and ones that need host headers (sys/, libxenvchan) drop out.
+//
+// A probe stopped at a time or memory limit is no verdict about the
+// header: Standalone then fails with the *LimitError of every such probe
+// and remembers nothing.
 func Standalone(tree fs.FS, t Target, m Mode) ([]string, error) {
+	return standalone(tree, "", t, m, Limits{})
+}
+
+func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]string, error) {
 	key := standaloneKey{tree, t, m}
 	cacheable := reflect.TypeOf(tree).Comparable()
 	if cacheable {
@@ -92,6 +102,8 @@ func Standalone(tree fs.FS, t Target, m Mode) ([]string, error) {
 		return list, nil
 	}
 	ok := make([]bool, len(all))
+	limitErrs := make([]error, len(all))
+	var stopped atomic.Bool
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -99,7 +111,13 @@ func Standalone(tree fs.FS, t Target, m Mode) ([]string, error) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				ok[i] = probe(tree, t, m, all[i])
+				if stopped.Load() {
+					continue // one probe hit a limit: the answer is an error anyway
+				}
+				ok[i], limitErrs[i] = probe(tree, treeName, t, m, all[i], lim)
+				if limitErrs[i] != nil {
+					stopped.Store(true)
+				}
 			}
 		}()
 	}
@@ -108,6 +126,9 @@ func Standalone(tree fs.FS, t Target, m Mode) ([]string, error) {
 	}
 	close(work)
 	wg.Wait()
+	if err := errors.Join(limitErrs...); err != nil {
+		return nil, err
+	}
 	list := []string{"xen.h"}
 	for i, h := range all {
 		if ok[i] && h != "xen.h" {
@@ -122,15 +143,23 @@ func Standalone(tree fs.FS, t Target, m Mode) ([]string, error) {
 }
 
 // probe reports whether xen.h followed by h translates without error. It
-// skips evaluating every macro, which only the real parse needs.
-func probe(tree fs.FS, t Target, m Mode, h string) bool {
-	cfg, sources, err := ccConfig(Config{Tree: tree, Target: t, Mode: m, Includes: []string{h}}, nil)
+// skips evaluating every macro, which only the real parse needs. A probe
+// stopped at a limit returns a *LimitError instead of a verdict.
+func probe(tree fs.FS, treeName string, t Target, m Mode, h string, lim Limits) (bool, error) {
+	c := Config{Tree: tree, TreeName: treeName, Target: t, Mode: m, Includes: []string{h}, Timeout: lim.Timeout, Memory: lim.Memory}
+	cfg, sources, err := ccConfig(c, nil)
 	if err != nil {
-		return false
+		return false, nil
 	}
-	cfg.EvalAllMacros = false
-	_, err = translate(cfg, sources, 0)
-	return err == nil
+	err = checkInChild(c, false, "")
+	if err == errNoChild {
+		cfg.EvalAllMacros = false
+		_, err = translate(cfg, sources, lim.timeout(0), c.display(h))
+	}
+	if le := (*LimitError)(nil); errors.As(err, &le) {
+		return false, err
+	}
+	return err == nil, nil
 }
 
 // diskCache remembers Standalone's answer across runs: probing every header
@@ -141,7 +170,7 @@ func probe(tree fs.FS, t Target, m Mode, h string) bool {
 type diskCache struct{ path string }
 
 // standaloneVersion changes whenever probing changes meaning.
-const standaloneVersion = "xenbind-standalone-1"
+const standaloneVersion = "xenbind-standalone-2"
 
 func newDiskCache(tree fs.FS, files []string, t Target, m Mode) diskCache {
 	dir, err := os.UserCacheDir()

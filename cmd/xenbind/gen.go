@@ -33,10 +33,13 @@ func runGen(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if err := emit.CheckPackageName(filepath.Base(abs)); err != nil {
+			return usagef("gen: the package is named after -out's last element, and %v: give -pkg NAME", err)
+		}
 		*pkg = filepath.Base(abs)
 	}
-	if !token(*pkg) {
-		return usagef("gen: -pkg %q is not a Go package name", *pkg)
+	if err := emit.CheckPackageName(*pkg); err != nil {
+		return usagef("gen: -pkg: %v", err)
 	}
 	cfg := emit.DefaultConfig()
 	if *configFile != "" {
@@ -75,16 +78,6 @@ func runGen(args []string, stdout io.Writer) error {
 		return err
 	}
 	return emit.WriteDir(*out, files)
-}
-
-// token reports whether s can name a Go package.
-func token(s string) bool {
-	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // invocation is the command line recorded in generated files. Absolute

@@ -27,6 +27,16 @@
 // against the tree's latest interface version; mode tools defines
 // __XEN_TOOLS__, which also exposes domctl, sysctl and memory sharing.
 //
+// The C front end runs in a child process of xenbind, stopped when it
+// passes -parse-timeout (default 10s) or -parse-memory (default 1024 MiB
+// of resident memory); both grow with the header text read (1s and 512 MiB
+// per MiB). A parse stopped at a limit is reported naming the last header
+// read, never taken as a verdict about it.
+//
+// gen writes all of its output or none: a failed gen leaves -out as it
+// was, and a gen that was killed is repaired by the next one (emit.WriteDir
+// states the exact promise).
+//
 // Errors in the headers are reported as file:line:col: message, all of a
 // pass together. The exit status is 2 for a usage error and 1 for any other
 // failure.

@@ -143,6 +143,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"gen"}, 2, "-out is required"},
 		{[]string{"gen", "-out", "x", "-targets", "mips"}, 2, `unknown target "mips"`},
 		{[]string{"gen", "-out", "x", "-pkg", "9lives"}, 2, "not a Go package name"},
+		{[]string{"gen", "-out", "x", "-pkg", "func"}, 2, `-pkg: "func" is a Go keyword`},
+		{[]string{"gen", "-out", "type"}, 2, `"type" is a Go keyword, which cannot name a package: give -pkg NAME`},
 	}
 	for _, tt := range tests {
 		r := xenbind(t, t.TempDir(), tt.args...)
