@@ -70,7 +70,7 @@ func (g *gen) typedefGo(td *parser.Typedef) string {
 		// of its own is the record's second name on this target, even
 		// where the typedef has a Go name of its own on another (x86_32's
 		// xen_callback_t is struct xen_callback, x86_64's an integer).
-		if t.Record.Tag == "" || !declaresType(td) || g.names.name(t.Record.Name) == g.names.name("typedef "+td.Name) {
+		if t.Record.Tag == "" || !g.declaresType(td) || g.names.name(t.Record.Name) == g.names.name("typedef "+td.Name) {
 			return g.names.name(t.Record.Name)
 		}
 	}
