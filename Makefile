@@ -63,3 +63,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzHeader$$' -parallel 1 -fuzztime $(FUZZTIME) ./layout
 	$(GO) test -run '^$$' -fuzz '^FuzzGen$$' -parallel 1 -fuzztime $(FUZZTIME) ./emit
 	$(GO) test -run '^$$' -fuzz '^FuzzConfig$$' -parallel 1 -fuzztime $(FUZZTIME) ./emit
+
+# Speed, side by side on this machine: xenbind gen (cold and warm) against
+# go tool cgo -godefs on the same headers, and layout -include all; then
+# the Go benchmarks of parse, layout and emit. Needs gcc (cgo).
+bench:
+	$(GO) run ./internal/cmd/genbench
+	$(GO) test -run '^$$' -bench . -benchmem ./parser ./layout ./emit

@@ -38,6 +38,9 @@ type Config struct {
 	Memory int64
 	// Dialect says how the tree is laid out; "" means XenDialect.
 	Dialect Dialect
+	// NoCache makes ParseTargets parse even when the cache holds the
+	// result (see cache.go and package cache).
+	NoCache bool
 }
 
 // Virtual roots the preprocessor sees. Nothing is read from the host file

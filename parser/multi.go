@@ -1,21 +1,17 @@
 package parser
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/xenbind/xenbind/cache"
 )
 
 // AllHeaders is the -include value that selects every public header that
@@ -23,7 +19,9 @@ import (
 const AllHeaders = "all"
 
 // ParseTargets parses cfg for each target concurrently, in the order
-// given. Includes may be AllHeaders, resolved per target by Standalone.
+// given, or takes the result from the cache when the inputs are those of
+// a parse it holds. Includes may be AllHeaders, resolved per target by
+// Standalone.
 func ParseTargets(cfg Config, targets []Target) ([]*Unit, error) {
 	units := make([]*Unit, len(targets))
 	errs := make([]error, len(targets))
@@ -40,7 +38,7 @@ func ParseTargets(cfg Config, targets []Target) ([]*Unit, error) {
 					return
 				}
 			}
-			units[i], errs[i] = Parse(c)
+			units[i], errs[i] = cachedParse(c)
 		}()
 	}
 	wg.Wait()
@@ -94,12 +92,16 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 		return nil, err
 	}
 	sort.Strings(all)
-	disk := newDiskCache(tree, all, t, m)
-	if list, ok := disk.load(); ok {
-		if cacheable {
-			standaloneCache.Store(key, list)
+	ck, useCache := standaloneCacheKey(tree, all, t, m)
+	if useCache {
+		if b, ok := cache.Get("standalone", ck); ok {
+			if list := strings.Fields(string(b)); len(list) > 0 && list[0] == "xen.h" {
+				if cacheable {
+					standaloneCache.Store(key, list)
+				}
+				return list, nil
+			}
 		}
-		return list, nil
 	}
 	ok := make([]bool, len(all))
 	limitErrs := make([]error, len(all))
@@ -138,7 +140,9 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 	if cacheable {
 		standaloneCache.Store(key, list)
 	}
-	disk.store(list)
+	if useCache {
+		cache.Put("standalone", ck, []byte(strings.Join(list, "\n")+"\n"))
+	}
 	return list, nil
 }
 
@@ -162,59 +166,26 @@ func probe(tree fs.FS, treeName string, t Target, m Mode, h string, lim Limits) 
 	return err == nil, nil
 }
 
-// diskCache remembers Standalone's answer across runs: probing every header
-// takes seconds, and the answer depends only on the headers' text, the
-// target and mode, and this package's configuration of cc/v4. The key
-// hashes all of those, so a changed tree or a new xenbind never sees a
-// stale answer. Without a user cache directory nothing is cached.
-type diskCache struct{ path string }
-
-// standaloneVersion changes whenever probing changes meaning.
-const standaloneVersion = "xenbind-standalone-2"
-
-func newDiskCache(tree fs.FS, files []string, t Target, m Mode) diskCache {
-	dir, err := os.UserCacheDir()
-	if err != nil || os.Getenv("XENBIND_NOCACHE") != "" {
-		return diskCache{}
-	}
+// standaloneKey is the cache key of Standalone's answer: probing every
+// header takes seconds, and the answer depends only on the headers' text,
+// the target and mode, and this package's configuration of cc/v4 (part of
+// xenbind's build, which every key includes). It is false when a header
+// cannot be read.
+func standaloneCacheKey(tree fs.FS, files []string, t Target, m Mode) (cache.Key, bool) {
 	a, err := archOf(t)
 	if err != nil {
-		return diskCache{}
+		return cache.Key{}, false
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", standaloneVersion, t, m, a.predefined)
+	h := cache.NewHasher("standalone").String(standaloneVersion).String(string(t)).String(string(m)).String(a.predefined)
 	for _, f := range files {
 		b, err := fs.ReadFile(tree, f)
 		if err != nil {
-			return diskCache{}
+			return cache.Key{}, false
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
-		h.Write(b)
+		h.String(f).Bytes(b)
 	}
-	return diskCache{path: filepath.Join(dir, "xenbind", "standalone-"+hex.EncodeToString(h.Sum(nil))[:32])}
+	return h.Key(), true
 }
 
-func (c diskCache) load() ([]string, bool) {
-	if c.path == "" {
-		return nil, false
-	}
-	b, err := os.ReadFile(c.path)
-	if err != nil {
-		return nil, false
-	}
-	list := strings.Fields(string(b))
-	return list, len(list) > 0 && list[0] == "xen.h"
-}
-
-func (c diskCache) store(list []string) {
-	if c.path == "" {
-		return
-	}
-	if os.MkdirAll(filepath.Dir(c.path), 0o755) != nil {
-		return
-	}
-	tmp := c.path + ".tmp" + strconv.Itoa(os.Getpid())
-	if os.WriteFile(tmp, []byte(strings.Join(list, "\n")+"\n"), 0o644) == nil {
-		os.Rename(tmp, c.path)
-	}
-}
+// standaloneVersion changes whenever probing changes meaning.
+const standaloneVersion = "xenbind-standalone-2"

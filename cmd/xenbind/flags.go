@@ -20,6 +20,7 @@ type input struct {
 	dialect      string
 	parseTimeout time.Duration
 	parseMemory  int64
+	noCache      bool
 }
 
 func (in *input) register(fs *flag.FlagSet) {
@@ -28,6 +29,7 @@ func (in *input) register(fs *flag.FlagSet) {
 	fs.StringVar(&in.mode, "mode", string(parser.Guest), "interface `mode`: guest or tools")
 	fs.DurationVar(&in.parseTimeout, "parse-timeout", 10*time.Second, "time limit of the C front end per translation unit, plus 1s per MiB of header text")
 	fs.Int64Var(&in.parseMemory, "parse-memory", 1024, "memory limit in `MiB` of the C front end per translation unit, plus 512 bytes per byte of header text")
+	fs.BoolVar(&in.noCache, "nocache", false, "parse every header again, neither reading nor writing xenbind's cache (as XENBIND_NOCACHE=1 does); gen then also regenerates up-to-date output")
 }
 
 // registerDialect adds -dialect, for the commands that read other trees
@@ -89,7 +91,7 @@ func (in *input) config() (parser.Config, error) {
 		return parser.Config{}, usagef("-parse-memory: must be a positive number of MiB")
 	}
 	return parser.Config{Tree: os.DirFS(dir), TreeName: name, Mode: mode, Includes: includes, Dialect: dialect,
-		Timeout: in.parseTimeout, Memory: in.parseMemory << 20}, nil
+		Timeout: in.parseTimeout, Memory: in.parseMemory << 20, NoCache: in.noCache}, nil
 }
 
 // targets parses a target list: names separated by spaces or commas, or
