@@ -20,6 +20,12 @@ import (
 
 // The Linux devices (runtime/evtchn, gntalloc, gntdev, foreignmem) on
 // dom0's own event channels, grants and memory. dom0 is domain 0.
+//
+// This file's name sorts last so that its tests run after the others:
+// mapping a grant or a foreign frame makes Linux take unpopulated pages
+// above dom0's RAM for the mapping, which raises dom0's maximum GPFN
+// (0xffff to 0x1ffff on x86_64) and would break TestXenmemMaximumGPFN's
+// view of dom0's memory.
 
 // devicesUsable skips in a 32-bit process on a 64-bit kernel: Linux's Xen
 // devices have no 32-bit compat ioctls (TestCompat32 checks that).
