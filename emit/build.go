@@ -142,7 +142,7 @@ func (t *target) goType(ty *parser.Type) (string, int64, error) {
 	switch ty.Kind {
 	case parser.TypedefRef:
 		td := ty.Typedef
-		if strings.HasPrefix(td.Header, "/") {
+		if t.g.system(td.Header) {
 			if s, ok := t.builtinGo(td.Name); ok {
 				return s, t.goAlignOfText(s), nil
 			}

@@ -143,3 +143,18 @@ func mustCache(t *testing.T) string {
 	}
 	return c
 }
+
+func TestUAPITree(t *testing.T) {
+	if UAPIDeb.Name != "linux-libc-dev" || len(UAPIDeb.SHA256) != 64 {
+		t.Fatalf("UAPIDeb = %+v", UAPIDeb)
+	}
+	dir, err := UAPITree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"xen/privcmd.h", "xen/evtchn.h", "xen/gntdev.h", "xen/gntalloc.h", "linux/ioctl.h", "asm-generic/ioctl.h"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
