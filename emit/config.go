@@ -25,12 +25,12 @@ import (
 // names a macro holding the header's table of messages for the values,
 // which then become the type's String and Error text.
 type Config struct {
-	Renames    map[string]string
+	Renames map[string]string
 	// Expected are the suffixed Go names of clashes the Xen headers are
 	// known to have (C name -> Go name): gen settles them as usual but
 	// notes them only with -v. Renames apply always; these only where
 	// the clash happens.
-	Expected map[string]string
+	Expected   map[string]string
 	Skips      []string
 	ConstTypes []ConstType
 

@@ -13,7 +13,7 @@ import (
 	"github.com/xenbind/xenbind/parser"
 )
 
-const genSynopsis = "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] [-config FILE] [-foreign] [-v] " + limitsSynopsis + " -out DIR"
+const genSynopsis = "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-only LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] [-config FILE] [-foreign] [-v] " + limitsSynopsis + " -out DIR"
 
 // runGen writes Go bindings. Notes about the output go to stderr with -v;
 // a Go name clash the config does not settle is noted always.
@@ -27,6 +27,7 @@ func runGen(args []string, stdout io.Writer) error {
 	out := fs.String("out", "", "output `dir`")
 	configFile := fs.String("config", "", "config `file` with rename, skip and consttype directives")
 	verbose := fs.Bool("v", false, "print notes about the output (commands without a wrapper, names settled by a suffix)")
+	only := fs.String("only", "", "generate only the declarations of these headers (a list, relative to -headers), treating the others as system headers; no hypercall wrappers")
 	foreign := fs.Bool("foreign", false, "write a host-independent package for one target (with -targets T): types with MarshalBinary and UnmarshalBinary at the C offsets")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -69,6 +70,11 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// A gen killed earlier may have left a repair state: repair it before
+	// anything else, also when the output turns out to be up to date.
+	if err := emit.Repair(*out); err != nil {
+		return err
+	}
 	stampKey, stampOK := stampKey(*out)
 	stampOK = stampOK && !in.noCache && stamp.Build != "" && pc.Includes[0] != parser.AllHeaders
 	if stampOK && upToDate(*out, stampKey, stamp, pc, len(ts)) {
@@ -79,7 +85,7 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg}
+	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg, Only: splitList(*only)}
 	var files []emit.File
 	var reports []emit.Note
 	if *foreign {
