@@ -282,6 +282,24 @@ func cutMember(cName string) (parent, member string, ok bool) {
 }
 
 // record builds the Go type of a record on this target.
+// enumType returns the Go type of a constant group for a member whose
+// header comment says its values belong to the group's enum (Xen writes
+// "=> enum grant_status" above such members), when the group's type is
+// declared and has the member's integer type gt; "" otherwise.
+func (t *target) enumType(doc, gt string) string {
+	for _, ct := range t.g.cfg.ConstTypes {
+		if ct.Enum == "" || ct.Under != gt || !strings.Contains(doc, "=> enum "+ct.Enum) {
+			continue
+		}
+		for _, m := range t.unit.Macros {
+			if strings.HasPrefix(m.Name, ct.Prefix) && m.Value != nil && !t.g.cfg.skipped(m.Name) && !t.g.system(m.Header) {
+				return t.g.names.name("consttype " + ct.Name)
+			}
+		}
+	}
+	return ""
+}
+
 func (t *target) record(r *parser.Record) (*item, error) {
 	if it, ok := t.built[r]; ok {
 		if it == nil {
@@ -369,6 +387,9 @@ func (t *target) record(r *parser.Record) (*item, error) {
 		pad(ml.Offset)
 		if ml.Offset < goOff {
 			return nil, fmt.Errorf("%s: member %s at %d overlaps the previous member", r.Name, label, ml.Offset)
+		}
+		if et := t.enumType(m.Doc, gt); et != "" {
+			gt = et
 		}
 		f := field{typ: gt, comment: mdoc}
 		if m.Name == "" {

@@ -46,6 +46,10 @@ type ConstType struct {
 	Name     string
 	Under    string // a Go integer type
 	Messages string // macro with a { "msg", ... } table, optional
+	// Enum names the C enum the headers say the values belong to
+	// ("grant_status"): a member annotated "=> enum grant_status" then
+	// has the group's type instead of its integer type, at the same size.
+	Enum string
 }
 
 // DefaultConfig is what gen uses with no -config: the groupings the Xen
@@ -59,7 +63,7 @@ func DefaultConfig() *Config {
 			"typedef xen_callback_t": "CallbackT",
 		},
 		ConstTypes: []ConstType{
-			{Prefix: "GNTST_", Name: "GNTST", Under: "int16", Messages: "GNTTABOP_error_msgs"},
+			{Prefix: "GNTST_", Name: "GNTST", Under: "int16", Messages: "GNTTABOP_error_msgs", Enum: "grant_status"},
 			{Prefix: "GTF_", Name: "GTF", Under: "uint16"},
 			{Prefix: "GNTMAP_", Name: "GNTMAP", Under: "uint32"},
 		},

@@ -33,20 +33,27 @@ func (d *docReader) file(name string) []string {
 }
 
 // at returns the comment that documents a declaration: the comment block
-// ending on the line above where the declaration starts (decl), or else a
-// comment following the declared name (pos) on its own line.
+// ending on the line above where the declaration starts (decl), then a
+// comment following the declared name (pos) on its line. Xen puts section
+// comments ("OUT parameters.") above members and what a member holds
+// ("=> enum grant_status") after it: both say something.
 func (d *docReader) at(pos, decl Pos) string {
 	if decl.File == "" || strings.HasPrefix(decl.File, "/") || strings.HasPrefix(decl.File, "<") {
 		return ""
 	}
 	lines := d.file(decl.File)
-	if s := leading(lines, decl.Line-1); s != "" {
-		return s
-	}
+	lead := leading(lines, decl.Line-1)
 	if pos.File != decl.File {
-		return ""
+		return lead
 	}
-	return trailing(lines, pos.Line-1, pos.Col-1)
+	trail := trailing(lines, pos.Line-1, pos.Col-1)
+	switch {
+	case lead == "" || trail == lead:
+		return trail
+	case trail == "":
+		return lead
+	}
+	return lead + "\n\n" + trail
 }
 
 // leading returns the comment block directly above line i (0-based).

@@ -106,16 +106,16 @@ func statusOf[T any](t *testing.T, cmd uint64, status func(*T) int16) [2]int16 {
 func TestFailStatusLayouts(t *testing.T) {
 	want := [2]int16{int16(xen.GNTST_eagain), int16(xen.GNTST_eagain)}
 	got := map[string][2]int16{
-		"map_grant_ref":     statusOf(t, xen.GNTTABOP_map_grant_ref, func(p *xen.GnttabMapGrantRef) int16 { return p.Status }),
-		"unmap_grant_ref":   statusOf(t, xen.GNTTABOP_unmap_grant_ref, func(p *xen.GnttabUnmapGrantRef) int16 { return p.Status }),
-		"setup_table":       statusOf(t, xen.GNTTABOP_setup_table, func(p *xen.GnttabSetupTable) int16 { return p.Status }),
-		"dump_table":        statusOf(t, xen.GNTTABOP_dump_table, func(p *xen.GnttabDumpTable) int16 { return p.Status }),
-		"transfer":          statusOf(t, xen.GNTTABOP_transfer, func(p *xen.GnttabTransfer) int16 { return p.Status }),
-		"copy":              statusOf(t, xen.GNTTABOP_copy, func(p *xen.GnttabCopy) int16 { return p.Status }),
-		"query_size":        statusOf(t, xen.GNTTABOP_query_size, func(p *xen.GnttabQuerySize) int16 { return p.Status }),
-		"unmap_and_replace": statusOf(t, xen.GNTTABOP_unmap_and_replace, func(p *xen.GnttabUnmapAndReplace) int16 { return p.Status }),
-		"get_status_frames": statusOf(t, xen.GNTTABOP_get_status_frames, func(p *xen.GnttabGetStatusFrames) int16 { return p.Status }),
-		"swap_grant_ref":    statusOf(t, xen.GNTTABOP_swap_grant_ref, func(p *xen.GnttabSwapGrantRef) int16 { return p.Status }),
+		"map_grant_ref":     statusOf(t, xen.GNTTABOP_map_grant_ref, func(p *xen.GnttabMapGrantRef) int16 { return int16(p.Status) }),
+		"unmap_grant_ref":   statusOf(t, xen.GNTTABOP_unmap_grant_ref, func(p *xen.GnttabUnmapGrantRef) int16 { return int16(p.Status) }),
+		"setup_table":       statusOf(t, xen.GNTTABOP_setup_table, func(p *xen.GnttabSetupTable) int16 { return int16(p.Status) }),
+		"dump_table":        statusOf(t, xen.GNTTABOP_dump_table, func(p *xen.GnttabDumpTable) int16 { return int16(p.Status) }),
+		"transfer":          statusOf(t, xen.GNTTABOP_transfer, func(p *xen.GnttabTransfer) int16 { return int16(p.Status) }),
+		"copy":              statusOf(t, xen.GNTTABOP_copy, func(p *xen.GnttabCopy) int16 { return int16(p.Status) }),
+		"query_size":        statusOf(t, xen.GNTTABOP_query_size, func(p *xen.GnttabQuerySize) int16 { return int16(p.Status) }),
+		"unmap_and_replace": statusOf(t, xen.GNTTABOP_unmap_and_replace, func(p *xen.GnttabUnmapAndReplace) int16 { return int16(p.Status) }),
+		"get_status_frames": statusOf(t, xen.GNTTABOP_get_status_frames, func(p *xen.GnttabGetStatusFrames) int16 { return int16(p.Status) }),
+		"swap_grant_ref":    statusOf(t, xen.GNTTABOP_swap_grant_ref, func(p *xen.GnttabSwapGrantRef) int16 { return int16(p.Status) }),
 	}
 	for name, g := range got {
 		if g != want {

@@ -74,6 +74,8 @@ const (
 	PSR_MODE_SYS = 0x1f
 	// PSR_MODE_BIT is #define PSR_MODE_BIT 0x10 (arch-arm.h:361:9).
 	// 64 bit modes
+	//
+	// Set iff AArch32
 	PSR_MODE_BIT = 0x10
 	// PSR_MODE_EL3h is #define PSR_MODE_EL3h 0x0d (arch-arm.h:362:9).
 	PSR_MODE_EL3h = 0xd
@@ -166,6 +168,8 @@ const (
 	// The way to find the extended regions (to be exposed to the guest as unused
 	// address space) relies on the fact that the regions reserved for the RAM
 	// below are big enough to also accommodate such regions.
+	//
+	// 3GB of low RAM @ 1GB
 	GUEST_RAM0_BASE = 1073741824
 	// GUEST_RAM0_SIZE is #define GUEST_RAM0_SIZE xen_mk_ullong(0xc0000000) (arch-arm.h:455:9).
 	GUEST_RAM0_SIZE = 3221225472

@@ -256,6 +256,8 @@ type SharedInfo struct {
 	// adjusted by the domain's 'time offset' (in seconds) as set either
 	// by XEN_DOMCTL_settimeoffset, or adjusted via a guest write to the
 	// emulated RTC.
+	//
+	// Version counter: see vcpu_time_info_t.
 	WcVersion uint32
 	WcSec     uint32
 	WcNsec    uint32
@@ -851,7 +853,9 @@ type GnttabSetupTable struct {
 	_        [2]byte
 	NrFrames uint32
 	// OUT parameters.
-	Status    int16
+	//
+	// => enum grant_status
+	Status    GNTST
 	_         [6]byte
 	FrameList Handle64[PFN]
 }
@@ -938,7 +942,9 @@ type GnttabGetStatusFrames struct {
 	NrFrames uint32
 	Dom      DomID
 	// OUT parameters.
-	Status    int16
+	//
+	// => enum grant_status
+	Status    GNTST
 	FrameList Handle64[uint64]
 }
 
@@ -1010,6 +1016,8 @@ type VCPUGuestCoreRegs struct {
 	VCPUGuestCoreRegsAnon29
 	VCPUGuestCoreRegsAnon30
 	// Return address and mode
+	//
+	// ELR_EL2
 	VCPUGuestCoreRegsAnon31
 	// SPSR_EL2
 	Cpsr uint64
@@ -1563,7 +1571,9 @@ func (x *VCPUGuestCoreRegsAnon30) LrFiq() *uint32 {
 
 // VCPUGuestCoreRegsAnon31 is the record in member #31 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:256:5).
 //
-// Return address and mode
+// # Return address and mode
+//
+// ELR_EL2
 type VCPUGuestCoreRegsAnon31 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1572,14 +1582,18 @@ type VCPUGuestCoreRegsAnon31 struct {
 
 // Pc64 returns member pc64 of the union.
 //
-// Return address and mode
+// # Return address and mode
+//
+// ELR_EL2
 func (x *VCPUGuestCoreRegsAnon31) Pc64() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
 // Pc32 returns member pc32 of the union.
 //
-// Return address and mode
+// # Return address and mode
+//
+// ELR_EL2
 func (x *VCPUGuestCoreRegsAnon31) Pc32() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }

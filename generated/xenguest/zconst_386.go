@@ -8,6 +8,8 @@ const (
 	// These flat segments are in the Xen-private section of every GDT. Since these
 	// are also present in the initial GDT, many OSes will be able to avoid
 	// installing their own GDT.
+	//
+	// GDT index 259
 	FLAT_RING1_CS = 0xe019
 	// FLAT_RING1_DS is #define FLAT_RING1_DS 0xe021 (arch-x86/xen-x86_32.h:28:9).
 	// GDT index 260

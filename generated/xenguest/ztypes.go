@@ -186,6 +186,8 @@ type PhysdevIRQStatusQuery struct {
 	// IN
 	IRQ uint32
 	// OUT
+	//
+	// XENIRQSTAT_*
 	Flags uint32
 }
 
@@ -499,7 +501,9 @@ type GnttabMapGrantRef struct {
 	Ref   GrantRef
 	Dom   DomID
 	// OUT parameters.
-	Status     int16
+	//
+	// => enum grant_status
+	Status     GNTST
 	Handle     GrantHandle
 	DevBusAddr uint64
 }
@@ -522,7 +526,9 @@ type GnttabUnmapGrantRef struct {
 	DevBusAddr uint64
 	Handle     GrantHandle
 	// OUT parameters.
-	Status int16
+	//
+	// => enum grant_status
+	Status GNTST
 	_      [2]byte
 }
 
@@ -535,7 +541,9 @@ type GnttabDumpTable struct {
 	// IN parameters.
 	Dom DomID
 	// OUT parameters.
-	Status int16
+	//
+	// => enum grant_status
+	Status GNTST
 }
 
 // GnttabQuerySize is struct gnttab_query_size (grant_table.h:468:1).
@@ -554,7 +562,7 @@ type GnttabQuerySize struct {
 	NrFrames    uint32
 	MaxNrFrames uint32
 	// => enum grant_status
-	Status int16
+	Status GNTST
 	_      [2]byte
 }
 
@@ -576,7 +584,9 @@ type GnttabUnmapAndReplace struct {
 	NewAddr  uint64
 	Handle   GrantHandle
 	// OUT parameters.
-	Status int16
+	//
+	// => enum grant_status
+	Status GNTST
 	_      [2]byte
 }
 
@@ -614,7 +624,9 @@ type GnttabSwapGrantRef struct {
 	RefA GrantRef
 	RefB GrantRef
 	// OUT parameters
-	Status int16
+	//
+	// => enum grant_status
+	Status GNTST
 	_      [2]byte
 }
 
@@ -778,6 +790,8 @@ func (v GNTST) Error() string {
 const (
 	// GNTST_okay is #define GNTST_okay (0) (grant_table.h:626:9).
 	// ` enum grant_status {
+	//
+	// Normal return.
 	GNTST_okay GNTST = 0
 	// GNTST_general_error is #define GNTST_general_error (-1) (grant_table.h:627:9).
 	// General undefined error.

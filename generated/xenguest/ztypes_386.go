@@ -121,6 +121,8 @@ type TrapInfo struct {
 type VCPUGuestContext struct {
 	_ structs.HostLayout
 	// FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
+	//
+	// User-level FPU registers
 	FPUCtxt VCPUGuestContextFPUCtxt
 	// VGCF_* flags
 	Flags uint32
@@ -141,6 +143,8 @@ type VCPUGuestContext struct {
 	// Virtual TSS (only SS1/SP1)
 	KernelSp uint32
 	// NB. User pagetable on x86/64 is placed in ctrlreg[1].
+	//
+	// CR0-CR7 (control registers)
 	Ctrlreg [8]uint32
 	// DB0-DB7 (debug registers)
 	Debugreg [8]uint32
@@ -157,9 +161,13 @@ type VCPUGuestContext struct {
 // VCPUGuestContextFPUCtxt is the record in member fpu_ctxt of struct vcpu_guest_context (arch-x86/xen.h:164:5).
 //
 // FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
+//
+// User-level FPU registers
 type VCPUGuestContextFPUCtxt struct {
 	_ structs.HostLayout
 	// FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
+	//
+	// User-level FPU registers
 	X [512]byte
 }
 
@@ -192,6 +200,8 @@ type ArchSharedInfo struct {
 	// since the last check.
 	// Modifying a p2m element in the linear p2m list is allowed via an atomic
 	// write only.
+	//
+	// cr3 value of the p2m address space
 	P2mCr3 uint32
 	// virtual address of the p2m list
 	P2mVaddr uint32
@@ -382,6 +392,8 @@ type SharedInfo struct {
 	// adjusted by the domain's 'time offset' (in seconds) as set either
 	// by XEN_DOMCTL_settimeoffset, or adjusted via a guest write to the
 	// emulated RTC.
+	//
+	// Version counter: see vcpu_time_info_t.
 	WcVersion uint32
 	WcSec     uint32
 	WcNsec    uint32
@@ -392,6 +404,8 @@ type SharedInfo struct {
 type StartInfo struct {
 	_ structs.HostLayout
 	// THE FOLLOWING ARE FILLED IN BOTH ON INITIAL BOOT AND ON RESUME.
+	//
+	// "xen-<version>-<platform>".
 	Magic [32]byte
 	// Total pages allocated to this domain.
 	NrPages uint32
@@ -405,6 +419,8 @@ type StartInfo struct {
 	StoreEvtchn uint32
 	Console     StartInfoConsole
 	// THE FOLLOWING ARE ONLY FILLED IN ON INITIAL BOOT (NOT RESUME).
+	//
+	// VIRTUAL address of page directory.
 	PtBase uint32
 	// Number of bootstrap p.t. frames.
 	NrPtFrames uint32
@@ -412,10 +428,14 @@ type StartInfo struct {
 	MFNList uint32
 	// VIRTUAL address of pre-loaded module
 	ModStart uint32
-	// SIF_MOD_START_PFN set in flags).
+	//	SIF_MOD_START_PFN set in flags).
+	//
+	// Size (bytes) of pre-loaded module.
 	ModLen  uint32
 	CmdLine [1024]int8
 	// The pfn range here covers both page table and p->m table frames.
+	//
+	// 1st pfn forming initial P->M table.
 	FirstP2mPFN uint32
 	// # of pfns forming initial P->M table.
 	NrP2mFrames uint32
@@ -883,7 +903,9 @@ type GnttabSetupTable struct {
 	_        [2]byte
 	NrFrames uint32
 	// OUT parameters.
-	Status    int16
+	//
+	// => enum grant_status
+	Status    GNTST
 	_         [2]byte
 	FrameList Handle[PFN]
 }
@@ -969,7 +991,9 @@ type GnttabGetStatusFrames struct {
 	NrFrames uint32
 	Dom      DomID
 	// OUT parameters.
-	Status    int16
+	//
+	// => enum grant_status
+	Status    GNTST
 	FrameList Handle[uint64]
 }
 

@@ -219,6 +219,8 @@ type SharedInfo struct {
 	// adjusted by the domain's 'time offset' (in seconds) as set either
 	// by XEN_DOMCTL_settimeoffset, or adjusted via a guest write to the
 	// emulated RTC.
+	//
+	// Version counter: see vcpu_time_info_t.
 	WcVersion uint32
 	WcSec     uint32
 	WcNsec    uint32
@@ -663,7 +665,9 @@ type GnttabSetupTable struct {
 	_        [2]byte
 	NrFrames uint32
 	// OUT parameters.
-	Status    int16
+	//
+	// => enum grant_status
+	Status    GNTST
 	_         [6]byte
 	FrameList Handle64[PFN]
 }
@@ -750,7 +754,9 @@ type GnttabGetStatusFrames struct {
 	NrFrames uint32
 	Dom      DomID
 	// OUT parameters.
-	Status    int16
+	//
+	// => enum grant_status
+	Status    GNTST
 	FrameList Handle64[uint64]
 }
 

@@ -76,6 +76,8 @@ type VCPUGuestCoreRegs struct {
 	VCPUGuestCoreRegsAnon30
 	// Return address and mode
 	//
+	// ELR_EL2
+	//
 	// At offset 248 (8 bytes): an anonymous union member (struct vcpu_guest_core_regs.#31).
 	VCPUGuestCoreRegsAnon31
 	// SPSR_EL2
@@ -2376,6 +2378,8 @@ func (x *VCPUGuestCoreRegsAnon30) SetLrFiq(v uint32) {
 //
 // # Return address and mode
 //
+// ELR_EL2
+//
 // It holds the union's 8 bytes as they are; the accessors read and write
 // its members at offset 0.
 type VCPUGuestCoreRegsAnon31 [8]byte
@@ -3360,6 +3364,8 @@ type SharedInfo struct {
 	// by XEN_DOMCTL_settimeoffset, or adjusted via a guest write to the
 	// emulated RTC.
 	//
+	// Version counter: see vcpu_time_info_t.
+	//
 	// At offset 1072 (4 bytes): uint32_t wc_version.
 	WcVersion uint32
 	// At offset 1076 (4 bytes): uint32_t wc_sec.
@@ -4063,6 +4069,8 @@ type PhysdevIRQStatusQuery struct {
 	// At offset 0 (4 bytes): uint32_t irq.
 	IRQ uint32
 	// OUT
+	//
+	// XENIRQSTAT_*
 	//
 	// At offset 4 (4 bytes): uint32_t flags.
 	Flags uint32
@@ -8060,6 +8068,8 @@ type GnttabMapGrantRef struct {
 	Dom DomID
 	// OUT parameters.
 	//
+	// => enum grant_status
+	//
 	// At offset 18 (2 bytes): int16_t status.
 	Status int16
 	// At offset 20 (4 bytes): grant_handle_t handle.
@@ -8143,6 +8153,8 @@ type GnttabUnmapGrantRef struct {
 	Handle GrantHandle
 	// OUT parameters.
 	//
+	// => enum grant_status
+	//
 	// At offset 20 (2 bytes): int16_t status.
 	Status int16
 }
@@ -8213,6 +8225,8 @@ type GnttabSetupTable struct {
 	NrFrames uint32
 	// OUT parameters.
 	//
+	// => enum grant_status
+	//
 	// At offset 8 (2 bytes): int16_t status.
 	Status int16
 	// At offset 16 (8 bytes): __guest_handle_64_xen_pfn_t frame_list.
@@ -8278,6 +8292,8 @@ type GnttabDumpTable struct {
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
+	// => enum grant_status
 	//
 	// At offset 2 (2 bytes): int16_t status.
 	Status int16
@@ -8693,6 +8709,8 @@ type GnttabUnmapAndReplace struct {
 	Handle GrantHandle
 	// OUT parameters.
 	//
+	// => enum grant_status
+	//
 	// At offset 20 (2 bytes): int16_t status.
 	Status int16
 }
@@ -8820,6 +8838,8 @@ type GnttabGetStatusFrames struct {
 	Dom DomID
 	// OUT parameters.
 	//
+	// => enum grant_status
+	//
 	// At offset 6 (2 bytes): int16_t status.
 	Status int16
 	// At offset 8 (8 bytes): __guest_handle_64_uint64_t frame_list.
@@ -8946,6 +8966,8 @@ type GnttabSwapGrantRef struct {
 	// At offset 4 (4 bytes): grant_ref_t ref_b.
 	RefB GrantRef
 	// OUT parameters
+	//
+	// => enum grant_status
 	//
 	// At offset 8 (2 bytes): int16_t status.
 	Status int16
@@ -9485,6 +9507,8 @@ func (v GNTST) Error() string {
 const (
 	// GNTST_okay is #define GNTST_okay (0) (grant_table.h:626:9).
 	// ` enum grant_status {
+	//
+	// Normal return.
 	GNTST_okay GNTST = 0
 	// GNTST_general_error is #define GNTST_general_error (-1) (grant_table.h:627:9).
 	// General undefined error.

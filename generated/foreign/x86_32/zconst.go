@@ -38,6 +38,8 @@ const (
 	// These flat segments are in the Xen-private section of every GDT. Since these
 	// are also present in the initial GDT, many OSes will be able to avoid
 	// installing their own GDT.
+	//
+	// GDT index 259
 	FLAT_RING1_CS = 0xe019
 	// FLAT_RING1_DS is #define FLAT_RING1_DS 0xe021 (arch-x86/xen-x86_32.h:28:9).
 	// GDT index 260
@@ -471,6 +473,8 @@ const (
 	XENMEM_machphys_mapping = 12
 	// XENMAPSPACE_shared_info is #define XENMAPSPACE_shared_info 0 (memory.h:209:9).
 	// ` enum phys_map_space {
+	//
+	// shared info page
 	XENMAPSPACE_shared_info = 0
 	// XENMAPSPACE_grant_table is #define XENMAPSPACE_grant_table 1 (memory.h:210:9).
 	// grant table page
@@ -918,6 +922,8 @@ const (
 	HYPERVISOR_arch_7 = 55
 	// VIRQ_TIMER is #define VIRQ_TIMER 0 (xen.h:164:9).
 	// ` enum virq {
+	//
+	// V. Timebase update, and/or requested timeout.
 	VIRQ_TIMER = 0
 	// VIRQ_DEBUG is #define VIRQ_DEBUG 1 (xen.h:165:9).
 	// V. Request guest to dump debug info.
@@ -1138,6 +1144,8 @@ const (
 	// And to translate back it would:
 	//
 	// PAT (bit 7 on) --> PWT (bit 3 on) and clear bit 7.
+	//
+	// checked '*ptr = val'. ptr is MA.
 	MMU_NORMAL_PT_UPDATE = 0
 	// MMU_MACHPHYS_UPDATE is #define MMU_MACHPHYS_UPDATE 1 (xen.h:335:9).
 	// ptr = MA of frame to modify entry for
@@ -1191,6 +1199,8 @@ const (
 	MMUEXT_UNMARK_SUPER = 20
 	// UVMF_NONE is #define UVMF_NONE (xen_mk_ulong(0)<<0) (xen.h:472:9).
 	// ` enum uvm_flags {
+	//
+	// No flushing at all.
 	UVMF_NONE = 0
 	// UVMF_TLB_FLUSH is #define UVMF_TLB_FLUSH (xen_mk_ulong(1)<<0) (xen.h:473:9).
 	// Flush entire TLB(s).
@@ -1322,6 +1332,8 @@ const (
 	MAX_GUEST_CMDLINE = 1024
 	// SIF_PRIVILEGED is #define SIF_PRIVILEGED (1<<0) (xen.h:870:9).
 	// These flags are passed in the 'flags' field of start_info_t.
+	//
+	// Is the domain privileged?
 	SIF_PRIVILEGED = 1
 	// SIF_INITDOMAIN is #define SIF_INITDOMAIN (1<<1) (xen.h:871:9).
 	// Is this the initial control domain?
@@ -1337,6 +1349,8 @@ const (
 	SIF_VIRT_P2M_4TOOLS = 16
 	// SIF_PM_MASK is #define SIF_PM_MASK (0xFF<<8) (xen.h:876:9).
 	// P->M making the 3 level tree obsolete?
+	//
+	// reserve 1 byte for xen-pm options
 	SIF_PM_MASK = 0xff00
 	// XEN_VGATYPE_TEXT_MODE_3 is #define XEN_VGATYPE_TEXT_MODE_3 0x03 (xen.h:913:9).
 	XEN_VGATYPE_TEXT_MODE_3 = 0x3

@@ -1356,6 +1356,8 @@ func (x *TrapInfo) decode(b []byte) {
 type VCPUGuestContext struct {
 	// FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
 	//
+	// # User-level FPU registers
+	//
 	// At offset 0 (512 bytes): struct vcpu_guest_context.fpu_ctxt fpu_ctxt.
 	FPUCtxt VCPUGuestContextFPUCtxt
 	// VGCF_* flags
@@ -1395,6 +1397,8 @@ type VCPUGuestContext struct {
 	// At offset 2712 (4 bytes): unsigned long kernel_sp.
 	KernelSp uint32
 	// NB. User pagetable on x86/64 is placed in ctrlreg[1].
+	//
+	// CR0-CR7 (control registers)
 	//
 	// At offset 2716 (32 bytes): unsigned long ctrlreg[8].
 	Ctrlreg [8]uint32
@@ -1512,8 +1516,12 @@ func (x *VCPUGuestContext) decode(b []byte) {
 // VCPUGuestContextFPUCtxt is the record in member fpu_ctxt of struct vcpu_guest_context (arch-x86/xen.h:164:5).
 //
 // FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
+//
+// User-level FPU registers
 type VCPUGuestContextFPUCtxt struct {
 	// FPU registers come first so they can be aligned for FXSAVE/FXRSTOR.
+	//
+	// # User-level FPU registers
 	//
 	// At offset 0 (512 bytes): char x[512].
 	X [512]byte
@@ -1593,6 +1601,8 @@ type ArchSharedInfo struct {
 	// since the last check.
 	// Modifying a p2m element in the linear p2m list is allowed via an atomic
 	// write only.
+	//
+	// cr3 value of the p2m address space
 	//
 	// At offset 12 (4 bytes): unsigned long p2m_cr3.
 	P2mCr3 uint32
@@ -2415,6 +2425,8 @@ type SharedInfo struct {
 	// by XEN_DOMCTL_settimeoffset, or adjusted via a guest write to the
 	// emulated RTC.
 	//
+	// Version counter: see vcpu_time_info_t.
+	//
 	// At offset 2304 (4 bytes): uint32_t wc_version.
 	WcVersion uint32
 	// At offset 2308 (4 bytes): uint32_t wc_sec.
@@ -2494,6 +2506,8 @@ func (x *SharedInfo) decode(b []byte) {
 type StartInfo struct {
 	// THE FOLLOWING ARE FILLED IN BOTH ON INITIAL BOOT AND ON RESUME.
 	//
+	// "xen-<version>-<platform>".
+	//
 	// At offset 0 (32 bytes): char magic[32].
 	Magic [32]byte
 	// Total pages allocated to this domain.
@@ -2520,6 +2534,8 @@ type StartInfo struct {
 	Console StartInfoConsole
 	// THE FOLLOWING ARE ONLY FILLED IN ON INITIAL BOOT (NOT RESUME).
 	//
+	// VIRTUAL address of page directory.
+	//
 	// At offset 60 (4 bytes): unsigned long pt_base.
 	PtBase uint32
 	// Number of bootstrap p.t. frames.
@@ -2536,11 +2552,15 @@ type StartInfo struct {
 	ModStart uint32
 	//	SIF_MOD_START_PFN set in flags).
 	//
+	// Size (bytes) of pre-loaded module.
+	//
 	// At offset 76 (4 bytes): unsigned long mod_len.
 	ModLen uint32
 	// At offset 80 (1024 bytes): int8_t cmd_line[1024].
 	CmdLine [1024]int8
 	// The pfn range here covers both page table and p->m table frames.
+	//
+	// 1st pfn forming initial P->M table.
 	//
 	// At offset 1104 (4 bytes): unsigned long first_p2m_pfn.
 	FirstP2mPFN uint32
@@ -3428,6 +3448,8 @@ type PhysdevIRQStatusQuery struct {
 	// At offset 0 (4 bytes): uint32_t irq.
 	IRQ uint32
 	// OUT
+	//
+	// XENIRQSTAT_*
 	//
 	// At offset 4 (4 bytes): uint32_t flags.
 	Flags uint32
@@ -7418,6 +7440,8 @@ type GnttabMapGrantRef struct {
 	Dom DomID
 	// OUT parameters.
 	//
+	// => enum grant_status
+	//
 	// At offset 18 (2 bytes): int16_t status.
 	Status int16
 	// At offset 20 (4 bytes): grant_handle_t handle.
@@ -7501,6 +7525,8 @@ type GnttabUnmapGrantRef struct {
 	Handle GrantHandle
 	// OUT parameters.
 	//
+	// => enum grant_status
+	//
 	// At offset 20 (2 bytes): int16_t status.
 	Status int16
 }
@@ -7571,6 +7597,8 @@ type GnttabSetupTable struct {
 	NrFrames uint32
 	// OUT parameters.
 	//
+	// => enum grant_status
+	//
 	// At offset 8 (2 bytes): int16_t status.
 	Status int16
 	// At offset 12 (4 bytes): __guest_handle_xen_pfn_t frame_list.
@@ -7636,6 +7664,8 @@ type GnttabDumpTable struct {
 	// At offset 0 (2 bytes): domid_t dom.
 	Dom DomID
 	// OUT parameters.
+	//
+	// => enum grant_status
 	//
 	// At offset 2 (2 bytes): int16_t status.
 	Status int16
@@ -8050,6 +8080,8 @@ type GnttabUnmapAndReplace struct {
 	Handle GrantHandle
 	// OUT parameters.
 	//
+	// => enum grant_status
+	//
 	// At offset 20 (2 bytes): int16_t status.
 	Status int16
 }
@@ -8177,6 +8209,8 @@ type GnttabGetStatusFrames struct {
 	Dom DomID
 	// OUT parameters.
 	//
+	// => enum grant_status
+	//
 	// At offset 6 (2 bytes): int16_t status.
 	Status int16
 	// At offset 8 (4 bytes): __guest_handle_uint64_t frame_list.
@@ -8303,6 +8337,8 @@ type GnttabSwapGrantRef struct {
 	// At offset 4 (4 bytes): grant_ref_t ref_b.
 	RefB GrantRef
 	// OUT parameters
+	//
+	// => enum grant_status
 	//
 	// At offset 8 (2 bytes): int16_t status.
 	Status int16
@@ -8844,6 +8880,8 @@ func (v GNTST) Error() string {
 const (
 	// GNTST_okay is #define GNTST_okay (0) (grant_table.h:626:9).
 	// ` enum grant_status {
+	//
+	// Normal return.
 	GNTST_okay GNTST = 0
 	// GNTST_general_error is #define GNTST_general_error (-1) (grant_table.h:627:9).
 	// General undefined error.
