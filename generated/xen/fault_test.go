@@ -123,3 +123,11 @@ func TestFailStatusLayouts(t *testing.T) {
 		}
 	}
 }
+
+// Members the headers annotate "=> enum grant_status" have the status
+// type, so a test compares and injects them without conversions.
+var (
+	_ xen.GNTST = xen.GnttabQuerySize{}.Status
+	_ xen.GNTST = xen.GnttabMapGrantRef{}.Status
+	_ xen.GNTST = xen.GnttabSetupTable{}.Status
+)
