@@ -53,8 +53,12 @@ const childEnv = "XENBIND_PARSER_CHILD"
 
 const childProtocol = "1"
 
+// inChild is true in the child: it parses in its own process.
+var inChild bool
+
 func init() {
 	if v, ok := os.LookupEnv(childEnv); ok {
+		inChild = true
 		os.Unsetenv(childEnv)
 		if v != childProtocol {
 			os.Exit(3)
@@ -129,12 +133,19 @@ type childRequest struct {
 	// Extra is a source translated after the headers (the macro probe,
 	// probe.go), "" for none.
 	Extra string `json:",omitempty"`
+	// Model asks for the whole parse (Parse) and its model, encoded
+	// (codec.go), instead of a verdict on the translation alone.
+	Model bool `json:",omitempty"`
 }
 
 // childResult is the child's verdict.
 type childResult struct {
 	Guard *childError `json:",omitempty"`
 	Err   string      `json:",omitempty"`
+	// Model is the encoded unit of a Model request that parsed without
+	// error. A model with errors is not sent: the parent parses again to
+	// report them.
+	Model []byte `json:",omitempty"`
 }
 
 type childError struct {
@@ -192,6 +203,32 @@ func childMain(in io.Reader, out io.Writer) int {
 	tree := &remoteFS{r: r, w: w}
 	cfg := Config{Tree: tree, TreeName: req.TreeName, Target: req.Target, Mode: req.Mode, Includes: req.Includes, Dialect: req.Dialect}
 	var res childResult
+	if req.Model {
+		// The translation as below, then the whole parse: the model goes
+		// back only when it has no errors.
+		var pragmas []pragma
+		ccfg, sources, err := ccConfig(cfg, &pragmas)
+		if err == nil {
+			var ast *cc.AST
+			ast, err = translateAST(ccfg, sources)
+			if g := ccfg.FS.(vfs).guard; g.err != nil {
+				res.Guard = &childError{File: g.err.Pos.File, Line: g.err.Pos.Line, Col: g.err.Pos.Col, Msg: g.err.Msg}
+			}
+			if err == nil && res.Guard == nil {
+				if u, ok := buildUnit(cfg, ccfg, sources, ast, pragmas); ok {
+					res.Model, _ = encodeUnit(u)
+				}
+			}
+		}
+		if err != nil {
+			res.Err = err.Error()
+		}
+		b, _ = json.Marshal(res)
+		if writeFrame(w, frameResult, b) != nil {
+			return 5
+		}
+		return 0
+	}
 	ccfg, sources, err := ccConfig(cfg, nil)
 	if err == nil {
 		ccfg.EvalAllMacros = req.Eval
@@ -214,14 +251,19 @@ func childMain(in io.Reader, out io.Writer) int {
 }
 
 // translateHere runs cc.Translate, a panic turned into an error.
-func translateHere(cfg *cc.Config, sources []cc.Source) (err error) {
+func translateHere(cfg *cc.Config, sources []cc.Source) error {
+	_, err := translateAST(cfg, sources)
+	return err
+}
+
+// translateAST runs cc.Translate, a panic turned into an error.
+func translateAST(cfg *cc.Config, sources []cc.Source) (ast *cc.AST, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("the C front end could not handle this input: %v", r)
+			ast, err = nil, fmt.Errorf("the C front end could not handle this input: %v", r)
 		}
 	}()
-	_, err = cc.Translate(cfg, sources)
-	return err
+	return cc.Translate(cfg, sources)
 }
 
 // remoteFS is the child's view of the parent's tree.
@@ -277,13 +319,35 @@ var errNoChild = errors.New("no child process")
 // It returns nil when the translation succeeds, the translation's errors
 // as an ErrorList, a *LimitError, or errNoChild.
 func checkInChild(cfg Config, eval bool, extra string) error {
-	req, _ := json.Marshal(childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: eval, Extra: extra})
-	if ok, err := cachedVerdict(cfg.Tree, string(req)); ok {
-		return err
+	_, err := runChild(cfg, childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: eval, Extra: extra})
+	return err
+}
+
+// parseInChild parses cfg's unit in a child process within limits and
+// returns the model it sends (nil when the model has errors, which only
+// a parse here reports), or the errors of the translation, a
+// *LimitError, or errNoChild.
+func parseInChild(cfg Config) ([]byte, error) {
+	return runChild(cfg, childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: true, Model: true})
+}
+
+func runChild(cfg Config, r childRequest) ([]byte, error) {
+	if inChild {
+		return nil, errNoChild
+	}
+	req, _ := json.Marshal(r)
+	// The verdict on the translation is the same whether or not the
+	// model is asked for: one that is known needs no child (a parse here
+	// then finishes as the child's did).
+	vr := r
+	vr.Model = false
+	vkey, _ := json.Marshal(vr)
+	if ok, err := cachedVerdict(cfg.Tree, string(vkey)); ok {
+		return nil, err
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return errNoChild
+		return nil, errNoChild
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), childEnv+"="+childProtocol)
@@ -291,14 +355,14 @@ func checkInChild(cfg Config, eval bool, extra string) error {
 	cmd.Stderr = &stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return errNoChild
+		return nil, errNoChild
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return errNoChild
+		return nil, errNoChild
 	}
 	if err := cmd.Start(); err != nil {
-		return errNoChild
+		return nil, errNoChild
 	}
 	s := &session{cfg: &cfg, w: bufio.NewWriter(stdin), r: bufio.NewReader(stdout), served: map[string]bool{}, seen: map[string]string{}}
 	done := make(chan error, 1)
@@ -328,32 +392,32 @@ func checkInChild(cfg Config, eval bool, extra string) error {
 		stdin.Close()
 		cmd.Wait()
 		<-done
-		return stop
+		return nil, stop
 	}
 	stdin.Close()
 	waitErr := cmd.Wait()
 	if serveErr == nil && s.result != nil {
 		err := s.verdict()
-		storeVerdict(string(req), s.seen, err)
-		return err
+		storeVerdict(string(vkey), s.seen, err)
+		return s.result.Model, err
 	}
 	if !s.started {
 		// Not our child: an executable replaced on disk, say.
-		return errNoChild
+		return nil, errNoChild
 	}
 	_, last := s.progress()
 	msg := stderr.String()
 	switch {
 	case strings.Contains(msg, "stack overflow") || strings.Contains(msg, "stack exceeds"):
-		return ErrorList{{Pos: Pos{File: last}, Msg: "nested too deeply: the C front end ran out of stack", display: cfg.display(last)}}
+		return nil, ErrorList{{Pos: Pos{File: last}, Msg: "nested too deeply: the C front end ran out of stack", display: cfg.display(last)}}
 	case strings.Contains(msg, "out of memory"):
-		return &LimitError{File: cfg.display(last), What: "memory", Limit: "what the system gave"}
+		return nil, &LimitError{File: cfg.display(last), What: "memory", Limit: "what the system gave"}
 	}
 	first, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
 	if first == "" && waitErr != nil {
 		first = waitErr.Error()
 	}
-	return ErrorList{{Pos: Pos{File: last}, Msg: "the C front end failed: " + first, display: cfg.display(last)}}
+	return nil, ErrorList{{Pos: Pos{File: last}, Msg: "the C front end failed: " + first, display: cfg.display(last)}}
 }
 
 // session is the parent's side of one child.
