@@ -29,10 +29,12 @@ import (
 // cannot be stopped, so before xenbind trusts cc/v4 with a translation
 // unit it runs the same translation in a child process that it kills at a
 // time or memory limit: the child's memory goes back to the system with
-// it, and the error names the file. Only when the child finishes does the
-// parse run again in this process (cc/v4 is deterministic, so it finishes
-// again, within the same memory); a probe (Standalone) needs nothing but
-// the child's verdict.
+// it, and the error names the file. A parse (Parse) runs whole in the
+// child, which sends back the model (encoded, codec.go) when it has no
+// errors; otherwise, or when the verdict on the same input is already
+// known, the parse runs in this process (cc/v4 is deterministic, so it
+// finishes again, within the same memory). A probe (Standalone) needs
+// nothing but the child's verdict.
 //
 // The child is this very executable, started again with childEnv set: the
 // init function below sees the variable and runs the child's loop instead
@@ -53,7 +55,7 @@ const childEnv = "XENBIND_PARSER_CHILD"
 
 const childProtocol = "1"
 
-// inChild is true in the child: it parses in its own process.
+// inChild is true in the child: it translates in its own process.
 var inChild bool
 
 func init() {
@@ -133,8 +135,8 @@ type childRequest struct {
 	// Extra is a source translated after the headers (the macro probe,
 	// probe.go), "" for none.
 	Extra string `json:",omitempty"`
-	// Model asks for the whole parse (Parse) and its model, encoded
-	// (codec.go), instead of a verdict on the translation alone.
+	// Model asks for the whole parse and its model, encoded (codec.go),
+	// besides the verdict on the translation.
 	Model bool `json:",omitempty"`
 }
 
@@ -142,8 +144,8 @@ type childRequest struct {
 type childResult struct {
 	Guard *childError `json:",omitempty"`
 	Err   string      `json:",omitempty"`
-	// Model is the encoded unit of a Model request that parsed without
-	// error. A model with errors is not sent: the parent parses again to
+	// Model is the encoded unit of a Model request whose model has no
+	// errors. A model with errors is not sent: the parent parses again to
 	// report them.
 	Model []byte `json:",omitempty"`
 }
@@ -190,70 +192,67 @@ func readFrame(r *bufio.Reader) (byte, []byte, error) {
 	return kind, b, err
 }
 
-// childMain is the child's whole life: read the request, translate,
-// answer. Its exit status is 0 whenever it answered.
+// childMain is the child's whole life: read a request, translate, answer,
+// and again, until its parent closes stdin. Its exit status is 0 then.
 func childMain(in io.Reader, out io.Writer) int {
 	debug.SetMaxStack(childStackLimit)
+	// A parse that loops asks its parent for nothing and would never see
+	// the pipes close: the child ends itself when its parent is gone.
+	parent := os.Getppid()
+	go func() {
+		for range time.Tick(250 * time.Millisecond) {
+			if os.Getppid() != parent {
+				os.Exit(6)
+			}
+		}
+	}()
 	r, w := bufio.NewReader(in), bufio.NewWriter(out)
-	kind, b, err := readFrame(r)
-	var req childRequest
-	if err != nil || kind != frameRequest || json.Unmarshal(b, &req) != nil {
-		return 4
-	}
-	tree := &remoteFS{r: r, w: w}
-	cfg := Config{Tree: tree, TreeName: req.TreeName, Target: req.Target, Mode: req.Mode, Includes: req.Includes, Dialect: req.Dialect}
-	var res childResult
-	if req.Model {
-		// The translation as below, then the whole parse: the model goes
-		// back only when it has no errors.
-		var pragmas []pragma
-		ccfg, sources, err := ccConfig(cfg, &pragmas)
-		if err == nil {
-			var ast *cc.AST
-			ast, err = translateAST(ccfg, sources)
-			if g := ccfg.FS.(vfs).guard; g.err != nil {
-				res.Guard = &childError{File: g.err.Pos.File, Line: g.err.Pos.Line, Col: g.err.Pos.Col, Msg: g.err.Msg}
-			}
-			if err == nil && res.Guard == nil {
-				if u, ok := buildUnit(cfg, ccfg, sources, ast, pragmas); ok {
-					res.Model, _ = encodeUnit(u)
-				}
-			}
+	for {
+		kind, b, err := readFrame(r)
+		if err == io.EOF {
+			return 0
 		}
-		if err != nil {
-			res.Err = err.Error()
+		var req childRequest
+		if err != nil || kind != frameRequest || json.Unmarshal(b, &req) != nil {
+			return 4
 		}
-		b, _ = json.Marshal(res)
+		b, _ = json.Marshal(childTranslate(req, &remoteFS{r: r, w: w}))
 		if writeFrame(w, frameResult, b) != nil {
 			return 5
 		}
-		return 0
+		// The next request's memory limit counts from here.
+		debug.FreeOSMemory()
 	}
-	ccfg, sources, err := ccConfig(cfg, nil)
+}
+
+// childTranslate translates one request in the child.
+func childTranslate(req childRequest, tree fs.FS) childResult {
+	cfg := Config{Tree: tree, TreeName: req.TreeName, Target: req.Target, Mode: req.Mode, Includes: req.Includes, Dialect: req.Dialect}
+	var res childResult
+	var pragmas []pragma
+	ccfg, sources, err := ccConfig(cfg, &pragmas)
 	if err == nil {
 		ccfg.EvalAllMacros = req.Eval
 		if req.Extra != "" {
 			sources = append(sources, cc.Source{Name: probeSource, Value: req.Extra})
 		}
-		err = translateHere(ccfg, sources)
+		var ast *cc.AST
+		ast, err = translateAST(ccfg, sources)
 		if g := ccfg.FS.(vfs).guard; g.err != nil {
 			res.Guard = &childError{File: g.err.Pos.File, Line: g.err.Pos.Line, Col: g.err.Pos.Col, Msg: g.err.Msg}
+		}
+		if req.Model && err == nil && res.Guard == nil {
+			// The rest of the parse, so that the parent need not
+			// translate again.
+			if u, ok := buildUnit(cfg, ccfg, sources, ast, pragmas); ok {
+				res.Model, _ = encodeUnit(u)
+			}
 		}
 	}
 	if err != nil {
 		res.Err = err.Error()
 	}
-	b, _ = json.Marshal(res)
-	if writeFrame(w, frameResult, b) != nil {
-		return 5
-	}
-	return 0
-}
-
-// translateHere runs cc.Translate, a panic turned into an error.
-func translateHere(cfg *cc.Config, sources []cc.Source) error {
-	_, err := translateAST(cfg, sources)
-	return err
+	return res
 }
 
 // translateAST runs cc.Translate, a panic turned into an error.
@@ -324,54 +323,147 @@ func checkInChild(cfg Config, eval bool, extra string) error {
 }
 
 // parseInChild parses cfg's unit in a child process within limits and
-// returns the model it sends (nil when the model has errors, which only
-// a parse here reports), or the errors of the translation, a
-// *LimitError, or errNoChild.
+// returns the model it sends (nil when the model has errors, which only a
+// parse here reports, or when the verdict was known and no child ran),
+// or the errors of the translation, a *LimitError, or errNoChild.
 func parseInChild(cfg Config) ([]byte, error) {
 	return runChild(cfg, childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: true, Model: true})
 }
 
 func runChild(cfg Config, r childRequest) ([]byte, error) {
 	if inChild {
-		return nil, errNoChild
+		return nil, errNoChild // the child translates in its own process
 	}
 	req, _ := json.Marshal(r)
-	// The verdict on the translation is the same whether or not the
-	// model is asked for: one that is known needs no child (a parse here
-	// then finishes as the child's did).
+	// The verdict on the translation is the same whether or not the model
+	// is asked for: a known one needs no child (a parse here then
+	// finishes as the child's did).
 	vr := r
 	vr.Model = false
 	vkey, _ := json.Marshal(vr)
 	if ok, err := cachedVerdict(cfg.Tree, string(vkey)); ok {
 		return nil, err
 	}
+	for {
+		w, reused, err := getWorker()
+		if err != nil {
+			return nil, errNoChild
+		}
+		model, err := w.check(&cfg, req, string(vkey))
+		if err == errNoChild && reused {
+			continue // an idle child that died meanwhile: start a new one
+		}
+		return model, err
+	}
+}
+
+// worker is a child process that translates one request after another.
+// Idle workers wait for the next request; one stopped at a limit, or that
+// failed, is killed and never reused.
+type worker struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	w      *bufio.Writer
+	r      *bufio.Reader
+	stderr *cappedBuffer
+	idleAt int64 // idle.gen when it became idle
+}
+
+// idle holds the workers waiting for a request. An idle worker exits
+// after workerIdleTime without one, and with its parent (its stdin closes).
+var idle struct {
+	sync.Mutex
+	list []*worker
+	gen  int64
+}
+
+const (
+	maxIdleWorkers = 4
+	workerIdleTime = 5 * time.Second
+)
+
+// getWorker returns an idle worker, or starts one.
+func getWorker() (*worker, bool, error) {
+	idle.Lock()
+	if n := len(idle.list); n > 0 {
+		w := idle.list[n-1]
+		idle.list = idle.list[:n-1]
+		idle.Unlock()
+		return w, true, nil
+	}
+	idle.Unlock()
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, errNoChild
+		return nil, false, err
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), childEnv+"="+childProtocol)
-	var stderr cappedBuffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, errNoChild
+	w := &worker{cmd: cmd, stderr: &cappedBuffer{}}
+	cmd.Stderr = w.stderr
+	if w.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, false, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, errNoChild
+		return nil, false, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, errNoChild
+		return nil, false, err
 	}
-	s := &session{cfg: &cfg, w: bufio.NewWriter(stdin), r: bufio.NewReader(stdout), served: map[string]bool{}, seen: map[string]string{}}
+	w.w, w.r = bufio.NewWriter(w.stdin), bufio.NewReader(stdout)
+	return w, false, nil
+}
+
+// putWorker makes w idle, or ends it when enough are.
+func putWorker(w *worker) {
+	idle.Lock()
+	if len(idle.list) >= maxIdleWorkers {
+		idle.Unlock()
+		w.end()
+		return
+	}
+	idle.gen++
+	w.idleAt = idle.gen
+	gen := idle.gen
+	idle.list = append(idle.list, w)
+	idle.Unlock()
+	time.AfterFunc(workerIdleTime, func() {
+		idle.Lock()
+		for i, x := range idle.list {
+			if x == w && x.idleAt == gen {
+				idle.list = append(idle.list[:i], idle.list[i+1:]...)
+				idle.Unlock()
+				w.end()
+				return
+			}
+		}
+		idle.Unlock()
+	})
+}
+
+// end closes w's stdin, which ends it, and waits for it.
+func (w *worker) end() {
+	w.stdin.Close()
+	go w.cmd.Wait()
+}
+
+// kill stops w at once.
+func (w *worker) kill() {
+	w.cmd.Process.Kill()
+	w.stdin.Close()
+	w.cmd.Wait()
+}
+
+// check runs one request on w within cfg's limits.
+func (w *worker) check(cfg *Config, req []byte, vkey string) ([]byte, error) {
+	w.stderr.Reset()
+	s := &session{cfg: cfg, w: w.w, r: w.r, served: map[string]bool{}, seen: map[string]string{}}
 	done := make(chan error, 1)
 	go func() { done <- s.serve(req) }()
 	start := time.Now()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	var stop error
-	var serveErr error
+	var stop, serveErr error
 	finished := false
 	for !finished && stop == nil {
 		select {
@@ -382,31 +474,31 @@ func runChild(cfg Config, r childRequest) ([]byte, error) {
 			lim := cfg.limits()
 			if d := lim.timeout(bytes); time.Since(start) > d {
 				stop = &LimitError{File: cfg.display(last), What: "time", Limit: d.Round(time.Millisecond).String()}
-			} else if m := lim.memory(bytes); rss(cmd.Process.Pid) > m {
+			} else if m := lim.memory(bytes); rss(w.cmd.Process.Pid) > m {
 				stop = &LimitError{File: cfg.display(last), What: "memory", Limit: strconv.FormatInt(m>>20, 10) + " MiB"}
 			}
 		}
 	}
 	if stop != nil {
-		cmd.Process.Kill()
-		stdin.Close()
-		cmd.Wait()
+		w.kill()
 		<-done
 		return nil, stop
 	}
-	stdin.Close()
-	waitErr := cmd.Wait()
 	if serveErr == nil && s.result != nil {
 		err := s.verdict()
-		storeVerdict(string(vkey), s.seen, err)
+		storeVerdict(vkey, s.seen, err)
+		putWorker(w)
 		return s.result.Model, err
 	}
+	w.kill()
+	waitErr := w.cmd.ProcessState
 	if !s.started {
-		// Not our child: an executable replaced on disk, say.
+		// Not our child (an executable replaced on disk, say), or an idle
+		// one that died.
 		return nil, errNoChild
 	}
 	_, last := s.progress()
-	msg := stderr.String()
+	msg := w.stderr.String()
 	switch {
 	case strings.Contains(msg, "stack overflow") || strings.Contains(msg, "stack exceeds"):
 		return nil, ErrorList{{Pos: Pos{File: last}, Msg: "nested too deeply: the C front end ran out of stack", display: cfg.display(last)}}
@@ -415,7 +507,7 @@ func runChild(cfg Config, r childRequest) ([]byte, error) {
 	}
 	first, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
 	if first == "" && waitErr != nil {
-		first = waitErr.Error()
+		first = waitErr.String()
 	}
 	return nil, ErrorList{{Pos: Pos{File: last}, Msg: "the C front end failed: " + first, display: cfg.display(last)}}
 }
@@ -609,6 +701,13 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 		c.b.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil
+}
+
+// Reset forgets what was written.
+func (c *cappedBuffer) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.b.Reset()
 }
 
 func (c *cappedBuffer) String() string {
