@@ -14,7 +14,6 @@ import (
 	"unsafe"
 
 	"github.com/xenbind/xenbind/runtime/xenstore/xswire"
-	"golang.org/x/sys/unix"
 )
 
 // opNames names the message types the client sends or receives, for
@@ -61,18 +60,6 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
-
-// errnoByName maps the Linux errno names xenstored sends (xsd_errors in
-// io/xs_wire.h) to their values.
-var errnoByName = func() map[string]syscall.Errno {
-	m := map[string]syscall.Errno{}
-	for e := syscall.Errno(1); e < 256; e++ {
-		if n := unix.ErrnoName(e); n != "" {
-			m[n] = e
-		}
-	}
-	return m
-}()
 
 // ErrnoOf returns the errno xenstored means by an error name, and whether
 // the name is known.

@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/xenbind/xenbind/headers"
@@ -181,9 +180,7 @@ func timed(c *exec.Cmd) (sample, string, error) {
 		return sample{}, stderr.String(), err
 	}
 	s := sample{wall: wall, cpu: c.ProcessState.UserTime() + c.ProcessState.SystemTime()}
-	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.rss = int64(ru.Maxrss)
-	}
+	s.rss = maxRSS(c.ProcessState)
 	return s, stderr.String(), nil
 }
 

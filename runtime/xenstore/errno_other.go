@@ -1,0 +1,9 @@
+//go:build !unix
+
+package xenstore
+
+import "syscall"
+
+// errnoByName is empty where x/sys/unix has no errno names: xenstored runs
+// on Linux, and this package only dials it there.
+var errnoByName = map[string]syscall.Errno{}
