@@ -27,6 +27,26 @@ type callSpec struct {
 	cmds     map[string]*cmdSpec // by C name
 	variants []*cmdSpec          // sub-command lines, in order
 	errcodes []*errcodeSpec
+	envs     []*envelopeSpec
+	nowrap   map[string]string // command -> why it has no wrapper
+}
+
+// envelopeSpec is an envelope line: every command of a family travels in
+// one struct (struct xen_domctl) that carries the command, an interface
+// version and maybe a domain, with the command's own argument a member of
+// a union in it.
+type envelopeSpec struct {
+	line   int
+	prefix string // the family, "XEN_DOMCTL_"
+	record string // "xen_domctl"
+	cmd    string // the member taking the command
+	// version and versionMacro: the member taking the interface version
+	// and the macro giving it.
+	version, versionMacro string
+	// domain and domainLimit: the member taking the domain, "" if none,
+	// and the macro of the first id that names no domain.
+	domain, domainLimit string
+	payload             string // the union of the arguments, "u"
 }
 
 // specProto is a hypercall line.
@@ -80,6 +100,12 @@ type cmdSpec struct {
 	pagefits []pagefitSpec
 	flags    []flagSpec
 	only     string
+
+	member    string   // member= : the envelope's union member
+	nonempty  []string // handles that may not be empty
+	reserved  []string // members that must be zero
+	domids    []string // members naming a domain or DOMID_SELF
+	domainUse string   // domain= : "", "any", "out" or "none"
 }
 
 // fieldSpec is one member of in= or out=.
@@ -124,7 +150,7 @@ type errcodeSpec struct {
 // parseCallSpec parses spec text. Errors name the file and line, all of
 // them at once.
 func parseCallSpec(name string, text []byte) (*callSpec, error) {
-	s := &callSpec{cmds: map[string]*cmdSpec{}}
+	s := &callSpec{cmds: map[string]*cmdSpec{}, nowrap: map[string]string{}}
 	err := scanDirectives(name, text, func(d directive, bad func(string, ...any)) {
 		f, n, line := d.words, d.n, d.line
 		switch f[0] {
@@ -162,10 +188,49 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 				return
 			}
 			fam.prefix, fam.hypercall, fam.cmdParam, fam.argParam = pos[0], pos[1], pos[2], pos[3]
+			if fam.cmdParam == "-" {
+				fam.cmdParam = "" // the command travels in an envelope
+			}
 			if len(pos) == 5 {
 				fam.countParam = pos[4]
 			}
 			s.families = append(s.families, fam)
+		case "envelope":
+			e := &envelopeSpec{line: n}
+			if len(f) < 3 {
+				bad("want: envelope PREFIX STRUCT cmd=MEMBER version=MEMBER:MACRO [domain=MEMBER:MACRO] payload=MEMBER")
+				return
+			}
+			e.prefix, e.record = f[1], f[2]
+			for _, kv := range f[3:] {
+				k, v, _ := strings.Cut(kv, "=")
+				a, b, two := strings.Cut(v, ":")
+				switch {
+				case k == "cmd" && v != "" && !two:
+					e.cmd = v
+				case k == "payload" && v != "" && !two:
+					e.payload = v
+				case k == "version" && a != "" && b != "":
+					e.version, e.versionMacro = a, b
+				case k == "domain" && a != "" && b != "":
+					e.domain, e.domainLimit = a, b
+				default:
+					bad("%s: want cmd=MEMBER, version=MEMBER:MACRO, domain=MEMBER:MACRO or payload=MEMBER", kv)
+				}
+			}
+			if e.cmd == "" || e.version == "" || e.payload == "" {
+				bad("envelope %s: cmd=, version= and payload= are required", e.prefix)
+				return
+			}
+			s.envs = append(s.envs, e)
+		case "nowrap":
+			if len(f) < 3 {
+				bad("want: nowrap COMMAND,... REASON...")
+				return
+			}
+			for _, c := range strings.Split(f[1], ",") {
+				s.nowrap[c] = strings.Join(f[2:], " ")
+			}
 		case "ignore":
 			if len(f) < 2 {
 				bad("want: ignore PATTERN...")
@@ -314,8 +379,31 @@ func (c *cmdSpec) set(kv string) error {
 		c.variant = v
 	case "only":
 		c.only = v
+	case "member":
+		c.member = v
+	case "nonempty":
+		c.nonempty = append(c.nonempty, list...)
+	case "reserved":
+		c.reserved = append(c.reserved, list...)
+	case "domid":
+		c.domids = append(c.domids, list...)
+	case "domain":
+		if v != "any" && v != "out" && v != "none" {
+			return fmt.Errorf("domain is any, out or none")
+		}
+		c.domainUse = v
 	default:
 		return fmt.Errorf("unknown key %q", k)
+	}
+	return nil
+}
+
+// envelope returns the envelope line of a family, or nil.
+func (s *callSpec) envelope(prefix string) *envelopeSpec {
+	for _, e := range s.envs {
+		if e.prefix == prefix {
+			return e
+		}
 	}
 	return nil
 }
