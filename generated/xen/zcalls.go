@@ -3421,8 +3421,8 @@ func XenDomctlGetvcpuinfo(c hypercall.Caller, domain DomID, vcpu uint32) (domctl
 // The wrapper builds the struct xen_domctl_max_vcpus from its parameters in
 // hypervisor-visible memory.
 //
-// max_ sets max (maximum number of vcpus).
-func XenDomctlMaxVCPUs(c hypercall.Caller, domain DomID, max_ uint32) (err error) {
+// maxVCPUs sets max (maximum number of vcpus).
+func XenDomctlMaxVCPUs(c hypercall.Caller, domain DomID, maxVCPUs uint32) (err error) {
 	if domain >= DOMID_FIRST_RESERVED {
 		return &hypercall.ArgError{
 			Entry:  -1,
@@ -3438,7 +3438,7 @@ func XenDomctlMaxVCPUs(c hypercall.Caller, domain DomID, max_ uint32) (err error
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.MaxVCPUs()
-	p.Max = max_
+	p.Max = maxVCPUs
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_max_vcpus: %w", err)
 	}
