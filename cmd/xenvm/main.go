@@ -20,6 +20,8 @@
 //	-run REGEXP  run only the tests matching REGEXP (-test.run)
 //	-timeout D   time limit of each boot (default 3m)
 //	-v           copy the console to standard output as it comes
+//	-noservices  start no services in dom0 (by default /init starts
+//	             Debian's C xenstored and waits for its socket first)
 //
 // The first run downloads the pinned Debian packages listed in
 // runtime/xenvm/manifest.txt (apt-get download, checked against their
@@ -83,6 +85,7 @@ func run(args []string) error {
 	runRE := fl.String("run", "", "run only the tests matching this regular expression")
 	timeout := fl.Duration("timeout", xenvm.DefaultTimeout, "time limit of each boot")
 	verbose := fl.Bool("v", false, "copy the console to standard output")
+	noServices := fl.Bool("noservices", false, "start no services (xenstored) in dom0 before the tests")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return &exitStatus{2}
@@ -122,11 +125,12 @@ func run(args []string) error {
 	var summary []string
 	for _, m := range machines {
 		cfg := xenvm.Config{
-			Machine:  m,
-			GOARCHes: split(*goarch),
-			Binaries: split(*bin),
-			Timeout:  *timeout,
-			Progress: os.Stderr,
+			Machine:    m,
+			GOARCHes:   split(*goarch),
+			Binaries:   split(*bin),
+			Timeout:    *timeout,
+			Progress:   os.Stderr,
+			NoServices: *noServices,
 		}
 		if *compat && len(cfg.GOARCHes) == 0 && m.Compat32 != "" {
 			cfg.GOARCHes = []string{m.GOARCH, m.Compat32}
@@ -173,8 +177,12 @@ func describe(r *xenvm.Result, ok bool) string {
 	for _, t := range r.Tests {
 		tests = append(tests, fmt.Sprintf("%s=%d (%d passed, %d skipped)", t.Name, t.Status, len(t.Passed), len(t.Skipped)))
 	}
-	return fmt.Sprintf("xenvm: %s %-6s boot %s, tests %s, total %s [%s]", verdict, r.Arch,
-		round(r.Boot), round(r.Run), round(r.Total), strings.Join(tests, ", "))
+	var services string
+	for _, s := range r.Services {
+		services += fmt.Sprintf(", %s ready after %s", s.Name, round(s.Wait))
+	}
+	return fmt.Sprintf("xenvm: %s %-6s boot %s%s, tests %s, total %s [%s]", verdict, r.Arch,
+		round(r.Boot), services, round(r.Run), round(r.Total), strings.Join(tests, ", "))
 }
 
 func round(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Event is what a console line means to the harness.
@@ -32,6 +33,7 @@ const (
 	Dom0Oops     ProblemKind = "dom0 kernel oops"
 	ModuleFailed ProblemKind = "a kernel module failed to load"
 	MountFailed  ProblemKind = "a file system failed to mount"
+	ServiceDown  ProblemKind = "a service did not start"
 	TestFailed   ProblemKind = "test failed"
 	TestPanicked ProblemKind = "test binary panicked"
 	NoResult     ProblemKind = "no test result"
@@ -84,6 +86,9 @@ type Console struct {
 	Init     bool // dom0's /init started
 	Finished bool // /init ran every test
 	Lines    int  // lines seen
+	// Services are the services /init reported ready, with the time it
+	// waited for each after starting it (in steps of 0.1 s).
+	Services []ServiceStart
 
 	recent []string // the last maxContext lines, oldest first
 	tail   []string // the last tailLines lines
@@ -173,6 +178,17 @@ func (c *Console) classify(line string) Event {
 	case strings.Contains(line, markDone):
 		c.Finished = true
 		return Done
+	case strings.Contains(line, markServiceUp):
+		f := strings.Fields(line[strings.Index(line, markServiceUp)+len(markServiceUp):])
+		if len(f) == 2 {
+			if n, err := strconv.Atoi(f[1]); err == nil {
+				c.Services = append(c.Services, ServiceStart{Name: f[0], Wait: time.Duration(n) * 100 * time.Millisecond})
+			}
+		}
+	case strings.Contains(line, markServiceDown):
+		// The service's own output follows.
+		c.open = c.add(Problem{Kind: ServiceDown, Lines: []string{line}})
+		c.openLeft, c.openUntil = 10, nil
 	case strings.Contains(line, markInsmodFailed):
 		lines := []string{line}
 		// busybox's own message ("insmod: can't insert ...") comes first.
@@ -213,6 +229,12 @@ func (c *Console) classify(line string) Event {
 		c.openLeft, c.openUntil = 8, nil
 	}
 	return NoEvent
+}
+
+// ServiceStart is a service dom0's /init started and found ready.
+type ServiceStart struct {
+	Name string
+	Wait time.Duration
 }
 
 // testName returns the test named by a go test -v line "PREFIXName (0.01s)".

@@ -3,6 +3,7 @@ package xenvm
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // Console text as the VMs print it (trimmed from real boots).
@@ -311,4 +312,21 @@ func equal[T comparable](a, b []T) bool {
 		}
 	}
 	return true
+}
+
+func TestConsoleServices(t *testing.T) {
+	var c Console
+	for _, l := range []string{
+		markServiceUp + " xenstored 2",
+		markServiceDown + " other",
+		"other: error while loading shared libraries: libx.so.1",
+	} {
+		c.Line(l)
+	}
+	if len(c.Services) != 1 || c.Services[0] != (ServiceStart{"xenstored", 200 * time.Millisecond}) {
+		t.Errorf("Services = %+v, want xenstored after 200ms", c.Services)
+	}
+	if len(c.Problems) != 1 || c.Problems[0].Kind != ServiceDown || len(c.Problems[0].Lines) != 2 {
+		t.Fatalf("Problems = %+v, want one %q with the service's output", c.Problems, ServiceDown)
+	}
 }

@@ -14,12 +14,18 @@ import (
 // its own; the harness looks for them anywhere in a line, since kernel
 // messages can interleave with user-space output on the console.
 const (
-	markInit         = "XENVM-INIT: start"    // dom0 reached user space
-	markInsmodFailed = "XENVM-INSMOD-FAILED:" // + module name
-	markMountFailed  = "XENVM-MOUNT-FAILED:"  // + what
-	markResult       = "XENVM-RESULT:"        // + test name and exit status
-	markDone         = "XENVM-DONE"           // every test has run
+	markInit         = "XENVM-INIT: start"     // dom0 reached user space
+	markInsmodFailed = "XENVM-INSMOD-FAILED:"  // + module name
+	markMountFailed  = "XENVM-MOUNT-FAILED:"   // + what
+	markResult       = "XENVM-RESULT:"         // + test name and exit status
+	markDone         = "XENVM-DONE"            // every test has run
+	markServiceUp    = "XENVM-SERVICE-UP:"     // + name and seconds waited
+	markServiceDown  = "XENVM-SERVICE-FAILED:" // + name
 )
+
+// serviceWait bounds /init's wait for a service to be ready, in tenths of
+// a second. xenstored answers within 0.2 s on an idle host.
+const serviceWait = 300
 
 // Test is one test binary to run in dom0.
 type Test struct {
@@ -40,6 +46,11 @@ type Initramfs struct {
 	TestArgs []string
 	// Env is set for the tests; it tells them what the harness configured.
 	Env map[string]string
+	// Files are added as they are (the services' programs and libraries).
+	Files []File
+	// Services are started in this order before the tests, each waited
+	// for (Start and Ready already expanded for the machine).
+	Services []Service
 }
 
 // Paths inside the initramfs.
@@ -76,6 +87,21 @@ func (fs Initramfs) Write(w io.Writer) error {
 	for k := range fs.Env {
 		if !isShellName(k) {
 			return fmt.Errorf("initramfs: bad environment variable name %q", k)
+		}
+	}
+	for _, f := range fs.Files {
+		if f.Name == "" || path.IsAbs(f.Name) || path.Clean(f.Name) != f.Name || strings.HasPrefix(f.Name, "../") {
+			return fmt.Errorf("initramfs: bad file name %q", f.Name)
+		}
+		if f.Link != "" {
+			recs = append(recs, cpio.Symlink(f.Name, f.Link))
+			continue
+		}
+		recs = append(recs, cpio.StaticRecord(f.Data, cpio.Info{Name: f.Name, Mode: cpio.S_IFREG | uint64(f.Mode&0o777)}))
+	}
+	for _, s := range fs.Services {
+		if !isShellName(s.Name) {
+			return fmt.Errorf("initramfs: bad service name %q", s.Name)
 		}
 	}
 	for _, m := range fs.Modules {
@@ -125,6 +151,11 @@ func (fs Initramfs) initScript() string {
 	p("mkdir -p /proc/xen")
 	p("mount -t xenfs xenfs /proc/xen || echo %s xenfs", markMountFailed)
 	p(". /%s", envPath)
+	for _, s := range fs.Services {
+		p("( %s ) </dev/null >/tmp/%s.log 2>&1 &", s.Start, s.Name)
+		p("i=0; while [ ! -e %s ] && [ $i -lt %d ]; do usleep 100000; i=$((i+1)); done", shellQuote(s.Ready), serviceWait)
+		p("if [ -e %s ]; then echo %s %s $i; else echo %s %s; cat /tmp/%s.log; fi", shellQuote(s.Ready), markServiceUp, s.Name, markServiceDown, s.Name, s.Name)
+	}
 	args := append([]string{"-test.v"}, fs.TestArgs...)
 	for _, t := range fs.Tests {
 		p("/%s/%s %s 2>&1", testsDir, t.Name, shellQuoteAll(args))

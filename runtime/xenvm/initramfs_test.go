@@ -17,6 +17,11 @@ func sampleInitramfs() Initramfs {
 		Tools:    []Test{{Name: "xeninfo-amd64", Data: []byte("amd64 xeninfo")}},
 		TestArgs: []string{"-test.run=Version|It's"},
 		Env:      map[string]string{"XENVM_ARCH": "x86_64", "XENVM_XEN_CMDLINE": "console=com1 dom0_mem=256M,max:256M", "Q": "it's"},
+		Files: []File{
+			{Name: "usr/sbin/daemon", Data: []byte("daemon binary"), Mode: 0o755},
+			{Name: "lib/libd.so.1", Link: "libd.so.1.0"},
+		},
+		Services: []Service{{Name: "daemon", Start: "mkdir -p /run/d && /usr/sbin/daemon", Ready: "/run/d/sock"}},
 	}
 }
 
@@ -58,6 +63,8 @@ func TestInitramfsReadBack(t *testing.T) {
 		{"xenvm/itest-amd64.test", "amd64 test", cpio.S_IFREG | 0o755},
 		{"xenvm/itest-386.test", "386 test", cpio.S_IFREG | 0o755},
 		{"xenvm/tools/xeninfo-amd64", "amd64 xeninfo", cpio.S_IFREG | 0o755},
+		{"usr/sbin/daemon", "daemon binary", cpio.S_IFREG | 0o755},
+		{"lib/libd.so.1", "libd.so.1.0", cpio.S_IFLNK | 0o777},
 	} {
 		if got := content(c.name); got != c.content {
 			t.Errorf("%s = %q, want %q", c.name, got, c.content)
@@ -87,6 +94,9 @@ func TestInitramfsReadBack(t *testing.T) {
 		"insmod /lib/modules/xen/xenfs.ko",
 		"mount -t xenfs xenfs /proc/xen",
 		". /etc/xenvm.env",
+		"( mkdir -p /run/d && /usr/sbin/daemon ) </dev/null >/tmp/daemon.log 2>&1 &",
+		"while [ ! -e '/run/d/sock' ]",
+		"echo "+markServiceUp+" daemon $i; else echo "+markServiceDown+" daemon; cat /tmp/daemon.log; fi",
 		`/xenvm/itest-amd64.test '-test.v' '-test.run=Version|It'\''s' 2>&1`,
 		markResult+" itest-amd64.test $status",
 		"/xenvm/itest-386.test",
@@ -133,6 +143,9 @@ func TestInitramfsRejects(t *testing.T) {
 		{"tool name with a slash", func(fs *Initramfs) { fs.Tools[0].Name = "a/b" }},
 		{"bad variable", func(fs *Initramfs) { fs.Env["A-B"] = "x" }},
 		{"variable starting with a digit", func(fs *Initramfs) { fs.Env["1A"] = "x" }},
+		{"absolute file name", func(fs *Initramfs) { fs.Files[0].Name = "/usr/sbin/daemon" }},
+		{"file name leaving the root", func(fs *Initramfs) { fs.Files[0].Name = "../daemon" }},
+		{"service name with a space", func(fs *Initramfs) { fs.Services[0].Name = "a b" }},
 	} {
 		fs := sampleInitramfs()
 		c.edit(&fs)

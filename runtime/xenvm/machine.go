@@ -105,7 +105,61 @@ type Machine struct {
 
 	// Capability is the word XENVER_capabilities must contain.
 	Capability string
+
+	// Triplet is Debian's multiarch directory name for DebArch
+	// (lib/TRIPLET, usr/lib/TRIPLET), which Service.Files refer to.
+	Triplet string
+	// Services are started by dom0's /init before the tests.
+	Services []Service
 }
+
+// Service is a program from pinned Debian packages that dom0's /init
+// starts before the tests, and waits for.
+type Service struct {
+	Name string
+	// Packages are the pinned packages (runtime/xenvm/manifest.txt, of the
+	// machine's DebArch) its files come from. Each must contribute a file.
+	Packages []string
+	// Files are path.Match patterns of the files copied from the
+	// packages into the initramfs at the same path; "{triplet}" stands
+	// for Machine.Triplet. Symbolic links stay links.
+	Files []string
+	// Start is the shell text /init runs to start it, in the background.
+	Start string
+	// Ready is a path that exists once the service serves.
+	Ready string
+}
+
+// Xenstored is Debian's C xenstored (the same Xen build as the
+// hypervisor), serving /dev/xen/xenbus and /var/run/xenstored/socket. It
+// links libxenctrl and its siblings and the C library.
+var Xenstored = Service{
+	Name: "xenstored",
+	Packages: []string{"xen-utils-4.17", "libxenmisc4.17", "libxenevtchn1", "libxengnttab1",
+		"libxencall1", "libxenforeignmemory1", "libxentoollog1", "libxentoolcore1",
+		"libxendevicemodel1", "libc6"},
+	Files: []string{
+		"usr/lib/xen-4.17/bin/xenstored",
+		"usr/lib/{triplet}/libxenctrl.so.*",
+		"usr/lib/{triplet}/libxenevtchn.so.*",
+		"usr/lib/{triplet}/libxengnttab.so.*",
+		"usr/lib/{triplet}/libxencall.so.*",
+		"usr/lib/{triplet}/libxenforeignmemory.so.*",
+		"usr/lib/{triplet}/libxentoollog.so.*",
+		"usr/lib/{triplet}/libxentoolcore.so.*",
+		"usr/lib/{triplet}/libxendevicemodel.so.*",
+		"lib/{triplet}/libc.so.6",
+		"lib/{triplet}/ld-linux*",
+		"lib/ld-linux*",   // the loader's name in PT_INTERP on arm and arm64
+		"lib64/ld-linux*", // and on x86_64
+	},
+	Start: "mkdir -p /var/run/xenstored /var/lib/xenstored /var/log/xen && " +
+		"LD_LIBRARY_PATH=/lib/{triplet}:/usr/lib/{triplet} /usr/lib/xen-4.17/bin/xenstored --pid-file /var/run/xenstored.pid",
+	Ready: "/var/run/xenstored/socket",
+}
+
+// expand replaces {triplet} in s.
+func (m Machine) expand(s string) string { return strings.ReplaceAll(s, "{triplet}", m.Triplet) }
 
 // Machines are the architectures Xen boots on under QEMU here.
 var Machines = []Machine{
@@ -134,6 +188,8 @@ var Machines = []Machine{
 		Dom0MaxMiB:  320,
 		Dom0Options: "console=hvc0 panic=-1 loglevel=5",
 		Capability:  "xen-3.0-x86_64",
+		Triplet:     "x86_64-linux-gnu",
+		Services:    []Service{Xenstored},
 	},
 	{
 		Arch:           ARM64,
@@ -157,6 +213,8 @@ var Machines = []Machine{
 		Dom0MiB:     256,
 		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
 		Capability:  "xen-3.0-aarch64",
+		Triplet:     "aarch64-linux-gnu",
+		Services:    []Service{Xenstored},
 	},
 	{
 		Arch:           ARM32,
@@ -180,6 +238,8 @@ var Machines = []Machine{
 		Dom0MiB:     256,
 		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
 		Capability:  "xen-3.0-armv7l",
+		Triplet:     "arm-linux-gnueabihf",
+		Services:    []Service{Xenstored},
 	},
 }
 

@@ -158,3 +158,30 @@ func TestCommandLine(t *testing.T) {
 		t.Errorf("arm64: a kernel overlapping the device tree: err = %v", err)
 	}
 }
+
+// TestServicesPinned: every package a machine's services need is pinned
+// for its architecture, and the patterns name the triplet's directories.
+func TestServicesPinned(t *testing.T) {
+	m, err := Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mc := range Machines {
+		if mc.Triplet == "" {
+			t.Errorf("%s: no Triplet", mc.Arch)
+		}
+		for _, s := range mc.Services {
+			for _, p := range s.Packages {
+				if _, ok := m[p+":"+mc.DebArch]; !ok {
+					t.Errorf("%s: service %s: package %s for %s is not in manifest.txt", mc.Arch, s.Name, p, mc.DebArch)
+				}
+			}
+			if !matchAny(mc, s.Files, "usr/lib/"+mc.Triplet+"/libxenctrl.so.4.17.0") && s.Name == "xenstored" {
+				t.Errorf("%s: xenstored's patterns miss libxenctrl", mc.Arch)
+			}
+			if strings.Contains(mc.expand(s.Start), "{") {
+				t.Errorf("%s: service %s: Start not expanded: %s", mc.Arch, s.Name, mc.expand(s.Start))
+			}
+		}
+	}
+}

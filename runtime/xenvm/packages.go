@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -62,6 +64,17 @@ type Files struct {
 	Kernel  string // dom0's kernel
 	Modules string // dom0's lib/modules/RELEASE directory
 	Busybox string // a static busybox for dom0's user space
+	// Services holds the files of the machine's services (see
+	// Service.Files), read from their packages.
+	Services []File
+}
+
+// File is a file or symbolic link to put into the initramfs.
+type File struct {
+	Name string // path in the initramfs, without a leading slash
+	Data []byte
+	Mode uint32 // permission bits
+	Link string // the target, for a symbolic link (Data is then unused)
 }
 
 // hostMu serializes what changes the host within this process: dpkg's
@@ -155,12 +168,78 @@ func Prepare(m Machine, progress io.Writer) (Files, error) {
 	}
 	f.Busybox = filepath.Join(busyboxDir, "bin", "busybox")
 
+	for _, svc := range m.Services {
+		files, err := serviceFiles(m, svc, unpack)
+		if err != nil {
+			return f, fmt.Errorf("%s: service %s: %w", m.Arch, svc.Name, err)
+		}
+		f.Services = append(f.Services, files...)
+	}
+
 	for _, p := range []string{f.Xen, f.Kernel, f.Modules, f.Busybox} {
 		if _, err := os.Stat(p); err != nil {
 			return f, fmt.Errorf("%s: %w", m.Arch, err)
 		}
 	}
 	return f, nil
+}
+
+// serviceFiles reads the files of svc from its unpacked packages. Every
+// package must contribute at least one file, so a pattern that stops
+// matching (a renamed library, say) is an error, not a service that fails
+// to start in the VM.
+func serviceFiles(m Machine, svc Service, unpack func(string) (string, error)) ([]File, error) {
+	var files []File
+	for _, pkg := range svc.Packages {
+		root, err := unpack(pkg)
+		if err != nil {
+			return nil, err
+		}
+		n := len(files)
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			rel = filepath.ToSlash(rel)
+			if !matchAny(m, svc.Files, rel) {
+				return nil
+			}
+			fi, err := os.Lstat(p)
+			if err != nil {
+				return err
+			}
+			file := File{Name: rel, Mode: uint32(fi.Mode().Perm())}
+			if fi.Mode()&fs.ModeSymlink != 0 {
+				file.Link, err = os.Readlink(p)
+			} else if fi.Mode().IsRegular() {
+				file.Data, err = os.ReadFile(p)
+			} else {
+				return nil
+			}
+			files = append(files, file)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", pkg, err)
+		}
+		if len(files) == n {
+			return nil, fmt.Errorf("package %s has no file matching %s", pkg, strings.Join(svc.Files, " "))
+		}
+	}
+	return files, nil
+}
+
+func matchAny(m Machine, patterns []string, name string) bool {
+	for _, pat := range patterns {
+		if ok, _ := path.Match(m.expand(pat), name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // unpackDeb returns the directory d is unpacked in, downloading and

@@ -53,6 +53,9 @@ type Config struct {
 	Progress io.Writer
 	// LogFile keeps the whole console; empty means Dir()/out/ARCH.log.
 	LogFile string
+	// NoServices leaves the machine's services (xenstored) out: a faster
+	// boot for tests that do not need them, and a way to measure their cost.
+	NoServices bool
 }
 
 // Result is a boot that ran its tests.
@@ -66,6 +69,9 @@ type Result struct {
 	// not killed).
 	PoweredOff bool
 	Log        string // the console log file
+	// Services are the services dom0 started, with how long /init
+	// waited for each to be ready.
+	Services []ServiceStart
 }
 
 // Run prepares the machine (see Prepare), builds the test binaries and the
@@ -155,11 +161,23 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for k, v := range cfg.Env {
 		env[k] = v
 	}
+	var services []Service
+	var svcFiles []File
+	if !cfg.NoServices {
+		for _, s := range m.Services {
+			s.Start, s.Ready = m.expand(s.Start), m.expand(s.Ready)
+			services = append(services, s)
+		}
+		svcFiles = files.Services
+	}
+	env["XENVM_SERVICES"] = serviceNames(services)
 	fs := Initramfs{
-		Busybox: busybox,
-		Modules: modules,
-		Tests:   tests,
-		Tools:   tools,
+		Files:    svcFiles,
+		Services: services,
+		Busybox:  busybox,
+		Modules:  modules,
+		Tests:    tests,
+		Tools:    tools,
 		// Half the boot's time, so that a hung test still prints its
 		// goroutines before the harness pulls the plug.
 		TestArgs: append([]string{"-test.timeout=" + (timeout / 2).String()}, cfg.TestArgs...),
@@ -197,7 +215,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var cons Console
 	b := boot(ctx, timeout, files.QEMU, args, &cons, out)
 
-	res := &Result{Arch: m.Arch, Tests: cons.Results, Boot: b.init, Total: b.total, PoweredOff: !b.killed, Log: logPath}
+	res := &Result{Arch: m.Arch, Tests: cons.Results, Boot: b.init, Total: b.total, PoweredOff: !b.killed, Log: logPath, Services: cons.Services}
 	if b.init > 0 && b.done > 0 {
 		res.Run = b.done - b.init
 	}
@@ -228,6 +246,15 @@ func (m Machine) TestEnv() map[string]string {
 		"XENVM_CAPABILITY":   m.Capability,
 		"XENVM_TOOLS":        "/" + toolsDir,
 	}
+}
+
+// serviceNames lists the services' names, separated by spaces.
+func serviceNames(services []Service) string {
+	names := make([]string, len(services))
+	for i, s := range services {
+		names[i] = s.Name
+	}
+	return strings.Join(names, " ")
 }
 
 // CommandLine returns QEMU's arguments for booting m with dom0's

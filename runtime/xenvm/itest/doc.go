@@ -49,4 +49,7 @@
 //	XENVM_RAM_MIB       the machine's RAM (QEMU's -m), in MiB
 //	XENVM_CAPABILITY    the word XENVER_capabilities must hold
 //	XENVM_TOOLS         the directory holding xeninfo-$GOARCH
+//	XENVM_SERVICES      the services /init started before the tests, by
+//	                    name (xenstored: Debian's C xenstored, serving
+//	                    /dev/xen/xenbus and /var/run/xenstored/socket)
 package itest
