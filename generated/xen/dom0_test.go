@@ -156,7 +156,6 @@ var dom0Cases = []struct {
 	{"HvmopGetTime", "", dom0Case{fn: xen.HvmopGetTime, cmd: xen.HVMOP_get_time, record: "struct xen_hvm_get_time"}},
 	{"HvmopGetMemType", "", dom0Case{fn: xen.HvmopGetMemType, cmd: xen.HVMOP_get_mem_type, record: "struct xen_hvm_get_mem_type", ins: "domid pfn", outs: "mem_type"}},
 	{"HvmopPagetableDying", "", dom0Case{fn: xen.HvmopPagetableDying, cmd: xen.HVMOP_pagetable_dying, record: "struct xen_hvm_pagetable_dying"}},
-	{"HvmopSetEvtchnUpcallVector", "", dom0Case{fn: xen.HvmopSetEvtchnUpcallVector, cmd: xen.HVMOP_set_evtchn_upcall_vector, record: "struct xen_hvm_evtchn_upcall_vector"}},
 	{"HvmopXentrace", "", dom0Case{fn: xen.HvmopXentrace, cmd: xen.HVMOP_xentrace, record: "struct xen_hvm_xentrace"}},
 
 	{"PhysdevopEoi", "", dom0Case{fn: xen.PhysdevopEoi, cmd: xen.PHYSDEVOP_eoi, record: "struct physdev_eoi"}},
