@@ -46,6 +46,13 @@ func (g *gen) renderCalls() ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, sf := range g.opts.Specs {
+		user, err := parseCallSpec(sf.Name, sf.Data)
+		if err != nil {
+			return nil, err
+		}
+		spec.merge(user)
+	}
 	per := make([][]*callDecl, len(g.targets))
 	var errs []string
 	notes := map[string]bool{}

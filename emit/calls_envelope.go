@@ -17,7 +17,7 @@ import (
 // resolveEnvelope finds an envelope line's struct and members on this
 // target, or records an error and returns nil.
 func (b *callBuilder) resolveEnvelope(es *envelopeSpec) *envelope {
-	where := fmt.Sprintf("%s:%d", specName, es.line)
+	where := fmt.Sprintf("%s:%d", es.file, es.line)
 	r := b.u.Record("struct " + es.record)
 	if r == nil || !r.Complete() {
 		b.errorf("%s: envelope %s: no struct %s", where, es.prefix, es.record)
@@ -86,7 +86,7 @@ func (b *callBuilder) envelopeArg(c *command, rest string) bool {
 		return true
 	}
 	if c.spec.line != 0 {
-		b.errorf("%s:%d: %s: %s.%s has no struct member %s", specName, c.spec.line, c.macro.Name, c.env.rec.Name, c.env.spec.payload, name)
+		b.errorf("%s:%d: %s: %s.%s has no struct member %s", c.spec.file, c.spec.line, c.macro.Name, c.env.rec.Name, c.env.spec.payload, name)
 		return false
 	}
 	b.notef("%s: no wrapper for %s: %s.%s has no member %s and %s names none", c.macro.Pos, c.macro.Name, c.env.rec.Name, c.env.spec.payload, name, specName)

@@ -36,6 +36,7 @@ type callSpec struct {
 // version and maybe a domain, with the command's own argument a member of
 // a union in it.
 type envelopeSpec struct {
+	file   string
 	line   int
 	prefix string // the family, "XEN_DOMCTL_"
 	record string // "xen_domctl"
@@ -51,6 +52,7 @@ type envelopeSpec struct {
 
 // specProto is a hypercall line.
 type specProto struct {
+	file    string
 	line    int
 	goarchs []string // nil: every target
 	proto   *parser.Prototype
@@ -58,6 +60,7 @@ type specProto struct {
 
 // family is a family line: the commands PREFIX* of one hypercall.
 type family struct {
+	file      string
 	line      int
 	prefix    string
 	hypercall string // "HYPERVISOR_memory_op"
@@ -72,6 +75,7 @@ type family struct {
 
 // subopGroup is a subops line.
 type subopGroup struct {
+	file     string
 	line     int
 	parent   string // the command, "XENMEM_sharing_op"
 	prefix   string // its sub-commands, "XENMEM_sharing_op_"
@@ -80,6 +84,7 @@ type subopGroup struct {
 
 // cmdSpec is a cmd or subop line: what one wrapper needs.
 type cmdSpec struct {
+	file    string
 	line    int
 	name    string // C name of the command or sub-command
 	isSubop bool
@@ -141,6 +146,7 @@ type flagSpec struct {
 
 // errcodeSpec is an errcode line.
 type errcodeSpec struct {
+	file  string
 	line  int
 	macro string
 	cmds  []string
@@ -155,7 +161,7 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 		f, n, line := d.words, d.n, d.line
 		switch f[0] {
 		case "hypercall":
-			p := specProto{line: n}
+			p := specProto{file: name, line: n}
 			rest := strings.TrimSpace(strings.TrimPrefix(line, "hypercall"))
 			if a, b, ok := strings.Cut(rest, ":"); ok && !strings.Contains(a, "(") {
 				p.goarchs = strings.Split(strings.TrimSpace(a), ",")
@@ -170,7 +176,7 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 			p.proto.Pos = parser.Pos{File: name, Line: n, Col: 1}
 			s.protos = append(s.protos, p)
 		case "family":
-			fam := &family{line: n}
+			fam := &family{file: name, line: n}
 			var pos []string
 			for _, w := range f[1:] {
 				if v, ok := strings.CutPrefix(w, "status="); ok {
@@ -196,7 +202,7 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 			}
 			s.families = append(s.families, fam)
 		case "envelope":
-			e := &envelopeSpec{line: n}
+			e := &envelopeSpec{file: name, line: n}
 			if len(f) < 3 {
 				bad("want: envelope PREFIX STRUCT cmd=MEMBER version=MEMBER:MACRO [domain=MEMBER:MACRO] payload=MEMBER")
 				return
@@ -242,13 +248,13 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 				bad("want: subops COMMAND PREFIX MEMBER")
 				return
 			}
-			s.subops = append(s.subops, &subopGroup{line: n, parent: f[1], prefix: f[2], selector: f[3]})
+			s.subops = append(s.subops, &subopGroup{file: name, line: n, parent: f[1], prefix: f[2], selector: f[3]})
 		case "cmd", "subop":
 			if len(f) < 2 {
 				bad("want: %s NAME KEY=VALUE...", f[0])
 				return
 			}
-			c := &cmdSpec{line: n, name: f[1], isSubop: f[0] == "subop"}
+			c := &cmdSpec{file: name, line: n, name: f[1], isSubop: f[0] == "subop"}
 			for _, kv := range f[2:] {
 				if err := c.set(kv); err != nil {
 					bad("%s: %v", kv, err)
@@ -268,7 +274,7 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 				bad("want: errcode MACRO COMMAND,... TEXT")
 				return
 			}
-			s.errcodes = append(s.errcodes, &errcodeSpec{line: n, macro: f[1], cmds: strings.Split(f[2], ","), text: strings.Join(f[3:], " ")})
+			s.errcodes = append(s.errcodes, &errcodeSpec{file: name, line: n, macro: f[1], cmds: strings.Split(f[2], ","), text: strings.Join(f[3:], " ")})
 		default:
 			bad("unknown directive %q", f[0])
 		}
@@ -406,6 +412,63 @@ func (s *callSpec) envelope(prefix string) *envelopeSpec {
 		}
 	}
 	return nil
+}
+
+// merge lays spec o (a user's) over s (the built-in one): o's hypercall
+// prototypes, families, envelopes, sub-command groups, command lines and
+// nowrap lines replace s's of the same name; its ignore, subop and
+// errcode lines are added.
+func (s *callSpec) merge(o *callSpec) {
+	for _, p := range o.protos {
+		kept := s.protos[:0]
+		for _, q := range s.protos {
+			if q.proto.Name != p.proto.Name || !sameTargets(q.goarchs, p.goarchs) {
+				kept = append(kept, q)
+			}
+		}
+		s.protos = append(kept, p)
+	}
+	for _, f := range o.families {
+		kept := s.families[:0]
+		for _, g := range s.families {
+			if g.prefix != f.prefix {
+				kept = append(kept, g)
+			}
+		}
+		s.families = append(kept, f)
+	}
+	for _, e := range o.envs {
+		kept := s.envs[:0]
+		for _, g := range s.envs {
+			if g.prefix != e.prefix {
+				kept = append(kept, g)
+			}
+		}
+		s.envs = append(kept, e)
+	}
+	for _, g := range o.subops {
+		kept := s.subops[:0]
+		for _, h := range s.subops {
+			if h.parent != g.parent {
+				kept = append(kept, h)
+			}
+		}
+		s.subops = append(kept, g)
+	}
+	for name, c := range o.cmds {
+		s.cmds[name] = c
+	}
+	for name, why := range o.nowrap {
+		s.nowrap[name] = why
+	}
+	s.ignores = append(s.ignores, o.ignores...)
+	s.variants = append(s.variants, o.variants...)
+	s.errcodes = append(s.errcodes, o.errcodes...)
+}
+
+// sameTargets reports whether two hypercall lines name the same targets.
+func sameTargets(a, b []string) bool {
+	return strings.Join(a, ",") == strings.Join(b, ",")
 }
 
 // ignored reports whether a macro is listed by an ignore line.

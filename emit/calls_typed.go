@@ -74,7 +74,7 @@ func (b *callBuilder) buildFamily(fam *family) {
 				return i
 			}
 		}
-		b.errorf("%s:%d: %s has no parameter %s", specName, fam.line, fam.hypercall, name)
+		b.errorf("%s:%d: %s has no parameter %s", fam.file, fam.line, fam.hypercall, name)
 		return -1
 	}
 	cmdIndex, argIndex, countIndex := index(fam.cmdParam), index(fam.argParam), index(fam.countParam)
@@ -185,7 +185,7 @@ func (b *callBuilder) commandArg(c *command, cmds []*parser.Macro, i int, struct
 		return true
 	case name != "":
 		if !b.setArg(c, name) {
-			b.errorf("%s:%d: %s: no struct or typedef %s", specName, c.spec.line, m.Name, name)
+			b.errorf("%s:%d: %s: no struct or typedef %s", c.spec.file, c.spec.line, m.Name, name)
 			return false
 		}
 		return true
@@ -272,12 +272,12 @@ func (b *callBuilder) buildSubops(c *command) {
 			continue
 		}
 		if c.rec == nil {
-			b.errorf("%s:%d: %s: sub-commands need a struct argument", specName, grp.line, c.macro.Name)
+			b.errorf("%s:%d: %s: sub-commands need a struct argument", grp.file, grp.line, c.macro.Name)
 			return
 		}
 		sel, err := b.resolve(c.rec, grp.selector)
 		if err != nil {
-			b.errorf("%s:%d: %v", specName, grp.line, err)
+			b.errorf("%s:%d: %v", grp.file, grp.line, err)
 			return
 		}
 		done := map[string]bool{}
@@ -287,7 +287,7 @@ func (b *callBuilder) buildSubops(c *command) {
 			}
 			m := b.macro(v.name)
 			if m == nil {
-				b.errorf("%s:%d: %s: no such sub-command", specName, v.line, v.name)
+				b.errorf("%s:%d: %s: no such sub-command", v.file, v.line, v.name)
 				continue
 			}
 			done[v.name] = true
@@ -406,7 +406,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		op = sub.macro.Name
 		goName = familyWord(c.fam.prefix) + wordsGo(strings.TrimPrefix(sub.macro.Name, c.fam.prefix)) + cs.variant
 	}
-	where := fmt.Sprintf("%s:%d", specName, cs.line)
+	where := fmt.Sprintf("%s:%d", cs.file, cs.line)
 	if cs.line == 0 {
 		where = m.Pos.String()
 	}
@@ -851,7 +851,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		if ref, err := b.resolve(c.rec, st); err == nil {
 			typ := b.statusType(c.fam)
 			if typ == "" {
-				b.errorf("%s:%d: no typed constant group %s for statuses", specName, c.fam.line, c.fam.statusPrefix)
+				b.errorf("%s:%d: no typed constant group %s for statuses", c.fam.file, c.fam.line, c.fam.statusPrefix)
 				return
 			}
 			if mode == modeBatch {
@@ -1101,7 +1101,7 @@ func (b *callBuilder) errcodeVar(fam *family, ec *errcodeSpec) {
 	}
 	m := b.macro(ec.macro)
 	doc := []string{
-		fmt.Sprintf("%s is %s (%s), which %s return as their result (%s line %d): %s.", name, ec.macro, m.Pos, strings.Join(ec.cmds, ", "), specName, ec.line, ec.text),
+		fmt.Sprintf("%s is %s (%s), which %s return as their result (%s line %d): %s.", name, ec.macro, m.Pos, strings.Join(ec.cmds, ", "), ec.file, ec.line, ec.text),
 		"As an errno it would read as another error; the wrappers return this instead.",
 	}
 	code := comment(doc).Line().Var().Id(name).Op("=").Op("&").Qual(hypercallPkg, "CodeError").Values(jen.Dict{

@@ -13,12 +13,13 @@ import (
 
 func runGen(args []string, stdout io.Writer) error {
 	var in input
-	fs := newFlagSet("gen", "[-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE]", os.Stderr)
+	fs := newFlagSet("gen", "[-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE] [-spec FILE]", os.Stderr)
 	in.register(fs)
 	targetList := fs.String("targets", "all", "targets to generate for: a list of x86_32, x86_64, arm32, arm64, or all")
 	pkg := fs.String("pkg", "", "Go package `name` (default: the base name of -out)")
 	out := fs.String("out", "", "output `dir`")
 	configFile := fs.String("config", "", "config `file` with rename, skip and consttype directives")
+	specFile := fs.String("spec", "", "hypercall spec `file` laid over the built-in emit/hypercalls.spec (families and commands of headers outside the built-in set)")
 	foreign := fs.Bool("foreign", false, "write a host-independent package for one target (with -targets T): types with MarshalBinary and UnmarshalBinary at the C offsets")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -43,6 +44,14 @@ func runGen(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	var specs []emit.SpecFile
+	if *specFile != "" {
+		sf, err := emit.LoadSpec(*specFile)
+		if err != nil {
+			return err
+		}
+		specs = append(specs, sf)
+	}
 	pc, err := in.config()
 	if err != nil {
 		return err
@@ -55,7 +64,7 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := emit.Options{Package: *pkg, Invocation: invocation("gen", args), Config: cfg}
+	opts := emit.Options{Package: *pkg, Invocation: invocation("gen", args), Config: cfg, Specs: specs}
 	var files []emit.File
 	var reports []string
 	if *foreign {

@@ -47,6 +47,7 @@
 //	XENVM_DOM0_MAX_MIB  dom0's maximum reservation, in MiB
 //	XENVM_RAM_BASE      the physical address of the machine's RAM
 //	XENVM_RAM_MIB       the machine's RAM (QEMU's -m), in MiB
+//	XENVM_CPUS          the machine's processors (QEMU's -smp)
 //	XENVM_CAPABILITY    the word XENVER_capabilities must hold
 //	XENVM_TOOLS         the directory holding xeninfo-$GOARCH
 //	XENVM_SERVICES      the services /init started before the tests, by
