@@ -31,8 +31,11 @@ func checkCreated(t *testing.T, c hypercall.Caller, id xen.DomID, cfg xen.Domctl
 	expect(t, "XenDomctlCreatedomain's arch.gic_version", "XEN_DOMCTL_createdomain", cfg.Arch.GICVersion, wantGIC[vm.arch], "GIC_NATIVE picks the host's GIC (QEMU's gic-version)")
 }
 
-// checkArch checks the Arm part of the created domain's info.
+// checkArch checks the Arm part of the created domain's info: Xen 4.17
+// on Arm leaves arch_config zero in getdomaininfo (arch_get_domain_info
+// sets only XEN_DOMINF_hap), so the GIC version is known from
+// createdomain's answer alone (checkCreated).
 func checkArch(t *testing.T, d xen.DomctlGetdomaininfo) {
 	t.Helper()
-	expect(t, "the new domain's arch_config.gic_version", "XEN_SYSCTL_getdomaininfolist", d.ArchConfig.GICVersion, wantGIC[vm.arch], "the GIC version it was created with")
+	expect(t, "the new domain's arch_config.gic_version", "XEN_SYSCTL_getdomaininfolist", d.ArchConfig.GICVersion, 0, "Xen 4.17 on Arm does not report arch_config in getdomaininfo")
 }
