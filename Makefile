@@ -12,7 +12,7 @@ DEBS := gcc gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu cla
 
 GOARCHES := 386 amd64 arm arm64
 
-.PHONY: generate test deps vet test-unit test-cross xen-test layout
+.PHONY: generate test deps tidy vet test-unit test-cross xen-test layout
 
 # The main job: fetch the pinned Xen headers and (re)generate generated/.
 generate:
@@ -21,12 +21,16 @@ generate:
 # Every test: unit and golden tests, vet on all four GOARCH, the generated
 # packages natively (amd64, 386) and under qemu-user (arm, arm64), and
 # real Xen under QEMU (part of go test ./..., see runtime/xenvm).
-test: deps vet test-unit test-cross
+test: deps tidy vet test-unit test-cross
 
 deps:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { $(SUDO) apt-get update -q; \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(DEBS); }
 	$(GO) mod download
+
+# go.mod and go.sum must be what go mod tidy makes of them.
+tidy:
+	$(GO) mod tidy -diff
 
 vet:
 	@for a in $(GOARCHES); do echo "go vet (GOARCH=$$a)"; GOARCH=$$a $(GO) vet ./... || exit 1; done

@@ -3,8 +3,10 @@ package emit
 import (
 	"bytes"
 	"fmt"
+	"go/format"
 	"go/token"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,13 +37,73 @@ const hypercallPkg = "github.com/xenbind/xenbind/runtime/hypercall"
 type callDecl struct {
 	name  string // Go name: the key across targets
 	order int
+	doc   []string
 	code  *jen.Statement
-	key   string // rendered text
+	raw   string // the code as jennifer renders it, not formatted
+}
+
+// sameText reports whether two targets' declarations read the same once
+// formatted. Equal unformatted text is equal formatted text. go/format
+// changes only the spacing of the text jennifer writes (its few other
+// rewrites, such as 0X to 0x, never apply: xenbind writes neither), so
+// texts that differ in more than spacing differ formatted too. Only texts
+// that differ in spacing alone are formatted to compare.
+func (d *callDecl) sameText(e *callDecl) bool {
+	if !slices.Equal(d.doc, e.doc) {
+		return false
+	}
+	if d.raw == e.raw {
+		return true
+	}
+	if !equalIgnoringSpace(d.raw, e.raw) {
+		return false
+	}
+	a, errA := format.Source([]byte(d.raw))
+	b, errB := format.Source([]byte(e.raw))
+	return errA == nil && errB == nil && bytes.Equal(a, b)
+}
+
+// equalIgnoringSpace reports whether a and b are equal once every space,
+// tab and newline is removed.
+func equalIgnoringSpace(a, b string) bool {
+	i, j := 0, 0
+	for {
+		for i < len(a) && isSpace(a[i]) {
+			i++
+		}
+		for j < len(b) && isSpace(b[j]) {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		if a[i] != b[j] {
+			return false
+		}
+		i++
+		j++
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// rawText renders code without formatting it, as a file of its own.
+func rawText(code jen.Code) string {
+	f := jen.NewFile("p")
+	f.NoFormat = true
+	f.Add(code)
+	var b strings.Builder
+	if err := f.Render(&b); err != nil {
+		// Unreachable with NoFormat: only formatting fails. A text no
+		// other target has keeps the declaration per target.
+		return "\x00" + err.Error()
+	}
+	return b.String()
 }
 
 // renderCalls generates the wrappers for every target and returns their
 // files, or none when the headers declare no hypercalls.
-func (g *gen) renderCalls() ([]File, error) {
+func (g *gen) renderCalls() ([]pending, error) {
 	spec, err := parseCallSpec(specName, hypercallsSpec)
 	if err != nil {
 		return nil, err
@@ -56,9 +118,12 @@ func (g *gen) renderCalls() ([]File, error) {
 	per := make([][]*callDecl, len(g.targets))
 	var errs []string
 	notes := map[string]bool{}
-	for i, t := range g.targets {
-		b := newCallBuilder(t, spec)
-		b.build()
+	builders := make([]*callBuilder, len(g.targets))
+	parallel(len(g.targets), func(i int) {
+		builders[i] = newCallBuilder(g.targets[i], spec)
+		builders[i].build()
+	})
+	for i, b := range builders {
 		errs = append(errs, b.errs...)
 		for _, n := range b.notes {
 			if !notes[n] {
@@ -76,7 +141,7 @@ func (g *gen) renderCalls() ([]File, error) {
 
 // placeCalls puts each declaration in the shared file when every target
 // has it with the same text, else in the per-arch files.
-func (g *gen) placeCalls(per [][]*callDecl) ([]File, error) {
+func (g *gen) placeCalls(per [][]*callDecl) ([]pending, error) {
 	type slot struct {
 		order int
 		name  string
@@ -101,50 +166,43 @@ func (g *gen) placeCalls(per [][]*callDecl) ([]File, error) {
 		}
 		return list[i].name < list[j].name
 	})
-	shared := []jen.Code{}
-	perArch := make([][]jen.Code, len(per))
+	shared := []*callDecl{}
+	perArch := make([][]*callDecl, len(per))
 	for _, s := range list {
 		same := true
 		for _, d := range s.decls {
-			if d == nil || d.key != s.decls[0].key {
+			if d == nil || !d.sameText(s.decls[0]) {
 				same = false
 				break
 			}
 		}
 		if same {
-			shared = append(shared, s.decls[0].code)
+			shared = append(shared, s.decls[0])
 			continue
 		}
 		for ti, d := range s.decls {
 			if d != nil {
-				perArch[ti] = append(perArch[ti], d.code)
+				perArch[ti] = append(perArch[ti], d)
 			}
 		}
 	}
-	var files []File
+	var files []pending
 	if len(shared) > 0 {
-		f, err := g.renderCallFile("zcalls.go", "", shared)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
+		files = append(files, pending{"zcalls.go", g.renderCallFile("", shared)})
 	}
 	for ti, t := range g.targets {
 		if len(perArch[ti]) == 0 {
 			continue
 		}
-		f, err := g.renderCallFile("zcalls_"+t.abi.GOARCH+".go", t.abi.GOARCH, perArch[ti])
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, f)
+		name := "zcalls_" + t.abi.GOARCH + ".go"
+		files = append(files, pending{name, g.renderCallFile(t.abi.GOARCH, perArch[ti])})
 	}
 	return files, nil
 }
 
-// renderCallFile renders one zcalls file: decls in order, with the
+// renderCallFile builds one zcalls file: decls in order, with the
 // generated-code header and, for a per-arch file, its build constraint.
-func (g *gen) renderCallFile(name, goarch string, decls []jen.Code) (File, error) {
+func (g *gen) renderCallFile(goarch string, decls []*callDecl) *jen.File {
 	f := jen.NewFile(g.opts.Package)
 	f.HeaderComment(fmt.Sprintf("Code generated by %q; DO NOT EDIT.", g.opts.Invocation))
 	if goarch != "" {
@@ -153,14 +211,15 @@ func (g *gen) renderCallFile(name, goarch string, decls []jen.Code) (File, error
 	f.ImportName(hypercallPkg, "hypercall")
 	f.ImportName("fmt", "fmt")
 	for _, d := range decls {
-		f.Add(d)
+		// The doc is an item of its own, so that it abuts the declaration
+		// and go/format formats it as a doc comment in its one pass.
+		if c := docComment(d.doc); c != nil {
+			f.Add(c)
+		}
+		f.Add(d.code)
 		f.Line()
 	}
-	var buf bytes.Buffer
-	if err := f.Render(&buf); err != nil {
-		return File{}, fmt.Errorf("%s: %w", name, numbered(err))
-	}
-	return File{Name: name, Data: buf.Bytes()}, nil
+	return f
 }
 
 // rawCall is the raw function of one hypercall on one target.
@@ -203,7 +262,7 @@ func (b *callBuilder) notef(format string, args ...any) {
 
 // add records a declaration under a Go name no other declaration of the
 // package has.
-func (b *callBuilder) add(name string, code *jen.Statement) {
+func (b *callBuilder) add(name string, doc []string, code *jen.Statement) {
 	if b.taken[name] {
 		b.errorf("%s: generated twice", name)
 		return
@@ -213,7 +272,7 @@ func (b *callBuilder) add(name string, code *jen.Statement) {
 		return
 	}
 	b.taken[name] = true
-	b.decls = append(b.decls, &callDecl{name: name, order: len(b.decls), code: code, key: fmt.Sprintf("%#v", code)})
+	b.decls = append(b.decls, &callDecl{name: name, order: len(b.decls), doc: doc, code: code, raw: rawText(code)})
 }
 
 // build makes the raw functions, then the typed wrappers of each family
@@ -366,11 +425,11 @@ func (b *callBuilder) rawFunc(m *parser.Macro, cname, goName string, p *parser.P
 		doc = append(doc, "")
 		doc = append(doc, d...)
 	}
-	code := comment(doc).Line().Func().Id(goName).Params(params...).Params(jen.Uint64(), jen.Error()).Block(
+	code := jen.Func().Id(goName).Params(params...).Params(jen.Uint64(), jen.Error()).Block(
 		jen.Return(jen.Id("c").Dot("Call").Call(jen.Id(b.g.names.name(m.Name)), jen.Index(jen.Lit(5)).Uint64().Values(args...))),
 	)
 	b.raw[cname] = rc
-	b.add(goName, code)
+	b.add(goName, doc, code)
 }
 
 // protoSource says where a prototype comes from.

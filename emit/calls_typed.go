@@ -961,8 +961,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		doc = append(doc, "")
 		doc = append(doc, wrap(strings.Join(f.use, " "))...)
 	}
-	code := comment(doc).Line().Func().Id(goName).Params(f.params...).Params(res...).Block(body...)
-	b.add(goName, code)
+	b.add(goName, doc, jen.Func().Id(goName).Params(f.params...).Params(res...).Block(body...))
 }
 
 // exprOn is expr on an arbitrary base expression (an element of a slice).
@@ -1104,12 +1103,12 @@ func (b *callBuilder) errcodeVar(fam *family, ec *errcodeSpec) {
 		fmt.Sprintf("%s is %s (%s), which %s return as their result (%s line %d): %s.", name, ec.macro, m.Pos, strings.Join(ec.cmds, ", "), ec.file, ec.line, ec.text),
 		"As an errno it would read as another error; the wrappers return this instead.",
 	}
-	code := comment(doc).Line().Var().Id(name).Op("=").Op("&").Qual(hypercallPkg, "CodeError").Values(jen.Dict{
+	code := jen.Var().Id(name).Op("=").Op("&").Qual(hypercallPkg, "CodeError").Values(jen.Dict{
 		jen.Id("Name"): jen.Lit(ec.macro),
 		jen.Id("Code"): jen.Id(b.g.names.name(ec.macro)),
 		jen.Id("Text"): jen.Lit(ec.text),
 	})
-	b.add(name, code)
+	b.add(name, doc, code)
 }
 
 // wrapperDoc writes a wrapper's doc: what it issues, the header's comment,

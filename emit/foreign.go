@@ -27,11 +27,7 @@ func Foreign(l *layout.Layout, opts Options) ([]File, []string, error) {
 	if err != nil {
 		return nil, f.g.names.Reports, err
 	}
-	files, err := f.render()
-	if err != nil {
-		return nil, f.g.names.Reports, err
-	}
-	files, err = gofmtStable(files)
+	files, err := renderAll(f.render())
 	return files, f.g.names.Reports, err
 }
 
@@ -671,8 +667,8 @@ func (fm *fmember) memberDoc() []string {
 	return append(append(append([]string{}, fm.doc...), ""), where)
 }
 
-func (f *foreign) render() ([]File, error) {
-	var files []File
+func (f *foreign) render() []pending {
+	var files []pending
 	types := f.newFile()
 	consts := f.newFile()
 	nTypes, nConsts := 0, 0
@@ -717,13 +713,9 @@ func (f *foreign) render() ([]File, error) {
 		if x.n == 0 {
 			continue
 		}
-		file, err := f.renderFile(x.name, x.f)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, file)
+		files = append(files, pending{x.name, x.f})
 	}
-	return files, nil
+	return files
 }
 
 func (f *foreign) newFile() *jen.File {
@@ -736,14 +728,6 @@ func (f *foreign) newFile() *jen.File {
 	return jf
 }
 
-func (f *foreign) renderFile(name string, jf *jen.File) (File, error) {
-	var b strings.Builder
-	if err := jf.Render(&b); err != nil {
-		return File{}, fmt.Errorf("%s: %w", name, numbered(err))
-	}
-	return File{Name: name, Data: []byte(b.String())}, nil
-}
-
 // count spells n things.
 func count(n int64, thing string) string {
 	if n == 1 {
@@ -754,7 +738,7 @@ func count(n int64, thing string) string {
 
 // renderRecord writes a record's type, size constant and methods.
 func (f *foreign) renderRecord(jf *jen.File, fr *frecord) {
-	jf.Add(comment(fr.doc))
+	jf.Add(docComment(fr.doc))
 	size := fr.rl.Size
 	union := fr.r.Kind == parser.Union
 	if union {
@@ -970,7 +954,7 @@ func (f *foreign) renderCodec(jf *jen.File) {
 }
 
 // docf adds a comment of one or more lines to jf.
-func docf(jf *jen.File, text string) { jf.Add(comment(strings.Split(text, "\n"))) }
+func docf(jf *jen.File, text string) { jf.Add(docComment(strings.Split(text, "\n"))) }
 
 // slashes turns text into line comments, which jennifer renders as they
 // are (it makes a block comment of a multi-line one without slashes).

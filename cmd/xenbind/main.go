@@ -41,6 +41,7 @@ import (
 )
 
 func main() {
+	tuneGC()
 	err := run(os.Args[1:], os.Stdout)
 	if err == nil {
 		return

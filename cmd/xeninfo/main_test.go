@@ -30,7 +30,7 @@ func useCaller(t *testing.T, c hypercall.Caller, openErr, closeErr error) {
 func arm64Dom0() *xentest.Hypervisor {
 	return xentest.New(
 		xentest.WithVersion(4, 17),
-		xentest.WithExtraVersion(".5"),
+		xentest.WithExtraversion(".5"),
 		xentest.WithCapabilities("xen-3.0-aarch64 xen-3.0-armv7l "),
 		xentest.WithMaxRAMPage(0x4ffff),
 		xentest.WithDomain(0, xentest.Domain{CurrentPages: 65536, MaxPages: 65536, GrantFrames: 1, MaxGrantFrames: 64, GrantVersion: 1}),

@@ -39,10 +39,10 @@ func TestXenverScalars(t *testing.T) {
 
 func TestXenverStrings(t *testing.T) {
 	hv := xentest.New(
-		xentest.WithExtraVersion(".5-xen"),
+		xentest.WithExtraversion(".5-xen"),
 		xentest.WithCapabilities("xen-3.0-aarch64 xen-3.0-armv7l"),
 		xentest.WithChangeset("abc123"),
-		xentest.WithCommandLine("console=com1 dom0_mem=512M"),
+		xentest.WithCommandline("console=com1 dom0_mem=512M"),
 		xentest.WithCompileInfo(xentest.CompileInfo{Compiler: "gcc 12", CompileBy: "me", CompileDomain: "example.org", CompileDate: "today"}),
 		xentest.WithVirtStart(0xF5800000),
 		xentest.WithDomain(0, xentest.Domain{Handle: [16]byte{1, 2, 3, 15: 16}, CurrentPages: 1, MaxPages: 1}),

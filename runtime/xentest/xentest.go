@@ -23,6 +23,12 @@
 // Anything else fails with ENOSYS, as Xen does for an unknown operation,
 // unless the test installs its own handler with [Hypervisor.Handle].
 //
+// A test makes any single hypercall, command or sub-command fail, with any
+// error or grant-table status, while everything else keeps its simulated
+// behaviour: [Hypervisor.Fail] with a [Command] built by [Hypercall], [Cmd]
+// and [Command.Sub]; [Hypervisor.HandleCommand] replaces the simulation of
+// one command only.
+//
 // Like Xen, the double reads and writes the memory that hypercall arguments
 // point to, and it accepts only addresses inside a live buffer from its own
 // Alloc: an address anywhere else (the Go heap, a goroutine stack, a
@@ -151,11 +157,16 @@ func WithVersion(major, minor uint16) Option {
 	return func(c *config) { c.major, c.minor = major, minor }
 }
 
-// WithExtraVersion sets XENVER_extraversion (default ".0"); at most 15
-// bytes are reported.
-func WithExtraVersion(s string) Option {
+// WithExtraversion sets XENVER_extraversion (default ".0"), what
+// xen.XenverExtraversion returns; at most 15 bytes are reported.
+func WithExtraversion(s string) Option {
 	return func(c *config) { c.extraVersion = s }
 }
+
+// WithExtraVersion is WithExtraversion.
+//
+// Deprecated: use [WithExtraversion], named like the wrapper.
+func WithExtraVersion(s string) Option { return WithExtraversion(s) }
 
 // WithCapabilities sets XENVER_capabilities (default that of an x86_64
 // host: "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64").
@@ -168,11 +179,16 @@ func WithChangeset(s string) Option {
 	return func(c *config) { c.changeset = s }
 }
 
-// WithCommandLine sets Xen's command line, XENVER_commandline (default
-// empty).
-func WithCommandLine(s string) Option {
+// WithCommandline sets Xen's command line, XENVER_commandline (default
+// empty), what xen.XenverCommandline returns.
+func WithCommandline(s string) Option {
 	return func(c *config) { c.commandLine = s }
 }
+
+// WithCommandLine is WithCommandline.
+//
+// Deprecated: use [WithCommandline], named like the wrapper.
+func WithCommandLine(s string) Option { return WithCommandline(s) }
 
 // WithCompileInfo sets XENVER_compile_info.
 func WithCompileInfo(ci CompileInfo) Option {
@@ -270,6 +286,7 @@ type Hypervisor struct {
 	domains  map[uint16]*Domain
 	evtchns  map[uint16]map[uint32]*EventChannel // by domain, port
 	handlers map[uint64]HandlerFunc
+	actions  []*action // Fail, FailStatus and HandleCommand, by Command
 	calls    []Call
 }
 
@@ -364,7 +381,8 @@ func (h *Hypervisor) Resolve(addr uint64, n int) ([]byte, error) {
 
 // Handle makes fn simulate hypercall op in place of the built-in
 // simulation (or the ENOSYS for an op the double does not know). A nil fn
-// restores the default.
+// restores the default. To replace or fail one command only, use
+// [Hypervisor.HandleCommand] or [Hypervisor.Fail].
 func (h *Hypervisor) Handle(op uint64, fn HandlerFunc) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -407,6 +425,7 @@ func (h *Hypervisor) Call(op uint64, args [5]uint64) (uint64, error) {
 			}
 		}
 	}
+	act := h.match(op, args)
 	h.mu.Lock()
 	fn := h.handlers[op]
 	h.mu.Unlock()
@@ -414,6 +433,8 @@ func (h *Hypervisor) Call(op uint64, args [5]uint64) (uint64, error) {
 	var r uint64
 	var err error
 	switch {
+	case act != nil:
+		r, err = h.run(act, args)
 	case fn != nil:
 		r, err = fn(args)
 	case op == hypervisorXenVersion:

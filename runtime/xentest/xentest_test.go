@@ -55,16 +55,16 @@ func TestXenVersionStrings(t *testing.T) {
 		wantErr error
 	}{
 		{"extraversion default", nil, xenverExtraversion, 16, ".0", nil},
-		{"extraversion", []Option{WithExtraVersion(".5-rc1")}, xenverExtraversion, 16, ".5-rc1", nil},
-		{"extraversion truncated", []Option{WithExtraVersion("0123456789abcdefXYZ")}, xenverExtraversion, 16, "0123456789abcde", nil},
+		{"extraversion", []Option{WithExtraversion(".5-rc1")}, xenverExtraversion, 16, ".5-rc1", nil},
+		{"extraversion truncated", []Option{WithExtraversion("0123456789abcdefXYZ")}, xenverExtraversion, 16, "0123456789abcde", nil},
 		{"extraversion short buffer", nil, xenverExtraversion, 15, "", hypercall.EFAULT},
 		{"capabilities default", nil, xenverCapabilities, 1024, "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64", nil},
 		{"capabilities", []Option{WithCapabilities("xen-3.0-aarch64 xen-3.0-armv7l")}, xenverCapabilities, 1024, "xen-3.0-aarch64 xen-3.0-armv7l", nil},
 		{"capabilities short buffer", nil, xenverCapabilities, 1023, "", hypercall.EFAULT},
 		{"changeset", []Option{WithChangeset("abc123")}, xenverChangeset, 64, "abc123", nil},
-		{"commandline", []Option{WithCommandLine("console=com1 dom0_mem=512M")}, xenverCommandline, 1024, "console=com1 dom0_mem=512M", nil},
-		{"commandline truncated", []Option{WithCommandLine(long)}, xenverCommandline, 1024, long[:1023], nil},
-		{"commandline denied", []Option{WithCommandLine("secret"), WithoutPrivilege()}, xenverCommandline, 16, "<denied>", nil},
+		{"commandline", []Option{WithCommandline("console=com1 dom0_mem=512M")}, xenverCommandline, 1024, "console=com1 dom0_mem=512M", nil},
+		{"commandline truncated", []Option{WithCommandline(long)}, xenverCommandline, 1024, long[:1023], nil},
+		{"commandline denied", []Option{WithCommandline("secret"), WithoutPrivilege()}, xenverCommandline, 16, "<denied>", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -537,3 +537,54 @@ func BenchmarkQuerySize(b *testing.B) {
 		buf.Release()
 	}
 }
+
+// TestFailCommandInStruct: domctl, sysctl and platform_op carry their
+// command in the structure their first argument points to.
+func TestFailCommandInStruct(t *testing.T) {
+	h := New()
+	h.Fail(Cmd(hypervisorDomctl, 1), hypercall.EACCES) // XEN_DOMCTL_createdomain
+	h.HandleCommand(Cmd(hypervisorDomctl, 2), func([5]uint64) (uint64, error) { return 7, nil })
+	b := alloc(t, h, 256)
+	native.PutUint32(b.Bytes(), 1)
+	if _, err := h.Call(hypervisorDomctl, [5]uint64{b.Addr()}); !errors.Is(err, hypercall.EACCES) {
+		t.Errorf("domctl cmd 1: err = %v, want EACCES", err)
+	}
+	native.PutUint32(b.Bytes(), 2)
+	if r, err := h.Call(hypervisorDomctl, [5]uint64{b.Addr()}); err != nil || r != 7 {
+		t.Errorf("domctl cmd 2 = %d, %v; want the handler's 7", r, err)
+	}
+	native.PutUint32(b.Bytes(), 3)
+	if _, err := h.Call(hypervisorDomctl, [5]uint64{b.Addr()}); !errors.Is(err, hypercall.ENOSYS) {
+		t.Errorf("domctl cmd 3: err = %v, want the default ENOSYS", err)
+	}
+	// A command word with continuation bits above MEMOP_CMD_MASK is still
+	// the command.
+	h.Fail(Cmd(hypervisorMemoryOp, xenmemMaximumRAMPage), hypercall.EBUSY)
+	if _, err := h.Call(hypervisorMemoryOp, [5]uint64{xenmemMaximumRAMPage | 3<<memopExtentShift}); !errors.Is(err, hypercall.EBUSY) {
+		t.Errorf("memory_op with continuation bits: err = %v, want EBUSY", err)
+	}
+}
+
+func TestFailMisuse(t *testing.T) {
+	h := New()
+	for name, f := range map[string]func(){
+		"Sub of a hypercall":       func() { Hypercall(12).Sub(0, 4, 1) },
+		"Sub size 3":               func() { Cmd(12, 3).Sub(0, 3, 1) },
+		"status on memory_op":      func() { h.FailStatus(Cmd(hypervisorMemoryOp, 3), -1) },
+		"status on set_version":    func() { h.FailStatus(Cmd(hypervisorGrantTableOp, gnttabopSetVersion), -1) },
+		"int16 error on memory_op": func() { h.Fail(Cmd(hypervisorMemoryOp, 3), testStatus(-1)) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+type testStatus int16
+
+func (s testStatus) Error() string { return "status" }
