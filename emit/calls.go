@@ -116,7 +116,6 @@ func (g *gen) renderCalls() ([]pending, error) {
 		spec.merge(user)
 	}
 	per := make([][]*callDecl, len(g.targets))
-	var errs []string
 	notes := map[string]bool{}
 	builders := make([]*callBuilder, len(g.targets))
 	parallel(len(g.targets), func(i int) {
@@ -124,7 +123,6 @@ func (g *gen) renderCalls() ([]pending, error) {
 		builders[i].build()
 	})
 	for i, b := range builders {
-		errs = append(errs, b.errs...)
 		for _, n := range b.notes {
 			if !notes[n] {
 				notes[n] = true
@@ -132,9 +130,7 @@ func (g *gen) renderCalls() ([]pending, error) {
 			}
 		}
 		per[i] = b.decls
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(dedupe(errs), "\n"))
+		g.shapes = append(g.shapes, b.shapes...)
 	}
 	return g.placeCalls(per)
 }
@@ -233,15 +229,15 @@ type rawCall struct {
 
 // callBuilder builds the declarations of one target.
 type callBuilder struct {
-	t     *target
-	g     *gen
-	u     *parser.Unit
-	spec  *callSpec
-	errs  []string
-	notes []string
-	decls []*callDecl
-	raw   map[string]*rawCall // by C function name
-	taken map[string]bool     // Go names of this file
+	t      *target
+	g      *gen
+	u      *parser.Unit
+	spec   *callSpec
+	notes  []string
+	shapes []wrapperShape // of the typed wrappers added
+	decls  []*callDecl
+	raw    map[string]*rawCall // by C function name
+	taken  map[string]bool     // Go names of this file
 }
 
 // newCallBuilder returns the builder of one target's declarations.
@@ -249,30 +245,33 @@ func newCallBuilder(t *target, spec *callSpec) *callBuilder {
 	return &callBuilder{t: t, g: t.g, u: t.unit, spec: spec, raw: map[string]*rawCall{}, taken: map[string]bool{}}
 }
 
-// errorf records an error that stops generation: the spec and the headers
-// disagree.
-func (b *callBuilder) errorf(format string, args ...any) {
-	b.errs = append(b.errs, fmt.Sprintf(format, args...))
-}
-
 // notef records a note for the user: something the generator skipped.
 func (b *callBuilder) notef(format string, args ...any) {
 	b.notes = append(b.notes, fmt.Sprintf(format, args...))
 }
 
+// skipf records that a command gets no wrapper, and why: where is the
+// spec line or the header position that asked for it. The spec and the
+// headers at hand disagree (a member, struct or command another Xen
+// release has), which is not an error: generation goes on without it.
+func (b *callBuilder) skipf(where, op, format string, args ...any) {
+	b.notef("%s: no wrapper for %s: %s", where, op, fmt.Sprintf(format, args...))
+}
+
 // add records a declaration under a Go name no other declaration of the
-// package has.
-func (b *callBuilder) add(name string, doc []string, code *jen.Statement) {
+// package has; a clash leaves the declaration out, with a note.
+func (b *callBuilder) add(name string, doc []string, code *jen.Statement) bool {
 	if b.taken[name] {
-		b.errorf("%s: generated twice", name)
-		return
+		b.notef("%s: left out: the Go name is generated twice", name)
+		return false
 	}
 	if c, ok := b.g.names.taken[name]; ok {
-		b.errorf("%s: the Go name of a wrapper is taken by %s", name, c)
-		return
+		b.notef("%s: left out: the Go name is taken by %s", name, c)
+		return false
 	}
 	b.taken[name] = true
 	b.decls = append(b.decls, &callDecl{name: name, order: len(b.decls), doc: doc, code: code, raw: rawText(code)})
+	return true
 }
 
 // build makes the raw functions, then the typed wrappers of each family
@@ -284,6 +283,60 @@ func (b *callBuilder) build() {
 	}
 	for _, fam := range b.spec.families {
 		b.buildFamily(fam)
+	}
+	b.noteUnused()
+}
+
+// noteUnused notes each spec line naming a command, sub-command or error
+// code these headers do not define (another Xen release's), one note a
+// line, or one for a whole family the headers lack.
+func (b *callBuilder) noteUnused() {
+	famOf := func(name string) *family {
+		for _, f := range b.spec.families {
+			if strings.HasPrefix(name, f.prefix) {
+				return f
+			}
+		}
+		return nil
+	}
+	present := map[*family]bool{}
+	for _, f := range b.spec.families {
+		if b.raw[f.hypercall] == nil {
+			b.notef("%s:%d: no wrappers for %s*: these headers do not define %s", specName, f.line, f.prefix, f.hypercall)
+			continue
+		}
+		for _, m := range b.u.Macros {
+			if rest, ok := strings.CutPrefix(m.Name, f.prefix); ok && isCommandName(rest) && isInteger(m) {
+				present[f] = true
+				break
+			}
+		}
+		if !present[f] {
+			b.notef("%s:%d: no wrappers for %s*: these headers define no such command", specName, f.line, f.prefix)
+		}
+	}
+	absent := func(line int, name, what string) {
+		if f := famOf(name); f != nil && present[f] && b.macro(name) == nil {
+			b.notef("%s:%d: no wrapper for %s: these headers define no such %s", specName, line, name, what)
+		}
+	}
+	var names []string
+	for name := range b.spec.cmds {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool { return b.spec.cmds[names[i]].line < b.spec.cmds[names[j]].line })
+	for _, name := range names {
+		absent(b.spec.cmds[name].line, name, "command")
+	}
+	for _, g := range b.spec.subops {
+		if b.spec.cmds[g.parent] == nil {
+			absent(g.line, g.parent, "command")
+		}
+	}
+	for _, ec := range b.spec.errcodes {
+		if f := famOf(ec.macro); f != nil && present[f] && b.macro(ec.macro) == nil {
+			b.notef("%s:%d: no error code %s: these headers do not define it", specName, ec.line, ec.macro)
+		}
 	}
 }
 
@@ -321,6 +374,10 @@ func (b *callBuilder) buildRaw() {
 			continue
 		}
 		cname := funcPrefix + rest
+		if b.g.cfg.skipped(m.Name) {
+			b.notef("%s: no raw function for %s: the config skips %s", m.Pos, cname, m.Name)
+			continue
+		}
 		p := annotated[cname]
 		if p == nil {
 			p = fromSpec[cname]
@@ -395,7 +452,7 @@ func (b *callBuilder) rawFunc(m *parser.Macro, cname, goName string, p *parser.P
 		args = append(args, jen.Id(n))
 	}
 	if len(args) > 5 {
-		b.errorf("%s: %s takes %d argument words; hypercalls have five", p.Pos, cname, len(args))
+		b.notef("%s: no raw function for %s: it takes %d argument words; hypercalls have five", p.Pos, cname, len(args))
 		return
 	}
 	if len(names) > 0 {

@@ -20,41 +20,41 @@ func (b *callBuilder) resolveEnvelope(es *envelopeSpec) *envelope {
 	where := fmt.Sprintf("%s:%d", es.file, es.line)
 	r := b.u.Record("struct " + es.record)
 	if r == nil || !r.Complete() {
-		b.errorf("%s: envelope %s: no struct %s", where, es.prefix, es.record)
+		b.notef("%s: no wrappers for %s*: no struct %s", where, es.prefix, es.record)
 		return nil
 	}
 	env := &envelope{spec: es, rec: r, goType: b.g.names.name(r.Name)}
 	var err error
 	if env.cmd, err = b.resolve(r, es.cmd); err != nil {
-		b.errorf("%s: envelope %s: %v", where, es.prefix, err)
+		b.notef("%s: no wrappers for %s*: %v", where, es.prefix, err)
 		return nil
 	}
 	if env.version, err = b.resolve(r, es.version); err != nil {
-		b.errorf("%s: envelope %s: %v", where, es.prefix, err)
+		b.notef("%s: no wrappers for %s*: %v", where, es.prefix, err)
 		return nil
 	}
 	if b.macro(es.versionMacro) == nil {
-		b.errorf("%s: envelope %s: no macro %s", where, es.prefix, es.versionMacro)
+		b.notef("%s: no wrappers for %s*: no macro %s", where, es.prefix, es.versionMacro)
 		return nil
 	}
 	if es.domain != "" {
 		if env.domain, err = b.resolve(r, es.domain); err != nil {
-			b.errorf("%s: envelope %s: %v", where, es.prefix, err)
+			b.notef("%s: no wrappers for %s*: %v", where, es.prefix, err)
 			return nil
 		}
 		if b.macro(es.domainLimit) == nil {
-			b.errorf("%s: envelope %s: no macro %s", where, es.prefix, es.domainLimit)
+			b.notef("%s: no wrappers for %s*: no macro %s", where, es.prefix, es.domainLimit)
 			return nil
 		}
 	}
 	u, err := b.resolve(r, es.payload)
 	if err != nil {
-		b.errorf("%s: envelope %s: %v", where, es.prefix, err)
+		b.notef("%s: no wrappers for %s*: %v", where, es.prefix, err)
 		return nil
 	}
 	rt := u.member.Type.Resolve()
 	if rt.Kind != parser.RecordRef || rt.Record.Kind != parser.Union {
-		b.errorf("%s: envelope %s: %s is not a union", where, es.prefix, es.payload)
+		b.notef("%s: no wrappers for %s*: %s is not a union", where, es.prefix, es.payload)
 		return nil
 	}
 	env.union = rt.Record
@@ -86,7 +86,7 @@ func (b *callBuilder) envelopeArg(c *command, rest string) bool {
 		return true
 	}
 	if c.spec.line != 0 {
-		b.errorf("%s:%d: %s: %s.%s has no struct member %s", c.spec.file, c.spec.line, c.macro.Name, c.env.rec.Name, c.env.spec.payload, name)
+		b.skipf(fmt.Sprintf("%s:%d", c.spec.file, c.spec.line), c.macro.Name, "%s.%s has no struct member %s", c.env.rec.Name, c.env.spec.payload, name)
 		return false
 	}
 	b.notef("%s: no wrapper for %s: %s.%s has no member %s and %s names none", c.macro.Pos, c.macro.Name, c.env.rec.Name, c.env.spec.payload, name, specName)
@@ -155,6 +155,5 @@ func (b *callBuilder) envelopeWrapper(fam *family, rc *rawCall, env *envelope, a
 		goName, env.rec.Name, env.spec.version, env.spec.payload, rc.cname))
 	doc = append(doc, "")
 	doc = append(doc, wrap(fmt.Sprintf("*arg is copied to hypervisor-visible memory and back. Xen answers EACCES when %s is not its own; that is returned as a *hypercall.VersionError naming the version sent and %s, the version these bindings were generated for.", env.spec.version, env.spec.versionMacro))...)
-	code := comment(doc).Line().Func().Id(goName).Params(jen.Id("c").Qual(hypercallPkg, "Caller"), jen.Id("arg").Op("*").Id(env.goType)).Params(jen.Err().Error()).Block(body...)
-	b.add(goName, code)
+	b.add(goName, doc, jen.Func().Id(goName).Params(jen.Id("c").Qual(hypercallPkg, "Caller"), jen.Id("arg").Op("*").Id(env.goType)).Params(jen.Err().Error()).Block(body...))
 }

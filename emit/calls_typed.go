@@ -65,6 +65,7 @@ func (b *callBuilder) buildFamily(fam *family) {
 	if rc == nil {
 		return // the hypercall is not in these headers
 	}
+	missing := false
 	index := func(name string) int {
 		if name == "" {
 			return -1
@@ -74,10 +75,14 @@ func (b *callBuilder) buildFamily(fam *family) {
 				return i
 			}
 		}
-		b.errorf("%s:%d: %s has no parameter %s", fam.file, fam.line, fam.hypercall, name)
+		b.notef("%s:%d: no wrappers for %s*: hypercall %s has no parameter %s in these headers", fam.file, fam.line, fam.prefix, fam.hypercall, name)
+		missing = true
 		return -1
 	}
 	cmdIndex, argIndex, countIndex := index(fam.cmdParam), index(fam.argParam), index(fam.countParam)
+	if missing {
+		return
+	}
 	var cmds []*parser.Macro
 	for _, m := range b.u.Macros {
 		rest, ok := strings.CutPrefix(m.Name, fam.prefix)
@@ -185,7 +190,7 @@ func (b *callBuilder) commandArg(c *command, cmds []*parser.Macro, i int, struct
 		return true
 	case name != "":
 		if !b.setArg(c, name) {
-			b.errorf("%s:%d: %s: no struct or typedef %s", c.spec.file, c.spec.line, m.Name, name)
+			b.notef("%s:%d: no wrapper for %s: no struct or typedef %s in these headers", c.spec.file, c.spec.line, m.Name, name)
 			return false
 		}
 		return true
@@ -272,12 +277,12 @@ func (b *callBuilder) buildSubops(c *command) {
 			continue
 		}
 		if c.rec == nil {
-			b.errorf("%s:%d: %s: sub-commands need a struct argument", grp.file, grp.line, c.macro.Name)
+			b.notef("%s:%d: no wrappers for the sub-commands of %s: its argument is not a struct in these headers", grp.file, grp.line, c.macro.Name)
 			return
 		}
 		sel, err := b.resolve(c.rec, grp.selector)
 		if err != nil {
-			b.errorf("%s:%d: %v", grp.file, grp.line, err)
+			b.notef("%s:%d: no wrappers for the sub-commands of %s: %v", grp.file, grp.line, c.macro.Name, err)
 			return
 		}
 		done := map[string]bool{}
@@ -287,7 +292,7 @@ func (b *callBuilder) buildSubops(c *command) {
 			}
 			m := b.macro(v.name)
 			if m == nil {
-				b.errorf("%s:%d: %s: no such sub-command", v.file, v.line, v.name)
+				b.notef("%s:%d: no wrapper for %s: no such sub-command in these headers", v.file, v.line, v.name)
 				continue
 			}
 			done[v.name] = true
@@ -351,6 +356,7 @@ type result struct {
 type wrapperFn struct {
 	b       *callBuilder
 	op      string // the C name in errors
+	where   string // the spec line or header position, in notes
 	params  []jen.Code
 	results []result
 	pre     []jen.Code // checks of Go values, before any allocation
@@ -367,7 +373,7 @@ type wrapperFn struct {
 // another or with the wrapper's own variables.
 func (f *wrapperFn) name(n string) string {
 	if f.names[n] || n == "" {
-		f.b.errorf("%s: parameter or result %q clashes; name it in %s", f.op, n, specName)
+		f.b.notef("%s: no wrapper for %s: parameter or result %q clashes; name it in %s", f.where, f.op, n, specName)
 		f.bad = true
 	}
 	f.names[n] = true
@@ -410,7 +416,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	if cs.line == 0 {
 		where = m.Pos.String()
 	}
-	f := &wrapperFn{b: b, op: op, names: map[string]bool{"c": true, "a": true, "p": true, "ps": true, "addr": true, "r": true, "err": true, "failed": true, "i": true, "env": true}}
+	f := &wrapperFn{b: b, op: op, where: where, names: map[string]bool{"c": true, "a": true, "p": true, "ps": true, "addr": true, "r": true, "err": true, "failed": true, "i": true, "env": true}}
 	f.params = append(f.params, jen.Id("c").Qual(hypercallPkg, "Caller"))
 	env := c.env
 	domainParam := ""
@@ -449,12 +455,54 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		mode = modeBatch
 	}
 	if (mode == modeFlat || mode == modeBatch) && c.rec == nil {
-		b.errorf("%s: %s: in=, out=, flex= and batches need a struct argument", where, op)
+		b.skipf(where, op, "its argument %s is not a struct in these headers (in=, out=, flex= and batches need one)", c.argC)
 		return
 	}
 	if len(cs.handles) > 0 && mode != modeFlat && mode != modeInOut {
-		b.errorf("%s: %s: handles need the argument passed by pointer or as members", where, op)
+		b.skipf(where, op, "handles need the argument passed by pointer or as members")
 		return
+	}
+
+	// A wrapper refers to its command's macro and argument type: none may
+	// be skipped by the config.
+	for _, n := range []string{m.Name, op} {
+		if b.g.cfg.skipped(n) {
+			b.skipf(where, op, "the config skips %s", n)
+			return
+		}
+	}
+	if c.rec != nil && (b.g.cfg.skipped(c.rec.Name) || b.g.names.name(c.rec.Name) == "") {
+		b.skipf(where, op, "the config skips its argument %s", c.rec.Name)
+		return
+	}
+	for _, fl := range cs.flags {
+		if b.g.cfg.skipped(fl.macro) {
+			b.skipf(where, op, "the config skips %s", fl.macro)
+			return
+		}
+	}
+
+	// Only a shape the wrapper marshals right gets a wrapper.
+	flexMember := ""
+	if cs.flex != nil {
+		flexMember = cs.flex.member
+	}
+	if c.rec != nil {
+		if why := b.copyShape(c.rec, flexMember); why != "" {
+			b.skipf(where, op, "argument %s: %s", c.argC, why)
+			return
+		}
+		if cs.flex != nil {
+			if n := len(c.rec.Members); n == 0 || c.rec.Members[n-1].Name != cs.flex.member || c.rec.Members[n-1].Type.Resolve().Kind != parser.Array || c.rec.Members[n-1].Type.Resolve().Len > 0 {
+				b.skipf(where, op, "flex=%s: %s does not end in flexible array %s", cs.flex.member, c.argC, cs.flex.member)
+				return
+			}
+		}
+	} else if c.td != nil {
+		if why := b.typedefShape(c.td); why != "" {
+			b.skipf(where, op, "argument %s", why)
+			return
+		}
 	}
 
 	// The argument's Go type.
@@ -464,7 +512,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	} else if c.td != nil {
 		gt, _, err := b.t.goType(&parser.Type{Kind: parser.TypedefRef, Typedef: c.td})
 		if err != nil {
-			b.errorf("%s: %s: argument %s: %v", where, op, c.td.Name, err)
+			b.skipf(where, op, "argument %s: %v", c.td.Name, err)
 			return
 		}
 		argGo = gt
@@ -484,14 +532,14 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 			if cs.line == 0 {
 				b.notef("%s: no wrapper for %s: %s holds guest handle %s, which %s does not describe", m.Pos, op, c.argC, hp, specName)
 			} else {
-				b.errorf("%s: %s: guest handle %s of %s is not described", where, op, hp, c.argC)
+				b.skipf(where, op, "guest handle %s of %s is not described", hp, c.argC)
 			}
 			return
 		}
 		for _, hs := range cs.handles {
 			h, err := b.handleArg(c.rec, hs, handles)
 			if err != nil {
-				b.errorf("%s: %s: %v", where, op, err)
+				b.skipf(where, op, "%v", err)
 				return
 			}
 			f.name(h.param)
@@ -510,7 +558,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	for _, fs := range cs.ins {
 		ref, err := b.resolve(c.rec, fs.path)
 		if err != nil {
-			b.errorf("%s: %s: %v", where, op, err)
+			b.skipf(where, op, "%v", err)
 			return
 		}
 		n := fs.name
@@ -521,12 +569,12 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		if fs.ctype != "" {
 			td := b.u.Typedef(fs.ctype)
 			if td == nil {
-				b.errorf("%s: %s: no typedef %s", where, op, fs.ctype)
+				b.skipf(where, op, "no typedef %s", fs.ctype)
 				return
 			}
 			typ, _, err = b.t.goType(&parser.Type{Kind: parser.TypedefRef, Typedef: td})
 			if err != nil {
-				b.errorf("%s: %s: %s: %v", where, op, fs.ctype, err)
+				b.skipf(where, op, "%s: %v", fs.ctype, err)
 				return
 			}
 		}
@@ -540,7 +588,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	for _, fs := range cs.outs {
 		ref, err := b.resolve(c.rec, fs.path)
 		if err != nil {
-			b.errorf("%s: %s: %v", where, op, err)
+			b.skipf(where, op, "%v", err)
 			return
 		}
 		n := fs.name
@@ -554,7 +602,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	if cs.flex != nil {
 		var err error
 		if flexRef, err = b.resolve(c.rec, cs.flex.count); err != nil {
-			b.errorf("%s: %s: %v", where, op, err)
+			b.skipf(where, op, "%v", err)
 			return
 		}
 		flexParam = f.name(paramName(cs.flex.member))
@@ -597,6 +645,14 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	for _, o := range outs {
 		f.results = append(f.results, result{name: o.name, typ: o.ref.goType})
 	}
+	// A flexible array with a result is a variable-length buffer (struct
+	// xen_varbuf, xen_build_id): Xen writes the result's number of bytes
+	// into it, and the wrapper returns them.
+	dataName := ""
+	if cs.flex != nil && cs.result != "" {
+		dataName = f.name("data")
+		f.results = append(f.results, result{name: dataName, typ: "[]byte"})
+	}
 	if cs.result != "" {
 		f.results = append(f.results, result{name: f.name(paramName(cs.result)), typ: "uint64"})
 	}
@@ -621,7 +677,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	for _, d := range cs.disjoint {
 		x, y := handleByPath(handles, d[0]), handleByPath(handles, d[1])
 		if x == nil || y == nil {
-			b.errorf("%s: %s: disjoint= names %s and %s, which are not handle= slices", where, op, d[0], d[1])
+			b.skipf(where, op, "disjoint= names %s and %s, which are not handle= slices", d[0], d[1])
 			return
 		}
 		f.pre = append(f.pre, jen.If(jen.Qual(hypercallPkg, "Overlap").Call(jen.Id(x.param), jen.Id(y.param))).Block(
@@ -633,7 +689,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	for _, ne := range cs.nonempty {
 		h := handleByPath(handles, ne)
 		if h == nil {
-			b.errorf("%s: %s: nonempty=%s is not a handle= slice", where, op, ne)
+			b.skipf(where, op, "nonempty=%s is not a handle= slice", ne)
 			return
 		}
 		f.pre = append(f.pre, jen.If(jen.Len(jen.Id(h.param)).Op("==").Lit(0)).Block(
@@ -656,7 +712,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		case modeIn:
 			f.setup = append(f.setup, jen.Op("*").Id("p").Op("=").Id(argParam))
 		case modeBatch:
-			b.errorf("%s: %s: a command in an envelope takes one struct", where, op)
+			b.skipf(where, op, "a command in an envelope takes one struct")
 			return
 		}
 	} else {
@@ -675,11 +731,11 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	for _, fl := range cs.flags {
 		ref, err := b.resolve(c.rec, fl.path)
 		if err != nil {
-			b.errorf("%s: %s: %v", where, op, err)
+			b.skipf(where, op, "%v", err)
 			return
 		}
 		if b.macro(fl.macro) == nil {
-			b.errorf("%s: %s: no macro %s", where, op, fl.macro)
+			b.skipf(where, op, "no macro %s", fl.macro)
 			return
 		}
 		f.setup = append(f.setup, ref.expr("p").Op("|=").Id(b.g.names.name(fl.macro)))
@@ -714,7 +770,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	for _, z := range cs.zeros {
 		ref, err := b.resolve(c.rec, z)
 		if err != nil {
-			b.errorf("%s: %s: %v", where, op, err)
+			b.skipf(where, op, "%v", err)
 			return
 		}
 		f.setup = append(f.setup, ref.expr("p").Op("=").Lit(0).Comment("the header: must be zero"))
@@ -722,7 +778,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	for _, z := range cs.reserved {
 		ref, err := b.resolve(c.rec, z)
 		if err != nil {
-			b.errorf("%s: %s: %v", where, op, err)
+			b.skipf(where, op, "%v", err)
 			return
 		}
 		f.checks = append(f.checks, jen.If(ref.expr("p").Op("!=").Lit(0)).Block(
@@ -731,11 +787,11 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	for _, d := range cs.domids {
 		ref, err := b.resolve(c.rec, d)
 		if err != nil {
-			b.errorf("%s: %s: %v", where, op, err)
+			b.skipf(where, op, "%v", err)
 			return
 		}
 		if b.macro("DOMID_FIRST_RESERVED") == nil || b.macro("DOMID_SELF") == nil {
-			b.errorf("%s: %s: domid= needs DOMID_FIRST_RESERVED and DOMID_SELF", where, op)
+			b.skipf(where, op, "domid= needs DOMID_FIRST_RESERVED and DOMID_SELF")
 			return
 		}
 		f.checks = append(f.checks, jen.If(ref.expr("p").Op(">=").Id(b.g.names.name("DOMID_FIRST_RESERVED")).Op("&&").Add(ref.expr("p")).Op("!=").Id(b.g.names.name("DOMID_SELF"))).Block(
@@ -745,7 +801,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		x, err1 := b.resolve(c.rec, e[0])
 		y, err2 := b.resolve(c.rec, e[1])
 		if err1 != nil || err2 != nil {
-			b.errorf("%s: %s: equal=%s,%s: %v%v", where, op, e[0], e[1], err1, err2)
+			b.skipf(where, op, "equal=%s,%s: %v%v", e[0], e[1], err1, err2)
 			return
 		}
 		f.checks = append(f.checks, jen.If(x.expr("p").Op("!=").Add(y.expr("p"))).Block(
@@ -756,7 +812,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		for i, path := range s {
 			r, err := b.resolve(c.rec, path)
 			if err != nil {
-				b.errorf("%s: %s: %v", where, op, err)
+				b.skipf(where, op, "%v", err)
 				return
 			}
 			refs[i] = r
@@ -770,7 +826,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		off, err1 := b.resolve(c.rec, pf.offset)
 		ln, err2 := b.resolve(c.rec, pf.length)
 		if err1 != nil || err2 != nil {
-			b.errorf("%s: %s: pagefit: %v%v", where, op, err1, err2)
+			b.skipf(where, op, "pagefit: %v%v", err1, err2)
 			return
 		}
 		reason := fmt.Sprintf("%s+%s exceeds %d: a copy may not cross a page", pf.offset, pf.length, pf.size)
@@ -842,7 +898,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 			f.post = append(f.post, jen.Id("copy").Call(jen.Id(h.param), jen.Id(h.buf)))
 		}
 	}
-	if cs.flex != nil {
+	if cs.flex != nil && dataName == "" {
 		f.post = append(f.post, jen.Id("copy").Call(jen.Id(flexParam), jen.Id("tail")))
 	}
 
@@ -851,7 +907,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		if ref, err := b.resolve(c.rec, st); err == nil {
 			typ := b.statusType(c.fam)
 			if typ == "" {
-				b.errorf("%s:%d: no typed constant group %s for statuses", c.fam.file, c.fam.line, c.fam.statusPrefix)
+				b.skipf(fmt.Sprintf("%s:%d", c.fam.file, c.fam.line), op, "no typed constant group %s for statuses", c.fam.statusPrefix)
 				return
 			}
 			if mode == modeBatch {
@@ -884,6 +940,13 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		f.post = append(f.post, jen.Id("domid").Op("=").Add(env.domain.expr("env")))
 	}
 	var outAssign []jen.Code
+	if dataName != "" {
+		f.after = append(f.after, jen.If(jen.Len(jen.Id(flexParam)).Op(">").Lit(0)).Block(
+			jen.If(jen.Id("r").Op(">").Uint64().Call(jen.Len(jen.Id(flexParam)))).Block(
+				f.ret(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": Xen reported %d bytes written to a buffer of %d"), jen.Id("r"), jen.Len(jen.Id(flexParam))))),
+			jen.Id(dataName).Op("=").Id(flexParam).Index(jen.Empty(), jen.Id("copy").Call(jen.Id(flexParam), jen.Id("tail").Index(jen.Empty(), jen.Id("r")))),
+		))
+	}
 	if cs.result != "" {
 		outAssign = append(outAssign, jen.Id(f.results[len(f.results)-1].name).Op("=").Id("r"))
 	}
@@ -894,8 +957,8 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		if !contains(ec.cmds, op) {
 			continue
 		}
-		if b.macro(ec.macro) == nil {
-			continue
+		if b.macro(ec.macro) == nil || b.g.cfg.skipped(ec.macro) {
+			continue // noted once by noteUnused, or skipped on purpose
 		}
 		codeCases = append(codeCases, jen.Case(jen.Id(b.g.names.name(ec.macro))).Block(jen.Id("err").Op("=").Id(b.errVarName(c.fam, ec.macro))))
 		b.errcodeVar(c.fam, ec)
@@ -921,6 +984,10 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	errBlock := []jen.Code{}
 	if env != nil {
 		errBlock = append(errBlock, b.versionErr(env, op, f, jen.Id(env.versionGo)))
+	}
+	if dataName != "" {
+		errBlock = append(errBlock, jen.If(jen.List(jen.Id("e"), jen.Id("ok")).Op(":=").Err().Assert(jen.Qual(hypercallPkg, "Errno")), jen.Id("ok").Op("&&").Id("e").Op("==").Qual(hypercallPkg, "ENOBUFS")).Block(
+			f.ret(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": "+flexParam+" of %d bytes is too small for what Xen has (an empty "+flexParam+" asks for the size): %w"), jen.Len(jen.Id(flexParam)), jen.Err()))))
 	}
 	if len(codeCases) > 0 {
 		errBlock = append(errBlock, jen.If(jen.List(jen.Id("e"), jen.Id("ok")).Op(":=").Err().Assert(jen.Qual(hypercallPkg, "Errno")), jen.Id("ok")).Block(
@@ -961,7 +1028,13 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		doc = append(doc, "")
 		doc = append(doc, wrap(strings.Join(f.use, " "))...)
 	}
-	b.add(goName, doc, jen.Func().Id(goName).Params(f.params...).Params(res...).Block(body...))
+	if b.add(goName, doc, jen.Func().Id(goName).Params(f.params...).Params(res...).Block(body...)) {
+		sh := wrapperShape{op: op, target: b.t.abi.Target, mode: mode, rec: c.rec, td: c.td, flex: flexMember}
+		for _, h := range handles {
+			sh.handles = append(sh.handles, h.spec.path)
+		}
+		b.shapes = append(b.shapes, sh)
+	}
 }
 
 // exprOn is expr on an arbitrary base expression (an element of a slice).
@@ -1079,8 +1152,14 @@ func trimCName(c string) string {
 // statusType is the Go type of a family's statuses.
 func (b *callBuilder) statusType(fam *family) string {
 	for _, ct := range b.g.cfg.ConstTypes {
-		if ct.Prefix == fam.statusPrefix {
-			return b.g.names.name("consttype " + ct.Name)
+		if ct.Prefix != fam.statusPrefix {
+			continue
+		}
+		// The type is declared only with a constant of the group.
+		for _, m := range b.u.Macros {
+			if strings.HasPrefix(m.Name, ct.Prefix) && isInteger(m) && !b.g.cfg.skipped(m.Name) {
+				return b.g.names.name("consttype " + ct.Name)
+			}
 		}
 	}
 	return ""
@@ -1182,6 +1261,9 @@ func (b *callBuilder) wrapperDoc(c *command, sub *subop, cs *cmdSpec, goName str
 	}
 	if flexParam != "" {
 		use = append(use, fmt.Sprintf("%s is the flexible array %s, of %s bytes; an empty %s passes a NULL argument.", flexParam, cs.flex.member, cs.flex.count, flexParam))
+		if cs.result != "" {
+			use = append(use, fmt.Sprintf("data is %s[:%s], the bytes Xen wrote; the rest of %s is left as it was (an empty one asks for the size). A %s too small for what Xen has fails with an error wrapping hypercall.ENOBUFS.", flexParam, paramName(cs.result), flexParam, flexParam))
+		}
 	}
 	if c.fam.status != "" && c.rec != nil && mode == modeBatch {
 		if _, err := b.resolve(c.rec, c.fam.status); err == nil {

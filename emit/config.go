@@ -73,8 +73,12 @@ func ParseConfig(name string, text []byte) (*Config, error) {
 		cname, rest := cName(f[1:])
 		switch f[0] {
 		case "rename":
-			if cname == "" || len(rest) != 1 || !isGoIdent(rest[0]) {
+			if cname == "" || len(rest) != 1 {
 				bad("want: rename <C name> <GoName>")
+				return
+			}
+			if err := CheckGoName(rest[0]); err != nil {
+				bad("rename %s %s: %v", cname, rest[0], err)
 				return
 			}
 			c.Renames[cname] = rest[0]
@@ -85,7 +89,7 @@ func ParseConfig(name string, text []byte) (*Config, error) {
 			}
 			c.Skips = append(c.Skips, cname)
 		case "consttype":
-			if len(f) < 4 || len(f) > 5 || !isGoIdent(f[2]) || !goIntTypes[f[3]] {
+			if len(f) < 4 || len(f) > 5 || CheckGoName(f[2]) != nil || !goIntTypes[f[3]] {
 				bad("want: consttype <PREFIX> <GoName> <int type> [<messages macro>]")
 				return
 			}

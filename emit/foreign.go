@@ -23,12 +23,21 @@ import (
 // byte storage with get and set accessors, bit-fields as plain fields that
 // the encoder packs, guest handles as Handle[T] holding the address.
 func Foreign(l *layout.Layout, opts Options) ([]File, []string, error) {
+	if err := CheckPackageName(opts.Package); opts.Package != "" && err != nil {
+		return nil, nil, err
+	}
 	f, err := newForeign(l, opts)
 	if err != nil {
 		return nil, f.g.names.Reports, err
 	}
 	files, err := renderAll(f.render())
-	return files, f.g.names.Reports, err
+	if err == nil {
+		err = typeCheck(files, goarches) // host-independent: every GOARCH
+	}
+	if err != nil {
+		return nil, f.g.names.Reports, err
+	}
+	return files, f.g.names.Reports, nil
 }
 
 // newForeign names and builds the declarations of a foreign package.

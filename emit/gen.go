@@ -57,6 +57,7 @@ type gen struct {
 	names   *namer
 	targets []*target
 	errs    []string
+	shapes  []wrapperShape // of the typed wrappers, for tests
 }
 
 func newGen(layouts []*layout.Layout, opts Options) *gen {
@@ -85,7 +86,11 @@ func (g *gen) typedefGo(td *parser.Typedef) string {
 		return ""
 	}
 	if t.Kind == parser.RecordRef {
-		if t.Record.Tag == "" || g.names.name(t.Record.Name) == g.names.name("typedef "+td.Name) {
+		// The same test as declaresType: a typedef that declares no type
+		// of its own is the record's second name on this target, even
+		// where the typedef has a Go name of its own on another (x86_32's
+		// xen_callback_t is struct xen_callback, x86_64's an integer).
+		if t.Record.Tag == "" || !declaresType(td) || g.names.name(t.Record.Name) == g.names.name("typedef "+td.Name) {
 			return g.names.name(t.Record.Name)
 		}
 	}
@@ -99,7 +104,7 @@ func (g *gen) assignNames() {
 	macroNames := map[string]bool{}
 	for _, t := range g.targets {
 		for _, r := range t.unit.Records {
-			if r.Complete() && !isHandleRecord(r) {
+			if r.Complete() && !isHandleRecord(r) && !systemRecord(r) {
 				decls = append(decls, cdecl{kind: kindRecord, name: r.Name, want: recordGoName(r)})
 			}
 		}
@@ -130,6 +135,16 @@ func (g *gen) assignNames() {
 	g.names.assign(decls, g.cfg.Renames)
 }
 
+// systemRecord reports whether r is defined in a system header (a built-in
+// one, or the UAPI dialect's linux/ and asm-generic/ headers): like their
+// typedefs, such records are not the unit's to declare.
+func systemRecord(r *parser.Record) bool {
+	for r.Parent != nil {
+		r = r.Parent
+	}
+	return strings.HasPrefix(r.Header, "/")
+}
+
 // isHandleRecord reports whether r is the anonymous record of a guest
 // handle typedef, which Handle and Handle64 stand for.
 func isHandleRecord(r *parser.Record) bool {
@@ -153,7 +168,7 @@ func (t *target) build() {
 		t.items[it.cname] = it
 	}
 	for _, r := range t.unit.Records {
-		if !r.Complete() || isHandleRecord(r) || g.cfg.skipped(r.Name) || r.Parent != nil && g.cfg.skipped(topName(r)) {
+		if !r.Complete() || isHandleRecord(r) || systemRecord(r) || g.cfg.skipped(r.Name) || r.Parent != nil && g.cfg.skipped(topName(r)) {
 			continue
 		}
 		it, err := t.record(r)

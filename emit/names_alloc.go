@@ -2,6 +2,8 @@ package emit
 
 import (
 	"fmt"
+	"go/token"
+	"go/types"
 	"sort"
 	"strings"
 
@@ -36,7 +38,57 @@ type namer struct {
 }
 
 func newNamer() *namer {
-	return &namer{goOf: map[string]string{}, taken: map[string]string{}}
+	n := &namer{goOf: map[string]string{}, taken: map[string]string{}}
+	for name := range reservedGo {
+		n.taken[name] = "(Go)"
+	}
+	return n
+}
+
+// reservedGo are the names a generated package cannot declare: Go's
+// keywords, its predeclared identifiers (the output uses them, so a
+// declaration would shadow them), the names of the packages the output
+// imports, and the blank identifier.
+var reservedGo = func() map[string]bool {
+	m := map[string]bool{"_": true}
+	for _, n := range types.Universe.Names() {
+		m[n] = true
+	}
+	for tok := token.Token(0); tok < 256; tok++ {
+		if tok.IsKeyword() {
+			m[tok.String()] = true
+		}
+	}
+	for _, n := range []string{"unsafe", "structs", "fmt", "hypercall", "binary", "slices", "strconv", "atomic"} {
+		m[n] = true
+	}
+	return m
+}()
+
+// CheckGoName says why name cannot be declared in a generated package, or
+// returns nil.
+func CheckGoName(name string) error {
+	switch {
+	case !isGoIdent(name):
+		return fmt.Errorf("%q is not a Go identifier", name)
+	case token.IsKeyword(name):
+		return fmt.Errorf("%q is a Go keyword", name)
+	case reservedGo[name]:
+		return fmt.Errorf("%q is predeclared in Go or names a package the output imports", name)
+	}
+	return nil
+}
+
+// CheckPackageName says why name cannot name a generated package, or
+// returns nil.
+func CheckPackageName(name string) error {
+	switch {
+	case !isGoIdent(name) || name == "_":
+		return fmt.Errorf("%q is not a Go package name", name)
+	case token.IsKeyword(name):
+		return fmt.Errorf("%q is a Go keyword, which cannot name a package", name)
+	}
+	return nil
 }
 
 // reserve claims Go names the generated package defines by hand.

@@ -48,6 +48,10 @@ var manifest []byte
 // XenDeb is the package holding the pinned Xen public headers.
 var XenDeb = mustManifest(manifest)["libxen-dev"]
 
+// UAPIDeb is the package holding Linux's user-space API headers, among
+// them the Xen device headers (parser.UAPIDialect).
+var UAPIDeb = mustManifest(manifest)["linux-libc-dev"]
+
 // XenVersion names the pinned header tree.
 const XenVersion = "4.17"
 
@@ -122,6 +126,31 @@ func Tree() (string, error) {
 		}
 	}
 	treeOnce.dir = dir
+	return dir, nil
+}
+
+var uapiOnce struct {
+	sync.Mutex
+	dir string
+}
+
+// UAPITree returns the pinned Linux user-space API header tree (a
+// directory laid out like /usr/include), fetching and unpacking it first if
+// needed.
+func UAPITree() (string, error) {
+	uapiOnce.Lock()
+	defer uapiOnce.Unlock()
+	if uapiOnce.dir != "" {
+		return uapiOnce.dir, nil
+	}
+	root := filepath.Join(Dir(), "linux-libc-dev-"+UAPIDeb.Version)
+	dir := filepath.Join(root, "usr", "include")
+	if _, err := os.Stat(filepath.Join(dir, "xen", "privcmd.h")); err != nil {
+		if err := Unpack(UAPIDeb, filepath.Join(Dir(), "cache"), root); err != nil {
+			return "", err
+		}
+	}
+	uapiOnce.dir = dir
 	return dir, nil
 }
 

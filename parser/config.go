@@ -53,6 +53,13 @@ type vfs struct {
 
 func (v vfs) Open(name string) (fs.File, error) {
 	switch {
+	case strings.HasPrefix(name, uapiSysRoot+"/"):
+		// The UAPI dialect's tree, as system headers.
+		rel := path.Clean(strings.TrimPrefix(name, uapiSysRoot+"/"))
+		if !fs.ValidPath(rel) {
+			break
+		}
+		return v.tree.Open(rel)
 	case strings.HasPrefix(name, builtinRoot+"/"):
 		if s, ok := builtinHeader(strings.TrimPrefix(name, builtinRoot+"/")); ok {
 			return &memFile{name: path.Base(name), Reader: bytes.NewReader([]byte(s)), size: int64(len(s))}, nil
@@ -94,11 +101,16 @@ func (f *memFile) Sys() any                   { return nil }
 
 var _ io.ReaderAt = (*memFile)(nil)
 
-// includes returns the translation unit's header list: xen.h first, the
-// rest in the order given, duplicates dropped.
+// includes returns the translation unit's header list: the dialect's first
+// header (xen.h) if it has one, then the rest in the order given,
+// duplicates dropped.
 func (c *Config) includes() []string {
-	list := []string{"xen.h"}
-	seen := map[string]bool{"xen.h": true}
+	var list []string
+	seen := map[string]bool{}
+	if d, err := dialectOf(c.Dialect); err == nil && d.first != "" {
+		list = append(list, d.first)
+		seen[d.first] = true
+	}
 	for _, h := range c.Includes {
 		h = path.Clean(h)
 		if !seen[h] {

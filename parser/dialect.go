@@ -22,10 +22,20 @@ const (
 	// DEFINE_GUEST_HANDLE_STRUCT(); the architecture part comes from
 	// <asm/xen/interface.h> under arch/<arch>/include.
 	LinuxDialect Dialect = "linux"
+	// UAPIDialect is Linux's user-space API headers as Debian's
+	// linux-libc-dev installs them (the tree is its usr/include): the Xen
+	// device headers xen/privcmd.h, xen/evtchn.h, xen/gntdev.h and
+	// xen/gntalloc.h with the linux/ and asm-generic/ headers they
+	// include. Those included headers are read from the tree as system
+	// headers: their typedefs stand for their types and nothing of theirs
+	// is generated. The per-architecture asm/ headers and the kernel's
+	// xen/interface/xen.h, which the device headers use but the package
+	// does not ship, are built in (see uapiBuiltins).
+	UAPIDialect Dialect = "uapi"
 )
 
 // Dialects lists every supported dialect.
-var Dialects = []Dialect{XenDialect, LinuxDialect}
+var Dialects = []Dialect{XenDialect, LinuxDialect, UAPIDialect}
 
 // ParseDialect converts a command-line spelling to a Dialect.
 func ParseDialect(s string) (Dialect, error) {
@@ -34,7 +44,7 @@ func ParseDialect(s string) (Dialect, error) {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("unknown dialect %q (want xen or linux)", s)
+	return "", fmt.Errorf("unknown dialect %q (want xen, linux or uapi)", s)
 }
 
 // dialect is what the parser needs to know to read a tree of one dialect.
@@ -58,6 +68,8 @@ type dialect struct {
 	predefined func(Target) string
 	// searchPaths returns the preprocessor's search paths for a target.
 	searchPaths func(Target) (quote, sys []string)
+	// first is the header every translation unit starts with, "" if none.
+	first string
 }
 
 var dialects = []dialect{
@@ -74,6 +86,7 @@ var dialects = []dialect{
 		searchPaths: func(Target) ([]string, []string) {
 			return []string{"@", treeRoot}, []string{builtinRoot}
 		},
+		first: "xen.h",
 	},
 	{
 		name:   LinuxDialect,
@@ -108,8 +121,37 @@ var dialects = []dialect{
 			}
 			return append([]string{"@"}, sys...), sys
 		},
+		first: "xen.h",
+	},
+	{
+		name:   UAPIDialect,
+		title:  "Linux UAPI dialect",
+		dir:    ".",
+		marker: "linux/ioctl.h",
+		// The device headers use domid_t, xen_pfn_t and grant_ref_t
+		// without including what defines them (evtchn.h, gntdev.h) or
+		// through the kernel-internal <xen/interface/xen.h> (privcmd.h):
+		// their users include the Xen types first, as libxenevtchn and
+		// its siblings do; privcmd.h also uses size_t, and none includes
+		// <linux/ioctl.h> for the _IOC they use (their users include
+		// <sys/ioctl.h>, which does).
+		prelude: "#include <stddef.h>\n#include <linux/types.h>\n#include <linux/ioctl.h>\n#include <xen/interface/xen.h>\n",
+		predefined: func(Target) string {
+			return ""
+		},
+		searchPaths: func(Target) ([]string, []string) {
+			// System headers come from the tree too, under another
+			// root, so that their declarations are system ones.
+			sys := []string{builtinRoot + "/" + uapiBuiltinDir, uapiSysRoot, builtinRoot}
+			return append([]string{"@"}, sys...), sys
+		},
 	},
 }
+
+// uapiSysRoot is the root under which the UAPI dialect's tree is served as
+// system headers: a declaration whose file is below it (like one from the
+// built-in headers) belongs to no included header.
+const uapiSysRoot = builtinRoot + "/uapi-tree"
 
 // kernelArch is how the Linux kernel names and configures a target.
 type kernelArch struct {
@@ -147,7 +189,7 @@ func dialectOf(d Dialect) (*dialect, error) {
 			return &dialects[i], nil
 		}
 	}
-	return nil, fmt.Errorf("unknown dialect %q (want xen or linux)", d)
+	return nil, fmt.Errorf("unknown dialect %q (want xen, linux or uapi)", d)
 }
 
 // path returns the tree-relative name of an -include name.
@@ -233,8 +275,87 @@ typedef unsigned long ulong;
 	"linux/spinlock.h": "/* included by xen/interface/memory.h, not used by it */\n",
 }
 
+// uapiBuiltinDir is where, below builtinRoot, the UAPI dialect's own
+// built-in headers are served.
+const uapiBuiltinDir = "uapi-dialect"
+
+// uapiBuiltins are the headers the UAPI dialect builds in.
+//
+// asm/: linux-libc-dev installs these per architecture (usr/include/
+// TRIPLET/asm). On x86 (32 and 64 bit), arm and arm64 the ones the device
+// headers reach, asm/types.h, asm/ioctl.h and asm/posix_types.h, are the
+// asm-generic ones (arm's types.h only fixes the C library's
+// __INT32_TYPE__ spelling and x86's posix_types.h only types the device
+// headers do not use), and asm/bitsperlong.h sets __BITS_PER_LONG to the
+// width of long before including asm-generic's, which would say 32.
+//
+// xen/interface/xen.h is the Linux kernel's copy of Xen's xen.h, which
+// linux-libc-dev does not ship; the device headers need three of its
+// types: domid_t and grant_ref_t, and xen_pfn_t, which the kernel's
+// asm/xen/interface.h defines as unsigned long on x86 and as uint64_t on
+// arm and arm64.
+var uapiBuiltins = map[string]string{
+	"asm/types.h":       "#include <asm-generic/types.h>\n",
+	"asm/ioctl.h":       "#include <asm-generic/ioctl.h>\n",
+	"asm/posix_types.h": "#include <asm-generic/posix_types.h>\n",
+	"asm/bitsperlong.h": `#ifndef _XENBIND_ASM_BITSPERLONG_H
+#define _XENBIND_ASM_BITSPERLONG_H
+#ifdef __LP64__
+#define __BITS_PER_LONG 64
+#else
+#define __BITS_PER_LONG 32
+#endif
+#include <asm-generic/bitsperlong.h>
+#endif
+`,
+	"xen/interface/xen.h": `#ifndef _XENBIND_XEN_INTERFACE_XEN_H
+#define _XENBIND_XEN_INTERFACE_XEN_H
+#include <linux/types.h>
+typedef __u16 domid_t;
+typedef __u32 grant_ref_t;
+#if defined(__i386__) || defined(__x86_64__)
+typedef unsigned long xen_pfn_t;
+#else
+typedef __u64 xen_pfn_t;
+#endif
+#endif
+`,
+}
+
+// DialectBuiltins returns the headers the parser builds in for dialect d,
+// by include name, beyond the freestanding stdint.h and stddef.h: what a C
+// compiler must be given to see the same translation unit (the golden
+// checks write them out for gcc).
+func DialectBuiltins(d Dialect) map[string]string {
+	var m map[string]string
+	switch d {
+	case LinuxDialect:
+		m = linuxBuiltins
+	case UAPIDialect:
+		m = uapiBuiltins
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// DialectPrelude is what the parser puts before a dialect's headers.
+func DialectPrelude(d Dialect) (string, error) {
+	dl, err := dialectOf(d)
+	if err != nil {
+		return "", err
+	}
+	return dl.prelude, nil
+}
+
 // builtinHeader returns a built-in header by its name below builtinRoot.
 func builtinHeader(name string) (string, bool) {
+	if rest, ok := strings.CutPrefix(name, uapiBuiltinDir+"/"); ok {
+		s, ok := uapiBuiltins[rest]
+		return s, ok
+	}
 	if rest, ok := strings.CutPrefix(name, linuxBuiltinDir+"/"); ok {
 		s, ok := linuxBuiltins[rest]
 		return s, ok

@@ -12,6 +12,7 @@ type Unit struct {
 	Target   Target
 	Mode     Mode
 	Includes []string // header names, relative to the tree, in TU order
+	Dialect  Dialect  // how the tree is laid out
 
 	// Records lists every struct and union defined in the headers, nested
 	// and anonymous ones included, in the order of their definitions.

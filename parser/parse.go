@@ -34,9 +34,14 @@ func Parse(cfg Config) (*Unit, error) {
 	if err := b.errs.Err(); err != nil {
 		return nil, err
 	}
+	probeMacroValues(ccfg, sources, b, cfg.Timeout)
 	b.unit.Target = cfg.Target
 	b.unit.Mode = cfg.Mode
 	b.unit.Includes = includes
+	b.unit.Dialect = cfg.Dialect
+	if b.unit.Dialect == "" {
+		b.unit.Dialect = XenDialect
+	}
 	return b.unit, nil
 }
 

@@ -16,6 +16,7 @@ type input struct {
 	headers  string
 	includes string
 	mode     string
+	dialect  string
 }
 
 func (in *input) register(fs *flag.FlagSet) {
@@ -24,20 +25,45 @@ func (in *input) register(fs *flag.FlagSet) {
 	fs.StringVar(&in.mode, "mode", string(parser.Guest), "interface `mode`: guest or tools")
 }
 
+// registerDialect adds -dialect, for the commands that read other trees
+// than Xen's.
+func (in *input) registerDialect(fs *flag.FlagSet) {
+	fs.StringVar(&in.dialect, "dialect", string(parser.XenDialect), "`dialect` of -headers: xen (xen/include/public) or uapi (Linux's usr/include, for the Xen device headers; default tree: the pinned linux-libc-dev)")
+}
+
 // config checks the flags and returns the parser configuration.
 func (in *input) config() (parser.Config, error) {
 	mode, err := parser.ParseMode(in.mode)
 	if err != nil {
 		return parser.Config{}, usageError{err}
 	}
+	dialect := parser.XenDialect
+	if in.dialect != "" {
+		if dialect, err = parser.ParseDialect(in.dialect); err != nil {
+			return parser.Config{}, usageError{err}
+		}
+	}
 	dir, name := in.headers, in.headers
-	if dir == "" {
+	switch {
+	case dir != "":
+	case dialect == parser.XenDialect:
 		if dir, err = headers.Tree(); err != nil {
 			return parser.Config{}, err
 		}
 		name = "xen"
+	case dialect == parser.UAPIDialect:
+		if dir, err = headers.UAPITree(); err != nil {
+			return parser.Config{}, err
+		}
+		name = "uapi"
+	default:
+		return parser.Config{}, usagef("-dialect %s needs -headers", dialect)
 	}
-	if err := parser.CheckTree(dir); err != nil {
+	if dialect == parser.XenDialect {
+		if err := parser.CheckTree(dir); err != nil {
+			return parser.Config{}, err
+		}
+	} else if err := parser.CheckDialect(os.DirFS(dir), name, dialect); err != nil {
 		return parser.Config{}, err
 	}
 	includes := splitList(in.includes)
@@ -51,7 +77,7 @@ func (in *input) config() (parser.Config, error) {
 			}
 		}
 	}
-	return parser.Config{Tree: os.DirFS(dir), TreeName: name, Mode: mode, Includes: includes}, nil
+	return parser.Config{Tree: os.DirFS(dir), TreeName: name, Mode: mode, Includes: includes, Dialect: dialect}, nil
 }
 
 // targets parses a target list: names separated by spaces or commas, or

@@ -13,8 +13,9 @@ import (
 
 func runGen(args []string, stdout io.Writer) error {
 	var in input
-	fs := newFlagSet("gen", "[-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE] [-spec FILE]", os.Stderr)
+	fs := newFlagSet("gen", "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE] [-spec FILE]", os.Stderr)
 	in.register(fs)
+	in.registerDialect(fs)
 	targetList := fs.String("targets", "all", "targets to generate for: a list of x86_32, x86_64, arm32, arm64, or all")
 	pkg := fs.String("pkg", "", "Go package `name` (default: the base name of -out)")
 	out := fs.String("out", "", "output `dir`")
@@ -32,10 +33,13 @@ func runGen(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if err := emit.CheckPackageName(filepath.Base(abs)); err != nil {
+			return usagef("gen: the package is named after -out's last element, and %v: give -pkg NAME", err)
+		}
 		*pkg = filepath.Base(abs)
 	}
-	if !token(*pkg) {
-		return usagef("gen: -pkg %q is not a Go package name", *pkg)
+	if err := emit.CheckPackageName(*pkg); err != nil {
+		return usagef("gen: -pkg: %v", err)
 	}
 	cfg := emit.DefaultConfig()
 	if *configFile != "" {
@@ -82,16 +86,6 @@ func runGen(args []string, stdout io.Writer) error {
 		return err
 	}
 	return emit.WriteDir(*out, files)
-}
-
-// token reports whether s can name a Go package.
-func token(s string) bool {
-	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // invocation is the command line recorded in generated files. Absolute

@@ -149,3 +149,31 @@ func TestSimEventChannels(t *testing.T) {
 		t.Errorf("EvtchnopStatus(another domain, unprivileged) error %v, want EPERM", err)
 	}
 }
+
+// TestSimOneCommandFails: one command made to fail (xentest's Fail) while
+// the others of the same hypercall keep their simulated behaviour.
+func TestSimOneCommandFails(t *testing.T) {
+	hv := xentest.New()
+	hv.Fail(xentest.Cmd(xen.HYPERVISOR_domctl, xen.XEN_DOMCTL_max_mem), hypercall.ENOMEM)
+	hv.Fail(xentest.Cmd(xen.HYPERVISOR_event_channel_op, xen.EVTCHNOP_send), hypercall.EBUSY)
+	id, err := xen.XenDomctlCreatedomain(hv, 0, &xen.DomctlCreatedomain{MaxVCPUs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xen.XenDomctlMaxMem(hv, id, 1024); !errors.Is(err, hypercall.ENOMEM) {
+		t.Errorf("XenDomctlMaxMem error %v, want the injected ENOMEM", err)
+	}
+	if info, err := xen.XenDomctlGetdomaininfo(hv, id); err != nil || info.Domain != id || info.MaxPages != 0 {
+		t.Errorf("XenDomctlGetdomaininfo = %+v, %v: want the simulated domain, max_mem untouched", info, err)
+	}
+	p, err := xen.EvtchnopAllocUnbound(hv, xen.DOMID_SELF, xen.DOMID_SELF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xen.EvtchnopSend(hv, p); !errors.Is(err, hypercall.EBUSY) {
+		t.Errorf("EvtchnopSend error %v, want the injected EBUSY", err)
+	}
+	if err := xen.EvtchnopClose(hv, p); err != nil {
+		t.Errorf("EvtchnopClose: %v (simulated, not failed)", err)
+	}
+}

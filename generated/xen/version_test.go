@@ -3,6 +3,7 @@ package xen_test
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/xenbind/xenbind/generated/xen"
@@ -79,26 +80,28 @@ func TestXenverBuildID(t *testing.T) {
 	id := []byte("0123456789abcdefghij")
 	hv := xentest.New(xentest.WithBuildID(id))
 	// No buffer: a NULL argument asks for the size.
-	n, err := xen.XenverBuildID(hv, nil)
-	if err != nil || n != uint64(len(id)) {
-		t.Fatalf("XenverBuildID(nil) = %d, %v; want %d", n, err, len(id))
+	data, n, err := xen.XenverBuildID(hv, nil)
+	if err != nil || n != uint64(len(id)) || data != nil {
+		t.Fatalf("XenverBuildID(nil) = %q, %d, %v; want nil, %d", data, n, err, len(id))
 	}
 	if calls := hv.Calls(); calls[0].Args[1] != 0 {
 		t.Errorf("XenverBuildID(nil) passed %#x, want NULL", calls[0].Args[1])
 	}
-	buf := make([]byte, n)
-	n, err = xen.XenverBuildID(hv, buf)
-	if err != nil || n != uint64(len(id)) || !bytes.Equal(buf, id) {
-		t.Errorf("XenverBuildID = %d, %q, %v; want %q", n, buf, err, id)
+	// A larger buffer than needed: data is the part Xen wrote.
+	buf := make([]byte, n+8)
+	data, n, err = xen.XenverBuildID(hv, buf)
+	if err != nil || n != uint64(len(id)) || !bytes.Equal(data, id) || &data[0] != &buf[0] {
+		t.Errorf("XenverBuildID = %q, %d, %v; want %q in buf", data, n, err, id)
 	}
 	// len, the size of buf[], is what Xen reads first; the copy the double
 	// recorded is of the argument before the call.
 	rec := cmem{t: t, record: "struct xen_build_id", mem: hv.Calls()[1].Mem[1]}
-	if l := rec.get("len"); l != uint64(len(id)) {
-		t.Errorf("xen_build_id.len = %d, want %d", l, len(id))
+	if l := rec.get("len"); l != uint64(len(id))+8 {
+		t.Errorf("xen_build_id.len = %d, want %d", l, len(id)+8)
 	}
-	// Too small: Xen's ENOBUFS.
-	if _, err := xen.XenverBuildID(hv, make([]byte, 4)); !errors.Is(err, hypercall.ENOBUFS) {
-		t.Errorf("XenverBuildID(4 bytes) error = %v, want ENOBUFS", err)
+	// Too small: Xen's ENOBUFS, wrapped in an error saying so.
+	data, _, err = xen.XenverBuildID(hv, make([]byte, 4))
+	if !errors.Is(err, hypercall.ENOBUFS) || !strings.Contains(err.Error(), "buf of 4 bytes is too small") || data != nil {
+		t.Errorf("XenverBuildID(4 bytes) = %q, %v; want ENOBUFS saying buf is too small", data, err)
 	}
 }

@@ -3068,13 +3068,16 @@ func XenverCommandline(c hypercall.Caller) (commandline Commandline, err error) 
 //
 // The wrapper builds the struct xen_build_id from its parameters in
 // hypervisor-visible memory. buf is the flexible array buf, of len bytes; an
-// empty buf passes a NULL argument. size is Xen's non-negative result.
-func XenverBuildID(c hypercall.Caller, buf []byte) (size uint64, err error) {
+// empty buf passes a NULL argument. data is buf[:size], the bytes Xen wrote;
+// the rest of buf is left as it was (an empty one asks for the size). A buf
+// too small for what Xen has fails with an error wrapping hypercall.ENOBUFS.
+// size is Xen's non-negative result.
+func XenverBuildID(c hypercall.Caller, buf []byte) (data []byte, size uint64, err error) {
 	a := hypercall.NewArena(c)
 	defer a.Release()
 	p, tail, addr := hypercall.NewBytes[BuildID](&a, len(buf))
 	if !hypercall.SetCount(&p.Len, len(buf)) {
-		return size, &hypercall.ArgError{
+		return data, size, &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "buf",
 			Op:     "XENVER_build_id",
@@ -3085,15 +3088,23 @@ func XenverBuildID(c hypercall.Caller, buf []byte) (size uint64, err error) {
 		addr = 0 // no buffer: Xen is asked for the size
 	}
 	if err := a.Err(); err != nil {
-		return size, fmt.Errorf("XENVER_build_id: %w", err)
+		return data, size, fmt.Errorf("XENVER_build_id: %w", err)
 	}
 	r, err := HypervisorXenVersion(c, XENVER_build_id, addr)
-	copy(buf, tail)
 	if err != nil {
-		return size, fmt.Errorf("XENVER_build_id: %w", err)
+		if e, ok := err.(hypercall.Errno); ok && e == hypercall.ENOBUFS {
+			return data, size, fmt.Errorf("XENVER_build_id: buf of %d bytes is too small for what Xen has (an empty buf asks for the size): %w", len(buf), err)
+		}
+		return data, size, fmt.Errorf("XENVER_build_id: %w", err)
+	}
+	if len(buf) > 0 {
+		if r > uint64(len(buf)) {
+			return data, size, fmt.Errorf("XENVER_build_id: Xen reported %d bytes written to a buffer of %d", r, len(buf))
+		}
+		data = buf[:copy(buf, tail[:r])]
 	}
 	size = r
-	return size, nil
+	return data, size, nil
 }
 
 // XenDomctl issues the struct xen_domctl as the caller filled it (command,

@@ -27,7 +27,7 @@ type fakeHypercaller struct {
 }
 
 func (f fakeHypercaller) hypercall(req *request) (uintptr, unix.Errno) {
-	return f.fn(req.op, req.arg)
+	return f.fn(req.Op, req.Arg)
 }
 
 func (fakeHypercaller) close() error { return nil }

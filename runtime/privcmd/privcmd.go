@@ -5,13 +5,13 @@ package privcmd
 import (
 	"errors"
 	"fmt"
-	"structs"
 	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/xenbind/xenbind/runtime/hypercall"
+	"github.com/xenbind/xenbind/runtime/uapi"
 )
 
 // Device paths, in the order Open tries them. Kernels since 3.x offer
@@ -22,42 +22,16 @@ var (
 	hypercallPath = "/dev/xen/hypercall"
 )
 
-// request is struct privcmd_hypercall of Linux's include/uapi/xen/privcmd.h:
-// { __u64 op; __u64 arg[5]; }. It is 48 bytes with the arguments at offset 8
-// on every word size (Go aligns uint64 to 4 on 386 and arm where C's EABI
-// aligns to 8, but with only uint64 members nothing moves). The kernel copies
-// it in before issuing the hypercall, so it may live on the Go heap.
-type request struct {
-	_   structs.HostLayout
-	op  uint64
-	arg [5]uint64
-}
-
-// The build fails unless request is exactly 48 bytes on the target.
-var (
-	_ [48 - unsafe.Sizeof(request{})]byte
-	_ [unsafe.Sizeof(request{}) - 48]byte
-	_ [8 - unsafe.Offsetof(request{}.arg)]byte
-	_ [unsafe.Offsetof(request{}.arg) - 8]byte
-)
-
-// Linux's generic ioctl number encoding (include/uapi/asm-generic/ioctl.h),
-// which x86 and ARM use: direction in bits 30-31, size in 16-29, type in
-// 8-15, number in 0-7.
-const (
-	iocNone      = 0
-	iocDirShift  = 30
-	iocSizeShift = 16
-	iocTypeShift = 8
-	iocNrShift   = 0
-)
+// request is struct privcmd_hypercall of Linux's include/uapi/xen/privcmd.h,
+// generated for each GOARCH in package uapi: { __u64 op; __u64 arg[5]; },
+// 48 bytes with the arguments at offset 8 on every word size. The kernel
+// copies it in before issuing the hypercall, so it may live on the Go heap.
+type request = uapi.PrivcmdHypercall
 
 // ioctlHypercall is IOCTL_PRIVCMD_HYPERCALL, _IOC(_IOC_NONE, 'P', 0,
-// sizeof(struct privcmd_hypercall)): 0x00305000.
-const ioctlHypercall = iocNone<<iocDirShift |
-	uint(unsafe.Sizeof(request{}))<<iocSizeShift |
-	'P'<<iocTypeShift |
-	0<<iocNrShift
+// sizeof(struct privcmd_hypercall)), as the compiler evaluates it for the
+// GOARCH (0x00305000 on all four).
+const ioctlHypercall = uapi.IOCTL_PRIVCMD_HYPERCALL
 
 // hypercaller is the seam between a Device and the kernel: fdHypercaller
 // issues the ioctl, and tests put a fake privcmd in its place.
@@ -176,7 +150,7 @@ func newDevice(hc hypercaller, mem hypercall.Memory, memClose func() error, page
 // every call fails with hypercall.Compat32Error.
 func (d *Device) Call(op uint64, args [5]uint64) (uint64, error) {
 	req := d.reqs.Get().(*request)
-	req.op, req.arg = op, args
+	req.Op, req.Arg = op, args
 	d.mu.RLock()
 	if d.closed {
 		d.mu.RUnlock()

@@ -46,7 +46,7 @@ func (f *fakePrivcmd) hypercall(req *request) (uintptr, unix.Errno) {
 		return 0, unix.EBADF
 	case f.errno != 0:
 		return 0, f.errno
-	case req.op == opXenVersion && req.arg[0] == xenverVersion:
+	case req.Op == opXenVersion && req.Arg[0] == xenverVersion:
 		return 4<<16 | 17, 0
 	default:
 		return 0, unix.ENOSYS // the driver turns Xen's -ENOSYS into errno
@@ -75,12 +75,12 @@ func TestRequestLayout(t *testing.T) {
 	if got := unsafe.Sizeof(request{}); got != 48 {
 		t.Errorf("sizeof(request) = %d, want 48", got)
 	}
-	if got := unsafe.Offsetof(request{}.arg); got != 8 {
+	if got := unsafe.Offsetof(request{}.Arg); got != 8 {
 		t.Errorf("offsetof(request.arg) = %d, want 8", got)
 	}
 	// The bytes the kernel copies: op then five arguments, each a
 	// little-endian u64 on all four targets.
-	req := request{op: 0x1122334455667788, arg: [5]uint64{1, 2, 3, 0xffffffffffffffff, 5 << 40}}
+	req := request{Op: 0x1122334455667788, Arg: [5]uint64{1, 2, 3, 0xffffffffffffffff, 5 << 40}}
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(&req)), unsafe.Sizeof(req))
 	want := []uint64{0x1122334455667788, 1, 2, 3, 0xffffffffffffffff, 5 << 40}
 	for i, w := range want {
@@ -147,8 +147,8 @@ func TestCall(t *testing.T) {
 			if got != tt.want || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Errorf("Call(%d, %v) = %#x, %v; want %#x, %v", tt.op, tt.args, got, err, tt.want, tt.wantErr)
 			}
-			if f.last.op != tt.op || f.last.arg != tt.args {
-				t.Errorf("privcmd got op %d args %v, want %d %v", f.last.op, f.last.arg, tt.op, tt.args)
+			if f.last.Op != tt.op || f.last.Arg != tt.args {
+				t.Errorf("privcmd got op %d args %v, want %d %v", f.last.Op, f.last.Arg, tt.op, tt.args)
 			}
 		})
 	}

@@ -22,9 +22,7 @@ import (
 
 // Hypercall numbers and interface versions of Xen 4.17.
 const (
-	hypervisorEventChannelOp = 32
-	hypervisorSysctl         = 35
-	hypervisorDomctl         = 36
+	hypervisorEventChannelOp = 32 // sysctl and domctl: fault.go
 
 	domctlInterfaceVersion = 0x15
 	sysctlInterfaceVersion = 0x15

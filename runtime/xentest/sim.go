@@ -15,6 +15,13 @@ const (
 	xenverGuestHandle        = 8  // xen_domain_handle_t, uint8_t[16]
 	xenverCommandline        = 9  // xen_commandline_t, char[1024]
 	xenverBuildID            = 10 // struct xen_build_id
+	// Xen 4.20's non-truncating forms take a struct xen_varbuf (the
+	// layout of struct xen_build_id); earlier releases answer ENOSYS.
+	xenverExtraversion2 = 11
+	xenverCapabilities2 = 12
+	xenverChangeset2    = 13
+	xenverCommandline2  = 14
+	varbufMax           = 64 << 10 // xenver_varbuf_op's limit, KB(64)
 
 	extraversionLen = 16
 	capabilitiesLen = 1024
@@ -195,6 +202,16 @@ func (h *Hypervisor) xenVersion(cmd, arg uint64) (uint64, error) {
 		return 0, h.putString(arg, c.commandLine, commandlineLen)
 	case xenverBuildID:
 		return h.buildID(arg)
+	case xenverExtraversion2, xenverCapabilities2, xenverChangeset2, xenverCommandline2:
+		if uint32(c.major)<<16|uint32(c.minor) < 4<<16|20 {
+			break
+		}
+		if c.unprivileged {
+			return 0, hypercall.EPERM
+		}
+		s := map[uint64]string{xenverExtraversion2: c.extraVersion, xenverCapabilities2: c.capabilities,
+			xenverChangeset2: c.changeset, xenverCommandline2: c.commandLine}[cmd]
+		return h.varbuf(arg, []byte(s))
 	}
 	return 0, hypercall.ENOSYS
 }
@@ -225,6 +242,30 @@ func (h *Hypervisor) buildID(arg uint64) (uint64, error) {
 	}
 	copy(mem[buildIDBuf:], id)
 	return uint64(len(id)), nil
+}
+
+// varbuf simulates Xen 4.20's xenver_varbuf_op (common/kernel.c): with a
+// NULL argument it returns the size; otherwise, if len says the bytes fit,
+// it writes them after len, without a NUL, and returns their number.
+func (h *Hypervisor) varbuf(arg uint64, b []byte) (uint64, error) {
+	if len(b) > varbufMax {
+		return 0, hypercall.E2BIG
+	}
+	if arg == 0 {
+		return uint64(len(b)), nil
+	}
+	mem, err := h.pool.Resolve(arg, buildIDBuf)
+	if err != nil {
+		return 0, err
+	}
+	if uint64(len(b)) > uint64(native.Uint32(mem[buildIDLen:])) {
+		return 0, hypercall.ENOBUFS
+	}
+	if len(mem) < buildIDBuf+len(b) {
+		return 0, hypercall.EFAULT
+	}
+	copy(mem[buildIDBuf:], b)
+	return uint64(len(b)), nil
 }
 
 // memoryOp simulates __HYPERVISOR_memory_op (common/memory.c).
