@@ -130,10 +130,6 @@ func (b *callBuilder) buildFamily(fam *family) {
 		if !b.commandArg(c, cmds, i, structPrefix) {
 			continue
 		}
-		if c.rec != nil && c.spec.flex == nil && endsInFlex(c.rec) {
-			b.notef("%s: no wrapper for %s: %s ends in a flexible array whose length %s does not give", m.Pos, m.Name, c.argC, specName)
-			continue
-		}
 		if c.rec != nil && (len(c.doc) == 0 || strings.HasPrefix(strings.Join(c.doc, " "), "`")) {
 			c.doc = docLines(c.rec.Doc)
 		}
@@ -1342,15 +1338,4 @@ func (f *wrapperFn) argSetup(mode argMode, argParam, argGo string, cs *cmdSpec, 
 		f.setup = append(f.setup, jen.List(jen.Id("ps"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "Slice").Call(jen.Op("&").Id("a"), jen.Id("ops"), jen.True()))
 	}
 	return base
-}
-
-// endsInFlex reports whether a record's last member is a flexible (or
-// zero-length) array: a wrapper copying the struct alone would hand Xen a
-// truncated argument.
-func endsInFlex(r *parser.Record) bool {
-	if len(r.Members) == 0 {
-		return false
-	}
-	t := r.Members[len(r.Members)-1].Type
-	return t.Kind == parser.Array && t.Len <= 0
 }
