@@ -12,7 +12,7 @@ DEBS := gcc gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu cla
 
 GOARCHES := 386 amd64 arm arm64
 
-.PHONY: generate test deps tidy vet test-unit test-cross xen-test layout
+.PHONY: generate test deps tidy vet test-unit test-cross xen-test layout fuzz
 
 # The main job: fetch the pinned Xen headers and (re)generate generated/.
 generate:
@@ -52,3 +52,21 @@ xen-test:
 
 layout:
 	$(GO) run ./cmd/xenbind layout -target all
+
+# Run each fuzz target for FUZZTIME (one at a time, one worker each). Finds
+# land in the package's testdata/fuzz and become regression tests. emit's
+# FuzzUnmarshal lives in the generated foreign packages: run
+# XENBIND_FOREIGN_MODULE=DIR go test -run TestForeignPackages ./emit, then
+# go test -fuzz FuzzUnmarshal ./x86_64 in DIR.
+FUZZTIME ?= 10m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzHeader$$' -parallel 1 -fuzztime $(FUZZTIME) ./layout
+	$(GO) test -run '^$$' -fuzz '^FuzzGen$$' -parallel 1 -fuzztime $(FUZZTIME) ./emit
+	$(GO) test -run '^$$' -fuzz '^FuzzConfig$$' -parallel 1 -fuzztime $(FUZZTIME) ./emit
+
+# Speed, side by side on this machine: xenbind gen (cold and warm) against
+# go tool cgo -godefs on the same headers, and layout -include all; then
+# the Go benchmarks of parse, layout and emit. Needs gcc (cgo).
+bench:
+	$(GO) run ./internal/cmd/genbench
+	$(GO) test -run '^$$' -bench . -benchmem ./parser ./layout ./emit

@@ -1,11 +1,12 @@
 package emit
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Config adjusts what gen emits. It is read from a small text file, one
@@ -27,6 +28,11 @@ type Config struct {
 	Renames    map[string]string
 	Skips      []string
 	ConstTypes []ConstType
+
+	// file and lines place each rename and skip for error messages:
+	// "rename <C name>" or "skip <C name>" -> line in file.
+	file  string
+	lines map[string]int
 }
 
 // ConstType groups macros by prefix under one Go type.
@@ -68,6 +74,11 @@ var goIntTypes = map[string]bool{
 // ParseConfig parses config text; name is used in error messages.
 func ParseConfig(name string, text []byte) (*Config, error) {
 	c := DefaultConfig()
+	c.file, c.lines = name, map[string]int{}
+	renamedAt := map[string]int{} // C name -> line
+	goNameAt := map[string]int{}  // Go name -> line
+	goNameOf := map[string]string{}
+	skipAt := map[string]int{}
 	err := scanDirectives(name, text, func(d directive, bad func(string, ...any)) {
 		f := d.words
 		cname, rest := cName(f[1:])
@@ -81,12 +92,36 @@ func ParseConfig(name string, text []byte) (*Config, error) {
 				bad("rename %s %s: %v", cname, rest[0], err)
 				return
 			}
+			if at, ok := renamedAt[cname]; ok {
+				bad("%s is renamed twice (first on line %d)", cname, at)
+				return
+			}
+			if at, ok := goNameAt[rest[0]]; ok {
+				bad("%s and %s are both renamed %s (line %d)", goNameOf[rest[0]], cname, rest[0], at)
+				return
+			}
+			if at, ok := skipAt[cname]; ok {
+				bad("%s is renamed and skipped (line %d)", cname, at)
+				return
+			}
+			renamedAt[cname], goNameAt[rest[0]], goNameOf[rest[0]] = d.n, d.n, cname
+			c.lines["rename "+cname] = d.n
 			c.Renames[cname] = rest[0]
 		case "skip":
 			if cname == "" || len(rest) != 0 {
 				bad("want: skip <C name>")
 				return
 			}
+			if at, ok := skipAt[cname]; ok {
+				bad("%s is skipped twice (first on line %d)", cname, at)
+				return
+			}
+			if at, ok := renamedAt[cname]; ok {
+				bad("%s is renamed (line %d) and skipped", cname, at)
+				return
+			}
+			skipAt[cname] = d.n
+			c.lines["skip "+cname] = d.n
 			c.Skips = append(c.Skips, cname)
 		case "consttype":
 			if len(f) < 4 || len(f) > 5 || CheckGoName(f[2]) != nil || !goIntTypes[f[3]] {
@@ -119,10 +154,20 @@ type directive struct {
 // comment, blank lines are skipped); bad reports a problem of that line.
 // All problems are returned together, each "name:line: msg".
 func scanDirectives(name string, text []byte, fn func(d directive, bad func(format string, args ...any))) error {
-	sc := bufio.NewScanner(bytes.NewReader(text))
 	var errs []string
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
+	// Every line is read, however long: a scanner's line limit would end
+	// the file early without a word.
+	lines := bytes.Split(text, []byte("\n"))
+	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	for i, raw := range lines {
+		n := i + 1
+		line := strings.TrimSuffix(string(raw), "\r")
+		if !utf8.ValidString(line) {
+			errs = append(errs, fmt.Sprintf("%s:%d: not UTF-8 text", name, n))
+			continue
+		}
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
@@ -172,4 +217,70 @@ func (c *Config) skipped(name string) bool {
 		}
 	}
 	return false
+}
+
+// where places a rename or skip rule for a message: "file:line: " or "".
+func (c *Config) where(rule string) string {
+	if n, ok := c.lines[rule]; ok {
+		return fmt.Sprintf("%s:%d: ", c.file, n)
+	}
+	if c.file != "" {
+		return c.file + ": "
+	}
+	return "config: "
+}
+
+// check reports the rules that cannot mean what they say for these
+// headers: a rename or skip naming no declaration, a rename onto a Go name
+// another declaration has or that xenbind reserves. known holds every C
+// name the headers declare (as Config spells them), wants every
+// declaration's preferred Go name, and reserved the names xenbind defines.
+func (c *Config) check(known map[string]bool, wants map[string]string, reserved map[string]bool) []string {
+	var errs []string
+	for _, cname := range sortedKeys(c.Renames) {
+		goName := c.Renames[cname]
+		rule := "rename " + cname
+		if !known[cname] {
+			errs = append(errs, fmt.Sprintf("%s%s: the headers declare no %s", c.where(rule), rule, cname))
+			continue
+		}
+		if reserved[goName] {
+			errs = append(errs, fmt.Sprintf("%s%s: %s is a name xenbind defines", c.where(rule), rule, goName))
+			continue
+		}
+		for _, other := range sortedKeys(wants) {
+			if other == cname || wants[other] != goName {
+				continue
+			}
+			if _, away := c.Renames[other]; away || c.skipped(other) {
+				continue // the name is free: its owner is renamed or skipped
+			}
+			errs = append(errs, fmt.Sprintf("%s%s: Go name %s is taken by %s", c.where(rule), rule, goName, other))
+			break
+		}
+	}
+	for _, pat := range c.Skips {
+		rule := "skip " + pat
+		prefix, wild := strings.CutSuffix(pat, "*")
+		found := known[pat]
+		for k := range known {
+			if found {
+				break
+			}
+			found = wild && strings.HasPrefix(k, prefix)
+		}
+		if !found {
+			errs = append(errs, fmt.Sprintf("%s%s: the headers declare nothing by that name", c.where(rule), rule))
+		}
+	}
+	return errs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -49,6 +49,9 @@ func newForeign(l *layout.Layout, opts Options) (*foreign, error) {
 	g.names.reserve("SizeError")
 	g.assignNames()
 	f := &foreign{target: g.targets[0]}
+	if len(g.errs) > 0 {
+		return f, fmt.Errorf("%s", strings.Join(g.errs, "\n"))
+	}
 	f.build()
 	if len(f.errs) > 0 {
 		return f, fmt.Errorf("%s", strings.Join(dedupe(f.errs), "\n"))

@@ -280,6 +280,9 @@ func newForeignModule(t *testing.T) *foreignModule {
 		t.Skip("no go command")
 	}
 	m := &foreignModule{t: t, dir: t.TempDir()}
+	if d := os.Getenv("XENBIND_FOREIGN_MODULE"); d != "" {
+		m.dir = d // kept for fuzzing (see FuzzUnmarshal in the harness)
+	}
 	// The host package's hypercall wrappers import this module's runtime.
 	root, err := filepath.Abs("..")
 	if err != nil {

@@ -132,7 +132,41 @@ func (g *gen) assignNames() {
 	for n := range macroNames {
 		decls = append(decls, cdecl{kind: kindConst, name: n, want: constGoName(n, func(s string) bool { return macroNames[s] })})
 	}
+	g.checkConfig(decls)
 	g.names.assign(decls, g.cfg.Renames)
+}
+
+// checkConfig adds to g.errs every config rule that names nothing in the
+// headers or renames onto a taken Go name.
+func (g *gen) checkConfig(decls []cdecl) {
+	known := map[string]bool{}
+	wants := map[string]string{}
+	for _, d := range decls {
+		known[d.name] = true
+		if _, ok := wants[d.name]; !ok {
+			wants[d.name] = d.want
+		}
+	}
+	for _, t := range g.targets {
+		for _, r := range t.unit.Records {
+			known[r.Name] = true
+		}
+		for _, td := range t.unit.Typedefs {
+			known["typedef "+td.Name] = true
+		}
+		for _, e := range t.unit.Enums {
+			for _, en := range e.Enumerators {
+				known[en.Name] = true
+			}
+		}
+	}
+	reserved := map[string]bool{}
+	for goName, owner := range g.names.taken {
+		if owner == "(xenbind)" {
+			reserved[goName] = true
+		}
+	}
+	g.errs = append(g.errs, g.cfg.check(known, wants, reserved)...)
 }
 
 // systemRecord reports whether r is defined in a system header (a built-in

@@ -82,43 +82,75 @@ func (im *stubImporter) Import(path string) (*types.Package, error) {
 // the first error's position, and the declaration it is in, with the
 // first line of that declaration's doc (which says what C it comes from).
 func typeCheck(files []File, goarchs []string) error {
-	fset := token.NewFileSet()
-	parsed := make([]*ast.File, len(files))
-	for i, f := range files {
-		af, err := parser.ParseFile(fset, f.Name, f.Data, parser.ParseComments)
-		if err != nil {
-			return fmt.Errorf("generated code does not parse: %w", err)
-		}
-		parsed[i] = af
+	// Comments matter only to describe an error (where): the files are
+	// parsed without them, and again with them when a check fails.
+	fset, parsed, err := parseFiles(files, parser.SkipObjectResolution)
+	if err != nil {
+		return err
 	}
-	im := newStubImporter()
-	for _, goarch := range goarchs {
-		var set []*ast.File
-		for i, f := range files {
-			if fileGOARCH(f.Name) == "" || fileGOARCH(f.Name) == goarch {
-				set = append(set, parsed[i])
+	errs := make([]error, len(goarchs))
+	parallel(len(goarchs), func(i int) {
+		errs[i] = checkGOARCH(fset, files, parsed, goarchs[i], false)
+	})
+	for i, err := range errs {
+		if err != nil {
+			if fset, parsed, perr := parseFiles(files, parser.ParseComments|parser.SkipObjectResolution); perr == nil {
+				err = checkGOARCH(fset, files, parsed, goarchs[i], true)
 			}
-		}
-		var first error
-		conf := types.Config{
-			Importer: im,
-			Sizes:    types.SizesFor("gc", goarch),
-			Error: func(err error) {
-				var te types.Error
-				if errors.As(err, &te) && im.ignorable(te.Msg) {
-					return
-				}
-				if first == nil {
-					first = err
-				}
-			},
-		}
-		conf.Check("generated", fset, set, nil)
-		if first != nil {
-			return fmt.Errorf("the generated code does not type-check for GOARCH=%s: %v%s", goarch, first, where(fset, set, first))
+			return err
 		}
 	}
 	return nil
+}
+
+func parseFiles(files []File, mode parser.Mode) (*token.FileSet, []*ast.File, error) {
+	fset := token.NewFileSet()
+	parsed := make([]*ast.File, len(files))
+	for i, f := range files {
+		af, err := parser.ParseFile(fset, f.Name, f.Data, mode)
+		if err != nil {
+			return nil, nil, fmt.Errorf("generated code does not parse: %w", err)
+		}
+		parsed[i] = af
+	}
+	return fset, parsed, nil
+}
+
+// checkGOARCH checks the files of one GOARCH; describe adds where the
+// error is (the files must have been parsed with their comments). The
+// checks of several GOARCH may run at once: each has its own importer,
+// and go/types only reads the syntax trees.
+func checkGOARCH(fset *token.FileSet, files []File, parsed []*ast.File, goarch string, describe bool) error {
+	im := newStubImporter()
+	var set []*ast.File
+	for i, f := range files {
+		if fileGOARCH(f.Name) == "" || fileGOARCH(f.Name) == goarch {
+			set = append(set, parsed[i])
+		}
+	}
+	var first error
+	conf := types.Config{
+		Importer: im,
+		Sizes:    types.SizesFor("gc", goarch),
+		Error: func(err error) {
+			var te types.Error
+			if errors.As(err, &te) && im.ignorable(te.Msg) {
+				return
+			}
+			if first == nil {
+				first = err
+			}
+		},
+	}
+	conf.Check("generated", fset, set, nil)
+	if first == nil {
+		return nil
+	}
+	in := ""
+	if describe {
+		in = where(fset, set, first)
+	}
+	return fmt.Errorf("the generated code does not type-check for GOARCH=%s: %v%s", goarch, first, in)
 }
 
 // ignorable reports whether an error is a selector of an empty stand-in

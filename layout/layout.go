@@ -106,6 +106,9 @@ func (l *Layout) sizeAlign(t *parser.Type) (int64, int64, error) {
 		if t.Len < 0 {
 			return 0, a, nil
 		}
+		if s != 0 && t.Len > l.maxSize()/s {
+			return 0, 0, fmt.Errorf("size of array %s is too large (the limit on %s is %d bytes)", t, l.ABI.Target, l.maxSize())
+		}
 		return s * t.Len, a, nil
 	case parser.RecordRef:
 		if !t.Record.Complete() {
@@ -143,6 +146,16 @@ func (l *Layout) sizeAlign(t *parser.Type) (int64, int64, error) {
 	return s, a, nil
 }
 
+// maxSize is the largest object size on the target: PTRDIFF_MAX, as gcc
+// has it, on 32-bit targets; on 64-bit ones 2^60-1 bytes, so that every
+// offset in bits fits in an int64 (gcc allows up to 2^63-1 bytes there).
+func (l *Layout) maxSize() int64 {
+	if l.ABI.PointerSize == 4 {
+		return 1<<31 - 1
+	}
+	return 1<<60 - 1
+}
+
 // aligned resolves an aligned attribute's value (a bare "aligned" means
 // the target's biggest alignment).
 func (l *Layout) aligned(n int64) int64 {
@@ -165,10 +178,10 @@ func (l *Layout) record(r *parser.Record) *RecordLayout {
 	defer delete(l.busy, r)
 
 	rl := &RecordLayout{Record: r, Members: make([]MemberLayout, len(r.Members))}
+	bad := l.duplicateMembers(r)
 	pack := r.Pack // #pragma pack: caps every member's alignment
 	recAlign := int64(1)
 	var bitpos, sizeBits int64
-	bad := false
 	for i, m := range r.Members {
 		size, typeAlign, err := l.sizeAlign(m.Type)
 		if err != nil {
@@ -183,6 +196,11 @@ func (l *Layout) record(r *parser.Record) *RecordLayout {
 		if m.Type.Kind == parser.Array && m.Type.Len < 0 && i != len(r.Members)-1 && r.Kind == parser.Struct {
 			l.errorf(m.Pos, "%s: flexible array member %s is not last", r.Name, m.Name)
 			bad = true
+		}
+		if l.aligned(m.Aligned) > l.maxSize() {
+			l.errorf(m.Pos, "%s: member %s: alignment %d is too large", r.Name, m.Name, m.Aligned)
+			bad = true
+			continue
 		}
 		packed := r.Packed || m.Packed
 		ml := &rl.Members[i]
@@ -250,20 +268,57 @@ func (l *Layout) record(r *parser.Record) *RecordLayout {
 		bitpos = roundUp(bitpos, a*8)
 		ml.BitOffset, ml.Offset, ml.Align = bitpos, bitpos/8, a
 		recAlign = max(recAlign, a)
+		if size > l.maxSize()-bitpos/8 {
+			l.errorf(m.Pos, "%s: member %s: the record is too large (its size passes %d bytes, the limit on %s)", r.Name, m.Name, l.maxSize(), l.ABI.Target)
+			bad = true
+			break
+		}
 		bitpos += size * 8
 		sizeBits = max(sizeBits, bitpos)
 	}
-	if r.Aligned != 0 {
+	if l.aligned(r.Aligned) > l.maxSize() {
+		l.errorf(r.Pos, "%s: alignment %d is too large", r.Name, r.Aligned)
+		bad = true
+	} else if r.Aligned != 0 {
 		recAlign = max(recAlign, l.aligned(r.Aligned))
 	}
 	rl.Align = recAlign
 	rl.Size = roundUp((sizeBits+7)/8, recAlign)
+	if rl.Size > l.maxSize() && !bad {
+		l.errorf(r.Pos, "%s: the record is too large (%d bytes with its alignment; the limit on %s is %d)", r.Name, rl.Size, l.ABI.Target, l.maxSize())
+		bad = true
+	}
 	if bad {
 		l.recs[r] = nil
 		return nil
 	}
 	l.recs[r] = rl
 	return rl
+}
+
+// duplicateMembers reports members of r that share a name, counting the
+// members of anonymous structs and unions as r's own, as C does.
+func (l *Layout) duplicateMembers(r *parser.Record) bool {
+	seen := map[string]bool{}
+	bad := false
+	var walk func(r *parser.Record)
+	walk = func(rec *parser.Record) {
+		for _, m := range rec.Members {
+			if m.Name == "" {
+				if t := m.Type.Resolve(); t.Kind == parser.RecordRef && t.Record.Parent == rec {
+					walk(t.Record)
+				}
+				continue
+			}
+			if seen[m.Name] {
+				l.errorf(m.Pos, "%s: duplicate member %s", r.Name, m.Name)
+				bad = true
+			}
+			seen[m.Name] = true
+		}
+	}
+	walk(r)
+	return bad
 }
 
 // excessUnitSpan reports whether a bit-field of width bits placed at bit

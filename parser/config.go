@@ -29,11 +29,18 @@ type Config struct {
 	// include/xen/interface in the Linux dialect). xen.h is put first
 	// whether or not it is listed: every other public header needs it.
 	Includes []string
-	// Timeout bounds the C front end's work (default 10 s): on some
-	// malformed input cc/v4 never finishes.
+	// Timeout bounds the C front end's time (default 10 s), plus 1 s per
+	// MiB of header text read: on some malformed input cc/v4 never
+	// finishes. See Limits.
 	Timeout time.Duration
+	// Memory bounds the C front end's resident memory in bytes (default
+	// 1 GiB), plus 512 bytes per byte of header text read. See Limits.
+	Memory int64
 	// Dialect says how the tree is laid out; "" means XenDialect.
 	Dialect Dialect
+	// NoCache makes ParseTargets parse even when the cache holds the
+	// result (see cache.go and package cache).
+	NoCache bool
 }
 
 // Virtual roots the preprocessor sees. Nothing is read from the host file
@@ -79,6 +86,7 @@ func (v vfs) Open(name string) (fs.File, error) {
 		if err := v.guard.check(rel, b); err != nil {
 			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 		}
+		b = wrapIncludeMarks(b)
 		return &memFile{name: path.Base(name), Reader: bytes.NewReader(b), size: int64(len(b))}, nil
 	}
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}

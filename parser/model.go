@@ -30,6 +30,8 @@ type Unit struct {
 	typedefs map[string]*Typedef
 	// display names a tree file in messages.
 	display func(string) string
+	// inputs are the files read (see Inputs).
+	inputs []byte
 }
 
 // Errorf returns an error at a position of the unit's headers, the file

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"modernc.org/cc/v4"
 )
@@ -21,7 +23,14 @@ func Parse(cfg Config) (*Unit, error) {
 		return nil, err
 	}
 	includes := cfg.includes()
-	ast, err := translate(ccfg, sources, cfg.Timeout)
+	timeout := time.Duration(-1) // the child finished: so will this parse
+	switch err := checkInChild(cfg, true, ""); {
+	case err == errNoChild:
+		timeout = cfg.limits().timeout(0)
+	case err != nil:
+		return nil, err
+	}
+	ast, err := translate(ccfg, sources, timeout, cfg.display(includes[len(includes)-1]))
 	if g := ccfg.FS.(vfs).guard; g.err != nil {
 		g.err.display = cfg.display(g.err.Pos.File)
 		return nil, ErrorList{g.err}
@@ -34,7 +43,7 @@ func Parse(cfg Config) (*Unit, error) {
 	if err := b.errs.Err(); err != nil {
 		return nil, err
 	}
-	probeMacroValues(ccfg, sources, b, cfg.Timeout)
+	probeMacroValues(cfg, ccfg, sources, b)
 	b.unit.Target = cfg.Target
 	b.unit.Mode = cfg.Mode
 	b.unit.Includes = includes
@@ -76,6 +85,7 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 	case Tools:
 		predefined += "#define __XEN_TOOLS__ 1\n"
 	}
+	guard := &syntaxGuard{}
 	abi, err := cc.NewABI("linux", a.goarch)
 	if err != nil {
 		return nil, nil, err
@@ -89,7 +99,7 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 	quote, sys := d.searchPaths(cfg.Target)
 	ccfg := &cc.Config{
 		ABI:             abi,
-		FS:              vfs{tree: cfg.Tree, guard: &syntaxGuard{}},
+		FS:              vfs{tree: cfg.Tree, guard: guard},
 		FSOnly:          true,
 		IncludePaths:    quote,
 		SysIncludePaths: sys,
@@ -99,6 +109,9 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 		// Xen's headers are trusted input, but a fuzzer's are not.
 		ExpansionLimit: 50_000_000,
 		PragmaHandler: func(toks []cc.Token) error {
+			if ok, err := guard.includePragma(toks); ok {
+				return err
+			}
 			p, err := parsePragma(toks)
 			if err != nil {
 				return err
@@ -139,6 +152,9 @@ type Error struct {
 func (e *Error) Error() string {
 	if e.Pos.File == "" {
 		return e.Msg
+	}
+	if e.Pos.Line == 0 {
+		return e.display + ": " + e.Msg
 	}
 	return fmt.Sprintf("%s:%d:%d: %s", e.display, e.Pos.Line, e.Pos.Col, e.Msg)
 }
@@ -185,7 +201,7 @@ func (c *Config) ccErrors(err error) error {
 			continue
 		}
 		e := c.parseCCError(line)
-		e.Msg = c.relAll(e.Msg)
+		e.Msg = plainMessage(c.relAll(e.Msg))
 		if strings.Contains(e.Msg, "TODO") || strings.Contains(e.Msg, "missed/failed type check") {
 			// cc/v4's own follow-on complaints: shown only when nothing
 			// better explains the failure.
@@ -201,6 +217,21 @@ func (c *Config) ccErrors(err error) error {
 		return err
 	}
 	return list.Err()
+}
+
+// strconvMessage matches the text of a *strconv.NumError, which cc/v4
+// passes on for a number it cannot convert.
+var strconvMessage = regexp.MustCompile(`strconv\.\w+: parsing "((?:[^"\\]|\\.)*)": (value out of range|invalid syntax)`)
+
+// plainMessage says what an internal message of cc/v4's means.
+func plainMessage(msg string) string {
+	return strconvMessage.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := strconvMessage.FindStringSubmatch(m)
+		if sub[2] == "value out of range" {
+			return "integer constant " + sub[1] + " is too large"
+		}
+		return "invalid number " + sub[1]
+	})
 }
 
 func (c *Config) parseCCError(line string) *Error {

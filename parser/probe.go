@@ -8,6 +8,9 @@ import (
 	"modernc.org/cc/v4"
 )
 
+// probeSource names the probe pass's extra source.
+const probeSource = "<probe>"
+
 // probePrefix names the objects of the probe pass.
 const probePrefix = "__xenbind_probe_"
 
@@ -25,7 +28,11 @@ const probePrefix = "__xenbind_probe_"
 // packed records: the compiler goldens check every probed value. A macro
 // that is not an expression makes the probe fail; then no macro gets a
 // value from it (an absent constant, never a wrong one).
-func probeMacroValues(cfg *cc.Config, sources []cc.Source, b *builder, timeout time.Duration) {
+//
+// The probe unit is new text for cc/v4, so it is translated in a child
+// process first, like the unit itself (see child.go); a probe the child
+// cannot finish gives no values.
+func probeMacroValues(c Config, cfg *cc.Config, sources []cc.Source, b *builder) {
 	var cands []*Macro
 	var src strings.Builder
 	for _, m := range b.unit.Macros {
@@ -48,8 +55,15 @@ func probeMacroValues(cfg *cc.Config, sources []cc.Source, b *builder, timeout t
 	if len(cands) == 0 {
 		return
 	}
-	probe := append(append([]cc.Source(nil), sources...), cc.Source{Name: "<probe>", Value: src.String()})
-	ast, err := translate(cfg, probe, timeout)
+	probe := append(append([]cc.Source(nil), sources...), cc.Source{Name: probeSource, Value: src.String()})
+	timeout := time.Duration(-1)
+	switch err := checkInChild(c, true, src.String()); {
+	case err == errNoChild:
+		timeout = c.limits().timeout(0)
+	case err != nil:
+		return
+	}
+	ast, err := translate(cfg, probe, timeout, "")
 	if err != nil {
 		return
 	}

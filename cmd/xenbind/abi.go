@@ -72,6 +72,7 @@ func runABI(args []string, stdout io.Writer) error {
 		}
 	}
 	newCfg, err := treeConfig(in.headers, newDialect, mode, includes)
+	newCfg.Timeout, newCfg.Memory = in.parseTimeout, in.parseMemory<<20
 	if err != nil {
 		return err
 	}
@@ -95,6 +96,7 @@ func runABI(args []string, stdout io.Writer) error {
 		return rep.WriteText(stdout)
 	}
 	oldCfg, err := treeConfig(*against, oldDialect, mode, includes)
+	oldCfg.Timeout, oldCfg.Memory = in.parseTimeout, in.parseMemory<<20
 	if err != nil {
 		return err
 	}

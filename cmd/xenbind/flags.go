@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/xenbind/xenbind/headers"
 	"github.com/xenbind/xenbind/parser"
@@ -13,16 +14,22 @@ import (
 
 // input holds the flags every command takes to select headers.
 type input struct {
-	headers  string
-	includes string
-	mode     string
-	dialect  string
+	headers      string
+	includes     string
+	mode         string
+	dialect      string
+	parseTimeout time.Duration
+	parseMemory  int64
+	noCache      bool
 }
 
 func (in *input) register(fs *flag.FlagSet) {
 	fs.StringVar(&in.headers, "headers", "", "header `dir` laid out like xen/include/public (default: the pinned Xen 4.17 tree)")
 	fs.StringVar(&in.includes, "include", strings.Join(parser.DefaultIncludes, " "), "headers to read, relative to -headers, or \"all\"")
 	fs.StringVar(&in.mode, "mode", string(parser.Guest), "interface `mode`: guest or tools")
+	fs.DurationVar(&in.parseTimeout, "parse-timeout", 10*time.Second, "time limit of the C front end per translation unit, plus 1s per MiB of header text")
+	fs.Int64Var(&in.parseMemory, "parse-memory", 1024, "memory limit in `MiB` of the C front end per translation unit, plus 512 bytes per byte of header text")
+	fs.BoolVar(&in.noCache, "nocache", false, "parse every header again, neither reading nor writing xenbind's cache (as XENBIND_NOCACHE=1 does); gen then also regenerates up-to-date output")
 }
 
 // registerDialect adds -dialect, for the commands that read other trees
@@ -77,7 +84,14 @@ func (in *input) config() (parser.Config, error) {
 			}
 		}
 	}
-	return parser.Config{Tree: os.DirFS(dir), TreeName: name, Mode: mode, Includes: includes, Dialect: dialect}, nil
+	if in.parseTimeout <= 0 {
+		return parser.Config{}, usagef("-parse-timeout: must be positive")
+	}
+	if in.parseMemory <= 0 || in.parseMemory > 1<<30 {
+		return parser.Config{}, usagef("-parse-memory: must be a positive number of MiB")
+	}
+	return parser.Config{Tree: os.DirFS(dir), TreeName: name, Mode: mode, Includes: includes, Dialect: dialect,
+		Timeout: in.parseTimeout, Memory: in.parseMemory << 20, NoCache: in.noCache}, nil
 }
 
 // targets parses a target list: names separated by spaces or commas, or

@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/xenbind/xenbind/cache"
 	"github.com/xenbind/xenbind/emit"
 	"github.com/xenbind/xenbind/layout"
+	"github.com/xenbind/xenbind/parser"
 )
 
 func runGen(args []string, stdout io.Writer) error {
@@ -42,11 +44,18 @@ func runGen(args []string, stdout io.Writer) error {
 		return usagef("gen: -pkg: %v", err)
 	}
 	cfg := emit.DefaultConfig()
+	inv := invocation("gen", args)
+	stamp := emit.Stamp{Build: cache.BuildID(), Options: inv + "\x00-pkg=" + *pkg}
 	if *configFile != "" {
 		var err error
 		if cfg, err = emit.LoadConfig(*configFile); err != nil {
 			return err
 		}
+		b, err := os.ReadFile(*configFile)
+		if err != nil {
+			return err
+		}
+		stamp.Config = emit.Digest(b)
 	}
 	var specs []emit.SpecFile
 	if *specFile != "" {
@@ -55,6 +64,9 @@ func runGen(args []string, stdout io.Writer) error {
 			return err
 		}
 		specs = append(specs, sf)
+		// The spec's text is an input like the config's: a changed
+		// spec must not find the previous output up to date.
+		stamp.Config += "\x00spec " + emit.Digest(sf.Data)
 	}
 	pc, err := in.config()
 	if err != nil {
@@ -64,11 +76,17 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	stampKey, stampOK := stampKey(*out)
+	stampOK = stampOK && !in.noCache && stamp.Build != "" && pc.Includes[0] != parser.AllHeaders
+	if stampOK && upToDate(*out, stampKey, stamp, pc, len(ts)) {
+		fmt.Fprintf(os.Stderr, "xenbind: %s is up to date: same inputs, options and xenbind build\n", *out)
+		return nil
+	}
 	layouts, err := layout.ForTargets(pc, ts)
 	if err != nil {
 		return err
 	}
-	opts := emit.Options{Package: *pkg, Invocation: invocation("gen", args), Config: cfg, Specs: specs}
+	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg, Specs: specs}
 	var files []emit.File
 	var reports []string
 	if *foreign {
@@ -85,7 +103,51 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return emit.WriteDir(*out, files)
+	if err := emit.WriteDir(*out, files); err != nil {
+		return err
+	}
+	if stampOK {
+		for _, l := range layouts {
+			stamp.Inputs = append(stamp.Inputs, string(l.Unit().Inputs()))
+		}
+		cache.Put(stampKind, stampKey, stamp.Encode(files))
+	}
+	return nil
+}
+
+// stampKind is the kind of cache entry of gen's stamps (see emit.Stamp):
+// one per output directory, keyed by its absolute path.
+const stampKind = "stamp"
+
+func stampKey(out string) (cache.Key, bool) {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return cache.Key{}, false
+	}
+	return cache.NewHasher(stampKind).String(abs).Key(), true
+}
+
+// upToDate reports whether out holds what this gen would write: the stamp
+// of the last gen into out records the same xenbind build, options and
+// config, its input files are unchanged, and out's files are as that run
+// wrote them. With -include all the header list itself depends on the
+// whole tree, so such output is always regenerated (from the cache,
+// mostly); so is output when the cache is off.
+func upToDate(out string, key cache.Key, want emit.Stamp, pc parser.Config, targets int) bool {
+	b, ok := cache.Get(stampKind, key)
+	if !ok {
+		return false
+	}
+	s, err := emit.ParseStamp(b)
+	if err != nil || s.Build != want.Build || s.Config != want.Config || s.Options != want.Options || len(s.Inputs) != targets {
+		return false
+	}
+	for _, in := range s.Inputs {
+		if !parser.InputsUnchanged(pc.Tree, []byte(in)) {
+			return false
+		}
+	}
+	return s.FilesIntact(out)
 }
 
 // invocation is the command line recorded in generated files. Absolute

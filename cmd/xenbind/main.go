@@ -3,8 +3,8 @@
 //
 // Usage:
 //
-//	xenbind gen    [-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE]
-//	xenbind layout [-headers DIR] [-include LIST] [-target T|all] [-mode guest|tools] [-json]
+//	xenbind gen    [-headers DIR] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE] [-nocache]
+//	xenbind layout [-headers DIR] [-include LIST] [-target T|all] [-mode guest|tools] [-json] [-nocache]
 //	xenbind abi    [-headers DIR] [-dialect xen|linux] [-include LIST] [-mode M] [-target LIST|all]
 //	               [-json | -html FILE] [-records LIST]
 //	               [-against OLD [-against-dialect D] [-fail-on changed|removed|any]]
@@ -26,6 +26,23 @@
 // Targets are x86_32, x86_64, arm32 and arm64. Mode guest compiles
 // against the tree's latest interface version; mode tools defines
 // __XEN_TOOLS__, which also exposes domctl, sysctl and memory sharing.
+//
+// The C front end runs in a child process of xenbind, stopped when it
+// passes -parse-timeout (default 10s) or -parse-memory (default 1024 MiB
+// of resident memory); both grow with the header text read (1s and 512 MiB
+// per MiB). A parse stopped at a limit is reported naming the last header
+// read, never taken as a verdict about it.
+//
+// gen writes all of its output or none: a failed gen leaves -out as it
+// was, and a gen that was killed is repaired by the next one (emit.WriteDir
+// states the exact promise).
+//
+// Parses are cached in xenbind/ under the user cache directory
+// (XENBIND_CACHE names another), keyed by every header byte read, the
+// options and xenbind's build. gen records there what it generated into
+// each -out directory from what, and does nothing, saying so, when asked
+// again to do the same over unchanged inputs and output. -nocache (or
+// XENBIND_NOCACHE=1) turns both off.
 //
 // Errors in the headers are reported as file:line:col: message, all of a
 // pass together. The exit status is 2 for a usage error and 1 for any other

@@ -332,6 +332,15 @@ func TestGenSpec(t *testing.T) {
 			t.Errorf("zcalls.go lacks %q", want)
 		}
 	}
+	// A changed spec is a changed input: gen does not find the output
+	// up to date.
+	must(t, os.WriteFile(spec, []byte("family CALLBACKOP_ HYPERVISOR_callback_op cmd arg\n"), 0o644))
+	if r := xenbind(t, work, "gen", "-out", out, "-include", "xen.h,callback.h", "-spec", spec); r.code != 0 {
+		t.Fatalf("gen -spec (changed): exit %d: %s", r.code, r.stderr)
+	}
+	if calls, _ := os.ReadFile(filepath.Join(out, "zcalls.go")); !strings.Contains(string(calls), "func CallbackopUnregister(c hypercall.Caller, arg *CallbackUnregister) (err error)") {
+		t.Errorf("after the spec changed, CallbackopUnregister is not regenerated from it")
+	}
 	before := snapshot(t, out)
 	bad := filepath.Join(work, "bad.spec")
 	must(t, os.WriteFile(bad, []byte("family CALLBACKOP_ HYPERVISOR_callback_op cmd\ncmd CALLBACKOP_register frob=1\n"), 0o644))

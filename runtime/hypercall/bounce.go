@@ -35,7 +35,8 @@ const maxArenaBuffers = 8
 // returns everything to the Caller's pool.
 //
 // An Arena lives on the stack of the function making the call, so that a
-// wrapped call allocates nothing on the Go heap:
+// wrapped call allocates nothing on the Go heap (but for the pool's chunk
+// of Buffer handles, one per 256 buffers):
 //
 //	a := hypercall.NewArena(c)
 //	defer a.Release()

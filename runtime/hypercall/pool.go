@@ -23,34 +23,52 @@ type Memory interface {
 // Buffer is hypervisor-visible memory handed out by a Pool. A buffer must not
 // be used after Release: its memory goes to the next Alloc, or back to the
 // system.
+//
+// Every Alloc returns a fresh *Buffer, never one handed out before, so a
+// stale *Buffer cannot reach memory that a later Alloc gave to someone
+// else: after Release its Bytes are nil, its Addr is 0, and a second
+// Release does nothing, whoever holds the buffer's memory by then.
 type Buffer struct {
-	mem   []byte // the whole mapping: the size class, a multiple of the page size
-	addr  uint64 // what Xen is given for mem[0]
-	n     int    // bytes asked for by the current Alloc
-	class int    // index into Pool.free, or -1 for a mapping too large to keep
-	index int    // position in Pool.all, for removal without a search
-	live  bool   // allocated and not yet released
+	s *slot // the memory while this handle owns it, nil after Release
+	n int   // bytes asked for by this Alloc
+}
+
+// slot is one mapping of the pool, reused by successive Buffers.
+type slot struct {
+	mem   []byte  // the whole mapping: the size class, a multiple of the page size
+	addr  uint64  // what Xen is given for mem[0]
+	class int     // index into Pool.free, or -1 for a mapping too large to keep
+	index int     // position in Pool.all, for removal without a search
+	owner *Buffer // the handle using it, nil while idle
 	pool  *Pool
 }
 
 // Bytes returns the buffer's memory: exactly the n bytes asked of Alloc, with
 // no spare capacity, so that an append cannot spill past what Xen was told.
+// It is nil after Release.
 func (b *Buffer) Bytes() []byte {
-	return b.mem[:b.n:b.n]
+	if b.s == nil {
+		return nil
+	}
+	return b.s.mem[:b.n:b.n]
 }
 
-// Addr returns the address to hand to Xen for Bytes()[0].
+// Addr returns the address to hand to Xen for Bytes()[0], 0 after Release.
 func (b *Buffer) Addr() uint64 {
-	return b.addr
+	if b.s == nil {
+		return 0
+	}
+	return b.s.addr
 }
 
 // Release returns the buffer to its pool. Releasing twice does nothing, so a
-// deferred Release after an explicit one is harmless.
+// deferred Release after an explicit one is harmless: the memory may have
+// gone to another Buffer meanwhile, and stays with it.
 func (b *Buffer) Release() {
-	if b == nil || b.pool == nil {
+	if b == nil || b.s == nil {
 		return
 	}
-	b.pool.release(b)
+	b.s.pool.release(b)
 }
 
 // Pool sizes, chosen so that the buffers of typical hypercalls (a page or
@@ -61,23 +79,28 @@ const (
 	numClasses = 7
 	// maxIdle is the number of released buffers a size class keeps mapped.
 	maxIdle = 4
+	// handleChunk is the number of Buffer handles allocated at once.
+	handleChunk = 256
 	// maxAlloc bounds a single allocation, so that a corrupt length cannot
 	// ask the system for an absurd mapping.
 	maxAlloc = 1 << 30
 )
 
 // Pool hands out Buffers from a Memory and recycles them by size class, so
-// that a Caller in steady state maps nothing and allocates nothing on the Go
-// heap. It also knows every live buffer, which lets a test double resolve
+// that a Caller in steady state maps nothing and allocates on the Go heap
+// only one chunk of handles per 256 Allocs. It also knows every live buffer, which lets a test double resolve
 // the addresses it is given (Resolve). A Pool is safe for concurrent use.
 type Pool struct {
 	mem      Memory
 	pageSize int
 
 	mu     sync.Mutex
-	free   [numClasses][]*Buffer // released buffers, by size class
-	all    []*Buffer             // every mapped buffer, live or idle
+	free   [numClasses][]*slot // idle mappings, by size class
+	all    []*slot             // every mapping, live or idle
 	closed bool
+	// handles are carved from a chunk so that a fresh *Buffer per Alloc
+	// costs one heap allocation per handleChunk Allocs.
+	handles []Buffer
 }
 
 // NewPool returns a pool of buffers mapped from m in multiples of pageSize,
@@ -95,7 +118,8 @@ func NewPool(m Memory, pageSize int) (*Pool, error) {
 
 // Alloc returns a zeroed buffer of n bytes whose every page has been written
 // once: Xen on ARM does not fault pages in, so an untouched page would make
-// the hypercall fail with EFAULT.
+// the hypercall fail with EFAULT. Reused memory is zeroed in full, not only
+// the n bytes, so nothing of an earlier call stays in it.
 func (p *Pool) Alloc(n int) (*Buffer, error) {
 	if n < 0 || n > maxAlloc {
 		return nil, fmt.Errorf("hypercall: allocate %d bytes: %w", n, EINVAL)
@@ -114,12 +138,12 @@ func (p *Pool) Alloc(n int) (*Buffer, error) {
 	}
 	if class >= 0 {
 		if free := p.free[class]; len(free) > 0 {
-			b := free[len(free)-1]
+			s := free[len(free)-1]
 			free[len(free)-1] = nil
 			p.free[class] = free[:len(free)-1]
-			b.n, b.live = n, true
+			b := p.handle(s, n)
 			p.mu.Unlock()
-			clear(b.mem[:n])
+			clear(s.mem)
 			return b, nil
 		}
 	}
@@ -140,7 +164,7 @@ func (p *Pool) Alloc(n int) (*Buffer, error) {
 		mem[off] = 0
 	}
 	clear(mem[:n])
-	b := &Buffer{mem: mem, addr: addr, n: n, class: class, live: true, pool: p}
+	s := &slot{mem: mem, addr: addr, class: class, pool: p}
 
 	p.mu.Lock()
 	if p.closed {
@@ -148,38 +172,54 @@ func (p *Pool) Alloc(n int) (*Buffer, error) {
 		err := fmt.Errorf("hypercall: allocate %d bytes: %w", n, ErrClosed)
 		return nil, errors.Join(err, p.mem.Unmap(mem))
 	}
-	b.index = len(p.all)
-	p.all = append(p.all, b)
+	s.index = len(p.all)
+	p.all = append(p.all, s)
+	b := p.handle(s, n)
 	p.mu.Unlock()
 	return b, nil
 }
 
-// release keeps b for the next Alloc of its size class, or unmaps it when the
-// class is full, the buffer is too large to keep, or the pool is closed.
+// handle returns a new Buffer owning s. p.mu must be held.
+func (p *Pool) handle(s *slot, n int) *Buffer {
+	if len(p.handles) == 0 {
+		p.handles = make([]Buffer, handleChunk)
+	}
+	b := &p.handles[0]
+	p.handles = p.handles[1:]
+	b.s, b.n = s, n
+	s.owner = b
+	return b
+}
+
+// release keeps b's memory for the next Alloc of its size class, or unmaps it
+// when the class is full, the mapping is too large to keep, or the pool is
+// closed. A handle that no longer owns its slot changes nothing.
 func (p *Pool) release(b *Buffer) {
 	p.mu.Lock()
-	if !b.live {
+	s := b.s
+	if s == nil || s.owner != b {
 		p.mu.Unlock()
 		return
 	}
-	b.live = false
-	if b.class >= 0 && !p.closed && len(p.free[b.class]) < maxIdle {
-		p.free[b.class] = append(p.free[b.class], b)
+	b.s = nil
+	s.owner = nil
+	if s.class >= 0 && !p.closed && len(p.free[s.class]) < maxIdle {
+		p.free[s.class] = append(p.free[s.class], s)
 		p.mu.Unlock()
 		return
 	}
-	p.forget(b)
+	p.forget(s)
 	p.mu.Unlock()
 	// An unmap of our own mapping cannot fail in a way the caller could act
 	// on; Release has no error to return it through.
-	_ = p.mem.Unmap(b.mem)
+	_ = p.mem.Unmap(s.mem)
 }
 
-// forget removes b from p.all. p.mu must be held.
-func (p *Pool) forget(b *Buffer) {
+// forget removes s from p.all. p.mu must be held.
+func (p *Pool) forget(s *slot) {
 	last := p.all[len(p.all)-1]
-	p.all[b.index] = last
-	last.index = b.index
+	p.all[s.index] = last
+	last.index = s.index
 	p.all[len(p.all)-1] = nil
 	p.all = p.all[:len(p.all)-1]
 }
@@ -195,18 +235,18 @@ func (p *Pool) Resolve(addr uint64, n int) ([]byte, error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, b := range p.all {
-		if !b.live || addr < b.addr {
+	for _, s := range p.all {
+		if s.owner == nil || addr < s.addr {
 			continue
 		}
-		off := addr - b.addr
-		if off >= uint64(b.n) {
+		off, size := addr-s.addr, s.owner.n
+		if off >= uint64(size) {
 			continue
 		}
-		if uint64(n) > uint64(b.n)-off {
+		if uint64(n) > uint64(size)-off {
 			return nil, EFAULT
 		}
-		return b.mem[off:b.n:b.n], nil
+		return s.mem[off:size:size], nil
 	}
 	return nil, EFAULT
 }
@@ -220,18 +260,18 @@ func (p *Pool) Close() error {
 		return nil
 	}
 	p.closed = true
-	var idle []*Buffer
+	var idle []*slot
 	for c := range p.free {
-		for _, b := range p.free[c] {
-			p.forget(b)
-			idle = append(idle, b)
+		for _, s := range p.free[c] {
+			p.forget(s)
+			idle = append(idle, s)
 		}
 		p.free[c] = nil
 	}
 	p.mu.Unlock()
 	var errs []error
-	for _, b := range idle {
-		if err := p.mem.Unmap(b.mem); err != nil {
+	for _, s := range idle {
+		if err := p.mem.Unmap(s.mem); err != nil {
 			errs = append(errs, fmt.Errorf("hypercall: close pool: %w", err))
 		}
 	}

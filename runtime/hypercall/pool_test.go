@@ -118,14 +118,14 @@ func TestAllocSizes(t *testing.T) {
 		if got := cap(b.Bytes()); got != tt.n {
 			t.Errorf("Alloc(%d): cap(Bytes()) = %d, want no spare capacity", tt.n, got)
 		}
-		if got := len(b.mem); got != tt.mapping {
+		if got := len(b.s.mem); got != tt.mapping {
 			t.Errorf("Alloc(%d): mapped %d bytes, want %d", tt.n, got, tt.mapping)
 		}
 		if tt.n > 0 && !bytes.Equal(b.Bytes(), make([]byte, tt.n)) {
 			t.Errorf("Alloc(%d): memory not zeroed", tt.n)
 		}
-		for off := 0; off < len(b.mem); off += testPage {
-			if b.mem[off] != 0 {
+		for off := 0; off < len(b.s.mem); off += testPage {
+			if b.s.mem[off] != 0 {
 				t.Errorf("Alloc(%d): page at %#x never written", tt.n, off)
 			}
 		}
@@ -139,10 +139,10 @@ func TestAllocSizes(t *testing.T) {
 func TestAllocTouchesPagesBeyondRequest(t *testing.T) {
 	p, _ := newTestPool(t)
 	b := mustAlloc(t, p, 3*testPage) // size class of 4 pages
-	if b.mem[3*testPage] != 0 {
+	if b.s.mem[3*testPage] != 0 {
 		t.Error("fourth page of the mapping was never written")
 	}
-	if b.mem[3*testPage+1] != 0xAA {
+	if b.s.mem[3*testPage+1] != 0xAA {
 		t.Error("bytes past the request were cleared, not just touched; test cannot tell touching from clearing")
 	}
 }
@@ -347,4 +347,50 @@ func BenchmarkAllocRelease(b *testing.B) {
 		}
 		buf.Release()
 	}
+}
+
+// TestStaleBufferCannotRelease: a Buffer released twice, the second time
+// after a later Alloc got its memory, leaves that memory with its new owner.
+func TestStaleBufferCannotRelease(t *testing.T) {
+	p, _ := newTestPool(t)
+	old := mustAlloc(t, p, 100)
+	old.Release()
+	cur := mustAlloc(t, p, 100)
+	if cur == old {
+		t.Fatal("Alloc handed out a *Buffer it had handed out before")
+	}
+	old.Release() // stale: must not free cur's memory
+	if old.Bytes() != nil || old.Addr() != 0 {
+		t.Error("a released Buffer still shows memory")
+	}
+	other := mustAlloc(t, p, 100)
+	if other.Addr() == cur.Addr() {
+		t.Fatal("two live buffers share one address after a stale Release")
+	}
+	if _, err := p.Resolve(cur.Addr(), 100); err != nil {
+		t.Errorf("the current owner's buffer is no longer live: %v", err)
+	}
+	cur.Release()
+	cur.Release()
+	other.Release()
+}
+
+// TestReuseZeroesAll: memory handed out again is zeroed in full, not only
+// over the bytes asked for.
+func TestReuseZeroesAll(t *testing.T) {
+	p, _ := newTestPool(t)
+	b := mustAlloc(t, p, testPage)
+	for i := range b.Bytes() {
+		b.Bytes()[i] = 0x55
+	}
+	s := b.s
+	b.Release()
+	b = mustAlloc(t, p, 16)
+	if b.s != s {
+		t.Fatal("the pool did not reuse the mapping; the test proves nothing")
+	}
+	if !bytes.Equal(s.mem, make([]byte, len(s.mem))) {
+		t.Errorf("%d of %d bytes left from the previous use", len(s.mem)-bytes.Count(s.mem, []byte{0}), len(s.mem))
+	}
+	b.Release()
 }

@@ -1,0 +1,59 @@
+package emit
+
+import (
+	"os"
+	"testing"
+
+	"github.com/xenbind/xenbind/headers"
+	"github.com/xenbind/xenbind/layout"
+	"github.com/xenbind/xenbind/parser"
+)
+
+func benchLayouts(b *testing.B) []*layout.Layout {
+	dir, err := headers.Tree()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ls, err := layout.ForTargets(parser.Config{Tree: os.DirFS(dir), TreeName: "xen", Mode: parser.Tools, Includes: parser.DefaultIncludes, NoCache: true}, parser.Targets)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ls
+}
+
+// BenchmarkHost generates the host package of xen.h, memory.h and
+// grant_table.h (tools mode) for the four targets from their layouts:
+// building, rendering, formatting and type-checking every file.
+func BenchmarkHost(b *testing.B) {
+	ls := benchLayouts(b)
+	for b.Loop() {
+		if _, _, err := Host(ls, Options{Package: "xen", Invocation: "xenbind gen -mode tools"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTypeCheck is the type check alone, of the files BenchmarkHost
+// makes, for the four GOARCH.
+func BenchmarkTypeCheck(b *testing.B) {
+	files, _, err := Host(benchLayouts(b), Options{Package: "xen", Invocation: "xenbind gen -mode tools"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := typeCheck(files, goarches); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkForeign generates the x86_64 foreign package of the same
+// headers.
+func BenchmarkForeign(b *testing.B) {
+	ls := benchLayouts(b)
+	for b.Loop() {
+		if _, _, err := Foreign(ls[1], Options{Package: "x86_64", Invocation: "xenbind gen -foreign"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

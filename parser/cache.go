@@ -1,0 +1,192 @@
+package parser
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/xenbind/xenbind/cache"
+)
+
+// The cache of parses. A parse depends on the bytes of every tree file the
+// front end looked at (and on every file it looked for and did not find),
+// on the target, mode, dialect and header list, and on xenbind's build.
+// Parsing records what it read (recordFS); the cache keeps two entries:
+//
+//   - "inputs": keyed by the options and the build, the list of the files
+//     read, each with the SHA-256 of its bytes ("-" when absent);
+//   - "model": keyed by the inputs key and that list, the encoded Unit.
+//
+// A lookup reads the list, hashes the files it names as they are now, and
+// finds the model only if every one is unchanged. Two trees at the same
+// options share the list entry: whichever wrote it last, a lookup hashes
+// its own files, so a model is only ever found for the bytes it was parsed
+// from. Failed parses are not cached.
+
+const (
+	inputsKind = "inputs"
+	modelKind  = "model"
+)
+
+// cachedParse is Parse through the cache (cfg.NoCache bypasses it). The
+// unit it returns knows its inputs (Unit.Inputs).
+func cachedParse(cfg Config) (*Unit, error) {
+	useCache := !cfg.NoCache && cache.Dir() != ""
+	var k1 cache.Key
+	if useCache {
+		k1 = inputsKey(&cfg)
+		if list, ok := cache.Get(inputsKind, k1); ok {
+			if manifest, ok := currentManifest(cfg.Tree, list); ok {
+				if b, ok := cache.Get(modelKind, modelKey(k1, manifest)); ok {
+					if u, err := decodeUnit(b, &cfg); err == nil {
+						u.inputs = manifest
+						return u, nil
+					}
+				}
+			}
+		}
+	}
+	rec := &recordFS{fs: cfg.Tree, reads: map[string]string{}}
+	c := cfg
+	c.Tree = rec
+	u, err := Parse(c)
+	if err != nil {
+		return nil, err
+	}
+	u.inputs = rec.manifest()
+	if useCache {
+		if b, err := encodeUnit(u); err == nil {
+			cache.Put(modelKind, modelKey(k1, u.inputs), b)
+			cache.Put(inputsKind, k1, u.inputs)
+		}
+	}
+	return u, nil
+}
+
+// Inputs lists the tree files the parse read or looked for, one
+// "name\tdigest" line each (digest: the SHA-256 of the bytes, "-" for a
+// file not found). It is nil for a unit Parse made directly; ParseTargets
+// records it.
+func (u *Unit) Inputs() []byte { return u.inputs }
+
+// InputsUnchanged reports whether every file of inputs (see Unit.Inputs)
+// still has the recorded digest in tree.
+func InputsUnchanged(tree fs.FS, inputs []byte) bool {
+	now, ok := currentManifest(tree, inputs)
+	return ok && bytes.Equal(now, inputs)
+}
+
+func inputsKey(cfg *Config) cache.Key {
+	h := cache.NewHasher(inputsKind)
+	h.String(fmt.Sprint(codecVersion)).String(string(cfg.Target)).String(string(cfg.Mode))
+	h.String(string(cfg.Dialect)).String(cfg.TreeName)
+	for _, inc := range cfg.includes() {
+		h.String(inc)
+	}
+	return h.Key()
+}
+
+func modelKey(inputs cache.Key, manifest []byte) cache.Key {
+	return cache.NewHasher(modelKind).Bytes(inputs[:]).Bytes(manifest).Key()
+}
+
+// currentManifest hashes, as they are now, the files a manifest lists, and
+// returns the manifest they make; ok is false when the list is malformed.
+func currentManifest(tree fs.FS, list []byte) ([]byte, bool) {
+	var b bytes.Buffer
+	for _, line := range strings.Split(strings.TrimSuffix(string(list), "\n"), "\n") {
+		name, _, ok := strings.Cut(line, "\t")
+		if !ok || !fs.ValidPath(name) {
+			return nil, false
+		}
+		fmt.Fprintf(&b, "%s\t%s\n", name, digest(tree, name))
+	}
+	return b.Bytes(), true
+}
+
+// digest is what a manifest records of a tree file: the SHA-256 of a
+// file's bytes, "dir " and the hash of the names in a directory, "-" for
+// anything that cannot be read.
+func digest(tree fs.FS, name string) string {
+	fi, err := fs.Stat(tree, name)
+	if err != nil {
+		return "-"
+	}
+	if fi.IsDir() {
+		ents, err := fs.ReadDir(tree, name)
+		if err != nil {
+			return "-"
+		}
+		h := sha256.New()
+		for _, e := range ents {
+			fmt.Fprintf(h, "%s\x00", e.Name())
+		}
+		return "dir " + hex.EncodeToString(h.Sum(nil))
+	}
+	b, err := fs.ReadFile(tree, name)
+	if err != nil {
+		return "-"
+	}
+	return fileDigest(b)
+}
+
+func fileDigest(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// recordFS serves a tree and records the digest of everything read from
+// it (or looked for in it), as the manifest of the parse.
+type recordFS struct {
+	fs    fs.FS
+	mu    sync.Mutex
+	reads map[string]string // name -> digest
+}
+
+func (r *recordFS) note(name, d string) {
+	r.mu.Lock()
+	r.reads[name] = d
+	r.mu.Unlock()
+}
+
+func (r *recordFS) Open(name string) (fs.File, error) {
+	name = path.Clean(name)
+	fi, err := fs.Stat(r.fs, name)
+	if err != nil {
+		r.note(name, "-")
+		return nil, err
+	}
+	if fi.IsDir() {
+		r.note(name, digest(r.fs, name))
+		return r.fs.Open(name)
+	}
+	b, err := fs.ReadFile(r.fs, name)
+	if err != nil {
+		r.note(name, "-")
+		return nil, err
+	}
+	r.note(name, fileDigest(b))
+	return &memFile{name: path.Base(name), Reader: bytes.NewReader(b), size: int64(len(b))}, nil
+}
+
+// manifest lists what was read, sorted: "name\tdigest" lines.
+func (r *recordFS) manifest() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	names := make([]string, 0, len(r.reads))
+	for n := range r.reads {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	for _, n := range names {
+		fmt.Fprintf(&b, "%s\t%s\n", n, r.reads[n])
+	}
+	return b.Bytes()
+}

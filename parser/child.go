@@ -1,0 +1,554 @@
+package parser
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"modernc.org/cc/v4"
+)
+
+// The C front end runs where it can be stopped.
+//
+// cc/v4 loops for ever on some malformed input, and its recursive parser
+// overflows the stack on input nested deeply through macros. A goroutine
+// cannot be stopped, so before xenbind trusts cc/v4 with a translation
+// unit it runs the same translation in a child process that it kills at a
+// time or memory limit: the child's memory goes back to the system with
+// it, and the error names the file. Only when the child finishes does the
+// parse run again in this process (cc/v4 is deterministic, so it finishes
+// again, within the same memory); a probe (Standalone) needs nothing but
+// the child's verdict.
+//
+// The child is this very executable, started again with childEnv set: the
+// init function below sees the variable and runs the child's loop instead
+// of the program. That works for any program that links this package (the
+// xenbind command, test binaries, other tools using the parser as a
+// library), because the package's init runs before the program's main or
+// tests. The child reads the header files through its parent over
+// stdin/stdout, one request per file (the tree is any fs.FS, an in-memory
+// one included), and answers with its verdict.
+//
+// Where the executable cannot be started again (no os.Executable, or the
+// file has been replaced by one that does not answer), the parse runs in
+// this process with only a time limit, as before: a parse past the limit
+// is abandoned and keeps its memory until the process exits.
+
+// childEnv marks the child process; its value is the protocol version.
+const childEnv = "XENBIND_PARSER_CHILD"
+
+const childProtocol = "1"
+
+func init() {
+	if v, ok := os.LookupEnv(childEnv); ok {
+		os.Unsetenv(childEnv)
+		if v != childProtocol {
+			os.Exit(3)
+		}
+		os.Exit(childMain(os.Stdin, os.Stdout))
+	}
+}
+
+// Limits bound the C front end's work on one translation unit. Each grows
+// with the bytes of header text read, so a big valid header is not
+// refused for its size.
+type Limits struct {
+	// Timeout is the base time limit (default 10 s); 1 s per MiB of
+	// header text is added.
+	Timeout time.Duration
+	// Memory is the base limit of the child's resident memory in bytes
+	// (default 1 GiB); 512 bytes per byte of header text are added.
+	// cc/v4 needs about 220.
+	Memory int64
+}
+
+const (
+	defaultMemory   = 1 << 30
+	timePerByte     = time.Second / (1 << 20)
+	memoryPerByte   = 512
+	childStackLimit = 256 << 20
+)
+
+func (l Limits) timeout(served int64) time.Duration {
+	t := l.Timeout
+	if t <= 0 {
+		t = defaultTimeout
+	}
+	return t + time.Duration(served)*timePerByte
+}
+
+func (l Limits) memory(served int64) int64 {
+	m := l.Memory
+	if m <= 0 {
+		m = defaultMemory
+	}
+	return m + served*memoryPerByte
+}
+
+// LimitError reports a translation stopped at a limit. It is not a
+// verdict about the headers: the same input may pass with higher limits.
+type LimitError struct {
+	// File is the last header the front end read, relative to the tree,
+	// as the user knows it.
+	File string
+	// What was exceeded: "time" or "memory".
+	What  string
+	Limit string
+}
+
+func (e *LimitError) Error() string {
+	flag := "-parse-timeout"
+	if e.What == "memory" {
+		flag = "-parse-memory"
+	}
+	return fmt.Sprintf("%s: the C front end stopped after reading this file: it needed more than %s of %s (malformed input can make modernc.org/cc/v4 loop; if the headers are valid, raise %s)", e.File, e.Limit, e.What, flag)
+}
+
+// childRequest is what the child translates.
+type childRequest struct {
+	TreeName string
+	Target   Target
+	Mode     Mode
+	Includes []string
+	Dialect  Dialect
+	Eval     bool // EvalAllMacros, as a full parse does
+	// Extra is a source translated after the headers (the macro probe,
+	// probe.go), "" for none.
+	Extra string `json:",omitempty"`
+}
+
+// childResult is the child's verdict.
+type childResult struct {
+	Guard *childError `json:",omitempty"`
+	Err   string      `json:",omitempty"`
+}
+
+type childError struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+// Frames on the pipes: a kind byte, a uvarint length, the payload.
+const (
+	frameRequest = 'q' // parent -> child: childRequest as JSON
+	frameFile    = 'f' // parent -> child: a file's bytes
+	frameDir     = 'd' // parent -> child: the name is a directory
+	frameMissing = 'm' // parent -> child: no such file
+	frameFail    = 'x' // parent -> child: another error reading it
+	frameOpen    = 'o' // child -> parent: send me this file
+	frameResult  = 'r' // child -> parent: childResult as JSON
+)
+
+func writeFrame(w *bufio.Writer, kind byte, payload []byte) error {
+	var n [binary.MaxVarintLen64]byte
+	w.WriteByte(kind)
+	w.Write(n[:binary.PutUvarint(n[:], uint64(len(payload)))])
+	w.Write(payload)
+	return w.Flush()
+}
+
+func readFrame(r *bufio.Reader) (byte, []byte, error) {
+	kind, err := r.ReadByte()
+	if err != nil {
+		return 0, nil, err
+	}
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if n > 1<<40 {
+		return 0, nil, errors.New("frame too large")
+	}
+	b := make([]byte, n)
+	_, err = io.ReadFull(r, b)
+	return kind, b, err
+}
+
+// childMain is the child's whole life: read the request, translate,
+// answer. Its exit status is 0 whenever it answered.
+func childMain(in io.Reader, out io.Writer) int {
+	debug.SetMaxStack(childStackLimit)
+	r, w := bufio.NewReader(in), bufio.NewWriter(out)
+	kind, b, err := readFrame(r)
+	var req childRequest
+	if err != nil || kind != frameRequest || json.Unmarshal(b, &req) != nil {
+		return 4
+	}
+	tree := &remoteFS{r: r, w: w}
+	cfg := Config{Tree: tree, TreeName: req.TreeName, Target: req.Target, Mode: req.Mode, Includes: req.Includes, Dialect: req.Dialect}
+	var res childResult
+	ccfg, sources, err := ccConfig(cfg, nil)
+	if err == nil {
+		ccfg.EvalAllMacros = req.Eval
+		if req.Extra != "" {
+			sources = append(sources, cc.Source{Name: probeSource, Value: req.Extra})
+		}
+		err = translateHere(ccfg, sources)
+		if g := ccfg.FS.(vfs).guard; g.err != nil {
+			res.Guard = &childError{File: g.err.Pos.File, Line: g.err.Pos.Line, Col: g.err.Pos.Col, Msg: g.err.Msg}
+		}
+	}
+	if err != nil {
+		res.Err = err.Error()
+	}
+	b, _ = json.Marshal(res)
+	if writeFrame(w, frameResult, b) != nil {
+		return 5
+	}
+	return 0
+}
+
+// translateHere runs cc.Translate, a panic turned into an error.
+func translateHere(cfg *cc.Config, sources []cc.Source) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the C front end could not handle this input: %v", r)
+		}
+	}()
+	_, err = cc.Translate(cfg, sources)
+	return err
+}
+
+// remoteFS is the child's view of the parent's tree.
+type remoteFS struct {
+	mu sync.Mutex
+	r  *bufio.Reader
+	w  *bufio.Writer
+}
+
+func (f *remoteFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := writeFrame(f.w, frameOpen, []byte(name)); err != nil {
+		return nil, err
+	}
+	kind, b, err := readFrame(f.r)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case frameFile:
+		return &memFile{name: path.Base(name), Reader: bytes.NewReader(b), size: int64(len(b))}, nil
+	case frameDir:
+		return &dirFile{name: path.Base(name)}, nil
+	case frameMissing:
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return nil, &fs.PathError{Op: "open", Path: name, Err: errors.New(string(b))}
+}
+
+// dirFile is a directory of remoteFS: it can be stat'ed, not listed.
+type dirFile struct{ name string }
+
+func (d *dirFile) Stat() (fs.FileInfo, error) { return d, nil }
+func (d *dirFile) Read([]byte) (int, error)   { return 0, errors.New("is a directory") }
+func (d *dirFile) Close() error               { return nil }
+func (d *dirFile) Name() string               { return d.name }
+func (d *dirFile) Size() int64                { return 0 }
+func (d *dirFile) Mode() fs.FileMode          { return fs.ModeDir | 0o555 }
+func (d *dirFile) ModTime() time.Time         { return time.Time{} }
+func (d *dirFile) IsDir() bool                { return true }
+func (d *dirFile) Sys() any                   { return nil }
+
+// errNoChild means the child could not be run; the caller falls back to
+// an in-process parse.
+var errNoChild = errors.New("no child process")
+
+// checkInChild translates cfg's unit, followed by extra when it is not "",
+// in a child process within limits.
+// It returns nil when the translation succeeds, the translation's errors
+// as an ErrorList, a *LimitError, or errNoChild.
+func checkInChild(cfg Config, eval bool, extra string) error {
+	req, _ := json.Marshal(childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: eval, Extra: extra})
+	if ok, err := cachedVerdict(cfg.Tree, string(req)); ok {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return errNoChild
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), childEnv+"="+childProtocol)
+	var stderr cappedBuffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return errNoChild
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return errNoChild
+	}
+	if err := cmd.Start(); err != nil {
+		return errNoChild
+	}
+	s := &session{cfg: &cfg, w: bufio.NewWriter(stdin), r: bufio.NewReader(stdout), served: map[string]bool{}, seen: map[string]string{}}
+	done := make(chan error, 1)
+	go func() { done <- s.serve(req) }()
+	start := time.Now()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var stop error
+	var serveErr error
+	finished := false
+	for !finished && stop == nil {
+		select {
+		case serveErr = <-done:
+			finished = true
+		case <-tick.C:
+			bytes, last := s.progress()
+			lim := cfg.limits()
+			if d := lim.timeout(bytes); time.Since(start) > d {
+				stop = &LimitError{File: cfg.display(last), What: "time", Limit: d.Round(time.Millisecond).String()}
+			} else if m := lim.memory(bytes); rss(cmd.Process.Pid) > m {
+				stop = &LimitError{File: cfg.display(last), What: "memory", Limit: strconv.FormatInt(m>>20, 10) + " MiB"}
+			}
+		}
+	}
+	if stop != nil {
+		cmd.Process.Kill()
+		stdin.Close()
+		cmd.Wait()
+		<-done
+		return stop
+	}
+	stdin.Close()
+	waitErr := cmd.Wait()
+	if serveErr == nil && s.result != nil {
+		err := s.verdict()
+		storeVerdict(string(req), s.seen, err)
+		return err
+	}
+	if !s.started {
+		// Not our child: an executable replaced on disk, say.
+		return errNoChild
+	}
+	_, last := s.progress()
+	msg := stderr.String()
+	switch {
+	case strings.Contains(msg, "stack overflow") || strings.Contains(msg, "stack exceeds"):
+		return ErrorList{{Pos: Pos{File: last}, Msg: "nested too deeply: the C front end ran out of stack", display: cfg.display(last)}}
+	case strings.Contains(msg, "out of memory"):
+		return &LimitError{File: cfg.display(last), What: "memory", Limit: "what the system gave"}
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
+	if first == "" && waitErr != nil {
+		first = waitErr.Error()
+	}
+	return ErrorList{{Pos: Pos{File: last}, Msg: "the C front end failed: " + first, display: cfg.display(last)}}
+}
+
+// session is the parent's side of one child.
+type session struct {
+	cfg *Config
+	w   *bufio.Writer
+	r   *bufio.Reader
+
+	mu     sync.Mutex
+	served map[string]bool
+	// seen is what each name the child asked for was: a hash of its
+	// bytes, or "missing", "dir", "fail". A verdict holds for as long as
+	// all of them stay the same.
+	seen    map[string]string
+	bytes   int64
+	last    string
+	started bool
+	result  *childResult
+}
+
+func (s *session) progress() (int64, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes, s.last
+}
+
+// serve sends the request, then answers the child's file requests until
+// its result arrives or the pipes close.
+func (s *session) serve(req []byte) error {
+	if err := writeFrame(s.w, frameRequest, req); err != nil {
+		return err
+	}
+	for {
+		kind, b, err := readFrame(s.r)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.started = true
+		s.mu.Unlock()
+		switch kind {
+		case frameResult:
+			var res childResult
+			if err := json.Unmarshal(b, &res); err != nil {
+				return err
+			}
+			s.mu.Lock()
+			s.result = &res
+			s.mu.Unlock()
+			return nil
+		case frameOpen:
+			if err := s.sendFile(string(b)); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("unexpected frame %q from the parser's child", kind)
+		}
+	}
+}
+
+func (s *session) sendFile(name string) error {
+	state, b, err := fileState(s.cfg.Tree, name)
+	s.mu.Lock()
+	s.seen[name] = state
+	s.mu.Unlock()
+	switch state {
+	case "missing":
+		return writeFrame(s.w, frameMissing, nil)
+	case "fail":
+		return writeFrame(s.w, frameFail, []byte(err.Error()))
+	case "dir":
+		return writeFrame(s.w, frameDir, nil)
+	}
+	s.mu.Lock()
+	if !s.served[name] {
+		s.served[name] = true
+		s.bytes += int64(len(b))
+	}
+	s.last = name
+	s.mu.Unlock()
+	return writeFrame(s.w, frameFile, b)
+}
+
+// fileState says what name is in tree: "missing", "dir", "fail" (with the
+// error) or the hash of its bytes (with the bytes).
+func fileState(tree fs.FS, name string) (string, []byte, error) {
+	st, err := fs.Stat(tree, name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "missing", nil, nil
+	case err != nil:
+		return "fail", nil, err
+	case st.IsDir():
+		return "dir", nil, nil
+	}
+	b, err := fs.ReadFile(tree, name)
+	if err != nil {
+		return "fail", nil, err
+	}
+	sum := sha256.Sum256(b)
+	return string(sum[:]), b, nil
+}
+
+// verdicts remembers the children's verdicts within this process: a
+// program (or a test binary) that parses the same headers again needs no
+// second child. A verdict is reused only while every file the child asked
+// for is as it was; limit errors are never remembered.
+var verdicts struct {
+	sync.Mutex
+	m map[string][]verdictEntry // by request
+}
+
+type verdictEntry struct {
+	seen map[string]string
+	err  error
+}
+
+const maxVerdicts = 512
+
+func cachedVerdict(tree fs.FS, req string) (bool, error) {
+	verdicts.Lock()
+	entries := verdicts.m[req]
+	verdicts.Unlock()
+next:
+	for _, e := range entries {
+		for name, state := range e.seen {
+			if now, _, _ := fileState(tree, name); now != state || state == "fail" {
+				continue next
+			}
+		}
+		return true, e.err
+	}
+	return false, nil
+}
+
+func storeVerdict(req string, seen map[string]string, err error) {
+	verdicts.Lock()
+	defer verdicts.Unlock()
+	if verdicts.m == nil || len(verdicts.m) >= maxVerdicts {
+		verdicts.m = map[string][]verdictEntry{}
+	}
+	verdicts.m[req] = append(verdicts.m[req], verdictEntry{seen, err})
+}
+
+// verdict turns the child's result into the error Parse returns.
+func (s *session) verdict() error {
+	res := s.result
+	if res.Guard != nil {
+		g := res.Guard
+		return ErrorList{{Pos: Pos{File: g.File, Line: g.Line, Col: g.Col}, Msg: g.Msg, display: s.cfg.display(g.File)}}
+	}
+	if res.Err != "" {
+		return s.cfg.ccErrors(errors.New(res.Err))
+	}
+	return nil
+}
+
+// limits returns cfg's limits.
+func (c *Config) limits() Limits {
+	return Limits{Timeout: c.Timeout, Memory: c.Memory}
+}
+
+// rss returns a process's resident memory in bytes, 0 where unknown
+// (outside Linux: only the time limit applies there).
+func rss(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
+
+// cappedBuffer keeps the first 64 KiB written to it: enough of a crash
+// report to tell a stack overflow from an out-of-memory error.
+type cappedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if room := 64<<10 - c.b.Len(); room > 0 {
+		c.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (c *cappedBuffer) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.b.String()
+}

@@ -1,0 +1,140 @@
+package parser
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+// TestHostileInput runs inputs that crash or hang cc/v4 on its own: each
+// must come back as a positioned error or a limit error naming the file.
+func TestHostileInput(t *testing.T) {
+	deep := "int a[" + strings.Repeat("(", 300) + "1" + strings.Repeat(")", 300) + "];\n"
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"include cycle", map[string]string{"xen.h": "#include \"a.h\"\n", "a.h": "int a;\n#include \"b.h\"\n", "b.h": "\n#include \"a.h\"\n"},
+			".h:2:1: #include nested too deeply (more than 200 levels): xen.h -> a.h -> b.h -> a.h -> ..."},
+		{"self include", map[string]string{"xen.h": "#include \"xen.h\"\n"},
+			"xen.h:1:1: #include nested too deeply (more than 200 levels): xen.h -> xen.h -> ..."},
+		{"deep brackets", map[string]string{"xen.h": deep}, "xen.h:1:262: brackets nested too deeply (more than 256 levels)"},
+		{"const star", map[string]string{"xen.h": "int * __const;\n"}, "xen.h: the C front end stopped after reading this file: it needed more than"},
+		{"macro star", map[string]string{"xen.h": "#define P *\nint P;\n"}, "xen.h: the C front end stopped after reading this file"},
+		{"star quote", map[string]string{"xen.h": "*\nd'"}, "xen.h"},
+		{"deep macros", map[string]string{"xen.h": deepMacros(100000)}, "xen.h"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tree := fstest.MapFS{}
+			for n, s := range tt.files {
+				tree[n] = &fstest.MapFile{Data: []byte(s)}
+			}
+			start := time.Now()
+			_, err := Parse(Config{Tree: tree, Target: X86_64, Mode: Tools, Timeout: time.Second})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+			t.Logf("%v (%v)", err, time.Since(start).Round(time.Millisecond))
+		})
+	}
+}
+
+// TestLimitErrorNotVerdict: a probe stopped at its time limit makes
+// Standalone fail rather than drop the header.
+func TestLimitErrorNotVerdict(t *testing.T) {
+	tree := fstest.MapFS{
+		"xen.h":        {Data: []byte("int x;\n")},
+		"xen-compat.h": {Data: []byte("#define __XEN_LATEST_INTERFACE_VERSION__ 0x00040e00\n")},
+		"loop.h":       {Data: []byte("int * __const;\n")},
+	}
+	_, err := standalone(tree, "", X86_64, Tools, Limits{Timeout: time.Second})
+	var le *LimitError
+	if !errors.As(err, &le) || le.What != "time" {
+		t.Fatalf("got %v, want a time LimitError", err)
+	}
+	if _, ok := standaloneCache.Load(standaloneKey{tree: nil, target: X86_64, mode: Tools}); ok {
+		t.Fatal("cached")
+	}
+}
+
+// deepMacros nests parentheses n deep through a chain of macros, which no
+// per-file bracket count sees.
+func deepMacros(n int) string {
+	var b strings.Builder
+	b.WriteString("#define A0 1\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "#define A%d (A%d)\n", i, i-1)
+	}
+	fmt.Fprintf(&b, "int x[A%d];\n", n)
+	return b.String()
+}
+
+func TestMemoryLimit(t *testing.T) {
+	tree := fstest.MapFS{"xen.h": {Data: []byte("int * __const;\n")}}
+	_, err := Parse(Config{Tree: tree, Target: X86_64, Mode: Tools, Timeout: time.Minute, Memory: 200 << 20})
+	var le *LimitError
+	if !errors.As(err, &le) || le.What != "memory" {
+		t.Fatalf("got %v, want a memory LimitError", err)
+	}
+	t.Log(err)
+}
+
+func BenchmarkParseDefault(b *testing.B) {
+	dir := tree(b)
+	for range b.N {
+		if _, err := Parse(Config{Tree: os.DirFS(dir), Target: X86_64, Mode: Tools, Includes: DefaultIncludes}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkChildOnly(b *testing.B) {
+	dir := tree(b)
+	for range b.N {
+		if err := checkInChild(Config{Tree: os.DirFS(dir), Target: X86_64, Mode: Tools, Includes: DefaultIncludes}, true, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestVerdictCache: a remembered verdict is reused only while every file
+// the child read is unchanged, and a file that appears where the
+// preprocessor once found none counts as a change.
+func TestVerdictCache(t *testing.T) {
+	tree := fstest.MapFS{"xen.h": {Data: []byte("#include \"a.h\"\nint x;\n")}, "a.h": {Data: []byte("int a;\n")}}
+	cfg := Config{Tree: tree, Target: ARM64, Mode: Tools, Timeout: time.Second}
+	if _, err := Parse(cfg); err != nil {
+		t.Fatal(err)
+	}
+	tree["a.h"] = &fstest.MapFile{Data: []byte("int a = ;\n")}
+	if _, err := Parse(cfg); err == nil || !strings.Contains(err.Error(), "a.h:1:9") {
+		t.Fatalf("changed a.h: got %v, want an error in a.h", err)
+	}
+	tree["a.h"] = &fstest.MapFile{Data: []byte("int a;\n")}
+	if _, err := Parse(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := cachedVerdict(tree, mustRequest(cfg)); !ok || err != nil {
+		t.Fatalf("no remembered verdict: %v %v", ok, err)
+	}
+	// cc/v4 looks for a.h next to xen.h first: a new file on the quote
+	// search path that it asked for before invalidates the verdict too.
+	for name := range tree {
+		delete(tree, name)
+	}
+	if ok, _ := cachedVerdict(tree, mustRequest(cfg)); ok {
+		t.Fatal("verdict reused for a tree without its files")
+	}
+}
+
+func mustRequest(cfg Config) string {
+	b, _ := json.Marshal(childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: true})
+	return string(b)
+}
