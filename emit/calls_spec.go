@@ -108,9 +108,8 @@ type cmdSpec struct {
 
 	member    string   // member= : the envelope's union member
 	nonempty  []string // handles that may not be empty
-	reserved  []string // members that must be zero
 	domids    []string // members naming a domain or DOMID_SELF
-	domainUse string   // domain= : "", "any", "out" or "none"
+	domainUse string   // domain= : "" or "out"
 }
 
 // fieldSpec is one member of in= or out=.
@@ -389,13 +388,11 @@ func (c *cmdSpec) set(kv string) error {
 		c.member = v
 	case "nonempty":
 		c.nonempty = append(c.nonempty, list...)
-	case "reserved":
-		c.reserved = append(c.reserved, list...)
 	case "domid":
 		c.domids = append(c.domids, list...)
 	case "domain":
-		if v != "any" && v != "out" && v != "none" {
-			return fmt.Errorf("domain is any, out or none")
+		if v != "out" {
+			return fmt.Errorf("domain is out (or left out)")
 		}
 		c.domainUse = v
 	default:

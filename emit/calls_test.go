@@ -40,7 +40,7 @@ func TestCallSpecErrors(t *testing.T) {
 		{"cmd XENMEM_x pagefit=a,b", "want OFFSET,LEN,SIZE"},
 		{"cmd XENMEM_x frob=1", `unknown key "frob"`},
 		{"cmd XENMEM_x name=1x", "is not a Go name"},
-		{"cmd XEN_DOMCTL_x domain=self", "domain is any, out or none"},
+		{"cmd XEN_DOMCTL_x domain=self", "domain is out (or left out)"},
 		{"envelope XEN_DOMCTL_ xen_domctl cmd=cmd", "cmd=, version= and payload= are required"},
 		{"envelope XEN_DOMCTL_ xen_domctl cmd=cmd version=v payload=u", "want cmd=MEMBER, version=MEMBER:MACRO"},
 		{"nowrap XEN_DOMCTL_x", "want: nowrap COMMAND,... REASON..."},

@@ -416,7 +416,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	f.params = append(f.params, jen.Id("c").Qual(hypercallPkg, "Caller"))
 	env := c.env
 	domainParam := ""
-	if env != nil && env.domain != nil && cs.domainUse != "none" {
+	if env != nil && env.domain != nil {
 		domainParam = f.name("domain")
 		f.params = append(f.params, jen.Id(domainParam).Id(env.domain.goType))
 	}
@@ -770,15 +770,6 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 			return
 		}
 		f.setup = append(f.setup, ref.expr("p").Op("=").Lit(0).Comment("the header: must be zero"))
-	}
-	for _, z := range cs.reserved {
-		ref, err := b.resolve(c.rec, z)
-		if err != nil {
-			b.skipf(where, op, "%v", err)
-			return
-		}
-		f.checks = append(f.checks, jen.If(ref.expr("p").Op("!=").Lit(0)).Block(
-			f.argErr(z, nil, "reserved: must be zero")))
 	}
 	for _, d := range cs.domids {
 		ref, err := b.resolve(c.rec, d)
