@@ -102,7 +102,7 @@ func WriteDir(dir string, files []File) (err error) {
 // writeStage writes and syncs every file into the staging directory.
 func writeStage(stage string, files []File) error {
 	for _, f := range files {
-		if err := writeSynced(filepath.Join(stage, f.Name), f.Data); err != nil {
+		if err := stageFile(filepath.Join(stage, f.Name), f.Data); err != nil {
 			return fmt.Errorf("output: %w", err)
 		}
 	}
@@ -112,8 +112,12 @@ func writeStage(stage string, files []File) error {
 	return nil
 }
 
-// rename is os.Rename; tests replace it to fail halfway through a commit.
-var rename = os.Rename
+// rename is os.Rename and stageFile is writeSynced; tests replace them to
+// fail halfway through a commit or through staging (a full disk).
+var (
+	rename    = os.Rename
+	stageFile = writeSynced
+)
 
 // commit moves the old files aside and the new ones in, then marks the
 // commit done and cleans up.

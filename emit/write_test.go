@@ -177,6 +177,27 @@ func TestWriteDirFailureUntouched(t *testing.T) {
 			t.Fatal(d)
 		}
 	})
+	t.Run("disk full while staging", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "out")
+		setUp(t, dir, old, other)
+		before := snapshot(t, dir)
+		n := 0
+		stageFile = func(name string, data []byte) error {
+			if n++; n == 7 {
+				// What a full disk does: part of the file, then ENOSPC.
+				os.WriteFile(name, data[:len(data)/2], 0o644)
+				return syscall.ENOSPC
+			}
+			return writeSynced(name, data)
+		}
+		defer func() { stageFile = writeSynced }()
+		if err := WriteDir(dir, new); !errors.Is(err, syscall.ENOSPC) {
+			t.Fatalf("got %v", err)
+		}
+		if d := diff(snapshot(t, dir), before); d != "" {
+			t.Fatal(d)
+		}
+	})
 	t.Run("read-only directory", func(t *testing.T) {
 		if os.Getuid() == 0 {
 			t.Skip("root writes into a read-only directory")

@@ -179,17 +179,41 @@ func readFrame(r *bufio.Reader) (byte, []byte, error) {
 	return kind, b, err
 }
 
-// childMain is the child's whole life: read the request, translate,
-// answer. Its exit status is 0 whenever it answered.
+// childMain is the child's whole life: read a request, translate, answer,
+// and again, until its parent closes stdin. Its exit status is 0 then.
 func childMain(in io.Reader, out io.Writer) int {
 	debug.SetMaxStack(childStackLimit)
+	// A parse that loops asks its parent for nothing and would never see
+	// the pipes close: the child ends itself when its parent is gone.
+	parent := os.Getppid()
+	go func() {
+		for range time.Tick(250 * time.Millisecond) {
+			if os.Getppid() != parent {
+				os.Exit(6)
+			}
+		}
+	}()
 	r, w := bufio.NewReader(in), bufio.NewWriter(out)
-	kind, b, err := readFrame(r)
-	var req childRequest
-	if err != nil || kind != frameRequest || json.Unmarshal(b, &req) != nil {
-		return 4
+	for {
+		kind, b, err := readFrame(r)
+		if err == io.EOF {
+			return 0
+		}
+		var req childRequest
+		if err != nil || kind != frameRequest || json.Unmarshal(b, &req) != nil {
+			return 4
+		}
+		b, _ = json.Marshal(childTranslate(req, &remoteFS{r: r, w: w}))
+		if writeFrame(w, frameResult, b) != nil {
+			return 5
+		}
+		// The next request's memory limit counts from here.
+		debug.FreeOSMemory()
 	}
-	tree := &remoteFS{r: r, w: w}
+}
+
+// childTranslate translates one request in the child.
+func childTranslate(req childRequest, tree fs.FS) childResult {
 	cfg := Config{Tree: tree, TreeName: req.TreeName, Target: req.Target, Mode: req.Mode, Includes: req.Includes, Dialect: req.Dialect}
 	var res childResult
 	ccfg, sources, err := ccConfig(cfg, nil)
@@ -206,11 +230,7 @@ func childMain(in io.Reader, out io.Writer) int {
 	if err != nil {
 		res.Err = err.Error()
 	}
-	b, _ = json.Marshal(res)
-	if writeFrame(w, frameResult, b) != nil {
-		return 5
-	}
-	return 0
+	return res
 }
 
 // translateHere runs cc.Translate, a panic turned into an error.
@@ -281,33 +301,126 @@ func checkInChild(cfg Config, eval bool, extra string) error {
 	if ok, err := cachedVerdict(cfg.Tree, string(req)); ok {
 		return err
 	}
+	for {
+		w, reused, err := getWorker()
+		if err != nil {
+			return errNoChild
+		}
+		err = w.check(&cfg, req)
+		if err == errNoChild && reused {
+			continue // an idle child that died meanwhile: start a new one
+		}
+		return err
+	}
+}
+
+// worker is a child process that translates one request after another.
+// Idle workers wait for the next request; one stopped at a limit, or that
+// failed, is killed and never reused.
+type worker struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	w      *bufio.Writer
+	r      *bufio.Reader
+	stderr *cappedBuffer
+	idleAt int64 // idle.gen when it became idle
+}
+
+// idle holds the workers waiting for a request. An idle worker exits
+// after workerIdleTime without one, and with its parent (its stdin closes).
+var idle struct {
+	sync.Mutex
+	list []*worker
+	gen  int64
+}
+
+const (
+	maxIdleWorkers = 4
+	workerIdleTime = 5 * time.Second
+)
+
+// getWorker returns an idle worker, or starts one.
+func getWorker() (*worker, bool, error) {
+	idle.Lock()
+	if n := len(idle.list); n > 0 {
+		w := idle.list[n-1]
+		idle.list = idle.list[:n-1]
+		idle.Unlock()
+		return w, true, nil
+	}
+	idle.Unlock()
 	exe, err := os.Executable()
 	if err != nil {
-		return errNoChild
+		return nil, false, err
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), childEnv+"="+childProtocol)
-	var stderr cappedBuffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return errNoChild
+	w := &worker{cmd: cmd, stderr: &cappedBuffer{}}
+	cmd.Stderr = w.stderr
+	if w.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, false, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return errNoChild
+		return nil, false, err
 	}
 	if err := cmd.Start(); err != nil {
-		return errNoChild
+		return nil, false, err
 	}
-	s := &session{cfg: &cfg, w: bufio.NewWriter(stdin), r: bufio.NewReader(stdout), served: map[string]bool{}, seen: map[string]string{}}
+	w.w, w.r = bufio.NewWriter(w.stdin), bufio.NewReader(stdout)
+	return w, false, nil
+}
+
+// putWorker makes w idle, or ends it when enough are.
+func putWorker(w *worker) {
+	idle.Lock()
+	if len(idle.list) >= maxIdleWorkers {
+		idle.Unlock()
+		w.end()
+		return
+	}
+	idle.gen++
+	w.idleAt = idle.gen
+	gen := idle.gen
+	idle.list = append(idle.list, w)
+	idle.Unlock()
+	time.AfterFunc(workerIdleTime, func() {
+		idle.Lock()
+		for i, x := range idle.list {
+			if x == w && x.idleAt == gen {
+				idle.list = append(idle.list[:i], idle.list[i+1:]...)
+				idle.Unlock()
+				w.end()
+				return
+			}
+		}
+		idle.Unlock()
+	})
+}
+
+// end closes w's stdin, which ends it, and waits for it.
+func (w *worker) end() {
+	w.stdin.Close()
+	go w.cmd.Wait()
+}
+
+// kill stops w at once.
+func (w *worker) kill() {
+	w.cmd.Process.Kill()
+	w.stdin.Close()
+	w.cmd.Wait()
+}
+
+// check runs one request on w within cfg's limits.
+func (w *worker) check(cfg *Config, req []byte) error {
+	w.stderr.Reset()
+	s := &session{cfg: cfg, w: w.w, r: w.r, served: map[string]bool{}, seen: map[string]string{}}
 	done := make(chan error, 1)
 	go func() { done <- s.serve(req) }()
 	start := time.Now()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	var stop error
-	var serveErr error
+	var stop, serveErr error
 	finished := false
 	for !finished && stop == nil {
 		select {
@@ -318,31 +431,31 @@ func checkInChild(cfg Config, eval bool, extra string) error {
 			lim := cfg.limits()
 			if d := lim.timeout(bytes); time.Since(start) > d {
 				stop = &LimitError{File: cfg.display(last), What: "time", Limit: d.Round(time.Millisecond).String()}
-			} else if m := lim.memory(bytes); rss(cmd.Process.Pid) > m {
+			} else if m := lim.memory(bytes); rss(w.cmd.Process.Pid) > m {
 				stop = &LimitError{File: cfg.display(last), What: "memory", Limit: strconv.FormatInt(m>>20, 10) + " MiB"}
 			}
 		}
 	}
 	if stop != nil {
-		cmd.Process.Kill()
-		stdin.Close()
-		cmd.Wait()
+		w.kill()
 		<-done
 		return stop
 	}
-	stdin.Close()
-	waitErr := cmd.Wait()
 	if serveErr == nil && s.result != nil {
 		err := s.verdict()
 		storeVerdict(string(req), s.seen, err)
+		putWorker(w)
 		return err
 	}
+	w.kill()
+	waitErr := w.cmd.ProcessState
 	if !s.started {
-		// Not our child: an executable replaced on disk, say.
+		// Not our child (an executable replaced on disk, say), or an idle
+		// one that died.
 		return errNoChild
 	}
 	_, last := s.progress()
-	msg := stderr.String()
+	msg := w.stderr.String()
 	switch {
 	case strings.Contains(msg, "stack overflow") || strings.Contains(msg, "stack exceeds"):
 		return ErrorList{{Pos: Pos{File: last}, Msg: "nested too deeply: the C front end ran out of stack", display: cfg.display(last)}}
@@ -351,7 +464,7 @@ func checkInChild(cfg Config, eval bool, extra string) error {
 	}
 	first, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
 	if first == "" && waitErr != nil {
-		first = waitErr.Error()
+		first = waitErr.String()
 	}
 	return ErrorList{{Pos: Pos{File: last}, Msg: "the C front end failed: " + first, display: cfg.display(last)}}
 }
@@ -545,6 +658,13 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 		c.b.Write(p[:min(len(p), room)])
 	}
 	return len(p), nil
+}
+
+// Reset forgets what was written.
+func (c *cappedBuffer) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.b.Reset()
 }
 
 func (c *cappedBuffer) String() string {

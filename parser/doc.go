@@ -11,6 +11,15 @@
 // memory. cc.NewConfig is never used: it would run the host compiler and
 // pair the host's macros with a foreign ABI.
 //
+// cc/v4 loops for ever, or recurses past any stack, on some malformed
+// input. Every translation therefore runs first in a child process (this
+// same executable, started again: see child.go) that is killed at a time
+// and memory limit growing with the input (Config.Timeout, Config.Memory);
+// only a translation that finished there is repeated in this process. A
+// translation stopped at a limit is a *LimitError, never a verdict about
+// the headers. Include chains deeper than 200 and brackets nested deeper
+// than 256 are positioned errors before cc/v4 sees them.
+//
 // Record layout is not computed here: cc/v4's own is wrong for some
 // bit-fields and ignores #pragma pack. Package layout computes it from this
 // model.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -312,4 +313,73 @@ func snapshotDiff(got, want map[string]string) string {
 		}
 	}
 	return strings.Join(d, ", ")
+}
+
+// TestGenKill kills xenbind gen at random points while it replaces an
+// older output; after each kill and one more gen, the directory holds
+// exactly the new output and nothing else. (emit's TestWriteDirKill
+// kills the writer itself many more times, in every phase.)
+func TestGenKill(t *testing.T) {
+	runs := 12
+	if testing.Short() {
+		runs = 3
+	}
+	oldTree := writeTree(t, "struct a { int x; long y; };\nstruct gone { char c; };\n#define A 1\n")
+	newTree := writeTree(t, "struct a { int x; long y; char z[3]; };\nstruct b { short s; };\n#define A 2\n#define B 3\n")
+	gen := func(tree, out string) *exec.Cmd {
+		return exec.Command(xenbindBin, "gen", "-headers", tree, "-mode", "tools", "-include", "xen.h", "-pkg", "out", "-out", out)
+	}
+	// The new output, written into an empty directory, and how long a
+	// whole gen takes: kills are spread over that span.
+	want := filepath.Join(t.TempDir(), "out")
+	start := time.Now()
+	if b, err := gen(newTree, want).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	span := time.Since(start)
+	wantSnap := dirSnapshot(t, want)
+	old := filepath.Join(t.TempDir(), "out")
+	if b, err := gen(oldTree, old).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	for i := range runs {
+		out := filepath.Join(t.TempDir(), "out")
+		copyDir(t, old, out)
+		cmd := gen(newTree, out)
+		must(t, cmd.Start())
+		at := time.Duration(rand.Int64N(int64(span) * 6 / 5))
+		time.Sleep(at)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		if b, err := gen(newTree, out).CombinedOutput(); err != nil {
+			t.Fatalf("run %d: gen after the kill: %v: %s", i, err, b)
+		}
+		if d := snapshotDiff(dirSnapshot(t, out), wantSnap); d != "" {
+			t.Fatalf("run %d (killed after %v): %s", i, at, d)
+		}
+	}
+	t.Logf("%d kills at random points of a %v gen", runs, span.Round(time.Millisecond))
+}
+
+// TestGenRepairsWhenUpToDate: a gen that finds its output up to date still
+// repairs what a killed gen left (here a staging directory), so no
+// temporary file outlives it.
+func TestGenRepairsWhenUpToDate(t *testing.T) {
+	tree := writeTree(t, "struct a { int x; };\n")
+	out := filepath.Join(t.TempDir(), "out")
+	args := []string{"gen", "-headers", tree, "-mode", "tools", "-include", "xen.h", "-pkg", "out", "-out", out}
+	if r := xenbind(t, tree, args...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	want := dirSnapshot(t, out)
+	must(t, os.Mkdir(filepath.Join(out, ".xenbind-stage"), 0o755))
+	must(t, os.WriteFile(filepath.Join(out, ".xenbind-stage", "ztypes.go"), []byte("partial"), 0o644))
+	r := xenbind(t, tree, args...)
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if d := snapshotDiff(dirSnapshot(t, out), want); d != "" {
+		t.Fatalf("%s (stderr: %s)", d, r.stderr)
+	}
+	t.Logf("second gen: %s", strings.TrimSpace(r.stderr))
 }

@@ -76,6 +76,11 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// A gen killed earlier may have left a repair state: repair it before
+	// anything else, also when the output turns out to be up to date.
+	if err := emit.Repair(*out); err != nil {
+		return err
+	}
 	stampKey, stampOK := stampKey(*out)
 	stampOK = stampOK && !in.noCache && stamp.Build != "" && pc.Includes[0] != parser.AllHeaders
 	if stampOK && upToDate(*out, stampKey, stamp, pc, len(ts)) {
