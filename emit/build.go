@@ -142,7 +142,7 @@ func (t *target) goType(ty *parser.Type) (string, int64, error) {
 	switch ty.Kind {
 	case parser.TypedefRef:
 		td := ty.Typedef
-		if strings.HasPrefix(td.Header, "/") {
+		if t.g.system(td.Header) {
 			if s, ok := t.builtinGo(td.Name); ok {
 				return s, t.goAlignOfText(s), nil
 			}
@@ -350,16 +350,19 @@ func (t *target) record(r *parser.Record) (*item, error) {
 				td.methods = append(td.methods, method{doc: withDoc(fmt.Sprintf("%s returns member %s, which has no size.", n, label), mdoc), kind: ptrAccessor, name: n, typ: gt, off: ml.Offset})
 			}
 			continue
-		case ml.Offset%ga != 0:
-			// C places the member where Go cannot (packing): keep its bytes
-			// and reach it through accessors.
+		case ml.Offset%ga != 0 || ga > rl.Align:
+			// C places the member where Go cannot (packing), or packs the
+			// record to an alignment below the member's Go alignment
+			// (#pragma pack(4) around 8-byte members, Debian's
+			// foreign/x86_32.h on amd64): keep its bytes and reach it
+			// through accessors, so the record keeps C's alignment.
 			n := claim(goName(label))
 			claim("Set" + n)
 			pad(ml.Offset)
 			pending = append(pending, field{name: "_", typ: fmt.Sprintf("[%d]byte", ml.Size), comment: append([]string{label + " (unaligned, see " + n + ")"}, mdoc...)})
 			goOff += ml.Size
 			td.methods = append(td.methods,
-				method{doc: withDoc(fmt.Sprintf("%s returns member %s, which C places at an offset Go cannot align.", n, label), mdoc), kind: valueGetter, name: n, typ: gt, off: ml.Offset},
+				method{doc: withDoc(fmt.Sprintf("%s returns member %s, which C places (packed) where Go cannot align it.", n, label), mdoc), kind: valueGetter, name: n, typ: gt, off: ml.Offset},
 				method{doc: []string{fmt.Sprintf("Set%s sets member %s.", n, label)}, kind: valueSetter, name: "Set" + n, typ: gt, off: ml.Offset})
 			continue
 		}

@@ -166,7 +166,7 @@ func (f *foreign) shape(ty *parser.Type) (*fshape, error) {
 	switch ty.Kind {
 	case parser.TypedefRef:
 		td := ty.Typedef
-		if strings.HasPrefix(td.Header, "/") {
+		if f.g.system(td.Header) {
 			if s, ok := f.fBuiltin(td.Name); ok {
 				return intShape(s, s), nil
 			}
@@ -322,7 +322,7 @@ func (f *foreign) build() {
 // typedef is the host package's typedef with foreign types and no guards.
 func (f *foreign) typedef(td *parser.Typedef) *item {
 	g := f.g
-	if !declaresType(td) || g.cfg.skipped("typedef "+td.Name) {
+	if !g.declaresType(td) || g.cfg.skipped("typedef "+td.Name) {
 		return nil
 	}
 	name := g.names.name("typedef " + td.Name)

@@ -21,6 +21,11 @@ type Options struct {
 	// Specs are the user's hypercall specs, laid over the built-in
 	// emit/hypercalls.spec in order (see LoadSpec).
 	Specs []SpecFile
+	// Only, when not empty, limits the output to the declarations of
+	// these headers (tree-relative names): the others are treated as
+	// system headers, their typedefs standing for their types, and no
+	// hypercall wrappers are written.
+	Only []string
 }
 
 // SpecFile is a hypercall spec in the format of emit/hypercalls.spec:
@@ -90,7 +95,7 @@ func (g *gen) typedefGo(td *parser.Typedef) string {
 		// of its own is the record's second name on this target, even
 		// where the typedef has a Go name of its own on another (x86_32's
 		// xen_callback_t is struct xen_callback, x86_64's an integer).
-		if t.Record.Tag == "" || !declaresType(td) || g.names.name(t.Record.Name) == g.names.name("typedef "+td.Name) {
+		if t.Record.Tag == "" || !g.declaresType(td) || g.names.name(t.Record.Name) == g.names.name("typedef "+td.Name) {
 			return g.names.name(t.Record.Name)
 		}
 	}
@@ -104,11 +109,14 @@ func (g *gen) assignNames() {
 	macroNames := map[string]bool{}
 	for _, t := range g.targets {
 		for _, r := range t.unit.Records {
-			if r.Complete() && !isHandleRecord(r) && !systemRecord(r) {
+			if r.Complete() && !isHandleRecord(r) && !g.systemRecord(r) {
 				decls = append(decls, cdecl{kind: kindRecord, name: r.Name, want: recordGoName(r)})
 			}
 		}
 		for _, e := range t.unit.Enums {
+			if g.system(e.Header) {
+				continue
+			}
 			if e.Tag != "" {
 				decls = append(decls, cdecl{kind: kindEnum, name: "enum " + e.Tag, want: typeName(e.Tag)})
 			}
@@ -117,13 +125,15 @@ func (g *gen) assignNames() {
 			}
 		}
 		for _, td := range t.unit.Typedefs {
-			if !declaresType(td) {
+			if !g.declaresType(td) {
 				continue
 			}
 			decls = append(decls, cdecl{kind: kindTypedef, name: "typedef " + td.Name, want: typeName(td.Name)})
 		}
 		for _, m := range t.unit.Macros {
-			macroNames[m.Name] = true
+			if !g.system(m.Header) {
+				macroNames[m.Name] = true
+			}
 		}
 	}
 	for _, ct := range g.cfg.ConstTypes {
@@ -172,11 +182,28 @@ func (g *gen) checkConfig(decls []cdecl) {
 // systemRecord reports whether r is defined in a system header (a built-in
 // one, or the UAPI dialect's linux/ and asm-generic/ headers): like their
 // typedefs, such records are not the unit's to declare.
-func systemRecord(r *parser.Record) bool {
+func (g *gen) systemRecord(r *parser.Record) bool {
 	for r.Parent != nil {
 		r = r.Parent
 	}
-	return strings.HasPrefix(r.Header, "/")
+	return g.system(r.Header)
+}
+
+// system reports whether declarations of header are not the package's:
+// a built-in or system header, or one Options.Only leaves out.
+func (g *gen) system(header string) bool {
+	if strings.HasPrefix(header, "/") {
+		return true
+	}
+	if len(g.opts.Only) == 0 {
+		return false
+	}
+	for _, h := range g.opts.Only {
+		if h == header {
+			return false
+		}
+	}
+	return true
 }
 
 // isHandleRecord reports whether r is the anonymous record of a guest
@@ -202,7 +229,7 @@ func (t *target) build() {
 		t.items[it.cname] = it
 	}
 	for _, r := range t.unit.Records {
-		if !r.Complete() || isHandleRecord(r) || systemRecord(r) || g.cfg.skipped(r.Name) || r.Parent != nil && g.cfg.skipped(topName(r)) {
+		if !r.Complete() || isHandleRecord(r) || g.systemRecord(r) || g.cfg.skipped(r.Name) || r.Parent != nil && g.cfg.skipped(topName(r)) {
 			continue
 		}
 		it, err := t.record(r)
@@ -213,7 +240,9 @@ func (t *target) build() {
 		add(it)
 	}
 	for _, e := range t.unit.Enums {
-		add(t.enum(e))
+		if !g.system(e.Header) {
+			add(t.enum(e))
+		}
 	}
 	for _, td := range t.unit.Typedefs {
 		add(t.typedef(td))
@@ -235,8 +264,8 @@ func topName(r *parser.Record) string {
 // handle (Handle and Handle64 stand for those), and not a typedef of a
 // record that takes the same Go name or has no tag (the record's own
 // declaration serves).
-func declaresType(td *parser.Typedef) bool {
-	if strings.HasPrefix(td.Header, "/") || handleRE.MatchString(td.Name) {
+func (g *gen) declaresType(td *parser.Typedef) bool {
+	if g.system(td.Header) || handleRE.MatchString(td.Name) {
 		return false
 	}
 	r := td.Type
@@ -245,7 +274,7 @@ func declaresType(td *parser.Typedef) bool {
 
 func (t *target) typedef(td *parser.Typedef) *item {
 	g := t.g
-	if !declaresType(td) || g.cfg.skipped("typedef "+td.Name) {
+	if !g.declaresType(td) || g.cfg.skipped("typedef "+td.Name) {
 		return nil
 	}
 	name := g.names.name("typedef " + td.Name)
@@ -335,7 +364,7 @@ func (t *target) consts() []*item {
 		macros[m.Name] = m
 	}
 	for _, m := range t.unit.Macros {
-		if m.Value == nil || g.cfg.skipped(m.Name) {
+		if m.Value == nil || g.cfg.skipped(m.Name) || g.system(m.Header) {
 			continue
 		}
 		name := g.names.name(m.Name)

@@ -27,9 +27,12 @@ func Host(layouts []*layout.Layout, opts Options) ([]File, []string, error) {
 	}
 	files := g.render()
 	// The hypercall wrappers (calls.go), in files of their own.
-	calls, err := g.renderCalls()
-	if err != nil {
-		return nil, g.names.Reports, err
+	var calls []pending
+	if len(opts.Only) == 0 {
+		var err error
+		if calls, err = g.renderCalls(); err != nil {
+			return nil, g.names.Reports, err
+		}
 	}
 	out, err := renderAll(append(files, calls...))
 	if err == nil {

@@ -1,11 +1,16 @@
 // Package headers obtains the pinned Xen header trees xenbind is built and
 // tested against, and holds the project's own fixture headers.
 //
-// Third-party header text is not committed: Xen 4.17's public headers come
-// from Debian's libxen-dev package, fetched with apt-get download, checked
-// against the SHA-256 recorded in manifest.txt and unpacked below this
-// directory (xen-4.17/, ignored by git). Any other tree laid out like Xen's
-// xen/include/public can be used instead through the commands' -headers flag.
+// Third-party header text is not committed: Xen's public headers come from
+// Debian's libxen-dev packages (4.17 by default, 4.14 and 4.20 for tests),
+// fetched with apt-get download, checked against the SHA-256 recorded in
+// manifest.txt and unpacked into the user's cache directory (CacheDir),
+// never into the module: a downloaded module is read-only. A package
+// pinned with its Debian suite is fetched through a private sources list
+// of that suite's main archive, which works on a system whose own package
+// lists were never updated, or point elsewhere. Any other tree laid out
+// like Xen's xen/include/public can be used instead through the commands'
+// -headers flag.
 package headers
 
 import (
@@ -21,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -31,6 +37,10 @@ type Deb struct {
 	Version string
 	Arch    string // Debian architecture: amd64, i386, arm64, armhf
 	SHA256  string // of the .deb file, hex
+	// Suite is the Debian suite whose main archive serves the package
+	// ("bookworm"), fetched through a private sources list; "" for the
+	// system's own apt sources.
+	Suite string
 }
 
 // File is the name apt-get download gives the package.
@@ -56,10 +66,29 @@ var UAPIDeb = mustManifest(manifest)["linux-libc-dev"]
 const XenVersion = "4.17"
 
 // ParseManifest reads a manifest: one package a line, "name version arch
-// sha256", '#' starting a comment. It is keyed by name (name:arch where the
-// same name is pinned for several architectures).
+// sha256 [suite]", '#' starting a comment. It is keyed by name (the first
+// line of that name), name:arch (the first of that name and architecture),
+// and name=version.
 func ParseManifest(text []byte) (map[string]Deb, error) {
+	list, err := ParseManifestList(text)
+	if err != nil {
+		return nil, err
+	}
 	m := map[string]Deb{}
+	for _, d := range list {
+		for _, key := range []string{d.Name, d.Name + ":" + d.Arch} {
+			if _, dup := m[key]; !dup {
+				m[key] = d
+			}
+		}
+		m[d.Name+"="+d.Version] = d
+	}
+	return m, nil
+}
+
+// ParseManifestList reads a manifest into its packages, in order.
+func ParseManifestList(text []byte) ([]Deb, error) {
+	var out []Deb
 	sc := bufio.NewScanner(bytes.NewReader(text))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -70,18 +99,16 @@ func ParseManifest(text []byte) (map[string]Deb, error) {
 			continue
 		}
 		f := strings.Fields(line)
-		if len(f) != 4 || len(f[3]) != 64 {
-			return nil, fmt.Errorf("manifest:%d: want \"name version arch sha256\", got %q", n, line)
+		if len(f) < 4 || len(f) > 5 || len(f[3]) != 64 {
+			return nil, fmt.Errorf("manifest:%d: want \"name version arch sha256 [suite]\", got %q", n, line)
 		}
 		d := Deb{Name: f[0], Version: f[1], Arch: f[2], SHA256: f[3]}
-		key := d.Name
-		if _, dup := m[key]; dup {
-			key = d.Name + ":" + d.Arch
+		if len(f) == 5 {
+			d.Suite = f[4]
 		}
-		m[key] = d
-		m[d.Name+":"+d.Arch] = d
+		out = append(out, d)
 	}
-	return m, sc.Err()
+	return out, sc.Err()
 }
 
 func mustManifest(text []byte) map[string]Deb {
@@ -92,8 +119,8 @@ func mustManifest(text []byte) map[string]Deb {
 	return m
 }
 
-// Dir is the directory of this package's source: where fetched trees and
-// the download cache live.
+// Dir is the directory of this package's source, where the fixture headers
+// are. Nothing is ever written there.
 func Dir() string {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
@@ -105,53 +132,111 @@ func Dir() string {
 // Fixtures is the directory of the project's own small fixture headers.
 func Fixtures() string { return filepath.Join(Dir(), "fixtures") }
 
-var treeOnce struct {
+// CacheDir is where fetched packages and their trees are kept:
+// $XENBIND_CACHE, else xenbind in the user's cache directory
+// (os.UserCacheDir: $XDG_CACHE_HOME or ~/.cache on Linux).
+func CacheDir() (string, error) {
+	if d := os.Getenv("XENBIND_CACHE"); d != "" {
+		return filepath.Abs(d)
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory for the pinned headers (%w): set XENBIND_CACHE, or pass -headers DIR", err)
+	}
+	return filepath.Join(d, "xenbind"), nil
+}
+
+// trees caches the directories pinned trees were unpacked to, by package.
+var trees struct {
 	sync.Mutex
-	dir string
+	dir map[Deb]string
+}
+
+// PinnedTree returns the directory sub of package d unpacked in the cache
+// directory, fetching and unpacking d first unless marker (a file below
+// sub) is already there.
+func PinnedTree(d Deb, sub, marker string) (string, error) {
+	trees.Lock()
+	defer trees.Unlock()
+	if dir := trees.dir[d]; dir != "" {
+		return dir, nil
+	}
+	cache, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	root := filepath.Join(cache, "trees", d.Name+"_"+d.Version+"_"+d.Arch)
+	dir := filepath.Join(root, sub)
+	if _, err := os.Stat(filepath.Join(dir, marker)); err != nil {
+		if err := Unpack(d, filepath.Join(cache, "debs"), root); err != nil {
+			return "", err
+		}
+	}
+	if trees.dir == nil {
+		trees.dir = map[Deb]string{}
+	}
+	trees.dir[d] = dir
+	return dir, nil
 }
 
 // Tree returns the pinned Xen 4.17 public header tree (a directory laid out
 // like xen/include/public), fetching and unpacking it first if needed.
-func Tree() (string, error) {
-	treeOnce.Lock()
-	defer treeOnce.Unlock()
-	if treeOnce.dir != "" {
-		return treeOnce.dir, nil
-	}
-	root := filepath.Join(Dir(), "xen-"+XenVersion)
-	dir := filepath.Join(root, "usr", "include", "xen")
-	if _, err := os.Stat(filepath.Join(dir, "xen.h")); err != nil {
-		if err := Unpack(XenDeb, filepath.Join(Dir(), "cache"), root); err != nil {
-			return "", err
-		}
-	}
-	treeOnce.dir = dir
-	return dir, nil
+func Tree() (string, error) { return XenTree(XenDeb) }
+
+// XenTree returns the public header tree of a pinned libxen-dev.
+func XenTree(d Deb) (string, error) {
+	return PinnedTree(d, filepath.Join("usr", "include", "xen"), "xen.h")
 }
 
-var uapiOnce struct {
-	sync.Mutex
-	dir string
+// XenDebs are the pinned libxen-dev packages, oldest first: Debian's
+// bullseye, bookworm and trixie trees (4.14, 4.17, 4.20).
+var XenDebs = func() []Deb {
+	var out []Deb
+	for _, d := range mustList(manifest) {
+		if d.Name == "libxen-dev" {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return versionLess(out[i].Version, out[j].Version) })
+	return out
+}()
+
+// XenRelease is the Xen release of a libxen-dev version: "4.17" of
+// "4.17.5+72-g01140da4e8-1".
+func XenRelease(version string) string {
+	parts := strings.SplitN(version, ".", 3)
+	if len(parts) < 2 {
+		return version
+	}
+	return parts[0] + "." + parts[1]
+}
+
+// versionLess orders Xen versions by release number.
+func versionLess(a, b string) bool {
+	num := func(v string) (int, int) {
+		var x, y int
+		fmt.Sscanf(XenRelease(v), "%d.%d", &x, &y)
+		return x, y
+	}
+	ax, ay := num(a)
+	bx, by := num(b)
+	return ax < bx || ax == bx && ay < by
+}
+
+// mustList is the embedded manifest's packages in order.
+func mustList(text []byte) []Deb {
+	list, err := ParseManifestList(text)
+	if err != nil {
+		panic(err) // the embedded manifest is part of the source
+	}
+	return list
 }
 
 // UAPITree returns the pinned Linux user-space API header tree (a
 // directory laid out like /usr/include), fetching and unpacking it first if
 // needed.
 func UAPITree() (string, error) {
-	uapiOnce.Lock()
-	defer uapiOnce.Unlock()
-	if uapiOnce.dir != "" {
-		return uapiOnce.dir, nil
-	}
-	root := filepath.Join(Dir(), "linux-libc-dev-"+UAPIDeb.Version)
-	dir := filepath.Join(root, "usr", "include")
-	if _, err := os.Stat(filepath.Join(dir, "xen", "privcmd.h")); err != nil {
-		if err := Unpack(UAPIDeb, filepath.Join(Dir(), "cache"), root); err != nil {
-			return "", err
-		}
-	}
-	uapiOnce.dir = dir
-	return dir, nil
+	return PinnedTree(UAPIDeb, filepath.Join("usr", "include"), filepath.Join("xen", "privcmd.h"))
 }
 
 // Download makes sure cacheDir holds d's .deb with the pinned checksum,
@@ -172,11 +257,8 @@ func Download(d Deb, cacheDir string) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	arg := d.Name + ":" + d.Arch + "=" + d.Version
-	cmd := exec.Command("apt-get", "download", "-q", arg)
-	cmd.Dir = tmp
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("apt-get download %s: %w\n%s(is the package list current? run apt-get update)", arg, err, out)
+	if err := aptDownload(d, cacheDir, tmp); err != nil {
+		return "", err
 	}
 	got := filepath.Join(tmp, d.File())
 	if err := verify(got, d.SHA256); err != nil {
@@ -228,17 +310,26 @@ func Unpack(d Deb, cacheDir, dest string) error {
 var ErrChecksum = errors.New("checksum mismatch")
 
 func verify(path, want string) error {
-	f, err := os.Open(path)
+	got, err := sha256File(path)
 	if err != nil {
 		return err
+	}
+	if got != want {
+		return fmt.Errorf("%s: %w: got sha256 %s, pinned %s", filepath.Base(path), ErrChecksum, got, want)
+	}
+	return nil
+}
+
+// sha256File is the hex SHA-256 of a file.
+func sha256File(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return err
+		return "", err
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		return fmt.Errorf("%s: %w: got sha256 %s, pinned %s", filepath.Base(path), ErrChecksum, got, want)
-	}
-	return nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/xenbind/xenbind/headers"
 	"github.com/xenbind/xenbind/layout/abi"
 	"github.com/xenbind/xenbind/parser"
 )
@@ -26,7 +25,7 @@ func runABI(args []string, stdout io.Writer) error {
 	htmlFile := fs.String("html", "", "write the cross-architecture report as a self-contained HTML page to `file`")
 	against := fs.String("against", "", "compare -headers with the `old` tree and list what changed")
 	againstDialect := fs.String("against-dialect", "", "`dialect` of -against (default: -dialect)")
-	failOn := fs.String("fail-on", "", "with -against, exit 1 when a finding is `kind`: changed, removed or any")
+	failOn := fs.String("fail-on", "", "with -against, exit 1 when a finding is `kind`: changed (layouts, values, reused numbers), removed, version (changed plus interface versions) or any")
 	only := fs.String("records", "", "report only these records: a comma-separated `list` of names such as \"struct shared_info\"")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -143,7 +142,7 @@ func treeConfig(dir string, d parser.Dialect, mode parser.Mode, includes []strin
 			return parser.Config{}, usagef("-dialect %s needs -headers: only the Xen tree is pinned", d)
 		}
 		var err error
-		if dir, err = headers.Tree(); err != nil {
+		if dir, err = pinnedXenTree(); err != nil {
 			return parser.Config{}, err
 		}
 		name = "xen"

@@ -54,7 +54,7 @@ func (in *input) config() (parser.Config, error) {
 	switch {
 	case dir != "":
 	case dialect == parser.XenDialect:
-		if dir, err = headers.Tree(); err != nil {
+		if dir, err = pinnedXenTree(); err != nil {
 			return parser.Config{}, err
 		}
 		name = "xen"
@@ -140,4 +140,15 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return usagef("%s: unexpected arguments: %s", fs.Name(), strings.Join(fs.Args(), " "))
 	}
 	return nil
+}
+
+// pinnedXenTree is the default header tree: the pinned Xen release, fetched
+// into the user's cache directory on first use. Where it cannot be
+// fetched, the error says what to pass instead.
+func pinnedXenTree() (string, error) {
+	dir, err := headers.Tree()
+	if err != nil {
+		return "", fmt.Errorf("the default Xen %s headers: %w; pass -headers DIR instead (a Xen checkout's xen/include/public, or an unpacked libxen-dev's usr/include/xen)", headers.XenVersion, err)
+	}
+	return dir, nil
 }

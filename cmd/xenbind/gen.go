@@ -15,7 +15,7 @@ import (
 
 func runGen(args []string, stdout io.Writer) error {
 	var in input
-	fs := newFlagSet("gen", "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE] [-spec FILE]", os.Stderr)
+	fs := newFlagSet("gen", "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-only LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE] [-spec FILE]", os.Stderr)
 	in.register(fs)
 	in.registerDialect(fs)
 	targetList := fs.String("targets", "all", "targets to generate for: a list of x86_32, x86_64, arm32, arm64, or all")
@@ -23,6 +23,7 @@ func runGen(args []string, stdout io.Writer) error {
 	out := fs.String("out", "", "output `dir`")
 	configFile := fs.String("config", "", "config `file` with rename, skip and consttype directives")
 	specFile := fs.String("spec", "", "hypercall spec `file` laid over the built-in emit/hypercalls.spec (families and commands of headers outside the built-in set)")
+	only := fs.String("only", "", "generate only the declarations of these headers (a list, relative to -headers), treating the others as system headers; no hypercall wrappers")
 	foreign := fs.Bool("foreign", false, "write a host-independent package for one target (with -targets T): types with MarshalBinary and UnmarshalBinary at the C offsets")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -91,7 +92,7 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg, Specs: specs}
+	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg, Only: splitList(*only), Specs: specs}
 	var files []emit.File
 	var reports []string
 	if *foreign {

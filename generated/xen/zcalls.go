@@ -3140,7 +3140,7 @@ func XenDomctl(c hypercall.Caller, arg *Domctl) (err error) {
 	return nil
 }
 
-// XenDomctlCreatedomain issues XEN_DOMCTL_createdomain (domctl.h:1197:9)
+// XenDomctlCreatedomain issues XEN_DOMCTL_createdomain (domctl.h:1194:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_createdomain.
 //
 // XEN_DOMCTL_createdomain
@@ -3177,7 +3177,7 @@ func XenDomctlCreatedomain(c hypercall.Caller, domain DomID, arg *DomctlCreatedo
 	return domid, nil
 }
 
-// XenDomctlDestroydomain issues XEN_DOMCTL_destroydomain (domctl.h:1198:9)
+// XenDomctlDestroydomain issues XEN_DOMCTL_destroydomain (domctl.h:1195:9)
 // through HYPERVISOR_domctl with a NULL argument.
 func XenDomctlDestroydomain(c hypercall.Caller, domain DomID) (err error) {
 	if domain >= DOMID_FIRST_RESERVED {
@@ -3213,7 +3213,7 @@ func XenDomctlDestroydomain(c hypercall.Caller, domain DomID) (err error) {
 	return nil
 }
 
-// XenDomctlPausedomain issues XEN_DOMCTL_pausedomain (domctl.h:1199:9) through
+// XenDomctlPausedomain issues XEN_DOMCTL_pausedomain (domctl.h:1196:9) through
 // HYPERVISOR_domctl with a NULL argument.
 func XenDomctlPausedomain(c hypercall.Caller, domain DomID) (err error) {
 	if domain >= DOMID_FIRST_RESERVED {
@@ -3249,7 +3249,7 @@ func XenDomctlPausedomain(c hypercall.Caller, domain DomID) (err error) {
 	return nil
 }
 
-// XenDomctlUnpausedomain issues XEN_DOMCTL_unpausedomain (domctl.h:1200:9)
+// XenDomctlUnpausedomain issues XEN_DOMCTL_unpausedomain (domctl.h:1197:9)
 // through HYPERVISOR_domctl with a NULL argument.
 func XenDomctlUnpausedomain(c hypercall.Caller, domain DomID) (err error) {
 	if domain >= DOMID_FIRST_RESERVED {
@@ -3285,7 +3285,7 @@ func XenDomctlUnpausedomain(c hypercall.Caller, domain DomID) (err error) {
 	return nil
 }
 
-// XenDomctlGetdomaininfo issues XEN_DOMCTL_getdomaininfo (domctl.h:1201:9)
+// XenDomctlGetdomaininfo issues XEN_DOMCTL_getdomaininfo (domctl.h:1198:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_getdomaininfo.
 //
 // XEN_DOMCTL_getdomaininfo
@@ -3328,7 +3328,7 @@ func XenDomctlGetdomaininfo(c hypercall.Caller, domain DomID) (domctlGetdomainin
 	return domctlGetdomaininfo, nil
 }
 
-// XenDomctlMaxMem issues XEN_DOMCTL_max_mem (domctl.h:1207:9) through
+// XenDomctlMaxMem issues XEN_DOMCTL_max_mem (domctl.h:1204:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_max_mem.
 //
 // XEN_DOMCTL_max_mem
@@ -3373,7 +3373,7 @@ func XenDomctlMaxMem(c hypercall.Caller, domain DomID, maxMemkb uint64) (err err
 	return nil
 }
 
-// XenDomctlGetvcpuinfo issues XEN_DOMCTL_getvcpuinfo (domctl.h:1210:9) through
+// XenDomctlGetvcpuinfo issues XEN_DOMCTL_getvcpuinfo (domctl.h:1207:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_getvcpuinfo.
 //
 // XEN_DOMCTL_getvcpuinfo
@@ -3419,7 +3419,7 @@ func XenDomctlGetvcpuinfo(c hypercall.Caller, domain DomID, vcpu uint32) (domctl
 	return domctlGetvcpuinfo, nil
 }
 
-// XenDomctlMaxVCPUs issues XEN_DOMCTL_max_vcpus (domctl.h:1211:9) through
+// XenDomctlMaxVCPUs issues XEN_DOMCTL_max_vcpus (domctl.h:1208:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_max_vcpus.
 //
 // XEN_DOMCTL_max_vcpus:
@@ -3469,7 +3469,7 @@ func XenDomctlMaxVCPUs(c hypercall.Caller, domain DomID, maxVCPUs uint32) (err e
 	return nil
 }
 
-// XenDomctlSetdomainhandle issues XEN_DOMCTL_setdomainhandle (domctl.h:1213:9)
+// XenDomctlSetdomainhandle issues XEN_DOMCTL_setdomainhandle (domctl.h:1210:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_setdomainhandle.
 //
 // XEN_DOMCTL_setdomainhandle
@@ -3513,7 +3513,7 @@ func XenDomctlSetdomainhandle(c hypercall.Caller, domain DomID, arg *DomctlSetdo
 	return nil
 }
 
-// XenDomctlSetdebugging issues XEN_DOMCTL_setdebugging (domctl.h:1214:9)
+// XenDomctlSetdebugging issues XEN_DOMCTL_setdebugging (domctl.h:1211:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_setdebugging.
 //
 // XEN_DOMCTL_setdebugging
@@ -3557,7 +3557,7 @@ func XenDomctlSetdebugging(c hypercall.Caller, domain DomID, arg *DomctlSetdebug
 	return nil
 }
 
-// XenDomctlIRQPermission issues XEN_DOMCTL_irq_permission (domctl.h:1215:9)
+// XenDomctlIRQPermission issues XEN_DOMCTL_irq_permission (domctl.h:1212:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_irq_permission.
 //
 // XEN_DOMCTL_irq_permission
@@ -3602,7 +3602,7 @@ func XenDomctlIRQPermission(c hypercall.Caller, domain DomID, arg *DomctlIRQPerm
 }
 
 // XenDomctlIomemPermission issues XEN_DOMCTL_iomem_permission
-// (domctl.h:1216:9) through HYPERVISOR_domctl with a struct
+// (domctl.h:1213:9) through HYPERVISOR_domctl with a struct
 // xen_domctl_iomem_permission.
 //
 // XEN_DOMCTL_iomem_permission
@@ -3647,7 +3647,7 @@ func XenDomctlIomemPermission(c hypercall.Caller, domain DomID, arg *DomctlIomem
 }
 
 // XenDomctlIoportPermission issues XEN_DOMCTL_ioport_permission
-// (domctl.h:1217:9) through HYPERVISOR_domctl with a struct
+// (domctl.h:1214:9) through HYPERVISOR_domctl with a struct
 // xen_domctl_ioport_permission.
 //
 // XEN_DOMCTL_ioport_permission
@@ -3691,7 +3691,7 @@ func XenDomctlIoportPermission(c hypercall.Caller, domain DomID, arg *DomctlIopo
 	return nil
 }
 
-// XenDomctlHypercallInit issues XEN_DOMCTL_hypercall_init (domctl.h:1218:9)
+// XenDomctlHypercallInit issues XEN_DOMCTL_hypercall_init (domctl.h:1215:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_hypercall_init.
 //
 // XEN_DOMCTL_hypercall_init
@@ -3735,7 +3735,7 @@ func XenDomctlHypercallInit(c hypercall.Caller, domain DomID, arg *DomctlHyperca
 	return nil
 }
 
-// XenDomctlSettimeoffset issues XEN_DOMCTL_settimeoffset (domctl.h:1223:9)
+// XenDomctlSettimeoffset issues XEN_DOMCTL_settimeoffset (domctl.h:1220:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_settimeoffset.
 //
 // XEN_DOMCTL_settimeoffset
@@ -3779,7 +3779,7 @@ func XenDomctlSettimeoffset(c hypercall.Caller, domain DomID, arg *DomctlSettime
 	return nil
 }
 
-// XenDomctlResumedomain issues XEN_DOMCTL_resumedomain (domctl.h:1226:9)
+// XenDomctlResumedomain issues XEN_DOMCTL_resumedomain (domctl.h:1223:9)
 // through HYPERVISOR_domctl with a NULL argument.
 func XenDomctlResumedomain(c hypercall.Caller, domain DomID) (err error) {
 	if domain >= DOMID_FIRST_RESERVED {
@@ -3815,7 +3815,7 @@ func XenDomctlResumedomain(c hypercall.Caller, domain DomID) (err error) {
 	return nil
 }
 
-// XenDomctlSendtrigger issues XEN_DOMCTL_sendtrigger (domctl.h:1227:9) through
+// XenDomctlSendtrigger issues XEN_DOMCTL_sendtrigger (domctl.h:1224:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_sendtrigger.
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
@@ -3857,7 +3857,7 @@ func XenDomctlSendtrigger(c hypercall.Caller, domain DomID, arg *DomctlSendtrigg
 	return nil
 }
 
-// XenDomctlSubscribe issues XEN_DOMCTL_subscribe (domctl.h:1228:9) through
+// XenDomctlSubscribe issues XEN_DOMCTL_subscribe (domctl.h:1225:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_subscribe.
 //
 // XEN_DOMCTL_subscribe
@@ -3901,7 +3901,7 @@ func XenDomctlSubscribe(c hypercall.Caller, domain DomID, arg *DomctlSubscribe) 
 	return nil
 }
 
-// XenDomctlGethvmcontext issues XEN_DOMCTL_gethvmcontext (domctl.h:1229:9)
+// XenDomctlGethvmcontext issues XEN_DOMCTL_gethvmcontext (domctl.h:1226:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_hvmcontext.
 //
 // XEN_DOMCTL_sethvmcontext
@@ -3960,7 +3960,7 @@ func XenDomctlGethvmcontext(c hypercall.Caller, domain DomID, buffer []uint8) (s
 	return size, nil
 }
 
-// XenDomctlSethvmcontext issues XEN_DOMCTL_sethvmcontext (domctl.h:1230:9)
+// XenDomctlSethvmcontext issues XEN_DOMCTL_sethvmcontext (domctl.h:1227:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_hvmcontext.
 //
 // XEN_DOMCTL_sethvmcontext
@@ -4018,7 +4018,7 @@ func XenDomctlSethvmcontext(c hypercall.Caller, domain DomID, arg *DomctlHvmcont
 	return nil
 }
 
-// XenDomctlSetAddressSize issues XEN_DOMCTL_set_address_size (domctl.h:1231:9)
+// XenDomctlSetAddressSize issues XEN_DOMCTL_set_address_size (domctl.h:1228:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_address_size.
 //
 // XEN_DOMCTL_get_address_size
@@ -4063,7 +4063,7 @@ func XenDomctlSetAddressSize(c hypercall.Caller, domain DomID, size uint32) (err
 	return nil
 }
 
-// XenDomctlGetAddressSize issues XEN_DOMCTL_get_address_size (domctl.h:1232:9)
+// XenDomctlGetAddressSize issues XEN_DOMCTL_get_address_size (domctl.h:1229:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_address_size.
 //
 // XEN_DOMCTL_get_address_size
@@ -4108,7 +4108,7 @@ func XenDomctlGetAddressSize(c hypercall.Caller, domain DomID) (size uint32, err
 	return size, nil
 }
 
-// XenDomctlBindPtIRQ issues XEN_DOMCTL_bind_pt_irq (domctl.h:1234:9) through
+// XenDomctlBindPtIRQ issues XEN_DOMCTL_bind_pt_irq (domctl.h:1231:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_bind_pt_irq.
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
@@ -4150,7 +4150,7 @@ func XenDomctlBindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ) 
 	return nil
 }
 
-// XenDomctlMemoryMapping issues XEN_DOMCTL_memory_mapping (domctl.h:1235:9)
+// XenDomctlMemoryMapping issues XEN_DOMCTL_memory_mapping (domctl.h:1232:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_memory_mapping.
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
@@ -4192,7 +4192,7 @@ func XenDomctlMemoryMapping(c hypercall.Caller, domain DomID, arg *DomctlMemoryM
 	return nil
 }
 
-// XenDomctlIoportMapping issues XEN_DOMCTL_ioport_mapping (domctl.h:1236:9)
+// XenDomctlIoportMapping issues XEN_DOMCTL_ioport_mapping (domctl.h:1233:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_ioport_mapping.
 //
 // XEN_DOMCTL_ioport_mapping
@@ -4237,7 +4237,7 @@ func XenDomctlIoportMapping(c hypercall.Caller, domain DomID, arg *DomctlIoportM
 }
 
 // XenDomctlSetExtVcpucontext issues XEN_DOMCTL_set_ext_vcpucontext
-// (domctl.h:1238:9) through HYPERVISOR_domctl with a struct
+// (domctl.h:1235:9) through HYPERVISOR_domctl with a struct
 // xen_domctl_ext_vcpucontext.
 //
 // #define XEN_DOMCTL_pin_mem_cacheattr          41 Removed - use dmop
@@ -4282,7 +4282,7 @@ func XenDomctlSetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 }
 
 // XenDomctlGetExtVcpucontext issues XEN_DOMCTL_get_ext_vcpucontext
-// (domctl.h:1239:9) through HYPERVISOR_domctl with a struct
+// (domctl.h:1236:9) through HYPERVISOR_domctl with a struct
 // xen_domctl_ext_vcpucontext.
 //
 // XEN_DOMCTL_get_ext_vcpucontext
@@ -4326,7 +4326,7 @@ func XenDomctlGetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 	return nil
 }
 
-// XenDomctlSetTarget issues XEN_DOMCTL_set_target (domctl.h:1242:9) through
+// XenDomctlSetTarget issues XEN_DOMCTL_set_target (domctl.h:1239:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_set_target.
 //
 // XEN_DOMCTL_set_target
@@ -4370,7 +4370,7 @@ func XenDomctlSetTarget(c hypercall.Caller, domain DomID, arg *DomctlSetTarget) 
 	return nil
 }
 
-// XenDomctlUnbindPtIRQ issues XEN_DOMCTL_unbind_pt_irq (domctl.h:1244:9)
+// XenDomctlUnbindPtIRQ issues XEN_DOMCTL_unbind_pt_irq (domctl.h:1241:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_bind_pt_irq.
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
@@ -4412,7 +4412,7 @@ func XenDomctlUnbindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ
 	return nil
 }
 
-// XenDomctlGetDeviceGroup issues XEN_DOMCTL_get_device_group (domctl.h:1246:9)
+// XenDomctlGetDeviceGroup issues XEN_DOMCTL_get_device_group (domctl.h:1243:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_get_device_group.
 //
 // #define XEN_DOMCTL_set_cpuid                  49 - Obsolete - use set_cpu_policy
@@ -4472,7 +4472,7 @@ func XenDomctlGetDeviceGroup(c hypercall.Caller, domain DomID, machineSbdf uint3
 	return numSdevs, nil
 }
 
-// XenDomctlDebugOp issues XEN_DOMCTL_debug_op (domctl.h:1250:9) through
+// XenDomctlDebugOp issues XEN_DOMCTL_debug_op (domctl.h:1247:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_debug_op.
 //
 // #define XEN_DOMCTL_suppress_spurious_page_faults 53 - Obsolete
@@ -4517,7 +4517,7 @@ func XenDomctlDebugOp(c hypercall.Caller, domain DomID, arg *DomctlDebugOp) (err
 }
 
 // XenDomctlGethvmcontextPartial issues XEN_DOMCTL_gethvmcontext_partial
-// (domctl.h:1251:9) through HYPERVISOR_domctl with a struct
+// (domctl.h:1248:9) through HYPERVISOR_domctl with a struct
 // xen_domctl_hvmcontext_partial.
 //
 // XEN_DOMCTL_gethvmcontext_partial
@@ -4577,7 +4577,7 @@ func XenDomctlGethvmcontextPartial(c hypercall.Caller, domain DomID, typecode ui
 	return nil
 }
 
-// XenDomctlVMEventOp issues XEN_DOMCTL_vm_event_op (domctl.h:1252:9) through
+// XenDomctlVMEventOp issues XEN_DOMCTL_vm_event_op (domctl.h:1249:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_vm_event_op.
 //
 // Use for teardown/setup of helper<->hypervisor interface for paging,
@@ -4622,7 +4622,7 @@ func XenDomctlVMEventOp(c hypercall.Caller, domain DomID, arg *DomctlVMEventOp) 
 	return nil
 }
 
-// XenDomctlMemSharingOp issues XEN_DOMCTL_mem_sharing_op (domctl.h:1253:9)
+// XenDomctlMemSharingOp issues XEN_DOMCTL_mem_sharing_op (domctl.h:1250:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_mem_sharing_op.
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
@@ -4664,7 +4664,7 @@ func XenDomctlMemSharingOp(c hypercall.Caller, domain DomID, arg *DomctlMemShari
 	return nil
 }
 
-// XenDomctlGettscinfo issues XEN_DOMCTL_gettscinfo (domctl.h:1255:9) through
+// XenDomctlGettscinfo issues XEN_DOMCTL_gettscinfo (domctl.h:1252:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_tsc_info.
 //
 // #define XEN_DOMCTL_disable_migrate            58 - Obsolete
@@ -4707,7 +4707,7 @@ func XenDomctlGettscinfo(c hypercall.Caller, domain DomID) (domctlTSCInfo Domctl
 	return domctlTSCInfo, nil
 }
 
-// XenDomctlSettscinfo issues XEN_DOMCTL_settscinfo (domctl.h:1256:9) through
+// XenDomctlSettscinfo issues XEN_DOMCTL_settscinfo (domctl.h:1253:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_tsc_info.
 //
 // XEN_DOMCTL_settscinfo
@@ -4752,7 +4752,7 @@ func XenDomctlSettscinfo(c hypercall.Caller, domain DomID, arg *DomctlTSCInfo) (
 }
 
 // XenDomctlGetpageframeinfo3 issues XEN_DOMCTL_getpageframeinfo3
-// (domctl.h:1257:9) through HYPERVISOR_domctl with a struct
+// (domctl.h:1254:9) through HYPERVISOR_domctl with a struct
 // xen_domctl_getpageframeinfo3.
 //
 // Both value `num' and `array' may get modified by the hypercall to allow
@@ -4814,7 +4814,7 @@ func XenDomctlGetpageframeinfo3(c hypercall.Caller, domain DomID, arg *DomctlGet
 }
 
 // XenDomctlSetAccessRequired issues XEN_DOMCTL_set_access_required
-// (domctl.h:1260:9) through HYPERVISOR_domctl with a struct
+// (domctl.h:1257:9) through HYPERVISOR_domctl with a struct
 // xen_domctl_set_access_required.
 //
 // XEN_DOMCTL_set_access_required: sets whether a memory event listener
@@ -4861,7 +4861,7 @@ func XenDomctlSetAccessRequired(c hypercall.Caller, domain DomID, accessRequired
 	return nil
 }
 
-// XenDomctlAuditP2m issues XEN_DOMCTL_audit_p2m (domctl.h:1261:9) through
+// XenDomctlAuditP2m issues XEN_DOMCTL_audit_p2m (domctl.h:1258:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_audit_p2m.
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
@@ -4903,7 +4903,7 @@ func XenDomctlAuditP2m(c hypercall.Caller, domain DomID, arg *DomctlAuditP2m) (e
 	return nil
 }
 
-// XenDomctlSetVirqHandler issues XEN_DOMCTL_set_virq_handler (domctl.h:1262:9)
+// XenDomctlSetVirqHandler issues XEN_DOMCTL_set_virq_handler (domctl.h:1259:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_set_virq_handler.
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
@@ -4946,7 +4946,7 @@ func XenDomctlSetVirqHandler(c hypercall.Caller, domain DomID, arg *DomctlSetVir
 }
 
 // XenDomctlSetBrokenPageP2m issues XEN_DOMCTL_set_broken_page_p2m
-// (domctl.h:1263:9) through HYPERVISOR_domctl with a struct
+// (domctl.h:1260:9) through HYPERVISOR_domctl with a struct
 // xen_domctl_set_broken_page_p2m.
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
@@ -4988,7 +4988,7 @@ func XenDomctlSetBrokenPageP2m(c hypercall.Caller, domain DomID, arg *DomctlSetB
 	return nil
 }
 
-// XenDomctlCacheflush issues XEN_DOMCTL_cacheflush (domctl.h:1267:9) through
+// XenDomctlCacheflush issues XEN_DOMCTL_cacheflush (domctl.h:1264:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_cacheflush.
 //
 // #define XEN_DOMCTL_set_max_evtchn             70 - Moved into XEN_DOMCTL_createdomain
@@ -5032,7 +5032,7 @@ func XenDomctlCacheflush(c hypercall.Caller, domain DomID, arg *DomctlCacheflush
 	return nil
 }
 
-// XenDomctlPsrCmtOp issues XEN_DOMCTL_psr_cmt_op (domctl.h:1271:9) through
+// XenDomctlPsrCmtOp issues XEN_DOMCTL_psr_cmt_op (domctl.h:1268:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_psr_cmt_op.
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
@@ -5074,7 +5074,7 @@ func XenDomctlPsrCmtOp(c hypercall.Caller, domain DomID, arg *DomctlPsrCmtOp) (e
 	return nil
 }
 
-// XenDomctlMonitorOp issues XEN_DOMCTL_monitor_op (domctl.h:1272:9) through
+// XenDomctlMonitorOp issues XEN_DOMCTL_monitor_op (domctl.h:1269:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_monitor_op.
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
@@ -5116,7 +5116,7 @@ func XenDomctlMonitorOp(c hypercall.Caller, domain DomID, arg *DomctlMonitorOp) 
 	return nil
 }
 
-// XenDomctlPsrAlloc issues XEN_DOMCTL_psr_alloc (domctl.h:1273:9) through
+// XenDomctlPsrAlloc issues XEN_DOMCTL_psr_alloc (domctl.h:1270:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_psr_alloc.
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
@@ -5158,7 +5158,7 @@ func XenDomctlPsrAlloc(c hypercall.Caller, domain DomID, arg *DomctlPsrAlloc) (e
 	return nil
 }
 
-// XenDomctlSoftReset issues XEN_DOMCTL_soft_reset (domctl.h:1274:9) through
+// XenDomctlSoftReset issues XEN_DOMCTL_soft_reset (domctl.h:1271:9) through
 // HYPERVISOR_domctl with a NULL argument.
 func XenDomctlSoftReset(c hypercall.Caller, domain DomID) (err error) {
 	if domain >= DOMID_FIRST_RESERVED {
@@ -5194,7 +5194,7 @@ func XenDomctlSoftReset(c hypercall.Caller, domain DomID) (err error) {
 	return nil
 }
 
-// XenDomctlVuartOp issues XEN_DOMCTL_vuart_op (domctl.h:1276:9) through
+// XenDomctlVuartOp issues XEN_DOMCTL_vuart_op (domctl.h:1273:9) through
 // HYPERVISOR_domctl with a struct xen_domctl_vuart_op.
 //
 // #define XEN_DOMCTL_set_gnttab_limits          80 - Moved into XEN_DOMCTL_createdomain
@@ -5239,7 +5239,7 @@ func XenDomctlVuartOp(c hypercall.Caller, domain DomID, arg *DomctlVuartOp) (err
 }
 
 // XenDomctlGetPagingMempoolSize issues XEN_DOMCTL_get_paging_mempool_size
-// (domctl.h:1280:9) through HYPERVISOR_domctl with a struct
+// (domctl.h:1277:9) through HYPERVISOR_domctl with a struct
 // xen_domctl_paging_mempool.
 //
 // XEN_DOMCTL_get_paging_mempool_size / XEN_DOMCTL_set_paging_mempool_size.
@@ -5295,7 +5295,7 @@ func XenDomctlGetPagingMempoolSize(c hypercall.Caller, domain DomID) (size uint6
 }
 
 // XenDomctlSetPagingMempoolSize issues XEN_DOMCTL_set_paging_mempool_size
-// (domctl.h:1281:9) through HYPERVISOR_domctl with a struct
+// (domctl.h:1278:9) through HYPERVISOR_domctl with a struct
 // xen_domctl_paging_mempool.
 //
 // XEN_DOMCTL_get_paging_mempool_size / XEN_DOMCTL_set_paging_mempool_size.
@@ -5349,7 +5349,7 @@ func XenDomctlSetPagingMempoolSize(c hypercall.Caller, domain DomID, size uint64
 	return nil
 }
 
-// XenDomctlGdbsxPausevcpu issues XEN_DOMCTL_gdbsx_pausevcpu (domctl.h:1283:9)
+// XenDomctlGdbsxPausevcpu issues XEN_DOMCTL_gdbsx_pausevcpu (domctl.h:1280:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_gdbsx_pauseunp_vcpu.
 //
 // XEN_DOMCTL_gdbsx_unpausevcpu
@@ -5395,7 +5395,7 @@ func XenDomctlGdbsxPausevcpu(c hypercall.Caller, domain DomID, vcpu uint32) (err
 }
 
 // XenDomctlGdbsxUnpausevcpu issues XEN_DOMCTL_gdbsx_unpausevcpu
-// (domctl.h:1284:9) through HYPERVISOR_domctl with a struct
+// (domctl.h:1281:9) through HYPERVISOR_domctl with a struct
 // xen_domctl_gdbsx_pauseunp_vcpu.
 //
 // XEN_DOMCTL_gdbsx_unpausevcpu
@@ -5440,7 +5440,7 @@ func XenDomctlGdbsxUnpausevcpu(c hypercall.Caller, domain DomID, vcpu uint32) (e
 	return nil
 }
 
-// XenDomctlGdbsxDomstatus issues XEN_DOMCTL_gdbsx_domstatus (domctl.h:1285:9)
+// XenDomctlGdbsxDomstatus issues XEN_DOMCTL_gdbsx_domstatus (domctl.h:1282:9)
 // through HYPERVISOR_domctl with a struct xen_domctl_gdbsx_domstatus.
 //
 // XEN_DOMCTL_gdbsx_domstatus

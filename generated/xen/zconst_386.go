@@ -218,7 +218,7 @@ const (
 	// to this IO port will be printed on the hypervisor console, subject to log
 	// level restrictions.
 	XEN_HVM_DEBUGCONS_IOPORT = 0xe9
-	// XEN_CPUID_INPUT_UNUSED is #define XEN_CPUID_INPUT_UNUSED 0xFFFFFFFF (domctl.h:677:10).
+	// XEN_CPUID_INPUT_UNUSED is #define XEN_CPUID_INPUT_UNUSED 0xFFFFFFFF (domctl.h:674:10).
 	XEN_CPUID_INPUT_UNUSED = 0xffffffff
 	// EVTCHN_2L_NR_CHANNELS is #define EVTCHN_2L_NR_CHANNELS (sizeof(xen_ulong_t) * sizeof(xen_ulong_t) * 64) (event_channel.h:329:9).
 	EVTCHN_2L_NR_CHANNELS = 1024

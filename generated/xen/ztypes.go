@@ -1737,7 +1737,7 @@ type DomctlAssignDeviceUPCI struct {
 	MachineSbdf uint32
 }
 
-// DomctlBindPtIRQ is struct xen_domctl_bind_pt_irq (domctl.h:561:1).
+// DomctlBindPtIRQ is struct xen_domctl_bind_pt_irq (domctl.h:558:1).
 type DomctlBindPtIRQ struct {
 	_          structs.HostLayout
 	MachineIRQ uint32
@@ -1746,13 +1746,13 @@ type DomctlBindPtIRQ struct {
 	U       DomctlBindPtIRQU
 }
 
-// DomctlBindPtIRQUIsa is the record in member isa of struct xen_domctl_bind_pt_irq.u (domctl.h:566:9).
+// DomctlBindPtIRQUIsa is the record in member isa of struct xen_domctl_bind_pt_irq.u (domctl.h:563:9).
 type DomctlBindPtIRQUIsa struct {
 	_      structs.HostLayout
 	IsaIRQ uint8
 }
 
-// DomctlBindPtIRQUPCI is the record in member pci of struct xen_domctl_bind_pt_irq.u (domctl.h:569:9).
+// DomctlBindPtIRQUPCI is the record in member pci of struct xen_domctl_bind_pt_irq.u (domctl.h:566:9).
 type DomctlBindPtIRQUPCI struct {
 	_      structs.HostLayout
 	Bus    uint8
@@ -1760,7 +1760,7 @@ type DomctlBindPtIRQUPCI struct {
 	Intx   uint8
 }
 
-// DomctlBindPtIRQUMSI is the record in member msi of struct xen_domctl_bind_pt_irq.u (domctl.h:574:9).
+// DomctlBindPtIRQUMSI is the record in member msi of struct xen_domctl_bind_pt_irq.u (domctl.h:571:9).
 type DomctlBindPtIRQUMSI struct {
 	_      structs.HostLayout
 	Gvec   uint8
@@ -1769,13 +1769,13 @@ type DomctlBindPtIRQUMSI struct {
 	Gtable uint64
 }
 
-// DomctlBindPtIRQUSpi is the record in member spi of struct xen_domctl_bind_pt_irq.u (domctl.h:586:9).
+// DomctlBindPtIRQUSpi is the record in member spi of struct xen_domctl_bind_pt_irq.u (domctl.h:583:9).
 type DomctlBindPtIRQUSpi struct {
 	_   structs.HostLayout
 	Spi uint16
 }
 
-// DomctlMemoryMapping is struct xen_domctl_memory_mapping (domctl.h:605:1).
+// DomctlMemoryMapping is struct xen_domctl_memory_mapping (domctl.h:602:1).
 type DomctlMemoryMapping struct {
 	_ structs.HostLayout
 	// first page (hvm guest phys page) in range
@@ -1790,7 +1790,7 @@ type DomctlMemoryMapping struct {
 	Padding uint32
 }
 
-// DomctlIoportMapping is struct xen_domctl_ioport_mapping (domctl.h:616:1).
+// DomctlIoportMapping is struct xen_domctl_ioport_mapping (domctl.h:613:1).
 //
 // XEN_DOMCTL_ioport_mapping
 type DomctlIoportMapping struct {
@@ -1805,7 +1805,7 @@ type DomctlIoportMapping struct {
 	AddMapping uint32
 }
 
-// DomctlSetTarget is struct xen_domctl_set_target (domctl.h:672:1).
+// DomctlSetTarget is struct xen_domctl_set_target (domctl.h:669:1).
 //
 // XEN_DOMCTL_set_target
 type DomctlSetTarget struct {
@@ -1813,7 +1813,7 @@ type DomctlSetTarget struct {
 	Target DomID
 }
 
-// DomctlSubscribe is struct xen_domctl_subscribe (domctl.h:717:1).
+// DomctlSubscribe is struct xen_domctl_subscribe (domctl.h:714:1).
 //
 // XEN_DOMCTL_subscribe
 type DomctlSubscribe struct {
@@ -1822,7 +1822,7 @@ type DomctlSubscribe struct {
 	Port uint32
 }
 
-// DomctlDebugOp is struct xen_domctl_debug_op (domctl.h:724:1).
+// DomctlDebugOp is struct xen_domctl_debug_op (domctl.h:721:1).
 type DomctlDebugOp struct {
 	_ structs.HostLayout
 	// IN
@@ -1831,7 +1831,7 @@ type DomctlDebugOp struct {
 	VCPU uint32
 }
 
-// DomctlTSCInfo is struct xen_domctl_tsc_info (domctl.h:743:1).
+// DomctlTSCInfo is struct xen_domctl_tsc_info (domctl.h:740:1).
 //
 // XEN_DOMCTL_settscinfo
 type DomctlTSCInfo struct {
@@ -1844,7 +1844,7 @@ type DomctlTSCInfo struct {
 	ElapsedNsec uint64
 }
 
-// DomctlGdbsxMemio is struct xen_domctl_gdbsx_memio (domctl.h:753:1).
+// DomctlGdbsxMemio is struct xen_domctl_gdbsx_memio (domctl.h:750:1).
 //
 // XEN_DOMCTL_gdbsx_guestmemio      guest mem io
 type DomctlGdbsxMemio struct {
@@ -1865,7 +1865,7 @@ type DomctlGdbsxMemio struct {
 	_      [4]byte
 }
 
-// DomctlGdbsxPauseunpVCPU is struct xen_domctl_gdbsx_pauseunp_vcpu (domctl.h:766:1).
+// DomctlGdbsxPauseunpVCPU is struct xen_domctl_gdbsx_pauseunp_vcpu (domctl.h:763:1).
 //
 // XEN_DOMCTL_gdbsx_unpausevcpu
 type DomctlGdbsxPauseunpVCPU struct {
@@ -1874,7 +1874,7 @@ type DomctlGdbsxPauseunpVCPU struct {
 	VCPU uint32
 }
 
-// DomctlGdbsxDomstatus is struct xen_domctl_gdbsx_domstatus (domctl.h:771:1).
+// DomctlGdbsxDomstatus is struct xen_domctl_gdbsx_domstatus (domctl.h:768:1).
 //
 // XEN_DOMCTL_gdbsx_domstatus
 type DomctlGdbsxDomstatus struct {
@@ -1888,7 +1888,7 @@ type DomctlGdbsxDomstatus struct {
 	VCPUEv uint32
 }
 
-// DomctlVMEventOp is struct xen_domctl_vm_event_op (domctl.h:853:1).
+// DomctlVMEventOp is struct xen_domctl_vm_event_op (domctl.h:850:1).
 //
 // Use for teardown/setup of helper<->hypervisor interface for paging,
 // access and sharing.
@@ -1901,7 +1901,7 @@ type DomctlVMEventOp struct {
 	U    DomctlVMEventOpU
 }
 
-// DomctlVMEventOpU is the record in member u of struct xen_domctl_vm_event_op (domctl.h:857:5).
+// DomctlVMEventOpU is the record in member u of struct xen_domctl_vm_event_op (domctl.h:854:5).
 type DomctlVMEventOpU struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1918,14 +1918,14 @@ func (x *DomctlVMEventOpU) Version() *uint32 {
 	return (*uint32)(unsafe.Pointer(x))
 }
 
-// DomctlVMEventOpUEnable is the record in member enable of struct xen_domctl_vm_event_op.u (domctl.h:858:9).
+// DomctlVMEventOpUEnable is the record in member enable of struct xen_domctl_vm_event_op.u (domctl.h:855:9).
 type DomctlVMEventOpUEnable struct {
 	_ structs.HostLayout
 	// OUT: event channel for ring
 	Port uint32
 }
 
-// DomctlMemSharingOp is struct xen_domctl_mem_sharing_op (domctl.h:873:1).
+// DomctlMemSharingOp is struct xen_domctl_mem_sharing_op (domctl.h:870:1).
 type DomctlMemSharingOp struct {
 	_ structs.HostLayout
 	// XEN_DOMCTL_MEM_SHARING_*
@@ -1933,7 +1933,7 @@ type DomctlMemSharingOp struct {
 	U  DomctlMemSharingOpU
 }
 
-// DomctlMemSharingOpU is the record in member u of struct xen_domctl_mem_sharing_op (domctl.h:876:5).
+// DomctlMemSharingOpU is the record in member u of struct xen_domctl_mem_sharing_op (domctl.h:873:5).
 type DomctlMemSharingOpU struct {
 	_ structs.HostLayout
 	_ [1]byte
@@ -1946,7 +1946,7 @@ func (x *DomctlMemSharingOpU) Enable() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// DomctlAuditP2m is struct xen_domctl_audit_p2m (domctl.h:881:1).
+// DomctlAuditP2m is struct xen_domctl_audit_p2m (domctl.h:878:1).
 type DomctlAuditP2m struct {
 	_ structs.HostLayout
 	// OUT error counts
@@ -1955,14 +1955,14 @@ type DomctlAuditP2m struct {
 	P2mBad  uint64
 }
 
-// DomctlSetVirqHandler is struct xen_domctl_set_virq_handler (domctl.h:888:1).
+// DomctlSetVirqHandler is struct xen_domctl_set_virq_handler (domctl.h:885:1).
 type DomctlSetVirqHandler struct {
 	_ structs.HostLayout
 	// IN
 	Virq uint32
 }
 
-// DomctlSetAccessRequired is struct xen_domctl_set_access_required (domctl.h:919:1).
+// DomctlSetAccessRequired is struct xen_domctl_set_access_required (domctl.h:916:1).
 //
 // XEN_DOMCTL_set_access_required: sets whether a memory event listener
 // must be present to handle page access events: if false, the page
@@ -1972,13 +1972,13 @@ type DomctlSetAccessRequired struct {
 	AccessRequired uint8
 }
 
-// DomctlSetBrokenPageP2m is struct xen_domctl_set_broken_page_p2m (domctl.h:923:1).
+// DomctlSetBrokenPageP2m is struct xen_domctl_set_broken_page_p2m (domctl.h:920:1).
 type DomctlSetBrokenPageP2m struct {
 	_   structs.HostLayout
 	PFN uint64
 }
 
-// DomctlPagingMempool is struct xen_domctl_paging_mempool (domctl.h:948:1).
+// DomctlPagingMempool is struct xen_domctl_paging_mempool (domctl.h:945:1).
 //
 // XEN_DOMCTL_get_paging_mempool_size / XEN_DOMCTL_set_paging_mempool_size.
 //
@@ -1996,14 +1996,14 @@ type DomctlPagingMempool struct {
 	Size uint64
 }
 
-// DomctlPsrCmtOp is struct xen_domctl_psr_cmt_op (domctl.h:1020:1).
+// DomctlPsrCmtOp is struct xen_domctl_psr_cmt_op (domctl.h:1017:1).
 type DomctlPsrCmtOp struct {
 	_    structs.HostLayout
 	Cmd  uint32
 	Data uint32
 }
 
-// DomctlMonitorOp is struct xen_domctl_monitor_op (domctl.h:1068:1).
+// DomctlMonitorOp is struct xen_domctl_monitor_op (domctl.h:1065:1).
 type DomctlMonitorOp struct {
 	_ structs.HostLayout
 	// XEN_DOMCTL_MONITOR_OP_*
@@ -2018,7 +2018,7 @@ type DomctlMonitorOp struct {
 	U DomctlMonitorOpU
 }
 
-// DomctlMonitorOpUMovToCR is the record in member mov_to_cr of struct xen_domctl_monitor_op.u (domctl.h:1084:9).
+// DomctlMonitorOpUMovToCR is the record in member mov_to_cr of struct xen_domctl_monitor_op.u (domctl.h:1081:9).
 type DomctlMonitorOpUMovToCR struct {
 	_ structs.HostLayout
 	// Which control register
@@ -2035,7 +2035,7 @@ type DomctlMonitorOpUMovToCR struct {
 	Bitmask uint64
 }
 
-// DomctlMonitorOpUMovToMSR is the record in member mov_to_msr of struct xen_domctl_monitor_op.u (domctl.h:1101:9).
+// DomctlMonitorOpUMovToMSR is the record in member mov_to_msr of struct xen_domctl_monitor_op.u (domctl.h:1098:9).
 type DomctlMonitorOpUMovToMSR struct {
 	_   structs.HostLayout
 	MSR uint32
@@ -2044,7 +2044,7 @@ type DomctlMonitorOpUMovToMSR struct {
 	_            [3]byte
 }
 
-// DomctlMonitorOpUGuestRequest is the record in member guest_request of struct xen_domctl_monitor_op.u (domctl.h:1107:9).
+// DomctlMonitorOpUGuestRequest is the record in member guest_request of struct xen_domctl_monitor_op.u (domctl.h:1104:9).
 type DomctlMonitorOpUGuestRequest struct {
 	_ structs.HostLayout
 	// Pause vCPU until response
@@ -2052,21 +2052,21 @@ type DomctlMonitorOpUGuestRequest struct {
 	AllowUserspace uint8
 }
 
-// DomctlMonitorOpUDebugException is the record in member debug_exception of struct xen_domctl_monitor_op.u (domctl.h:1113:9).
+// DomctlMonitorOpUDebugException is the record in member debug_exception of struct xen_domctl_monitor_op.u (domctl.h:1110:9).
 type DomctlMonitorOpUDebugException struct {
 	_ structs.HostLayout
 	// Pause vCPU until response
 	Sync uint8
 }
 
-// DomctlMonitorOpUVmexit is the record in member vmexit of struct xen_domctl_monitor_op.u (domctl.h:1118:9).
+// DomctlMonitorOpUVmexit is the record in member vmexit of struct xen_domctl_monitor_op.u (domctl.h:1115:9).
 type DomctlMonitorOpUVmexit struct {
 	_ structs.HostLayout
 	// Send event and don't process vmexit
 	Sync uint8
 }
 
-// DomctlPsrAlloc is struct xen_domctl_psr_alloc (domctl.h:1125:1).
+// DomctlPsrAlloc is struct xen_domctl_psr_alloc (domctl.h:1122:1).
 type DomctlPsrAlloc struct {
 	_ structs.HostLayout
 	// IN: XEN_DOMCTL_PSR_*
@@ -2077,7 +2077,7 @@ type DomctlPsrAlloc struct {
 	Data uint64
 }
 
-// DomctlVuartOp is struct xen_domctl_vuart_op (domctl.h:1142:1).
+// DomctlVuartOp is struct xen_domctl_vuart_op (domctl.h:1139:1).
 //
 // XEN_DOMCTL_vuart_op
 type DomctlVuartOp struct {
@@ -2104,7 +2104,7 @@ type DomctlVuartOp struct {
 	Evtchn EvtchnPort
 }
 
-// DomctlVmtraceOp is struct xen_domctl_vmtrace_op (domctl.h:1163:1).
+// DomctlVmtraceOp is struct xen_domctl_vmtrace_op (domctl.h:1160:1).
 //
 // XEN_DOMCTL_vmtrace_op: Perform VM tracing operations.
 type DomctlVmtraceOp struct {
@@ -2119,7 +2119,7 @@ type DomctlVmtraceOp struct {
 	Value uint64
 }
 
-// Domctl is struct xen_domctl (domctl.h:1195:1).
+// Domctl is struct xen_domctl (domctl.h:1192:1).
 type Domctl struct {
 	_   structs.HostLayout
 	Cmd uint32
@@ -2551,21 +2551,21 @@ type Sysctl struct {
 	U                SysctlU
 }
 
-// PtIRQType is enum pt_irq_type (domctl.h:554:1).
+// PtIRQType is enum pt_irq_type (domctl.h:551:1).
 //
 // XEN_DOMCTL_unbind_pt_irq
 type PtIRQType uint32
 
 const (
-	// PT_IRQ_TYPE_PCI is enumerator PT_IRQ_TYPE_PCI (domctl.h:555:5).
+	// PT_IRQ_TYPE_PCI is enumerator PT_IRQ_TYPE_PCI (domctl.h:552:5).
 	PT_IRQ_TYPE_PCI PtIRQType = 0
-	// PT_IRQ_TYPE_ISA is enumerator PT_IRQ_TYPE_ISA (domctl.h:556:5).
+	// PT_IRQ_TYPE_ISA is enumerator PT_IRQ_TYPE_ISA (domctl.h:553:5).
 	PT_IRQ_TYPE_ISA PtIRQType = 1
-	// PT_IRQ_TYPE_MSI is enumerator PT_IRQ_TYPE_MSI (domctl.h:557:5).
+	// PT_IRQ_TYPE_MSI is enumerator PT_IRQ_TYPE_MSI (domctl.h:554:5).
 	PT_IRQ_TYPE_MSI PtIRQType = 2
-	// PT_IRQ_TYPE_MSI_TRANSLATE is enumerator PT_IRQ_TYPE_MSI_TRANSLATE (domctl.h:558:5).
+	// PT_IRQ_TYPE_MSI_TRANSLATE is enumerator PT_IRQ_TYPE_MSI_TRANSLATE (domctl.h:555:5).
 	PT_IRQ_TYPE_MSI_TRANSLATE PtIRQType = 3
-	// PT_IRQ_TYPE_SPI is enumerator PT_IRQ_TYPE_SPI (domctl.h:559:5).
+	// PT_IRQ_TYPE_SPI is enumerator PT_IRQ_TYPE_SPI (domctl.h:556:5).
 	// ARM: valid range 32-1019
 	PT_IRQ_TYPE_SPI PtIRQType = 4
 )

@@ -2775,11 +2775,11 @@ type DomctlAssignDeviceUDt struct {
 	// Length of the path
 	Size uint32
 	_    [4]byte
-	// Path to the device tree node
+	// path to the device tree node
 	Path Handle64[byte]
 }
 
-// DomctlGetDeviceGroup is struct xen_domctl_get_device_group (domctl.h:544:1).
+// DomctlGetDeviceGroup is struct xen_domctl_get_device_group (domctl.h:541:1).
 //
 // XEN_DOMCTL_get_device_group
 type DomctlGetDeviceGroup struct {
@@ -2795,7 +2795,7 @@ type DomctlGetDeviceGroup struct {
 	SdevArray Handle64[uint32]
 }
 
-// DomctlBindPtIRQU is the record in member u of struct xen_domctl_bind_pt_irq (domctl.h:565:5).
+// DomctlBindPtIRQU is the record in member u of struct xen_domctl_bind_pt_irq (domctl.h:562:5).
 type DomctlBindPtIRQU struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -2822,7 +2822,7 @@ func (x *DomctlBindPtIRQU) Spi() *DomctlBindPtIRQUSpi {
 	return (*DomctlBindPtIRQUSpi)(unsafe.Pointer(x))
 }
 
-// DomctlExtVcpucontext is struct xen_domctl_ext_vcpucontext (domctl.h:640:1).
+// DomctlExtVcpucontext is struct xen_domctl_ext_vcpucontext (domctl.h:637:1).
 //
 // XEN_DOMCTL_get_ext_vcpucontext
 type DomctlExtVcpucontext struct {
@@ -2843,7 +2843,7 @@ type DomctlExtVcpucontext struct {
 	DomctlExtVcpucontextAnon8
 }
 
-// DomctlExtVcpucontextAnon8 is the record in member #8 (unnamed) of struct xen_domctl_ext_vcpucontext (domctl.h:658:5).
+// DomctlExtVcpucontextAnon8 is the record in member #8 (unnamed) of struct xen_domctl_ext_vcpucontext (domctl.h:655:5).
 type DomctlExtVcpucontextAnon8 struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -2860,7 +2860,7 @@ func (x *DomctlExtVcpucontextAnon8) Vmce() *HVMVmceVCPU {
 	return (*HVMVmceVCPU)(unsafe.Pointer(x))
 }
 
-// DomctlCPUPolicy is struct xen_domctl_cpu_policy (domctl.h:684:1).
+// DomctlCPUPolicy is struct xen_domctl_cpu_policy (domctl.h:681:1).
 //
 // XEN_DOMCTL_{get,set}_cpu_policy (x86 specific)
 //
@@ -2887,7 +2887,7 @@ type DomctlCPUPolicy struct {
 	_      [4]byte
 }
 
-// DomctlHvmcontextPartial is struct xen_domctl_hvmcontext_partial (domctl.h:733:1).
+// DomctlHvmcontextPartial is struct xen_domctl_hvmcontext_partial (domctl.h:730:1).
 //
 // XEN_DOMCTL_gethvmcontext_partial
 type DomctlHvmcontextPartial struct {
@@ -2902,7 +2902,7 @@ type DomctlHvmcontextPartial struct {
 	Buffer Handle64[uint8]
 }
 
-// DomctlVcpuextstate is struct xen_domctl_vcpuextstate (domctl.h:895:1).
+// DomctlVcpuextstate is struct xen_domctl_vcpuextstate (domctl.h:892:1).
 //
 // XEN_DOMCTL_getvcpuextstate
 type DomctlVcpuextstate struct {
@@ -2922,7 +2922,7 @@ type DomctlVcpuextstate struct {
 	Buffer Handle64[uint64]
 }
 
-// DomctlCacheflush is struct xen_domctl_cacheflush (domctl.h:931:1).
+// DomctlCacheflush is struct xen_domctl_cacheflush (domctl.h:928:1).
 //
 // ARM: Clean and invalidate caches associated with given region of
 // guest memory.
@@ -2934,7 +2934,7 @@ type DomctlCacheflush struct {
 	NrPfns PFN
 }
 
-// DomctlVCPUMSR is struct xen_domctl_vcpu_msr (domctl.h:953:1).
+// DomctlVCPUMSR is struct xen_domctl_vcpu_msr (domctl.h:950:1).
 type DomctlVCPUMSR struct {
 	_        structs.HostLayout
 	Index    uint32
@@ -2942,7 +2942,7 @@ type DomctlVCPUMSR struct {
 	Value    uint64
 }
 
-// DomctlVCPUMsrs is struct xen_domctl_vcpu_msrs (domctl.h:978:1).
+// DomctlVCPUMsrs is struct xen_domctl_vcpu_msrs (domctl.h:975:1).
 //
 // XEN_DOMCTL_set_vcpu_msrs / XEN_DOMCTL_get_vcpu_msrs.
 //
@@ -2969,7 +2969,7 @@ type DomctlVCPUMsrs struct {
 	Msrs Handle64[DomctlVCPUMSR]
 }
 
-// DomctlVNUMA is struct xen_domctl_vnuma (domctl.h:986:1).
+// DomctlVNUMA is struct xen_domctl_vnuma (domctl.h:983:1).
 //
 // XEN_DOMCTL_setvnumainfo: specifies a virtual NUMA topology for the guest
 type DomctlVNUMA struct {
@@ -2997,7 +2997,7 @@ type DomctlVNUMA struct {
 	Vmemrange Handle64[Vmemrange]
 }
 
-// DomctlMonitorOpU is the record in member u of struct xen_domctl_monitor_op (domctl.h:1083:5).
+// DomctlMonitorOpU is the record in member u of struct xen_domctl_monitor_op (domctl.h:1080:5).
 //
 // Further options when issuing XEN_DOMCTL_MONITOR_OP_ENABLE.
 type DomctlMonitorOpU struct {
@@ -3031,7 +3031,7 @@ func (x *DomctlMonitorOpU) Vmexit() *DomctlMonitorOpUVmexit {
 	return (*DomctlMonitorOpUVmexit)(unsafe.Pointer(x))
 }
 
-// DomctlU is the record in member u of struct xen_domctl (domctl.h:1289:5).
+// DomctlU is the record in member u of struct xen_domctl (domctl.h:1286:5).
 type DomctlU struct {
 	_ structs.HostLayout
 	_ [0]uint32

@@ -1300,11 +1300,11 @@ type DomctlAssignDeviceUDt struct {
 	// Length of the path
 	Size uint32
 	_    [4]byte
-	// Path to the device tree node
+	// path to the device tree node
 	Path Handle64[byte]
 }
 
-// DomctlGetDeviceGroup is struct xen_domctl_get_device_group (domctl.h:544:1).
+// DomctlGetDeviceGroup is struct xen_domctl_get_device_group (domctl.h:541:1).
 //
 // XEN_DOMCTL_get_device_group
 type DomctlGetDeviceGroup struct {
@@ -1320,7 +1320,7 @@ type DomctlGetDeviceGroup struct {
 	SdevArray Handle64[uint32]
 }
 
-// DomctlBindPtIRQU is the record in member u of struct xen_domctl_bind_pt_irq (domctl.h:565:5).
+// DomctlBindPtIRQU is the record in member u of struct xen_domctl_bind_pt_irq (domctl.h:562:5).
 type DomctlBindPtIRQU struct {
 	_ structs.HostLayout
 	_ [0]uint32
@@ -1347,7 +1347,7 @@ func (x *DomctlBindPtIRQU) Spi() *DomctlBindPtIRQUSpi {
 	return (*DomctlBindPtIRQUSpi)(unsafe.Pointer(x))
 }
 
-// DomctlExtVcpucontext is struct xen_domctl_ext_vcpucontext (domctl.h:640:1).
+// DomctlExtVcpucontext is struct xen_domctl_ext_vcpucontext (domctl.h:637:1).
 //
 // XEN_DOMCTL_get_ext_vcpucontext
 type DomctlExtVcpucontext struct {
@@ -1359,7 +1359,7 @@ type DomctlExtVcpucontext struct {
 	Size uint32
 }
 
-// DomctlHvmcontextPartial is struct xen_domctl_hvmcontext_partial (domctl.h:733:1).
+// DomctlHvmcontextPartial is struct xen_domctl_hvmcontext_partial (domctl.h:730:1).
 //
 // XEN_DOMCTL_gethvmcontext_partial
 type DomctlHvmcontextPartial struct {
@@ -1374,7 +1374,7 @@ type DomctlHvmcontextPartial struct {
 	Buffer Handle64[uint8]
 }
 
-// DomctlCacheflush is struct xen_domctl_cacheflush (domctl.h:931:1).
+// DomctlCacheflush is struct xen_domctl_cacheflush (domctl.h:928:1).
 //
 // ARM: Clean and invalidate caches associated with given region of
 // guest memory.
@@ -1386,7 +1386,7 @@ type DomctlCacheflush struct {
 	NrPfns PFN
 }
 
-// DomctlVNUMA is struct xen_domctl_vnuma (domctl.h:986:1).
+// DomctlVNUMA is struct xen_domctl_vnuma (domctl.h:983:1).
 //
 // XEN_DOMCTL_setvnumainfo: specifies a virtual NUMA topology for the guest
 type DomctlVNUMA struct {
@@ -1414,7 +1414,7 @@ type DomctlVNUMA struct {
 	Vmemrange Handle64[Vmemrange]
 }
 
-// DomctlMonitorOpU is the record in member u of struct xen_domctl_monitor_op (domctl.h:1083:5).
+// DomctlMonitorOpU is the record in member u of struct xen_domctl_monitor_op (domctl.h:1080:5).
 //
 // Further options when issuing XEN_DOMCTL_MONITOR_OP_ENABLE.
 type DomctlMonitorOpU struct {
@@ -1448,7 +1448,7 @@ func (x *DomctlMonitorOpU) Vmexit() *DomctlMonitorOpUVmexit {
 	return (*DomctlMonitorOpUVmexit)(unsafe.Pointer(x))
 }
 
-// DomctlU is the record in member u of struct xen_domctl (domctl.h:1289:5).
+// DomctlU is the record in member u of struct xen_domctl (domctl.h:1286:5).
 type DomctlU struct {
 	_ structs.HostLayout
 	_ [0]uint32

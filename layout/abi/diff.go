@@ -24,11 +24,24 @@ const (
 	ConstantRemoved Kind = "constant-removed"
 	ConstantChanged Kind = "constant-changed"
 	ConstantAdded   Kind = "constant-added"
+	// VersionChanged: an interface-version constant
+	// (__XEN_LATEST_INTERFACE_VERSION__, XEN_DOMCTL_INTERFACE_VERSION, ...)
+	// has a new value. Every release bumps some; -fail-on changed does not
+	// count them, -fail-on version does.
+	VersionChanged Kind = "version-changed"
 )
 
 var kindOrder = map[Kind]int{
 	NumberReused: 0, RecordRemoved: 1, RecordChanged: 2, RecordAdded: 3,
-	ConstantRemoved: 4, ConstantChanged: 5, ConstantAdded: 6,
+	ConstantRemoved: 4, ConstantChanged: 5, ConstantAdded: 6, VersionChanged: 7,
+}
+
+// isInterfaceVersion reports whether a constant names an interface
+// version: __XEN_LATEST_INTERFACE_VERSION__, __XEN_INTERFACE_VERSION__,
+// XEN_DOMCTL_INTERFACE_VERSION, XEN_SYSCTL_INTERFACE_VERSION,
+// XEN_VM_EVENT_INTERFACE_VERSION, ...
+func isInterfaceVersion(name string) bool {
+	return strings.Contains(name, "INTERFACE_VERSION")
 }
 
 // Finding is one difference between two trees, on the targets it holds
@@ -154,6 +167,8 @@ func diffConstants(old, new *Tree, i int, t parser.Target) []*Finding {
 		switch {
 		case !ok:
 			out = append(out, &Finding{Kind: ConstantAdded, Name: c.name, Targets: ts, New: c.value})
+		case o.value != c.value && isInterfaceVersion(c.name):
+			out = append(out, &Finding{Kind: VersionChanged, Name: c.name, Targets: ts, Old: o.value, New: c.value})
 		case o.value != c.value:
 			out = append(out, &Finding{Kind: ConstantChanged, Name: c.name, Targets: ts, Old: o.value, New: c.value})
 		}
@@ -216,6 +231,9 @@ const (
 	// GateRemoved fails on a removed record, member or constant, and on
 	// a renamed member (its old name is gone).
 	GateRemoved Gate = "removed"
+	// GateVersion fails on what GateChanged fails on and on a changed
+	// interface version.
+	GateVersion Gate = "version"
 	// GateAny fails on any finding, additions included.
 	GateAny Gate = "any"
 )
@@ -223,10 +241,10 @@ const (
 // ParseGate converts a -fail-on value.
 func ParseGate(s string) (Gate, error) {
 	switch g := Gate(s); g {
-	case GateChanged, GateRemoved, GateAny:
+	case GateChanged, GateRemoved, GateVersion, GateAny:
 		return g, nil
 	}
-	return "", fmt.Errorf("unknown -fail-on %q (want changed, removed or any)", s)
+	return "", fmt.Errorf("unknown -fail-on %q (want changed, removed, version or any)", s)
 }
 
 // Failing returns the findings that trip the gate, in report order.
@@ -246,6 +264,8 @@ func (g Gate) trips(f *Finding) bool {
 		return true
 	case GateChanged:
 		return f.Kind == RecordChanged || f.Kind == ConstantChanged || f.Kind == NumberReused
+	case GateVersion:
+		return GateChanged.trips(f) || f.Kind == VersionChanged
 	case GateRemoved:
 		if f.Kind == RecordRemoved || f.Kind == ConstantRemoved {
 			return true

@@ -2,6 +2,7 @@ package abi
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/xenbind/xenbind/parser"
@@ -46,8 +47,9 @@ func prefixes(name string) []string {
 	return out
 }
 
-// families knows which prefixes start a family of their own.
-type families struct{ own map[string]bool }
+// families knows which prefixes start a family of their own, and which
+// have commands (names in lower case after the prefix).
+type families struct{ own, commands map[string]bool }
 
 // newFamilies finds the families of a set of constants.
 func newFamilies(cs []constant) families {
@@ -79,43 +81,69 @@ func newFamilies(cs []constant) families {
 			st.one = st.one || c.num == 1
 		}
 	}
-	f := families{own: map[string]bool{}}
+	f := families{own: map[string]bool{}, commands: map[string]bool{}}
 	for p, st := range under {
 		if st.zero && (defined[strings.TrimSuffix(p, "_")] || (st.one && st.n >= 3)) {
 			f.own[p] = true
 		}
 	}
+	for _, c := range cs {
+		if p := f.prefix(c.name); p != "" {
+			if rest := strings.TrimPrefix(c.name, p); rest != "" && rest[0] >= 'a' && rest[0] <= 'z' {
+				f.commands[p] = true
+			}
+		}
+	}
 	return f
 }
 
-// of returns the family of a name, "" for a name of one word.
-func (f families) of(name string) string {
+// prefix returns the family prefix of a name, "" for a name of one word.
+func (f families) prefix(name string) string {
 	ps := prefixes(name)
 	if len(ps) == 0 {
 		return ""
 	}
-	p := ps[0]
 	for i := len(ps) - 1; i > 0; i-- {
 		if f.own[ps[i]] {
-			p = ps[i]
-			break
+			return ps[i]
 		}
 	}
+	return ps[0]
+}
+
+// of returns the numbering family of a name, "" for none. Xen spells
+// commands in lower case after the family's prefix
+// (XEN_DOMCTL_createdomain); in a family of commands, other names are the
+// values of some command's members or flags (XEN_DOMCTL_ALTP2M_mixed,
+// XEN_DOMCTL_GETDOMSTATE_CAP_CONTROL, XENMEM_RDM_ALL), which number
+// nothing of the family's. Names in capitals under a prefix without
+// commands number something of their own (VIRQ_TIMER, VIRQ_ARGO).
+func (f families) of(name string) string {
+	p := f.prefix(name)
+	if p == "" {
+		return ""
+	}
 	rest := strings.TrimPrefix(name, p)
-	if rest == strings.ToUpper(rest) {
+	switch {
+	case rest != "" && rest[0] >= 'a' && rest[0] <= 'z':
+		return p
+	case rest == strings.ToUpper(rest) && !f.commands[p]:
 		return p + "CAPS"
 	}
-	return p
+	return ""
 }
 
 // isCommand reports whether a constant could be a command number: an
-// integer that is neither a bit flag nor an alias of another constant.
+// integer macro that is neither a bit flag nor an alias of another
+// constant (enumerators are values of a type, not commands).
 func isCommand(c constant, defined map[string]constant) bool {
-	if !c.isNum || strings.Contains(c.text, "<<") {
+	if !c.isNum || c.enum {
 		return false
 	}
-	_, alias := defined[strings.Trim(strings.TrimSpace(c.text), "() ")]
-	return !alias
+	// A number written as a number: not a bit flag (1 << 3), an alias of
+	// another constant or a sum of them (TRC_HVM_HANDLER + 0x02).
+	_, err := strconv.ParseInt(strings.TrimRight(strings.Trim(strings.TrimSpace(c.text), "() "), "uUlL"), 0, 64)
+	return err == nil
 }
 
 // reusedNumbers finds the constants the new tree adds or renumbers whose

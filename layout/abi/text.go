@@ -92,7 +92,7 @@ func (r *DiffReport) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "# xenbind abi: %s (%s dialect) against %s (%s dialect), %s mode, %s\n",
 		r.New.Name, r.New.Dialect, r.Old.Name, r.Old.Dialect, r.Mode, strings.Join(r.Headers, " "))
 	var counts []string
-	for _, k := range []Kind{NumberReused, RecordRemoved, RecordChanged, RecordAdded, ConstantRemoved, ConstantChanged, ConstantAdded} {
+	for _, k := range []Kind{NumberReused, RecordRemoved, RecordChanged, RecordAdded, ConstantRemoved, ConstantChanged, ConstantAdded, VersionChanged} {
 		if n := r.Counts[k]; n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", n, k))
 		}
@@ -131,6 +131,8 @@ func (r *DiffReport) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "+ %s = %s [%s]\n", f.Name, f.New, ts)
 		case ConstantChanged:
 			fmt.Fprintf(&b, "~ %s = %s -> %s [%s]\n", f.Name, f.Old, f.New, ts)
+		case VersionChanged:
+			fmt.Fprintf(&b, "v %s = %s -> %s (interface version) [%s]\n", f.Name, f.Old, f.New, ts)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

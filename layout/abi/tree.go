@@ -79,6 +79,9 @@ type constant struct {
 	num   int64
 	isNum bool
 	mode  parser.Mode
+	// enum is set for an enumerator (XENMEM_access_default), which has
+	// no macro text.
+	enum bool
 }
 
 // constants returns the unit's macros that have a value, by name order of
@@ -112,6 +115,17 @@ func constants(u *parser.Unit, mode parser.Mode) []constant {
 		}
 		idx[m.Name] = len(out)
 		out = append(out, c)
+	}
+	// Enumerators are constants too: Xen 4.20 inserted XENMEM_access_r_pw
+	// into xenmem_access_t, moving XENMEM_access_default from 10 to 11.
+	for _, e := range u.Enums {
+		for _, en := range e.Enumerators {
+			if _, ok := idx[en.Name]; ok {
+				continue
+			}
+			idx[en.Name] = len(out)
+			out = append(out, constant{name: en.Name, value: fmt.Sprint(en.Value), num: en.Value, isNum: true, mode: mode, enum: true})
+		}
 	}
 	return out
 }

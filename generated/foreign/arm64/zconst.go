@@ -519,19 +519,19 @@ const (
 	// XEN_DOMCTL_DEV_RDM_RELAXED is #define XEN_DOMCTL_DEV_RDM_RELAXED 1 (domctl.h:527:9).
 	// assign only
 	XEN_DOMCTL_DEV_RDM_RELAXED = 1
-	// XEN_DOMCTL_VMSI_X86_DEST_ID_MASK is #define XEN_DOMCTL_VMSI_X86_DEST_ID_MASK 0x0000ff (domctl.h:577:9).
+	// XEN_DOMCTL_VMSI_X86_DEST_ID_MASK is #define XEN_DOMCTL_VMSI_X86_DEST_ID_MASK 0x0000ff (domctl.h:574:9).
 	XEN_DOMCTL_VMSI_X86_DEST_ID_MASK = 0xff
-	// XEN_DOMCTL_VMSI_X86_RH_MASK is #define XEN_DOMCTL_VMSI_X86_RH_MASK 0x000100 (domctl.h:578:9).
+	// XEN_DOMCTL_VMSI_X86_RH_MASK is #define XEN_DOMCTL_VMSI_X86_RH_MASK 0x000100 (domctl.h:575:9).
 	XEN_DOMCTL_VMSI_X86_RH_MASK = 0x100
-	// XEN_DOMCTL_VMSI_X86_DM_MASK is #define XEN_DOMCTL_VMSI_X86_DM_MASK 0x000200 (domctl.h:579:9).
+	// XEN_DOMCTL_VMSI_X86_DM_MASK is #define XEN_DOMCTL_VMSI_X86_DM_MASK 0x000200 (domctl.h:576:9).
 	XEN_DOMCTL_VMSI_X86_DM_MASK = 0x200
-	// XEN_DOMCTL_VMSI_X86_DELIV_MASK is #define XEN_DOMCTL_VMSI_X86_DELIV_MASK 0x007000 (domctl.h:580:9).
+	// XEN_DOMCTL_VMSI_X86_DELIV_MASK is #define XEN_DOMCTL_VMSI_X86_DELIV_MASK 0x007000 (domctl.h:577:9).
 	XEN_DOMCTL_VMSI_X86_DELIV_MASK = 0x7000
-	// XEN_DOMCTL_VMSI_X86_TRIG_MASK is #define XEN_DOMCTL_VMSI_X86_TRIG_MASK 0x008000 (domctl.h:581:9).
+	// XEN_DOMCTL_VMSI_X86_TRIG_MASK is #define XEN_DOMCTL_VMSI_X86_TRIG_MASK 0x008000 (domctl.h:578:9).
 	XEN_DOMCTL_VMSI_X86_TRIG_MASK = 0x8000
-	// XEN_DOMCTL_VMSI_X86_UNMASKED is #define XEN_DOMCTL_VMSI_X86_UNMASKED 0x010000 (domctl.h:582:9).
+	// XEN_DOMCTL_VMSI_X86_UNMASKED is #define XEN_DOMCTL_VMSI_X86_UNMASKED 0x010000 (domctl.h:579:9).
 	XEN_DOMCTL_VMSI_X86_UNMASKED = 0x10000
-	// DPCI_ADD_MAPPING is #define DPCI_ADD_MAPPING 1 (domctl.h:603:9).
+	// DPCI_ADD_MAPPING is #define DPCI_ADD_MAPPING 1 (domctl.h:600:9).
 	// Returns
 	// - zero     success, everything done
 	// - -E2BIG   passed in nr_mfns value too large for the implementation
@@ -540,42 +540,42 @@ const (
 	// caller after updating inputs
 	// - negative error; other than -E2BIG
 	DPCI_ADD_MAPPING = 1
-	// DPCI_REMOVE_MAPPING is #define DPCI_REMOVE_MAPPING 0 (domctl.h:604:9).
+	// DPCI_REMOVE_MAPPING is #define DPCI_REMOVE_MAPPING 0 (domctl.h:601:9).
 	DPCI_REMOVE_MAPPING = 0
-	// XEN_DOMCTL_MEM_CACHEATTR_UC is #define XEN_DOMCTL_MEM_CACHEATTR_UC 0 (domctl.h:629:9).
+	// XEN_DOMCTL_MEM_CACHEATTR_UC is #define XEN_DOMCTL_MEM_CACHEATTR_UC 0 (domctl.h:626:9).
 	// Caching types: these happen to be the same as x86 MTRR/PAT type codes.
 	XEN_DOMCTL_MEM_CACHEATTR_UC = 0
-	// XEN_DOMCTL_MEM_CACHEATTR_WC is #define XEN_DOMCTL_MEM_CACHEATTR_WC 1 (domctl.h:630:9).
+	// XEN_DOMCTL_MEM_CACHEATTR_WC is #define XEN_DOMCTL_MEM_CACHEATTR_WC 1 (domctl.h:627:9).
 	XEN_DOMCTL_MEM_CACHEATTR_WC = 1
-	// XEN_DOMCTL_MEM_CACHEATTR_WT is #define XEN_DOMCTL_MEM_CACHEATTR_WT 4 (domctl.h:631:9).
+	// XEN_DOMCTL_MEM_CACHEATTR_WT is #define XEN_DOMCTL_MEM_CACHEATTR_WT 4 (domctl.h:628:9).
 	XEN_DOMCTL_MEM_CACHEATTR_WT = 4
-	// XEN_DOMCTL_MEM_CACHEATTR_WP is #define XEN_DOMCTL_MEM_CACHEATTR_WP 5 (domctl.h:632:9).
+	// XEN_DOMCTL_MEM_CACHEATTR_WP is #define XEN_DOMCTL_MEM_CACHEATTR_WP 5 (domctl.h:629:9).
 	XEN_DOMCTL_MEM_CACHEATTR_WP = 5
-	// XEN_DOMCTL_MEM_CACHEATTR_WB is #define XEN_DOMCTL_MEM_CACHEATTR_WB 6 (domctl.h:633:9).
+	// XEN_DOMCTL_MEM_CACHEATTR_WB is #define XEN_DOMCTL_MEM_CACHEATTR_WB 6 (domctl.h:630:9).
 	XEN_DOMCTL_MEM_CACHEATTR_WB = 6
-	// XEN_DOMCTL_MEM_CACHEATTR_UCM is #define XEN_DOMCTL_MEM_CACHEATTR_UCM 7 (domctl.h:634:9).
+	// XEN_DOMCTL_MEM_CACHEATTR_UCM is #define XEN_DOMCTL_MEM_CACHEATTR_UCM 7 (domctl.h:631:9).
 	XEN_DOMCTL_MEM_CACHEATTR_UCM = 7
-	// XEN_DOMCTL_DELETE_MEM_CACHEATTR is #define XEN_DOMCTL_DELETE_MEM_CACHEATTR (~(uint32_t)0) (domctl.h:635:9).
+	// XEN_DOMCTL_DELETE_MEM_CACHEATTR is #define XEN_DOMCTL_DELETE_MEM_CACHEATTR (~(uint32_t)0) (domctl.h:632:9).
 	XEN_DOMCTL_DELETE_MEM_CACHEATTR = 4294967295
-	// XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_OFF is #define XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_OFF 0 (domctl.h:722:9).
+	// XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_OFF is #define XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_OFF 0 (domctl.h:719:9).
 	// XEN_DOMCTL_debug_op
 	XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_OFF = 0
-	// XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_ON is #define XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_ON 1 (domctl.h:723:9).
+	// XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_ON is #define XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_ON 1 (domctl.h:720:9).
 	XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_ON = 1
-	// XEN_VM_EVENT_ENABLE is #define XEN_VM_EVENT_ENABLE 0 (domctl.h:791:9).
+	// XEN_VM_EVENT_ENABLE is #define XEN_VM_EVENT_ENABLE 0 (domctl.h:788:9).
 	// There are currently three rings available for VM events:
 	// sharing, monitor and paging. This hypercall allows one to
 	// control these rings (enable/disable), as well as to signal
 	// to the hypervisor to pull responses (resume) from the given
 	// ring.
 	XEN_VM_EVENT_ENABLE = 0
-	// XEN_VM_EVENT_DISABLE is #define XEN_VM_EVENT_DISABLE 1 (domctl.h:792:9).
+	// XEN_VM_EVENT_DISABLE is #define XEN_VM_EVENT_DISABLE 1 (domctl.h:789:9).
 	XEN_VM_EVENT_DISABLE = 1
-	// XEN_VM_EVENT_RESUME is #define XEN_VM_EVENT_RESUME 2 (domctl.h:793:9).
+	// XEN_VM_EVENT_RESUME is #define XEN_VM_EVENT_RESUME 2 (domctl.h:790:9).
 	XEN_VM_EVENT_RESUME = 2
-	// XEN_VM_EVENT_GET_VERSION is #define XEN_VM_EVENT_GET_VERSION 3 (domctl.h:794:9).
+	// XEN_VM_EVENT_GET_VERSION is #define XEN_VM_EVENT_GET_VERSION 3 (domctl.h:791:9).
 	XEN_VM_EVENT_GET_VERSION = 3
-	// XEN_DOMCTL_VM_EVENT_OP_PAGING is #define XEN_DOMCTL_VM_EVENT_OP_PAGING 1 (domctl.h:810:9).
+	// XEN_DOMCTL_VM_EVENT_OP_PAGING is #define XEN_DOMCTL_VM_EVENT_OP_PAGING 1 (domctl.h:807:9).
 	// Domain memory paging
 	// Page memory in and out.
 	// Domctl interface to set up and tear down the
@@ -589,7 +589,7 @@ const (
 	// EXDEV  - guest has PoD enabled
 	// EBUSY  - guest has or had paging enabled, ring buffer still active
 	XEN_DOMCTL_VM_EVENT_OP_PAGING = 1
-	// XEN_DOMCTL_VM_EVENT_OP_MONITOR is #define XEN_DOMCTL_VM_EVENT_OP_MONITOR 2 (domctl.h:834:9).
+	// XEN_DOMCTL_VM_EVENT_OP_MONITOR is #define XEN_DOMCTL_VM_EVENT_OP_MONITOR 2 (domctl.h:831:9).
 	// Monitor helper.
 	//
 	// As with paging, use the domctl for teardown/setup of the
@@ -610,7 +610,7 @@ const (
 	// ENODEV - host lacks HAP support (EPT/NPT) or HAP is disabled in guest
 	// EBUSY  - guest has or had access enabled, ring buffer still active
 	XEN_DOMCTL_VM_EVENT_OP_MONITOR = 2
-	// XEN_DOMCTL_VM_EVENT_OP_SHARING is #define XEN_DOMCTL_VM_EVENT_OP_SHARING 3 (domctl.h:849:9).
+	// XEN_DOMCTL_VM_EVENT_OP_SHARING is #define XEN_DOMCTL_VM_EVENT_OP_SHARING 3 (domctl.h:846:9).
 	// Sharing ENOMEM helper.
 	//
 	// As with paging, use the domctl for teardown/setup of the
@@ -623,17 +623,17 @@ const (
 	// Note that sharing can be turned on (as per the domctl below)
 	// *without* this ring being setup.
 	XEN_DOMCTL_VM_EVENT_OP_SHARING = 3
-	// XEN_DOMCTL_MEM_SHARING_CONTROL is #define XEN_DOMCTL_MEM_SHARING_CONTROL 0 (domctl.h:871:9).
+	// XEN_DOMCTL_MEM_SHARING_CONTROL is #define XEN_DOMCTL_MEM_SHARING_CONTROL 0 (domctl.h:868:9).
 	// XEN_DOMCTL_mem_sharing_op.
 	// The CONTROL sub-domctl is used for bringup/teardown.
 	XEN_DOMCTL_MEM_SHARING_CONTROL = 0
-	// XEN_DOMCTL_PSR_CMT_OP_DETACH is #define XEN_DOMCTL_PSR_CMT_OP_DETACH 0 (domctl.h:1021:9).
+	// XEN_DOMCTL_PSR_CMT_OP_DETACH is #define XEN_DOMCTL_PSR_CMT_OP_DETACH 0 (domctl.h:1018:9).
 	XEN_DOMCTL_PSR_CMT_OP_DETACH = 0
-	// XEN_DOMCTL_PSR_CMT_OP_ATTACH is #define XEN_DOMCTL_PSR_CMT_OP_ATTACH 1 (domctl.h:1022:9).
+	// XEN_DOMCTL_PSR_CMT_OP_ATTACH is #define XEN_DOMCTL_PSR_CMT_OP_ATTACH 1 (domctl.h:1019:9).
 	XEN_DOMCTL_PSR_CMT_OP_ATTACH = 1
-	// XEN_DOMCTL_PSR_CMT_OP_QUERY_RMID is #define XEN_DOMCTL_PSR_CMT_OP_QUERY_RMID 2 (domctl.h:1023:9).
+	// XEN_DOMCTL_PSR_CMT_OP_QUERY_RMID is #define XEN_DOMCTL_PSR_CMT_OP_QUERY_RMID 2 (domctl.h:1020:9).
 	XEN_DOMCTL_PSR_CMT_OP_QUERY_RMID = 2
-	// XEN_DOMCTL_MONITOR_OP_ENABLE is #define XEN_DOMCTL_MONITOR_OP_ENABLE 0 (domctl.h:1042:9).
+	// XEN_DOMCTL_MONITOR_OP_ENABLE is #define XEN_DOMCTL_MONITOR_OP_ENABLE 0 (domctl.h:1039:9).
 	//
 	//	XEN_DOMCTL_MONITOR_*
 	//
@@ -649,246 +649,246 @@ const (
 	// however, enabling/disabling those events is performed with the use of
 	// memory_op hypercalls!
 	XEN_DOMCTL_MONITOR_OP_ENABLE = 0
-	// XEN_DOMCTL_MONITOR_OP_DISABLE is #define XEN_DOMCTL_MONITOR_OP_DISABLE 1 (domctl.h:1043:9).
+	// XEN_DOMCTL_MONITOR_OP_DISABLE is #define XEN_DOMCTL_MONITOR_OP_DISABLE 1 (domctl.h:1040:9).
 	XEN_DOMCTL_MONITOR_OP_DISABLE = 1
-	// XEN_DOMCTL_MONITOR_OP_GET_CAPABILITIES is #define XEN_DOMCTL_MONITOR_OP_GET_CAPABILITIES 2 (domctl.h:1044:9).
+	// XEN_DOMCTL_MONITOR_OP_GET_CAPABILITIES is #define XEN_DOMCTL_MONITOR_OP_GET_CAPABILITIES 2 (domctl.h:1041:9).
 	XEN_DOMCTL_MONITOR_OP_GET_CAPABILITIES = 2
-	// XEN_DOMCTL_MONITOR_OP_EMULATE_EACH_REP is #define XEN_DOMCTL_MONITOR_OP_EMULATE_EACH_REP 3 (domctl.h:1045:9).
+	// XEN_DOMCTL_MONITOR_OP_EMULATE_EACH_REP is #define XEN_DOMCTL_MONITOR_OP_EMULATE_EACH_REP 3 (domctl.h:1042:9).
 	XEN_DOMCTL_MONITOR_OP_EMULATE_EACH_REP = 3
-	// XEN_DOMCTL_MONITOR_OP_CONTROL_REGISTERS is #define XEN_DOMCTL_MONITOR_OP_CONTROL_REGISTERS 4 (domctl.h:1051:9).
+	// XEN_DOMCTL_MONITOR_OP_CONTROL_REGISTERS is #define XEN_DOMCTL_MONITOR_OP_CONTROL_REGISTERS 4 (domctl.h:1048:9).
 	// Control register feature can result in guest-crashes when the monitor
 	// subsystem is being turned off. User has to take special precautions
 	// to ensure all vCPUs have resumed before it is safe to turn it off.
 	XEN_DOMCTL_MONITOR_OP_CONTROL_REGISTERS = 4
-	// XEN_DOMCTL_MONITOR_EVENT_WRITE_CTRLREG is #define XEN_DOMCTL_MONITOR_EVENT_WRITE_CTRLREG 0 (domctl.h:1053:9).
+	// XEN_DOMCTL_MONITOR_EVENT_WRITE_CTRLREG is #define XEN_DOMCTL_MONITOR_EVENT_WRITE_CTRLREG 0 (domctl.h:1050:9).
 	XEN_DOMCTL_MONITOR_EVENT_WRITE_CTRLREG = 0
-	// XEN_DOMCTL_MONITOR_EVENT_MOV_TO_MSR is #define XEN_DOMCTL_MONITOR_EVENT_MOV_TO_MSR 1 (domctl.h:1054:9).
+	// XEN_DOMCTL_MONITOR_EVENT_MOV_TO_MSR is #define XEN_DOMCTL_MONITOR_EVENT_MOV_TO_MSR 1 (domctl.h:1051:9).
 	XEN_DOMCTL_MONITOR_EVENT_MOV_TO_MSR = 1
-	// XEN_DOMCTL_MONITOR_EVENT_SINGLESTEP is #define XEN_DOMCTL_MONITOR_EVENT_SINGLESTEP 2 (domctl.h:1055:9).
+	// XEN_DOMCTL_MONITOR_EVENT_SINGLESTEP is #define XEN_DOMCTL_MONITOR_EVENT_SINGLESTEP 2 (domctl.h:1052:9).
 	XEN_DOMCTL_MONITOR_EVENT_SINGLESTEP = 2
-	// XEN_DOMCTL_MONITOR_EVENT_SOFTWARE_BREAKPOINT is #define XEN_DOMCTL_MONITOR_EVENT_SOFTWARE_BREAKPOINT 3 (domctl.h:1056:9).
+	// XEN_DOMCTL_MONITOR_EVENT_SOFTWARE_BREAKPOINT is #define XEN_DOMCTL_MONITOR_EVENT_SOFTWARE_BREAKPOINT 3 (domctl.h:1053:9).
 	XEN_DOMCTL_MONITOR_EVENT_SOFTWARE_BREAKPOINT = 3
-	// XEN_DOMCTL_MONITOR_EVENT_GUEST_REQUEST is #define XEN_DOMCTL_MONITOR_EVENT_GUEST_REQUEST 4 (domctl.h:1057:9).
+	// XEN_DOMCTL_MONITOR_EVENT_GUEST_REQUEST is #define XEN_DOMCTL_MONITOR_EVENT_GUEST_REQUEST 4 (domctl.h:1054:9).
 	XEN_DOMCTL_MONITOR_EVENT_GUEST_REQUEST = 4
-	// XEN_DOMCTL_MONITOR_EVENT_DEBUG_EXCEPTION is #define XEN_DOMCTL_MONITOR_EVENT_DEBUG_EXCEPTION 5 (domctl.h:1058:9).
+	// XEN_DOMCTL_MONITOR_EVENT_DEBUG_EXCEPTION is #define XEN_DOMCTL_MONITOR_EVENT_DEBUG_EXCEPTION 5 (domctl.h:1055:9).
 	XEN_DOMCTL_MONITOR_EVENT_DEBUG_EXCEPTION = 5
-	// XEN_DOMCTL_MONITOR_EVENT_CPUID is #define XEN_DOMCTL_MONITOR_EVENT_CPUID 6 (domctl.h:1059:9).
+	// XEN_DOMCTL_MONITOR_EVENT_CPUID is #define XEN_DOMCTL_MONITOR_EVENT_CPUID 6 (domctl.h:1056:9).
 	XEN_DOMCTL_MONITOR_EVENT_CPUID = 6
-	// XEN_DOMCTL_MONITOR_EVENT_PRIVILEGED_CALL is #define XEN_DOMCTL_MONITOR_EVENT_PRIVILEGED_CALL 7 (domctl.h:1060:9).
+	// XEN_DOMCTL_MONITOR_EVENT_PRIVILEGED_CALL is #define XEN_DOMCTL_MONITOR_EVENT_PRIVILEGED_CALL 7 (domctl.h:1057:9).
 	XEN_DOMCTL_MONITOR_EVENT_PRIVILEGED_CALL = 7
-	// XEN_DOMCTL_MONITOR_EVENT_INTERRUPT is #define XEN_DOMCTL_MONITOR_EVENT_INTERRUPT 8 (domctl.h:1061:9).
+	// XEN_DOMCTL_MONITOR_EVENT_INTERRUPT is #define XEN_DOMCTL_MONITOR_EVENT_INTERRUPT 8 (domctl.h:1058:9).
 	XEN_DOMCTL_MONITOR_EVENT_INTERRUPT = 8
-	// XEN_DOMCTL_MONITOR_EVENT_DESC_ACCESS is #define XEN_DOMCTL_MONITOR_EVENT_DESC_ACCESS 9 (domctl.h:1062:9).
+	// XEN_DOMCTL_MONITOR_EVENT_DESC_ACCESS is #define XEN_DOMCTL_MONITOR_EVENT_DESC_ACCESS 9 (domctl.h:1059:9).
 	XEN_DOMCTL_MONITOR_EVENT_DESC_ACCESS = 9
-	// XEN_DOMCTL_MONITOR_EVENT_EMUL_UNIMPLEMENTED is #define XEN_DOMCTL_MONITOR_EVENT_EMUL_UNIMPLEMENTED 10 (domctl.h:1063:9).
+	// XEN_DOMCTL_MONITOR_EVENT_EMUL_UNIMPLEMENTED is #define XEN_DOMCTL_MONITOR_EVENT_EMUL_UNIMPLEMENTED 10 (domctl.h:1060:9).
 	XEN_DOMCTL_MONITOR_EVENT_EMUL_UNIMPLEMENTED = 10
-	// XEN_DOMCTL_MONITOR_EVENT_INGUEST_PAGEFAULT is #define XEN_DOMCTL_MONITOR_EVENT_INGUEST_PAGEFAULT 11 (domctl.h:1065:9).
+	// XEN_DOMCTL_MONITOR_EVENT_INGUEST_PAGEFAULT is #define XEN_DOMCTL_MONITOR_EVENT_INGUEST_PAGEFAULT 11 (domctl.h:1062:9).
 	// Enabled by default
 	XEN_DOMCTL_MONITOR_EVENT_INGUEST_PAGEFAULT = 11
-	// XEN_DOMCTL_MONITOR_EVENT_VMEXIT is #define XEN_DOMCTL_MONITOR_EVENT_VMEXIT 12 (domctl.h:1066:9).
+	// XEN_DOMCTL_MONITOR_EVENT_VMEXIT is #define XEN_DOMCTL_MONITOR_EVENT_VMEXIT 12 (domctl.h:1063:9).
 	XEN_DOMCTL_MONITOR_EVENT_VMEXIT = 12
-	// XEN_DOMCTL_PSR_SET_L3_CBM is #define XEN_DOMCTL_PSR_SET_L3_CBM 0 (domctl.h:1126:9).
+	// XEN_DOMCTL_PSR_SET_L3_CBM is #define XEN_DOMCTL_PSR_SET_L3_CBM 0 (domctl.h:1123:9).
 	XEN_DOMCTL_PSR_SET_L3_CBM = 0
-	// XEN_DOMCTL_PSR_GET_L3_CBM is #define XEN_DOMCTL_PSR_GET_L3_CBM 1 (domctl.h:1127:9).
+	// XEN_DOMCTL_PSR_GET_L3_CBM is #define XEN_DOMCTL_PSR_GET_L3_CBM 1 (domctl.h:1124:9).
 	XEN_DOMCTL_PSR_GET_L3_CBM = 1
-	// XEN_DOMCTL_PSR_SET_L3_CODE is #define XEN_DOMCTL_PSR_SET_L3_CODE 2 (domctl.h:1128:9).
+	// XEN_DOMCTL_PSR_SET_L3_CODE is #define XEN_DOMCTL_PSR_SET_L3_CODE 2 (domctl.h:1125:9).
 	XEN_DOMCTL_PSR_SET_L3_CODE = 2
-	// XEN_DOMCTL_PSR_SET_L3_DATA is #define XEN_DOMCTL_PSR_SET_L3_DATA 3 (domctl.h:1129:9).
+	// XEN_DOMCTL_PSR_SET_L3_DATA is #define XEN_DOMCTL_PSR_SET_L3_DATA 3 (domctl.h:1126:9).
 	XEN_DOMCTL_PSR_SET_L3_DATA = 3
-	// XEN_DOMCTL_PSR_GET_L3_CODE is #define XEN_DOMCTL_PSR_GET_L3_CODE 4 (domctl.h:1130:9).
+	// XEN_DOMCTL_PSR_GET_L3_CODE is #define XEN_DOMCTL_PSR_GET_L3_CODE 4 (domctl.h:1127:9).
 	XEN_DOMCTL_PSR_GET_L3_CODE = 4
-	// XEN_DOMCTL_PSR_GET_L3_DATA is #define XEN_DOMCTL_PSR_GET_L3_DATA 5 (domctl.h:1131:9).
+	// XEN_DOMCTL_PSR_GET_L3_DATA is #define XEN_DOMCTL_PSR_GET_L3_DATA 5 (domctl.h:1128:9).
 	XEN_DOMCTL_PSR_GET_L3_DATA = 5
-	// XEN_DOMCTL_PSR_SET_L2_CBM is #define XEN_DOMCTL_PSR_SET_L2_CBM 6 (domctl.h:1132:9).
+	// XEN_DOMCTL_PSR_SET_L2_CBM is #define XEN_DOMCTL_PSR_SET_L2_CBM 6 (domctl.h:1129:9).
 	XEN_DOMCTL_PSR_SET_L2_CBM = 6
-	// XEN_DOMCTL_PSR_GET_L2_CBM is #define XEN_DOMCTL_PSR_GET_L2_CBM 7 (domctl.h:1133:9).
+	// XEN_DOMCTL_PSR_GET_L2_CBM is #define XEN_DOMCTL_PSR_GET_L2_CBM 7 (domctl.h:1130:9).
 	XEN_DOMCTL_PSR_GET_L2_CBM = 7
-	// XEN_DOMCTL_PSR_SET_MBA_THRTL is #define XEN_DOMCTL_PSR_SET_MBA_THRTL 8 (domctl.h:1134:9).
+	// XEN_DOMCTL_PSR_SET_MBA_THRTL is #define XEN_DOMCTL_PSR_SET_MBA_THRTL 8 (domctl.h:1131:9).
 	XEN_DOMCTL_PSR_SET_MBA_THRTL = 8
-	// XEN_DOMCTL_PSR_GET_MBA_THRTL is #define XEN_DOMCTL_PSR_GET_MBA_THRTL 9 (domctl.h:1135:9).
+	// XEN_DOMCTL_PSR_GET_MBA_THRTL is #define XEN_DOMCTL_PSR_GET_MBA_THRTL 9 (domctl.h:1132:9).
 	XEN_DOMCTL_PSR_GET_MBA_THRTL = 9
-	// XEN_DOMCTL_VUART_OP_INIT is #define XEN_DOMCTL_VUART_OP_INIT 0 (domctl.h:1143:9).
+	// XEN_DOMCTL_VUART_OP_INIT is #define XEN_DOMCTL_VUART_OP_INIT 0 (domctl.h:1140:9).
 	XEN_DOMCTL_VUART_OP_INIT = 0
-	// XEN_DOMCTL_VUART_TYPE_VPL011 is #define XEN_DOMCTL_VUART_TYPE_VPL011 0 (domctl.h:1145:9).
+	// XEN_DOMCTL_VUART_TYPE_VPL011 is #define XEN_DOMCTL_VUART_TYPE_VPL011 0 (domctl.h:1142:9).
 	XEN_DOMCTL_VUART_TYPE_VPL011 = 0
-	// XEN_DOMCTL_vmtrace_enable is #define XEN_DOMCTL_vmtrace_enable 1 (domctl.h:1176:9).
+	// XEN_DOMCTL_vmtrace_enable is #define XEN_DOMCTL_vmtrace_enable 1 (domctl.h:1173:9).
 	// General enable/disable of tracing.
 	//
 	// XEN_DOMCTL_vmtrace_reset_and_enable is provided as optimisation for
 	// common usecases, which want to reset status and position information
 	// when turning tracing back on.
 	XEN_DOMCTL_vmtrace_enable = 1
-	// XEN_DOMCTL_vmtrace_disable is #define XEN_DOMCTL_vmtrace_disable 2 (domctl.h:1177:9).
+	// XEN_DOMCTL_vmtrace_disable is #define XEN_DOMCTL_vmtrace_disable 2 (domctl.h:1174:9).
 	XEN_DOMCTL_vmtrace_disable = 2
-	// XEN_DOMCTL_vmtrace_reset_and_enable is #define XEN_DOMCTL_vmtrace_reset_and_enable 3 (domctl.h:1178:9).
+	// XEN_DOMCTL_vmtrace_reset_and_enable is #define XEN_DOMCTL_vmtrace_reset_and_enable 3 (domctl.h:1175:9).
 	XEN_DOMCTL_vmtrace_reset_and_enable = 3
-	// XEN_DOMCTL_vmtrace_output_position is #define XEN_DOMCTL_vmtrace_output_position 4 (domctl.h:1181:9).
+	// XEN_DOMCTL_vmtrace_output_position is #define XEN_DOMCTL_vmtrace_output_position 4 (domctl.h:1178:9).
 	// Obtain the current output position within the buffer.  Fills @value.
 	XEN_DOMCTL_vmtrace_output_position = 4
-	// XEN_DOMCTL_vmtrace_get_option is #define XEN_DOMCTL_vmtrace_get_option 5 (domctl.h:1189:9).
+	// XEN_DOMCTL_vmtrace_get_option is #define XEN_DOMCTL_vmtrace_get_option 5 (domctl.h:1186:9).
 	// Get/Set platform specific configuration.
 	//
 	// For Intel Processor Trace, @key/@value are interpreted as MSR
 	// reads/writes to MSR_RTIT_*, filtered to a safe subset.
 	XEN_DOMCTL_vmtrace_get_option = 5
-	// XEN_DOMCTL_vmtrace_set_option is #define XEN_DOMCTL_vmtrace_set_option 6 (domctl.h:1190:9).
+	// XEN_DOMCTL_vmtrace_set_option is #define XEN_DOMCTL_vmtrace_set_option 6 (domctl.h:1187:9).
 	XEN_DOMCTL_vmtrace_set_option = 6
-	// XEN_DOMCTL_createdomain is #define XEN_DOMCTL_createdomain 1 (domctl.h:1197:9).
+	// XEN_DOMCTL_createdomain is #define XEN_DOMCTL_createdomain 1 (domctl.h:1194:9).
 	XEN_DOMCTL_createdomain = 1
-	// XEN_DOMCTL_destroydomain is #define XEN_DOMCTL_destroydomain 2 (domctl.h:1198:9).
+	// XEN_DOMCTL_destroydomain is #define XEN_DOMCTL_destroydomain 2 (domctl.h:1195:9).
 	XEN_DOMCTL_destroydomain = 2
-	// XEN_DOMCTL_pausedomain is #define XEN_DOMCTL_pausedomain 3 (domctl.h:1199:9).
+	// XEN_DOMCTL_pausedomain is #define XEN_DOMCTL_pausedomain 3 (domctl.h:1196:9).
 	XEN_DOMCTL_pausedomain = 3
-	// XEN_DOMCTL_unpausedomain is #define XEN_DOMCTL_unpausedomain 4 (domctl.h:1200:9).
+	// XEN_DOMCTL_unpausedomain is #define XEN_DOMCTL_unpausedomain 4 (domctl.h:1197:9).
 	XEN_DOMCTL_unpausedomain = 4
-	// XEN_DOMCTL_getdomaininfo is #define XEN_DOMCTL_getdomaininfo 5 (domctl.h:1201:9).
+	// XEN_DOMCTL_getdomaininfo is #define XEN_DOMCTL_getdomaininfo 5 (domctl.h:1198:9).
 	XEN_DOMCTL_getdomaininfo = 5
-	// XEN_DOMCTL_setvcpuaffinity is #define XEN_DOMCTL_setvcpuaffinity 9 (domctl.h:1205:9).
+	// XEN_DOMCTL_setvcpuaffinity is #define XEN_DOMCTL_setvcpuaffinity 9 (domctl.h:1202:9).
 	// #define XEN_DOMCTL_getpageframeinfo2           8 Obsolete - use getpageframeinfo3
 	XEN_DOMCTL_setvcpuaffinity = 9
-	// XEN_DOMCTL_shadow_op is #define XEN_DOMCTL_shadow_op 10 (domctl.h:1206:9).
+	// XEN_DOMCTL_shadow_op is #define XEN_DOMCTL_shadow_op 10 (domctl.h:1203:9).
 	XEN_DOMCTL_shadow_op = 10
-	// XEN_DOMCTL_max_mem is #define XEN_DOMCTL_max_mem 11 (domctl.h:1207:9).
+	// XEN_DOMCTL_max_mem is #define XEN_DOMCTL_max_mem 11 (domctl.h:1204:9).
 	XEN_DOMCTL_max_mem = 11
-	// XEN_DOMCTL_setvcpucontext is #define XEN_DOMCTL_setvcpucontext 12 (domctl.h:1208:9).
+	// XEN_DOMCTL_setvcpucontext is #define XEN_DOMCTL_setvcpucontext 12 (domctl.h:1205:9).
 	XEN_DOMCTL_setvcpucontext = 12
-	// XEN_DOMCTL_getvcpucontext is #define XEN_DOMCTL_getvcpucontext 13 (domctl.h:1209:9).
+	// XEN_DOMCTL_getvcpucontext is #define XEN_DOMCTL_getvcpucontext 13 (domctl.h:1206:9).
 	XEN_DOMCTL_getvcpucontext = 13
-	// XEN_DOMCTL_getvcpuinfo is #define XEN_DOMCTL_getvcpuinfo 14 (domctl.h:1210:9).
+	// XEN_DOMCTL_getvcpuinfo is #define XEN_DOMCTL_getvcpuinfo 14 (domctl.h:1207:9).
 	XEN_DOMCTL_getvcpuinfo = 14
-	// XEN_DOMCTL_max_vcpus is #define XEN_DOMCTL_max_vcpus 15 (domctl.h:1211:9).
+	// XEN_DOMCTL_max_vcpus is #define XEN_DOMCTL_max_vcpus 15 (domctl.h:1208:9).
 	XEN_DOMCTL_max_vcpus = 15
-	// XEN_DOMCTL_scheduler_op is #define XEN_DOMCTL_scheduler_op 16 (domctl.h:1212:9).
+	// XEN_DOMCTL_scheduler_op is #define XEN_DOMCTL_scheduler_op 16 (domctl.h:1209:9).
 	XEN_DOMCTL_scheduler_op = 16
-	// XEN_DOMCTL_setdomainhandle is #define XEN_DOMCTL_setdomainhandle 17 (domctl.h:1213:9).
+	// XEN_DOMCTL_setdomainhandle is #define XEN_DOMCTL_setdomainhandle 17 (domctl.h:1210:9).
 	XEN_DOMCTL_setdomainhandle = 17
-	// XEN_DOMCTL_setdebugging is #define XEN_DOMCTL_setdebugging 18 (domctl.h:1214:9).
+	// XEN_DOMCTL_setdebugging is #define XEN_DOMCTL_setdebugging 18 (domctl.h:1211:9).
 	XEN_DOMCTL_setdebugging = 18
-	// XEN_DOMCTL_irq_permission is #define XEN_DOMCTL_irq_permission 19 (domctl.h:1215:9).
+	// XEN_DOMCTL_irq_permission is #define XEN_DOMCTL_irq_permission 19 (domctl.h:1212:9).
 	XEN_DOMCTL_irq_permission = 19
-	// XEN_DOMCTL_iomem_permission is #define XEN_DOMCTL_iomem_permission 20 (domctl.h:1216:9).
+	// XEN_DOMCTL_iomem_permission is #define XEN_DOMCTL_iomem_permission 20 (domctl.h:1213:9).
 	XEN_DOMCTL_iomem_permission = 20
-	// XEN_DOMCTL_ioport_permission is #define XEN_DOMCTL_ioport_permission 21 (domctl.h:1217:9).
+	// XEN_DOMCTL_ioport_permission is #define XEN_DOMCTL_ioport_permission 21 (domctl.h:1214:9).
 	XEN_DOMCTL_ioport_permission = 21
-	// XEN_DOMCTL_hypercall_init is #define XEN_DOMCTL_hypercall_init 22 (domctl.h:1218:9).
+	// XEN_DOMCTL_hypercall_init is #define XEN_DOMCTL_hypercall_init 22 (domctl.h:1215:9).
 	XEN_DOMCTL_hypercall_init = 22
-	// XEN_DOMCTL_settimeoffset is #define XEN_DOMCTL_settimeoffset 24 (domctl.h:1223:9).
+	// XEN_DOMCTL_settimeoffset is #define XEN_DOMCTL_settimeoffset 24 (domctl.h:1220:9).
 	XEN_DOMCTL_settimeoffset = 24
-	// XEN_DOMCTL_getvcpuaffinity is #define XEN_DOMCTL_getvcpuaffinity 25 (domctl.h:1224:9).
+	// XEN_DOMCTL_getvcpuaffinity is #define XEN_DOMCTL_getvcpuaffinity 25 (domctl.h:1221:9).
 	XEN_DOMCTL_getvcpuaffinity = 25
-	// XEN_DOMCTL_real_mode_area is #define XEN_DOMCTL_real_mode_area 26 (domctl.h:1225:9).
+	// XEN_DOMCTL_real_mode_area is #define XEN_DOMCTL_real_mode_area 26 (domctl.h:1222:9).
 	// Obsolete PPC only
 	XEN_DOMCTL_real_mode_area = 26
-	// XEN_DOMCTL_resumedomain is #define XEN_DOMCTL_resumedomain 27 (domctl.h:1226:9).
+	// XEN_DOMCTL_resumedomain is #define XEN_DOMCTL_resumedomain 27 (domctl.h:1223:9).
 	XEN_DOMCTL_resumedomain = 27
-	// XEN_DOMCTL_sendtrigger is #define XEN_DOMCTL_sendtrigger 28 (domctl.h:1227:9).
+	// XEN_DOMCTL_sendtrigger is #define XEN_DOMCTL_sendtrigger 28 (domctl.h:1224:9).
 	XEN_DOMCTL_sendtrigger = 28
-	// XEN_DOMCTL_subscribe is #define XEN_DOMCTL_subscribe 29 (domctl.h:1228:9).
+	// XEN_DOMCTL_subscribe is #define XEN_DOMCTL_subscribe 29 (domctl.h:1225:9).
 	XEN_DOMCTL_subscribe = 29
-	// XEN_DOMCTL_gethvmcontext is #define XEN_DOMCTL_gethvmcontext 33 (domctl.h:1229:9).
+	// XEN_DOMCTL_gethvmcontext is #define XEN_DOMCTL_gethvmcontext 33 (domctl.h:1226:9).
 	XEN_DOMCTL_gethvmcontext = 33
-	// XEN_DOMCTL_sethvmcontext is #define XEN_DOMCTL_sethvmcontext 34 (domctl.h:1230:9).
+	// XEN_DOMCTL_sethvmcontext is #define XEN_DOMCTL_sethvmcontext 34 (domctl.h:1227:9).
 	XEN_DOMCTL_sethvmcontext = 34
-	// XEN_DOMCTL_set_address_size is #define XEN_DOMCTL_set_address_size 35 (domctl.h:1231:9).
+	// XEN_DOMCTL_set_address_size is #define XEN_DOMCTL_set_address_size 35 (domctl.h:1228:9).
 	XEN_DOMCTL_set_address_size = 35
-	// XEN_DOMCTL_get_address_size is #define XEN_DOMCTL_get_address_size 36 (domctl.h:1232:9).
+	// XEN_DOMCTL_get_address_size is #define XEN_DOMCTL_get_address_size 36 (domctl.h:1229:9).
 	XEN_DOMCTL_get_address_size = 36
-	// XEN_DOMCTL_assign_device is #define XEN_DOMCTL_assign_device 37 (domctl.h:1233:9).
+	// XEN_DOMCTL_assign_device is #define XEN_DOMCTL_assign_device 37 (domctl.h:1230:9).
 	XEN_DOMCTL_assign_device = 37
-	// XEN_DOMCTL_bind_pt_irq is #define XEN_DOMCTL_bind_pt_irq 38 (domctl.h:1234:9).
+	// XEN_DOMCTL_bind_pt_irq is #define XEN_DOMCTL_bind_pt_irq 38 (domctl.h:1231:9).
 	XEN_DOMCTL_bind_pt_irq = 38
-	// XEN_DOMCTL_memory_mapping is #define XEN_DOMCTL_memory_mapping 39 (domctl.h:1235:9).
+	// XEN_DOMCTL_memory_mapping is #define XEN_DOMCTL_memory_mapping 39 (domctl.h:1232:9).
 	XEN_DOMCTL_memory_mapping = 39
-	// XEN_DOMCTL_ioport_mapping is #define XEN_DOMCTL_ioport_mapping 40 (domctl.h:1236:9).
+	// XEN_DOMCTL_ioport_mapping is #define XEN_DOMCTL_ioport_mapping 40 (domctl.h:1233:9).
 	XEN_DOMCTL_ioport_mapping = 40
-	// XEN_DOMCTL_set_ext_vcpucontext is #define XEN_DOMCTL_set_ext_vcpucontext 42 (domctl.h:1238:9).
+	// XEN_DOMCTL_set_ext_vcpucontext is #define XEN_DOMCTL_set_ext_vcpucontext 42 (domctl.h:1235:9).
 	// #define XEN_DOMCTL_pin_mem_cacheattr          41 Removed - use dmop
 	XEN_DOMCTL_set_ext_vcpucontext = 42
-	// XEN_DOMCTL_get_ext_vcpucontext is #define XEN_DOMCTL_get_ext_vcpucontext 43 (domctl.h:1239:9).
+	// XEN_DOMCTL_get_ext_vcpucontext is #define XEN_DOMCTL_get_ext_vcpucontext 43 (domctl.h:1236:9).
 	XEN_DOMCTL_get_ext_vcpucontext = 43
-	// XEN_DOMCTL_set_opt_feature is #define XEN_DOMCTL_set_opt_feature 44 (domctl.h:1240:9).
+	// XEN_DOMCTL_set_opt_feature is #define XEN_DOMCTL_set_opt_feature 44 (domctl.h:1237:9).
 	// Obsolete IA64 only
 	XEN_DOMCTL_set_opt_feature = 44
-	// XEN_DOMCTL_test_assign_device is #define XEN_DOMCTL_test_assign_device 45 (domctl.h:1241:9).
+	// XEN_DOMCTL_test_assign_device is #define XEN_DOMCTL_test_assign_device 45 (domctl.h:1238:9).
 	XEN_DOMCTL_test_assign_device = 45
-	// XEN_DOMCTL_set_target is #define XEN_DOMCTL_set_target 46 (domctl.h:1242:9).
+	// XEN_DOMCTL_set_target is #define XEN_DOMCTL_set_target 46 (domctl.h:1239:9).
 	XEN_DOMCTL_set_target = 46
-	// XEN_DOMCTL_deassign_device is #define XEN_DOMCTL_deassign_device 47 (domctl.h:1243:9).
+	// XEN_DOMCTL_deassign_device is #define XEN_DOMCTL_deassign_device 47 (domctl.h:1240:9).
 	XEN_DOMCTL_deassign_device = 47
-	// XEN_DOMCTL_unbind_pt_irq is #define XEN_DOMCTL_unbind_pt_irq 48 (domctl.h:1244:9).
+	// XEN_DOMCTL_unbind_pt_irq is #define XEN_DOMCTL_unbind_pt_irq 48 (domctl.h:1241:9).
 	XEN_DOMCTL_unbind_pt_irq = 48
-	// XEN_DOMCTL_get_device_group is #define XEN_DOMCTL_get_device_group 50 (domctl.h:1246:9).
+	// XEN_DOMCTL_get_device_group is #define XEN_DOMCTL_get_device_group 50 (domctl.h:1243:9).
 	// #define XEN_DOMCTL_set_cpuid                  49 - Obsolete - use set_cpu_policy
 	XEN_DOMCTL_get_device_group = 50
-	// XEN_DOMCTL_debug_op is #define XEN_DOMCTL_debug_op 54 (domctl.h:1250:9).
+	// XEN_DOMCTL_debug_op is #define XEN_DOMCTL_debug_op 54 (domctl.h:1247:9).
 	// #define XEN_DOMCTL_suppress_spurious_page_faults 53 - Obsolete
 	XEN_DOMCTL_debug_op = 54
-	// XEN_DOMCTL_gethvmcontext_partial is #define XEN_DOMCTL_gethvmcontext_partial 55 (domctl.h:1251:9).
+	// XEN_DOMCTL_gethvmcontext_partial is #define XEN_DOMCTL_gethvmcontext_partial 55 (domctl.h:1248:9).
 	XEN_DOMCTL_gethvmcontext_partial = 55
-	// XEN_DOMCTL_vm_event_op is #define XEN_DOMCTL_vm_event_op 56 (domctl.h:1252:9).
+	// XEN_DOMCTL_vm_event_op is #define XEN_DOMCTL_vm_event_op 56 (domctl.h:1249:9).
 	XEN_DOMCTL_vm_event_op = 56
-	// XEN_DOMCTL_mem_sharing_op is #define XEN_DOMCTL_mem_sharing_op 57 (domctl.h:1253:9).
+	// XEN_DOMCTL_mem_sharing_op is #define XEN_DOMCTL_mem_sharing_op 57 (domctl.h:1250:9).
 	XEN_DOMCTL_mem_sharing_op = 57
-	// XEN_DOMCTL_gettscinfo is #define XEN_DOMCTL_gettscinfo 59 (domctl.h:1255:9).
+	// XEN_DOMCTL_gettscinfo is #define XEN_DOMCTL_gettscinfo 59 (domctl.h:1252:9).
 	// #define XEN_DOMCTL_disable_migrate            58 - Obsolete
 	XEN_DOMCTL_gettscinfo = 59
-	// XEN_DOMCTL_settscinfo is #define XEN_DOMCTL_settscinfo 60 (domctl.h:1256:9).
+	// XEN_DOMCTL_settscinfo is #define XEN_DOMCTL_settscinfo 60 (domctl.h:1253:9).
 	XEN_DOMCTL_settscinfo = 60
-	// XEN_DOMCTL_getpageframeinfo3 is #define XEN_DOMCTL_getpageframeinfo3 61 (domctl.h:1257:9).
+	// XEN_DOMCTL_getpageframeinfo3 is #define XEN_DOMCTL_getpageframeinfo3 61 (domctl.h:1254:9).
 	XEN_DOMCTL_getpageframeinfo3 = 61
-	// XEN_DOMCTL_setvcpuextstate is #define XEN_DOMCTL_setvcpuextstate 62 (domctl.h:1258:9).
+	// XEN_DOMCTL_setvcpuextstate is #define XEN_DOMCTL_setvcpuextstate 62 (domctl.h:1255:9).
 	XEN_DOMCTL_setvcpuextstate = 62
-	// XEN_DOMCTL_getvcpuextstate is #define XEN_DOMCTL_getvcpuextstate 63 (domctl.h:1259:9).
+	// XEN_DOMCTL_getvcpuextstate is #define XEN_DOMCTL_getvcpuextstate 63 (domctl.h:1256:9).
 	XEN_DOMCTL_getvcpuextstate = 63
-	// XEN_DOMCTL_set_access_required is #define XEN_DOMCTL_set_access_required 64 (domctl.h:1260:9).
+	// XEN_DOMCTL_set_access_required is #define XEN_DOMCTL_set_access_required 64 (domctl.h:1257:9).
 	XEN_DOMCTL_set_access_required = 64
-	// XEN_DOMCTL_audit_p2m is #define XEN_DOMCTL_audit_p2m 65 (domctl.h:1261:9).
+	// XEN_DOMCTL_audit_p2m is #define XEN_DOMCTL_audit_p2m 65 (domctl.h:1258:9).
 	XEN_DOMCTL_audit_p2m = 65
-	// XEN_DOMCTL_set_virq_handler is #define XEN_DOMCTL_set_virq_handler 66 (domctl.h:1262:9).
+	// XEN_DOMCTL_set_virq_handler is #define XEN_DOMCTL_set_virq_handler 66 (domctl.h:1259:9).
 	XEN_DOMCTL_set_virq_handler = 66
-	// XEN_DOMCTL_set_broken_page_p2m is #define XEN_DOMCTL_set_broken_page_p2m 67 (domctl.h:1263:9).
+	// XEN_DOMCTL_set_broken_page_p2m is #define XEN_DOMCTL_set_broken_page_p2m 67 (domctl.h:1260:9).
 	XEN_DOMCTL_set_broken_page_p2m = 67
-	// XEN_DOMCTL_setnodeaffinity is #define XEN_DOMCTL_setnodeaffinity 68 (domctl.h:1264:9).
+	// XEN_DOMCTL_setnodeaffinity is #define XEN_DOMCTL_setnodeaffinity 68 (domctl.h:1261:9).
 	XEN_DOMCTL_setnodeaffinity = 68
-	// XEN_DOMCTL_getnodeaffinity is #define XEN_DOMCTL_getnodeaffinity 69 (domctl.h:1265:9).
+	// XEN_DOMCTL_getnodeaffinity is #define XEN_DOMCTL_getnodeaffinity 69 (domctl.h:1262:9).
 	XEN_DOMCTL_getnodeaffinity = 69
-	// XEN_DOMCTL_cacheflush is #define XEN_DOMCTL_cacheflush 71 (domctl.h:1267:9).
+	// XEN_DOMCTL_cacheflush is #define XEN_DOMCTL_cacheflush 71 (domctl.h:1264:9).
 	// #define XEN_DOMCTL_set_max_evtchn             70 - Moved into XEN_DOMCTL_createdomain
 	XEN_DOMCTL_cacheflush = 71
-	// XEN_DOMCTL_get_vcpu_msrs is #define XEN_DOMCTL_get_vcpu_msrs 72 (domctl.h:1268:9).
+	// XEN_DOMCTL_get_vcpu_msrs is #define XEN_DOMCTL_get_vcpu_msrs 72 (domctl.h:1265:9).
 	XEN_DOMCTL_get_vcpu_msrs = 72
-	// XEN_DOMCTL_set_vcpu_msrs is #define XEN_DOMCTL_set_vcpu_msrs 73 (domctl.h:1269:9).
+	// XEN_DOMCTL_set_vcpu_msrs is #define XEN_DOMCTL_set_vcpu_msrs 73 (domctl.h:1266:9).
 	XEN_DOMCTL_set_vcpu_msrs = 73
-	// XEN_DOMCTL_setvnumainfo is #define XEN_DOMCTL_setvnumainfo 74 (domctl.h:1270:9).
+	// XEN_DOMCTL_setvnumainfo is #define XEN_DOMCTL_setvnumainfo 74 (domctl.h:1267:9).
 	XEN_DOMCTL_setvnumainfo = 74
-	// XEN_DOMCTL_psr_cmt_op is #define XEN_DOMCTL_psr_cmt_op 75 (domctl.h:1271:9).
+	// XEN_DOMCTL_psr_cmt_op is #define XEN_DOMCTL_psr_cmt_op 75 (domctl.h:1268:9).
 	XEN_DOMCTL_psr_cmt_op = 75
-	// XEN_DOMCTL_monitor_op is #define XEN_DOMCTL_monitor_op 77 (domctl.h:1272:9).
+	// XEN_DOMCTL_monitor_op is #define XEN_DOMCTL_monitor_op 77 (domctl.h:1269:9).
 	XEN_DOMCTL_monitor_op = 77
-	// XEN_DOMCTL_psr_alloc is #define XEN_DOMCTL_psr_alloc 78 (domctl.h:1273:9).
+	// XEN_DOMCTL_psr_alloc is #define XEN_DOMCTL_psr_alloc 78 (domctl.h:1270:9).
 	XEN_DOMCTL_psr_alloc = 78
-	// XEN_DOMCTL_soft_reset is #define XEN_DOMCTL_soft_reset 79 (domctl.h:1274:9).
+	// XEN_DOMCTL_soft_reset is #define XEN_DOMCTL_soft_reset 79 (domctl.h:1271:9).
 	XEN_DOMCTL_soft_reset = 79
-	// XEN_DOMCTL_vuart_op is #define XEN_DOMCTL_vuart_op 81 (domctl.h:1276:9).
+	// XEN_DOMCTL_vuart_op is #define XEN_DOMCTL_vuart_op 81 (domctl.h:1273:9).
 	// #define XEN_DOMCTL_set_gnttab_limits          80 - Moved into XEN_DOMCTL_createdomain
 	XEN_DOMCTL_vuart_op = 81
-	// XEN_DOMCTL_get_cpu_policy is #define XEN_DOMCTL_get_cpu_policy 82 (domctl.h:1277:9).
+	// XEN_DOMCTL_get_cpu_policy is #define XEN_DOMCTL_get_cpu_policy 82 (domctl.h:1274:9).
 	XEN_DOMCTL_get_cpu_policy = 82
-	// XEN_DOMCTL_set_cpu_policy is #define XEN_DOMCTL_set_cpu_policy 83 (domctl.h:1278:9).
+	// XEN_DOMCTL_set_cpu_policy is #define XEN_DOMCTL_set_cpu_policy 83 (domctl.h:1275:9).
 	XEN_DOMCTL_set_cpu_policy = 83
-	// XEN_DOMCTL_vmtrace_op is #define XEN_DOMCTL_vmtrace_op 84 (domctl.h:1279:9).
+	// XEN_DOMCTL_vmtrace_op is #define XEN_DOMCTL_vmtrace_op 84 (domctl.h:1276:9).
 	XEN_DOMCTL_vmtrace_op = 84
-	// XEN_DOMCTL_get_paging_mempool_size is #define XEN_DOMCTL_get_paging_mempool_size 85 (domctl.h:1280:9).
+	// XEN_DOMCTL_get_paging_mempool_size is #define XEN_DOMCTL_get_paging_mempool_size 85 (domctl.h:1277:9).
 	XEN_DOMCTL_get_paging_mempool_size = 85
-	// XEN_DOMCTL_set_paging_mempool_size is #define XEN_DOMCTL_set_paging_mempool_size 86 (domctl.h:1281:9).
+	// XEN_DOMCTL_set_paging_mempool_size is #define XEN_DOMCTL_set_paging_mempool_size 86 (domctl.h:1278:9).
 	XEN_DOMCTL_set_paging_mempool_size = 86
-	// XEN_DOMCTL_gdbsx_guestmemio is #define XEN_DOMCTL_gdbsx_guestmemio 1000 (domctl.h:1282:9).
+	// XEN_DOMCTL_gdbsx_guestmemio is #define XEN_DOMCTL_gdbsx_guestmemio 1000 (domctl.h:1279:9).
 	XEN_DOMCTL_gdbsx_guestmemio = 1000
-	// XEN_DOMCTL_gdbsx_pausevcpu is #define XEN_DOMCTL_gdbsx_pausevcpu 1001 (domctl.h:1283:9).
+	// XEN_DOMCTL_gdbsx_pausevcpu is #define XEN_DOMCTL_gdbsx_pausevcpu 1001 (domctl.h:1280:9).
 	XEN_DOMCTL_gdbsx_pausevcpu = 1001
-	// XEN_DOMCTL_gdbsx_unpausevcpu is #define XEN_DOMCTL_gdbsx_unpausevcpu 1002 (domctl.h:1284:9).
+	// XEN_DOMCTL_gdbsx_unpausevcpu is #define XEN_DOMCTL_gdbsx_unpausevcpu 1002 (domctl.h:1281:9).
 	XEN_DOMCTL_gdbsx_unpausevcpu = 1002
-	// XEN_DOMCTL_gdbsx_domstatus is #define XEN_DOMCTL_gdbsx_domstatus 1003 (domctl.h:1285:9).
+	// XEN_DOMCTL_gdbsx_domstatus is #define XEN_DOMCTL_gdbsx_domstatus 1003 (domctl.h:1282:9).
 	XEN_DOMCTL_gdbsx_domstatus = 1003
 	// EVTCHNOP_bind_interdomain is #define EVTCHNOP_bind_interdomain 0 (event_channel.h:46:9).
 	// ` enum event_channel_op { // EVTCHNOP_* => struct evtchn_*

@@ -15338,7 +15338,7 @@ type DomctlAssignDeviceUDt struct {
 	//
 	// At offset 0 (4 bytes): uint32_t size.
 	Size uint32
-	// Path to the device tree node
+	// path to the device tree node
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_char path.
 	Path Handle64[byte]
@@ -15388,7 +15388,7 @@ func (x *DomctlAssignDeviceUDt) decode(b []byte) {
 	x.Path.addr = binary.LittleEndian.Uint64(b[8:])
 }
 
-// DomctlGetDeviceGroup is struct xen_domctl_get_device_group (domctl.h:544:1).
+// DomctlGetDeviceGroup is struct xen_domctl_get_device_group (domctl.h:541:1).
 //
 // XEN_DOMCTL_get_device_group
 type DomctlGetDeviceGroup struct {
@@ -15458,7 +15458,7 @@ func (x *DomctlGetDeviceGroup) decode(b []byte) {
 	x.SdevArray.addr = binary.LittleEndian.Uint64(b[16:])
 }
 
-// DomctlBindPtIRQ is struct xen_domctl_bind_pt_irq (domctl.h:561:1).
+// DomctlBindPtIRQ is struct xen_domctl_bind_pt_irq (domctl.h:558:1).
 type DomctlBindPtIRQ struct {
 	// At offset 0 (4 bytes): uint32_t machine_irq.
 	MachineIRQ uint32
@@ -15515,7 +15515,7 @@ func (x *DomctlBindPtIRQ) decode(b []byte) {
 	copy(x.U[:], b[8:24])
 }
 
-// DomctlBindPtIRQU is the record in member u of struct xen_domctl_bind_pt_irq (domctl.h:565:5).
+// DomctlBindPtIRQU is the record in member u of struct xen_domctl_bind_pt_irq (domctl.h:562:5).
 //
 // It holds the union's 16 bytes as they are; the accessors read and write
 // its members at offset 0.
@@ -15610,7 +15610,7 @@ func (x *DomctlBindPtIRQU) SetSpi(v DomctlBindPtIRQUSpi) {
 	v.encode(x[:])
 }
 
-// DomctlBindPtIRQUIsa is the record in member isa of struct xen_domctl_bind_pt_irq.u (domctl.h:566:9).
+// DomctlBindPtIRQUIsa is the record in member isa of struct xen_domctl_bind_pt_irq.u (domctl.h:563:9).
 type DomctlBindPtIRQUIsa struct {
 	// At offset 0 (1 byte): uint8_t isa_irq.
 	IsaIRQ uint8
@@ -15657,7 +15657,7 @@ func (x *DomctlBindPtIRQUIsa) decode(b []byte) {
 	x.IsaIRQ = b[0]
 }
 
-// DomctlBindPtIRQUPCI is the record in member pci of struct xen_domctl_bind_pt_irq.u (domctl.h:569:9).
+// DomctlBindPtIRQUPCI is the record in member pci of struct xen_domctl_bind_pt_irq.u (domctl.h:566:9).
 type DomctlBindPtIRQUPCI struct {
 	// At offset 0 (1 byte): uint8_t bus.
 	Bus uint8
@@ -15712,7 +15712,7 @@ func (x *DomctlBindPtIRQUPCI) decode(b []byte) {
 	x.Intx = b[2]
 }
 
-// DomctlBindPtIRQUMSI is the record in member msi of struct xen_domctl_bind_pt_irq.u (domctl.h:574:9).
+// DomctlBindPtIRQUMSI is the record in member msi of struct xen_domctl_bind_pt_irq.u (domctl.h:571:9).
 type DomctlBindPtIRQUMSI struct {
 	// At offset 0 (1 byte): uint8_t gvec.
 	Gvec uint8
@@ -15768,7 +15768,7 @@ func (x *DomctlBindPtIRQUMSI) decode(b []byte) {
 	x.Gtable = binary.LittleEndian.Uint64(b[8:])
 }
 
-// DomctlBindPtIRQUSpi is the record in member spi of struct xen_domctl_bind_pt_irq.u (domctl.h:586:9).
+// DomctlBindPtIRQUSpi is the record in member spi of struct xen_domctl_bind_pt_irq.u (domctl.h:583:9).
 type DomctlBindPtIRQUSpi struct {
 	// At offset 0 (2 bytes): uint16_t spi.
 	Spi uint16
@@ -15815,7 +15815,7 @@ func (x *DomctlBindPtIRQUSpi) decode(b []byte) {
 	x.Spi = binary.LittleEndian.Uint16(b)
 }
 
-// DomctlMemoryMapping is struct xen_domctl_memory_mapping (domctl.h:605:1).
+// DomctlMemoryMapping is struct xen_domctl_memory_mapping (domctl.h:602:1).
 type DomctlMemoryMapping struct {
 	// first page (hvm guest phys page) in range
 	//
@@ -15888,7 +15888,7 @@ func (x *DomctlMemoryMapping) decode(b []byte) {
 	x.Padding = binary.LittleEndian.Uint32(b[28:])
 }
 
-// DomctlIoportMapping is struct xen_domctl_ioport_mapping (domctl.h:616:1).
+// DomctlIoportMapping is struct xen_domctl_ioport_mapping (domctl.h:613:1).
 //
 // XEN_DOMCTL_ioport_mapping
 type DomctlIoportMapping struct {
@@ -15957,7 +15957,7 @@ func (x *DomctlIoportMapping) decode(b []byte) {
 	x.AddMapping = binary.LittleEndian.Uint32(b[12:])
 }
 
-// DomctlExtVcpucontext is struct xen_domctl_ext_vcpucontext (domctl.h:640:1).
+// DomctlExtVcpucontext is struct xen_domctl_ext_vcpucontext (domctl.h:637:1).
 //
 // XEN_DOMCTL_get_ext_vcpucontext
 type DomctlExtVcpucontext struct {
@@ -16015,7 +16015,7 @@ func (x *DomctlExtVcpucontext) decode(b []byte) {
 	x.Size = binary.LittleEndian.Uint32(b[4:])
 }
 
-// DomctlSetTarget is struct xen_domctl_set_target (domctl.h:672:1).
+// DomctlSetTarget is struct xen_domctl_set_target (domctl.h:669:1).
 //
 // XEN_DOMCTL_set_target
 type DomctlSetTarget struct {
@@ -16064,7 +16064,7 @@ func (x *DomctlSetTarget) decode(b []byte) {
 	x.Target = DomID(binary.LittleEndian.Uint16(b))
 }
 
-// DomctlSubscribe is struct xen_domctl_subscribe (domctl.h:717:1).
+// DomctlSubscribe is struct xen_domctl_subscribe (domctl.h:714:1).
 //
 // XEN_DOMCTL_subscribe
 type DomctlSubscribe struct {
@@ -16115,7 +16115,7 @@ func (x *DomctlSubscribe) decode(b []byte) {
 	x.Port = binary.LittleEndian.Uint32(b)
 }
 
-// DomctlDebugOp is struct xen_domctl_debug_op (domctl.h:724:1).
+// DomctlDebugOp is struct xen_domctl_debug_op (domctl.h:721:1).
 type DomctlDebugOp struct {
 	// IN
 	//
@@ -16170,7 +16170,7 @@ func (x *DomctlDebugOp) decode(b []byte) {
 	x.VCPU = binary.LittleEndian.Uint32(b[4:])
 }
 
-// DomctlHvmcontextPartial is struct xen_domctl_hvmcontext_partial (domctl.h:733:1).
+// DomctlHvmcontextPartial is struct xen_domctl_hvmcontext_partial (domctl.h:730:1).
 //
 // XEN_DOMCTL_gethvmcontext_partial
 type DomctlHvmcontextPartial struct {
@@ -16239,7 +16239,7 @@ func (x *DomctlHvmcontextPartial) decode(b []byte) {
 	x.Buffer.addr = binary.LittleEndian.Uint64(b[16:])
 }
 
-// DomctlTSCInfo is struct xen_domctl_tsc_info (domctl.h:743:1).
+// DomctlTSCInfo is struct xen_domctl_tsc_info (domctl.h:740:1).
 //
 // XEN_DOMCTL_settscinfo
 type DomctlTSCInfo struct {
@@ -16306,7 +16306,7 @@ func (x *DomctlTSCInfo) decode(b []byte) {
 	x.ElapsedNsec = binary.LittleEndian.Uint64(b[16:])
 }
 
-// DomctlGdbsxMemio is struct xen_domctl_gdbsx_memio (domctl.h:753:1).
+// DomctlGdbsxMemio is struct xen_domctl_gdbsx_memio (domctl.h:750:1).
 //
 // XEN_DOMCTL_gdbsx_guestmemio      guest mem io
 type DomctlGdbsxMemio struct {
@@ -16389,7 +16389,7 @@ func (x *DomctlGdbsxMemio) decode(b []byte) {
 	x.Remain = binary.LittleEndian.Uint32(b[32:])
 }
 
-// DomctlGdbsxPauseunpVCPU is struct xen_domctl_gdbsx_pauseunp_vcpu (domctl.h:766:1).
+// DomctlGdbsxPauseunpVCPU is struct xen_domctl_gdbsx_pauseunp_vcpu (domctl.h:763:1).
 //
 // XEN_DOMCTL_gdbsx_unpausevcpu
 type DomctlGdbsxPauseunpVCPU struct {
@@ -16440,7 +16440,7 @@ func (x *DomctlGdbsxPauseunpVCPU) decode(b []byte) {
 	x.VCPU = binary.LittleEndian.Uint32(b)
 }
 
-// DomctlGdbsxDomstatus is struct xen_domctl_gdbsx_domstatus (domctl.h:771:1).
+// DomctlGdbsxDomstatus is struct xen_domctl_gdbsx_domstatus (domctl.h:768:1).
 //
 // XEN_DOMCTL_gdbsx_domstatus
 type DomctlGdbsxDomstatus struct {
@@ -16504,7 +16504,7 @@ func (x *DomctlGdbsxDomstatus) decode(b []byte) {
 	x.VCPUEv = binary.LittleEndian.Uint32(b[8:])
 }
 
-// DomctlVMEventOp is struct xen_domctl_vm_event_op (domctl.h:853:1).
+// DomctlVMEventOp is struct xen_domctl_vm_event_op (domctl.h:850:1).
 //
 // Use for teardown/setup of helper<->hypervisor interface for paging,
 // access and sharing.
@@ -16566,7 +16566,7 @@ func (x *DomctlVMEventOp) decode(b []byte) {
 	copy(x.U[:], b[8:12])
 }
 
-// DomctlVMEventOpU is the record in member u of struct xen_domctl_vm_event_op (domctl.h:857:5).
+// DomctlVMEventOpU is the record in member u of struct xen_domctl_vm_event_op (domctl.h:854:5).
 //
 // It holds the union's 4 bytes as they are; the accessors read and write
 // its members at offset 0.
@@ -16636,7 +16636,7 @@ func (x *DomctlVMEventOpU) SetVersion(v uint32) {
 	binary.LittleEndian.PutUint32(x[:], v)
 }
 
-// DomctlVMEventOpUEnable is the record in member enable of struct xen_domctl_vm_event_op.u (domctl.h:858:9).
+// DomctlVMEventOpUEnable is the record in member enable of struct xen_domctl_vm_event_op.u (domctl.h:855:9).
 type DomctlVMEventOpUEnable struct {
 	// OUT: event channel for ring
 	//
@@ -16685,7 +16685,7 @@ func (x *DomctlVMEventOpUEnable) decode(b []byte) {
 	x.Port = binary.LittleEndian.Uint32(b)
 }
 
-// DomctlMemSharingOp is struct xen_domctl_mem_sharing_op (domctl.h:873:1).
+// DomctlMemSharingOp is struct xen_domctl_mem_sharing_op (domctl.h:870:1).
 type DomctlMemSharingOp struct {
 	// XEN_DOMCTL_MEM_SHARING_*
 	//
@@ -16738,7 +16738,7 @@ func (x *DomctlMemSharingOp) decode(b []byte) {
 	copy(x.U[:], b[1:2])
 }
 
-// DomctlMemSharingOpU is the record in member u of struct xen_domctl_mem_sharing_op (domctl.h:876:5).
+// DomctlMemSharingOpU is the record in member u of struct xen_domctl_mem_sharing_op (domctl.h:873:5).
 //
 // It holds the union's 1 bytes as they are; the accessors read and write
 // its members at offset 0.
@@ -16796,7 +16796,7 @@ func (x *DomctlMemSharingOpU) SetEnable(v uint8) {
 	x[0] = v
 }
 
-// DomctlAuditP2m is struct xen_domctl_audit_p2m (domctl.h:881:1).
+// DomctlAuditP2m is struct xen_domctl_audit_p2m (domctl.h:878:1).
 type DomctlAuditP2m struct {
 	// OUT error counts
 	//
@@ -16853,7 +16853,7 @@ func (x *DomctlAuditP2m) decode(b []byte) {
 	x.P2mBad = binary.LittleEndian.Uint64(b[16:])
 }
 
-// DomctlSetVirqHandler is struct xen_domctl_set_virq_handler (domctl.h:888:1).
+// DomctlSetVirqHandler is struct xen_domctl_set_virq_handler (domctl.h:885:1).
 type DomctlSetVirqHandler struct {
 	// IN
 	//
@@ -16902,7 +16902,7 @@ func (x *DomctlSetVirqHandler) decode(b []byte) {
 	x.Virq = binary.LittleEndian.Uint32(b)
 }
 
-// DomctlSetAccessRequired is struct xen_domctl_set_access_required (domctl.h:919:1).
+// DomctlSetAccessRequired is struct xen_domctl_set_access_required (domctl.h:916:1).
 //
 // XEN_DOMCTL_set_access_required: sets whether a memory event listener
 // must be present to handle page access events: if false, the page
@@ -16953,7 +16953,7 @@ func (x *DomctlSetAccessRequired) decode(b []byte) {
 	x.AccessRequired = b[0]
 }
 
-// DomctlSetBrokenPageP2m is struct xen_domctl_set_broken_page_p2m (domctl.h:923:1).
+// DomctlSetBrokenPageP2m is struct xen_domctl_set_broken_page_p2m (domctl.h:920:1).
 type DomctlSetBrokenPageP2m struct {
 	// At offset 0 (8 bytes): uint64_t pfn.
 	PFN uint64
@@ -17000,7 +17000,7 @@ func (x *DomctlSetBrokenPageP2m) decode(b []byte) {
 	x.PFN = binary.LittleEndian.Uint64(b)
 }
 
-// DomctlCacheflush is struct xen_domctl_cacheflush (domctl.h:931:1).
+// DomctlCacheflush is struct xen_domctl_cacheflush (domctl.h:928:1).
 //
 // ARM: Clean and invalidate caches associated with given region of
 // guest memory.
@@ -17058,7 +17058,7 @@ func (x *DomctlCacheflush) decode(b []byte) {
 	x.NrPfns = PFN(binary.LittleEndian.Uint64(b[8:]))
 }
 
-// DomctlPagingMempool is struct xen_domctl_paging_mempool (domctl.h:948:1).
+// DomctlPagingMempool is struct xen_domctl_paging_mempool (domctl.h:945:1).
 //
 // XEN_DOMCTL_get_paging_mempool_size / XEN_DOMCTL_set_paging_mempool_size.
 //
@@ -17118,7 +17118,7 @@ func (x *DomctlPagingMempool) decode(b []byte) {
 	x.Size = binary.LittleEndian.Uint64(b)
 }
 
-// DomctlVNUMA is struct xen_domctl_vnuma (domctl.h:986:1).
+// DomctlVNUMA is struct xen_domctl_vnuma (domctl.h:983:1).
 //
 // XEN_DOMCTL_setvnumainfo: specifies a virtual NUMA topology for the guest
 type DomctlVNUMA struct {
@@ -17216,7 +17216,7 @@ func (x *DomctlVNUMA) decode(b []byte) {
 	x.Vmemrange.addr = binary.LittleEndian.Uint64(b[40:])
 }
 
-// DomctlPsrCmtOp is struct xen_domctl_psr_cmt_op (domctl.h:1020:1).
+// DomctlPsrCmtOp is struct xen_domctl_psr_cmt_op (domctl.h:1017:1).
 type DomctlPsrCmtOp struct {
 	// At offset 0 (4 bytes): uint32_t cmd.
 	Cmd uint32
@@ -17267,7 +17267,7 @@ func (x *DomctlPsrCmtOp) decode(b []byte) {
 	x.Data = binary.LittleEndian.Uint32(b[4:])
 }
 
-// DomctlMonitorOp is struct xen_domctl_monitor_op (domctl.h:1068:1).
+// DomctlMonitorOp is struct xen_domctl_monitor_op (domctl.h:1065:1).
 type DomctlMonitorOp struct {
 	// XEN_DOMCTL_MONITOR_OP_*
 	//
@@ -17332,7 +17332,7 @@ func (x *DomctlMonitorOp) decode(b []byte) {
 	copy(x.U[:], b[8:24])
 }
 
-// DomctlMonitorOpU is the record in member u of struct xen_domctl_monitor_op (domctl.h:1083:5).
+// DomctlMonitorOpU is the record in member u of struct xen_domctl_monitor_op (domctl.h:1080:5).
 //
 // Further options when issuing XEN_DOMCTL_MONITOR_OP_ENABLE.
 //
@@ -17441,7 +17441,7 @@ func (x *DomctlMonitorOpU) SetVmexit(v DomctlMonitorOpUVmexit) {
 	v.encode(x[:])
 }
 
-// DomctlMonitorOpUMovToCR is the record in member mov_to_cr of struct xen_domctl_monitor_op.u (domctl.h:1084:9).
+// DomctlMonitorOpUMovToCR is the record in member mov_to_cr of struct xen_domctl_monitor_op.u (domctl.h:1081:9).
 type DomctlMonitorOpUMovToCR struct {
 	// Which control register
 	//
@@ -17519,7 +17519,7 @@ func (x *DomctlMonitorOpUMovToCR) decode(b []byte) {
 	x.Bitmask = binary.LittleEndian.Uint64(b[8:])
 }
 
-// DomctlMonitorOpUMovToMSR is the record in member mov_to_msr of struct xen_domctl_monitor_op.u (domctl.h:1101:9).
+// DomctlMonitorOpUMovToMSR is the record in member mov_to_msr of struct xen_domctl_monitor_op.u (domctl.h:1098:9).
 type DomctlMonitorOpUMovToMSR struct {
 	// At offset 0 (4 bytes): uint32_t msr.
 	MSR uint32
@@ -17573,7 +17573,7 @@ func (x *DomctlMonitorOpUMovToMSR) decode(b []byte) {
 	x.Onchangeonly = b[4]
 }
 
-// DomctlMonitorOpUGuestRequest is the record in member guest_request of struct xen_domctl_monitor_op.u (domctl.h:1107:9).
+// DomctlMonitorOpUGuestRequest is the record in member guest_request of struct xen_domctl_monitor_op.u (domctl.h:1104:9).
 type DomctlMonitorOpUGuestRequest struct {
 	// Pause vCPU until response
 	//
@@ -17626,7 +17626,7 @@ func (x *DomctlMonitorOpUGuestRequest) decode(b []byte) {
 	x.AllowUserspace = b[1]
 }
 
-// DomctlMonitorOpUDebugException is the record in member debug_exception of struct xen_domctl_monitor_op.u (domctl.h:1113:9).
+// DomctlMonitorOpUDebugException is the record in member debug_exception of struct xen_domctl_monitor_op.u (domctl.h:1110:9).
 type DomctlMonitorOpUDebugException struct {
 	// Pause vCPU until response
 	//
@@ -17675,7 +17675,7 @@ func (x *DomctlMonitorOpUDebugException) decode(b []byte) {
 	x.Sync = b[0]
 }
 
-// DomctlMonitorOpUVmexit is the record in member vmexit of struct xen_domctl_monitor_op.u (domctl.h:1118:9).
+// DomctlMonitorOpUVmexit is the record in member vmexit of struct xen_domctl_monitor_op.u (domctl.h:1115:9).
 type DomctlMonitorOpUVmexit struct {
 	// Send event and don't process vmexit
 	//
@@ -17724,7 +17724,7 @@ func (x *DomctlMonitorOpUVmexit) decode(b []byte) {
 	x.Sync = b[0]
 }
 
-// DomctlPsrAlloc is struct xen_domctl_psr_alloc (domctl.h:1125:1).
+// DomctlPsrAlloc is struct xen_domctl_psr_alloc (domctl.h:1122:1).
 type DomctlPsrAlloc struct {
 	// IN: XEN_DOMCTL_PSR_*
 	//
@@ -17785,7 +17785,7 @@ func (x *DomctlPsrAlloc) decode(b []byte) {
 	x.Data = binary.LittleEndian.Uint64(b[8:])
 }
 
-// DomctlVuartOp is struct xen_domctl_vuart_op (domctl.h:1142:1).
+// DomctlVuartOp is struct xen_domctl_vuart_op (domctl.h:1139:1).
 //
 // XEN_DOMCTL_vuart_op
 type DomctlVuartOp struct {
@@ -17873,7 +17873,7 @@ func (x *DomctlVuartOp) decode(b []byte) {
 	x.Evtchn = EvtchnPort(binary.LittleEndian.Uint32(b[20:]))
 }
 
-// DomctlVmtraceOp is struct xen_domctl_vmtrace_op (domctl.h:1163:1).
+// DomctlVmtraceOp is struct xen_domctl_vmtrace_op (domctl.h:1160:1).
 //
 // XEN_DOMCTL_vmtrace_op: Perform VM tracing operations.
 type DomctlVmtraceOp struct {
@@ -17942,7 +17942,7 @@ func (x *DomctlVmtraceOp) decode(b []byte) {
 	x.Value = binary.LittleEndian.Uint64(b[16:])
 }
 
-// Domctl is struct xen_domctl (domctl.h:1195:1).
+// Domctl is struct xen_domctl (domctl.h:1192:1).
 type Domctl struct {
 	// At offset 0 (4 bytes): uint32_t cmd.
 	Cmd uint32
@@ -18011,7 +18011,7 @@ func (x *Domctl) decode(b []byte) {
 	copy(x.U[:], b[16:144])
 }
 
-// DomctlU is the record in member u of struct xen_domctl (domctl.h:1289:5).
+// DomctlU is the record in member u of struct xen_domctl (domctl.h:1286:5).
 //
 // It holds the union's 128 bytes as they are; the accessors read and write
 // its members at offset 0.
@@ -23088,21 +23088,21 @@ func (x *SysctlU) SetPad(v [128]uint8) {
 	copy(x[:128], v[:])
 }
 
-// PtIRQType is enum pt_irq_type (domctl.h:554:1).
+// PtIRQType is enum pt_irq_type (domctl.h:551:1).
 //
 // XEN_DOMCTL_unbind_pt_irq
 type PtIRQType uint32
 
 const (
-	// PT_IRQ_TYPE_PCI is enumerator PT_IRQ_TYPE_PCI (domctl.h:555:5).
+	// PT_IRQ_TYPE_PCI is enumerator PT_IRQ_TYPE_PCI (domctl.h:552:5).
 	PT_IRQ_TYPE_PCI PtIRQType = 0
-	// PT_IRQ_TYPE_ISA is enumerator PT_IRQ_TYPE_ISA (domctl.h:556:5).
+	// PT_IRQ_TYPE_ISA is enumerator PT_IRQ_TYPE_ISA (domctl.h:553:5).
 	PT_IRQ_TYPE_ISA PtIRQType = 1
-	// PT_IRQ_TYPE_MSI is enumerator PT_IRQ_TYPE_MSI (domctl.h:557:5).
+	// PT_IRQ_TYPE_MSI is enumerator PT_IRQ_TYPE_MSI (domctl.h:554:5).
 	PT_IRQ_TYPE_MSI PtIRQType = 2
-	// PT_IRQ_TYPE_MSI_TRANSLATE is enumerator PT_IRQ_TYPE_MSI_TRANSLATE (domctl.h:558:5).
+	// PT_IRQ_TYPE_MSI_TRANSLATE is enumerator PT_IRQ_TYPE_MSI_TRANSLATE (domctl.h:555:5).
 	PT_IRQ_TYPE_MSI_TRANSLATE PtIRQType = 3
-	// PT_IRQ_TYPE_SPI is enumerator PT_IRQ_TYPE_SPI (domctl.h:559:5).
+	// PT_IRQ_TYPE_SPI is enumerator PT_IRQ_TYPE_SPI (domctl.h:556:5).
 	// ARM: valid range 32-1019
 	PT_IRQ_TYPE_SPI PtIRQType = 4
 )
