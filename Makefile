@@ -14,9 +14,11 @@ GOARCHES := 386 amd64 arm arm64
 
 .PHONY: generate test deps tidy vet test-unit test-cross xen-test layout fuzz
 
-# The main job: fetch the pinned Xen headers and (re)generate generated/.
+# The main job: fetch the pinned Xen headers and (re)generate generated/,
+# and the runtime's generated device ABI (Linux's Xen device headers) and
+# xenstore wire protocol.
 generate:
-	$(GO) generate ./generated
+	$(GO) generate ./generated ./runtime/uapi ./runtime/xenstore/xswire
 
 # Every test: unit and golden tests, vet on all four GOARCH, the generated
 # packages natively (amd64, 386) and under qemu-user (arm, arm64), and
@@ -39,7 +41,9 @@ test-unit:
 	$(GO) test ./...
 
 # The packages whose tests run on every GOARCH (not the QEMU harness).
-CROSS = ./generated/... ./runtime/hypercall/... ./runtime/privcmd/... ./runtime/direct/... ./runtime/xentest/...
+CROSS = ./generated/... ./runtime/hypercall/... ./runtime/privcmd/... ./runtime/direct/... ./runtime/xentest/... \
+	./runtime/uapi/... ./runtime/evtchn/... ./runtime/gntalloc/... ./runtime/gntdev/... ./runtime/granttest/... \
+	./runtime/foreignmem/... ./runtime/xenstore/...
 
 test-cross:
 	GOARCH=386 $(GO) test $(CROSS)

@@ -125,12 +125,69 @@ func TestEvtchnLoopback(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no event on the Events channel")
 	}
+	// VIRQs: VIRQ_ENOMEM is free for dom0; Xen allows one port per VIRQ
+	// and vCPU, so a second bind fails with EEXIST.
+	vp, err := d.BindVIRQ(xen.VIRQ_ENOMEM)
+	if err != nil {
+		t.Errorf("BindVIRQ(VIRQ_ENOMEM): %v", err)
+	} else {
+		t.Logf("VIRQ_ENOMEM bound to port %d", vp)
+	}
+	if _, err := d.BindVIRQ(xen.VIRQ_ENOMEM); !errors.Is(err, syscall.EEXIST) {
+		t.Errorf("BindVIRQ(VIRQ_ENOMEM) again: %v, want EEXIST", err)
+	}
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := <-ev; ok {
 		t.Error("Events channel open after Close")
 	}
+	// Close unbound VIRQ_ENOMEM: a new device may bind it again.
+	d2, err := evtchn.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	if _, err := d2.BindVIRQ(xen.VIRQ_ENOMEM); err != nil {
+		t.Errorf("BindVIRQ(VIRQ_ENOMEM) after the first device's Close: %v", err)
+	}
+}
+
+// TestUnmapNotifyEvent: a share's unmap notification of kind SendEvent
+// signals an event channel: here the local end of a loopback, so the
+// event arrives on the other end.
+func TestUnmapNotifyEvent(t *testing.T) {
+	devicesUsable(t)
+	d, err := evtchn.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	unbound, err := d.BindUnbound(evtchn.DomIDSelf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := d.BindInterdomain(evtchn.DomIDSelf, unbound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitPort(t, d, local) // the bind's own event
+	ga, err := gntalloc.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ga.Close()
+	s, err := ga.Share(0, 1, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.NotifyOnUnmap(0, gntalloc.SendEvent, uint32(local)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitPort(t, d, unbound)
 }
 
 // grantEntryV1 reads entry ref of a version 1 grant table: struct
