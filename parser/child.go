@@ -29,10 +29,12 @@ import (
 // cannot be stopped, so before xenbind trusts cc/v4 with a translation
 // unit it runs the same translation in a child process that it kills at a
 // time or memory limit: the child's memory goes back to the system with
-// it, and the error names the file. Only when the child finishes does the
-// parse run again in this process (cc/v4 is deterministic, so it finishes
-// again, within the same memory); a probe (Standalone) needs nothing but
-// the child's verdict.
+// it, and the error names the file. A parse (Parse) runs whole in the
+// child, which sends back the model (encoded, codec.go) when it has no
+// errors; otherwise, or when the verdict on the same input is already
+// known, the parse runs in this process (cc/v4 is deterministic, so it
+// finishes again, within the same memory). A probe (Standalone) needs
+// nothing but the child's verdict.
 //
 // The child is this very executable, started again with childEnv set: the
 // init function below sees the variable and runs the child's loop instead
@@ -53,8 +55,12 @@ const childEnv = "XENBIND_PARSER_CHILD"
 
 const childProtocol = "1"
 
+// inChild is true in the child: it translates in its own process.
+var inChild bool
+
 func init() {
 	if v, ok := os.LookupEnv(childEnv); ok {
+		inChild = true
 		os.Unsetenv(childEnv)
 		if v != childProtocol {
 			os.Exit(3)
@@ -129,12 +135,19 @@ type childRequest struct {
 	// Extra is a source translated after the headers (the macro probe,
 	// probe.go), "" for none.
 	Extra string `json:",omitempty"`
+	// Model asks for the whole parse and its model, encoded (codec.go),
+	// besides the verdict on the translation.
+	Model bool `json:",omitempty"`
 }
 
 // childResult is the child's verdict.
 type childResult struct {
 	Guard *childError `json:",omitempty"`
 	Err   string      `json:",omitempty"`
+	// Model is the encoded unit of a Model request whose model has no
+	// errors. A model with errors is not sent: the parent parses again to
+	// report them.
+	Model []byte `json:",omitempty"`
 }
 
 type childError struct {
@@ -216,15 +229,24 @@ func childMain(in io.Reader, out io.Writer) int {
 func childTranslate(req childRequest, tree fs.FS) childResult {
 	cfg := Config{Tree: tree, TreeName: req.TreeName, Target: req.Target, Mode: req.Mode, Includes: req.Includes, Dialect: req.Dialect}
 	var res childResult
-	ccfg, sources, err := ccConfig(cfg, nil)
+	var pragmas []pragma
+	ccfg, sources, err := ccConfig(cfg, &pragmas)
 	if err == nil {
 		ccfg.EvalAllMacros = req.Eval
 		if req.Extra != "" {
 			sources = append(sources, cc.Source{Name: probeSource, Value: req.Extra})
 		}
-		err = translateHere(ccfg, sources)
+		var ast *cc.AST
+		ast, err = translateAST(ccfg, sources)
 		if g := ccfg.FS.(vfs).guard; g.err != nil {
 			res.Guard = &childError{File: g.err.Pos.File, Line: g.err.Pos.Line, Col: g.err.Pos.Col, Msg: g.err.Msg}
+		}
+		if req.Model && err == nil && res.Guard == nil {
+			// The rest of the parse, so that the parent need not
+			// translate again.
+			if u, ok := buildUnit(cfg, ccfg, sources, ast, pragmas); ok {
+				res.Model, _ = encodeUnit(u)
+			}
 		}
 	}
 	if err != nil {
@@ -233,15 +255,14 @@ func childTranslate(req childRequest, tree fs.FS) childResult {
 	return res
 }
 
-// translateHere runs cc.Translate, a panic turned into an error.
-func translateHere(cfg *cc.Config, sources []cc.Source) (err error) {
+// translateAST runs cc.Translate, a panic turned into an error.
+func translateAST(cfg *cc.Config, sources []cc.Source) (ast *cc.AST, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("the C front end could not handle this input: %v", r)
+			ast, err = nil, fmt.Errorf("the C front end could not handle this input: %v", r)
 		}
 	}()
-	_, err = cc.Translate(cfg, sources)
-	return err
+	return cc.Translate(cfg, sources)
 }
 
 // remoteFS is the child's view of the parent's tree.
@@ -297,20 +318,42 @@ var errNoChild = errors.New("no child process")
 // It returns nil when the translation succeeds, the translation's errors
 // as an ErrorList, a *LimitError, or errNoChild.
 func checkInChild(cfg Config, eval bool, extra string) error {
-	req, _ := json.Marshal(childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: eval, Extra: extra})
-	if ok, err := cachedVerdict(cfg.Tree, string(req)); ok {
-		return err
+	_, err := runChild(cfg, childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: eval, Extra: extra})
+	return err
+}
+
+// parseInChild parses cfg's unit in a child process within limits and
+// returns the model it sends (nil when the model has errors, which only a
+// parse here reports, or when the verdict was known and no child ran),
+// or the errors of the translation, a *LimitError, or errNoChild.
+func parseInChild(cfg Config) ([]byte, error) {
+	return runChild(cfg, childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: true, Model: true})
+}
+
+func runChild(cfg Config, r childRequest) ([]byte, error) {
+	if inChild {
+		return nil, errNoChild // the child translates in its own process
+	}
+	req, _ := json.Marshal(r)
+	// The verdict on the translation is the same whether or not the model
+	// is asked for: a known one needs no child (a parse here then
+	// finishes as the child's did).
+	vr := r
+	vr.Model = false
+	vkey, _ := json.Marshal(vr)
+	if ok, err := cachedVerdict(cfg.Tree, string(vkey)); ok {
+		return nil, err
 	}
 	for {
 		w, reused, err := getWorker()
 		if err != nil {
-			return errNoChild
+			return nil, errNoChild
 		}
-		err = w.check(&cfg, req)
+		model, err := w.check(&cfg, req, string(vkey))
 		if err == errNoChild && reused {
 			continue // an idle child that died meanwhile: start a new one
 		}
-		return err
+		return model, err
 	}
 }
 
@@ -412,7 +455,7 @@ func (w *worker) kill() {
 }
 
 // check runs one request on w within cfg's limits.
-func (w *worker) check(cfg *Config, req []byte) error {
+func (w *worker) check(cfg *Config, req []byte, vkey string) ([]byte, error) {
 	w.stderr.Reset()
 	s := &session{cfg: cfg, w: w.w, r: w.r, served: map[string]bool{}, seen: map[string]string{}}
 	done := make(chan error, 1)
@@ -439,34 +482,34 @@ func (w *worker) check(cfg *Config, req []byte) error {
 	if stop != nil {
 		w.kill()
 		<-done
-		return stop
+		return nil, stop
 	}
 	if serveErr == nil && s.result != nil {
 		err := s.verdict()
-		storeVerdict(string(req), s.seen, err)
+		storeVerdict(vkey, s.seen, err)
 		putWorker(w)
-		return err
+		return s.result.Model, err
 	}
 	w.kill()
 	waitErr := w.cmd.ProcessState
 	if !s.started {
 		// Not our child (an executable replaced on disk, say), or an idle
 		// one that died.
-		return errNoChild
+		return nil, errNoChild
 	}
 	_, last := s.progress()
 	msg := w.stderr.String()
 	switch {
 	case strings.Contains(msg, "stack overflow") || strings.Contains(msg, "stack exceeds"):
-		return ErrorList{{Pos: Pos{File: last}, Msg: "nested too deeply: the C front end ran out of stack", display: cfg.display(last)}}
+		return nil, ErrorList{{Pos: Pos{File: last}, Msg: "nested too deeply: the C front end ran out of stack", display: cfg.display(last)}}
 	case strings.Contains(msg, "out of memory"):
-		return &LimitError{File: cfg.display(last), What: "memory", Limit: "what the system gave"}
+		return nil, &LimitError{File: cfg.display(last), What: "memory", Limit: "what the system gave"}
 	}
 	first, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
 	if first == "" && waitErr != nil {
 		first = waitErr.String()
 	}
-	return ErrorList{{Pos: Pos{File: last}, Msg: "the C front end failed: " + first, display: cfg.display(last)}}
+	return nil, ErrorList{{Pos: Pos{File: last}, Msg: "the C front end failed: " + first, display: cfg.display(last)}}
 }
 
 // session is the parent's side of one child.

@@ -17,19 +17,37 @@ import (
 // target and mode, and returns their C model. Errors in the headers come
 // back as an ErrorList: every error of the pass, each "file:line:col: msg".
 func Parse(cfg Config) (*Unit, error) {
+	// A tree or configuration that cannot be parsed at all is reported
+	// here, before any child runs.
+	if _, _, err := ccConfig(cfg, nil); err != nil {
+		return nil, err
+	}
+	model, err := parseInChild(cfg)
+	switch {
+	case err == errNoChild:
+		return parseHere(cfg, cfg.limits().timeout(0))
+	case err != nil:
+		return nil, err
+	case model != nil:
+		// The child parsed it all: its model is this parse's result.
+		if u, err := decodeUnit(model, &cfg); err == nil {
+			return u, nil
+		}
+	}
+	// The child's translation finished but it sent no model (the model
+	// has errors, which the parse here reports): so will this parse.
+	return parseHere(cfg, -1)
+}
+
+// parseHere is Parse in this process, with a time limit (none if
+// negative). The child runs it to send its parent the model.
+func parseHere(cfg Config, timeout time.Duration) (*Unit, error) {
 	var pragmas []pragma
 	ccfg, sources, err := ccConfig(cfg, &pragmas)
 	if err != nil {
 		return nil, err
 	}
 	includes := cfg.includes()
-	timeout := time.Duration(-1) // the child finished: so will this parse
-	switch err := checkInChild(cfg, true, ""); {
-	case err == errNoChild:
-		timeout = cfg.limits().timeout(0)
-	case err != nil:
-		return nil, err
-	}
 	ast, err := translate(ccfg, sources, timeout, cfg.display(includes[len(includes)-1]))
 	if g := ccfg.FS.(vfs).guard; g.err != nil {
 		g.err.display = cfg.display(g.err.Pos.File)
@@ -43,15 +61,32 @@ func Parse(cfg Config) (*Unit, error) {
 	if err := b.errs.Err(); err != nil {
 		return nil, err
 	}
+	return finishUnit(cfg, ccfg, sources, b), nil
+}
+
+// buildUnit builds the model of a translated unit; ok is false when the
+// model has errors.
+func buildUnit(cfg Config, ccfg *cc.Config, sources []cc.Source, ast *cc.AST, pragmas []pragma) (*Unit, bool) {
+	b := newBuilder(&cfg, ast, pragmas)
+	b.build()
+	if b.errs.Err() != nil {
+		return nil, false
+	}
+	return finishUnit(cfg, ccfg, sources, b), true
+}
+
+// finishUnit gives the macros the probe's values and the unit its
+// target, mode, headers and dialect.
+func finishUnit(cfg Config, ccfg *cc.Config, sources []cc.Source, b *builder) *Unit {
 	probeMacroValues(cfg, ccfg, sources, b)
 	b.unit.Target = cfg.Target
 	b.unit.Mode = cfg.Mode
-	b.unit.Includes = includes
+	b.unit.Includes = cfg.includes()
 	b.unit.Dialect = cfg.Dialect
 	if b.unit.Dialect == "" {
 		b.unit.Dialect = XenDialect
 	}
-	return b.unit, nil
+	return b.unit
 }
 
 // ccConfig configures cc/v4 for cfg's target and mode. Pack pragmas are
