@@ -43,7 +43,13 @@ func aptDownload(d Deb, cacheDir, dir string) error {
 		}
 		return nil
 	}
-	a, err := newPrivateApt(filepath.Join(cacheDir, "apt", d.Suite+"_"+d.Arch), d.Suite, d.Arch)
+	aptDir := filepath.Join(cacheDir, "apt", d.Suite+"_"+d.Arch)
+	unlock, err := lockDir(aptDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	a, err := newPrivateApt(aptDir, d.Suite, d.Arch)
 	if err != nil {
 		return err
 	}
@@ -151,7 +157,13 @@ func Current(d Deb, cacheDir string) (Deb, error) {
 	if _, err := exec.LookPath("apt-get"); err != nil {
 		return d, fmt.Errorf("%s: %w", d, ErrNoApt)
 	}
-	a, err := newPrivateApt(filepath.Join(cacheDir, "apt", d.Suite+"_"+d.Arch), d.Suite, d.Arch)
+	aptDir := filepath.Join(cacheDir, "apt", d.Suite+"_"+d.Arch)
+	unlock, err := lockDir(aptDir)
+	if err != nil {
+		return d, err
+	}
+	defer unlock()
+	a, err := newPrivateApt(aptDir, d.Suite, d.Arch)
 	if err != nil {
 		return d, err
 	}

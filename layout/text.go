@@ -45,6 +45,9 @@ func (l *Layout) WriteText(w io.Writer) error {
 	u := l.unit
 	var b strings.Builder
 	fmt.Fprintf(&b, "/* %s, %s mode: %s */\n", u.Target, u.Mode, strings.Join(u.Includes, " "))
+	for _, o := range u.Omitted {
+		fmt.Fprintf(&b, "/* left out: %s: %s */\n", o.Header, strings.ReplaceAll(o.Reason, "*/", "* /"))
+	}
 	for _, r := range u.Records {
 		rl := l.recs[r]
 		if rl == nil {

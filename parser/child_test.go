@@ -65,7 +65,7 @@ func TestLimitErrorNotVerdict(t *testing.T) {
 	}
 	tree := os.DirFS(dir)
 	for i := range 2 {
-		_, err := standalone(tree, "", X86_64, Tools, Limits{Timeout: time.Second})
+		_, _, err := standalone(tree, "", X86_64, Tools, Limits{Timeout: time.Second})
 		var le *LimitError
 		if !errors.As(err, &le) || le.What != "time" || !strings.Contains(err.Error(), "loop.h") {
 			t.Fatalf("call %d: got %v, want a time LimitError naming loop.h", i+1, err)

@@ -13,6 +13,9 @@ type Unit struct {
 	Mode     Mode
 	Includes []string // header names, relative to the tree, in TU order
 	Dialect  Dialect  // how the tree is laid out
+	// Omitted are the headers -include all left out, and why; nil when
+	// the headers were named.
+	Omitted []Omission
 
 	// Records lists every struct and union defined in the headers, nested
 	// and anonymous ones included, in the order of their definitions.

@@ -2,9 +2,11 @@ package parser
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"reflect"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -32,13 +34,21 @@ func ParseTargets(cfg Config, targets []Target) ([]*Unit, error) {
 			defer wg.Done()
 			c := cfg
 			c.Target = t
+			var omitted []Omission
 			if len(c.Includes) == 1 && c.Includes[0] == AllHeaders {
-				c.Includes, errs[i] = standalone(c.Tree, c.TreeName, t, c.Mode, c.limits())
+				c.Includes, omitted, errs[i] = standalone(c.Tree, c.TreeName, t, c.Mode, c.limits())
 				if errs[i] != nil {
 					return
 				}
 			}
 			units[i], errs[i] = cachedParse(c)
+			if errs[i] == nil && omitted != nil {
+				// The cache may share the unit: give this one its own
+				// header, with what -include all left out.
+				u := *units[i]
+				u.Omitted = omitted
+				units[i] = &u
+			}
 		}()
 	}
 	wg.Wait()
@@ -67,15 +77,32 @@ type standaloneKey struct {
 // header: Standalone then fails with the *LimitError of every such probe
 // and remembers nothing.
 func Standalone(tree fs.FS, t Target, m Mode) ([]string, error) {
-	return standalone(tree, "", t, m, Limits{})
+	list, _, err := standalone(tree, "", t, m, Limits{})
+	return list, err
 }
 
-func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]string, error) {
+// Omission is a header -include all leaves out, and why: the first error
+// of translating it after xen.h, as gcc would refuse it on its own (an
+// #error for another architecture or mode, a type another header must
+// define first, a host header).
+type Omission struct {
+	Header string `json:"header"`
+	Reason string `json:"reason"`
+}
+
+// standaloneResult is what Standalone found for one tree, target and mode.
+type standaloneResult struct {
+	list    []string
+	omitted []Omission
+}
+
+func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]string, []Omission, error) {
 	key := standaloneKey{tree, t, m}
 	cacheable := reflect.TypeOf(tree).Comparable()
 	if cacheable {
 		if v, ok := standaloneCache.Load(key); ok {
-			return v.([]string), nil
+			r := v.(standaloneResult)
+			return r.list, r.omitted, nil
 		}
 	}
 	var all []string
@@ -89,21 +116,22 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sort.Strings(all)
 	ck, useCache := standaloneCacheKey(tree, all, t, m)
 	if useCache {
 		if b, ok := cache.Get("standalone", ck); ok {
-			if list := strings.Fields(string(b)); len(list) > 0 && list[0] == "xen.h" {
+			if r, ok := decodeStandalone(b); ok {
 				if cacheable {
-					standaloneCache.Store(key, list)
+					standaloneCache.Store(key, r)
 				}
-				return list, nil
+				return r.list, r.omitted, nil
 			}
 		}
 	}
 	ok := make([]bool, len(all))
+	reasons := make([]string, len(all))
 	limitErrs := make([]error, len(all))
 	var stopped atomic.Bool
 	work := make(chan int)
@@ -116,7 +144,7 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 				if stopped.Load() {
 					continue // one probe hit a limit: the answer is an error anyway
 				}
-				ok[i], limitErrs[i] = probe(tree, treeName, t, m, all[i], lim)
+				ok[i], reasons[i], limitErrs[i] = probe(tree, treeName, t, m, all[i], lim)
 				if limitErrs[i] != nil {
 					stopped.Store(true)
 				}
@@ -129,31 +157,109 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 	close(work)
 	wg.Wait()
 	if err := errors.Join(limitErrs...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	list := []string{"xen.h"}
+	redefines := redefinitions(tree, treeName, t, m, lim, all, ok)
+	r := standaloneResult{list: []string{"xen.h"}, omitted: []Omission{}}
 	for i, h := range all {
-		if ok[i] && h != "xen.h" {
-			list = append(list, h)
+		if ok[i] && redefines[h] != "" {
+			ok[i], reasons[i] = false, redefines[h]
+		}
+		switch {
+		case h == "xen.h":
+		case ok[i]:
+			r.list = append(r.list, h)
+		default:
+			r.omitted = append(r.omitted, Omission{Header: h, Reason: reasons[i]})
 		}
 	}
 	if cacheable {
-		standaloneCache.Store(key, list)
+		standaloneCache.Store(key, r)
 	}
 	if useCache {
-		cache.Put("standalone", ck, []byte(strings.Join(list, "\n")+"\n"))
+		cache.Put("standalone", ck, encodeStandalone(r))
 	}
-	return list, nil
+	return r.list, r.omitted, nil
 }
 
-// probe reports whether xen.h followed by h translates without error. It
-// skips evaluating every macro, which only the real parse needs. A probe
-// stopped at a limit returns a *LimitError instead of a verdict.
-func probe(tree fs.FS, treeName string, t Target, m Mode, h string, lim Limits) (bool, error) {
+// structDefRE finds struct definitions in a header's text.
+var structDefRE = regexp.MustCompile(`(?m)^\s*struct\s+(\w+)\s*\{`)
+
+// redefinitions finds, among the headers that translated after xen.h,
+// those that define again a struct xen.h's translation unit already
+// defines: cc/v4 accepts a redefinition with the same members, gcc and
+// clang refuse any ("redefinition of 'struct arch_vcpu_info'": Xen 4.19's
+// arch-riscv.h after xen.h on arm). Headers xen.h itself includes are
+// not checked (their include guards hold).
+func redefinitions(tree fs.FS, treeName string, t Target, m Mode, lim Limits, all []string, ok []bool) map[string]string {
+	out := map[string]string{}
+	u, err := cachedParse(Config{Tree: tree, TreeName: treeName, Target: t, Mode: m, Includes: []string{"xen.h"}, Timeout: lim.Timeout, Memory: lim.Memory})
+	if err != nil {
+		return out // xen.h alone fails: the real parse says why
+	}
+	defined := map[string]string{} // struct tag -> header defining it
+	inTU := map[string]bool{}
+	for _, r := range u.Records {
+		inTU[r.Header] = true
+		if r.Parent == nil && r.Tag != "" && r.Complete() {
+			defined[r.Tag] = r.Header
+		}
+	}
+	for _, mac := range u.Macros {
+		inTU[mac.Header] = true
+	}
+	for i, h := range all {
+		if !ok[i] || inTU[h] {
+			continue
+		}
+		b, err := fs.ReadFile(tree, h)
+		if err != nil {
+			continue
+		}
+		for _, sm := range structDefRE.FindAllSubmatch(b, -1) {
+			if other := defined[string(sm[1])]; other != "" {
+				out[h] = fmt.Sprintf("redefines struct %s of %s (gcc and clang refuse a second definition; cc/v4 accepts an identical one)", sm[1], other)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// encodeStandalone spells a result for the cache: a header taken a line,
+// then "!header<TAB>reason" a header left out.
+func encodeStandalone(r standaloneResult) []byte {
+	var b strings.Builder
+	for _, h := range r.list {
+		b.WriteString(h + "\n")
+	}
+	for _, o := range r.omitted {
+		b.WriteString("!" + o.Header + "\t" + strings.ReplaceAll(o.Reason, "\n", " ") + "\n")
+	}
+	return []byte(b.String())
+}
+
+func decodeStandalone(b []byte) (standaloneResult, bool) {
+	r := standaloneResult{omitted: []Omission{}}
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if h, reason, ok := strings.Cut(strings.TrimPrefix(line, "!"), "\t"); ok && strings.HasPrefix(line, "!") {
+			r.omitted = append(r.omitted, Omission{Header: h, Reason: reason})
+		} else if line != "" {
+			r.list = append(r.list, line)
+		}
+	}
+	return r, len(r.list) > 0 && r.list[0] == "xen.h"
+}
+
+// probe reports whether xen.h followed by h translates without error,
+// and if not, why (the first error). It skips evaluating every macro,
+// which only the real parse needs. A probe stopped at a limit returns a
+// *LimitError instead of a verdict.
+func probe(tree fs.FS, treeName string, t Target, m Mode, h string, lim Limits) (bool, string, error) {
 	c := Config{Tree: tree, TreeName: treeName, Target: t, Mode: m, Includes: []string{h}, Timeout: lim.Timeout, Memory: lim.Memory}
 	cfg, sources, err := ccConfig(c, nil)
 	if err != nil {
-		return false, nil
+		return false, firstLine(err.Error()), nil
 	}
 	err = checkInChild(c, false, "")
 	if err == errNoChild {
@@ -161,9 +267,18 @@ func probe(tree fs.FS, treeName string, t Target, m Mode, h string, lim Limits) 
 		_, err = translate(cfg, sources, lim.timeout(0), c.display(h))
 	}
 	if le := (*LimitError)(nil); errors.As(err, &le) {
-		return false, err
+		return false, "", err
 	}
-	return err == nil, nil
+	if err != nil {
+		return false, firstLine(err.Error()), nil
+	}
+	return true, "", nil
+}
+
+// firstLine is the first line of an error list.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // standaloneKey is the cache key of Standalone's answer: probing every
@@ -188,4 +303,4 @@ func standaloneCacheKey(tree fs.FS, files []string, t Target, m Mode) (cache.Key
 }
 
 // standaloneVersion changes whenever probing changes meaning.
-const standaloneVersion = "xenbind-standalone-2"
+const standaloneVersion = "xenbind-standalone-3"

@@ -11,7 +11,7 @@ import (
 )
 
 const abiSynopsis = "[-headers DIR] [-dialect xen|linux] [-include LIST] [-mode guest|tools] [-target LIST|all] " +
-	"[-json | -html FILE] [-records LIST] [-against OLD [-against-dialect xen|linux] [-fail-on changed|removed|any]]"
+	"[-json | -html FILE] [-records LIST] [-against OLD [-against-dialect xen|linux] [-fail-on changed|removed|version|any]]"
 
 // runABI reports how record layouts vary across targets or, with -against,
 // what changed from one header tree to another.

@@ -80,6 +80,9 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, n := range omittedNotes(layouts) {
+		fmt.Fprintf(os.Stderr, "xenbind: note: %s\n", n)
+	}
 	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg, Only: splitList(*only)}
 	var files []emit.File
 	var reports []string
@@ -158,4 +161,27 @@ func invocation(cmd string, args []string) string {
 		parts = append(parts, a)
 	}
 	return strings.Join(parts, " ")
+}
+
+// omittedNotes says which headers -include all left out, and why, once
+// for all the targets where the reason is the same.
+func omittedNotes(layouts []*layout.Layout) []string {
+	type key struct{ header, reason string }
+	var order []key
+	on := map[key][]string{}
+	for _, l := range layouts {
+		u := l.Unit()
+		for _, o := range u.Omitted {
+			k := key{o.Header, o.Reason}
+			if on[k] == nil {
+				order = append(order, k)
+			}
+			on[k] = append(on[k], string(u.Target))
+		}
+	}
+	var out []string
+	for _, k := range order {
+		out = append(out, fmt.Sprintf("-include all: left out %s (%s): %s", k.header, strings.Join(on[k], " "), k.reason))
+	}
+	return out
 }

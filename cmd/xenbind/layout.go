@@ -46,10 +46,12 @@ func runLayout(args []string, stdout io.Writer) error {
 
 // layoutJSON is one target's document of `xenbind layout -json`.
 type layoutJSON struct {
-	Target  parser.Target   `json:"target"`
-	Mode    parser.Mode     `json:"mode"`
-	Headers []string        `json:"headers"`
-	Records []layout.Record `json:"records"`
+	Target  parser.Target `json:"target"`
+	Mode    parser.Mode   `json:"mode"`
+	Headers []string      `json:"headers"`
+	// Omitted are the headers -include all left out, and why.
+	Omitted []parser.Omission `json:"omitted,omitempty"`
+	Records []layout.Record   `json:"records"`
 }
 
 // writeJSON writes one document, or an array of them for several targets.
@@ -57,7 +59,7 @@ func writeJSON(w io.Writer, layouts []*layout.Layout, array bool) error {
 	docs := make([]layoutJSON, len(layouts))
 	for i, l := range layouts {
 		u := l.Unit()
-		docs[i] = layoutJSON{Target: u.Target, Mode: u.Mode, Headers: u.Includes, Records: l.Records()}
+		docs[i] = layoutJSON{Target: u.Target, Mode: u.Mode, Headers: u.Includes, Omitted: u.Omitted, Records: l.Records()}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
