@@ -15,13 +15,14 @@ import (
 
 func runGen(args []string, stdout io.Writer) error {
 	var in input
-	fs := newFlagSet("gen", "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-only LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE]", os.Stderr)
+	fs := newFlagSet("gen", "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-only LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] -out DIR [-config FILE] [-spec FILE]", os.Stderr)
 	in.register(fs)
 	in.registerDialect(fs)
 	targetList := fs.String("targets", "all", "targets to generate for: a list of x86_32, x86_64, arm32, arm64, or all")
 	pkg := fs.String("pkg", "", "Go package `name` (default: the base name of -out)")
 	out := fs.String("out", "", "output `dir`")
 	configFile := fs.String("config", "", "config `file` with rename, skip and consttype directives")
+	specFile := fs.String("spec", "", "hypercall spec `file` laid over the built-in emit/hypercalls.spec (families and commands of headers outside the built-in set)")
 	only := fs.String("only", "", "generate only the declarations of these headers (a list, relative to -headers), treating the others as system headers; no hypercall wrappers")
 	foreign := fs.Bool("foreign", false, "write a host-independent package for one target (with -targets T): types with MarshalBinary and UnmarshalBinary at the C offsets")
 	if err := parseFlags(fs, args); err != nil {
@@ -57,6 +58,17 @@ func runGen(args []string, stdout io.Writer) error {
 		}
 		stamp.Config = emit.Digest(b)
 	}
+	var specs []emit.SpecFile
+	if *specFile != "" {
+		sf, err := emit.LoadSpec(*specFile)
+		if err != nil {
+			return err
+		}
+		specs = append(specs, sf)
+		// The spec's text is an input like the config's: a changed
+		// spec must not find the previous output up to date.
+		stamp.Config += "\x00spec " + emit.Digest(sf.Data)
+	}
 	pc, err := in.config()
 	if err != nil {
 		return err
@@ -83,7 +95,7 @@ func runGen(args []string, stdout io.Writer) error {
 	for _, n := range omittedNotes(layouts) {
 		fmt.Fprintf(os.Stderr, "xenbind: note: %s\n", n)
 	}
-	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg, Only: splitList(*only)}
+	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg, Only: splitList(*only), Specs: specs}
 	var files []emit.File
 	var reports []string
 	if *foreign {
