@@ -12,7 +12,7 @@ DEBS := gcc gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu cla
 
 GOARCHES := 386 amd64 arm arm64
 
-.PHONY: generate test deps tidy vet cross-build test-unit test-cross xen-test layout fuzz
+.PHONY: generate test deps tidy vet cross-build test-unit test-cross xen-test layout fuzz bench
 
 # The main job: fetch the pinned Xen headers and (re)generate generated/,
 # and the runtime's generated device ABI (Linux's Xen device headers) and

@@ -108,6 +108,13 @@ func (g *gen) renderCalls() ([]pending, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, sf := range g.opts.Specs {
+		user, err := parseCallSpec(sf.Name, sf.Data)
+		if err != nil {
+			return nil, err
+		}
+		spec.merge(user)
+	}
 	per := make([][]*callDecl, len(g.targets))
 	notes := map[string]bool{}
 	builders := make([]*callBuilder, len(g.targets))

@@ -27,10 +27,32 @@ type callSpec struct {
 	cmds     map[string]*cmdSpec // by C name
 	variants []*cmdSpec          // sub-command lines, in order
 	errcodes []*errcodeSpec
+	envs     []*envelopeSpec
+	nowrap   map[string]string // command -> why it has no wrapper
+}
+
+// envelopeSpec is an envelope line: every command of a family travels in
+// one struct (struct xen_domctl) that carries the command, an interface
+// version and maybe a domain, with the command's own argument a member of
+// a union in it.
+type envelopeSpec struct {
+	file   string
+	line   int
+	prefix string // the family, "XEN_DOMCTL_"
+	record string // "xen_domctl"
+	cmd    string // the member taking the command
+	// version and versionMacro: the member taking the interface version
+	// and the macro giving it.
+	version, versionMacro string
+	// domain and domainLimit: the member taking the domain, "" if none,
+	// and the macro of the first id that names no domain.
+	domain, domainLimit string
+	payload             string // the union of the arguments, "u"
 }
 
 // specProto is a hypercall line.
 type specProto struct {
+	file    string
 	line    int
 	goarchs []string // nil: every target
 	proto   *parser.Prototype
@@ -38,6 +60,7 @@ type specProto struct {
 
 // family is a family line: the commands PREFIX* of one hypercall.
 type family struct {
+	file      string
 	line      int
 	prefix    string
 	hypercall string // "HYPERVISOR_memory_op"
@@ -52,6 +75,7 @@ type family struct {
 
 // subopGroup is a subops line.
 type subopGroup struct {
+	file     string
 	line     int
 	parent   string // the command, "XENMEM_sharing_op"
 	prefix   string // its sub-commands, "XENMEM_sharing_op_"
@@ -60,6 +84,7 @@ type subopGroup struct {
 
 // cmdSpec is a cmd or subop line: what one wrapper needs.
 type cmdSpec struct {
+	file    string
 	line    int
 	name    string // C name of the command or sub-command
 	isSubop bool
@@ -80,6 +105,11 @@ type cmdSpec struct {
 	pagefits []pagefitSpec
 	flags    []flagSpec
 	only     string
+
+	member    string   // member= : the envelope's union member
+	nonempty  []string // handles that may not be empty
+	domids    []string // members naming a domain or DOMID_SELF
+	domainUse string   // domain= : "" or "out"
 }
 
 // fieldSpec is one member of in= or out=.
@@ -115,6 +145,7 @@ type flagSpec struct {
 
 // errcodeSpec is an errcode line.
 type errcodeSpec struct {
+	file  string
 	line  int
 	macro string
 	cmds  []string
@@ -124,12 +155,12 @@ type errcodeSpec struct {
 // parseCallSpec parses spec text. Errors name the file and line, all of
 // them at once.
 func parseCallSpec(name string, text []byte) (*callSpec, error) {
-	s := &callSpec{cmds: map[string]*cmdSpec{}}
+	s := &callSpec{cmds: map[string]*cmdSpec{}, nowrap: map[string]string{}}
 	err := scanDirectives(name, text, func(d directive, bad func(string, ...any)) {
 		f, n, line := d.words, d.n, d.line
 		switch f[0] {
 		case "hypercall":
-			p := specProto{line: n}
+			p := specProto{file: name, line: n}
 			rest := strings.TrimSpace(strings.TrimPrefix(line, "hypercall"))
 			if a, b, ok := strings.Cut(rest, ":"); ok && !strings.Contains(a, "(") {
 				p.goarchs = strings.Split(strings.TrimSpace(a), ",")
@@ -144,7 +175,7 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 			p.proto.Pos = parser.Pos{File: name, Line: n, Col: 1}
 			s.protos = append(s.protos, p)
 		case "family":
-			fam := &family{line: n}
+			fam := &family{file: name, line: n}
 			var pos []string
 			for _, w := range f[1:] {
 				if v, ok := strings.CutPrefix(w, "status="); ok {
@@ -162,10 +193,49 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 				return
 			}
 			fam.prefix, fam.hypercall, fam.cmdParam, fam.argParam = pos[0], pos[1], pos[2], pos[3]
+			if fam.cmdParam == "-" {
+				fam.cmdParam = "" // the command travels in an envelope
+			}
 			if len(pos) == 5 {
 				fam.countParam = pos[4]
 			}
 			s.families = append(s.families, fam)
+		case "envelope":
+			e := &envelopeSpec{file: name, line: n}
+			if len(f) < 3 {
+				bad("want: envelope PREFIX STRUCT cmd=MEMBER version=MEMBER:MACRO [domain=MEMBER:MACRO] payload=MEMBER")
+				return
+			}
+			e.prefix, e.record = f[1], f[2]
+			for _, kv := range f[3:] {
+				k, v, _ := strings.Cut(kv, "=")
+				a, b, two := strings.Cut(v, ":")
+				switch {
+				case k == "cmd" && v != "" && !two:
+					e.cmd = v
+				case k == "payload" && v != "" && !two:
+					e.payload = v
+				case k == "version" && a != "" && b != "":
+					e.version, e.versionMacro = a, b
+				case k == "domain" && a != "" && b != "":
+					e.domain, e.domainLimit = a, b
+				default:
+					bad("%s: want cmd=MEMBER, version=MEMBER:MACRO, domain=MEMBER:MACRO or payload=MEMBER", kv)
+				}
+			}
+			if e.cmd == "" || e.version == "" || e.payload == "" {
+				bad("envelope %s: cmd=, version= and payload= are required", e.prefix)
+				return
+			}
+			s.envs = append(s.envs, e)
+		case "nowrap":
+			if len(f) < 3 {
+				bad("want: nowrap COMMAND,... REASON...")
+				return
+			}
+			for _, c := range strings.Split(f[1], ",") {
+				s.nowrap[c] = strings.Join(f[2:], " ")
+			}
 		case "ignore":
 			if len(f) < 2 {
 				bad("want: ignore PATTERN...")
@@ -177,13 +247,13 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 				bad("want: subops COMMAND PREFIX MEMBER")
 				return
 			}
-			s.subops = append(s.subops, &subopGroup{line: n, parent: f[1], prefix: f[2], selector: f[3]})
+			s.subops = append(s.subops, &subopGroup{file: name, line: n, parent: f[1], prefix: f[2], selector: f[3]})
 		case "cmd", "subop":
 			if len(f) < 2 {
 				bad("want: %s NAME KEY=VALUE...", f[0])
 				return
 			}
-			c := &cmdSpec{line: n, name: f[1], isSubop: f[0] == "subop"}
+			c := &cmdSpec{file: name, line: n, name: f[1], isSubop: f[0] == "subop"}
 			for _, kv := range f[2:] {
 				if err := c.set(kv); err != nil {
 					bad("%s: %v", kv, err)
@@ -203,7 +273,7 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 				bad("want: errcode MACRO COMMAND,... TEXT")
 				return
 			}
-			s.errcodes = append(s.errcodes, &errcodeSpec{line: n, macro: f[1], cmds: strings.Split(f[2], ","), text: strings.Join(f[3:], " ")})
+			s.errcodes = append(s.errcodes, &errcodeSpec{file: name, line: n, macro: f[1], cmds: strings.Split(f[2], ","), text: strings.Join(f[3:], " ")})
 		default:
 			bad("unknown directive %q", f[0])
 		}
@@ -314,10 +384,88 @@ func (c *cmdSpec) set(kv string) error {
 		c.variant = v
 	case "only":
 		c.only = v
+	case "member":
+		c.member = v
+	case "nonempty":
+		c.nonempty = append(c.nonempty, list...)
+	case "domid":
+		c.domids = append(c.domids, list...)
+	case "domain":
+		if v != "out" {
+			return fmt.Errorf("domain is out (or left out)")
+		}
+		c.domainUse = v
 	default:
 		return fmt.Errorf("unknown key %q", k)
 	}
 	return nil
+}
+
+// envelope returns the envelope line of a family, or nil.
+func (s *callSpec) envelope(prefix string) *envelopeSpec {
+	for _, e := range s.envs {
+		if e.prefix == prefix {
+			return e
+		}
+	}
+	return nil
+}
+
+// merge lays spec o (a user's) over s (the built-in one): o's hypercall
+// prototypes, families, envelopes, sub-command groups, command lines and
+// nowrap lines replace s's of the same name; its ignore, subop and
+// errcode lines are added.
+func (s *callSpec) merge(o *callSpec) {
+	for _, p := range o.protos {
+		kept := s.protos[:0]
+		for _, q := range s.protos {
+			if q.proto.Name != p.proto.Name || !sameTargets(q.goarchs, p.goarchs) {
+				kept = append(kept, q)
+			}
+		}
+		s.protos = append(kept, p)
+	}
+	for _, f := range o.families {
+		kept := s.families[:0]
+		for _, g := range s.families {
+			if g.prefix != f.prefix {
+				kept = append(kept, g)
+			}
+		}
+		s.families = append(kept, f)
+	}
+	for _, e := range o.envs {
+		kept := s.envs[:0]
+		for _, g := range s.envs {
+			if g.prefix != e.prefix {
+				kept = append(kept, g)
+			}
+		}
+		s.envs = append(kept, e)
+	}
+	for _, g := range o.subops {
+		kept := s.subops[:0]
+		for _, h := range s.subops {
+			if h.parent != g.parent {
+				kept = append(kept, h)
+			}
+		}
+		s.subops = append(kept, g)
+	}
+	for name, c := range o.cmds {
+		s.cmds[name] = c
+	}
+	for name, why := range o.nowrap {
+		s.nowrap[name] = why
+	}
+	s.ignores = append(s.ignores, o.ignores...)
+	s.variants = append(s.variants, o.variants...)
+	s.errcodes = append(s.errcodes, o.errcodes...)
+}
+
+// sameTargets reports whether two hypercall lines name the same targets.
+func sameTargets(a, b []string) bool {
+	return strings.Join(a, ",") == strings.Join(b, ",")
 }
 
 // ignored reports whether a macro is listed by an ignore line.

@@ -36,6 +36,20 @@ type command struct {
 	// argIndex, cmdIndex and countIndex are the raw function's parameters
 	// that take the argument, command and count; -1 if absent.
 	argIndex, cmdIndex, countIndex int
+	// env is the family's envelope, nil without one; member is the
+	// envelope union's member holding the argument ("" for none).
+	env    *envelope
+	member string
+}
+
+// envelope is an envelope line resolved on this target.
+type envelope struct {
+	spec                   *envelopeSpec
+	rec                    *parser.Record // struct xen_domctl
+	goType                 string         // Domctl
+	union                  *parser.Record // its payload union
+	cmd, version, domain   *memberRef
+	payloadStep, versionGo string
 }
 
 // familyRE reads grant_table.h's "GNTTABOP_* => struct gnttab_*".
@@ -61,7 +75,7 @@ func (b *callBuilder) buildFamily(fam *family) {
 				return i
 			}
 		}
-		b.notef("%s:%d: no wrappers for %s*: hypercall %s has no parameter %s in these headers", specName, fam.line, fam.prefix, fam.hypercall, name)
+		b.notef("%s:%d: no wrappers for %s*: hypercall %s has no parameter %s in these headers", fam.file, fam.line, fam.prefix, fam.hypercall, name)
 		missing = true
 		return -1
 	}
@@ -80,6 +94,13 @@ func (b *callBuilder) buildFamily(fam *family) {
 	if len(cmds) == 0 {
 		return
 	}
+	var env *envelope
+	if es := b.spec.envelope(fam.prefix); es != nil {
+		if env = b.resolveEnvelope(es); env == nil {
+			return
+		}
+		b.envelopeWrapper(fam, rc, env, argIndex)
+	}
 	// The family's rule naming each command's struct, if it states one.
 	var structPrefix string
 	for _, a := range b.u.Annotations {
@@ -89,11 +110,23 @@ func (b *callBuilder) buildFamily(fam *family) {
 		}
 	}
 	for i, m := range cmds {
-		c := &command{fam: fam, rc: rc, macro: m, spec: b.spec.cmds[m.Name], cmdIndex: cmdIndex, argIndex: argIndex, countIndex: countIndex}
+		c := &command{fam: fam, rc: rc, macro: m, spec: b.spec.cmds[m.Name], cmdIndex: cmdIndex, argIndex: argIndex, countIndex: countIndex, env: env}
 		if c.spec == nil {
 			c.spec = &cmdSpec{name: m.Name}
 		}
 		c.doc = b.commandDoc(cmds, i)
+		if env != nil {
+			// domctl.h and sysctl.h list the commands in one block of
+			// consecutive lines: a neighbour's comment is not this one's.
+			c.doc = nil
+			if d := strings.TrimSpace(m.Doc); d != "" && !strings.HasPrefix(d, "`") {
+				c.doc = docLines(m.Doc)
+			}
+		}
+		if why, ok := b.spec.nowrap[m.Name]; ok {
+			b.notef("%s: no wrapper for %s: %s", m.Pos, m.Name, why)
+			continue
+		}
 		if !b.commandArg(c, cmds, i, structPrefix) {
 			continue
 		}
@@ -145,12 +178,15 @@ func (b *callBuilder) commandArg(c *command, cmds []*parser.Macro, i int, struct
 	m := c.macro
 	rest := strings.TrimPrefix(m.Name, c.fam.prefix)
 	name := c.spec.arg
+	if c.env != nil {
+		return b.envelopeArg(c, rest)
+	}
 	switch {
 	case name == "none":
 		return true
 	case name != "":
 		if !b.setArg(c, name) {
-			b.notef("%s:%d: no wrapper for %s: no struct or typedef %s in these headers", specName, c.spec.line, m.Name, name)
+			b.notef("%s:%d: no wrapper for %s: no struct or typedef %s in these headers", c.spec.file, c.spec.line, m.Name, name)
 			return false
 		}
 		return true
@@ -237,12 +273,12 @@ func (b *callBuilder) buildSubops(c *command) {
 			continue
 		}
 		if c.rec == nil {
-			b.notef("%s:%d: no wrappers for the sub-commands of %s: its argument is not a struct in these headers", specName, grp.line, c.macro.Name)
+			b.notef("%s:%d: no wrappers for the sub-commands of %s: its argument is not a struct in these headers", grp.file, grp.line, c.macro.Name)
 			return
 		}
 		sel, err := b.resolve(c.rec, grp.selector)
 		if err != nil {
-			b.notef("%s:%d: no wrappers for the sub-commands of %s: %v", specName, grp.line, c.macro.Name, err)
+			b.notef("%s:%d: no wrappers for the sub-commands of %s: %v", grp.file, grp.line, c.macro.Name, err)
 			return
 		}
 		done := map[string]bool{}
@@ -252,7 +288,7 @@ func (b *callBuilder) buildSubops(c *command) {
 			}
 			m := b.macro(v.name)
 			if m == nil {
-				b.notef("%s:%d: no wrapper for %s: no such sub-command in these headers", specName, v.line, v.name)
+				b.notef("%s:%d: no wrapper for %s: no such sub-command in these headers", v.file, v.line, v.name)
 				continue
 			}
 			done[v.name] = true
@@ -285,8 +321,13 @@ func (b *callBuilder) macro(name string) *parser.Macro {
 // familyWord is a family prefix as the start of a Go name: XENMEM_ is
 // Xenmem.
 func familyWord(prefix string) string {
-	w := strings.ToLower(strings.TrimSuffix(prefix, "_"))
-	return strings.ToUpper(w[:1]) + w[1:]
+	var out strings.Builder
+	for _, w := range strings.Split(strings.ToLower(strings.TrimSuffix(prefix, "_")), "_") {
+		if w != "" {
+			out.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return out.String()
 }
 
 // handleArg is a guest handle a wrapper passes as a slice.
@@ -367,12 +408,34 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		op = sub.macro.Name
 		goName = familyWord(c.fam.prefix) + wordsGo(strings.TrimPrefix(sub.macro.Name, c.fam.prefix)) + cs.variant
 	}
-	where := fmt.Sprintf("%s:%d", specName, cs.line)
+	where := fmt.Sprintf("%s:%d", cs.file, cs.line)
 	if cs.line == 0 {
 		where = m.Pos.String()
 	}
-	f := &wrapperFn{b: b, op: op, where: where, names: map[string]bool{"c": true, "a": true, "p": true, "ps": true, "addr": true, "r": true, "err": true, "failed": true, "i": true}}
+	f := &wrapperFn{b: b, op: op, where: where, names: map[string]bool{"c": true, "a": true, "p": true, "ps": true, "addr": true, "r": true, "err": true, "failed": true, "i": true, "env": true}}
 	f.params = append(f.params, jen.Id("c").Qual(hypercallPkg, "Caller"))
+	env := c.env
+	domainParam := ""
+	if env != nil && env.domain != nil {
+		domainParam = f.name("domain")
+		f.params = append(f.params, jen.Id(domainParam).Id(env.domain.goType))
+	}
+	// Extra parameters of the hypercall (vcpu_op's vcpuid) are the
+	// wrapper's too.
+	extra := map[int]string{}
+	for i, prm := range c.rc.proto.Params {
+		if i == c.cmdIndex || i == c.argIndex || i == c.countIndex || prm.Name == "" {
+			continue // an unnamed parameter is C's "...": passed as 0
+		}
+		n := f.name(paramName(prm.Name))
+		extra[i] = n
+		typ := "uint64"
+		switch prm.Type {
+		case "int", "unsigned int", "uint32_t":
+			typ = "uint32"
+		}
+		f.params = append(f.params, jen.Id(n).Id(typ))
+	}
 
 	mode := modeInOut
 	switch {
@@ -559,6 +622,13 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	case modeOut:
 		f.results = append(f.results, result{name: f.name(paramName(trimCName(c.argC))), typ: argGo})
 	}
+	if env != nil && cs.domainUse == "out" {
+		f.results = append(f.results, result{name: f.name("domid"), typ: env.domain.goType})
+	}
+	whole := mode == modeFlat && cs.dir == "out" // members in, the struct out
+	if whole {
+		f.results = append(f.results, result{name: f.name(paramName(trimCName(c.argC))), typ: argGo})
+	}
 	for _, in := range ins {
 		f.params = append(f.params, jen.Id(in.param).Id(in.typ))
 	}
@@ -612,35 +682,37 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	if mode == modeBatch {
 		f.pre = append(f.pre, jen.If(jen.Len(jen.Id("ops")).Op("==").Lit(0)).Block(f.ret(jen.Nil())))
 	}
+	for _, ne := range cs.nonempty {
+		h := handleByPath(handles, ne)
+		if h == nil {
+			b.skipf(where, op, "nonempty=%s is not a handle= slice", ne)
+			return
+		}
+		f.pre = append(f.pre, jen.If(jen.Len(jen.Id(h.param)).Op("==").Lit(0)).Block(
+			f.argErr(ne, nil, "may not be empty: Xen would have nowhere to write")))
+	}
+	if domainParam != "" && cs.domainUse == "" {
+		f.pre = append(f.pre, jen.If(jen.Id(domainParam).Op(">=").Id(b.g.names.name(env.spec.domainLimit))).Block(
+			f.argErr(env.spec.domain, nil, "ids from "+env.spec.domainLimit+" on name no domain here (DOMID_SELF included)")))
+	}
 
 	// The argument in hypervisor-visible memory.
 	hasArg := mode != modeNone
 	base := "p"
-	switch mode {
-	case modeInOut, modeIn:
-		src := jen.Id(argParam)
-		if mode == modeIn {
-			src = jen.Op("&").Id(argParam)
+	if env != nil {
+		hasArg = true
+		f.setup = append(f.setup, b.envelopeSetup(c, f, domainParam)...)
+		switch mode {
+		case modeInOut:
+			f.setup = append(f.setup, jen.Op("*").Id("p").Op("=").Op("*").Id(argParam))
+		case modeIn:
+			f.setup = append(f.setup, jen.Op("*").Id("p").Op("=").Id(argParam))
+		case modeBatch:
+			b.skipf(where, op, "a command in an envelope takes one struct")
+			return
 		}
-		f.setup = append(f.setup, jen.List(jen.Id("p"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "Value").Call(jen.Op("&").Id("a"), src))
-	case modeOut:
-		f.setup = append(f.setup, jen.List(jen.Id("p"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "New").Types(jen.Id(argGo)).Call(jen.Op("&").Id("a")))
-	case modeFlat:
-		if cs.flex != nil {
-			f.setup = append(f.setup,
-				jen.List(jen.Id("p"), jen.Id("tail"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "NewBytes").Types(jen.Id(argGo)).Call(jen.Op("&").Id("a"), jen.Len(jen.Id(flexParam))),
-				jen.If(jen.Op("!").Qual(hypercallPkg, "SetCount").Call(flexRef.ptr("p"), jen.Len(jen.Id(flexParam)))).Block(
-					f.argErr(cs.flex.member, nil, "too long for "+cs.flex.count)),
-				jen.If(jen.Len(jen.Id(flexParam)).Op("==").Lit(0)).Block(
-					jen.Id("addr").Op("=").Lit(0).Comment("no buffer: Xen is asked for the size")),
-			)
-			f.names["tail"] = true
-		} else {
-			f.setup = append(f.setup, jen.List(jen.Id("p"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "New").Types(jen.Id(argGo)).Call(jen.Op("&").Id("a")))
-		}
-	case modeBatch:
-		base = ""
-		f.setup = append(f.setup, jen.List(jen.Id("ps"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "Slice").Call(jen.Op("&").Id("a"), jen.Id("ops"), jen.True()))
+	} else {
+		base = f.argSetup(mode, argParam, argGo, cs, flexRef, flexParam)
 	}
 	if sub != nil {
 		f.setup = append(f.setup, sub.sel.expr("p").Op("=").Id(b.g.names.name(sub.macro.Name)))
@@ -698,6 +770,19 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 			return
 		}
 		f.setup = append(f.setup, ref.expr("p").Op("=").Lit(0).Comment("the header: must be zero"))
+	}
+	for _, d := range cs.domids {
+		ref, err := b.resolve(c.rec, d)
+		if err != nil {
+			b.skipf(where, op, "%v", err)
+			return
+		}
+		if b.macro("DOMID_FIRST_RESERVED") == nil || b.macro("DOMID_SELF") == nil {
+			b.skipf(where, op, "domid= needs DOMID_FIRST_RESERVED and DOMID_SELF")
+			return
+		}
+		f.checks = append(f.checks, jen.If(ref.expr("p").Op(">=").Id(b.g.names.name("DOMID_FIRST_RESERVED")).Op("&&").Add(ref.expr("p")).Op("!=").Id(b.g.names.name("DOMID_SELF"))).Block(
+			f.argErr(d, nil, "not a domain id or DOMID_SELF")))
 	}
 	for _, e := range cs.equals {
 		x, err1 := b.resolve(c.rec, e[0])
@@ -762,7 +847,11 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 				args = append(args, jen.Lit(1))
 			}
 		default:
-			args = append(args, jen.Lit(0))
+			if n, ok := extra[i]; ok {
+				args = append(args, jen.Uint64().Call(jen.Id(n)))
+			} else {
+				args = append(args, jen.Lit(0))
+			}
 		}
 	}
 	// err is a named result: assign it, and declare r only when it is used.
@@ -805,7 +894,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		if ref, err := b.resolve(c.rec, st); err == nil {
 			typ := b.statusType(c.fam)
 			if typ == "" {
-				b.skipf(fmt.Sprintf("%s:%d", specName, c.fam.line), op, "no typed constant group %s for statuses", c.fam.statusPrefix)
+				b.skipf(fmt.Sprintf("%s:%d", c.fam.file, c.fam.line), op, "no typed constant group %s for statuses", c.fam.statusPrefix)
 				return
 			}
 			if mode == modeBatch {
@@ -830,6 +919,12 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	}
 	if mode == modeOut {
 		f.post = append(f.post, jen.Id(f.results[0].name).Op("=").Op("*").Id("p"))
+	}
+	if whole {
+		f.post = append(f.post, jen.Id(f.results[len(f.results)-1].name).Op("=").Op("*").Id("p"))
+	}
+	if env != nil && cs.domainUse == "out" {
+		f.post = append(f.post, jen.Id("domid").Op("=").Add(env.domain.expr("env")))
 	}
 	var outAssign []jen.Code
 	if dataName != "" {
@@ -874,6 +969,9 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	body = append(body, call)
 	body = append(body, f.post...)
 	errBlock := []jen.Code{}
+	if env != nil {
+		errBlock = append(errBlock, b.versionErr(env, op, f, jen.Id(env.versionGo)))
+	}
 	if dataName != "" {
 		errBlock = append(errBlock, jen.If(jen.List(jen.Id("e"), jen.Id("ok")).Op(":=").Err().Assert(jen.Qual(hypercallPkg, "Errno")), jen.Id("ok").Op("&&").Id("e").Op("==").Qual(hypercallPkg, "ENOBUFS")).Block(
 			f.ret(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": "+flexParam+" of %d bytes is too small for what Xen has (an empty "+flexParam+" asks for the size): %w"), jen.Len(jen.Id(flexParam)), jen.Err()))))
@@ -1068,7 +1166,7 @@ func (b *callBuilder) errcodeVar(fam *family, ec *errcodeSpec) {
 	}
 	m := b.macro(ec.macro)
 	doc := []string{
-		fmt.Sprintf("%s is %s (%s), which %s return as their result (%s line %d): %s.", name, ec.macro, m.Pos, strings.Join(ec.cmds, ", "), specName, ec.line, ec.text),
+		fmt.Sprintf("%s is %s (%s), which %s return as their result (%s line %d): %s.", name, ec.macro, m.Pos, strings.Join(ec.cmds, ", "), ec.file, ec.line, ec.text),
 		"As an errno it would read as another error; the wrappers return this instead.",
 	}
 	code := jen.Var().Id(name).Op("=").Op("&").Qual(hypercallPkg, "CodeError").Values(jen.Dict{
@@ -1197,4 +1295,38 @@ func (b *callBuilder) wrapperDoc(c *command, sub *subop, cs *cmdSpec, goName str
 		doc = append(doc, wrap(strings.Join(use, " "))...)
 	}
 	return doc
+}
+
+// argSetup puts the argument (not in an envelope) in hypervisor-visible
+// memory: p (ps for a batch) and addr. It returns the base of member
+// expressions.
+func (f *wrapperFn) argSetup(mode argMode, argParam, argGo string, cs *cmdSpec, flexRef *memberRef, flexParam string) string {
+	base := "p"
+	switch mode {
+	case modeInOut, modeIn:
+		src := jen.Id(argParam)
+		if mode == modeIn {
+			src = jen.Op("&").Id(argParam)
+		}
+		f.setup = append(f.setup, jen.List(jen.Id("p"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "Value").Call(jen.Op("&").Id("a"), src))
+	case modeOut:
+		f.setup = append(f.setup, jen.List(jen.Id("p"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "New").Types(jen.Id(argGo)).Call(jen.Op("&").Id("a")))
+	case modeFlat:
+		if cs.flex != nil {
+			f.setup = append(f.setup,
+				jen.List(jen.Id("p"), jen.Id("tail"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "NewBytes").Types(jen.Id(argGo)).Call(jen.Op("&").Id("a"), jen.Len(jen.Id(flexParam))),
+				jen.If(jen.Op("!").Qual(hypercallPkg, "SetCount").Call(flexRef.ptr("p"), jen.Len(jen.Id(flexParam)))).Block(
+					f.argErr(cs.flex.member, nil, "too long for "+cs.flex.count)),
+				jen.If(jen.Len(jen.Id(flexParam)).Op("==").Lit(0)).Block(
+					jen.Id("addr").Op("=").Lit(0).Comment("no buffer: Xen is asked for the size")),
+			)
+			f.names["tail"] = true
+		} else {
+			f.setup = append(f.setup, jen.List(jen.Id("p"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "New").Types(jen.Id(argGo)).Call(jen.Op("&").Id("a")))
+		}
+	case modeBatch:
+		base = ""
+		f.setup = append(f.setup, jen.List(jen.Id("ps"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "Slice").Call(jen.Op("&").Id("a"), jen.Id("ops"), jen.True()))
+	}
+	return base
 }

@@ -3,10 +3,12 @@
 // the generator:
 //
 //   - xen: the host package in tools mode (__XEN_TOOLS__) for xen.h, memory.h,
-//     grant_table.h and version.h: what a dom0 tool
+//     grant_table.h, version.h, event_channel.h, sched.h, vcpu.h, physdev.h,
+//     hvm/hvm_op.h, hvm/params.h, domctl.h and sysctl.h: what a dom0 tool
 //     uses: every type with the C layout of the GOARCH it is built for,
 //     constants, and the hypercall wrappers.
-//   - xenguest: the same in guest mode, the interface a guest kernel sees.
+//   - xenguest: the same in guest mode, the interface a guest kernel sees
+//     (without domctl.h and sysctl.h, which are for tools only).
 //   - foreign/x86_32, x86_64, arm32, arm64: host-independent types of one
 //     Xen architecture each, with MarshalBinary and UnmarshalBinary.
 //
@@ -19,9 +21,9 @@
 // refreshes them.
 package generated
 
-//go:generate go run ../cmd/xenbind gen -mode tools -include xen.h,memory.h,grant_table.h,version.h -out xen
-//go:generate go run ../cmd/xenbind gen -mode guest -include xen.h,memory.h,grant_table.h,version.h -out xenguest
-//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h -targets x86_32 -pkg x86_32 -out foreign/x86_32
-//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h -targets x86_64 -pkg x86_64 -out foreign/x86_64
-//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h -targets arm32 -pkg arm32 -out foreign/arm32
-//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h -targets arm64 -pkg arm64 -out foreign/arm64
+//go:generate go run ../cmd/xenbind gen -mode tools -include xen.h,memory.h,grant_table.h,version.h,event_channel.h,sched.h,vcpu.h,physdev.h,hvm/hvm_op.h,hvm/params.h,domctl.h,sysctl.h -out xen
+//go:generate go run ../cmd/xenbind gen -mode guest -include xen.h,memory.h,grant_table.h,version.h,event_channel.h,sched.h,vcpu.h,physdev.h,hvm/hvm_op.h,hvm/params.h -out xenguest
+//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h,event_channel.h,sched.h,vcpu.h,physdev.h,hvm/hvm_op.h,hvm/params.h,domctl.h,sysctl.h -targets x86_32 -pkg x86_32 -out foreign/x86_32
+//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h,event_channel.h,sched.h,vcpu.h,physdev.h,hvm/hvm_op.h,hvm/params.h,domctl.h,sysctl.h -targets x86_64 -pkg x86_64 -out foreign/x86_64
+//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h,event_channel.h,sched.h,vcpu.h,physdev.h,hvm/hvm_op.h,hvm/params.h,domctl.h,sysctl.h -targets arm32 -pkg arm32 -out foreign/arm32
+//go:generate go run ../cmd/xenbind gen -foreign -mode tools -include xen.h,memory.h,grant_table.h,version.h,event_channel.h,sched.h,vcpu.h,physdev.h,hvm/hvm_op.h,hvm/params.h,domctl.h,sysctl.h -targets arm64 -pkg arm64 -out foreign/arm64

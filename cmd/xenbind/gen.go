@@ -13,7 +13,7 @@ import (
 	"github.com/xenbind/xenbind/parser"
 )
 
-const genSynopsis = "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-only LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] [-config FILE] [-foreign] [-v] " + limitsSynopsis + " -out DIR"
+const genSynopsis = "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-only LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] [-config FILE] [-spec FILE] [-foreign] [-v] " + limitsSynopsis + " -out DIR"
 
 // runGen writes Go bindings. Notes about the output go to stderr with -v;
 // a Go name clash the config does not settle is noted always.
@@ -27,6 +27,7 @@ func runGen(args []string, stdout io.Writer) error {
 	out := fs.String("out", "", "output `dir`")
 	configFile := fs.String("config", "", "config `file` with rename, skip and consttype directives")
 	verbose := fs.Bool("v", false, "print notes about the output (commands without a wrapper, names settled by a suffix)")
+	specFile := fs.String("spec", "", "hypercall spec `file` laid over the built-in emit/hypercalls.spec (families and commands of headers outside the built-in set)")
 	only := fs.String("only", "", "generate only the declarations of these headers (a list, relative to -headers), treating the others as system headers; no hypercall wrappers")
 	foreign := fs.Bool("foreign", false, "write a host-independent package for one target (with -targets T): types with MarshalBinary and UnmarshalBinary at the C offsets")
 	if err := parseFlags(fs, args); err != nil {
@@ -62,6 +63,17 @@ func runGen(args []string, stdout io.Writer) error {
 		}
 		stamp.Config = emit.Digest(b)
 	}
+	var specs []emit.SpecFile
+	if *specFile != "" {
+		sf, err := emit.LoadSpec(*specFile)
+		if err != nil {
+			return err
+		}
+		specs = append(specs, sf)
+		// The spec's text is an input like the config's: a changed
+		// spec must not find the previous output up to date.
+		stamp.Config += "\x00spec " + emit.Digest(sf.Data)
+	}
 	pc, err := in.config()
 	if err != nil {
 		return err
@@ -88,7 +100,7 @@ func runGen(args []string, stdout io.Writer) error {
 	for _, n := range omittedNotes(layouts) {
 		fmt.Fprintf(os.Stderr, "xenbind: note: %s\n", n)
 	}
-	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg, Only: splitList(*only)}
+	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg, Only: splitList(*only), Specs: specs}
 	var files []emit.File
 	var reports []emit.Note
 	if *foreign {

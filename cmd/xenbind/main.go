@@ -4,7 +4,7 @@
 // Usage:
 //
 //	xenbind gen    [-headers DIR] [-dialect xen|uapi] [-include LIST] [-only LIST] [-targets LIST] [-mode guest|tools]
-//	               [-pkg NAME] [-config FILE] [-foreign] [-v] [-nocache] -out DIR
+//	               [-pkg NAME] [-config FILE] [-spec FILE] [-foreign] [-v] [-nocache] -out DIR
 //	xenbind layout [-headers DIR] [-dialect xen|uapi] [-include LIST] [-target T|all] [-mode guest|tools]
 //	               [-records LIST] [-json] [-nocache]
 //	xenbind abi    [-headers DIR] [-dialect xen|linux] [-include LIST] [-mode M] [-target LIST|all]

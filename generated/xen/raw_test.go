@@ -79,7 +79,7 @@ var rawCases = []rawCase{
 	{"HypervisorMMUExtOp", xen.HYPERVISOR_mmuext_op, func(c hypercall.Caller) (uint64, error) { return xen.HypervisorMMUExtOp(c, 11, 12, 13, 14) }, words5(11, 12, 13, 14)},
 	{"HypervisorXSMOp", xen.HYPERVISOR_xsm_op, func(c hypercall.Caller) (uint64, error) { return xen.HypervisorXSMOp(c, 11) }, words5(11)},
 	{"HypervisorNMIOp", xen.HYPERVISOR_nmi_op, func(c hypercall.Caller) (uint64, error) { return xen.HypervisorNMIOp(c, 11, 12) }, words5(11, 12)},
-	{"HypervisorSchedOp", xen.HYPERVISOR_sched_op, func(c hypercall.Caller) (uint64, error) { return xen.HypervisorSchedOp(c, 11, 12) }, words5(11, 12)},
+	{"HypervisorSchedOp", xen.HYPERVISOR_sched_op, func(c hypercall.Caller) (uint64, error) { return xen.HypervisorSchedOp(c, 11, 12, 13) }, words5(11, 12, 13)},
 	{"HypervisorCallbackOp", xen.HYPERVISOR_callback_op, func(c hypercall.Caller) (uint64, error) { return xen.HypervisorCallbackOp(c, 11, 12) }, words5(11, 12)},
 	{"HypervisorXenoprofOp", xen.HYPERVISOR_xenoprof_op, func(c hypercall.Caller) (uint64, error) { return xen.HypervisorXenoprofOp(c, 11, 12) }, words5(11, 12)},
 	{"HypervisorEventChannelOp", xen.HYPERVISOR_event_channel_op, func(c hypercall.Caller) (uint64, error) { return xen.HypervisorEventChannelOp(c, 11, 12) }, words5(11, 12)},

@@ -123,3 +123,42 @@ type CodeError struct {
 func (e *CodeError) Error() string {
 	return e.Name + ": " + e.Text
 }
+
+// VersionError reports a domctl or sysctl that Xen refused with EACCES
+// because the interface_version it carried is not the hypervisor's: the
+// bindings were generated from headers of another Xen release. Xen checks
+// the version before anything else, so nothing was done.
+type VersionError struct {
+	// Op is the C name of the command, "XEN_DOMCTL_getdomaininfo".
+	Op string
+	// Interface names the version macro, "XEN_DOMCTL_INTERFACE_VERSION".
+	Interface string
+	// Sent is the version the call carried.
+	Sent uint32
+	// Generated is the version the bindings were generated for; Sent
+	// differs from it only when the caller set the version by hand.
+	Generated uint32
+	// Err is the hypervisor's error, EACCES.
+	Err error
+}
+
+// Error says which version was sent and that the hypervisor speaks
+// another.
+func (e *VersionError) Error() string {
+	s := e.Op + ": the hypervisor refused " + e.Interface + " " + hex32(e.Sent)
+	if e.Sent == e.Generated {
+		s += ", the version these bindings were generated for"
+	} else {
+		s += " (these bindings were generated for " + hex32(e.Generated) + ")"
+	}
+	return s + ": it speaks another (" + e.Err.Error() + ")"
+}
+
+// Unwrap returns the hypervisor's error.
+func (e *VersionError) Unwrap() error { return e.Err }
+
+// hex32 spells a version as the headers do, 0x00000015.
+func hex32(v uint32) string {
+	s := strconv.FormatUint(uint64(v), 16)
+	return "0x" + strings.Repeat("0", 8-len(s)) + s
+}

@@ -12,7 +12,13 @@
 //     counters XENMEM_get_sharing_freed_pages and
 //     XENMEM_get_sharing_shared_pages;
 //   - grant_table_op: GNTTABOP_query_size, GNTTABOP_set_version and
-//     GNTTABOP_get_version.
+//     GNTTABOP_get_version;
+//   - domctl: XEN_DOMCTL_createdomain, destroydomain, pausedomain,
+//     unpausedomain, max_mem, max_vcpus and getdomaininfo; sysctl:
+//     XEN_SYSCTL_physinfo and getdomaininfolist (EACCES for another
+//     interface version, EPERM for an unprivileged caller);
+//   - event_channel_op: EVTCHNOP_alloc_unbound, bind_interdomain, send,
+//     close and status.
 //
 // Anything else fails with ENOSYS, as Xen does for an unknown operation,
 // unless the test installs its own handler with [Hypervisor.Handle].
@@ -83,6 +89,16 @@ type Domain struct {
 	// Handle is the domain's handle, normally its UUID
 	// (XENVER_guest_handle).
 	Handle [16]byte
+	// CreateFlags are the XEN_DOMCTL_CDF_* flags it was created with.
+	CreateFlags uint32
+	// MaxVCPUs is createdomain's max_vcpus; VCPUs the vCPUs that
+	// XEN_DOMCTL_max_vcpus brought into existence.
+	MaxVCPUs, VCPUs uint32
+	// PauseCount counts the control software's pauses: a domain
+	// XEN_DOMCTL_createdomain made starts at 1.
+	PauseCount int
+	// MaxEvtchnPort is its highest event channel port (0: 4095).
+	MaxEvtchnPort uint32
 }
 
 // CompileInfo is what XENVER_compile_info reports.
@@ -130,6 +146,7 @@ type config struct {
 	maxGrantVer   uint32
 	unprivileged  bool
 	noRecording   bool
+	physinfo      Physinfo
 }
 
 // Option configures a Hypervisor.
@@ -255,6 +272,8 @@ var defaultSelf = Domain{
 	GrantFrames:    1,
 	MaxGrantFrames: 64,
 	GrantVersion:   1,
+	MaxVCPUs:       1,
+	VCPUs:          1,
 }
 
 // Hypervisor is a simulated Xen. It implements hypercall.Caller and is safe
@@ -265,6 +284,7 @@ type Hypervisor struct {
 
 	mu       sync.Mutex
 	domains  map[uint16]*Domain
+	evtchns  map[uint16]map[uint32]*EventChannel // by domain, port
 	handlers map[uint64]HandlerFunc
 	actions  []*action // Fail, FailStatus and HandleCommand, by Command
 	calls    []Call
@@ -292,6 +312,7 @@ func New(opts ...Option) *Hypervisor {
 		maxRAMPage:  0x23FFFF,
 		maxGrantVer: 2,
 		domains:     map[uint16]Domain{},
+		physinfo:    Physinfo{NrCPUs: 1, CPUkHz: 2000000, TotalPages: 262144},
 	}
 	for _, o := range opts {
 		o(&c)
@@ -299,6 +320,7 @@ func New(opts ...Option) *Hypervisor {
 	h := &Hypervisor{
 		cfg:      c,
 		domains:  map[uint16]*Domain{},
+		evtchns:  map[uint16]map[uint32]*EventChannel{},
 		handlers: map[uint64]HandlerFunc{},
 	}
 	for id, d := range c.domains {
@@ -421,6 +443,12 @@ func (h *Hypervisor) Call(op uint64, args [5]uint64) (uint64, error) {
 		r, err = h.memoryOp(args[0], args[1])
 	case op == hypervisorGrantTableOp:
 		r, err = h.grantTableOp(args[0], args[1], args[2])
+	case op == hypervisorDomctl:
+		r, err = h.domctl(args[0])
+	case op == hypervisorSysctl:
+		r, err = h.sysctl(args[0])
+	case op == hypervisorEventChannelOp:
+		r, err = h.eventChannelOp(args[0], args[1])
 	default:
 		err = hypercall.ENOSYS
 	}

@@ -553,9 +553,17 @@ func TestFailCommandInStruct(t *testing.T) {
 	if r, err := h.Call(hypervisorDomctl, [5]uint64{b.Addr()}); err != nil || r != 7 {
 		t.Errorf("domctl cmd 2 = %d, %v; want the handler's 7", r, err)
 	}
+	// Any other command gets the simulation, which checks the interface
+	// version first: EACCES for none, ENOSYS for a command it does not
+	// simulate.
 	native.PutUint32(b.Bytes(), 3)
+	if _, err := h.Call(hypervisorDomctl, [5]uint64{b.Addr()}); !errors.Is(err, hypercall.EACCES) {
+		t.Errorf("domctl cmd 3 without an interface version: err = %v, want the simulation's EACCES", err)
+	}
+	native.PutUint32(b.Bytes(), 60) // XEN_DOMCTL_settscinfo
+	native.PutUint32(b.Bytes()[domctlVersion:], domctlInterfaceVersion)
 	if _, err := h.Call(hypervisorDomctl, [5]uint64{b.Addr()}); !errors.Is(err, hypercall.ENOSYS) {
-		t.Errorf("domctl cmd 3: err = %v, want the default ENOSYS", err)
+		t.Errorf("domctl cmd 60: err = %v, want the default ENOSYS", err)
 	}
 	// A command word with continuation bits above MEMOP_CMD_MASK is still
 	// the command.

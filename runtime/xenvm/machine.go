@@ -81,6 +81,9 @@ type Machine struct {
 	// 0 on a PC, 0x40000000 on QEMU's virt machine.
 	MemoryMiB int
 	RAMBase   uint64
+	// CPUs is the machine's processor count (QEMU's -smp), all of which
+	// Xen brings up (XEN_SYSCTL_physinfo's nr_cpus); dom0 gets one.
+	CPUs int
 
 	Loader Loader
 	// KernelAddr and InitrdAddr are where guest-loader puts dom0's kernel
@@ -180,6 +183,7 @@ var Machines = []Machine{
 		// under software emulation.
 		QEMUArgs:  []string{"-accel", "tcg", "-cpu", "max,-smap"},
 		MemoryMiB: 1024,
+		CPUs:      1,
 		Loader:    Multiboot,
 		// bootscrub=0: scrubbing all of RAM on two emulated cores doubles
 		// the boot time.
@@ -206,6 +210,7 @@ var Machines = []Machine{
 			"-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57"},
 		MemoryMiB:   1024,
 		RAMBase:     0x40000000,
+		CPUs:        2,
 		Loader:      GuestLoader,
 		KernelAddr:  0x42000000,
 		InitrdAddr:  0x49000000,
@@ -231,6 +236,7 @@ var Machines = []Machine{
 			"-machine", "virt,virtualization=on,gic-version=2,highmem=off", "-cpu", "cortex-a15"},
 		MemoryMiB:   1024,
 		RAMBase:     0x40000000,
+		CPUs:        1,
 		Loader:      GuestLoader,
 		KernelAddr:  0x42000000,
 		InitrdAddr:  0x49000000,

@@ -242,6 +242,7 @@ func (m Machine) TestEnv() map[string]string {
 		"XENVM_DOM0_MAX_MIB": strconv.Itoa(m.Dom0Max()),
 		"XENVM_RAM_BASE":     fmt.Sprintf("%#x", m.RAMBase),
 		"XENVM_RAM_MIB":      strconv.Itoa(m.MemoryMiB),
+		"XENVM_CPUS":         strconv.Itoa(max(m.CPUs, 1)),
 		"XENVM_CAPABILITY":   m.Capability,
 		"XENVM_TOOLS":        "/" + toolsDir,
 	}
@@ -262,6 +263,7 @@ func (m Machine) CommandLine(f Files, initrd string) ([]string, error) {
 	args := append([]string(nil), m.QEMUArgs...)
 	args = append(args,
 		"-m", strconv.Itoa(m.MemoryMiB)+"M",
+		"-smp", strconv.Itoa(max(m.CPUs, 1)),
 		"-nodefaults", "-display", "none",
 		"-serial", "stdio",
 		// A reset (Xen rebooting after dom0 died) ends QEMU.

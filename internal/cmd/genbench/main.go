@@ -5,7 +5,9 @@
 // warm cache into a new directory; go tool cgo -godefs on a types file of
 // the same headers' structs for amd64 alone; and xenbind layout -include
 // all -target all, cold and warm. It prints the median, minimum and
-// maximum wall time of each over -n rounds, the ratios to cgo -godefs,
+// maximum wall time of each over -n rounds, the median CPU time (user and
+// system, of the process and the children it waited for: xenbind's parse
+// workers that outlive a run are not counted), the ratios to cgo -godefs,
 // xenbind's peak memory, and the load average before and after.
 //
 // "make bench" runs it. Timings need a quiet machine: the load average
@@ -83,7 +85,11 @@ func run(rounds int) error {
 		c.Dir = work
 		return c
 	}
-	genArgs := func(dir string) []string { return []string{"gen", "-mode", "tools", "-out", dir} }
+	// The tree is named explicitly: without -headers xenbind keeps the
+	// pinned tree in its cache directory, and an empty cache would mean
+	// downloading it.
+	genArgs := func(dir string) []string { return []string{"gen", "-headers", tree, "-mode", "tools", "-out", dir} }
+	allArgs := []string{"layout", "-headers", tree, "-include", "all", "-target", "all"}
 	reset := func(paths ...string) func() error {
 		return func() error {
 			for _, p := range paths {
@@ -110,7 +116,7 @@ func run(rounds int) error {
 	if msg, err := xen(warmCache, genArgs(out("warm"))...).CombinedOutput(); err != nil {
 		return fmt.Errorf("xenbind gen: %v\n%s", err, msg)
 	}
-	if msg, err := xen(warmCache, "layout", "-include", "all", "-target", "all").CombinedOutput(); err != nil {
+	if msg, err := xen(warmCache, allArgs...).CombinedOutput(); err != nil {
 		return fmt.Errorf("xenbind layout -include all: %v\n%s", err, msg)
 	}
 	cgo := &job{name: fmt.Sprintf("go tool cgo -godefs (%d structs, amd64)", nstructs), cmd: func() *exec.Cmd {
@@ -127,9 +133,9 @@ func run(rounds int) error {
 		{name: "xenbind gen, warm cache, new -out", prepare: reset(out("new")),
 			cmd: func() *exec.Cmd { return xen(warmCache, genArgs(out("new"))...) }, check: regenerated},
 		{name: "xenbind layout -include all -target all, cold", prepare: reset(coldCache),
-			cmd: func() *exec.Cmd { return xen(coldCache, "layout", "-include", "all", "-target", "all") }},
+			cmd: func() *exec.Cmd { return xen(coldCache, allArgs...) }},
 		{name: "xenbind layout -include all -target all, warm",
-			cmd: func() *exec.Cmd { return xen(warmCache, "layout", "-include", "all", "-target", "all") }},
+			cmd: func() *exec.Cmd { return xen(warmCache, allArgs...) }},
 	}
 	load0 := loadavg()
 	for range rounds {

@@ -20,6 +20,14 @@
 //   - errors: ENOSYS for unknown commands, ESRCH or GNTST_bad_domain for a
 //     domain that does not exist, and wrappers refusing bad arguments
 //     before any hypercall (a recording Caller sees none);
+//   - the dom0 surface: XEN_SYSCTL_physinfo against the machine (CPUs,
+//     RAM), dom0 in XEN_SYSCTL_getdomaininfolist with tot_pages equal to
+//     its reservation, a domain created (PVH on x86_64, the host's GIC on
+//     Arm), given vCPUs and memory, listed paused, its vCPU read, paused,
+//     destroyed and gone; an HVM parameter set and read (x86_64); event
+//     channels allocated, bound, queried, signalled and closed; sched_op
+//     yield and vcpu_op is_up; ESRCH, EINVAL, a *hypercall.VersionError
+//     for a wrong interface version and ArgErrors before any hypercall;
 //   - buffers: the runtime's buffers work on first use, every page;
 //   - 32 goroutines × 200 wrapped calls in a copy of the binary run with
 //     GOGC=1, at varying stack depths, all answered right;
@@ -47,6 +55,7 @@
 //	XENVM_DOM0_MAX_MIB  dom0's maximum reservation, in MiB
 //	XENVM_RAM_BASE      the physical address of the machine's RAM
 //	XENVM_RAM_MIB       the machine's RAM (QEMU's -m), in MiB
+//	XENVM_CPUS          the machine's processors (QEMU's -smp)
 //	XENVM_CAPABILITY    the word XENVER_capabilities must hold
 //	XENVM_TOOLS         the directory holding xeninfo-$GOARCH
 //	XENVM_SERVICES      the services /init started before the tests, by

@@ -23,6 +23,7 @@ var vm struct {
 	dom0MiB, dom0MaxMiB     uint64
 	// ramBase and ramEnd bound the machine's RAM (QEMU's -m).
 	ramBase, ramEnd uint64
+	cpus            uint64 // the machine's processors (QEMU's -smp)
 	capability      string // the word XENVER_capabilities must hold
 	tools           string // the directory holding xeninfo-GOARCH
 	facts           xenFacts
@@ -52,12 +53,16 @@ type xenFacts struct {
 	// ipaBits bounds the guest-physical address space on Arm: 40 bits
 	// with LPAE on arm32, 48 at most on arm64.
 	ipaBits int
+	// vcpuOpLimited: Arm's vcpu_op accepts only
+	// VCPUOP_register_vcpu_info and VCPUOP_register_runstate_memory_area
+	// (do_arm_vcpu_op) and answers EINVAL to the rest.
+	vcpuOpLimited bool
 }
 
 var facts = map[string]xenFacts{
 	"x86_64": {grantV2: true},
-	"arm64":  {untouchedFault: true, directMapped: true, ipaBits: 48},
-	"arm32":  {untouchedFault: true, directMapped: true, ipaBits: 40},
+	"arm64":  {untouchedFault: true, directMapped: true, ipaBits: 48, vcpuOpLimited: true},
+	"arm32":  {untouchedFault: true, directMapped: true, ipaBits: 40, vcpuOpLimited: true},
 }
 
 // pageSize is Xen's page size on every architecture it runs on here.
@@ -116,6 +121,9 @@ func readEnv() error {
 		return err
 	}
 	if vm.ramBase, err = num("XENVM_RAM_BASE"); err != nil {
+		return err
+	}
+	if vm.cpus, err = num("XENVM_CPUS"); err != nil {
 		return err
 	}
 	ramMiB, err := num("XENVM_RAM_MIB")

@@ -317,3 +317,64 @@ func TestGrantLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestForeignGrantTable creates an empty domain (XEN_DOMCTL_createdomain,
+// no memory, paused) and maps its grant table with MMAP_RESOURCE: two
+// mappings of its first frame show the same bytes, written through one.
+func TestForeignGrantTable(t *testing.T) {
+	devicesUsable(t)
+	c := caller(t)
+	cfg := domainConfig(t, c)
+	cfg.MaxVCPUs = 1
+	cfg.MaxEvtchnPort = 1023
+	cfg.MaxGrantFrames = -1
+	cfg.MaxMaptrackFrames = -1
+	cfg.GrantOpts = 1 // XEN_DOMCTL_GRANT_version(1)
+	id, err := xen.XenDomctlCreatedomain(c, 0, &cfg)
+	must(t, "XenDomctlCreatedomain(c, 0, &cfg)", "XEN_DOMCTL_createdomain", err)
+	defer func() {
+		must(t, "XenDomctlDestroydomain(c, id)", "XEN_DOMCTL_destroydomain", xen.XenDomctlDestroydomain(c, id))
+	}()
+	fm, err := foreignmem.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fm.Close()
+	dom := foreignmem.DomID(id)
+	n, err := fm.ResourceSize(dom, foreignmem.ResourceGrantTable, foreignmem.GrantTableShared)
+	if err != nil {
+		t.Fatalf("ResourceSize(domain %d's grant table): %v", id, err)
+	}
+	t.Logf("MMAP_RESOURCE: domain %d's grant table: %d frames", id, n)
+	if n < 1 || n > maxGrantFrames {
+		t.Fatalf("grant table of %d frames, want 1 to %d", n, maxGrantFrames)
+	}
+	a, err := fm.MapResource(dom, foreignmem.ResourceGrantTable, foreignmem.GrantTableShared, 0, 1, true)
+	if err != nil {
+		t.Fatalf("MapResource(domain %d's grant table frame 0): %v", id, err)
+	}
+	b, err := fm.MapResource(dom, foreignmem.ResourceGrantTable, foreignmem.GrantTableShared, 0, 1, false)
+	if err != nil {
+		t.Fatalf("second MapResource: %v", err)
+	}
+	flags, domid, frame := grantEntryV1(a.Mem, 10)
+	t.Logf("entry 10 of the new table: flags %#x domid %d frame %#x", flags, domid, frame)
+	if flags != 0 {
+		t.Errorf("entry 10 of a new domain's grant table has flags %#x, want 0 (no grant)", flags)
+	}
+	copy(a.Mem[8*10:], []byte{0, 0, 0x34, 0x12, 0x78, 0x56, 0x34, 0x12}) // flags 0: still no grant
+	if _, domid, frame := grantEntryV1(b.Mem, 10); domid != 0x1234 || frame != 0x12345678 {
+		t.Errorf("through the second mapping entry 10 reads domid %#x frame %#x, want 0x1234 0x12345678", domid, frame)
+	}
+	copy(a.Mem[8*10:], make([]byte, 8))
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The domain's frames are not dom0's to map one by one.
+	if _, err := fm.MapResource(dom, foreignmem.ResourceGrantTable, foreignmem.GrantTableShared, uint32(n), 1, false); err == nil {
+		t.Errorf("MapResource of frame %d of a %d-frame table: no error", n, n)
+	}
+}
