@@ -5354,6 +5354,8 @@ func XenDomctlSetPagingMempoolSize(c hypercall.Caller, domain DomID, size uint64
 //
 // XEN_DOMCTL_gdbsx_unpausevcpu
 //
+// pause/unpause a vcpu
+//
 // The wrapper builds the struct xen_domctl_gdbsx_pauseunp_vcpu from its
 // parameters in hypervisor-visible memory.
 //
@@ -5399,6 +5401,8 @@ func XenDomctlGdbsxPausevcpu(c hypercall.Caller, domain DomID, vcpu uint32) (err
 // xen_domctl_gdbsx_pauseunp_vcpu.
 //
 // XEN_DOMCTL_gdbsx_unpausevcpu
+//
+// pause/unpause a vcpu
 //
 // The wrapper builds the struct xen_domctl_gdbsx_pauseunp_vcpu from its
 // parameters in hypervisor-visible memory.
@@ -6881,6 +6885,8 @@ func VcpuopGetRunstateInfo(c hypercall.Caller, vcpuid uint32) (vcpuRunstateInfo 
 // which can be set via these commands. Periods smaller than one millisecond
 // may not be supported.
 //
+// arg == vcpu_set_periodic_timer_t
+//
 // The wrapper builds the struct vcpu_set_periodic_timer from its parameters in
 // hypervisor-visible memory.
 //
@@ -6917,6 +6923,8 @@ func VcpuopStopPeriodicTimer(c hypercall.Caller, vcpuid uint32) (err error) {
 //
 // Set or stop a VCPU's single-shot timer. Every VCPU has one single-shot
 // timer which can be set via these commands.
+//
+// arg == vcpu_set_singleshot_timer_t
 //
 // The wrapper builds the struct vcpu_set_singleshot_timer from its parameters
 // in hypervisor-visible memory.
@@ -6970,6 +6978,8 @@ func VcpuopSendNMI(c hypercall.Caller, vcpuid uint32) (err error) {
 // processor.  The physical ID informmation is architecture-specific.
 // On x86: id[31:0]=apic_id, id[63:32]=acpi_id.
 // This command returns -EINVAL if it is not a valid operation for this VCPU.
+//
+// arg == vcpu_get_physid_t
 //
 // Xen writes the result to hypervisor-visible memory, which is copied into the
 // returned value.

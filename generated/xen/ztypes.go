@@ -828,6 +828,8 @@ type EvtchnBindInterdomain struct {
 type EvtchnBindVirq struct {
 	_ structs.HostLayout
 	// IN parameters.
+	//
+	// enum virq
 	Virq uint32
 	VCPU uint32
 	// OUT parameters.
@@ -1274,6 +1276,8 @@ type TBuf struct {
 	// power of 2:
 	//
 	//	(((2^32 - 1) % X) + 1) % X != (2^32) % X
+	//
+	// Offset of next item to be consumed by control tools.
 	Cons uint32
 	// Offset of next item to be produced by Xen.
 	Prod uint32
@@ -1414,6 +1418,8 @@ type HVMAltp2mMemAccess struct {
 	// view
 	View uint16
 	// Memory type
+	//
+	// xenmem_access_t
 	Access uint16
 	Pad    uint32
 	// gfn
@@ -1519,6 +1525,8 @@ type DomctlGetvcpuinfo struct {
 	// IN variables.
 	VCPU uint32
 	// OUT variables.
+	//
+	// currently online (not hotplugged)?
 	Online uint8
 	// blocked waiting for an event?
 	Blocked uint8
@@ -1737,6 +1745,8 @@ type DomctlSendtrigger struct {
 type DomctlAssignDevice struct {
 	_ structs.HostLayout
 	// IN
+	//
+	// XEN_DOMCTL_DEV_*
 	Dev   uint32
 	Flags uint32
 	U     DomctlAssignDeviceU
@@ -1862,6 +1872,8 @@ type DomctlTSCInfo struct {
 type DomctlGdbsxMemio struct {
 	_ structs.HostLayout
 	// IN
+	//
+	// optional: init_mm.pgd[3] value
 	Pgd3val uint64
 	// guest virtual address
 	GVA uint64
@@ -1873,6 +1885,8 @@ type DomctlGdbsxMemio struct {
 	Gwr uint8
 	_   [3]byte
 	// OUT
+	//
+	// bytes remaining to be copied
 	Remain uint32
 	_      [4]byte
 }
@@ -1880,6 +1894,8 @@ type DomctlGdbsxMemio struct {
 // DomctlGdbsxPauseunpVCPU is struct xen_domctl_gdbsx_pauseunp_vcpu (domctl.h:763:1).
 //
 // XEN_DOMCTL_gdbsx_unpausevcpu
+//
+// pause/unpause a vcpu
 type DomctlGdbsxPauseunpVCPU struct {
 	_ structs.HostLayout
 	// which vcpu
@@ -1892,6 +1908,8 @@ type DomctlGdbsxPauseunpVCPU struct {
 type DomctlGdbsxDomstatus struct {
 	_ structs.HostLayout
 	// OUT
+	//
+	// is the domain paused
 	Paused uint8
 	_      [3]byte
 	// any vcpu in an event?
@@ -2220,6 +2238,8 @@ type SysctlCpuinfo struct {
 type SysctlAvailheap struct {
 	_ structs.HostLayout
 	// IN variables.
+	//
+	// Smallest address width (zero if don't care).
 	MinBitwidth uint32
 	// Largest address width (zero if don't care).
 	MaxBitwidth uint32
@@ -2227,6 +2247,8 @@ type SysctlAvailheap struct {
 	Node int32
 	_    [4]byte
 	// OUT variables.
+	//
+	// Bytes available in the specified region.
 	AvailBytes uint64
 }
 
@@ -2257,6 +2279,8 @@ type SysctlGetPmstat struct {
 type SysctlCPUHotplug struct {
 	_ structs.HostLayout
 	// IN variables
+	//
+	// Physical cpu.
 	CPU uint32
 	// hotplug opcode
 	Op uint32
@@ -2541,6 +2565,8 @@ type SysctlLivepatchAction struct {
 	// IN: action flags.
 	Flags uint32
 	// for an action.
+	//
+	// IN: Always zero.
 	Pad uint32
 }
 

@@ -1699,6 +1699,8 @@ type HVMHwCPU struct {
 	// msr for em64t
 	ShadowGs uint64
 	// msr content saved/restored.
+	//
+	// Obsolete, ignored.
 	MSRFlags       uint64
 	MSRLstar       uint64
 	MSRStar        uint64
@@ -1866,6 +1868,8 @@ type HVMHwCPUCompat struct {
 	// msr for em64t
 	ShadowGs uint64
 	// msr content saved/restored.
+	//
+	// Obsolete, ignored.
 	MSRFlags       uint64
 	MSRLstar       uint64
 	MSRStar        uint64
@@ -2414,6 +2418,8 @@ type HVMSAVETYPERTC struct {
 type HVMHwHPET struct {
 	_ structs.HostLayout
 	// Memory-mapped, software visible registers
+	//
+	// capabilities
 	Capability uint64
 	// reserved
 	Res0 uint64
@@ -2433,6 +2439,8 @@ type HVMHwHPET struct {
 	// reserved, up to 0x3ff
 	Res5 [84]uint64
 	// Hidden register state
+	//
+	// Last value written to comparator
 	Period [3]uint64
 }
 
@@ -2657,6 +2665,8 @@ type DomctlCreatedomain struct {
 type DomctlGetdomaininfo struct {
 	_ structs.HostLayout
 	// OUT variables.
+	//
+	// Also echoed in domctl.domain
 	Domain DomID
 	Pad1   uint16
 	// XEN_DOMINF_*
@@ -2698,10 +2708,14 @@ type DomctlGetpageframeinfo3 struct {
 type DomctlShadowOp struct {
 	_ structs.HostLayout
 	// IN variables.
+	//
+	// XEN_DOMCTL_SHADOW_OP_*
 	Op uint32
 	// OP_PEAK / OP_CLEAN: XEN_DOMCTL_SHADOW_LOGDIRTY_*
 	Mode uint32
 	// OP_GET_ALLOCATION / OP_SET_ALLOCATION
+	//
+	// Shadow memory allocation in MB
 	Mb uint32
 	_  [4]byte
 	// OP_PEEK / OP_CLEAN
@@ -3352,8 +3366,12 @@ type SysctlReadconsole struct {
 type SysctlPerfcOp struct {
 	_ structs.HostLayout
 	// IN variables.
+	//
+	//	XEN_SYSCTL_PERFCOP_???
 	Cmd uint32
 	// OUT variables.
+	//
+	//	number of counters description
 	NrCounters uint32
 	// number of values
 	NrVals uint32
@@ -3547,10 +3565,14 @@ type SysctlPageOfflineOp struct {
 type SysctlLockprofOp struct {
 	_ structs.HostLayout
 	// IN variables.
+	//
+	// XEN_SYSCTL_LOCKPROF_???
 	Cmd uint32
 	// size of output buffer
 	MaxElem uint32
 	// OUT variables (query only).
+	//
+	// number of elements available
 	NrElem uint32
 	_      [4]byte
 	// nsecs of profile measurement

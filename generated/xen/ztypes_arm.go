@@ -1163,6 +1163,8 @@ type DomctlCreatedomain struct {
 type DomctlGetdomaininfo struct {
 	_ structs.HostLayout
 	// OUT variables.
+	//
+	// Also echoed in domctl.domain
 	Domain DomID
 	Pad1   uint16
 	// XEN_DOMINF_*
@@ -1205,10 +1207,14 @@ type DomctlGetpageframeinfo3 struct {
 type DomctlShadowOp struct {
 	_ structs.HostLayout
 	// IN variables.
+	//
+	// XEN_DOMCTL_SHADOW_OP_*
 	Op uint32
 	// OP_PEAK / OP_CLEAN: XEN_DOMCTL_SHADOW_LOGDIRTY_*
 	Mode uint32
 	// OP_GET_ALLOCATION / OP_SET_ALLOCATION
+	//
+	// Shadow memory allocation in MB
 	Mb uint32
 	_  [4]byte
 	// OP_PEEK / OP_CLEAN
@@ -1736,8 +1742,12 @@ type SysctlReadconsole struct {
 type SysctlPerfcOp struct {
 	_ structs.HostLayout
 	// IN variables.
+	//
+	//	XEN_SYSCTL_PERFCOP_???
 	Cmd uint32
 	// OUT variables.
+	//
+	//	number of counters description
 	NrCounters uint32
 	// number of values
 	NrVals uint32
@@ -1932,10 +1942,14 @@ type SysctlPageOfflineOp struct {
 type SysctlLockprofOp struct {
 	_ structs.HostLayout
 	// IN variables.
+	//
+	// XEN_SYSCTL_LOCKPROF_???
 	Cmd uint32
 	// size of output buffer
 	MaxElem uint32
 	// OUT variables (query only).
+	//
+	// number of elements available
 	NrElem uint32
 	_      [4]byte
 	// nsecs of profile measurement

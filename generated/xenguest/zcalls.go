@@ -3054,6 +3054,8 @@ func VcpuopGetRunstateInfo(c hypercall.Caller, vcpuid uint32) (vcpuRunstateInfo 
 // which can be set via these commands. Periods smaller than one millisecond
 // may not be supported.
 //
+// arg == vcpu_set_periodic_timer_t
+//
 // The wrapper builds the struct vcpu_set_periodic_timer from its parameters in
 // hypervisor-visible memory.
 //
@@ -3090,6 +3092,8 @@ func VcpuopStopPeriodicTimer(c hypercall.Caller, vcpuid uint32) (err error) {
 //
 // Set or stop a VCPU's single-shot timer. Every VCPU has one single-shot
 // timer which can be set via these commands.
+//
+// arg == vcpu_set_singleshot_timer_t
 //
 // The wrapper builds the struct vcpu_set_singleshot_timer from its parameters
 // in hypervisor-visible memory.
@@ -3143,6 +3147,8 @@ func VcpuopSendNMI(c hypercall.Caller, vcpuid uint32) (err error) {
 // processor.  The physical ID informmation is architecture-specific.
 // On x86: id[31:0]=apic_id, id[63:32]=acpi_id.
 // This command returns -EINVAL if it is not a valid operation for this VCPU.
+//
+// arg == vcpu_get_physid_t
 //
 // Xen writes the result to hypervisor-visible memory, which is copied into the
 // returned value.

@@ -737,6 +737,8 @@ type EvtchnBindInterdomain struct {
 type EvtchnBindVirq struct {
 	_ structs.HostLayout
 	// IN parameters.
+	//
+	// enum virq
 	Virq uint32
 	VCPU uint32
 	// OUT parameters.
@@ -1183,6 +1185,8 @@ type TBuf struct {
 	// power of 2:
 	//
 	//	(((2^32 - 1) % X) + 1) % X != (2^32) % X
+	//
+	// Offset of next item to be consumed by control tools.
 	Cons uint32
 	// Offset of next item to be produced by Xen.
 	Prod uint32
@@ -1323,6 +1327,8 @@ type HVMAltp2mMemAccess struct {
 	// view
 	View uint16
 	// Memory type
+	//
+	// xenmem_access_t
 	Access uint16
 	Pad    uint32
 	// gfn

@@ -9541,6 +9541,8 @@ func (x *EvtchnBindInterdomain) decode(b []byte) {
 type EvtchnBindVirq struct {
 	// IN parameters.
 	//
+	// enum virq
+	//
 	// At offset 0 (4 bytes): uint32_t virq.
 	Virq uint32
 	// At offset 4 (4 bytes): uint32_t vcpu.
@@ -11797,6 +11799,8 @@ type TBuf struct {
 	//
 	//	(((2^32 - 1) % X) + 1) % X != (2^32) % X
 	//
+	// Offset of next item to be consumed by control tools.
+	//
 	// At offset 0 (4 bytes): uint32_t cons.
 	Cons uint32
 	// Offset of next item to be produced by Xen.
@@ -12582,6 +12586,8 @@ type HVMAltp2mMemAccess struct {
 	// At offset 0 (2 bytes): uint16_t view.
 	View uint16
 	// Memory type
+	//
+	// xenmem_access_t
 	//
 	// At offset 2 (2 bytes): uint16_t access.
 	Access uint16
@@ -13431,6 +13437,8 @@ func (x *DomctlCreatedomain) decode(b []byte) {
 type DomctlGetdomaininfo struct {
 	// OUT variables.
 	//
+	// # Also echoed in domctl.domain
+	//
 	// At offset 0 (2 bytes): domid_t domain.
 	Domain DomID
 	// At offset 2 (2 bytes): uint16_t pad1.
@@ -13668,6 +13676,8 @@ func (x *DomctlShadowOpStats) decode(b []byte) {
 type DomctlShadowOp struct {
 	// IN variables.
 	//
+	// XEN_DOMCTL_SHADOW_OP_*
+	//
 	// At offset 0 (4 bytes): uint32_t op.
 	Op uint32
 	// OP_PEAK / OP_CLEAN: XEN_DOMCTL_SHADOW_LOGDIRTY_*
@@ -13675,6 +13685,8 @@ type DomctlShadowOp struct {
 	// At offset 4 (4 bytes): uint32_t mode.
 	Mode uint32
 	// OP_GET_ALLOCATION / OP_SET_ALLOCATION
+	//
+	// # Shadow memory allocation in MB
 	//
 	// At offset 8 (4 bytes): uint32_t mb.
 	Mb uint32
@@ -13860,6 +13872,8 @@ type DomctlGetvcpuinfo struct {
 	// At offset 0 (4 bytes): uint32_t vcpu.
 	VCPU uint32
 	// OUT variables.
+	//
+	// currently online (not hotplugged)?
 	//
 	// At offset 4 (1 byte): uint8_t online.
 	Online uint8
@@ -15181,6 +15195,8 @@ func (x *DomctlSendtrigger) decode(b []byte) {
 type DomctlAssignDevice struct {
 	// IN
 	//
+	// XEN_DOMCTL_DEV_*
+	//
 	// At offset 0 (4 bytes): uint32_t dev.
 	Dev uint32
 	// At offset 4 (4 bytes): uint32_t flags.
@@ -16334,6 +16350,8 @@ func (x *DomctlTSCInfo) decode(b []byte) {
 type DomctlGdbsxMemio struct {
 	// IN
 	//
+	// optional: init_mm.pgd[3] value
+	//
 	// At offset 0 (8 bytes): uint64_t pgd3val.
 	Pgd3val uint64
 	// guest virtual address
@@ -16353,6 +16371,8 @@ type DomctlGdbsxMemio struct {
 	// At offset 28 (1 byte): uint8_t gwr.
 	Gwr uint8
 	// OUT
+	//
+	// bytes remaining to be copied
 	//
 	// At offset 32 (4 bytes): uint32_t remain.
 	Remain uint32
@@ -16414,6 +16434,8 @@ func (x *DomctlGdbsxMemio) decode(b []byte) {
 // DomctlGdbsxPauseunpVCPU is struct xen_domctl_gdbsx_pauseunp_vcpu (domctl.h:763:1).
 //
 // XEN_DOMCTL_gdbsx_unpausevcpu
+//
+// pause/unpause a vcpu
 type DomctlGdbsxPauseunpVCPU struct {
 	// which vcpu
 	//
@@ -16467,6 +16489,8 @@ func (x *DomctlGdbsxPauseunpVCPU) decode(b []byte) {
 // XEN_DOMCTL_gdbsx_domstatus
 type DomctlGdbsxDomstatus struct {
 	// OUT
+	//
+	// is the domain paused
 	//
 	// At offset 0 (1 byte): uint8_t paused.
 	Paused uint8
@@ -19074,9 +19098,13 @@ func (x *SysctlPerfcDesc) decode(b []byte) {
 type SysctlPerfcOp struct {
 	// IN variables.
 	//
+	//	XEN_SYSCTL_PERFCOP_???
+	//
 	// At offset 0 (4 bytes): uint32_t cmd.
 	Cmd uint32
 	// OUT variables.
+	//
+	//	number of counters description
 	//
 	// At offset 4 (4 bytes): uint32_t nr_counters.
 	NrCounters uint32
@@ -19383,6 +19411,8 @@ func (x *SysctlGetcpuinfo) decode(b []byte) {
 type SysctlAvailheap struct {
 	// IN variables.
 	//
+	// Smallest address width (zero if don't care).
+	//
 	// At offset 0 (4 bytes): uint32_t min_bitwidth.
 	MinBitwidth uint32
 	// Largest address width (zero if don't care).
@@ -19394,6 +19424,8 @@ type SysctlAvailheap struct {
 	// At offset 8 (4 bytes): int32_t node.
 	Node int32
 	// OUT variables.
+	//
+	// Bytes available in the specified region.
 	//
 	// At offset 16 (8 bytes): uint64_t avail_bytes.
 	AvailBytes uint64
@@ -19818,6 +19850,8 @@ func (x *SysctlGetPmstatU) SetGetcx(v PmCxStat) {
 // XEN_SYSCTL_cpu_hotplug
 type SysctlCPUHotplug struct {
 	// IN variables
+	//
+	// Physical cpu.
 	//
 	// At offset 0 (4 bytes): uint32_t cpu.
 	CPU uint32
@@ -20600,6 +20634,8 @@ func (x *SysctlLockprofData) decode(b []byte) {
 type SysctlLockprofOp struct {
 	// IN variables.
 	//
+	// XEN_SYSCTL_LOCKPROF_???
+	//
 	// At offset 0 (4 bytes): uint32_t cmd.
 	Cmd uint32
 	// size of output buffer
@@ -20607,6 +20643,8 @@ type SysctlLockprofOp struct {
 	// At offset 4 (4 bytes): uint32_t max_elem.
 	MaxElem uint32
 	// OUT variables (query only).
+	//
+	// number of elements available
 	//
 	// At offset 8 (4 bytes): uint32_t nr_elem.
 	NrElem uint32
@@ -22486,6 +22524,8 @@ type SysctlLivepatchAction struct {
 	// At offset 24 (4 bytes): uint32_t flags.
 	Flags uint32
 	// for an action.
+	//
+	// IN: Always zero.
 	//
 	// At offset 28 (4 bytes): uint32_t pad.
 	Pad uint32

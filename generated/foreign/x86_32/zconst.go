@@ -931,6 +931,8 @@ const (
 	BIND_PIRQ__WILL_SHARE = 1
 	// EVTCHNSTAT_closed is #define EVTCHNSTAT_closed 0 (event_channel.h:197:9).
 	// OUT parameters
+	//
+	// Channel is not in use.
 	EVTCHNSTAT_closed = 0
 	// EVTCHNSTAT_unbound is #define EVTCHNSTAT_unbound 1 (event_channel.h:198:9).
 	// Channel is waiting interdom connection.
@@ -1933,6 +1935,8 @@ const (
 	SCHEDOP_pin_override = 7
 	// SHUTDOWN_poweroff is #define SHUTDOWN_poweroff 0 (sched.h:158:9).
 	// ` enum sched_shutdown_reason {
+	//
+	// Domain exited normally. Clean up and kill.
 	SHUTDOWN_poweroff = 0
 	// SHUTDOWN_reboot is #define SHUTDOWN_reboot 1 (sched.h:159:9).
 	// Clean up, kill, and then restart.
@@ -2016,6 +2020,8 @@ const (
 	XEN_SYSCTL_PHYSCAP_MAX = 512
 	// XEN_SYSCTL_PERFCOP_reset is #define XEN_SYSCTL_PERFCOP_reset 1 (sysctl.h:128:9).
 	// Sub-operations:
+	//
+	// Reset all counters to zero.
 	XEN_SYSCTL_PERFCOP_reset = 1
 	// XEN_SYSCTL_PERFCOP_query is #define XEN_SYSCTL_PERFCOP_query 2 (sysctl.h:129:9).
 	// Get perfctr information.
@@ -2161,12 +2167,16 @@ const (
 	PG_OFFLINE_OWNER_SHIFT = 16
 	// XEN_SYSCTL_LOCKPROF_reset is #define XEN_SYSCTL_LOCKPROF_reset 1 (sysctl.h:440:9).
 	// Sub-operations:
+	//
+	// Reset all profile data to zero.
 	XEN_SYSCTL_LOCKPROF_reset = 1
 	// XEN_SYSCTL_LOCKPROF_query is #define XEN_SYSCTL_LOCKPROF_query 2 (sysctl.h:441:9).
 	// Get lock profile information.
 	XEN_SYSCTL_LOCKPROF_query = 2
 	// LOCKPROF_TYPE_GLOBAL is #define LOCKPROF_TYPE_GLOBAL 0 (sysctl.h:443:9).
 	// Record-type:
+	//
+	// global lock, idx meaningless
 	LOCKPROF_TYPE_GLOBAL = 0
 	// LOCKPROF_TYPE_PERDOM is #define LOCKPROF_TYPE_PERDOM 1 (sysctl.h:444:9).
 	// per-domain lock, idx is domid
@@ -2188,6 +2198,8 @@ const (
 	XEN_INVALID_NODE_DIST = 4294967295
 	// XEN_SYSCTL_CPUPOOL_OP_CREATE is #define XEN_SYSCTL_CPUPOOL_OP_CREATE 1 (sysctl.h:539:9).
 	// XEN_SYSCTL_cpupool_op
+	//
+	// C
 	XEN_SYSCTL_CPUPOOL_OP_CREATE = 1
 	// XEN_SYSCTL_CPUPOOL_OP_DESTROY is #define XEN_SYSCTL_CPUPOOL_OP_DESTROY 2 (sysctl.h:540:9).
 	// D
@@ -2490,6 +2502,8 @@ const (
 	TRC_SUBCLS_SHIFT = 12
 	// TRC_HVM_ENTRYEXIT is #define TRC_HVM_ENTRYEXIT 0x00081000 (trace.h:36:9).
 	// trace subclasses for SVM
+	//
+	// VMENTRY and #VMEXIT
 	TRC_HVM_ENTRYEXIT = 0x81000
 	// TRC_HVM_HANDLER is #define TRC_HVM_HANDLER 0x00082000 (trace.h:37:9).
 	// various HVM handlers
@@ -2535,9 +2549,13 @@ const (
 	TRC_SCHED_SNULL = 5
 	// TRC_DOM0_DOMOPS is #define TRC_DOM0_DOMOPS 0x00041000 (trace.h:73:9).
 	// Trace classes for DOM0 operations
+	//
+	// Domains manipulations
 	TRC_DOM0_DOMOPS = 0x41000
 	// TRC_HW_PM is #define TRC_HW_PM 0x00801000 (trace.h:76:9).
 	// Trace classes for Hardware
+	//
+	// Power management traces
 	TRC_HW_PM = 0x801000
 	// TRC_HW_IRQ is #define TRC_HW_IRQ 0x00802000 (trace.h:77:9).
 	// Traces relating to the handling of IRQs
@@ -2829,6 +2847,8 @@ const (
 	// Some events (e.g, TRC_PV_TRAP and TRC_HVM_IOMEM_READ) have multiple
 	// record formats.  These event flags distinguish between the
 	// different formats.
+	//
+	// Addresses are 64 bits (instead of 32 bits)
 	TRC_64_FLAG = 0x100
 	// VCPUOP_initialise is #define VCPUOP_initialise 0 (vcpu.h:32:9).
 	// Initialise a VCPU. Each VCPU can be initialised only once. A
@@ -2904,6 +2924,8 @@ const (
 	// Set or stop a VCPU's periodic timer. Every VCPU has one periodic timer
 	// which can be set via these commands. Periods smaller than one millisecond
 	// may not be supported.
+	//
+	// arg == vcpu_set_periodic_timer_t
 	VCPUOP_set_periodic_timer = 6
 	// VCPUOP_stop_periodic_timer is #define VCPUOP_stop_periodic_timer 7 (vcpu.h:132:9).
 	// arg == NULL
@@ -2911,6 +2933,8 @@ const (
 	// VCPUOP_set_singleshot_timer is #define VCPUOP_set_singleshot_timer 8 (vcpu.h:143:9).
 	// Set or stop a VCPU's single-shot timer. Every VCPU has one single-shot
 	// timer which can be set via these commands.
+	//
+	// arg == vcpu_set_singleshot_timer_t
 	VCPUOP_set_singleshot_timer = 8
 	// VCPUOP_stop_singleshot_timer is #define VCPUOP_stop_singleshot_timer 9 (vcpu.h:144:9).
 	// arg == NULL
@@ -2929,6 +2953,8 @@ const (
 	// cross a page boundary.
 	//
 	// This may be called only once per vcpu.
+	//
+	// arg == vcpu_register_vcpu_info_t
 	VCPUOP_register_vcpu_info = 10
 	// VCPUOP_send_nmi is #define VCPUOP_send_nmi 11 (vcpu.h:179:9).
 	// Send an NMI to the specified VCPU. @extra_arg == NULL.
@@ -2938,6 +2964,8 @@ const (
 	// processor.  The physical ID informmation is architecture-specific.
 	// On x86: id[31:0]=apic_id, id[63:32]=acpi_id.
 	// This command returns -EINVAL if it is not a valid operation for this VCPU.
+	//
+	// arg == vcpu_get_physid_t
 	VCPUOP_get_physid = 12
 	// VCPUOP_register_vcpu_time_memory_area is #define VCPUOP_register_vcpu_time_memory_area 13 (vcpu.h:212:9).
 	// Register a memory location to get a secondary copy of the vcpu time

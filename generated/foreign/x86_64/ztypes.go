@@ -9847,6 +9847,8 @@ func (x *EvtchnBindInterdomain) decode(b []byte) {
 type EvtchnBindVirq struct {
 	// IN parameters.
 	//
+	// enum virq
+	//
 	// At offset 0 (4 bytes): uint32_t virq.
 	Virq uint32
 	// At offset 4 (4 bytes): uint32_t vcpu.
@@ -12103,6 +12105,8 @@ type TBuf struct {
 	//
 	//	(((2^32 - 1) % X) + 1) % X != (2^32) % X
 	//
+	// Offset of next item to be consumed by control tools.
+	//
 	// At offset 0 (4 bytes): uint32_t cons.
 	Cons uint32
 	// Offset of next item to be produced by Xen.
@@ -12940,6 +12944,8 @@ type HVMAltp2mMemAccess struct {
 	// At offset 0 (2 bytes): uint16_t view.
 	View uint16
 	// Memory type
+	//
+	// xenmem_access_t
 	//
 	// At offset 2 (2 bytes): uint16_t access.
 	Access uint16
@@ -13952,6 +13958,8 @@ type HVMHwCPU struct {
 	ShadowGs uint64
 	// msr content saved/restored.
 	//
+	// Obsolete, ignored.
+	//
 	// At offset 952 (8 bytes): uint64_t msr_flags.
 	MSRFlags uint64
 	// At offset 960 (8 bytes): uint64_t msr_lstar.
@@ -14464,6 +14472,8 @@ type HVMHwCPUCompat struct {
 	// At offset 944 (8 bytes): uint64_t shadow_gs.
 	ShadowGs uint64
 	// msr content saved/restored.
+	//
+	// Obsolete, ignored.
 	//
 	// At offset 952 (8 bytes): uint64_t msr_flags.
 	MSRFlags uint64
@@ -16387,6 +16397,8 @@ func (x *HVMSAVETYPERTC) decode(b []byte) {
 type HVMHwHPET struct {
 	// Memory-mapped, software visible registers
 	//
+	// capabilities
+	//
 	// At offset 0 (8 bytes): uint64_t capability.
 	Capability uint64
 	// reserved
@@ -16424,6 +16436,8 @@ type HVMHwHPET struct {
 	// At offset 352 (672 bytes): uint64_t res5[84].
 	Res5 [84]uint64
 	// Hidden register state
+	//
+	// # Last value written to comparator
 	//
 	// At offset 1024 (24 bytes): uint64_t period[3].
 	Period [3]uint64
@@ -17804,6 +17818,8 @@ func (x *DomctlCreatedomain) decode(b []byte) {
 type DomctlGetdomaininfo struct {
 	// OUT variables.
 	//
+	// # Also echoed in domctl.domain
+	//
 	// At offset 0 (2 bytes): domid_t domain.
 	Domain DomID
 	// At offset 2 (2 bytes): uint16_t pad1.
@@ -18040,6 +18056,8 @@ func (x *DomctlShadowOpStats) decode(b []byte) {
 type DomctlShadowOp struct {
 	// IN variables.
 	//
+	// XEN_DOMCTL_SHADOW_OP_*
+	//
 	// At offset 0 (4 bytes): uint32_t op.
 	Op uint32
 	// OP_PEAK / OP_CLEAN: XEN_DOMCTL_SHADOW_LOGDIRTY_*
@@ -18047,6 +18065,8 @@ type DomctlShadowOp struct {
 	// At offset 4 (4 bytes): uint32_t mode.
 	Mode uint32
 	// OP_GET_ALLOCATION / OP_SET_ALLOCATION
+	//
+	// # Shadow memory allocation in MB
 	//
 	// At offset 8 (4 bytes): uint32_t mb.
 	Mb uint32
@@ -18232,6 +18252,8 @@ type DomctlGetvcpuinfo struct {
 	// At offset 0 (4 bytes): uint32_t vcpu.
 	VCPU uint32
 	// OUT variables.
+	//
+	// currently online (not hotplugged)?
 	//
 	// At offset 4 (1 byte): uint8_t online.
 	Online uint8
@@ -19552,6 +19574,8 @@ func (x *DomctlSendtrigger) decode(b []byte) {
 // DomctlAssignDevice is struct xen_domctl_assign_device (domctl.h:523:1).
 type DomctlAssignDevice struct {
 	// IN
+	//
+	// XEN_DOMCTL_DEV_*
 	//
 	// At offset 0 (4 bytes): uint32_t dev.
 	Dev uint32
@@ -20900,6 +20924,8 @@ func (x *DomctlTSCInfo) decode(b []byte) {
 type DomctlGdbsxMemio struct {
 	// IN
 	//
+	// optional: init_mm.pgd[3] value
+	//
 	// At offset 0 (8 bytes): uint64_t pgd3val.
 	Pgd3val uint64
 	// guest virtual address
@@ -20919,6 +20945,8 @@ type DomctlGdbsxMemio struct {
 	// At offset 28 (1 byte): uint8_t gwr.
 	Gwr uint8
 	// OUT
+	//
+	// bytes remaining to be copied
 	//
 	// At offset 32 (4 bytes): uint32_t remain.
 	Remain uint32
@@ -20980,6 +21008,8 @@ func (x *DomctlGdbsxMemio) decode(b []byte) {
 // DomctlGdbsxPauseunpVCPU is struct xen_domctl_gdbsx_pauseunp_vcpu (domctl.h:763:1).
 //
 // XEN_DOMCTL_gdbsx_unpausevcpu
+//
+// pause/unpause a vcpu
 type DomctlGdbsxPauseunpVCPU struct {
 	// which vcpu
 	//
@@ -21033,6 +21063,8 @@ func (x *DomctlGdbsxPauseunpVCPU) decode(b []byte) {
 // XEN_DOMCTL_gdbsx_domstatus
 type DomctlGdbsxDomstatus struct {
 	// OUT
+	//
+	// is the domain paused
 	//
 	// At offset 0 (1 byte): uint8_t paused.
 	Paused uint8
@@ -23881,9 +23913,13 @@ func (x *SysctlPerfcDesc) decode(b []byte) {
 type SysctlPerfcOp struct {
 	// IN variables.
 	//
+	//	XEN_SYSCTL_PERFCOP_???
+	//
 	// At offset 0 (4 bytes): uint32_t cmd.
 	Cmd uint32
 	// OUT variables.
+	//
+	//	number of counters description
 	//
 	// At offset 4 (4 bytes): uint32_t nr_counters.
 	NrCounters uint32
@@ -24190,6 +24226,8 @@ func (x *SysctlGetcpuinfo) decode(b []byte) {
 type SysctlAvailheap struct {
 	// IN variables.
 	//
+	// Smallest address width (zero if don't care).
+	//
 	// At offset 0 (4 bytes): uint32_t min_bitwidth.
 	MinBitwidth uint32
 	// Largest address width (zero if don't care).
@@ -24201,6 +24239,8 @@ type SysctlAvailheap struct {
 	// At offset 8 (4 bytes): int32_t node.
 	Node int32
 	// OUT variables.
+	//
+	// Bytes available in the specified region.
 	//
 	// At offset 16 (8 bytes): uint64_t avail_bytes.
 	AvailBytes uint64
@@ -24625,6 +24665,8 @@ func (x *SysctlGetPmstatU) SetGetcx(v PmCxStat) {
 // XEN_SYSCTL_cpu_hotplug
 type SysctlCPUHotplug struct {
 	// IN variables
+	//
+	// Physical cpu.
 	//
 	// At offset 0 (4 bytes): uint32_t cpu.
 	CPU uint32
@@ -25407,6 +25449,8 @@ func (x *SysctlLockprofData) decode(b []byte) {
 type SysctlLockprofOp struct {
 	// IN variables.
 	//
+	// XEN_SYSCTL_LOCKPROF_???
+	//
 	// At offset 0 (4 bytes): uint32_t cmd.
 	Cmd uint32
 	// size of output buffer
@@ -25414,6 +25458,8 @@ type SysctlLockprofOp struct {
 	// At offset 4 (4 bytes): uint32_t max_elem.
 	MaxElem uint32
 	// OUT variables (query only).
+	//
+	// number of elements available
 	//
 	// At offset 8 (4 bytes): uint32_t nr_elem.
 	NrElem uint32
@@ -27293,6 +27339,8 @@ type SysctlLivepatchAction struct {
 	// At offset 24 (4 bytes): uint32_t flags.
 	Flags uint32
 	// for an action.
+	//
+	// IN: Always zero.
 	//
 	// At offset 28 (4 bytes): uint32_t pad.
 	Pad uint32
