@@ -29,9 +29,9 @@
 // compiles against the tree's latest interface version: the interface a
 // guest kernel sees. Mode tools defines __XEN_TOOLS__, which also exposes
 // domctl, sysctl and memory sharing: what a dom0 tool uses. The ready-made
-// package generated/xen is -mode tools -include
-// xen.h,memory.h,grant_table.h,version.h; generated/xenguest the same in
-// guest mode.
+// package generated/xen is tools mode of more headers than the default
+// -include (generated/generate.go lists them), generated/xenguest guest
+// mode.
 //
 // gen -foreign writes a package for one target (-targets T) that builds on
 // any host: its types carry MarshalBinary and UnmarshalBinary at that
