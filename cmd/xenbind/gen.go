@@ -16,7 +16,8 @@ import (
 const genSynopsis = "[-headers DIR] [-dialect xen|uapi] [-include LIST] [-only LIST] [-targets LIST] [-mode guest|tools] [-pkg NAME] [-config FILE] [-spec FILE] [-foreign] [-v] " + limitsSynopsis + " -out DIR"
 
 // runGen writes Go bindings. Notes about the output go to stderr with -v;
-// a Go name clash the config does not settle is noted always.
+// a Go name clash the config does not settle, and a note about a line of
+// the user's -spec, are noted always.
 func runGen(args []string, stdout io.Writer) error {
 	var in input
 	fs := newFlagSet("gen", genSynopsis, stdout)
@@ -112,7 +113,10 @@ func runGen(args []string, stdout io.Writer) error {
 		files, reports, err = emit.Host(layouts, opts)
 	}
 	for _, r := range reports {
-		if *verbose || r.Clash {
+		// A note about the user's own -spec is about their input:
+		// always shown, like a clash no config settles.
+		ownSpec := *specFile != "" && strings.Contains(r.Text, filepath.Base(*specFile)+":")
+		if *verbose || r.Clash || ownSpec {
 			fmt.Fprintf(os.Stderr, "xenbind: note: %s\n", r)
 		}
 	}
