@@ -32,12 +32,16 @@ const (
 	XENSTORE_SERVER_FEATURE_ERROR = 2
 	// XENSTORE_CONNECTED is #define XENSTORE_CONNECTED 0 (io/xs_wire.h:128:9).
 	// Valid values for the connection field
+	//
+	// the steady-state
 	XENSTORE_CONNECTED = 0
 	// XENSTORE_RECONNECT is #define XENSTORE_RECONNECT 1 (io/xs_wire.h:129:9).
 	// reconnect in progress
 	XENSTORE_RECONNECT = 1
 	// XENSTORE_ERROR_NONE is #define XENSTORE_ERROR_NONE 0 (io/xs_wire.h:132:9).
 	// Valid values for the error field
+	//
+	// No error
 	XENSTORE_ERROR_NONE = 0
 	// XENSTORE_ERROR_COMM is #define XENSTORE_ERROR_COMM 1 (io/xs_wire.h:133:9).
 	// Communication problem
