@@ -399,6 +399,10 @@ func (t *target) record(r *parser.Record) (*item, error) {
 		} else {
 			f.name = claim(goName(m.Name))
 			it.guards = append(it.guards, guard{typ: name, field: f.name, want: ml.Offset})
+			if isCharArray(m.Type) && !t.g.cfg.bytes(r.Name+"."+m.Name) {
+				n := claim(f.name + "String")
+				td.methods = append(td.methods, method{doc: []string{fmt.Sprintf("%s returns the text of member %s: its bytes up to the first NUL (all of them when there is none).", n, label)}, kind: charString, name: n, field: f.name})
+			}
 		}
 		pending = append(pending, f)
 		goOff = ml.Offset + ml.Size
@@ -423,4 +427,11 @@ func (t *target) record(r *parser.Record) (*item, error) {
 	t.goAlign[r] = goAlign
 	t.built[r] = it
 	return it, nil
+}
+
+// isCharArray tells whether t is (a typedef of) an array of plain C char,
+// which Xen uses for NUL-terminated text.
+func isCharArray(t *parser.Type) bool {
+	t = t.Resolve()
+	return t.Kind == parser.Array && t.Elem != nil && t.Elem.Resolve().Kind == parser.Char
 }

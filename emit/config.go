@@ -33,6 +33,12 @@ type Config struct {
 	Expected   map[string]string
 	Skips      []string
 	ConstTypes []ConstType
+	// Bytes are the C char array members that hold bytes rather than
+	// NUL-terminated text ("struct xenstore_domain_interface.req"; a
+	// trailing * matches a prefix): every other char array member gets a
+	// <Member>String accessor, and a typedef of a char array a String
+	// method.
+	Bytes []string
 
 	// file and lines place each rename and skip for error messages:
 	// "rename <C name>" or "skip <C name>" -> line in file.
@@ -66,6 +72,16 @@ func DefaultConfig() *Config {
 			{Prefix: "GNTST_", Name: "GNTST", Under: "int16", Messages: "GNTTABOP_error_msgs", Enum: "grant_status"},
 			{Prefix: "GTF_", Name: "GTF", Under: "uint16"},
 			{Prefix: "GNTMAP_", Name: "GNTMAP", Under: "uint32"},
+		},
+		Bytes: []string{
+			// hvm/save.h's type markers: their char arrays carry sizes
+			// in their lengths, not text.
+			"struct __HVM_SAVE_TYPE_*",
+			// ring buffers and saved FPU state.
+			"struct xenstore_domain_interface.req",
+			"struct xenstore_domain_interface.rsp",
+			"struct vcpu_guest_context.fpu_ctxt.x",
+			"struct hvm_hw_cpu_xsave.save_area.fpu_sse.x",
 		},
 	}
 }
@@ -227,6 +243,17 @@ func isGoIdent(s string) bool {
 func (c *Config) skipped(name string) bool {
 	for _, s := range c.Skips {
 		if s == name || strings.HasSuffix(s, "*") && strings.HasPrefix(name, strings.TrimSuffix(s, "*")) {
+			return true
+		}
+	}
+	return false
+}
+
+// bytes tells whether char array member (record.member) holds bytes,
+// not text.
+func (c *Config) bytes(member string) bool {
+	for _, s := range c.Bytes {
+		if s == member || strings.HasSuffix(s, "*") && strings.HasPrefix(member, strings.TrimSuffix(s, "*")) {
 			return true
 		}
 	}

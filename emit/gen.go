@@ -292,6 +292,9 @@ func (t *target) typedef(td *parser.Typedef) *item {
 	if td.Type.Kind == parser.RecordRef {
 		td2.alias = true
 	}
+	if isCharArray(td.Type) && strings.HasPrefix(under, "[") {
+		td2.methods = append(td2.methods, method{doc: []string{"String returns the text: the bytes up to the first NUL (all of them when there is none)."}, kind: charString, name: "String"})
+	}
 	it := &item{cname: "typedef " + td.Name, typ: td2, doc: cdoc(name, "typedef "+td.Name, td.Pos, td.Doc)}
 	if sz, err := t.lay.SizeOf(td.Type); err == nil && td.Type.Kind != parser.Array {
 		it.guards = append(it.guards, guard{typ: name, numeric: true, want: sz})

@@ -71,6 +71,10 @@ type method struct {
 	off, width int64
 	signed     bool
 	elem       string // flexible array element type
+	// field is the char array member a charString reads ("" for the
+	// type itself, a defined array type: then the method is String on a
+	// value receiver).
+	field string
 }
 
 type methodKind int
@@ -83,6 +87,7 @@ const (
 	valueGetter                    // func (x *T) Name() Type, unaligned
 	valueSetter                    // func (x *T) SetName(v Type), unaligned
 	messageTable                   // String and Error of a constant type
+	charString                     // func (x *T) Name() string: a C char array up to its first NUL
 )
 
 // constDecl is one constant.

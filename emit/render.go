@@ -325,6 +325,16 @@ func renderMethod(f *jen.File, recv string, m method, it *item) {
 	case valueSetter:
 		f.Func().Params(r).Id(m.name).Params(jen.Id("v").Id(m.typ)).Block(
 			jen.Id("copy").Call(jen.Qual("unsafe", "Slice").Call(jen.Parens(jen.Op("*").Byte()).Call(ptr(m.off)), jen.Qual("unsafe", "Sizeof").Call(jen.Id("v"))), bytesOf(jen.Op("&").Id("v"))))
+	case charString:
+		b, rcv := jen.Id("x").Dot(m.field).Index(jen.Empty(), jen.Empty()), r
+		if m.field == "" {
+			b, rcv = jen.Id("x").Index(jen.Empty(), jen.Empty()), jen.Id("x").Id(recv)
+		}
+		f.Func().Params(rcv).Id(m.name).Params().String().Block(
+			jen.Id("b").Op(":=").Add(b),
+			jen.If(jen.Id("i").Op(":=").Qual("bytes", "IndexByte").Call(jen.Id("b"), jen.Lit(0)), jen.Id("i").Op(">=").Lit(0)).Block(
+				jen.Id("b").Op("=").Id("b").Index(jen.Empty(), jen.Id("i"))),
+			jen.Return(jen.String().Call(jen.Id("b"))))
 	case messageTable:
 		mv := msgVar(recv)
 		f.Comment("String returns the header's message for the value.")

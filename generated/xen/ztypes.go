@@ -13,6 +13,7 @@
 package xen
 
 import (
+	"bytes"
 	"strconv"
 	"structs"
 	"unsafe"
@@ -742,6 +743,42 @@ type CompileInfo struct {
 	CompileBy     [16]byte
 	CompileDomain [32]byte
 	CompileDate   [32]byte
+}
+
+// CompilerString returns the text of member compiler: its bytes up to the first NUL (all of them when there is none).
+func (x *CompileInfo) CompilerString() string {
+	b := x.Compiler[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// CompileByString returns the text of member compile_by: its bytes up to the first NUL (all of them when there is none).
+func (x *CompileInfo) CompileByString() string {
+	b := x.CompileBy[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// CompileDomainString returns the text of member compile_domain: its bytes up to the first NUL (all of them when there is none).
+func (x *CompileInfo) CompileDomainString() string {
+	b := x.CompileDomain[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// CompileDateString returns the text of member compile_date: its bytes up to the first NUL (all of them when there is none).
+func (x *CompileInfo) CompileDateString() string {
+	b := x.CompileDate[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 // FeatureInfo is struct xen_feature_info (version.h:52:1).
@@ -2224,6 +2261,15 @@ type SysctlPerfcDesc struct {
 	NrVals uint32
 }
 
+// NameString returns the text of member name: its bytes up to the first NUL (all of them when there is none).
+func (x *SysctlPerfcDesc) NameString() string {
+	b := x.Name[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
 // SysctlCpuinfo is struct xen_sysctl_cpuinfo (sysctl.h:171:1).
 //
 // XEN_SYSCTL_getcpuinfo
@@ -2328,6 +2374,15 @@ type SetCpufreqGov struct {
 	ScalingGovernor [16]byte
 }
 
+// ScalingGovernorString returns the text of member scaling_governor: its bytes up to the first NUL (all of them when there is none).
+func (x *SetCpufreqGov) ScalingGovernorString() string {
+	b := x.ScalingGovernor[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
 // SetCpufreqPara is struct xen_set_cpufreq_para (sysctl.h:335:1).
 type SetCpufreqPara struct {
 	_         structs.HostLayout
@@ -2360,6 +2415,15 @@ type SysctlLockprofData struct {
 	LockTime uint64
 	// nsecs waited for lock
 	BlockTime uint64
+}
+
+// NameString returns the text of member name: its bytes up to the first NUL (all of them when there is none).
+func (x *SysctlLockprofData) NameString() string {
+	b := x.Name[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 // SysctlCputopo is struct xen_sysctl_cputopo (sysctl.h:473:1).
@@ -2633,14 +2697,50 @@ type GrantHandle uint32
 // Extraversion is typedef xen_extraversion_t (version.h:24:14).
 type Extraversion [16]byte
 
+// String returns the text: the bytes up to the first NUL (all of them when there is none).
+func (x Extraversion) String() string {
+	b := x[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
 // CapabilitiesInfo is typedef xen_capabilities_info_t (version.h:38:14).
 type CapabilitiesInfo [1024]byte
+
+// String returns the text: the bytes up to the first NUL (all of them when there is none).
+func (x CapabilitiesInfo) String() string {
+	b := x[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
 
 // ChangesetInfo is typedef xen_changeset_info_t (version.h:42:14).
 type ChangesetInfo [64]byte
 
+// String returns the text: the bytes up to the first NUL (all of them when there is none).
+func (x ChangesetInfo) String() string {
+	b := x[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
 // Commandline is typedef xen_commandline_t (version.h:72:14).
 type Commandline [1024]byte
+
+// String returns the text: the bytes up to the first NUL (all of them when there is none).
+func (x Commandline) String() string {
+	b := x[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
 
 // EvtchnPort is typedef evtchn_port_t (event_channel.h:65:18).
 type EvtchnPort uint32

@@ -4,6 +4,7 @@
 package xen
 
 import (
+	"bytes"
 	"structs"
 	"unsafe"
 )
@@ -705,6 +706,15 @@ type StartInfo struct {
 	FirstP2mPFN uint32
 	// # of pfns forming initial P->M table.
 	NrP2mFrames uint32
+}
+
+// MagicString returns the text of member magic: its bytes up to the first NUL (all of them when there is none).
+func (x *StartInfo) MagicString() string {
+	b := x.Magic[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 // StartInfoConsole is the record in member console of struct start_info (xen.h:836:5).
@@ -3504,6 +3514,24 @@ type GetCpufreqPara struct {
 	U            GetCpufreqParaU
 	TurboEnabled int32
 	_            [4]byte
+}
+
+// ScalingDriverString returns the text of member scaling_driver: its bytes up to the first NUL (all of them when there is none).
+func (x *GetCpufreqPara) ScalingDriverString() string {
+	b := x.ScalingDriver[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// ScalingGovernorString returns the text of member scaling_governor: its bytes up to the first NUL (all of them when there is none).
+func (x *GetCpufreqPara) ScalingGovernorString() string {
+	b := x.ScalingGovernor[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 // SysctlPmOpU is the record in member u of struct xen_sysctl_pm_op (sysctl.h:377:5).

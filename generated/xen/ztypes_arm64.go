@@ -4,6 +4,7 @@
 package xen
 
 import (
+	"bytes"
 	"structs"
 	"unsafe"
 )
@@ -1880,6 +1881,24 @@ type GetCpufreqPara struct {
 	U            GetCpufreqParaU
 	TurboEnabled int32
 	_            [4]byte
+}
+
+// ScalingDriverString returns the text of member scaling_driver: its bytes up to the first NUL (all of them when there is none).
+func (x *GetCpufreqPara) ScalingDriverString() string {
+	b := x.ScalingDriver[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// ScalingGovernorString returns the text of member scaling_governor: its bytes up to the first NUL (all of them when there is none).
+func (x *GetCpufreqPara) ScalingGovernorString() string {
+	b := x.ScalingGovernor[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 // SysctlPmOpU is the record in member u of struct xen_sysctl_pm_op (sysctl.h:377:5).

@@ -13,6 +13,7 @@
 package xenguest
 
 import (
+	"bytes"
 	"strconv"
 	"structs"
 	"unsafe"
@@ -651,6 +652,42 @@ type CompileInfo struct {
 	CompileBy     [16]byte
 	CompileDomain [32]byte
 	CompileDate   [32]byte
+}
+
+// CompilerString returns the text of member compiler: its bytes up to the first NUL (all of them when there is none).
+func (x *CompileInfo) CompilerString() string {
+	b := x.Compiler[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// CompileByString returns the text of member compile_by: its bytes up to the first NUL (all of them when there is none).
+func (x *CompileInfo) CompileByString() string {
+	b := x.CompileBy[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// CompileDomainString returns the text of member compile_domain: its bytes up to the first NUL (all of them when there is none).
+func (x *CompileInfo) CompileDomainString() string {
+	b := x.CompileDomain[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// CompileDateString returns the text of member compile_date: its bytes up to the first NUL (all of them when there is none).
+func (x *CompileInfo) CompileDateString() string {
+	b := x.CompileDate[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 // FeatureInfo is struct xen_feature_info (version.h:52:1).
@@ -1398,14 +1435,50 @@ type GrantHandle uint32
 // Extraversion is typedef xen_extraversion_t (version.h:24:14).
 type Extraversion [16]byte
 
+// String returns the text: the bytes up to the first NUL (all of them when there is none).
+func (x Extraversion) String() string {
+	b := x[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
 // CapabilitiesInfo is typedef xen_capabilities_info_t (version.h:38:14).
 type CapabilitiesInfo [1024]byte
+
+// String returns the text: the bytes up to the first NUL (all of them when there is none).
+func (x CapabilitiesInfo) String() string {
+	b := x[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
 
 // ChangesetInfo is typedef xen_changeset_info_t (version.h:42:14).
 type ChangesetInfo [64]byte
 
+// String returns the text: the bytes up to the first NUL (all of them when there is none).
+func (x ChangesetInfo) String() string {
+	b := x[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
 // Commandline is typedef xen_commandline_t (version.h:72:14).
 type Commandline [1024]byte
+
+// String returns the text: the bytes up to the first NUL (all of them when there is none).
+func (x Commandline) String() string {
+	b := x[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
 
 // EvtchnPort is typedef evtchn_port_t (event_channel.h:65:18).
 type EvtchnPort uint32

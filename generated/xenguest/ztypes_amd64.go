@@ -4,6 +4,7 @@
 package xenguest
 
 import (
+	"bytes"
 	"structs"
 	"unsafe"
 )
@@ -445,6 +446,15 @@ type StartInfo struct {
 	FirstP2mPFN uint64
 	// # of pfns forming initial P->M table.
 	NrP2mFrames uint64
+}
+
+// MagicString returns the text of member magic: its bytes up to the first NUL (all of them when there is none).
+func (x *StartInfo) MagicString() string {
+	b := x.Magic[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 // StartInfoConsole is the record in member console of struct start_info (xen.h:836:5).
