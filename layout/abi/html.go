@@ -266,6 +266,18 @@ func writeBytes(b *strings.Builder, f *flat, differs []int) {
 	if len(empty) > 0 {
 		fmt.Fprintf(b, "<p class=\"empty\">no bytes: %s</p>\n", esc(strings.Join(empty, ", ")))
 	}
+	// The members by name, offset first: the labels in the picture are
+	// cut short where a member's bytes are narrower than its name.
+	b.WriteString("<ol class=\"names\">")
+	for _, s := range segs {
+		if s.kind != "member" {
+			continue
+		}
+		for i, l := range s.labels {
+			fmt.Fprintf(b, "<li title=\"%s\"><span class=\"off\">%d</span> %s</li>", esc(s.titles[i]), s.start, esc(l))
+		}
+	}
+	b.WriteString("</ol>\n")
 }
 
 // movedClass is the CSS class of a highlight level.
@@ -308,19 +320,27 @@ func anchor(name string) string {
 func esc(s string) string { return html.EscapeString(s) }
 
 const css = `body { margin: 0; font: 13px/1.35 system-ui, sans-serif; color: #222; display: flex; }
-nav { width: 600px; flex: none; height: 100vh; overflow: auto; position: sticky; top: 0;
+nav { flex: none; width: max-content; max-width: 48vw; height: 100vh; overflow: auto; position: sticky; top: 0;
   border-right: 1px solid #ccc; padding: 8px 12px; box-sizing: border-box; background: #fafafa; }
 main { flex: 1; padding: 8px 16px; min-width: 0; }
+@media (max-width: 1000px) {
+  body { display: block; }
+  nav { width: auto; max-width: none; height: auto; position: static; border-right: none; border-bottom: 1px solid #ccc; }
+  main { padding: 8px; }
+}
 h1 { font-size: 16px; margin: 4px 0; }
 h2 { font-size: 15px; margin: 0 0 4px; }
 h3 { font-size: 13px; margin: 0 0 4px; }
 h3 small { font-weight: normal; color: #555; }
 p { margin: 2px 0; }
+h1, h2, p, li { overflow-wrap: anywhere; }
+nav > p, h1 { max-width: 640px; }
 .headers, .pos, .summary { color: #555; }
 .note { color: #8a4b00; }
 table.records { border-collapse: collapse; margin-top: 8px; font-size: 11px; }
 table.records th { text-align: left; position: sticky; top: -8px; background: #eee; }
-table.records td, table.records th { padding: 1px 5px; border-bottom: 1px solid #e4e4e4; white-space: nowrap; }
+table.records td, table.records th { padding: 1px 4px; border-bottom: 1px solid #e4e4e4; white-space: nowrap; }
+table.records td:first-child { white-space: normal; overflow-wrap: anywhere; min-width: 12em; }
 table.records td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.records a { color: inherit; text-decoration: none; }
 tr.rec.different, tr.rec.partial { background: #ffd7d2; }
@@ -335,11 +355,11 @@ tr.rec.word-size { background: #fff1c7; }
 section.record { border: 1px solid #ddd; border-radius: 4px; padding: 8px; margin: 0 0 12px; }
 section.record.different, section.record.partial { border: 2px solid #e8412c; }
 ul.differences { margin: 4px 0; padding-left: 18px; color: #7a1a10; }
-.targets { display: flex; gap: 10px; align-items: flex-start; margin-top: 6px; }
-.target { flex: 1 1 0; min-width: 0; }
+.targets { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; margin-top: 6px; }
+.target { flex: 1 1 250px; min-width: 250px; }
 .target.absent { color: #999; }
 .bytes { font: 11px/1.2 ui-monospace, monospace; }
-.row { display: grid; grid-template-columns: 3.5em repeat(8, 1fr); gap: 1px; margin-bottom: 1px; }
+.row { display: grid; grid-template-columns: 3.5em repeat(8, minmax(0, 1fr)); gap: 1px; margin-bottom: 1px; }
 .off { grid-column: 1; color: #888; text-align: right; padding-right: 4px; }
 .seg { overflow: hidden; white-space: nowrap; text-overflow: ellipsis; padding: 1px 3px; border: 1px solid rgba(0,0,0,.25); border-radius: 2px; min-height: 14px; }
 .seg.hole { background: repeating-linear-gradient(45deg, #ddd 0 4px, #fff 4px 8px); color: #666; }
@@ -347,6 +367,9 @@ ul.differences { margin: 4px 0; padding-left: 18px; color: #7a1a10; }
 .seg.fold { text-align: center; font-style: italic; }
 .seg.moved { border: 2px solid #e8412c; box-shadow: inset 0 0 0 1px #e8412c; font-weight: bold; }
 .seg.across { border: 2px dashed #f0a020; }
+ol.names { list-style: none; margin: 4px 0 0; padding: 0; font: 11px/1.3 ui-monospace, monospace; color: #444; }
+ol.names li { display: inline-block; margin-right: 10px; }
+ol.names .off { color: #888; padding: 0; }
 .legend { color: #555; font-size: 12px; }
 .legend .seg { display: inline-block; padding: 0 6px; margin: 0 2px; }
 .empty { color: #666; font-size: 11px; }
