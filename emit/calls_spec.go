@@ -105,6 +105,7 @@ type cmdSpec struct {
 	pagefits []pagefitSpec
 	flags    []flagSpec
 	only     string
+	enosys   string // enosys= : the Xen versions that do not implement it
 
 	member    string   // member= : the envelope's union member
 	nonempty  []string // handles that may not be empty
@@ -384,6 +385,8 @@ func (c *cmdSpec) set(kv string) error {
 		c.variant = v
 	case "only":
 		c.only = v
+	case "enosys":
+		c.enosys = strings.Join(list, ", ")
 	case "member":
 		c.member = v
 	case "nonempty":

@@ -1290,6 +1290,9 @@ func (b *callBuilder) wrapperDoc(c *command, sub *subop, cs *cmdSpec, goName str
 	if only != "" {
 		use = append(use, fmt.Sprintf("Xen implements it on %s only; elsewhere it fails with ENOSYS.", only))
 	}
+	if cs.enosys != "" {
+		use = append(use, fmt.Sprintf("Xen %s does not implement it: it always fails with ENOSYS there.", cs.enosys))
+	}
 	if len(use) > 0 {
 		doc = append(doc, "")
 		doc = append(doc, wrap(strings.Join(use, " "))...)
