@@ -137,15 +137,14 @@ func runABI(args []string, stdout io.Writer) error {
 // configuration. An empty dir means the pinned Xen tree.
 func treeConfig(dir string, d parser.Dialect, mode parser.Mode, includes []string) (parser.Config, error) {
 	name := dir
-	if dir == "" {
-		if d != parser.XenDialect {
-			return parser.Config{}, usagef("-dialect %s needs -headers: only the Xen tree is pinned", d)
-		}
+	switch {
+	case dir == "" && d != parser.XenDialect:
+		return parser.Config{}, usagef("-dialect %s needs -headers: only the Xen tree is pinned", d)
+	case d == parser.XenDialect:
 		var err error
-		if dir, err = pinnedXenTree(); err != nil {
+		if dir, name, err = xenTree(dir); err != nil {
 			return parser.Config{}, err
 		}
-		name = "xen"
 	}
 	st, err := os.Stat(dir)
 	if err != nil {
