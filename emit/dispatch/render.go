@@ -260,7 +260,8 @@ func packageDoc(pkg string, sets []*set, notes []string) string {
 	b.WriteString("// interface version the running hypervisor speaks, so that one build of a\n")
 	b.WriteString("// dom0 tool runs on every release below. Its bindings:\n//\n")
 	for _, s := range sets {
-		fmt.Fprintf(&b, "//   - Xen %s: %s, XEN_DOMCTL_INTERFACE_VERSION %s, XEN_SYSCTL_INTERFACE_VERSION %s\n", s.release, s.path, hex(s.version[0]), hex(s.version[1]))
+		c := comment(fmt.Sprintf("Xen %s: %s, XEN_DOMCTL_INTERFACE_VERSION %s, XEN_SYSCTL_INTERFACE_VERSION %s", s.release, s.path, hex(s.version[0]), hex(s.version[1])), "  ")
+		b.WriteString("//   - " + strings.TrimPrefix(strings.ReplaceAll(c, "\n  // ", "\n//     "), "  // "))
 	}
 	b.WriteString(`//
 // Each wrapper asks the hypervisor its release once per process (Detect:
@@ -282,8 +283,29 @@ func packageDoc(pkg string, sets []*set, notes []string) string {
 	if len(notes) > 0 {
 		b.WriteString("//\n// Left out (call the per-release package):\n//\n")
 		for _, n := range notes {
-			b.WriteString("//   - " + n + "\n")
+			c := comment(n, "  ")
+			b.WriteString("//   - " + strings.TrimPrefix(strings.ReplaceAll(c, "\n  // ", "\n//     "), "  // "))
 		}
+	}
+	return b.String()
+}
+
+// comment turns text into // lines of at most about 76 columns.
+func comment(text, indent string) string {
+	var b strings.Builder
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(indent)+len(line)+1+len(w) > 76 {
+			b.WriteString(indent + "// " + line + "\n")
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		b.WriteString(indent + "// " + line + "\n")
 	}
 	return b.String()
 }
@@ -466,9 +488,10 @@ func (r *renderer) typeDecl(nt *ntype) string {
 			refs = append(refs, s.alias+"."+nt.name)
 		}
 	}
-	fmt.Fprintf(&b, "// %s is %s", nt.name, strings.Join(refs, " and "))
+	doc := fmt.Sprintf("%s is %s", nt.name, strings.Join(refs, " and "))
 	if nt.under != nil {
-		fmt.Fprintf(&b, ".\ntype %s %s\n", nt.name, nt.under)
+		b.WriteString(comment(doc+".", ""))
+		fmt.Fprintf(&b, "type %s %s\n", nt.name, nt.under)
 		return b.String()
 	}
 	all := true
@@ -476,9 +499,9 @@ func (r *renderer) typeDecl(nt *ntype) string {
 		all = all && in
 	}
 	if all {
-		b.WriteString(", with the members of both")
+		doc += ", with the members of all of them"
 	}
-	b.WriteString(" (Xen " + r.releases(nt.in) + ").\n")
+	b.WriteString(comment(doc+" (Xen "+r.releases(nt.in)+").", ""))
 	fmt.Fprintf(&b, "type %s struct {\n", nt.name)
 	for _, f := range nt.fields {
 		if !allOf(f.in, nt.in) {
@@ -582,7 +605,7 @@ func (r *renderer) toFunc(nt *ntype, set int) string {
 	s := r.m.sets[set]
 	var b strings.Builder
 	name := "to" + upper(s.alias) + nt.name
-	fmt.Fprintf(&b, "// %s converts to Xen %s's layout; bad is the path of a member\n// set that Xen %s lacks.\n", name, s.release, s.release)
+	b.WriteString(comment(fmt.Sprintf("%s converts to Xen %s's layout; bad is the path of a member set that Xen %s lacks.", name, s.release, s.release), ""))
 	fmt.Fprintf(&b, "func %s(src *%s) (dst %s.%s, bad string) {\n", name, nt.name, s.alias, nt.name)
 	for _, f := range nt.fields {
 		if !f.in[set] {
@@ -599,7 +622,7 @@ func (r *renderer) fromFunc(nt *ntype, set int) string {
 	s := r.m.sets[set]
 	var b strings.Builder
 	name := "from" + upper(s.alias) + nt.name
-	fmt.Fprintf(&b, "// %s converts from Xen %s's layout; members Xen %s lacks are zero.\n", name, s.release, s.release)
+	b.WriteString(comment(fmt.Sprintf("%s converts from Xen %s's layout; members Xen %s lacks are zero.", name, s.release, s.release), ""))
 	fmt.Fprintf(&b, "func %s(src *%s.%s) (dst %s) {\n", name, s.alias, nt.name, nt.name)
 	for _, f := range nt.fields {
 		if f.in[set] {
@@ -621,7 +644,7 @@ func (r *renderer) wrapper(w *fn) string {
 			cases = append(cases, fmt.Sprintf("%s.%s for %s (Xen %s)", s.alias, w.name, hex(s.version[w.fam]), s.release))
 		}
 	}
-	fmt.Fprintf(&b, "// %s issues %s in the layout of the %s the\n// hypervisor speaks: through %s.\n", w.name, w.op, fam.macro, strings.Join(cases, ", "))
+	b.WriteString(comment(fmt.Sprintf("%s issues %s in the layout of the %s the hypervisor speaks: through %s. Another version is a *hypercall.InterfaceError, a member set that the version lacks a *hypercall.MemberError; nothing is sent then.", w.name, w.op, fam.macro, strings.Join(cases, ", ")), ""))
 	var ps, rs []string
 	for _, p := range w.params {
 		ps = append(ps, p.name+" "+p.t.String())
