@@ -22,10 +22,19 @@
 // for gets a *hypercall.InterfaceError naming its version. Nothing is sent
 // in either case. Override answers for the hypervisor in tests.
 //
-// The other hypercalls keep their layouts across these releases: take them
-// from the first release's package. Slices of structs are converted
-// through a copy (one allocation per call); everything else costs no
-// allocation.
+// Slices of structs are converted through a copy (one allocation per
+// call); everything else costs no allocation.
+//
+// The other hypercall wrappers (not domctl or sysctl) may be taken from
+// github.com/xenbind/xenbind/generated/xen on every release: when this package
+// was generated, each of them had parameters and results of the same layout
+// (member names, offsets, sizes) in every release's bindings, except:
+//
+//   - PhysdevopPrepareMsix is not in Xen 4.20's bindings
+//   - PhysdevopReleaseMsix is not in Xen 4.20's bindings
+//   - only Xen 4.20's bindings have PhysdevopPCIDeviceReset,
+//     XenverCapabilities2, XenverChangeset2, XenverCommandline2,
+//     XenverExtraversion2
 //
 // Left out (call the per-release package):
 //

@@ -89,3 +89,10 @@ func XenSysctlList(c hypercall.Caller, first DomID, buf []Info, ids []DomID) (n 
 
 // XenDomctl issues a caller-filled struct xen_domctl.
 func XenDomctl(c hypercall.Caller, arg *Req) (err error) { return nil }
+
+// MemoryOp issues XENMEM_op (memory.h:1:1), a call outside domctl and
+// sysctl whose layout changes.
+func MemoryOp(c hypercall.Caller, arg *Changed) (err error) { return nil }
+
+// SameOp issues XENMEM_same (memory.h:2:1), one whose layout does not.
+func SameOp(c hypercall.Caller, arg *Info) (err error) { return nil }
