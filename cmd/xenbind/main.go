@@ -78,11 +78,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/xenbind/xenbind/parser"
 )
 
 func main() {
 	tuneGC()
 	err := run(os.Args[1:], os.Stdout)
+	parser.StopWorkers()
 	if err == nil {
 		return
 	}
