@@ -45,6 +45,8 @@ import (
 // does not hold, and every header the group's errors point at (a group
 // with errors is translated again without them), is translated on its own
 // as before: that translation also gives the reason a header is left out.
+// So is every header of a group stopped at a time or memory limit (its own
+// translation names the one at fault).
 // TestStandaloneEquivalent compares the decisions with one translation per
 // header on every pinned tree, target and mode.
 
@@ -219,7 +221,11 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, error) 
 			}
 			s, err := survey(base, pending)
 			if le := (*LimitError)(nil); errors.As(err, &le) {
-				return nil, nil, err
+				// No verdict about any header: their own translations
+				// find the one at fault (and name it).
+				single = append(single, pending...)
+				pending = nil
+				break
 			}
 			if err == nil {
 				group = s
