@@ -6,6 +6,7 @@ require (
 	github.com/dave/jennifer v1.7.1
 	github.com/therootcompany/xz v1.0.1
 	github.com/u-root/u-root v0.16.0
+	golang.org/x/mod v0.39.0
 	golang.org/x/sys v0.47.0
 	golang.org/x/tools v0.49.0
 	modernc.org/cc/v4 v4.31.0
