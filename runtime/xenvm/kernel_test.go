@@ -84,7 +84,10 @@ func unpackedKernel(t *testing.T, m Machine) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := manifest[m.KernelPackage+":"+m.DebArch]
+	d, err := m.Package(manifest, m.KernelPackage)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := filepath.Join(Dir(), "unpacked", strings.TrimSuffix(d.File(), ".deb"))
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("%s is not unpacked here (go test -run TestBoot fetches it): %v", d, err)
@@ -93,7 +96,7 @@ func unpackedKernel(t *testing.T, m Machine) string {
 }
 
 func TestExtractVmlinuxDebian(t *testing.T) {
-	m, _ := Lookup(string(X86_64))
+	m, _ := Lookup("x86_64-4.17")
 	dir := unpackedKernel(t, m)
 	img, err := os.ReadFile(filepath.Join(dir, "boot", "vmlinuz-"+m.KernelRelease()))
 	if err != nil {
@@ -110,8 +113,8 @@ func TestExtractVmlinuxDebian(t *testing.T) {
 
 func TestLoadModulesDebian(t *testing.T) {
 	for _, m := range Machines {
-		t.Run(string(m.Arch), func(t *testing.T) {
-			dir := filepath.Join(unpackedKernel(t, m), "lib", "modules", m.KernelRelease())
+		t.Run(m.Name(), func(t *testing.T) {
+			dir := filepath.Join(unpackedKernel(t, m), filepath.FromSlash(m.ModulesDir), m.KernelRelease())
 			mods, err := LoadModules(dir, XenModules)
 			if err != nil {
 				t.Fatal(err)

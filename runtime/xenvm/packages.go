@@ -22,14 +22,32 @@ import (
 //go:embed manifest.txt
 var manifestText []byte
 
-// Manifest returns the pinned Debian packages the VMs are built from,
-// keyed like headers.ParseManifest ("name:debarch" always works).
-func Manifest() (map[string]headers.Deb, error) {
-	m, err := headers.ParseManifest(manifestText)
+// manifestPath is manifest.txt's path in the repository, for messages.
+const manifestPath = "runtime/xenvm/manifest.txt"
+
+// Manifest returns the pinned Debian packages the VMs are built from, in
+// the manifest's order.
+func Manifest() ([]headers.Deb, error) {
+	list, err := headers.ParseManifestList(manifestText)
 	if err != nil {
 		return nil, fmt.Errorf("runtime/xenvm/%w", err)
 	}
-	return m, nil
+	return list, nil
+}
+
+// Package returns the pin of package name for m: the one of m's Debian
+// architecture and suite.
+func (m Machine) Package(manifest []headers.Deb, name string) (headers.Deb, error) {
+	for _, d := range manifest {
+		if d.Name == name && d.Arch == m.DebArch && d.Suite == m.Suite {
+			return d, nil
+		}
+	}
+	suite := "the host's apt sources"
+	if m.Suite != "" {
+		suite = m.Suite
+	}
+	return headers.Deb{}, fmt.Errorf("%s: package %s for %s from %s is not in %s", m.Name(), name, m.DebArch, suite, manifestPath)
 }
 
 // Dir is the directory of this package's source. The download cache
@@ -60,7 +78,7 @@ type Files struct {
 	QEMU    string // the emulator binary
 	Xen     string // the hypervisor image QEMU loads
 	Kernel  string // dom0's kernel
-	Modules string // dom0's lib/modules/RELEASE directory
+	Modules string // dom0's modules directory, Machine.ModulesDir/RELEASE
 	Busybox string // a static busybox for dom0's user space
 	// Services holds the files of the machine's services (see
 	// Service.Files), read from their packages.
@@ -128,9 +146,9 @@ func Prepare(m Machine, progress io.Writer) (Files, error) {
 		return f, err
 	}
 	unpack := func(name string) (string, error) {
-		d, ok := manifest[name+":"+m.DebArch]
-		if !ok {
-			return "", fmt.Errorf("%s: package %s for %s is not in runtime/xenvm/manifest.txt", m.Arch, name, m.DebArch)
+		d, err := m.Package(manifest, name)
+		if err != nil {
+			return "", err
 		}
 		return unpackDeb(d, progress)
 	}
@@ -152,7 +170,7 @@ func Prepare(m Machine, progress io.Writer) (Files, error) {
 	}
 	rel := m.KernelRelease()
 	f.Kernel = filepath.Join(kernelDir, "boot", "vmlinuz-"+rel)
-	f.Modules = filepath.Join(kernelDir, "lib", "modules", rel)
+	f.Modules = filepath.Join(kernelDir, filepath.FromSlash(m.ModulesDir), rel)
 	if m.KernelExtract {
 		vmlinux := filepath.Join(kernelDir, "boot", "vmlinux-"+rel)
 		if f.Kernel, err = derive(f.Kernel, vmlinux, ExtractVmlinux); err != nil {
@@ -164,19 +182,20 @@ func Prepare(m Machine, progress io.Writer) (Files, error) {
 	if err != nil {
 		return f, err
 	}
-	f.Busybox = filepath.Join(busyboxDir, "bin", "busybox")
+	f.Busybox = filepath.Join(busyboxDir, filepath.FromSlash(m.BusyboxPath))
 
 	for _, svc := range m.Services {
 		files, err := serviceFiles(m, svc, unpack)
 		if err != nil {
-			return f, fmt.Errorf("%s: service %s: %w", m.Arch, svc.Name, err)
+			return f, fmt.Errorf("%s: service %s: %w", m.Name(), svc.Name, err)
 		}
 		f.Services = append(f.Services, files...)
+		f.Services = append(f.Services, svc.Links...)
 	}
 
 	for _, p := range []string{f.Xen, f.Kernel, f.Modules, f.Busybox} {
 		if _, err := os.Stat(p); err != nil {
-			return f, fmt.Errorf("%s: %w", m.Arch, err)
+			return f, fmt.Errorf("%s: %w", m.Name(), err)
 		}
 	}
 	return f, nil
@@ -251,6 +270,18 @@ func unpackDeb(d headers.Deb, progress io.Writer) (string, error) {
 	cache := filepath.Join(Dir(), "cache")
 	if _, err := os.Stat(filepath.Join(cache, d.File())); err != nil {
 		fmt.Fprintf(progress, "xenvm: downloading %s\n", d)
+		if d.Suite != "" {
+			// A private sources list of the suite: the host's dpkg
+			// architectures and package lists do not matter.
+			if _, err := headers.Download(d, cache); err != nil {
+				return "", pinError(d, err)
+			}
+			fmt.Fprintf(progress, "xenvm: unpacking %s\n", d)
+			if err := headers.Unpack(d, cache, dest); err != nil {
+				return "", err
+			}
+			return dest, nil
+		}
 		if err := ensureForeignArch(d.Arch, progress); err != nil {
 			return "", err
 		}
@@ -277,6 +308,20 @@ func unpackDeb(d headers.Deb, progress io.Writer) (string, error) {
 		return "", err
 	}
 	return dest, nil
+}
+
+// pinError explains a failed download of a package pinned from a suite:
+// a pin the archive dropped names the command that refreshes this
+// manifest; a wrong checksum is an ordinary error (never skipped); the
+// rest (no network, no apt) make the VM unavailable here.
+func pinError(d headers.Deb, err error) error {
+	switch {
+	case errors.Is(err, headers.ErrGone):
+		return fmt.Errorf("%s: %w; refresh the pins with: go run ./headers/repin %s", manifestPath, err, manifestPath)
+	case errors.Is(err, headers.ErrChecksum):
+		return err
+	}
+	return &UnavailableError{What: d.String(), Err: err}
 }
 
 // derive makes dst from src with conv unless dst exists already. dst is
