@@ -332,9 +332,8 @@ func TestConsoleServices(t *testing.T) {
 	}
 }
 
-// TestConsoleFacts: the console gives Xen's version from its banner (the
-first one) and each test
-// binary's hash as dom0 computed it.
+// TestConsoleFacts: the console gives Xen's version from its (first)
+// banner and each test binary's hash as dom0 computed it.
 func TestConsoleFacts(t *testing.T) {
 	cons, _ := feed(consolePass + "\n(XEN) Xen version 4.99 (a second banner)")
 	if cons.XenVersion != "4.17.5" {
