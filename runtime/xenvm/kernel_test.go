@@ -65,6 +65,8 @@ func TestExtractVmlinux(t *testing.T) {
 			return img
 		}(), "outside"},
 		{"unknown compression", fakeBzImage(4, 0x020f, 0, []byte("\x02\x21\x4c\x18 lz4 data")), "does not read"},
+		// Debian 13's amd64 kernels: the machine boots the bzImage.
+		{"zstd", fakeBzImage(4, 0x020f, 0, []byte("\x28\xb5\x2f\xfd zstd data")), "(magic 28 b5 2f fd 20 7a); boot the bzImage instead"},
 		{"not ELF inside", fakeBzImage(4, 0x020f, 0, gzipped(t, []byte("MZ not elf"))), "not an ELF"},
 		{"corrupt xz", fakeBzImage(4, 0x020f, 0, []byte("\xfd7zXZ\x00garbage....")), "xz"},
 	} {

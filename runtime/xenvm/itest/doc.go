@@ -2,13 +2,17 @@
 // the generated wrappers (generated/xen) and the privcmd runtime
 // (runtime/privcmd) and check the answers against what the harness set up,
 // so they run only inside dom0 of a Xen booted by runtime/xenvm
-// (go run ./cmd/xenvm), never on the host. The same tests run on x86_64,
-// arm64 and arm32, where the binary is a 32-bit process talking to a 32-bit
-// Xen: the one real proof of the 32-bit types and privcmd request.
+// (go run ./cmd/xenvm), never on the host. The same tests run on Xen 4.17
+// (x86_64, arm64 and arm32, where the binary is a 32-bit process talking
+// to a 32-bit Xen: the one real proof of the 32-bit types and privcmd
+// request) and Xen 4.20 (x86_64, arm64); the harness runs one binary per
+// GOARCH on both releases, and the tests take what differs between them
+// from the harness (XENVM_XEN_*), not from the binary.
 //
 // What they check:
 //
-//   - XENVER_*: version 4.17, extra version ".5", capabilities naming the
+//   - XENVER_*: the release and extra version the harness booted (4.17
+//     and ".5", or 4.20 and ".5-pre"), capabilities naming the
 //     architecture, page size 4096, the command line the harness passed;
 //   - XENMEM_*: dom0's current and maximum reservation equal dom0_mem and
 //     its max:, the maximum RAM page and dom0's maximum GPFN fit the
@@ -50,6 +54,9 @@
 // environment (/etc/xenvm.env in the initramfs):
 //
 //	XENVM_ARCH          x86_64, arm64 or arm32
+//	XENVM_MACHINE       the machine's name: ARCH-RELEASE, x86_64-4.20
+//	XENVM_XEN_VERSION   the Xen release booted, 4.17 or 4.20
+//	XENVM_XEN_EXTRAVERSION  what XENVER_extraversion must say (".5")
 //	XENVM_XEN_CMDLINE   Xen's whole command line
 //	XENVM_DOM0_MIB      dom0_mem, in MiB
 //	XENVM_DOM0_MAX_MIB  dom0's maximum reservation, in MiB

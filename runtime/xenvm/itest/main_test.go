@@ -15,13 +15,13 @@ import (
 // vm is what the harness set up, read from its XENVM_ variables (see the
 // package documentation).
 var vm struct {
-	arch       string // x86_64, arm64 or arm32
-	machine    string // the harness's name of the machine, "x86_64-4.20"
+	arch    string // x86_64, arm64 or arm32
+	machine string // the harness's name of the machine, "x86_64-4.20"
 	// xenMajor and xenMinor are the release Xen must report
 	// (XENVER_version), xenExtra its extra version (XENVER_extraversion).
 	xenMajor, xenMinor uint64
 	xenExtra           string
-	xenCmdline string // Xen's command line
+	xenCmdline         string // Xen's command line
 	// dom0Pages and dom0MaxPages are dom0_mem and its maximum in 4 KiB
 	// pages; dom0MiB and dom0MaxMiB the same in MiB, for messages.
 	dom0Pages, dom0MaxPages uint64
