@@ -35,7 +35,7 @@ func (in *input) register(fs *flag.FlagSet) {
 // registerDialect adds -dialect, for the commands that read other trees
 // than Xen's.
 func (in *input) registerDialect(fs *flag.FlagSet) {
-	fs.StringVar(&in.dialect, "dialect", string(parser.XenDialect), "`dialect` of -headers: xen (xen/include/public) or uapi (Linux's usr/include, for the Xen device headers; default tree: the pinned linux-libc-dev)")
+	fs.StringVar(&in.dialect, "dialect", string(parser.XenDialect), "`dialect` of -headers: xen (xen/include/public) or uapi (Linux's usr/include, or a kernel headers root with include/uapi, for the Xen device headers; default tree: the pinned linux-libc-dev)")
 }
 
 // config checks the flags and returns the parser configuration.

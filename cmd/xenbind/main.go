@@ -7,15 +7,16 @@
 //	               [-pkg NAME] [-config FILE] [-spec FILE] [-foreign] [-v] [-nocache] -out DIR
 //	xenbind layout [-headers DIR] [-dialect xen|uapi] [-include LIST] [-target T|all] [-mode guest|tools]
 //	               [-records LIST] [-json] [-nocache]
-//	xenbind abi    [-headers DIR] [-dialect xen|linux] [-include LIST] [-mode M] [-target LIST|all]
+//	xenbind abi    [-headers DIR] [-dialect xen|linux|uapi] [-include LIST] [-mode M] [-target LIST|all]
 //	               [-json | -html FILE] [-records LIST]
-//	               [-against OLD [-against-dialect D] [-fail-on changed|removed|any]]
+//	               [-against OLD [-against-dialect D] [-fail-on changed|removed|version|any]]
 //
 // gen writes Go bindings; layout prints the layout of every struct and
 // union; abi reports, for every record, whether its layout is the same on
 // all four targets and what a 32-on-64 compat layer must translate, or,
-// with -against, what changed between two header trees (Xen's own layout or
-// the Linux kernel's copy, -dialect linux), failing with -fail-on.
+// with -against, what changed between two header trees (Xen's own layout,
+// the Linux kernel's copy, -dialect linux, or Linux's Xen device headers,
+// -dialect uapi), failing with -fail-on.
 //
 // -headers names a directory laid out like Xen's xen/include/public (in
 // Debian's libxen-dev that is usr/include/xen). Without it xenbind uses the
