@@ -32,13 +32,11 @@
 //	             Debian's C xenstored and waits for its socket first)
 //
 // The first run downloads the pinned Debian packages listed in
-// runtime/xenvm/manifest.txt (apt-get download, checked against their
-// SHA-256) and unpacks them below runtime/xenvm. Xen 4.20's packages come
-// from trixie through a private sources list; Xen 4.17's from the host's
-// apt sources: if QEMU is missing it installs qemu-system-x86 or
-// qemu-system-arm, and for foreign packages it runs dpkg
-// --add-architecture arm64/armhf and apt-get update. Those steps need
-// root. Each boot's console is kept in runtime/xenvm/out/ARCH-RELEASE.log.
+// runtime/xenvm/manifest.txt (apt-get download from bookworm's or trixie's
+// main archive through a private sources list, checked against their
+// SHA-256) and unpacks them below runtime/xenvm; if QEMU is missing it
+// installs qemu-system-x86 or qemu-system-arm, which needs root. Each
+// boot's console is kept in runtime/xenvm/out/ARCH-RELEASE.log.
 //
 // Exit status: 0 when every test passed, the failing test binary's status
 // (1) when one failed or the machine did not get that far, 2 for a usage

@@ -15,19 +15,17 @@
 //
 // # Packages
 //
-// manifest.txt pins every package by version and SHA-256, in the format of
-// package headers, which also does the work: apt-get download, checksum
-// check (a mismatch is refused), dpkg-deb -x. Prepare fetches what is
-// missing into cache/ and unpacks it into unpacked/, both ignored by git.
-// Xen 4.20's packages name their suite (trixie) and come from its main
-// archive through a private sources list, whatever the host's apt
-// sources say; a pin the archive dropped fails naming the command that
-// refreshes the manifest (go run ./headers/repin runtime/xenvm/manifest.txt).
-// Setting up a host for Xen 4.17's packages needs root once, and Prepare
-// does it by itself when needed:
+// manifest.txt pins every package by version, SHA-256 and Debian suite,
+// in the format of package headers, which also does the work: apt-get
+// download from the suite's main archive through a private sources list
+// (bookworm for Xen 4.17, trixie for 4.20, whatever the host's own apt
+// sources and dpkg architectures are), checksum check (a mismatch is
+// refused), dpkg-deb -x. Prepare fetches what is missing into cache/ and
+// unpacks it into unpacked/, both ignored by git. A pin the archive
+// dropped fails naming the command that refreshes the manifest (go run
+// ./headers/repin runtime/xenvm/manifest.txt). The one change to the host,
+// when QEMU is missing, needs root, and Prepare makes it by itself:
 //
-//	dpkg --add-architecture arm64 && dpkg --add-architecture armhf
-//	apt-get update
 //	apt-get install qemu-system-x86 qemu-system-arm
 //
 // # A boot

@@ -66,8 +66,8 @@ type Machine struct {
 	// 4.20.4+63).
 	XenExtraversion string
 	// Suite is the Debian suite the packages are pinned from (the
-	// manifest's suite column, fetched through a private sources list), or
-	// "" for the host's own apt sources.
+	// manifest's suite column), fetched from its main archive through a
+	// private sources list: bookworm for Xen 4.17, trixie for 4.20.
 	Suite string
 
 	// GOARCH of the test binary native to dom0.
@@ -234,6 +234,7 @@ var Machines = []Machine{
 		Arch:            X86_64,
 		Xen:             Xen417,
 		XenExtraversion: ".5",
+		Suite:           "bookworm",
 		GOARCH:          "amd64",
 		Compat32:        "386",
 		DebArch:         "amd64",
@@ -267,6 +268,7 @@ var Machines = []Machine{
 		Arch:            ARM64,
 		Xen:             Xen417,
 		XenExtraversion: ".5",
+		Suite:           "bookworm",
 		GOARCH:          "arm64",
 		Compat32:        "arm",
 		DebArch:         "arm64",
@@ -297,6 +299,7 @@ var Machines = []Machine{
 		Arch:            ARM32,
 		Xen:             Xen417,
 		XenExtraversion: ".5",
+		Suite:           "bookworm",
 		GOARCH:          "arm",
 		DebArch:         "armhf",
 		XenPackage:      "xen-hypervisor-4.17-armhf",

@@ -169,6 +169,9 @@ func TestManifest(t *testing.T) {
 		if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(d.SHA256) {
 			t.Errorf("%s: sha256 %q", d, d.SHA256)
 		}
+		if d.Suite == "" {
+			t.Errorf("%s has no suite: every VM package comes from a suite's main archive", d)
+		}
 		if key := d.Name + ":" + d.Arch + ":" + d.Suite; seen[key] {
 			t.Errorf("%s pinned twice for %s from suite %q", d.Name, d.Arch, d.Suite)
 		} else {
