@@ -1,6 +1,7 @@
 package xenvm
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -275,5 +276,23 @@ func TestServicesPinned(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPinError: a pin the archive dropped names the command that refreshes
+// this manifest; a wrong checksum stays an ordinary error (never skipped
+// over); anything else makes the VM unavailable here.
+func TestPinError(t *testing.T) {
+	d := headers.Deb{Name: "busybox-static", Version: "1:0-bogus", Arch: "arm64", Suite: "trixie"}
+	err := pinError(d, fmt.Errorf("apt says: %w", headers.ErrGone))
+	if !errors.Is(err, headers.ErrGone) || !strings.Contains(err.Error(), "go run ./headers/repin runtime/xenvm/manifest.txt") {
+		t.Errorf("gone: %v", err)
+	}
+	var un *UnavailableError
+	if err := pinError(d, fmt.Errorf("x: %w", headers.ErrChecksum)); errors.As(err, &un) || !errors.Is(err, headers.ErrChecksum) {
+		t.Errorf("checksum: %v (%T)", err, err)
+	}
+	if err := pinError(d, headers.ErrNoApt); !errors.As(err, &un) {
+		t.Errorf("no apt: %v (%T), want an *UnavailableError", err, err)
 	}
 }
