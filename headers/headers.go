@@ -201,6 +201,26 @@ var XenDebs = func() []Deb {
 	return out
 }()
 
+// PinnedXen returns the pinned libxen-dev of a Xen release ("4.20"), if
+// the manifest pins one.
+func PinnedXen(release string) (Deb, bool) {
+	for _, d := range XenDebs {
+		if XenRelease(d.Version) == release {
+			return d, true
+		}
+	}
+	return Deb{}, false
+}
+
+// PinnedReleases lists the Xen releases the manifest pins, oldest first.
+func PinnedReleases() []string {
+	var out []string
+	for _, d := range XenDebs {
+		out = append(out, XenRelease(d.Version))
+	}
+	return out
+}
+
 // XenRelease is the release of a pinned package's version: "4.17" of
 // libxen-dev's "4.17.5+72-g01140da4e8-1", "6.12" of a Linux package's
 // "6.12.117-1".

@@ -138,21 +138,18 @@ func runABI(args []string, stdout io.Writer) error {
 // configuration. An empty dir means the pinned Xen tree.
 func treeConfig(dir string, d parser.Dialect, mode parser.Mode, includes []string) (parser.Config, error) {
 	name := dir
-	if dir == "" {
-		var err error
-		switch d {
-		case parser.XenDialect:
-			dir, err = pinnedXenTree()
-			name = "xen"
-		case parser.UAPIDialect:
-			dir, err = headers.UAPITree()
-			name = "uapi"
-		default:
-			return parser.Config{}, usagef("-dialect %s needs -headers: only the Xen and uapi trees are pinned", d)
-		}
-		if err != nil {
-			return parser.Config{}, err
-		}
+	var err error
+	switch {
+	case d == parser.XenDialect:
+		dir, name, err = xenTree(dir)
+	case dir == "" && d == parser.UAPIDialect:
+		dir, err = headers.UAPITree()
+		name = "uapi"
+	case dir == "":
+		return parser.Config{}, usagef("-dialect %s needs -headers: only the Xen and uapi trees are pinned", d)
+	}
+	if err != nil {
+		return parser.Config{}, err
 	}
 	st, err := os.Stat(dir)
 	if err != nil {
