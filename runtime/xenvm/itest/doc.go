@@ -1,5 +1,6 @@
 // Package itest holds xenbind's integration tests: they call Xen through
-// the generated wrappers (generated/xen) and the privcmd runtime
+// the generated wrappers (generated/xen, generated/dom0 for domctl and
+// sysctl, generated/xen420 for what only 4.20 has) and the privcmd runtime
 // (runtime/privcmd) and check the answers against what the harness set up,
 // so they run only inside dom0 of a Xen booted by runtime/xenvm
 // (go run ./cmd/xenvm), never on the host. The same tests run on Xen 4.17
@@ -32,6 +33,16 @@
 //     channels allocated, bound, queried, signalled and closed; sched_op
 //     yield and vcpu_op is_up; ESRCH, EINVAL, a *hypercall.VersionError
 //     for a wrong interface version and ArgErrors before any hypercall;
+//   - one binary, two releases: generated/dom0 finds the running release
+//     and its interface versions (domctl 0x15 on 4.17, 0x17 on 4.20) and
+//     creates, lists and destroys a domain on both, with a
+//     xen_domctl_createdomain whose layout differs between them
+//     (altp2m_opts); a member 4.17 lacks is refused before anything is
+//     sent; each per-release package works on its own release and gets a
+//     *hypercall.VersionError (EACCES) on the other;
+//   - XENVER_*2 (generated/xen420): on 4.20 the same strings as the
+//     fixed-size calls, the size query, ENOBUFS for a short buffer; on
+//     4.17, ENOSYS;
 //   - buffers: the runtime's buffers work on first use, every page;
 //   - 32 goroutines × 200 wrapped calls in a copy of the binary run with
 //     GOGC=1, at varying stack depths, all answered right;
