@@ -9,7 +9,8 @@ import (
 	xen420 "github.com/xenbind/xenbind/generated/xen420"
 )
 
-// ArchDomainconfig is xen417.ArchDomainconfig and xen420.ArchDomainconfig, with the members of both (Xen 4.17, 4.20).
+// ArchDomainconfig is xen417.ArchDomainconfig and xen420.ArchDomainconfig,
+// with the members of all of them (Xen 4.17, 4.20).
 type ArchDomainconfig struct {
 	EmulationFlags uint32
 	MiscFlags      uint32
@@ -18,30 +19,32 @@ type ArchDomainconfig struct {
 // PFN is xen417.PFN and xen420.PFN.
 type PFN uint32
 
-// toXen417ArchDomainconfig converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417ArchDomainconfig converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417ArchDomainconfig(src *ArchDomainconfig) (dst xen417.ArchDomainconfig, bad string) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
 	return dst, ""
 }
 
-// toXen420ArchDomainconfig converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420ArchDomainconfig converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420ArchDomainconfig(src *ArchDomainconfig) (dst xen420.ArchDomainconfig, bad string) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
 	return dst, ""
 }
 
-// fromXen417ArchDomainconfig converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417ArchDomainconfig converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417ArchDomainconfig(src *xen417.ArchDomainconfig) (dst ArchDomainconfig) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
 	return dst
 }
 
-// fromXen420ArchDomainconfig converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420ArchDomainconfig converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420ArchDomainconfig(src *xen420.ArchDomainconfig) (dst ArchDomainconfig) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags

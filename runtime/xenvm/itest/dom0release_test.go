@@ -38,7 +38,9 @@ var perRelease = map[string]struct {
 // and the interface versions of that release's bindings; the per-release
 // package of that release is answered, and the other one's domctl is
 // refused (EACCES) with a *hypercall.VersionError naming the version it
-// sent: what a tool built for one release meets on the other.
+// sent: what a tool built for one release meets on the other. A release
+// generated/dom0 has no bindings for gets a *hypercall.InterfaceError and
+// no hypercall.
 func TestInterfaceVersions(t *testing.T) {
 	c := caller(t)
 	iv, err := dom0.Detect(c)
@@ -66,6 +68,14 @@ func TestInterfaceVersions(t *testing.T) {
 				t.Logf("Xen %s's bindings on Xen %s: %v", r, rel, err)
 			}
 		}
+	}
+
+	restore := dom0.Override(4, 18) // domctl 0x16: no bindings
+	_, err = dom0.XenDomctlGetdomaininfo(c, 0)
+	restore()
+	var ie *hypercall.InterfaceError
+	if !errors.As(err, &ie) || ie.Speaks != 0x16 {
+		t.Errorf("XenDomctlGetdomaininfo(c, 0) as if on Xen 4.18: error %v, want an InterfaceError for 0x16", err)
 	}
 }
 
