@@ -74,7 +74,12 @@ func init() {
 // refused for its size.
 type Limits struct {
 	// Timeout is the base time limit (default 10 s); 1 s per MiB of
-	// header text is added.
+	// header text is added. It bounds the child's CPU time (user and
+	// system) where that is known (Linux), so that a parse on a loaded
+	// machine is not stopped for waiting its turn; a wall-clock backstop
+	// of six times the limit plus a minute ends a child that never
+	// answers. Elsewhere, and for an in-process parse, it is wall-clock
+	// time.
 	Timeout time.Duration
 	// Memory is the base limit of the child's resident memory in bytes
 	// (default 1 GiB); 512 bytes per byte of header text are added.
@@ -114,6 +119,10 @@ type LimitError struct {
 	// What was exceeded: "time" or "memory".
 	What  string
 	Limit string
+	// clock says which time a time limit measured: "CPU ", "wall-clock "
+	// (the backstop of a CPU time limit) or "" (wall-clock time, where
+	// the CPU time is unknown).
+	clock string
 }
 
 func (e *LimitError) Error() string {
@@ -121,7 +130,7 @@ func (e *LimitError) Error() string {
 	if e.What == "memory" {
 		flag = "-parse-memory"
 	}
-	return fmt.Sprintf("%s: the C front end stopped after reading this file: it needed more than %s of %s (malformed input can make modernc.org/cc/v4 loop; if the headers are valid, raise %s)", e.File, e.Limit, e.What, flag)
+	return fmt.Sprintf("%s: the C front end stopped after reading this file: it needed more than %s of %s%s (malformed input can make modernc.org/cc/v4 loop; if the headers are valid, raise %s)", e.File, e.Limit, e.clock, e.What, flag)
 }
 
 // childRequest is what the child translates.
@@ -461,6 +470,9 @@ func (w *worker) check(cfg *Config, req []byte, vkey string) ([]byte, error) {
 	done := make(chan error, 1)
 	go func() { done <- s.serve(req) }()
 	start := time.Now()
+	pid := w.cmd.Process.Pid
+	// The child is reused: its CPU time counts from this request on.
+	cpu0, haveCPU := cpuTime(pid)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	var stop, serveErr error
@@ -472,9 +484,15 @@ func (w *worker) check(cfg *Config, req []byte, vkey string) ([]byte, error) {
 		case <-tick.C:
 			bytes, last := s.progress()
 			lim := cfg.limits()
-			if d := lim.timeout(bytes); time.Since(start) > d {
-				stop = &LimitError{File: cfg.display(last), What: "time", Limit: d.Round(time.Millisecond).String()}
-			} else if m := lim.memory(bytes); rss(w.cmd.Process.Pid) > m {
+			d := lim.timeout(bytes)
+			wall := time.Since(start)
+			if tickHook != nil {
+				tickHook(pid, wall)
+			}
+			cpu, ok := cpuTime(pid)
+			if limit, clock, over := timeLimit(d, wall, cpu-cpu0, haveCPU && ok); over {
+				stop = &LimitError{File: cfg.display(last), What: "time", Limit: limit.Round(time.Millisecond).String(), clock: clock}
+			} else if m := lim.memory(bytes); rss(pid) > m {
 				stop = &LimitError{File: cfg.display(last), What: "memory", Limit: strconv.FormatInt(m>>20, 10) + " MiB"}
 			}
 		}
@@ -670,6 +688,69 @@ func (s *session) verdict() error {
 // limits returns cfg's limits.
 func (c *Config) limits() Limits {
 	return Limits{Timeout: c.Timeout, Memory: c.Memory}
+}
+
+// tickHook, when set (by tests), sees each check of a child's limits.
+var tickHook func(pid int, wall time.Duration)
+
+// timeLimit decides whether a child that has run for wall (wall-clock
+// time) and used cpu (CPU time, known if haveCPU) is past the time limit
+// d, and returns the limit it passed and its clock (see LimitError).
+func timeLimit(d, wall, cpu time.Duration, haveCPU bool) (time.Duration, string, bool) {
+	switch {
+	case !haveCPU:
+		return d, "", wall > d
+	case cpu > d:
+		return d, "CPU ", true
+	case wall > wallBackstop(d):
+		return wallBackstop(d), "wall-clock ", true
+	}
+	return 0, "", false
+}
+
+// wallBackstop is how long a child may take in wall-clock time when its
+// CPU time limit is d: the limit counts the CPU time the child used (so a
+// heavily loaded machine, where the child waits for a CPU, does not make a
+// valid parse fail), and the backstop ends a child that uses no CPU but
+// never answers.
+func wallBackstop(d time.Duration) time.Duration {
+	return 6*d + time.Minute
+}
+
+// userHZ is the unit of the CPU times in /proc/PID/stat: Linux's USER_HZ,
+// 100 on every architecture (it is part of the kernel's user ABI).
+const userHZ = 100
+
+// cpuTime returns the CPU time (user and system, all threads) a process
+// has used so far, from /proc/PID/stat; false where unknown (outside
+// Linux the time limit is then wall-clock time).
+func cpuTime(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	return statCPU(b)
+}
+
+// statCPU reads utime and stime from the text of /proc/PID/stat.
+func statCPU(b []byte) (time.Duration, bool) {
+	// "pid (comm) state ppid ...": comm may hold spaces and parentheses,
+	// so the fields are counted from the last ')'. utime and stime are
+	// fields 14 and 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * time.Second / userHZ, true
 }
 
 // rss returns a process's resident memory in bytes, 0 where unknown

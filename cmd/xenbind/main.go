@@ -48,10 +48,12 @@
 // that no -config rename settles is noted without -v too.
 //
 // The C front end runs in a child process of xenbind, stopped when it
-// passes -parse-timeout (default 10s) or -parse-memory (default 1024 MiB
-// of resident memory); both grow with the header text read (1s and 512 MiB
-// per MiB). A parse stopped at a limit is reported naming the last header
-// read, never taken as a verdict about it.
+// passes -parse-timeout (default 10s of CPU time; on a loaded machine a
+// parse may take longer in wall-clock time, up to a backstop of six times
+// the limit plus a minute) or -parse-memory (default 1024 MiB of resident
+// memory); both grow with the header text read (1s and 512 MiB per MiB).
+// A parse stopped at a limit is reported naming the last header read,
+// never taken as a verdict about it.
 //
 // gen writes all of its output or none: a failed gen leaves -out as it
 // was, and a gen that was killed is repaired by the next one (emit.WriteDir
