@@ -6,9 +6,12 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the tests need: cross compilers and clang for the layout
 # goldens, qemu-user to run the 32- and 64-bit ARM tests, QEMU system
-# emulators to boot real Xen, Chromium to render the ABI report.
+# emulators to boot real Xen, Chromium to render the ABI report, and the
+# archive keyring that checks the trixie (Xen 4.20) packages fetched
+# through private sources lists.
 DEBS := gcc gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu clang \
-	qemu-user qemu-system-x86 qemu-system-arm chromium fonts-dejavu-core dpkg-dev
+	qemu-user qemu-system-x86 qemu-system-arm chromium fonts-dejavu-core dpkg-dev \
+	debian-archive-keyring
 
 GOARCHES := 386 amd64 arm arm64
 
@@ -63,7 +66,9 @@ test-cross:
 	GOARCH=arm $(GO) test -exec qemu-arm $(CROSS)
 	GOARCH=arm64 $(GO) test -exec qemu-aarch64 $(CROSS)
 
-# Boot Xen 4.17 on x86_64, arm64 and arm32 and run the integration tests.
+# Boot the five machines, Xen 4.17 on x86_64, arm64 and arm32 and Xen 4.20
+# on x86_64 and arm64, and run the integration tests in each (one binary
+# per GOARCH, built once, run on both releases).
 xen-test:
 	$(GO) run ./cmd/xenvm -compat
 
