@@ -369,8 +369,8 @@ type groupAnalysis struct {
 	// name (all definitions together).
 	macros map[string][]string
 	// pasting are the macros that paste tokens (## in their body, or a
-	// pasting macro used in it).
-	pasting map[string]bool
+	// pasting macro used in it); pastes, those with ## in their body.
+	pasting, pastes map[string]bool
 	// declared are the names the group declares that xen.h alone does
 	// not, each with the files (outside X) of its declarations; names
 	// declared only in X's files (built by a macro of X) are generated.
@@ -391,7 +391,7 @@ type groupAnalysis struct {
 }
 
 func newGroupAnalysis(tx *treeText, x map[string]bool, xen, group *surveyInfo) *groupAnalysis {
-	a := &groupAnalysis{tx: tx, x: x, group: group, xMacros: map[string]bool{}, groupMacros: map[string]bool{}, children: map[string][]string{}, parents: map[string][]string{}, macros: map[string][]string{}, pasting: map[string]bool{}, declared: map[string][]string{}}
+	a := &groupAnalysis{tx: tx, x: x, group: group, xMacros: map[string]bool{}, groupMacros: map[string]bool{}, children: map[string][]string{}, parents: map[string][]string{}, macros: map[string][]string{}, pasting: map[string]bool{}, pastes: map[string]bool{}, declared: map[string][]string{}}
 	seen := map[string]bool{}
 	for _, e := range group.Edges {
 		if e[0] != "" {
@@ -412,6 +412,7 @@ func newGroupAnalysis(tx *treeText, x map[string]bool, xen, group *surveyInfo) *
 		if f := tx.get(name); f != nil {
 			for m := range f.pastes {
 				a.pasting[m] = true
+				a.pastes[m] = true
 			}
 		}
 	}
@@ -448,8 +449,17 @@ func newGroupAnalysis(tx *treeText, x map[string]bool, xen, group *surveyInfo) *
 		}
 		if len(outside) == 0 {
 			a.generated = append(a.generated, name)
-		} else {
-			a.declared[name] = outside
+			continue
+		}
+		a.declared[name] = outside
+		// A name not in the text of the file it is placed in was built
+		// by a macro of that file (##) for whichever file used the
+		// macro: generated as well.
+		for _, f := range outside {
+			if t := tx.get(f); t == nil || !t.mentions(name) {
+				a.generated = append(a.generated, name)
+				break
+			}
 		}
 	}
 	sort.Strings(a.generated)
@@ -501,13 +511,22 @@ func (a *groupAnalysis) pastingArgs(f *fileText, uses map[string]bool) map[strin
 		for _, arg := range f.invocations[id] {
 			add(arg)
 		}
-		for _, b := range a.macros[id] {
-			add(b)
+		if !a.pastes[id] || len(f.invocations[id]) == 0 {
+			// A macro that passes names on to a pasting macro: what
+			// its body passes. (The body of one that pastes holds the
+			// pieces it pastes to its arguments, which stand for the
+			// name, unless it has none.)
+			for _, b := range a.macros[id] {
+				add(b)
+			}
 		}
 	}
 	for len(work) > 0 {
 		id := work[len(work)-1]
 		work = work[:len(work)-1]
+		if a.pastes[id] {
+			continue // its pieces, not names it passes on
+		}
 		for _, b := range a.macros[id] {
 			add(b)
 		}
