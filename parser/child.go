@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -147,6 +148,9 @@ type childRequest struct {
 	// Model asks for the whole parse and its model, encoded (codec.go),
 	// besides the verdict on the translation.
 	Model bool `json:",omitempty"`
+	// Survey asks for what Standalone needs to know about the unit
+	// besides the verdict (survey.go).
+	Survey bool `json:",omitempty"`
 }
 
 // childResult is the child's verdict.
@@ -157,6 +161,8 @@ type childResult struct {
 	// errors. A model with errors is not sent: the parent parses again to
 	// report them.
 	Model []byte `json:",omitempty"`
+	// Survey answers a Survey request.
+	Survey *surveyInfo `json:",omitempty"`
 }
 
 type childError struct {
@@ -247,8 +253,12 @@ func childTranslate(req childRequest, tree fs.FS) childResult {
 		}
 		var ast *cc.AST
 		ast, err = translateAST(ccfg, sources)
-		if g := ccfg.FS.(vfs).guard; g.err != nil {
+		g := ccfg.FS.(vfs).guard
+		if g.err != nil {
 			res.Guard = &childError{File: g.err.Pos.File, Line: g.err.Pos.Line, Col: g.err.Pos.Col, Msg: g.err.Msg}
+		}
+		if req.Survey {
+			res.Survey = newSurvey(g, ast, err == nil && g.err == nil)
 		}
 		if req.Model && err == nil && res.Guard == nil {
 			// The rest of the parse, so that the parent need not
@@ -340,31 +350,54 @@ func parseInChild(cfg Config) ([]byte, error) {
 }
 
 func runChild(cfg Config, r childRequest) ([]byte, error) {
+	res, err := runChildResult(cfg, r)
+	if res == nil {
+		return nil, err
+	}
+	return res.Model, err
+}
+
+// runChildResult is runChild, with the child's whole result (nil when no
+// child ran).
+func runChildResult(cfg Config, r childRequest) (*childResult, error) {
 	if inChild {
 		return nil, errNoChild // the child translates in its own process
 	}
 	req, _ := json.Marshal(r)
 	// The verdict on the translation is the same whether or not the model
 	// is asked for: a known one needs no child (a parse here then
-	// finishes as the child's did).
+	// finishes as the child's did). A survey always needs its child.
 	vr := r
 	vr.Model = false
 	vkey, _ := json.Marshal(vr)
-	if ok, err := cachedVerdict(cfg.Tree, string(vkey)); ok {
-		return nil, err
+	if !r.Survey {
+		if ok, err := cachedVerdict(cfg.Tree, string(vkey)); ok {
+			return nil, err
+		}
 	}
+	// As many children translate at a time as there are CPUs: more only
+	// start more processes (each costs its start) to share the same
+	// CPUs.
+	slots := childSlots()
+	slots <- struct{}{}
+	defer func() { <-slots }()
 	for {
 		w, reused, err := getWorker()
 		if err != nil {
 			return nil, errNoChild
 		}
-		model, err := w.check(&cfg, req, string(vkey))
+		res, err := w.check(&cfg, req, string(vkey), !r.Survey)
 		if err == errNoChild && reused {
 			continue // an idle child that died meanwhile: start a new one
 		}
-		return model, err
+		return res, err
 	}
 }
+
+// childSlots bounds the children translating at a time to GOMAXPROCS.
+var childSlots = sync.OnceValue(func() chan struct{} {
+	return make(chan struct{}, runtime.GOMAXPROCS(0))
+})
 
 // worker is a child process that translates one request after another.
 // Idle workers wait for the next request; one stopped at a limit, or that
@@ -450,6 +483,24 @@ func putWorker(w *worker) {
 	})
 }
 
+// StopWorkers ends the idle child processes and waits for them. A
+// program calls it before it exits, so that the children's CPU time and
+// memory count as its own (getrusage, wait4); idle children end by
+// themselves anyway, with their parent or a few seconds after their last
+// request.
+func StopWorkers() {
+	idle.Lock()
+	list := idle.list
+	idle.list = nil
+	idle.Unlock()
+	for _, w := range list {
+		w.stdin.Close()
+	}
+	for _, w := range list {
+		w.cmd.Wait()
+	}
+}
+
 // end closes w's stdin, which ends it, and waits for it.
 func (w *worker) end() {
 	w.stdin.Close()
@@ -463,8 +514,9 @@ func (w *worker) kill() {
 	w.cmd.Wait()
 }
 
-// check runs one request on w within cfg's limits.
-func (w *worker) check(cfg *Config, req []byte, vkey string) ([]byte, error) {
+// check runs one request on w within cfg's limits, and remembers the
+// verdict if remember is set.
+func (w *worker) check(cfg *Config, req []byte, vkey string, remember bool) (*childResult, error) {
 	w.stderr.Reset()
 	s := &session{cfg: cfg, w: w.w, r: w.r, served: map[string]bool{}, seen: map[string]string{}}
 	done := make(chan error, 1)
@@ -504,9 +556,11 @@ func (w *worker) check(cfg *Config, req []byte, vkey string) ([]byte, error) {
 	}
 	if serveErr == nil && s.result != nil {
 		err := s.verdict()
-		storeVerdict(vkey, s.seen, err)
+		if remember {
+			storeVerdict(vkey, s.seen, err)
+		}
 		putWorker(w)
-		return s.result.Model, err
+		return s.result, err
 	}
 	w.kill()
 	waitErr := w.cmd.ProcessState

@@ -31,7 +31,10 @@
 //
 // -include lists header names relative to that directory, separated by
 // spaces or commas (default "xen.h memory.h grant_table.h"); "all" means
-// every public header that parses on its own for the target and mode.
+// every public header that parses on its own for the target and mode, as
+// gcc would (after xen.h); layout and gen say which headers they left out
+// and why. A header with a syntax error is an error, unless it is a part
+// of another header that stands alone (one that #includes it).
 //
 // Targets are x86_32, x86_64, arm32 and arm64. Mode guest (the default)
 // compiles against the tree's latest interface version: the interface a
@@ -78,11 +81,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/xenbind/xenbind/parser"
 )
 
 func main() {
 	tuneGC()
 	err := run(os.Args[1:], os.Stdout)
+	parser.StopWorkers()
 	if err == nil {
 		return
 	}

@@ -86,6 +86,7 @@ func Generate(opts Options) ([]emit.File, []string, error) {
 		for i := range sets {
 			m.add(i)
 		}
+		m.checkOpaque(types.SizesFor("gc", goarch))
 		var names []string
 		for n := range m.funcs {
 			names = append(names, n)
@@ -121,7 +122,7 @@ func Generate(opts Options) ([]emit.File, []string, error) {
 		r := &renderer{m: m}
 		for _, nt := range m.reached(ok) {
 			add("1 type "+nt.name, r.typeDecl(nt))
-			if nt.under != nil {
+			if nt.under != nil || nt.opaque {
 				continue
 			}
 			for i, s := range sets {
@@ -514,6 +515,12 @@ func (r *renderer) typeDecl(nt *ntype) string {
 		}
 	}
 	doc := fmt.Sprintf("%s is %s", nt.name, strings.Join(refs, " and "))
+	if nt.opaque {
+		f := nt.first()
+		b.WriteString(comment(fmt.Sprintf("%s is %s.%s: its members cannot be converted one by one (%s), but Xen %s lay it out alike and xenbind generated the same methods for it, so it is passed to each of them as it is.", nt.name, r.m.sets[f].alias, nt.name, nt.why, r.releases(nt.in)), ""))
+		fmt.Fprintf(&b, "type %s = %s.%s\n", nt.name, r.m.sets[f].alias, nt.name)
+		return b.String()
+	}
 	if nt.under != nil {
 		b.WriteString(comment(doc+".", ""))
 		fmt.Fprintf(&b, "type %s %s\n", nt.name, nt.under)
@@ -606,6 +613,14 @@ func (r *renderer) assign(b *strings.Builder, dst, src string, e *texpr, set int
 			fmt.Fprintf(b, "%s = %s(%s)\n", dst, r.verType(e, set), src)
 		} else {
 			fmt.Fprintf(b, "%s = %s(%s)\n", dst, e.named.name, src)
+		}
+	case e.kind == kNamed && e.named.opaque:
+		if e.named.first() == set {
+			fmt.Fprintf(b, "%s = %s\n", dst, src)
+		} else if to {
+			fmt.Fprintf(b, "%s = *(*%s)(unsafe.Pointer(&%s))\n", dst, r.verType(e, set), src)
+		} else {
+			fmt.Fprintf(b, "%s = *(*%s)(unsafe.Pointer(&%s))\n", dst, e.named.name, src)
 		}
 	case e.kind == kNamed:
 		fn := r.m.sets[set].alias
@@ -706,12 +721,19 @@ func (r *renderer) call(b *strings.Builder, w *fn, set int) {
 			args = append(args, p.name)
 		case convertible(e):
 			args = append(args, r.verType(e, set)+"("+p.name+")")
+		case e.kind == kPointer && e.elem.named.opaque:
+			// The same layout in every release: the caller's own memory.
+			if e.elem.named.first() == set {
+				args = append(args, p.name)
+			} else {
+				args = append(args, "(*"+r.verType(e.elem, set)+")(unsafe.Pointer("+p.name+"))")
+			}
 		case e.kind == kPointer:
 			nt := e.elem.named
 			fmt.Fprintf(b, "%s, bad := to%s%s(%s)\nif bad != \"\" {\n%s = ch.member(%q + bad)\nreturn\n}\n", v, upper(s.alias), nt.name, p.name, errName, p.name+".")
 			args = append(args, "&"+v)
 			fmt.Fprintf(&after, "*%s = from%s%s(&%s)\n", p.name, upper(s.alias), nt.name, v)
-		case e.kind == kSlice && convertible(e.elem):
+		case e.kind == kSlice && (convertible(e.elem) || e.elem.kind == kNamed && e.elem.named.opaque):
 			// Same memory layout (identical underlying types): the
 			// release's view of the caller's slice.
 			fmt.Fprintf(b, "%s := unsafe.Slice((*%s)(unsafe.Pointer(unsafe.SliceData(%s))), len(%s))\n", v, r.verType(e.elem, set), p.name, p.name)
@@ -739,6 +761,10 @@ func (r *renderer) call(b *strings.Builder, w *fn, set int) {
 			fmt.Fprintf(b, "%s = %s\n", p.name, rv)
 		case convertible(e):
 			fmt.Fprintf(b, "%s = %s(%s)\n", p.name, e.named.name, rv)
+		case e.kind == kNamed && e.named.opaque && e.named.first() == set:
+			fmt.Fprintf(b, "%s = %s\n", p.name, rv)
+		case e.kind == kNamed && e.named.opaque:
+			fmt.Fprintf(b, "%s = *(*%s)(unsafe.Pointer(&%s))\n", p.name, e.named.name, rv)
 		case e.kind == kNamed:
 			fmt.Fprintf(b, "%s = from%s%s(&%s)\n", p.name, upper(s.alias), e.named.name, rv)
 		default:

@@ -42,67 +42,13 @@
 //     the caller filled in one release's layout
 //   - XenSysctl is not dispatched: it sends a struct xen_domctl or xen_sysctl
 //     the caller filled in one release's layout
-//   - XenDomctlBindPtIRQ (XEN_DOMCTL_bind_pt_irq) is not dispatched: arg
-//     *DomctlBindPtIRQ: DomctlBindPtIRQ: U: DomctlBindPtIRQU: has method Isa: a
-//     member kept as storage (a union, a bit-field, a packed member), not as a
-//     field
-//   - XenDomctlGetExtVcpucontext (XEN_DOMCTL_get_ext_vcpucontext) is not
-//     dispatched: arg *DomctlExtVcpucontext: DomctlExtVcpucontext: has method
-//     McgCap: a member kept as storage (a union, a bit-field, a packed member),
-//     not as a field [386 amd64]
-//   - XenDomctlGetpageframeinfo3 (XEN_DOMCTL_getpageframeinfo3) is not
-//     dispatched: arg *DomctlGetpageframeinfo3: DomctlGetpageframeinfo3: Array:
-//     type Handle64 is generic (a guest handle, which the wrapper sets) [386 arm
-//     arm64]
-//   - XenDomctlMemSharingOp (XEN_DOMCTL_mem_sharing_op) is not dispatched: arg
-//     *DomctlMemSharingOp: DomctlMemSharingOp: U: DomctlMemSharingOpU: has
-//     method Enable: a member kept as storage (a union, a bit-field, a packed
-//     member), not as a field
-//   - XenDomctlMonitorOp (XEN_DOMCTL_monitor_op) is not dispatched: arg
-//     *DomctlMonitorOp: DomctlMonitorOp: U: DomctlMonitorOpU: has method
-//     DebugException: a member kept as storage (a union, a bit-field, a packed
-//     member), not as a field
-//   - XenDomctlSetExtVcpucontext (XEN_DOMCTL_set_ext_vcpucontext) is not
-//     dispatched: arg *DomctlExtVcpucontext: DomctlExtVcpucontext: has method
-//     McgCap: a member kept as storage (a union, a bit-field, a packed member),
-//     not as a field [386 amd64]
-//   - XenDomctlSethvmcontext (XEN_DOMCTL_sethvmcontext) is not dispatched: arg
-//     *DomctlHvmcontext: DomctlHvmcontext: Buffer: type Handle64 is generic (a
-//     guest handle, which the wrapper sets) [386 arm arm64]
-//   - XenDomctlUnbindPtIRQ (XEN_DOMCTL_unbind_pt_irq) is not dispatched: arg
-//     *DomctlBindPtIRQ: DomctlBindPtIRQ: U: DomctlBindPtIRQU: has method Isa: a
-//     member kept as storage (a union, a bit-field, a packed member), not as a
-//     field
-//   - XenDomctlVMEventOp (XEN_DOMCTL_vm_event_op) is not dispatched: arg
-//     *DomctlVMEventOp: DomctlVMEventOp: U: DomctlVMEventOpU: has method Enable:
-//     a member kept as storage (a union, a bit-field, a packed member), not as a
-//     field
-//   - XenSysctlDebugKeys (XEN_SYSCTL_debug_keys) is not dispatched: arg
-//     *SysctlDebugKeys: SysctlDebugKeys: Keys: type Handle64 is generic (a guest
-//     handle, which the wrapper sets) [386 arm arm64]
-//   - XenSysctlPsrAlloc (XEN_SYSCTL_psr_alloc) is not dispatched: arg
-//     *SysctlPsrAlloc: SysctlPsrAlloc: U: SysctlPsrAllocU: has method CatInfo: a
-//     member kept as storage (a union, a bit-field, a packed member), not as a
-//     field
-//   - XenSysctlPsrCmtOp (XEN_SYSCTL_psr_cmt_op) is not dispatched: arg
-//     *SysctlPsrCmtOp: SysctlPsrCmtOp: U: SysctlPsrCmtOpU: has method Data: a
-//     member kept as storage (a union, a bit-field, a packed member), not as a
-//     field
-//   - XenDomctlGetpageframeinfo3 (XEN_DOMCTL_getpageframeinfo3) is not
-//     dispatched: arg *DomctlGetpageframeinfo3: DomctlGetpageframeinfo3: Array:
-//     type Handle is generic (a guest handle, which the wrapper sets) [amd64]
-//   - XenDomctlSethvmcontext (XEN_DOMCTL_sethvmcontext) is not dispatched: arg
-//     *DomctlHvmcontext: DomctlHvmcontext: Buffer: type Handle is generic (a
-//     guest handle, which the wrapper sets) [amd64]
-//   - XenSysctlDebugKeys (XEN_SYSCTL_debug_keys) is not dispatched: arg
-//     *SysctlDebugKeys: SysctlDebugKeys: Keys: type Handle is generic (a guest
-//     handle, which the wrapper sets) [amd64]
 package dom0
 
 import (
 	"fmt"
 	"strconv"
 	"sync"
+	"unsafe"
 
 	xen417 "github.com/xenbind/xenbind/generated/xen"
 	xen420 "github.com/xenbind/xenbind/generated/xen420"
@@ -279,6 +225,21 @@ type DomctlAuditP2m struct {
 	P2mBad  uint64
 }
 
+// DomctlBindPtIRQ is xen417.DomctlBindPtIRQ and xen420.DomctlBindPtIRQ, with
+// the members of all of them (Xen 4.17, 4.20).
+type DomctlBindPtIRQ struct {
+	MachineIRQ uint32
+	IRQType    uint32
+	U          DomctlBindPtIRQU
+}
+
+// DomctlBindPtIRQU is xen417.DomctlBindPtIRQU: its members cannot be converted
+// one by one (has method Isa: a member kept as storage (a union, a bit-field,
+// a packed member), not as a field), but Xen 4.17, 4.20 lay it out alike and
+// xenbind generated the same methods for it, so it is passed to each of them
+// as it is.
+type DomctlBindPtIRQU = xen417.DomctlBindPtIRQU
+
 // DomctlCacheflush is xen417.DomctlCacheflush and xen420.DomctlCacheflush,
 // with the members of all of them (Xen 4.17, 4.20).
 type DomctlCacheflush struct {
@@ -406,6 +367,20 @@ type DomctlIoportPermission struct {
 	AllowAccess uint8
 }
 
+// DomctlMemSharingOp is xen417.DomctlMemSharingOp and
+// xen420.DomctlMemSharingOp, with the members of all of them (Xen 4.17, 4.20).
+type DomctlMemSharingOp struct {
+	Op uint8
+	U  DomctlMemSharingOpU
+}
+
+// DomctlMemSharingOpU is xen417.DomctlMemSharingOpU: its members cannot be
+// converted one by one (has method Enable: a member kept as storage (a union,
+// a bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it
+// out alike and xenbind generated the same methods for it, so it is passed to
+// each of them as it is.
+type DomctlMemSharingOpU = xen417.DomctlMemSharingOpU
+
 // DomctlMemoryMapping is xen417.DomctlMemoryMapping and
 // xen420.DomctlMemoryMapping, with the members of all of them (Xen 4.17,
 // 4.20).
@@ -416,6 +391,21 @@ type DomctlMemoryMapping struct {
 	AddMapping uint32
 	Padding    uint32
 }
+
+// DomctlMonitorOp is xen417.DomctlMonitorOp and xen420.DomctlMonitorOp, with
+// the members of all of them (Xen 4.17, 4.20).
+type DomctlMonitorOp struct {
+	Op    uint32
+	Event uint32
+	U     DomctlMonitorOpU
+}
+
+// DomctlMonitorOpU is xen417.DomctlMonitorOpU: its members cannot be converted
+// one by one (has method DebugException: a member kept as storage (a union, a
+// bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it out
+// alike and xenbind generated the same methods for it, so it is passed to each
+// of them as it is.
+type DomctlMonitorOpU = xen417.DomctlMonitorOpU
 
 // DomctlPsrAlloc is xen417.DomctlPsrAlloc and xen420.DomctlPsrAlloc, with the
 // members of all of them (Xen 4.17, 4.20).
@@ -495,6 +485,21 @@ type DomctlTSCInfo struct {
 	ElapsedNsec uint64
 }
 
+// DomctlVMEventOp is xen417.DomctlVMEventOp and xen420.DomctlVMEventOp, with
+// the members of all of them (Xen 4.17, 4.20).
+type DomctlVMEventOp struct {
+	Op   uint32
+	Mode uint32
+	U    DomctlVMEventOpU
+}
+
+// DomctlVMEventOpU is xen417.DomctlVMEventOpU: its members cannot be converted
+// one by one (has method Enable: a member kept as storage (a union, a
+// bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it out
+// alike and xenbind generated the same methods for it, so it is passed to each
+// of them as it is.
+type DomctlVMEventOpU = xen417.DomctlVMEventOpU
+
 // DomctlVuartOp is xen417.DomctlVuartOp and xen420.DomctlVuartOp, with the
 // members of all of them (Xen 4.17, 4.20).
 type DomctlVuartOp struct {
@@ -567,6 +572,36 @@ type SysctlPhysinfo struct {
 	HwCap            [8]uint32
 }
 
+// SysctlPsrAlloc is xen417.SysctlPsrAlloc and xen420.SysctlPsrAlloc, with the
+// members of all of them (Xen 4.17, 4.20).
+type SysctlPsrAlloc struct {
+	Cmd    uint32
+	Target uint32
+	U      SysctlPsrAllocU
+}
+
+// SysctlPsrAllocU is xen417.SysctlPsrAllocU: its members cannot be converted
+// one by one (has method CatInfo: a member kept as storage (a union, a
+// bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it out
+// alike and xenbind generated the same methods for it, so it is passed to each
+// of them as it is.
+type SysctlPsrAllocU = xen417.SysctlPsrAllocU
+
+// SysctlPsrCmtOp is xen417.SysctlPsrCmtOp and xen420.SysctlPsrCmtOp, with the
+// members of all of them (Xen 4.17, 4.20).
+type SysctlPsrCmtOp struct {
+	Cmd   uint32
+	Flags uint32
+	U     SysctlPsrCmtOpU
+}
+
+// SysctlPsrCmtOpU is xen417.SysctlPsrCmtOpU: its members cannot be converted
+// one by one (has method Data: a member kept as storage (a union, a bit-field,
+// a packed member), not as a field), but Xen 4.17, 4.20 lay it out alike and
+// xenbind generated the same methods for it, so it is passed to each of them
+// as it is.
+type SysctlPsrCmtOpU = xen417.SysctlPsrCmtOpU
+
 // toXen417DomctlAuditP2m converts to Xen 4.17's layout; bad is the path of a
 // member set that Xen 4.17 lacks.
 func toXen417DomctlAuditP2m(src *DomctlAuditP2m) (dst xen417.DomctlAuditP2m, bad string) {
@@ -582,6 +617,24 @@ func toXen420DomctlAuditP2m(src *DomctlAuditP2m) (dst xen420.DomctlAuditP2m, bad
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
 	dst.P2mBad = src.P2mBad
+	return dst, ""
+}
+
+// toXen417DomctlBindPtIRQ converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
+func toXen417DomctlBindPtIRQ(src *DomctlBindPtIRQ) (dst xen417.DomctlBindPtIRQ, bad string) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420DomctlBindPtIRQ converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
+func toXen420DomctlBindPtIRQ(src *DomctlBindPtIRQ) (dst xen420.DomctlBindPtIRQ, bad string) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	dst.U = *(*xen420.DomctlBindPtIRQU)(unsafe.Pointer(&src.U))
 	return dst, ""
 }
 
@@ -859,6 +912,22 @@ func toXen420DomctlIoportPermission(src *DomctlIoportPermission) (dst xen420.Dom
 	return dst, ""
 }
 
+// toXen417DomctlMemSharingOp converts to Xen 4.17's layout; bad is the path of
+// a member set that Xen 4.17 lacks.
+func toXen417DomctlMemSharingOp(src *DomctlMemSharingOp) (dst xen417.DomctlMemSharingOp, bad string) {
+	dst.Op = src.Op
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420DomctlMemSharingOp converts to Xen 4.20's layout; bad is the path of
+// a member set that Xen 4.20 lacks.
+func toXen420DomctlMemSharingOp(src *DomctlMemSharingOp) (dst xen420.DomctlMemSharingOp, bad string) {
+	dst.Op = src.Op
+	dst.U = *(*xen420.DomctlMemSharingOpU)(unsafe.Pointer(&src.U))
+	return dst, ""
+}
+
 // toXen417DomctlMemoryMapping converts to Xen 4.17's layout; bad is the path
 // of a member set that Xen 4.17 lacks.
 func toXen417DomctlMemoryMapping(src *DomctlMemoryMapping) (dst xen417.DomctlMemoryMapping, bad string) {
@@ -878,6 +947,24 @@ func toXen420DomctlMemoryMapping(src *DomctlMemoryMapping) (dst xen420.DomctlMem
 	dst.NrMfns = src.NrMfns
 	dst.AddMapping = src.AddMapping
 	dst.Padding = src.Padding
+	return dst, ""
+}
+
+// toXen417DomctlMonitorOp converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
+func toXen417DomctlMonitorOp(src *DomctlMonitorOp) (dst xen417.DomctlMonitorOp, bad string) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420DomctlMonitorOp converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
+func toXen420DomctlMonitorOp(src *DomctlMonitorOp) (dst xen420.DomctlMonitorOp, bad string) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	dst.U = *(*xen420.DomctlMonitorOpU)(unsafe.Pointer(&src.U))
 	return dst, ""
 }
 
@@ -1051,6 +1138,24 @@ func toXen420DomctlTSCInfo(src *DomctlTSCInfo) (dst xen420.DomctlTSCInfo, bad st
 	return dst, ""
 }
 
+// toXen417DomctlVMEventOp converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
+func toXen417DomctlVMEventOp(src *DomctlVMEventOp) (dst xen417.DomctlVMEventOp, bad string) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420DomctlVMEventOp converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
+func toXen420DomctlVMEventOp(src *DomctlVMEventOp) (dst xen420.DomctlVMEventOp, bad string) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	dst.U = *(*xen420.DomctlVMEventOpU)(unsafe.Pointer(&src.U))
+	return dst, ""
+}
+
 // toXen417DomctlVuartOp converts to Xen 4.17's layout; bad is the path of a
 // member set that Xen 4.17 lacks.
 func toXen417DomctlVuartOp(src *DomctlVuartOp) (dst xen417.DomctlVuartOp, bad string) {
@@ -1203,6 +1308,42 @@ func toXen420SysctlPhysinfo(src *SysctlPhysinfo) (dst xen420.SysctlPhysinfo, bad
 	return dst, ""
 }
 
+// toXen417SysctlPsrAlloc converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
+func toXen417SysctlPsrAlloc(src *SysctlPsrAlloc) (dst xen417.SysctlPsrAlloc, bad string) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420SysctlPsrAlloc converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
+func toXen420SysctlPsrAlloc(src *SysctlPsrAlloc) (dst xen420.SysctlPsrAlloc, bad string) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	dst.U = *(*xen420.SysctlPsrAllocU)(unsafe.Pointer(&src.U))
+	return dst, ""
+}
+
+// toXen417SysctlPsrCmtOp converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
+func toXen417SysctlPsrCmtOp(src *SysctlPsrCmtOp) (dst xen417.SysctlPsrCmtOp, bad string) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420SysctlPsrCmtOp converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
+func toXen420SysctlPsrCmtOp(src *SysctlPsrCmtOp) (dst xen420.SysctlPsrCmtOp, bad string) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	dst.U = *(*xen420.SysctlPsrCmtOpU)(unsafe.Pointer(&src.U))
+	return dst, ""
+}
+
 // fromXen417DomctlAuditP2m converts from Xen 4.17's layout; members Xen 4.17
 // lacks are zero.
 func fromXen417DomctlAuditP2m(src *xen417.DomctlAuditP2m) (dst DomctlAuditP2m) {
@@ -1218,6 +1359,24 @@ func fromXen420DomctlAuditP2m(src *xen420.DomctlAuditP2m) (dst DomctlAuditP2m) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
 	dst.P2mBad = src.P2mBad
+	return dst
+}
+
+// fromXen417DomctlBindPtIRQ converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
+func fromXen417DomctlBindPtIRQ(src *xen417.DomctlBindPtIRQ) (dst DomctlBindPtIRQ) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420DomctlBindPtIRQ converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
+func fromXen420DomctlBindPtIRQ(src *xen420.DomctlBindPtIRQ) (dst DomctlBindPtIRQ) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	dst.U = *(*DomctlBindPtIRQU)(unsafe.Pointer(&src.U))
 	return dst
 }
 
@@ -1476,6 +1635,22 @@ func fromXen420DomctlIoportPermission(src *xen420.DomctlIoportPermission) (dst D
 	return dst
 }
 
+// fromXen417DomctlMemSharingOp converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
+func fromXen417DomctlMemSharingOp(src *xen417.DomctlMemSharingOp) (dst DomctlMemSharingOp) {
+	dst.Op = src.Op
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420DomctlMemSharingOp converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
+func fromXen420DomctlMemSharingOp(src *xen420.DomctlMemSharingOp) (dst DomctlMemSharingOp) {
+	dst.Op = src.Op
+	dst.U = *(*DomctlMemSharingOpU)(unsafe.Pointer(&src.U))
+	return dst
+}
+
 // fromXen417DomctlMemoryMapping converts from Xen 4.17's layout; members Xen
 // 4.17 lacks are zero.
 func fromXen417DomctlMemoryMapping(src *xen417.DomctlMemoryMapping) (dst DomctlMemoryMapping) {
@@ -1495,6 +1670,24 @@ func fromXen420DomctlMemoryMapping(src *xen420.DomctlMemoryMapping) (dst DomctlM
 	dst.NrMfns = src.NrMfns
 	dst.AddMapping = src.AddMapping
 	dst.Padding = src.Padding
+	return dst
+}
+
+// fromXen417DomctlMonitorOp converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
+func fromXen417DomctlMonitorOp(src *xen417.DomctlMonitorOp) (dst DomctlMonitorOp) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420DomctlMonitorOp converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
+func fromXen420DomctlMonitorOp(src *xen420.DomctlMonitorOp) (dst DomctlMonitorOp) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	dst.U = *(*DomctlMonitorOpU)(unsafe.Pointer(&src.U))
 	return dst
 }
 
@@ -1668,6 +1861,24 @@ func fromXen420DomctlTSCInfo(src *xen420.DomctlTSCInfo) (dst DomctlTSCInfo) {
 	return dst
 }
 
+// fromXen417DomctlVMEventOp converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
+func fromXen417DomctlVMEventOp(src *xen417.DomctlVMEventOp) (dst DomctlVMEventOp) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420DomctlVMEventOp converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
+func fromXen420DomctlVMEventOp(src *xen420.DomctlVMEventOp) (dst DomctlVMEventOp) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	dst.U = *(*DomctlVMEventOpU)(unsafe.Pointer(&src.U))
+	return dst
+}
+
 // fromXen417DomctlVuartOp converts from Xen 4.17's layout; members Xen 4.17
 // lacks are zero.
 func fromXen417DomctlVuartOp(src *xen417.DomctlVuartOp) (dst DomctlVuartOp) {
@@ -1820,6 +2031,42 @@ func fromXen420SysctlPhysinfo(src *xen420.SysctlPhysinfo) (dst SysctlPhysinfo) {
 	return dst
 }
 
+// fromXen417SysctlPsrAlloc converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
+func fromXen417SysctlPsrAlloc(src *xen417.SysctlPsrAlloc) (dst SysctlPsrAlloc) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420SysctlPsrAlloc converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
+func fromXen420SysctlPsrAlloc(src *xen420.SysctlPsrAlloc) (dst SysctlPsrAlloc) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	dst.U = *(*SysctlPsrAllocU)(unsafe.Pointer(&src.U))
+	return dst
+}
+
+// fromXen417SysctlPsrCmtOp converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
+func fromXen417SysctlPsrCmtOp(src *xen417.SysctlPsrCmtOp) (dst SysctlPsrCmtOp) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420SysctlPsrCmtOp converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
+func fromXen420SysctlPsrCmtOp(src *xen420.SysctlPsrCmtOp) (dst SysctlPsrCmtOp) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	dst.U = *(*SysctlPsrCmtOpU)(unsafe.Pointer(&src.U))
+	return dst
+}
+
 // XenDomctlAuditP2m issues XEN_DOMCTL_audit_p2m in the layout of the
 // XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
 // xen417.XenDomctlAuditP2m for 0x00000015 (Xen 4.17), xen420.XenDomctlAuditP2m
@@ -1849,6 +2096,40 @@ func XenDomctlAuditP2m(c hypercall.Caller, domain DomID, arg *DomctlAuditP2m) (e
 		}
 		r0 := xen420.XenDomctlAuditP2m(c, xen420.DomID(domain), &a2)
 		*arg = fromXen420DomctlAuditP2m(&a2)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlBindPtIRQ issues XEN_DOMCTL_bind_pt_irq in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlBindPtIRQ for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlBindPtIRQ for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlBindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_bind_pt_irq", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a2, bad := toXen417DomctlBindPtIRQ(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlBindPtIRQ(c, xen417.DomID(domain), &a2)
+		*arg = fromXen417DomctlBindPtIRQ(&a2)
+		err = r0
+	case 1:
+		a2, bad := toXen420DomctlBindPtIRQ(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlBindPtIRQ(c, xen420.DomID(domain), &a2)
+		*arg = fromXen420DomctlBindPtIRQ(&a2)
 		err = r0
 	}
 	return
@@ -2200,6 +2481,30 @@ func XenDomctlGethvmcontextPartial(c hypercall.Caller, domain DomID, typecode ui
 	return
 }
 
+// XenDomctlGetpageframeinfo3 issues XEN_DOMCTL_getpageframeinfo3 in the layout
+// of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGetpageframeinfo3 for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGetpageframeinfo3 for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlGetpageframeinfo3(c hypercall.Caller, domain DomID, arg *DomctlGetpageframeinfo3, array []PFN) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_getpageframeinfo3", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a3 := unsafe.Slice((*xen417.PFN)(unsafe.Pointer(unsafe.SliceData(array))), len(array))
+		r0 := xen417.XenDomctlGetpageframeinfo3(c, xen417.DomID(domain), arg, a3)
+		err = r0
+	case 1:
+		a3 := unsafe.Slice((*xen420.PFN)(unsafe.Pointer(unsafe.SliceData(array))), len(array))
+		r0 := xen420.XenDomctlGetpageframeinfo3(c, xen420.DomID(domain), (*xen420.DomctlGetpageframeinfo3)(unsafe.Pointer(arg)), a3)
+		err = r0
+	}
+	return
+}
+
 // XenDomctlGettscinfo issues XEN_DOMCTL_gettscinfo in the layout of the
 // XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
 // xen417.XenDomctlGettscinfo for 0x00000015 (Xen 4.17),
@@ -2486,6 +2791,40 @@ func XenDomctlMaxVCPUs(c hypercall.Caller, domain DomID, maxVCPUs uint32) (err e
 	return
 }
 
+// XenDomctlMemSharingOp issues XEN_DOMCTL_mem_sharing_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlMemSharingOp for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlMemSharingOp for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlMemSharingOp(c hypercall.Caller, domain DomID, arg *DomctlMemSharingOp) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_mem_sharing_op", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a2, bad := toXen417DomctlMemSharingOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlMemSharingOp(c, xen417.DomID(domain), &a2)
+		*arg = fromXen417DomctlMemSharingOp(&a2)
+		err = r0
+	case 1:
+		a2, bad := toXen420DomctlMemSharingOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlMemSharingOp(c, xen420.DomID(domain), &a2)
+		*arg = fromXen420DomctlMemSharingOp(&a2)
+		err = r0
+	}
+	return
+}
+
 // XenDomctlMemoryMapping issues XEN_DOMCTL_memory_mapping in the layout of the
 // XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
 // xen417.XenDomctlMemoryMapping for 0x00000015 (Xen 4.17),
@@ -2515,6 +2854,40 @@ func XenDomctlMemoryMapping(c hypercall.Caller, domain DomID, arg *DomctlMemoryM
 		}
 		r0 := xen420.XenDomctlMemoryMapping(c, xen420.DomID(domain), &a2)
 		*arg = fromXen420DomctlMemoryMapping(&a2)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlMonitorOp issues XEN_DOMCTL_monitor_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlMonitorOp for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlMonitorOp for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlMonitorOp(c hypercall.Caller, domain DomID, arg *DomctlMonitorOp) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_monitor_op", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a2, bad := toXen417DomctlMonitorOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlMonitorOp(c, xen417.DomID(domain), &a2)
+		*arg = fromXen417DomctlMonitorOp(&a2)
+		err = r0
+	case 1:
+		a2, bad := toXen420DomctlMonitorOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlMonitorOp(c, xen420.DomID(domain), &a2)
+		*arg = fromXen420DomctlMonitorOp(&a2)
 		err = r0
 	}
 	return
@@ -2902,6 +3275,28 @@ func XenDomctlSetdomainhandle(c hypercall.Caller, domain DomID, arg *DomctlSetdo
 	return
 }
 
+// XenDomctlSethvmcontext issues XEN_DOMCTL_sethvmcontext in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSethvmcontext for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSethvmcontext for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlSethvmcontext(c hypercall.Caller, domain DomID, arg *DomctlHvmcontext, buffer []uint8) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_sethvmcontext", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		r0 := xen417.XenDomctlSethvmcontext(c, xen417.DomID(domain), arg, buffer)
+		err = r0
+	case 1:
+		r0 := xen420.XenDomctlSethvmcontext(c, xen420.DomID(domain), (*xen420.DomctlHvmcontext)(unsafe.Pointer(arg)), buffer)
+		err = r0
+	}
+	return
+}
+
 // XenDomctlSettimeoffset issues XEN_DOMCTL_settimeoffset in the layout of the
 // XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
 // xen417.XenDomctlSettimeoffset for 0x00000015 (Xen 4.17),
@@ -3026,6 +3421,40 @@ func XenDomctlSubscribe(c hypercall.Caller, domain DomID, arg *DomctlSubscribe) 
 	return
 }
 
+// XenDomctlUnbindPtIRQ issues XEN_DOMCTL_unbind_pt_irq in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlUnbindPtIRQ for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlUnbindPtIRQ for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlUnbindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_unbind_pt_irq", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a2, bad := toXen417DomctlBindPtIRQ(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlUnbindPtIRQ(c, xen417.DomID(domain), &a2)
+		*arg = fromXen417DomctlBindPtIRQ(&a2)
+		err = r0
+	case 1:
+		a2, bad := toXen420DomctlBindPtIRQ(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlUnbindPtIRQ(c, xen420.DomID(domain), &a2)
+		*arg = fromXen420DomctlBindPtIRQ(&a2)
+		err = r0
+	}
+	return
+}
+
 // XenDomctlUnpausedomain issues XEN_DOMCTL_unpausedomain in the layout of the
 // XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
 // xen417.XenDomctlUnpausedomain for 0x00000015 (Xen 4.17),
@@ -3043,6 +3472,40 @@ func XenDomctlUnpausedomain(c hypercall.Caller, domain DomID) (err error) {
 		err = r0
 	case 1:
 		r0 := xen420.XenDomctlUnpausedomain(c, xen420.DomID(domain))
+		err = r0
+	}
+	return
+}
+
+// XenDomctlVMEventOp issues XEN_DOMCTL_vm_event_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlVMEventOp for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlVMEventOp for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlVMEventOp(c hypercall.Caller, domain DomID, arg *DomctlVMEventOp) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_vm_event_op", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a2, bad := toXen417DomctlVMEventOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlVMEventOp(c, xen417.DomID(domain), &a2)
+		*arg = fromXen417DomctlVMEventOp(&a2)
+		err = r0
+	case 1:
+		a2, bad := toXen420DomctlVMEventOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlVMEventOp(c, xen420.DomID(domain), &a2)
+		*arg = fromXen420DomctlVMEventOp(&a2)
 		err = r0
 	}
 	return
@@ -3192,6 +3655,28 @@ func XenSysctlCputopoinfo(c hypercall.Caller, cputopo []SysctlCputopo) (numCpus 
 		}
 		numCpus = r0
 		err = r1
+	}
+	return
+}
+
+// XenSysctlDebugKeys issues XEN_SYSCTL_debug_keys in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlDebugKeys for 0x00000015 (Xen 4.17),
+// xen420.XenSysctlDebugKeys for 0x00000015 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenSysctlDebugKeys(c hypercall.Caller, arg *SysctlDebugKeys, keys []byte) (err error) {
+	ch, err := choose(c, "XEN_SYSCTL_debug_keys", 1, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		r0 := xen417.XenSysctlDebugKeys(c, arg, keys)
+		err = r0
+	case 1:
+		r0 := xen420.XenSysctlDebugKeys(c, (*xen420.SysctlDebugKeys)(unsafe.Pointer(arg)), keys)
+		err = r0
 	}
 	return
 }
@@ -3402,6 +3887,74 @@ func XenSysctlPhysinfo(c hypercall.Caller) (sysctlPhysinfo SysctlPhysinfo, err e
 		r0, r1 := xen420.XenSysctlPhysinfo(c)
 		sysctlPhysinfo = fromXen420SysctlPhysinfo(&r0)
 		err = r1
+	}
+	return
+}
+
+// XenSysctlPsrAlloc issues XEN_SYSCTL_psr_alloc in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlPsrAlloc for 0x00000015 (Xen 4.17), xen420.XenSysctlPsrAlloc
+// for 0x00000015 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
+func XenSysctlPsrAlloc(c hypercall.Caller, arg *SysctlPsrAlloc) (err error) {
+	ch, err := choose(c, "XEN_SYSCTL_psr_alloc", 1, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a1, bad := toXen417SysctlPsrAlloc(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenSysctlPsrAlloc(c, &a1)
+		*arg = fromXen417SysctlPsrAlloc(&a1)
+		err = r0
+	case 1:
+		a1, bad := toXen420SysctlPsrAlloc(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenSysctlPsrAlloc(c, &a1)
+		*arg = fromXen420SysctlPsrAlloc(&a1)
+		err = r0
+	}
+	return
+}
+
+// XenSysctlPsrCmtOp issues XEN_SYSCTL_psr_cmt_op in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlPsrCmtOp for 0x00000015 (Xen 4.17), xen420.XenSysctlPsrCmtOp
+// for 0x00000015 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
+func XenSysctlPsrCmtOp(c hypercall.Caller, arg *SysctlPsrCmtOp) (err error) {
+	ch, err := choose(c, "XEN_SYSCTL_psr_cmt_op", 1, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a1, bad := toXen417SysctlPsrCmtOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenSysctlPsrCmtOp(c, &a1)
+		*arg = fromXen417SysctlPsrCmtOp(&a1)
+		err = r0
+	case 1:
+		a1, bad := toXen420SysctlPsrCmtOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenSysctlPsrCmtOp(c, &a1)
+		*arg = fromXen420SysctlPsrCmtOp(&a1)
+		err = r0
 	}
 	return
 }

@@ -29,8 +29,27 @@ type DomctlExtVcpucontext struct {
 	Size uint32
 }
 
+// DomctlGetpageframeinfo3 is xen417.DomctlGetpageframeinfo3: its members
+// cannot be converted one by one (Array: type Handle64 is generic (a guest
+// handle, which the wrapper sets)), but Xen 4.17, 4.20 lay it out alike and
+// xenbind generated the same methods for it, so it is passed to each of them
+// as it is.
+type DomctlGetpageframeinfo3 = xen417.DomctlGetpageframeinfo3
+
+// DomctlHvmcontext is xen417.DomctlHvmcontext: its members cannot be converted
+// one by one (Buffer: type Handle64 is generic (a guest handle, which the
+// wrapper sets)), but Xen 4.17, 4.20 lay it out alike and xenbind generated
+// the same methods for it, so it is passed to each of them as it is.
+type DomctlHvmcontext = xen417.DomctlHvmcontext
+
 // PFN is xen417.PFN and xen420.PFN.
 type PFN uint64
+
+// SysctlDebugKeys is xen417.SysctlDebugKeys: its members cannot be converted
+// one by one (Keys: type Handle64 is generic (a guest handle, which the
+// wrapper sets)), but Xen 4.17, 4.20 lay it out alike and xenbind generated
+// the same methods for it, so it is passed to each of them as it is.
+type SysctlDebugKeys = xen417.SysctlDebugKeys
 
 // toXen417ArchDomainconfig converts to Xen 4.17's layout; bad is the path of a
 // member set that Xen 4.17 lacks.
