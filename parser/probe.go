@@ -25,10 +25,16 @@ const probePrefix = "__xenbind_probe_"
 //
 // and the compiler's value of each initializer becomes the macro's value:
 // sizeof, the shifts and the casts are the C front end's, for the target.
-// sizeof is cc/v4's own layout, which is wrong for some bit-fields and
-// packed records: the compiler goldens check every probed value. A macro
-// that is not an expression makes the probe fail; then no macro gets a
-// value from it (an absent constant, never a wrong one).
+// A macro that is not an expression makes the probe fail; then no macro
+// gets a value from it (an absent constant, never a wrong one).
+//
+// sizeof, _Alignof and offsetof are cc/v4's own record layout, which
+// ignores packed and #pragma pack and is wrong for some bit-fields. So
+// every macro with a value whose expansion takes one of them, probed or
+// evaluated by cc/v4 alone, is probed too, and its operands that involve
+// a record are listed (Macro.Layout) with its expression (Macro.Expr):
+// package layout holds them to its own engine. An operand the model
+// cannot name leaves the macro without a value (Macro.NoValue).
 //
 // The probe unit is new text for cc/v4, so it is translated in a child
 // process first, like the unit itself (see child.go); a probe the child
