@@ -146,6 +146,16 @@ func Value[T any](a *Arena, v *T) (*T, uint64) {
 	return p, addr
 }
 
+// Copy sets *dst to *src. The generated wrappers copy values in and out of
+// hypervisor-visible memory with it rather than with an assignment: on 386
+// and arm a struct that C aligns to 8 holds a zero-size array of
+// sync/atomic.Uint64 for that alignment (the generated packages' align8),
+// and go vet's copylocks check reports an assignment of it as a lock copy.
+// The array holds nothing, so the copy copies only the C bytes.
+func Copy[T any](dst, src *T) {
+	*dst = *src
+}
+
 // NewBytes is New for a T followed by n more bytes, for a struct that ends
 // in a flexible array member (struct xen_build_id's buf[]): the bytes
 // after the T are returned as tail.
