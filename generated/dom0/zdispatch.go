@@ -52,8 +52,7 @@
 //     not as a field [386 amd64]
 //   - XenDomctlGetpageframeinfo3 (XEN_DOMCTL_getpageframeinfo3) is not
 //     dispatched: arg *DomctlGetpageframeinfo3: DomctlGetpageframeinfo3: Array:
-//     type Handle64 is generic (a guest handle, which the wrapper sets) [386 arm
-//     arm64]
+//     type Handle64 is generic (a guest handle, which the wrapper sets) [386]
 //   - XenDomctlMemSharingOp (XEN_DOMCTL_mem_sharing_op) is not dispatched: arg
 //     *DomctlMemSharingOp: DomctlMemSharingOp: U: DomctlMemSharingOpU: has
 //     method Enable: a member kept as storage (a union, a bit-field, a packed
@@ -68,7 +67,7 @@
 //     not as a field [386 amd64]
 //   - XenDomctlSethvmcontext (XEN_DOMCTL_sethvmcontext) is not dispatched: arg
 //     *DomctlHvmcontext: DomctlHvmcontext: Buffer: type Handle64 is generic (a
-//     guest handle, which the wrapper sets) [386 arm arm64]
+//     guest handle, which the wrapper sets) [386]
 //   - XenDomctlUnbindPtIRQ (XEN_DOMCTL_unbind_pt_irq) is not dispatched: arg
 //     *DomctlBindPtIRQ: DomctlBindPtIRQ: U: DomctlBindPtIRQU: has method Isa: a
 //     member kept as storage (a union, a bit-field, a packed member), not as a
@@ -79,7 +78,7 @@
 //     field
 //   - XenSysctlDebugKeys (XEN_SYSCTL_debug_keys) is not dispatched: arg
 //     *SysctlDebugKeys: SysctlDebugKeys: Keys: type Handle64 is generic (a guest
-//     handle, which the wrapper sets) [386 arm arm64]
+//     handle, which the wrapper sets) [386]
 //   - XenSysctlPsrAlloc (XEN_SYSCTL_psr_alloc) is not dispatched: arg
 //     *SysctlPsrAlloc: SysctlPsrAlloc: U: SysctlPsrAllocU: has method CatInfo: a
 //     member kept as storage (a union, a bit-field, a packed member), not as a
@@ -90,13 +89,14 @@
 //     field
 //   - XenDomctlGetpageframeinfo3 (XEN_DOMCTL_getpageframeinfo3) is not
 //     dispatched: arg *DomctlGetpageframeinfo3: DomctlGetpageframeinfo3: Array:
-//     type Handle is generic (a guest handle, which the wrapper sets) [amd64]
+//     type Handle is generic (a guest handle, which the wrapper sets) [amd64 arm
+//     arm64]
 //   - XenDomctlSethvmcontext (XEN_DOMCTL_sethvmcontext) is not dispatched: arg
 //     *DomctlHvmcontext: DomctlHvmcontext: Buffer: type Handle is generic (a
-//     guest handle, which the wrapper sets) [amd64]
+//     guest handle, which the wrapper sets) [amd64 arm arm64]
 //   - XenSysctlDebugKeys (XEN_SYSCTL_debug_keys) is not dispatched: arg
 //     *SysctlDebugKeys: SysctlDebugKeys: Keys: type Handle is generic (a guest
-//     handle, which the wrapper sets) [amd64]
+//     handle, which the wrapper sets) [amd64 arm arm64]
 package dom0
 
 import (
@@ -567,43 +567,43 @@ type SysctlPhysinfo struct {
 	HwCap            [8]uint32
 }
 
-// toXen417DomctlAuditP2m converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlAuditP2m(src *DomctlAuditP2m) (dst xen417.DomctlAuditP2m, bad string) {
+// toXen417DomctlAuditP2m converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlAuditP2m(dst *xen417.DomctlAuditP2m, src *DomctlAuditP2m) (bad string) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
 	dst.P2mBad = src.P2mBad
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlAuditP2m converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlAuditP2m(src *DomctlAuditP2m) (dst xen420.DomctlAuditP2m, bad string) {
+// toXen420DomctlAuditP2m converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlAuditP2m(dst *xen420.DomctlAuditP2m, src *DomctlAuditP2m) (bad string) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
 	dst.P2mBad = src.P2mBad
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlCacheflush converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlCacheflush(src *DomctlCacheflush) (dst xen417.DomctlCacheflush, bad string) {
+// toXen417DomctlCacheflush converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlCacheflush(dst *xen417.DomctlCacheflush, src *DomctlCacheflush) (bad string) {
 	dst.StartPFN = xen417.PFN(src.StartPFN)
 	dst.NrPfns = xen417.PFN(src.NrPfns)
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlCacheflush converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlCacheflush(src *DomctlCacheflush) (dst xen420.DomctlCacheflush, bad string) {
+// toXen420DomctlCacheflush converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlCacheflush(dst *xen420.DomctlCacheflush, src *DomctlCacheflush) (bad string) {
 	dst.StartPFN = xen420.PFN(src.StartPFN)
 	dst.NrPfns = xen420.PFN(src.NrPfns)
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlCreatedomain converts to Xen 4.17's layout; bad is the path of
-// a member set that Xen 4.17 lacks.
-func toXen417DomctlCreatedomain(src *DomctlCreatedomain) (dst xen417.DomctlCreatedomain, bad string) {
+// toXen417DomctlCreatedomain converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlCreatedomain(dst *xen417.DomctlCreatedomain, src *DomctlCreatedomain) (bad string) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = xen417.DomainHandle(src.Handle)
 	dst.Flags = src.Flags
@@ -614,21 +614,19 @@ func toXen417DomctlCreatedomain(src *DomctlCreatedomain) (dst xen417.DomctlCreat
 	dst.MaxMaptrackFrames = src.MaxMaptrackFrames
 	dst.GrantOpts = src.GrantOpts
 	if src.Altp2mOpts != 0 {
-		return dst, "Altp2mOpts"
+		return "Altp2mOpts"
 	}
 	dst.VmtraceSize = src.VmtraceSize
 	dst.CpupoolID = src.CpupoolID
-	if v, bad := toXen417ArchDomainconfig(&src.Arch); bad != "" {
-		return dst, "Arch" + "." + bad
-	} else {
-		dst.Arch = v
+	if bad := toXen417ArchDomainconfig(&dst.Arch, &src.Arch); bad != "" {
+		return "Arch" + "." + bad
 	}
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlCreatedomain converts to Xen 4.20's layout; bad is the path of
-// a member set that Xen 4.20 lacks.
-func toXen420DomctlCreatedomain(src *DomctlCreatedomain) (dst xen420.DomctlCreatedomain, bad string) {
+// toXen420DomctlCreatedomain converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlCreatedomain(dst *xen420.DomctlCreatedomain, src *DomctlCreatedomain) (bad string) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = xen420.DomainHandle(src.Handle)
 	dst.Flags = src.Flags
@@ -641,51 +639,49 @@ func toXen420DomctlCreatedomain(src *DomctlCreatedomain) (dst xen420.DomctlCreat
 	dst.Altp2mOpts = src.Altp2mOpts
 	dst.VmtraceSize = src.VmtraceSize
 	dst.CpupoolID = src.CpupoolID
-	if v, bad := toXen420ArchDomainconfig(&src.Arch); bad != "" {
-		return dst, "Arch" + "." + bad
-	} else {
-		dst.Arch = v
+	if bad := toXen420ArchDomainconfig(&dst.Arch, &src.Arch); bad != "" {
+		return "Arch" + "." + bad
 	}
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlDebugOp converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlDebugOp(src *DomctlDebugOp) (dst xen417.DomctlDebugOp, bad string) {
+// toXen417DomctlDebugOp converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417DomctlDebugOp(dst *xen417.DomctlDebugOp, src *DomctlDebugOp) (bad string) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlDebugOp converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlDebugOp(src *DomctlDebugOp) (dst xen420.DomctlDebugOp, bad string) {
+// toXen420DomctlDebugOp converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420DomctlDebugOp(dst *xen420.DomctlDebugOp, src *DomctlDebugOp) (bad string) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlGdbsxDomstatus converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlGdbsxDomstatus(src *DomctlGdbsxDomstatus) (dst xen417.DomctlGdbsxDomstatus, bad string) {
+// toXen417DomctlGdbsxDomstatus converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlGdbsxDomstatus(dst *xen417.DomctlGdbsxDomstatus, src *DomctlGdbsxDomstatus) (bad string) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
 	dst.VCPUEv = src.VCPUEv
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlGdbsxDomstatus converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlGdbsxDomstatus(src *DomctlGdbsxDomstatus) (dst xen420.DomctlGdbsxDomstatus, bad string) {
+// toXen420DomctlGdbsxDomstatus converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlGdbsxDomstatus(dst *xen420.DomctlGdbsxDomstatus, src *DomctlGdbsxDomstatus) (bad string) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
 	dst.VCPUEv = src.VCPUEv
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlGetdomaininfo converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen417.DomctlGetdomaininfo, bad string) {
+// toXen417DomctlGetdomaininfo converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlGetdomaininfo(dst *xen417.DomctlGetdomaininfo, src *DomctlGetdomaininfo) (bad string) {
 	dst.Domain = xen417.DomID(src.Domain)
 	dst.Pad1 = src.Pad1
 	dst.Flags = src.Flags
@@ -703,17 +699,15 @@ func toXen417DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen417.DomctlGet
 	dst.Cpupool = src.Cpupool
 	dst.GpaddrBits = src.GpaddrBits
 	dst.Pad2 = src.Pad2
-	if v, bad := toXen417ArchDomainconfig(&src.ArchConfig); bad != "" {
-		return dst, "ArchConfig" + "." + bad
-	} else {
-		dst.ArchConfig = v
+	if bad := toXen417ArchDomainconfig(&dst.ArchConfig, &src.ArchConfig); bad != "" {
+		return "ArchConfig" + "." + bad
 	}
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlGetdomaininfo converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen420.DomctlGetdomaininfo, bad string) {
+// toXen420DomctlGetdomaininfo converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlGetdomaininfo(dst *xen420.DomctlGetdomaininfo, src *DomctlGetdomaininfo) (bad string) {
 	dst.Domain = xen420.DomID(src.Domain)
 	dst.Pad1 = src.Pad1
 	dst.Flags = src.Flags
@@ -731,437 +725,435 @@ func toXen420DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen420.DomctlGet
 	dst.Cpupool = src.Cpupool
 	dst.GpaddrBits = src.GpaddrBits
 	dst.Pad2 = src.Pad2
-	if v, bad := toXen420ArchDomainconfig(&src.ArchConfig); bad != "" {
-		return dst, "ArchConfig" + "." + bad
-	} else {
-		dst.ArchConfig = v
+	if bad := toXen420ArchDomainconfig(&dst.ArchConfig, &src.ArchConfig); bad != "" {
+		return "ArchConfig" + "." + bad
 	}
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlGetvcpuinfo converts to Xen 4.17's layout; bad is the path of
-// a member set that Xen 4.17 lacks.
-func toXen417DomctlGetvcpuinfo(src *DomctlGetvcpuinfo) (dst xen417.DomctlGetvcpuinfo, bad string) {
+// toXen417DomctlGetvcpuinfo converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlGetvcpuinfo(dst *xen417.DomctlGetvcpuinfo, src *DomctlGetvcpuinfo) (bad string) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
 	dst.Blocked = src.Blocked
 	dst.Running = src.Running
 	dst.CPUTime = src.CPUTime
 	dst.CPU = src.CPU
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlGetvcpuinfo converts to Xen 4.20's layout; bad is the path of
-// a member set that Xen 4.20 lacks.
-func toXen420DomctlGetvcpuinfo(src *DomctlGetvcpuinfo) (dst xen420.DomctlGetvcpuinfo, bad string) {
+// toXen420DomctlGetvcpuinfo converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlGetvcpuinfo(dst *xen420.DomctlGetvcpuinfo, src *DomctlGetvcpuinfo) (bad string) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
 	dst.Blocked = src.Blocked
 	dst.Running = src.Running
 	dst.CPUTime = src.CPUTime
 	dst.CPU = src.CPU
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlGsiPermission converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlGsiPermission(src *DomctlGsiPermission) (dst xen420.DomctlGsiPermission, bad string) {
+// toXen420DomctlGsiPermission converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlGsiPermission(dst *xen420.DomctlGsiPermission, src *DomctlGsiPermission) (bad string) {
 	dst.Gsi = src.Gsi
 	dst.Flags = src.Flags
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlHypercallInit converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlHypercallInit(src *DomctlHypercallInit) (dst xen417.DomctlHypercallInit, bad string) {
+// toXen417DomctlHypercallInit converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlHypercallInit(dst *xen417.DomctlHypercallInit, src *DomctlHypercallInit) (bad string) {
 	dst.GMFN = src.GMFN
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlHypercallInit converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlHypercallInit(src *DomctlHypercallInit) (dst xen420.DomctlHypercallInit, bad string) {
+// toXen420DomctlHypercallInit converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlHypercallInit(dst *xen420.DomctlHypercallInit, src *DomctlHypercallInit) (bad string) {
 	dst.GMFN = src.GMFN
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlIRQPermission converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlIRQPermission(src *DomctlIRQPermission) (dst xen417.DomctlIRQPermission, bad string) {
+// toXen417DomctlIRQPermission converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlIRQPermission(dst *xen417.DomctlIRQPermission, src *DomctlIRQPermission) (bad string) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
 	dst.Pad = src.Pad
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlIRQPermission converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlIRQPermission(src *DomctlIRQPermission) (dst xen420.DomctlIRQPermission, bad string) {
+// toXen420DomctlIRQPermission converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlIRQPermission(dst *xen420.DomctlIRQPermission, src *DomctlIRQPermission) (bad string) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
 	dst.Pad = src.Pad
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlIomemPermission converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlIomemPermission(src *DomctlIomemPermission) (dst xen417.DomctlIomemPermission, bad string) {
+// toXen417DomctlIomemPermission converts *src to Xen 4.17's layout in *dst;
+// bad is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlIomemPermission(dst *xen417.DomctlIomemPermission, src *DomctlIomemPermission) (bad string) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AllowAccess = src.AllowAccess
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlIomemPermission converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlIomemPermission(src *DomctlIomemPermission) (dst xen420.DomctlIomemPermission, bad string) {
+// toXen420DomctlIomemPermission converts *src to Xen 4.20's layout in *dst;
+// bad is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlIomemPermission(dst *xen420.DomctlIomemPermission, src *DomctlIomemPermission) (bad string) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AllowAccess = src.AllowAccess
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlIoportMapping converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlIoportMapping(src *DomctlIoportMapping) (dst xen417.DomctlIoportMapping, bad string) {
+// toXen417DomctlIoportMapping converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlIoportMapping(dst *xen417.DomctlIoportMapping, src *DomctlIoportMapping) (bad string) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
 	dst.NrPorts = src.NrPorts
 	dst.AddMapping = src.AddMapping
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlIoportMapping converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlIoportMapping(src *DomctlIoportMapping) (dst xen420.DomctlIoportMapping, bad string) {
+// toXen420DomctlIoportMapping converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlIoportMapping(dst *xen420.DomctlIoportMapping, src *DomctlIoportMapping) (bad string) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
 	dst.NrPorts = src.NrPorts
 	dst.AddMapping = src.AddMapping
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlIoportPermission converts to Xen 4.17's layout; bad is the
-// path of a member set that Xen 4.17 lacks.
-func toXen417DomctlIoportPermission(src *DomctlIoportPermission) (dst xen417.DomctlIoportPermission, bad string) {
+// toXen417DomctlIoportPermission converts *src to Xen 4.17's layout in *dst;
+// bad is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlIoportPermission(dst *xen417.DomctlIoportPermission, src *DomctlIoportPermission) (bad string) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
 	dst.AllowAccess = src.AllowAccess
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlIoportPermission converts to Xen 4.20's layout; bad is the
-// path of a member set that Xen 4.20 lacks.
-func toXen420DomctlIoportPermission(src *DomctlIoportPermission) (dst xen420.DomctlIoportPermission, bad string) {
+// toXen420DomctlIoportPermission converts *src to Xen 4.20's layout in *dst;
+// bad is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlIoportPermission(dst *xen420.DomctlIoportPermission, src *DomctlIoportPermission) (bad string) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
 	dst.AllowAccess = src.AllowAccess
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlMemoryMapping converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlMemoryMapping(src *DomctlMemoryMapping) (dst xen417.DomctlMemoryMapping, bad string) {
+// toXen417DomctlMemoryMapping converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlMemoryMapping(dst *xen417.DomctlMemoryMapping, src *DomctlMemoryMapping) (bad string) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AddMapping = src.AddMapping
 	dst.Padding = src.Padding
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlMemoryMapping converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlMemoryMapping(src *DomctlMemoryMapping) (dst xen420.DomctlMemoryMapping, bad string) {
+// toXen420DomctlMemoryMapping converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlMemoryMapping(dst *xen420.DomctlMemoryMapping, src *DomctlMemoryMapping) (bad string) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AddMapping = src.AddMapping
 	dst.Padding = src.Padding
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlPsrAlloc converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlPsrAlloc(src *DomctlPsrAlloc) (dst xen417.DomctlPsrAlloc, bad string) {
+// toXen417DomctlPsrAlloc converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlPsrAlloc(dst *xen417.DomctlPsrAlloc, src *DomctlPsrAlloc) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
 	dst.Data = src.Data
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlPsrAlloc converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlPsrAlloc(src *DomctlPsrAlloc) (dst xen420.DomctlPsrAlloc, bad string) {
+// toXen420DomctlPsrAlloc converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlPsrAlloc(dst *xen420.DomctlPsrAlloc, src *DomctlPsrAlloc) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
 	dst.Data = src.Data
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlPsrCmtOp converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlPsrCmtOp(src *DomctlPsrCmtOp) (dst xen417.DomctlPsrCmtOp, bad string) {
+// toXen417DomctlPsrCmtOp converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlPsrCmtOp(dst *xen417.DomctlPsrCmtOp, src *DomctlPsrCmtOp) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlPsrCmtOp converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlPsrCmtOp(src *DomctlPsrCmtOp) (dst xen420.DomctlPsrCmtOp, bad string) {
+// toXen420DomctlPsrCmtOp converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlPsrCmtOp(dst *xen420.DomctlPsrCmtOp, src *DomctlPsrCmtOp) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSendtrigger converts to Xen 4.17's layout; bad is the path of
-// a member set that Xen 4.17 lacks.
-func toXen417DomctlSendtrigger(src *DomctlSendtrigger) (dst xen417.DomctlSendtrigger, bad string) {
+// toXen417DomctlSendtrigger converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSendtrigger(dst *xen417.DomctlSendtrigger, src *DomctlSendtrigger) (bad string) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSendtrigger converts to Xen 4.20's layout; bad is the path of
-// a member set that Xen 4.20 lacks.
-func toXen420DomctlSendtrigger(src *DomctlSendtrigger) (dst xen420.DomctlSendtrigger, bad string) {
+// toXen420DomctlSendtrigger converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSendtrigger(dst *xen420.DomctlSendtrigger, src *DomctlSendtrigger) (bad string) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSetBrokenPageP2m converts to Xen 4.17's layout; bad is the
-// path of a member set that Xen 4.17 lacks.
-func toXen417DomctlSetBrokenPageP2m(src *DomctlSetBrokenPageP2m) (dst xen417.DomctlSetBrokenPageP2m, bad string) {
+// toXen417DomctlSetBrokenPageP2m converts *src to Xen 4.17's layout in *dst;
+// bad is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSetBrokenPageP2m(dst *xen417.DomctlSetBrokenPageP2m, src *DomctlSetBrokenPageP2m) (bad string) {
 	dst.PFN = src.PFN
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSetBrokenPageP2m converts to Xen 4.20's layout; bad is the
-// path of a member set that Xen 4.20 lacks.
-func toXen420DomctlSetBrokenPageP2m(src *DomctlSetBrokenPageP2m) (dst xen420.DomctlSetBrokenPageP2m, bad string) {
+// toXen420DomctlSetBrokenPageP2m converts *src to Xen 4.20's layout in *dst;
+// bad is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSetBrokenPageP2m(dst *xen420.DomctlSetBrokenPageP2m, src *DomctlSetBrokenPageP2m) (bad string) {
 	dst.PFN = src.PFN
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSetTarget converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlSetTarget(src *DomctlSetTarget) (dst xen417.DomctlSetTarget, bad string) {
+// toXen417DomctlSetTarget converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSetTarget(dst *xen417.DomctlSetTarget, src *DomctlSetTarget) (bad string) {
 	dst.Target = xen417.DomID(src.Target)
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSetTarget converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlSetTarget(src *DomctlSetTarget) (dst xen420.DomctlSetTarget, bad string) {
+// toXen420DomctlSetTarget converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSetTarget(dst *xen420.DomctlSetTarget, src *DomctlSetTarget) (bad string) {
 	dst.Target = xen420.DomID(src.Target)
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSetVirqHandler converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlSetVirqHandler(src *DomctlSetVirqHandler) (dst xen417.DomctlSetVirqHandler, bad string) {
+// toXen417DomctlSetVirqHandler converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSetVirqHandler(dst *xen417.DomctlSetVirqHandler, src *DomctlSetVirqHandler) (bad string) {
 	dst.Virq = src.Virq
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSetVirqHandler converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlSetVirqHandler(src *DomctlSetVirqHandler) (dst xen420.DomctlSetVirqHandler, bad string) {
+// toXen420DomctlSetVirqHandler converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSetVirqHandler(dst *xen420.DomctlSetVirqHandler, src *DomctlSetVirqHandler) (bad string) {
 	dst.Virq = src.Virq
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSetdebugging converts to Xen 4.17's layout; bad is the path of
-// a member set that Xen 4.17 lacks.
-func toXen417DomctlSetdebugging(src *DomctlSetdebugging) (dst xen417.DomctlSetdebugging, bad string) {
+// toXen417DomctlSetdebugging converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSetdebugging(dst *xen417.DomctlSetdebugging, src *DomctlSetdebugging) (bad string) {
 	dst.Enable = src.Enable
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSetdebugging converts to Xen 4.20's layout; bad is the path of
-// a member set that Xen 4.20 lacks.
-func toXen420DomctlSetdebugging(src *DomctlSetdebugging) (dst xen420.DomctlSetdebugging, bad string) {
+// toXen420DomctlSetdebugging converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSetdebugging(dst *xen420.DomctlSetdebugging, src *DomctlSetdebugging) (bad string) {
 	dst.Enable = src.Enable
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSetdomainhandle converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlSetdomainhandle(src *DomctlSetdomainhandle) (dst xen417.DomctlSetdomainhandle, bad string) {
+// toXen417DomctlSetdomainhandle converts *src to Xen 4.17's layout in *dst;
+// bad is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSetdomainhandle(dst *xen417.DomctlSetdomainhandle, src *DomctlSetdomainhandle) (bad string) {
 	dst.Handle = xen417.DomainHandle(src.Handle)
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSetdomainhandle converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlSetdomainhandle(src *DomctlSetdomainhandle) (dst xen420.DomctlSetdomainhandle, bad string) {
+// toXen420DomctlSetdomainhandle converts *src to Xen 4.20's layout in *dst;
+// bad is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSetdomainhandle(dst *xen420.DomctlSetdomainhandle, src *DomctlSetdomainhandle) (bad string) {
 	dst.Handle = xen420.DomainHandle(src.Handle)
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSettimeoffset converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlSettimeoffset(src *DomctlSettimeoffset) (dst xen417.DomctlSettimeoffset, bad string) {
+// toXen417DomctlSettimeoffset converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSettimeoffset(dst *xen417.DomctlSettimeoffset, src *DomctlSettimeoffset) (bad string) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSettimeoffset converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlSettimeoffset(src *DomctlSettimeoffset) (dst xen420.DomctlSettimeoffset, bad string) {
+// toXen420DomctlSettimeoffset converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSettimeoffset(dst *xen420.DomctlSettimeoffset, src *DomctlSettimeoffset) (bad string) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSubscribe converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlSubscribe(src *DomctlSubscribe) (dst xen417.DomctlSubscribe, bad string) {
+// toXen417DomctlSubscribe converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSubscribe(dst *xen417.DomctlSubscribe, src *DomctlSubscribe) (bad string) {
 	dst.Port = src.Port
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSubscribe converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlSubscribe(src *DomctlSubscribe) (dst xen420.DomctlSubscribe, bad string) {
+// toXen420DomctlSubscribe converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSubscribe(dst *xen420.DomctlSubscribe, src *DomctlSubscribe) (bad string) {
 	dst.Port = src.Port
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlTSCInfo converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlTSCInfo(src *DomctlTSCInfo) (dst xen417.DomctlTSCInfo, bad string) {
+// toXen417DomctlTSCInfo converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417DomctlTSCInfo(dst *xen417.DomctlTSCInfo, src *DomctlTSCInfo) (bad string) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
 	dst.Incarnation = src.Incarnation
 	dst.Pad = src.Pad
 	dst.ElapsedNsec = src.ElapsedNsec
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlTSCInfo converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlTSCInfo(src *DomctlTSCInfo) (dst xen420.DomctlTSCInfo, bad string) {
+// toXen420DomctlTSCInfo converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420DomctlTSCInfo(dst *xen420.DomctlTSCInfo, src *DomctlTSCInfo) (bad string) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
 	dst.Incarnation = src.Incarnation
 	dst.Pad = src.Pad
 	dst.ElapsedNsec = src.ElapsedNsec
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlVuartOp converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlVuartOp(src *DomctlVuartOp) (dst xen417.DomctlVuartOp, bad string) {
+// toXen417DomctlVuartOp converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417DomctlVuartOp(dst *xen417.DomctlVuartOp, src *DomctlVuartOp) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
 	dst.GFN = src.GFN
 	dst.ConsoleDomID = xen417.DomID(src.ConsoleDomID)
 	dst.Pad = src.Pad
 	dst.Evtchn = xen417.EvtchnPort(src.Evtchn)
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlVuartOp converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlVuartOp(src *DomctlVuartOp) (dst xen420.DomctlVuartOp, bad string) {
+// toXen420DomctlVuartOp converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420DomctlVuartOp(dst *xen420.DomctlVuartOp, src *DomctlVuartOp) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
 	dst.GFN = src.GFN
 	dst.ConsoleDomID = xen420.DomID(src.ConsoleDomID)
 	dst.Pad = src.Pad
 	dst.Evtchn = xen420.EvtchnPort(src.Evtchn)
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlAvailheap converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlAvailheap(src *SysctlAvailheap) (dst xen417.SysctlAvailheap, bad string) {
+// toXen417SysctlAvailheap converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417SysctlAvailheap(dst *xen417.SysctlAvailheap, src *SysctlAvailheap) (bad string) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
 	dst.Node = src.Node
 	dst.AvailBytes = src.AvailBytes
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlAvailheap converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlAvailheap(src *SysctlAvailheap) (dst xen420.SysctlAvailheap, bad string) {
+// toXen420SysctlAvailheap converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420SysctlAvailheap(dst *xen420.SysctlAvailheap, src *SysctlAvailheap) (bad string) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
 	dst.Node = src.Node
 	dst.AvailBytes = src.AvailBytes
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlCPUHotplug converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlCPUHotplug(src *SysctlCPUHotplug) (dst xen417.SysctlCPUHotplug, bad string) {
+// toXen417SysctlCPUHotplug converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417SysctlCPUHotplug(dst *xen417.SysctlCPUHotplug, src *SysctlCPUHotplug) (bad string) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlCPUHotplug converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlCPUHotplug(src *SysctlCPUHotplug) (dst xen420.SysctlCPUHotplug, bad string) {
+// toXen420SysctlCPUHotplug converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420SysctlCPUHotplug(dst *xen420.SysctlCPUHotplug, src *SysctlCPUHotplug) (bad string) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlCpuinfo converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlCpuinfo(src *SysctlCpuinfo) (dst xen417.SysctlCpuinfo, bad string) {
+// toXen417SysctlCpuinfo converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417SysctlCpuinfo(dst *xen417.SysctlCpuinfo, src *SysctlCpuinfo) (bad string) {
 	dst.Idletime = src.Idletime
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlCpuinfo converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlCpuinfo(src *SysctlCpuinfo) (dst xen420.SysctlCpuinfo, bad string) {
+// toXen420SysctlCpuinfo converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420SysctlCpuinfo(dst *xen420.SysctlCpuinfo, src *SysctlCpuinfo) (bad string) {
 	dst.Idletime = src.Idletime
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlCputopo converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlCputopo(src *SysctlCputopo) (dst xen417.SysctlCputopo, bad string) {
+// toXen417SysctlCputopo converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417SysctlCputopo(dst *xen417.SysctlCputopo, src *SysctlCputopo) (bad string) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
 	dst.Node = src.Node
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlCputopo converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlCputopo(src *SysctlCputopo) (dst xen420.SysctlCputopo, bad string) {
+// toXen420SysctlCputopo converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420SysctlCputopo(dst *xen420.SysctlCputopo, src *SysctlCputopo) (bad string) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
 	dst.Node = src.Node
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlMeminfo converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlMeminfo(src *SysctlMeminfo) (dst xen417.SysctlMeminfo, bad string) {
+// toXen417SysctlMeminfo converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417SysctlMeminfo(dst *xen417.SysctlMeminfo, src *SysctlMeminfo) (bad string) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlMeminfo converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlMeminfo(src *SysctlMeminfo) (dst xen420.SysctlMeminfo, bad string) {
+// toXen420SysctlMeminfo converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420SysctlMeminfo(dst *xen420.SysctlMeminfo, src *SysctlMeminfo) (bad string) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlPhysinfo converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlPhysinfo(src *SysctlPhysinfo) (dst xen417.SysctlPhysinfo, bad string) {
+// toXen417SysctlPhysinfo converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417SysctlPhysinfo(dst *xen417.SysctlPhysinfo, src *SysctlPhysinfo) (bad string) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
 	dst.NrCpus = src.NrCpus
@@ -1178,12 +1170,12 @@ func toXen417SysctlPhysinfo(src *SysctlPhysinfo) (dst xen417.SysctlPhysinfo, bad
 	dst.OutstandingPages = src.OutstandingPages
 	dst.MaxMFN = src.MaxMFN
 	dst.HwCap = src.HwCap
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlPhysinfo converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlPhysinfo(src *SysctlPhysinfo) (dst xen420.SysctlPhysinfo, bad string) {
+// toXen420SysctlPhysinfo converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420SysctlPhysinfo(dst *xen420.SysctlPhysinfo, src *SysctlPhysinfo) (bad string) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
 	dst.NrCpus = src.NrCpus
@@ -1200,7 +1192,7 @@ func toXen420SysctlPhysinfo(src *SysctlPhysinfo) (dst xen420.SysctlPhysinfo, bad
 	dst.OutstandingPages = src.OutstandingPages
 	dst.MaxMFN = src.MaxMFN
 	dst.HwCap = src.HwCap
-	return dst, ""
+	return ""
 }
 
 // fromXen417DomctlAuditP2m converts from Xen 4.17's layout; members Xen 4.17
@@ -1833,8 +1825,8 @@ func XenDomctlAuditP2m(c hypercall.Caller, domain DomID, arg *DomctlAuditP2m) (e
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlAuditP2m(arg)
-		if bad != "" {
+		var a2 xen417.DomctlAuditP2m
+		if bad := toXen417DomctlAuditP2m(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -1842,8 +1834,8 @@ func XenDomctlAuditP2m(c hypercall.Caller, domain DomID, arg *DomctlAuditP2m) (e
 		*arg = fromXen417DomctlAuditP2m(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlAuditP2m(arg)
-		if bad != "" {
+		var a2 xen420.DomctlAuditP2m
+		if bad := toXen420DomctlAuditP2m(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -1867,8 +1859,8 @@ func XenDomctlCacheflush(c hypercall.Caller, domain DomID, arg *DomctlCacheflush
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlCacheflush(arg)
-		if bad != "" {
+		var a2 xen417.DomctlCacheflush
+		if bad := toXen417DomctlCacheflush(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -1876,8 +1868,8 @@ func XenDomctlCacheflush(c hypercall.Caller, domain DomID, arg *DomctlCacheflush
 		*arg = fromXen417DomctlCacheflush(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlCacheflush(arg)
-		if bad != "" {
+		var a2 xen420.DomctlCacheflush
+		if bad := toXen420DomctlCacheflush(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -1901,8 +1893,8 @@ func XenDomctlCreatedomain(c hypercall.Caller, domain DomID, arg *DomctlCreatedo
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlCreatedomain(arg)
-		if bad != "" {
+		var a2 xen417.DomctlCreatedomain
+		if bad := toXen417DomctlCreatedomain(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -1911,8 +1903,8 @@ func XenDomctlCreatedomain(c hypercall.Caller, domain DomID, arg *DomctlCreatedo
 		domid = DomID(r0)
 		err = r1
 	case 1:
-		a2, bad := toXen420DomctlCreatedomain(arg)
-		if bad != "" {
+		var a2 xen420.DomctlCreatedomain
+		if bad := toXen420DomctlCreatedomain(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -1937,8 +1929,8 @@ func XenDomctlDebugOp(c hypercall.Caller, domain DomID, arg *DomctlDebugOp) (err
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlDebugOp(arg)
-		if bad != "" {
+		var a2 xen417.DomctlDebugOp
+		if bad := toXen417DomctlDebugOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -1946,8 +1938,8 @@ func XenDomctlDebugOp(c hypercall.Caller, domain DomID, arg *DomctlDebugOp) (err
 		*arg = fromXen417DomctlDebugOp(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlDebugOp(arg)
-		if bad != "" {
+		var a2 xen420.DomctlDebugOp
+		if bad := toXen420DomctlDebugOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -1993,8 +1985,8 @@ func XenDomctlGdbsxDomstatus(c hypercall.Caller, domain DomID, arg *DomctlGdbsxD
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlGdbsxDomstatus(arg)
-		if bad != "" {
+		var a2 xen417.DomctlGdbsxDomstatus
+		if bad := toXen417DomctlGdbsxDomstatus(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2002,8 +1994,8 @@ func XenDomctlGdbsxDomstatus(c hypercall.Caller, domain DomID, arg *DomctlGdbsxD
 		*arg = fromXen417DomctlGdbsxDomstatus(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlGdbsxDomstatus(arg)
-		if bad != "" {
+		var a2 xen420.DomctlGdbsxDomstatus
+		if bad := toXen420DomctlGdbsxDomstatus(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2260,8 +2252,8 @@ func XenDomctlGsiPermission(c hypercall.Caller, domain DomID, arg *DomctlGsiPerm
 	}
 	switch ch.set {
 	case 1:
-		a2, bad := toXen420DomctlGsiPermission(arg)
-		if bad != "" {
+		var a2 xen420.DomctlGsiPermission
+		if bad := toXen420DomctlGsiPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2285,8 +2277,8 @@ func XenDomctlHypercallInit(c hypercall.Caller, domain DomID, arg *DomctlHyperca
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlHypercallInit(arg)
-		if bad != "" {
+		var a2 xen417.DomctlHypercallInit
+		if bad := toXen417DomctlHypercallInit(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2294,8 +2286,8 @@ func XenDomctlHypercallInit(c hypercall.Caller, domain DomID, arg *DomctlHyperca
 		*arg = fromXen417DomctlHypercallInit(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlHypercallInit(arg)
-		if bad != "" {
+		var a2 xen420.DomctlHypercallInit
+		if bad := toXen420DomctlHypercallInit(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2319,8 +2311,8 @@ func XenDomctlIRQPermission(c hypercall.Caller, domain DomID, arg *DomctlIRQPerm
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlIRQPermission(arg)
-		if bad != "" {
+		var a2 xen417.DomctlIRQPermission
+		if bad := toXen417DomctlIRQPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2328,8 +2320,8 @@ func XenDomctlIRQPermission(c hypercall.Caller, domain DomID, arg *DomctlIRQPerm
 		*arg = fromXen417DomctlIRQPermission(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlIRQPermission(arg)
-		if bad != "" {
+		var a2 xen420.DomctlIRQPermission
+		if bad := toXen420DomctlIRQPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2353,8 +2345,8 @@ func XenDomctlIomemPermission(c hypercall.Caller, domain DomID, arg *DomctlIomem
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlIomemPermission(arg)
-		if bad != "" {
+		var a2 xen417.DomctlIomemPermission
+		if bad := toXen417DomctlIomemPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2362,8 +2354,8 @@ func XenDomctlIomemPermission(c hypercall.Caller, domain DomID, arg *DomctlIomem
 		*arg = fromXen417DomctlIomemPermission(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlIomemPermission(arg)
-		if bad != "" {
+		var a2 xen420.DomctlIomemPermission
+		if bad := toXen420DomctlIomemPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2387,8 +2379,8 @@ func XenDomctlIoportMapping(c hypercall.Caller, domain DomID, arg *DomctlIoportM
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlIoportMapping(arg)
-		if bad != "" {
+		var a2 xen417.DomctlIoportMapping
+		if bad := toXen417DomctlIoportMapping(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2396,8 +2388,8 @@ func XenDomctlIoportMapping(c hypercall.Caller, domain DomID, arg *DomctlIoportM
 		*arg = fromXen417DomctlIoportMapping(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlIoportMapping(arg)
-		if bad != "" {
+		var a2 xen420.DomctlIoportMapping
+		if bad := toXen420DomctlIoportMapping(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2421,8 +2413,8 @@ func XenDomctlIoportPermission(c hypercall.Caller, domain DomID, arg *DomctlIopo
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlIoportPermission(arg)
-		if bad != "" {
+		var a2 xen417.DomctlIoportPermission
+		if bad := toXen417DomctlIoportPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2430,8 +2422,8 @@ func XenDomctlIoportPermission(c hypercall.Caller, domain DomID, arg *DomctlIopo
 		*arg = fromXen417DomctlIoportPermission(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlIoportPermission(arg)
-		if bad != "" {
+		var a2 xen420.DomctlIoportPermission
+		if bad := toXen420DomctlIoportPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2499,8 +2491,8 @@ func XenDomctlMemoryMapping(c hypercall.Caller, domain DomID, arg *DomctlMemoryM
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlMemoryMapping(arg)
-		if bad != "" {
+		var a2 xen417.DomctlMemoryMapping
+		if bad := toXen417DomctlMemoryMapping(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2508,8 +2500,8 @@ func XenDomctlMemoryMapping(c hypercall.Caller, domain DomID, arg *DomctlMemoryM
 		*arg = fromXen417DomctlMemoryMapping(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlMemoryMapping(arg)
-		if bad != "" {
+		var a2 xen420.DomctlMemoryMapping
+		if bad := toXen420DomctlMemoryMapping(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2555,8 +2547,8 @@ func XenDomctlPsrAlloc(c hypercall.Caller, domain DomID, arg *DomctlPsrAlloc) (e
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlPsrAlloc(arg)
-		if bad != "" {
+		var a2 xen417.DomctlPsrAlloc
+		if bad := toXen417DomctlPsrAlloc(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2564,8 +2556,8 @@ func XenDomctlPsrAlloc(c hypercall.Caller, domain DomID, arg *DomctlPsrAlloc) (e
 		*arg = fromXen417DomctlPsrAlloc(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlPsrAlloc(arg)
-		if bad != "" {
+		var a2 xen420.DomctlPsrAlloc
+		if bad := toXen420DomctlPsrAlloc(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2589,8 +2581,8 @@ func XenDomctlPsrCmtOp(c hypercall.Caller, domain DomID, arg *DomctlPsrCmtOp) (e
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlPsrCmtOp(arg)
-		if bad != "" {
+		var a2 xen417.DomctlPsrCmtOp
+		if bad := toXen417DomctlPsrCmtOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2598,8 +2590,8 @@ func XenDomctlPsrCmtOp(c hypercall.Caller, domain DomID, arg *DomctlPsrCmtOp) (e
 		*arg = fromXen417DomctlPsrCmtOp(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlPsrCmtOp(arg)
-		if bad != "" {
+		var a2 xen420.DomctlPsrCmtOp
+		if bad := toXen420DomctlPsrCmtOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2645,8 +2637,8 @@ func XenDomctlSendtrigger(c hypercall.Caller, domain DomID, arg *DomctlSendtrigg
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSendtrigger(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSendtrigger
+		if bad := toXen417DomctlSendtrigger(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2654,8 +2646,8 @@ func XenDomctlSendtrigger(c hypercall.Caller, domain DomID, arg *DomctlSendtrigg
 		*arg = fromXen417DomctlSendtrigger(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSendtrigger(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSendtrigger
+		if bad := toXen420DomctlSendtrigger(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2723,8 +2715,8 @@ func XenDomctlSetBrokenPageP2m(c hypercall.Caller, domain DomID, arg *DomctlSetB
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSetBrokenPageP2m(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSetBrokenPageP2m
+		if bad := toXen417DomctlSetBrokenPageP2m(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2732,8 +2724,8 @@ func XenDomctlSetBrokenPageP2m(c hypercall.Caller, domain DomID, arg *DomctlSetB
 		*arg = fromXen417DomctlSetBrokenPageP2m(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSetBrokenPageP2m(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSetBrokenPageP2m
+		if bad := toXen420DomctlSetBrokenPageP2m(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2779,8 +2771,8 @@ func XenDomctlSetTarget(c hypercall.Caller, domain DomID, arg *DomctlSetTarget) 
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSetTarget(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSetTarget
+		if bad := toXen417DomctlSetTarget(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2788,8 +2780,8 @@ func XenDomctlSetTarget(c hypercall.Caller, domain DomID, arg *DomctlSetTarget) 
 		*arg = fromXen417DomctlSetTarget(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSetTarget(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSetTarget
+		if bad := toXen420DomctlSetTarget(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2813,8 +2805,8 @@ func XenDomctlSetVirqHandler(c hypercall.Caller, domain DomID, arg *DomctlSetVir
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSetVirqHandler(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSetVirqHandler
+		if bad := toXen417DomctlSetVirqHandler(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2822,8 +2814,8 @@ func XenDomctlSetVirqHandler(c hypercall.Caller, domain DomID, arg *DomctlSetVir
 		*arg = fromXen417DomctlSetVirqHandler(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSetVirqHandler(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSetVirqHandler
+		if bad := toXen420DomctlSetVirqHandler(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2847,8 +2839,8 @@ func XenDomctlSetdebugging(c hypercall.Caller, domain DomID, arg *DomctlSetdebug
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSetdebugging(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSetdebugging
+		if bad := toXen417DomctlSetdebugging(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2856,8 +2848,8 @@ func XenDomctlSetdebugging(c hypercall.Caller, domain DomID, arg *DomctlSetdebug
 		*arg = fromXen417DomctlSetdebugging(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSetdebugging(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSetdebugging
+		if bad := toXen420DomctlSetdebugging(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2881,8 +2873,8 @@ func XenDomctlSetdomainhandle(c hypercall.Caller, domain DomID, arg *DomctlSetdo
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSetdomainhandle(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSetdomainhandle
+		if bad := toXen417DomctlSetdomainhandle(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2890,8 +2882,8 @@ func XenDomctlSetdomainhandle(c hypercall.Caller, domain DomID, arg *DomctlSetdo
 		*arg = fromXen417DomctlSetdomainhandle(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSetdomainhandle(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSetdomainhandle
+		if bad := toXen420DomctlSetdomainhandle(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2915,8 +2907,8 @@ func XenDomctlSettimeoffset(c hypercall.Caller, domain DomID, arg *DomctlSettime
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSettimeoffset(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSettimeoffset
+		if bad := toXen417DomctlSettimeoffset(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2924,8 +2916,8 @@ func XenDomctlSettimeoffset(c hypercall.Caller, domain DomID, arg *DomctlSettime
 		*arg = fromXen417DomctlSettimeoffset(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSettimeoffset(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSettimeoffset
+		if bad := toXen420DomctlSettimeoffset(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2949,8 +2941,8 @@ func XenDomctlSettscinfo(c hypercall.Caller, domain DomID, arg *DomctlTSCInfo) (
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlTSCInfo(arg)
-		if bad != "" {
+		var a2 xen417.DomctlTSCInfo
+		if bad := toXen417DomctlTSCInfo(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -2958,8 +2950,8 @@ func XenDomctlSettscinfo(c hypercall.Caller, domain DomID, arg *DomctlTSCInfo) (
 		*arg = fromXen417DomctlTSCInfo(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlTSCInfo(arg)
-		if bad != "" {
+		var a2 xen420.DomctlTSCInfo
+		if bad := toXen420DomctlTSCInfo(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -3005,8 +2997,8 @@ func XenDomctlSubscribe(c hypercall.Caller, domain DomID, arg *DomctlSubscribe) 
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSubscribe(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSubscribe
+		if bad := toXen417DomctlSubscribe(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -3014,8 +3006,8 @@ func XenDomctlSubscribe(c hypercall.Caller, domain DomID, arg *DomctlSubscribe) 
 		*arg = fromXen417DomctlSubscribe(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSubscribe(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSubscribe
+		if bad := toXen420DomctlSubscribe(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -3061,8 +3053,8 @@ func XenDomctlVuartOp(c hypercall.Caller, domain DomID, arg *DomctlVuartOp) (err
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlVuartOp(arg)
-		if bad != "" {
+		var a2 xen417.DomctlVuartOp
+		if bad := toXen417DomctlVuartOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -3070,8 +3062,8 @@ func XenDomctlVuartOp(c hypercall.Caller, domain DomID, arg *DomctlVuartOp) (err
 		*arg = fromXen417DomctlVuartOp(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlVuartOp(arg)
-		if bad != "" {
+		var a2 xen420.DomctlVuartOp
+		if bad := toXen420DomctlVuartOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -3095,8 +3087,8 @@ func XenSysctlAvailheap(c hypercall.Caller, arg *SysctlAvailheap) (err error) {
 	}
 	switch ch.set {
 	case 0:
-		a1, bad := toXen417SysctlAvailheap(arg)
-		if bad != "" {
+		var a1 xen417.SysctlAvailheap
+		if bad := toXen417SysctlAvailheap(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -3104,8 +3096,8 @@ func XenSysctlAvailheap(c hypercall.Caller, arg *SysctlAvailheap) (err error) {
 		*arg = fromXen417SysctlAvailheap(&a1)
 		err = r0
 	case 1:
-		a1, bad := toXen420SysctlAvailheap(arg)
-		if bad != "" {
+		var a1 xen420.SysctlAvailheap
+		if bad := toXen420SysctlAvailheap(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -3129,8 +3121,8 @@ func XenSysctlCPUHotplug(c hypercall.Caller, arg *SysctlCPUHotplug) (err error) 
 	}
 	switch ch.set {
 	case 0:
-		a1, bad := toXen417SysctlCPUHotplug(arg)
-		if bad != "" {
+		var a1 xen417.SysctlCPUHotplug
+		if bad := toXen417SysctlCPUHotplug(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -3138,8 +3130,8 @@ func XenSysctlCPUHotplug(c hypercall.Caller, arg *SysctlCPUHotplug) (err error) 
 		*arg = fromXen417SysctlCPUHotplug(&a1)
 		err = r0
 	case 1:
-		a1, bad := toXen420SysctlCPUHotplug(arg)
-		if bad != "" {
+		var a1 xen420.SysctlCPUHotplug
+		if bad := toXen420SysctlCPUHotplug(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -3165,8 +3157,7 @@ func XenSysctlCputopoinfo(c hypercall.Caller, cputopo []SysctlCputopo) (numCpus 
 	case 0:
 		a1 := make([]xen417.SysctlCputopo, len(cputopo))
 		for j := range cputopo {
-			var bad string
-			if a1[j], bad = toXen417SysctlCputopo(&cputopo[j]); bad != "" {
+			if bad := toXen417SysctlCputopo(&a1[j], &cputopo[j]); bad != "" {
 				err = ch.member("cputopo[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
@@ -3180,8 +3171,7 @@ func XenSysctlCputopoinfo(c hypercall.Caller, cputopo []SysctlCputopo) (numCpus 
 	case 1:
 		a1 := make([]xen420.SysctlCputopo, len(cputopo))
 		for j := range cputopo {
-			var bad string
-			if a1[j], bad = toXen420SysctlCputopo(&cputopo[j]); bad != "" {
+			if bad := toXen420SysctlCputopo(&a1[j], &cputopo[j]); bad != "" {
 				err = ch.member("cputopo[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
@@ -3259,8 +3249,7 @@ func XenSysctlGetcpuinfo(c hypercall.Caller, info []SysctlCpuinfo) (nrCpus uint3
 	case 0:
 		a1 := make([]xen417.SysctlCpuinfo, len(info))
 		for j := range info {
-			var bad string
-			if a1[j], bad = toXen417SysctlCpuinfo(&info[j]); bad != "" {
+			if bad := toXen417SysctlCpuinfo(&a1[j], &info[j]); bad != "" {
 				err = ch.member("info[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
@@ -3274,8 +3263,7 @@ func XenSysctlGetcpuinfo(c hypercall.Caller, info []SysctlCpuinfo) (nrCpus uint3
 	case 1:
 		a1 := make([]xen420.SysctlCpuinfo, len(info))
 		for j := range info {
-			var bad string
-			if a1[j], bad = toXen420SysctlCpuinfo(&info[j]); bad != "" {
+			if bad := toXen420SysctlCpuinfo(&a1[j], &info[j]); bad != "" {
 				err = ch.member("info[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
@@ -3305,8 +3293,7 @@ func XenSysctlGetdomaininfolist(c hypercall.Caller, firstDomain DomID, buffer []
 	case 0:
 		a2 := make([]xen417.DomctlGetdomaininfo, len(buffer))
 		for j := range buffer {
-			var bad string
-			if a2[j], bad = toXen417DomctlGetdomaininfo(&buffer[j]); bad != "" {
+			if bad := toXen417DomctlGetdomaininfo(&a2[j], &buffer[j]); bad != "" {
 				err = ch.member("buffer[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
@@ -3320,8 +3307,7 @@ func XenSysctlGetdomaininfolist(c hypercall.Caller, firstDomain DomID, buffer []
 	case 1:
 		a2 := make([]xen420.DomctlGetdomaininfo, len(buffer))
 		for j := range buffer {
-			var bad string
-			if a2[j], bad = toXen420DomctlGetdomaininfo(&buffer[j]); bad != "" {
+			if bad := toXen420DomctlGetdomaininfo(&a2[j], &buffer[j]); bad != "" {
 				err = ch.member("buffer[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
@@ -3351,8 +3337,7 @@ func XenSysctlNumainfo(c hypercall.Caller, meminfo []SysctlMeminfo, distance []u
 	case 0:
 		a1 := make([]xen417.SysctlMeminfo, len(meminfo))
 		for j := range meminfo {
-			var bad string
-			if a1[j], bad = toXen417SysctlMeminfo(&meminfo[j]); bad != "" {
+			if bad := toXen417SysctlMeminfo(&a1[j], &meminfo[j]); bad != "" {
 				err = ch.member("meminfo[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
@@ -3366,8 +3351,7 @@ func XenSysctlNumainfo(c hypercall.Caller, meminfo []SysctlMeminfo, distance []u
 	case 1:
 		a1 := make([]xen420.SysctlMeminfo, len(meminfo))
 		for j := range meminfo {
-			var bad string
-			if a1[j], bad = toXen420SysctlMeminfo(&meminfo[j]); bad != "" {
+			if bad := toXen420SysctlMeminfo(&a1[j], &meminfo[j]); bad != "" {
 				err = ch.member("meminfo[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}

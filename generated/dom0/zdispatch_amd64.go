@@ -19,20 +19,20 @@ type ArchDomainconfig struct {
 // PFN is xen417.PFN and xen420.PFN.
 type PFN uint64
 
-// toXen417ArchDomainconfig converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417ArchDomainconfig(src *ArchDomainconfig) (dst xen417.ArchDomainconfig, bad string) {
+// toXen417ArchDomainconfig converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417ArchDomainconfig(dst *xen417.ArchDomainconfig, src *ArchDomainconfig) (bad string) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
-	return dst, ""
+	return ""
 }
 
-// toXen420ArchDomainconfig converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420ArchDomainconfig(src *ArchDomainconfig) (dst xen420.ArchDomainconfig, bad string) {
+// toXen420ArchDomainconfig converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420ArchDomainconfig(dst *xen420.ArchDomainconfig, src *ArchDomainconfig) (bad string) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
-	return dst, ""
+	return ""
 }
 
 // fromXen417ArchDomainconfig converts from Xen 4.17's layout; members Xen 4.17

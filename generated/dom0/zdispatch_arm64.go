@@ -32,44 +32,44 @@ type DomctlExtVcpucontext struct {
 // PFN is xen417.PFN and xen420.PFN.
 type PFN uint64
 
-// toXen417ArchDomainconfig converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417ArchDomainconfig(src *ArchDomainconfig) (dst xen417.ArchDomainconfig, bad string) {
+// toXen417ArchDomainconfig converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417ArchDomainconfig(dst *xen417.ArchDomainconfig, src *ArchDomainconfig) (bad string) {
 	dst.GICVersion = src.GICVersion
 	if src.SVEVl != 0 {
-		return dst, "SVEVl"
+		return "SVEVl"
 	}
 	dst.TeeType = src.TeeType
 	dst.NrSpis = src.NrSpis
 	dst.ClockFrequency = src.ClockFrequency
-	return dst, ""
+	return ""
 }
 
-// toXen420ArchDomainconfig converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420ArchDomainconfig(src *ArchDomainconfig) (dst xen420.ArchDomainconfig, bad string) {
+// toXen420ArchDomainconfig converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420ArchDomainconfig(dst *xen420.ArchDomainconfig, src *ArchDomainconfig) (bad string) {
 	dst.GICVersion = src.GICVersion
 	dst.SVEVl = src.SVEVl
 	dst.TeeType = src.TeeType
 	dst.NrSpis = src.NrSpis
 	dst.ClockFrequency = src.ClockFrequency
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlExtVcpucontext converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlExtVcpucontext(src *DomctlExtVcpucontext) (dst xen417.DomctlExtVcpucontext, bad string) {
+// toXen417DomctlExtVcpucontext converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlExtVcpucontext(dst *xen417.DomctlExtVcpucontext, src *DomctlExtVcpucontext) (bad string) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlExtVcpucontext converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlExtVcpucontext(src *DomctlExtVcpucontext) (dst xen420.DomctlExtVcpucontext, bad string) {
+// toXen420DomctlExtVcpucontext converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlExtVcpucontext(dst *xen420.DomctlExtVcpucontext, src *DomctlExtVcpucontext) (bad string) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
-	return dst, ""
+	return ""
 }
 
 // fromXen417ArchDomainconfig converts from Xen 4.17's layout; members Xen 4.17
@@ -122,8 +122,8 @@ func XenDomctlGetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlExtVcpucontext(arg)
-		if bad != "" {
+		var a2 xen417.DomctlExtVcpucontext
+		if bad := toXen417DomctlExtVcpucontext(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -131,8 +131,8 @@ func XenDomctlGetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 		*arg = fromXen417DomctlExtVcpucontext(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlExtVcpucontext(arg)
-		if bad != "" {
+		var a2 xen420.DomctlExtVcpucontext
+		if bad := toXen420DomctlExtVcpucontext(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -156,8 +156,8 @@ func XenDomctlSetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlExtVcpucontext(arg)
-		if bad != "" {
+		var a2 xen417.DomctlExtVcpucontext
+		if bad := toXen417DomctlExtVcpucontext(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
@@ -165,8 +165,8 @@ func XenDomctlSetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 		*arg = fromXen417DomctlExtVcpucontext(&a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlExtVcpucontext(arg)
-		if bad != "" {
+		var a2 xen420.DomctlExtVcpucontext
+		if bad := toXen420DomctlExtVcpucontext(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
