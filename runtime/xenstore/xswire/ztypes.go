@@ -28,6 +28,14 @@
 // not count a value returned by a call). Where a copy is needed,
 // hypercall.Copy(&dst, &src) makes it without a report; the copy is
 // harmless, since align8 holds nothing.
+//
+// Two more costs of the 8-byte alignment there, both gc's: a goroutine stack
+// is only 4-aligned, so a local variable of such a struct lives on the heap
+// (one allocation, also for the temporary that receives a wrapper's struct
+// result); and on arm, reflect.Call of a function that takes or returns such
+// a struct by value places it 4 bytes away from where gc does (gc counts the
+// frame's link register slot when aligning, reflect does not; go1.26), so
+// call the wrappers directly, not through reflect.
 package xswire
 
 import (
