@@ -76,7 +76,8 @@ func TestFixture(t *testing.T) {
 	}
 	joined := strings.Join(notes, "\n")
 	for _, want := range []string{
-		"XenDomctlUnion (XEN_DOMCTL_union) is not dispatched: arg *HasU: HasU: U: U: has method M",
+		"XenDomctlUnion2 (XEN_DOMCTL_union2) is not dispatched: U2: has method M: a member kept as storage (a union, a bit-field, a packed member), not as a field, and it is not the same in Xen 4.17 and 4.20: U2: 1 methods, then 2",
+		"XenDomctlUnion3 (XEN_DOMCTL_union3) is not dispatched: U3: has method M: a member kept as storage (a union, a bit-field, a packed member), not as a field, and it is not the same in Xen 4.17 and 4.20: U3: method M differs",
 		"XenDomctlChanged (XEN_DOMCTL_changed) is not dispatched: arg *Changed: Changed: member X is uint32 in one release and uint64 in another",
 		"XenDomctl is not dispatched",
 		"other calls: MemoryOp differs in Xen 4.20: arg: Changed: struct{_ structs.HostLayout; X uint32} is struct{_ structs.HostLayout; X uint64}",
@@ -85,8 +86,8 @@ func TestFixture(t *testing.T) {
 			t.Errorf("no note %q in\n%s", want, joined)
 		}
 	}
-	if len(notes) != 4 {
-		t.Errorf("%d notes, want 4 (SameOp keeps its layout):\n%s", len(notes), joined)
+	if len(notes) != 5 {
+		t.Errorf("%d notes, want 5 (XenDomctlUnion is dispatched, SameOp keeps its layout):\n%s", len(notes), joined)
 	}
 	var names []string
 	for _, f := range files {
@@ -107,6 +108,7 @@ func TestFixture(t *testing.T) {
 		"\tA uint32\n\t// New is only in Xen 4.20: elsewhere it must be zero.\n\tNew   uint32\n\tH     Handle\n",
 		"\tX uint8\n\t// Z is only in Xen 4.20: elsewhere it must be zero.\n\tZ uint8\n\tY uint32\n",
 		"{4, 17, 0x15, 0x15}, // dispatchtest/a",
+		"type U = xen417.U\n",
 		"{4, 20, 0x17, 0x15}, // dispatchtest/b",
 	} {
 		if !strings.Contains(shared, want) {
@@ -195,6 +197,17 @@ func main() {
 		check(out.XenDomctlOnlyB(nil, 1) == nil, "4.%d only_b", minor)
 		restore()
 	}
+
+	// A union the same in both releases is passed as it is (copied with
+	// the struct around it, which is converted member by member).
+	var hu out.HasU
+	*hu.U.M() = 77
+	for _, minor := range []uint32{17, 20} {
+		restore = out.Override(4, minor)
+		check(out.XenDomctlUnion(nil, &hu) == nil, "4.%d union", minor)
+		restore()
+	}
+	check(*b.Last.(*b.HasU).U.M() == 77, "4.20 union: %v", b.Last)
 
 	// A release without bindings, and one the table does not know.
 	restore = out.Override(4, 18)

@@ -86,6 +86,7 @@ func Generate(opts Options) ([]emit.File, []string, error) {
 		for i := range sets {
 			m.add(i)
 		}
+		m.checkOpaque(types.SizesFor("gc", goarch))
 		var names []string
 		for n := range m.funcs {
 			names = append(names, n)
@@ -121,7 +122,7 @@ func Generate(opts Options) ([]emit.File, []string, error) {
 		r := &renderer{m: m}
 		for _, nt := range m.reached(ok) {
 			add("1 type "+nt.name, r.typeDecl(nt))
-			if nt.under != nil {
+			if nt.under != nil || nt.opaque {
 				continue
 			}
 			for i, s := range sets {
@@ -514,6 +515,12 @@ func (r *renderer) typeDecl(nt *ntype) string {
 		}
 	}
 	doc := fmt.Sprintf("%s is %s", nt.name, strings.Join(refs, " and "))
+	if nt.opaque {
+		f := nt.first()
+		b.WriteString(comment(fmt.Sprintf("%s is %s.%s: its members cannot be converted one by one (%s), but Xen %s lay it out alike and xenbind generated the same methods for it, so it is passed to each of them as it is.", nt.name, r.m.sets[f].alias, nt.name, nt.why, r.releases(nt.in)), ""))
+		fmt.Fprintf(&b, "type %s = %s.%s\n", nt.name, r.m.sets[f].alias, nt.name)
+		return b.String()
+	}
 	if nt.under != nil {
 		b.WriteString(comment(doc+".", ""))
 		fmt.Fprintf(&b, "type %s %s\n", nt.name, nt.under)
@@ -609,12 +616,21 @@ func (r *renderer) assign(b *strings.Builder, dst, src string, e *texpr, set int
 		} else {
 			fmt.Fprintf(b, "%s = %s(%s)\n", dst, e.named.name, src)
 		}
+	case e.kind == kNamed && e.named.opaque:
+		switch {
+		case e.named.first() == set:
+			fmt.Fprintf(b, "hypercall.Copy(&%s, &%s)\n", dst, src)
+		case to:
+			fmt.Fprintf(b, "hypercall.Copy(&%s, (*%s)(unsafe.Pointer(&%s)))\n", dst, r.verType(e, set), src)
+		default:
+			fmt.Fprintf(b, "hypercall.Copy(&%s, (*%s)(unsafe.Pointer(&%s)))\n", dst, e.named.name, src)
+		}
 	case e.kind == kNamed:
 		fn := r.m.sets[set].alias
 		if to {
 			fmt.Fprintf(b, "if bad := to%s%s(&%s, &%s); bad != \"\" {\n%s%s + \".\" + bad\n}\n", upper(fn), e.named.name, dst, src, ret, path)
 		} else {
-			fmt.Fprintf(b, "%s = from%s%s(&%s)\n", dst, upper(fn), e.named.name, src)
+			fmt.Fprintf(b, "from%s%s(&%s, &%s)\n", upper(fn), e.named.name, dst, src)
 		}
 	case e.kind == kArray:
 		j := "j" + strconv.Itoa(depth)
@@ -649,14 +665,16 @@ func (r *renderer) fromFunc(nt *ntype, set int) string {
 	s := r.m.sets[set]
 	var b strings.Builder
 	name := "from" + upper(s.alias) + nt.name
-	b.WriteString(comment(fmt.Sprintf("%s converts from Xen %s's layout; members Xen %s lacks are zero.", name, s.release, s.release), ""))
-	fmt.Fprintf(&b, "func %s(src *%s.%s) (dst %s) {\n", name, s.alias, nt.name, nt.name)
+	b.WriteString(comment(fmt.Sprintf("%s converts *src from Xen %s's layout into *dst; members Xen %s lacks are set to zero.", name, s.release, s.release), ""))
+	fmt.Fprintf(&b, "func %s(dst *%s, src *%s.%s) {\n", name, nt.name, s.alias, nt.name)
 	for _, f := range nt.fields {
 		if f.in[set] {
 			r.assign(&b, "dst."+f.name, "src."+f.name, f.t, set, false, "", "", 0)
+		} else {
+			fmt.Fprintf(&b, "dst.%s = %s\n", f.name, zero(f.t))
 		}
 	}
-	b.WriteString("return dst\n}\n")
+	b.WriteString("}\n")
 	return b.String()
 }
 
@@ -708,12 +726,19 @@ func (r *renderer) call(b *strings.Builder, w *fn, set int) {
 			args = append(args, p.name)
 		case convertible(e):
 			args = append(args, r.verType(e, set)+"("+p.name+")")
+		case e.kind == kPointer && e.elem.named.opaque:
+			// The same layout in every release: the caller's own memory.
+			if e.elem.named.first() == set {
+				args = append(args, p.name)
+			} else {
+				args = append(args, "(*"+r.verType(e.elem, set)+")(unsafe.Pointer("+p.name+"))")
+			}
 		case e.kind == kPointer:
 			nt := e.elem.named
 			fmt.Fprintf(b, "var %s %s\nif bad := to%s%s(&%s, %s); bad != \"\" {\n%s = ch.member(%q + bad)\nreturn\n}\n", v, r.verType(e.elem, set), upper(s.alias), nt.name, v, p.name, errName, p.name+".")
 			args = append(args, "&"+v)
-			fmt.Fprintf(&after, "*%s = from%s%s(&%s)\n", p.name, upper(s.alias), nt.name, v)
-		case e.kind == kSlice && convertible(e.elem):
+			fmt.Fprintf(&after, "from%s%s(%s, &%s)\n", upper(s.alias), nt.name, p.name, v)
+		case e.kind == kSlice && (convertible(e.elem) || e.elem.kind == kNamed && e.elem.named.opaque):
 			// Same memory layout (identical underlying types): the
 			// release's view of the caller's slice.
 			fmt.Fprintf(b, "%s := unsafe.Slice((*%s)(unsafe.Pointer(unsafe.SliceData(%s))), len(%s))\n", v, r.verType(e.elem, set), p.name, p.name)
@@ -723,7 +748,7 @@ func (r *renderer) call(b *strings.Builder, w *fn, set int) {
 			fmt.Fprintf(b, "%s := make([]%s, len(%s))\nfor j := range %s {\nif bad := to%s%s(&%s[j], &%s[j]); bad != \"\" {\n%s = ch.member(%q + strconv.Itoa(j) + \"].\" + bad)\nreturn\n}\n}\n",
 				v, r.verType(e.elem, set), p.name, p.name, upper(s.alias), nt.name, v, p.name, errName, p.name+"[")
 			args = append(args, v)
-			fmt.Fprintf(&after, "for j := range %s {\n%s[j] = from%s%s(&%s[j])\n}\n", v, p.name, upper(s.alias), nt.name, v)
+			fmt.Fprintf(&after, "for j := range %s {\nfrom%s%s(&%s[j], &%s[j])\n}\n", v, upper(s.alias), nt.name, p.name, v)
 		default:
 			panic("dispatch: no conversion for parameter " + p.name + " " + e.String())
 		}
@@ -741,8 +766,12 @@ func (r *renderer) call(b *strings.Builder, w *fn, set int) {
 			fmt.Fprintf(b, "%s = %s\n", p.name, rv)
 		case convertible(e):
 			fmt.Fprintf(b, "%s = %s(%s)\n", p.name, e.named.name, rv)
+		case e.kind == kNamed && e.named.opaque && e.named.first() == set:
+			fmt.Fprintf(b, "hypercall.Copy(&%s, &%s)\n", p.name, rv)
+		case e.kind == kNamed && e.named.opaque:
+			fmt.Fprintf(b, "hypercall.Copy(&%s, (*%s)(unsafe.Pointer(&%s)))\n", p.name, e.named.name, rv)
 		case e.kind == kNamed:
-			fmt.Fprintf(b, "%s = from%s%s(&%s)\n", p.name, upper(s.alias), e.named.name, rv)
+			fmt.Fprintf(b, "from%s%s(&%s, &%s)\n", upper(s.alias), e.named.name, p.name, rv)
 		default:
 			panic("dispatch: no conversion for result " + p.name + " " + e.String())
 		}

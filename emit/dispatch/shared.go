@@ -11,7 +11,8 @@ import (
 // wrappers (everything but domctl and sysctl): that a program may take
 // them from the first release's package on every release. It returns one
 // line per wrapper of the first set whose parameter or result types are
-// laid out differently in another set, or that another set lacks, and one
+// laid out differently in another set (or with other generated methods),
+// or that another set lacks, and one
 // per wrapper only later sets have.
 func sharedCalls(sets []*set, sizes types.Sizes) []string {
 	var out []string
@@ -46,7 +47,7 @@ func sharedCalls(sets []*set, sizes types.Sizes) []string {
 				out = append(out, fmt.Sprintf("%s is not in Xen %s's bindings", name, s.release))
 				continue
 			}
-			c := &layoutCmp{sizes: sizes, a: sets[0].pkg, b: s.pkg, seen: map[[2]types.Type]bool{}}
+			c := &layoutCmp{sizes: sizes, a: sets[0].pkg, b: s.pkg, ma: sets[0].methods, mb: s.methods, seen: map[[2]types.Type]bool{}}
 			if why := c.tuple(sig0.Params(), sig.Params()) + c.tuple(sig0.Results(), sig.Results()); why != "" {
 				out = append(out, fmt.Sprintf("%s differs in Xen %s: %s", name, s.release, why))
 			}
@@ -70,9 +71,36 @@ func sharedCalls(sets []*set, sizes types.Sizes) []string {
 // layoutCmp compares types of two binding sets: the same names, shapes,
 // sizes and member offsets.
 type layoutCmp struct {
-	sizes types.Sizes
-	a, b  *types.Package
-	seen  map[[2]types.Type]bool
+	sizes  types.Sizes
+	a, b   *types.Package
+	ma, mb map[string]string // methods' source text, when they must match too
+	seen   map[[2]types.Type]bool
+}
+
+// methods compares the methods of two named types: the same names, the
+// same signatures and the same generated source.
+func (c *layoutCmp) methods(x, y *types.Named) string {
+	xo, yo := x.Origin(), y.Origin()
+	if xo.NumMethods() != yo.NumMethods() {
+		return fmt.Sprintf("%d methods, then %d", xo.NumMethods(), yo.NumMethods())
+	}
+	for i := range xo.NumMethods() {
+		mx := xo.Method(i)
+		obj, _, _ := types.LookupFieldOrMethod(types.NewPointer(y), false, c.b, mx.Name())
+		my, ok := obj.(*types.Func)
+		if !ok {
+			return "method " + mx.Name() + " is gone"
+		}
+		key := xo.Obj().Name() + "." + mx.Name()
+		if c.ma[key] == "" || c.ma[key] != c.mb[yo.Obj().Name()+"."+mx.Name()] {
+			return "method " + mx.Name() + " differs"
+		}
+		sx, sy := mx.Type().(*types.Signature), my.Type().(*types.Signature)
+		if why := c.tuple(sx.Params(), sy.Params()) + c.tuple(sx.Results(), sy.Results()); why != "" {
+			return "method " + mx.Name() + ": " + why
+		}
+	}
+	return ""
 }
 
 func (c *layoutCmp) tuple(x, y *types.Tuple) string {
@@ -110,6 +138,11 @@ func (c *layoutCmp) typ(x, y types.Type) string {
 		for i := range x.TypeArgs().Len() {
 			if why := c.typ(x.TypeArgs().At(i), yn.TypeArgs().At(i)); why != "" {
 				return why
+			}
+		}
+		if c.ma != nil {
+			if why := c.methods(x, yn); why != "" {
+				return xs + ": " + why
 			}
 		}
 		if why := c.typ(x.Underlying(), yn.Underlying()); why != "" {

@@ -42,67 +42,13 @@
 //     the caller filled in one release's layout
 //   - XenSysctl is not dispatched: it sends a struct xen_domctl or xen_sysctl
 //     the caller filled in one release's layout
-//   - XenDomctlBindPtIRQ (XEN_DOMCTL_bind_pt_irq) is not dispatched: arg
-//     *DomctlBindPtIRQ: DomctlBindPtIRQ: U: DomctlBindPtIRQU: has method Isa: a
-//     member kept as storage (a union, a bit-field, a packed member), not as a
-//     field
-//   - XenDomctlGetExtVcpucontext (XEN_DOMCTL_get_ext_vcpucontext) is not
-//     dispatched: arg *DomctlExtVcpucontext: DomctlExtVcpucontext: has method
-//     McgCap: a member kept as storage (a union, a bit-field, a packed member),
-//     not as a field [386 amd64]
-//   - XenDomctlGetpageframeinfo3 (XEN_DOMCTL_getpageframeinfo3) is not
-//     dispatched: arg *DomctlGetpageframeinfo3: DomctlGetpageframeinfo3: Array:
-//     type Handle64 is generic (a guest handle, which the wrapper sets) [386]
-//   - XenDomctlMemSharingOp (XEN_DOMCTL_mem_sharing_op) is not dispatched: arg
-//     *DomctlMemSharingOp: DomctlMemSharingOp: U: DomctlMemSharingOpU: has
-//     method Enable: a member kept as storage (a union, a bit-field, a packed
-//     member), not as a field
-//   - XenDomctlMonitorOp (XEN_DOMCTL_monitor_op) is not dispatched: arg
-//     *DomctlMonitorOp: DomctlMonitorOp: U: DomctlMonitorOpU: has method
-//     DebugException: a member kept as storage (a union, a bit-field, a packed
-//     member), not as a field
-//   - XenDomctlSetExtVcpucontext (XEN_DOMCTL_set_ext_vcpucontext) is not
-//     dispatched: arg *DomctlExtVcpucontext: DomctlExtVcpucontext: has method
-//     McgCap: a member kept as storage (a union, a bit-field, a packed member),
-//     not as a field [386 amd64]
-//   - XenDomctlSethvmcontext (XEN_DOMCTL_sethvmcontext) is not dispatched: arg
-//     *DomctlHvmcontext: DomctlHvmcontext: Buffer: type Handle64 is generic (a
-//     guest handle, which the wrapper sets) [386]
-//   - XenDomctlUnbindPtIRQ (XEN_DOMCTL_unbind_pt_irq) is not dispatched: arg
-//     *DomctlBindPtIRQ: DomctlBindPtIRQ: U: DomctlBindPtIRQU: has method Isa: a
-//     member kept as storage (a union, a bit-field, a packed member), not as a
-//     field
-//   - XenDomctlVMEventOp (XEN_DOMCTL_vm_event_op) is not dispatched: arg
-//     *DomctlVMEventOp: DomctlVMEventOp: U: DomctlVMEventOpU: has method Enable:
-//     a member kept as storage (a union, a bit-field, a packed member), not as a
-//     field
-//   - XenSysctlDebugKeys (XEN_SYSCTL_debug_keys) is not dispatched: arg
-//     *SysctlDebugKeys: SysctlDebugKeys: Keys: type Handle64 is generic (a guest
-//     handle, which the wrapper sets) [386]
-//   - XenSysctlPsrAlloc (XEN_SYSCTL_psr_alloc) is not dispatched: arg
-//     *SysctlPsrAlloc: SysctlPsrAlloc: U: SysctlPsrAllocU: has method CatInfo: a
-//     member kept as storage (a union, a bit-field, a packed member), not as a
-//     field
-//   - XenSysctlPsrCmtOp (XEN_SYSCTL_psr_cmt_op) is not dispatched: arg
-//     *SysctlPsrCmtOp: SysctlPsrCmtOp: U: SysctlPsrCmtOpU: has method Data: a
-//     member kept as storage (a union, a bit-field, a packed member), not as a
-//     field
-//   - XenDomctlGetpageframeinfo3 (XEN_DOMCTL_getpageframeinfo3) is not
-//     dispatched: arg *DomctlGetpageframeinfo3: DomctlGetpageframeinfo3: Array:
-//     type Handle is generic (a guest handle, which the wrapper sets) [amd64 arm
-//     arm64]
-//   - XenDomctlSethvmcontext (XEN_DOMCTL_sethvmcontext) is not dispatched: arg
-//     *DomctlHvmcontext: DomctlHvmcontext: Buffer: type Handle is generic (a
-//     guest handle, which the wrapper sets) [amd64 arm arm64]
-//   - XenSysctlDebugKeys (XEN_SYSCTL_debug_keys) is not dispatched: arg
-//     *SysctlDebugKeys: SysctlDebugKeys: Keys: type Handle is generic (a guest
-//     handle, which the wrapper sets) [amd64 arm arm64]
 package dom0
 
 import (
 	"fmt"
 	"strconv"
 	"sync"
+	"unsafe"
 
 	xen417 "github.com/xenbind/xenbind/generated/xen"
 	xen420 "github.com/xenbind/xenbind/generated/xen420"
@@ -279,6 +225,21 @@ type DomctlAuditP2m struct {
 	P2mBad  uint64
 }
 
+// DomctlBindPtIRQ is xen417.DomctlBindPtIRQ and xen420.DomctlBindPtIRQ, with
+// the members of all of them (Xen 4.17, 4.20).
+type DomctlBindPtIRQ struct {
+	MachineIRQ uint32
+	IRQType    uint32
+	U          DomctlBindPtIRQU
+}
+
+// DomctlBindPtIRQU is xen417.DomctlBindPtIRQU: its members cannot be converted
+// one by one (has method Isa: a member kept as storage (a union, a bit-field,
+// a packed member), not as a field), but Xen 4.17, 4.20 lay it out alike and
+// xenbind generated the same methods for it, so it is passed to each of them
+// as it is.
+type DomctlBindPtIRQU = xen417.DomctlBindPtIRQU
+
 // DomctlCacheflush is xen417.DomctlCacheflush and xen420.DomctlCacheflush,
 // with the members of all of them (Xen 4.17, 4.20).
 type DomctlCacheflush struct {
@@ -406,6 +367,20 @@ type DomctlIoportPermission struct {
 	AllowAccess uint8
 }
 
+// DomctlMemSharingOp is xen417.DomctlMemSharingOp and
+// xen420.DomctlMemSharingOp, with the members of all of them (Xen 4.17, 4.20).
+type DomctlMemSharingOp struct {
+	Op uint8
+	U  DomctlMemSharingOpU
+}
+
+// DomctlMemSharingOpU is xen417.DomctlMemSharingOpU: its members cannot be
+// converted one by one (has method Enable: a member kept as storage (a union,
+// a bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it
+// out alike and xenbind generated the same methods for it, so it is passed to
+// each of them as it is.
+type DomctlMemSharingOpU = xen417.DomctlMemSharingOpU
+
 // DomctlMemoryMapping is xen417.DomctlMemoryMapping and
 // xen420.DomctlMemoryMapping, with the members of all of them (Xen 4.17,
 // 4.20).
@@ -416,6 +391,21 @@ type DomctlMemoryMapping struct {
 	AddMapping uint32
 	Padding    uint32
 }
+
+// DomctlMonitorOp is xen417.DomctlMonitorOp and xen420.DomctlMonitorOp, with
+// the members of all of them (Xen 4.17, 4.20).
+type DomctlMonitorOp struct {
+	Op    uint32
+	Event uint32
+	U     DomctlMonitorOpU
+}
+
+// DomctlMonitorOpU is xen417.DomctlMonitorOpU: its members cannot be converted
+// one by one (has method DebugException: a member kept as storage (a union, a
+// bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it out
+// alike and xenbind generated the same methods for it, so it is passed to each
+// of them as it is.
+type DomctlMonitorOpU = xen417.DomctlMonitorOpU
 
 // DomctlPsrAlloc is xen417.DomctlPsrAlloc and xen420.DomctlPsrAlloc, with the
 // members of all of them (Xen 4.17, 4.20).
@@ -495,6 +485,21 @@ type DomctlTSCInfo struct {
 	ElapsedNsec uint64
 }
 
+// DomctlVMEventOp is xen417.DomctlVMEventOp and xen420.DomctlVMEventOp, with
+// the members of all of them (Xen 4.17, 4.20).
+type DomctlVMEventOp struct {
+	Op   uint32
+	Mode uint32
+	U    DomctlVMEventOpU
+}
+
+// DomctlVMEventOpU is xen417.DomctlVMEventOpU: its members cannot be converted
+// one by one (has method Enable: a member kept as storage (a union, a
+// bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it out
+// alike and xenbind generated the same methods for it, so it is passed to each
+// of them as it is.
+type DomctlVMEventOpU = xen417.DomctlVMEventOpU
+
 // DomctlVuartOp is xen417.DomctlVuartOp and xen420.DomctlVuartOp, with the
 // members of all of them (Xen 4.17, 4.20).
 type DomctlVuartOp struct {
@@ -567,6 +572,36 @@ type SysctlPhysinfo struct {
 	HwCap            [8]uint32
 }
 
+// SysctlPsrAlloc is xen417.SysctlPsrAlloc and xen420.SysctlPsrAlloc, with the
+// members of all of them (Xen 4.17, 4.20).
+type SysctlPsrAlloc struct {
+	Cmd    uint32
+	Target uint32
+	U      SysctlPsrAllocU
+}
+
+// SysctlPsrAllocU is xen417.SysctlPsrAllocU: its members cannot be converted
+// one by one (has method CatInfo: a member kept as storage (a union, a
+// bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it out
+// alike and xenbind generated the same methods for it, so it is passed to each
+// of them as it is.
+type SysctlPsrAllocU = xen417.SysctlPsrAllocU
+
+// SysctlPsrCmtOp is xen417.SysctlPsrCmtOp and xen420.SysctlPsrCmtOp, with the
+// members of all of them (Xen 4.17, 4.20).
+type SysctlPsrCmtOp struct {
+	Cmd   uint32
+	Flags uint32
+	U     SysctlPsrCmtOpU
+}
+
+// SysctlPsrCmtOpU is xen417.SysctlPsrCmtOpU: its members cannot be converted
+// one by one (has method Data: a member kept as storage (a union, a bit-field,
+// a packed member), not as a field), but Xen 4.17, 4.20 lay it out alike and
+// xenbind generated the same methods for it, so it is passed to each of them
+// as it is.
+type SysctlPsrCmtOpU = xen417.SysctlPsrCmtOpU
+
 // toXen417DomctlAuditP2m converts *src to Xen 4.17's layout in *dst; bad is
 // the path of a member set that Xen 4.17 lacks.
 func toXen417DomctlAuditP2m(dst *xen417.DomctlAuditP2m, src *DomctlAuditP2m) (bad string) {
@@ -582,6 +617,24 @@ func toXen420DomctlAuditP2m(dst *xen420.DomctlAuditP2m, src *DomctlAuditP2m) (ba
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
 	dst.P2mBad = src.P2mBad
+	return ""
+}
+
+// toXen417DomctlBindPtIRQ converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlBindPtIRQ(dst *xen417.DomctlBindPtIRQ, src *DomctlBindPtIRQ) (bad string) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
+}
+
+// toXen420DomctlBindPtIRQ converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlBindPtIRQ(dst *xen420.DomctlBindPtIRQ, src *DomctlBindPtIRQ) (bad string) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	hypercall.Copy(&dst.U, (*xen420.DomctlBindPtIRQU)(unsafe.Pointer(&src.U)))
 	return ""
 }
 
@@ -851,6 +904,22 @@ func toXen420DomctlIoportPermission(dst *xen420.DomctlIoportPermission, src *Dom
 	return ""
 }
 
+// toXen417DomctlMemSharingOp converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlMemSharingOp(dst *xen417.DomctlMemSharingOp, src *DomctlMemSharingOp) (bad string) {
+	dst.Op = src.Op
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
+}
+
+// toXen420DomctlMemSharingOp converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlMemSharingOp(dst *xen420.DomctlMemSharingOp, src *DomctlMemSharingOp) (bad string) {
+	dst.Op = src.Op
+	hypercall.Copy(&dst.U, (*xen420.DomctlMemSharingOpU)(unsafe.Pointer(&src.U)))
+	return ""
+}
+
 // toXen417DomctlMemoryMapping converts *src to Xen 4.17's layout in *dst; bad
 // is the path of a member set that Xen 4.17 lacks.
 func toXen417DomctlMemoryMapping(dst *xen417.DomctlMemoryMapping, src *DomctlMemoryMapping) (bad string) {
@@ -870,6 +939,24 @@ func toXen420DomctlMemoryMapping(dst *xen420.DomctlMemoryMapping, src *DomctlMem
 	dst.NrMfns = src.NrMfns
 	dst.AddMapping = src.AddMapping
 	dst.Padding = src.Padding
+	return ""
+}
+
+// toXen417DomctlMonitorOp converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlMonitorOp(dst *xen417.DomctlMonitorOp, src *DomctlMonitorOp) (bad string) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
+}
+
+// toXen420DomctlMonitorOp converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlMonitorOp(dst *xen420.DomctlMonitorOp, src *DomctlMonitorOp) (bad string) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	hypercall.Copy(&dst.U, (*xen420.DomctlMonitorOpU)(unsafe.Pointer(&src.U)))
 	return ""
 }
 
@@ -1043,6 +1130,24 @@ func toXen420DomctlTSCInfo(dst *xen420.DomctlTSCInfo, src *DomctlTSCInfo) (bad s
 	return ""
 }
 
+// toXen417DomctlVMEventOp converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlVMEventOp(dst *xen417.DomctlVMEventOp, src *DomctlVMEventOp) (bad string) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
+}
+
+// toXen420DomctlVMEventOp converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlVMEventOp(dst *xen420.DomctlVMEventOp, src *DomctlVMEventOp) (bad string) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	hypercall.Copy(&dst.U, (*xen420.DomctlVMEventOpU)(unsafe.Pointer(&src.U)))
+	return ""
+}
+
 // toXen417DomctlVuartOp converts *src to Xen 4.17's layout in *dst; bad is the
 // path of a member set that Xen 4.17 lacks.
 func toXen417DomctlVuartOp(dst *xen417.DomctlVuartOp, src *DomctlVuartOp) (bad string) {
@@ -1195,43 +1300,91 @@ func toXen420SysctlPhysinfo(dst *xen420.SysctlPhysinfo, src *SysctlPhysinfo) (ba
 	return ""
 }
 
-// fromXen417DomctlAuditP2m converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlAuditP2m(src *xen417.DomctlAuditP2m) (dst DomctlAuditP2m) {
+// toXen417SysctlPsrAlloc converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417SysctlPsrAlloc(dst *xen417.SysctlPsrAlloc, src *SysctlPsrAlloc) (bad string) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
+}
+
+// toXen420SysctlPsrAlloc converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420SysctlPsrAlloc(dst *xen420.SysctlPsrAlloc, src *SysctlPsrAlloc) (bad string) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	hypercall.Copy(&dst.U, (*xen420.SysctlPsrAllocU)(unsafe.Pointer(&src.U)))
+	return ""
+}
+
+// toXen417SysctlPsrCmtOp converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417SysctlPsrCmtOp(dst *xen417.SysctlPsrCmtOp, src *SysctlPsrCmtOp) (bad string) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
+}
+
+// toXen420SysctlPsrCmtOp converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420SysctlPsrCmtOp(dst *xen420.SysctlPsrCmtOp, src *SysctlPsrCmtOp) (bad string) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	hypercall.Copy(&dst.U, (*xen420.SysctlPsrCmtOpU)(unsafe.Pointer(&src.U)))
+	return ""
+}
+
+// fromXen417DomctlAuditP2m converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlAuditP2m(dst *DomctlAuditP2m, src *xen417.DomctlAuditP2m) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
 	dst.P2mBad = src.P2mBad
-	return dst
 }
 
-// fromXen420DomctlAuditP2m converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlAuditP2m(src *xen420.DomctlAuditP2m) (dst DomctlAuditP2m) {
+// fromXen420DomctlAuditP2m converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlAuditP2m(dst *DomctlAuditP2m, src *xen420.DomctlAuditP2m) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
 	dst.P2mBad = src.P2mBad
-	return dst
 }
 
-// fromXen417DomctlCacheflush converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlCacheflush(src *xen417.DomctlCacheflush) (dst DomctlCacheflush) {
+// fromXen417DomctlBindPtIRQ converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlBindPtIRQ(dst *DomctlBindPtIRQ, src *xen417.DomctlBindPtIRQ) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	hypercall.Copy(&dst.U, &src.U)
+}
+
+// fromXen420DomctlBindPtIRQ converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlBindPtIRQ(dst *DomctlBindPtIRQ, src *xen420.DomctlBindPtIRQ) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	hypercall.Copy(&dst.U, (*DomctlBindPtIRQU)(unsafe.Pointer(&src.U)))
+}
+
+// fromXen417DomctlCacheflush converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlCacheflush(dst *DomctlCacheflush, src *xen417.DomctlCacheflush) {
 	dst.StartPFN = PFN(src.StartPFN)
 	dst.NrPfns = PFN(src.NrPfns)
-	return dst
 }
 
-// fromXen420DomctlCacheflush converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlCacheflush(src *xen420.DomctlCacheflush) (dst DomctlCacheflush) {
+// fromXen420DomctlCacheflush converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlCacheflush(dst *DomctlCacheflush, src *xen420.DomctlCacheflush) {
 	dst.StartPFN = PFN(src.StartPFN)
 	dst.NrPfns = PFN(src.NrPfns)
-	return dst
 }
 
-// fromXen417DomctlCreatedomain converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlCreatedomain(src *xen417.DomctlCreatedomain) (dst DomctlCreatedomain) {
+// fromXen417DomctlCreatedomain converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlCreatedomain(dst *DomctlCreatedomain, src *xen417.DomctlCreatedomain) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = DomainHandle(src.Handle)
 	dst.Flags = src.Flags
@@ -1241,15 +1394,15 @@ func fromXen417DomctlCreatedomain(src *xen417.DomctlCreatedomain) (dst DomctlCre
 	dst.MaxGrantFrames = src.MaxGrantFrames
 	dst.MaxMaptrackFrames = src.MaxMaptrackFrames
 	dst.GrantOpts = src.GrantOpts
+	dst.Altp2mOpts = 0
 	dst.VmtraceSize = src.VmtraceSize
 	dst.CpupoolID = src.CpupoolID
-	dst.Arch = fromXen417ArchDomainconfig(&src.Arch)
-	return dst
+	fromXen417ArchDomainconfig(&dst.Arch, &src.Arch)
 }
 
-// fromXen420DomctlCreatedomain converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlCreatedomain(src *xen420.DomctlCreatedomain) (dst DomctlCreatedomain) {
+// fromXen420DomctlCreatedomain converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlCreatedomain(dst *DomctlCreatedomain, src *xen420.DomctlCreatedomain) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = DomainHandle(src.Handle)
 	dst.Flags = src.Flags
@@ -1262,47 +1415,42 @@ func fromXen420DomctlCreatedomain(src *xen420.DomctlCreatedomain) (dst DomctlCre
 	dst.Altp2mOpts = src.Altp2mOpts
 	dst.VmtraceSize = src.VmtraceSize
 	dst.CpupoolID = src.CpupoolID
-	dst.Arch = fromXen420ArchDomainconfig(&src.Arch)
-	return dst
+	fromXen420ArchDomainconfig(&dst.Arch, &src.Arch)
 }
 
-// fromXen417DomctlDebugOp converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlDebugOp(src *xen417.DomctlDebugOp) (dst DomctlDebugOp) {
+// fromXen417DomctlDebugOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlDebugOp(dst *DomctlDebugOp, src *xen417.DomctlDebugOp) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
-	return dst
 }
 
-// fromXen420DomctlDebugOp converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlDebugOp(src *xen420.DomctlDebugOp) (dst DomctlDebugOp) {
+// fromXen420DomctlDebugOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlDebugOp(dst *DomctlDebugOp, src *xen420.DomctlDebugOp) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
-	return dst
 }
 
-// fromXen417DomctlGdbsxDomstatus converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlGdbsxDomstatus(src *xen417.DomctlGdbsxDomstatus) (dst DomctlGdbsxDomstatus) {
+// fromXen417DomctlGdbsxDomstatus converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlGdbsxDomstatus(dst *DomctlGdbsxDomstatus, src *xen417.DomctlGdbsxDomstatus) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
 	dst.VCPUEv = src.VCPUEv
-	return dst
 }
 
-// fromXen420DomctlGdbsxDomstatus converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlGdbsxDomstatus(src *xen420.DomctlGdbsxDomstatus) (dst DomctlGdbsxDomstatus) {
+// fromXen420DomctlGdbsxDomstatus converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlGdbsxDomstatus(dst *DomctlGdbsxDomstatus, src *xen420.DomctlGdbsxDomstatus) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
 	dst.VCPUEv = src.VCPUEv
-	return dst
 }
 
-// fromXen417DomctlGetdomaininfo converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlGetdomaininfo(src *xen417.DomctlGetdomaininfo) (dst DomctlGetdomaininfo) {
+// fromXen417DomctlGetdomaininfo converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlGetdomaininfo(dst *DomctlGetdomaininfo, src *xen417.DomctlGetdomaininfo) {
 	dst.Domain = DomID(src.Domain)
 	dst.Pad1 = src.Pad1
 	dst.Flags = src.Flags
@@ -1320,13 +1468,12 @@ func fromXen417DomctlGetdomaininfo(src *xen417.DomctlGetdomaininfo) (dst DomctlG
 	dst.Cpupool = src.Cpupool
 	dst.GpaddrBits = src.GpaddrBits
 	dst.Pad2 = src.Pad2
-	dst.ArchConfig = fromXen417ArchDomainconfig(&src.ArchConfig)
-	return dst
+	fromXen417ArchDomainconfig(&dst.ArchConfig, &src.ArchConfig)
 }
 
-// fromXen420DomctlGetdomaininfo converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlGetdomaininfo(src *xen420.DomctlGetdomaininfo) (dst DomctlGetdomaininfo) {
+// fromXen420DomctlGetdomaininfo converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlGetdomaininfo(dst *DomctlGetdomaininfo, src *xen420.DomctlGetdomaininfo) {
 	dst.Domain = DomID(src.Domain)
 	dst.Pad1 = src.Pad1
 	dst.Flags = src.Flags
@@ -1344,433 +1491,429 @@ func fromXen420DomctlGetdomaininfo(src *xen420.DomctlGetdomaininfo) (dst DomctlG
 	dst.Cpupool = src.Cpupool
 	dst.GpaddrBits = src.GpaddrBits
 	dst.Pad2 = src.Pad2
-	dst.ArchConfig = fromXen420ArchDomainconfig(&src.ArchConfig)
-	return dst
+	fromXen420ArchDomainconfig(&dst.ArchConfig, &src.ArchConfig)
 }
 
-// fromXen417DomctlGetvcpuinfo converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlGetvcpuinfo(src *xen417.DomctlGetvcpuinfo) (dst DomctlGetvcpuinfo) {
+// fromXen417DomctlGetvcpuinfo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlGetvcpuinfo(dst *DomctlGetvcpuinfo, src *xen417.DomctlGetvcpuinfo) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
 	dst.Blocked = src.Blocked
 	dst.Running = src.Running
 	dst.CPUTime = src.CPUTime
 	dst.CPU = src.CPU
-	return dst
 }
 
-// fromXen420DomctlGetvcpuinfo converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlGetvcpuinfo(src *xen420.DomctlGetvcpuinfo) (dst DomctlGetvcpuinfo) {
+// fromXen420DomctlGetvcpuinfo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlGetvcpuinfo(dst *DomctlGetvcpuinfo, src *xen420.DomctlGetvcpuinfo) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
 	dst.Blocked = src.Blocked
 	dst.Running = src.Running
 	dst.CPUTime = src.CPUTime
 	dst.CPU = src.CPU
-	return dst
 }
 
-// fromXen420DomctlGsiPermission converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlGsiPermission(src *xen420.DomctlGsiPermission) (dst DomctlGsiPermission) {
+// fromXen420DomctlGsiPermission converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlGsiPermission(dst *DomctlGsiPermission, src *xen420.DomctlGsiPermission) {
 	dst.Gsi = src.Gsi
 	dst.Flags = src.Flags
-	return dst
 }
 
-// fromXen417DomctlHypercallInit converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlHypercallInit(src *xen417.DomctlHypercallInit) (dst DomctlHypercallInit) {
+// fromXen417DomctlHypercallInit converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlHypercallInit(dst *DomctlHypercallInit, src *xen417.DomctlHypercallInit) {
 	dst.GMFN = src.GMFN
-	return dst
 }
 
-// fromXen420DomctlHypercallInit converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlHypercallInit(src *xen420.DomctlHypercallInit) (dst DomctlHypercallInit) {
+// fromXen420DomctlHypercallInit converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlHypercallInit(dst *DomctlHypercallInit, src *xen420.DomctlHypercallInit) {
 	dst.GMFN = src.GMFN
-	return dst
 }
 
-// fromXen417DomctlIRQPermission converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlIRQPermission(src *xen417.DomctlIRQPermission) (dst DomctlIRQPermission) {
+// fromXen417DomctlIRQPermission converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlIRQPermission(dst *DomctlIRQPermission, src *xen417.DomctlIRQPermission) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
 	dst.Pad = src.Pad
-	return dst
 }
 
-// fromXen420DomctlIRQPermission converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlIRQPermission(src *xen420.DomctlIRQPermission) (dst DomctlIRQPermission) {
+// fromXen420DomctlIRQPermission converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlIRQPermission(dst *DomctlIRQPermission, src *xen420.DomctlIRQPermission) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
 	dst.Pad = src.Pad
-	return dst
 }
 
-// fromXen417DomctlIomemPermission converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlIomemPermission(src *xen417.DomctlIomemPermission) (dst DomctlIomemPermission) {
+// fromXen417DomctlIomemPermission converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlIomemPermission(dst *DomctlIomemPermission, src *xen417.DomctlIomemPermission) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AllowAccess = src.AllowAccess
-	return dst
 }
 
-// fromXen420DomctlIomemPermission converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlIomemPermission(src *xen420.DomctlIomemPermission) (dst DomctlIomemPermission) {
+// fromXen420DomctlIomemPermission converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlIomemPermission(dst *DomctlIomemPermission, src *xen420.DomctlIomemPermission) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AllowAccess = src.AllowAccess
-	return dst
 }
 
-// fromXen417DomctlIoportMapping converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlIoportMapping(src *xen417.DomctlIoportMapping) (dst DomctlIoportMapping) {
+// fromXen417DomctlIoportMapping converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlIoportMapping(dst *DomctlIoportMapping, src *xen417.DomctlIoportMapping) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
 	dst.NrPorts = src.NrPorts
 	dst.AddMapping = src.AddMapping
-	return dst
 }
 
-// fromXen420DomctlIoportMapping converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlIoportMapping(src *xen420.DomctlIoportMapping) (dst DomctlIoportMapping) {
+// fromXen420DomctlIoportMapping converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlIoportMapping(dst *DomctlIoportMapping, src *xen420.DomctlIoportMapping) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
 	dst.NrPorts = src.NrPorts
 	dst.AddMapping = src.AddMapping
-	return dst
 }
 
-// fromXen417DomctlIoportPermission converts from Xen 4.17's layout; members
-// Xen 4.17 lacks are zero.
-func fromXen417DomctlIoportPermission(src *xen417.DomctlIoportPermission) (dst DomctlIoportPermission) {
+// fromXen417DomctlIoportPermission converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlIoportPermission(dst *DomctlIoportPermission, src *xen417.DomctlIoportPermission) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
 	dst.AllowAccess = src.AllowAccess
-	return dst
 }
 
-// fromXen420DomctlIoportPermission converts from Xen 4.20's layout; members
-// Xen 4.20 lacks are zero.
-func fromXen420DomctlIoportPermission(src *xen420.DomctlIoportPermission) (dst DomctlIoportPermission) {
+// fromXen420DomctlIoportPermission converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlIoportPermission(dst *DomctlIoportPermission, src *xen420.DomctlIoportPermission) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
 	dst.AllowAccess = src.AllowAccess
-	return dst
 }
 
-// fromXen417DomctlMemoryMapping converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlMemoryMapping(src *xen417.DomctlMemoryMapping) (dst DomctlMemoryMapping) {
+// fromXen417DomctlMemSharingOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlMemSharingOp(dst *DomctlMemSharingOp, src *xen417.DomctlMemSharingOp) {
+	dst.Op = src.Op
+	hypercall.Copy(&dst.U, &src.U)
+}
+
+// fromXen420DomctlMemSharingOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlMemSharingOp(dst *DomctlMemSharingOp, src *xen420.DomctlMemSharingOp) {
+	dst.Op = src.Op
+	hypercall.Copy(&dst.U, (*DomctlMemSharingOpU)(unsafe.Pointer(&src.U)))
+}
+
+// fromXen417DomctlMemoryMapping converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlMemoryMapping(dst *DomctlMemoryMapping, src *xen417.DomctlMemoryMapping) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AddMapping = src.AddMapping
 	dst.Padding = src.Padding
-	return dst
 }
 
-// fromXen420DomctlMemoryMapping converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlMemoryMapping(src *xen420.DomctlMemoryMapping) (dst DomctlMemoryMapping) {
+// fromXen420DomctlMemoryMapping converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlMemoryMapping(dst *DomctlMemoryMapping, src *xen420.DomctlMemoryMapping) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AddMapping = src.AddMapping
 	dst.Padding = src.Padding
-	return dst
 }
 
-// fromXen417DomctlPsrAlloc converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlPsrAlloc(src *xen417.DomctlPsrAlloc) (dst DomctlPsrAlloc) {
+// fromXen417DomctlMonitorOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlMonitorOp(dst *DomctlMonitorOp, src *xen417.DomctlMonitorOp) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	hypercall.Copy(&dst.U, &src.U)
+}
+
+// fromXen420DomctlMonitorOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlMonitorOp(dst *DomctlMonitorOp, src *xen420.DomctlMonitorOp) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	hypercall.Copy(&dst.U, (*DomctlMonitorOpU)(unsafe.Pointer(&src.U)))
+}
+
+// fromXen417DomctlPsrAlloc converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlPsrAlloc(dst *DomctlPsrAlloc, src *xen417.DomctlPsrAlloc) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
 	dst.Data = src.Data
-	return dst
 }
 
-// fromXen420DomctlPsrAlloc converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlPsrAlloc(src *xen420.DomctlPsrAlloc) (dst DomctlPsrAlloc) {
+// fromXen420DomctlPsrAlloc converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlPsrAlloc(dst *DomctlPsrAlloc, src *xen420.DomctlPsrAlloc) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
 	dst.Data = src.Data
-	return dst
 }
 
-// fromXen417DomctlPsrCmtOp converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlPsrCmtOp(src *xen417.DomctlPsrCmtOp) (dst DomctlPsrCmtOp) {
+// fromXen417DomctlPsrCmtOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlPsrCmtOp(dst *DomctlPsrCmtOp, src *xen417.DomctlPsrCmtOp) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
-	return dst
 }
 
-// fromXen420DomctlPsrCmtOp converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlPsrCmtOp(src *xen420.DomctlPsrCmtOp) (dst DomctlPsrCmtOp) {
+// fromXen420DomctlPsrCmtOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlPsrCmtOp(dst *DomctlPsrCmtOp, src *xen420.DomctlPsrCmtOp) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
-	return dst
 }
 
-// fromXen417DomctlSendtrigger converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlSendtrigger(src *xen417.DomctlSendtrigger) (dst DomctlSendtrigger) {
+// fromXen417DomctlSendtrigger converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSendtrigger(dst *DomctlSendtrigger, src *xen417.DomctlSendtrigger) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
-	return dst
 }
 
-// fromXen420DomctlSendtrigger converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlSendtrigger(src *xen420.DomctlSendtrigger) (dst DomctlSendtrigger) {
+// fromXen420DomctlSendtrigger converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSendtrigger(dst *DomctlSendtrigger, src *xen420.DomctlSendtrigger) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
-	return dst
 }
 
-// fromXen417DomctlSetBrokenPageP2m converts from Xen 4.17's layout; members
-// Xen 4.17 lacks are zero.
-func fromXen417DomctlSetBrokenPageP2m(src *xen417.DomctlSetBrokenPageP2m) (dst DomctlSetBrokenPageP2m) {
+// fromXen417DomctlSetBrokenPageP2m converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSetBrokenPageP2m(dst *DomctlSetBrokenPageP2m, src *xen417.DomctlSetBrokenPageP2m) {
 	dst.PFN = src.PFN
-	return dst
 }
 
-// fromXen420DomctlSetBrokenPageP2m converts from Xen 4.20's layout; members
-// Xen 4.20 lacks are zero.
-func fromXen420DomctlSetBrokenPageP2m(src *xen420.DomctlSetBrokenPageP2m) (dst DomctlSetBrokenPageP2m) {
+// fromXen420DomctlSetBrokenPageP2m converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSetBrokenPageP2m(dst *DomctlSetBrokenPageP2m, src *xen420.DomctlSetBrokenPageP2m) {
 	dst.PFN = src.PFN
-	return dst
 }
 
-// fromXen417DomctlSetTarget converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlSetTarget(src *xen417.DomctlSetTarget) (dst DomctlSetTarget) {
+// fromXen417DomctlSetTarget converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSetTarget(dst *DomctlSetTarget, src *xen417.DomctlSetTarget) {
 	dst.Target = DomID(src.Target)
-	return dst
 }
 
-// fromXen420DomctlSetTarget converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlSetTarget(src *xen420.DomctlSetTarget) (dst DomctlSetTarget) {
+// fromXen420DomctlSetTarget converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSetTarget(dst *DomctlSetTarget, src *xen420.DomctlSetTarget) {
 	dst.Target = DomID(src.Target)
-	return dst
 }
 
-// fromXen417DomctlSetVirqHandler converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlSetVirqHandler(src *xen417.DomctlSetVirqHandler) (dst DomctlSetVirqHandler) {
+// fromXen417DomctlSetVirqHandler converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSetVirqHandler(dst *DomctlSetVirqHandler, src *xen417.DomctlSetVirqHandler) {
 	dst.Virq = src.Virq
-	return dst
 }
 
-// fromXen420DomctlSetVirqHandler converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlSetVirqHandler(src *xen420.DomctlSetVirqHandler) (dst DomctlSetVirqHandler) {
+// fromXen420DomctlSetVirqHandler converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSetVirqHandler(dst *DomctlSetVirqHandler, src *xen420.DomctlSetVirqHandler) {
 	dst.Virq = src.Virq
-	return dst
 }
 
-// fromXen417DomctlSetdebugging converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlSetdebugging(src *xen417.DomctlSetdebugging) (dst DomctlSetdebugging) {
+// fromXen417DomctlSetdebugging converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSetdebugging(dst *DomctlSetdebugging, src *xen417.DomctlSetdebugging) {
 	dst.Enable = src.Enable
-	return dst
 }
 
-// fromXen420DomctlSetdebugging converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlSetdebugging(src *xen420.DomctlSetdebugging) (dst DomctlSetdebugging) {
+// fromXen420DomctlSetdebugging converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSetdebugging(dst *DomctlSetdebugging, src *xen420.DomctlSetdebugging) {
 	dst.Enable = src.Enable
-	return dst
 }
 
-// fromXen417DomctlSetdomainhandle converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlSetdomainhandle(src *xen417.DomctlSetdomainhandle) (dst DomctlSetdomainhandle) {
+// fromXen417DomctlSetdomainhandle converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSetdomainhandle(dst *DomctlSetdomainhandle, src *xen417.DomctlSetdomainhandle) {
 	dst.Handle = DomainHandle(src.Handle)
-	return dst
 }
 
-// fromXen420DomctlSetdomainhandle converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlSetdomainhandle(src *xen420.DomctlSetdomainhandle) (dst DomctlSetdomainhandle) {
+// fromXen420DomctlSetdomainhandle converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSetdomainhandle(dst *DomctlSetdomainhandle, src *xen420.DomctlSetdomainhandle) {
 	dst.Handle = DomainHandle(src.Handle)
-	return dst
 }
 
-// fromXen417DomctlSettimeoffset converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlSettimeoffset(src *xen417.DomctlSettimeoffset) (dst DomctlSettimeoffset) {
+// fromXen417DomctlSettimeoffset converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSettimeoffset(dst *DomctlSettimeoffset, src *xen417.DomctlSettimeoffset) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
-	return dst
 }
 
-// fromXen420DomctlSettimeoffset converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlSettimeoffset(src *xen420.DomctlSettimeoffset) (dst DomctlSettimeoffset) {
+// fromXen420DomctlSettimeoffset converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSettimeoffset(dst *DomctlSettimeoffset, src *xen420.DomctlSettimeoffset) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
-	return dst
 }
 
-// fromXen417DomctlSubscribe converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlSubscribe(src *xen417.DomctlSubscribe) (dst DomctlSubscribe) {
+// fromXen417DomctlSubscribe converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSubscribe(dst *DomctlSubscribe, src *xen417.DomctlSubscribe) {
 	dst.Port = src.Port
-	return dst
 }
 
-// fromXen420DomctlSubscribe converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlSubscribe(src *xen420.DomctlSubscribe) (dst DomctlSubscribe) {
+// fromXen420DomctlSubscribe converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSubscribe(dst *DomctlSubscribe, src *xen420.DomctlSubscribe) {
 	dst.Port = src.Port
-	return dst
 }
 
-// fromXen417DomctlTSCInfo converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlTSCInfo(src *xen417.DomctlTSCInfo) (dst DomctlTSCInfo) {
+// fromXen417DomctlTSCInfo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlTSCInfo(dst *DomctlTSCInfo, src *xen417.DomctlTSCInfo) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
 	dst.Incarnation = src.Incarnation
 	dst.Pad = src.Pad
 	dst.ElapsedNsec = src.ElapsedNsec
-	return dst
 }
 
-// fromXen420DomctlTSCInfo converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlTSCInfo(src *xen420.DomctlTSCInfo) (dst DomctlTSCInfo) {
+// fromXen420DomctlTSCInfo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlTSCInfo(dst *DomctlTSCInfo, src *xen420.DomctlTSCInfo) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
 	dst.Incarnation = src.Incarnation
 	dst.Pad = src.Pad
 	dst.ElapsedNsec = src.ElapsedNsec
-	return dst
 }
 
-// fromXen417DomctlVuartOp converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlVuartOp(src *xen417.DomctlVuartOp) (dst DomctlVuartOp) {
+// fromXen417DomctlVMEventOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlVMEventOp(dst *DomctlVMEventOp, src *xen417.DomctlVMEventOp) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	hypercall.Copy(&dst.U, &src.U)
+}
+
+// fromXen420DomctlVMEventOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlVMEventOp(dst *DomctlVMEventOp, src *xen420.DomctlVMEventOp) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	hypercall.Copy(&dst.U, (*DomctlVMEventOpU)(unsafe.Pointer(&src.U)))
+}
+
+// fromXen417DomctlVuartOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlVuartOp(dst *DomctlVuartOp, src *xen417.DomctlVuartOp) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
 	dst.GFN = src.GFN
 	dst.ConsoleDomID = DomID(src.ConsoleDomID)
 	dst.Pad = src.Pad
 	dst.Evtchn = EvtchnPort(src.Evtchn)
-	return dst
 }
 
-// fromXen420DomctlVuartOp converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlVuartOp(src *xen420.DomctlVuartOp) (dst DomctlVuartOp) {
+// fromXen420DomctlVuartOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlVuartOp(dst *DomctlVuartOp, src *xen420.DomctlVuartOp) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
 	dst.GFN = src.GFN
 	dst.ConsoleDomID = DomID(src.ConsoleDomID)
 	dst.Pad = src.Pad
 	dst.Evtchn = EvtchnPort(src.Evtchn)
-	return dst
 }
 
-// fromXen417SysctlAvailheap converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlAvailheap(src *xen417.SysctlAvailheap) (dst SysctlAvailheap) {
+// fromXen417SysctlAvailheap converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlAvailheap(dst *SysctlAvailheap, src *xen417.SysctlAvailheap) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
 	dst.Node = src.Node
 	dst.AvailBytes = src.AvailBytes
-	return dst
 }
 
-// fromXen420SysctlAvailheap converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlAvailheap(src *xen420.SysctlAvailheap) (dst SysctlAvailheap) {
+// fromXen420SysctlAvailheap converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlAvailheap(dst *SysctlAvailheap, src *xen420.SysctlAvailheap) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
 	dst.Node = src.Node
 	dst.AvailBytes = src.AvailBytes
-	return dst
 }
 
-// fromXen417SysctlCPUHotplug converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlCPUHotplug(src *xen417.SysctlCPUHotplug) (dst SysctlCPUHotplug) {
+// fromXen417SysctlCPUHotplug converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlCPUHotplug(dst *SysctlCPUHotplug, src *xen417.SysctlCPUHotplug) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
-	return dst
 }
 
-// fromXen420SysctlCPUHotplug converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlCPUHotplug(src *xen420.SysctlCPUHotplug) (dst SysctlCPUHotplug) {
+// fromXen420SysctlCPUHotplug converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlCPUHotplug(dst *SysctlCPUHotplug, src *xen420.SysctlCPUHotplug) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
-	return dst
 }
 
-// fromXen417SysctlCpuinfo converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlCpuinfo(src *xen417.SysctlCpuinfo) (dst SysctlCpuinfo) {
+// fromXen417SysctlCpuinfo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlCpuinfo(dst *SysctlCpuinfo, src *xen417.SysctlCpuinfo) {
 	dst.Idletime = src.Idletime
-	return dst
 }
 
-// fromXen420SysctlCpuinfo converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlCpuinfo(src *xen420.SysctlCpuinfo) (dst SysctlCpuinfo) {
+// fromXen420SysctlCpuinfo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlCpuinfo(dst *SysctlCpuinfo, src *xen420.SysctlCpuinfo) {
 	dst.Idletime = src.Idletime
-	return dst
 }
 
-// fromXen417SysctlCputopo converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlCputopo(src *xen417.SysctlCputopo) (dst SysctlCputopo) {
+// fromXen417SysctlCputopo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlCputopo(dst *SysctlCputopo, src *xen417.SysctlCputopo) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
 	dst.Node = src.Node
-	return dst
 }
 
-// fromXen420SysctlCputopo converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlCputopo(src *xen420.SysctlCputopo) (dst SysctlCputopo) {
+// fromXen420SysctlCputopo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlCputopo(dst *SysctlCputopo, src *xen420.SysctlCputopo) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
 	dst.Node = src.Node
-	return dst
 }
 
-// fromXen417SysctlMeminfo converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlMeminfo(src *xen417.SysctlMeminfo) (dst SysctlMeminfo) {
+// fromXen417SysctlMeminfo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlMeminfo(dst *SysctlMeminfo, src *xen417.SysctlMeminfo) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
-	return dst
 }
 
-// fromXen420SysctlMeminfo converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlMeminfo(src *xen420.SysctlMeminfo) (dst SysctlMeminfo) {
+// fromXen420SysctlMeminfo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlMeminfo(dst *SysctlMeminfo, src *xen420.SysctlMeminfo) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
-	return dst
 }
 
-// fromXen417SysctlPhysinfo converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlPhysinfo(src *xen417.SysctlPhysinfo) (dst SysctlPhysinfo) {
+// fromXen417SysctlPhysinfo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlPhysinfo(dst *SysctlPhysinfo, src *xen417.SysctlPhysinfo) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
 	dst.NrCpus = src.NrCpus
@@ -1787,12 +1930,11 @@ func fromXen417SysctlPhysinfo(src *xen417.SysctlPhysinfo) (dst SysctlPhysinfo) {
 	dst.OutstandingPages = src.OutstandingPages
 	dst.MaxMFN = src.MaxMFN
 	dst.HwCap = src.HwCap
-	return dst
 }
 
-// fromXen420SysctlPhysinfo converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlPhysinfo(src *xen420.SysctlPhysinfo) (dst SysctlPhysinfo) {
+// fromXen420SysctlPhysinfo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlPhysinfo(dst *SysctlPhysinfo, src *xen420.SysctlPhysinfo) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
 	dst.NrCpus = src.NrCpus
@@ -1809,7 +1951,38 @@ func fromXen420SysctlPhysinfo(src *xen420.SysctlPhysinfo) (dst SysctlPhysinfo) {
 	dst.OutstandingPages = src.OutstandingPages
 	dst.MaxMFN = src.MaxMFN
 	dst.HwCap = src.HwCap
-	return dst
+}
+
+// fromXen417SysctlPsrAlloc converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlPsrAlloc(dst *SysctlPsrAlloc, src *xen417.SysctlPsrAlloc) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	hypercall.Copy(&dst.U, &src.U)
+}
+
+// fromXen420SysctlPsrAlloc converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlPsrAlloc(dst *SysctlPsrAlloc, src *xen420.SysctlPsrAlloc) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	hypercall.Copy(&dst.U, (*SysctlPsrAllocU)(unsafe.Pointer(&src.U)))
+}
+
+// fromXen417SysctlPsrCmtOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlPsrCmtOp(dst *SysctlPsrCmtOp, src *xen417.SysctlPsrCmtOp) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	hypercall.Copy(&dst.U, &src.U)
+}
+
+// fromXen420SysctlPsrCmtOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlPsrCmtOp(dst *SysctlPsrCmtOp, src *xen420.SysctlPsrCmtOp) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	hypercall.Copy(&dst.U, (*SysctlPsrCmtOpU)(unsafe.Pointer(&src.U)))
 }
 
 // XenDomctlAuditP2m issues XEN_DOMCTL_audit_p2m in the layout of the
@@ -1831,7 +2004,7 @@ func XenDomctlAuditP2m(c hypercall.Caller, domain DomID, arg *DomctlAuditP2m) (e
 			return
 		}
 		r0 := xen417.XenDomctlAuditP2m(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlAuditP2m(&a2)
+		fromXen417DomctlAuditP2m(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlAuditP2m
@@ -1840,7 +2013,41 @@ func XenDomctlAuditP2m(c hypercall.Caller, domain DomID, arg *DomctlAuditP2m) (e
 			return
 		}
 		r0 := xen420.XenDomctlAuditP2m(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlAuditP2m(&a2)
+		fromXen420DomctlAuditP2m(arg, &a2)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlBindPtIRQ issues XEN_DOMCTL_bind_pt_irq in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlBindPtIRQ for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlBindPtIRQ for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlBindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_bind_pt_irq", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		var a2 xen417.DomctlBindPtIRQ
+		if bad := toXen417DomctlBindPtIRQ(&a2, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlBindPtIRQ(c, xen417.DomID(domain), &a2)
+		fromXen417DomctlBindPtIRQ(arg, &a2)
+		err = r0
+	case 1:
+		var a2 xen420.DomctlBindPtIRQ
+		if bad := toXen420DomctlBindPtIRQ(&a2, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlBindPtIRQ(c, xen420.DomID(domain), &a2)
+		fromXen420DomctlBindPtIRQ(arg, &a2)
 		err = r0
 	}
 	return
@@ -1865,7 +2072,7 @@ func XenDomctlCacheflush(c hypercall.Caller, domain DomID, arg *DomctlCacheflush
 			return
 		}
 		r0 := xen417.XenDomctlCacheflush(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlCacheflush(&a2)
+		fromXen417DomctlCacheflush(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlCacheflush
@@ -1874,7 +2081,7 @@ func XenDomctlCacheflush(c hypercall.Caller, domain DomID, arg *DomctlCacheflush
 			return
 		}
 		r0 := xen420.XenDomctlCacheflush(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlCacheflush(&a2)
+		fromXen420DomctlCacheflush(arg, &a2)
 		err = r0
 	}
 	return
@@ -1899,7 +2106,7 @@ func XenDomctlCreatedomain(c hypercall.Caller, domain DomID, arg *DomctlCreatedo
 			return
 		}
 		r0, r1 := xen417.XenDomctlCreatedomain(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlCreatedomain(&a2)
+		fromXen417DomctlCreatedomain(arg, &a2)
 		domid = DomID(r0)
 		err = r1
 	case 1:
@@ -1909,7 +2116,7 @@ func XenDomctlCreatedomain(c hypercall.Caller, domain DomID, arg *DomctlCreatedo
 			return
 		}
 		r0, r1 := xen420.XenDomctlCreatedomain(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlCreatedomain(&a2)
+		fromXen420DomctlCreatedomain(arg, &a2)
 		domid = DomID(r0)
 		err = r1
 	}
@@ -1935,7 +2142,7 @@ func XenDomctlDebugOp(c hypercall.Caller, domain DomID, arg *DomctlDebugOp) (err
 			return
 		}
 		r0 := xen417.XenDomctlDebugOp(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlDebugOp(&a2)
+		fromXen417DomctlDebugOp(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlDebugOp
@@ -1944,7 +2151,7 @@ func XenDomctlDebugOp(c hypercall.Caller, domain DomID, arg *DomctlDebugOp) (err
 			return
 		}
 		r0 := xen420.XenDomctlDebugOp(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlDebugOp(&a2)
+		fromXen420DomctlDebugOp(arg, &a2)
 		err = r0
 	}
 	return
@@ -1991,7 +2198,7 @@ func XenDomctlGdbsxDomstatus(c hypercall.Caller, domain DomID, arg *DomctlGdbsxD
 			return
 		}
 		r0 := xen417.XenDomctlGdbsxDomstatus(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlGdbsxDomstatus(&a2)
+		fromXen417DomctlGdbsxDomstatus(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlGdbsxDomstatus
@@ -2000,7 +2207,7 @@ func XenDomctlGdbsxDomstatus(c hypercall.Caller, domain DomID, arg *DomctlGdbsxD
 			return
 		}
 		r0 := xen420.XenDomctlGdbsxDomstatus(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlGdbsxDomstatus(&a2)
+		fromXen420DomctlGdbsxDomstatus(arg, &a2)
 		err = r0
 	}
 	return
@@ -2136,11 +2343,11 @@ func XenDomctlGetdomaininfo(c hypercall.Caller, domain DomID) (domctlGetdomainin
 	switch ch.set {
 	case 0:
 		r0, r1 := xen417.XenDomctlGetdomaininfo(c, xen417.DomID(domain))
-		domctlGetdomaininfo = fromXen417DomctlGetdomaininfo(&r0)
+		fromXen417DomctlGetdomaininfo(&domctlGetdomaininfo, &r0)
 		err = r1
 	case 1:
 		r0, r1 := xen420.XenDomctlGetdomaininfo(c, xen420.DomID(domain))
-		domctlGetdomaininfo = fromXen420DomctlGetdomaininfo(&r0)
+		fromXen420DomctlGetdomaininfo(&domctlGetdomaininfo, &r0)
 		err = r1
 	}
 	return
@@ -2192,6 +2399,30 @@ func XenDomctlGethvmcontextPartial(c hypercall.Caller, domain DomID, typecode ui
 	return
 }
 
+// XenDomctlGetpageframeinfo3 issues XEN_DOMCTL_getpageframeinfo3 in the layout
+// of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGetpageframeinfo3 for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGetpageframeinfo3 for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlGetpageframeinfo3(c hypercall.Caller, domain DomID, arg *DomctlGetpageframeinfo3, array []PFN) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_getpageframeinfo3", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a3 := unsafe.Slice((*xen417.PFN)(unsafe.Pointer(unsafe.SliceData(array))), len(array))
+		r0 := xen417.XenDomctlGetpageframeinfo3(c, xen417.DomID(domain), arg, a3)
+		err = r0
+	case 1:
+		a3 := unsafe.Slice((*xen420.PFN)(unsafe.Pointer(unsafe.SliceData(array))), len(array))
+		r0 := xen420.XenDomctlGetpageframeinfo3(c, xen420.DomID(domain), (*xen420.DomctlGetpageframeinfo3)(unsafe.Pointer(arg)), a3)
+		err = r0
+	}
+	return
+}
+
 // XenDomctlGettscinfo issues XEN_DOMCTL_gettscinfo in the layout of the
 // XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
 // xen417.XenDomctlGettscinfo for 0x00000015 (Xen 4.17),
@@ -2206,11 +2437,11 @@ func XenDomctlGettscinfo(c hypercall.Caller, domain DomID) (domctlTSCInfo Domctl
 	switch ch.set {
 	case 0:
 		r0, r1 := xen417.XenDomctlGettscinfo(c, xen417.DomID(domain))
-		domctlTSCInfo = fromXen417DomctlTSCInfo(&r0)
+		fromXen417DomctlTSCInfo(&domctlTSCInfo, &r0)
 		err = r1
 	case 1:
 		r0, r1 := xen420.XenDomctlGettscinfo(c, xen420.DomID(domain))
-		domctlTSCInfo = fromXen420DomctlTSCInfo(&r0)
+		fromXen420DomctlTSCInfo(&domctlTSCInfo, &r0)
 		err = r1
 	}
 	return
@@ -2230,11 +2461,11 @@ func XenDomctlGetvcpuinfo(c hypercall.Caller, domain DomID, vcpu uint32) (domctl
 	switch ch.set {
 	case 0:
 		r0, r1 := xen417.XenDomctlGetvcpuinfo(c, xen417.DomID(domain), vcpu)
-		domctlGetvcpuinfo = fromXen417DomctlGetvcpuinfo(&r0)
+		fromXen417DomctlGetvcpuinfo(&domctlGetvcpuinfo, &r0)
 		err = r1
 	case 1:
 		r0, r1 := xen420.XenDomctlGetvcpuinfo(c, xen420.DomID(domain), vcpu)
-		domctlGetvcpuinfo = fromXen420DomctlGetvcpuinfo(&r0)
+		fromXen420DomctlGetvcpuinfo(&domctlGetvcpuinfo, &r0)
 		err = r1
 	}
 	return
@@ -2258,7 +2489,7 @@ func XenDomctlGsiPermission(c hypercall.Caller, domain DomID, arg *DomctlGsiPerm
 			return
 		}
 		r0 := xen420.XenDomctlGsiPermission(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlGsiPermission(&a2)
+		fromXen420DomctlGsiPermission(arg, &a2)
 		err = r0
 	}
 	return
@@ -2283,7 +2514,7 @@ func XenDomctlHypercallInit(c hypercall.Caller, domain DomID, arg *DomctlHyperca
 			return
 		}
 		r0 := xen417.XenDomctlHypercallInit(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlHypercallInit(&a2)
+		fromXen417DomctlHypercallInit(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlHypercallInit
@@ -2292,7 +2523,7 @@ func XenDomctlHypercallInit(c hypercall.Caller, domain DomID, arg *DomctlHyperca
 			return
 		}
 		r0 := xen420.XenDomctlHypercallInit(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlHypercallInit(&a2)
+		fromXen420DomctlHypercallInit(arg, &a2)
 		err = r0
 	}
 	return
@@ -2317,7 +2548,7 @@ func XenDomctlIRQPermission(c hypercall.Caller, domain DomID, arg *DomctlIRQPerm
 			return
 		}
 		r0 := xen417.XenDomctlIRQPermission(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlIRQPermission(&a2)
+		fromXen417DomctlIRQPermission(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlIRQPermission
@@ -2326,7 +2557,7 @@ func XenDomctlIRQPermission(c hypercall.Caller, domain DomID, arg *DomctlIRQPerm
 			return
 		}
 		r0 := xen420.XenDomctlIRQPermission(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlIRQPermission(&a2)
+		fromXen420DomctlIRQPermission(arg, &a2)
 		err = r0
 	}
 	return
@@ -2351,7 +2582,7 @@ func XenDomctlIomemPermission(c hypercall.Caller, domain DomID, arg *DomctlIomem
 			return
 		}
 		r0 := xen417.XenDomctlIomemPermission(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlIomemPermission(&a2)
+		fromXen417DomctlIomemPermission(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlIomemPermission
@@ -2360,7 +2591,7 @@ func XenDomctlIomemPermission(c hypercall.Caller, domain DomID, arg *DomctlIomem
 			return
 		}
 		r0 := xen420.XenDomctlIomemPermission(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlIomemPermission(&a2)
+		fromXen420DomctlIomemPermission(arg, &a2)
 		err = r0
 	}
 	return
@@ -2385,7 +2616,7 @@ func XenDomctlIoportMapping(c hypercall.Caller, domain DomID, arg *DomctlIoportM
 			return
 		}
 		r0 := xen417.XenDomctlIoportMapping(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlIoportMapping(&a2)
+		fromXen417DomctlIoportMapping(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlIoportMapping
@@ -2394,7 +2625,7 @@ func XenDomctlIoportMapping(c hypercall.Caller, domain DomID, arg *DomctlIoportM
 			return
 		}
 		r0 := xen420.XenDomctlIoportMapping(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlIoportMapping(&a2)
+		fromXen420DomctlIoportMapping(arg, &a2)
 		err = r0
 	}
 	return
@@ -2419,7 +2650,7 @@ func XenDomctlIoportPermission(c hypercall.Caller, domain DomID, arg *DomctlIopo
 			return
 		}
 		r0 := xen417.XenDomctlIoportPermission(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlIoportPermission(&a2)
+		fromXen417DomctlIoportPermission(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlIoportPermission
@@ -2428,7 +2659,7 @@ func XenDomctlIoportPermission(c hypercall.Caller, domain DomID, arg *DomctlIopo
 			return
 		}
 		r0 := xen420.XenDomctlIoportPermission(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlIoportPermission(&a2)
+		fromXen420DomctlIoportPermission(arg, &a2)
 		err = r0
 	}
 	return
@@ -2478,6 +2709,40 @@ func XenDomctlMaxVCPUs(c hypercall.Caller, domain DomID, maxVCPUs uint32) (err e
 	return
 }
 
+// XenDomctlMemSharingOp issues XEN_DOMCTL_mem_sharing_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlMemSharingOp for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlMemSharingOp for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlMemSharingOp(c hypercall.Caller, domain DomID, arg *DomctlMemSharingOp) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_mem_sharing_op", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		var a2 xen417.DomctlMemSharingOp
+		if bad := toXen417DomctlMemSharingOp(&a2, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlMemSharingOp(c, xen417.DomID(domain), &a2)
+		fromXen417DomctlMemSharingOp(arg, &a2)
+		err = r0
+	case 1:
+		var a2 xen420.DomctlMemSharingOp
+		if bad := toXen420DomctlMemSharingOp(&a2, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlMemSharingOp(c, xen420.DomID(domain), &a2)
+		fromXen420DomctlMemSharingOp(arg, &a2)
+		err = r0
+	}
+	return
+}
+
 // XenDomctlMemoryMapping issues XEN_DOMCTL_memory_mapping in the layout of the
 // XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
 // xen417.XenDomctlMemoryMapping for 0x00000015 (Xen 4.17),
@@ -2497,7 +2762,7 @@ func XenDomctlMemoryMapping(c hypercall.Caller, domain DomID, arg *DomctlMemoryM
 			return
 		}
 		r0 := xen417.XenDomctlMemoryMapping(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlMemoryMapping(&a2)
+		fromXen417DomctlMemoryMapping(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlMemoryMapping
@@ -2506,7 +2771,41 @@ func XenDomctlMemoryMapping(c hypercall.Caller, domain DomID, arg *DomctlMemoryM
 			return
 		}
 		r0 := xen420.XenDomctlMemoryMapping(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlMemoryMapping(&a2)
+		fromXen420DomctlMemoryMapping(arg, &a2)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlMonitorOp issues XEN_DOMCTL_monitor_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlMonitorOp for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlMonitorOp for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlMonitorOp(c hypercall.Caller, domain DomID, arg *DomctlMonitorOp) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_monitor_op", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		var a2 xen417.DomctlMonitorOp
+		if bad := toXen417DomctlMonitorOp(&a2, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlMonitorOp(c, xen417.DomID(domain), &a2)
+		fromXen417DomctlMonitorOp(arg, &a2)
+		err = r0
+	case 1:
+		var a2 xen420.DomctlMonitorOp
+		if bad := toXen420DomctlMonitorOp(&a2, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlMonitorOp(c, xen420.DomID(domain), &a2)
+		fromXen420DomctlMonitorOp(arg, &a2)
 		err = r0
 	}
 	return
@@ -2553,7 +2852,7 @@ func XenDomctlPsrAlloc(c hypercall.Caller, domain DomID, arg *DomctlPsrAlloc) (e
 			return
 		}
 		r0 := xen417.XenDomctlPsrAlloc(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlPsrAlloc(&a2)
+		fromXen417DomctlPsrAlloc(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlPsrAlloc
@@ -2562,7 +2861,7 @@ func XenDomctlPsrAlloc(c hypercall.Caller, domain DomID, arg *DomctlPsrAlloc) (e
 			return
 		}
 		r0 := xen420.XenDomctlPsrAlloc(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlPsrAlloc(&a2)
+		fromXen420DomctlPsrAlloc(arg, &a2)
 		err = r0
 	}
 	return
@@ -2587,7 +2886,7 @@ func XenDomctlPsrCmtOp(c hypercall.Caller, domain DomID, arg *DomctlPsrCmtOp) (e
 			return
 		}
 		r0 := xen417.XenDomctlPsrCmtOp(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlPsrCmtOp(&a2)
+		fromXen417DomctlPsrCmtOp(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlPsrCmtOp
@@ -2596,7 +2895,7 @@ func XenDomctlPsrCmtOp(c hypercall.Caller, domain DomID, arg *DomctlPsrCmtOp) (e
 			return
 		}
 		r0 := xen420.XenDomctlPsrCmtOp(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlPsrCmtOp(&a2)
+		fromXen420DomctlPsrCmtOp(arg, &a2)
 		err = r0
 	}
 	return
@@ -2643,7 +2942,7 @@ func XenDomctlSendtrigger(c hypercall.Caller, domain DomID, arg *DomctlSendtrigg
 			return
 		}
 		r0 := xen417.XenDomctlSendtrigger(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSendtrigger(&a2)
+		fromXen417DomctlSendtrigger(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlSendtrigger
@@ -2652,7 +2951,7 @@ func XenDomctlSendtrigger(c hypercall.Caller, domain DomID, arg *DomctlSendtrigg
 			return
 		}
 		r0 := xen420.XenDomctlSendtrigger(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSendtrigger(&a2)
+		fromXen420DomctlSendtrigger(arg, &a2)
 		err = r0
 	}
 	return
@@ -2721,7 +3020,7 @@ func XenDomctlSetBrokenPageP2m(c hypercall.Caller, domain DomID, arg *DomctlSetB
 			return
 		}
 		r0 := xen417.XenDomctlSetBrokenPageP2m(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSetBrokenPageP2m(&a2)
+		fromXen417DomctlSetBrokenPageP2m(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlSetBrokenPageP2m
@@ -2730,7 +3029,7 @@ func XenDomctlSetBrokenPageP2m(c hypercall.Caller, domain DomID, arg *DomctlSetB
 			return
 		}
 		r0 := xen420.XenDomctlSetBrokenPageP2m(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSetBrokenPageP2m(&a2)
+		fromXen420DomctlSetBrokenPageP2m(arg, &a2)
 		err = r0
 	}
 	return
@@ -2777,7 +3076,7 @@ func XenDomctlSetTarget(c hypercall.Caller, domain DomID, arg *DomctlSetTarget) 
 			return
 		}
 		r0 := xen417.XenDomctlSetTarget(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSetTarget(&a2)
+		fromXen417DomctlSetTarget(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlSetTarget
@@ -2786,7 +3085,7 @@ func XenDomctlSetTarget(c hypercall.Caller, domain DomID, arg *DomctlSetTarget) 
 			return
 		}
 		r0 := xen420.XenDomctlSetTarget(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSetTarget(&a2)
+		fromXen420DomctlSetTarget(arg, &a2)
 		err = r0
 	}
 	return
@@ -2811,7 +3110,7 @@ func XenDomctlSetVirqHandler(c hypercall.Caller, domain DomID, arg *DomctlSetVir
 			return
 		}
 		r0 := xen417.XenDomctlSetVirqHandler(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSetVirqHandler(&a2)
+		fromXen417DomctlSetVirqHandler(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlSetVirqHandler
@@ -2820,7 +3119,7 @@ func XenDomctlSetVirqHandler(c hypercall.Caller, domain DomID, arg *DomctlSetVir
 			return
 		}
 		r0 := xen420.XenDomctlSetVirqHandler(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSetVirqHandler(&a2)
+		fromXen420DomctlSetVirqHandler(arg, &a2)
 		err = r0
 	}
 	return
@@ -2845,7 +3144,7 @@ func XenDomctlSetdebugging(c hypercall.Caller, domain DomID, arg *DomctlSetdebug
 			return
 		}
 		r0 := xen417.XenDomctlSetdebugging(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSetdebugging(&a2)
+		fromXen417DomctlSetdebugging(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlSetdebugging
@@ -2854,7 +3153,7 @@ func XenDomctlSetdebugging(c hypercall.Caller, domain DomID, arg *DomctlSetdebug
 			return
 		}
 		r0 := xen420.XenDomctlSetdebugging(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSetdebugging(&a2)
+		fromXen420DomctlSetdebugging(arg, &a2)
 		err = r0
 	}
 	return
@@ -2879,7 +3178,7 @@ func XenDomctlSetdomainhandle(c hypercall.Caller, domain DomID, arg *DomctlSetdo
 			return
 		}
 		r0 := xen417.XenDomctlSetdomainhandle(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSetdomainhandle(&a2)
+		fromXen417DomctlSetdomainhandle(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlSetdomainhandle
@@ -2888,7 +3187,29 @@ func XenDomctlSetdomainhandle(c hypercall.Caller, domain DomID, arg *DomctlSetdo
 			return
 		}
 		r0 := xen420.XenDomctlSetdomainhandle(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSetdomainhandle(&a2)
+		fromXen420DomctlSetdomainhandle(arg, &a2)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlSethvmcontext issues XEN_DOMCTL_sethvmcontext in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSethvmcontext for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSethvmcontext for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlSethvmcontext(c hypercall.Caller, domain DomID, arg *DomctlHvmcontext, buffer []uint8) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_sethvmcontext", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		r0 := xen417.XenDomctlSethvmcontext(c, xen417.DomID(domain), arg, buffer)
+		err = r0
+	case 1:
+		r0 := xen420.XenDomctlSethvmcontext(c, xen420.DomID(domain), (*xen420.DomctlHvmcontext)(unsafe.Pointer(arg)), buffer)
 		err = r0
 	}
 	return
@@ -2913,7 +3234,7 @@ func XenDomctlSettimeoffset(c hypercall.Caller, domain DomID, arg *DomctlSettime
 			return
 		}
 		r0 := xen417.XenDomctlSettimeoffset(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSettimeoffset(&a2)
+		fromXen417DomctlSettimeoffset(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlSettimeoffset
@@ -2922,7 +3243,7 @@ func XenDomctlSettimeoffset(c hypercall.Caller, domain DomID, arg *DomctlSettime
 			return
 		}
 		r0 := xen420.XenDomctlSettimeoffset(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSettimeoffset(&a2)
+		fromXen420DomctlSettimeoffset(arg, &a2)
 		err = r0
 	}
 	return
@@ -2947,7 +3268,7 @@ func XenDomctlSettscinfo(c hypercall.Caller, domain DomID, arg *DomctlTSCInfo) (
 			return
 		}
 		r0 := xen417.XenDomctlSettscinfo(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlTSCInfo(&a2)
+		fromXen417DomctlTSCInfo(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlTSCInfo
@@ -2956,7 +3277,7 @@ func XenDomctlSettscinfo(c hypercall.Caller, domain DomID, arg *DomctlTSCInfo) (
 			return
 		}
 		r0 := xen420.XenDomctlSettscinfo(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlTSCInfo(&a2)
+		fromXen420DomctlTSCInfo(arg, &a2)
 		err = r0
 	}
 	return
@@ -3003,7 +3324,7 @@ func XenDomctlSubscribe(c hypercall.Caller, domain DomID, arg *DomctlSubscribe) 
 			return
 		}
 		r0 := xen417.XenDomctlSubscribe(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSubscribe(&a2)
+		fromXen417DomctlSubscribe(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlSubscribe
@@ -3012,7 +3333,41 @@ func XenDomctlSubscribe(c hypercall.Caller, domain DomID, arg *DomctlSubscribe) 
 			return
 		}
 		r0 := xen420.XenDomctlSubscribe(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSubscribe(&a2)
+		fromXen420DomctlSubscribe(arg, &a2)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlUnbindPtIRQ issues XEN_DOMCTL_unbind_pt_irq in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlUnbindPtIRQ for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlUnbindPtIRQ for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlUnbindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_unbind_pt_irq", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		var a2 xen417.DomctlBindPtIRQ
+		if bad := toXen417DomctlBindPtIRQ(&a2, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlUnbindPtIRQ(c, xen417.DomID(domain), &a2)
+		fromXen417DomctlBindPtIRQ(arg, &a2)
+		err = r0
+	case 1:
+		var a2 xen420.DomctlBindPtIRQ
+		if bad := toXen420DomctlBindPtIRQ(&a2, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlUnbindPtIRQ(c, xen420.DomID(domain), &a2)
+		fromXen420DomctlBindPtIRQ(arg, &a2)
 		err = r0
 	}
 	return
@@ -3040,6 +3395,40 @@ func XenDomctlUnpausedomain(c hypercall.Caller, domain DomID) (err error) {
 	return
 }
 
+// XenDomctlVMEventOp issues XEN_DOMCTL_vm_event_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlVMEventOp for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlVMEventOp for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlVMEventOp(c hypercall.Caller, domain DomID, arg *DomctlVMEventOp) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_vm_event_op", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		var a2 xen417.DomctlVMEventOp
+		if bad := toXen417DomctlVMEventOp(&a2, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlVMEventOp(c, xen417.DomID(domain), &a2)
+		fromXen417DomctlVMEventOp(arg, &a2)
+		err = r0
+	case 1:
+		var a2 xen420.DomctlVMEventOp
+		if bad := toXen420DomctlVMEventOp(&a2, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlVMEventOp(c, xen420.DomID(domain), &a2)
+		fromXen420DomctlVMEventOp(arg, &a2)
+		err = r0
+	}
+	return
+}
+
 // XenDomctlVuartOp issues XEN_DOMCTL_vuart_op in the layout of the
 // XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
 // xen417.XenDomctlVuartOp for 0x00000015 (Xen 4.17), xen420.XenDomctlVuartOp
@@ -3059,7 +3448,7 @@ func XenDomctlVuartOp(c hypercall.Caller, domain DomID, arg *DomctlVuartOp) (err
 			return
 		}
 		r0 := xen417.XenDomctlVuartOp(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlVuartOp(&a2)
+		fromXen417DomctlVuartOp(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlVuartOp
@@ -3068,7 +3457,7 @@ func XenDomctlVuartOp(c hypercall.Caller, domain DomID, arg *DomctlVuartOp) (err
 			return
 		}
 		r0 := xen420.XenDomctlVuartOp(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlVuartOp(&a2)
+		fromXen420DomctlVuartOp(arg, &a2)
 		err = r0
 	}
 	return
@@ -3093,7 +3482,7 @@ func XenSysctlAvailheap(c hypercall.Caller, arg *SysctlAvailheap) (err error) {
 			return
 		}
 		r0 := xen417.XenSysctlAvailheap(c, &a1)
-		*arg = fromXen417SysctlAvailheap(&a1)
+		fromXen417SysctlAvailheap(arg, &a1)
 		err = r0
 	case 1:
 		var a1 xen420.SysctlAvailheap
@@ -3102,7 +3491,7 @@ func XenSysctlAvailheap(c hypercall.Caller, arg *SysctlAvailheap) (err error) {
 			return
 		}
 		r0 := xen420.XenSysctlAvailheap(c, &a1)
-		*arg = fromXen420SysctlAvailheap(&a1)
+		fromXen420SysctlAvailheap(arg, &a1)
 		err = r0
 	}
 	return
@@ -3127,7 +3516,7 @@ func XenSysctlCPUHotplug(c hypercall.Caller, arg *SysctlCPUHotplug) (err error) 
 			return
 		}
 		r0 := xen417.XenSysctlCPUHotplug(c, &a1)
-		*arg = fromXen417SysctlCPUHotplug(&a1)
+		fromXen417SysctlCPUHotplug(arg, &a1)
 		err = r0
 	case 1:
 		var a1 xen420.SysctlCPUHotplug
@@ -3136,7 +3525,7 @@ func XenSysctlCPUHotplug(c hypercall.Caller, arg *SysctlCPUHotplug) (err error) 
 			return
 		}
 		r0 := xen420.XenSysctlCPUHotplug(c, &a1)
-		*arg = fromXen420SysctlCPUHotplug(&a1)
+		fromXen420SysctlCPUHotplug(arg, &a1)
 		err = r0
 	}
 	return
@@ -3164,7 +3553,7 @@ func XenSysctlCputopoinfo(c hypercall.Caller, cputopo []SysctlCputopo) (numCpus 
 		}
 		r0, r1 := xen417.XenSysctlCputopoinfo(c, a1)
 		for j := range a1 {
-			cputopo[j] = fromXen417SysctlCputopo(&a1[j])
+			fromXen417SysctlCputopo(&cputopo[j], &a1[j])
 		}
 		numCpus = r0
 		err = r1
@@ -3178,10 +3567,32 @@ func XenSysctlCputopoinfo(c hypercall.Caller, cputopo []SysctlCputopo) (numCpus 
 		}
 		r0, r1 := xen420.XenSysctlCputopoinfo(c, a1)
 		for j := range a1 {
-			cputopo[j] = fromXen420SysctlCputopo(&a1[j])
+			fromXen420SysctlCputopo(&cputopo[j], &a1[j])
 		}
 		numCpus = r0
 		err = r1
+	}
+	return
+}
+
+// XenSysctlDebugKeys issues XEN_SYSCTL_debug_keys in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlDebugKeys for 0x00000015 (Xen 4.17),
+// xen420.XenSysctlDebugKeys for 0x00000015 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenSysctlDebugKeys(c hypercall.Caller, arg *SysctlDebugKeys, keys []byte) (err error) {
+	ch, err := choose(c, "XEN_SYSCTL_debug_keys", 1, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		r0 := xen417.XenSysctlDebugKeys(c, arg, keys)
+		err = r0
+	case 1:
+		r0 := xen420.XenSysctlDebugKeys(c, (*xen420.SysctlDebugKeys)(unsafe.Pointer(arg)), keys)
+		err = r0
 	}
 	return
 }
@@ -3256,7 +3667,7 @@ func XenSysctlGetcpuinfo(c hypercall.Caller, info []SysctlCpuinfo) (nrCpus uint3
 		}
 		r0, r1 := xen417.XenSysctlGetcpuinfo(c, a1)
 		for j := range a1 {
-			info[j] = fromXen417SysctlCpuinfo(&a1[j])
+			fromXen417SysctlCpuinfo(&info[j], &a1[j])
 		}
 		nrCpus = r0
 		err = r1
@@ -3270,7 +3681,7 @@ func XenSysctlGetcpuinfo(c hypercall.Caller, info []SysctlCpuinfo) (nrCpus uint3
 		}
 		r0, r1 := xen420.XenSysctlGetcpuinfo(c, a1)
 		for j := range a1 {
-			info[j] = fromXen420SysctlCpuinfo(&a1[j])
+			fromXen420SysctlCpuinfo(&info[j], &a1[j])
 		}
 		nrCpus = r0
 		err = r1
@@ -3300,7 +3711,7 @@ func XenSysctlGetdomaininfolist(c hypercall.Caller, firstDomain DomID, buffer []
 		}
 		r0, r1 := xen417.XenSysctlGetdomaininfolist(c, xen417.DomID(firstDomain), a2)
 		for j := range a2 {
-			buffer[j] = fromXen417DomctlGetdomaininfo(&a2[j])
+			fromXen417DomctlGetdomaininfo(&buffer[j], &a2[j])
 		}
 		numDomains = r0
 		err = r1
@@ -3314,7 +3725,7 @@ func XenSysctlGetdomaininfolist(c hypercall.Caller, firstDomain DomID, buffer []
 		}
 		r0, r1 := xen420.XenSysctlGetdomaininfolist(c, xen420.DomID(firstDomain), a2)
 		for j := range a2 {
-			buffer[j] = fromXen420DomctlGetdomaininfo(&a2[j])
+			fromXen420DomctlGetdomaininfo(&buffer[j], &a2[j])
 		}
 		numDomains = r0
 		err = r1
@@ -3344,7 +3755,7 @@ func XenSysctlNumainfo(c hypercall.Caller, meminfo []SysctlMeminfo, distance []u
 		}
 		r0, r1 := xen417.XenSysctlNumainfo(c, a1, distance)
 		for j := range a1 {
-			meminfo[j] = fromXen417SysctlMeminfo(&a1[j])
+			fromXen417SysctlMeminfo(&meminfo[j], &a1[j])
 		}
 		numNodes = r0
 		err = r1
@@ -3358,7 +3769,7 @@ func XenSysctlNumainfo(c hypercall.Caller, meminfo []SysctlMeminfo, distance []u
 		}
 		r0, r1 := xen420.XenSysctlNumainfo(c, a1, distance)
 		for j := range a1 {
-			meminfo[j] = fromXen420SysctlMeminfo(&a1[j])
+			fromXen420SysctlMeminfo(&meminfo[j], &a1[j])
 		}
 		numNodes = r0
 		err = r1
@@ -3380,12 +3791,80 @@ func XenSysctlPhysinfo(c hypercall.Caller) (sysctlPhysinfo SysctlPhysinfo, err e
 	switch ch.set {
 	case 0:
 		r0, r1 := xen417.XenSysctlPhysinfo(c)
-		sysctlPhysinfo = fromXen417SysctlPhysinfo(&r0)
+		fromXen417SysctlPhysinfo(&sysctlPhysinfo, &r0)
 		err = r1
 	case 1:
 		r0, r1 := xen420.XenSysctlPhysinfo(c)
-		sysctlPhysinfo = fromXen420SysctlPhysinfo(&r0)
+		fromXen420SysctlPhysinfo(&sysctlPhysinfo, &r0)
 		err = r1
+	}
+	return
+}
+
+// XenSysctlPsrAlloc issues XEN_SYSCTL_psr_alloc in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlPsrAlloc for 0x00000015 (Xen 4.17), xen420.XenSysctlPsrAlloc
+// for 0x00000015 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
+func XenSysctlPsrAlloc(c hypercall.Caller, arg *SysctlPsrAlloc) (err error) {
+	ch, err := choose(c, "XEN_SYSCTL_psr_alloc", 1, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		var a1 xen417.SysctlPsrAlloc
+		if bad := toXen417SysctlPsrAlloc(&a1, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenSysctlPsrAlloc(c, &a1)
+		fromXen417SysctlPsrAlloc(arg, &a1)
+		err = r0
+	case 1:
+		var a1 xen420.SysctlPsrAlloc
+		if bad := toXen420SysctlPsrAlloc(&a1, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenSysctlPsrAlloc(c, &a1)
+		fromXen420SysctlPsrAlloc(arg, &a1)
+		err = r0
+	}
+	return
+}
+
+// XenSysctlPsrCmtOp issues XEN_SYSCTL_psr_cmt_op in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlPsrCmtOp for 0x00000015 (Xen 4.17), xen420.XenSysctlPsrCmtOp
+// for 0x00000015 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
+func XenSysctlPsrCmtOp(c hypercall.Caller, arg *SysctlPsrCmtOp) (err error) {
+	ch, err := choose(c, "XEN_SYSCTL_psr_cmt_op", 1, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		var a1 xen417.SysctlPsrCmtOp
+		if bad := toXen417SysctlPsrCmtOp(&a1, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenSysctlPsrCmtOp(c, &a1)
+		fromXen417SysctlPsrCmtOp(arg, &a1)
+		err = r0
+	case 1:
+		var a1 xen420.SysctlPsrCmtOp
+		if bad := toXen420SysctlPsrCmtOp(&a1, arg); bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenSysctlPsrCmtOp(c, &a1)
+		fromXen420SysctlPsrCmtOp(arg, &a1)
+		err = r0
 	}
 	return
 }

@@ -29,8 +29,27 @@ type DomctlExtVcpucontext struct {
 	Size uint32
 }
 
+// DomctlGetpageframeinfo3 is xen417.DomctlGetpageframeinfo3: its members
+// cannot be converted one by one (Array: type Handle is generic (a guest
+// handle, which the wrapper sets)), but Xen 4.17, 4.20 lay it out alike and
+// xenbind generated the same methods for it, so it is passed to each of them
+// as it is.
+type DomctlGetpageframeinfo3 = xen417.DomctlGetpageframeinfo3
+
+// DomctlHvmcontext is xen417.DomctlHvmcontext: its members cannot be converted
+// one by one (Buffer: type Handle is generic (a guest handle, which the
+// wrapper sets)), but Xen 4.17, 4.20 lay it out alike and xenbind generated
+// the same methods for it, so it is passed to each of them as it is.
+type DomctlHvmcontext = xen417.DomctlHvmcontext
+
 // PFN is xen417.PFN and xen420.PFN.
 type PFN uint64
+
+// SysctlDebugKeys is xen417.SysctlDebugKeys: its members cannot be converted
+// one by one (Keys: type Handle is generic (a guest handle, which the wrapper
+// sets)), but Xen 4.17, 4.20 lay it out alike and xenbind generated the same
+// methods for it, so it is passed to each of them as it is.
+type SysctlDebugKeys = xen417.SysctlDebugKeys
 
 // toXen417ArchDomainconfig converts *src to Xen 4.17's layout in *dst; bad is
 // the path of a member set that Xen 4.17 lacks.
@@ -72,41 +91,38 @@ func toXen420DomctlExtVcpucontext(dst *xen420.DomctlExtVcpucontext, src *DomctlE
 	return ""
 }
 
-// fromXen417ArchDomainconfig converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417ArchDomainconfig(src *xen417.ArchDomainconfig) (dst ArchDomainconfig) {
+// fromXen417ArchDomainconfig converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417ArchDomainconfig(dst *ArchDomainconfig, src *xen417.ArchDomainconfig) {
 	dst.GICVersion = src.GICVersion
+	dst.SVEVl = 0
 	dst.TeeType = src.TeeType
 	dst.NrSpis = src.NrSpis
 	dst.ClockFrequency = src.ClockFrequency
-	return dst
 }
 
-// fromXen420ArchDomainconfig converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420ArchDomainconfig(src *xen420.ArchDomainconfig) (dst ArchDomainconfig) {
+// fromXen420ArchDomainconfig converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420ArchDomainconfig(dst *ArchDomainconfig, src *xen420.ArchDomainconfig) {
 	dst.GICVersion = src.GICVersion
 	dst.SVEVl = src.SVEVl
 	dst.TeeType = src.TeeType
 	dst.NrSpis = src.NrSpis
 	dst.ClockFrequency = src.ClockFrequency
-	return dst
 }
 
-// fromXen417DomctlExtVcpucontext converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlExtVcpucontext(src *xen417.DomctlExtVcpucontext) (dst DomctlExtVcpucontext) {
+// fromXen417DomctlExtVcpucontext converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlExtVcpucontext(dst *DomctlExtVcpucontext, src *xen417.DomctlExtVcpucontext) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
-	return dst
 }
 
-// fromXen420DomctlExtVcpucontext converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlExtVcpucontext(src *xen420.DomctlExtVcpucontext) (dst DomctlExtVcpucontext) {
+// fromXen420DomctlExtVcpucontext converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlExtVcpucontext(dst *DomctlExtVcpucontext, src *xen420.DomctlExtVcpucontext) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
-	return dst
 }
 
 // XenDomctlGetExtVcpucontext issues XEN_DOMCTL_get_ext_vcpucontext in the
@@ -128,7 +144,7 @@ func XenDomctlGetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 			return
 		}
 		r0 := xen417.XenDomctlGetExtVcpucontext(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlExtVcpucontext(&a2)
+		fromXen417DomctlExtVcpucontext(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlExtVcpucontext
@@ -137,7 +153,7 @@ func XenDomctlGetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 			return
 		}
 		r0 := xen420.XenDomctlGetExtVcpucontext(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlExtVcpucontext(&a2)
+		fromXen420DomctlExtVcpucontext(arg, &a2)
 		err = r0
 	}
 	return
@@ -162,7 +178,7 @@ func XenDomctlSetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 			return
 		}
 		r0 := xen417.XenDomctlSetExtVcpucontext(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlExtVcpucontext(&a2)
+		fromXen417DomctlExtVcpucontext(arg, &a2)
 		err = r0
 	case 1:
 		var a2 xen420.DomctlExtVcpucontext
@@ -171,7 +187,7 @@ func XenDomctlSetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 			return
 		}
 		r0 := xen420.XenDomctlSetExtVcpucontext(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlExtVcpucontext(&a2)
+		fromXen420DomctlExtVcpucontext(arg, &a2)
 		err = r0
 	}
 	return

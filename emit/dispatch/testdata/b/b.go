@@ -5,6 +5,7 @@ package b
 
 import (
 	"structs"
+	"unsafe"
 
 	"github.com/xenbind/xenbind/runtime/hypercall"
 )
@@ -43,7 +44,7 @@ type U struct {
 	_ [8]byte
 }
 
-func (x *U) M() *uint32 { return nil }
+func (x *U) M() *uint32 { return (*uint32)(unsafe.Pointer(x)) }
 
 type HasU struct {
 	_ structs.HostLayout
@@ -75,7 +76,10 @@ func XenDomctlFoo(c hypercall.Caller, domain DomID, arg *Req) (domid DomID, err 
 }
 
 // XenDomctlUnion issues XEN_DOMCTL_union (domctl.h:2:1).
-func XenDomctlUnion(c hypercall.Caller, arg *HasU) (err error) { return nil }
+func XenDomctlUnion(c hypercall.Caller, arg *HasU) (err error) {
+	Last = arg
+	return nil
+}
 
 // XenDomctlChanged issues XEN_DOMCTL_changed (domctl.h:3:1).
 func XenDomctlChanged(c hypercall.Caller, arg *Changed) (err error) { return nil }
@@ -101,3 +105,33 @@ func MemoryOp(c hypercall.Caller, arg *Changed) (err error) { return nil }
 
 // SameOp issues XENMEM_same (memory.h:2:1), one whose layout does not.
 func SameOp(c hypercall.Caller, arg *Info) (err error) { return nil }
+
+// U2 is a union that gains a member in the next release.
+type U2 struct {
+	_ structs.HostLayout
+	_ [8]byte
+}
+
+func (x *U2) M() *uint32 { return (*uint32)(unsafe.Pointer(x)) }
+
+func (x *U2) N() *uint64 { return (*uint64)(unsafe.Pointer(x)) }
+
+// U3 is storage whose accessor moves in the next release.
+type U3 struct {
+	_ structs.HostLayout
+	_ [8]byte
+}
+
+func (x *U3) M() *uint32 { return (*uint32)(unsafe.Add(unsafe.Pointer(x), 4)) }
+
+type HasU23 struct {
+	_  structs.HostLayout
+	U2 U2
+	U3 U3
+}
+
+// XenDomctlUnion2 issues XEN_DOMCTL_union2 (domctl.h:5:1).
+func XenDomctlUnion2(c hypercall.Caller, arg *U2) (err error) { return nil }
+
+// XenDomctlUnion3 issues XEN_DOMCTL_union3 (domctl.h:6:1).
+func XenDomctlUnion3(c hypercall.Caller, arg *U3) (err error) { return nil }
