@@ -721,10 +721,10 @@ func XenmemIncreaseReservation(c hypercall.Caller, arg *MemoryReservation, exten
 		return extents, fmt.Errorf("XENMEM_increase_reservation: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_increase_reservation, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_increase_reservation: %w", err)
@@ -762,10 +762,10 @@ func XenmemDecreaseReservation(c hypercall.Caller, arg *MemoryReservation, exten
 		return extents, fmt.Errorf("XENMEM_decrease_reservation: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_decrease_reservation, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_decrease_reservation: %w", err)
 	}
@@ -802,10 +802,10 @@ func XenmemPopulatePhysmap(c hypercall.Caller, arg *MemoryReservation, extentSta
 		return extents, fmt.Errorf("XENMEM_populate_physmap: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_populate_physmap, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_populate_physmap: %w", err)
@@ -888,12 +888,12 @@ func XenmemExchange(c hypercall.Caller, arg *MemoryExchange, inExtentStart []PFN
 		return fmt.Errorf("XENMEM_exchange: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_exchange, addr)
-	h0 := arg.In.ExtentStart
-	h1 := arg.Out.ExtentStart
-	*arg = *p
+	h0 := arg.In.ExtentStart.Addr()
+	h1 := arg.Out.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.In.ExtentStart = h0
-	arg.Out.ExtentStart = h1
+	arg.In.ExtentStart.Set(h0)
+	arg.Out.ExtentStart.Set(h1)
 	copy(outExtentStart, outExtentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_exchange: %w", err)
@@ -1030,10 +1030,10 @@ func XenmemMachphysMFNList(c hypercall.Caller, arg *MachphysMFNList, extentStart
 		return fmt.Errorf("XENMEM_machphys_mfn_list: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_mfn_list, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machphys_mfn_list: %w", err)
@@ -1074,10 +1074,10 @@ func XenmemMachphysCompatMFNList(c hypercall.Caller, arg *MachphysMFNList, exten
 		return fmt.Errorf("XENMEM_machphys_compat_mfn_list: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_compat_mfn_list, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machphys_compat_mfn_list: %w", err)
@@ -1101,14 +1101,15 @@ func XenmemMachphysMapping(c hypercall.Caller) (machphysMapping MachphysMapping,
 	defer a.Release()
 	p, addr := hypercall.New[MachphysMapping](&a)
 	if err := a.Err(); err != nil {
-		return machphysMapping, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		return MachphysMapping{}, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_mapping, addr)
-	machphysMapping = *p
+	hypercall.Copy(&machphysMapping, p)
 	if err != nil {
-		return machphysMapping, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		err = fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		return
 	}
-	return machphysMapping, nil
+	return
 }
 
 // XenmemAddToPhysmap issues XENMEM_add_to_physmap (memory.h:227:9) through
@@ -1128,7 +1129,7 @@ func XenmemAddToPhysmap(c hypercall.Caller, arg *AddToPhysmap) (err error) {
 		return fmt.Errorf("XENMEM_add_to_physmap: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_add_to_physmap, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_add_to_physmap: %w", err)
 	}
@@ -1185,14 +1186,14 @@ func XenmemAddToPhysmapBatch(c hypercall.Caller, arg *AddToPhysmapBatch, idxs []
 		return fmt.Errorf("XENMEM_add_to_physmap_batch: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_add_to_physmap_batch, addr)
-	h0 := arg.Idxs
-	h1 := arg.Gpfns
-	h2 := arg.Errs
-	*arg = *p
+	h0 := arg.Idxs.Addr()
+	h1 := arg.Gpfns.Addr()
+	h2 := arg.Errs.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Idxs = h0
-	arg.Gpfns = h1
-	arg.Errs = h2
+	arg.Idxs.Set(h0)
+	arg.Gpfns.Set(h1)
+	arg.Errs.Set(h2)
 	copy(errs, errsBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_add_to_physmap_batch: %w", err)
@@ -1217,7 +1218,7 @@ func XenmemRemoveFromPhysmap(c hypercall.Caller, arg *RemoveFromPhysmap) (err er
 		return fmt.Errorf("XENMEM_remove_from_physmap: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_remove_from_physmap, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_remove_from_physmap: %w", err)
 	}
@@ -1262,10 +1263,10 @@ func XenmemMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []byte) (err err
 		return fmt.Errorf("XENMEM_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_memory_map, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	copy(buffer, bufferBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_memory_map: %w", err)
@@ -1313,10 +1314,10 @@ func XenmemMachineMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []byte) (
 		return fmt.Errorf("XENMEM_machine_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machine_memory_map, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	copy(buffer, bufferBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machine_memory_map: %w", err)
@@ -1361,10 +1362,10 @@ func XenmemSetMemoryMap(c hypercall.Caller, arg *ForeignMemoryMap, mapBuffer []b
 		return fmt.Errorf("XENMEM_set_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_set_memory_map, addr)
-	h0 := arg.Map.Buffer
-	*arg = *p
+	h0 := arg.Map.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Map.Buffer = h0
+	arg.Map.Buffer.Set(h0)
 	if err != nil {
 		return fmt.Errorf("XENMEM_set_memory_map: %w", err)
 	}
@@ -1385,7 +1386,7 @@ func XenmemSetPodTarget(c hypercall.Caller, arg *PodTarget) (err error) {
 		return fmt.Errorf("XENMEM_set_pod_target: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_set_pod_target, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_set_pod_target: %w", err)
 	}
@@ -1406,7 +1407,7 @@ func XenmemGetPodTarget(c hypercall.Caller, arg *PodTarget) (err error) {
 		return fmt.Errorf("XENMEM_get_pod_target: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_get_pod_target, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_get_pod_target: %w", err)
 	}
@@ -1441,10 +1442,10 @@ func XenmemAcquireResource(c hypercall.Caller, arg *MemAcquireResource, frameLis
 		return fmt.Errorf("XENMEM_acquire_resource: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_acquire_resource, addr)
-	h0 := arg.FrameList
-	*arg = *p
+	h0 := arg.FrameList.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.FrameList = h0
+	arg.FrameList.Set(h0)
 	copy(frameList, frameListBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_acquire_resource: %w", err)
@@ -1506,14 +1507,14 @@ func XenmemGetVNUMAInfo(c hypercall.Caller, arg *VNUMATopologyInfo, vdistance []
 		return fmt.Errorf("XENMEM_get_vnumainfo: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_get_vnumainfo, addr)
-	h0 := *arg.Vdistance.H()
-	h1 := *arg.VCPUToVnode.H()
-	h2 := *arg.Vmemrange.H()
-	*arg = *p
+	h0 := arg.Vdistance.H().Addr()
+	h1 := arg.VCPUToVnode.H().Addr()
+	h2 := arg.Vmemrange.H().Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	*arg.Vdistance.H() = h0
-	*arg.VCPUToVnode.H() = h1
-	*arg.Vmemrange.H() = h2
+	arg.Vdistance.H().Set(h0)
+	arg.VCPUToVnode.H().Set(h1)
+	arg.Vmemrange.H().Set(h2)
 	copy(vdistance, vdistanceBuf)
 	copy(vcpuToVnode, vcpuToVnodeBuf)
 	copy(vmemrange, vmemrangeBuf)
@@ -2065,14 +2066,15 @@ func XenverExtraversion(c hypercall.Caller) (extraversion Extraversion, err erro
 	defer a.Release()
 	p, addr := hypercall.New[Extraversion](&a)
 	if err := a.Err(); err != nil {
-		return extraversion, fmt.Errorf("XENVER_extraversion: %w", err)
+		return Extraversion{}, fmt.Errorf("XENVER_extraversion: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_extraversion, addr)
-	extraversion = *p
+	hypercall.Copy(&extraversion, p)
 	if err != nil {
-		return extraversion, fmt.Errorf("XENVER_extraversion: %w", err)
+		err = fmt.Errorf("XENVER_extraversion: %w", err)
+		return
 	}
-	return extraversion, nil
+	return
 }
 
 // XenverCompileInfo issues XENVER_compile_info (version.h:28:9) through
@@ -2087,14 +2089,15 @@ func XenverCompileInfo(c hypercall.Caller) (compileInfo CompileInfo, err error) 
 	defer a.Release()
 	p, addr := hypercall.New[CompileInfo](&a)
 	if err := a.Err(); err != nil {
-		return compileInfo, fmt.Errorf("XENVER_compile_info: %w", err)
+		return CompileInfo{}, fmt.Errorf("XENVER_compile_info: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_compile_info, addr)
-	compileInfo = *p
+	hypercall.Copy(&compileInfo, p)
 	if err != nil {
-		return compileInfo, fmt.Errorf("XENVER_compile_info: %w", err)
+		err = fmt.Errorf("XENVER_compile_info: %w", err)
+		return
 	}
-	return compileInfo, nil
+	return
 }
 
 // XenverCapabilities issues XENVER_capabilities (version.h:37:9) through
@@ -2107,14 +2110,15 @@ func XenverCapabilities(c hypercall.Caller) (capabilitiesInfo CapabilitiesInfo, 
 	defer a.Release()
 	p, addr := hypercall.New[CapabilitiesInfo](&a)
 	if err := a.Err(); err != nil {
-		return capabilitiesInfo, fmt.Errorf("XENVER_capabilities: %w", err)
+		return CapabilitiesInfo{}, fmt.Errorf("XENVER_capabilities: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_capabilities, addr)
-	capabilitiesInfo = *p
+	hypercall.Copy(&capabilitiesInfo, p)
 	if err != nil {
-		return capabilitiesInfo, fmt.Errorf("XENVER_capabilities: %w", err)
+		err = fmt.Errorf("XENVER_capabilities: %w", err)
+		return
 	}
-	return capabilitiesInfo, nil
+	return
 }
 
 // XenverChangeset issues XENVER_changeset (version.h:41:9) through
@@ -2127,14 +2131,15 @@ func XenverChangeset(c hypercall.Caller) (changesetInfo ChangesetInfo, err error
 	defer a.Release()
 	p, addr := hypercall.New[ChangesetInfo](&a)
 	if err := a.Err(); err != nil {
-		return changesetInfo, fmt.Errorf("XENVER_changeset: %w", err)
+		return ChangesetInfo{}, fmt.Errorf("XENVER_changeset: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_changeset, addr)
-	changesetInfo = *p
+	hypercall.Copy(&changesetInfo, p)
 	if err != nil {
-		return changesetInfo, fmt.Errorf("XENVER_changeset: %w", err)
+		err = fmt.Errorf("XENVER_changeset: %w", err)
+		return
 	}
-	return changesetInfo, nil
+	return
 }
 
 // XenverPlatformParameters issues XENVER_platform_parameters (version.h:45:9)
@@ -2147,14 +2152,15 @@ func XenverPlatformParameters(c hypercall.Caller) (platformParameters PlatformPa
 	defer a.Release()
 	p, addr := hypercall.New[PlatformParameters](&a)
 	if err := a.Err(); err != nil {
-		return platformParameters, fmt.Errorf("XENVER_platform_parameters: %w", err)
+		return PlatformParameters{}, fmt.Errorf("XENVER_platform_parameters: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_platform_parameters, addr)
-	platformParameters = *p
+	hypercall.Copy(&platformParameters, p)
 	if err != nil {
-		return platformParameters, fmt.Errorf("XENVER_platform_parameters: %w", err)
+		err = fmt.Errorf("XENVER_platform_parameters: %w", err)
+		return
 	}
-	return platformParameters, nil
+	return
 }
 
 // XenverGetFeatures issues XENVER_get_features (version.h:51:9) through
@@ -2212,14 +2218,15 @@ func XenverGuestHandle(c hypercall.Caller) (domainHandle DomainHandle, err error
 	defer a.Release()
 	p, addr := hypercall.New[DomainHandle](&a)
 	if err := a.Err(); err != nil {
-		return domainHandle, fmt.Errorf("XENVER_guest_handle: %w", err)
+		return DomainHandle{}, fmt.Errorf("XENVER_guest_handle: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_guest_handle, addr)
-	domainHandle = *p
+	hypercall.Copy(&domainHandle, p)
 	if err != nil {
-		return domainHandle, fmt.Errorf("XENVER_guest_handle: %w", err)
+		err = fmt.Errorf("XENVER_guest_handle: %w", err)
+		return
 	}
-	return domainHandle, nil
+	return
 }
 
 // XenverCommandline issues XENVER_commandline (version.h:71:9) through
@@ -2232,14 +2239,15 @@ func XenverCommandline(c hypercall.Caller) (commandline Commandline, err error) 
 	defer a.Release()
 	p, addr := hypercall.New[Commandline](&a)
 	if err := a.Err(); err != nil {
-		return commandline, fmt.Errorf("XENVER_commandline: %w", err)
+		return Commandline{}, fmt.Errorf("XENVER_commandline: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_commandline, addr)
-	commandline = *p
+	hypercall.Copy(&commandline, p)
 	if err != nil {
-		return commandline, fmt.Errorf("XENVER_commandline: %w", err)
+		err = fmt.Errorf("XENVER_commandline: %w", err)
+		return
 	}
-	return commandline, nil
+	return
 }
 
 // XenverBuildID issues XENVER_build_id (version.h:78:9) through
@@ -2480,7 +2488,7 @@ func EvtchnopStatus(c hypercall.Caller, dom DomID, port EvtchnPort) (evtchnStatu
 	p.Dom = dom
 	p.Port = port
 	if p.Dom >= DOMID_FIRST_RESERVED && p.Dom != DOMID_SELF {
-		return evtchnStatus, &hypercall.ArgError{
+		return EvtchnStatus{}, &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "dom",
 			Op:     "EVTCHNOP_status",
@@ -2488,14 +2496,15 @@ func EvtchnopStatus(c hypercall.Caller, dom DomID, port EvtchnPort) (evtchnStatu
 		}
 	}
 	if err := a.Err(); err != nil {
-		return evtchnStatus, fmt.Errorf("EVTCHNOP_status: %w", err)
+		return EvtchnStatus{}, fmt.Errorf("EVTCHNOP_status: %w", err)
 	}
 	_, err = HypervisorEventChannelOp(c, EVTCHNOP_status, addr)
-	evtchnStatus = *p
+	hypercall.Copy(&evtchnStatus, p)
 	if err != nil {
-		return evtchnStatus, fmt.Errorf("EVTCHNOP_status: %w", err)
+		err = fmt.Errorf("EVTCHNOP_status: %w", err)
+		return
 	}
-	return evtchnStatus, nil
+	return
 }
 
 // EvtchnopAllocUnbound issues EVTCHNOP_alloc_unbound (event_channel.h:52:9)
@@ -3037,14 +3046,15 @@ func VcpuopGetRunstateInfo(c hypercall.Caller, vcpuid uint32) (vcpuRunstateInfo 
 	defer a.Release()
 	p, addr := hypercall.New[VCPURunstateInfo](&a)
 	if err := a.Err(); err != nil {
-		return vcpuRunstateInfo, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		return VCPURunstateInfo{}, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
 	}
 	_, err = HypervisorVCPUOp(c, VCPUOP_get_runstate_info, uint64(vcpuid), addr)
-	vcpuRunstateInfo = *p
+	hypercall.Copy(&vcpuRunstateInfo, p)
 	if err != nil {
-		return vcpuRunstateInfo, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		err = fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		return
 	}
-	return vcpuRunstateInfo, nil
+	return
 }
 
 // VcpuopSetPeriodicTimer issues VCPUOP_set_periodic_timer (vcpu.h:131:9)
@@ -3157,14 +3167,15 @@ func VcpuopGetPhysid(c hypercall.Caller, vcpuid uint32) (vcpuGetPhysid VCPUGetPh
 	defer a.Release()
 	p, addr := hypercall.New[VCPUGetPhysid](&a)
 	if err := a.Err(); err != nil {
-		return vcpuGetPhysid, fmt.Errorf("VCPUOP_get_physid: %w", err)
+		return VCPUGetPhysid{}, fmt.Errorf("VCPUOP_get_physid: %w", err)
 	}
 	_, err = HypervisorVCPUOp(c, VCPUOP_get_physid, uint64(vcpuid), addr)
-	vcpuGetPhysid = *p
+	hypercall.Copy(&vcpuGetPhysid, p)
 	if err != nil {
-		return vcpuGetPhysid, fmt.Errorf("VCPUOP_get_physid: %w", err)
+		err = fmt.Errorf("VCPUOP_get_physid: %w", err)
+		return
 	}
-	return vcpuGetPhysid, nil
+	return
 }
 
 // HvmopSetParam issues HVMOP_set_param (hvm/hvm_op.h:14:9) through
@@ -3263,7 +3274,7 @@ func HvmopPagetableDying(c hypercall.Caller, arg *HVMPagetableDying) (err error)
 		return fmt.Errorf("HVMOP_pagetable_dying: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_pagetable_dying, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("HVMOP_pagetable_dying: %w", err)
 	}
@@ -3282,14 +3293,15 @@ func HvmopGetTime(c hypercall.Caller) (hvmGetTime HVMGetTime, err error) {
 	defer a.Release()
 	p, addr := hypercall.New[HVMGetTime](&a)
 	if err := a.Err(); err != nil {
-		return hvmGetTime, fmt.Errorf("HVMOP_get_time: %w", err)
+		return HVMGetTime{}, fmt.Errorf("HVMOP_get_time: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_get_time, addr)
-	hvmGetTime = *p
+	hypercall.Copy(&hvmGetTime, p)
 	if err != nil {
-		return hvmGetTime, fmt.Errorf("HVMOP_get_time: %w", err)
+		err = fmt.Errorf("HVMOP_get_time: %w", err)
+		return
 	}
-	return hvmGetTime, nil
+	return
 }
 
 // HvmopXentrace issues HVMOP_xentrace (hvm/hvm_op.h:136:9) through
@@ -3305,7 +3317,7 @@ func HvmopXentrace(c hypercall.Caller, arg *HVMXentrace) (err error) {
 		return fmt.Errorf("HVMOP_xentrace: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_xentrace, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("HVMOP_xentrace: %w", err)
 	}
@@ -3374,7 +3386,7 @@ func PhysdevopEoi(c hypercall.Caller, arg *PhysdevEoi) (err error) {
 		return fmt.Errorf("PHYSDEVOP_eoi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_eoi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_eoi: %w", err)
 	}
@@ -3400,7 +3412,7 @@ func PhysdevopPirqEoiGMFNV1(c hypercall.Caller, arg *PhysdevPirqEoiGMFN) (err er
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v1: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pirq_eoi_gmfn_v1, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v1: %w", err)
 	}
@@ -3426,7 +3438,7 @@ func PhysdevopPirqEoiGMFNV2(c hypercall.Caller, arg *PhysdevPirqEoiGMFN) (err er
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v2: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pirq_eoi_gmfn_v2, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v2: %w", err)
 	}
@@ -3449,7 +3461,7 @@ func PhysdevopIRQStatusQuery(c hypercall.Caller, arg *PhysdevIRQStatusQuery) (er
 		return fmt.Errorf("PHYSDEVOP_irq_status_query: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_irq_status_query, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_irq_status_query: %w", err)
 	}
@@ -3472,7 +3484,7 @@ func PhysdevopSetIopl(c hypercall.Caller, arg *PhysdevSetIopl) (err error) {
 		return fmt.Errorf("PHYSDEVOP_set_iopl: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_set_iopl, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_set_iopl: %w", err)
 	}
@@ -3495,7 +3507,7 @@ func PhysdevopAPICRead(c hypercall.Caller, arg *PhysdevAPIC) (err error) {
 		return fmt.Errorf("PHYSDEVOP_apic_read: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_apic_read, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_apic_read: %w", err)
 	}
@@ -3518,7 +3530,7 @@ func PhysdevopAPICWrite(c hypercall.Caller, arg *PhysdevAPIC) (err error) {
 		return fmt.Errorf("PHYSDEVOP_apic_write: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_apic_write, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_apic_write: %w", err)
 	}
@@ -3541,7 +3553,7 @@ func PhysdevopAllocIRQVector(c hypercall.Caller, arg *PhysdevIRQ) (err error) {
 		return fmt.Errorf("PHYSDEVOP_alloc_irq_vector: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_alloc_irq_vector, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_alloc_irq_vector: %w", err)
 	}
@@ -3564,7 +3576,7 @@ func PhysdevopFreeIRQVector(c hypercall.Caller, arg *PhysdevIRQ) (err error) {
 		return fmt.Errorf("PHYSDEVOP_free_irq_vector: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_free_irq_vector, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_free_irq_vector: %w", err)
 	}
@@ -3584,7 +3596,7 @@ func PhysdevopMapPirq(c hypercall.Caller, arg *PhysdevMapPirq) (err error) {
 		return fmt.Errorf("PHYSDEVOP_map_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_map_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_map_pirq: %w", err)
 	}
@@ -3604,7 +3616,7 @@ func PhysdevopUnmapPirq(c hypercall.Caller, arg *PhysdevUnmapPirq) (err error) {
 		return fmt.Errorf("PHYSDEVOP_unmap_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_unmap_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_unmap_pirq: %w", err)
 	}
@@ -3624,7 +3636,7 @@ func PhysdevopManagePCIAdd(c hypercall.Caller, arg *PhysdevManagePCI) (err error
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_add, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add: %w", err)
 	}
@@ -3645,7 +3657,7 @@ func PhysdevopManagePCIRemove(c hypercall.Caller, arg *PhysdevManagePCI) (err er
 		return fmt.Errorf("PHYSDEVOP_manage_pci_remove: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_remove, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_remove: %w", err)
 	}
@@ -3665,7 +3677,7 @@ func PhysdevopRestoreMSI(c hypercall.Caller, arg *PhysdevRestoreMSI) (err error)
 		return fmt.Errorf("PHYSDEVOP_restore_msi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_restore_msi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_restore_msi: %w", err)
 	}
@@ -3686,7 +3698,7 @@ func PhysdevopManagePCIAddExt(c hypercall.Caller, arg *PhysdevManagePCIExt) (err
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add_ext: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_add_ext, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add_ext: %w", err)
 	}
@@ -3706,7 +3718,7 @@ func PhysdevopSetupGsi(c hypercall.Caller, arg *PhysdevSetupGsi) (err error) {
 		return fmt.Errorf("PHYSDEVOP_setup_gsi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_setup_gsi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_setup_gsi: %w", err)
 	}
@@ -3729,7 +3741,7 @@ func PhysdevopGetFreePirq(c hypercall.Caller, arg *PhysdevGetFreePirq) (err erro
 		return fmt.Errorf("PHYSDEVOP_get_free_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_get_free_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_get_free_pirq: %w", err)
 	}
@@ -3750,7 +3762,7 @@ func PhysdevopPCIMmcfgReserved(c hypercall.Caller, arg *PhysdevPCIMmcfgReserved)
 		return fmt.Errorf("PHYSDEVOP_pci_mmcfg_reserved: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pci_mmcfg_reserved, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pci_mmcfg_reserved: %w", err)
 	}
@@ -3771,7 +3783,7 @@ func PhysdevopPCIDeviceRemove(c hypercall.Caller, arg *PhysdevPCIDevice) (err er
 		return fmt.Errorf("PHYSDEVOP_pci_device_remove: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pci_device_remove, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pci_device_remove: %w", err)
 	}
@@ -3791,7 +3803,7 @@ func PhysdevopRestoreMSIExt(c hypercall.Caller, arg *PhysdevPCIDevice) (err erro
 		return fmt.Errorf("PHYSDEVOP_restore_msi_ext: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_restore_msi_ext, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_restore_msi_ext: %w", err)
 	}
@@ -3814,7 +3826,7 @@ func PhysdevopPrepareMsix(c hypercall.Caller, arg *PhysdevPCIDevice) (err error)
 		return fmt.Errorf("PHYSDEVOP_prepare_msix: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_prepare_msix, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_prepare_msix: %w", err)
 	}
@@ -3837,7 +3849,7 @@ func PhysdevopReleaseMsix(c hypercall.Caller, arg *PhysdevPCIDevice) (err error)
 		return fmt.Errorf("PHYSDEVOP_release_msix: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_release_msix, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_release_msix: %w", err)
 	}
@@ -3857,7 +3869,7 @@ func PhysdevopDbgpOp(c hypercall.Caller, arg *PhysdevDbgpOp) (err error) {
 		return fmt.Errorf("PHYSDEVOP_dbgp_op: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_dbgp_op, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_dbgp_op: %w", err)
 	}
