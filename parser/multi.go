@@ -155,7 +155,16 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 			continue
 		}
 		if e, ok := syntaxError(v.err); ok && !partOfAnother(tree, all, h, verdicts) {
-			return nil, nil, errNotStandalone(e, h)
+			name, in := unknownTypeName(tree, e, verdicts, xen)
+			if name == "" {
+				return nil, nil, errNotStandalone(e, h)
+			}
+			// gcc: "unknown type name": the header uses a type of
+			// another header without including it (Xen 4.5's
+			// xsm/flask_op.h and evtchn_port_t). It does not compile on
+			// its own, which is a reason to leave it out, not a broken
+			// header.
+			v.reason = fmt.Sprintf("%s: unknown type name %s (declared in %s, which it does not include)", e, name, in)
 		}
 		r.omitted = append(r.omitted, Omission{Header: h, Reason: v.reason})
 	}
@@ -166,6 +175,66 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 		cache.Put("standalone", ck, encodeStandalone(r))
 	}
 	return r.list, r.omitted, nil
+}
+
+// unknownTypeName tells a syntax error that gcc reports as "unknown type
+// name" from a real one: the error is at an identifier that follows
+// another identifier (TYPE NAME, where cc/v4 did not know TYPE as a
+// type), and TYPE is declared by a header of the tree that stands alone
+// (or by xen.h). It returns TYPE and the file declaring it, or "" when
+// the error is a syntax error of its own.
+func unknownTypeName(tree fs.FS, e *Error, verdicts map[string]verdict, xen *surveyInfo) (string, string) {
+	if !strings.HasPrefix(e.Msg, "unexpected identifier") || e.Pos.Line < 1 || e.Pos.Col < 1 {
+		return "", ""
+	}
+	src, err := fs.ReadFile(tree, e.Pos.File)
+	if err != nil {
+		return "", ""
+	}
+	lines := strings.Split(string(src), "\n")
+	if e.Pos.Line > len(lines) {
+		return "", ""
+	}
+	line := lines[e.Pos.Line-1]
+	if e.Pos.Col-1 > len(line) {
+		return "", ""
+	}
+	before := strings.TrimRight(line[:e.Pos.Col-1], " \t")
+	start := len(before)
+	for start > 0 && isIdentByte(before[start-1]) {
+		start--
+	}
+	name := before[start:]
+	if name == "" || name[0] >= '0' && name[0] <= '9' || start > 0 && !strings.ContainsRune(" \t{;(,", rune(before[start-1])) {
+		return "", ""
+	}
+	declared := func(info *surveyInfo) string {
+		if info == nil {
+			return ""
+		}
+		for _, f := range info.Names[name] {
+			if f != e.Pos.File {
+				return f
+			}
+		}
+		return ""
+	}
+	if f := declared(xen); f != "" {
+		return name, f
+	}
+	hs := make([]string, 0, len(verdicts))
+	for h := range verdicts {
+		hs = append(hs, h)
+	}
+	sort.Strings(hs)
+	for _, h := range hs {
+		if v := verdicts[h]; v.ok {
+			if f := declared(v.info); f != "" {
+				return name, f
+			}
+		}
+	}
+	return "", ""
 }
 
 // partOfAnother reports whether header h is a part of another header

@@ -76,3 +76,33 @@ func TestIncludeAllSyntaxError(t *testing.T) {
 		t.Errorf("omitted %+v, want part.h with its syntax error", u.Omitted)
 	}
 }
+
+// TestIncludeAllUnknownTypeName: a header using a type another header
+// declares, without including it (Xen 4.5's xsm/flask_op.h and
+// evtchn_port_t), does not compile on its own, as gcc says ("unknown type
+// name"): it is left out with that reason. The same use of a type no
+// header declares is a broken header: an error.
+func TestIncludeAllUnknownTypeName(t *testing.T) {
+	tree := fstest.MapFS{
+		"xen.h":      {Data: []byte("typedef unsigned long xen_ulong_t;\n")},
+		"evtchn.h":   {Data: []byte("typedef unsigned int evtchn_port_t;\nstruct ev { evtchn_port_t p; };\n")},
+		"flask_op.h": {Data: []byte("struct peersid {\n    evtchn_port_t evtchn;\n};\n")},
+	}
+	units, err := ParseTargets(Config{Tree: tree, TreeName: "fixture", Mode: Tools, Includes: []string{AllHeaders}}, []Target{X86_64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := units[0]
+	if got := strings.Join(u.Includes, " "); got != "xen.h evtchn.h" {
+		t.Errorf("headers taken: %s, want xen.h evtchn.h", got)
+	}
+	if len(u.Omitted) != 1 || u.Omitted[0].Header != "flask_op.h" || !strings.Contains(u.Omitted[0].Reason, "unknown type name evtchn_port_t (declared in evtchn.h") {
+		t.Errorf("omitted %+v, want flask_op.h: unknown type name evtchn_port_t declared in evtchn.h", u.Omitted)
+	}
+
+	tree["flask_op.h"] = &fstest.MapFile{Data: []byte("struct peersid {\n    evtchn_port_typo evtchn;\n};\n")}
+	_, err = ParseTargets(Config{Tree: tree, TreeName: "fixture", Mode: Tools, Includes: []string{AllHeaders}}, []Target{X86_64})
+	if err == nil || !strings.Contains(err.Error(), "fixture/flask_op.h:2:") {
+		t.Fatalf("got %v, want an error at fixture/flask_op.h:2", err)
+	}
+}
