@@ -53,6 +53,17 @@ func TestNotStale(t *testing.T) {
 		tmp := t.TempDir()
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = tmp
+		if args[0] == "dispatch" {
+			// dispatch reads the committed per-release packages, named
+			// relative to this directory, and records -out by its base
+			// name: run it here, writing into tmp.
+			for i := range args {
+				if i > 0 && args[i-1] == "-out" {
+					args[i] = filepath.Join(tmp, out)
+				}
+			}
+			cmd = exec.Command(bin, args...)
+		}
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("xenbind %s: %v\n%s", rest, err, msg)
 		}

@@ -43,13 +43,13 @@ func aptDownload(d Deb, cacheDir, dir string) error {
 		}
 		return nil
 	}
-	aptDir := filepath.Join(cacheDir, "apt", d.Suite+"_"+d.Arch)
+	aptDir := filepath.Join(cacheDir, "apt", d.Suite+"_"+d.indexArch())
 	unlock, err := lockDir(aptDir)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	a, err := newPrivateApt(aptDir, d.Suite, d.Arch)
+	a, err := newPrivateApt(aptDir, d.Suite, d.indexArch())
 	if err != nil {
 		return err
 	}
@@ -73,6 +73,16 @@ func aptDownload(d Deb, cacheDir, dir string) error {
 		return fmt.Errorf("%s: %w (%s main, %s); refresh the pins in headers/manifest.txt with %s", d, ErrGone, d.Suite, a.mirror, RepinCommand)
 	}
 	return fmt.Errorf("apt-get download %s (private sources list of %s): %w\n%s", arg, d.Suite, err, out)
+}
+
+// indexArch is the architecture whose package index lists d: its own, or
+// amd64's for an architecture-independent package ("all"), which every
+// architecture's index lists; apt-get download takes NAME:all.
+func (d Deb) indexArch() string {
+	if d.Arch == "all" {
+		return "amd64"
+	}
+	return d.Arch
 }
 
 // notFound reports whether apt's output says a version is not there.
@@ -157,13 +167,13 @@ func Current(d Deb, cacheDir string) (Deb, error) {
 	if _, err := exec.LookPath("apt-get"); err != nil {
 		return d, fmt.Errorf("%s: %w", d, ErrNoApt)
 	}
-	aptDir := filepath.Join(cacheDir, "apt", d.Suite+"_"+d.Arch)
+	aptDir := filepath.Join(cacheDir, "apt", d.Suite+"_"+d.indexArch())
 	unlock, err := lockDir(aptDir)
 	if err != nil {
 		return d, err
 	}
 	defer unlock()
-	a, err := newPrivateApt(aptDir, d.Suite, d.Arch)
+	a, err := newPrivateApt(aptDir, d.Suite, d.indexArch())
 	if err != nil {
 		return d, err
 	}

@@ -201,8 +201,29 @@ var XenDebs = func() []Deb {
 	return out
 }()
 
-// XenRelease is the Xen release of a libxen-dev version: "4.17" of
-// "4.17.5+72-g01140da4e8-1".
+// PinnedXen returns the pinned libxen-dev of a Xen release ("4.20"), if
+// the manifest pins one.
+func PinnedXen(release string) (Deb, bool) {
+	for _, d := range XenDebs {
+		if XenRelease(d.Version) == release {
+			return d, true
+		}
+	}
+	return Deb{}, false
+}
+
+// PinnedReleases lists the Xen releases the manifest pins, oldest first.
+func PinnedReleases() []string {
+	var out []string
+	for _, d := range XenDebs {
+		out = append(out, XenRelease(d.Version))
+	}
+	return out
+}
+
+// XenRelease is the release of a pinned package's version: "4.17" of
+// libxen-dev's "4.17.5+72-g01140da4e8-1", "6.12" of a Linux package's
+// "6.12.117-1".
 func XenRelease(version string) string {
 	parts := strings.SplitN(version, ".", 3)
 	if len(parts) < 2 {
@@ -230,6 +251,28 @@ func mustList(text []byte) []Deb {
 		panic(err) // the embedded manifest is part of the source
 	}
 	return list
+}
+
+// LinuxDebs are the pinned linux-headers-*-common packages, oldest first:
+// the Linux kernel's headers laid out as a kernel source tree (Debian's
+// usr/src/linux-headers-*-common), bookworm's 6.1 and trixie's 6.12.
+var LinuxDebs = func() []Deb {
+	var out []Deb
+	for _, d := range mustList(manifest) {
+		if strings.HasPrefix(d.Name, "linux-headers-") && strings.HasSuffix(d.Name, "-common") {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return versionLess(out[i].Version, out[j].Version) })
+	return out
+}()
+
+// LinuxTree returns the root of a pinned linux-headers-*-common package's
+// kernel source tree (its usr/src/NAME, holding include/ and arch/: the
+// parser's Linux dialect, and its UAPI dialect through include/uapi),
+// fetching and unpacking it first if needed.
+func LinuxTree(d Deb) (string, error) {
+	return PinnedTree(d, filepath.Join("usr", "src", d.Name), filepath.Join("include", "xen", "interface", "xen.h"))
 }
 
 // UAPITree returns the pinned Linux user-space API header tree (a

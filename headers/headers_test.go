@@ -158,3 +158,32 @@ func TestUAPITree(t *testing.T) {
 		}
 	}
 }
+
+// TestLinuxTrees fetches the pinned Linux kernel header packages (arch
+// "all", through the private apt lists of their suites): each is a kernel
+// source tree in the cache directory with the Xen interface headers and
+// the uapi device headers.
+func TestLinuxTrees(t *testing.T) {
+	var releases []string
+	for _, d := range LinuxDebs {
+		releases = append(releases, XenRelease(d.Version)+" "+d.Suite)
+	}
+	if got := strings.Join(releases, ", "); got != "6.1 bookworm, 6.12 trixie" {
+		t.Errorf("LinuxDebs: %s", got)
+	}
+	cache := mustCache(t)
+	for _, d := range LinuxDebs {
+		dir, err := LinuxTree(d)
+		if err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		if !strings.HasPrefix(dir, cache+string(filepath.Separator)) {
+			t.Errorf("%s unpacked to %s, outside %s", d, dir, cache)
+		}
+		for _, f := range []string{"include/xen/interface/xen.h", "arch/arm64/include/asm/xen/interface.h", "include/uapi/xen/privcmd.h", "include/uapi/linux/ioctl.h"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}

@@ -54,6 +54,9 @@ const (
 // builtinRoot.
 type vfs struct {
 	tree fs.FS
+	// sysDir is the directory of tree, relative to it, that uapiSysRoot
+	// serves: the UAPI dialect's root.
+	sysDir string
 	// guard records input cc/v4 would loop on (see safe.go).
 	guard *syntaxGuard
 }
@@ -66,7 +69,7 @@ func (v vfs) Open(name string) (fs.File, error) {
 		if !fs.ValidPath(rel) {
 			break
 		}
-		return v.tree.Open(rel)
+		return v.tree.Open(path.Join(v.sysDir, rel))
 	case strings.HasPrefix(name, builtinRoot+"/"):
 		if s, ok := builtinHeader(strings.TrimPrefix(name, builtinRoot+"/")); ok {
 			return &memFile{name: path.Base(name), Reader: bytes.NewReader([]byte(s)), size: int64(len(s))}, nil

@@ -23,10 +23,12 @@ const (
 	// <asm/xen/interface.h> under arch/<arch>/include.
 	LinuxDialect Dialect = "linux"
 	// UAPIDialect is Linux's user-space API headers as Debian's
-	// linux-libc-dev installs them (the tree is its usr/include): the Xen
-	// device headers xen/privcmd.h, xen/evtchn.h, xen/gntdev.h and
-	// xen/gntalloc.h with the linux/ and asm-generic/ headers they
-	// include. Those included headers are read from the tree as system
+	// linux-libc-dev installs them (the tree is its usr/include), or as a
+	// kernel source tree holds them before headers_install (the tree is
+	// the source's root, or Debian's usr/src/linux-headers-*-common, and
+	// the headers are in its include/uapi): the Xen device headers
+	// xen/privcmd.h, xen/evtchn.h, xen/gntdev.h and xen/gntalloc.h with
+	// the linux/ and asm-generic/ headers they include. Those included headers are read from the tree as system
 	// headers: their typedefs stand for their types and nothing of theirs
 	// is generated. The per-architecture asm/ headers and the kernel's
 	// xen/interface/xen.h, which the device headers use but the package
@@ -55,8 +57,14 @@ type dialect struct {
 	// dir is the directory, relative to the tree, that -include names
 	// are relative to.
 	dir string
-	// marker is a file every tree of the dialect has, relative to the tree.
+	// marker is a file every tree of the dialect has, relative to the
+	// tree's root (see roots).
 	marker string
+	// roots are the directories, relative to the tree, where a tree of
+	// the dialect may have its layout, tried in order: the first holding
+	// the marker is the root the other paths are relative to. nil means
+	// the tree itself.
+	roots []string
 	// versioned: guest mode reads __XEN_LATEST_INTERFACE_VERSION__ from
 	// the tree's xen-compat.h.
 	versioned bool
@@ -128,6 +136,8 @@ var dialects = []dialect{
 		title:  "Linux UAPI dialect",
 		dir:    ".",
 		marker: "linux/ioctl.h",
+		// Installed (usr/include), or a kernel source tree's include/uapi.
+		roots: []string{".", "include/uapi"},
 		// The device headers use domid_t, xen_pfn_t and grant_ref_t
 		// without including what defines them (evtchn.h, gntdev.h) or
 		// through the kernel-internal <xen/interface/xen.h> (privcmd.h):
@@ -192,8 +202,36 @@ func dialectOf(d Dialect) (*dialect, error) {
 	return nil, fmt.Errorf("unknown dialect %q (want xen, linux or uapi)", d)
 }
 
-// path returns the tree-relative name of an -include name.
-func (d *dialect) path(h string) string { return path.Join(d.dir, h) }
+// root returns the directory of tree, relative to it, that holds the
+// dialect's layout: the first of its roots with the marker, or the first
+// root when none has it (CheckDialect then says so).
+func (d *dialect) root(tree fs.FS) string {
+	if len(d.roots) == 0 {
+		return "."
+	}
+	for _, r := range d.roots {
+		if _, err := fs.Stat(tree, path.Join(r, d.marker)); err == nil {
+			return r
+		}
+	}
+	return d.roots[0]
+}
+
+// markers are the places the marker may be, relative to the tree.
+func (d *dialect) markers() []string {
+	if len(d.roots) == 0 {
+		return []string{d.marker}
+	}
+	var out []string
+	for _, r := range d.roots {
+		out = append(out, path.Join(r, d.marker))
+	}
+	return out
+}
+
+// path returns the tree-relative name of an -include name in a tree whose
+// dialect root is root.
+func (d *dialect) path(root, h string) string { return path.Join(root, d.dir, h) }
 
 // ErrDialect reports a tree that is not laid out as its declared dialect.
 var ErrDialect = errors.New("wrong dialect")
@@ -210,19 +248,24 @@ func CheckDialect(tree fs.FS, name string, d Dialect) error {
 	if name == "" {
 		name = "."
 	}
-	if _, err := fs.Stat(tree, dl.marker); err == nil {
-		return nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("tree %s: %w", name, err)
+	for _, m := range dl.markers() {
+		if _, err := fs.Stat(tree, m); err == nil {
+			return nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("tree %s: %w", name, err)
+		}
 	}
-	msg := fmt.Sprintf("tree %s does not look like the %s: no %s", name, dl.title, dl.marker)
+	msg := fmt.Sprintf("tree %s does not look like the %s: no %s", name, dl.title, strings.Join(dl.markers(), " nor "))
 	for i := range dialects {
 		other := &dialects[i]
 		if other.name == dl.name {
 			continue
 		}
-		if _, err := fs.Stat(tree, other.marker); err == nil {
-			msg += fmt.Sprintf(" (it has %s: the %s?)", other.marker, other.title)
+		for _, m := range other.markers() {
+			if _, err := fs.Stat(tree, m); err == nil {
+				msg += fmt.Sprintf(" (it has %s: the %s?)", m, other.title)
+				break
+			}
 		}
 	}
 	return dialectError(msg)
@@ -289,6 +332,15 @@ const uapiBuiltinDir = "uapi-dialect"
 // headers do not use), and asm/bitsperlong.h sets __BITS_PER_LONG to the
 // width of long before including asm-generic's, which would say 32.
 //
+// linux/compiler.h and linux/compiler_types.h: the uapi headers of a
+// kernel source tree include them for the kernel's annotations, and
+// headers_install deletes those includes and the annotations when it
+// installs the headers (scripts/headers_install.sh): __user, __force and
+// __iomem go, __attribute_const__ too, __packed becomes
+// __attribute__((packed)). The built-ins do the same, so a source tree's
+// headers declare what the installed ones do; installed trees never
+// include them.
+//
 // xen/interface/xen.h is the Linux kernel's copy of Xen's xen.h, which
 // linux-libc-dev does not ship; the device headers need three of its
 // types: domid_t and grant_ref_t, and xen_pfn_t, which the kernel's
@@ -306,6 +358,16 @@ var uapiBuiltins = map[string]string{
 #define __BITS_PER_LONG 32
 #endif
 #include <asm-generic/bitsperlong.h>
+#endif
+`,
+	"linux/compiler.h": "#include <linux/compiler_types.h>\n",
+	"linux/compiler_types.h": `#ifndef _XENBIND_LINUX_COMPILER_TYPES_H
+#define _XENBIND_LINUX_COMPILER_TYPES_H
+#define __user
+#define __force
+#define __iomem
+#define __attribute_const__
+#define __packed __attribute__((packed))
 #endif
 `,
 	"xen/interface/xen.h": `#ifndef _XENBIND_XEN_INTERFACE_XEN_H

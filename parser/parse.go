@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -126,15 +127,16 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 		return nil, nil, err
 	}
 	includes := cfg.includes()
+	root := d.root(cfg.Tree)
 	for _, h := range includes {
-		if _, err := fs.Stat(cfg.Tree, d.path(h)); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", cfg.display(d.path(h)), fs.ErrNotExist)
+		if _, err := fs.Stat(cfg.Tree, d.path(root, h)); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", cfg.display(d.path(root, h)), fs.ErrNotExist)
 		}
 	}
 	quote, sys := d.searchPaths(cfg.Target)
 	ccfg := &cc.Config{
 		ABI:             abi,
-		FS:              vfs{tree: cfg.Tree, guard: guard},
+		FS:              vfs{tree: cfg.Tree, guard: guard, sysDir: root},
 		FSOnly:          true,
 		IncludePaths:    quote,
 		SysIncludePaths: sys,
@@ -163,7 +165,7 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 		{Name: "<prelude>", Value: d.prelude},
 	}
 	for _, h := range includes {
-		sources = append(sources, cc.Source{Name: treeRoot + "/" + d.path(h)})
+		sources = append(sources, cc.Source{Name: treeRoot + "/" + d.path(root, h)})
 	}
 	return ccfg, sources, nil
 }
@@ -282,7 +284,7 @@ func (c *Config) parseCCError(line string) *Error {
 					}
 				}
 				p := Pos{File: c.rel(file), Line: l, Col: col}
-				return &Error{Pos: p, Msg: strings.TrimSpace(msg), display: c.display(p.File)}
+				return &Error{Pos: p, Msg: strings.TrimSpace(msg), display: c.displayFile(file)}
 			}
 		}
 	}
@@ -298,7 +300,35 @@ func (c *Config) rel(file string) string {
 }
 
 func (c *Config) relAll(s string) string {
+	s = strings.ReplaceAll(s, uapiSysRoot+"/", c.display(c.sysDir()+"/"))
 	return strings.ReplaceAll(s, treeRoot+"/", c.display(""))
+}
+
+// displayFile names a preprocessor file for a message: a tree file as the
+// user knows it (the UAPI dialect's system headers are tree files too), a
+// built-in header as xenbind's.
+func (c *Config) displayFile(file string) string {
+	switch {
+	case strings.HasPrefix(file, uapiSysRoot+"/"):
+		return c.display(path.Join(c.sysDir(), strings.TrimPrefix(file, uapiSysRoot+"/")))
+	case strings.HasPrefix(file, builtinRoot+"/"):
+		name := strings.TrimPrefix(file, builtinRoot+"/")
+		for _, dir := range []string{uapiBuiltinDir, linuxBuiltinDir} {
+			name = strings.TrimPrefix(name, dir+"/")
+		}
+		return "xenbind's built-in " + name
+	}
+	return c.display(c.rel(file))
+}
+
+// sysDir is the directory of the tree that the UAPI dialect's system
+// headers come from (its root), "." for the others.
+func (c *Config) sysDir() string {
+	d, err := dialectOf(c.Dialect)
+	if err != nil || c.Tree == nil {
+		return "."
+	}
+	return d.root(c.Tree)
 }
 
 // errUnsupported marks constructs xenbind decides not to handle.

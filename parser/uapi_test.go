@@ -3,7 +3,10 @@ package parser
 import (
 	"fmt"
 	"os"
+	"path"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/xenbind/xenbind/headers"
 )
@@ -58,5 +61,77 @@ func TestUAPIDialect(t *testing.T) {
 				t.Errorf("%s: record %s from %s", tg, r.Name, r.Header)
 			}
 		}
+	}
+}
+
+// uapiFixture is a small tree of the UAPI dialect with its headers below
+// dir: "." as linux-libc-dev installs them, "include/uapi" as a kernel
+// source tree holds them, before headers_install removes the kernel's
+// annotations (the source's device header includes linux/compiler.h and
+// marks pointers __user).
+func uapiFixture(dir string) fstest.MapFS {
+	dev := "#include <linux/types.h>\n#include <linux/compiler.h>\nstruct dev_op { void __user *p; __u32 n; } __packed;\nstruct dev_arg { void __user *p; __u32 n; };\n#define IOCTL_DEV_OP _IOC(_IOC_NONE, 'D', 1, sizeof(struct dev_arg))\n"
+	if dir == "." {
+		dev = "#include <linux/types.h>\n\nstruct dev_op { void *p; __u32 n; } __attribute__((packed));\nstruct dev_arg { void *p; __u32 n; };\n#define IOCTL_DEV_OP _IOC(_IOC_NONE, 'D', 1, sizeof(struct dev_arg))\n"
+	}
+	files := map[string]string{
+		"linux/types.h": "#ifndef _LINUX_TYPES_H\n#define _LINUX_TYPES_H\ntypedef unsigned short __u16;\ntypedef unsigned int __u32;\ntypedef unsigned long long __u64;\n#endif\n",
+		"linux/ioctl.h": "#define _IOC_NONE 0U\n#define _IOC(dir, type, nr, size) (((dir) << 30) | ((size) << 16) | ((type) << 8) | (nr))\n",
+		"linux/bad.h":   "struct broken { int a b; };\n",
+		"xen/dev.h":     dev,
+		"xen/bad.h":     "#include <linux/bad.h>\n",
+	}
+	m := fstest.MapFS{}
+	for name, text := range files {
+		m[path.Join(dir, name)] = &fstest.MapFile{Data: []byte(text)}
+	}
+	return m
+}
+
+// TestUAPIKernelSourceTree: the UAPI dialect reads a kernel source tree's
+// include/uapi (given the tree's root) as it reads installed headers: the
+// same record and ioctl number, positions relative to the tree, errors in
+// its system headers named by their path in the tree.
+func TestUAPIKernelSourceTree(t *testing.T) {
+	for _, tt := range []struct{ dir, header string }{
+		{".", "xen/dev.h"},
+		{"include/uapi", "include/uapi/xen/dev.h"},
+	} {
+		for _, tg := range []Target{X86_32, ARM64} {
+			u, err := Parse(Config{Tree: uapiFixture(tt.dir), TreeName: "t", Target: tg, Mode: Tools, Dialect: UAPIDialect, Includes: []string{"xen/dev.h"}})
+			if err != nil {
+				t.Fatalf("%s %s: %v", tt.dir, tg, err)
+			}
+			r := u.Record("struct dev_op")
+			if r == nil {
+				t.Fatalf("%s %s: no struct dev_op", tt.dir, tg)
+			}
+			ptr := int64(4)
+			if tg == ARM64 {
+				ptr = 8
+			}
+			if r.Header != tt.header || !r.Packed || len(r.Members) != 2 || r.Members[0].Type.Kind != Pointer {
+				t.Errorf("%s %s: struct dev_op from %s, packed %v, fields %d, want %s, packed, a pointer and __u32", tt.dir, tg, r.Header, r.Packed, len(r.Members), tt.header)
+			}
+			var got any
+			for _, m := range u.Macros {
+				if m.Name == "IOCTL_DEV_OP" {
+					got = m.Value
+				}
+			}
+			// struct dev_arg: a pointer and a __u32, padded to the
+			// pointer's alignment.
+			if want := uint64(2*ptr<<16 | 'D'<<8 | 1); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s %s: IOCTL_DEV_OP = %v, want %#x", tt.dir, tg, got, want)
+			}
+		}
+		_, err := Parse(Config{Tree: uapiFixture(tt.dir), TreeName: "t", Target: X86_64, Mode: Tools, Dialect: UAPIDialect, Includes: []string{"xen/bad.h"}})
+		if want := "t/" + path.Join(tt.dir, "linux/bad.h") + ":"; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: syntax error in a system header: %v, want it at %s", tt.dir, err, want)
+		}
+	}
+	_, err := Parse(Config{Tree: fstest.MapFS{}, TreeName: "t", Target: X86_64, Mode: Tools, Dialect: UAPIDialect})
+	if want := "tree t does not look like the Linux UAPI dialect: no linux/ioctl.h nor include/uapi/linux/ioctl.h"; err == nil || err.Error() != want {
+		t.Errorf("empty tree: %v, want %q", err, want)
 	}
 }

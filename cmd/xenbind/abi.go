@@ -6,12 +6,13 @@ import (
 	"os"
 	"strings"
 
+	"github.com/xenbind/xenbind/headers"
 	"github.com/xenbind/xenbind/layout/abi"
 	"github.com/xenbind/xenbind/parser"
 )
 
-const abiSynopsis = "[-headers DIR] [-dialect xen|linux] [-include LIST] [-mode guest|tools] [-target LIST|all] " +
-	"[-json | -html FILE] [-records LIST] [-against OLD [-against-dialect xen|linux] [-fail-on changed|removed|version|any]] " + limitsSynopsis
+const abiSynopsis = "[-headers DIR] [-dialect xen|linux|uapi] [-include LIST] [-mode guest|tools] [-target LIST|all] " +
+	"[-json | -html FILE] [-records LIST] [-against OLD [-against-dialect xen|linux|uapi] [-fail-on changed|removed|version|any]] " + limitsSynopsis
 
 // runABI reports how record layouts vary across targets or, with -against,
 // what changed from one header tree to another.
@@ -19,7 +20,7 @@ func runABI(args []string, stdout io.Writer) error {
 	var in input
 	fs := newFlagSet("abi", abiSynopsis, stdout)
 	in.register(fs.FlagSet)
-	dialect := fs.String("dialect", string(parser.XenDialect), "`dialect` of -headers: xen (xen/include/public) or linux (a kernel headers root)")
+	dialect := fs.String("dialect", string(parser.XenDialect), "`dialect` of -headers: xen (xen/include/public), linux (a kernel headers root: its copy of the Xen interface) or uapi (Linux's usr/include or a kernel headers root: the Xen device headers; default tree: the pinned linux-libc-dev)")
 	target := fs.String("target", "all", "`targets` to compare: x86_32, x86_64, arm32, arm64 or all")
 	asJSON := fs.Bool("json", false, "write JSON instead of text")
 	htmlFile := fs.String("html", "", "write the cross-architecture report as a self-contained HTML page to `file`")
@@ -137,15 +138,18 @@ func runABI(args []string, stdout io.Writer) error {
 // configuration. An empty dir means the pinned Xen tree.
 func treeConfig(dir string, d parser.Dialect, mode parser.Mode, includes []string) (parser.Config, error) {
 	name := dir
-	if dir == "" {
-		if d != parser.XenDialect {
-			return parser.Config{}, usagef("-dialect %s needs -headers: only the Xen tree is pinned", d)
-		}
-		var err error
-		if dir, err = pinnedXenTree(); err != nil {
-			return parser.Config{}, err
-		}
-		name = "xen"
+	var err error
+	switch {
+	case d == parser.XenDialect:
+		dir, name, err = xenTree(dir)
+	case dir == "" && d == parser.UAPIDialect:
+		dir, err = headers.UAPITree()
+		name = "uapi"
+	case dir == "":
+		return parser.Config{}, usagef("-dialect %s needs -headers: only the Xen and uapi trees are pinned", d)
+	}
+	if err != nil {
+		return parser.Config{}, err
 	}
 	st, err := os.Stat(dir)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xenbind/xenbind/headers"
 )
 
 // TestABIFailOn: -fail-on makes `xenbind abi -against` a CI gate, exit
@@ -112,5 +114,136 @@ func TestABIUsage(t *testing.T) {
 		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("xenbind %v: exit %d, stderr %q; want exit %d and %q", tt.args, r.code, r.stderr, tt.code, tt.want)
 		}
+	}
+}
+
+// debianXenTree is the pinned libxen-dev tree of a Xen release ("4.20"),
+// fetched into the cache directory at test time.
+func debianXenTree(t *testing.T, release string) string {
+	t.Helper()
+	for _, d := range headers.XenDebs {
+		if headers.XenRelease(d.Version) == release {
+			dir, err := headers.XenTree(d)
+			if err != nil {
+				t.Fatalf("%s: %v", d, err)
+			}
+			return dir
+		}
+	}
+	t.Fatalf("headers/manifest.txt pins no libxen-dev %s", release)
+	return ""
+}
+
+// reportBlock is the text report's block of the finding whose first line
+// is head: that line and its indented member lines.
+func reportBlock(report, head string) string {
+	var b strings.Builder
+	in := false
+	for _, l := range strings.Split(report, "\n") {
+		switch {
+		case l == head:
+			in = true
+		case in && !strings.HasPrefix(l, "    "):
+			return b.String()
+		}
+		if in {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestABIXen420Against417 runs `xenbind abi -headers <4.20> -against
+// <4.17>` on Debian's two trees in tools mode with domctl.h, sysctl.h and
+// version.h, and checks what changed from Xen 4.17 to 4.20 in the dom0
+// interface, each finding read in the headers:
+//   - domctl.h: 4.20's struct xen_domctl_createdomain has "uint32_t
+//     altp2m_opts" after grant_opts (at 48, where 4.17 has vmtrace_size):
+//     every later member moves by 4 and the record grows by 4; so does the
+//     createdomain member of struct xen_domctl's union (at 16 in it);
+//   - XEN_DOMCTL_INTERFACE_VERSION 0x15 -> 0x17 and
+//     __XEN_LATEST_INTERFACE_VERSION__ 0x00040e00 -> 0x00041300 are
+//     interface versions, which -fail-on changed does not count and -fail-on
+//     version does; XEN_SYSCTL_INTERFACE_VERSION is 0x15 in both;
+//   - memory.h: XENMEM_access_r_pw inserted at 10 in xenmem_access_t moves
+//     XENMEM_access_default from 10 to 11;
+//   - version.h: the XENVER_*2 commands 11-14 taking a struct xen_varbuf
+//     (uint32_t len, then the bytes) are new, and so are domctls 87-89.
+func TestABIXen420Against417(t *testing.T) {
+	old, new := debianXenTree(t, "4.17"), debianXenTree(t, "4.20")
+	args := []string{"abi", "-mode", "tools", "-include", "xen.h,memory.h,grant_table.h,version.h,domctl.h,sysctl.h", "-headers", new, "-against", old}
+	r := xenbind(t, t.TempDir(), args...)
+	if r.code != 0 {
+		t.Fatalf("xenbind %s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
+	}
+	blocks := map[string]string{
+		"~ struct xen_domctl_createdomain (64 -> 68 bytes) [x86_32 x86_64]": `    vmtrace_size: offset 48 -> 52
+    altp2m_opts: added offset 48, size 4, type uint32_t
+    cpupool_id: offset 52 -> 56
+    arch: offset 56 -> 60
+    arch.emulation_flags: offset 56 -> 60
+    arch.misc_flags: offset 60 -> 64
+`,
+		// Arm's xen_arch_domainconfig also gained "uint8_t sve_vl" (4.18)
+		// after gic_version, in what was padding before tee_type: the
+		// record grows by altp2m_opts' 4 only.
+		"~ struct xen_domctl_createdomain (68 -> 72 bytes) [arm32 arm64]": `    vmtrace_size: offset 48 -> 52
+    altp2m_opts: added offset 48, size 4, type uint32_t
+    cpupool_id: offset 52 -> 56
+    arch: offset 56 -> 60
+    arch.gic_version: offset 56 -> 60
+    arch.tee_type: offset 58 -> 62
+    arch.nr_spis: offset 60 -> 64
+    arch.sve_vl: added offset 61, size 1, type uint8_t
+    arch.clock_frequency: offset 64 -> 68
+`,
+	}
+	for head, want := range blocks {
+		if got := reportBlock(r.stdout, head); got != head+"\n"+want {
+			t.Errorf("report block %q:\n%s\nwant:\n%s%s", head, got, head+"\n", want)
+		}
+	}
+	for _, want := range []string{
+		"    u.createdomain.altp2m_opts: added offset 64, size 4, type uint32_t\n",
+		"    u.createdomain.cpupool_id: offset 68 -> 72\n",
+		"v XEN_DOMCTL_INTERFACE_VERSION = 21 -> 23 (interface version) [all targets]\n",
+		"v __XEN_LATEST_INTERFACE_VERSION__ = 265728 -> 267008 (interface version) [all targets]\n",
+		"~ XENMEM_access_default = 10 -> 11 [all targets]\n",
+		"+ XENMEM_access_r_pw = 10 [all targets]\n",
+		"+ struct xen_varbuf (4 bytes, version.h:141:1) [all targets]\n",
+		"+ XENVER_extraversion2 = 11 [all targets]\n",
+		"+ XENVER_capabilities2 = 12 [all targets]\n",
+		"+ XENVER_changeset2 = 13 [all targets]\n",
+		"+ XENVER_commandline2 = 14 [all targets]\n",
+		"+ XEN_DOMCTL_dt_overlay = 87 [all targets]\n",
+		"+ XEN_DOMCTL_gsi_permission = 88 [all targets]\n",
+		"+ XEN_DOMCTL_set_llc_colors = 89 [all targets]\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, absent := range []string{"XEN_SYSCTL_INTERFACE_VERSION", "number reused", "\n! ", "\n- "} {
+		if strings.Contains(r.stdout, absent) {
+			t.Errorf("report has %q:\n%s", absent, r.stdout)
+		}
+	}
+	// As a CI gate: changed trips on the layout and the enum, not on the
+	// interface versions; version trips on those too.
+	r = xenbind(t, t.TempDir(), append(args, "-fail-on", "changed")...)
+	if r.code != 1 {
+		t.Fatalf("-fail-on changed: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"record-changed struct xen_domctl_createdomain [x86_32 x86_64]", "constant-changed XENMEM_access_default [all targets]"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("-fail-on changed does not list %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "INTERFACE_VERSION") {
+		t.Errorf("-fail-on changed counts an interface version:\n%s", r.stderr)
+	}
+	r = xenbind(t, t.TempDir(), append(args, "-fail-on", "version")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "version-changed XEN_DOMCTL_INTERFACE_VERSION [all targets]") {
+		t.Errorf("-fail-on version: exit %d, want 1 listing XEN_DOMCTL_INTERFACE_VERSION:\n%s", r.code, r.stderr)
 	}
 }

@@ -99,3 +99,25 @@ func TestGenNotes(t *testing.T) {
 		t.Errorf("gen of the pinned headers: exit %d, stderr %q; want no notes without -v", r.code, r.stderr)
 	}
 }
+
+// TestPinnedRelease: -headers names a pinned release by its number, and
+// a directory named like one is still read as a directory with ./.
+func TestPinnedRelease(t *testing.T) {
+	for _, c := range []struct {
+		release string
+		altp2m  bool
+	}{{"4.17", false}, {"4.20", true}} {
+		r := xenbind(t, t.TempDir(), "layout", "-headers", c.release, "-mode", "tools", "-include", "xen.h,domctl.h", "-target", "x86_64", "-records", "struct xen_domctl_createdomain")
+		if r.code != 0 {
+			t.Fatalf("-headers %s: exit %d: %s", c.release, r.code, r.stderr)
+		}
+		if got := strings.Contains(r.stdout, "altp2m_opts"); got != c.altp2m {
+			t.Errorf("-headers %s: altp2m_opts in createdomain %v, want %v:\n%s", c.release, got, c.altp2m, r.stdout)
+		}
+	}
+	dir := t.TempDir()
+	r := xenbind(t, dir, "layout", "-headers", "./4.20")
+	if r.code == 0 || !strings.Contains(r.stderr, "4.20") {
+		t.Errorf("-headers ./4.20 (no such directory): exit %d, %q", r.code, r.stderr)
+	}
+}

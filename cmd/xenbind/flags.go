@@ -24,7 +24,7 @@ type input struct {
 }
 
 func (in *input) register(fs *flag.FlagSet) {
-	fs.StringVar(&in.headers, "headers", "", "header `dir` laid out like xen/include/public (default: the pinned Xen 4.17 tree)")
+	fs.StringVar(&in.headers, "headers", "", "header `dir` laid out like xen/include/public, or a pinned Xen release (4.14, 4.17, 4.20) (default: the pinned Xen 4.17 tree)")
 	fs.StringVar(&in.includes, "include", strings.Join(parser.DefaultIncludes, " "), "headers to read, relative to -headers, or \"all\"")
 	fs.StringVar(&in.mode, "mode", string(parser.Guest), "interface `mode`: guest or tools")
 	fs.DurationVar(&in.parseTimeout, "parse-timeout", 10*time.Second, "time limit of the C front end per translation unit, plus 1s per MiB of header text")
@@ -35,7 +35,7 @@ func (in *input) register(fs *flag.FlagSet) {
 // registerDialect adds -dialect, for the commands that read other trees
 // than Xen's.
 func (in *input) registerDialect(fs *flag.FlagSet) {
-	fs.StringVar(&in.dialect, "dialect", string(parser.XenDialect), "`dialect` of -headers: xen (xen/include/public) or uapi (Linux's usr/include, for the Xen device headers; default tree: the pinned linux-libc-dev)")
+	fs.StringVar(&in.dialect, "dialect", string(parser.XenDialect), "`dialect` of -headers: xen (xen/include/public) or uapi (Linux's usr/include, or a kernel headers root with include/uapi, for the Xen device headers; default tree: the pinned linux-libc-dev)")
 }
 
 // config checks the flags and returns the parser configuration.
@@ -52,6 +52,10 @@ func (in *input) config() (parser.Config, error) {
 	}
 	dir, name := in.headers, in.headers
 	switch {
+	case dir != "" && dialect == parser.XenDialect:
+		if dir, name, err = xenTree(dir); err != nil {
+			return parser.Config{}, err
+		}
 	case dir != "":
 	case dialect == parser.XenDialect:
 		if dir, err = pinnedXenTree(); err != nil {
@@ -155,6 +159,26 @@ func parseFlags(fs *flagSet, args []string) error {
 		return usagef("%s: unexpected arguments: %s", fs.Name(), strings.Join(fs.Args(), " "))
 	}
 	return nil
+}
+
+// xenTree resolves a -headers (or -against) value of the Xen dialect: a
+// pinned release ("4.20") names that release's pinned tree, fetched into
+// the cache on first use; anything else is a directory ("./4.20" for a
+// directory that happens to be named like a release). name is what
+// positions in messages start with.
+func xenTree(spec string) (dir, name string, err error) {
+	if spec == "" {
+		dir, err = pinnedXenTree()
+		return dir, "xen", err
+	}
+	d, ok := headers.PinnedXen(spec)
+	if !ok {
+		return spec, spec, nil
+	}
+	if dir, err = headers.XenTree(d); err != nil {
+		return "", "", fmt.Errorf("the pinned Xen %s headers: %w; pass -headers DIR instead (a Xen checkout's xen/include/public, or an unpacked libxen-dev's usr/include/xen)", spec, err)
+	}
+	return dir, "xen-" + spec, nil
 }
 
 // pinnedXenTree is the default header tree: the pinned Xen release, fetched

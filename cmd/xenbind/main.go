@@ -7,19 +7,27 @@
 //	               [-pkg NAME] [-config FILE] [-spec FILE] [-foreign] [-v] [-nocache] -out DIR
 //	xenbind layout [-headers DIR] [-dialect xen|uapi] [-include LIST] [-target T|all] [-mode guest|tools]
 //	               [-records LIST] [-json] [-nocache]
-//	xenbind abi    [-headers DIR] [-dialect xen|linux] [-include LIST] [-mode M] [-target LIST|all]
+//	xenbind abi    [-headers DIR] [-dialect xen|linux|uapi] [-include LIST] [-mode M] [-target LIST|all]
 //	               [-json | -html FILE] [-records LIST]
-//	               [-against OLD [-against-dialect D] [-fail-on changed|removed|any]]
+//	               [-against OLD [-against-dialect D] [-fail-on changed|removed|version|any]]
+//	xenbind dispatch -release REL=PKG -release REL=PKG... [-pkg NAME] [-v] -out DIR
 //
 // gen writes Go bindings; layout prints the layout of every struct and
 // union; abi reports, for every record, whether its layout is the same on
 // all four targets and what a 32-on-64 compat layer must translate, or,
-// with -against, what changed between two header trees (Xen's own layout or
-// the Linux kernel's copy, -dialect linux), failing with -fail-on.
+// with -against, what changed between two header trees (Xen's own layout,
+// the Linux kernel's copy, -dialect linux, or Linux's Xen device headers,
+// -dialect uapi), failing with -fail-on.
+// dispatch reads packages gen wrote in tools mode from the headers of
+// several Xen releases and writes one package whose domctl and sysctl
+// wrappers ask the hypervisor its release once per process and marshal in
+// the layout of the interface it speaks (generated/dom0; emit/dispatch
+// says how).
 //
 // -headers names a directory laid out like Xen's xen/include/public (in
-// Debian's libxen-dev that is usr/include/xen). Without it xenbind uses the
-// pinned Xen 4.17 tree, fetching it with apt-get on first use.
+// Debian's libxen-dev that is usr/include/xen), or a pinned release (4.14,
+// 4.17, 4.20). Without it xenbind uses the pinned Xen 4.17 tree, fetching
+// it with apt-get on first use.
 //
 // -include lists header names relative to that directory, separated by
 // spaces or commas (default "xen.h memory.h grant_table.h"); "all" means
@@ -96,9 +104,10 @@ func usagef(format string, args ...any) error {
 const usage = `usage: xenbind <command> [flags]
 
 commands:
-  gen     generate Go bindings
-  layout  print record layouts (pahole-style text, or -json)
-  abi     compare layouts across targets or header trees
+  gen      generate Go bindings
+  layout   print record layouts (pahole-style text, or -json)
+  abi      compare layouts across targets or header trees
+  dispatch one package over several releases' domctl and sysctl bindings
 
 Run "xenbind <command> -h" for a command's flags.`
 
@@ -123,6 +132,8 @@ func dispatch(args []string, stdout io.Writer) error {
 		return runLayout(rest, stdout)
 	case "abi":
 		return runABI(rest, stdout)
+	case "dispatch":
+		return runDispatch(rest, stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

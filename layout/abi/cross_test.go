@@ -172,7 +172,7 @@ func BenchmarkCompare(b *testing.B) {
 // BenchmarkDiff measures the diff of Linux's headers against Xen's alone.
 func BenchmarkDiff(b *testing.B) {
 	old := load(b, xenTree(b), "xen", parser.XenDialect, parser.Guest, true)
-	new := load(b, linuxTree(b), "linux", parser.LinuxDialect, parser.Guest, false)
+	new := load(b, linuxTree(b, "6.1"), "linux", parser.LinuxDialect, parser.Guest, false)
 	for b.Loop() {
 		if _, err := Diff(old, new); err != nil {
 			b.Fatal(err)

@@ -1,6 +1,7 @@
 package abi
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -108,4 +109,55 @@ func TestXen419To420(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAccessDefault(t, rep, false)
+}
+
+// TestUAPI612Against61 compares the Xen device headers of Linux 6.12,
+// read from trixie's kernel source tree (linux-headers-6.12.117+deb13-
+// common: include/uapi, before headers_install), with Linux 6.1's as
+// bookworm's linux-libc-dev installs them. Every finding is one of 6.12's
+// additions; the records and ioctl numbers both have are the same, so the
+// source tree's annotations (__user, linux/compiler.h) read as
+// headers_install leaves them.
+func TestUAPI612Against61(t *testing.T) {
+	installed, err := headers.UAPITree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	includes := []string{"xen/privcmd.h", "xen/evtchn.h", "xen/gntdev.h", "xen/gntalloc.h"}
+	old := loadHeaders(t, installed, "linux-libc-dev-6.1", parser.UAPIDialect, parser.Tools, false, includes)
+	new := loadHeaders(t, linuxTree(t, "6.12"), "linux-6.12", parser.UAPIDialect, parser.Tools, false, includes)
+	rep, err := Diff(old, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []expect{
+		// privcmd.h: irqfd and ioeventfd (Linux 6.7, for virtio
+		// backends) and PCIDEV_GET_GSI (6.12). _IOW = 1<<30 | size<<16 |
+		// type<<8 | nr: irqfd is 24 bytes (a __u64, three __u32, a domid_t
+		// and 2 bytes of pad), ioeventfd 48 (three __u64, five __u32,
+		// domid_t, pad[2]), get_gsi 8 and _IOC_NONE.
+		{RecordAdded, "struct privcmd_irqfd", all, ""},
+		{RecordAdded, "struct privcmd_ioeventfd", all, ""},
+		{RecordAdded, "struct privcmd_pcidev_get_gsi", all, ""},
+		{ConstantAdded, "IOCTL_PRIVCMD_IRQFD", all, fmt.Sprint(1<<30 | 24<<16 | 'P'<<8 | 8)},
+		{ConstantAdded, "IOCTL_PRIVCMD_IOEVENTFD", all, fmt.Sprint(1<<30 | 48<<16 | 'P'<<8 | 9)},
+		{ConstantAdded, "IOCTL_PRIVCMD_PCIDEV_GET_GSI", all, fmt.Sprint(8<<16 | 'P'<<8 | 10)},
+		{ConstantAdded, "PRIVCMD_IRQFD_FLAG_DEASSIGN", all, "1"},
+		{ConstantAdded, "PRIVCMD_IOEVENTFD_FLAG_DEASSIGN", all, "1"},
+		// evtchn.h: IOCTL_EVTCHN_BIND_STATIC (6.7) on a 4-byte struct
+		// ioctl_evtchn_bind { unsigned int port; }.
+		{RecordAdded, "struct ioctl_evtchn_bind", all, ""},
+		{ConstantAdded, "IOCTL_EVTCHN_BIND_STATIC", all, fmt.Sprint(4<<16 | 'E'<<8 | 7)},
+		// gntalloc.h: gref_ids[1] became a union with the flexible
+		// gref_ids_flex (__DECLARE_FLEX_ARRAY): a new name at the same
+		// offset, the record's size unchanged.
+		{RecordChanged, "struct ioctl_gntalloc_alloc_gref", []parser.Target{parser.X86_32}, "gref_ids_flex: added offset 16, size 0"},
+		{RecordChanged, "struct ioctl_gntalloc_alloc_gref", []parser.Target{parser.X86_64, parser.ARM32, parser.ARM64}, "gref_ids_flex: added offset 16, size 0"},
+	}
+	checkFindings(t, rep, want)
+	// The expectations are all there is: 4 records added, 6 constants
+	// added, 2 records changed.
+	if n := len(rep.Findings); n != len(want) {
+		t.Errorf("%d findings, want the %d above:\n%s", n, len(want), summaries(rep.Findings))
+	}
 }

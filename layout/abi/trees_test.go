@@ -26,46 +26,22 @@ func xenTree(t testing.TB) string {
 	return dir
 }
 
-var linuxOnce struct {
-	sync.Mutex
-	dir string
-}
-
-// linuxTree is the root of Linux 6.1's headers from the Debian package
-// pinned in testdata/manifest.txt, fetched and unpacked below testdata.
-func linuxTree(t testing.TB) string {
+// linuxTree is the root of the Linux kernel headers of a release ("6.1",
+// "6.12") pinned in headers/manifest.txt: a kernel source tree (include/,
+// arch/) in the cache directory.
+func linuxTree(t testing.TB, release string) string {
 	t.Helper()
-	linuxOnce.Lock()
-	defer linuxOnce.Unlock()
-	if linuxOnce.dir != "" {
-		return linuxOnce.dir
-	}
-	text, err := os.ReadFile(filepath.Join("testdata", "manifest.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := headers.ParseManifest(text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const name = "linux-headers-6.1.0-50-common"
-	deb, ok := m[name]
-	if !ok {
-		t.Fatalf("testdata/manifest.txt pins no %s", name)
-	}
-	root := filepath.Join("testdata", "linux-6.1")
-	dir := filepath.Join(root, "usr", "src", name)
-	if _, err := os.Stat(filepath.Join(dir, "include", "xen", "interface", "xen.h")); err != nil {
-		if err := headers.Unpack(deb, filepath.Join("testdata", "cache"), root); err != nil {
-			t.Fatalf("Linux headers: %v", err)
+	for _, d := range headers.LinuxDebs {
+		if headers.XenRelease(d.Version) == release {
+			dir, err := headers.LinuxTree(d)
+			if err != nil {
+				t.Fatalf("%s: %v", d, err)
+			}
+			return dir
 		}
 	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	linuxOnce.dir = abs
-	return abs
+	t.Fatalf("headers/manifest.txt pins no Linux %s headers", release)
+	return ""
 }
 
 var patchedOnce struct {
@@ -194,10 +170,11 @@ func applyPatch(dir, patch string) error {
 
 // treeKey identifies a loaded tree.
 type treeKey struct {
-	dir     string
-	dialect parser.Dialect
-	mode    parser.Mode
-	taken   bool
+	dir      string
+	dialect  parser.Dialect
+	mode     parser.Mode
+	taken    bool
+	includes string
 }
 
 var loaded = struct {
@@ -209,13 +186,19 @@ var loaded = struct {
 // test binary. taken also reads the other mode's constants (LoadTaken).
 func load(t testing.TB, dir, name string, d parser.Dialect, mode parser.Mode, taken bool) *Tree {
 	t.Helper()
+	return loadHeaders(t, dir, name, d, mode, taken, parser.DefaultIncludes)
+}
+
+// loadHeaders is load of the headers listed.
+func loadHeaders(t testing.TB, dir, name string, d parser.Dialect, mode parser.Mode, taken bool, includes []string) *Tree {
+	t.Helper()
 	loaded.Lock()
 	defer loaded.Unlock()
-	k := treeKey{dir, d, mode, taken}
+	k := treeKey{dir, d, mode, taken, strings.Join(includes, " ")}
 	if tr, ok := loaded.m[k]; ok {
 		return tr
 	}
-	cfg := parser.Config{Tree: os.DirFS(dir), TreeName: name, Mode: mode, Includes: parser.DefaultIncludes, Dialect: d}
+	cfg := parser.Config{Tree: os.DirFS(dir), TreeName: name, Mode: mode, Includes: includes, Dialect: d}
 	tr, err := Load(cfg, parser.Targets)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)

@@ -3,9 +3,9 @@ package foreignmem
 import (
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/xenbind/xenbind/generated/xen"
+	"github.com/xenbind/xenbind/runtime/internal/owner"
 )
 
 // DomID is a domain ID; DomIDSelf names the calling domain.
@@ -97,25 +97,22 @@ func (e *BatchError) Unwrap() []error {
 // Device is an open privcmd device for mapping. It is safe for concurrent
 // use.
 type Device struct {
-	b      Backend
-	mu     sync.Mutex
-	maps   map[*Mapping]bool
-	closed bool
+	b    Backend
+	maps owner.Set[*Mapping] // its lock guards every call
 }
 
 // New returns a Device over a backend: Open's, or a double's.
-func New(b Backend) *Device { return &Device{b: b, maps: map[*Mapping]bool{}} }
+func New(b Backend) *Device { return &Device{b: b} }
 
 // Mapping is foreign frames mapped into the process.
 type Mapping struct {
-	d      *Device
-	Mem    []byte
-	closed bool // guarded by d.mu
+	d   *Device
+	Mem []byte
 }
 
 func (d *Device) add(mem []byte) *Mapping {
 	m := &Mapping{d: d, Mem: mem}
-	d.maps[m] = true
+	d.maps.Add(m)
 	return m
 }
 
@@ -126,9 +123,9 @@ func (d *Device) MapBatch(dom DomID, gfns []uint64, writable bool) (*Mapping, er
 	if len(gfns) == 0 || len(gfns) > MaxPages {
 		return nil, &Error{Op: "map batch", Dom: dom, Err: fmt.Errorf("%d frames: want 1 to %d", len(gfns), MaxPages)}
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
+	open := d.maps.Lock()
+	defer d.maps.Unlock()
+	if !open {
 		return nil, ErrClosed
 	}
 	mem, errs, err := d.b.MapBatch(dom, gfns, writable)
@@ -150,9 +147,9 @@ func (d *Device) MapBatch(dom DomID, gfns []uint64, writable bool) (*Mapping, er
 
 // ResourceSize returns how many frames resource typ/id of domain dom has.
 func (d *Device) ResourceSize(dom DomID, typ, id uint32) (uint64, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
+	open := d.maps.Lock()
+	defer d.maps.Unlock()
+	if !open {
 		return 0, ErrClosed
 	}
 	n, err := d.b.ResourceSize(dom, typ, id)
@@ -168,9 +165,9 @@ func (d *Device) MapResource(dom DomID, typ, id, idx uint32, num int, writable b
 	if num <= 0 || num > MaxPages {
 		return nil, &Error{Op: "map resource", Dom: dom, Err: fmt.Errorf("%d frames: want 1 to %d", num, MaxPages)}
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
+	open := d.maps.Lock()
+	defer d.maps.Unlock()
+	if !open {
 		return nil, ErrClosed
 	}
 	mem, err := d.b.MapResource(dom, typ, id, idx, num, writable)
@@ -183,9 +180,9 @@ func (d *Device) MapResource(dom DomID, typ, id, idx uint32, num int, writable b
 // Restrict limits the device to domain dom: later calls for any other
 // domain fail with EPERM. It cannot be undone.
 func (d *Device) Restrict(dom DomID) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
+	open := d.maps.Lock()
+	defer d.maps.Unlock()
+	if !open {
 		return ErrClosed
 	}
 	if err := d.b.Restrict(dom); err != nil {
@@ -196,17 +193,15 @@ func (d *Device) Restrict(dom DomID) error {
 
 // Close unmaps the frames.
 func (m *Mapping) Close() error {
-	m.d.mu.Lock()
-	defer m.d.mu.Unlock()
-	if m.closed {
+	m.d.maps.Lock()
+	defer m.d.maps.Unlock()
+	if !m.d.maps.Remove(m) {
 		return ErrClosed
 	}
-	delete(m.d.maps, m)
 	return m.release()
 }
 
 func (m *Mapping) release() error {
-	m.closed = true
 	err := m.d.b.Unmap(m.Mem)
 	m.Mem = nil
 	if err != nil {
@@ -217,17 +212,16 @@ func (m *Mapping) release() error {
 
 // Close unmaps every mapping of the Device and releases the device.
 func (d *Device) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
+	d.maps.Lock()
+	defer d.maps.Unlock()
+	open, ok := d.maps.Close()
+	if !ok {
 		return ErrClosed
 	}
-	d.closed = true
 	var errs []error
-	for m := range d.maps {
+	for _, m := range open {
 		errs = append(errs, m.release())
 	}
-	d.maps = nil
 	errs = append(errs, d.b.Close())
 	return errors.Join(errs...)
 }

@@ -3,8 +3,8 @@ package gntalloc
 import (
 	"errors"
 	"fmt"
-	"sync"
 
+	"github.com/xenbind/xenbind/runtime/internal/owner"
 	"github.com/xenbind/xenbind/runtime/uapi"
 )
 
@@ -66,13 +66,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // Device is an open gntalloc device. It is safe for concurrent use.
 type Device struct {
 	b      Backend
-	mu     sync.Mutex
-	shares map[*Share]bool
-	closed bool
+	shares owner.Set[*Share] // its lock guards every call
 }
 
 // New returns a Device over a backend: Open's, or a double's.
-func New(b Backend) *Device { return &Device{b: b, shares: map[*Share]bool{}} }
+func New(b Backend) *Device { return &Device{b: b} }
 
 // Share is pages granted to a domain and mapped into this process.
 type Share struct {
@@ -81,8 +79,6 @@ type Share struct {
 	Refs  []GrantRef // one per page, in order
 	Mem   []byte     // the pages, len(Refs)*PageSize bytes
 	index uint64
-	// closed is guarded by d.mu.
-	closed bool
 }
 
 // Share grants domain dom access to pages new pages, writable by it or
@@ -91,9 +87,9 @@ func (d *Device) Share(dom DomID, pages int, writable bool) (*Share, error) {
 	if pages <= 0 || pages > MaxPages {
 		return nil, &Error{Op: "share", Err: fmt.Errorf("%d pages: want 1 to %d", pages, MaxPages)}
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
+	open := d.shares.Lock()
+	defer d.shares.Unlock()
+	if !open {
 		return nil, ErrClosed
 	}
 	index, refs, err := d.b.Alloc(dom, pages, writable)
@@ -106,7 +102,7 @@ func (d *Device) Share(dom DomID, pages int, writable bool) (*Share, error) {
 		return nil, &Error{Op: "map", Err: err}
 	}
 	s := &Share{d: d, Dom: dom, Refs: refs, Mem: mem, index: index}
-	d.shares[s] = true
+	d.shares.Add(s)
 	return s, nil
 }
 
@@ -118,9 +114,9 @@ func (s *Share) NotifyOnUnmap(offset int, action UnmapAction, port uint32) error
 	if offset < 0 || offset >= len(s.Mem) {
 		return &Error{Op: "notify", Err: fmt.Errorf("offset %d outside the share's %d bytes", offset, len(s.Mem))}
 	}
-	s.d.mu.Lock()
-	defer s.d.mu.Unlock()
-	if s.closed || s.d.closed {
+	s.d.shares.Lock()
+	defer s.d.shares.Unlock()
+	if !s.d.shares.Open(s) {
 		return ErrClosed
 	}
 	if err := s.d.b.SetUnmapNotify(s.index+uint64(offset), action, port); err != nil {
@@ -132,18 +128,15 @@ func (s *Share) NotifyOnUnmap(offset int, action UnmapAction, port uint32) error
 // Close unmaps the pages and ends their grants. The kernel frees a page
 // once the other domain has unmapped it too.
 func (s *Share) Close() error {
-	s.d.mu.Lock()
-	defer s.d.mu.Unlock()
-	if s.closed {
+	s.d.shares.Lock()
+	defer s.d.shares.Unlock()
+	if !s.d.shares.Remove(s) {
 		return ErrClosed
 	}
-	err := s.release()
-	delete(s.d.shares, s)
-	return err
+	return s.release()
 }
 
 func (s *Share) release() error {
-	s.closed = true
 	var errs []error
 	if err := s.d.b.Unmap(s.Mem); err != nil {
 		errs = append(errs, &Error{Op: "unmap", Err: err})
@@ -157,17 +150,16 @@ func (s *Share) release() error {
 
 // Close closes every share of the Device and releases the device.
 func (d *Device) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
+	d.shares.Lock()
+	defer d.shares.Unlock()
+	open, ok := d.shares.Close()
+	if !ok {
 		return ErrClosed
 	}
-	d.closed = true
 	var errs []error
-	for s := range d.shares {
+	for _, s := range open {
 		errs = append(errs, s.release())
 	}
-	d.shares = nil
 	errs = append(errs, d.b.Close())
 	return errors.Join(errs...)
 }

@@ -3,9 +3,9 @@ package gntdev
 import (
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/xenbind/xenbind/generated/xen"
+	"github.com/xenbind/xenbind/runtime/internal/owner"
 )
 
 // DomID is a domain ID; DomIDSelf names the calling domain.
@@ -80,22 +80,19 @@ func (e *CopyError) Unwrap() []error {
 
 // Device is an open gntdev device. It is safe for concurrent use.
 type Device struct {
-	b      Backend
-	mu     sync.Mutex
-	maps   map[*Mapping]bool
-	closed bool
+	b    Backend
+	maps owner.Set[*Mapping] // its lock guards every call but Copy
 }
 
 // New returns a Device over a backend: Open's, or a double's.
-func New(b Backend) *Device { return &Device{b: b, maps: map[*Mapping]bool{}} }
+func New(b Backend) *Device { return &Device{b: b} }
 
 // Mapping is granted pages mapped into the process.
 type Mapping struct {
-	d      *Device
-	Refs   []Ref
-	Mem    []byte // len(Refs)*PageSize bytes
-	index  uint64
-	closed bool // guarded by d.mu
+	d     *Device
+	Refs  []Ref
+	Mem   []byte // len(Refs)*PageSize bytes
+	index uint64
 }
 
 // Map maps the pages refs names, in order, writable or read-only.
@@ -103,9 +100,9 @@ func (d *Device) Map(refs []Ref, writable bool) (*Mapping, error) {
 	if len(refs) == 0 || len(refs) > MaxRefs {
 		return nil, &Error{Op: "map", Err: fmt.Errorf("%d references: want 1 to %d", len(refs), MaxRefs)}
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
+	open := d.maps.Lock()
+	defer d.maps.Unlock()
+	if !open {
 		return nil, ErrClosed
 	}
 	index, err := d.b.MapRefs(refs, writable)
@@ -118,23 +115,21 @@ func (d *Device) Map(refs []Ref, writable bool) (*Mapping, error) {
 		return nil, &Error{Op: "map", Err: err}
 	}
 	m := &Mapping{d: d, Refs: append([]Ref(nil), refs...), Mem: mem, index: index}
-	d.maps[m] = true
+	d.maps.Add(m)
 	return m, nil
 }
 
 // Close unmaps the pages.
 func (m *Mapping) Close() error {
-	m.d.mu.Lock()
-	defer m.d.mu.Unlock()
-	if m.closed {
+	m.d.maps.Lock()
+	defer m.d.maps.Unlock()
+	if !m.d.maps.Remove(m) {
 		return ErrClosed
 	}
-	delete(m.d.maps, m)
 	return m.release()
 }
 
 func (m *Mapping) release() error {
-	m.closed = true
 	var errs []error
 	if err := m.d.b.Unmap(m.Mem); err != nil {
 		errs = append(errs, &Error{Op: "unmap", Err: err})
@@ -191,10 +186,9 @@ func (d *Device) Copy(segs []CopySegment) error {
 			return &Error{Op: "copy", Err: fmt.Errorf("segment %d: dest: %w", i, err)}
 		}
 	}
-	d.mu.Lock()
-	closed := d.closed
-	d.mu.Unlock()
-	if closed {
+	open := d.maps.Lock()
+	d.maps.Unlock()
+	if !open {
 		return ErrClosed
 	}
 	if err := d.b.Copy(segs); err != nil {
@@ -215,17 +209,16 @@ func (d *Device) Copy(segs []CopySegment) error {
 
 // Close unmaps every mapping of the Device and releases the device.
 func (d *Device) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
+	d.maps.Lock()
+	defer d.maps.Unlock()
+	open, ok := d.maps.Close()
+	if !ok {
 		return ErrClosed
 	}
-	d.closed = true
 	var errs []error
-	for m := range d.maps {
+	for _, m := range open {
 		errs = append(errs, m.release())
 	}
-	d.maps = nil
 	errs = append(errs, d.b.Close())
 	return errors.Join(errs...)
 }

@@ -162,3 +162,71 @@ func hex32(v uint32) string {
 	s := strconv.FormatUint(uint64(v), 16)
 	return "0x" + strings.Repeat("0", 8-len(s)) + s
 }
+
+// InterfaceError reports a domctl or sysctl that was not sent because the
+// bindings have no layout for it in the interface version the running
+// hypervisor speaks: bindings that choose the layout at run time (the
+// output of "xenbind dispatch", such as package generated/dom0) return it
+// instead of sending a request Xen would refuse or misread.
+type InterfaceError struct {
+	// Op is the C name of the command, "XEN_DOMCTL_createdomain".
+	Op string
+	// Interface names the version macro, "XEN_DOMCTL_INTERFACE_VERSION".
+	Interface string
+	// Release is the hypervisor's Xen release, "4.18".
+	Release string
+	// Speaks is the interface version of that release, or 0 when the
+	// bindings do not know the release.
+	Speaks uint32
+	// Have lists the interface versions the bindings have Op for.
+	Have []uint32
+}
+
+// Error names the version the hypervisor speaks and the ones the bindings
+// have.
+func (e *InterfaceError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op + ": ")
+	if e.Speaks == 0 {
+		b.WriteString("these bindings do not know which " + e.Interface + " Xen " + e.Release + " speaks")
+	} else {
+		b.WriteString("Xen " + e.Release + " speaks " + e.Interface + " " + hex32(e.Speaks) + ", for which these bindings have no layout")
+	}
+	b.WriteString(" (they have")
+	for i, v := range e.Have {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(" " + hex32(v))
+	}
+	if len(e.Have) == 0 {
+		b.WriteString(" none")
+	}
+	b.WriteString("): nothing was sent")
+	return b.String()
+}
+
+// MemberError reports a request member the caller set that the interface
+// version the running hypervisor speaks does not have (a member added in
+// a later release): sending the request without it would silently drop
+// what the caller asked for, so nothing was sent. Members the running
+// version lacks may be left zero.
+type MemberError struct {
+	// Op is the C name of the command, "XEN_DOMCTL_createdomain".
+	Op string
+	// Member is the Go path of the member, "arg.AltP2MOpts" or
+	// "buffer[2].Arch.SveVl".
+	Member string
+	// Interface names the version macro, "XEN_DOMCTL_INTERFACE_VERSION".
+	Interface string
+	// Release is the hypervisor's Xen release, "4.17".
+	Release string
+	// Speaks is the interface version the hypervisor speaks.
+	Speaks uint32
+}
+
+// Error names the member and the version that lacks it.
+func (e *MemberError) Error() string {
+	return e.Op + ": " + e.Member + " is set, but " + e.Interface + " " + hex32(e.Speaks) +
+		" (Xen " + e.Release + "), which the hypervisor speaks, has no such member: nothing was sent"
+}

@@ -12,7 +12,8 @@ import (
 // XEN_SYSCTL_getdomaininfolist), XEN_SYSCTL_physinfo and event channels
 // (EVTCHNOP_alloc_unbound, bind_interdomain, send, close, status), with
 // the errors Xen 4.17 gives (common/domctl.c, common/sysctl.c,
-// common/event_channel.c).
+// common/event_channel.c). With WithVersion(4, 20) it expects 4.20's
+// domctl interface version, 0x17, instead of 0x15.
 //
 // The structures are decoded at their C offsets, which are the same on the
 // four targets except where noted: domctl.h and sysctl.h align every
@@ -27,6 +28,26 @@ const (
 	domctlInterfaceVersion = 0x15
 	sysctlInterfaceVersion = 0x15
 )
+
+// interfaceVersions are the domctl and sysctl interface versions of the
+// other releases the double can be (WithVersion). Every member it reads
+// sits at the same offset in Xen 4.20 as in 4.17 (createdomain's members
+// up to grant_opts, getdomaininfo, max_mem, max_vcpus, getdomaininfolist,
+// physinfo; generated/dom0's TestDoubleLayouts compares both releases'
+// generated layouts), so only the version in the envelope differs. A
+// release not listed here speaks 4.17's versions.
+var interfaceVersions = map[[2]uint16][2]uint32{
+	{4, 20}: {0x17, 0x15},
+}
+
+// interfaces returns the domctl and sysctl interface versions of the
+// release the double is.
+func (h *Hypervisor) interfaces() (domctl, sysctl uint32) {
+	if v, ok := interfaceVersions[[2]uint16{h.cfg.major, h.cfg.minor}]; ok {
+		return v[0], v[1]
+	}
+	return domctlInterfaceVersion, sysctlInterfaceVersion
+}
 
 // domctl.h commands, and the members of struct xen_domctl.
 const (
@@ -171,7 +192,8 @@ func (h *Hypervisor) readEnvelope(arg uint64, size int, version uint32) ([]byte,
 
 // domctl simulates __HYPERVISOR_domctl.
 func (h *Hypervisor) domctl(arg uint64) (uint64, error) {
-	mem, err := h.readEnvelope(arg, domctlSize, domctlInterfaceVersion)
+	version, _ := h.interfaces()
+	mem, err := h.readEnvelope(arg, domctlSize, version)
 	if err != nil {
 		return 0, err
 	}
@@ -290,7 +312,8 @@ func (h *Hypervisor) putInfo(b []byte, id uint16, d *Domain) {
 
 // sysctl simulates __HYPERVISOR_sysctl.
 func (h *Hypervisor) sysctl(arg uint64) (uint64, error) {
-	mem, err := h.readEnvelope(arg, sysctlSize, sysctlInterfaceVersion)
+	_, version := h.interfaces()
+	mem, err := h.readEnvelope(arg, sysctlSize, version)
 	if err != nil {
 		return 0, err
 	}

@@ -16,7 +16,8 @@
 //   - domctl: XEN_DOMCTL_createdomain, destroydomain, pausedomain,
 //     unpausedomain, max_mem, max_vcpus and getdomaininfo; sysctl:
 //     XEN_SYSCTL_physinfo and getdomaininfolist (EACCES for another
-//     interface version, EPERM for an unprivileged caller);
+//     interface version than that of the release WithVersion sets, 4.17
+//     or 4.20; EPERM for an unprivileged caller);
 //   - event_channel_op: EVTCHNOP_alloc_unbound, bind_interdomain, send,
 //     close and status.
 //

@@ -6,11 +6,15 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/xenbind/xenbind/generated/dom0"
 	"github.com/xenbind/xenbind/generated/xen"
 	"github.com/xenbind/xenbind/runtime/hypercall"
 )
 
-// The dom0 surface through the generated wrappers: XEN_SYSCTL_physinfo
+// The dom0 surface through the generated wrappers (domctl and sysctl
+// through generated/dom0, which picks the layout of the interface version
+// the hypervisor speaks, so that this one test binary runs on Xen 4.17 and
+// 4.20; the rest through generated/xen): XEN_SYSCTL_physinfo
 // against the machine the harness built, dom0 in XEN_SYSCTL_getdomaininfolist,
 // a domain created, configured, listed and destroyed from Go, event
 // channels, sched_op, vcpu_op and an HVM parameter, and the errors Xen
@@ -18,7 +22,7 @@ import (
 
 func TestPhysinfo(t *testing.T) {
 	c := caller(t)
-	pi, err := xen.XenSysctlPhysinfo(c)
+	pi, err := dom0.XenSysctlPhysinfo(c)
 	must(t, "XenSysctlPhysinfo(c)", "XEN_SYSCTL_physinfo", err)
 	t.Logf("XEN_SYSCTL_physinfo: nr_cpus %d max_cpu_id %d threads/core %d cores/socket %d nr_nodes %d cpu_khz %d capabilities %#x total_pages %d (%d MiB) free_pages %d max_mfn %#x",
 		pi.NrCpus, pi.MaxCPUID, pi.ThreadsPerCore, pi.CoresPerSocket, pi.NrNodes, pi.CPUKhz, pi.Capabilities, pi.TotalPages, pi.TotalPages*pageSize>>20, pi.FreePages, pi.MaxMFN)
@@ -38,8 +42,8 @@ func TestPhysinfo(t *testing.T) {
 
 func TestDomainList(t *testing.T) {
 	c := caller(t)
-	buf := make([]xen.DomctlGetdomaininfo, 16)
-	n, err := xen.XenSysctlGetdomaininfolist(c, 0, buf)
+	buf := make([]dom0.DomctlGetdomaininfo, 16)
+	n, err := dom0.XenSysctlGetdomaininfolist(c, 0, buf)
 	must(t, "XenSysctlGetdomaininfolist(c, 0, buf[16])", "XEN_SYSCTL_getdomaininfolist", err)
 	if n == 0 {
 		t.Fatalf("XenSysctlGetdomaininfolist(c, 0, buf[16]) [XEN_SYSCTL_getdomaininfolist] = 0 domains, want dom0 at least")
@@ -55,24 +59,24 @@ func TestDomainList(t *testing.T) {
 	if d0.Flags&xen.XEN_DOMINF_running == 0 || d0.Flags&xen.XEN_DOMINF_paused != 0 {
 		t.Errorf("dom0's flags %#x: want running (it is making this call), not paused", d0.Flags)
 	}
-	one, err := xen.XenDomctlGetdomaininfo(c, 0)
+	one, err := dom0.XenDomctlGetdomaininfo(c, 0)
 	must(t, "XenDomctlGetdomaininfo(c, 0)", "XEN_DOMCTL_getdomaininfo", err)
 	expect(t, "XenDomctlGetdomaininfo(c, 0).TotPages", "XEN_DOMCTL_getdomaininfo", one.TotPages, d0.TotPages, "the same domain as the list's")
 	expect(t, "XenDomctlGetdomaininfo(c, 0).MaxPages", "XEN_DOMCTL_getdomaininfo", one.MaxPages, d0.MaxPages, "the same domain as the list's")
 }
 
 // listed returns domain id's entry in the domain list, if it is there.
-func listed(t *testing.T, c hypercall.Caller, id xen.DomID) (xen.DomctlGetdomaininfo, bool) {
+func listed(t *testing.T, c hypercall.Caller, id dom0.DomID) (dom0.DomctlGetdomaininfo, bool) {
 	t.Helper()
-	buf := make([]xen.DomctlGetdomaininfo, 32)
-	n, err := xen.XenSysctlGetdomaininfolist(c, 0, buf)
+	buf := make([]dom0.DomctlGetdomaininfo, 32)
+	n, err := dom0.XenSysctlGetdomaininfolist(c, 0, buf)
 	must(t, "XenSysctlGetdomaininfolist(c, 0, buf[32])", "XEN_SYSCTL_getdomaininfolist", err)
 	for _, d := range buf[:n] {
 		if d.Domain == id {
 			return d, true
 		}
 	}
-	return xen.DomctlGetdomaininfo{}, false
+	return dom0.DomctlGetdomaininfo{}, false
 }
 
 func TestCreateDomain(t *testing.T) {
@@ -83,22 +87,22 @@ func TestCreateDomain(t *testing.T) {
 	cfg.MaxGrantFrames = -1
 	cfg.MaxMaptrackFrames = -1
 	cfg.GrantOpts = 1 // XEN_DOMCTL_GRANT_version(1)
-	cfg.Handle = xen.DomainHandle{0x78, 0x65, 0x6e, 0x62, 0x69, 0x6e, 0x64, 15: 0x11}
-	id, err := xen.XenDomctlCreatedomain(c, 0, &cfg)
+	cfg.Handle = dom0.DomainHandle{0x78, 0x65, 0x6e, 0x62, 0x69, 0x6e, 0x64, 15: 0x11}
+	id, err := dom0.XenDomctlCreatedomain(c, 0, &cfg)
 	must(t, "XenDomctlCreatedomain(c, 0, &cfg)", "XEN_DOMCTL_createdomain", err)
 	t.Logf("XEN_DOMCTL_createdomain: domain %d (flags %#x)", id, cfg.Flags)
 	destroyed := false
 	t.Cleanup(func() {
 		if !destroyed {
-			_ = xen.XenDomctlDestroydomain(c, id)
+			_ = dom0.XenDomctlDestroydomain(c, id)
 		}
 	})
 	if id == 0 || id >= xen.DOMID_FIRST_RESERVED {
 		t.Fatalf("XenDomctlCreatedomain(c, 0, &cfg) [XEN_DOMCTL_createdomain] = domain %d, want a new domain's id", id)
 	}
-	must(t, "XenDomctlMaxVCPUs(c, id, 1)", "XEN_DOMCTL_max_vcpus", xen.XenDomctlMaxVCPUs(c, id, 1))
+	must(t, "XenDomctlMaxVCPUs(c, id, 1)", "XEN_DOMCTL_max_vcpus", dom0.XenDomctlMaxVCPUs(c, id, 1))
 	const maxKiB = 64 << 10
-	must(t, "XenDomctlMaxMem(c, id, 64 MiB)", "XEN_DOMCTL_max_mem", xen.XenDomctlMaxMem(c, id, maxKiB))
+	must(t, "XenDomctlMaxMem(c, id, 64 MiB)", "XEN_DOMCTL_max_mem", dom0.XenDomctlMaxMem(c, id, maxKiB))
 	checkCreated(t, c, id, cfg)
 
 	d, ok := listed(t, c, id)
@@ -121,22 +125,22 @@ func TestCreateDomain(t *testing.T) {
 	}
 	checkArch(t, d)
 
-	vi, err := xen.XenDomctlGetvcpuinfo(c, id, 0)
+	vi, err := dom0.XenDomctlGetvcpuinfo(c, id, 0)
 	must(t, "XenDomctlGetvcpuinfo(c, id, 0)", "XEN_DOMCTL_getvcpuinfo", err)
 	t.Logf("XEN_DOMCTL_getvcpuinfo(vcpu 0): online %d blocked %d running %d cpu_time %d cpu %d", vi.Online, vi.Blocked, vi.Running, vi.CPUTime, vi.CPU)
 	expect(t, "XenDomctlGetvcpuinfo(c, id, 0).Running", "XEN_DOMCTL_getvcpuinfo", vi.Running, 0, "the domain is paused")
-	if _, err := xen.XenDomctlGetvcpuinfo(c, id, 1); !errors.Is(err, hypercall.EINVAL) {
+	if _, err := dom0.XenDomctlGetvcpuinfo(c, id, 1); !errors.Is(err, hypercall.EINVAL) {
 		t.Errorf("XenDomctlGetvcpuinfo(c, id, 1) [XEN_DOMCTL_getvcpuinfo] error %v, want EINVAL: vCPU 1 is beyond max_vcpus", err)
 	}
 
 	// Pausing adds to the pause count; unpausing takes it back.
-	must(t, "XenDomctlPausedomain(c, id)", "XEN_DOMCTL_pausedomain", xen.XenDomctlPausedomain(c, id))
-	must(t, "XenDomctlUnpausedomain(c, id)", "XEN_DOMCTL_unpausedomain", xen.XenDomctlUnpausedomain(c, id))
+	must(t, "XenDomctlPausedomain(c, id)", "XEN_DOMCTL_pausedomain", dom0.XenDomctlPausedomain(c, id))
+	must(t, "XenDomctlUnpausedomain(c, id)", "XEN_DOMCTL_unpausedomain", dom0.XenDomctlUnpausedomain(c, id))
 	if d, _ := listed(t, c, id); d.Flags&xen.XEN_DOMINF_paused == 0 {
 		t.Errorf("after pause and unpause the domain's flags are %#x: want still paused (its creation pause)", d.Flags)
 	}
 
-	must(t, "XenDomctlDestroydomain(c, id)", "XEN_DOMCTL_destroydomain", xen.XenDomctlDestroydomain(c, id))
+	must(t, "XenDomctlDestroydomain(c, id)", "XEN_DOMCTL_destroydomain", dom0.XenDomctlDestroydomain(c, id))
 	destroyed = true
 	// A domain without memory or vCPUs running goes at once; a dying one
 	// would still be listed with XEN_DOMINF_dying.
@@ -149,8 +153,34 @@ func TestCreateDomain(t *testing.T) {
 	if d, ok := listed(t, c, id); ok {
 		t.Errorf("domain %d still listed after XEN_DOMCTL_destroydomain (flags %#x)", id, d.Flags)
 	}
-	if _, err := xen.XenDomctlGetdomaininfo(c, id); !errors.Is(err, hypercall.ESRCH) {
+	if _, err := dom0.XenDomctlGetdomaininfo(c, id); !errors.Is(err, hypercall.ESRCH) {
 		t.Errorf("XenDomctlGetdomaininfo(c, %d) after destroy: error %v, want ESRCH", id, err)
+	}
+}
+
+// TestDispatch: generated/dom0 learns the hypervisor's release from
+// XENVER_version and knows its interface versions; a release it has no
+// bindings for gets an InterfaceError and no hypercall. TestCreateDomain
+// issues createdomain, whose layout differs between 4.17 and 4.20,
+// through it.
+func TestDispatch(t *testing.T) {
+	c := caller(t)
+	iv, err := dom0.Detect(c)
+	must(t, "dom0.Detect(c)", "XENVER_version", err)
+	v, err := xen.XenverVersion(c)
+	must(t, "XenverVersion(c)", "XENVER_version", err)
+	t.Logf("dom0.Detect: Xen %s: XEN_DOMCTL_INTERFACE_VERSION %#x, XEN_SYSCTL_INTERFACE_VERSION %#x", iv.Release(), iv.Domctl, iv.Sysctl)
+	expect(t, "dom0.Detect(c).Major", "XENVER_version", iv.Major, uint32(v>>16), "the major version Xen reports")
+	expect(t, "dom0.Detect(c).Minor", "XENVER_version", iv.Minor, uint32(v&0xffff), "the minor version Xen reports")
+	if iv.Domctl == 0 || iv.Sysctl == 0 {
+		t.Errorf("dom0.Detect(c) = %+v: the release is not in the table of interface versions", iv)
+	}
+	restore := dom0.Override(4, 18) // domctl 0x16: no bindings
+	_, err = dom0.XenDomctlGetdomaininfo(c, 0)
+	restore()
+	var ie *hypercall.InterfaceError
+	if !errors.As(err, &ie) || ie.Speaks != 0x16 {
+		t.Errorf("XenDomctlGetdomaininfo(c, 0) as if on Xen 4.18: error %v, want an InterfaceError for 0x16", err)
 	}
 }
 
@@ -209,7 +239,7 @@ func TestSchedVCPU(t *testing.T) {
 
 func TestDom0Errors(t *testing.T) {
 	c := caller(t)
-	if _, err := xen.XenDomctlGetdomaininfo(c, 1234); !errors.Is(err, hypercall.ESRCH) {
+	if _, err := dom0.XenDomctlGetdomaininfo(c, 1234); !errors.Is(err, hypercall.ESRCH) {
 		t.Errorf("XenDomctlGetdomaininfo(c, 1234) error %v, want ESRCH: no such domain", err)
 	}
 	d := xen.Domctl{Cmd: xen.XEN_DOMCTL_getdomaininfo, InterfaceVersion: xen.XEN_DOMCTL_INTERFACE_VERSION + 1}
@@ -220,15 +250,15 @@ func TestDom0Errors(t *testing.T) {
 	} else {
 		t.Logf("wrong interface version: %v", err)
 	}
-	_, err = xen.XenSysctlGetdomaininfolist(c, 0, nil)
+	_, err = dom0.XenSysctlGetdomaininfolist(c, 0, nil)
 	var ae *hypercall.ArgError
 	if !errors.As(err, &ae) || ae.Field != "buffer" {
 		t.Errorf("XenSysctlGetdomaininfolist(c, 0, nil) error %v, want an *hypercall.ArgError about buffer", err)
 	}
-	if err := xen.XenDomctlPausedomain(c, xen.DOMID_SELF); !errors.As(err, &ae) {
+	if err := dom0.XenDomctlPausedomain(c, xen.DOMID_SELF); !errors.As(err, &ae) {
 		t.Errorf("XenDomctlPausedomain(c, DOMID_SELF) error %v, want an *hypercall.ArgError: a domctl names no domain by DOMID_SELF", err)
 	}
-	if err := xen.XenDomctlPausedomain(c, 0); !errors.Is(err, hypercall.EINVAL) {
+	if err := dom0.XenDomctlPausedomain(c, 0); !errors.Is(err, hypercall.EINVAL) {
 		t.Errorf("XenDomctlPausedomain(c, 0) error %v, want EINVAL: a domain cannot pause itself", err)
 	}
 }

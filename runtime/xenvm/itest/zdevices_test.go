@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xenbind/xenbind/generated/dom0"
 	"github.com/xenbind/xenbind/generated/xen"
 	"github.com/xenbind/xenbind/runtime/evtchn"
 	"github.com/xenbind/xenbind/runtime/foreignmem"
@@ -330,10 +331,10 @@ func TestForeignGrantTable(t *testing.T) {
 	cfg.MaxGrantFrames = -1
 	cfg.MaxMaptrackFrames = -1
 	cfg.GrantOpts = 1 // XEN_DOMCTL_GRANT_version(1)
-	id, err := xen.XenDomctlCreatedomain(c, 0, &cfg)
+	id, err := dom0.XenDomctlCreatedomain(c, 0, &cfg)
 	must(t, "XenDomctlCreatedomain(c, 0, &cfg)", "XEN_DOMCTL_createdomain", err)
 	defer func() {
-		must(t, "XenDomctlDestroydomain(c, id)", "XEN_DOMCTL_destroydomain", xen.XenDomctlDestroydomain(c, id))
+		must(t, "XenDomctlDestroydomain(c, id)", "XEN_DOMCTL_destroydomain", dom0.XenDomctlDestroydomain(c, id))
 	}()
 	fm, err := foreignmem.Open()
 	if err != nil {

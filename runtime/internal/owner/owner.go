@@ -1,0 +1,71 @@
+// Package owner keeps the resources a device has handed out (mappings,
+// shares), so that closing the device releases every one still open, and
+// closing a resource twice, or after its device, is reported rather than
+// releasing something again.
+//
+// A Set has one mutex for the device and all of its resources: the
+// device's calls and the resources' Close hold it, so a Close never runs
+// under a call in flight. A resource is open exactly while it is in its
+// Set; there is no separate closed flag to keep in step.
+package owner
+
+import "sync"
+
+// Set is the open resources of one device. The zero Set is an open, empty
+// set.
+type Set[R comparable] struct {
+	mu     sync.Mutex
+	open   map[R]struct{}
+	closed bool
+}
+
+// Lock locks the set and reports whether the device is still open. The
+// caller must call Unlock either way.
+func (s *Set[R]) Lock() bool {
+	s.mu.Lock()
+	return !s.closed
+}
+
+// Unlock unlocks the set.
+func (s *Set[R]) Unlock() { s.mu.Unlock() }
+
+// Add records r as open. The set must be locked and open.
+func (s *Set[R]) Add(r R) {
+	if s.open == nil {
+		s.open = map[R]struct{}{}
+	}
+	s.open[r] = struct{}{}
+}
+
+// Open reports whether r is open: added, and neither removed nor closed
+// with the device. The set must be locked.
+func (s *Set[R]) Open(r R) bool {
+	_, ok := s.open[r]
+	return ok
+}
+
+// Remove forgets r and reports whether it was open, that is whether the
+// caller should release it. The set must be locked.
+func (s *Set[R]) Remove(r R) bool {
+	if _, ok := s.open[r]; !ok {
+		return false
+	}
+	delete(s.open, r)
+	return true
+}
+
+// Close marks the device closed and returns the resources still open, for
+// the caller to release, in no particular order. It reports false if the
+// device was closed already. The set must be locked.
+func (s *Set[R]) Close() ([]R, bool) {
+	if s.closed {
+		return nil, false
+	}
+	s.closed = true
+	rs := make([]R, 0, len(s.open))
+	for r := range s.open {
+		rs = append(rs, r)
+	}
+	s.open = nil
+	return rs, true
+}
