@@ -340,6 +340,10 @@ func renderMethod(f *jen.File, recv string, m method, it *item) {
 			jen.If(jen.Id("i").Op(":=").Qual("bytes", "IndexByte").Call(jen.Id("b"), jen.Lit(0)), jen.Id("i").Op(">=").Lit(0)).Block(
 				jen.Id("b").Op("=").Id("b").Index(jen.Empty(), jen.Id("i"))),
 			jen.Return(jen.String().Call(jen.Id("b"))))
+	case flagString:
+		renderFlagString(f, recv, m)
+	case enumString:
+		renderEnumString(f, recv, m, it)
 	case messageTable:
 		mv := msgVar(recv)
 		f.Comment("String returns the header's message for the value.")
