@@ -29,6 +29,7 @@ type callSpec struct {
 	errcodes []*errcodeSpec
 	envs     []*envelopeSpec
 	nowrap   map[string]string // command -> why it has no wrapper
+	packed   []*packedSpec
 }
 
 // envelopeSpec is an envelope line: every command of a family travels in
@@ -90,22 +91,25 @@ type cmdSpec struct {
 	isSubop bool
 	variant string // Go name suffix of a variant (name=)
 
-	arg      string // "" (from the headers), "none", or a C struct/typedef name
-	dir      string // "", "in", "out"
-	ins      []fieldSpec
-	outs     []fieldSpec
-	result   string
-	handles  []handleSpec
-	flex     *flexSpec
-	single   bool // count=1
-	zeros    []string
-	equals   [][2]string
-	disjoint [][2]string
-	shifteqs [][4]string
-	pagefits []pagefitSpec
-	flags    []flagSpec
-	only     string
-	enosys   string // enosys= : the Xen versions that do not implement it
+	arg    string // "" (from the headers), "none", or a C struct/typedef name
+	dir    string // "", "in", "out"
+	ins    []fieldSpec
+	outs   []fieldSpec
+	result string
+	// resultType is the Go type of the result (result=NAME:TYPE): a
+	// packed type, or "" for uint64.
+	resultType string
+	handles    []handleSpec
+	flex       *flexSpec
+	single     bool // count=1
+	zeros      []string
+	equals     [][2]string
+	disjoint   [][2]string
+	shifteqs   [][4]string
+	pagefits   []pagefitSpec
+	flags      []flagSpec
+	only       string
+	enosys     string // enosys= : the Xen versions that do not implement it
 
 	member    string   // member= : the envelope's union member
 	nonempty  []string // handles that may not be empty
@@ -269,6 +273,13 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 				return
 			}
 			s.cmds[c.name] = c
+		case "packed":
+			p, err := parsePacked(name, n, f[1:])
+			if err != nil {
+				bad("%v", err)
+				return
+			}
+			s.packed = append(s.packed, p)
 		case "errcode":
 			if len(f) < 4 {
 				bad("want: errcode MACRO COMMAND,... TEXT")
@@ -320,7 +331,10 @@ func (c *cmdSpec) set(kv string) error {
 			}
 		}
 	case "result":
-		c.result = v
+		c.result, c.resultType, _ = strings.Cut(v, ":")
+		if c.result == "" || strings.Contains(c.resultType, ":") {
+			return fmt.Errorf("want result=NAME[:GOTYPE]")
+		}
 	case "handle":
 		if len(list) < 3 || len(list) > 4 {
 			return fmt.Errorf("want PATH,COUNT,DIR[,SIZE]")

@@ -650,10 +650,25 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		f.results = append(f.results, result{name: dataName, typ: "[]byte"})
 	}
 	if cs.result != "" {
-		f.results = append(f.results, result{name: f.name(paramName(cs.result)), typ: "uint64"})
+		typ := "uint64"
+		if cs.resultType != "" {
+			known := false
+			for _, p := range b.spec.packed {
+				known = known || p.name == cs.resultType
+			}
+			if !known || dataName != "" {
+				b.skipf(where, op, "result type %s is not a packed line of %s, or the result is a size", cs.resultType, specName)
+				return
+			}
+			typ = cs.resultType
+		}
+		f.results = append(f.results, result{name: f.name(paramName(cs.result)), typ: typ})
 	}
 	if f.bad {
 		return
+	}
+	if cs.resultType != "" {
+		b.packedUse[cs.resultType] = append(b.packedUse[cs.resultType], op)
 	}
 
 	// Checks on the Go slices, before anything is allocated.
@@ -935,7 +950,11 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		))
 	}
 	if cs.result != "" {
-		outAssign = append(outAssign, jen.Id(f.results[len(f.results)-1].name).Op("=").Id("r"))
+		r := jen.Id("r")
+		if cs.resultType != "" {
+			r = jen.Id(cs.resultType).Call(jen.Id("r"))
+		}
+		outAssign = append(outAssign, jen.Id(f.results[len(f.results)-1].name).Op("=").Add(r))
 	}
 
 	// Error codes of the command's own.
@@ -1281,7 +1300,11 @@ func (b *callBuilder) wrapperDoc(c *command, sub *subop, cs *cmdSpec, goName str
 		use = append(use, fmt.Sprintf("As the header demands, before Xen sees the argument %s; a violation is a *hypercall.ArgError.", strings.Join(checks, ", ")))
 	}
 	if cs.result != "" {
-		use = append(use, fmt.Sprintf("%s is Xen's non-negative result.", paramName(cs.result)))
+		if cs.resultType != "" {
+			use = append(use, fmt.Sprintf("%s is Xen's non-negative result, as a %s.", paramName(cs.result), cs.resultType))
+		} else {
+			use = append(use, fmt.Sprintf("%s is Xen's non-negative result.", paramName(cs.result)))
+		}
 	}
 	only := cs.only
 	if only == "" && sub != nil {

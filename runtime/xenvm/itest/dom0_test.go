@@ -170,8 +170,8 @@ func TestDispatch(t *testing.T) {
 	v, err := xen.XenverVersion(c)
 	must(t, "XenverVersion(c)", "XENVER_version", err)
 	t.Logf("dom0.Detect: Xen %s: XEN_DOMCTL_INTERFACE_VERSION %#x, XEN_SYSCTL_INTERFACE_VERSION %#x", iv.Release(), iv.Domctl, iv.Sysctl)
-	expect(t, "dom0.Detect(c).Major", "XENVER_version", iv.Major, uint32(v>>16), "the major version Xen reports")
-	expect(t, "dom0.Detect(c).Minor", "XENVER_version", iv.Minor, uint32(v&0xffff), "the minor version Xen reports")
+	expect(t, "dom0.Detect(c).Major", "XENVER_version", iv.Major, uint32(v.Major()), "the major version Xen reports")
+	expect(t, "dom0.Detect(c).Minor", "XENVER_version", iv.Minor, uint32(v.Minor()), "the minor version Xen reports")
 	if iv.Domctl == 0 || iv.Sysctl == 0 {
 		t.Errorf("dom0.Detect(c) = %+v: the release is not in the table of interface versions", iv)
 	}

@@ -17,8 +17,11 @@ func TestXenverVersion(t *testing.T) {
 	c := caller(t)
 	v, err := xen.XenverVersion(c)
 	must(t, "XenverVersion(c)", "XENVER_version", err)
-	t.Logf("XENVER_version: %#x (%d.%d)", v, v>>16, v&0xffff)
-	expect(t, "XenverVersion(c)", "XENVER_version", v, 4<<16|17, "the harness boots Xen 4.17 (major<<16 | minor)")
+	t.Logf("XENVER_version: %#x (%s)", uint32(v), v)
+	expect(t, "XenverVersion(c)", "XENVER_version", uint32(v), 4<<16|17, "the harness boots Xen 4.17 (major<<16 | minor)")
+	expect(t, "XenverVersion(c).Major()", "XENVER_version", v.Major(), 4, "the harness boots Xen 4.17")
+	expect(t, "XenverVersion(c).Minor()", "XENVER_version", v.Minor(), 17, "the harness boots Xen 4.17")
+	expect(t, "XenverVersion(c).String()", "XENVER_version", v.String(), "4.17", "the harness boots Xen 4.17")
 }
 
 func TestXenverExtraversion(t *testing.T) {
