@@ -155,3 +155,106 @@ func (b *callBuilder) buildPacked(cmds map[string][]string) {
 		b.add(p.name, doc, code)
 	}
 }
+
+// entrySpec is an entry line: the element type of a handle of void that
+// the headers describe only in words (XENMEM_memory_map's "same format as
+// returned by the BIOS INT 0x15 EAX=0xE820 call"), as SIZE bytes with
+// fields at byte offsets, in the host's byte order.
+type entrySpec struct {
+	file   string
+	line   int
+	name   string
+	size   int
+	fields []entryField
+}
+
+// entryField is FIELD=OFFSET:UINTTYPE of an entry line.
+type entryField struct {
+	name  string
+	off   int
+	typ   string // uint8 ... uint64
+	bytes int
+}
+
+func (s *callSpec) entry(name string) *entrySpec {
+	for _, e := range s.entries {
+		if e.name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// parseEntry parses the words after "entry".
+func parseEntry(file string, line int, f []string) (*entrySpec, error) {
+	const usage = "want: entry GOTYPE SIZE FIELD=OFFSET:UINTTYPE..."
+	if len(f) < 3 || CheckGoName(f[0]) != nil || !unicode.IsUpper(rune(f[0][0])) {
+		return nil, fmt.Errorf("%s", usage)
+	}
+	size, err := strconv.Atoi(f[1])
+	if err != nil || size <= 0 {
+		return nil, fmt.Errorf("%s: bad size %q", usage, f[1])
+	}
+	e := &entrySpec{file: file, line: line, name: f[0], size: size}
+	used := make([]bool, size)
+	for _, w := range f[2:] {
+		k, v, ok := strings.Cut(w, "=")
+		a, typ, ok2 := strings.Cut(v, ":")
+		off, err := strconv.Atoi(a)
+		if !ok || !ok2 || k == "" || err != nil || !goIntTypes[typ] || !strings.HasPrefix(typ, "uint") {
+			return nil, fmt.Errorf("%s: %s", w, usage)
+		}
+		n, _ := strconv.Atoi(strings.TrimPrefix(typ, "uint"))
+		fl := entryField{name: k, off: off, typ: typ, bytes: n / 8}
+		if off < 0 || off+fl.bytes > size {
+			return nil, fmt.Errorf("%s: beyond the %d bytes of the entry", w, size)
+		}
+		for i := off; i < off+fl.bytes; i++ {
+			if used[i] {
+				return nil, fmt.Errorf("%s: overlaps another field", w)
+			}
+			used[i] = true
+		}
+		e.fields = append(e.fields, fl)
+	}
+	return e, nil
+}
+
+// buildEntries adds the entry types the wrappers' handles hold (cmds:
+// the commands using each, for the doc).
+func (b *callBuilder) buildEntries(cmds map[string][]string) {
+	for _, e := range b.spec.entries {
+		if len(cmds[e.name]) == 0 {
+			continue
+		}
+		var parts []string
+		for _, f := range e.fields {
+			parts = append(parts, fmt.Sprintf("%s (bytes %d-%d)", f.name, f.off, f.off+f.bytes-1))
+		}
+		doc := []string{
+			fmt.Sprintf("%s is an element of the buffer of %s: %d bytes, %s, in the host's byte order.", e.name, strings.Join(cmds[e.name], " and "), e.size, strings.Join(parts, ", ")),
+			"",
+			"Its layout is not in the headers (their text describes it); it comes from " + specName + ".",
+		}
+		code := jen.Type().Id(e.name).Index(jen.Lit(e.size)).Byte()
+		for _, f := range e.fields {
+			m := strings.ToUpper(f.name[:1]) + f.name[1:]
+			bo := func(fn string) *jen.Statement { return jen.Qual("encoding/binary", "NativeEndian").Dot(fn) }
+			var get, set jen.Code
+			part := jen.Id("e").Index(jen.Lit(f.off), jen.Lit(f.off+f.bytes))
+			switch f.bytes {
+			case 1:
+				get = jen.Id("e").Index(jen.Lit(f.off))
+				set = jen.Id("e").Index(jen.Lit(f.off)).Op("=").Id("v")
+			default:
+				get = bo(fmt.Sprintf("Uint%d", f.bytes*8)).Call(part)
+				set = bo(fmt.Sprintf("PutUint%d", f.bytes*8)).Call(jen.Id("e").Index(jen.Lit(f.off), jen.Lit(f.off+f.bytes)), jen.Id("v"))
+			}
+			code.Line().Line().Comment(fmt.Sprintf("%s returns the %s field (bytes %d-%d).", m, f.name, f.off, f.off+f.bytes-1)).Line().
+				Func().Params(jen.Id("e").Id(e.name)).Id(m).Params().Id(f.typ).Block(jen.Return(get))
+			code.Line().Line().Comment(fmt.Sprintf("Set%s sets the %s field.", m, f.name)).Line().
+				Func().Params(jen.Id("e").Op("*").Id(e.name)).Id("Set" + m).Params(jen.Id("v").Id(f.typ)).Block(set)
+		}
+		b.add(e.name, doc, code)
+	}
+}

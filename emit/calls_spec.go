@@ -30,6 +30,7 @@ type callSpec struct {
 	envs     []*envelopeSpec
 	nowrap   map[string]string // command -> why it has no wrapper
 	packed   []*packedSpec
+	entries  []*entrySpec
 }
 
 // envelopeSpec is an envelope line: every command of a family travels in
@@ -115,6 +116,7 @@ type cmdSpec struct {
 	nonempty  []string // handles that may not be empty
 	domids    []string // members naming a domain or DOMID_SELF
 	domainUse string   // domain= : "" or "out"
+	spares    []string // spare= : handles passed with one element more
 }
 
 // fieldSpec is one member of in= or out=.
@@ -130,6 +132,12 @@ type handleSpec struct {
 	count string // member path, number or MEMBER*MEMBER
 	dir   string // in, out, inout
 	size  int64  // element size for a handle of void, else 0
+	// elem is the entry type of a handle of void (an entry line), given
+	// instead of its size; spare: the wrapper passes one element more
+	// than the slice has (spare= key), for a hypervisor that needs room
+	// for one more than it writes.
+	elem  string
+	spare bool
 }
 
 // flexSpec is a flex= key.
@@ -273,6 +281,13 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 				return
 			}
 			s.cmds[c.name] = c
+		case "entry":
+			e, err := parseEntry(name, n, f[1:])
+			if err != nil {
+				bad("%v", err)
+				return
+			}
+			s.entries = append(s.entries, e)
 		case "packed":
 			p, err := parsePacked(name, n, f[1:])
 			if err != nil {
@@ -345,12 +360,18 @@ func (c *cmdSpec) set(kv string) error {
 		}
 		if len(list) == 4 {
 			n, err := strconv.ParseInt(list[3], 10, 64)
-			if err != nil || n <= 0 {
-				return fmt.Errorf("bad element size %q", list[3])
+			switch {
+			case err == nil && n > 0:
+				h.size = n
+			case err != nil && CheckGoName(list[3]) == nil:
+				h.elem = list[3]
+			default:
+				return fmt.Errorf("bad element size or entry type %q", list[3])
 			}
-			h.size = n
 		}
 		c.handles = append(c.handles, h)
+	case "spare":
+		c.spares = append(c.spares, list...)
 	case "flex":
 		if len(list) != 2 {
 			return fmt.Errorf("want MEMBER,COUNT")

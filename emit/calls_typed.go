@@ -532,11 +532,25 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 			}
 			return
 		}
+		for _, s := range cs.spares {
+			ok := false
+			for _, hs := range cs.handles {
+				ok = ok || hs.path == s && hs.dir == "out"
+			}
+			if !ok {
+				b.skipf(where, op, "spare=%s: not the path of an out handle", s)
+				return
+			}
+		}
 		for _, hs := range cs.handles {
+			hs.spare = contains(cs.spares, hs.path)
 			h, err := b.handleArg(c.rec, hs, handles)
 			if err != nil {
 				b.skipf(where, op, "%v", err)
 				return
+			}
+			if hs.elem != "" {
+				defer func() { b.entryUse[hs.elem] = append(b.entryUse[hs.elem], op) }()
 			}
 			f.name(h.param)
 			handles = append(handles, h)
@@ -756,11 +770,21 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		if h.spec.dir == "in" {
 			buf = jen.Id("_") // nothing to copy back
 		}
+		in := h.param
+		if h.spec.spare {
+			// Room for one element more than the caller's slice: the
+			// hypervisor never writes it, and it is not copied back.
+			in = h.param + "Room"
+			f.setup = append(f.setup,
+				jen.Id(in).Op(":=").Id(h.param),
+				jen.If(jen.Len(jen.Id(h.param)).Op(">").Lit(0)).Block(
+					jen.Id(in).Op("=").Make(jen.Index().Id(h.elem), jen.Len(jen.Id(h.param)).Op("+").Lit(1))))
+		}
 		f.setup = append(f.setup,
-			jen.List(buf, jen.Id(h.buf+"Addr")).Op(":=").Qual(hypercallPkg, "Slice").Call(jen.Op("&").Id("a"), jen.Id(h.param), jen.Lit(h.spec.dir != "out")),
+			jen.List(buf, jen.Id(h.buf+"Addr")).Op(":=").Qual(hypercallPkg, "Slice").Call(jen.Op("&").Id("a"), jen.Id(in), jen.Lit(h.spec.dir != "out")),
 			h.ref.sel("p").Dot("Set").Call(jen.Id(h.buf+"Addr")),
 		)
-		n := jen.Len(jen.Id(h.param))
+		n := jen.Len(jen.Id(in))
 		if h.spec.size > 0 {
 			n = jen.Len(jen.Id(h.param)).Op("/").Lit(int(h.spec.size))
 		}
@@ -1071,12 +1095,17 @@ func (b *callBuilder) handleArg(r *parser.Record, hs handleSpec, earlier []*hand
 	if !ok {
 		return nil, fmt.Errorf("%s is not a guest handle", hs.path)
 	}
-	if elem == "" {
-		if hs.size == 0 {
-			return nil, fmt.Errorf("%s is a handle of void: give the element size", hs.path)
+	switch {
+	case elem == "" && hs.elem != "":
+		if b.spec.entry(hs.elem) == nil {
+			return nil, fmt.Errorf("%s: %s is not an entry line of %s", hs.path, hs.elem, specName)
 		}
+		elem = hs.elem
+	case elem == "" && hs.size == 0:
+		return nil, fmt.Errorf("%s is a handle of void: give the element size or entry type", hs.path)
+	case elem == "":
 		elem = "byte"
-	} else if hs.size != 0 {
+	case hs.size != 0 || hs.elem != "":
 		return nil, fmt.Errorf("%s has elements of type %s: no size wanted", hs.path, elem)
 	}
 	p := hs.path
@@ -1264,6 +1293,9 @@ func (b *callBuilder) wrapperDoc(c *command, sub *subop, cs *cmdSpec, goName str
 			s += ", which Xen reads and writes: its elements are copied back"
 		}
 		use = append(use, s+"; an empty slice is a NULL handle.")
+		if h.spec.spare {
+			use = append(use, fmt.Sprintf("Xen needs room for one element more than it writes (it refuses a %s of exactly the entries it has with EINVAL): the wrapper passes len(%s)+1 elements itself, so a %s as long as the %s a call with an empty %s reported is enough.", h.param, h.param, h.param, h.spec.count, h.param))
+		}
 	}
 	if flexParam != "" {
 		use = append(use, fmt.Sprintf("%s is the flexible array %s, of %s bytes; an empty %s passes a NULL argument.", flexParam, cs.flex.member, cs.flex.count, flexParam))
