@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -182,4 +183,91 @@ func TestUAPIEngine(t *testing.T) {
 		}
 	}
 	t.Logf("%d ioctl numbers over 4 targets equal the compilers'", ioctls)
+}
+
+// TestUAPIKernelSource: Linux 6.12's device headers as trixie's kernel
+// source tree holds them (linux-headers-6.12.117+deb13-common's
+// include/uapi, before headers_install: __user annotations, linux/compiler.h
+// included), which the parser reads given the tree's root. gcc and clang,
+// compiling that include/uapi with the same built-in headers, lay out
+// every record as the layout engine does and give every macro the
+// parser's value, on every target.
+func TestUAPIKernelSource(t *testing.T) {
+	var root string
+	for _, d := range headers.LinuxDebs {
+		if headers.XenRelease(d.Version) == "6.12" {
+			var err error
+			if root, err = headers.LinuxTree(d); err != nil {
+				t.Fatalf("%s: %v", d, err)
+			}
+		}
+	}
+	if root == "" {
+		t.Fatal("headers/manifest.txt pins no Linux 6.12 headers")
+	}
+	ctx := context.Background()
+	compared := 0
+	for _, tg := range parser.Targets {
+		u, err := parser.Parse(parser.Config{Tree: os.DirFS(root), TreeName: "linux-6.12", Target: tg, Mode: parser.Tools,
+			Dialect: parser.UAPIDialect, Includes: UAPIHeaders})
+		if err != nil {
+			t.Fatalf("%s: %v", tg, err)
+		}
+		l, err := layout.Compute(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []layout.Record
+		for _, r := range l.Records() {
+			if rel, ok := strings.CutPrefix(r.Pos, "include/uapi/"); ok {
+				r.Pos = rel
+				got = append(got, r)
+			}
+		}
+		got = deviceRecords(got)
+		if !slices.ContainsFunc(got, func(r layout.Record) bool { return r.Name == "struct privcmd_irqfd" }) {
+			t.Fatalf("%s: no struct privcmd_irqfd (Linux 6.7's) among the records read: %d records", tg, len(got))
+		}
+		values := map[string]uint64{}
+		var macros []string
+		for _, m := range u.Macros {
+			if m.Value == nil {
+				continue
+			}
+			if _, ok := m.Value.(string); ok {
+				continue
+			}
+			v, err := strconv.ParseUint(fmt.Sprint(m.Value), 0, 64)
+			if err != nil {
+				t.Fatalf("%s: %s = %v: %v", tg, m.Name, m.Value, err)
+			}
+			values[m.Name] = v
+			macros = append(macros, m.Name)
+		}
+		sort.Strings(macros)
+		for _, f := range []Family{GCC, Clang} {
+			c, err := FindCompiler(f, tg)
+			if err != nil {
+				t.Logf("skipping %s: %v", f, err)
+				continue
+			}
+			res, err := CompileUAPI(ctx, c, filepath.Join(root, "include", "uapi"), UAPIHeaders, macros)
+			if err != nil {
+				t.Fatalf("%s: %v", c, err)
+			}
+			if diffs := Compare(deviceRecords(res.Records), got); len(diffs) > 0 {
+				t.Errorf("%s: the layout engine disagrees with %s:\n%s", tg, c, strings.Join(diffs, "\n"))
+			}
+			for _, name := range macros {
+				if values[name] != res.Macros[name] {
+					t.Errorf("%s: %s = %#x, %s says %#x", tg, name, values[name], c, res.Macros[name])
+				}
+			}
+			compared++
+			t.Logf("%s: %d records and %d macro values equal %s's", tg, len(got), len(macros), c)
+		}
+	}
+	if compared == 0 {
+		t.Skip("no compiler for any target")
+	}
 }

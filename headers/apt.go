@@ -24,8 +24,9 @@ var ErrNoApt = errors.New("apt-get is not installed: the pinned headers are fetc
 // ErrGone reports a pinned package version the archive no longer serves.
 var ErrGone = errors.New("the pinned version is no longer in the archive")
 
-// RepinCommand refreshes the manifest's pins from the archive.
-const RepinCommand = "go run ./headers/repin (in a clone of xenbind)"
+// RepinCommand refreshes a manifest's pins from the archive (headers'
+// own by default, or the manifest files named).
+const RepinCommand = "go run ./headers/repin [MANIFEST...] (in a clone of xenbind; default headers/manifest.txt)"
 
 // aptDownload fetches d's .deb into dir: through a private sources list of
 // d's suite when it has one (updated on first use, and again when the
@@ -70,7 +71,7 @@ func aptDownload(d Deb, cacheDir, dir string) error {
 		return nil
 	}
 	if notFound(out) {
-		return fmt.Errorf("%s: %w (%s main, %s); refresh the pins in headers/manifest.txt with %s", d, ErrGone, d.Suite, a.mirror, RepinCommand)
+		return fmt.Errorf("%s: %w (%s main, %s); refresh the pins of its manifest with %s", d, ErrGone, d.Suite, a.mirror, RepinCommand)
 	}
 	return fmt.Errorf("apt-get download %s (private sources list of %s): %w\n%s", arg, d.Suite, err, out)
 }

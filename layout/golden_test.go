@@ -85,3 +85,58 @@ func TestStandaloneMatchesCompilers(t *testing.T) {
 		}
 	}
 }
+
+// TestAgainstGCCOnXen420 compares the layout engine with gcc on the pinned
+// Xen 4.20 tree, in tools mode, for the headers of generated/xen420: every
+// record on all four targets, compiled now (no goldens are kept for 4.20).
+// This is what the compile-time guards of generated/xen420 rest on, and
+// what proves createdomain's altp2m_opts at offset 48 and the later
+// members 4 bytes further than in 4.17.
+func TestAgainstGCCOnXen420(t *testing.T) {
+	d, ok := headers.PinnedXen("4.20")
+	if !ok {
+		t.Fatal("no pinned Xen 4.20 tree in headers/manifest.txt")
+	}
+	dir, err := headers.XenTree(d)
+	if err != nil {
+		t.Fatalf("pinned Xen 4.20 tree: %v", err)
+	}
+	includes := []string{"xen.h", "memory.h", "grant_table.h", "version.h", "event_channel.h", "sched.h", "vcpu.h", "physdev.h", "hvm/hvm_op.h", "hvm/params.h", "domctl.h", "sysctl.h"}
+	records := 0
+	for _, target := range parser.Targets {
+		c, err := golden.FindCompiler(golden.GCC, target)
+		if err != nil {
+			t.Fatalf("%s: %v (make deps installs the cross compilers)", target, err)
+		}
+		want, err := golden.Compile(t.Context(), c, dir, parser.Tools, includes)
+		if err != nil {
+			t.Fatalf("%s: gcc: %v", target, err)
+		}
+		u, err := parser.Parse(parser.Config{Tree: os.DirFS(dir), TreeName: "xen-4.20", Target: target, Mode: parser.Tools, Includes: includes})
+		if err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+		l, err := layout.Compute(u)
+		if err != nil {
+			t.Fatalf("%s: %v", target, err)
+		}
+		if diffs := golden.Compare(want, l.Records()); len(diffs) > 0 {
+			if len(diffs) > 20 {
+				diffs = append(diffs[:20], "...")
+			}
+			t.Errorf("%s: the layout engine disagrees with gcc on Xen 4.20:\n%s", target, strings.Join(diffs, "\n"))
+		}
+		for _, r := range want {
+			if r.Name != "struct xen_domctl_createdomain" {
+				continue
+			}
+			for _, f := range r.Fields {
+				if f.Name == "altp2m_opts" && f.Offset != 48 {
+					t.Errorf("%s: gcc puts altp2m_opts at %d, want 48", target, f.Offset)
+				}
+			}
+		}
+		records += len(want)
+	}
+	t.Logf("%d records over 4 targets agree with gcc", records)
+}

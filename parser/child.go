@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -74,7 +75,12 @@ func init() {
 // refused for its size.
 type Limits struct {
 	// Timeout is the base time limit (default 10 s); 1 s per MiB of
-	// header text is added.
+	// header text is added. It bounds the child's CPU time (user and
+	// system) where that is known (Linux), so that a parse on a loaded
+	// machine is not stopped for waiting its turn; a wall-clock backstop
+	// of six times the limit plus a minute ends a child that never
+	// answers. Elsewhere, and for an in-process parse, it is wall-clock
+	// time.
 	Timeout time.Duration
 	// Memory is the base limit of the child's resident memory in bytes
 	// (default 1 GiB); 512 bytes per byte of header text are added.
@@ -114,6 +120,10 @@ type LimitError struct {
 	// What was exceeded: "time" or "memory".
 	What  string
 	Limit string
+	// clock says which time a time limit measured: "CPU ", "wall-clock "
+	// (the backstop of a CPU time limit) or "" (wall-clock time, where
+	// the CPU time is unknown).
+	clock string
 }
 
 func (e *LimitError) Error() string {
@@ -121,7 +131,7 @@ func (e *LimitError) Error() string {
 	if e.What == "memory" {
 		flag = "-parse-memory"
 	}
-	return fmt.Sprintf("%s: the C front end stopped after reading this file: it needed more than %s of %s (malformed input can make modernc.org/cc/v4 loop; if the headers are valid, raise %s)", e.File, e.Limit, e.What, flag)
+	return fmt.Sprintf("%s: the C front end stopped after reading this file: it needed more than %s of %s%s (malformed input can make modernc.org/cc/v4 loop; if the headers are valid, raise %s)", e.File, e.Limit, e.clock, e.What, flag)
 }
 
 // childRequest is what the child translates.
@@ -138,6 +148,9 @@ type childRequest struct {
 	// Model asks for the whole parse and its model, encoded (codec.go),
 	// besides the verdict on the translation.
 	Model bool `json:",omitempty"`
+	// Survey asks for what Standalone needs to know about the unit
+	// besides the verdict (survey.go).
+	Survey bool `json:",omitempty"`
 }
 
 // childResult is the child's verdict.
@@ -148,6 +161,8 @@ type childResult struct {
 	// errors. A model with errors is not sent: the parent parses again to
 	// report them.
 	Model []byte `json:",omitempty"`
+	// Survey answers a Survey request.
+	Survey *surveyInfo `json:",omitempty"`
 }
 
 type childError struct {
@@ -238,8 +253,12 @@ func childTranslate(req childRequest, tree fs.FS) childResult {
 		}
 		var ast *cc.AST
 		ast, err = translateAST(ccfg, sources)
-		if g := ccfg.FS.(vfs).guard; g.err != nil {
+		g := ccfg.FS.(vfs).guard
+		if g.err != nil {
 			res.Guard = &childError{File: g.err.Pos.File, Line: g.err.Pos.Line, Col: g.err.Pos.Col, Msg: g.err.Msg}
+		}
+		if req.Survey {
+			res.Survey = newSurvey(g, ast, err == nil && g.err == nil)
 		}
 		if req.Model && err == nil && res.Guard == nil {
 			// The rest of the parse, so that the parent need not
@@ -331,31 +350,54 @@ func parseInChild(cfg Config) ([]byte, error) {
 }
 
 func runChild(cfg Config, r childRequest) ([]byte, error) {
+	res, err := runChildResult(cfg, r)
+	if res == nil {
+		return nil, err
+	}
+	return res.Model, err
+}
+
+// runChildResult is runChild, with the child's whole result (nil when no
+// child ran).
+func runChildResult(cfg Config, r childRequest) (*childResult, error) {
 	if inChild {
 		return nil, errNoChild // the child translates in its own process
 	}
 	req, _ := json.Marshal(r)
 	// The verdict on the translation is the same whether or not the model
 	// is asked for: a known one needs no child (a parse here then
-	// finishes as the child's did).
+	// finishes as the child's did). A survey always needs its child.
 	vr := r
 	vr.Model = false
 	vkey, _ := json.Marshal(vr)
-	if ok, err := cachedVerdict(cfg.Tree, string(vkey)); ok {
-		return nil, err
+	if !r.Survey {
+		if ok, err := cachedVerdict(cfg.Tree, string(vkey)); ok {
+			return nil, err
+		}
 	}
+	// As many children translate at a time as there are CPUs: more only
+	// start more processes (each costs its start) to share the same
+	// CPUs.
+	slots := childSlots()
+	slots <- struct{}{}
+	defer func() { <-slots }()
 	for {
 		w, reused, err := getWorker()
 		if err != nil {
 			return nil, errNoChild
 		}
-		model, err := w.check(&cfg, req, string(vkey))
+		res, err := w.check(&cfg, req, string(vkey), !r.Survey)
 		if err == errNoChild && reused {
 			continue // an idle child that died meanwhile: start a new one
 		}
-		return model, err
+		return res, err
 	}
 }
+
+// childSlots bounds the children translating at a time to GOMAXPROCS.
+var childSlots = sync.OnceValue(func() chan struct{} {
+	return make(chan struct{}, runtime.GOMAXPROCS(0))
+})
 
 // worker is a child process that translates one request after another.
 // Idle workers wait for the next request; one stopped at a limit, or that
@@ -441,6 +483,24 @@ func putWorker(w *worker) {
 	})
 }
 
+// StopWorkers ends the idle child processes and waits for them. A
+// program calls it before it exits, so that the children's CPU time and
+// memory count as its own (getrusage, wait4); idle children end by
+// themselves anyway, with their parent or a few seconds after their last
+// request.
+func StopWorkers() {
+	idle.Lock()
+	list := idle.list
+	idle.list = nil
+	idle.Unlock()
+	for _, w := range list {
+		w.stdin.Close()
+	}
+	for _, w := range list {
+		w.cmd.Wait()
+	}
+}
+
 // end closes w's stdin, which ends it, and waits for it.
 func (w *worker) end() {
 	w.stdin.Close()
@@ -454,13 +514,17 @@ func (w *worker) kill() {
 	w.cmd.Wait()
 }
 
-// check runs one request on w within cfg's limits.
-func (w *worker) check(cfg *Config, req []byte, vkey string) ([]byte, error) {
+// check runs one request on w within cfg's limits, and remembers the
+// verdict if remember is set.
+func (w *worker) check(cfg *Config, req []byte, vkey string, remember bool) (*childResult, error) {
 	w.stderr.Reset()
 	s := &session{cfg: cfg, w: w.w, r: w.r, served: map[string]bool{}, seen: map[string]string{}}
 	done := make(chan error, 1)
 	go func() { done <- s.serve(req) }()
 	start := time.Now()
+	pid := w.cmd.Process.Pid
+	// The child is reused: its CPU time counts from this request on.
+	cpu0, haveCPU := cpuTime(pid)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	var stop, serveErr error
@@ -472,9 +536,15 @@ func (w *worker) check(cfg *Config, req []byte, vkey string) ([]byte, error) {
 		case <-tick.C:
 			bytes, last := s.progress()
 			lim := cfg.limits()
-			if d := lim.timeout(bytes); time.Since(start) > d {
-				stop = &LimitError{File: cfg.display(last), What: "time", Limit: d.Round(time.Millisecond).String()}
-			} else if m := lim.memory(bytes); rss(w.cmd.Process.Pid) > m {
+			d := lim.timeout(bytes)
+			wall := time.Since(start)
+			if tickHook != nil {
+				tickHook(pid, wall)
+			}
+			cpu, ok := cpuTime(pid)
+			if limit, clock, over := timeLimit(d, wall, cpu-cpu0, haveCPU && ok); over {
+				stop = &LimitError{File: cfg.display(last), What: "time", Limit: limit.Round(time.Millisecond).String(), clock: clock}
+			} else if m := lim.memory(bytes); rss(pid) > m {
 				stop = &LimitError{File: cfg.display(last), What: "memory", Limit: strconv.FormatInt(m>>20, 10) + " MiB"}
 			}
 		}
@@ -486,9 +556,11 @@ func (w *worker) check(cfg *Config, req []byte, vkey string) ([]byte, error) {
 	}
 	if serveErr == nil && s.result != nil {
 		err := s.verdict()
-		storeVerdict(vkey, s.seen, err)
+		if remember {
+			storeVerdict(vkey, s.seen, err)
+		}
 		putWorker(w)
-		return s.result.Model, err
+		return s.result, err
 	}
 	w.kill()
 	waitErr := w.cmd.ProcessState
@@ -670,6 +742,69 @@ func (s *session) verdict() error {
 // limits returns cfg's limits.
 func (c *Config) limits() Limits {
 	return Limits{Timeout: c.Timeout, Memory: c.Memory}
+}
+
+// tickHook, when set (by tests), sees each check of a child's limits.
+var tickHook func(pid int, wall time.Duration)
+
+// timeLimit decides whether a child that has run for wall (wall-clock
+// time) and used cpu (CPU time, known if haveCPU) is past the time limit
+// d, and returns the limit it passed and its clock (see LimitError).
+func timeLimit(d, wall, cpu time.Duration, haveCPU bool) (time.Duration, string, bool) {
+	switch {
+	case !haveCPU:
+		return d, "", wall > d
+	case cpu > d:
+		return d, "CPU ", true
+	case wall > wallBackstop(d):
+		return wallBackstop(d), "wall-clock ", true
+	}
+	return 0, "", false
+}
+
+// wallBackstop is how long a child may take in wall-clock time when its
+// CPU time limit is d: the limit counts the CPU time the child used (so a
+// heavily loaded machine, where the child waits for a CPU, does not make a
+// valid parse fail), and the backstop ends a child that uses no CPU but
+// never answers.
+func wallBackstop(d time.Duration) time.Duration {
+	return 6*d + time.Minute
+}
+
+// userHZ is the unit of the CPU times in /proc/PID/stat: Linux's USER_HZ,
+// 100 on every architecture (it is part of the kernel's user ABI).
+const userHZ = 100
+
+// cpuTime returns the CPU time (user and system, all threads) a process
+// has used so far, from /proc/PID/stat; false where unknown (outside
+// Linux the time limit is then wall-clock time).
+func cpuTime(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	return statCPU(b)
+}
+
+// statCPU reads utime and stime from the text of /proc/PID/stat.
+func statCPU(b []byte) (time.Duration, bool) {
+	// "pid (comm) state ppid ...": comm may hold spaces and parentheses,
+	// so the fields are counted from the last ')'. utime and stime are
+	// fields 14 and 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * time.Second / userHZ, true
 }
 
 // rss returns a process's resident memory in bytes, 0 where unknown

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -140,4 +141,74 @@ func TestVerdictCache(t *testing.T) {
 func mustRequest(cfg Config) string {
 	b, _ := json.Marshal(childRequest{TreeName: cfg.TreeName, Target: cfg.Target, Mode: cfg.Mode, Includes: cfg.Includes, Dialect: cfg.Dialect, Eval: true})
 	return string(b)
+}
+
+// TestTimeLimitIsCPUTime: a child that gets no CPU (stopped with SIGSTOP,
+// as on a machine too loaded to run it) is not stopped at its time limit
+// in wall-clock time; once it runs again, it is stopped after the limit
+// in CPU time, and the error says so.
+func TestTimeLimitIsCPUTime(t *testing.T) {
+	if _, ok := cpuTime(os.Getpid()); !ok {
+		t.Skip("no /proc/PID/stat: the time limit is wall-clock time here")
+	}
+	const limit = 300 * time.Millisecond
+	var stoppedFor time.Duration
+	var pid int
+	tickHook = func(p int, wall time.Duration) {
+		switch {
+		case pid == 0:
+			pid = p
+			syscall.Kill(p, syscall.SIGSTOP)
+		case stoppedFor == 0 && wall > 4*limit:
+			// Far past the limit in wall-clock time, with next to no
+			// CPU time used.
+			stoppedFor = wall
+			syscall.Kill(p, syscall.SIGCONT)
+		}
+	}
+	defer func() { tickHook = nil }()
+	tree := fstest.MapFS{"xen.h": {Data: []byte("#define P *\nint P;\n")}}
+	_, err := Parse(Config{Tree: tree, Target: X86_64, Mode: Tools, Timeout: limit})
+	var le *LimitError
+	if !errors.As(err, &le) || le.What != "time" || !strings.Contains(err.Error(), "of CPU time") {
+		t.Fatalf("got %v, want a CPU time LimitError", err)
+	}
+	if stoppedFor == 0 {
+		t.Fatal("the child was stopped before it was resumed: the limit counted wall-clock time")
+	}
+	t.Log(err)
+}
+
+func TestTimeLimit(t *testing.T) {
+	const d = time.Second
+	tests := []struct {
+		wall, cpu time.Duration
+		haveCPU   bool
+		clock     string
+		over      bool
+	}{
+		{wall: 2 * d, cpu: d / 2, haveCPU: true},
+		{wall: 2 * d, cpu: d + 1, haveCPU: true, clock: "CPU ", over: true},
+		{wall: wallBackstop(d) + 1, cpu: 0, haveCPU: true, clock: "wall-clock ", over: true},
+		{wall: d + 1, haveCPU: false, clock: "", over: true},
+		{wall: d - 1, haveCPU: false},
+	}
+	for _, tt := range tests {
+		_, clock, over := timeLimit(d, tt.wall, tt.cpu, tt.haveCPU)
+		if over != tt.over || clock != tt.clock {
+			t.Errorf("timeLimit(%v, wall %v, cpu %v, %v) = %q %v, want %q %v", d, tt.wall, tt.cpu, tt.haveCPU, clock, over, tt.clock, tt.over)
+		}
+	}
+}
+
+func TestStatCPU(t *testing.T) {
+	// comm may hold spaces and parentheses.
+	stat := "1234 (a) b (c) R 1 1234 1234 0 -1 4194304 100 0 0 0 250 75 0 0 20 0 3 0 1000 0 0\n"
+	got, ok := statCPU([]byte(stat))
+	if !ok || got != 3250*time.Millisecond {
+		t.Fatalf("statCPU = %v %v, want 3.25s", got, ok)
+	}
+	if _, ok := statCPU([]byte("1234 (a) R 1")); ok {
+		t.Fatal("statCPU accepted a short line")
+	}
 }

@@ -29,8 +29,8 @@ type Config struct {
 	// include/xen/interface in the Linux dialect). xen.h is put first
 	// whether or not it is listed: every other public header needs it.
 	Includes []string
-	// Timeout bounds the C front end's time (default 10 s), plus 1 s per
-	// MiB of header text read: on some malformed input cc/v4 never
+	// Timeout bounds the C front end's CPU time (default 10 s), plus 1 s
+	// per MiB of header text read: on some malformed input cc/v4 never
 	// finishes. See Limits.
 	Timeout time.Duration
 	// Memory bounds the C front end's resident memory in bytes (default

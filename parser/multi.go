@@ -1,17 +1,13 @@
 package parser
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"reflect"
-	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/xenbind/xenbind/cache"
 )
@@ -70,12 +66,20 @@ type standaloneKey struct {
 
 // Standalone lists, in sorted order, the headers of the tree that parse on
 // their own (after xen.h, which every public header needs) for a target
-// and mode. Headers for another architecture, ones that #error outside
-// tools mode and ones that need host headers (sys/, libxenvchan) drop out.
+// and mode, as gcc would: headers for another architecture, ones that
+// #error outside tools mode, ones that need host headers (sys/,
+// libxenvchan) and ones that define again a struct, union or enum xen.h's
+// unit defines (gcc refuses any second definition) drop out. It decides
+// with few translations (see survey.go), the same way as one translation
+// of xen.h and each header would.
 //
-// A probe stopped at a time or memory limit is no verdict about the
-// header: Standalone then fails with the *LimitError of every such probe
-// and remembers nothing.
+// A header with a syntax error is an error, not a header left out, unless
+// it is a part of another header that stands alone (one that #includes
+// it, as hvm/save.h includes arch-x86/hvm/save.h, which needs its macros).
+//
+// A translation stopped at a time or memory limit is no verdict about the
+// header: Standalone then fails with the *LimitError of every such
+// translation and remembers nothing.
 func Standalone(tree fs.FS, t Target, m Mode) ([]string, error) {
 	list, _, err := standalone(tree, "", t, m, Limits{})
 	return list, err
@@ -130,48 +134,30 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 			}
 		}
 	}
-	ok := make([]bool, len(all))
-	reasons := make([]string, len(all))
-	limitErrs := make([]error, len(all))
-	var stopped atomic.Bool
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				if stopped.Load() {
-					continue // one probe hit a limit: the answer is an error anyway
-				}
-				ok[i], reasons[i], limitErrs[i] = probe(tree, treeName, t, m, all[i], lim)
-				if limitErrs[i] != nil {
-					stopped.Store(true)
-				}
-			}
-		}()
-	}
-	for i := range all {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	if err := errors.Join(limitErrs...); err != nil {
+	base := Config{Tree: tree, TreeName: treeName, Target: t, Mode: m, Timeout: lim.Timeout, Memory: lim.Memory}
+	verdicts, xen, err := decide(base, all)
+	if err != nil {
 		return nil, nil, err
 	}
-	redefines := redefinitions(tree, treeName, t, m, lim, all, ok)
 	r := standaloneResult{list: []string{"xen.h"}, omitted: []Omission{}}
-	for i, h := range all {
-		if ok[i] && redefines[h] != "" {
-			ok[i], reasons[i] = false, redefines[h]
+	for _, h := range all {
+		if h == "xen.h" {
+			continue
 		}
-		switch {
-		case h == "xen.h":
-		case ok[i]:
+		v := verdicts[h]
+		if v.ok {
+			if tag, of := redefinedTags(h, v.info, xen); tag != "" {
+				v = verdict{reason: fmt.Sprintf("redefines %s of %s (gcc and clang refuse a second definition; cc/v4 accepts an identical one)", tag, of)}
+			}
+		}
+		if v.ok {
 			r.list = append(r.list, h)
-		default:
-			r.omitted = append(r.omitted, Omission{Header: h, Reason: reasons[i]})
+			continue
 		}
+		if e, ok := syntaxError(v.err); ok && !partOfAnother(tree, all, h, verdicts) {
+			return nil, nil, errNotStandalone(e, h)
+		}
+		r.omitted = append(r.omitted, Omission{Header: h, Reason: v.reason})
 	}
 	if cacheable {
 		standaloneCache.Store(key, r)
@@ -182,48 +168,18 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 	return r.list, r.omitted, nil
 }
 
-// structDefRE finds struct definitions in a header's text.
-var structDefRE = regexp.MustCompile(`(?m)^\s*struct\s+(\w+)\s*\{`)
-
-// redefinitions finds, among the headers that translated after xen.h,
-// those that define again a struct xen.h's translation unit already
-// defines: cc/v4 accepts a redefinition with the same members, gcc and
-// clang refuse any ("redefinition of 'struct arch_vcpu_info'": Xen 4.19's
-// arch-riscv.h after xen.h on arm). Headers xen.h itself includes are
-// not checked (their include guards hold).
-func redefinitions(tree fs.FS, treeName string, t Target, m Mode, lim Limits, all []string, ok []bool) map[string]string {
-	out := map[string]string{}
-	u, err := cachedParse(Config{Tree: tree, TreeName: treeName, Target: t, Mode: m, Includes: []string{"xen.h"}, Timeout: lim.Timeout, Memory: lim.Memory})
-	if err != nil {
-		return out // xen.h alone fails: the real parse says why
-	}
-	defined := map[string]string{} // struct tag -> header defining it
-	inTU := map[string]bool{}
-	for _, r := range u.Records {
-		inTU[r.Header] = true
-		if r.Parent == nil && r.Tag != "" && r.Complete() {
-			defined[r.Tag] = r.Header
+// partOfAnother reports whether header h is a part of another header
+// that stands alone: a header that #includes it (in any branch), as
+// hvm/save.h includes arch-x86/hvm/save.h, which needs its macros. Such a
+// part legitimately fails on its own; its text is in the unit through the
+// header that includes it (or is for another architecture).
+func partOfAnother(tree fs.FS, all []string, h string, verdicts map[string]verdict) bool {
+	for _, by := range includedBy(tree, all, h) {
+		if verdicts[by].ok || by == "xen.h" {
+			return true
 		}
 	}
-	for _, mac := range u.Macros {
-		inTU[mac.Header] = true
-	}
-	for i, h := range all {
-		if !ok[i] || inTU[h] {
-			continue
-		}
-		b, err := fs.ReadFile(tree, h)
-		if err != nil {
-			continue
-		}
-		for _, sm := range structDefRE.FindAllSubmatch(b, -1) {
-			if other := defined[string(sm[1])]; other != "" {
-				out[h] = fmt.Sprintf("redefines struct %s of %s (gcc and clang refuse a second definition; cc/v4 accepts an identical one)", sm[1], other)
-				break
-			}
-		}
-	}
-	return out
+	return false
 }
 
 // encodeStandalone spells a result for the cache: a header taken a line,
@@ -249,30 +205,6 @@ func decodeStandalone(b []byte) (standaloneResult, bool) {
 		}
 	}
 	return r, len(r.list) > 0 && r.list[0] == "xen.h"
-}
-
-// probe reports whether xen.h followed by h translates without error,
-// and if not, why (the first error). It skips evaluating every macro,
-// which only the real parse needs. A probe stopped at a limit returns a
-// *LimitError instead of a verdict.
-func probe(tree fs.FS, treeName string, t Target, m Mode, h string, lim Limits) (bool, string, error) {
-	c := Config{Tree: tree, TreeName: treeName, Target: t, Mode: m, Includes: []string{h}, Timeout: lim.Timeout, Memory: lim.Memory}
-	cfg, sources, err := ccConfig(c, nil)
-	if err != nil {
-		return false, firstLine(err.Error()), nil
-	}
-	err = checkInChild(c, false, "")
-	if err == errNoChild {
-		cfg.EvalAllMacros = false
-		_, err = translate(cfg, sources, lim.timeout(0), c.display(h))
-	}
-	if le := (*LimitError)(nil); errors.As(err, &le) {
-		return false, "", err
-	}
-	if err != nil {
-		return false, firstLine(err.Error()), nil
-	}
-	return true, "", nil
 }
 
 // firstLine is the first line of an error list.
@@ -303,4 +235,4 @@ func standaloneCacheKey(tree fs.FS, files []string, t Target, m Mode) (cache.Key
 }
 
 // standaloneVersion changes whenever probing changes meaning.
-const standaloneVersion = "xenbind-standalone-3"
+const standaloneVersion = "xenbind-standalone-4"

@@ -107,19 +107,9 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 	if err := CheckDialect(cfg.Tree, cfg.TreeName, d.name); err != nil {
 		return nil, nil, err
 	}
-	predefined := a.predefined + d.predefined(cfg.Target)
-	switch cfg.Mode {
-	case Guest:
-		if !d.versioned {
-			break
-		}
-		v, err := LatestInterfaceVersion(cfg.Tree)
-		if err != nil {
-			return nil, nil, err
-		}
-		predefined += "#define __XEN_INTERFACE_VERSION__ " + v + "\n"
-	case Tools:
-		predefined += "#define __XEN_TOOLS__ 1\n"
+	predefined, err := predefinedText(cfg)
+	if err != nil {
+		return nil, nil, err
 	}
 	guard := &syntaxGuard{}
 	abi, err := cc.NewABI("linux", a.goarch)
@@ -168,6 +158,34 @@ func ccConfig(cfg Config, pragmas *[]pragma) (*cc.Config, []cc.Source, error) {
 		sources = append(sources, cc.Source{Name: treeRoot + "/" + d.path(root, h)})
 	}
 	return ccfg, sources, nil
+}
+
+// predefinedText is the source of the macros cfg's target and mode
+// define before any header.
+func predefinedText(cfg Config) (string, error) {
+	a, err := archOf(cfg.Target)
+	if err != nil {
+		return "", err
+	}
+	d, err := dialectOf(cfg.Dialect)
+	if err != nil {
+		return "", err
+	}
+	predefined := a.predefined + d.predefined(cfg.Target)
+	switch cfg.Mode {
+	case Guest:
+		if !d.versioned {
+			break
+		}
+		v, err := LatestInterfaceVersion(cfg.Tree)
+		if err != nil {
+			return "", err
+		}
+		predefined += "#define __XEN_INTERFACE_VERSION__ " + v + "\n"
+	case Tools:
+		predefined += "#define __XEN_TOOLS__ 1\n"
+	}
+	return predefined, nil
 }
 
 // display names a tree file for a message.

@@ -72,6 +72,10 @@ type syntaxGuard struct {
 	// texts are the files served, by tree-relative name, for finding the
 	// #include line of a chain that nests too deeply.
 	texts map[string][]byte
+	// edges are the entries into files in order, each with the file
+	// whose #include entered it ("" at the top level): guarded entries
+	// included, since the marks sit outside a file's guard.
+	edges [][2]string
 }
 
 // maxIncludeDepth is gcc's limit on #include nesting. cc/v4 has the same
@@ -119,6 +123,11 @@ func (g *syntaxGuard) includePragma(toks []cc.Token) (bool, error) {
 	defer g.mu.Unlock()
 	switch words[1] {
 	case "enter":
+		parent := ""
+		if n := len(g.includes); n > 0 {
+			parent = g.includes[n-1]
+		}
+		g.edges = append(g.edges, [2]string{parent, file})
 		g.includes = append(g.includes, file)
 		if len(g.includes) > maxIncludeDepth {
 			if g.err == nil {

@@ -27,7 +27,7 @@ func (in *input) register(fs *flag.FlagSet) {
 	fs.StringVar(&in.headers, "headers", "", "header `dir` laid out like xen/include/public, or a pinned Xen release (4.14, 4.17, 4.20) (default: the pinned Xen 4.17 tree)")
 	fs.StringVar(&in.includes, "include", strings.Join(parser.DefaultIncludes, " "), "headers to read, relative to -headers, or \"all\"")
 	fs.StringVar(&in.mode, "mode", string(parser.Guest), "interface `mode`: guest or tools")
-	fs.DurationVar(&in.parseTimeout, "parse-timeout", 10*time.Second, "time limit of the C front end per translation unit, plus 1s per MiB of header text")
+	fs.DurationVar(&in.parseTimeout, "parse-timeout", 10*time.Second, "CPU time limit of the C front end per translation unit, plus 1s per MiB of header text")
 	fs.Int64Var(&in.parseMemory, "parse-memory", 1024, "memory limit in `MiB` of the C front end per translation unit, plus 512 bytes per byte of header text")
 	fs.BoolVar(&in.noCache, "nocache", false, "parse every header again, neither reading nor writing xenbind's cache (as XENBIND_NOCACHE=1 does); gen then also regenerates up-to-date output")
 }

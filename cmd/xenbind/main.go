@@ -31,7 +31,10 @@
 //
 // -include lists header names relative to that directory, separated by
 // spaces or commas (default "xen.h memory.h grant_table.h"); "all" means
-// every public header that parses on its own for the target and mode.
+// every public header that parses on its own for the target and mode, as
+// gcc would (after xen.h); layout and gen say which headers they left out
+// and why. A header with a syntax error is an error, unless it is a part
+// of another header that stands alone (one that #includes it).
 //
 // Targets are x86_32, x86_64, arm32 and arm64. Mode guest (the default)
 // compiles against the tree's latest interface version: the interface a
@@ -48,10 +51,12 @@
 // that no -config rename settles is noted without -v too.
 //
 // The C front end runs in a child process of xenbind, stopped when it
-// passes -parse-timeout (default 10s) or -parse-memory (default 1024 MiB
-// of resident memory); both grow with the header text read (1s and 512 MiB
-// per MiB). A parse stopped at a limit is reported naming the last header
-// read, never taken as a verdict about it.
+// passes -parse-timeout (default 10s of CPU time; on a loaded machine a
+// parse may take longer in wall-clock time, up to a backstop of six times
+// the limit plus a minute) or -parse-memory (default 1024 MiB of resident
+// memory); both grow with the header text read (1s and 512 MiB per MiB).
+// A parse stopped at a limit is reported naming the last header read,
+// never taken as a verdict about it.
 //
 // gen writes all of its output or none: a failed gen leaves -out as it
 // was, and a gen that was killed is repaired by the next one (emit.WriteDir
@@ -76,11 +81,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/xenbind/xenbind/parser"
 )
 
 func main() {
 	tuneGC()
 	err := run(os.Args[1:], os.Stdout)
+	parser.StopWorkers()
 	if err == nil {
 		return
 	}

@@ -1,6 +1,10 @@
-// Command xenvm boots Xen 4.17 under QEMU with Debian's kernel as dom0 and
+// Command xenvm boots Xen under QEMU with Debian's kernel as dom0 and
 // runs xenbind's integration tests (runtime/xenvm/itest) inside dom0,
-// issuing real hypercalls. Its exit status is the tests'.
+// issuing real hypercalls. Its machines are Xen 4.17 (Debian 12) on
+// x86_64, arm64 and arm32 and Xen 4.20 (Debian 13) on x86_64 and arm64.
+// Each GOARCH's test binary is built once and the same file runs on every
+// machine chosen whose dom0 runs it: one binary for both Xen releases.
+// Its exit status is the tests'.
 //
 // Usage:
 //
@@ -9,14 +13,18 @@
 // Flags:
 //
 //	-arch LIST   architectures to boot, comma-separated: x86_64, arm64,
-//	             arm32, or all (default all); one after the other
+//	             arm32, or all (default all)
+//	-xen LIST    Xen releases to boot, comma-separated: 4.17, 4.20, or
+//	             all (default all); with -arch, the machines of both
+//	             lists, one after the other
 //	-compat      also run a 32-bit test binary where dom0 can (GOARCH=386
 //	             on x86_64, arm on arm64), in the same boot: it must get
 //	             ENOTTY from every privcmd ioctl
 //	-goarch LIST GOARCHes of the test binaries to build and run, instead
-//	             of the machine's own (one -arch only)
+//	             of each machine's own; each machine runs those its dom0
+//	             can
 //	-bin LIST    ready-made test binaries to run instead of building
-//	             (one -arch only)
+//	             (machines of one architecture only)
 //	-run REGEXP  run only the tests matching REGEXP (-test.run)
 //	-timeout D   time limit of each boot (default 3m)
 //	-v           copy the console to standard output as it comes
@@ -24,11 +32,11 @@
 //	             Debian's C xenstored and waits for its socket first)
 //
 // The first run downloads the pinned Debian packages listed in
-// runtime/xenvm/manifest.txt (apt-get download, checked against their
+// runtime/xenvm/manifest.txt (apt-get download from bookworm's or trixie's
+// main archive through a private sources list, checked against their
 // SHA-256) and unpacks them below runtime/xenvm; if QEMU is missing it
-// installs qemu-system-x86 or qemu-system-arm, and for foreign packages it
-// runs dpkg --add-architecture arm64/armhf and apt-get update. Those steps
-// need root. Each boot's console is kept in runtime/xenvm/out/ARCH.log.
+// installs qemu-system-x86 or qemu-system-arm, which needs root. Each
+// boot's console is kept in runtime/xenvm/out/ARCH-RELEASE.log.
 //
 // Exit status: 0 when every test passed, the failing test binary's status
 // (1) when one failed or the machine did not get that far, 2 for a usage
@@ -37,11 +45,14 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -79,9 +90,10 @@ func run(args []string) error {
 	fl := flag.NewFlagSet("xenvm", flag.ContinueOnError)
 	fl.SetOutput(os.Stderr)
 	arch := fl.String("arch", "all", "architectures to boot: x86_64, arm64, arm32 or all, comma-separated")
+	release := fl.String("xen", "all", "Xen releases to boot: 4.17, 4.20 or all, comma-separated")
 	compat := fl.Bool("compat", false, "also run a 32-bit test binary where dom0 can (386 on x86_64, arm on arm64)")
-	goarch := fl.String("goarch", "", "GOARCHes of the test binaries to build and run, comma-separated (one -arch only)")
-	bin := fl.String("bin", "", "ready-made test binaries to run, comma-separated (one -arch only)")
+	goarch := fl.String("goarch", "", "GOARCHes of the test binaries to build and run, comma-separated")
+	bin := fl.String("bin", "", "ready-made test binaries to run, comma-separated (machines of one architecture only)")
 	runRE := fl.String("run", "", "run only the tests matching this regular expression")
 	timeout := fl.Duration("timeout", xenvm.DefaultTimeout, "time limit of each boot")
 	verbose := fl.Bool("v", false, "copy the console to standard output")
@@ -96,44 +108,99 @@ func run(args []string) error {
 		return &usageError{fmt.Sprintf("unexpected arguments %q", fl.Args())}
 	}
 
-	var machines []xenvm.Machine
-	if *arch == "all" {
-		machines = xenvm.Machines
-	} else {
-		for _, a := range split(*arch) {
-			m, err := xenvm.Lookup(a)
-			if err != nil {
-				return &usageError{err.Error()}
-			}
-			machines = append(machines, m)
+	all := func(s string) []string {
+		if s == "all" {
+			return nil
 		}
+		return split(s)
 	}
-	if len(machines) == 0 {
+	if *arch != "all" && len(split(*arch)) == 0 {
 		return &usageError{"no architecture given"}
 	}
-	if (*goarch != "" || *bin != "") && len(machines) != 1 {
-		return &usageError{"-goarch and -bin need exactly one -arch"}
+	if *release != "all" && len(split(*release)) == 0 {
+		return &usageError{"no Xen release given"}
+	}
+	machines, err := xenvm.Select(all(*arch), all(*release))
+	if err != nil {
+		return &usageError{err.Error()}
 	}
 	if *goarch != "" && *bin != "" {
 		return &usageError{"-goarch and -bin exclude each other"}
+	}
+	if *bin != "" {
+		for _, m := range machines {
+			if m.Arch != machines[0].Arch {
+				return &usageError{fmt.Sprintf("-bin needs machines of one architecture (have %s and %s): use -arch", machines[0].Arch, m.Arch)}
+			}
+		}
+	}
+	// What each machine runs, by GOARCH: its own, its 32-bit one with
+	// -compat, or those of -goarch it can run.
+	want := map[string][]string{}
+	for _, m := range machines {
+		switch {
+		case *goarch != "":
+			for _, g := range split(*goarch) {
+				if m.Runs(g) {
+					want[m.Name()] = append(want[m.Name()], g)
+				}
+			}
+			if len(want[m.Name()]) == 0 {
+				return &usageError{fmt.Sprintf("dom0 of %s runs none of GOARCH %s", m.Name(), *goarch)}
+			}
+		case *compat && m.Compat32 != "":
+			want[m.Name()] = []string{m.GOARCH, m.Compat32}
+		default:
+			want[m.Name()] = []string{m.GOARCH}
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// Build each GOARCH once: every machine that runs it gets the same
+	// files.
+	builds := map[string]xenvm.Build{}
+	hashes := map[string]string{} // test binary name -> sha256 of the file
+	if *bin == "" {
+		dir, err := os.MkdirTemp("", "xenvm-build-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		for _, m := range machines {
+			for _, g := range want[m.Name()] {
+				if _, ok := builds[g]; ok {
+					continue
+				}
+				fmt.Fprintf(os.Stderr, "xenvm: building the integration tests and xeninfo for GOARCH=%s\n", g)
+				b, err := xenvm.BuildFor(ctx, g, dir)
+				if err != nil {
+					return err
+				}
+				builds[g] = b
+				if hashes[filepath.Base(b.Tests)], err = fileSHA256(b.Tests); err != nil {
+					return err
+				}
+			}
+		}
+	}
+
 	status := 0
 	var summary []string
+	ranOn := map[string][]string{}
 	for _, m := range machines {
 		cfg := xenvm.Config{
 			Machine:    m,
-			GOARCHes:   split(*goarch),
 			Binaries:   split(*bin),
 			Timeout:    *timeout,
 			Progress:   os.Stderr,
 			NoServices: *noServices,
 		}
-		if *compat && len(cfg.GOARCHes) == 0 && m.Compat32 != "" {
-			cfg.GOARCHes = []string{m.GOARCH, m.Compat32}
+		if *bin == "" {
+			for _, g := range want[m.Name()] {
+				cfg.Builds = append(cfg.Builds, builds[g])
+			}
 		}
 		if *runRE != "" {
 			cfg.TestArgs = []string{"-test.run=" + *runRE}
@@ -154,6 +221,15 @@ func run(args []string) error {
 		}
 		if res != nil {
 			summary = append(summary, describe(res, err == nil))
+			for _, r := range res.Tests {
+				ranOn[r.Name] = append(ranOn[r.Name], m.Name())
+				if want, ok := hashes[r.Name]; ok && r.SHA256 != want {
+					fmt.Fprintf(os.Stderr, "xenvm: FAIL %s: dom0 hashed %s to %q, not %s, the file built here\n", m.Name(), r.Name, r.SHA256, want)
+					if status == 0 {
+						status = 1
+					}
+				}
+			}
 		}
 		if ctx.Err() != nil {
 			break
@@ -162,10 +238,32 @@ func run(args []string) error {
 	for _, s := range summary {
 		fmt.Fprintln(os.Stderr, s)
 	}
+	for _, name := range sortedKeys(hashes) {
+		if len(ranOn[name]) > 0 {
+			fmt.Fprintf(os.Stderr, "xenvm: %s (sha256 %.16s...) built once, ran on %s\n", name, hashes[name], strings.Join(ranOn[name], ", "))
+		}
+	}
 	if status != 0 {
 		return &exitStatus{status}
 	}
 	return nil
+}
+
+func fileSHA256(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(data)), nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func describe(r *xenvm.Result, ok bool) string {
@@ -181,7 +279,7 @@ func describe(r *xenvm.Result, ok bool) string {
 	for _, s := range r.Services {
 		services += fmt.Sprintf(", %s ready after %s", s.Name, round(s.Wait))
 	}
-	return fmt.Sprintf("xenvm: %s %-6s boot %s%s, tests %s, total %s [%s]", verdict, r.Arch,
+	return fmt.Sprintf("xenvm: %s %-10s Xen %s, boot %s%s, tests %s, total %s [%s]", verdict, r.Machine, r.XenVersion,
 		round(r.Boot), services, round(r.Run), round(r.Total), strings.Join(tests, ", "))
 }
 

@@ -14,8 +14,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-arch", "sparc"}, `unknown architecture "sparc"`},
 		{[]string{"-arch", ","}, "no architecture"},
 		{[]string{"stray"}, "unexpected arguments"},
-		{[]string{"-goarch", "amd64"}, "exactly one -arch"},
-		{[]string{"-arch", "x86_64,arm64", "-bin", "a.test"}, "exactly one -arch"},
+		{[]string{"-xen", ","}, "no Xen release"},
+		{[]string{"-xen", "4.99"}, `no machine boots Xen "4.99"`},
+		{[]string{"-arch", "arm32", "-xen", "4.20"}, "no machine runs Xen 4.20 on arm32"},
+		{[]string{"-arch", "arm32", "-goarch", "amd64"}, "runs none of GOARCH amd64"},
+		{[]string{"-arch", "x86_64,arm64", "-bin", "a.test"}, "one architecture"},
 		{[]string{"-arch", "x86_64", "-bin", "a.test", "-goarch", "amd64"}, "exclude each other"},
 		{[]string{"-no-such-flag"}, "not defined"},
 	} {

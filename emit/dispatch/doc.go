@@ -27,11 +27,21 @@
 //     newest with that version) and calls its wrapper; a version no set
 //     has is a *hypercall.InterfaceError naming it.
 //
+// A struct whose members cannot be converted one by one (a union kept as
+// storage with accessors, a guest handle, a bit-field or a byte-stored
+// packed member) is passed as it is, through an alias of the first
+// release's type, but only when every release lays it out alike: the
+// same member names, offsets and sizes all the way down, and the same
+// generated methods, compared as source text. Anything else that differs
+// leaves the wrapper out with a note saying why (its callers use the
+// per-release package); nothing is guessed.
+//
+// The other wrappers (outside domctl and sysctl) are compared the same
+// way, and the output's package doc lists those that differ or that only
+// some releases have, so that a program can take the rest from the first
+// release's package.
+//
 // The binding sets are read as Go packages (go/packages), once per GOARCH,
 // because their types differ by architecture; declarations that come out
-// the same on all four go into one shared file. Nothing is guessed: a
-// wrapper whose types cannot be converted member by member (unions kept as
-// storage, guest handles, a member whose type differs between releases)
-// is left out with a note saying why, and its callers use the per-release
-// package.
+// the same on all four go into one shared file.
 package dispatch

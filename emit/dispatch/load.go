@@ -8,6 +8,7 @@ import (
 	"go/ast"
 	"go/constant"
 	"go/parser"
+	"go/printer"
 	"go/token"
 	"go/types"
 	"os"
@@ -63,7 +64,7 @@ func load(dir, goarch string, bs []Binding) ([]*set, error) {
 			}
 			s.version[k] = uint32(v)
 		}
-		if s.ops, err = commandNames(p.CompiledGoFiles); err != nil {
+		if s.ops, s.methods, err = readSource(p.CompiledGoFiles); err != nil {
 			return nil, err
 		}
 		sets = append(sets, s)
@@ -80,27 +81,55 @@ func alias(release string) string {
 // command: "XenDomctlCreatedomain issues XEN_DOMCTL_createdomain (...".
 var issues = regexp.MustCompile(`^(\w+) issues (\w+)`)
 
-// commandNames reads the C command each wrapper issues from its doc
-// comment.
-func commandNames(files []string) (map[string]string, error) {
-	out := map[string]string{}
+// readSource reads, from the package's files, the C command each wrapper
+// issues (its doc comment) and the text of every method, keyed
+// "Type.Method": two releases' types that dispatch passes as they are
+// must have the same generated methods.
+func readSource(files []string) (ops, methods map[string]string, err error) {
+	ops, methods = map[string]string{}, map[string]string{}
 	fset := token.NewFileSet()
 	for _, name := range files {
 		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Recv != nil || fd.Doc == nil {
+			if !ok {
+				continue
+			}
+			if fd.Recv != nil && len(fd.Recv.List) == 1 {
+				recv := fd.Recv.List[0].Type
+				if st, ok := recv.(*ast.StarExpr); ok {
+					recv = st.X
+				}
+				switch ix := recv.(type) { // a generic type's receiver, Handle[T]
+				case *ast.IndexExpr:
+					recv = ix.X
+				case *ast.IndexListExpr:
+					recv = ix.X
+				}
+				if id, ok := recv.(*ast.Ident); ok {
+					var b strings.Builder
+					doc := fd.Doc
+					fd.Doc = nil
+					if err := printer.Fprint(&b, fset, fd); err != nil {
+						return nil, nil, err
+					}
+					fd.Doc = doc
+					methods[id.Name+"."+fd.Name.Name] = b.String()
+				}
+				continue
+			}
+			if fd.Doc == nil {
 				continue
 			}
 			if m := issues.FindStringSubmatch(fd.Doc.Text()); m != nil && m[1] == fd.Name.Name {
-				out[m[1]] = m[2]
+				ops[m[1]] = m[2]
 			}
 		}
 	}
-	return out, nil
+	return ops, methods, nil
 }
 
 // release is one row of releases.txt.

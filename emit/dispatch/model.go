@@ -30,6 +30,7 @@ type set struct {
 	pkg     *types.Package
 	version [2]uint32         // per family
 	ops     map[string]string // wrapper Go name -> C command name, from its doc
+	methods map[string]string // "Type.Method" -> its source text
 }
 
 // tkind is the kind of a type expression.
@@ -110,6 +111,14 @@ type ntype struct {
 	fields []*field // struct types (under == nil)
 	in     []bool   // per set: the set has the type
 	bad    string   // why it cannot be dispatched, "" if it can
+	// opaque marks a struct whose members cannot be converted one by
+	// one (a union kept as storage, a guest handle, a bit-field): it is
+	// passed as it is, which is right only if every release lays it out
+	// the same and generated the same methods for it (checkOpaque).
+	// The neutral name is then an alias of the first release's type.
+	opaque bool
+	why    string         // what made it opaque
+	orig   []*types.Named // per set
 }
 
 // field is one member of a neutral struct.
@@ -371,6 +380,10 @@ func (m *model) named(i int, t *types.Named) (*ntype, string) {
 		return nt, ""
 	}
 	nt.in[i] = true
+	if nt.orig == nil {
+		nt.orig = make([]*types.Named, len(m.sets))
+	}
+	nt.orig[i] = t
 	first := true
 	for k, in := range nt.in {
 		if in && k != i {
@@ -399,6 +412,13 @@ func (m *model) named(i int, t *types.Named) (*ntype, string) {
 	if !first && nt.under != nil {
 		return fail("a struct in one release, not in another")
 	}
+	opaque := func(why string) (*ntype, string) {
+		nt.opaque = true
+		if nt.why == "" {
+			nt.why = why
+		}
+		return nt, ""
+	}
 	// Members Go cannot see as fields (union storage, bit-fields, members
 	// kept as bytes) have accessor methods: such a type is not converted
 	// member by member. Text accessors of char arrays are harmless.
@@ -412,23 +432,23 @@ func (m *model) named(i int, t *types.Named) (*ntype, string) {
 		if base, ok := strings.CutSuffix(mn, "String"); ok && names[base] {
 			continue
 		}
-		return fail("has method " + mn + ": a member kept as storage (a union, a bit-field, a packed member), not as a field")
+		return opaque("has method " + mn + ": a member kept as storage (a union, a bit-field, a packed member), not as a field")
 	}
 	prev := -1 // index in nt.fields of the last member placed
 	for k := range st.NumFields() {
 		f := st.Field(k)
 		if f.Name() == "_" {
 			if !padding(f.Type()) {
-				return fail("blank member of type " + f.Type().String())
+				return opaque("blank member of type " + f.Type().String())
 			}
 			continue
 		}
 		if !f.Exported() || f.Embedded() {
-			return fail("member " + f.Name() + " is not an exported field")
+			return opaque("member " + f.Name() + " is not an exported field")
 		}
 		e, bad := m.expr(i, f.Type(), false)
 		if bad != "" {
-			return fail(f.Name() + ": " + bad)
+			return opaque(f.Name() + ": " + bad)
 		}
 		at := -1
 		for j, g := range nt.fields {
@@ -471,6 +491,48 @@ func padding(t types.Type) bool {
 	return ok && (b.Kind() == types.Byte || b.Kind() == types.Uint8)
 }
 
+// checkOpaque decides about the types passed as they are: each must be
+// laid out the same in every release that has it (member names, offsets,
+// sizes, recursively) and have the same generated methods, else it is bad.
+func (m *model) checkOpaque(sizes types.Sizes) {
+	for _, name := range sortedKeys(m.types) {
+		nt := m.types[name]
+		if !nt.opaque || nt.bad != "" {
+			continue
+		}
+		f := nt.first()
+		for i, t := range nt.orig {
+			if t == nil || i == f {
+				continue
+			}
+			c := &layoutCmp{sizes: sizes, a: m.sets[f].pkg, b: m.sets[i].pkg, ma: m.sets[f].methods, mb: m.sets[i].methods, seen: map[[2]types.Type]bool{}}
+			if why := c.typ(nt.orig[f], t); why != "" {
+				nt.bad = fmt.Sprintf("%s: %s, and it is not the same in Xen %s and %s: %s", name, nt.why, m.sets[f].release, m.sets[i].release, why)
+				break
+			}
+		}
+	}
+}
+
+// first is the index of the first set that has the type.
+func (nt *ntype) first() int {
+	for i, in := range nt.in {
+		if in {
+			return i
+		}
+	}
+	return -1
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // usable reports whether a wrapper can be dispatched: its own shape and
 // every neutral type it reaches.
 func (m *model) usable(w *fn) string {
@@ -494,6 +556,9 @@ func (m *model) usable(w *fn) string {
 			seen[nt] = true
 			if nt.under != nil {
 				return walk(nt.under)
+			}
+			if nt.opaque {
+				return ""
 			}
 			for _, f := range nt.fields {
 				if b := walk(f.t); b != "" {
@@ -527,6 +592,9 @@ func (m *model) reached(ws []*fn) []*ntype {
 			seen[e.named] = true
 			if e.named.under != nil {
 				walk(e.named.under)
+			}
+			if e.named.opaque {
+				return
 			}
 			for _, f := range e.named.fields {
 				walk(f.t)

@@ -4,8 +4,12 @@
 // interface version the running hypervisor speaks, so that one build of a
 // dom0 tool runs on every release below. Its bindings:
 //
-//   - Xen 4.17: github.com/xenbind/xenbind/generated/xen, XEN_DOMCTL_INTERFACE_VERSION 0x00000015, XEN_SYSCTL_INTERFACE_VERSION 0x00000015
-//   - Xen 4.20: github.com/xenbind/xenbind/generated/xen420, XEN_DOMCTL_INTERFACE_VERSION 0x00000017, XEN_SYSCTL_INTERFACE_VERSION 0x00000015
+//   - Xen 4.17: github.com/xenbind/xenbind/generated/xen,
+//     XEN_DOMCTL_INTERFACE_VERSION 0x00000015, XEN_SYSCTL_INTERFACE_VERSION
+//     0x00000015
+//   - Xen 4.20: github.com/xenbind/xenbind/generated/xen420,
+//     XEN_DOMCTL_INTERFACE_VERSION 0x00000017, XEN_SYSCTL_INTERFACE_VERSION
+//     0x00000015
 //
 // Each wrapper asks the hypervisor its release once per process (Detect:
 // XENVER_version, the same in every release), looks up the interface
@@ -18,36 +22,33 @@
 // for gets a *hypercall.InterfaceError naming its version. Nothing is sent
 // in either case. Override answers for the hypervisor in tests.
 //
-// The other hypercalls keep their layouts across these releases: take them
-// from the first release's package. Slices of structs are converted
-// through a copy (one allocation per call); everything else costs no
-// allocation.
+// Slices of structs are converted through a copy (one allocation per
+// call); everything else costs no allocation.
+//
+// The other hypercall wrappers (not domctl or sysctl) may be taken from
+// github.com/xenbind/xenbind/generated/xen on every release: when this package
+// was generated, each of them had parameters and results of the same layout
+// (member names, offsets, sizes) in every release's bindings, except:
+//
+//   - PhysdevopPrepareMsix is not in Xen 4.20's bindings
+//   - PhysdevopReleaseMsix is not in Xen 4.20's bindings
+//   - only Xen 4.20's bindings have PhysdevopPCIDeviceReset,
+//     XenverCapabilities2, XenverChangeset2, XenverCommandline2,
+//     XenverExtraversion2
 //
 // Left out (call the per-release package):
 //
-//   - XenDomctl is not dispatched: it sends a struct xen_domctl or xen_sysctl the caller filled in one release's layout
-//   - XenSysctl is not dispatched: it sends a struct xen_domctl or xen_sysctl the caller filled in one release's layout
-//   - XenDomctlBindPtIRQ (XEN_DOMCTL_bind_pt_irq) is not dispatched: arg *DomctlBindPtIRQ: DomctlBindPtIRQ: U: DomctlBindPtIRQU: has method Isa: a member kept as storage (a union, a bit-field, a packed member), not as a field
-//   - XenDomctlGetExtVcpucontext (XEN_DOMCTL_get_ext_vcpucontext) is not dispatched: arg *DomctlExtVcpucontext: DomctlExtVcpucontext: has method McgCap: a member kept as storage (a union, a bit-field, a packed member), not as a field [386 amd64]
-//   - XenDomctlGetpageframeinfo3 (XEN_DOMCTL_getpageframeinfo3) is not dispatched: arg *DomctlGetpageframeinfo3: DomctlGetpageframeinfo3: Array: type Handle64 is generic (a guest handle, which the wrapper sets) [386 arm arm64]
-//   - XenDomctlMemSharingOp (XEN_DOMCTL_mem_sharing_op) is not dispatched: arg *DomctlMemSharingOp: DomctlMemSharingOp: U: DomctlMemSharingOpU: has method Enable: a member kept as storage (a union, a bit-field, a packed member), not as a field
-//   - XenDomctlMonitorOp (XEN_DOMCTL_monitor_op) is not dispatched: arg *DomctlMonitorOp: DomctlMonitorOp: U: DomctlMonitorOpU: has method DebugException: a member kept as storage (a union, a bit-field, a packed member), not as a field
-//   - XenDomctlSetExtVcpucontext (XEN_DOMCTL_set_ext_vcpucontext) is not dispatched: arg *DomctlExtVcpucontext: DomctlExtVcpucontext: has method McgCap: a member kept as storage (a union, a bit-field, a packed member), not as a field [386 amd64]
-//   - XenDomctlSethvmcontext (XEN_DOMCTL_sethvmcontext) is not dispatched: arg *DomctlHvmcontext: DomctlHvmcontext: Buffer: type Handle64 is generic (a guest handle, which the wrapper sets) [386 arm arm64]
-//   - XenDomctlUnbindPtIRQ (XEN_DOMCTL_unbind_pt_irq) is not dispatched: arg *DomctlBindPtIRQ: DomctlBindPtIRQ: U: DomctlBindPtIRQU: has method Isa: a member kept as storage (a union, a bit-field, a packed member), not as a field
-//   - XenDomctlVMEventOp (XEN_DOMCTL_vm_event_op) is not dispatched: arg *DomctlVMEventOp: DomctlVMEventOp: U: DomctlVMEventOpU: has method Enable: a member kept as storage (a union, a bit-field, a packed member), not as a field
-//   - XenSysctlDebugKeys (XEN_SYSCTL_debug_keys) is not dispatched: arg *SysctlDebugKeys: SysctlDebugKeys: Keys: type Handle64 is generic (a guest handle, which the wrapper sets) [386 arm arm64]
-//   - XenSysctlPsrAlloc (XEN_SYSCTL_psr_alloc) is not dispatched: arg *SysctlPsrAlloc: SysctlPsrAlloc: U: SysctlPsrAllocU: has method CatInfo: a member kept as storage (a union, a bit-field, a packed member), not as a field
-//   - XenSysctlPsrCmtOp (XEN_SYSCTL_psr_cmt_op) is not dispatched: arg *SysctlPsrCmtOp: SysctlPsrCmtOp: U: SysctlPsrCmtOpU: has method Data: a member kept as storage (a union, a bit-field, a packed member), not as a field
-//   - XenDomctlGetpageframeinfo3 (XEN_DOMCTL_getpageframeinfo3) is not dispatched: arg *DomctlGetpageframeinfo3: DomctlGetpageframeinfo3: Array: type Handle is generic (a guest handle, which the wrapper sets) [amd64]
-//   - XenDomctlSethvmcontext (XEN_DOMCTL_sethvmcontext) is not dispatched: arg *DomctlHvmcontext: DomctlHvmcontext: Buffer: type Handle is generic (a guest handle, which the wrapper sets) [amd64]
-//   - XenSysctlDebugKeys (XEN_SYSCTL_debug_keys) is not dispatched: arg *SysctlDebugKeys: SysctlDebugKeys: Keys: type Handle is generic (a guest handle, which the wrapper sets) [amd64]
+//   - XenDomctl is not dispatched: it sends a struct xen_domctl or xen_sysctl
+//     the caller filled in one release's layout
+//   - XenSysctl is not dispatched: it sends a struct xen_domctl or xen_sysctl
+//     the caller filled in one release's layout
 package dom0
 
 import (
 	"fmt"
 	"strconv"
 	"sync"
+	"unsafe"
 
 	xen417 "github.com/xenbind/xenbind/generated/xen"
 	xen420 "github.com/xenbind/xenbind/generated/xen420"
@@ -216,20 +217,38 @@ type DomID uint16
 // DomainHandle is xen417.DomainHandle and xen420.DomainHandle.
 type DomainHandle [16]uint8
 
-// DomctlAuditP2m is xen417.DomctlAuditP2m and xen420.DomctlAuditP2m, with the members of both (Xen 4.17, 4.20).
+// DomctlAuditP2m is xen417.DomctlAuditP2m and xen420.DomctlAuditP2m, with the
+// members of all of them (Xen 4.17, 4.20).
 type DomctlAuditP2m struct {
 	Orphans uint64
 	M2pBad  uint64
 	P2mBad  uint64
 }
 
-// DomctlCacheflush is xen417.DomctlCacheflush and xen420.DomctlCacheflush, with the members of both (Xen 4.17, 4.20).
+// DomctlBindPtIRQ is xen417.DomctlBindPtIRQ and xen420.DomctlBindPtIRQ, with
+// the members of all of them (Xen 4.17, 4.20).
+type DomctlBindPtIRQ struct {
+	MachineIRQ uint32
+	IRQType    uint32
+	U          DomctlBindPtIRQU
+}
+
+// DomctlBindPtIRQU is xen417.DomctlBindPtIRQU: its members cannot be converted
+// one by one (has method Isa: a member kept as storage (a union, a bit-field,
+// a packed member), not as a field), but Xen 4.17, 4.20 lay it out alike and
+// xenbind generated the same methods for it, so it is passed to each of them
+// as it is.
+type DomctlBindPtIRQU = xen417.DomctlBindPtIRQU
+
+// DomctlCacheflush is xen417.DomctlCacheflush and xen420.DomctlCacheflush,
+// with the members of all of them (Xen 4.17, 4.20).
 type DomctlCacheflush struct {
 	StartPFN PFN
 	NrPfns   PFN
 }
 
-// DomctlCreatedomain is xen417.DomctlCreatedomain and xen420.DomctlCreatedomain, with the members of both (Xen 4.17, 4.20).
+// DomctlCreatedomain is xen417.DomctlCreatedomain and
+// xen420.DomctlCreatedomain, with the members of all of them (Xen 4.17, 4.20).
 type DomctlCreatedomain struct {
 	Ssidref           uint32
 	Handle            DomainHandle
@@ -247,20 +266,25 @@ type DomctlCreatedomain struct {
 	Arch        ArchDomainconfig
 }
 
-// DomctlDebugOp is xen417.DomctlDebugOp and xen420.DomctlDebugOp, with the members of both (Xen 4.17, 4.20).
+// DomctlDebugOp is xen417.DomctlDebugOp and xen420.DomctlDebugOp, with the
+// members of all of them (Xen 4.17, 4.20).
 type DomctlDebugOp struct {
 	Op   uint32
 	VCPU uint32
 }
 
-// DomctlGdbsxDomstatus is xen417.DomctlGdbsxDomstatus and xen420.DomctlGdbsxDomstatus, with the members of both (Xen 4.17, 4.20).
+// DomctlGdbsxDomstatus is xen417.DomctlGdbsxDomstatus and
+// xen420.DomctlGdbsxDomstatus, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlGdbsxDomstatus struct {
 	Paused uint8
 	VCPUID uint32
 	VCPUEv uint32
 }
 
-// DomctlGetdomaininfo is xen417.DomctlGetdomaininfo and xen420.DomctlGetdomaininfo, with the members of both (Xen 4.17, 4.20).
+// DomctlGetdomaininfo is xen417.DomctlGetdomaininfo and
+// xen420.DomctlGetdomaininfo, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlGetdomaininfo struct {
 	Domain           DomID
 	Pad1             uint16
@@ -282,7 +306,8 @@ type DomctlGetdomaininfo struct {
 	ArchConfig       ArchDomainconfig
 }
 
-// DomctlGetvcpuinfo is xen417.DomctlGetvcpuinfo and xen420.DomctlGetvcpuinfo, with the members of both (Xen 4.17, 4.20).
+// DomctlGetvcpuinfo is xen417.DomctlGetvcpuinfo and xen420.DomctlGetvcpuinfo,
+// with the members of all of them (Xen 4.17, 4.20).
 type DomctlGetvcpuinfo struct {
 	VCPU    uint32
 	Online  uint8
@@ -298,26 +323,34 @@ type DomctlGsiPermission struct {
 	Flags uint32
 }
 
-// DomctlHypercallInit is xen417.DomctlHypercallInit and xen420.DomctlHypercallInit, with the members of both (Xen 4.17, 4.20).
+// DomctlHypercallInit is xen417.DomctlHypercallInit and
+// xen420.DomctlHypercallInit, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlHypercallInit struct {
 	GMFN uint64
 }
 
-// DomctlIRQPermission is xen417.DomctlIRQPermission and xen420.DomctlIRQPermission, with the members of both (Xen 4.17, 4.20).
+// DomctlIRQPermission is xen417.DomctlIRQPermission and
+// xen420.DomctlIRQPermission, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlIRQPermission struct {
 	Pirq        uint32
 	AllowAccess uint8
 	Pad         [3]uint8
 }
 
-// DomctlIomemPermission is xen417.DomctlIomemPermission and xen420.DomctlIomemPermission, with the members of both (Xen 4.17, 4.20).
+// DomctlIomemPermission is xen417.DomctlIomemPermission and
+// xen420.DomctlIomemPermission, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlIomemPermission struct {
 	FirstMFN    uint64
 	NrMfns      uint64
 	AllowAccess uint8
 }
 
-// DomctlIoportMapping is xen417.DomctlIoportMapping and xen420.DomctlIoportMapping, with the members of both (Xen 4.17, 4.20).
+// DomctlIoportMapping is xen417.DomctlIoportMapping and
+// xen420.DomctlIoportMapping, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlIoportMapping struct {
 	FirstGport uint32
 	FirstMport uint32
@@ -325,14 +358,32 @@ type DomctlIoportMapping struct {
 	AddMapping uint32
 }
 
-// DomctlIoportPermission is xen417.DomctlIoportPermission and xen420.DomctlIoportPermission, with the members of both (Xen 4.17, 4.20).
+// DomctlIoportPermission is xen417.DomctlIoportPermission and
+// xen420.DomctlIoportPermission, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlIoportPermission struct {
 	FirstPort   uint32
 	NrPorts     uint32
 	AllowAccess uint8
 }
 
-// DomctlMemoryMapping is xen417.DomctlMemoryMapping and xen420.DomctlMemoryMapping, with the members of both (Xen 4.17, 4.20).
+// DomctlMemSharingOp is xen417.DomctlMemSharingOp and
+// xen420.DomctlMemSharingOp, with the members of all of them (Xen 4.17, 4.20).
+type DomctlMemSharingOp struct {
+	Op uint8
+	U  DomctlMemSharingOpU
+}
+
+// DomctlMemSharingOpU is xen417.DomctlMemSharingOpU: its members cannot be
+// converted one by one (has method Enable: a member kept as storage (a union,
+// a bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it
+// out alike and xenbind generated the same methods for it, so it is passed to
+// each of them as it is.
+type DomctlMemSharingOpU = xen417.DomctlMemSharingOpU
+
+// DomctlMemoryMapping is xen417.DomctlMemoryMapping and
+// xen420.DomctlMemoryMapping, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlMemoryMapping struct {
 	FirstGFN   uint64
 	FirstMFN   uint64
@@ -341,61 +392,91 @@ type DomctlMemoryMapping struct {
 	Padding    uint32
 }
 
-// DomctlPsrAlloc is xen417.DomctlPsrAlloc and xen420.DomctlPsrAlloc, with the members of both (Xen 4.17, 4.20).
+// DomctlMonitorOp is xen417.DomctlMonitorOp and xen420.DomctlMonitorOp, with
+// the members of all of them (Xen 4.17, 4.20).
+type DomctlMonitorOp struct {
+	Op    uint32
+	Event uint32
+	U     DomctlMonitorOpU
+}
+
+// DomctlMonitorOpU is xen417.DomctlMonitorOpU: its members cannot be converted
+// one by one (has method DebugException: a member kept as storage (a union, a
+// bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it out
+// alike and xenbind generated the same methods for it, so it is passed to each
+// of them as it is.
+type DomctlMonitorOpU = xen417.DomctlMonitorOpU
+
+// DomctlPsrAlloc is xen417.DomctlPsrAlloc and xen420.DomctlPsrAlloc, with the
+// members of all of them (Xen 4.17, 4.20).
 type DomctlPsrAlloc struct {
 	Cmd    uint32
 	Target uint32
 	Data   uint64
 }
 
-// DomctlPsrCmtOp is xen417.DomctlPsrCmtOp and xen420.DomctlPsrCmtOp, with the members of both (Xen 4.17, 4.20).
+// DomctlPsrCmtOp is xen417.DomctlPsrCmtOp and xen420.DomctlPsrCmtOp, with the
+// members of all of them (Xen 4.17, 4.20).
 type DomctlPsrCmtOp struct {
 	Cmd  uint32
 	Data uint32
 }
 
-// DomctlSendtrigger is xen417.DomctlSendtrigger and xen420.DomctlSendtrigger, with the members of both (Xen 4.17, 4.20).
+// DomctlSendtrigger is xen417.DomctlSendtrigger and xen420.DomctlSendtrigger,
+// with the members of all of them (Xen 4.17, 4.20).
 type DomctlSendtrigger struct {
 	Trigger uint32
 	VCPU    uint32
 }
 
-// DomctlSetBrokenPageP2m is xen417.DomctlSetBrokenPageP2m and xen420.DomctlSetBrokenPageP2m, with the members of both (Xen 4.17, 4.20).
+// DomctlSetBrokenPageP2m is xen417.DomctlSetBrokenPageP2m and
+// xen420.DomctlSetBrokenPageP2m, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlSetBrokenPageP2m struct {
 	PFN uint64
 }
 
-// DomctlSetTarget is xen417.DomctlSetTarget and xen420.DomctlSetTarget, with the members of both (Xen 4.17, 4.20).
+// DomctlSetTarget is xen417.DomctlSetTarget and xen420.DomctlSetTarget, with
+// the members of all of them (Xen 4.17, 4.20).
 type DomctlSetTarget struct {
 	Target DomID
 }
 
-// DomctlSetVirqHandler is xen417.DomctlSetVirqHandler and xen420.DomctlSetVirqHandler, with the members of both (Xen 4.17, 4.20).
+// DomctlSetVirqHandler is xen417.DomctlSetVirqHandler and
+// xen420.DomctlSetVirqHandler, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlSetVirqHandler struct {
 	Virq uint32
 }
 
-// DomctlSetdebugging is xen417.DomctlSetdebugging and xen420.DomctlSetdebugging, with the members of both (Xen 4.17, 4.20).
+// DomctlSetdebugging is xen417.DomctlSetdebugging and
+// xen420.DomctlSetdebugging, with the members of all of them (Xen 4.17, 4.20).
 type DomctlSetdebugging struct {
 	Enable uint8
 }
 
-// DomctlSetdomainhandle is xen417.DomctlSetdomainhandle and xen420.DomctlSetdomainhandle, with the members of both (Xen 4.17, 4.20).
+// DomctlSetdomainhandle is xen417.DomctlSetdomainhandle and
+// xen420.DomctlSetdomainhandle, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlSetdomainhandle struct {
 	Handle DomainHandle
 }
 
-// DomctlSettimeoffset is xen417.DomctlSettimeoffset and xen420.DomctlSettimeoffset, with the members of both (Xen 4.17, 4.20).
+// DomctlSettimeoffset is xen417.DomctlSettimeoffset and
+// xen420.DomctlSettimeoffset, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlSettimeoffset struct {
 	TimeOffsetSeconds int64
 }
 
-// DomctlSubscribe is xen417.DomctlSubscribe and xen420.DomctlSubscribe, with the members of both (Xen 4.17, 4.20).
+// DomctlSubscribe is xen417.DomctlSubscribe and xen420.DomctlSubscribe, with
+// the members of all of them (Xen 4.17, 4.20).
 type DomctlSubscribe struct {
 	Port uint32
 }
 
-// DomctlTSCInfo is xen417.DomctlTSCInfo and xen420.DomctlTSCInfo, with the members of both (Xen 4.17, 4.20).
+// DomctlTSCInfo is xen417.DomctlTSCInfo and xen420.DomctlTSCInfo, with the
+// members of all of them (Xen 4.17, 4.20).
 type DomctlTSCInfo struct {
 	TSCMode     uint32
 	GtscKhz     uint32
@@ -404,7 +485,23 @@ type DomctlTSCInfo struct {
 	ElapsedNsec uint64
 }
 
-// DomctlVuartOp is xen417.DomctlVuartOp and xen420.DomctlVuartOp, with the members of both (Xen 4.17, 4.20).
+// DomctlVMEventOp is xen417.DomctlVMEventOp and xen420.DomctlVMEventOp, with
+// the members of all of them (Xen 4.17, 4.20).
+type DomctlVMEventOp struct {
+	Op   uint32
+	Mode uint32
+	U    DomctlVMEventOpU
+}
+
+// DomctlVMEventOpU is xen417.DomctlVMEventOpU: its members cannot be converted
+// one by one (has method Enable: a member kept as storage (a union, a
+// bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it out
+// alike and xenbind generated the same methods for it, so it is passed to each
+// of them as it is.
+type DomctlVMEventOpU = xen417.DomctlVMEventOpU
+
+// DomctlVuartOp is xen417.DomctlVuartOp and xen420.DomctlVuartOp, with the
+// members of all of them (Xen 4.17, 4.20).
 type DomctlVuartOp struct {
 	Cmd          uint32
 	Type         uint32
@@ -417,7 +514,8 @@ type DomctlVuartOp struct {
 // EvtchnPort is xen417.EvtchnPort and xen420.EvtchnPort.
 type EvtchnPort uint32
 
-// SysctlAvailheap is xen417.SysctlAvailheap and xen420.SysctlAvailheap, with the members of both (Xen 4.17, 4.20).
+// SysctlAvailheap is xen417.SysctlAvailheap and xen420.SysctlAvailheap, with
+// the members of all of them (Xen 4.17, 4.20).
 type SysctlAvailheap struct {
 	MinBitwidth uint32
 	MaxBitwidth uint32
@@ -425,31 +523,36 @@ type SysctlAvailheap struct {
 	AvailBytes  uint64
 }
 
-// SysctlCPUHotplug is xen417.SysctlCPUHotplug and xen420.SysctlCPUHotplug, with the members of both (Xen 4.17, 4.20).
+// SysctlCPUHotplug is xen417.SysctlCPUHotplug and xen420.SysctlCPUHotplug,
+// with the members of all of them (Xen 4.17, 4.20).
 type SysctlCPUHotplug struct {
 	CPU uint32
 	Op  uint32
 }
 
-// SysctlCpuinfo is xen417.SysctlCpuinfo and xen420.SysctlCpuinfo, with the members of both (Xen 4.17, 4.20).
+// SysctlCpuinfo is xen417.SysctlCpuinfo and xen420.SysctlCpuinfo, with the
+// members of all of them (Xen 4.17, 4.20).
 type SysctlCpuinfo struct {
 	Idletime uint64
 }
 
-// SysctlCputopo is xen417.SysctlCputopo and xen420.SysctlCputopo, with the members of both (Xen 4.17, 4.20).
+// SysctlCputopo is xen417.SysctlCputopo and xen420.SysctlCputopo, with the
+// members of all of them (Xen 4.17, 4.20).
 type SysctlCputopo struct {
 	Core   uint32
 	Socket uint32
 	Node   uint32
 }
 
-// SysctlMeminfo is xen417.SysctlMeminfo and xen420.SysctlMeminfo, with the members of both (Xen 4.17, 4.20).
+// SysctlMeminfo is xen417.SysctlMeminfo and xen420.SysctlMeminfo, with the
+// members of all of them (Xen 4.17, 4.20).
 type SysctlMeminfo struct {
 	Memsize uint64
 	Memfree uint64
 }
 
-// SysctlPhysinfo is xen417.SysctlPhysinfo and xen420.SysctlPhysinfo, with the members of both (Xen 4.17, 4.20).
+// SysctlPhysinfo is xen417.SysctlPhysinfo and xen420.SysctlPhysinfo, with the
+// members of all of them (Xen 4.17, 4.20).
 type SysctlPhysinfo struct {
 	ThreadsPerCore   uint32
 	CoresPerSocket   uint32
@@ -469,8 +572,38 @@ type SysctlPhysinfo struct {
 	HwCap            [8]uint32
 }
 
-// toXen417DomctlAuditP2m converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// SysctlPsrAlloc is xen417.SysctlPsrAlloc and xen420.SysctlPsrAlloc, with the
+// members of all of them (Xen 4.17, 4.20).
+type SysctlPsrAlloc struct {
+	Cmd    uint32
+	Target uint32
+	U      SysctlPsrAllocU
+}
+
+// SysctlPsrAllocU is xen417.SysctlPsrAllocU: its members cannot be converted
+// one by one (has method CatInfo: a member kept as storage (a union, a
+// bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it out
+// alike and xenbind generated the same methods for it, so it is passed to each
+// of them as it is.
+type SysctlPsrAllocU = xen417.SysctlPsrAllocU
+
+// SysctlPsrCmtOp is xen417.SysctlPsrCmtOp and xen420.SysctlPsrCmtOp, with the
+// members of all of them (Xen 4.17, 4.20).
+type SysctlPsrCmtOp struct {
+	Cmd   uint32
+	Flags uint32
+	U     SysctlPsrCmtOpU
+}
+
+// SysctlPsrCmtOpU is xen417.SysctlPsrCmtOpU: its members cannot be converted
+// one by one (has method Data: a member kept as storage (a union, a bit-field,
+// a packed member), not as a field), but Xen 4.17, 4.20 lay it out alike and
+// xenbind generated the same methods for it, so it is passed to each of them
+// as it is.
+type SysctlPsrCmtOpU = xen417.SysctlPsrCmtOpU
+
+// toXen417DomctlAuditP2m converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417DomctlAuditP2m(src *DomctlAuditP2m) (dst xen417.DomctlAuditP2m, bad string) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
@@ -478,8 +611,8 @@ func toXen417DomctlAuditP2m(src *DomctlAuditP2m) (dst xen417.DomctlAuditP2m, bad
 	return dst, ""
 }
 
-// toXen420DomctlAuditP2m converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlAuditP2m converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420DomctlAuditP2m(src *DomctlAuditP2m) (dst xen420.DomctlAuditP2m, bad string) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
@@ -487,24 +620,42 @@ func toXen420DomctlAuditP2m(src *DomctlAuditP2m) (dst xen420.DomctlAuditP2m, bad
 	return dst, ""
 }
 
-// toXen417DomctlCacheflush converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlBindPtIRQ converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
+func toXen417DomctlBindPtIRQ(src *DomctlBindPtIRQ) (dst xen417.DomctlBindPtIRQ, bad string) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420DomctlBindPtIRQ converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
+func toXen420DomctlBindPtIRQ(src *DomctlBindPtIRQ) (dst xen420.DomctlBindPtIRQ, bad string) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	dst.U = *(*xen420.DomctlBindPtIRQU)(unsafe.Pointer(&src.U))
+	return dst, ""
+}
+
+// toXen417DomctlCacheflush converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417DomctlCacheflush(src *DomctlCacheflush) (dst xen417.DomctlCacheflush, bad string) {
 	dst.StartPFN = xen417.PFN(src.StartPFN)
 	dst.NrPfns = xen417.PFN(src.NrPfns)
 	return dst, ""
 }
 
-// toXen420DomctlCacheflush converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlCacheflush converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420DomctlCacheflush(src *DomctlCacheflush) (dst xen420.DomctlCacheflush, bad string) {
 	dst.StartPFN = xen420.PFN(src.StartPFN)
 	dst.NrPfns = xen420.PFN(src.NrPfns)
 	return dst, ""
 }
 
-// toXen417DomctlCreatedomain converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlCreatedomain converts to Xen 4.17's layout; bad is the path of
+// a member set that Xen 4.17 lacks.
 func toXen417DomctlCreatedomain(src *DomctlCreatedomain) (dst xen417.DomctlCreatedomain, bad string) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = xen417.DomainHandle(src.Handle)
@@ -528,8 +679,8 @@ func toXen417DomctlCreatedomain(src *DomctlCreatedomain) (dst xen417.DomctlCreat
 	return dst, ""
 }
 
-// toXen420DomctlCreatedomain converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlCreatedomain converts to Xen 4.20's layout; bad is the path of
+// a member set that Xen 4.20 lacks.
 func toXen420DomctlCreatedomain(src *DomctlCreatedomain) (dst xen420.DomctlCreatedomain, bad string) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = xen420.DomainHandle(src.Handle)
@@ -551,24 +702,24 @@ func toXen420DomctlCreatedomain(src *DomctlCreatedomain) (dst xen420.DomctlCreat
 	return dst, ""
 }
 
-// toXen417DomctlDebugOp converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlDebugOp converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417DomctlDebugOp(src *DomctlDebugOp) (dst xen417.DomctlDebugOp, bad string) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
 	return dst, ""
 }
 
-// toXen420DomctlDebugOp converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlDebugOp converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420DomctlDebugOp(src *DomctlDebugOp) (dst xen420.DomctlDebugOp, bad string) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
 	return dst, ""
 }
 
-// toXen417DomctlGdbsxDomstatus converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlGdbsxDomstatus converts to Xen 4.17's layout; bad is the path
+// of a member set that Xen 4.17 lacks.
 func toXen417DomctlGdbsxDomstatus(src *DomctlGdbsxDomstatus) (dst xen417.DomctlGdbsxDomstatus, bad string) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
@@ -576,8 +727,8 @@ func toXen417DomctlGdbsxDomstatus(src *DomctlGdbsxDomstatus) (dst xen417.DomctlG
 	return dst, ""
 }
 
-// toXen420DomctlGdbsxDomstatus converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlGdbsxDomstatus converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlGdbsxDomstatus(src *DomctlGdbsxDomstatus) (dst xen420.DomctlGdbsxDomstatus, bad string) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
@@ -585,8 +736,8 @@ func toXen420DomctlGdbsxDomstatus(src *DomctlGdbsxDomstatus) (dst xen420.DomctlG
 	return dst, ""
 }
 
-// toXen417DomctlGetdomaininfo converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlGetdomaininfo converts to Xen 4.17's layout; bad is the path
+// of a member set that Xen 4.17 lacks.
 func toXen417DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen417.DomctlGetdomaininfo, bad string) {
 	dst.Domain = xen417.DomID(src.Domain)
 	dst.Pad1 = src.Pad1
@@ -613,8 +764,8 @@ func toXen417DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen417.DomctlGet
 	return dst, ""
 }
 
-// toXen420DomctlGetdomaininfo converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlGetdomaininfo converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen420.DomctlGetdomaininfo, bad string) {
 	dst.Domain = xen420.DomID(src.Domain)
 	dst.Pad1 = src.Pad1
@@ -641,8 +792,8 @@ func toXen420DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen420.DomctlGet
 	return dst, ""
 }
 
-// toXen417DomctlGetvcpuinfo converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlGetvcpuinfo converts to Xen 4.17's layout; bad is the path of
+// a member set that Xen 4.17 lacks.
 func toXen417DomctlGetvcpuinfo(src *DomctlGetvcpuinfo) (dst xen417.DomctlGetvcpuinfo, bad string) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
@@ -653,8 +804,8 @@ func toXen417DomctlGetvcpuinfo(src *DomctlGetvcpuinfo) (dst xen417.DomctlGetvcpu
 	return dst, ""
 }
 
-// toXen420DomctlGetvcpuinfo converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlGetvcpuinfo converts to Xen 4.20's layout; bad is the path of
+// a member set that Xen 4.20 lacks.
 func toXen420DomctlGetvcpuinfo(src *DomctlGetvcpuinfo) (dst xen420.DomctlGetvcpuinfo, bad string) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
@@ -665,30 +816,30 @@ func toXen420DomctlGetvcpuinfo(src *DomctlGetvcpuinfo) (dst xen420.DomctlGetvcpu
 	return dst, ""
 }
 
-// toXen420DomctlGsiPermission converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlGsiPermission converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlGsiPermission(src *DomctlGsiPermission) (dst xen420.DomctlGsiPermission, bad string) {
 	dst.Gsi = src.Gsi
 	dst.Flags = src.Flags
 	return dst, ""
 }
 
-// toXen417DomctlHypercallInit converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlHypercallInit converts to Xen 4.17's layout; bad is the path
+// of a member set that Xen 4.17 lacks.
 func toXen417DomctlHypercallInit(src *DomctlHypercallInit) (dst xen417.DomctlHypercallInit, bad string) {
 	dst.GMFN = src.GMFN
 	return dst, ""
 }
 
-// toXen420DomctlHypercallInit converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlHypercallInit converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlHypercallInit(src *DomctlHypercallInit) (dst xen420.DomctlHypercallInit, bad string) {
 	dst.GMFN = src.GMFN
 	return dst, ""
 }
 
-// toXen417DomctlIRQPermission converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlIRQPermission converts to Xen 4.17's layout; bad is the path
+// of a member set that Xen 4.17 lacks.
 func toXen417DomctlIRQPermission(src *DomctlIRQPermission) (dst xen417.DomctlIRQPermission, bad string) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
@@ -696,8 +847,8 @@ func toXen417DomctlIRQPermission(src *DomctlIRQPermission) (dst xen417.DomctlIRQ
 	return dst, ""
 }
 
-// toXen420DomctlIRQPermission converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlIRQPermission converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlIRQPermission(src *DomctlIRQPermission) (dst xen420.DomctlIRQPermission, bad string) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
@@ -705,8 +856,8 @@ func toXen420DomctlIRQPermission(src *DomctlIRQPermission) (dst xen420.DomctlIRQ
 	return dst, ""
 }
 
-// toXen417DomctlIomemPermission converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlIomemPermission converts to Xen 4.17's layout; bad is the path
+// of a member set that Xen 4.17 lacks.
 func toXen417DomctlIomemPermission(src *DomctlIomemPermission) (dst xen417.DomctlIomemPermission, bad string) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
@@ -714,8 +865,8 @@ func toXen417DomctlIomemPermission(src *DomctlIomemPermission) (dst xen417.Domct
 	return dst, ""
 }
 
-// toXen420DomctlIomemPermission converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlIomemPermission converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlIomemPermission(src *DomctlIomemPermission) (dst xen420.DomctlIomemPermission, bad string) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
@@ -723,8 +874,8 @@ func toXen420DomctlIomemPermission(src *DomctlIomemPermission) (dst xen420.Domct
 	return dst, ""
 }
 
-// toXen417DomctlIoportMapping converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlIoportMapping converts to Xen 4.17's layout; bad is the path
+// of a member set that Xen 4.17 lacks.
 func toXen417DomctlIoportMapping(src *DomctlIoportMapping) (dst xen417.DomctlIoportMapping, bad string) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
@@ -733,8 +884,8 @@ func toXen417DomctlIoportMapping(src *DomctlIoportMapping) (dst xen417.DomctlIop
 	return dst, ""
 }
 
-// toXen420DomctlIoportMapping converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlIoportMapping converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlIoportMapping(src *DomctlIoportMapping) (dst xen420.DomctlIoportMapping, bad string) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
@@ -743,8 +894,8 @@ func toXen420DomctlIoportMapping(src *DomctlIoportMapping) (dst xen420.DomctlIop
 	return dst, ""
 }
 
-// toXen417DomctlIoportPermission converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlIoportPermission converts to Xen 4.17's layout; bad is the
+// path of a member set that Xen 4.17 lacks.
 func toXen417DomctlIoportPermission(src *DomctlIoportPermission) (dst xen417.DomctlIoportPermission, bad string) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
@@ -752,8 +903,8 @@ func toXen417DomctlIoportPermission(src *DomctlIoportPermission) (dst xen417.Dom
 	return dst, ""
 }
 
-// toXen420DomctlIoportPermission converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlIoportPermission converts to Xen 4.20's layout; bad is the
+// path of a member set that Xen 4.20 lacks.
 func toXen420DomctlIoportPermission(src *DomctlIoportPermission) (dst xen420.DomctlIoportPermission, bad string) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
@@ -761,8 +912,24 @@ func toXen420DomctlIoportPermission(src *DomctlIoportPermission) (dst xen420.Dom
 	return dst, ""
 }
 
-// toXen417DomctlMemoryMapping converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlMemSharingOp converts to Xen 4.17's layout; bad is the path of
+// a member set that Xen 4.17 lacks.
+func toXen417DomctlMemSharingOp(src *DomctlMemSharingOp) (dst xen417.DomctlMemSharingOp, bad string) {
+	dst.Op = src.Op
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420DomctlMemSharingOp converts to Xen 4.20's layout; bad is the path of
+// a member set that Xen 4.20 lacks.
+func toXen420DomctlMemSharingOp(src *DomctlMemSharingOp) (dst xen420.DomctlMemSharingOp, bad string) {
+	dst.Op = src.Op
+	dst.U = *(*xen420.DomctlMemSharingOpU)(unsafe.Pointer(&src.U))
+	return dst, ""
+}
+
+// toXen417DomctlMemoryMapping converts to Xen 4.17's layout; bad is the path
+// of a member set that Xen 4.17 lacks.
 func toXen417DomctlMemoryMapping(src *DomctlMemoryMapping) (dst xen417.DomctlMemoryMapping, bad string) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
@@ -772,8 +939,8 @@ func toXen417DomctlMemoryMapping(src *DomctlMemoryMapping) (dst xen417.DomctlMem
 	return dst, ""
 }
 
-// toXen420DomctlMemoryMapping converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlMemoryMapping converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlMemoryMapping(src *DomctlMemoryMapping) (dst xen420.DomctlMemoryMapping, bad string) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
@@ -783,8 +950,26 @@ func toXen420DomctlMemoryMapping(src *DomctlMemoryMapping) (dst xen420.DomctlMem
 	return dst, ""
 }
 
-// toXen417DomctlPsrAlloc converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlMonitorOp converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
+func toXen417DomctlMonitorOp(src *DomctlMonitorOp) (dst xen417.DomctlMonitorOp, bad string) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420DomctlMonitorOp converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
+func toXen420DomctlMonitorOp(src *DomctlMonitorOp) (dst xen420.DomctlMonitorOp, bad string) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	dst.U = *(*xen420.DomctlMonitorOpU)(unsafe.Pointer(&src.U))
+	return dst, ""
+}
+
+// toXen417DomctlPsrAlloc converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417DomctlPsrAlloc(src *DomctlPsrAlloc) (dst xen417.DomctlPsrAlloc, bad string) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
@@ -792,8 +977,8 @@ func toXen417DomctlPsrAlloc(src *DomctlPsrAlloc) (dst xen417.DomctlPsrAlloc, bad
 	return dst, ""
 }
 
-// toXen420DomctlPsrAlloc converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlPsrAlloc converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420DomctlPsrAlloc(src *DomctlPsrAlloc) (dst xen420.DomctlPsrAlloc, bad string) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
@@ -801,138 +986,138 @@ func toXen420DomctlPsrAlloc(src *DomctlPsrAlloc) (dst xen420.DomctlPsrAlloc, bad
 	return dst, ""
 }
 
-// toXen417DomctlPsrCmtOp converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlPsrCmtOp converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417DomctlPsrCmtOp(src *DomctlPsrCmtOp) (dst xen417.DomctlPsrCmtOp, bad string) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
 	return dst, ""
 }
 
-// toXen420DomctlPsrCmtOp converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlPsrCmtOp converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420DomctlPsrCmtOp(src *DomctlPsrCmtOp) (dst xen420.DomctlPsrCmtOp, bad string) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
 	return dst, ""
 }
 
-// toXen417DomctlSendtrigger converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlSendtrigger converts to Xen 4.17's layout; bad is the path of
+// a member set that Xen 4.17 lacks.
 func toXen417DomctlSendtrigger(src *DomctlSendtrigger) (dst xen417.DomctlSendtrigger, bad string) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
 	return dst, ""
 }
 
-// toXen420DomctlSendtrigger converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlSendtrigger converts to Xen 4.20's layout; bad is the path of
+// a member set that Xen 4.20 lacks.
 func toXen420DomctlSendtrigger(src *DomctlSendtrigger) (dst xen420.DomctlSendtrigger, bad string) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
 	return dst, ""
 }
 
-// toXen417DomctlSetBrokenPageP2m converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlSetBrokenPageP2m converts to Xen 4.17's layout; bad is the
+// path of a member set that Xen 4.17 lacks.
 func toXen417DomctlSetBrokenPageP2m(src *DomctlSetBrokenPageP2m) (dst xen417.DomctlSetBrokenPageP2m, bad string) {
 	dst.PFN = src.PFN
 	return dst, ""
 }
 
-// toXen420DomctlSetBrokenPageP2m converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlSetBrokenPageP2m converts to Xen 4.20's layout; bad is the
+// path of a member set that Xen 4.20 lacks.
 func toXen420DomctlSetBrokenPageP2m(src *DomctlSetBrokenPageP2m) (dst xen420.DomctlSetBrokenPageP2m, bad string) {
 	dst.PFN = src.PFN
 	return dst, ""
 }
 
-// toXen417DomctlSetTarget converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlSetTarget converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417DomctlSetTarget(src *DomctlSetTarget) (dst xen417.DomctlSetTarget, bad string) {
 	dst.Target = xen417.DomID(src.Target)
 	return dst, ""
 }
 
-// toXen420DomctlSetTarget converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlSetTarget converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420DomctlSetTarget(src *DomctlSetTarget) (dst xen420.DomctlSetTarget, bad string) {
 	dst.Target = xen420.DomID(src.Target)
 	return dst, ""
 }
 
-// toXen417DomctlSetVirqHandler converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlSetVirqHandler converts to Xen 4.17's layout; bad is the path
+// of a member set that Xen 4.17 lacks.
 func toXen417DomctlSetVirqHandler(src *DomctlSetVirqHandler) (dst xen417.DomctlSetVirqHandler, bad string) {
 	dst.Virq = src.Virq
 	return dst, ""
 }
 
-// toXen420DomctlSetVirqHandler converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlSetVirqHandler converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlSetVirqHandler(src *DomctlSetVirqHandler) (dst xen420.DomctlSetVirqHandler, bad string) {
 	dst.Virq = src.Virq
 	return dst, ""
 }
 
-// toXen417DomctlSetdebugging converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlSetdebugging converts to Xen 4.17's layout; bad is the path of
+// a member set that Xen 4.17 lacks.
 func toXen417DomctlSetdebugging(src *DomctlSetdebugging) (dst xen417.DomctlSetdebugging, bad string) {
 	dst.Enable = src.Enable
 	return dst, ""
 }
 
-// toXen420DomctlSetdebugging converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlSetdebugging converts to Xen 4.20's layout; bad is the path of
+// a member set that Xen 4.20 lacks.
 func toXen420DomctlSetdebugging(src *DomctlSetdebugging) (dst xen420.DomctlSetdebugging, bad string) {
 	dst.Enable = src.Enable
 	return dst, ""
 }
 
-// toXen417DomctlSetdomainhandle converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlSetdomainhandle converts to Xen 4.17's layout; bad is the path
+// of a member set that Xen 4.17 lacks.
 func toXen417DomctlSetdomainhandle(src *DomctlSetdomainhandle) (dst xen417.DomctlSetdomainhandle, bad string) {
 	dst.Handle = xen417.DomainHandle(src.Handle)
 	return dst, ""
 }
 
-// toXen420DomctlSetdomainhandle converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlSetdomainhandle converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlSetdomainhandle(src *DomctlSetdomainhandle) (dst xen420.DomctlSetdomainhandle, bad string) {
 	dst.Handle = xen420.DomainHandle(src.Handle)
 	return dst, ""
 }
 
-// toXen417DomctlSettimeoffset converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlSettimeoffset converts to Xen 4.17's layout; bad is the path
+// of a member set that Xen 4.17 lacks.
 func toXen417DomctlSettimeoffset(src *DomctlSettimeoffset) (dst xen417.DomctlSettimeoffset, bad string) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
 	return dst, ""
 }
 
-// toXen420DomctlSettimeoffset converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlSettimeoffset converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlSettimeoffset(src *DomctlSettimeoffset) (dst xen420.DomctlSettimeoffset, bad string) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
 	return dst, ""
 }
 
-// toXen417DomctlSubscribe converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlSubscribe converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417DomctlSubscribe(src *DomctlSubscribe) (dst xen417.DomctlSubscribe, bad string) {
 	dst.Port = src.Port
 	return dst, ""
 }
 
-// toXen420DomctlSubscribe converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlSubscribe converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420DomctlSubscribe(src *DomctlSubscribe) (dst xen420.DomctlSubscribe, bad string) {
 	dst.Port = src.Port
 	return dst, ""
 }
 
-// toXen417DomctlTSCInfo converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlTSCInfo converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417DomctlTSCInfo(src *DomctlTSCInfo) (dst xen417.DomctlTSCInfo, bad string) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
@@ -942,8 +1127,8 @@ func toXen417DomctlTSCInfo(src *DomctlTSCInfo) (dst xen417.DomctlTSCInfo, bad st
 	return dst, ""
 }
 
-// toXen420DomctlTSCInfo converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlTSCInfo converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420DomctlTSCInfo(src *DomctlTSCInfo) (dst xen420.DomctlTSCInfo, bad string) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
@@ -953,8 +1138,26 @@ func toXen420DomctlTSCInfo(src *DomctlTSCInfo) (dst xen420.DomctlTSCInfo, bad st
 	return dst, ""
 }
 
-// toXen417DomctlVuartOp converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlVMEventOp converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
+func toXen417DomctlVMEventOp(src *DomctlVMEventOp) (dst xen417.DomctlVMEventOp, bad string) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420DomctlVMEventOp converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
+func toXen420DomctlVMEventOp(src *DomctlVMEventOp) (dst xen420.DomctlVMEventOp, bad string) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	dst.U = *(*xen420.DomctlVMEventOpU)(unsafe.Pointer(&src.U))
+	return dst, ""
+}
+
+// toXen417DomctlVuartOp converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417DomctlVuartOp(src *DomctlVuartOp) (dst xen417.DomctlVuartOp, bad string) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
@@ -965,8 +1168,8 @@ func toXen417DomctlVuartOp(src *DomctlVuartOp) (dst xen417.DomctlVuartOp, bad st
 	return dst, ""
 }
 
-// toXen420DomctlVuartOp converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlVuartOp converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420DomctlVuartOp(src *DomctlVuartOp) (dst xen420.DomctlVuartOp, bad string) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
@@ -977,8 +1180,8 @@ func toXen420DomctlVuartOp(src *DomctlVuartOp) (dst xen420.DomctlVuartOp, bad st
 	return dst, ""
 }
 
-// toXen417SysctlAvailheap converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417SysctlAvailheap converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417SysctlAvailheap(src *SysctlAvailheap) (dst xen417.SysctlAvailheap, bad string) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
@@ -987,8 +1190,8 @@ func toXen417SysctlAvailheap(src *SysctlAvailheap) (dst xen417.SysctlAvailheap, 
 	return dst, ""
 }
 
-// toXen420SysctlAvailheap converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420SysctlAvailheap converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420SysctlAvailheap(src *SysctlAvailheap) (dst xen420.SysctlAvailheap, bad string) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
@@ -997,38 +1200,38 @@ func toXen420SysctlAvailheap(src *SysctlAvailheap) (dst xen420.SysctlAvailheap, 
 	return dst, ""
 }
 
-// toXen417SysctlCPUHotplug converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417SysctlCPUHotplug converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417SysctlCPUHotplug(src *SysctlCPUHotplug) (dst xen417.SysctlCPUHotplug, bad string) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
 	return dst, ""
 }
 
-// toXen420SysctlCPUHotplug converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420SysctlCPUHotplug converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420SysctlCPUHotplug(src *SysctlCPUHotplug) (dst xen420.SysctlCPUHotplug, bad string) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
 	return dst, ""
 }
 
-// toXen417SysctlCpuinfo converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417SysctlCpuinfo converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417SysctlCpuinfo(src *SysctlCpuinfo) (dst xen417.SysctlCpuinfo, bad string) {
 	dst.Idletime = src.Idletime
 	return dst, ""
 }
 
-// toXen420SysctlCpuinfo converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420SysctlCpuinfo converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420SysctlCpuinfo(src *SysctlCpuinfo) (dst xen420.SysctlCpuinfo, bad string) {
 	dst.Idletime = src.Idletime
 	return dst, ""
 }
 
-// toXen417SysctlCputopo converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417SysctlCputopo converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417SysctlCputopo(src *SysctlCputopo) (dst xen417.SysctlCputopo, bad string) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
@@ -1036,8 +1239,8 @@ func toXen417SysctlCputopo(src *SysctlCputopo) (dst xen417.SysctlCputopo, bad st
 	return dst, ""
 }
 
-// toXen420SysctlCputopo converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420SysctlCputopo converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420SysctlCputopo(src *SysctlCputopo) (dst xen420.SysctlCputopo, bad string) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
@@ -1045,24 +1248,24 @@ func toXen420SysctlCputopo(src *SysctlCputopo) (dst xen420.SysctlCputopo, bad st
 	return dst, ""
 }
 
-// toXen417SysctlMeminfo converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417SysctlMeminfo converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417SysctlMeminfo(src *SysctlMeminfo) (dst xen417.SysctlMeminfo, bad string) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
 	return dst, ""
 }
 
-// toXen420SysctlMeminfo converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420SysctlMeminfo converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420SysctlMeminfo(src *SysctlMeminfo) (dst xen420.SysctlMeminfo, bad string) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
 	return dst, ""
 }
 
-// toXen417SysctlPhysinfo converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417SysctlPhysinfo converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417SysctlPhysinfo(src *SysctlPhysinfo) (dst xen417.SysctlPhysinfo, bad string) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
@@ -1083,8 +1286,8 @@ func toXen417SysctlPhysinfo(src *SysctlPhysinfo) (dst xen417.SysctlPhysinfo, bad
 	return dst, ""
 }
 
-// toXen420SysctlPhysinfo converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420SysctlPhysinfo converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420SysctlPhysinfo(src *SysctlPhysinfo) (dst xen420.SysctlPhysinfo, bad string) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
@@ -1105,7 +1308,44 @@ func toXen420SysctlPhysinfo(src *SysctlPhysinfo) (dst xen420.SysctlPhysinfo, bad
 	return dst, ""
 }
 
-// fromXen417DomctlAuditP2m converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// toXen417SysctlPsrAlloc converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
+func toXen417SysctlPsrAlloc(src *SysctlPsrAlloc) (dst xen417.SysctlPsrAlloc, bad string) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420SysctlPsrAlloc converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
+func toXen420SysctlPsrAlloc(src *SysctlPsrAlloc) (dst xen420.SysctlPsrAlloc, bad string) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	dst.U = *(*xen420.SysctlPsrAllocU)(unsafe.Pointer(&src.U))
+	return dst, ""
+}
+
+// toXen417SysctlPsrCmtOp converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
+func toXen417SysctlPsrCmtOp(src *SysctlPsrCmtOp) (dst xen417.SysctlPsrCmtOp, bad string) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	dst.U = src.U
+	return dst, ""
+}
+
+// toXen420SysctlPsrCmtOp converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
+func toXen420SysctlPsrCmtOp(src *SysctlPsrCmtOp) (dst xen420.SysctlPsrCmtOp, bad string) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	dst.U = *(*xen420.SysctlPsrCmtOpU)(unsafe.Pointer(&src.U))
+	return dst, ""
+}
+
+// fromXen417DomctlAuditP2m converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417DomctlAuditP2m(src *xen417.DomctlAuditP2m) (dst DomctlAuditP2m) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
@@ -1113,7 +1353,8 @@ func fromXen417DomctlAuditP2m(src *xen417.DomctlAuditP2m) (dst DomctlAuditP2m) {
 	return dst
 }
 
-// fromXen420DomctlAuditP2m converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlAuditP2m converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420DomctlAuditP2m(src *xen420.DomctlAuditP2m) (dst DomctlAuditP2m) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
@@ -1121,21 +1362,42 @@ func fromXen420DomctlAuditP2m(src *xen420.DomctlAuditP2m) (dst DomctlAuditP2m) {
 	return dst
 }
 
-// fromXen417DomctlCacheflush converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlBindPtIRQ converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
+func fromXen417DomctlBindPtIRQ(src *xen417.DomctlBindPtIRQ) (dst DomctlBindPtIRQ) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420DomctlBindPtIRQ converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
+func fromXen420DomctlBindPtIRQ(src *xen420.DomctlBindPtIRQ) (dst DomctlBindPtIRQ) {
+	dst.MachineIRQ = src.MachineIRQ
+	dst.IRQType = src.IRQType
+	dst.U = *(*DomctlBindPtIRQU)(unsafe.Pointer(&src.U))
+	return dst
+}
+
+// fromXen417DomctlCacheflush converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417DomctlCacheflush(src *xen417.DomctlCacheflush) (dst DomctlCacheflush) {
 	dst.StartPFN = PFN(src.StartPFN)
 	dst.NrPfns = PFN(src.NrPfns)
 	return dst
 }
 
-// fromXen420DomctlCacheflush converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlCacheflush converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420DomctlCacheflush(src *xen420.DomctlCacheflush) (dst DomctlCacheflush) {
 	dst.StartPFN = PFN(src.StartPFN)
 	dst.NrPfns = PFN(src.NrPfns)
 	return dst
 }
 
-// fromXen417DomctlCreatedomain converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlCreatedomain converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlCreatedomain(src *xen417.DomctlCreatedomain) (dst DomctlCreatedomain) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = DomainHandle(src.Handle)
@@ -1152,7 +1414,8 @@ func fromXen417DomctlCreatedomain(src *xen417.DomctlCreatedomain) (dst DomctlCre
 	return dst
 }
 
-// fromXen420DomctlCreatedomain converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlCreatedomain converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlCreatedomain(src *xen420.DomctlCreatedomain) (dst DomctlCreatedomain) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = DomainHandle(src.Handle)
@@ -1170,21 +1433,24 @@ func fromXen420DomctlCreatedomain(src *xen420.DomctlCreatedomain) (dst DomctlCre
 	return dst
 }
 
-// fromXen417DomctlDebugOp converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlDebugOp converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417DomctlDebugOp(src *xen417.DomctlDebugOp) (dst DomctlDebugOp) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
 	return dst
 }
 
-// fromXen420DomctlDebugOp converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlDebugOp converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420DomctlDebugOp(src *xen420.DomctlDebugOp) (dst DomctlDebugOp) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
 	return dst
 }
 
-// fromXen417DomctlGdbsxDomstatus converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlGdbsxDomstatus converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlGdbsxDomstatus(src *xen417.DomctlGdbsxDomstatus) (dst DomctlGdbsxDomstatus) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
@@ -1192,7 +1458,8 @@ func fromXen417DomctlGdbsxDomstatus(src *xen417.DomctlGdbsxDomstatus) (dst Domct
 	return dst
 }
 
-// fromXen420DomctlGdbsxDomstatus converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlGdbsxDomstatus converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlGdbsxDomstatus(src *xen420.DomctlGdbsxDomstatus) (dst DomctlGdbsxDomstatus) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
@@ -1200,7 +1467,8 @@ func fromXen420DomctlGdbsxDomstatus(src *xen420.DomctlGdbsxDomstatus) (dst Domct
 	return dst
 }
 
-// fromXen417DomctlGetdomaininfo converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlGetdomaininfo converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlGetdomaininfo(src *xen417.DomctlGetdomaininfo) (dst DomctlGetdomaininfo) {
 	dst.Domain = DomID(src.Domain)
 	dst.Pad1 = src.Pad1
@@ -1223,7 +1491,8 @@ func fromXen417DomctlGetdomaininfo(src *xen417.DomctlGetdomaininfo) (dst DomctlG
 	return dst
 }
 
-// fromXen420DomctlGetdomaininfo converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlGetdomaininfo converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlGetdomaininfo(src *xen420.DomctlGetdomaininfo) (dst DomctlGetdomaininfo) {
 	dst.Domain = DomID(src.Domain)
 	dst.Pad1 = src.Pad1
@@ -1246,7 +1515,8 @@ func fromXen420DomctlGetdomaininfo(src *xen420.DomctlGetdomaininfo) (dst DomctlG
 	return dst
 }
 
-// fromXen417DomctlGetvcpuinfo converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlGetvcpuinfo converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlGetvcpuinfo(src *xen417.DomctlGetvcpuinfo) (dst DomctlGetvcpuinfo) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
@@ -1257,7 +1527,8 @@ func fromXen417DomctlGetvcpuinfo(src *xen417.DomctlGetvcpuinfo) (dst DomctlGetvc
 	return dst
 }
 
-// fromXen420DomctlGetvcpuinfo converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlGetvcpuinfo converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlGetvcpuinfo(src *xen420.DomctlGetvcpuinfo) (dst DomctlGetvcpuinfo) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
@@ -1268,26 +1539,30 @@ func fromXen420DomctlGetvcpuinfo(src *xen420.DomctlGetvcpuinfo) (dst DomctlGetvc
 	return dst
 }
 
-// fromXen420DomctlGsiPermission converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlGsiPermission converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlGsiPermission(src *xen420.DomctlGsiPermission) (dst DomctlGsiPermission) {
 	dst.Gsi = src.Gsi
 	dst.Flags = src.Flags
 	return dst
 }
 
-// fromXen417DomctlHypercallInit converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlHypercallInit converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlHypercallInit(src *xen417.DomctlHypercallInit) (dst DomctlHypercallInit) {
 	dst.GMFN = src.GMFN
 	return dst
 }
 
-// fromXen420DomctlHypercallInit converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlHypercallInit converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlHypercallInit(src *xen420.DomctlHypercallInit) (dst DomctlHypercallInit) {
 	dst.GMFN = src.GMFN
 	return dst
 }
 
-// fromXen417DomctlIRQPermission converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlIRQPermission converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlIRQPermission(src *xen417.DomctlIRQPermission) (dst DomctlIRQPermission) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
@@ -1295,7 +1570,8 @@ func fromXen417DomctlIRQPermission(src *xen417.DomctlIRQPermission) (dst DomctlI
 	return dst
 }
 
-// fromXen420DomctlIRQPermission converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlIRQPermission converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlIRQPermission(src *xen420.DomctlIRQPermission) (dst DomctlIRQPermission) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
@@ -1303,7 +1579,8 @@ func fromXen420DomctlIRQPermission(src *xen420.DomctlIRQPermission) (dst DomctlI
 	return dst
 }
 
-// fromXen417DomctlIomemPermission converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlIomemPermission converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlIomemPermission(src *xen417.DomctlIomemPermission) (dst DomctlIomemPermission) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
@@ -1311,7 +1588,8 @@ func fromXen417DomctlIomemPermission(src *xen417.DomctlIomemPermission) (dst Dom
 	return dst
 }
 
-// fromXen420DomctlIomemPermission converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlIomemPermission converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlIomemPermission(src *xen420.DomctlIomemPermission) (dst DomctlIomemPermission) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
@@ -1319,7 +1597,8 @@ func fromXen420DomctlIomemPermission(src *xen420.DomctlIomemPermission) (dst Dom
 	return dst
 }
 
-// fromXen417DomctlIoportMapping converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlIoportMapping converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlIoportMapping(src *xen417.DomctlIoportMapping) (dst DomctlIoportMapping) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
@@ -1328,7 +1607,8 @@ func fromXen417DomctlIoportMapping(src *xen417.DomctlIoportMapping) (dst DomctlI
 	return dst
 }
 
-// fromXen420DomctlIoportMapping converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlIoportMapping converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlIoportMapping(src *xen420.DomctlIoportMapping) (dst DomctlIoportMapping) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
@@ -1337,7 +1617,8 @@ func fromXen420DomctlIoportMapping(src *xen420.DomctlIoportMapping) (dst DomctlI
 	return dst
 }
 
-// fromXen417DomctlIoportPermission converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlIoportPermission converts from Xen 4.17's layout; members
+// Xen 4.17 lacks are zero.
 func fromXen417DomctlIoportPermission(src *xen417.DomctlIoportPermission) (dst DomctlIoportPermission) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
@@ -1345,7 +1626,8 @@ func fromXen417DomctlIoportPermission(src *xen417.DomctlIoportPermission) (dst D
 	return dst
 }
 
-// fromXen420DomctlIoportPermission converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlIoportPermission converts from Xen 4.20's layout; members
+// Xen 4.20 lacks are zero.
 func fromXen420DomctlIoportPermission(src *xen420.DomctlIoportPermission) (dst DomctlIoportPermission) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
@@ -1353,7 +1635,24 @@ func fromXen420DomctlIoportPermission(src *xen420.DomctlIoportPermission) (dst D
 	return dst
 }
 
-// fromXen417DomctlMemoryMapping converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlMemSharingOp converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
+func fromXen417DomctlMemSharingOp(src *xen417.DomctlMemSharingOp) (dst DomctlMemSharingOp) {
+	dst.Op = src.Op
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420DomctlMemSharingOp converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
+func fromXen420DomctlMemSharingOp(src *xen420.DomctlMemSharingOp) (dst DomctlMemSharingOp) {
+	dst.Op = src.Op
+	dst.U = *(*DomctlMemSharingOpU)(unsafe.Pointer(&src.U))
+	return dst
+}
+
+// fromXen417DomctlMemoryMapping converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlMemoryMapping(src *xen417.DomctlMemoryMapping) (dst DomctlMemoryMapping) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
@@ -1363,7 +1662,8 @@ func fromXen417DomctlMemoryMapping(src *xen417.DomctlMemoryMapping) (dst DomctlM
 	return dst
 }
 
-// fromXen420DomctlMemoryMapping converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlMemoryMapping converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlMemoryMapping(src *xen420.DomctlMemoryMapping) (dst DomctlMemoryMapping) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
@@ -1373,7 +1673,26 @@ func fromXen420DomctlMemoryMapping(src *xen420.DomctlMemoryMapping) (dst DomctlM
 	return dst
 }
 
-// fromXen417DomctlPsrAlloc converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlMonitorOp converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
+func fromXen417DomctlMonitorOp(src *xen417.DomctlMonitorOp) (dst DomctlMonitorOp) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420DomctlMonitorOp converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
+func fromXen420DomctlMonitorOp(src *xen420.DomctlMonitorOp) (dst DomctlMonitorOp) {
+	dst.Op = src.Op
+	dst.Event = src.Event
+	dst.U = *(*DomctlMonitorOpU)(unsafe.Pointer(&src.U))
+	return dst
+}
+
+// fromXen417DomctlPsrAlloc converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417DomctlPsrAlloc(src *xen417.DomctlPsrAlloc) (dst DomctlPsrAlloc) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
@@ -1381,7 +1700,8 @@ func fromXen417DomctlPsrAlloc(src *xen417.DomctlPsrAlloc) (dst DomctlPsrAlloc) {
 	return dst
 }
 
-// fromXen420DomctlPsrAlloc converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlPsrAlloc converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420DomctlPsrAlloc(src *xen420.DomctlPsrAlloc) (dst DomctlPsrAlloc) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
@@ -1389,119 +1709,138 @@ func fromXen420DomctlPsrAlloc(src *xen420.DomctlPsrAlloc) (dst DomctlPsrAlloc) {
 	return dst
 }
 
-// fromXen417DomctlPsrCmtOp converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlPsrCmtOp converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417DomctlPsrCmtOp(src *xen417.DomctlPsrCmtOp) (dst DomctlPsrCmtOp) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
 	return dst
 }
 
-// fromXen420DomctlPsrCmtOp converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlPsrCmtOp converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420DomctlPsrCmtOp(src *xen420.DomctlPsrCmtOp) (dst DomctlPsrCmtOp) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
 	return dst
 }
 
-// fromXen417DomctlSendtrigger converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlSendtrigger converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlSendtrigger(src *xen417.DomctlSendtrigger) (dst DomctlSendtrigger) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
 	return dst
 }
 
-// fromXen420DomctlSendtrigger converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlSendtrigger converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlSendtrigger(src *xen420.DomctlSendtrigger) (dst DomctlSendtrigger) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
 	return dst
 }
 
-// fromXen417DomctlSetBrokenPageP2m converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlSetBrokenPageP2m converts from Xen 4.17's layout; members
+// Xen 4.17 lacks are zero.
 func fromXen417DomctlSetBrokenPageP2m(src *xen417.DomctlSetBrokenPageP2m) (dst DomctlSetBrokenPageP2m) {
 	dst.PFN = src.PFN
 	return dst
 }
 
-// fromXen420DomctlSetBrokenPageP2m converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlSetBrokenPageP2m converts from Xen 4.20's layout; members
+// Xen 4.20 lacks are zero.
 func fromXen420DomctlSetBrokenPageP2m(src *xen420.DomctlSetBrokenPageP2m) (dst DomctlSetBrokenPageP2m) {
 	dst.PFN = src.PFN
 	return dst
 }
 
-// fromXen417DomctlSetTarget converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlSetTarget converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417DomctlSetTarget(src *xen417.DomctlSetTarget) (dst DomctlSetTarget) {
 	dst.Target = DomID(src.Target)
 	return dst
 }
 
-// fromXen420DomctlSetTarget converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlSetTarget converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420DomctlSetTarget(src *xen420.DomctlSetTarget) (dst DomctlSetTarget) {
 	dst.Target = DomID(src.Target)
 	return dst
 }
 
-// fromXen417DomctlSetVirqHandler converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlSetVirqHandler converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlSetVirqHandler(src *xen417.DomctlSetVirqHandler) (dst DomctlSetVirqHandler) {
 	dst.Virq = src.Virq
 	return dst
 }
 
-// fromXen420DomctlSetVirqHandler converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlSetVirqHandler converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlSetVirqHandler(src *xen420.DomctlSetVirqHandler) (dst DomctlSetVirqHandler) {
 	dst.Virq = src.Virq
 	return dst
 }
 
-// fromXen417DomctlSetdebugging converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlSetdebugging converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlSetdebugging(src *xen417.DomctlSetdebugging) (dst DomctlSetdebugging) {
 	dst.Enable = src.Enable
 	return dst
 }
 
-// fromXen420DomctlSetdebugging converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlSetdebugging converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlSetdebugging(src *xen420.DomctlSetdebugging) (dst DomctlSetdebugging) {
 	dst.Enable = src.Enable
 	return dst
 }
 
-// fromXen417DomctlSetdomainhandle converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlSetdomainhandle converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlSetdomainhandle(src *xen417.DomctlSetdomainhandle) (dst DomctlSetdomainhandle) {
 	dst.Handle = DomainHandle(src.Handle)
 	return dst
 }
 
-// fromXen420DomctlSetdomainhandle converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlSetdomainhandle converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlSetdomainhandle(src *xen420.DomctlSetdomainhandle) (dst DomctlSetdomainhandle) {
 	dst.Handle = DomainHandle(src.Handle)
 	return dst
 }
 
-// fromXen417DomctlSettimeoffset converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlSettimeoffset converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlSettimeoffset(src *xen417.DomctlSettimeoffset) (dst DomctlSettimeoffset) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
 	return dst
 }
 
-// fromXen420DomctlSettimeoffset converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlSettimeoffset converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlSettimeoffset(src *xen420.DomctlSettimeoffset) (dst DomctlSettimeoffset) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
 	return dst
 }
 
-// fromXen417DomctlSubscribe converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlSubscribe converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417DomctlSubscribe(src *xen417.DomctlSubscribe) (dst DomctlSubscribe) {
 	dst.Port = src.Port
 	return dst
 }
 
-// fromXen420DomctlSubscribe converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlSubscribe converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420DomctlSubscribe(src *xen420.DomctlSubscribe) (dst DomctlSubscribe) {
 	dst.Port = src.Port
 	return dst
 }
 
-// fromXen417DomctlTSCInfo converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlTSCInfo converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417DomctlTSCInfo(src *xen417.DomctlTSCInfo) (dst DomctlTSCInfo) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
@@ -1511,7 +1850,8 @@ func fromXen417DomctlTSCInfo(src *xen417.DomctlTSCInfo) (dst DomctlTSCInfo) {
 	return dst
 }
 
-// fromXen420DomctlTSCInfo converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlTSCInfo converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420DomctlTSCInfo(src *xen420.DomctlTSCInfo) (dst DomctlTSCInfo) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
@@ -1521,7 +1861,26 @@ func fromXen420DomctlTSCInfo(src *xen420.DomctlTSCInfo) (dst DomctlTSCInfo) {
 	return dst
 }
 
-// fromXen417DomctlVuartOp converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlVMEventOp converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
+func fromXen417DomctlVMEventOp(src *xen417.DomctlVMEventOp) (dst DomctlVMEventOp) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420DomctlVMEventOp converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
+func fromXen420DomctlVMEventOp(src *xen420.DomctlVMEventOp) (dst DomctlVMEventOp) {
+	dst.Op = src.Op
+	dst.Mode = src.Mode
+	dst.U = *(*DomctlVMEventOpU)(unsafe.Pointer(&src.U))
+	return dst
+}
+
+// fromXen417DomctlVuartOp converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417DomctlVuartOp(src *xen417.DomctlVuartOp) (dst DomctlVuartOp) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
@@ -1532,7 +1891,8 @@ func fromXen417DomctlVuartOp(src *xen417.DomctlVuartOp) (dst DomctlVuartOp) {
 	return dst
 }
 
-// fromXen420DomctlVuartOp converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlVuartOp converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420DomctlVuartOp(src *xen420.DomctlVuartOp) (dst DomctlVuartOp) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
@@ -1543,7 +1903,8 @@ func fromXen420DomctlVuartOp(src *xen420.DomctlVuartOp) (dst DomctlVuartOp) {
 	return dst
 }
 
-// fromXen417SysctlAvailheap converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417SysctlAvailheap converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417SysctlAvailheap(src *xen417.SysctlAvailheap) (dst SysctlAvailheap) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
@@ -1552,7 +1913,8 @@ func fromXen417SysctlAvailheap(src *xen417.SysctlAvailheap) (dst SysctlAvailheap
 	return dst
 }
 
-// fromXen420SysctlAvailheap converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420SysctlAvailheap converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420SysctlAvailheap(src *xen420.SysctlAvailheap) (dst SysctlAvailheap) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
@@ -1561,33 +1923,38 @@ func fromXen420SysctlAvailheap(src *xen420.SysctlAvailheap) (dst SysctlAvailheap
 	return dst
 }
 
-// fromXen417SysctlCPUHotplug converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417SysctlCPUHotplug converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417SysctlCPUHotplug(src *xen417.SysctlCPUHotplug) (dst SysctlCPUHotplug) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
 	return dst
 }
 
-// fromXen420SysctlCPUHotplug converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420SysctlCPUHotplug converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420SysctlCPUHotplug(src *xen420.SysctlCPUHotplug) (dst SysctlCPUHotplug) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
 	return dst
 }
 
-// fromXen417SysctlCpuinfo converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417SysctlCpuinfo converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417SysctlCpuinfo(src *xen417.SysctlCpuinfo) (dst SysctlCpuinfo) {
 	dst.Idletime = src.Idletime
 	return dst
 }
 
-// fromXen420SysctlCpuinfo converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420SysctlCpuinfo converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420SysctlCpuinfo(src *xen420.SysctlCpuinfo) (dst SysctlCpuinfo) {
 	dst.Idletime = src.Idletime
 	return dst
 }
 
-// fromXen417SysctlCputopo converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417SysctlCputopo converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417SysctlCputopo(src *xen417.SysctlCputopo) (dst SysctlCputopo) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
@@ -1595,7 +1962,8 @@ func fromXen417SysctlCputopo(src *xen417.SysctlCputopo) (dst SysctlCputopo) {
 	return dst
 }
 
-// fromXen420SysctlCputopo converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420SysctlCputopo converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420SysctlCputopo(src *xen420.SysctlCputopo) (dst SysctlCputopo) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
@@ -1603,21 +1971,24 @@ func fromXen420SysctlCputopo(src *xen420.SysctlCputopo) (dst SysctlCputopo) {
 	return dst
 }
 
-// fromXen417SysctlMeminfo converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417SysctlMeminfo converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417SysctlMeminfo(src *xen417.SysctlMeminfo) (dst SysctlMeminfo) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
 	return dst
 }
 
-// fromXen420SysctlMeminfo converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420SysctlMeminfo converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420SysctlMeminfo(src *xen420.SysctlMeminfo) (dst SysctlMeminfo) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
 	return dst
 }
 
-// fromXen417SysctlPhysinfo converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417SysctlPhysinfo converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417SysctlPhysinfo(src *xen417.SysctlPhysinfo) (dst SysctlPhysinfo) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
@@ -1638,7 +2009,8 @@ func fromXen417SysctlPhysinfo(src *xen417.SysctlPhysinfo) (dst SysctlPhysinfo) {
 	return dst
 }
 
-// fromXen420SysctlPhysinfo converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420SysctlPhysinfo converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420SysctlPhysinfo(src *xen420.SysctlPhysinfo) (dst SysctlPhysinfo) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
@@ -1659,8 +2031,48 @@ func fromXen420SysctlPhysinfo(src *xen420.SysctlPhysinfo) (dst SysctlPhysinfo) {
 	return dst
 }
 
-// XenDomctlAuditP2m issues XEN_DOMCTL_audit_p2m in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlAuditP2m for 0x00000015 (Xen 4.17), xen420.XenDomctlAuditP2m for 0x00000017 (Xen 4.20).
+// fromXen417SysctlPsrAlloc converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
+func fromXen417SysctlPsrAlloc(src *xen417.SysctlPsrAlloc) (dst SysctlPsrAlloc) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420SysctlPsrAlloc converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
+func fromXen420SysctlPsrAlloc(src *xen420.SysctlPsrAlloc) (dst SysctlPsrAlloc) {
+	dst.Cmd = src.Cmd
+	dst.Target = src.Target
+	dst.U = *(*SysctlPsrAllocU)(unsafe.Pointer(&src.U))
+	return dst
+}
+
+// fromXen417SysctlPsrCmtOp converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
+func fromXen417SysctlPsrCmtOp(src *xen417.SysctlPsrCmtOp) (dst SysctlPsrCmtOp) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	dst.U = src.U
+	return dst
+}
+
+// fromXen420SysctlPsrCmtOp converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
+func fromXen420SysctlPsrCmtOp(src *xen420.SysctlPsrCmtOp) (dst SysctlPsrCmtOp) {
+	dst.Cmd = src.Cmd
+	dst.Flags = src.Flags
+	dst.U = *(*SysctlPsrCmtOpU)(unsafe.Pointer(&src.U))
+	return dst
+}
+
+// XenDomctlAuditP2m issues XEN_DOMCTL_audit_p2m in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlAuditP2m for 0x00000015 (Xen 4.17), xen420.XenDomctlAuditP2m
+// for 0x00000017 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
 func XenDomctlAuditP2m(c hypercall.Caller, domain DomID, arg *DomctlAuditP2m) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_audit_p2m", 0, 0x3)
 	if err != nil {
@@ -1689,8 +2101,46 @@ func XenDomctlAuditP2m(c hypercall.Caller, domain DomID, arg *DomctlAuditP2m) (e
 	return
 }
 
-// XenDomctlCacheflush issues XEN_DOMCTL_cacheflush in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlCacheflush for 0x00000015 (Xen 4.17), xen420.XenDomctlCacheflush for 0x00000017 (Xen 4.20).
+// XenDomctlBindPtIRQ issues XEN_DOMCTL_bind_pt_irq in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlBindPtIRQ for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlBindPtIRQ for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlBindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_bind_pt_irq", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a2, bad := toXen417DomctlBindPtIRQ(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlBindPtIRQ(c, xen417.DomID(domain), &a2)
+		*arg = fromXen417DomctlBindPtIRQ(&a2)
+		err = r0
+	case 1:
+		a2, bad := toXen420DomctlBindPtIRQ(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlBindPtIRQ(c, xen420.DomID(domain), &a2)
+		*arg = fromXen420DomctlBindPtIRQ(&a2)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlCacheflush issues XEN_DOMCTL_cacheflush in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlCacheflush for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlCacheflush for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlCacheflush(c hypercall.Caller, domain DomID, arg *DomctlCacheflush) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_cacheflush", 0, 0x3)
 	if err != nil {
@@ -1719,8 +2169,12 @@ func XenDomctlCacheflush(c hypercall.Caller, domain DomID, arg *DomctlCacheflush
 	return
 }
 
-// XenDomctlCreatedomain issues XEN_DOMCTL_createdomain in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlCreatedomain for 0x00000015 (Xen 4.17), xen420.XenDomctlCreatedomain for 0x00000017 (Xen 4.20).
+// XenDomctlCreatedomain issues XEN_DOMCTL_createdomain in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlCreatedomain for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlCreatedomain for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlCreatedomain(c hypercall.Caller, domain DomID, arg *DomctlCreatedomain) (domid DomID, err error) {
 	ch, err := choose(c, "XEN_DOMCTL_createdomain", 0, 0x3)
 	if err != nil {
@@ -1751,8 +2205,12 @@ func XenDomctlCreatedomain(c hypercall.Caller, domain DomID, arg *DomctlCreatedo
 	return
 }
 
-// XenDomctlDebugOp issues XEN_DOMCTL_debug_op in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlDebugOp for 0x00000015 (Xen 4.17), xen420.XenDomctlDebugOp for 0x00000017 (Xen 4.20).
+// XenDomctlDebugOp issues XEN_DOMCTL_debug_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlDebugOp for 0x00000015 (Xen 4.17), xen420.XenDomctlDebugOp
+// for 0x00000017 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
 func XenDomctlDebugOp(c hypercall.Caller, domain DomID, arg *DomctlDebugOp) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_debug_op", 0, 0x3)
 	if err != nil {
@@ -1781,8 +2239,12 @@ func XenDomctlDebugOp(c hypercall.Caller, domain DomID, arg *DomctlDebugOp) (err
 	return
 }
 
-// XenDomctlDestroydomain issues XEN_DOMCTL_destroydomain in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlDestroydomain for 0x00000015 (Xen 4.17), xen420.XenDomctlDestroydomain for 0x00000017 (Xen 4.20).
+// XenDomctlDestroydomain issues XEN_DOMCTL_destroydomain in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlDestroydomain for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlDestroydomain for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlDestroydomain(c hypercall.Caller, domain DomID) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_destroydomain", 0, 0x3)
 	if err != nil {
@@ -1799,8 +2261,12 @@ func XenDomctlDestroydomain(c hypercall.Caller, domain DomID) (err error) {
 	return
 }
 
-// XenDomctlGdbsxDomstatus issues XEN_DOMCTL_gdbsx_domstatus in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGdbsxDomstatus for 0x00000015 (Xen 4.17), xen420.XenDomctlGdbsxDomstatus for 0x00000017 (Xen 4.20).
+// XenDomctlGdbsxDomstatus issues XEN_DOMCTL_gdbsx_domstatus in the layout of
+// the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGdbsxDomstatus for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGdbsxDomstatus for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlGdbsxDomstatus(c hypercall.Caller, domain DomID, arg *DomctlGdbsxDomstatus) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_gdbsx_domstatus", 0, 0x3)
 	if err != nil {
@@ -1829,8 +2295,12 @@ func XenDomctlGdbsxDomstatus(c hypercall.Caller, domain DomID, arg *DomctlGdbsxD
 	return
 }
 
-// XenDomctlGdbsxPausevcpu issues XEN_DOMCTL_gdbsx_pausevcpu in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGdbsxPausevcpu for 0x00000015 (Xen 4.17), xen420.XenDomctlGdbsxPausevcpu for 0x00000017 (Xen 4.20).
+// XenDomctlGdbsxPausevcpu issues XEN_DOMCTL_gdbsx_pausevcpu in the layout of
+// the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGdbsxPausevcpu for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGdbsxPausevcpu for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlGdbsxPausevcpu(c hypercall.Caller, domain DomID, vcpu uint32) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_gdbsx_pausevcpu", 0, 0x3)
 	if err != nil {
@@ -1847,8 +2317,12 @@ func XenDomctlGdbsxPausevcpu(c hypercall.Caller, domain DomID, vcpu uint32) (err
 	return
 }
 
-// XenDomctlGdbsxUnpausevcpu issues XEN_DOMCTL_gdbsx_unpausevcpu in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGdbsxUnpausevcpu for 0x00000015 (Xen 4.17), xen420.XenDomctlGdbsxUnpausevcpu for 0x00000017 (Xen 4.20).
+// XenDomctlGdbsxUnpausevcpu issues XEN_DOMCTL_gdbsx_unpausevcpu in the layout
+// of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGdbsxUnpausevcpu for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGdbsxUnpausevcpu for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlGdbsxUnpausevcpu(c hypercall.Caller, domain DomID, vcpu uint32) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_gdbsx_unpausevcpu", 0, 0x3)
 	if err != nil {
@@ -1865,8 +2339,12 @@ func XenDomctlGdbsxUnpausevcpu(c hypercall.Caller, domain DomID, vcpu uint32) (e
 	return
 }
 
-// XenDomctlGetAddressSize issues XEN_DOMCTL_get_address_size in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGetAddressSize for 0x00000015 (Xen 4.17), xen420.XenDomctlGetAddressSize for 0x00000017 (Xen 4.20).
+// XenDomctlGetAddressSize issues XEN_DOMCTL_get_address_size in the layout of
+// the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGetAddressSize for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGetAddressSize for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlGetAddressSize(c hypercall.Caller, domain DomID) (size uint32, err error) {
 	ch, err := choose(c, "XEN_DOMCTL_get_address_size", 0, 0x3)
 	if err != nil {
@@ -1885,8 +2363,12 @@ func XenDomctlGetAddressSize(c hypercall.Caller, domain DomID) (size uint32, err
 	return
 }
 
-// XenDomctlGetDeviceGroup issues XEN_DOMCTL_get_device_group in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGetDeviceGroup for 0x00000015 (Xen 4.17), xen420.XenDomctlGetDeviceGroup for 0x00000017 (Xen 4.20).
+// XenDomctlGetDeviceGroup issues XEN_DOMCTL_get_device_group in the layout of
+// the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGetDeviceGroup for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGetDeviceGroup for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlGetDeviceGroup(c hypercall.Caller, domain DomID, machineSbdf uint32, sdevArray []uint32) (numSdevs uint32, err error) {
 	ch, err := choose(c, "XEN_DOMCTL_get_device_group", 0, 0x3)
 	if err != nil {
@@ -1905,8 +2387,12 @@ func XenDomctlGetDeviceGroup(c hypercall.Caller, domain DomID, machineSbdf uint3
 	return
 }
 
-// XenDomctlGetPagingMempoolSize issues XEN_DOMCTL_get_paging_mempool_size in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGetPagingMempoolSize for 0x00000015 (Xen 4.17), xen420.XenDomctlGetPagingMempoolSize for 0x00000017 (Xen 4.20).
+// XenDomctlGetPagingMempoolSize issues XEN_DOMCTL_get_paging_mempool_size in
+// the layout of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks:
+// through xen417.XenDomctlGetPagingMempoolSize for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGetPagingMempoolSize for 0x00000017 (Xen 4.20). Another
+// version is a *hypercall.InterfaceError, a member set that the version lacks
+// a *hypercall.MemberError; nothing is sent then.
 func XenDomctlGetPagingMempoolSize(c hypercall.Caller, domain DomID) (size uint64, err error) {
 	ch, err := choose(c, "XEN_DOMCTL_get_paging_mempool_size", 0, 0x3)
 	if err != nil {
@@ -1925,8 +2411,12 @@ func XenDomctlGetPagingMempoolSize(c hypercall.Caller, domain DomID) (size uint6
 	return
 }
 
-// XenDomctlGetdomaininfo issues XEN_DOMCTL_getdomaininfo in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGetdomaininfo for 0x00000015 (Xen 4.17), xen420.XenDomctlGetdomaininfo for 0x00000017 (Xen 4.20).
+// XenDomctlGetdomaininfo issues XEN_DOMCTL_getdomaininfo in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGetdomaininfo for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGetdomaininfo for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlGetdomaininfo(c hypercall.Caller, domain DomID) (domctlGetdomaininfo DomctlGetdomaininfo, err error) {
 	ch, err := choose(c, "XEN_DOMCTL_getdomaininfo", 0, 0x3)
 	if err != nil {
@@ -1945,8 +2435,12 @@ func XenDomctlGetdomaininfo(c hypercall.Caller, domain DomID) (domctlGetdomainin
 	return
 }
 
-// XenDomctlGethvmcontext issues XEN_DOMCTL_gethvmcontext in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGethvmcontext for 0x00000015 (Xen 4.17), xen420.XenDomctlGethvmcontext for 0x00000017 (Xen 4.20).
+// XenDomctlGethvmcontext issues XEN_DOMCTL_gethvmcontext in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGethvmcontext for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGethvmcontext for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlGethvmcontext(c hypercall.Caller, domain DomID, buffer []uint8) (size uint32, err error) {
 	ch, err := choose(c, "XEN_DOMCTL_gethvmcontext", 0, 0x3)
 	if err != nil {
@@ -1965,8 +2459,12 @@ func XenDomctlGethvmcontext(c hypercall.Caller, domain DomID, buffer []uint8) (s
 	return
 }
 
-// XenDomctlGethvmcontextPartial issues XEN_DOMCTL_gethvmcontext_partial in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGethvmcontextPartial for 0x00000015 (Xen 4.17), xen420.XenDomctlGethvmcontextPartial for 0x00000017 (Xen 4.20).
+// XenDomctlGethvmcontextPartial issues XEN_DOMCTL_gethvmcontext_partial in the
+// layout of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGethvmcontextPartial for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGethvmcontextPartial for 0x00000017 (Xen 4.20). Another
+// version is a *hypercall.InterfaceError, a member set that the version lacks
+// a *hypercall.MemberError; nothing is sent then.
 func XenDomctlGethvmcontextPartial(c hypercall.Caller, domain DomID, typecode uint32, instance uint32, buffer []uint8) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_gethvmcontext_partial", 0, 0x3)
 	if err != nil {
@@ -1983,8 +2481,36 @@ func XenDomctlGethvmcontextPartial(c hypercall.Caller, domain DomID, typecode ui
 	return
 }
 
-// XenDomctlGettscinfo issues XEN_DOMCTL_gettscinfo in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGettscinfo for 0x00000015 (Xen 4.17), xen420.XenDomctlGettscinfo for 0x00000017 (Xen 4.20).
+// XenDomctlGetpageframeinfo3 issues XEN_DOMCTL_getpageframeinfo3 in the layout
+// of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGetpageframeinfo3 for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGetpageframeinfo3 for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlGetpageframeinfo3(c hypercall.Caller, domain DomID, arg *DomctlGetpageframeinfo3, array []PFN) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_getpageframeinfo3", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a3 := unsafe.Slice((*xen417.PFN)(unsafe.Pointer(unsafe.SliceData(array))), len(array))
+		r0 := xen417.XenDomctlGetpageframeinfo3(c, xen417.DomID(domain), arg, a3)
+		err = r0
+	case 1:
+		a3 := unsafe.Slice((*xen420.PFN)(unsafe.Pointer(unsafe.SliceData(array))), len(array))
+		r0 := xen420.XenDomctlGetpageframeinfo3(c, xen420.DomID(domain), (*xen420.DomctlGetpageframeinfo3)(unsafe.Pointer(arg)), a3)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlGettscinfo issues XEN_DOMCTL_gettscinfo in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGettscinfo for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGettscinfo for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlGettscinfo(c hypercall.Caller, domain DomID) (domctlTSCInfo DomctlTSCInfo, err error) {
 	ch, err := choose(c, "XEN_DOMCTL_gettscinfo", 0, 0x3)
 	if err != nil {
@@ -2003,8 +2529,12 @@ func XenDomctlGettscinfo(c hypercall.Caller, domain DomID) (domctlTSCInfo Domctl
 	return
 }
 
-// XenDomctlGetvcpuinfo issues XEN_DOMCTL_getvcpuinfo in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGetvcpuinfo for 0x00000015 (Xen 4.17), xen420.XenDomctlGetvcpuinfo for 0x00000017 (Xen 4.20).
+// XenDomctlGetvcpuinfo issues XEN_DOMCTL_getvcpuinfo in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGetvcpuinfo for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGetvcpuinfo for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlGetvcpuinfo(c hypercall.Caller, domain DomID, vcpu uint32) (domctlGetvcpuinfo DomctlGetvcpuinfo, err error) {
 	ch, err := choose(c, "XEN_DOMCTL_getvcpuinfo", 0, 0x3)
 	if err != nil {
@@ -2023,8 +2553,11 @@ func XenDomctlGetvcpuinfo(c hypercall.Caller, domain DomID, vcpu uint32) (domctl
 	return
 }
 
-// XenDomctlGsiPermission issues XEN_DOMCTL_gsi_permission in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen420.XenDomctlGsiPermission for 0x00000017 (Xen 4.20).
+// XenDomctlGsiPermission issues XEN_DOMCTL_gsi_permission in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen420.XenDomctlGsiPermission for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlGsiPermission(c hypercall.Caller, domain DomID, arg *DomctlGsiPermission) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_gsi_permission", 0, 0x2)
 	if err != nil {
@@ -2044,8 +2577,12 @@ func XenDomctlGsiPermission(c hypercall.Caller, domain DomID, arg *DomctlGsiPerm
 	return
 }
 
-// XenDomctlHypercallInit issues XEN_DOMCTL_hypercall_init in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlHypercallInit for 0x00000015 (Xen 4.17), xen420.XenDomctlHypercallInit for 0x00000017 (Xen 4.20).
+// XenDomctlHypercallInit issues XEN_DOMCTL_hypercall_init in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlHypercallInit for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlHypercallInit for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlHypercallInit(c hypercall.Caller, domain DomID, arg *DomctlHypercallInit) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_hypercall_init", 0, 0x3)
 	if err != nil {
@@ -2074,8 +2611,12 @@ func XenDomctlHypercallInit(c hypercall.Caller, domain DomID, arg *DomctlHyperca
 	return
 }
 
-// XenDomctlIRQPermission issues XEN_DOMCTL_irq_permission in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlIRQPermission for 0x00000015 (Xen 4.17), xen420.XenDomctlIRQPermission for 0x00000017 (Xen 4.20).
+// XenDomctlIRQPermission issues XEN_DOMCTL_irq_permission in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlIRQPermission for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlIRQPermission for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlIRQPermission(c hypercall.Caller, domain DomID, arg *DomctlIRQPermission) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_irq_permission", 0, 0x3)
 	if err != nil {
@@ -2104,8 +2645,12 @@ func XenDomctlIRQPermission(c hypercall.Caller, domain DomID, arg *DomctlIRQPerm
 	return
 }
 
-// XenDomctlIomemPermission issues XEN_DOMCTL_iomem_permission in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlIomemPermission for 0x00000015 (Xen 4.17), xen420.XenDomctlIomemPermission for 0x00000017 (Xen 4.20).
+// XenDomctlIomemPermission issues XEN_DOMCTL_iomem_permission in the layout of
+// the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlIomemPermission for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlIomemPermission for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlIomemPermission(c hypercall.Caller, domain DomID, arg *DomctlIomemPermission) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_iomem_permission", 0, 0x3)
 	if err != nil {
@@ -2134,8 +2679,12 @@ func XenDomctlIomemPermission(c hypercall.Caller, domain DomID, arg *DomctlIomem
 	return
 }
 
-// XenDomctlIoportMapping issues XEN_DOMCTL_ioport_mapping in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlIoportMapping for 0x00000015 (Xen 4.17), xen420.XenDomctlIoportMapping for 0x00000017 (Xen 4.20).
+// XenDomctlIoportMapping issues XEN_DOMCTL_ioport_mapping in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlIoportMapping for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlIoportMapping for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlIoportMapping(c hypercall.Caller, domain DomID, arg *DomctlIoportMapping) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_ioport_mapping", 0, 0x3)
 	if err != nil {
@@ -2164,8 +2713,12 @@ func XenDomctlIoportMapping(c hypercall.Caller, domain DomID, arg *DomctlIoportM
 	return
 }
 
-// XenDomctlIoportPermission issues XEN_DOMCTL_ioport_permission in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlIoportPermission for 0x00000015 (Xen 4.17), xen420.XenDomctlIoportPermission for 0x00000017 (Xen 4.20).
+// XenDomctlIoportPermission issues XEN_DOMCTL_ioport_permission in the layout
+// of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlIoportPermission for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlIoportPermission for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlIoportPermission(c hypercall.Caller, domain DomID, arg *DomctlIoportPermission) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_ioport_permission", 0, 0x3)
 	if err != nil {
@@ -2194,8 +2747,12 @@ func XenDomctlIoportPermission(c hypercall.Caller, domain DomID, arg *DomctlIopo
 	return
 }
 
-// XenDomctlMaxMem issues XEN_DOMCTL_max_mem in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlMaxMem for 0x00000015 (Xen 4.17), xen420.XenDomctlMaxMem for 0x00000017 (Xen 4.20).
+// XenDomctlMaxMem issues XEN_DOMCTL_max_mem in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlMaxMem for 0x00000015 (Xen 4.17), xen420.XenDomctlMaxMem for
+// 0x00000017 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
 func XenDomctlMaxMem(c hypercall.Caller, domain DomID, maxMemkb uint64) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_max_mem", 0, 0x3)
 	if err != nil {
@@ -2212,8 +2769,12 @@ func XenDomctlMaxMem(c hypercall.Caller, domain DomID, maxMemkb uint64) (err err
 	return
 }
 
-// XenDomctlMaxVCPUs issues XEN_DOMCTL_max_vcpus in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlMaxVCPUs for 0x00000015 (Xen 4.17), xen420.XenDomctlMaxVCPUs for 0x00000017 (Xen 4.20).
+// XenDomctlMaxVCPUs issues XEN_DOMCTL_max_vcpus in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlMaxVCPUs for 0x00000015 (Xen 4.17), xen420.XenDomctlMaxVCPUs
+// for 0x00000017 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
 func XenDomctlMaxVCPUs(c hypercall.Caller, domain DomID, maxVCPUs uint32) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_max_vcpus", 0, 0x3)
 	if err != nil {
@@ -2230,8 +2791,46 @@ func XenDomctlMaxVCPUs(c hypercall.Caller, domain DomID, maxVCPUs uint32) (err e
 	return
 }
 
-// XenDomctlMemoryMapping issues XEN_DOMCTL_memory_mapping in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlMemoryMapping for 0x00000015 (Xen 4.17), xen420.XenDomctlMemoryMapping for 0x00000017 (Xen 4.20).
+// XenDomctlMemSharingOp issues XEN_DOMCTL_mem_sharing_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlMemSharingOp for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlMemSharingOp for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlMemSharingOp(c hypercall.Caller, domain DomID, arg *DomctlMemSharingOp) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_mem_sharing_op", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a2, bad := toXen417DomctlMemSharingOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlMemSharingOp(c, xen417.DomID(domain), &a2)
+		*arg = fromXen417DomctlMemSharingOp(&a2)
+		err = r0
+	case 1:
+		a2, bad := toXen420DomctlMemSharingOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlMemSharingOp(c, xen420.DomID(domain), &a2)
+		*arg = fromXen420DomctlMemSharingOp(&a2)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlMemoryMapping issues XEN_DOMCTL_memory_mapping in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlMemoryMapping for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlMemoryMapping for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlMemoryMapping(c hypercall.Caller, domain DomID, arg *DomctlMemoryMapping) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_memory_mapping", 0, 0x3)
 	if err != nil {
@@ -2260,8 +2859,46 @@ func XenDomctlMemoryMapping(c hypercall.Caller, domain DomID, arg *DomctlMemoryM
 	return
 }
 
-// XenDomctlPausedomain issues XEN_DOMCTL_pausedomain in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlPausedomain for 0x00000015 (Xen 4.17), xen420.XenDomctlPausedomain for 0x00000017 (Xen 4.20).
+// XenDomctlMonitorOp issues XEN_DOMCTL_monitor_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlMonitorOp for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlMonitorOp for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlMonitorOp(c hypercall.Caller, domain DomID, arg *DomctlMonitorOp) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_monitor_op", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a2, bad := toXen417DomctlMonitorOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlMonitorOp(c, xen417.DomID(domain), &a2)
+		*arg = fromXen417DomctlMonitorOp(&a2)
+		err = r0
+	case 1:
+		a2, bad := toXen420DomctlMonitorOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlMonitorOp(c, xen420.DomID(domain), &a2)
+		*arg = fromXen420DomctlMonitorOp(&a2)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlPausedomain issues XEN_DOMCTL_pausedomain in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlPausedomain for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlPausedomain for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlPausedomain(c hypercall.Caller, domain DomID) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_pausedomain", 0, 0x3)
 	if err != nil {
@@ -2278,8 +2915,12 @@ func XenDomctlPausedomain(c hypercall.Caller, domain DomID) (err error) {
 	return
 }
 
-// XenDomctlPsrAlloc issues XEN_DOMCTL_psr_alloc in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlPsrAlloc for 0x00000015 (Xen 4.17), xen420.XenDomctlPsrAlloc for 0x00000017 (Xen 4.20).
+// XenDomctlPsrAlloc issues XEN_DOMCTL_psr_alloc in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlPsrAlloc for 0x00000015 (Xen 4.17), xen420.XenDomctlPsrAlloc
+// for 0x00000017 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
 func XenDomctlPsrAlloc(c hypercall.Caller, domain DomID, arg *DomctlPsrAlloc) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_psr_alloc", 0, 0x3)
 	if err != nil {
@@ -2308,8 +2949,12 @@ func XenDomctlPsrAlloc(c hypercall.Caller, domain DomID, arg *DomctlPsrAlloc) (e
 	return
 }
 
-// XenDomctlPsrCmtOp issues XEN_DOMCTL_psr_cmt_op in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlPsrCmtOp for 0x00000015 (Xen 4.17), xen420.XenDomctlPsrCmtOp for 0x00000017 (Xen 4.20).
+// XenDomctlPsrCmtOp issues XEN_DOMCTL_psr_cmt_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlPsrCmtOp for 0x00000015 (Xen 4.17), xen420.XenDomctlPsrCmtOp
+// for 0x00000017 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
 func XenDomctlPsrCmtOp(c hypercall.Caller, domain DomID, arg *DomctlPsrCmtOp) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_psr_cmt_op", 0, 0x3)
 	if err != nil {
@@ -2338,8 +2983,12 @@ func XenDomctlPsrCmtOp(c hypercall.Caller, domain DomID, arg *DomctlPsrCmtOp) (e
 	return
 }
 
-// XenDomctlResumedomain issues XEN_DOMCTL_resumedomain in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlResumedomain for 0x00000015 (Xen 4.17), xen420.XenDomctlResumedomain for 0x00000017 (Xen 4.20).
+// XenDomctlResumedomain issues XEN_DOMCTL_resumedomain in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlResumedomain for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlResumedomain for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlResumedomain(c hypercall.Caller, domain DomID) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_resumedomain", 0, 0x3)
 	if err != nil {
@@ -2356,8 +3005,12 @@ func XenDomctlResumedomain(c hypercall.Caller, domain DomID) (err error) {
 	return
 }
 
-// XenDomctlSendtrigger issues XEN_DOMCTL_sendtrigger in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSendtrigger for 0x00000015 (Xen 4.17), xen420.XenDomctlSendtrigger for 0x00000017 (Xen 4.20).
+// XenDomctlSendtrigger issues XEN_DOMCTL_sendtrigger in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSendtrigger for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSendtrigger for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSendtrigger(c hypercall.Caller, domain DomID, arg *DomctlSendtrigger) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_sendtrigger", 0, 0x3)
 	if err != nil {
@@ -2386,8 +3039,12 @@ func XenDomctlSendtrigger(c hypercall.Caller, domain DomID, arg *DomctlSendtrigg
 	return
 }
 
-// XenDomctlSetAccessRequired issues XEN_DOMCTL_set_access_required in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSetAccessRequired for 0x00000015 (Xen 4.17), xen420.XenDomctlSetAccessRequired for 0x00000017 (Xen 4.20).
+// XenDomctlSetAccessRequired issues XEN_DOMCTL_set_access_required in the
+// layout of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSetAccessRequired for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSetAccessRequired for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSetAccessRequired(c hypercall.Caller, domain DomID, accessRequired uint8) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_set_access_required", 0, 0x3)
 	if err != nil {
@@ -2404,8 +3061,12 @@ func XenDomctlSetAccessRequired(c hypercall.Caller, domain DomID, accessRequired
 	return
 }
 
-// XenDomctlSetAddressSize issues XEN_DOMCTL_set_address_size in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSetAddressSize for 0x00000015 (Xen 4.17), xen420.XenDomctlSetAddressSize for 0x00000017 (Xen 4.20).
+// XenDomctlSetAddressSize issues XEN_DOMCTL_set_address_size in the layout of
+// the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSetAddressSize for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSetAddressSize for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSetAddressSize(c hypercall.Caller, domain DomID, size uint32) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_set_address_size", 0, 0x3)
 	if err != nil {
@@ -2422,8 +3083,12 @@ func XenDomctlSetAddressSize(c hypercall.Caller, domain DomID, size uint32) (err
 	return
 }
 
-// XenDomctlSetBrokenPageP2m issues XEN_DOMCTL_set_broken_page_p2m in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSetBrokenPageP2m for 0x00000015 (Xen 4.17), xen420.XenDomctlSetBrokenPageP2m for 0x00000017 (Xen 4.20).
+// XenDomctlSetBrokenPageP2m issues XEN_DOMCTL_set_broken_page_p2m in the
+// layout of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSetBrokenPageP2m for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSetBrokenPageP2m for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSetBrokenPageP2m(c hypercall.Caller, domain DomID, arg *DomctlSetBrokenPageP2m) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_set_broken_page_p2m", 0, 0x3)
 	if err != nil {
@@ -2452,8 +3117,12 @@ func XenDomctlSetBrokenPageP2m(c hypercall.Caller, domain DomID, arg *DomctlSetB
 	return
 }
 
-// XenDomctlSetPagingMempoolSize issues XEN_DOMCTL_set_paging_mempool_size in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSetPagingMempoolSize for 0x00000015 (Xen 4.17), xen420.XenDomctlSetPagingMempoolSize for 0x00000017 (Xen 4.20).
+// XenDomctlSetPagingMempoolSize issues XEN_DOMCTL_set_paging_mempool_size in
+// the layout of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks:
+// through xen417.XenDomctlSetPagingMempoolSize for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSetPagingMempoolSize for 0x00000017 (Xen 4.20). Another
+// version is a *hypercall.InterfaceError, a member set that the version lacks
+// a *hypercall.MemberError; nothing is sent then.
 func XenDomctlSetPagingMempoolSize(c hypercall.Caller, domain DomID, size uint64) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_set_paging_mempool_size", 0, 0x3)
 	if err != nil {
@@ -2470,8 +3139,12 @@ func XenDomctlSetPagingMempoolSize(c hypercall.Caller, domain DomID, size uint64
 	return
 }
 
-// XenDomctlSetTarget issues XEN_DOMCTL_set_target in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSetTarget for 0x00000015 (Xen 4.17), xen420.XenDomctlSetTarget for 0x00000017 (Xen 4.20).
+// XenDomctlSetTarget issues XEN_DOMCTL_set_target in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSetTarget for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSetTarget for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSetTarget(c hypercall.Caller, domain DomID, arg *DomctlSetTarget) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_set_target", 0, 0x3)
 	if err != nil {
@@ -2500,8 +3173,12 @@ func XenDomctlSetTarget(c hypercall.Caller, domain DomID, arg *DomctlSetTarget) 
 	return
 }
 
-// XenDomctlSetVirqHandler issues XEN_DOMCTL_set_virq_handler in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSetVirqHandler for 0x00000015 (Xen 4.17), xen420.XenDomctlSetVirqHandler for 0x00000017 (Xen 4.20).
+// XenDomctlSetVirqHandler issues XEN_DOMCTL_set_virq_handler in the layout of
+// the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSetVirqHandler for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSetVirqHandler for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSetVirqHandler(c hypercall.Caller, domain DomID, arg *DomctlSetVirqHandler) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_set_virq_handler", 0, 0x3)
 	if err != nil {
@@ -2530,8 +3207,12 @@ func XenDomctlSetVirqHandler(c hypercall.Caller, domain DomID, arg *DomctlSetVir
 	return
 }
 
-// XenDomctlSetdebugging issues XEN_DOMCTL_setdebugging in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSetdebugging for 0x00000015 (Xen 4.17), xen420.XenDomctlSetdebugging for 0x00000017 (Xen 4.20).
+// XenDomctlSetdebugging issues XEN_DOMCTL_setdebugging in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSetdebugging for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSetdebugging for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSetdebugging(c hypercall.Caller, domain DomID, arg *DomctlSetdebugging) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_setdebugging", 0, 0x3)
 	if err != nil {
@@ -2560,8 +3241,12 @@ func XenDomctlSetdebugging(c hypercall.Caller, domain DomID, arg *DomctlSetdebug
 	return
 }
 
-// XenDomctlSetdomainhandle issues XEN_DOMCTL_setdomainhandle in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSetdomainhandle for 0x00000015 (Xen 4.17), xen420.XenDomctlSetdomainhandle for 0x00000017 (Xen 4.20).
+// XenDomctlSetdomainhandle issues XEN_DOMCTL_setdomainhandle in the layout of
+// the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSetdomainhandle for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSetdomainhandle for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSetdomainhandle(c hypercall.Caller, domain DomID, arg *DomctlSetdomainhandle) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_setdomainhandle", 0, 0x3)
 	if err != nil {
@@ -2590,8 +3275,34 @@ func XenDomctlSetdomainhandle(c hypercall.Caller, domain DomID, arg *DomctlSetdo
 	return
 }
 
-// XenDomctlSettimeoffset issues XEN_DOMCTL_settimeoffset in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSettimeoffset for 0x00000015 (Xen 4.17), xen420.XenDomctlSettimeoffset for 0x00000017 (Xen 4.20).
+// XenDomctlSethvmcontext issues XEN_DOMCTL_sethvmcontext in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSethvmcontext for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSethvmcontext for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlSethvmcontext(c hypercall.Caller, domain DomID, arg *DomctlHvmcontext, buffer []uint8) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_sethvmcontext", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		r0 := xen417.XenDomctlSethvmcontext(c, xen417.DomID(domain), arg, buffer)
+		err = r0
+	case 1:
+		r0 := xen420.XenDomctlSethvmcontext(c, xen420.DomID(domain), (*xen420.DomctlHvmcontext)(unsafe.Pointer(arg)), buffer)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlSettimeoffset issues XEN_DOMCTL_settimeoffset in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSettimeoffset for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSettimeoffset for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSettimeoffset(c hypercall.Caller, domain DomID, arg *DomctlSettimeoffset) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_settimeoffset", 0, 0x3)
 	if err != nil {
@@ -2620,8 +3331,12 @@ func XenDomctlSettimeoffset(c hypercall.Caller, domain DomID, arg *DomctlSettime
 	return
 }
 
-// XenDomctlSettscinfo issues XEN_DOMCTL_settscinfo in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSettscinfo for 0x00000015 (Xen 4.17), xen420.XenDomctlSettscinfo for 0x00000017 (Xen 4.20).
+// XenDomctlSettscinfo issues XEN_DOMCTL_settscinfo in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSettscinfo for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSettscinfo for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSettscinfo(c hypercall.Caller, domain DomID, arg *DomctlTSCInfo) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_settscinfo", 0, 0x3)
 	if err != nil {
@@ -2650,8 +3365,12 @@ func XenDomctlSettscinfo(c hypercall.Caller, domain DomID, arg *DomctlTSCInfo) (
 	return
 }
 
-// XenDomctlSoftReset issues XEN_DOMCTL_soft_reset in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSoftReset for 0x00000015 (Xen 4.17), xen420.XenDomctlSoftReset for 0x00000017 (Xen 4.20).
+// XenDomctlSoftReset issues XEN_DOMCTL_soft_reset in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSoftReset for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSoftReset for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSoftReset(c hypercall.Caller, domain DomID) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_soft_reset", 0, 0x3)
 	if err != nil {
@@ -2668,8 +3387,12 @@ func XenDomctlSoftReset(c hypercall.Caller, domain DomID) (err error) {
 	return
 }
 
-// XenDomctlSubscribe issues XEN_DOMCTL_subscribe in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSubscribe for 0x00000015 (Xen 4.17), xen420.XenDomctlSubscribe for 0x00000017 (Xen 4.20).
+// XenDomctlSubscribe issues XEN_DOMCTL_subscribe in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSubscribe for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSubscribe for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSubscribe(c hypercall.Caller, domain DomID, arg *DomctlSubscribe) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_subscribe", 0, 0x3)
 	if err != nil {
@@ -2698,8 +3421,46 @@ func XenDomctlSubscribe(c hypercall.Caller, domain DomID, arg *DomctlSubscribe) 
 	return
 }
 
-// XenDomctlUnpausedomain issues XEN_DOMCTL_unpausedomain in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlUnpausedomain for 0x00000015 (Xen 4.17), xen420.XenDomctlUnpausedomain for 0x00000017 (Xen 4.20).
+// XenDomctlUnbindPtIRQ issues XEN_DOMCTL_unbind_pt_irq in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlUnbindPtIRQ for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlUnbindPtIRQ for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlUnbindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_unbind_pt_irq", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a2, bad := toXen417DomctlBindPtIRQ(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlUnbindPtIRQ(c, xen417.DomID(domain), &a2)
+		*arg = fromXen417DomctlBindPtIRQ(&a2)
+		err = r0
+	case 1:
+		a2, bad := toXen420DomctlBindPtIRQ(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlUnbindPtIRQ(c, xen420.DomID(domain), &a2)
+		*arg = fromXen420DomctlBindPtIRQ(&a2)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlUnpausedomain issues XEN_DOMCTL_unpausedomain in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlUnpausedomain for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlUnpausedomain for 0x00000017 (Xen 4.20). Another version is
+// a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlUnpausedomain(c hypercall.Caller, domain DomID) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_unpausedomain", 0, 0x3)
 	if err != nil {
@@ -2716,8 +3477,46 @@ func XenDomctlUnpausedomain(c hypercall.Caller, domain DomID) (err error) {
 	return
 }
 
-// XenDomctlVuartOp issues XEN_DOMCTL_vuart_op in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlVuartOp for 0x00000015 (Xen 4.17), xen420.XenDomctlVuartOp for 0x00000017 (Xen 4.20).
+// XenDomctlVMEventOp issues XEN_DOMCTL_vm_event_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlVMEventOp for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlVMEventOp for 0x00000017 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlVMEventOp(c hypercall.Caller, domain DomID, arg *DomctlVMEventOp) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_vm_event_op", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a2, bad := toXen417DomctlVMEventOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenDomctlVMEventOp(c, xen417.DomID(domain), &a2)
+		*arg = fromXen417DomctlVMEventOp(&a2)
+		err = r0
+	case 1:
+		a2, bad := toXen420DomctlVMEventOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenDomctlVMEventOp(c, xen420.DomID(domain), &a2)
+		*arg = fromXen420DomctlVMEventOp(&a2)
+		err = r0
+	}
+	return
+}
+
+// XenDomctlVuartOp issues XEN_DOMCTL_vuart_op in the layout of the
+// XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlVuartOp for 0x00000015 (Xen 4.17), xen420.XenDomctlVuartOp
+// for 0x00000017 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
 func XenDomctlVuartOp(c hypercall.Caller, domain DomID, arg *DomctlVuartOp) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_vuart_op", 0, 0x3)
 	if err != nil {
@@ -2746,8 +3545,12 @@ func XenDomctlVuartOp(c hypercall.Caller, domain DomID, arg *DomctlVuartOp) (err
 	return
 }
 
-// XenSysctlAvailheap issues XEN_SYSCTL_availheap in the layout of the XEN_SYSCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenSysctlAvailheap for 0x00000015 (Xen 4.17), xen420.XenSysctlAvailheap for 0x00000015 (Xen 4.20).
+// XenSysctlAvailheap issues XEN_SYSCTL_availheap in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlAvailheap for 0x00000015 (Xen 4.17),
+// xen420.XenSysctlAvailheap for 0x00000015 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenSysctlAvailheap(c hypercall.Caller, arg *SysctlAvailheap) (err error) {
 	ch, err := choose(c, "XEN_SYSCTL_availheap", 1, 0x3)
 	if err != nil {
@@ -2776,8 +3579,12 @@ func XenSysctlAvailheap(c hypercall.Caller, arg *SysctlAvailheap) (err error) {
 	return
 }
 
-// XenSysctlCPUHotplug issues XEN_SYSCTL_cpu_hotplug in the layout of the XEN_SYSCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenSysctlCPUHotplug for 0x00000015 (Xen 4.17), xen420.XenSysctlCPUHotplug for 0x00000015 (Xen 4.20).
+// XenSysctlCPUHotplug issues XEN_SYSCTL_cpu_hotplug in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlCPUHotplug for 0x00000015 (Xen 4.17),
+// xen420.XenSysctlCPUHotplug for 0x00000015 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenSysctlCPUHotplug(c hypercall.Caller, arg *SysctlCPUHotplug) (err error) {
 	ch, err := choose(c, "XEN_SYSCTL_cpu_hotplug", 1, 0x3)
 	if err != nil {
@@ -2806,8 +3613,12 @@ func XenSysctlCPUHotplug(c hypercall.Caller, arg *SysctlCPUHotplug) (err error) 
 	return
 }
 
-// XenSysctlCputopoinfo issues XEN_SYSCTL_cputopoinfo in the layout of the XEN_SYSCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenSysctlCputopoinfo for 0x00000015 (Xen 4.17), xen420.XenSysctlCputopoinfo for 0x00000015 (Xen 4.20).
+// XenSysctlCputopoinfo issues XEN_SYSCTL_cputopoinfo in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlCputopoinfo for 0x00000015 (Xen 4.17),
+// xen420.XenSysctlCputopoinfo for 0x00000015 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenSysctlCputopoinfo(c hypercall.Caller, cputopo []SysctlCputopo) (numCpus uint32, err error) {
 	ch, err := choose(c, "XEN_SYSCTL_cputopoinfo", 1, 0x3)
 	if err != nil {
@@ -2848,8 +3659,34 @@ func XenSysctlCputopoinfo(c hypercall.Caller, cputopo []SysctlCputopo) (numCpus 
 	return
 }
 
-// XenSysctlGetCPUFeatureset issues XEN_SYSCTL_get_cpu_featureset in the layout of the XEN_SYSCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenSysctlGetCPUFeatureset for 0x00000015 (Xen 4.17), xen420.XenSysctlGetCPUFeatureset for 0x00000015 (Xen 4.20).
+// XenSysctlDebugKeys issues XEN_SYSCTL_debug_keys in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlDebugKeys for 0x00000015 (Xen 4.17),
+// xen420.XenSysctlDebugKeys for 0x00000015 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenSysctlDebugKeys(c hypercall.Caller, arg *SysctlDebugKeys, keys []byte) (err error) {
+	ch, err := choose(c, "XEN_SYSCTL_debug_keys", 1, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		r0 := xen417.XenSysctlDebugKeys(c, arg, keys)
+		err = r0
+	case 1:
+		r0 := xen420.XenSysctlDebugKeys(c, (*xen420.SysctlDebugKeys)(unsafe.Pointer(arg)), keys)
+		err = r0
+	}
+	return
+}
+
+// XenSysctlGetCPUFeatureset issues XEN_SYSCTL_get_cpu_featureset in the layout
+// of the XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlGetCPUFeatureset for 0x00000015 (Xen 4.17),
+// xen420.XenSysctlGetCPUFeatureset for 0x00000015 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenSysctlGetCPUFeatureset(c hypercall.Caller, index uint32, features []uint32) (nrFeatures uint32, err error) {
 	ch, err := choose(c, "XEN_SYSCTL_get_cpu_featureset", 1, 0x3)
 	if err != nil {
@@ -2868,8 +3705,12 @@ func XenSysctlGetCPUFeatureset(c hypercall.Caller, index uint32, features []uint
 	return
 }
 
-// XenSysctlGetCPULevellingCaps issues XEN_SYSCTL_get_cpu_levelling_caps in the layout of the XEN_SYSCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenSysctlGetCPULevellingCaps for 0x00000015 (Xen 4.17), xen420.XenSysctlGetCPULevellingCaps for 0x00000015 (Xen 4.20).
+// XenSysctlGetCPULevellingCaps issues XEN_SYSCTL_get_cpu_levelling_caps in the
+// layout of the XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlGetCPULevellingCaps for 0x00000015 (Xen 4.17),
+// xen420.XenSysctlGetCPULevellingCaps for 0x00000015 (Xen 4.20). Another
+// version is a *hypercall.InterfaceError, a member set that the version lacks
+// a *hypercall.MemberError; nothing is sent then.
 func XenSysctlGetCPULevellingCaps(c hypercall.Caller) (caps uint32, err error) {
 	ch, err := choose(c, "XEN_SYSCTL_get_cpu_levelling_caps", 1, 0x3)
 	if err != nil {
@@ -2888,8 +3729,12 @@ func XenSysctlGetCPULevellingCaps(c hypercall.Caller) (caps uint32, err error) {
 	return
 }
 
-// XenSysctlGetcpuinfo issues XEN_SYSCTL_getcpuinfo in the layout of the XEN_SYSCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenSysctlGetcpuinfo for 0x00000015 (Xen 4.17), xen420.XenSysctlGetcpuinfo for 0x00000015 (Xen 4.20).
+// XenSysctlGetcpuinfo issues XEN_SYSCTL_getcpuinfo in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlGetcpuinfo for 0x00000015 (Xen 4.17),
+// xen420.XenSysctlGetcpuinfo for 0x00000015 (Xen 4.20). Another version is a
+// *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenSysctlGetcpuinfo(c hypercall.Caller, info []SysctlCpuinfo) (nrCpus uint32, err error) {
 	ch, err := choose(c, "XEN_SYSCTL_getcpuinfo", 1, 0x3)
 	if err != nil {
@@ -2930,8 +3775,12 @@ func XenSysctlGetcpuinfo(c hypercall.Caller, info []SysctlCpuinfo) (nrCpus uint3
 	return
 }
 
-// XenSysctlGetdomaininfolist issues XEN_SYSCTL_getdomaininfolist in the layout of the XEN_SYSCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenSysctlGetdomaininfolist for 0x00000015 (Xen 4.17), xen420.XenSysctlGetdomaininfolist for 0x00000015 (Xen 4.20).
+// XenSysctlGetdomaininfolist issues XEN_SYSCTL_getdomaininfolist in the layout
+// of the XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlGetdomaininfolist for 0x00000015 (Xen 4.17),
+// xen420.XenSysctlGetdomaininfolist for 0x00000015 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenSysctlGetdomaininfolist(c hypercall.Caller, firstDomain DomID, buffer []DomctlGetdomaininfo) (numDomains uint32, err error) {
 	ch, err := choose(c, "XEN_SYSCTL_getdomaininfolist", 1, 0x3)
 	if err != nil {
@@ -2972,8 +3821,12 @@ func XenSysctlGetdomaininfolist(c hypercall.Caller, firstDomain DomID, buffer []
 	return
 }
 
-// XenSysctlNumainfo issues XEN_SYSCTL_numainfo in the layout of the XEN_SYSCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenSysctlNumainfo for 0x00000015 (Xen 4.17), xen420.XenSysctlNumainfo for 0x00000015 (Xen 4.20).
+// XenSysctlNumainfo issues XEN_SYSCTL_numainfo in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlNumainfo for 0x00000015 (Xen 4.17), xen420.XenSysctlNumainfo
+// for 0x00000015 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
 func XenSysctlNumainfo(c hypercall.Caller, meminfo []SysctlMeminfo, distance []uint32) (numNodes uint32, err error) {
 	ch, err := choose(c, "XEN_SYSCTL_numainfo", 1, 0x3)
 	if err != nil {
@@ -3014,8 +3867,12 @@ func XenSysctlNumainfo(c hypercall.Caller, meminfo []SysctlMeminfo, distance []u
 	return
 }
 
-// XenSysctlPhysinfo issues XEN_SYSCTL_physinfo in the layout of the XEN_SYSCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenSysctlPhysinfo for 0x00000015 (Xen 4.17), xen420.XenSysctlPhysinfo for 0x00000015 (Xen 4.20).
+// XenSysctlPhysinfo issues XEN_SYSCTL_physinfo in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlPhysinfo for 0x00000015 (Xen 4.17), xen420.XenSysctlPhysinfo
+// for 0x00000015 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
 func XenSysctlPhysinfo(c hypercall.Caller) (sysctlPhysinfo SysctlPhysinfo, err error) {
 	ch, err := choose(c, "XEN_SYSCTL_physinfo", 1, 0x3)
 	if err != nil {
@@ -3034,8 +3891,80 @@ func XenSysctlPhysinfo(c hypercall.Caller) (sysctlPhysinfo SysctlPhysinfo, err e
 	return
 }
 
-// XenSysctlSchedID issues XEN_SYSCTL_sched_id in the layout of the XEN_SYSCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenSysctlSchedID for 0x00000015 (Xen 4.17), xen420.XenSysctlSchedID for 0x00000015 (Xen 4.20).
+// XenSysctlPsrAlloc issues XEN_SYSCTL_psr_alloc in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlPsrAlloc for 0x00000015 (Xen 4.17), xen420.XenSysctlPsrAlloc
+// for 0x00000015 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
+func XenSysctlPsrAlloc(c hypercall.Caller, arg *SysctlPsrAlloc) (err error) {
+	ch, err := choose(c, "XEN_SYSCTL_psr_alloc", 1, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a1, bad := toXen417SysctlPsrAlloc(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenSysctlPsrAlloc(c, &a1)
+		*arg = fromXen417SysctlPsrAlloc(&a1)
+		err = r0
+	case 1:
+		a1, bad := toXen420SysctlPsrAlloc(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenSysctlPsrAlloc(c, &a1)
+		*arg = fromXen420SysctlPsrAlloc(&a1)
+		err = r0
+	}
+	return
+}
+
+// XenSysctlPsrCmtOp issues XEN_SYSCTL_psr_cmt_op in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlPsrCmtOp for 0x00000015 (Xen 4.17), xen420.XenSysctlPsrCmtOp
+// for 0x00000015 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
+func XenSysctlPsrCmtOp(c hypercall.Caller, arg *SysctlPsrCmtOp) (err error) {
+	ch, err := choose(c, "XEN_SYSCTL_psr_cmt_op", 1, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		a1, bad := toXen417SysctlPsrCmtOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen417.XenSysctlPsrCmtOp(c, &a1)
+		*arg = fromXen417SysctlPsrCmtOp(&a1)
+		err = r0
+	case 1:
+		a1, bad := toXen420SysctlPsrCmtOp(arg)
+		if bad != "" {
+			err = ch.member("arg." + bad)
+			return
+		}
+		r0 := xen420.XenSysctlPsrCmtOp(c, &a1)
+		*arg = fromXen420SysctlPsrCmtOp(&a1)
+		err = r0
+	}
+	return
+}
+
+// XenSysctlSchedID issues XEN_SYSCTL_sched_id in the layout of the
+// XEN_SYSCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenSysctlSchedID for 0x00000015 (Xen 4.17), xen420.XenSysctlSchedID
+// for 0x00000015 (Xen 4.20). Another version is a *hypercall.InterfaceError, a
+// member set that the version lacks a *hypercall.MemberError; nothing is sent
+// then.
 func XenSysctlSchedID(c hypercall.Caller) (schedID uint32, err error) {
 	ch, err := choose(c, "XEN_SYSCTL_sched_id", 1, 0x3)
 	if err != nil {

@@ -5,45 +5,121 @@
 package dom0
 
 import (
+	"unsafe"
+
 	xen417 "github.com/xenbind/xenbind/generated/xen"
 	xen420 "github.com/xenbind/xenbind/generated/xen420"
+	"github.com/xenbind/xenbind/runtime/hypercall"
 )
 
-// ArchDomainconfig is xen417.ArchDomainconfig and xen420.ArchDomainconfig, with the members of both (Xen 4.17, 4.20).
+// ArchDomainconfig is xen417.ArchDomainconfig and xen420.ArchDomainconfig,
+// with the members of all of them (Xen 4.17, 4.20).
 type ArchDomainconfig struct {
 	EmulationFlags uint32
 	MiscFlags      uint32
 }
 
+// DomctlExtVcpucontext is xen417.DomctlExtVcpucontext: its members cannot be
+// converted one by one (has method McgCap: a member kept as storage (a union,
+// a bit-field, a packed member), not as a field), but Xen 4.17, 4.20 lay it
+// out alike and xenbind generated the same methods for it, so it is passed to
+// each of them as it is.
+type DomctlExtVcpucontext = xen417.DomctlExtVcpucontext
+
+// DomctlGetpageframeinfo3 is xen417.DomctlGetpageframeinfo3: its members
+// cannot be converted one by one (Array: type Handle is generic (a guest
+// handle, which the wrapper sets)), but Xen 4.17, 4.20 lay it out alike and
+// xenbind generated the same methods for it, so it is passed to each of them
+// as it is.
+type DomctlGetpageframeinfo3 = xen417.DomctlGetpageframeinfo3
+
+// DomctlHvmcontext is xen417.DomctlHvmcontext: its members cannot be converted
+// one by one (Buffer: type Handle is generic (a guest handle, which the
+// wrapper sets)), but Xen 4.17, 4.20 lay it out alike and xenbind generated
+// the same methods for it, so it is passed to each of them as it is.
+type DomctlHvmcontext = xen417.DomctlHvmcontext
+
 // PFN is xen417.PFN and xen420.PFN.
 type PFN uint64
 
-// toXen417ArchDomainconfig converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// SysctlDebugKeys is xen417.SysctlDebugKeys: its members cannot be converted
+// one by one (Keys: type Handle is generic (a guest handle, which the wrapper
+// sets)), but Xen 4.17, 4.20 lay it out alike and xenbind generated the same
+// methods for it, so it is passed to each of them as it is.
+type SysctlDebugKeys = xen417.SysctlDebugKeys
+
+// toXen417ArchDomainconfig converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417ArchDomainconfig(src *ArchDomainconfig) (dst xen417.ArchDomainconfig, bad string) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
 	return dst, ""
 }
 
-// toXen420ArchDomainconfig converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420ArchDomainconfig converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420ArchDomainconfig(src *ArchDomainconfig) (dst xen420.ArchDomainconfig, bad string) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
 	return dst, ""
 }
 
-// fromXen417ArchDomainconfig converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417ArchDomainconfig converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417ArchDomainconfig(src *xen417.ArchDomainconfig) (dst ArchDomainconfig) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
 	return dst
 }
 
-// fromXen420ArchDomainconfig converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420ArchDomainconfig converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420ArchDomainconfig(src *xen420.ArchDomainconfig) (dst ArchDomainconfig) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
 	return dst
+}
+
+// XenDomctlGetExtVcpucontext issues XEN_DOMCTL_get_ext_vcpucontext in the
+// layout of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGetExtVcpucontext for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGetExtVcpucontext for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlGetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExtVcpucontext) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_get_ext_vcpucontext", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		r0 := xen417.XenDomctlGetExtVcpucontext(c, xen417.DomID(domain), arg)
+		err = r0
+	case 1:
+		r0 := xen420.XenDomctlGetExtVcpucontext(c, xen420.DomID(domain), (*xen420.DomctlExtVcpucontext)(unsafe.Pointer(arg)))
+		err = r0
+	}
+	return
+}
+
+// XenDomctlSetExtVcpucontext issues XEN_DOMCTL_set_ext_vcpucontext in the
+// layout of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSetExtVcpucontext for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSetExtVcpucontext for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
+func XenDomctlSetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExtVcpucontext) (err error) {
+	ch, err := choose(c, "XEN_DOMCTL_set_ext_vcpucontext", 0, 0x3)
+	if err != nil {
+		return
+	}
+	switch ch.set {
+	case 0:
+		r0 := xen417.XenDomctlSetExtVcpucontext(c, xen417.DomID(domain), arg)
+		err = r0
+	case 1:
+		r0 := xen420.XenDomctlSetExtVcpucontext(c, xen420.DomID(domain), (*xen420.DomctlExtVcpucontext)(unsafe.Pointer(arg)))
+		err = r0
+	}
+	return
 }

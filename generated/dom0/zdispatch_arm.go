@@ -10,7 +10,8 @@ import (
 	"github.com/xenbind/xenbind/runtime/hypercall"
 )
 
-// ArchDomainconfig is xen417.ArchDomainconfig and xen420.ArchDomainconfig, with the members of both (Xen 4.17, 4.20).
+// ArchDomainconfig is xen417.ArchDomainconfig and xen420.ArchDomainconfig,
+// with the members of all of them (Xen 4.17, 4.20).
 type ArchDomainconfig struct {
 	GICVersion uint8
 	// SVEVl is only in Xen 4.20: elsewhere it must be zero.
@@ -20,17 +21,38 @@ type ArchDomainconfig struct {
 	ClockFrequency uint32
 }
 
-// DomctlExtVcpucontext is xen417.DomctlExtVcpucontext and xen420.DomctlExtVcpucontext, with the members of both (Xen 4.17, 4.20).
+// DomctlExtVcpucontext is xen417.DomctlExtVcpucontext and
+// xen420.DomctlExtVcpucontext, with the members of all of them (Xen 4.17,
+// 4.20).
 type DomctlExtVcpucontext struct {
 	VCPU uint32
 	Size uint32
 }
 
+// DomctlGetpageframeinfo3 is xen417.DomctlGetpageframeinfo3: its members
+// cannot be converted one by one (Array: type Handle64 is generic (a guest
+// handle, which the wrapper sets)), but Xen 4.17, 4.20 lay it out alike and
+// xenbind generated the same methods for it, so it is passed to each of them
+// as it is.
+type DomctlGetpageframeinfo3 = xen417.DomctlGetpageframeinfo3
+
+// DomctlHvmcontext is xen417.DomctlHvmcontext: its members cannot be converted
+// one by one (Buffer: type Handle64 is generic (a guest handle, which the
+// wrapper sets)), but Xen 4.17, 4.20 lay it out alike and xenbind generated
+// the same methods for it, so it is passed to each of them as it is.
+type DomctlHvmcontext = xen417.DomctlHvmcontext
+
 // PFN is xen417.PFN and xen420.PFN.
 type PFN uint64
 
-// toXen417ArchDomainconfig converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// SysctlDebugKeys is xen417.SysctlDebugKeys: its members cannot be converted
+// one by one (Keys: type Handle64 is generic (a guest handle, which the
+// wrapper sets)), but Xen 4.17, 4.20 lay it out alike and xenbind generated
+// the same methods for it, so it is passed to each of them as it is.
+type SysctlDebugKeys = xen417.SysctlDebugKeys
+
+// toXen417ArchDomainconfig converts to Xen 4.17's layout; bad is the path of a
+// member set that Xen 4.17 lacks.
 func toXen417ArchDomainconfig(src *ArchDomainconfig) (dst xen417.ArchDomainconfig, bad string) {
 	dst.GICVersion = src.GICVersion
 	if src.SVEVl != 0 {
@@ -42,8 +64,8 @@ func toXen417ArchDomainconfig(src *ArchDomainconfig) (dst xen417.ArchDomainconfi
 	return dst, ""
 }
 
-// toXen420ArchDomainconfig converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420ArchDomainconfig converts to Xen 4.20's layout; bad is the path of a
+// member set that Xen 4.20 lacks.
 func toXen420ArchDomainconfig(src *ArchDomainconfig) (dst xen420.ArchDomainconfig, bad string) {
 	dst.GICVersion = src.GICVersion
 	dst.SVEVl = src.SVEVl
@@ -53,23 +75,24 @@ func toXen420ArchDomainconfig(src *ArchDomainconfig) (dst xen420.ArchDomainconfi
 	return dst, ""
 }
 
-// toXen417DomctlExtVcpucontext converts to Xen 4.17's layout; bad is the path of a member
-// set that Xen 4.17 lacks.
+// toXen417DomctlExtVcpucontext converts to Xen 4.17's layout; bad is the path
+// of a member set that Xen 4.17 lacks.
 func toXen417DomctlExtVcpucontext(src *DomctlExtVcpucontext) (dst xen417.DomctlExtVcpucontext, bad string) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
 	return dst, ""
 }
 
-// toXen420DomctlExtVcpucontext converts to Xen 4.20's layout; bad is the path of a member
-// set that Xen 4.20 lacks.
+// toXen420DomctlExtVcpucontext converts to Xen 4.20's layout; bad is the path
+// of a member set that Xen 4.20 lacks.
 func toXen420DomctlExtVcpucontext(src *DomctlExtVcpucontext) (dst xen420.DomctlExtVcpucontext, bad string) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
 	return dst, ""
 }
 
-// fromXen417ArchDomainconfig converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417ArchDomainconfig converts from Xen 4.17's layout; members Xen 4.17
+// lacks are zero.
 func fromXen417ArchDomainconfig(src *xen417.ArchDomainconfig) (dst ArchDomainconfig) {
 	dst.GICVersion = src.GICVersion
 	dst.TeeType = src.TeeType
@@ -78,7 +101,8 @@ func fromXen417ArchDomainconfig(src *xen417.ArchDomainconfig) (dst ArchDomaincon
 	return dst
 }
 
-// fromXen420ArchDomainconfig converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420ArchDomainconfig converts from Xen 4.20's layout; members Xen 4.20
+// lacks are zero.
 func fromXen420ArchDomainconfig(src *xen420.ArchDomainconfig) (dst ArchDomainconfig) {
 	dst.GICVersion = src.GICVersion
 	dst.SVEVl = src.SVEVl
@@ -88,22 +112,28 @@ func fromXen420ArchDomainconfig(src *xen420.ArchDomainconfig) (dst ArchDomaincon
 	return dst
 }
 
-// fromXen417DomctlExtVcpucontext converts from Xen 4.17's layout; members Xen 4.17 lacks are zero.
+// fromXen417DomctlExtVcpucontext converts from Xen 4.17's layout; members Xen
+// 4.17 lacks are zero.
 func fromXen417DomctlExtVcpucontext(src *xen417.DomctlExtVcpucontext) (dst DomctlExtVcpucontext) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
 	return dst
 }
 
-// fromXen420DomctlExtVcpucontext converts from Xen 4.20's layout; members Xen 4.20 lacks are zero.
+// fromXen420DomctlExtVcpucontext converts from Xen 4.20's layout; members Xen
+// 4.20 lacks are zero.
 func fromXen420DomctlExtVcpucontext(src *xen420.DomctlExtVcpucontext) (dst DomctlExtVcpucontext) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
 	return dst
 }
 
-// XenDomctlGetExtVcpucontext issues XEN_DOMCTL_get_ext_vcpucontext in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlGetExtVcpucontext for 0x00000015 (Xen 4.17), xen420.XenDomctlGetExtVcpucontext for 0x00000017 (Xen 4.20).
+// XenDomctlGetExtVcpucontext issues XEN_DOMCTL_get_ext_vcpucontext in the
+// layout of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlGetExtVcpucontext for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlGetExtVcpucontext for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlGetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExtVcpucontext) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_get_ext_vcpucontext", 0, 0x3)
 	if err != nil {
@@ -132,8 +162,12 @@ func XenDomctlGetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 	return
 }
 
-// XenDomctlSetExtVcpucontext issues XEN_DOMCTL_set_ext_vcpucontext in the layout of the XEN_DOMCTL_INTERFACE_VERSION the
-// hypervisor speaks: through xen417.XenDomctlSetExtVcpucontext for 0x00000015 (Xen 4.17), xen420.XenDomctlSetExtVcpucontext for 0x00000017 (Xen 4.20).
+// XenDomctlSetExtVcpucontext issues XEN_DOMCTL_set_ext_vcpucontext in the
+// layout of the XEN_DOMCTL_INTERFACE_VERSION the hypervisor speaks: through
+// xen417.XenDomctlSetExtVcpucontext for 0x00000015 (Xen 4.17),
+// xen420.XenDomctlSetExtVcpucontext for 0x00000017 (Xen 4.20). Another version
+// is a *hypercall.InterfaceError, a member set that the version lacks a
+// *hypercall.MemberError; nothing is sent then.
 func XenDomctlSetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExtVcpucontext) (err error) {
 	ch, err := choose(c, "XEN_DOMCTL_set_ext_vcpucontext", 0, 0x3)
 	if err != nil {

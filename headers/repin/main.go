@@ -1,12 +1,16 @@
-// Repin refreshes headers/manifest.txt: each package pinned with a Debian
-// suite is repinned to the version that suite's main archive serves now,
-// with the checksum of that .deb. Run it from the repository's root:
+// Repin refreshes a manifest of pinned Debian packages: each package pinned
+// with a Debian suite is repinned to the version that suite's main archive
+// serves now, with the checksum of that .deb. Run it from the repository's
+// root:
 //
-//	go run ./headers/repin
+//	go run ./headers/repin [MANIFEST...]
 //
-// It rewrites only the lines whose pin changed and prints them; the trees
-// and generated code that depend on a changed pin must then be refreshed
-// (go generate ./generated, go test ./golden -update).
+// without arguments for headers/manifest.txt (the header trees), or with
+// the manifests to refresh, e.g. runtime/xenvm/manifest.txt (the test
+// VMs' packages; lines without a suite are left alone). It rewrites only
+// the lines whose pin changed and prints them; the trees and generated
+// code that depend on a changed pin must then be refreshed (go generate
+// ./generated, go test ./golden -update).
 package main
 
 import (
@@ -19,9 +23,15 @@ import (
 )
 
 func main() {
-	if err := run(filepath.Join("headers", "manifest.txt")); err != nil {
-		fmt.Fprintf(os.Stderr, "repin: %v\n", err)
-		os.Exit(1)
+	paths := os.Args[1:]
+	if len(paths) == 0 {
+		paths = []string{filepath.Join("headers", "manifest.txt")}
+	}
+	for _, p := range paths {
+		if err := run(p); err != nil {
+			fmt.Fprintf(os.Stderr, "repin: %s: %v\n", p, err)
+			os.Exit(1)
+		}
 	}
 }
 

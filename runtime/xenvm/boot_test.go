@@ -2,7 +2,9 @@ package xenvm
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,62 +30,107 @@ func prepare(t *testing.T, m Machine) {
 	}
 }
 
-// TestBoot boots Xen on every architecture and runs the integration tests
-// in dom0: the binary for dom0's own GOARCH and, in the same boot, the
-// 32-bit one where dom0 runs it (which must get ENOTTY from privcmd). It
-// then checks from the console that each native binary ran every test but
-// TestCompat32, the same ones on every architecture (arm32's 32-bit binary
-// included), and that each 32-bit binary on a 64-bit dom0 ran TestCompat32.
+// TestBoot boots every machine (Xen 4.17 and 4.20) and runs the
+// integration tests in dom0: the binary for dom0's own GOARCH and, in the
+// same boot, the 32-bit one where dom0 runs it (which must get ENOTTY from
+// privcmd). Each GOARCH's binaries are built once and the same files go to
+// every machine that runs them: one binary, proven on both Xen releases.
+// It then checks from the console that each native binary ran every test
+// but TestCompat32, the same ones on every machine (arm32's 32-bit binary
+// included), that each 32-bit binary on a 64-bit dom0 ran TestCompat32,
+// that Xen's banner names the machine's release, and that dom0 hashed
+// each binary to the SHA-256 of the file built here, on every machine.
 func TestBoot(t *testing.T) {
-	passed := map[Arch][]string{} // the native binary's passed tests
+	if testing.Short() {
+		t.Skip("boots VMs (-short)")
+	}
+	dir := t.TempDir()
+	builds := map[string]Build{}
+	build := func(t *testing.T, goarch string) Build {
+		t.Helper()
+		if b, ok := builds[goarch]; ok {
+			return b
+		}
+		b, err := BuildFor(context.Background(), goarch, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		builds[goarch] = b
+		return b
+	}
+	passed := map[string][]string{} // the native binary's passed tests, by machine
+	type run struct{ machine, sha string }
+	ran := map[string][]run{} // by test binary
 	for _, m := range Machines {
-		t.Run(string(m.Arch), func(t *testing.T) {
+		t.Run(m.Name(), func(t *testing.T) {
 			prepare(t, m)
 			cfg := Config{
 				Machine:  m,
-				GOARCHes: nonEmpty(m.GOARCH, m.Compat32),
 				Progress: testWriter{t},
-				// LogFile: the default, out/ARCH.log, which outlives a failure.
+				// LogFile: the default, out/NAME.log, which outlives a failure.
+			}
+			for _, goarch := range nonEmpty(m.GOARCH, m.Compat32) {
+				cfg.Builds = append(cfg.Builds, build(t, goarch))
 			}
 			res, err := Run(context.Background(), cfg)
 			if res != nil {
-				t.Logf("%s: boot %v, tests %v, total %v, powered off by itself: %v",
-					m.Arch, res.Boot, res.Run, res.Total, res.PoweredOff)
+				t.Logf("%s: Xen %s, boot %v, tests %v, total %v, powered off by itself: %v",
+					m.Name(), res.XenVersion, res.Boot, res.Run, res.Total, res.PoweredOff)
 				for _, r := range res.Tests {
-					t.Logf("%s: exit status %d, passed %q, skipped %q", r.Name, r.Status, r.Passed, r.Skipped)
+					t.Logf("%s: exit status %d, sha256 %s, passed %q, skipped %q", r.Name, r.Status, r.SHA256, r.Passed, r.Skipped)
 				}
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
+			if want := string(m.Xen) + m.XenExtraversion; res.XenVersion != want {
+				t.Errorf("Xen's banner says version %q, want %q (the machine's Xen and XenExtraversion)", res.XenVersion, want)
+			}
 			for _, r := range res.Tests {
+				ran[r.Name] = append(ran[r.Name], run{m.Name(), r.SHA256})
 				switch r.Name {
 				case "itest-" + m.GOARCH + ".test":
 					if len(r.Passed) == 0 || !slices.Equal(r.Skipped, []string{"TestCompat32"}) {
-						t.Errorf("%s on %s skipped %q; want only TestCompat32 skipped, every other test run", r.Name, m.Arch, r.Skipped)
+						t.Errorf("%s on %s skipped %q; want only TestCompat32 skipped, every other test run", r.Name, m.Name(), r.Skipped)
 					}
-					passed[m.Arch] = r.Passed
+					passed[m.Name()] = r.Passed
 				case "itest-" + m.Compat32 + ".test":
 					if !slices.Equal(r.Passed, []string{"TestCompat32"}) {
-						t.Errorf("%s on %s passed %q; want TestCompat32 alone: the 32-bit binary's hypercalls must all fail", r.Name, m.Arch, r.Passed)
+						t.Errorf("%s on %s passed %q; want TestCompat32 alone: the 32-bit binary's hypercalls must all fail", r.Name, m.Name(), r.Passed)
 					}
 				default:
-					t.Errorf("unexpected test binary %s on %s", r.Name, m.Arch)
+					t.Errorf("unexpected test binary %s on %s", r.Name, m.Name())
 				}
 			}
 		})
 	}
-	var first Arch
+	var first string
 	for _, m := range Machines {
-		p, ok := passed[m.Arch]
+		p, ok := passed[m.Name()]
 		if !ok {
 			continue
 		}
 		if first == "" {
-			first = m.Arch
+			first = m.Name()
 		} else if !slices.Equal(p, passed[first]) {
-			t.Errorf("the integration tests passed on %s, %q, differ from those on %s, %q: every architecture must run the same", m.Arch, p, first, passed[first])
+			t.Errorf("the integration tests passed on %s, %q, differ from those on %s, %q: every machine must run the same", m.Name(), p, first, passed[first])
 		}
+	}
+	for goarch, b := range builds {
+		data, err := os.ReadFile(b.Tests)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("%x", sha256.Sum256(data))
+		name := filepath.Base(b.Tests)
+		var on []string
+		for _, r := range ran[name] {
+			on = append(on, r.machine)
+			if r.sha != want {
+				t.Errorf("%s: dom0 of %s hashed the binary to %q, want %s, the file built once for GOARCH=%s", name, r.machine, r.sha, want, goarch)
+			}
+		}
+		t.Logf("%s (sha256 %s) ran on %s", name, want, strings.Join(on, ", "))
 	}
 }
 
@@ -91,7 +138,7 @@ func TestBoot(t *testing.T) {
 // machine, and checks that the harness says why with the console lines
 // that show it.
 func TestBootReportsFailures(t *testing.T) {
-	m, _ := Lookup(string(ARM64))
+	m, _ := Lookup("arm64-4.20") // the fastest boot
 	prepare(t, m)
 
 	t.Run("test fails", func(t *testing.T) {

@@ -75,6 +75,9 @@ type TestResult struct {
 	Name            string
 	Status          int
 	Passed, Skipped []string
+	// SHA256 is the hex SHA-256 of the binary's file, computed in dom0
+	// just before it ran ("" if /init did not report it).
+	SHA256 string
 }
 
 // Console reads a VM's console one line at a time and keeps what tells how
@@ -106,6 +109,11 @@ type Console struct {
 	// passed and skipped are the running binary's top-level tests so
 	// far, for its TestResult.
 	passed, skipped []string
+	// hashes are the test binaries' hashes /init reported, by name.
+	hashes map[string]string
+	// XenVersion is the version Xen's banner gave ("4.20.5-pre" of
+	// "(XEN) Xen version 4.20.5-pre (Debian ...)"), "" before it.
+	XenVersion string
 }
 
 // Line takes the next console line (without its newline).
@@ -172,9 +180,21 @@ func (c *Console) classify(line string) Event {
 		if err != nil {
 			return NoEvent
 		}
-		c.Results = append(c.Results, TestResult{Name: f[0], Status: st, Passed: c.passed, Skipped: c.skipped})
+		c.Results = append(c.Results, TestResult{Name: f[0], Status: st, Passed: c.passed, Skipped: c.skipped, SHA256: c.hashes[f[0]]})
 		c.passed, c.skipped = nil, nil
 		return Finished
+	case strings.Contains(line, markBinary):
+		f := strings.Fields(line[strings.Index(line, markBinary)+len(markBinary):])
+		if len(f) == 2 {
+			if c.hashes == nil {
+				c.hashes = map[string]string{}
+			}
+			c.hashes[f[0]] = f[1]
+		}
+	case c.XenVersion == "" && strings.Contains(line, xenBanner):
+		if f := strings.Fields(line[strings.Index(line, xenBanner)+len(xenBanner):]); len(f) > 0 {
+			c.XenVersion = f[0]
+		}
 	case strings.Contains(line, markDone):
 		c.Finished = true
 		return Done
@@ -230,6 +250,10 @@ func (c *Console) classify(line string) Event {
 	}
 	return NoEvent
 }
+
+// xenBanner starts Xen's banner line on every architecture: "(XEN) Xen
+// version 4.17.5 (Debian 4.17.5+72-g01140da4e8-1) ...".
+const xenBanner = "(XEN) Xen version "
 
 // ServiceStart is a service dom0's /init started and found ready.
 type ServiceStart struct {
@@ -319,6 +343,7 @@ func (c *Console) Failure(want []string, stopped ProblemKind, why string) *BootE
 // BootError is a boot that did not end with every test passing.
 type BootError struct {
 	Arch     Arch
+	Machine  string       // Machine.Name
 	Results  []TestResult // the tests that did report
 	Problems []Problem    // in the order they were seen
 	Log      string       // the whole console
@@ -337,7 +362,11 @@ func (e *BootError) Status() int {
 
 func (e *BootError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s:", e.Arch)
+	name := e.Machine
+	if name == "" {
+		name = string(e.Arch)
+	}
+	fmt.Fprintf(&b, "%s:", name)
 	for _, r := range e.Results {
 		fmt.Fprintf(&b, " %s exited %d;", r.Name, r.Status)
 	}

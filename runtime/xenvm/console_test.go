@@ -11,6 +11,7 @@ const (
 	consolePass = `(XEN) Xen version 4.17.5 (Debian 4.17.5+72-g01140da4e8-1)
 [    6.662540] Freeing unused kernel image (text/rodata gap) memory: 2040K
 XENVM-INIT: start
+XENVM-BINARY: itest-amd64.test 4f3c0cbd7e8d50b4b4f0e1bd1ed4ed7e6fb66a4a0b3ee50b3d3a3b5b8c0a1d2e
 === RUN   TestVersion
     xen_test.go:55: xen_version: 4.17
 --- PASS: TestVersion (0.01s)
@@ -328,5 +329,21 @@ func TestConsoleServices(t *testing.T) {
 	}
 	if len(c.Problems) != 1 || c.Problems[0].Kind != ServiceDown || len(c.Problems[0].Lines) != 2 {
 		t.Fatalf("Problems = %+v, want one %q with the service's output", c.Problems, ServiceDown)
+	}
+}
+
+// TestConsoleFacts: the console gives Xen's version from its (first)
+// banner and each test binary's hash as dom0 computed it.
+func TestConsoleFacts(t *testing.T) {
+	cons, _ := feed(consolePass + "\n(XEN) Xen version 4.99 (a second banner)")
+	if cons.XenVersion != "4.17.5" {
+		t.Errorf("XenVersion = %q, want 4.17.5", cons.XenVersion)
+	}
+	if len(cons.Results) != 1 || cons.Results[0].SHA256 != "4f3c0cbd7e8d50b4b4f0e1bd1ed4ed7e6fb66a4a0b3ee50b3d3a3b5b8c0a1d2e" {
+		t.Errorf("Results = %+v, want itest-amd64.test with its hash", cons.Results)
+	}
+	cons, _ = feed(consoleTestFails)
+	if cons.XenVersion != "" || cons.Results[0].SHA256 != "" {
+		t.Errorf("XenVersion %q, hash %q from a console with neither", cons.XenVersion, cons.Results[0].SHA256)
 	}
 }

@@ -22,6 +22,7 @@ const (
 	markDone         = "XENVM-DONE"            // every test has run
 	markServiceUp    = "XENVM-SERVICE-UP:"     // + name and seconds waited
 	markServiceDown  = "XENVM-SERVICE-FAILED:" // + name
+	markBinary       = "XENVM-BINARY:"         // + test name and the SHA-256 of its file
 )
 
 // serviceWait bounds /init's wait for a service to be ready, in tenths of
@@ -58,10 +59,12 @@ type Initramfs struct {
 const (
 	initPath    = "init"
 	busyboxPath = "bin/busybox"
-	modulesDir  = "lib/modules/xen"
-	testsDir    = "xenvm"
-	toolsDir    = "xenvm/tools"
-	envPath     = "etc/xenvm.env"
+	// Not below lib/: on a merged-/usr machine lib is a link to usr/lib
+	// (Service.Links).
+	modulesDir = "xenvm/modules"
+	testsDir   = "xenvm"
+	toolsDir   = "xenvm/tools"
+	envPath    = "etc/xenvm.env"
 )
 
 // Write writes the initramfs as an uncompressed newc cpio archive: Linux
@@ -168,6 +171,9 @@ func (fs Initramfs) initScript() string {
 	}
 	args := append([]string{"-test.v"}, fs.TestArgs...)
 	for _, t := range fs.Tests {
+		// The file's hash as dom0 sees it, just before it runs: the proof
+		// that machines ran one and the same binary.
+		p("echo %s %s $(sha256sum /%s/%s | cut -d' ' -f1)", markBinary, t.Name, testsDir, t.Name)
 		p("/%s/%s %s 2>&1", testsDir, t.Name, shellQuoteAll(args))
 		// A leading newline: the test's last line may lack one.
 		p("status=$?; echo; echo %s %s $status", markResult, t.Name)

@@ -54,8 +54,8 @@ func TestInitramfsReadBack(t *testing.T) {
 		mode          uint32
 	}{
 		{"bin/busybox", "busybox binary", newc.TypeReg | 0o755},
-		{"lib/modules/xen/xen_privcmd.ko", "privcmd ko", newc.TypeReg | 0o644},
-		{"lib/modules/xen/xenfs.ko", "xenfs ko", newc.TypeReg | 0o644},
+		{"xenvm/modules/xen_privcmd.ko", "privcmd ko", newc.TypeReg | 0o644},
+		{"xenvm/modules/xenfs.ko", "xenfs ko", newc.TypeReg | 0o644},
 		{"xenvm/itest-amd64.test", "amd64 test", newc.TypeReg | 0o755},
 		{"xenvm/itest-386.test", "386 test", newc.TypeReg | 0o755},
 		{"xenvm/tools/xeninfo-amd64", "amd64 xeninfo", newc.TypeReg | 0o755},
@@ -69,7 +69,7 @@ func TestInitramfsReadBack(t *testing.T) {
 			t.Errorf("%s: mode %#o, want %#o", c.name, got[c.name].Mode, c.mode)
 		}
 	}
-	for _, dir := range []string{"bin", "sbin", "usr", "usr/bin", "dev", "proc", "sys", "lib", "lib/modules", "lib/modules/xen", "xenvm", "xenvm/tools"} {
+	for _, dir := range []string{"bin", "sbin", "usr", "usr/bin", "dev", "proc", "sys", "xenvm", "xenvm/modules", "xenvm/tools"} {
 		if r, ok := got[dir]; !ok || r.Mode&newc.TypeMask != newc.TypeDir {
 			t.Errorf("directory %s missing (the kernel does not create parents)", dir)
 		}
@@ -86,13 +86,14 @@ func TestInitramfsReadBack(t *testing.T) {
 		"#!/bin/busybox sh\n",
 		"mount -t devtmpfs",
 		"echo "+markInit,
-		"insmod /lib/modules/xen/xen_privcmd.ko || echo "+markInsmodFailed+" xen_privcmd",
-		"insmod /lib/modules/xen/xenfs.ko",
+		"insmod /xenvm/modules/xen_privcmd.ko || echo "+markInsmodFailed+" xen_privcmd",
+		"insmod /xenvm/modules/xenfs.ko",
 		"mount -t xenfs xenfs /proc/xen",
 		". /etc/xenvm.env",
 		"( mkdir -p /run/d && /usr/sbin/daemon ) </dev/null >/tmp/daemon.log 2>&1 &",
 		"while [ ! -e '/run/d/sock' ]",
 		"echo "+markServiceUp+" daemon $i; else echo "+markServiceDown+" daemon; cat /tmp/daemon.log; fi",
+		"echo "+markBinary+" itest-amd64.test $(sha256sum /xenvm/itest-amd64.test | cut -d' ' -f1)",
 		`/xenvm/itest-amd64.test '-test.v' '-test.run=Version|It'\''s' 2>&1`,
 		markResult+" itest-amd64.test $status",
 		"/xenvm/itest-386.test",

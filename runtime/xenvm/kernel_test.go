@@ -65,6 +65,8 @@ func TestExtractVmlinux(t *testing.T) {
 			return img
 		}(), "outside"},
 		{"unknown compression", fakeBzImage(4, 0x020f, 0, []byte("\x02\x21\x4c\x18 lz4 data")), "does not read"},
+		// Debian 13's amd64 kernels: the machine boots the bzImage.
+		{"zstd", fakeBzImage(4, 0x020f, 0, []byte("\x28\xb5\x2f\xfd zstd data")), "(magic 28 b5 2f fd 20 7a); boot the bzImage instead"},
 		{"not ELF inside", fakeBzImage(4, 0x020f, 0, gzipped(t, []byte("MZ not elf"))), "not an ELF"},
 		{"corrupt xz", fakeBzImage(4, 0x020f, 0, []byte("\xfd7zXZ\x00garbage....")), "xz"},
 	} {
@@ -84,7 +86,10 @@ func unpackedKernel(t *testing.T, m Machine) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := manifest[m.KernelPackage+":"+m.DebArch]
+	d, err := m.Package(manifest, m.KernelPackage)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := filepath.Join(Dir(), "unpacked", strings.TrimSuffix(d.File(), ".deb"))
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("%s is not unpacked here (go test -run TestBoot fetches it): %v", d, err)
@@ -93,7 +98,7 @@ func unpackedKernel(t *testing.T, m Machine) string {
 }
 
 func TestExtractVmlinuxDebian(t *testing.T) {
-	m, _ := Lookup(string(X86_64))
+	m, _ := Lookup("x86_64-4.17")
 	dir := unpackedKernel(t, m)
 	img, err := os.ReadFile(filepath.Join(dir, "boot", "vmlinuz-"+m.KernelRelease()))
 	if err != nil {
@@ -110,8 +115,8 @@ func TestExtractVmlinuxDebian(t *testing.T) {
 
 func TestLoadModulesDebian(t *testing.T) {
 	for _, m := range Machines {
-		t.Run(string(m.Arch), func(t *testing.T) {
-			dir := filepath.Join(unpackedKernel(t, m), "lib", "modules", m.KernelRelease())
+		t.Run(m.Name(), func(t *testing.T) {
+			dir := filepath.Join(unpackedKernel(t, m), filepath.FromSlash(m.ModulesDir), m.KernelRelease())
 			mods, err := LoadModules(dir, XenModules)
 			if err != nil {
 				t.Fatal(err)

@@ -2,6 +2,7 @@ package xenvm
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -40,12 +41,34 @@ func (l Loader) String() string {
 	return fmt.Sprintf("Loader(%d)", int(l))
 }
 
-// Machine describes one architecture's test VM: which pinned packages
-// make it, how QEMU runs it and what Xen and dom0 are told. Everything
-// that differs between architectures is a field here; the code that
-// builds and boots a VM reads only this.
+// Release names a Xen release the harness boots, as XENVER_version
+// reports it (major.minor).
+type Release string
+
+const (
+	Xen417 Release = "4.17" // Debian 12 (bookworm)
+	Xen420 Release = "4.20" // Debian 13 (trixie)
+)
+
+// Machine describes one test VM, an architecture and a Xen release: which
+// pinned packages make it, how QEMU runs it and what Xen and dom0 are
+// told. Everything that differs between architectures or releases is a
+// field here; the code that builds and boots a VM reads only this.
 type Machine struct {
 	Arch Arch
+	// Xen is the hypervisor's release; XenPackage must be its
+	// xen-hypervisor-RELEASE-DEBARCH package.
+	Xen Release
+	// XenExtraversion is what this build answers to XENVER_extraversion
+	// (and prints in its banner), as seen on the real thing: the pinned
+	// package's point release (".5" for 4.17.5), or the next one with
+	// "-pre" for a build from the stable branch after it (".5-pre" for
+	// 4.20.4+63).
+	XenExtraversion string
+	// Suite is the Debian suite the packages are pinned from (the
+	// manifest's suite column), fetched from its main archive through a
+	// private sources list: bookworm for Xen 4.17, trixie for 4.20.
+	Suite string
 
 	// GOARCH of the test binary native to dom0.
 	GOARCH string
@@ -63,14 +86,19 @@ type Machine struct {
 	// it unpacked (a multiboot ELF).
 	XenGzip bool
 	// KernelPackage is Debian's linux-image package for dom0; the kernel
-	// is boot/vmlinuz-RELEASE and the modules lib/modules/RELEASE, where
+	// is boot/vmlinuz-RELEASE and the modules ModulesDir/RELEASE, where
 	// RELEASE is the package name without "linux-image-".
 	KernelPackage string
+	// ModulesDir holds the kernel's modules: lib/modules up to bookworm,
+	// usr/lib/modules from trixie on (merged /usr).
+	ModulesDir string
 	// KernelExtract: boot dom0 from the vmlinux inside the bzImage. Under
 	// emulation an uncompressed dom0 kernel boots several seconds faster.
 	KernelExtract bool
-	// BusyboxPackage provides /bin/busybox for the initramfs.
+	// BusyboxPackage provides the initramfs's busybox, at BusyboxPath in
+	// the package (bin/busybox up to bookworm, usr/bin/busybox in trixie).
 	BusyboxPackage string
+	BusyboxPath    string
 
 	// QEMU is the system emulator, from the host package QEMUPackage.
 	QEMU        string
@@ -127,16 +155,22 @@ type Service struct {
 	// packages into the initramfs at the same path; "{triplet}" stands
 	// for Machine.Triplet. Symbolic links stay links.
 	Files []string
+	// Links are symbolic links (File.Link set) the files need: trixie's
+	// libc puts the loader under /usr, and programs still ask for
+	// /lib64/ld-linux-x86-64.so.2 or /lib/ld-linux-aarch64.so.1, which a
+	// merged-/usr system reaches through lib -> usr/lib and lib64 ->
+	// usr/lib64.
+	Links []File
 	// Start is the shell text /init runs to start it, in the background.
 	Start string
 	// Ready is a path that exists once the service serves.
 	Ready string
 }
 
-// Xenstored is Debian's C xenstored (the same Xen build as the
+// Xenstored417 is Debian 12's C xenstored (the same Xen build as the
 // hypervisor), serving /dev/xen/xenbus and /var/run/xenstored/socket. It
 // links libxenctrl and its siblings and the C library.
-var Xenstored = Service{
+var Xenstored417 = Service{
 	Name: "xenstored",
 	Packages: []string{"xen-utils-4.17", "libxenmisc4.17", "libxenevtchn1", "libxengnttab1",
 		"libxencall1", "libxenforeignmemory1", "libxentoollog1", "libxentoolcore1",
@@ -161,24 +195,59 @@ var Xenstored = Service{
 	Ready: "/var/run/xenstored/socket",
 }
 
+// Xenstored420 is Debian 13's C xenstored, the same program for Xen 4.20:
+// the same libraries, and trixie's C library, all under /usr.
+var Xenstored420 = Service{
+	Name: "xenstored",
+	Packages: []string{"xen-utils-4.20", "libxenmisc4.20", "libxenevtchn1", "libxengnttab1",
+		"libxencall1", "libxenforeignmemory1", "libxentoollog1", "libxentoolcore1",
+		"libxendevicemodel1", "libc6"},
+	Files: []string{
+		"usr/lib/xen-4.20/bin/xenstored",
+		"usr/lib/{triplet}/libxenctrl.so.*",
+		"usr/lib/{triplet}/libxenevtchn.so.*",
+		"usr/lib/{triplet}/libxengnttab.so.*",
+		"usr/lib/{triplet}/libxencall.so.*",
+		"usr/lib/{triplet}/libxenforeignmemory.so.*",
+		"usr/lib/{triplet}/libxentoollog.so.*",
+		"usr/lib/{triplet}/libxentoolcore.so.*",
+		"usr/lib/{triplet}/libxendevicemodel.so.*",
+		"usr/lib/{triplet}/libc.so.6",
+		"usr/lib/{triplet}/ld-linux*",
+		"usr/lib/ld-linux*",   // links to the loader: arm64's PT_INTERP
+		"usr/lib64/ld-linux*", // x86_64's
+	},
+	Links: []File{{Name: "lib", Link: "usr/lib"}, {Name: "lib64", Link: "usr/lib64"}},
+	Start: "mkdir -p /var/run/xenstored /var/lib/xenstored /var/log/xen && " +
+		"LD_LIBRARY_PATH=/usr/lib/{triplet} /usr/lib/xen-4.20/bin/xenstored --pid-file /var/run/xenstored.pid",
+	Ready: "/var/run/xenstored/socket",
+}
+
 // expand replaces {triplet} in s.
 func (m Machine) expand(s string) string { return strings.ReplaceAll(s, "{triplet}", m.Triplet) }
 
-// Machines are the architectures Xen boots on under QEMU here.
+// Machines are the VMs the harness boots under QEMU: Xen 4.17 on three
+// architectures and Xen 4.20 on the two Debian builds it for (trixie has
+// no armhf Xen). A machine is named ARCH-RELEASE (Machine.Name).
 var Machines = []Machine{
 	{
-		Arch:           X86_64,
-		GOARCH:         "amd64",
-		Compat32:       "386",
-		DebArch:        "amd64",
-		XenPackage:     "xen-hypervisor-4.17-amd64",
-		XenImage:       "boot/xen-4.17-amd64.gz",
-		XenGzip:        true,
-		KernelPackage:  "linux-image-6.1.0-50-amd64",
-		KernelExtract:  true,
-		BusyboxPackage: "busybox-static",
-		QEMU:           "qemu-system-x86_64",
-		QEMUPackage:    "qemu-system-x86",
+		Arch:            X86_64,
+		Xen:             Xen417,
+		XenExtraversion: ".5",
+		Suite:           "bookworm",
+		GOARCH:          "amd64",
+		Compat32:        "386",
+		DebArch:         "amd64",
+		XenPackage:      "xen-hypervisor-4.17-amd64",
+		XenImage:        "boot/xen-4.17-amd64.gz",
+		XenGzip:         true,
+		KernelPackage:   "linux-image-6.1.0-50-amd64",
+		ModulesDir:      "lib/modules",
+		KernelExtract:   true,
+		BusyboxPackage:  "busybox-static",
+		BusyboxPath:     "bin/busybox",
+		QEMU:            "qemu-system-x86_64",
+		QEMUPackage:     "qemu-system-x86",
 		// With SMAP visible, the PV dom0 dies on its first page fault
 		// under software emulation.
 		QEMUArgs:  []string{"-accel", "tcg", "-cpu", "max,-smap"},
@@ -193,19 +262,24 @@ var Machines = []Machine{
 		Dom0Options: "console=hvc0 panic=-1 loglevel=5",
 		Capability:  "xen-3.0-x86_64",
 		Triplet:     "x86_64-linux-gnu",
-		Services:    []Service{Xenstored},
+		Services:    []Service{Xenstored417},
 	},
 	{
-		Arch:           ARM64,
-		GOARCH:         "arm64",
-		Compat32:       "arm",
-		DebArch:        "arm64",
-		XenPackage:     "xen-hypervisor-4.17-arm64",
-		XenImage:       "boot/xen-4.17-arm64",
-		KernelPackage:  "linux-image-6.1.0-50-arm64",
-		BusyboxPackage: "busybox-static",
-		QEMU:           "qemu-system-aarch64",
-		QEMUPackage:    "qemu-system-arm",
+		Arch:            ARM64,
+		Xen:             Xen417,
+		XenExtraversion: ".5",
+		Suite:           "bookworm",
+		GOARCH:          "arm64",
+		Compat32:        "arm",
+		DebArch:         "arm64",
+		XenPackage:      "xen-hypervisor-4.17-arm64",
+		XenImage:        "boot/xen-4.17-arm64",
+		KernelPackage:   "linux-image-6.1.0-50-arm64",
+		ModulesDir:      "lib/modules",
+		BusyboxPackage:  "busybox-static",
+		BusyboxPath:     "bin/busybox",
+		QEMU:            "qemu-system-aarch64",
+		QEMUPackage:     "qemu-system-arm",
 		QEMUArgs: []string{"-accel", "tcg",
 			"-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57"},
 		MemoryMiB:   1024,
@@ -219,18 +293,23 @@ var Machines = []Machine{
 		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
 		Capability:  "xen-3.0-aarch64",
 		Triplet:     "aarch64-linux-gnu",
-		Services:    []Service{Xenstored},
+		Services:    []Service{Xenstored417},
 	},
 	{
-		Arch:           ARM32,
-		GOARCH:         "arm",
-		DebArch:        "armhf",
-		XenPackage:     "xen-hypervisor-4.17-armhf",
-		XenImage:       "boot/xen-4.17-armhf",
-		KernelPackage:  "linux-image-6.1.0-50-armmp-lpae", // Xen needs an LPAE dom0
-		BusyboxPackage: "busybox-static",
-		QEMU:           "qemu-system-arm",
-		QEMUPackage:    "qemu-system-arm",
+		Arch:            ARM32,
+		Xen:             Xen417,
+		XenExtraversion: ".5",
+		Suite:           "bookworm",
+		GOARCH:          "arm",
+		DebArch:         "armhf",
+		XenPackage:      "xen-hypervisor-4.17-armhf",
+		XenImage:        "boot/xen-4.17-armhf",
+		KernelPackage:   "linux-image-6.1.0-50-armmp-lpae", // Xen needs an LPAE dom0
+		ModulesDir:      "lib/modules",
+		BusyboxPackage:  "busybox-static",
+		BusyboxPath:     "bin/busybox",
+		QEMU:            "qemu-system-arm",
+		QEMUPackage:     "qemu-system-arm",
 		// Without highmem=off the arm32 dom0 hangs probing PCI.
 		QEMUArgs: []string{"-accel", "tcg",
 			"-machine", "virt,virtualization=on,gic-version=2,highmem=off", "-cpu", "cortex-a15"},
@@ -245,23 +324,132 @@ var Machines = []Machine{
 		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
 		Capability:  "xen-3.0-armv7l",
 		Triplet:     "arm-linux-gnueabihf",
-		Services:    []Service{Xenstored},
+		Services:    []Service{Xenstored417},
+	},
+	{
+		Arch:            X86_64,
+		Xen:             Xen420,
+		XenExtraversion: ".5-pre",
+		Suite:           "trixie",
+		GOARCH:          "amd64",
+		Compat32:        "386",
+		DebArch:         "amd64",
+		XenPackage:      "xen-hypervisor-4.20-amd64",
+		XenImage:        "boot/xen-4.20-amd64.gz",
+		XenGzip:         true,
+		KernelPackage:   "linux-image-6.12.117+deb13-amd64",
+		ModulesDir:      "usr/lib/modules",
+		// The bzImage's payload is zstd, which ExtractVmlinux does not
+		// read: Xen inflates the bzImage itself (about 0.9 s more).
+		KernelExtract:  false,
+		BusyboxPackage: "busybox-static",
+		BusyboxPath:    "usr/bin/busybox",
+		QEMU:           "qemu-system-x86_64",
+		QEMUPackage:    "qemu-system-x86",
+		QEMUArgs:       []string{"-accel", "tcg", "-cpu", "max,-smap"},
+		MemoryMiB:      1024,
+		CPUs:           1,
+		Loader:         Multiboot,
+		XenOptions:     "console=com1 dom0_max_vcpus=1 bootscrub=0",
+		Dom0MiB:        256,
+		Dom0MaxMiB:     320,
+		Dom0Options:    "console=hvc0 panic=-1 loglevel=5",
+		Capability:     "xen-3.0-x86_64",
+		Triplet:        "x86_64-linux-gnu",
+		Services:       []Service{Xenstored420},
+	},
+	{
+		Arch:            ARM64,
+		Xen:             Xen420,
+		XenExtraversion: ".5-pre",
+		Suite:           "trixie",
+		GOARCH:          "arm64",
+		Compat32:        "arm",
+		DebArch:         "arm64",
+		XenPackage:      "xen-hypervisor-4.20-arm64",
+		XenImage:        "boot/xen-4.20-arm64",
+		KernelPackage:   "linux-image-6.12.117+deb13-arm64",
+		ModulesDir:      "usr/lib/modules",
+		BusyboxPackage:  "busybox-static",
+		BusyboxPath:     "usr/bin/busybox",
+		QEMU:            "qemu-system-aarch64",
+		QEMUPackage:     "qemu-system-arm",
+		QEMUArgs: []string{"-accel", "tcg",
+			"-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57"},
+		MemoryMiB:   1024,
+		RAMBase:     0x40000000,
+		CPUs:        2,
+		Loader:      GuestLoader,
+		KernelAddr:  0x42000000,
+		InitrdAddr:  0x49000000,
+		XenOptions:  "console=dtuart dom0_max_vcpus=1 bootscrub=0",
+		Dom0MiB:     256,
+		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
+		Capability:  "xen-3.0-aarch64",
+		Triplet:     "aarch64-linux-gnu",
+		Services:    []Service{Xenstored420},
 	},
 }
 
-// Lookup returns the machine for an architecture name.
+// Name names the machine: ARCH-RELEASE, "x86_64-4.20".
+func (m Machine) Name() string { return string(m.Arch) + "-" + string(m.Xen) }
+
+// Lookup returns the machine of a name (Machine.Name).
 func Lookup(name string) (Machine, error) {
 	for _, m := range Machines {
-		if string(m.Arch) == name {
+		if m.Name() == name {
 			return m, nil
 		}
 	}
-	var names []string
+	return Machine{}, fmt.Errorf("unknown machine %q (have %s)", name, strings.Join(machineNames(Machines), ", "))
+}
+
+// Select returns the machines of the given architectures and Xen
+// releases, in the table's order; an empty list means all. Naming an
+// architecture or release no machine has is an error, and so is a
+// selection that leaves nothing.
+func Select(arches, releases []string) ([]Machine, error) {
+	var arch, rel []string
 	for _, m := range Machines {
-		names = append(names, string(m.Arch))
+		arch = append(arch, string(m.Arch))
+		rel = append(rel, string(m.Xen))
 	}
-	sort.Strings(names)
-	return Machine{}, fmt.Errorf("unknown architecture %q (have %s)", name, strings.Join(names, ", "))
+	for _, a := range arches {
+		if !slices.Contains(arch, a) {
+			return nil, fmt.Errorf("unknown architecture %q (have %s)", a, strings.Join(uniq(arch), ", "))
+		}
+	}
+	for _, r := range releases {
+		if !slices.Contains(rel, r) {
+			return nil, fmt.Errorf("no machine boots Xen %q (have %s)", r, strings.Join(uniq(rel), ", "))
+		}
+	}
+	var out []Machine
+	for _, m := range Machines {
+		if (len(arches) == 0 || slices.Contains(arches, string(m.Arch))) &&
+			(len(releases) == 0 || slices.Contains(releases, string(m.Xen))) {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no machine runs Xen %s on %s (have %s)", strings.Join(releases, " or "), strings.Join(arches, " or "), strings.Join(machineNames(Machines), ", "))
+	}
+	return out, nil
+}
+
+func machineNames(ms []Machine) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Name())
+	}
+	return out
+}
+
+// uniq sorts s and drops repeats.
+func uniq(s []string) []string {
+	s = slices.Clone(s)
+	sort.Strings(s)
+	return slices.Compact(s)
 }
 
 // XenCommandLine is the whole command line Xen is given.

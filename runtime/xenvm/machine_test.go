@@ -1,12 +1,16 @@
 package xenvm
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/xenbind/xenbind/headers"
 )
 
 func TestMachines(t *testing.T) {
@@ -15,15 +19,15 @@ func TestMachines(t *testing.T) {
 		t.Fatal(err)
 	}
 	goarches := map[string]bool{"amd64": true, "386": true, "arm64": true, "arm": true}
-	seen := map[Arch]bool{}
+	seen := map[string]bool{}
 	for _, m := range Machines {
-		t.Run(string(m.Arch), func(t *testing.T) {
-			if seen[m.Arch] {
-				t.Errorf("architecture listed twice")
+		t.Run(m.Name(), func(t *testing.T) {
+			if seen[m.Name()] {
+				t.Errorf("machine listed twice")
 			}
-			seen[m.Arch] = true
-			if got, err := Lookup(string(m.Arch)); err != nil || got.Arch != m.Arch {
-				t.Errorf("Lookup(%q) = %v, %v", m.Arch, got.Arch, err)
+			seen[m.Name()] = true
+			if got, err := Lookup(m.Name()); err != nil || got.Name() != m.Name() {
+				t.Errorf("Lookup(%q) = %v, %v", m.Name(), got.Name(), err)
 			}
 			if !goarches[m.GOARCH] || (m.Compat32 != "" && !goarches[m.Compat32]) {
 				t.Errorf("GOARCH %q, Compat32 %q: not a GOARCH xenbind targets", m.GOARCH, m.Compat32)
@@ -32,9 +36,18 @@ func TestMachines(t *testing.T) {
 				t.Errorf("Runs: GOARCH %q, Compat32 %q", m.GOARCH, m.Compat32)
 			}
 			for _, pkg := range []string{m.XenPackage, m.KernelPackage, m.BusyboxPackage} {
-				if _, ok := manifest[pkg+":"+m.DebArch]; !ok {
-					t.Errorf("package %s for %s is not in manifest.txt", pkg, m.DebArch)
+				if _, err := m.Package(manifest, pkg); err != nil {
+					t.Error(err)
 				}
+			}
+			if want := "xen-hypervisor-" + string(m.Xen) + "-" + m.DebArch; m.XenPackage != want {
+				t.Errorf("XenPackage %q, want %q: Debian's hypervisor of Xen %s", m.XenPackage, want, m.Xen)
+			}
+			if !strings.Contains(m.XenImage, "xen-"+string(m.Xen)+"-") {
+				t.Errorf("XenImage %q is not Xen %s's", m.XenImage, m.Xen)
+			}
+			if m.BusyboxPath == "" || m.ModulesDir == "" || strings.HasPrefix(m.BusyboxPath, "/") || strings.HasPrefix(m.ModulesDir, "/") {
+				t.Errorf("BusyboxPath %q, ModulesDir %q: want paths in the packages", m.BusyboxPath, m.ModulesDir)
 			}
 			if !strings.HasPrefix(m.KernelPackage, "linux-image-") || m.KernelRelease() == m.KernelPackage {
 				t.Errorf("KernelPackage %q is not a linux-image package", m.KernelPackage)
@@ -81,8 +94,69 @@ func TestMachines(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Lookup("sparc"); err == nil || !strings.Contains(err.Error(), "x86_64") {
-		t.Errorf("Lookup(sparc) = %v, want an error naming the known architectures", err)
+	if _, err := Lookup("sparc-4.17"); err == nil || !strings.Contains(err.Error(), "x86_64-4.20") {
+		t.Errorf("Lookup(sparc-4.17) = %v, want an error naming the known machines", err)
+	}
+}
+
+// TestXenVersions checks each machine's Xen release and extraversion
+// against its pinned hypervisor package (XENVER_extraversion is the
+// package's point release, or the next one's "-pre" on the stable branch
+// after it), and that the hypervisor is the same build as the pinned
+// headers of that release (headers/manifest.txt), so that the bindings
+// generated from those headers are the ones the machine proves.
+func TestXenVersions(t *testing.T) {
+	manifest, err := Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range Machines {
+		d, err := m.Package(manifest, m.XenPackage)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		var major, minor, point int
+		if _, err := fmt.Sscanf(d.Version, "%d.%d.%d", &major, &minor, &point); err != nil || fmt.Sprintf("%d.%d", major, minor) != string(m.Xen) {
+			t.Errorf("%s: %s is version %s, not Xen %s", m.Name(), d.Name, d.Version, m.Xen)
+			continue
+		}
+		if a, b := fmt.Sprintf(".%d", point), fmt.Sprintf(".%d-pre", point+1); m.XenExtraversion != a && m.XenExtraversion != b {
+			t.Errorf("%s: XenExtraversion %q for %s %s: want %q or %q", m.Name(), m.XenExtraversion, d.Name, d.Version, a, b)
+		}
+		var hdr []string
+		for _, h := range headers.XenDebs {
+			if headers.XenRelease(h.Version) == string(m.Xen) {
+				hdr = append(hdr, h.Version)
+			}
+		}
+		if len(hdr) != 1 || hdr[0] != d.Version {
+			t.Errorf("%s: hypervisor %s, headers (libxen-dev) of Xen %s pinned: %q; want the same build", m.Name(), d.Version, m.Xen, hdr)
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
+	for _, c := range []struct {
+		arches, releases []string
+		want             string // machine names, or the error's start
+	}{
+		{nil, nil, "x86_64-4.17 arm64-4.17 arm32-4.17 x86_64-4.20 arm64-4.20"},
+		{[]string{"x86_64"}, nil, "x86_64-4.17 x86_64-4.20"},
+		{nil, []string{"4.20"}, "x86_64-4.20 arm64-4.20"},
+		{[]string{"arm64", "arm32"}, []string{"4.17"}, "arm64-4.17 arm32-4.17"},
+		{[]string{"arm32"}, []string{"4.20"}, "no machine runs Xen 4.20 on arm32"},
+		{[]string{"sparc"}, nil, "unknown architecture"},
+		{nil, []string{"4.99"}, "no machine boots Xen"},
+	} {
+		ms, err := Select(c.arches, c.releases)
+		got := strings.Join(machineNames(ms), " ")
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("Select(%q, %q) = %q, want %q", c.arches, c.releases, got, c.want)
+		}
 	}
 }
 
@@ -91,9 +165,18 @@ func TestManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for key, d := range m {
+	seen := map[string]bool{}
+	for _, d := range m {
 		if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(d.SHA256) {
-			t.Errorf("%s: sha256 %q", key, d.SHA256)
+			t.Errorf("%s: sha256 %q", d, d.SHA256)
+		}
+		if d.Suite == "" {
+			t.Errorf("%s has no suite: every VM package comes from a suite's main archive", d)
+		}
+		if key := d.Name + ":" + d.Arch + ":" + d.Suite; seen[key] {
+			t.Errorf("%s pinned twice for %s from suite %q", d.Name, d.Arch, d.Suite)
+		} else {
+			seen[key] = true
 		}
 	}
 }
@@ -123,7 +206,7 @@ func TestCommandLine(t *testing.T) {
 			"-device", "guest-loader,addr=0x49000000,initrd=" + initrd}},
 		{ARM32, []string{"-machine", "virt,virtualization=on,gic-version=2,highmem=off", "-cpu", "cortex-a15"}},
 	} {
-		m, err := Lookup(string(c.arch))
+		m, err := Lookup(string(c.arch) + "-4.17")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,11 +225,11 @@ func TestCommandLine(t *testing.T) {
 		}
 	}
 
-	x86, _ := Lookup(string(X86_64))
+	x86, _ := Lookup("x86_64-4.17")
 	if _, err := x86.CommandLine(f, filepath.Join(dir, "a,b")); err == nil {
 		t.Errorf("x86_64: an initrd path with a comma was accepted")
 	}
-	arm, _ := Lookup(string(ARM64))
+	arm, _ := Lookup("arm64-4.17")
 	big := filepath.Join(dir, "big")
 	if err := os.WriteFile(big, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -168,20 +251,48 @@ func TestServicesPinned(t *testing.T) {
 	}
 	for _, mc := range Machines {
 		if mc.Triplet == "" {
-			t.Errorf("%s: no Triplet", mc.Arch)
+			t.Errorf("%s: no Triplet", mc.Name())
 		}
 		for _, s := range mc.Services {
 			for _, p := range s.Packages {
-				if _, ok := m[p+":"+mc.DebArch]; !ok {
-					t.Errorf("%s: service %s: package %s for %s is not in manifest.txt", mc.Arch, s.Name, p, mc.DebArch)
+				if _, err := mc.Package(m, p); err != nil {
+					t.Errorf("service %s: %v", s.Name, err)
 				}
 			}
-			if !matchAny(mc, s.Files, "usr/lib/"+mc.Triplet+"/libxenctrl.so.4.17.0") && s.Name == "xenstored" {
-				t.Errorf("%s: xenstored's patterns miss libxenctrl", mc.Arch)
+			if s.Name == "xenstored" {
+				if !slices.Contains(s.Packages, "xen-utils-"+string(mc.Xen)) {
+					t.Errorf("%s: xenstored does not come from xen-utils-%s: %q", mc.Name(), mc.Xen, s.Packages)
+				}
+				if !matchAny(mc, s.Files, "usr/lib/"+mc.Triplet+"/libxenctrl.so."+string(mc.Xen)+".0") {
+					t.Errorf("%s: xenstored's patterns miss libxenctrl", mc.Name())
+				}
 			}
 			if strings.Contains(mc.expand(s.Start), "{") {
-				t.Errorf("%s: service %s: Start not expanded: %s", mc.Arch, s.Name, mc.expand(s.Start))
+				t.Errorf("%s: service %s: Start not expanded: %s", mc.Name(), s.Name, mc.expand(s.Start))
+			}
+			for _, l := range s.Links {
+				if l.Link == "" || l.Data != nil {
+					t.Errorf("%s: service %s: link %q has no target", mc.Name(), s.Name, l.Name)
+				}
 			}
 		}
+	}
+}
+
+// TestPinError: a pin the archive dropped names the command that refreshes
+// this manifest; a wrong checksum stays an ordinary error (never skipped
+// over); anything else makes the VM unavailable here.
+func TestPinError(t *testing.T) {
+	d := headers.Deb{Name: "busybox-static", Version: "1:0-bogus", Arch: "arm64", Suite: "trixie"}
+	err := pinError(d, fmt.Errorf("apt says: %w", headers.ErrGone))
+	if !errors.Is(err, headers.ErrGone) || !strings.Contains(err.Error(), "go run ./headers/repin runtime/xenvm/manifest.txt") {
+		t.Errorf("gone: %v", err)
+	}
+	var un *UnavailableError
+	if err := pinError(d, fmt.Errorf("x: %w", headers.ErrChecksum)); errors.As(err, &un) || !errors.Is(err, headers.ErrChecksum) {
+		t.Errorf("checksum: %v (%T)", err, err)
+	}
+	if err := pinError(d, headers.ErrNoApt); !errors.As(err, &un) {
+		t.Errorf("no apt: %v (%T), want an *UnavailableError", err, err)
 	}
 }

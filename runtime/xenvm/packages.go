@@ -22,14 +22,28 @@ import (
 //go:embed manifest.txt
 var manifestText []byte
 
-// Manifest returns the pinned Debian packages the VMs are built from,
-// keyed like headers.ParseManifest ("name:debarch" always works).
-func Manifest() (map[string]headers.Deb, error) {
-	m, err := headers.ParseManifest(manifestText)
+// manifestPath is manifest.txt's path in the repository, for messages.
+const manifestPath = "runtime/xenvm/manifest.txt"
+
+// Manifest returns the pinned Debian packages the VMs are built from, in
+// the manifest's order.
+func Manifest() ([]headers.Deb, error) {
+	list, err := headers.ParseManifestList(manifestText)
 	if err != nil {
 		return nil, fmt.Errorf("runtime/xenvm/%w", err)
 	}
-	return m, nil
+	return list, nil
+}
+
+// Package returns the pin of package name for m: the one of m's Debian
+// architecture and suite.
+func (m Machine) Package(manifest []headers.Deb, name string) (headers.Deb, error) {
+	for _, d := range manifest {
+		if d.Name == name && d.Arch == m.DebArch && d.Suite == m.Suite {
+			return d, nil
+		}
+	}
+	return headers.Deb{}, fmt.Errorf("%s: package %s for %s from %s is not in %s", m.Name(), name, m.DebArch, m.Suite, manifestPath)
 }
 
 // Dir is the directory of this package's source. The download cache
@@ -60,7 +74,7 @@ type Files struct {
 	QEMU    string // the emulator binary
 	Xen     string // the hypervisor image QEMU loads
 	Kernel  string // dom0's kernel
-	Modules string // dom0's lib/modules/RELEASE directory
+	Modules string // dom0's modules directory, Machine.ModulesDir/RELEASE
 	Busybox string // a static busybox for dom0's user space
 	// Services holds the files of the machine's services (see
 	// Service.Files), read from their packages.
@@ -75,8 +89,8 @@ type File struct {
 	Link string // the target, for a symbolic link (Data is then unused)
 }
 
-// hostMu serializes what changes the host within this process: dpkg's
-// architectures, apt-get update and install, unpacking into the shared
+// hostMu serializes what changes the host within this process: apt-get
+// update and install, downloading and unpacking into the shared
 // directories. lockDir does the same between processes (go test and
 // cmd/xenvm at once, say).
 var hostMu sync.Mutex
@@ -101,9 +115,9 @@ func lockDir(dir string) (func(), error) {
 // Prepare makes everything m's VM needs available on this host and
 // returns where it is: it installs QEMU when missing, downloads the pinned
 // packages (checking their checksums) and unpacks them below Dir(). It
-// changes the host only when something is missing, and then needs root:
-// dpkg --add-architecture for foreign packages, apt-get update, apt-get
-// install. Progress messages go to progress, which may be nil.
+// changes the host only to install QEMU, and then needs root (apt-get
+// install, and apt-get update if that fails). Progress messages go to
+// progress, which may be nil.
 func Prepare(m Machine, progress io.Writer) (Files, error) {
 	if progress == nil {
 		progress = io.Discard
@@ -128,9 +142,9 @@ func Prepare(m Machine, progress io.Writer) (Files, error) {
 		return f, err
 	}
 	unpack := func(name string) (string, error) {
-		d, ok := manifest[name+":"+m.DebArch]
-		if !ok {
-			return "", fmt.Errorf("%s: package %s for %s is not in runtime/xenvm/manifest.txt", m.Arch, name, m.DebArch)
+		d, err := m.Package(manifest, name)
+		if err != nil {
+			return "", err
 		}
 		return unpackDeb(d, progress)
 	}
@@ -152,7 +166,7 @@ func Prepare(m Machine, progress io.Writer) (Files, error) {
 	}
 	rel := m.KernelRelease()
 	f.Kernel = filepath.Join(kernelDir, "boot", "vmlinuz-"+rel)
-	f.Modules = filepath.Join(kernelDir, "lib", "modules", rel)
+	f.Modules = filepath.Join(kernelDir, filepath.FromSlash(m.ModulesDir), rel)
 	if m.KernelExtract {
 		vmlinux := filepath.Join(kernelDir, "boot", "vmlinux-"+rel)
 		if f.Kernel, err = derive(f.Kernel, vmlinux, ExtractVmlinux); err != nil {
@@ -164,19 +178,20 @@ func Prepare(m Machine, progress io.Writer) (Files, error) {
 	if err != nil {
 		return f, err
 	}
-	f.Busybox = filepath.Join(busyboxDir, "bin", "busybox")
+	f.Busybox = filepath.Join(busyboxDir, filepath.FromSlash(m.BusyboxPath))
 
 	for _, svc := range m.Services {
 		files, err := serviceFiles(m, svc, unpack)
 		if err != nil {
-			return f, fmt.Errorf("%s: service %s: %w", m.Arch, svc.Name, err)
+			return f, fmt.Errorf("%s: service %s: %w", m.Name(), svc.Name, err)
 		}
 		f.Services = append(f.Services, files...)
+		f.Services = append(f.Services, svc.Links...)
 	}
 
 	for _, p := range []string{f.Xen, f.Kernel, f.Modules, f.Busybox} {
 		if _, err := os.Stat(p); err != nil {
-			return f, fmt.Errorf("%s: %w", m.Arch, err)
+			return f, fmt.Errorf("%s: %w", m.Name(), err)
 		}
 	}
 	return f, nil
@@ -242,34 +257,22 @@ func matchAny(m Machine, patterns []string, name string) bool {
 
 // unpackDeb returns the directory d is unpacked in, downloading and
 // unpacking it first if needed. Each version gets its own directory, so
-// changing the manifest never reuses an old tree.
+// changing the manifest never reuses an old tree. d is fetched from its
+// suite's main archive through a private sources list (package headers):
+// the host's dpkg architectures and package lists do not matter.
 func unpackDeb(d headers.Deb, progress io.Writer) (string, error) {
 	dest := filepath.Join(Dir(), "unpacked", strings.TrimSuffix(d.File(), ".deb"))
 	if _, err := os.Stat(dest); err == nil {
 		return dest, nil // headers.Unpack renames a complete tree into place
 	}
+	if d.Suite == "" {
+		return "", fmt.Errorf("%s: %s is pinned without a suite", manifestPath, d)
+	}
 	cache := filepath.Join(Dir(), "cache")
 	if _, err := os.Stat(filepath.Join(cache, d.File())); err != nil {
-		fmt.Fprintf(progress, "xenvm: downloading %s\n", d)
-		if err := ensureForeignArch(d.Arch, progress); err != nil {
-			return "", err
-		}
+		fmt.Fprintf(progress, "xenvm: downloading %s from %s\n", d, d.Suite)
 		if _, err := headers.Download(d, cache); err != nil {
-			if errors.Is(err, headers.ErrChecksum) {
-				return "", err
-			}
-			// The package lists may predate the pinned version, or lack
-			// the architecture: refresh them once and try again.
-			fmt.Fprintf(progress, "xenvm: %v\nxenvm: refreshing package lists\n", err)
-			if uerr := aptUpdate(progress); uerr != nil {
-				return "", &UnavailableError{What: d.String(), Err: fmt.Errorf("%w (and apt-get update: %v)", err, uerr)}
-			}
-			if _, err := headers.Download(d, cache); err != nil {
-				if errors.Is(err, headers.ErrChecksum) {
-					return "", err
-				}
-				return "", &UnavailableError{What: d.String(), Err: err}
-			}
+			return "", pinError(d, err)
 		}
 	}
 	fmt.Fprintf(progress, "xenvm: unpacking %s\n", d)
@@ -277,6 +280,21 @@ func unpackDeb(d headers.Deb, progress io.Writer) (string, error) {
 		return "", err
 	}
 	return dest, nil
+}
+
+// pinError explains a failed download of a package pinned from a suite:
+// a pin the archive dropped names the command that refreshes this
+// manifest; a wrong checksum is an ordinary error (never skipped); the
+// rest (no network, no apt) make the VM unavailable here.
+func pinError(d headers.Deb, err error) error {
+	switch {
+	case errors.Is(err, headers.ErrGone):
+		// headers' own message names its manifest's command: say it anew.
+		return fmt.Errorf("%s: %s: %w (%s main); refresh the pins with: go run ./headers/repin %s", manifestPath, d, headers.ErrGone, d.Suite, manifestPath)
+	case errors.Is(err, headers.ErrChecksum):
+		return err
+	}
+	return &UnavailableError{What: d.String(), Err: err}
 }
 
 // derive makes dst from src with conv unless dst exists already. dst is
@@ -334,39 +352,6 @@ func ensureQEMU(m Machine, progress io.Writer) (string, error) {
 		return "", &UnavailableError{What: m.QEMU, Err: fmt.Errorf("still missing after installing %s: %w", m.QEMUPackage, err)}
 	}
 	return p, nil
-}
-
-// ensureForeignArch lets apt-get download find packages of debArch: dpkg
-// must list it as a foreign architecture and the package lists must
-// include it (dpkg --add-architecture, then apt-get update).
-func ensureForeignArch(debArch string, progress io.Writer) error {
-	native, err := exec.Command("dpkg", "--print-architecture").Output()
-	if err != nil {
-		return &UnavailableError{What: "dpkg", Err: err}
-	}
-	if strings.TrimSpace(string(native)) == debArch {
-		return nil
-	}
-	foreign, err := exec.Command("dpkg", "--print-foreign-architectures").Output()
-	if err != nil {
-		return &UnavailableError{What: "dpkg", Err: err}
-	}
-	for _, a := range strings.Fields(string(foreign)) {
-		if a == debArch {
-			return nil
-		}
-	}
-	if os.Geteuid() != 0 {
-		return &UnavailableError{What: debArch + " packages", Err: fmt.Errorf("dpkg does not list %s as a foreign architecture, and adding it needs root (dpkg --add-architecture %s && apt-get update)", debArch, debArch)}
-	}
-	fmt.Fprintf(progress, "xenvm: dpkg --add-architecture %s\n", debArch)
-	if out, err := exec.Command("dpkg", "--add-architecture", debArch).CombinedOutput(); err != nil {
-		return fmt.Errorf("dpkg --add-architecture %s: %w\n%s", debArch, err, out)
-	}
-	if err := aptUpdate(progress); err != nil {
-		return &UnavailableError{What: debArch + " packages", Err: err}
-	}
-	return nil
 }
 
 // aptUpdate refreshes the package lists. apt-get update exits non-zero

@@ -37,6 +37,9 @@ type Config struct {
 	// in this order; empty means Machine.GOARCH. Each must be the
 	// machine's own or its Compat32.
 	GOARCHes []string
+	// Builds are test binaries built beforehand (BuildFor), run instead
+	// of building GOARCHes: the way to run one binary on several machines.
+	Builds []Build
 	// Binaries are ready-made test binaries to run instead (paths).
 	Binaries []string
 	// TestArgs go to every test binary after -test.v (e.g. -test.run=X).
@@ -50,7 +53,8 @@ type Config struct {
 	Console io.Writer
 	// Progress, if not nil, receives the harness's own messages.
 	Progress io.Writer
-	// LogFile keeps the whole console; empty means Dir()/out/ARCH.log.
+	// LogFile keeps the whole console; empty means Dir()/out/NAME.log
+	// (Machine.Name).
 	LogFile string
 	// NoServices leaves the machine's services (xenstored) out: a faster
 	// boot for tests that do not need them, and a way to measure their cost.
@@ -59,8 +63,12 @@ type Config struct {
 
 // Result is a boot that ran its tests.
 type Result struct {
-	Arch  Arch
-	Tests []TestResult
+	Arch    Arch
+	Machine string // Machine.Name
+	Tests   []TestResult
+	// XenVersion is the version in Xen's banner on the console
+	// ("4.20.5-pre"), "" if it did not show.
+	XenVersion string
 	// Boot is the time from QEMU's start to dom0's /init; Run from there
 	// to the last test's end; Total from QEMU's start to its end.
 	Boot, Run, Total time.Duration
@@ -101,51 +109,61 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer os.RemoveAll(work)
 
-	var tests []Test
-	goarches := cfg.GOARCHes
-	if len(cfg.Binaries) > 0 {
+	var tests, tools []Test
+	add := func(list *[]Test, path string) error {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		*list = append(*list, Test{Name: filepath.Base(path), Data: data})
+		return nil
+	}
+	builds := cfg.Builds
+	switch {
+	case len(cfg.Binaries) > 0:
 		for _, p := range cfg.Binaries {
-			data, err := os.ReadFile(p)
-			if err != nil {
+			if err := add(&tests, p); err != nil {
 				return nil, err
 			}
-			tests = append(tests, Test{Name: filepath.Base(p), Data: data})
 		}
 		// Ready-made binaries may be of either word size: give them the
 		// tools of both.
-		goarches = nonEmpty(m.GOARCH, m.Compat32)
-	} else {
+		for _, goarch := range nonEmpty(m.GOARCH, m.Compat32) {
+			b, err := buildXeninfoOnly(ctx, goarch, work, progress)
+			if err != nil {
+				return nil, err
+			}
+			builds = append(builds, b)
+		}
+	case len(builds) == 0:
+		goarches := cfg.GOARCHes
 		if len(goarches) == 0 {
 			goarches = []string{m.GOARCH}
 		}
 		for _, goarch := range goarches {
 			if !m.Runs(goarch) {
-				return nil, fmt.Errorf("%s: dom0 cannot run GOARCH=%s binaries (it runs %s)", m.Arch, goarch, strings.Join(nonEmpty(m.GOARCH, m.Compat32), " and "))
+				return nil, fmt.Errorf("%s: dom0 cannot run GOARCH=%s binaries (it runs %s)", m.Name(), goarch, strings.Join(nonEmpty(m.GOARCH, m.Compat32), " and "))
 			}
-			fmt.Fprintf(progress, "xenvm: building the integration tests for GOARCH=%s\n", goarch)
-			p, err := BuildTests(ctx, goarch, work)
+			fmt.Fprintf(progress, "xenvm: building the integration tests and xeninfo for GOARCH=%s\n", goarch)
+			b, err := BuildFor(ctx, goarch, work)
 			if err != nil {
 				return nil, err
 			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return nil, err
-			}
-			tests = append(tests, Test{Name: filepath.Base(p), Data: data})
+			builds = append(builds, b)
 		}
 	}
-	var tools []Test
-	for _, goarch := range goarches {
-		fmt.Fprintf(progress, "xenvm: building xeninfo for GOARCH=%s\n", goarch)
-		p, err := BuildXeninfo(ctx, goarch, work)
-		if err != nil {
+	for _, b := range builds {
+		if !m.Runs(b.GOARCH) {
+			return nil, fmt.Errorf("%s: dom0 cannot run GOARCH=%s binaries (it runs %s)", m.Name(), b.GOARCH, strings.Join(nonEmpty(m.GOARCH, m.Compat32), " and "))
+		}
+		if b.Tests != "" {
+			if err := add(&tests, b.Tests); err != nil {
+				return nil, err
+			}
+		}
+		if err := add(&tools, b.Xeninfo); err != nil {
 			return nil, err
 		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		tools = append(tools, Test{Name: filepath.Base(p), Data: data})
 	}
 
 	busybox, err := os.ReadFile(files.Busybox)
@@ -194,7 +212,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	logPath := cfg.LogFile
 	if logPath == "" {
-		logPath = filepath.Join(Dir(), "out", string(m.Arch)+".log")
+		logPath = filepath.Join(Dir(), "out", m.Name()+".log")
 	}
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return nil, err
@@ -210,23 +228,24 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		out = io.MultiWriter(logFile, cfg.Console)
 	}
 
-	fmt.Fprintf(progress, "xenvm: booting Xen on %s (console: %s)\n", m.Arch, logPath)
+	fmt.Fprintf(progress, "xenvm: booting Xen %s on %s (console: %s)\n", m.Xen, m.Arch, logPath)
 	var cons Console
 	b := boot(ctx, timeout, files.QEMU, args, &cons, out)
 
-	res := &Result{Arch: m.Arch, Tests: cons.Results, Boot: b.init, Total: b.total, PoweredOff: !b.killed, Log: logPath, Services: cons.Services}
+	res := &Result{Arch: m.Arch, Machine: m.Name(), Tests: cons.Results, XenVersion: cons.XenVersion,
+		Boot: b.init, Total: b.total, PoweredOff: !b.killed, Log: logPath, Services: cons.Services}
 	if b.init > 0 && b.done > 0 {
 		res.Run = b.done - b.init
 	}
 	if b.err != nil {
-		return res, fmt.Errorf("%s: %w", m.Arch, b.err)
+		return res, fmt.Errorf("%s: %w", m.Name(), b.err)
 	}
 	names := make([]string, len(tests))
 	for i, t := range tests {
 		names[i] = t.Name
 	}
 	if e := cons.Failure(names, b.stopped, b.why); e != nil {
-		e.Arch, e.Log = m.Arch, logPath
+		e.Arch, e.Machine, e.Log = m.Arch, m.Name(), logPath
 		return res, e
 	}
 	return res, nil
@@ -236,15 +255,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // itest package documents each variable.
 func (m Machine) TestEnv() map[string]string {
 	return map[string]string{
-		"XENVM_ARCH":         string(m.Arch),
-		"XENVM_XEN_CMDLINE":  m.XenCommandLine(),
-		"XENVM_DOM0_MIB":     strconv.Itoa(m.Dom0MiB),
-		"XENVM_DOM0_MAX_MIB": strconv.Itoa(m.Dom0Max()),
-		"XENVM_RAM_BASE":     fmt.Sprintf("%#x", m.RAMBase),
-		"XENVM_RAM_MIB":      strconv.Itoa(m.MemoryMiB),
-		"XENVM_CPUS":         strconv.Itoa(max(m.CPUs, 1)),
-		"XENVM_CAPABILITY":   m.Capability,
-		"XENVM_TOOLS":        "/" + toolsDir,
+		"XENVM_ARCH":    string(m.Arch),
+		"XENVM_MACHINE": m.Name(),
+		// What Xen must answer to XENVER_version and XENVER_extraversion.
+		"XENVM_XEN_VERSION":      string(m.Xen),
+		"XENVM_XEN_EXTRAVERSION": m.XenExtraversion,
+		"XENVM_XEN_CMDLINE":      m.XenCommandLine(),
+		"XENVM_DOM0_MIB":         strconv.Itoa(m.Dom0MiB),
+		"XENVM_DOM0_MAX_MIB":     strconv.Itoa(m.Dom0Max()),
+		"XENVM_RAM_BASE":         fmt.Sprintf("%#x", m.RAMBase),
+		"XENVM_RAM_MIB":          strconv.Itoa(m.MemoryMiB),
+		"XENVM_CPUS":             strconv.Itoa(max(m.CPUs, 1)),
+		"XENVM_CAPABILITY":       m.Capability,
+		"XENVM_TOOLS":            "/" + toolsDir,
 	}
 }
 
@@ -315,6 +338,32 @@ func fits(addr uint64, path string, limit uint64) error {
 
 // qemuEscape doubles commas, as QEMU's option syntax wants in a value.
 func qemuEscape(s string) string { return strings.ReplaceAll(s, ",", ",,") }
+
+// Build is what one GOARCH's boots run, built once: the integration
+// tests and xeninfo. Every machine whose dom0 runs GOARCH can be given
+// the same Build, so that one binary is proven on each of them.
+type Build struct {
+	GOARCH  string
+	Tests   string // the integration tests' binary (BuildTests)
+	Xeninfo string // cmd/xeninfo (BuildXeninfo)
+}
+
+// BuildFor builds the integration tests and xeninfo for goarch into dir.
+func BuildFor(ctx context.Context, goarch, dir string) (Build, error) {
+	b := Build{GOARCH: goarch}
+	var err error
+	if b.Tests, err = BuildTests(ctx, goarch, dir); err != nil {
+		return b, err
+	}
+	b.Xeninfo, err = BuildXeninfo(ctx, goarch, dir)
+	return b, err
+}
+
+func buildXeninfoOnly(ctx context.Context, goarch, dir string, progress io.Writer) (Build, error) {
+	fmt.Fprintf(progress, "xenvm: building xeninfo for GOARCH=%s\n", goarch)
+	p, err := BuildXeninfo(ctx, goarch, dir)
+	return Build{GOARCH: goarch, Xeninfo: p}, err
+}
 
 // BuildTests compiles the integration tests (package ./itest, build tag
 // xenvm) for linux/goarch into dir: a static binary (CGO_ENABLED=0), as

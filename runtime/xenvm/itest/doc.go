@@ -1,14 +1,19 @@
 // Package itest holds xenbind's integration tests: they call Xen through
-// the generated wrappers (generated/xen) and the privcmd runtime
+// the generated wrappers (generated/xen, generated/dom0 for domctl and
+// sysctl, generated/xen420 for what only 4.20 has) and the privcmd runtime
 // (runtime/privcmd) and check the answers against what the harness set up,
 // so they run only inside dom0 of a Xen booted by runtime/xenvm
-// (go run ./cmd/xenvm), never on the host. The same tests run on x86_64,
-// arm64 and arm32, where the binary is a 32-bit process talking to a 32-bit
-// Xen: the one real proof of the 32-bit types and privcmd request.
+// (go run ./cmd/xenvm), never on the host. The same tests run on Xen 4.17
+// (x86_64, arm64 and arm32, where the binary is a 32-bit process talking
+// to a 32-bit Xen: the one real proof of the 32-bit types and privcmd
+// request) and Xen 4.20 (x86_64, arm64); the harness runs one binary per
+// GOARCH on both releases, and the tests take what differs between them
+// from the harness (XENVM_XEN_*), not from the binary.
 //
 // What they check:
 //
-//   - XENVER_*: version 4.17, extra version ".5", capabilities naming the
+//   - XENVER_*: the release and extra version the harness booted (4.17
+//     and ".5", or 4.20 and ".5-pre"), capabilities naming the
 //     architecture, page size 4096, the command line the harness passed;
 //   - XENMEM_*: dom0's current and maximum reservation equal dom0_mem and
 //     its max:, the maximum RAM page and dom0's maximum GPFN fit the
@@ -28,6 +33,16 @@
 //     channels allocated, bound, queried, signalled and closed; sched_op
 //     yield and vcpu_op is_up; ESRCH, EINVAL, a *hypercall.VersionError
 //     for a wrong interface version and ArgErrors before any hypercall;
+//   - one binary, two releases: generated/dom0 finds the running release
+//     and its interface versions (domctl 0x15 on 4.17, 0x17 on 4.20) and
+//     creates, lists and destroys a domain on both, with a
+//     xen_domctl_createdomain whose layout differs between them
+//     (altp2m_opts); a member 4.17 lacks is refused before anything is
+//     sent; each per-release package works on its own release and gets a
+//     *hypercall.VersionError (EACCES) on the other;
+//   - XENVER_*2 (generated/xen420): on 4.20 the same strings as the
+//     fixed-size calls, the size query, ENOBUFS for a short buffer; on
+//     4.17, ENOSYS;
 //   - buffers: the runtime's buffers work on first use, every page;
 //   - 32 goroutines × 200 wrapped calls in a copy of the binary run with
 //     GOGC=1, at varying stack depths, all answered right;
@@ -50,6 +65,9 @@
 // environment (/etc/xenvm.env in the initramfs):
 //
 //	XENVM_ARCH          x86_64, arm64 or arm32
+//	XENVM_MACHINE       the machine's name: ARCH-RELEASE, x86_64-4.20
+//	XENVM_XEN_VERSION   the Xen release booted, 4.17 or 4.20
+//	XENVM_XEN_EXTRAVERSION  what XENVER_extraversion must say (".5")
 //	XENVM_XEN_CMDLINE   Xen's whole command line
 //	XENVM_DOM0_MIB      dom0_mem, in MiB
 //	XENVM_DOM0_MAX_MIB  dom0's maximum reservation, in MiB

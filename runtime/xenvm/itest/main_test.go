@@ -15,8 +15,13 @@ import (
 // vm is what the harness set up, read from its XENVM_ variables (see the
 // package documentation).
 var vm struct {
-	arch       string // x86_64, arm64 or arm32
-	xenCmdline string // Xen's command line
+	arch    string // x86_64, arm64 or arm32
+	machine string // the harness's name of the machine, "x86_64-4.20"
+	// xenMajor and xenMinor are the release Xen must report
+	// (XENVER_version), xenExtra its extra version (XENVER_extraversion).
+	xenMajor, xenMinor uint64
+	xenExtra           string
+	xenCmdline         string // Xen's command line
 	// dom0Pages and dom0MaxPages are dom0_mem and its maximum in 4 KiB
 	// pages; dom0MiB and dom0MaxMiB the same in MiB, for messages.
 	dom0Pages, dom0MaxPages uint64
@@ -73,7 +78,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "itest: %v\nitest: these tests run in dom0 of a Xen booted by runtime/xenvm (go run ./cmd/xenvm), not here\n", err)
 		os.Exit(2)
 	}
-	fmt.Printf("itest: GOARCH=%s (%d-bit process) in dom0 of Xen on %s\n", runtime.GOARCH, 8*unsafe.Sizeof(uintptr(0)), vm.arch)
+	fmt.Printf("itest: GOARCH=%s (%d-bit process) in dom0 of Xen %d.%d on %s\n", runtime.GOARCH, 8*unsafe.Sizeof(uintptr(0)), vm.xenMajor, vm.xenMinor, vm.arch)
 	os.Exit(m.Run())
 }
 
@@ -99,6 +104,19 @@ func readEnv() error {
 	}
 	var err error
 	if vm.arch, err = str("XENVM_ARCH"); err != nil {
+		return err
+	}
+	if vm.machine, err = str("XENVM_MACHINE"); err != nil {
+		return err
+	}
+	rel, err := str("XENVM_XEN_VERSION")
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Sscanf(rel, "%d.%d", &vm.xenMajor, &vm.xenMinor); err != nil {
+		return fmt.Errorf("XENVM_XEN_VERSION=%q: %w", rel, err)
+	}
+	if vm.xenExtra, err = str("XENVM_XEN_EXTRAVERSION"); err != nil {
 		return err
 	}
 	var ok bool

@@ -3,6 +3,7 @@
 package itest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,18 +11,20 @@ import (
 	"github.com/xenbind/xenbind/runtime/hypercall"
 )
 
-// The XENVER_* wrappers against what the harness booted: Xen 4.17.5 from
-// Debian, with the command line the harness passed.
+// The XENVER_* wrappers against what the harness booted: Debian's Xen
+// (4.17.5 or 4.20.5-pre, XENVM_XEN_VERSION and XENVM_XEN_EXTRAVERSION),
+// with the command line the harness passed.
 
 func TestXenverVersion(t *testing.T) {
 	c := caller(t)
 	v, err := xen.XenverVersion(c)
 	must(t, "XenverVersion(c)", "XENVER_version", err)
 	t.Logf("XENVER_version: %#x (%s)", uint32(v), v)
-	expect(t, "XenverVersion(c)", "XENVER_version", uint32(v), 4<<16|17, "the harness boots Xen 4.17 (major<<16 | minor)")
-	expect(t, "XenverVersion(c).Major()", "XENVER_version", v.Major(), 4, "the harness boots Xen 4.17")
-	expect(t, "XenverVersion(c).Minor()", "XENVER_version", v.Minor(), 17, "the harness boots Xen 4.17")
-	expect(t, "XenverVersion(c).String()", "XENVER_version", v.String(), "4.17", "the harness boots Xen 4.17")
+	why := fmt.Sprintf("the harness booted Xen %d.%d", vm.xenMajor, vm.xenMinor)
+	expect(t, "XenverVersion(c)", "XENVER_version", uint64(v), vm.xenMajor<<16|vm.xenMinor, why+" (major<<16 | minor)")
+	expect(t, "XenverVersion(c).Major()", "XENVER_version", uint64(v.Major()), vm.xenMajor, why)
+	expect(t, "XenverVersion(c).Minor()", "XENVER_version", uint64(v.Minor()), vm.xenMinor, why)
+	expect(t, "XenverVersion(c).String()", "XENVER_version", v.String(), fmt.Sprintf("%d.%d", vm.xenMajor, vm.xenMinor), why)
 }
 
 func TestXenverExtraversion(t *testing.T) {
@@ -30,7 +33,7 @@ func TestXenverExtraversion(t *testing.T) {
 	must(t, "XenverExtraversion(c)", "XENVER_extraversion", err)
 	got := hypercall.CString(ev[:])
 	t.Logf("XENVER_extraversion: %q", got)
-	expect(t, "XenverExtraversion(c)", "XENVER_extraversion", got, ".5", "the pinned xen-hypervisor-4.17 package is 4.17.5")
+	expect(t, "XenverExtraversion(c)", "XENVER_extraversion", got, vm.xenExtra, fmt.Sprintf("what the harness's pinned Xen %d.%d build reports", vm.xenMajor, vm.xenMinor))
 }
 
 func TestXenverCapabilities(t *testing.T) {

@@ -1,0 +1,819 @@
+package parser
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"modernc.org/cc/v4"
+)
+
+// Which headers stand alone, with few translations.
+//
+// A header stands alone for a target and mode when xen.h followed by it
+// translates without error (gcc's view: cc/v4 also accepts some
+// redefinitions gcc refuses, see redefinedTags). Translating each header
+// on its own after xen.h costs one translation per header, most of it
+// xen.h's again. Instead, Standalone translates xen.h followed by all the
+// candidate headers as one unit (a group), and takes a header's verdict
+// from the group when the header's part of the group provably went as it
+// would on its own:
+//
+//   - X is what xen.h alone reads; it comes first in both and is the same.
+//   - Ch, the header's closure, is the set of files it enters (after X),
+//     read from the include marks of the group (safe.go): the files its
+//     #includes really entered, each once (every file of Ch has an include
+//     guard).
+//   - Nothing the rest of the group (O, the files of the other headers)
+//     declares or defines is used by a file of Ch: not a macro (by name,
+//     and through the bodies of the macros Ch uses), not a declared name
+//     (the group's file scope, each name with the files of its
+//     declarations), not a name built by ## from a macro argument
+//     (matched by the arguments Ch passes to pasting macros).
+//   - Within Ch, every file has its #includes before any code, and uses
+//     nothing of the files of Ch outside its own closure; so whether a
+//     file of Ch was first read in this header's part of the group or in
+//     an earlier header's, it saw the same definitions.
+//
+// Then every token of the header's part is the same alone as in the group,
+// and the group translated without error. A header for which any of this
+// does not hold, and every header the group's errors point at (a group
+// with errors is translated again without them), is translated on its own
+// as before: that translation also gives the reason a header is left out.
+// So is every header of a group stopped at a time or memory limit (its own
+// translation names the one at fault).
+// TestStandaloneEquivalent compares the decisions with one translation per
+// header on every pinned tree, target and mode.
+
+// surveyInfo is what a survey translation tells about its unit besides
+// the verdict.
+type surveyInfo struct {
+	// Edges are the entries into files, in order, each with the file
+	// whose #include entered it ("" for a header of the unit).
+	Edges [][2]string
+	// Names are the names the unit declares at file scope (ordinary
+	// identifiers and tags), each with the files of its declarations;
+	// only when the unit translated.
+	Names map[string][]string `json:",omitempty"`
+	// Tags are the tags defined with a body ("struct s", "union u",
+	// "enum e"), each with the place of every definition.
+	Tags map[string][]Pos `json:",omitempty"`
+	// Macros are the macros defined at the end of the unit, sorted.
+	Macros []string `json:",omitempty"`
+}
+
+// newSurvey collects what a survey answers from a translation.
+func newSurvey(g *syntaxGuard, ast *cc.AST, ok bool) *surveyInfo {
+	s := &surveyInfo{Edges: g.edges}
+	if !ok || ast == nil || ast.Scope == nil {
+		return s
+	}
+	s.Names = map[string][]string{}
+	s.Tags = map[string][]Pos{}
+	for name, nodes := range ast.Scope.Nodes {
+		var files []string
+		for _, n := range nodes {
+			p := n.Position()
+			f := strings.TrimPrefix(p.Filename, treeRoot+"/")
+			files = append(files, f)
+			at := Pos{File: f, Line: p.Line, Col: p.Column}
+			switch x := n.(type) {
+			case *cc.StructOrUnionSpecifier:
+				if x.Case == cc.StructOrUnionSpecifierDef && x.StructOrUnion != nil {
+					k := x.StructOrUnion.Token.SrcStr() + " " + name
+					s.Tags[k] = append(s.Tags[k], at)
+				}
+			case *cc.EnumSpecifier:
+				if x.Case == cc.EnumSpecifierDef {
+					s.Tags["enum "+name] = append(s.Tags["enum "+name], at)
+				}
+			}
+		}
+		sort.Strings(files)
+		s.Names[name] = compactStrings(files)
+	}
+	for m := range ast.Macros {
+		s.Macros = append(s.Macros, m)
+	}
+	sort.Strings(s.Macros)
+	return s
+}
+
+func compactStrings(s []string) []string {
+	out := s[:0]
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// survey translates xen.h followed by includes, as a probe does (no
+// macro values), and returns what the translation tells. Its error is
+// the translation's (an ErrorList), or a *LimitError.
+func survey(base Config, includes []string) (*surveyInfo, error) {
+	c := base
+	c.Includes = includes
+	if _, _, err := ccConfig(c, nil); err != nil {
+		return nil, err
+	}
+	res, err := runChildResult(c, childRequest{TreeName: c.TreeName, Target: c.Target, Mode: c.Mode, Includes: c.Includes, Dialect: c.Dialect, Survey: true})
+	if err == errNoChild {
+		return surveyHere(c)
+	}
+	if res == nil || res.Survey == nil {
+		if err == nil {
+			err = errors.New("the parser's child sent no survey")
+		}
+		return nil, err
+	}
+	return res.Survey, err
+}
+
+// surveyHere is survey in this process, where no child can run.
+func surveyHere(c Config) (*surveyInfo, error) {
+	ccfg, sources, err := ccConfig(c, nil)
+	if err != nil {
+		return nil, err
+	}
+	ccfg.EvalAllMacros = false
+	display := c.display(c.includes()[len(c.includes())-1])
+	ast, err := translate(ccfg, sources, c.limits().timeout(0), display)
+	if le := (*LimitError)(nil); errors.As(err, &le) {
+		return nil, err
+	}
+	g := ccfg.FS.(vfs).guard
+	s := newSurvey(g, ast, err == nil && g.err == nil)
+	if g.err != nil {
+		g.err.display = c.display(g.err.Pos.File)
+		return s, ErrorList{g.err}
+	}
+	if err != nil {
+		return s, c.ccErrors(err)
+	}
+	return s, nil
+}
+
+// verdict is what Standalone decided about one header.
+type verdict struct {
+	ok     bool
+	reason string // why it is left out
+	// err is the translation's error when !ok (for telling a syntax
+	// error from a header that legitimately does not stand alone).
+	err error
+	// info is the survey whose part for this header is as the header's
+	// own translation (its closure and tags), nil for a header whose
+	// configuration fails.
+	info *surveyInfo
+}
+
+// maxGroupRounds bounds the translations of the group: after as many
+// rounds with errors, the headers left are translated one by one.
+const maxGroupRounds = 8
+
+// decide finds the verdict of every header of all (sorted, xen.h among
+// them) for cfg's target and mode. The error is a *LimitError (or a list
+// of them), never a verdict.
+func decide(base Config, all []string) (map[string]verdict, *surveyInfo, error) {
+	xen, err := survey(base, nil)
+	if le := (*LimitError)(nil); errors.As(err, &le) {
+		return nil, nil, err
+	}
+	out := map[string]verdict{}
+	var single []string // headers translated on their own
+	var members []string
+	for _, h := range all {
+		if h != "xen.h" {
+			members = append(members, h)
+		}
+	}
+	if err != nil {
+		// xen.h alone fails: so does every header (the real parse
+		// reports why); translate them one by one as a probe would.
+		single = members
+		xen = nil
+	} else {
+		tx := newTreeText(base, all)
+		x := xen.files()
+		var group *surveyInfo
+		// Headers that would spoil the group for the others go on
+		// their own at once (a choice of speed, not of verdicts).
+		var pending []string
+		spoils := spoilers(tx, x, all)
+		for _, h := range members {
+			if spoils(h) {
+				single = append(single, h)
+			} else {
+				pending = append(pending, h)
+			}
+		}
+		for round := 0; len(pending) > 0; round++ {
+			if round == maxGroupRounds {
+				single = append(single, pending...)
+				pending = nil
+				break
+			}
+			s, err := survey(base, pending)
+			if le := (*LimitError)(nil); errors.As(err, &le) {
+				// No verdict about any header: their own translations
+				// find the one at fault (and name it).
+				single = append(single, pending...)
+				pending = nil
+				break
+			}
+			if err == nil {
+				group = s
+				break
+			}
+			blamed := blame(s, err, pending)
+			if len(blamed) == 0 {
+				single = append(single, pending...)
+				pending = nil
+				break
+			}
+			var rest []string
+			for _, h := range pending {
+				if blamed[h] {
+					single = append(single, h)
+				} else {
+					rest = append(rest, h)
+				}
+			}
+			pending = rest
+		}
+		if group != nil {
+			a := newGroupAnalysis(tx, x, xen, group)
+			for _, h := range pending {
+				if a.clean(h) {
+					out[h] = verdict{ok: true, info: group}
+				} else {
+					single = append(single, h)
+				}
+			}
+		}
+	}
+	// The rest, one translation each, as many at a time as there are
+	// CPUs.
+	sort.Strings(single)
+	res := make([]verdict, len(single))
+	limitErrs := make([]error, len(single))
+	var stopped bool
+	var mu sync.Mutex
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				mu.Lock()
+				stop := stopped
+				mu.Unlock()
+				if stop {
+					continue // one hit a limit: the answer is an error anyway
+				}
+				s, err := survey(base, []string{single[i]})
+				switch le := (*LimitError)(nil); {
+				case errors.As(err, &le):
+					limitErrs[i] = err
+					mu.Lock()
+					stopped = true
+					mu.Unlock()
+				case err != nil:
+					res[i] = verdict{reason: firstLine(err.Error()), err: err, info: s}
+				default:
+					res[i] = verdict{ok: true, info: s}
+				}
+			}
+		}()
+	}
+	for i := range single {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err := errors.Join(limitErrs...); err != nil {
+		return nil, nil, err
+	}
+	for i, h := range single {
+		out[h] = res[i]
+	}
+	return out, xen, nil
+}
+
+// files is the set of files a survey's unit entered.
+func (s *surveyInfo) files() map[string]bool {
+	m := map[string]bool{}
+	for _, e := range s.Edges {
+		m[e[1]] = true
+	}
+	return m
+}
+
+// firstTops maps each file a unit entered to the header of the unit
+// under which it was first entered.
+func (s *surveyInfo) firstTops() map[string]string {
+	m := map[string]string{}
+	top := ""
+	for _, e := range s.Edges {
+		if e[0] == "" {
+			top = e[1]
+		}
+		if _, ok := m[e[1]]; !ok {
+			m[e[1]] = top
+		}
+	}
+	return m
+}
+
+// blame finds the headers of a failed group whose part holds an error.
+// It returns nothing when an error is not in any header's part.
+func blame(s *surveyInfo, err error, members []string) map[string]bool {
+	var list ErrorList
+	if !errors.As(err, &list) || s == nil {
+		return nil
+	}
+	isMember := map[string]bool{}
+	for _, h := range members {
+		isMember[h] = true
+	}
+	tops := s.firstTops()
+	out := map[string]bool{}
+	for _, e := range list {
+		top := tops[e.Pos.File]
+		if !isMember[top] {
+			return nil
+		}
+		out[top] = true
+	}
+	return out
+}
+
+// groupAnalysis decides which headers of a translated group take their
+// verdict from it.
+type groupAnalysis struct {
+	tx    *treeText
+	x     map[string]bool // the files xen.h alone enters
+	group *surveyInfo
+	// children are the files each file's #includes entered, in order;
+	// parents, the files whose #includes entered each file ("" for the
+	// top level), once per entry.
+	children, parents map[string][]string
+	// macros are the bodies of every macro of the files entered, by
+	// name (all definitions together).
+	macros map[string][]string
+	// pasting are the macros that paste tokens (## in their body, or a
+	// pasting macro used in it).
+	pasting map[string]bool
+	// declared are the names the group declares that xen.h alone does
+	// not, each with the files (outside X) of its declarations; names
+	// declared only in X's files (built by a macro of X) are generated.
+	declared  map[string][]string
+	generated []string
+
+	// xMacros are the macros defined at the end of xen.h's unit;
+	// undefined, the macros some file of the group #undefs.
+	xMacros, undefined map[string]bool
+	// groupMacros are the macros defined at the end of the group.
+	groupMacros map[string]bool
+
+	// Set by index: the files outside X defining each name, what each
+	// file uses, and the generated names each may use.
+	defFiles map[string][]string
+	fileUses map[string]map[string]bool
+	genUsed  map[string][]string
+}
+
+func newGroupAnalysis(tx *treeText, x map[string]bool, xen, group *surveyInfo) *groupAnalysis {
+	a := &groupAnalysis{tx: tx, x: x, group: group, xMacros: map[string]bool{}, groupMacros: map[string]bool{}, children: map[string][]string{}, parents: map[string][]string{}, macros: map[string][]string{}, pasting: map[string]bool{}, declared: map[string][]string{}}
+	seen := map[string]bool{}
+	for _, e := range group.Edges {
+		if e[0] != "" {
+			a.children[e[0]] = append(a.children[e[0]], e[1])
+		}
+		a.parents[e[1]] = append(a.parents[e[1]], e[0])
+		if seen[e[1]] {
+			continue
+		}
+		seen[e[1]] = true
+		if f := tx.get(e[1]); f != nil {
+			for name, body := range f.macros {
+				a.macros[name] = append(a.macros[name], body...)
+			}
+		}
+	}
+	for name := range seen {
+		if f := tx.get(name); f != nil {
+			for m := range f.pastes {
+				a.pasting[m] = true
+			}
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for m, body := range a.macros {
+			if a.pasting[m] {
+				continue
+			}
+			for _, id := range body {
+				if a.pasting[id] {
+					a.pasting[m] = true
+					changed = true
+					break
+				}
+			}
+		}
+	}
+	for _, m := range xen.Macros {
+		a.xMacros[m] = true
+	}
+	for _, m := range group.Macros {
+		a.groupMacros[m] = true
+	}
+	for name, files := range group.Names {
+		if _, ok := xen.Names[name]; ok {
+			continue
+		}
+		var outside []string
+		for _, f := range files {
+			if !x[f] && seen[f] {
+				outside = append(outside, f)
+			}
+		}
+		if len(outside) == 0 {
+			a.generated = append(a.generated, name)
+		} else {
+			a.declared[name] = outside
+		}
+	}
+	sort.Strings(a.generated)
+	return a
+}
+
+// uses is every identifier file f uses: those of its text, and those of
+// the bodies of the macros among them, again and again.
+func (a *groupAnalysis) uses(f *fileText) map[string]bool { return a.usesOf(f.idents) }
+
+// usesOf is ids and the identifiers of the bodies of the macros among
+// them, again and again.
+func (a *groupAnalysis) usesOf(ids map[string]bool) map[string]bool {
+	u := map[string]bool{}
+	var work []string
+	for id := range ids {
+		u[id] = true
+		work = append(work, id)
+	}
+	for len(work) > 0 {
+		id := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, b := range a.macros[id] {
+			if !u[b] {
+				u[b] = true
+				work = append(work, b)
+			}
+		}
+	}
+	return u
+}
+
+// pastingArgs are the identifiers file f gives pasting macros: the
+// arguments of its invocations of them and the bodies of the pasting
+// macros it uses, with the bodies of the macros among those.
+func (a *groupAnalysis) pastingArgs(f *fileText, uses map[string]bool) map[string]bool {
+	p := map[string]bool{}
+	var work []string
+	add := func(id string) {
+		if !p[id] {
+			p[id] = true
+			work = append(work, id)
+		}
+	}
+	for id := range uses {
+		if !a.pasting[id] {
+			continue
+		}
+		for _, arg := range f.invocations[id] {
+			add(arg)
+		}
+		for _, b := range a.macros[id] {
+			add(b)
+		}
+	}
+	for len(work) > 0 {
+		id := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, b := range a.macros[id] {
+			add(b)
+		}
+	}
+	return p
+}
+
+// index computes, once per group, what each file of the group outside X
+// defines and uses.
+func (a *groupAnalysis) index() {
+	a.defFiles = map[string][]string{}
+	a.undefined = map[string]bool{}
+	for f := range a.group.files() {
+		if t := a.tx.get(f); t != nil {
+			for m := range t.undefs {
+				a.undefined[m] = true
+			}
+		}
+	}
+	a.fileUses = map[string]map[string]bool{}
+	a.genUsed = map[string][]string{}
+	for f := range a.group.files() {
+		if a.x[f] {
+			continue
+		}
+		t := a.tx.get(f)
+		if t == nil {
+			continue
+		}
+		u := a.uses(t)
+		args := a.pastingArgs(t, u)
+		a.fileUses[f] = u
+		for m := range t.macros {
+			if !t.undefs[m] && a.sameAsX(m, t.definitions[m]) {
+				continue // X's own definition again: changes nothing
+			}
+			if t.defaults[m] && a.xMacros[m] && !a.undefined[m] {
+				continue // a default for a macro X defines: never taken
+			}
+			if !a.groupMacros[m] && !a.undefined[m] {
+				continue // never defined in the group: its #defines are in branches not taken
+			}
+			a.defFiles[m] = append(a.defFiles[m], f)
+		}
+		for _, n := range a.generated {
+			if builtFrom(n, args) {
+				// f may have built n, and may use it.
+				a.defFiles[n] = append(a.defFiles[n], f)
+				a.genUsed[f] = append(a.genUsed[f], n)
+			}
+		}
+	}
+	for n, files := range a.declared {
+		a.defFiles[n] = append(a.defFiles[n], files...)
+	}
+}
+
+// sameAsX reports whether every one of defs is the one definition X's
+// files give macro m.
+func (a *groupAnalysis) sameAsX(m string, defs []string) bool {
+	if len(defs) == 0 {
+		return false
+	}
+	var xdef string
+	for f := range a.x {
+		t := a.tx.get(f)
+		if t == nil {
+			continue
+		}
+		if t.undefs[m] {
+			return false
+		}
+		for _, d := range t.definitions[m] {
+			if xdef != "" && d != xdef {
+				return false
+			}
+			xdef = d
+		}
+	}
+	for _, d := range defs {
+		if d != xdef {
+			return false
+		}
+	}
+	return true
+}
+
+// builtFrom reports whether name may have been pasted from one of args.
+func builtFrom(name string, args map[string]bool) bool {
+	for arg := range args {
+		if strings.Contains(name, arg) {
+			return true
+		}
+	}
+	return false
+}
+
+// clean reports whether header h's part of the group is as h's own
+// translation after xen.h (see the comment at the top of this file).
+func (a *groupAnalysis) clean(h string) bool {
+	ok, _ := a.cleanWhy(h)
+	return ok
+}
+
+// cleanWhy is clean, with the reason when h is not (for debugging).
+func (a *groupAnalysis) cleanWhy(h string) (bool, string) {
+	if a.defFiles == nil {
+		a.index()
+	}
+	// Ch: the files h entered, outside X.
+	closure := func(root string) map[string]bool {
+		c := map[string]bool{}
+		var walk func(f string)
+		walk = func(f string) {
+			if c[f] || a.x[f] {
+				return
+			}
+			c[f] = true
+			for _, ch := range a.children[f] {
+				walk(ch)
+			}
+		}
+		walk(root)
+		return c
+	}
+	ch := closure(h)
+	for f := range ch {
+		t := a.tx.get(f)
+		if t == nil || a.fileUses[f] == nil {
+			return false, f + ": not read"
+		}
+		if !t.guarded {
+			// Read as often as it is entered: only h's part may enter
+			// it, so that it is read the same times alone.
+			for _, p := range a.parents[f] {
+				if !(ch[p] || p == "" && f == h) {
+					return false, fmt.Sprintf("%s: no include guard, entered from %q", f, p)
+				}
+			}
+		}
+		// Files of X that f includes again must be guarded too.
+		for _, c := range a.children[f] {
+			if a.x[c] {
+				if t := a.tx.get(c); t == nil || !t.guarded {
+					return false, "unguarded X file " + c
+				}
+			}
+		}
+	}
+	for f := range ch {
+		t := a.tx.get(f)
+		own := closure(f)
+		check := func(n string) (bool, string) {
+			for _, g := range a.defFiles[n] {
+				switch {
+				case !ch[g]:
+					return false, fmt.Sprintf("%s uses %s of %s", f, n, g) // defined by the rest of the group
+				case g != f && !own[g] && !a.onlyIncluder(f, g):
+					return false, fmt.Sprintf("%s uses %s of sibling %s", f, n, g) // by a file of Ch outside f's closure
+				}
+			}
+			return true, ""
+		}
+		for n := range a.fileUses[f] {
+			if t.selfDefined[n] {
+				continue
+			}
+			if ok, why := check(n); !ok {
+				return false, why
+			}
+		}
+		for _, n := range a.genUsed[f] {
+			if ok, why := check(n); !ok {
+				return false, "generated " + why
+			}
+		}
+		// Before its last #include, f may see a file of Ch that it sees
+		// later alone, or not at all: it must use nothing of them there.
+		prefix := a.usesOf(t.prefix)
+		for _, n := range a.genUsed[f] {
+			prefix[n] = true
+		}
+		for n := range prefix {
+			if t.selfDefined[n] {
+				continue
+			}
+			for _, g := range a.defFiles[n] {
+				if g != f {
+					return false, fmt.Sprintf("%s uses %s of %s before its last #include", f, n, g)
+				}
+			}
+		}
+	}
+	return true, ""
+}
+
+// onlyIncluder reports whether every entry into file f was an #include
+// of file g: then f is read where g includes it, alone as in the group,
+// and sees what g defined before that.
+func (a *groupAnalysis) onlyIncluder(f, g string) bool {
+	ps := a.parents[f]
+	for _, p := range ps {
+		if p != g {
+			return false
+		}
+	}
+	return len(ps) > 0
+}
+
+// redefinedTags returns, for a header that stands alone by cc/v4, the tag
+// a file of its closure defines again after xen.h's unit defined it, and
+// the file of xen.h's definition: gcc and clang refuse any second
+// definition ("redefinition of 'struct arch_vcpu_info'": Xen 4.19's
+// arch-riscv.h after xen.h on arm), cc/v4 accepts an identical one.
+func redefinedTags(h string, info, xen *surveyInfo) (string, string) {
+	if info == nil || xen == nil {
+		return "", ""
+	}
+	x := xen.files()
+	// h's closure in info.
+	children := map[string][]string{}
+	for _, e := range info.Edges {
+		if e[0] != "" {
+			children[e[0]] = append(children[e[0]], e[1])
+		}
+	}
+	ch := map[string]bool{}
+	var walk func(f string)
+	walk = func(f string) {
+		if ch[f] || x[f] {
+			return
+		}
+		ch[f] = true
+		for _, c := range children[f] {
+			walk(c)
+		}
+	}
+	walk(h)
+	// The first such definition: in h itself, else in the first file
+	// of its closure by name, by line.
+	var best Pos
+	var bestTag, bestOf string
+	before := func(a, b Pos) bool {
+		if (a.File == h) != (b.File == h) {
+			return a.File == h
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	}
+	for tag, defs := range info.Tags {
+		prev := xen.Tags[tag]
+		if len(prev) == 0 {
+			continue
+		}
+		for _, p := range defs {
+			if ch[p.File] && (bestTag == "" || before(p, best) || p == best && tag < bestTag) {
+				best, bestTag, bestOf = p, tag, prev[0].File
+			}
+		}
+	}
+	return bestTag, bestOf
+}
+
+// includedBy finds the headers of the tree that #include h (in any
+// branch of their conditionals), by their text.
+func includedBy(tree fs.FS, all []string, h string) []string {
+	var out []string
+	for _, f := range all {
+		if f == h {
+			continue
+		}
+		b, err := fs.ReadFile(tree, f)
+		if err != nil {
+			continue
+		}
+		for _, m := range includeDirective.FindAllSubmatch(b, -1) {
+			name := string(m[1])
+			if path.Clean(path.Join(path.Dir(f), name)) == h || path.Clean(name) == h {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// syntaxError reports whether a translation's first error is a syntax
+// error of the C parser (not an #error, a missing file or a type
+// conflict).
+func syntaxError(err error) (*Error, bool) {
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) == 0 {
+		return nil, false
+	}
+	e := list[0]
+	return e, strings.HasPrefix(e.Msg, "unexpected ")
+}
+
+// errNotStandalone is the error -include all gives for a header with a
+// syntax error that no other header includes: it is broken, not
+// legitimately left out.
+func errNotStandalone(e *Error, h string) error {
+	return fmt.Errorf("%w (-include all: %s does not parse after xen.h, and no header that includes it does)", e, h)
+}
