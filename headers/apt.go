@@ -208,3 +208,74 @@ func Current(d Deb, cacheDir string) (Deb, error) {
 	cur.SHA256 = sum
 	return cur, nil
 }
+
+// Prefetch brings the packages of debs missing from cacheDir with one
+// apt-get download per suite and architecture: each apt-get run reads the
+// whole package index, seconds on a loaded host, and a test VM needs a
+// dozen packages. It is best effort and reports nothing: Download then
+// checks every file (a wrong checksum is never used), fetches what is
+// still missing one by one and names the package that failed.
+func Prefetch(debs []Deb, cacheDir string) {
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		return
+	}
+	groups := map[string][]Deb{}
+	var keys []string
+	for _, d := range debs {
+		if d.Suite == "" || verify(filepath.Join(cacheDir, d.File()), d.SHA256) == nil {
+			continue
+		}
+		k := d.Suite + "_" + d.indexArch()
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], d)
+	}
+	for _, k := range keys {
+		if len(groups[k]) > 1 {
+			prefetchGroup(groups[k], cacheDir)
+		}
+	}
+}
+
+// prefetchGroup downloads debs, all of one suite and index architecture,
+// in one apt-get run and moves those with the pinned checksum into
+// cacheDir.
+func prefetchGroup(debs []Deb, cacheDir string) {
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return
+	}
+	tmp, err := os.MkdirTemp(cacheDir, "download-")
+	if err != nil {
+		return
+	}
+	defer os.RemoveAll(tmp)
+	d0 := debs[0]
+	aptDir := filepath.Join(cacheDir, "apt", d0.Suite+"_"+d0.indexArch())
+	unlock, err := lockDir(aptDir)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	a, err := newPrivateApt(aptDir, d0.Suite, d0.indexArch())
+	if err != nil {
+		return
+	}
+	if !a.updated() {
+		if err := a.update(); err != nil {
+			return
+		}
+	}
+	args := []string{"download", "-q"}
+	for _, d := range debs {
+		args = append(args, d.Name+":"+d.Arch+"="+d.Version)
+	}
+	// One pin the lists lack fails the whole run; Download sorts it out.
+	_, _ = a.run(tmp, args...)
+	for _, d := range debs {
+		got := filepath.Join(tmp, d.File())
+		if verify(got, d.SHA256) == nil {
+			_ = os.Rename(got, filepath.Join(cacheDir, d.File()))
+		}
+	}
+}

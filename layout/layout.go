@@ -15,6 +15,8 @@ type Layout struct {
 	recs map[*parser.Record]*RecordLayout
 	errs parser.ErrorList
 	busy map[*parser.Record]bool
+	// notes are macros left without a value (see checkMacros).
+	notes parser.ErrorList
 }
 
 // RecordLayout is the layout of one record.
@@ -40,7 +42,9 @@ type MemberLayout struct {
 	Align int64
 }
 
-// Compute lays out every record of u. Problems (a member of incomplete
+// Compute lays out every record of u, and holds u's macro values to its
+// layouts: a value cc/v4 computed with a record layout that is not the
+// engine's is replaced or removed (see Notes). Problems (a member of incomplete
 // type, say) are reported together as a parser.ErrorList.
 func Compute(u *parser.Unit) (*Layout, error) {
 	abi, err := ABIOf(u.Target)
@@ -54,6 +58,7 @@ func Compute(u *parser.Unit) (*Layout, error) {
 	if err := l.errs.Err(); err != nil {
 		return nil, err
 	}
+	l.checkMacros()
 	return l, nil
 }
 

@@ -31,6 +31,8 @@ type builder struct {
 	// typedefOf remembers the first typedef naming an anonymous record.
 	typedefOf map[*Record]string
 	docs      *docReader
+	// useNodes are the operands the last layoutUses found.
+	useNodes []cc.ExpressionNode
 }
 
 func newBuilder(cfg *Config, ast *cc.AST, pragmas []pragma) *builder {

@@ -15,7 +15,7 @@ import (
 // *Record see one record where the parse had one.
 
 // codecVersion changes whenever the model or its encoding changes meaning.
-const codecVersion = 2
+const codecVersion = 3
 
 type encUnit struct {
 	Version  int
@@ -97,6 +97,17 @@ type encMacro struct {
 	Pos       Pos
 	Doc       string
 	Header    string
+	Layout    []encLayoutUse
+	Whole     bool
+	Expr      *LayoutExpr
+	NoValue   string
+}
+
+type encLayoutUse struct {
+	Op     LayoutOp
+	Type   int
+	Member []string
+	Value  int64
 }
 
 type encoder struct {
@@ -121,7 +132,11 @@ func encodeUnit(u *Unit) ([]byte, error) {
 		c.e.Enums = append(c.e.Enums, c.enum(en))
 	}
 	for _, m := range u.Macros {
-		em := encMacro{Name: m.Name, FuncLike: m.FuncLike, Params: m.Params, Text: m.Text, CType: m.CType, Pos: m.Pos, Doc: m.Doc, Header: m.Header}
+		em := encMacro{Name: m.Name, FuncLike: m.FuncLike, Params: m.Params, Text: m.Text, CType: m.CType, Pos: m.Pos, Doc: m.Doc, Header: m.Header,
+			Whole: m.Whole, Expr: m.Expr, NoValue: m.NoValue}
+		for _, lu := range m.Layout {
+			em.Layout = append(em.Layout, encLayoutUse{Op: lu.Op, Type: c.typ(lu.Type), Member: lu.Member, Value: lu.Value})
+		}
 		switch v := m.Value.(type) {
 		case nil:
 		case int64:
@@ -324,7 +339,10 @@ func decodeUnit(data []byte, cfg *Config) (u *Unit, err error) {
 	}
 	for _, em := range e.Macros {
 		m := &Macro{Name: em.Name, FuncLike: em.FuncLike, Params: em.Params, Text: em.Text, CType: em.CType,
-			Pos: em.Pos, Doc: em.Doc, Header: em.Header}
+			Pos: em.Pos, Doc: em.Doc, Header: em.Header, Whole: em.Whole, Expr: em.Expr, NoValue: em.NoValue}
+		for _, lu := range em.Layout {
+			m.Layout = append(m.Layout, LayoutUse{Op: lu.Op, Type: typ(lu.Type), Member: lu.Member, Value: lu.Value})
+		}
 		switch em.ValueKind {
 		case 'i':
 			m.Value = em.Int

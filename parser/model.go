@@ -284,13 +284,92 @@ type Macro struct {
 	Text string
 	// Value is the macro's value when it is a constant expression: an
 	// int64, uint64, float64 or string. Nil otherwise (a type, a function
-	// of its arguments, an expression cc/v4 cannot evaluate).
+	// of its arguments, an expression cc/v4 cannot evaluate). A value
+	// with Layout operands is cc/v4's until package layout's Compute has
+	// held it to the engine's layouts: read macros after Compute.
 	Value any
 	// CType is the C type of Value ("int", "unsigned long", ...).
-	CType  string
-	Pos    Pos
-	Doc    string
-	Header string
+	CType string
+	// Layout lists the sizeof, _Alignof and offsetof operands of the
+	// macro's expansion whose value depends on a record's layout, with
+	// the value cc/v4 computed Value with. cc/v4's record layout is not
+	// xenbind's (it ignores packed and #pragma pack, and gets some
+	// bit-fields wrong), so Value is only as good as these operands:
+	// package layout checks each against its own engine, and where they
+	// differ replaces Value (Whole) or removes it, saying why in NoValue.
+	Layout []LayoutUse
+	// Whole says the macro's expression is Layout[0] alone, give or take
+	// parentheses and integer casts: its value is the operand's.
+	Whole bool
+	// Expr is the macro's expression for evaluating it again with other
+	// values of the Layout operands; nil when it uses an operator xenbind
+	// does not evaluate.
+	Expr *LayoutExpr
+	// NoValue says why a macro that has the form of a constant has no
+	// Value: its value depends on a record's layout and cannot be
+	// computed right. "" otherwise.
+	NoValue string
+	Pos     Pos
+	Doc     string
+	Header  string
+}
+
+// LayoutOp is what a LayoutUse takes of its type.
+type LayoutOp int
+
+const (
+	SizeOf   LayoutOp = iota // sizeof
+	AlignOf                  // _Alignof, __alignof__
+	OffsetOf                 // offsetof, __builtin_offsetof
+)
+
+func (o LayoutOp) String() string {
+	switch o {
+	case AlignOf:
+		return "_Alignof"
+	case OffsetOf:
+		return "offsetof"
+	}
+	return "sizeof"
+}
+
+// LayoutUse is one operand of a macro's expansion that takes the size,
+// alignment or a member offset of a type involving a record.
+type LayoutUse struct {
+	Op LayoutOp
+	// Type is the operand; for OffsetOf, the record type.
+	Type *Type
+	// Member is OffsetOf's member designator, one name a step.
+	Member []string
+	// Value is cc/v4's value of the operand.
+	Value int64
+}
+
+// LayoutExpr is an integer expression of a macro, reduced to what
+// evaluating it with other values of its Layout operands needs: the
+// operators on the way from the macro to each operand; any subexpression
+// without one is a constant.
+type LayoutExpr struct {
+	// Op is "const", "use", "cast", a unary operator ("-", "~", "+" with
+	// no Y) or a binary one ("+", "<<", "|", ...).
+	Op string
+	// Value is a constant's bits, sign-extended for a signed type.
+	Value uint64
+	// Use is the index of a "use" in Macro.Layout.
+	Use int
+	// Size (bytes) and Signed describe the node's C type.
+	Size   int64
+	Signed bool
+	X, Y   *LayoutExpr
+}
+
+// String spells the operand in C: "sizeof(struct p)", "offsetof(struct
+// p, a.b)".
+func (u LayoutUse) String() string {
+	if u.Op == OffsetOf {
+		return fmt.Sprintf("offsetof(%s, %s)", u.Type, strings.Join(u.Member, "."))
+	}
+	return fmt.Sprintf("%s(%s)", u.Op, u.Type)
 }
 
 // Declare spells a C declaration of name with type t, as in a header:

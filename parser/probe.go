@@ -2,6 +2,7 @@ package parser
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -24,19 +25,30 @@ const probePrefix = "__xenbind_probe_"
 //
 // and the compiler's value of each initializer becomes the macro's value:
 // sizeof, the shifts and the casts are the C front end's, for the target.
-// sizeof is cc/v4's own layout, which is wrong for some bit-fields and
-// packed records: the compiler goldens check every probed value. A macro
-// that is not an expression makes the probe fail; then no macro gets a
-// value from it (an absent constant, never a wrong one).
+// A macro that is not an expression makes the probe fail; then no macro
+// gets a value from it (an absent constant, never a wrong one).
+//
+// sizeof, _Alignof and offsetof are cc/v4's own record layout, which
+// ignores packed and #pragma pack and is wrong for some bit-fields. So
+// every macro with a value whose expansion takes one of them, probed or
+// evaluated by cc/v4 alone, is probed too, and its operands that involve
+// a record are listed (Macro.Layout) with its expression (Macro.Expr):
+// package layout holds them to its own engine. An operand the model
+// cannot name leaves the macro without a value (Macro.NoValue).
 //
 // The probe unit is new text for cc/v4, so it is translated in a child
 // process first, like the unit itself (see child.go); a probe the child
 // cannot finish gives no values.
 func probeMacroValues(c Config, cfg *cc.Config, sources []cc.Source, b *builder) {
-	var cands []*Macro
-	var src strings.Builder
+	var calls, sized []*Macro
 	for _, m := range b.unit.Macros {
-		if m.FuncLike || m.Value != nil {
+		if m.FuncLike {
+			continue
+		}
+		if m.Value != nil {
+			if b.takesLayout(m.Name, map[string]bool{}) {
+				sized = append(sized, m)
+			}
 			continue
 		}
 		text := strings.TrimSpace(m.Text)
@@ -49,11 +61,64 @@ func probeMacroValues(c Config, cfg *cc.Config, sources []cc.Source, b *builder)
 		if n == 0 || !strings.HasPrefix(strings.TrimSpace(text[n:]), "(") {
 			continue
 		}
-		cands = append(cands, m)
-		fmt.Fprintf(&src, "static const unsigned long long %s%s = (%s);\n", probePrefix, m.Name, m.Name)
+		calls = append(calls, m)
 	}
-	if len(cands) == 0 {
-		return
+	vals := probeMacros(c, cfg, sources, append(append([]*Macro(nil), calls...), sized...))
+	if vals == nil && len(calls) > 0 && len(sized) > 0 {
+		// One call candidate that is no expression fails the whole
+		// probe: the macros cc/v4 gave a value still need theirs checked.
+		vals = probeMacros(c, cfg, sources, sized)
+	}
+	for _, m := range calls {
+		in := vals[m.Name]
+		if in == nil || in.AssignmentExpression == nil {
+			continue
+		}
+		e := probedExpr(in)
+		switch v := e.Value().(type) {
+		case cc.Int64Value:
+			m.Value = int64(v)
+		case cc.UInt64Value:
+			m.Value = uint64(v)
+		}
+		if m.Value != nil && e.Type() != nil {
+			m.CType = e.Type().String()
+		}
+		if m.Value != nil && b.takesLayout(m.Name, map[string]bool{}) {
+			sized = append(sized, m)
+		}
+	}
+	for _, m := range sized {
+		in := vals[m.Name]
+		if in == nil || in.AssignmentExpression == nil {
+			m.Value, m.CType = nil, ""
+			m.NoValue = "its value takes sizeof, _Alignof or offsetof, and xenbind could not check the operands against its layout engine"
+			continue
+		}
+		e := probedExpr(in)
+		uses, whole, err := b.layoutUses(e)
+		if err != nil {
+			m.Value, m.CType = nil, ""
+			m.NoValue = err.Error()
+			continue
+		}
+		m.Layout, m.Whole = uses, whole
+		if x, err := b.layoutExpr(e); err == nil && !whole {
+			m.Expr = x
+		}
+	}
+}
+
+// probeMacros translates the unit once more with one constant object per macro
+// and returns the initializer of each, by macro name; nil if the probe
+// fails.
+func probeMacros(c Config, cfg *cc.Config, sources []cc.Source, macros []*Macro) map[string]*cc.Initializer {
+	if len(macros) == 0 {
+		return nil
+	}
+	var src strings.Builder
+	for _, m := range macros {
+		fmt.Fprintf(&src, "static const unsigned long long %s%s = (%s);\n", probePrefix, m.Name, m.Name)
 	}
 	probe := append(append([]cc.Source(nil), sources...), cc.Source{Name: probeSource, Value: src.String()})
 	timeout := time.Duration(-1)
@@ -61,11 +126,11 @@ func probeMacroValues(c Config, cfg *cc.Config, sources []cc.Source, b *builder)
 	case err == errNoChild:
 		timeout = c.limits().timeout(0)
 	case err != nil:
-		return
+		return nil
 	}
 	ast, err := translate(cfg, probe, timeout, "")
 	if err != nil {
-		return
+		return nil
 	}
 	vals := map[string]*cc.Initializer{}
 	for l := ast.TranslationUnit; l != nil; l = l.TranslationUnit {
@@ -83,24 +148,348 @@ func probeMacroValues(c Config, cfg *cc.Config, sources []cc.Source, b *builder)
 			}
 		}
 	}
-	for _, m := range cands {
-		in := vals[m.Name]
-		if in == nil || in.AssignmentExpression == nil {
-			continue
-		}
-		e := in.AssignmentExpression
-		// The value before the probe's conversion: the macro's own type.
-		if p, ok := e.(*cc.PrimaryExpression); ok && p.Case == cc.PrimaryExpressionExpr {
-			e = p.ExpressionList
-		}
-		switch v := e.Value().(type) {
-		case cc.Int64Value:
-			m.Value = int64(v)
-		case cc.UInt64Value:
-			m.Value = uint64(v)
-		}
-		if m.Value != nil && e.Type() != nil {
-			m.CType = e.Type().String()
+	return vals
+}
+
+// probedExpr returns the macro's expression of a probe initializer: the
+// value before the probe's conversion, in the macro's own type.
+func probedExpr(in *cc.Initializer) cc.ExpressionNode {
+	e := in.AssignmentExpression
+	if p, ok := e.(*cc.PrimaryExpression); ok && p.Case == cc.PrimaryExpressionExpr {
+		e = p.ExpressionList
+	}
+	return e
+}
+
+// layoutWords are the keywords and macros whose value is a size,
+// alignment or offset.
+var layoutWords = map[string]bool{
+	"sizeof": true, "_Alignof": true, "alignof": true, "__alignof__": true, "__alignof": true,
+	"offsetof": true, "__builtin_offsetof": true,
+}
+
+// takesLayout reports whether the expansion of macro name mentions
+// sizeof, _Alignof or offsetof, directly or through other macros.
+func (b *builder) takesLayout(name string, seen map[string]bool) bool {
+	if seen[name] {
+		return false
+	}
+	seen[name] = true
+	m := b.ast.Macros[name]
+	if m == nil {
+		return false
+	}
+	for _, t := range m.ReplacementList() {
+		w := t.SrcStr()
+		if layoutWords[w] || b.takesLayout(w, seen) {
+			return true
 		}
 	}
+	return false
+}
+
+// layoutUses lists the operands of e that take the size, alignment or a
+// member offset of a type involving a record, and says whether e is one
+// of them alone. An operand the model cannot name is an error: the
+// macro's value could not be checked.
+func (b *builder) layoutUses(e cc.ExpressionNode) (uses []LayoutUse, whole bool, err error) {
+	b.useNodes = b.useNodes[:0]
+	root := stripCasts(e)
+	var walk func(n cc.ExpressionNode)
+	walk = func(n cc.ExpressionNode) {
+		if n == nil || err != nil {
+			return
+		}
+		if u, ok := n.(*cc.UnaryExpression); ok {
+			var use LayoutUse
+			var t cc.Type
+			switch u.Case {
+			case cc.UnaryExpressionSizeofType, cc.UnaryExpressionAlignofType:
+				t = u.TypeName.Type()
+			case cc.UnaryExpressionSizeofExpr, cc.UnaryExpressionAlignofExpr:
+				t = u.UnaryExpression.Type()
+			case cc.UnaryExpressionAddrof:
+				found, e := b.offsetOf(u, &use)
+				if e != nil {
+					err = e
+					return
+				}
+				if found {
+					uses = append(uses, use)
+					b.useNodes = append(b.useNodes, n)
+					whole = whole || stripCasts(n) == root || root == n
+					return
+				}
+			}
+			if t != nil {
+				use.Op = SizeOf
+				if u.Case == cc.UnaryExpressionAlignofType || u.Case == cc.UnaryExpressionAlignofExpr {
+					use.Op = AlignOf
+				}
+				mt, rec, ok := b.modelType(t)
+				if !rec {
+					return // scalars and pointers: cc/v4's sizes are the target's
+				}
+				if !ok {
+					err = fmt.Errorf("its value takes %s of %s, a type xenbind's model cannot name, so its layout cannot be checked", use.Op, t)
+					return
+				}
+				v, ok := valueInt(u.Value())
+				if !ok {
+					err = fmt.Errorf("its value takes %s of %s, which cc/v4 gives no value", use.Op, mt)
+					return
+				}
+				use.Type, use.Value = mt, v
+				uses = append(uses, use)
+				b.useNodes = append(b.useNodes, n)
+				whole = whole || n == root
+				return
+			}
+		}
+		walkChildren(n, walk)
+	}
+	walk(e)
+	if len(uses) != 1 {
+		whole = false
+	}
+	return uses, whole, err
+}
+
+// offsetOf recognizes __builtin_offsetof(T, a.b) as cc/v4 expands it,
+// &(((T*)0)->a.b), and fills use. It reports false for any other
+// address.
+func (b *builder) offsetOf(u *cc.UnaryExpression, use *LayoutUse) (bool, error) {
+	var path []string
+	x := stripParens(u.CastExpression)
+	for {
+		pe, ok := x.(*cc.PostfixExpression)
+		if !ok {
+			return false, nil
+		}
+		switch pe.Case {
+		case cc.PostfixExpressionSelect:
+			path = append([]string{pe.Token2.SrcStr()}, path...)
+			x = stripParens(pe.PostfixExpression)
+			continue
+		case cc.PostfixExpressionPSelect:
+			path = append([]string{pe.Token2.SrcStr()}, path...)
+		case cc.PostfixExpressionIndex:
+			return true, fmt.Errorf("its value takes an offsetof with an array index, which xenbind does not check against its layout engine")
+		default:
+			return false, nil
+		}
+		base := stripParens(pe.PostfixExpression)
+		c, ok := base.(*cc.CastExpression)
+		if !ok || c.Case != cc.CastExpressionCast {
+			return false, nil
+		}
+		if v, ok := valueInt(c.CastExpression.Value()); !ok || v != 0 {
+			return false, nil
+		}
+		pt, ok := c.Type().(*cc.PointerType)
+		if !ok {
+			return false, nil
+		}
+		mt, rec, ok := b.modelType(pt.Elem())
+		if !rec || !ok || mt.Resolve().Kind != RecordRef {
+			return true, fmt.Errorf("its value takes offsetof in %s, a type xenbind's model cannot name, so its layout cannot be checked", pt.Elem())
+		}
+		v, ok := valueInt(u.Value())
+		if !ok {
+			return true, fmt.Errorf("its value takes offsetof(%s, %s), which cc/v4 gives no value", mt, strings.Join(path, "."))
+		}
+		*use = LayoutUse{Op: OffsetOf, Type: mt, Member: path, Value: v}
+		return true, nil
+	}
+}
+
+// modelType returns the model's type for a cc/v4 type. rec says whether
+// the type's layout involves a record (else cc/v4's size is right and
+// the caller need not check it); ok whether the model could name it.
+func (b *builder) modelType(t cc.Type) (mt *Type, rec, ok bool) {
+	if d := t.Typedef(); d != nil {
+		if td := b.unit.typedefs[d.Name()]; td != nil {
+			if !involvesRecord(td.Type, map[*Type]bool{}) {
+				return nil, false, true
+			}
+			return &Type{Kind: TypedefRef, Typedef: td, Elem: td.Type}, true, true
+		}
+	}
+	switch t.Kind() {
+	case cc.Struct, cc.Union:
+		var tag string
+		kind := Struct
+		switch x := t.(type) {
+		case *cc.StructType:
+			tok := x.Tag()
+			tag = tok.SrcStr()
+		case *cc.UnionType:
+			tok := x.Tag()
+			tag, kind = tok.SrcStr(), Union
+		}
+		r := b.unit.records[recordKey(kind, tag)]
+		if tag == "" || r == nil {
+			return nil, true, false
+		}
+		return &Type{Kind: RecordRef, Record: r}, true, true
+	case cc.Array:
+		at := t.(*cc.ArrayType)
+		elem, rec, ok := b.modelType(at.Elem())
+		if !rec || !ok {
+			return nil, rec, ok
+		}
+		return &Type{Kind: Array, Elem: elem, Len: at.Len()}, true, true
+	}
+	return nil, false, true
+}
+
+// involvesRecord reports whether the layout of t depends on a record's.
+func involvesRecord(t *Type, seen map[*Type]bool) bool {
+	if t == nil || seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind {
+	case RecordRef:
+		return true
+	case Array, TypedefRef:
+		return involvesRecord(t.Elem, seen)
+	}
+	return false
+}
+
+// stripParens removes the parentheses around an expression.
+func stripParens(e cc.ExpressionNode) cc.ExpressionNode {
+	for {
+		p, ok := e.(*cc.PrimaryExpression)
+		if !ok || p.Case != cc.PrimaryExpressionExpr {
+			return e
+		}
+		e = p.ExpressionList
+	}
+}
+
+// stripCasts removes parentheses and integer casts.
+func stripCasts(e cc.ExpressionNode) cc.ExpressionNode {
+	for {
+		e = stripParens(e)
+		c, ok := e.(*cc.CastExpression)
+		if !ok || c.Case != cc.CastExpressionCast || !cc.IsIntegerType(c.Type()) {
+			return e
+		}
+		e = c.CastExpression
+	}
+}
+
+// exprNode is the type of cc/v4's expression fields.
+var exprNode = reflect.TypeFor[cc.ExpressionNode]()
+
+// walkChildren calls f on each subexpression of n.
+func walkChildren(n cc.ExpressionNode, f func(cc.ExpressionNode)) {
+	v := reflect.ValueOf(n)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	v = v.Elem()
+	for i := range v.NumField() {
+		fv := v.Field(i)
+		if v.Type().Field(i).Type != exprNode || fv.IsNil() {
+			continue
+		}
+		f(fv.Interface().(cc.ExpressionNode))
+	}
+}
+
+// errNoExpr: an operator layoutExpr does not evaluate.
+var errNoExpr = fmt.Errorf("not evaluated")
+
+// layoutExpr reduces e to a LayoutExpr over the operands layoutUses
+// found last (b.useNodes).
+func (b *builder) layoutExpr(e cc.ExpressionNode) (*LayoutExpr, error) {
+	for i, n := range b.useNodes {
+		if n == e {
+			// offsetof's &((T*)0)->m is an address: its cast gives it
+			// its integer type.
+			return &LayoutExpr{Op: "use", Use: i, Size: 8}, nil
+		}
+	}
+	t := e.Type()
+	if t == nil || !cc.IsIntegerType(t) || t.Size() <= 0 || t.Size() > 8 {
+		return nil, errNoExpr
+	}
+	x := &LayoutExpr{Size: t.Size(), Signed: cc.IsSignedInteger(t)}
+	if !b.holdsUse(e) {
+		switch v := e.Value().(type) {
+		case cc.Int64Value:
+			x.Op, x.Value = "const", uint64(v)
+		case cc.UInt64Value:
+			x.Op, x.Value = "const", uint64(v)
+		default:
+			return nil, errNoExpr
+		}
+		return x, nil
+	}
+	switch n := e.(type) {
+	case *cc.PrimaryExpression:
+		if n.Case != cc.PrimaryExpressionExpr {
+			return nil, errNoExpr
+		}
+		return b.layoutExpr(n.ExpressionList)
+	case *cc.CastExpression:
+		if n.Case != cc.CastExpressionCast {
+			return nil, errNoExpr
+		}
+		y, err := b.layoutExpr(n.CastExpression)
+		x.Op, x.X = "cast", y
+		return x, err
+	case *cc.UnaryExpression:
+		var arg cc.ExpressionNode
+		switch n.Case {
+		case cc.UnaryExpressionMinus:
+			x.Op, arg = "-", n.CastExpression
+		case cc.UnaryExpressionCpl:
+			x.Op, arg = "~", n.CastExpression
+		case cc.UnaryExpressionPlus:
+			x.Op, arg = "+", n.CastExpression
+		default:
+			return nil, errNoExpr
+		}
+		y, err := b.layoutExpr(arg)
+		x.X = y
+		return x, err
+	case *cc.AdditiveExpression, *cc.MultiplicativeExpression, *cc.ShiftExpression,
+		*cc.AndExpression, *cc.ExclusiveOrExpression, *cc.InclusiveOrExpression:
+		v := reflect.ValueOf(n).Elem()
+		left, _ := v.FieldByName(v.Type().Name()).Interface().(cc.ExpressionNode)
+		var right cc.ExpressionNode
+		for i := range v.NumField() {
+			if f := v.Type().Field(i); f.Type == exprNode && f.Name != v.Type().Name() {
+				right, _ = v.Field(i).Interface().(cc.ExpressionNode)
+			}
+		}
+		tok := v.FieldByName("Token").Interface().(cc.Token)
+		x.Op = tok.SrcStr()
+		if left == nil || right == nil {
+			return nil, errNoExpr
+		}
+		var err error
+		if x.X, err = b.layoutExpr(left); err != nil {
+			return nil, err
+		}
+		x.Y, err = b.layoutExpr(right)
+		return x, err
+	}
+	return nil, errNoExpr
+}
+
+// holdsUse reports whether e is or contains one of b.useNodes.
+func (b *builder) holdsUse(e cc.ExpressionNode) bool {
+	for _, n := range b.useNodes {
+		if n == e {
+			return true
+		}
+	}
+	found := false
+	walkChildren(e, func(c cc.ExpressionNode) { found = found || b.holdsUse(c) })
+	return found
 }

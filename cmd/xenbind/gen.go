@@ -101,6 +101,11 @@ func runGen(args []string, stdout io.Writer) error {
 	for _, n := range omittedNotes(layouts) {
 		fmt.Fprintf(os.Stderr, "xenbind: note: %s\n", n)
 	}
+	for _, l := range layouts {
+		for _, n := range l.Notes() {
+			fmt.Fprintf(os.Stderr, "xenbind: note: %s\n", n)
+		}
+	}
 	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg, Only: splitList(*only), Specs: specs}
 	var files []emit.File
 	var reports []emit.Note

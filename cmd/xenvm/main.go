@@ -162,6 +162,11 @@ func run(args []string) error {
 	// files.
 	builds := map[string]xenvm.Build{}
 	hashes := map[string]string{} // test binary name -> sha256 of the file
+	for _, p := range split(*bin) {
+		if hashes[filepath.Base(p)], err = fileSHA256(p); err != nil {
+			return err
+		}
+	}
 	if *bin == "" {
 		dir, err := os.MkdirTemp("", "xenvm-build-")
 		if err != nil {
@@ -240,7 +245,7 @@ func run(args []string) error {
 	}
 	for _, name := range sortedKeys(hashes) {
 		if len(ranOn[name]) > 0 {
-			fmt.Fprintf(os.Stderr, "xenvm: %s (sha256 %.16s...) built once, ran on %s\n", name, hashes[name], strings.Join(ranOn[name], ", "))
+			fmt.Fprintf(os.Stderr, "xenvm: %s (sha256 %.16s...) ran on %s, the same file on each\n", name, hashes[name], strings.Join(ranOn[name], ", "))
 		}
 	}
 	if status != 0 {

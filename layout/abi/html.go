@@ -25,7 +25,7 @@ const foldRows = 4
 // and loads nothing; the same report always gives the same bytes.
 func (r *Report) WriteHTML(w io.Writer) error {
 	var b strings.Builder
-	title := fmt.Sprintf("xenbind abi: %s (%s dialect), %s mode", r.Tree, r.Dialect, r.Mode)
+	title := fmt.Sprintf("xenbind abi: %s (%s dialect)%s", r.Tree, r.Dialect, modeClause(r.Mode, r.Dialect))
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
 	fmt.Fprintf(&b, "<title>%s</title>\n<style>\n%s</style>\n</head>\n<body>\n", esc(title), css)
 

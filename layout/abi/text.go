@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/xenbind/xenbind/parser"
 )
 
 // WriteText writes the report as text: a summary, then one line per
@@ -12,7 +14,7 @@ import (
 // under a record that differs, where each compared pair of targets parts.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# xenbind abi: %s (%s dialect), %s mode, %s\n", r.Tree, r.Dialect, r.Mode, strings.Join(r.Headers, " "))
+	fmt.Fprintf(&b, "# xenbind abi: %s (%s dialect)%s, %s\n", r.Tree, r.Dialect, modeClause(r.Mode, r.Dialect), strings.Join(r.Headers, " "))
 	s := r.Summary
 	fmt.Fprintf(&b, "# %d records: %d identical, %d same per word size, %d different, %d not on every target\n",
 		s.Records, s.Identical, s.WordSize, s.Different, s.Partial)
@@ -89,8 +91,8 @@ func writeJSON(w io.Writer, v any) error {
 // it holds for, and under a changed record its member changes.
 func (r *DiffReport) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# xenbind abi: %s (%s dialect) against %s (%s dialect), %s mode, %s\n",
-		r.New.Name, r.New.Dialect, r.Old.Name, r.Old.Dialect, r.Mode, strings.Join(r.Headers, " "))
+	fmt.Fprintf(&b, "# xenbind abi: %s (%s dialect) against %s (%s dialect)%s, %s\n",
+		r.New.Name, r.New.Dialect, r.Old.Name, r.Old.Dialect, modeClause(r.Mode, r.New.Dialect, r.Old.Dialect), strings.Join(r.Headers, " "))
 	var counts []string
 	for _, k := range []Kind{NumberReused, RecordRemoved, RecordChanged, RecordAdded, ConstantRemoved, ConstantChanged, ConstantAdded, VersionChanged} {
 		if n := r.Counts[k]; n > 0 {
@@ -173,4 +175,16 @@ func meanings(ms []Meaning) string {
 		}
 	}
 	return strings.Join(s, ", ")
+}
+
+// modeClause names the interface mode in a report's title, where one of
+// the trees is in Xen's own dialect: the Linux dialects have no guest or
+// tools interface, and their dialect is named instead.
+func modeClause(m parser.Mode, dialects ...parser.Dialect) string {
+	for _, d := range dialects {
+		if d == parser.XenDialect || d == "" {
+			return fmt.Sprintf(", %s mode", m)
+		}
+	}
+	return ""
 }

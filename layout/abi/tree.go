@@ -44,10 +44,16 @@ func Load(cfg parser.Config, targets []parser.Target) (*Tree, error) {
 	if d == "" {
 		d = parser.XenDialect
 	}
-	return &Tree{
+	t := &Tree{
 		Name: cfg.TreeName, Dialect: d, Mode: cfg.Mode,
 		Headers: ls[0].Unit().Includes, Targets: targets, Layouts: ls,
-	}, nil
+	}
+	for _, l := range ls {
+		for _, n := range l.Notes() {
+			t.Notes = append(t.Notes, n.Error())
+		}
+	}
+	return t, nil
 }
 
 // LoadTaken reads the constants the tree defines in another mode. Diff
@@ -58,15 +64,17 @@ func Load(cfg parser.Config, targets []parser.Target) (*Tree, error) {
 // notes it.
 func (t *Tree) LoadTaken(cfg parser.Config, mode parser.Mode) {
 	cfg.Mode = mode
-	units, err := parser.ParseTargets(cfg, t.Targets)
+	// Through the layout engine, which holds the macro values that take
+	// sizeof or offsetof of a record to its layouts.
+	ls, err := layout.ForTargets(cfg, t.Targets)
 	if err != nil {
 		t.Notes = append(t.Notes, fmt.Sprintf("%s mode of %s does not parse, so numbers only %s mode defines are not checked: %s",
 			mode, t.Name, mode, firstLine(err.Error())))
 		return
 	}
-	t.taken = make([][]constant, len(units))
-	for i, u := range units {
-		t.taken[i] = constants(u, mode)
+	t.taken = make([][]constant, len(ls))
+	for i, l := range ls {
+		t.taken[i] = constants(l.Unit(), mode)
 	}
 }
 

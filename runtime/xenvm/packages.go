@@ -148,6 +148,26 @@ func Prepare(m Machine, progress io.Writer) (Files, error) {
 		}
 		return unpackDeb(d, progress)
 	}
+	// Fetch what is missing in one go per suite and architecture;
+	// unpackDeb then finds it (or fetches it alone and says why not).
+	names := []string{m.XenPackage, m.KernelPackage, m.BusyboxPackage}
+	for _, svc := range m.Services {
+		names = append(names, svc.Packages...)
+	}
+	var debs []headers.Deb
+	for _, n := range names {
+		d, err := m.Package(manifest, n)
+		if err != nil {
+			return f, err
+		}
+		if _, err := os.Stat(unpackedDir(d)); err != nil {
+			debs = append(debs, d)
+		}
+	}
+	if len(debs) > 0 {
+		fmt.Fprintf(progress, "xenvm: fetching %d packages for %s\n", len(debs), m.Name())
+		headers.Prefetch(debs, filepath.Join(Dir(), "cache"))
+	}
 
 	xenDir, err := unpack(m.XenPackage)
 	if err != nil {
@@ -261,7 +281,7 @@ func matchAny(m Machine, patterns []string, name string) bool {
 // suite's main archive through a private sources list (package headers):
 // the host's dpkg architectures and package lists do not matter.
 func unpackDeb(d headers.Deb, progress io.Writer) (string, error) {
-	dest := filepath.Join(Dir(), "unpacked", strings.TrimSuffix(d.File(), ".deb"))
+	dest := unpackedDir(d)
 	if _, err := os.Stat(dest); err == nil {
 		return dest, nil // headers.Unpack renames a complete tree into place
 	}
@@ -280,6 +300,11 @@ func unpackDeb(d headers.Deb, progress io.Writer) (string, error) {
 		return "", err
 	}
 	return dest, nil
+}
+
+// unpackedDir is where d is unpacked.
+func unpackedDir(d headers.Deb) string {
+	return filepath.Join(Dir(), "unpacked", strings.TrimSuffix(d.File(), ".deb"))
 }
 
 // pinError explains a failed download of a package pinned from a suite:
