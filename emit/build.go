@@ -16,13 +16,19 @@ type target struct {
 	abi  *layout.ABI
 	lay  *layout.Layout
 	unit *parser.Unit
+	// handles are the target's guest handle types.
+	handles *handleSet
 	// goAlign memoises the Go alignment of emitted record types.
 	goAlign map[*parser.Record]int64
 	built   map[*parser.Record]*item
 	items   map[string]*item
 	errs    []string
-	// usesBits and usesHandles say which runtime helpers the target needs.
-	usesBits bool
+	// notes are for the user (appended to the gen's notes after the
+	// parallel build).
+	notes []string
+	// usesBits says the target needs the bit-field helpers, usesAlign8
+	// that it needs the align8 type.
+	usesBits, usesAlign8 bool
 }
 
 var handleRE = regexp.MustCompile(`^__guest_handle_(64_)?(const_)?(.+)$`)
@@ -101,22 +107,25 @@ func (t *target) goAlignOfText(s string) int64 {
 	return 1
 }
 
-// handle recognises XEN_GUEST_HANDLE typedefs: the element type and
-// whether it is the 64-bit variant.
-func (t *target) handle(td *parser.Typedef) (elem *parser.Type, is64, ok bool) {
-	m := handleRE.FindStringSubmatch(td.Name)
-	if m == nil {
-		return nil, false, false
+// handle recognises guest handle typedefs: the element type and the Go
+// handle type that stands for the typedef's family.
+func (t *target) handle(td *parser.Typedef) (elem *parser.Type, h *handleType, ok bool) {
+	if !handleRE.MatchString(td.Name) {
+		return nil, nil, false
 	}
 	r := td.Type.Resolve()
 	if r.Kind != parser.RecordRef || !r.Record.Complete() {
-		return nil, false, false
+		return nil, nil, false
 	}
 	p := findPointer(r.Record)
 	if p == nil {
-		return nil, false, false
+		return nil, nil, false
 	}
-	return p.Elem, m[1] != "", true
+	h = t.handles.of(td.Name)
+	if h == nil {
+		return nil, nil, false
+	}
+	return p.Elem, h, true
 }
 
 // findPointer finds the "type *p" of a guest handle record, looking
@@ -148,17 +157,15 @@ func (t *target) goType(ty *parser.Type) (string, int64, error) {
 			}
 			return t.goType(td.Type)
 		}
-		if elem, is64, ok := t.handle(td); ok {
+		if elem, h, ok := t.handle(td); ok {
 			e, _, err := t.goType(elem)
 			if err != nil || elem.Resolve().Kind == parser.Void || elem.Resolve().Kind == parser.Func {
 				e = "byte"
 			}
-			name := "Handle"
-			rl := t.lay.Of(td.Type.Resolve().Record)
-			if is64 {
-				name = "Handle64"
+			if rl := t.lay.Of(td.Type.Resolve().Record); rl == nil || rl.Size != h.size || rl.Align != h.align {
+				return "", 0, fmt.Errorf("guest handle %s does not have the size and alignment of %s (%d, %d)", td.Name, h.name, h.size, h.align)
 			}
-			return name + "[" + e + "]", min(rl.Size, t.abi.GoAlign64), nil
+			return h.name + "[" + e + "]", h.align, nil
 		}
 		if g := t.g.typedefGo(td); g != "" {
 			_, a, err := t.goType(td.Type)
@@ -215,17 +222,20 @@ func (t *target) goType(ty *parser.Type) (string, int64, error) {
 }
 
 // alignType returns a zero-size field type that raises a Go struct's
-// alignment to a, as far as Go can.
-func (t *target) alignType(a int64) string {
+// alignment to a, and the alignment it gives: align8 (declared per GOARCH
+// by archDecls) for 8, as gc gives 8-byte alignment on 386 and arm only to
+// sync/atomic's 64-bit types. Go has nothing above 8.
+func (t *target) alignType(a int64) (string, int64) {
 	switch {
-	case a >= 8 && t.abi.GoAlign64 == 8:
-		return "[0]uint64"
+	case a >= 8:
+		t.usesAlign8 = true
+		return "align8", 8
 	case a >= 4:
-		return "[0]uint32"
+		return "[0]uint32", 4
 	case a >= 2:
-		return "[0]uint16"
+		return "[0]uint16", 2
 	}
-	return ""
+	return "", 1
 }
 
 // withDoc follows a generated sentence with the header's comment.
@@ -414,9 +424,9 @@ func (t *target) record(r *parser.Record) (*item, error) {
 	}
 	pad(rl.Size)
 	if goAlign < rl.Align {
-		if at := t.alignType(rl.Align); at != "" && t.goAlignOfText(strings.TrimPrefix(at, "[0]")) > goAlign {
+		if at, a := t.alignType(rl.Align); a > goAlign {
 			td.fields = append(td.fields, field{name: "_", typ: at})
-			goAlign = t.goAlignOfText(strings.TrimPrefix(at, "[0]"))
+			goAlign = a
 		}
 	}
 	if goAlign > rl.Align {
@@ -424,6 +434,13 @@ func (t *target) record(r *parser.Record) (*item, error) {
 	}
 	td.fields = append(td.fields, pending...)
 	it.guards = append([]guard{{typ: name, want: rl.Size}}, it.guards...)
+	it.align = goAlign
+	if rl.Align > goAlign {
+		// Only above 8, which no Go type has: say so where the type is
+		// documented and in a note.
+		it.doc = append(it.doc, "", fmt.Sprintf("C aligns it to %d, Go to %d, the most Go gives any type: its size and member offsets are C's, but a Go value of it may start where C would not place one.", rl.Align, goAlign))
+		t.notes = append(t.notes, fmt.Sprintf("%s: %s: C aligns it to %d, Go can only align it to %d", r.Pos, r.Name, rl.Align, goAlign))
+	}
 	t.goAlign[r] = goAlign
 	t.built[r] = it
 	return it, nil

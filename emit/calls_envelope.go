@@ -114,7 +114,7 @@ func (b *callBuilder) envelopeSetup(c *command, f *wrapperFn, domainParam string
 // versionErr maps EACCES to a *hypercall.VersionError.
 func (b *callBuilder) versionErr(env *envelope, op string, f *wrapperFn, sent jen.Code) jen.Code {
 	return jen.If(jen.Qual("errors", "Is").Call(jen.Err(), jen.Qual(hypercallPkg, "EACCES"))).Block(
-		f.ret(jen.Op("&").Qual(hypercallPkg, "VersionError").Values(jen.Dict{
+		f.retAfter(jen.Op("&").Qual(hypercallPkg, "VersionError").Values(jen.Dict{
 			jen.Id("Op"):        jen.Lit(op),
 			jen.Id("Interface"): jen.Lit(env.spec.versionMacro),
 			jen.Id("Sent"):      sent,
@@ -145,7 +145,7 @@ func (b *callBuilder) envelopeWrapper(fam *family, rc *rawCall, env *envelope, a
 		jen.If(jen.Err().Op(":=").Id("a").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": %w"), jen.Err()))),
 		jen.List(jen.Id("_"), jen.Err()).Op("=").Id(rc.goName).Call(append([]jen.Code{jen.Id("c")}, args...)...),
-		jen.Op("*").Id("arg").Op("=").Op("*").Id("p"),
+		jen.Qual(hypercallPkg, "Copy").Call(jen.Id("arg"), jen.Id("p")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(
 			b.versionErr(env, op, f, env.version.expr("arg")),
 			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": %w"), jen.Err()))),

@@ -49,6 +49,12 @@ func (m *memberRef) expr(base string) *jen.Statement {
 	return m.sel(base)
 }
 
+// call calls a pointer method of the member (a handle's Addr or Set):
+// never a copy of the member, whose type may hold align8.
+func (m *memberRef) call(base, method string, args ...jen.Code) *jen.Statement {
+	return m.sel(base).Dot(method).Call(args...)
+}
+
 // ptr is the member's address.
 func (m *memberRef) ptr(base string) *jen.Statement {
 	if m.viaAccessor() {

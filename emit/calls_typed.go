@@ -346,6 +346,10 @@ type handleArg struct {
 // result is one named result of a wrapper.
 type result struct {
 	name, typ string
+	// record: a struct type, which may hold align8 (sync/atomic) on 386
+	// and arm, so the wrapper never copies it by value: it is filled with
+	// hypercall.Copy and returned by a bare return or as a zero literal.
+	record bool
 }
 
 // wrapperFn accumulates one typed wrapper.
@@ -376,13 +380,38 @@ func (f *wrapperFn) name(n string) string {
 	return n
 }
 
-// ret returns the named results with err.
+// ret returns the named results with err, before the hypercall: a struct
+// result is still zero, and is returned as a zero literal.
 func (f *wrapperFn) ret(err jen.Code) *jen.Statement {
 	var vals []jen.Code
 	for _, r := range f.results {
-		vals = append(vals, jen.Id(r.name))
+		if r.record {
+			vals = append(vals, jen.Id(r.typ).Values())
+		} else {
+			vals = append(vals, jen.Id(r.name))
+		}
 	}
 	return jen.Return(append(vals, err)...)
+}
+
+// retAfter returns the named results with err (nil: the success at the
+// end), after the hypercall. A wrapper with a struct result sets err and
+// returns bare: "return v, err" would copy v, which go vet reports on 386
+// and arm where v holds align8.
+func (f *wrapperFn) retAfter(err jen.Code) *jen.Statement {
+	for _, r := range f.results {
+		if !r.record {
+			continue
+		}
+		if err == nil {
+			return jen.Return()
+		}
+		return jen.Err().Op("=").Add(err).Line().Return()
+	}
+	if err == nil {
+		err = jen.Nil()
+	}
+	return f.ret(err)
 }
 
 // argErr returns an *hypercall.ArgError.
@@ -629,19 +658,19 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		f.params = append(f.params, jen.Id(argParam).Op("*").Id(argGo))
 	case modeIn:
 		argParam = f.name("arg")
-		f.params = append(f.params, jen.Id(argParam).Id(argGo))
+		f.params = append(f.params, jen.Id(argParam).Op("*").Id(argGo))
 	case modeBatch:
 		argParam = "ops"
 		f.params = append(f.params, jen.Id(argParam).Index().Id(argGo))
 	case modeOut:
-		f.results = append(f.results, result{name: f.name(paramName(trimCName(c.argC))), typ: argGo})
+		f.results = append(f.results, result{name: f.name(paramName(trimCName(c.argC))), typ: argGo, record: true})
 	}
 	if env != nil && cs.domainUse == "out" {
 		f.results = append(f.results, result{name: f.name("domid"), typ: env.domain.goType})
 	}
 	whole := mode == modeFlat && cs.dir == "out" // members in, the struct out
 	if whole {
-		f.results = append(f.results, result{name: f.name(paramName(trimCName(c.argC))), typ: argGo})
+		f.results = append(f.results, result{name: f.name(paramName(trimCName(c.argC))), typ: argGo, record: true})
 	}
 	for _, in := range ins {
 		f.params = append(f.params, jen.Id(in.param).Id(in.typ))
@@ -732,10 +761,8 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		hasArg = true
 		f.setup = append(f.setup, b.envelopeSetup(c, f, domainParam)...)
 		switch mode {
-		case modeInOut:
-			f.setup = append(f.setup, jen.Op("*").Id("p").Op("=").Op("*").Id(argParam))
-		case modeIn:
-			f.setup = append(f.setup, jen.Op("*").Id("p").Op("=").Id(argParam))
+		case modeInOut, modeIn:
+			f.setup = append(f.setup, jen.Qual(hypercallPkg, "Copy").Call(jen.Id("p"), jen.Id(argParam)))
 		case modeBatch:
 			b.skipf(where, op, "a command in an envelope takes one struct")
 			return
@@ -907,11 +934,11 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		var restores []jen.Code
 		for i, h := range handles {
 			v := fmt.Sprintf("h%d", i)
-			saves = append(saves, jen.Id(v).Op(":=").Add(h.ref.expr(argParam)))
-			restores = append(restores, h.ref.expr(argParam).Op("=").Id(v))
+			saves = append(saves, jen.Id(v).Op(":=").Add(h.ref.call(argParam, "Addr")))
+			restores = append(restores, h.ref.call(argParam, "Set", jen.Id(v)))
 		}
 		f.post = append(f.post, saves...)
-		f.post = append(f.post, jen.Op("*").Id(argParam).Op("=").Op("*").Id("p"))
+		f.post = append(f.post, jen.Qual(hypercallPkg, "Copy").Call(jen.Id(argParam), jen.Id("p")))
 		if len(restores) > 0 {
 			f.post = append(f.post, jen.Comment("The handles held bounce buffers: give back the caller's."))
 			f.post = append(f.post, restores...)
@@ -942,11 +969,11 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 					jen.For(jen.Id("i").Op(":=").Range().Id("ops")).Block(
 						jen.If(jen.Id("st").Op(":=").Add(ref.exprOn(jen.Id("ops").Index(jen.Id("i")))), jen.Id("st").Op("!=").Lit(0)).Block(
 							jen.Id("failed").Op("=").Id("failed").Dot("Add").Call(jen.Lit(op), jen.Id("i"), jen.Id(typ).Call(jen.Id("st"))))),
-					jen.If(jen.Id("failed").Op("!=").Nil()).Block(f.ret(jen.Id("failed"))),
+					jen.If(jen.Id("failed").Op("!=").Nil()).Block(f.retAfter(jen.Id("failed"))),
 				)
 			} else {
 				f.after = append(f.after, jen.If(jen.Id("st").Op(":=").Add(ref.expr("p")), jen.Id("st").Op("!=").Lit(0)).Block(
-					f.ret(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": %w"), jen.Id(typ).Call(jen.Id("st"))))))
+					f.retAfter(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": %w"), jen.Id(typ).Call(jen.Id("st"))))))
 			}
 		}
 	}
@@ -957,10 +984,10 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		f.post = append(f.post, jen.Id(o.name).Op("=").Add(o.ref.expr("p")))
 	}
 	if mode == modeOut {
-		f.post = append(f.post, jen.Id(f.results[0].name).Op("=").Op("*").Id("p"))
+		f.post = append(f.post, jen.Qual(hypercallPkg, "Copy").Call(jen.Op("&").Id(f.results[0].name), jen.Id("p")))
 	}
 	if whole {
-		f.post = append(f.post, jen.Id(f.results[len(f.results)-1].name).Op("=").Op("*").Id("p"))
+		f.post = append(f.post, jen.Qual(hypercallPkg, "Copy").Call(jen.Op("&").Id(f.results[len(f.results)-1].name), jen.Id("p")))
 	}
 	if env != nil && cs.domainUse == "out" {
 		f.post = append(f.post, jen.Id("domid").Op("=").Add(env.domain.expr("env")))
@@ -969,7 +996,7 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	if dataName != "" {
 		f.after = append(f.after, jen.If(jen.Len(jen.Id(flexParam)).Op(">").Lit(0)).Block(
 			jen.If(jen.Id("r").Op(">").Uint64().Call(jen.Len(jen.Id(flexParam)))).Block(
-				f.ret(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": Xen reported %d bytes written to a buffer of %d"), jen.Id("r"), jen.Len(jen.Id(flexParam))))),
+				f.retAfter(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": Xen reported %d bytes written to a buffer of %d"), jen.Id("r"), jen.Len(jen.Id(flexParam))))),
 			jen.Id(dataName).Op("=").Id(flexParam).Index(jen.Empty(), jen.Id("copy").Call(jen.Id(flexParam), jen.Id("tail").Index(jen.Empty(), jen.Id("r")))),
 		))
 	}
@@ -1017,17 +1044,17 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 	}
 	if dataName != "" {
 		errBlock = append(errBlock, jen.If(jen.List(jen.Id("e"), jen.Id("ok")).Op(":=").Err().Assert(jen.Qual(hypercallPkg, "Errno")), jen.Id("ok").Op("&&").Id("e").Op("==").Qual(hypercallPkg, "ENOBUFS")).Block(
-			f.ret(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": "+flexParam+" of %d bytes is too small for what Xen has (an empty "+flexParam+" asks for the size): %w"), jen.Len(jen.Id(flexParam)), jen.Err()))))
+			f.retAfter(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": "+flexParam+" of %d bytes is too small for what Xen has (an empty "+flexParam+" asks for the size): %w"), jen.Len(jen.Id(flexParam)), jen.Err()))))
 	}
 	if len(codeCases) > 0 {
 		errBlock = append(errBlock, jen.If(jen.List(jen.Id("e"), jen.Id("ok")).Op(":=").Err().Assert(jen.Qual(hypercallPkg, "Errno")), jen.Id("ok")).Block(
 			jen.Switch(jen.Op("-").Int().Call(jen.Id("e"))).Block(codeCases...)))
 	}
-	errBlock = append(errBlock, f.ret(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": %w"), jen.Err())))
+	errBlock = append(errBlock, f.retAfter(jen.Qual("fmt", "Errorf").Call(jen.Lit(op+": %w"), jen.Err())))
 	body = append(body, jen.If(jen.Err().Op("!=").Nil()).Block(errBlock...))
 	body = append(body, f.after...)
 	body = append(body, outAssign...)
-	body = append(body, f.ret(jen.Nil()))
+	body = append(body, f.retAfter(nil))
 
 	var res []jen.Code
 	for _, r := range f.results {
@@ -1262,7 +1289,7 @@ func (b *callBuilder) wrapperDoc(c *command, sub *subop, cs *cmdSpec, goName str
 	case modeInOut:
 		use = append(use, fmt.Sprintf("*%s is copied to hypervisor-visible memory and back, so that the members Xen writes are seen in it.", argParam))
 	case modeIn:
-		use = append(use, fmt.Sprintf("%s is copied to hypervisor-visible memory.", argParam))
+		use = append(use, fmt.Sprintf("*%s is copied to hypervisor-visible memory, and not back.", argParam))
 	case modeOut:
 		use = append(use, "Xen writes the result to hypervisor-visible memory, which is copied into the returned value.")
 	case modeFlat:
@@ -1362,11 +1389,7 @@ func (f *wrapperFn) argSetup(mode argMode, argParam, argGo string, cs *cmdSpec, 
 	base := "p"
 	switch mode {
 	case modeInOut, modeIn:
-		src := jen.Id(argParam)
-		if mode == modeIn {
-			src = jen.Op("&").Id(argParam)
-		}
-		f.setup = append(f.setup, jen.List(jen.Id("p"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "Value").Call(jen.Op("&").Id("a"), src))
+		f.setup = append(f.setup, jen.List(jen.Id("p"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "Value").Call(jen.Op("&").Id("a"), jen.Id(argParam)))
 	case modeOut:
 		f.setup = append(f.setup, jen.List(jen.Id("p"), jen.Id("addr")).Op(":=").Qual(hypercallPkg, "New").Types(jen.Id(argGo)).Call(jen.Op("&").Id("a")))
 	case modeFlat:

@@ -64,9 +64,6 @@ type foreign struct {
 	*target
 	decls []fdecl
 	recs  map[*parser.Record]*frecord
-	// handleSize and handle64Size are the sizes of XEN_GUEST_HANDLE and
-	// XEN_GUEST_HANDLE_64 on the target.
-	handleSize, handle64Size int64
 	// usesBool says zcodec.go needs xfBool (target.usesBits says it needs
 	// the bit-field helpers); errors go to target.errs.
 	usesBool bool
@@ -172,19 +169,15 @@ func (f *foreign) shape(ty *parser.Type) (*fshape, error) {
 			}
 			return f.shape(td.Type)
 		}
-		if elem, is64, ok := f.handle(td); ok {
+		if elem, h, ok := f.handle(td); ok {
 			e := "byte"
 			if es, err := f.shape(elem); err == nil {
 				e = es.gotype
 			}
-			name, size := "Handle", f.handleSize
-			if is64 {
-				name, size = "Handle64", f.handle64Size
+			if rl := f.lay.Of(td.Type.Resolve().Record); rl == nil || rl.Size != h.size {
+				return nil, fmt.Errorf("guest handle %s is not %d bytes", td.Name, h.size)
 			}
-			if rl := f.lay.Of(td.Type.Resolve().Record); rl == nil || rl.Size != size {
-				return nil, fmt.Errorf("guest handle %s is not %d bytes", td.Name, size)
-			}
-			return &fshape{kind: fHandle, gotype: name + "[" + e + "]", size: size, basic: fmt.Sprintf("uint%d", size*8)}, nil
+			return &fshape{kind: fHandle, gotype: h.name + "[" + e + "]", size: h.size, basic: fmt.Sprintf("uint%d", h.size*8)}, nil
 		}
 		if name := f.g.typedefGo(td); name != "" {
 			s, err := f.shape(td.Type)
@@ -268,30 +261,11 @@ func (f *foreign) shape(ty *parser.Type) (*fshape, error) {
 	return intShape(s, s), nil
 }
 
-// handleSizes reads the guest handles' sizes off their records, as the
-// host package's handles does.
-func (f *foreign) handleSizes() {
-	f.handleSize, f.handle64Size = f.abi.PointerSize, 8
-	for _, r := range f.unit.Records {
-		if !isHandleRecord(r) || r.Parent != nil {
-			continue
-		}
-		if rl := f.lay.Of(r); rl != nil {
-			if strings.HasPrefix(r.Name, "typedef __guest_handle_64_") {
-				f.handle64Size = rl.Size
-			} else {
-				f.handleSize = rl.Size
-			}
-		}
-	}
-}
-
 // build makes the declarations in the host package's order: records,
 // enums, typedefs, constants.
 func (f *foreign) build() {
 	g := f.g
 	f.recs = map[*parser.Record]*frecord{}
-	f.handleSizes()
 	for _, r := range f.unit.Records {
 		if !r.Complete() || isHandleRecord(r) || g.cfg.skipped(r.Name) || r.Parent != nil && g.cfg.skipped(topName(r)) {
 			continue
@@ -913,13 +887,17 @@ func (f *foreign) renderCodec(jf *jen.File) {
 		"and unsigned long have %s's width (%d and %d bytes). Unions are byte storage\n"+
 		"with a getter and a setter for each member; bit-fields are plain fields that\n"+
 		"the encoder packs, keeping only as many low bits as the field is wide; guest\n"+
-		"handles are Handle[T] and Handle64[T] holding the address. Flexible array\n"+
+		"handles are Handle[T] (XEN_GUEST_HANDLE) and, where C defines\n"+
+		"XEN_GUEST_HANDLE_64, Handle64[T], holding the address. Flexible array\n"+
 		"members are not part of a type's size: a method decodes n elements of one\n"+
 		"from the bytes that follow.\n"+
 		"\n"+
 		"Names and constants are the host package's. Nothing here depends on the\n"+
-		"machine it runs on: for memory shared with the running hypervisor, use the\n"+
-		"host package, whose types have the C layout in memory.",
+		"machine it runs on: the Go values are not memory images of the C types\n"+
+		"(Go lays them out for the host, and C's alignment does not apply to\n"+
+		"them); only the bytes the encoder writes follow C. For memory shared\n"+
+		"with the running hypervisor, use the host package, whose types have the\n"+
+		"C layout, alignment included, in memory.",
 		f.g.opts.Package, target, target, target, f.abi.PointerSize, f.abi.LongSize)))
 
 	docf(jf, "SizeError is what UnmarshalBinary returns when data is shorter than the type.")
@@ -933,25 +911,32 @@ func (f *foreign) renderCodec(jf *jen.File) {
 			Qual("strconv", "Itoa").Call(jen.Id("e").Dot("Want")).Op("+").Lit(" bytes, got ").Op("+").
 			Qual("strconv", "Itoa").Call(jen.Id("e").Dot("Got"))))
 
-	handle := func(name string, size int64, what string) {
-		word := fmt.Sprintf("uint%d", size*8)
+	for _, h := range f.handles.declared() {
+		name := h.name
+		if h.alias != "" {
+			docf(jf, fmt.Sprintf("%s is %s on %s, the same C type as %s there.", name, h.macro, target, strings.Replace(h.macro, "_64", "", 1)))
+			jf.Type().Id(name).Types(jen.Id("T").Any()).Op("=").Id(h.alias).Types(jen.Id("T"))
+			continue
+		}
+		word := fmt.Sprintf("uint%d", h.size*8)
 		doc := fmt.Sprintf("%s is %s on %s: the address of a T (or of an array of them)\n"+
-			"in the guest's address space, as the hypervisor reads it. It is %d bytes here.", name, what, target, size)
+			"in the guest's address space, as the hypervisor reads it. It is %d bytes here.", name, h.macro, target, h.size)
+		if name == "HandleParam" {
+			doc += "\n\nC uses it for hypercall arguments; here a header's struct holds one."
+		}
 		docf(jf, doc)
 		jf.Type().Id(name).Types(jen.Id("T").Any()).Struct(jen.Id("addr").Id(word))
 		docf(jf, "Addr returns the address the handle holds.")
 		jf.Func().Params(jen.Id("h").Id(name).Types(jen.Id("T"))).Id("Addr").Params().Uint64().Block(
 			jen.Return(conv("uint64", word, jen.Id("h").Dot("addr"))))
 		setDoc := "Set makes the handle hold addr."
-		if size < 8 {
-			setDoc += fmt.Sprintf(" Only its low %d bits fit.", size*8)
+		if h.size < 8 {
+			setDoc += fmt.Sprintf(" Only its low %d bits fit.", h.size*8)
 		}
 		docf(jf, setDoc)
 		jf.Func().Params(jen.Id("h").Op("*").Id(name).Types(jen.Id("T"))).Id("Set").Params(jen.Id("addr").Uint64()).Block(
 			jen.Id("h").Dot("addr").Op("=").Add(conv(word, "uint64", jen.Id("addr"))))
 	}
-	handle("Handle", f.handleSize, "XEN_GUEST_HANDLE(T)")
-	handle("Handle64", f.handle64Size, "XEN_GUEST_HANDLE_64(T)")
 
 	if f.usesBool || f.usesBits { // bit-fields of type _Bool use it too
 		docf(jf, "xfBool encodes a C _Bool.")

@@ -90,11 +90,19 @@ func TestForeignTypes(t *testing.T) {
 			"struct xen_memory_reservation.extent_start": "Handle[PFN]", "struct shared_info.evtchn_pending": "[32]Ulong"},
 		parser.X86_64: {"struct start_info.nr_pages": "uint64", "struct xen_memory_reservation.extent_start": "Handle[PFN]",
 			"struct shared_info.evtchn_pending": "[64]Ulong"},
-		// ARM's XEN_GUEST_HANDLE is the 64-bit one.
-		parser.ARM32: {"struct xen_memory_reservation.extent_start": "Handle64[PFN]", "struct shared_info.evtchn_pending": "[64]Ulong"},
-		parser.ARM64: {"struct xen_memory_reservation.extent_start": "Handle64[PFN]"},
+		// ARM's XEN_GUEST_HANDLE is its __guest_handle_64_ family, still
+		// a Handle; x86_32's XEN_GUEST_HANDLE_64 is a Handle64.
+		parser.ARM32: {"struct xen_memory_reservation.extent_start": "Handle[PFN]", "struct shared_info.evtchn_pending": "[64]Ulong"},
+		parser.ARM64: {"struct xen_memory_reservation.extent_start": "Handle[PFN]"},
 	}
-	handle := map[parser.Target]int64{parser.X86_32: 4, parser.X86_64: 8, parser.ARM32: 4, parser.ARM64: 8}
+	want[parser.X86_32]["struct xenctl_bitmap.bitmap"] = "Handle64[uint8]"
+	for _, tg := range []parser.Target{parser.X86_64, parser.ARM32, parser.ARM64} {
+		want[tg]["struct xenctl_bitmap.bitmap"] = "Handle[uint8]"
+	}
+	// Tools mode: Handle and Handle64 (an alias of Handle where C's
+	// XEN_GUEST_HANDLE_64 is XEN_GUEST_HANDLE), each with C's size.
+	handles := map[parser.Target]string{parser.X86_32: "Handle 4, Handle64 8", parser.X86_64: "Handle 8, Handle64 = Handle",
+		parser.ARM32: "Handle 8, Handle64 = Handle", parser.ARM64: "Handle 8, Handle64 = Handle"}
 	for _, l := range foreignLayouts(t, false) {
 		f, _ := foreignFor(t, l, string(l.ABI.Target))
 		got := map[string]string{}
@@ -114,8 +122,8 @@ func TestForeignTypes(t *testing.T) {
 				t.Errorf("%s: %s is %q, want %q", l.ABI.Target, m, got[m], typ)
 			}
 		}
-		if f.handleSize != handle[l.ABI.Target] || f.handle64Size != 8 {
-			t.Errorf("%s: handles are %d and %d bytes, want %d and 8", l.ABI.Target, f.handleSize, f.handle64Size, handle[l.ABI.Target])
+		if got := f.handles.String(); got != handles[l.ABI.Target] {
+			t.Errorf("%s: handles are %q, want %q", l.ABI.Target, got, handles[l.ABI.Target])
 		}
 	}
 }

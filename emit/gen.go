@@ -75,6 +75,7 @@ func newGen(layouts []*layout.Layout, opts Options) *gen {
 	g := &gen{opts: opts, cfg: opts.Config, names: newNamer()}
 	for _, l := range layouts {
 		g.targets = append(g.targets, &target{g: g, abi: l.ABI, lay: l, unit: l.Unit(),
+			handles: guestHandles(l.Unit(), l, l.ABI),
 			goAlign: map[*parser.Record]int64{}, built: map[*parser.Record]*item{}, items: map[string]*item{}})
 	}
 	return g
@@ -104,7 +105,7 @@ func (g *gen) typedefGo(td *parser.Typedef) string {
 
 // assignNames gives every declaration of every target its Go name.
 func (g *gen) assignNames() {
-	g.names.reserve("Handle", "Handle64")
+	g.names.reserve("Handle", "Handle64", "HandleParam")
 	var decls []cdecl
 	macroNames := map[string]bool{}
 	for _, t := range g.targets {

@@ -20,11 +20,18 @@ type item struct {
 	cons  []constDecl
 	// guards are compile-time checks: each expression must equal want.
 	guards []guard
+	// align is C's alignment of a record type on the item's target. Its
+	// guard goes into the target's own file (not part of the key: a
+	// struct that reads the same on every target is shared even where C
+	// aligns it differently, as Go then does too).
+	align int64
 }
 
 type guard struct {
 	typ   string // the Go type
 	field string // "" for the type's size, else the field for its offset
+	// align: the type's alignment rather than its size.
+	align bool
 	// numeric types are converted from 0 rather than composed with {}.
 	numeric bool
 	want    int64
@@ -37,6 +44,9 @@ func (g guard) String() string {
 	}
 	if g.field != "" {
 		return "Offsetof(" + v + "." + g.field + ")"
+	}
+	if g.align {
+		return "Alignof(" + v + ")"
 	}
 	return "Sizeof(" + v + ")"
 }

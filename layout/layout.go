@@ -55,6 +55,7 @@ func Compute(u *parser.Unit) (*Layout, error) {
 	for _, r := range u.Records {
 		l.record(r)
 	}
+	l.checkConstants()
 	if err := l.errs.Err(); err != nil {
 		return nil, err
 	}

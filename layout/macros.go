@@ -234,3 +234,23 @@ func (l *Layout) member(r *parser.Record, name string) (int64, *parser.Member, b
 // Notes are what the layout's user should know about the unit: macros
 // left without a value, and why, at their positions.
 func (l *Layout) Notes() parser.ErrorList { return l.notes }
+
+// checkConstants refuses the unit where an array length or an enumerator
+// took sizeof, _Alignof or offsetof of a record that cc/v4 lays out
+// differently from the engine: the model's number is cc/v4's, and
+// xenbind does not evaluate declarations again.
+func (l *Layout) checkConstants() {
+	for _, c := range l.unit.LayoutChecks {
+		for _, use := range c.Uses {
+			v, err := l.operand(use)
+			if err != nil {
+				l.errorf(c.Pos, "%s takes %s: %v", c.What, use, err)
+				break
+			}
+			if v != use.Value {
+				l.errorf(c.Pos, "%s takes %s, which is %d on %s where cc/v4 computed it with %d: xenbind cannot lay this out right", c.What, use, v, l.unit.Target, use.Value)
+				break
+			}
+		}
+	}
+}

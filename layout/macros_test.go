@@ -1,6 +1,9 @@
 package layout
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/xenbind/xenbind/parser"
@@ -46,6 +49,55 @@ func TestEval(t *testing.T) {
 		}
 		if err == nil && got != tc.want {
 			t.Errorf("%s: %#x, want %#x", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestLayoutChecks: an array length or enumerator that takes sizeof of a
+// packed record is refused, at its position, where cc/v4's layout is not
+// the engine's (64-bit targets), and accepted where they agree.
+func TestLayoutChecks(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"linux/ioctl.h": "",
+		"linux/types.h": "typedef unsigned short __u16;\ntypedef unsigned int __u32;\ntypedef unsigned long long __u64;\n",
+		"arr.h":         "struct p { void *a; unsigned int n; } __attribute__((packed));\nstruct h { unsigned char raw[sizeof(struct p)]; };\n",
+		"enum.h":        "struct p { void *a; unsigned int n; } __attribute__((packed));\nenum { E_P = sizeof(struct p) + 1 };\n",
+		"ok.h":          "struct p { void *a; unsigned int n; };\nstruct h { unsigned char raw[sizeof(struct p)]; };\nenum { E_P = sizeof(struct p) };\n",
+	}
+	for name, text := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		header, want string // want: the error on 64-bit targets
+	}{
+		{"arr.h", "arr.h:2:30: array length takes sizeof(struct p), which is 12 on"},
+		{"enum.h", "enum.h:2:8: enumerator E_P takes sizeof(struct p), which is 12 on"},
+		{"ok.h", ""},
+	} {
+		for _, tg := range parser.Targets {
+			u, err := parser.Parse(parser.Config{Tree: os.DirFS(dir), TreeName: "t", Target: tg, Mode: parser.Tools,
+				Dialect: parser.UAPIDialect, Includes: []string{tc.header}, NoCache: true})
+			if err != nil {
+				t.Fatalf("%s %s: %v", tc.header, tg, err)
+			}
+			_, err = Compute(u)
+			abi, _ := ABIOf(tg)
+			switch {
+			case tc.want == "" || abi.PointerSize == 4:
+				if err != nil {
+					t.Errorf("%s %s: %v", tc.header, tg, err)
+				}
+			case err == nil:
+				t.Errorf("%s %s: no error, want %q", tc.header, tg, tc.want)
+			case !strings.Contains(err.Error(), tc.want):
+				t.Errorf("%s %s: %v, want %q", tc.header, tg, err, tc.want)
+			}
 		}
 	}
 }

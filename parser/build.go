@@ -33,6 +33,16 @@ type builder struct {
 	docs      *docReader
 	// useNodes are the operands the last layoutUses found.
 	useNodes []cc.ExpressionNode
+	// sized are the array lengths and enumerators to list in
+	// Unit.LayoutChecks once the records have their names.
+	sized []sizedConst
+}
+
+// sizedConst is a constant expression of a declaration.
+type sizedConst struct {
+	what string
+	pos  Pos
+	e    cc.ExpressionNode
 }
 
 func newBuilder(cfg *Config, ast *cc.AST, pragmas []pragma) *builder {
@@ -78,6 +88,7 @@ func (b *builder) build() {
 		b.declaration(ed.Declaration)
 	}
 	b.nameRecords()
+	b.layoutChecks()
 	b.macros()
 	b.annotations()
 }
@@ -459,6 +470,7 @@ func (b *builder) direct(dd *cc.DirectDeclarator, t *Type) (*Type, string) {
 	case cc.DirectDeclaratorArr, cc.DirectDeclaratorStaticArr, cc.DirectDeclaratorArrStatic:
 		n := int64(-1)
 		if dd.AssignmentExpression != nil {
+			b.sized = append(b.sized, sizedConst{"array length", b.pos(dd.AssignmentExpression), dd.AssignmentExpression})
 			v, ok := intValue(dd.AssignmentExpression)
 			if !ok || v < 0 {
 				b.errorf(b.pos(dd.AssignmentExpression), "array length is not a non-negative constant")
@@ -503,6 +515,9 @@ func (b *builder) enumSpec(s *cc.EnumSpecifier) *Type {
 			en := l.Enumerator
 			v, ok := valueInt(en.Value())
 			p := b.pos(en)
+			if en.ConstantExpression != nil {
+				b.sized = append(b.sized, sizedConst{"enumerator " + en.Token.SrcStr(), p, en.ConstantExpression})
+			}
 			if !ok {
 				b.errorf(p, "enumerator %s has no constant value", en.Token.SrcStr())
 			}

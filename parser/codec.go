@@ -15,7 +15,7 @@ import (
 // *Record see one record where the parse had one.
 
 // codecVersion changes whenever the model or its encoding changes meaning.
-const codecVersion = 3
+const codecVersion = 4
 
 type encUnit struct {
 	Version  int
@@ -27,6 +27,7 @@ type encUnit struct {
 	Records, Typedefs, Enums []int
 	Macros                   []encMacro
 	Annotations              []Annotation
+	LayoutChecks             []encLayoutCheck
 	// Tables of everything reachable.
 	RecordTab   []encRecord
 	TypedefTab  []encTypedef
@@ -103,6 +104,12 @@ type encMacro struct {
 	NoValue   string
 }
 
+type encLayoutCheck struct {
+	What string
+	Pos  Pos
+	Uses []encLayoutUse
+}
+
 type encLayoutUse struct {
 	Op     LayoutOp
 	Type   int
@@ -154,6 +161,13 @@ func encodeUnit(u *Unit) ([]byte, error) {
 	}
 	for _, a := range u.Annotations {
 		c.e.Annotations = append(c.e.Annotations, *a)
+	}
+	for _, lc := range u.LayoutChecks {
+		ec := encLayoutCheck{What: lc.What, Pos: lc.Pos}
+		for _, lu := range lc.Uses {
+			ec.Uses = append(ec.Uses, encLayoutUse{Op: lu.Op, Type: c.typ(lu.Type), Member: lu.Member, Value: lu.Value})
+		}
+		c.e.LayoutChecks = append(c.e.LayoutChecks, ec)
 	}
 	var b bytes.Buffer
 	if err := gob.NewEncoder(&b).Encode(&c.e); err != nil {
@@ -357,6 +371,13 @@ func decodeUnit(data []byte, cfg *Config) (u *Unit, err error) {
 	}
 	for i := range e.Annotations {
 		u.Annotations = append(u.Annotations, &e.Annotations[i])
+	}
+	for _, ec := range e.LayoutChecks {
+		lc := LayoutCheck{What: ec.What, Pos: ec.Pos}
+		for _, lu := range ec.Uses {
+			lc.Uses = append(lc.Uses, LayoutUse{Op: lu.Op, Type: typ(lu.Type), Member: lu.Member, Value: lu.Value})
+		}
+		u.LayoutChecks = append(u.LayoutChecks, lc)
 	}
 	return u, nil
 }

@@ -28,6 +28,11 @@ type Unit struct {
 	// Annotations are the comments holding backtick annotations (see
 	// Annotation), in file and line order.
 	Annotations []*Annotation
+	// LayoutChecks are the array lengths and enumerator values that take
+	// sizeof, _Alignof or offsetof of a record: cc/v4 computed them with
+	// its own record layout, and package layout refuses the unit where
+	// its engine disagrees.
+	LayoutChecks []LayoutCheck
 
 	records  map[string]*Record // by Name
 	typedefs map[string]*Typedef
@@ -343,6 +348,15 @@ type LayoutUse struct {
 	Member []string
 	// Value is cc/v4's value of the operand.
 	Value int64
+}
+
+// LayoutCheck is a constant of a declaration that takes the layout of a
+// record: what it is ("array length", "enumerator X"), where, and its
+// operands with cc/v4's values.
+type LayoutCheck struct {
+	What string
+	Pos  Pos
+	Uses []LayoutUse
 }
 
 // LayoutExpr is an integer expression of a macro, reduced to what

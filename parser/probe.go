@@ -493,3 +493,38 @@ func (b *builder) holdsUse(e cc.ExpressionNode) bool {
 	walkChildren(e, func(c cc.ExpressionNode) { found = found || b.holdsUse(c) })
 	return found
 }
+
+// layoutChecks lists the array lengths and enumerators that take the
+// layout of a record (Unit.LayoutChecks); one whose operand the model
+// cannot name is an error, as xenbind could not check its value.
+func (b *builder) layoutChecks() {
+	for _, c := range b.sized {
+		if !mentionsLayout(c.e) {
+			continue
+		}
+		uses, _, err := b.layoutUses(c.e)
+		if err != nil {
+			b.errorf(c.pos, "%s: %v", c.what, strings.Replace(err.Error(), "its value takes", "it takes", 1))
+			continue
+		}
+		if len(uses) > 0 {
+			b.unit.LayoutChecks = append(b.unit.LayoutChecks, LayoutCheck{What: c.what, Pos: c.pos, Uses: uses})
+		}
+	}
+	b.sized = nil
+}
+
+// mentionsLayout reports whether e holds a sizeof, an _Alignof or an
+// address (offsetof) anywhere.
+func mentionsLayout(e cc.ExpressionNode) bool {
+	if u, ok := e.(*cc.UnaryExpression); ok {
+		switch u.Case {
+		case cc.UnaryExpressionSizeofType, cc.UnaryExpressionAlignofType, cc.UnaryExpressionSizeofExpr,
+			cc.UnaryExpressionAlignofExpr, cc.UnaryExpressionAddrof:
+			return true
+		}
+	}
+	found := false
+	walkChildren(e, func(c cc.ExpressionNode) { found = found || mentionsLayout(c) })
+	return found
+}

@@ -27,18 +27,22 @@ import (
 //   - X is what xen.h alone reads; it comes first in both and is the same.
 //   - Ch, the header's closure, is the set of files it enters (after X),
 //     read from the include marks of the group (safe.go): the files its
-//     #includes really entered, each once (every file of Ch has an include
-//     guard).
+//     #includes really entered. Every file of Ch has an include guard or
+//     is entered only from Ch, so it is read as often alone.
 //   - Nothing the rest of the group (O, the files of the other headers)
 //     declares or defines is used by a file of Ch: not a macro (by name,
 //     and through the bodies of the macros Ch uses), not a declared name
 //     (the group's file scope, each name with the files of its
-//     declarations), not a name built by ## from a macro argument
-//     (matched by the arguments Ch passes to pasting macros).
-//   - Within Ch, every file has its #includes before any code, and uses
-//     nothing of the files of Ch outside its own closure; so whether a
-//     file of Ch was first read in this header's part of the group or in
-//     an earlier header's, it saw the same definitions.
+//     declarations), not a name built by ## (matched, as an argument with
+//     at most two pieces before and after it, by the arguments Ch and O
+//     pass to pasting macros; see builtFrom). What a file uses is read
+//     from its text, in the branches of its conditionals not known to be
+//     skipped for the target and mode (active.go).
+//   - Within Ch, a file uses nothing of the files of Ch outside its own
+//     closure (but its only includer's), and nothing of the other files
+//     of Ch before its last #include; so whether a file of Ch was first
+//     read in this header's part of the group or in an earlier header's,
+//     it saw the same definitions.
 //
 // Then every token of the header's part is the same alone as in the group,
 // and the group translated without error. A header for which any of this
@@ -369,8 +373,11 @@ type groupAnalysis struct {
 	// name (all definitions together).
 	macros map[string][]string
 	// pasting are the macros that paste tokens (## in their body, or a
-	// pasting macro used in it).
-	pasting map[string]bool
+	// pasting macro used in it); pastes, those with ## in their body.
+	pasting, pastes map[string]bool
+	// pieces are the identifiers of the bodies of the macros that
+	// paste.
+	pieces map[string]bool
 	// declared are the names the group declares that xen.h alone does
 	// not, each with the files (outside X) of its declarations; names
 	// declared only in X's files (built by a macro of X) are generated.
@@ -391,7 +398,7 @@ type groupAnalysis struct {
 }
 
 func newGroupAnalysis(tx *treeText, x map[string]bool, xen, group *surveyInfo) *groupAnalysis {
-	a := &groupAnalysis{tx: tx, x: x, group: group, xMacros: map[string]bool{}, groupMacros: map[string]bool{}, children: map[string][]string{}, parents: map[string][]string{}, macros: map[string][]string{}, pasting: map[string]bool{}, declared: map[string][]string{}}
+	a := &groupAnalysis{tx: tx, x: x, group: group, xMacros: map[string]bool{}, groupMacros: map[string]bool{}, children: map[string][]string{}, parents: map[string][]string{}, macros: map[string][]string{}, pasting: map[string]bool{}, pastes: map[string]bool{}, pieces: map[string]bool{}, declared: map[string][]string{}}
 	seen := map[string]bool{}
 	for _, e := range group.Edges {
 		if e[0] != "" {
@@ -412,6 +419,10 @@ func newGroupAnalysis(tx *treeText, x map[string]bool, xen, group *surveyInfo) *
 		if f := tx.get(name); f != nil {
 			for m := range f.pastes {
 				a.pasting[m] = true
+				a.pastes[m] = true
+				for _, id := range f.macros[m] {
+					a.pieces[id] = true
+				}
 			}
 		}
 	}
@@ -448,8 +459,17 @@ func newGroupAnalysis(tx *treeText, x map[string]bool, xen, group *surveyInfo) *
 		}
 		if len(outside) == 0 {
 			a.generated = append(a.generated, name)
-		} else {
-			a.declared[name] = outside
+			continue
+		}
+		a.declared[name] = outside
+		// A name not in the text of the file it is placed in was built
+		// by a macro of that file (##) for whichever file used the
+		// macro: generated as well.
+		for _, f := range outside {
+			if t := tx.get(f); t == nil || !t.mentions(name) {
+				a.generated = append(a.generated, name)
+				break
+			}
 		}
 	}
 	sort.Strings(a.generated)
@@ -501,13 +521,22 @@ func (a *groupAnalysis) pastingArgs(f *fileText, uses map[string]bool) map[strin
 		for _, arg := range f.invocations[id] {
 			add(arg)
 		}
-		for _, b := range a.macros[id] {
-			add(b)
+		if !a.pastes[id] || len(f.invocations[id]) == 0 {
+			// A macro that passes names on to a pasting macro: what
+			// its body passes. (The body of one that pastes holds the
+			// pieces it pastes to its arguments, which stand for the
+			// name, unless it has none.)
+			for _, b := range a.macros[id] {
+				add(b)
+			}
 		}
 	}
 	for len(work) > 0 {
 		id := work[len(work)-1]
 		work = work[:len(work)-1]
+		if a.pastes[id] {
+			continue // its pieces, not names it passes on
+		}
 		for _, b := range a.macros[id] {
 			add(b)
 		}
@@ -553,7 +582,7 @@ func (a *groupAnalysis) index() {
 			a.defFiles[m] = append(a.defFiles[m], f)
 		}
 		for _, n := range a.generated {
-			if builtFrom(n, args) {
+			if a.builtFrom(n, args) {
 				// f may have built n, and may use it.
 				a.defFiles[n] = append(a.defFiles[n], f)
 				a.genUsed[f] = append(a.genUsed[f], n)
@@ -595,11 +624,38 @@ func (a *groupAnalysis) sameAsX(m string, defs []string) bool {
 	return true
 }
 
-// builtFrom reports whether name may have been pasted from one of args.
-func builtFrom(name string, args map[string]bool) bool {
-	for arg := range args {
-		if strings.Contains(name, arg) {
+// builtFrom reports whether name may have been pasted from one of args:
+// whether it is an argument with, before and after it, at most two
+// pieces each, a piece being an argument or an identifier of the body of
+// a macro that pastes (what ## joins: "__guest_handle_" ## "const_" ##
+// "evtchn_port_t", "XEN_" ## "EPERM"). A name ## builds from more
+// pieces than that is not recognized.
+func (a *groupAnalysis) builtFrom(name string, args map[string]bool) bool {
+	piece := func(s string) bool { return s == "" || a.pieces[s] || args[s] }
+	pieces2 := func(s string) bool {
+		if piece(s) {
 			return true
+		}
+		for i := 1; i < len(s); i++ {
+			if piece(s[:i]) && piece(s[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	for arg := range args {
+		if arg == "" {
+			continue
+		}
+		for i := strings.Index(name, arg); i >= 0; {
+			if pieces2(name[:i]) && pieces2(name[i+len(arg):]) {
+				return true
+			}
+			j := strings.Index(name[i+1:], arg)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
 		}
 	}
 	return false

@@ -50,6 +50,9 @@ type fileText struct {
 	includes, allIncludes []string
 	// hasError: an #error directive in a branch not known to be skipped.
 	hasError bool
+	// mentioned is every identifier of the text (see mentions).
+	mentionOnce sync.Once
+	mentioned   map[string]bool
 	// selfDefined are the macros it #defines (outside conditionals)
 	// before its first code line and before any use: what others
 	// define by those names does not reach it.
@@ -192,8 +195,22 @@ func analyzeText(src []byte, env *condEnv) *fileText {
 				continue
 			}
 			_, after, _ := bytes.Cut(b, []byte(name))
+			// The parameters of a function-like macro are not names it
+			// uses.
+			params := map[string]bool{}
+			bodyText := after
+			if len(after) > 0 && after[0] == '(' {
+				if end := bytes.IndexByte(after, ')'); end > 0 {
+					scanIdents(after[:end], func(id []byte) { params[string(id)] = true })
+					bodyText = after[end+1:]
+				}
+			}
 			var body []string
-			scanIdents(after, func(id []byte) { body = append(body, string(id)) })
+			scanIdents(bodyText, func(id []byte) {
+				if !params[string(id)] {
+					body = append(body, string(id))
+				}
+			})
 			f.macros[name] = append(f.macros[name], body...)
 			if bytes.Contains(after, []byte("##")) {
 				f.pastes[name] = true
@@ -493,4 +510,22 @@ func resolveInclude(inTree map[string]bool, from, name string) string {
 		return r
 	}
 	return ""
+}
+
+// mentions reports whether identifier name is anywhere in the file's
+// text (code, directives, macro bodies).
+func (f *fileText) mentions(name string) bool {
+	f.mentionOnce.Do(func() {
+		f.mentioned = map[string]bool{}
+		for id := range f.idents {
+			f.mentioned[id] = true
+		}
+		for m, body := range f.macros {
+			f.mentioned[m] = true
+			for _, id := range body {
+				f.mentioned[id] = true
+			}
+		}
+	})
+	return f.mentioned[name]
 }

@@ -475,8 +475,10 @@ func (m *model) named(i int, t *types.Named) (*ntype, string) {
 }
 
 // padding reports whether a blank member is layout only: structs.HostLayout,
-// a zero-length array (alignment) or bytes of padding.
+// a zero-length array (alignment, also through the align8 alias of
+// [0]atomic.Uint64 or [0]uint64) or bytes of padding.
 func padding(t types.Type) bool {
+	t = types.Unalias(t)
 	if n, ok := t.(*types.Named); ok {
 		return n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "structs" && n.Obj().Name() == "HostLayout"
 	}

@@ -613,7 +613,9 @@ func zero(e *texpr) string {
 // assign writes statements setting dst (in set's types when to, else
 // neutral) from src. With to, a member the release lacks makes the
 // function return its path: ret is the return statement's prefix
-// ("return dst, "), path the Go expression of the path of src so far.
+// ("return "), path the Go expression of the path of src so far. A
+// release's record is filled through a pointer, never copied: on 386 and
+// arm it may hold align8 (sync/atomic), whose copies go vet reports.
 func (r *renderer) assign(b *strings.Builder, dst, src string, e *texpr, set int, to bool, ret, path string, depth int) {
 	switch {
 	case exact(e):
@@ -625,19 +627,20 @@ func (r *renderer) assign(b *strings.Builder, dst, src string, e *texpr, set int
 			fmt.Fprintf(b, "%s = %s(%s)\n", dst, e.named.name, src)
 		}
 	case e.kind == kNamed && e.named.opaque:
-		if e.named.first() == set {
-			fmt.Fprintf(b, "%s = %s\n", dst, src)
-		} else if to {
-			fmt.Fprintf(b, "%s = *(*%s)(unsafe.Pointer(&%s))\n", dst, r.verType(e, set), src)
-		} else {
-			fmt.Fprintf(b, "%s = *(*%s)(unsafe.Pointer(&%s))\n", dst, e.named.name, src)
+		switch {
+		case e.named.first() == set:
+			fmt.Fprintf(b, "hypercall.Copy(&%s, &%s)\n", dst, src)
+		case to:
+			fmt.Fprintf(b, "hypercall.Copy(&%s, (*%s)(unsafe.Pointer(&%s)))\n", dst, r.verType(e, set), src)
+		default:
+			fmt.Fprintf(b, "hypercall.Copy(&%s, (*%s)(unsafe.Pointer(&%s)))\n", dst, e.named.name, src)
 		}
 	case e.kind == kNamed:
 		fn := r.m.sets[set].alias
 		if to {
-			fmt.Fprintf(b, "if v, bad := to%s%s(&%s); bad != \"\" {\n%s%s + \".\" + bad\n} else {\n%s = v\n}\n", upper(fn), e.named.name, src, ret, path, dst)
+			fmt.Fprintf(b, "if bad := to%s%s(&%s, &%s); bad != \"\" {\n%s%s + \".\" + bad\n}\n", upper(fn), e.named.name, dst, src, ret, path)
 		} else {
-			fmt.Fprintf(b, "%s = from%s%s(&%s)\n", dst, upper(fn), e.named.name, src)
+			fmt.Fprintf(b, "from%s%s(&%s, &%s)\n", upper(fn), e.named.name, dst, src)
 		}
 	case e.kind == kArray:
 		j := "j" + strconv.Itoa(depth)
@@ -655,16 +658,16 @@ func (r *renderer) toFunc(nt *ntype, set int) string {
 	s := r.m.sets[set]
 	var b strings.Builder
 	name := "to" + upper(s.alias) + nt.name
-	b.WriteString(comment(fmt.Sprintf("%s converts to Xen %s's layout; bad is the path of a member set that Xen %s lacks.", name, s.release, s.release), ""))
-	fmt.Fprintf(&b, "func %s(src *%s) (dst %s.%s, bad string) {\n", name, nt.name, s.alias, nt.name)
+	b.WriteString(comment(fmt.Sprintf("%s converts *src to Xen %s's layout in *dst; bad is the path of a member set that Xen %s lacks.", name, s.release, s.release), ""))
+	fmt.Fprintf(&b, "func %s(dst *%s.%s, src *%s) (bad string) {\n", name, s.alias, nt.name, nt.name)
 	for _, f := range nt.fields {
 		if !f.in[set] {
-			fmt.Fprintf(&b, "if src.%s != %s {\nreturn dst, %q\n}\n", f.name, zero(f.t), f.name)
+			fmt.Fprintf(&b, "if src.%s != %s {\nreturn %q\n}\n", f.name, zero(f.t), f.name)
 			continue
 		}
-		r.assign(&b, "dst."+f.name, "src."+f.name, f.t, set, true, "return dst, ", strconv.Quote(f.name), 0)
+		r.assign(&b, "dst."+f.name, "src."+f.name, f.t, set, true, "return ", strconv.Quote(f.name), 0)
 	}
-	b.WriteString("return dst, \"\"\n}\n")
+	b.WriteString("return \"\"\n}\n")
 	return b.String()
 }
 
@@ -672,14 +675,16 @@ func (r *renderer) fromFunc(nt *ntype, set int) string {
 	s := r.m.sets[set]
 	var b strings.Builder
 	name := "from" + upper(s.alias) + nt.name
-	b.WriteString(comment(fmt.Sprintf("%s converts from Xen %s's layout; members Xen %s lacks are zero.", name, s.release, s.release), ""))
-	fmt.Fprintf(&b, "func %s(src *%s.%s) (dst %s) {\n", name, s.alias, nt.name, nt.name)
+	b.WriteString(comment(fmt.Sprintf("%s converts *src from Xen %s's layout into *dst; members Xen %s lacks are set to zero.", name, s.release, s.release), ""))
+	fmt.Fprintf(&b, "func %s(dst *%s, src *%s.%s) {\n", name, nt.name, s.alias, nt.name)
 	for _, f := range nt.fields {
 		if f.in[set] {
 			r.assign(&b, "dst."+f.name, "src."+f.name, f.t, set, false, "", "", 0)
+		} else {
+			fmt.Fprintf(&b, "dst.%s = %s\n", f.name, zero(f.t))
 		}
 	}
-	b.WriteString("return dst\n}\n")
+	b.WriteString("}\n")
 	return b.String()
 }
 
@@ -740,9 +745,9 @@ func (r *renderer) call(b *strings.Builder, w *fn, set int) {
 			}
 		case e.kind == kPointer:
 			nt := e.elem.named
-			fmt.Fprintf(b, "%s, bad := to%s%s(%s)\nif bad != \"\" {\n%s = ch.member(%q + bad)\nreturn\n}\n", v, upper(s.alias), nt.name, p.name, errName, p.name+".")
+			fmt.Fprintf(b, "var %s %s\nif bad := to%s%s(&%s, %s); bad != \"\" {\n%s = ch.member(%q + bad)\nreturn\n}\n", v, r.verType(e.elem, set), upper(s.alias), nt.name, v, p.name, errName, p.name+".")
 			args = append(args, "&"+v)
-			fmt.Fprintf(&after, "*%s = from%s%s(&%s)\n", p.name, upper(s.alias), nt.name, v)
+			fmt.Fprintf(&after, "from%s%s(%s, &%s)\n", upper(s.alias), nt.name, p.name, v)
 		case e.kind == kSlice && (convertible(e.elem) || e.elem.kind == kNamed && e.elem.named.opaque):
 			// Same memory layout (identical underlying types): the
 			// release's view of the caller's slice.
@@ -750,10 +755,10 @@ func (r *renderer) call(b *strings.Builder, w *fn, set int) {
 			args = append(args, v)
 		case e.kind == kSlice && e.elem.kind == kNamed && e.elem.named.under == nil:
 			nt := e.elem.named
-			fmt.Fprintf(b, "%s := make([]%s, len(%s))\nfor j := range %s {\nvar bad string\nif %s[j], bad = to%s%s(&%s[j]); bad != \"\" {\n%s = ch.member(%q + strconv.Itoa(j) + \"].\" + bad)\nreturn\n}\n}\n",
-				v, r.verType(e.elem, set), p.name, p.name, v, upper(s.alias), nt.name, p.name, errName, p.name+"[")
+			fmt.Fprintf(b, "%s := make([]%s, len(%s))\nfor j := range %s {\nif bad := to%s%s(&%s[j], &%s[j]); bad != \"\" {\n%s = ch.member(%q + strconv.Itoa(j) + \"].\" + bad)\nreturn\n}\n}\n",
+				v, r.verType(e.elem, set), p.name, p.name, upper(s.alias), nt.name, v, p.name, errName, p.name+"[")
 			args = append(args, v)
-			fmt.Fprintf(&after, "for j := range %s {\n%s[j] = from%s%s(&%s[j])\n}\n", v, p.name, upper(s.alias), nt.name, v)
+			fmt.Fprintf(&after, "for j := range %s {\nfrom%s%s(&%s[j], &%s[j])\n}\n", v, upper(s.alias), nt.name, p.name, v)
 		default:
 			panic("dispatch: no conversion for parameter " + p.name + " " + e.String())
 		}
@@ -772,11 +777,11 @@ func (r *renderer) call(b *strings.Builder, w *fn, set int) {
 		case convertible(e):
 			fmt.Fprintf(b, "%s = %s(%s)\n", p.name, e.named.name, rv)
 		case e.kind == kNamed && e.named.opaque && e.named.first() == set:
-			fmt.Fprintf(b, "%s = %s\n", p.name, rv)
+			fmt.Fprintf(b, "hypercall.Copy(&%s, &%s)\n", p.name, rv)
 		case e.kind == kNamed && e.named.opaque:
-			fmt.Fprintf(b, "%s = *(*%s)(unsafe.Pointer(&%s))\n", p.name, e.named.name, rv)
+			fmt.Fprintf(b, "hypercall.Copy(&%s, (*%s)(unsafe.Pointer(&%s)))\n", p.name, e.named.name, rv)
 		case e.kind == kNamed:
-			fmt.Fprintf(b, "%s = from%s%s(&%s)\n", p.name, upper(s.alias), e.named.name, rv)
+			fmt.Fprintf(b, "from%s%s(&%s, &%s)\n", upper(s.alias), e.named.name, p.name, rv)
 		default:
 			panic("dispatch: no conversion for result " + p.name + " " + e.String())
 		}

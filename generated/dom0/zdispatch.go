@@ -602,61 +602,61 @@ type SysctlPsrCmtOp struct {
 // as it is.
 type SysctlPsrCmtOpU = xen417.SysctlPsrCmtOpU
 
-// toXen417DomctlAuditP2m converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlAuditP2m(src *DomctlAuditP2m) (dst xen417.DomctlAuditP2m, bad string) {
+// toXen417DomctlAuditP2m converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlAuditP2m(dst *xen417.DomctlAuditP2m, src *DomctlAuditP2m) (bad string) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
 	dst.P2mBad = src.P2mBad
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlAuditP2m converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlAuditP2m(src *DomctlAuditP2m) (dst xen420.DomctlAuditP2m, bad string) {
+// toXen420DomctlAuditP2m converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlAuditP2m(dst *xen420.DomctlAuditP2m, src *DomctlAuditP2m) (bad string) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
 	dst.P2mBad = src.P2mBad
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlBindPtIRQ converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlBindPtIRQ(src *DomctlBindPtIRQ) (dst xen417.DomctlBindPtIRQ, bad string) {
+// toXen417DomctlBindPtIRQ converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlBindPtIRQ(dst *xen417.DomctlBindPtIRQ, src *DomctlBindPtIRQ) (bad string) {
 	dst.MachineIRQ = src.MachineIRQ
 	dst.IRQType = src.IRQType
-	dst.U = src.U
-	return dst, ""
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
 }
 
-// toXen420DomctlBindPtIRQ converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlBindPtIRQ(src *DomctlBindPtIRQ) (dst xen420.DomctlBindPtIRQ, bad string) {
+// toXen420DomctlBindPtIRQ converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlBindPtIRQ(dst *xen420.DomctlBindPtIRQ, src *DomctlBindPtIRQ) (bad string) {
 	dst.MachineIRQ = src.MachineIRQ
 	dst.IRQType = src.IRQType
-	dst.U = *(*xen420.DomctlBindPtIRQU)(unsafe.Pointer(&src.U))
-	return dst, ""
+	hypercall.Copy(&dst.U, (*xen420.DomctlBindPtIRQU)(unsafe.Pointer(&src.U)))
+	return ""
 }
 
-// toXen417DomctlCacheflush converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlCacheflush(src *DomctlCacheflush) (dst xen417.DomctlCacheflush, bad string) {
+// toXen417DomctlCacheflush converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlCacheflush(dst *xen417.DomctlCacheflush, src *DomctlCacheflush) (bad string) {
 	dst.StartPFN = xen417.PFN(src.StartPFN)
 	dst.NrPfns = xen417.PFN(src.NrPfns)
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlCacheflush converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlCacheflush(src *DomctlCacheflush) (dst xen420.DomctlCacheflush, bad string) {
+// toXen420DomctlCacheflush converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlCacheflush(dst *xen420.DomctlCacheflush, src *DomctlCacheflush) (bad string) {
 	dst.StartPFN = xen420.PFN(src.StartPFN)
 	dst.NrPfns = xen420.PFN(src.NrPfns)
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlCreatedomain converts to Xen 4.17's layout; bad is the path of
-// a member set that Xen 4.17 lacks.
-func toXen417DomctlCreatedomain(src *DomctlCreatedomain) (dst xen417.DomctlCreatedomain, bad string) {
+// toXen417DomctlCreatedomain converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlCreatedomain(dst *xen417.DomctlCreatedomain, src *DomctlCreatedomain) (bad string) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = xen417.DomainHandle(src.Handle)
 	dst.Flags = src.Flags
@@ -667,21 +667,19 @@ func toXen417DomctlCreatedomain(src *DomctlCreatedomain) (dst xen417.DomctlCreat
 	dst.MaxMaptrackFrames = src.MaxMaptrackFrames
 	dst.GrantOpts = src.GrantOpts
 	if src.Altp2mOpts != 0 {
-		return dst, "Altp2mOpts"
+		return "Altp2mOpts"
 	}
 	dst.VmtraceSize = src.VmtraceSize
 	dst.CpupoolID = src.CpupoolID
-	if v, bad := toXen417ArchDomainconfig(&src.Arch); bad != "" {
-		return dst, "Arch" + "." + bad
-	} else {
-		dst.Arch = v
+	if bad := toXen417ArchDomainconfig(&dst.Arch, &src.Arch); bad != "" {
+		return "Arch" + "." + bad
 	}
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlCreatedomain converts to Xen 4.20's layout; bad is the path of
-// a member set that Xen 4.20 lacks.
-func toXen420DomctlCreatedomain(src *DomctlCreatedomain) (dst xen420.DomctlCreatedomain, bad string) {
+// toXen420DomctlCreatedomain converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlCreatedomain(dst *xen420.DomctlCreatedomain, src *DomctlCreatedomain) (bad string) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = xen420.DomainHandle(src.Handle)
 	dst.Flags = src.Flags
@@ -694,51 +692,49 @@ func toXen420DomctlCreatedomain(src *DomctlCreatedomain) (dst xen420.DomctlCreat
 	dst.Altp2mOpts = src.Altp2mOpts
 	dst.VmtraceSize = src.VmtraceSize
 	dst.CpupoolID = src.CpupoolID
-	if v, bad := toXen420ArchDomainconfig(&src.Arch); bad != "" {
-		return dst, "Arch" + "." + bad
-	} else {
-		dst.Arch = v
+	if bad := toXen420ArchDomainconfig(&dst.Arch, &src.Arch); bad != "" {
+		return "Arch" + "." + bad
 	}
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlDebugOp converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlDebugOp(src *DomctlDebugOp) (dst xen417.DomctlDebugOp, bad string) {
+// toXen417DomctlDebugOp converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417DomctlDebugOp(dst *xen417.DomctlDebugOp, src *DomctlDebugOp) (bad string) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlDebugOp converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlDebugOp(src *DomctlDebugOp) (dst xen420.DomctlDebugOp, bad string) {
+// toXen420DomctlDebugOp converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420DomctlDebugOp(dst *xen420.DomctlDebugOp, src *DomctlDebugOp) (bad string) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlGdbsxDomstatus converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlGdbsxDomstatus(src *DomctlGdbsxDomstatus) (dst xen417.DomctlGdbsxDomstatus, bad string) {
+// toXen417DomctlGdbsxDomstatus converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlGdbsxDomstatus(dst *xen417.DomctlGdbsxDomstatus, src *DomctlGdbsxDomstatus) (bad string) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
 	dst.VCPUEv = src.VCPUEv
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlGdbsxDomstatus converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlGdbsxDomstatus(src *DomctlGdbsxDomstatus) (dst xen420.DomctlGdbsxDomstatus, bad string) {
+// toXen420DomctlGdbsxDomstatus converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlGdbsxDomstatus(dst *xen420.DomctlGdbsxDomstatus, src *DomctlGdbsxDomstatus) (bad string) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
 	dst.VCPUEv = src.VCPUEv
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlGetdomaininfo converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen417.DomctlGetdomaininfo, bad string) {
+// toXen417DomctlGetdomaininfo converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlGetdomaininfo(dst *xen417.DomctlGetdomaininfo, src *DomctlGetdomaininfo) (bad string) {
 	dst.Domain = xen417.DomID(src.Domain)
 	dst.Pad1 = src.Pad1
 	dst.Flags = src.Flags
@@ -756,17 +752,15 @@ func toXen417DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen417.DomctlGet
 	dst.Cpupool = src.Cpupool
 	dst.GpaddrBits = src.GpaddrBits
 	dst.Pad2 = src.Pad2
-	if v, bad := toXen417ArchDomainconfig(&src.ArchConfig); bad != "" {
-		return dst, "ArchConfig" + "." + bad
-	} else {
-		dst.ArchConfig = v
+	if bad := toXen417ArchDomainconfig(&dst.ArchConfig, &src.ArchConfig); bad != "" {
+		return "ArchConfig" + "." + bad
 	}
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlGetdomaininfo converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen420.DomctlGetdomaininfo, bad string) {
+// toXen420DomctlGetdomaininfo converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlGetdomaininfo(dst *xen420.DomctlGetdomaininfo, src *DomctlGetdomaininfo) (bad string) {
 	dst.Domain = xen420.DomID(src.Domain)
 	dst.Pad1 = src.Pad1
 	dst.Flags = src.Flags
@@ -784,489 +778,487 @@ func toXen420DomctlGetdomaininfo(src *DomctlGetdomaininfo) (dst xen420.DomctlGet
 	dst.Cpupool = src.Cpupool
 	dst.GpaddrBits = src.GpaddrBits
 	dst.Pad2 = src.Pad2
-	if v, bad := toXen420ArchDomainconfig(&src.ArchConfig); bad != "" {
-		return dst, "ArchConfig" + "." + bad
-	} else {
-		dst.ArchConfig = v
+	if bad := toXen420ArchDomainconfig(&dst.ArchConfig, &src.ArchConfig); bad != "" {
+		return "ArchConfig" + "." + bad
 	}
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlGetvcpuinfo converts to Xen 4.17's layout; bad is the path of
-// a member set that Xen 4.17 lacks.
-func toXen417DomctlGetvcpuinfo(src *DomctlGetvcpuinfo) (dst xen417.DomctlGetvcpuinfo, bad string) {
+// toXen417DomctlGetvcpuinfo converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlGetvcpuinfo(dst *xen417.DomctlGetvcpuinfo, src *DomctlGetvcpuinfo) (bad string) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
 	dst.Blocked = src.Blocked
 	dst.Running = src.Running
 	dst.CPUTime = src.CPUTime
 	dst.CPU = src.CPU
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlGetvcpuinfo converts to Xen 4.20's layout; bad is the path of
-// a member set that Xen 4.20 lacks.
-func toXen420DomctlGetvcpuinfo(src *DomctlGetvcpuinfo) (dst xen420.DomctlGetvcpuinfo, bad string) {
+// toXen420DomctlGetvcpuinfo converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlGetvcpuinfo(dst *xen420.DomctlGetvcpuinfo, src *DomctlGetvcpuinfo) (bad string) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
 	dst.Blocked = src.Blocked
 	dst.Running = src.Running
 	dst.CPUTime = src.CPUTime
 	dst.CPU = src.CPU
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlGsiPermission converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlGsiPermission(src *DomctlGsiPermission) (dst xen420.DomctlGsiPermission, bad string) {
+// toXen420DomctlGsiPermission converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlGsiPermission(dst *xen420.DomctlGsiPermission, src *DomctlGsiPermission) (bad string) {
 	dst.Gsi = src.Gsi
 	dst.Flags = src.Flags
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlHypercallInit converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlHypercallInit(src *DomctlHypercallInit) (dst xen417.DomctlHypercallInit, bad string) {
+// toXen417DomctlHypercallInit converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlHypercallInit(dst *xen417.DomctlHypercallInit, src *DomctlHypercallInit) (bad string) {
 	dst.GMFN = src.GMFN
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlHypercallInit converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlHypercallInit(src *DomctlHypercallInit) (dst xen420.DomctlHypercallInit, bad string) {
+// toXen420DomctlHypercallInit converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlHypercallInit(dst *xen420.DomctlHypercallInit, src *DomctlHypercallInit) (bad string) {
 	dst.GMFN = src.GMFN
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlIRQPermission converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlIRQPermission(src *DomctlIRQPermission) (dst xen417.DomctlIRQPermission, bad string) {
+// toXen417DomctlIRQPermission converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlIRQPermission(dst *xen417.DomctlIRQPermission, src *DomctlIRQPermission) (bad string) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
 	dst.Pad = src.Pad
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlIRQPermission converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlIRQPermission(src *DomctlIRQPermission) (dst xen420.DomctlIRQPermission, bad string) {
+// toXen420DomctlIRQPermission converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlIRQPermission(dst *xen420.DomctlIRQPermission, src *DomctlIRQPermission) (bad string) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
 	dst.Pad = src.Pad
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlIomemPermission converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlIomemPermission(src *DomctlIomemPermission) (dst xen417.DomctlIomemPermission, bad string) {
+// toXen417DomctlIomemPermission converts *src to Xen 4.17's layout in *dst;
+// bad is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlIomemPermission(dst *xen417.DomctlIomemPermission, src *DomctlIomemPermission) (bad string) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AllowAccess = src.AllowAccess
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlIomemPermission converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlIomemPermission(src *DomctlIomemPermission) (dst xen420.DomctlIomemPermission, bad string) {
+// toXen420DomctlIomemPermission converts *src to Xen 4.20's layout in *dst;
+// bad is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlIomemPermission(dst *xen420.DomctlIomemPermission, src *DomctlIomemPermission) (bad string) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AllowAccess = src.AllowAccess
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlIoportMapping converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlIoportMapping(src *DomctlIoportMapping) (dst xen417.DomctlIoportMapping, bad string) {
+// toXen417DomctlIoportMapping converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlIoportMapping(dst *xen417.DomctlIoportMapping, src *DomctlIoportMapping) (bad string) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
 	dst.NrPorts = src.NrPorts
 	dst.AddMapping = src.AddMapping
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlIoportMapping converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlIoportMapping(src *DomctlIoportMapping) (dst xen420.DomctlIoportMapping, bad string) {
+// toXen420DomctlIoportMapping converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlIoportMapping(dst *xen420.DomctlIoportMapping, src *DomctlIoportMapping) (bad string) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
 	dst.NrPorts = src.NrPorts
 	dst.AddMapping = src.AddMapping
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlIoportPermission converts to Xen 4.17's layout; bad is the
-// path of a member set that Xen 4.17 lacks.
-func toXen417DomctlIoportPermission(src *DomctlIoportPermission) (dst xen417.DomctlIoportPermission, bad string) {
+// toXen417DomctlIoportPermission converts *src to Xen 4.17's layout in *dst;
+// bad is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlIoportPermission(dst *xen417.DomctlIoportPermission, src *DomctlIoportPermission) (bad string) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
 	dst.AllowAccess = src.AllowAccess
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlIoportPermission converts to Xen 4.20's layout; bad is the
-// path of a member set that Xen 4.20 lacks.
-func toXen420DomctlIoportPermission(src *DomctlIoportPermission) (dst xen420.DomctlIoportPermission, bad string) {
+// toXen420DomctlIoportPermission converts *src to Xen 4.20's layout in *dst;
+// bad is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlIoportPermission(dst *xen420.DomctlIoportPermission, src *DomctlIoportPermission) (bad string) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
 	dst.AllowAccess = src.AllowAccess
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlMemSharingOp converts to Xen 4.17's layout; bad is the path of
-// a member set that Xen 4.17 lacks.
-func toXen417DomctlMemSharingOp(src *DomctlMemSharingOp) (dst xen417.DomctlMemSharingOp, bad string) {
+// toXen417DomctlMemSharingOp converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlMemSharingOp(dst *xen417.DomctlMemSharingOp, src *DomctlMemSharingOp) (bad string) {
 	dst.Op = src.Op
-	dst.U = src.U
-	return dst, ""
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
 }
 
-// toXen420DomctlMemSharingOp converts to Xen 4.20's layout; bad is the path of
-// a member set that Xen 4.20 lacks.
-func toXen420DomctlMemSharingOp(src *DomctlMemSharingOp) (dst xen420.DomctlMemSharingOp, bad string) {
+// toXen420DomctlMemSharingOp converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlMemSharingOp(dst *xen420.DomctlMemSharingOp, src *DomctlMemSharingOp) (bad string) {
 	dst.Op = src.Op
-	dst.U = *(*xen420.DomctlMemSharingOpU)(unsafe.Pointer(&src.U))
-	return dst, ""
+	hypercall.Copy(&dst.U, (*xen420.DomctlMemSharingOpU)(unsafe.Pointer(&src.U)))
+	return ""
 }
 
-// toXen417DomctlMemoryMapping converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlMemoryMapping(src *DomctlMemoryMapping) (dst xen417.DomctlMemoryMapping, bad string) {
+// toXen417DomctlMemoryMapping converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlMemoryMapping(dst *xen417.DomctlMemoryMapping, src *DomctlMemoryMapping) (bad string) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AddMapping = src.AddMapping
 	dst.Padding = src.Padding
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlMemoryMapping converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlMemoryMapping(src *DomctlMemoryMapping) (dst xen420.DomctlMemoryMapping, bad string) {
+// toXen420DomctlMemoryMapping converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlMemoryMapping(dst *xen420.DomctlMemoryMapping, src *DomctlMemoryMapping) (bad string) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AddMapping = src.AddMapping
 	dst.Padding = src.Padding
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlMonitorOp converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlMonitorOp(src *DomctlMonitorOp) (dst xen417.DomctlMonitorOp, bad string) {
+// toXen417DomctlMonitorOp converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlMonitorOp(dst *xen417.DomctlMonitorOp, src *DomctlMonitorOp) (bad string) {
 	dst.Op = src.Op
 	dst.Event = src.Event
-	dst.U = src.U
-	return dst, ""
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
 }
 
-// toXen420DomctlMonitorOp converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlMonitorOp(src *DomctlMonitorOp) (dst xen420.DomctlMonitorOp, bad string) {
+// toXen420DomctlMonitorOp converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlMonitorOp(dst *xen420.DomctlMonitorOp, src *DomctlMonitorOp) (bad string) {
 	dst.Op = src.Op
 	dst.Event = src.Event
-	dst.U = *(*xen420.DomctlMonitorOpU)(unsafe.Pointer(&src.U))
-	return dst, ""
+	hypercall.Copy(&dst.U, (*xen420.DomctlMonitorOpU)(unsafe.Pointer(&src.U)))
+	return ""
 }
 
-// toXen417DomctlPsrAlloc converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlPsrAlloc(src *DomctlPsrAlloc) (dst xen417.DomctlPsrAlloc, bad string) {
+// toXen417DomctlPsrAlloc converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlPsrAlloc(dst *xen417.DomctlPsrAlloc, src *DomctlPsrAlloc) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
 	dst.Data = src.Data
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlPsrAlloc converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlPsrAlloc(src *DomctlPsrAlloc) (dst xen420.DomctlPsrAlloc, bad string) {
+// toXen420DomctlPsrAlloc converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlPsrAlloc(dst *xen420.DomctlPsrAlloc, src *DomctlPsrAlloc) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
 	dst.Data = src.Data
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlPsrCmtOp converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlPsrCmtOp(src *DomctlPsrCmtOp) (dst xen417.DomctlPsrCmtOp, bad string) {
+// toXen417DomctlPsrCmtOp converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlPsrCmtOp(dst *xen417.DomctlPsrCmtOp, src *DomctlPsrCmtOp) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlPsrCmtOp converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlPsrCmtOp(src *DomctlPsrCmtOp) (dst xen420.DomctlPsrCmtOp, bad string) {
+// toXen420DomctlPsrCmtOp converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlPsrCmtOp(dst *xen420.DomctlPsrCmtOp, src *DomctlPsrCmtOp) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSendtrigger converts to Xen 4.17's layout; bad is the path of
-// a member set that Xen 4.17 lacks.
-func toXen417DomctlSendtrigger(src *DomctlSendtrigger) (dst xen417.DomctlSendtrigger, bad string) {
+// toXen417DomctlSendtrigger converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSendtrigger(dst *xen417.DomctlSendtrigger, src *DomctlSendtrigger) (bad string) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSendtrigger converts to Xen 4.20's layout; bad is the path of
-// a member set that Xen 4.20 lacks.
-func toXen420DomctlSendtrigger(src *DomctlSendtrigger) (dst xen420.DomctlSendtrigger, bad string) {
+// toXen420DomctlSendtrigger converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSendtrigger(dst *xen420.DomctlSendtrigger, src *DomctlSendtrigger) (bad string) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSetBrokenPageP2m converts to Xen 4.17's layout; bad is the
-// path of a member set that Xen 4.17 lacks.
-func toXen417DomctlSetBrokenPageP2m(src *DomctlSetBrokenPageP2m) (dst xen417.DomctlSetBrokenPageP2m, bad string) {
+// toXen417DomctlSetBrokenPageP2m converts *src to Xen 4.17's layout in *dst;
+// bad is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSetBrokenPageP2m(dst *xen417.DomctlSetBrokenPageP2m, src *DomctlSetBrokenPageP2m) (bad string) {
 	dst.PFN = src.PFN
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSetBrokenPageP2m converts to Xen 4.20's layout; bad is the
-// path of a member set that Xen 4.20 lacks.
-func toXen420DomctlSetBrokenPageP2m(src *DomctlSetBrokenPageP2m) (dst xen420.DomctlSetBrokenPageP2m, bad string) {
+// toXen420DomctlSetBrokenPageP2m converts *src to Xen 4.20's layout in *dst;
+// bad is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSetBrokenPageP2m(dst *xen420.DomctlSetBrokenPageP2m, src *DomctlSetBrokenPageP2m) (bad string) {
 	dst.PFN = src.PFN
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSetTarget converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlSetTarget(src *DomctlSetTarget) (dst xen417.DomctlSetTarget, bad string) {
+// toXen417DomctlSetTarget converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSetTarget(dst *xen417.DomctlSetTarget, src *DomctlSetTarget) (bad string) {
 	dst.Target = xen417.DomID(src.Target)
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSetTarget converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlSetTarget(src *DomctlSetTarget) (dst xen420.DomctlSetTarget, bad string) {
+// toXen420DomctlSetTarget converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSetTarget(dst *xen420.DomctlSetTarget, src *DomctlSetTarget) (bad string) {
 	dst.Target = xen420.DomID(src.Target)
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSetVirqHandler converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlSetVirqHandler(src *DomctlSetVirqHandler) (dst xen417.DomctlSetVirqHandler, bad string) {
+// toXen417DomctlSetVirqHandler converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSetVirqHandler(dst *xen417.DomctlSetVirqHandler, src *DomctlSetVirqHandler) (bad string) {
 	dst.Virq = src.Virq
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSetVirqHandler converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlSetVirqHandler(src *DomctlSetVirqHandler) (dst xen420.DomctlSetVirqHandler, bad string) {
+// toXen420DomctlSetVirqHandler converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSetVirqHandler(dst *xen420.DomctlSetVirqHandler, src *DomctlSetVirqHandler) (bad string) {
 	dst.Virq = src.Virq
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSetdebugging converts to Xen 4.17's layout; bad is the path of
-// a member set that Xen 4.17 lacks.
-func toXen417DomctlSetdebugging(src *DomctlSetdebugging) (dst xen417.DomctlSetdebugging, bad string) {
+// toXen417DomctlSetdebugging converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSetdebugging(dst *xen417.DomctlSetdebugging, src *DomctlSetdebugging) (bad string) {
 	dst.Enable = src.Enable
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSetdebugging converts to Xen 4.20's layout; bad is the path of
-// a member set that Xen 4.20 lacks.
-func toXen420DomctlSetdebugging(src *DomctlSetdebugging) (dst xen420.DomctlSetdebugging, bad string) {
+// toXen420DomctlSetdebugging converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSetdebugging(dst *xen420.DomctlSetdebugging, src *DomctlSetdebugging) (bad string) {
 	dst.Enable = src.Enable
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSetdomainhandle converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlSetdomainhandle(src *DomctlSetdomainhandle) (dst xen417.DomctlSetdomainhandle, bad string) {
+// toXen417DomctlSetdomainhandle converts *src to Xen 4.17's layout in *dst;
+// bad is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSetdomainhandle(dst *xen417.DomctlSetdomainhandle, src *DomctlSetdomainhandle) (bad string) {
 	dst.Handle = xen417.DomainHandle(src.Handle)
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSetdomainhandle converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlSetdomainhandle(src *DomctlSetdomainhandle) (dst xen420.DomctlSetdomainhandle, bad string) {
+// toXen420DomctlSetdomainhandle converts *src to Xen 4.20's layout in *dst;
+// bad is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSetdomainhandle(dst *xen420.DomctlSetdomainhandle, src *DomctlSetdomainhandle) (bad string) {
 	dst.Handle = xen420.DomainHandle(src.Handle)
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSettimeoffset converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlSettimeoffset(src *DomctlSettimeoffset) (dst xen417.DomctlSettimeoffset, bad string) {
+// toXen417DomctlSettimeoffset converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSettimeoffset(dst *xen417.DomctlSettimeoffset, src *DomctlSettimeoffset) (bad string) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSettimeoffset converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlSettimeoffset(src *DomctlSettimeoffset) (dst xen420.DomctlSettimeoffset, bad string) {
+// toXen420DomctlSettimeoffset converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSettimeoffset(dst *xen420.DomctlSettimeoffset, src *DomctlSettimeoffset) (bad string) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlSubscribe converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlSubscribe(src *DomctlSubscribe) (dst xen417.DomctlSubscribe, bad string) {
+// toXen417DomctlSubscribe converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlSubscribe(dst *xen417.DomctlSubscribe, src *DomctlSubscribe) (bad string) {
 	dst.Port = src.Port
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlSubscribe converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlSubscribe(src *DomctlSubscribe) (dst xen420.DomctlSubscribe, bad string) {
+// toXen420DomctlSubscribe converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlSubscribe(dst *xen420.DomctlSubscribe, src *DomctlSubscribe) (bad string) {
 	dst.Port = src.Port
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlTSCInfo converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlTSCInfo(src *DomctlTSCInfo) (dst xen417.DomctlTSCInfo, bad string) {
+// toXen417DomctlTSCInfo converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417DomctlTSCInfo(dst *xen417.DomctlTSCInfo, src *DomctlTSCInfo) (bad string) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
 	dst.Incarnation = src.Incarnation
 	dst.Pad = src.Pad
 	dst.ElapsedNsec = src.ElapsedNsec
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlTSCInfo converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlTSCInfo(src *DomctlTSCInfo) (dst xen420.DomctlTSCInfo, bad string) {
+// toXen420DomctlTSCInfo converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420DomctlTSCInfo(dst *xen420.DomctlTSCInfo, src *DomctlTSCInfo) (bad string) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
 	dst.Incarnation = src.Incarnation
 	dst.Pad = src.Pad
 	dst.ElapsedNsec = src.ElapsedNsec
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlVMEventOp converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlVMEventOp(src *DomctlVMEventOp) (dst xen417.DomctlVMEventOp, bad string) {
+// toXen417DomctlVMEventOp converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlVMEventOp(dst *xen417.DomctlVMEventOp, src *DomctlVMEventOp) (bad string) {
 	dst.Op = src.Op
 	dst.Mode = src.Mode
-	dst.U = src.U
-	return dst, ""
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
 }
 
-// toXen420DomctlVMEventOp converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlVMEventOp(src *DomctlVMEventOp) (dst xen420.DomctlVMEventOp, bad string) {
+// toXen420DomctlVMEventOp converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlVMEventOp(dst *xen420.DomctlVMEventOp, src *DomctlVMEventOp) (bad string) {
 	dst.Op = src.Op
 	dst.Mode = src.Mode
-	dst.U = *(*xen420.DomctlVMEventOpU)(unsafe.Pointer(&src.U))
-	return dst, ""
+	hypercall.Copy(&dst.U, (*xen420.DomctlVMEventOpU)(unsafe.Pointer(&src.U)))
+	return ""
 }
 
-// toXen417DomctlVuartOp converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417DomctlVuartOp(src *DomctlVuartOp) (dst xen417.DomctlVuartOp, bad string) {
+// toXen417DomctlVuartOp converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417DomctlVuartOp(dst *xen417.DomctlVuartOp, src *DomctlVuartOp) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
 	dst.GFN = src.GFN
 	dst.ConsoleDomID = xen417.DomID(src.ConsoleDomID)
 	dst.Pad = src.Pad
 	dst.Evtchn = xen417.EvtchnPort(src.Evtchn)
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlVuartOp converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420DomctlVuartOp(src *DomctlVuartOp) (dst xen420.DomctlVuartOp, bad string) {
+// toXen420DomctlVuartOp converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420DomctlVuartOp(dst *xen420.DomctlVuartOp, src *DomctlVuartOp) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
 	dst.GFN = src.GFN
 	dst.ConsoleDomID = xen420.DomID(src.ConsoleDomID)
 	dst.Pad = src.Pad
 	dst.Evtchn = xen420.EvtchnPort(src.Evtchn)
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlAvailheap converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlAvailheap(src *SysctlAvailheap) (dst xen417.SysctlAvailheap, bad string) {
+// toXen417SysctlAvailheap converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417SysctlAvailheap(dst *xen417.SysctlAvailheap, src *SysctlAvailheap) (bad string) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
 	dst.Node = src.Node
 	dst.AvailBytes = src.AvailBytes
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlAvailheap converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlAvailheap(src *SysctlAvailheap) (dst xen420.SysctlAvailheap, bad string) {
+// toXen420SysctlAvailheap converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420SysctlAvailheap(dst *xen420.SysctlAvailheap, src *SysctlAvailheap) (bad string) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
 	dst.Node = src.Node
 	dst.AvailBytes = src.AvailBytes
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlCPUHotplug converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlCPUHotplug(src *SysctlCPUHotplug) (dst xen417.SysctlCPUHotplug, bad string) {
+// toXen417SysctlCPUHotplug converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417SysctlCPUHotplug(dst *xen417.SysctlCPUHotplug, src *SysctlCPUHotplug) (bad string) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlCPUHotplug converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlCPUHotplug(src *SysctlCPUHotplug) (dst xen420.SysctlCPUHotplug, bad string) {
+// toXen420SysctlCPUHotplug converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420SysctlCPUHotplug(dst *xen420.SysctlCPUHotplug, src *SysctlCPUHotplug) (bad string) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlCpuinfo converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlCpuinfo(src *SysctlCpuinfo) (dst xen417.SysctlCpuinfo, bad string) {
+// toXen417SysctlCpuinfo converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417SysctlCpuinfo(dst *xen417.SysctlCpuinfo, src *SysctlCpuinfo) (bad string) {
 	dst.Idletime = src.Idletime
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlCpuinfo converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlCpuinfo(src *SysctlCpuinfo) (dst xen420.SysctlCpuinfo, bad string) {
+// toXen420SysctlCpuinfo converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420SysctlCpuinfo(dst *xen420.SysctlCpuinfo, src *SysctlCpuinfo) (bad string) {
 	dst.Idletime = src.Idletime
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlCputopo converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlCputopo(src *SysctlCputopo) (dst xen417.SysctlCputopo, bad string) {
+// toXen417SysctlCputopo converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417SysctlCputopo(dst *xen417.SysctlCputopo, src *SysctlCputopo) (bad string) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
 	dst.Node = src.Node
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlCputopo converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlCputopo(src *SysctlCputopo) (dst xen420.SysctlCputopo, bad string) {
+// toXen420SysctlCputopo converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420SysctlCputopo(dst *xen420.SysctlCputopo, src *SysctlCputopo) (bad string) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
 	dst.Node = src.Node
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlMeminfo converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlMeminfo(src *SysctlMeminfo) (dst xen417.SysctlMeminfo, bad string) {
+// toXen417SysctlMeminfo converts *src to Xen 4.17's layout in *dst; bad is the
+// path of a member set that Xen 4.17 lacks.
+func toXen417SysctlMeminfo(dst *xen417.SysctlMeminfo, src *SysctlMeminfo) (bad string) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlMeminfo converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlMeminfo(src *SysctlMeminfo) (dst xen420.SysctlMeminfo, bad string) {
+// toXen420SysctlMeminfo converts *src to Xen 4.20's layout in *dst; bad is the
+// path of a member set that Xen 4.20 lacks.
+func toXen420SysctlMeminfo(dst *xen420.SysctlMeminfo, src *SysctlMeminfo) (bad string) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlPhysinfo converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlPhysinfo(src *SysctlPhysinfo) (dst xen417.SysctlPhysinfo, bad string) {
+// toXen417SysctlPhysinfo converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417SysctlPhysinfo(dst *xen417.SysctlPhysinfo, src *SysctlPhysinfo) (bad string) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
 	dst.NrCpus = src.NrCpus
@@ -1283,12 +1275,12 @@ func toXen417SysctlPhysinfo(src *SysctlPhysinfo) (dst xen417.SysctlPhysinfo, bad
 	dst.OutstandingPages = src.OutstandingPages
 	dst.MaxMFN = src.MaxMFN
 	dst.HwCap = src.HwCap
-	return dst, ""
+	return ""
 }
 
-// toXen420SysctlPhysinfo converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlPhysinfo(src *SysctlPhysinfo) (dst xen420.SysctlPhysinfo, bad string) {
+// toXen420SysctlPhysinfo converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420SysctlPhysinfo(dst *xen420.SysctlPhysinfo, src *SysctlPhysinfo) (bad string) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
 	dst.NrCpus = src.NrCpus
@@ -1305,100 +1297,94 @@ func toXen420SysctlPhysinfo(src *SysctlPhysinfo) (dst xen420.SysctlPhysinfo, bad
 	dst.OutstandingPages = src.OutstandingPages
 	dst.MaxMFN = src.MaxMFN
 	dst.HwCap = src.HwCap
-	return dst, ""
+	return ""
 }
 
-// toXen417SysctlPsrAlloc converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlPsrAlloc(src *SysctlPsrAlloc) (dst xen417.SysctlPsrAlloc, bad string) {
+// toXen417SysctlPsrAlloc converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417SysctlPsrAlloc(dst *xen417.SysctlPsrAlloc, src *SysctlPsrAlloc) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
-	dst.U = src.U
-	return dst, ""
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
 }
 
-// toXen420SysctlPsrAlloc converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlPsrAlloc(src *SysctlPsrAlloc) (dst xen420.SysctlPsrAlloc, bad string) {
+// toXen420SysctlPsrAlloc converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420SysctlPsrAlloc(dst *xen420.SysctlPsrAlloc, src *SysctlPsrAlloc) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
-	dst.U = *(*xen420.SysctlPsrAllocU)(unsafe.Pointer(&src.U))
-	return dst, ""
+	hypercall.Copy(&dst.U, (*xen420.SysctlPsrAllocU)(unsafe.Pointer(&src.U)))
+	return ""
 }
 
-// toXen417SysctlPsrCmtOp converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417SysctlPsrCmtOp(src *SysctlPsrCmtOp) (dst xen417.SysctlPsrCmtOp, bad string) {
+// toXen417SysctlPsrCmtOp converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417SysctlPsrCmtOp(dst *xen417.SysctlPsrCmtOp, src *SysctlPsrCmtOp) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Flags = src.Flags
-	dst.U = src.U
-	return dst, ""
+	hypercall.Copy(&dst.U, &src.U)
+	return ""
 }
 
-// toXen420SysctlPsrCmtOp converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420SysctlPsrCmtOp(src *SysctlPsrCmtOp) (dst xen420.SysctlPsrCmtOp, bad string) {
+// toXen420SysctlPsrCmtOp converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420SysctlPsrCmtOp(dst *xen420.SysctlPsrCmtOp, src *SysctlPsrCmtOp) (bad string) {
 	dst.Cmd = src.Cmd
 	dst.Flags = src.Flags
-	dst.U = *(*xen420.SysctlPsrCmtOpU)(unsafe.Pointer(&src.U))
-	return dst, ""
+	hypercall.Copy(&dst.U, (*xen420.SysctlPsrCmtOpU)(unsafe.Pointer(&src.U)))
+	return ""
 }
 
-// fromXen417DomctlAuditP2m converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlAuditP2m(src *xen417.DomctlAuditP2m) (dst DomctlAuditP2m) {
+// fromXen417DomctlAuditP2m converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlAuditP2m(dst *DomctlAuditP2m, src *xen417.DomctlAuditP2m) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
 	dst.P2mBad = src.P2mBad
-	return dst
 }
 
-// fromXen420DomctlAuditP2m converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlAuditP2m(src *xen420.DomctlAuditP2m) (dst DomctlAuditP2m) {
+// fromXen420DomctlAuditP2m converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlAuditP2m(dst *DomctlAuditP2m, src *xen420.DomctlAuditP2m) {
 	dst.Orphans = src.Orphans
 	dst.M2pBad = src.M2pBad
 	dst.P2mBad = src.P2mBad
-	return dst
 }
 
-// fromXen417DomctlBindPtIRQ converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlBindPtIRQ(src *xen417.DomctlBindPtIRQ) (dst DomctlBindPtIRQ) {
+// fromXen417DomctlBindPtIRQ converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlBindPtIRQ(dst *DomctlBindPtIRQ, src *xen417.DomctlBindPtIRQ) {
 	dst.MachineIRQ = src.MachineIRQ
 	dst.IRQType = src.IRQType
-	dst.U = src.U
-	return dst
+	hypercall.Copy(&dst.U, &src.U)
 }
 
-// fromXen420DomctlBindPtIRQ converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlBindPtIRQ(src *xen420.DomctlBindPtIRQ) (dst DomctlBindPtIRQ) {
+// fromXen420DomctlBindPtIRQ converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlBindPtIRQ(dst *DomctlBindPtIRQ, src *xen420.DomctlBindPtIRQ) {
 	dst.MachineIRQ = src.MachineIRQ
 	dst.IRQType = src.IRQType
-	dst.U = *(*DomctlBindPtIRQU)(unsafe.Pointer(&src.U))
-	return dst
+	hypercall.Copy(&dst.U, (*DomctlBindPtIRQU)(unsafe.Pointer(&src.U)))
 }
 
-// fromXen417DomctlCacheflush converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlCacheflush(src *xen417.DomctlCacheflush) (dst DomctlCacheflush) {
+// fromXen417DomctlCacheflush converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlCacheflush(dst *DomctlCacheflush, src *xen417.DomctlCacheflush) {
 	dst.StartPFN = PFN(src.StartPFN)
 	dst.NrPfns = PFN(src.NrPfns)
-	return dst
 }
 
-// fromXen420DomctlCacheflush converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlCacheflush(src *xen420.DomctlCacheflush) (dst DomctlCacheflush) {
+// fromXen420DomctlCacheflush converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlCacheflush(dst *DomctlCacheflush, src *xen420.DomctlCacheflush) {
 	dst.StartPFN = PFN(src.StartPFN)
 	dst.NrPfns = PFN(src.NrPfns)
-	return dst
 }
 
-// fromXen417DomctlCreatedomain converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlCreatedomain(src *xen417.DomctlCreatedomain) (dst DomctlCreatedomain) {
+// fromXen417DomctlCreatedomain converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlCreatedomain(dst *DomctlCreatedomain, src *xen417.DomctlCreatedomain) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = DomainHandle(src.Handle)
 	dst.Flags = src.Flags
@@ -1408,15 +1394,15 @@ func fromXen417DomctlCreatedomain(src *xen417.DomctlCreatedomain) (dst DomctlCre
 	dst.MaxGrantFrames = src.MaxGrantFrames
 	dst.MaxMaptrackFrames = src.MaxMaptrackFrames
 	dst.GrantOpts = src.GrantOpts
+	dst.Altp2mOpts = 0
 	dst.VmtraceSize = src.VmtraceSize
 	dst.CpupoolID = src.CpupoolID
-	dst.Arch = fromXen417ArchDomainconfig(&src.Arch)
-	return dst
+	fromXen417ArchDomainconfig(&dst.Arch, &src.Arch)
 }
 
-// fromXen420DomctlCreatedomain converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlCreatedomain(src *xen420.DomctlCreatedomain) (dst DomctlCreatedomain) {
+// fromXen420DomctlCreatedomain converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlCreatedomain(dst *DomctlCreatedomain, src *xen420.DomctlCreatedomain) {
 	dst.Ssidref = src.Ssidref
 	dst.Handle = DomainHandle(src.Handle)
 	dst.Flags = src.Flags
@@ -1429,47 +1415,42 @@ func fromXen420DomctlCreatedomain(src *xen420.DomctlCreatedomain) (dst DomctlCre
 	dst.Altp2mOpts = src.Altp2mOpts
 	dst.VmtraceSize = src.VmtraceSize
 	dst.CpupoolID = src.CpupoolID
-	dst.Arch = fromXen420ArchDomainconfig(&src.Arch)
-	return dst
+	fromXen420ArchDomainconfig(&dst.Arch, &src.Arch)
 }
 
-// fromXen417DomctlDebugOp converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlDebugOp(src *xen417.DomctlDebugOp) (dst DomctlDebugOp) {
+// fromXen417DomctlDebugOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlDebugOp(dst *DomctlDebugOp, src *xen417.DomctlDebugOp) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
-	return dst
 }
 
-// fromXen420DomctlDebugOp converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlDebugOp(src *xen420.DomctlDebugOp) (dst DomctlDebugOp) {
+// fromXen420DomctlDebugOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlDebugOp(dst *DomctlDebugOp, src *xen420.DomctlDebugOp) {
 	dst.Op = src.Op
 	dst.VCPU = src.VCPU
-	return dst
 }
 
-// fromXen417DomctlGdbsxDomstatus converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlGdbsxDomstatus(src *xen417.DomctlGdbsxDomstatus) (dst DomctlGdbsxDomstatus) {
+// fromXen417DomctlGdbsxDomstatus converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlGdbsxDomstatus(dst *DomctlGdbsxDomstatus, src *xen417.DomctlGdbsxDomstatus) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
 	dst.VCPUEv = src.VCPUEv
-	return dst
 }
 
-// fromXen420DomctlGdbsxDomstatus converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlGdbsxDomstatus(src *xen420.DomctlGdbsxDomstatus) (dst DomctlGdbsxDomstatus) {
+// fromXen420DomctlGdbsxDomstatus converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlGdbsxDomstatus(dst *DomctlGdbsxDomstatus, src *xen420.DomctlGdbsxDomstatus) {
 	dst.Paused = src.Paused
 	dst.VCPUID = src.VCPUID
 	dst.VCPUEv = src.VCPUEv
-	return dst
 }
 
-// fromXen417DomctlGetdomaininfo converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlGetdomaininfo(src *xen417.DomctlGetdomaininfo) (dst DomctlGetdomaininfo) {
+// fromXen417DomctlGetdomaininfo converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlGetdomaininfo(dst *DomctlGetdomaininfo, src *xen417.DomctlGetdomaininfo) {
 	dst.Domain = DomID(src.Domain)
 	dst.Pad1 = src.Pad1
 	dst.Flags = src.Flags
@@ -1487,13 +1468,12 @@ func fromXen417DomctlGetdomaininfo(src *xen417.DomctlGetdomaininfo) (dst DomctlG
 	dst.Cpupool = src.Cpupool
 	dst.GpaddrBits = src.GpaddrBits
 	dst.Pad2 = src.Pad2
-	dst.ArchConfig = fromXen417ArchDomainconfig(&src.ArchConfig)
-	return dst
+	fromXen417ArchDomainconfig(&dst.ArchConfig, &src.ArchConfig)
 }
 
-// fromXen420DomctlGetdomaininfo converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlGetdomaininfo(src *xen420.DomctlGetdomaininfo) (dst DomctlGetdomaininfo) {
+// fromXen420DomctlGetdomaininfo converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlGetdomaininfo(dst *DomctlGetdomaininfo, src *xen420.DomctlGetdomaininfo) {
 	dst.Domain = DomID(src.Domain)
 	dst.Pad1 = src.Pad1
 	dst.Flags = src.Flags
@@ -1511,485 +1491,429 @@ func fromXen420DomctlGetdomaininfo(src *xen420.DomctlGetdomaininfo) (dst DomctlG
 	dst.Cpupool = src.Cpupool
 	dst.GpaddrBits = src.GpaddrBits
 	dst.Pad2 = src.Pad2
-	dst.ArchConfig = fromXen420ArchDomainconfig(&src.ArchConfig)
-	return dst
+	fromXen420ArchDomainconfig(&dst.ArchConfig, &src.ArchConfig)
 }
 
-// fromXen417DomctlGetvcpuinfo converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlGetvcpuinfo(src *xen417.DomctlGetvcpuinfo) (dst DomctlGetvcpuinfo) {
+// fromXen417DomctlGetvcpuinfo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlGetvcpuinfo(dst *DomctlGetvcpuinfo, src *xen417.DomctlGetvcpuinfo) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
 	dst.Blocked = src.Blocked
 	dst.Running = src.Running
 	dst.CPUTime = src.CPUTime
 	dst.CPU = src.CPU
-	return dst
 }
 
-// fromXen420DomctlGetvcpuinfo converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlGetvcpuinfo(src *xen420.DomctlGetvcpuinfo) (dst DomctlGetvcpuinfo) {
+// fromXen420DomctlGetvcpuinfo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlGetvcpuinfo(dst *DomctlGetvcpuinfo, src *xen420.DomctlGetvcpuinfo) {
 	dst.VCPU = src.VCPU
 	dst.Online = src.Online
 	dst.Blocked = src.Blocked
 	dst.Running = src.Running
 	dst.CPUTime = src.CPUTime
 	dst.CPU = src.CPU
-	return dst
 }
 
-// fromXen420DomctlGsiPermission converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlGsiPermission(src *xen420.DomctlGsiPermission) (dst DomctlGsiPermission) {
+// fromXen420DomctlGsiPermission converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlGsiPermission(dst *DomctlGsiPermission, src *xen420.DomctlGsiPermission) {
 	dst.Gsi = src.Gsi
 	dst.Flags = src.Flags
-	return dst
 }
 
-// fromXen417DomctlHypercallInit converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlHypercallInit(src *xen417.DomctlHypercallInit) (dst DomctlHypercallInit) {
+// fromXen417DomctlHypercallInit converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlHypercallInit(dst *DomctlHypercallInit, src *xen417.DomctlHypercallInit) {
 	dst.GMFN = src.GMFN
-	return dst
 }
 
-// fromXen420DomctlHypercallInit converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlHypercallInit(src *xen420.DomctlHypercallInit) (dst DomctlHypercallInit) {
+// fromXen420DomctlHypercallInit converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlHypercallInit(dst *DomctlHypercallInit, src *xen420.DomctlHypercallInit) {
 	dst.GMFN = src.GMFN
-	return dst
 }
 
-// fromXen417DomctlIRQPermission converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlIRQPermission(src *xen417.DomctlIRQPermission) (dst DomctlIRQPermission) {
+// fromXen417DomctlIRQPermission converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlIRQPermission(dst *DomctlIRQPermission, src *xen417.DomctlIRQPermission) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
 	dst.Pad = src.Pad
-	return dst
 }
 
-// fromXen420DomctlIRQPermission converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlIRQPermission(src *xen420.DomctlIRQPermission) (dst DomctlIRQPermission) {
+// fromXen420DomctlIRQPermission converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlIRQPermission(dst *DomctlIRQPermission, src *xen420.DomctlIRQPermission) {
 	dst.Pirq = src.Pirq
 	dst.AllowAccess = src.AllowAccess
 	dst.Pad = src.Pad
-	return dst
 }
 
-// fromXen417DomctlIomemPermission converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlIomemPermission(src *xen417.DomctlIomemPermission) (dst DomctlIomemPermission) {
+// fromXen417DomctlIomemPermission converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlIomemPermission(dst *DomctlIomemPermission, src *xen417.DomctlIomemPermission) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AllowAccess = src.AllowAccess
-	return dst
 }
 
-// fromXen420DomctlIomemPermission converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlIomemPermission(src *xen420.DomctlIomemPermission) (dst DomctlIomemPermission) {
+// fromXen420DomctlIomemPermission converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlIomemPermission(dst *DomctlIomemPermission, src *xen420.DomctlIomemPermission) {
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AllowAccess = src.AllowAccess
-	return dst
 }
 
-// fromXen417DomctlIoportMapping converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlIoportMapping(src *xen417.DomctlIoportMapping) (dst DomctlIoportMapping) {
+// fromXen417DomctlIoportMapping converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlIoportMapping(dst *DomctlIoportMapping, src *xen417.DomctlIoportMapping) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
 	dst.NrPorts = src.NrPorts
 	dst.AddMapping = src.AddMapping
-	return dst
 }
 
-// fromXen420DomctlIoportMapping converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlIoportMapping(src *xen420.DomctlIoportMapping) (dst DomctlIoportMapping) {
+// fromXen420DomctlIoportMapping converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlIoportMapping(dst *DomctlIoportMapping, src *xen420.DomctlIoportMapping) {
 	dst.FirstGport = src.FirstGport
 	dst.FirstMport = src.FirstMport
 	dst.NrPorts = src.NrPorts
 	dst.AddMapping = src.AddMapping
-	return dst
 }
 
-// fromXen417DomctlIoportPermission converts from Xen 4.17's layout; members
-// Xen 4.17 lacks are zero.
-func fromXen417DomctlIoportPermission(src *xen417.DomctlIoportPermission) (dst DomctlIoportPermission) {
+// fromXen417DomctlIoportPermission converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlIoportPermission(dst *DomctlIoportPermission, src *xen417.DomctlIoportPermission) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
 	dst.AllowAccess = src.AllowAccess
-	return dst
 }
 
-// fromXen420DomctlIoportPermission converts from Xen 4.20's layout; members
-// Xen 4.20 lacks are zero.
-func fromXen420DomctlIoportPermission(src *xen420.DomctlIoportPermission) (dst DomctlIoportPermission) {
+// fromXen420DomctlIoportPermission converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlIoportPermission(dst *DomctlIoportPermission, src *xen420.DomctlIoportPermission) {
 	dst.FirstPort = src.FirstPort
 	dst.NrPorts = src.NrPorts
 	dst.AllowAccess = src.AllowAccess
-	return dst
 }
 
-// fromXen417DomctlMemSharingOp converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlMemSharingOp(src *xen417.DomctlMemSharingOp) (dst DomctlMemSharingOp) {
+// fromXen417DomctlMemSharingOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlMemSharingOp(dst *DomctlMemSharingOp, src *xen417.DomctlMemSharingOp) {
 	dst.Op = src.Op
-	dst.U = src.U
-	return dst
+	hypercall.Copy(&dst.U, &src.U)
 }
 
-// fromXen420DomctlMemSharingOp converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlMemSharingOp(src *xen420.DomctlMemSharingOp) (dst DomctlMemSharingOp) {
+// fromXen420DomctlMemSharingOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlMemSharingOp(dst *DomctlMemSharingOp, src *xen420.DomctlMemSharingOp) {
 	dst.Op = src.Op
-	dst.U = *(*DomctlMemSharingOpU)(unsafe.Pointer(&src.U))
-	return dst
+	hypercall.Copy(&dst.U, (*DomctlMemSharingOpU)(unsafe.Pointer(&src.U)))
 }
 
-// fromXen417DomctlMemoryMapping converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlMemoryMapping(src *xen417.DomctlMemoryMapping) (dst DomctlMemoryMapping) {
+// fromXen417DomctlMemoryMapping converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlMemoryMapping(dst *DomctlMemoryMapping, src *xen417.DomctlMemoryMapping) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AddMapping = src.AddMapping
 	dst.Padding = src.Padding
-	return dst
 }
 
-// fromXen420DomctlMemoryMapping converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlMemoryMapping(src *xen420.DomctlMemoryMapping) (dst DomctlMemoryMapping) {
+// fromXen420DomctlMemoryMapping converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlMemoryMapping(dst *DomctlMemoryMapping, src *xen420.DomctlMemoryMapping) {
 	dst.FirstGFN = src.FirstGFN
 	dst.FirstMFN = src.FirstMFN
 	dst.NrMfns = src.NrMfns
 	dst.AddMapping = src.AddMapping
 	dst.Padding = src.Padding
-	return dst
 }
 
-// fromXen417DomctlMonitorOp converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlMonitorOp(src *xen417.DomctlMonitorOp) (dst DomctlMonitorOp) {
+// fromXen417DomctlMonitorOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlMonitorOp(dst *DomctlMonitorOp, src *xen417.DomctlMonitorOp) {
 	dst.Op = src.Op
 	dst.Event = src.Event
-	dst.U = src.U
-	return dst
+	hypercall.Copy(&dst.U, &src.U)
 }
 
-// fromXen420DomctlMonitorOp converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlMonitorOp(src *xen420.DomctlMonitorOp) (dst DomctlMonitorOp) {
+// fromXen420DomctlMonitorOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlMonitorOp(dst *DomctlMonitorOp, src *xen420.DomctlMonitorOp) {
 	dst.Op = src.Op
 	dst.Event = src.Event
-	dst.U = *(*DomctlMonitorOpU)(unsafe.Pointer(&src.U))
-	return dst
+	hypercall.Copy(&dst.U, (*DomctlMonitorOpU)(unsafe.Pointer(&src.U)))
 }
 
-// fromXen417DomctlPsrAlloc converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlPsrAlloc(src *xen417.DomctlPsrAlloc) (dst DomctlPsrAlloc) {
+// fromXen417DomctlPsrAlloc converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlPsrAlloc(dst *DomctlPsrAlloc, src *xen417.DomctlPsrAlloc) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
 	dst.Data = src.Data
-	return dst
 }
 
-// fromXen420DomctlPsrAlloc converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlPsrAlloc(src *xen420.DomctlPsrAlloc) (dst DomctlPsrAlloc) {
+// fromXen420DomctlPsrAlloc converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlPsrAlloc(dst *DomctlPsrAlloc, src *xen420.DomctlPsrAlloc) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
 	dst.Data = src.Data
-	return dst
 }
 
-// fromXen417DomctlPsrCmtOp converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlPsrCmtOp(src *xen417.DomctlPsrCmtOp) (dst DomctlPsrCmtOp) {
+// fromXen417DomctlPsrCmtOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlPsrCmtOp(dst *DomctlPsrCmtOp, src *xen417.DomctlPsrCmtOp) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
-	return dst
 }
 
-// fromXen420DomctlPsrCmtOp converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlPsrCmtOp(src *xen420.DomctlPsrCmtOp) (dst DomctlPsrCmtOp) {
+// fromXen420DomctlPsrCmtOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlPsrCmtOp(dst *DomctlPsrCmtOp, src *xen420.DomctlPsrCmtOp) {
 	dst.Cmd = src.Cmd
 	dst.Data = src.Data
-	return dst
 }
 
-// fromXen417DomctlSendtrigger converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlSendtrigger(src *xen417.DomctlSendtrigger) (dst DomctlSendtrigger) {
+// fromXen417DomctlSendtrigger converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSendtrigger(dst *DomctlSendtrigger, src *xen417.DomctlSendtrigger) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
-	return dst
 }
 
-// fromXen420DomctlSendtrigger converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlSendtrigger(src *xen420.DomctlSendtrigger) (dst DomctlSendtrigger) {
+// fromXen420DomctlSendtrigger converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSendtrigger(dst *DomctlSendtrigger, src *xen420.DomctlSendtrigger) {
 	dst.Trigger = src.Trigger
 	dst.VCPU = src.VCPU
-	return dst
 }
 
-// fromXen417DomctlSetBrokenPageP2m converts from Xen 4.17's layout; members
-// Xen 4.17 lacks are zero.
-func fromXen417DomctlSetBrokenPageP2m(src *xen417.DomctlSetBrokenPageP2m) (dst DomctlSetBrokenPageP2m) {
+// fromXen417DomctlSetBrokenPageP2m converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSetBrokenPageP2m(dst *DomctlSetBrokenPageP2m, src *xen417.DomctlSetBrokenPageP2m) {
 	dst.PFN = src.PFN
-	return dst
 }
 
-// fromXen420DomctlSetBrokenPageP2m converts from Xen 4.20's layout; members
-// Xen 4.20 lacks are zero.
-func fromXen420DomctlSetBrokenPageP2m(src *xen420.DomctlSetBrokenPageP2m) (dst DomctlSetBrokenPageP2m) {
+// fromXen420DomctlSetBrokenPageP2m converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSetBrokenPageP2m(dst *DomctlSetBrokenPageP2m, src *xen420.DomctlSetBrokenPageP2m) {
 	dst.PFN = src.PFN
-	return dst
 }
 
-// fromXen417DomctlSetTarget converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlSetTarget(src *xen417.DomctlSetTarget) (dst DomctlSetTarget) {
+// fromXen417DomctlSetTarget converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSetTarget(dst *DomctlSetTarget, src *xen417.DomctlSetTarget) {
 	dst.Target = DomID(src.Target)
-	return dst
 }
 
-// fromXen420DomctlSetTarget converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlSetTarget(src *xen420.DomctlSetTarget) (dst DomctlSetTarget) {
+// fromXen420DomctlSetTarget converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSetTarget(dst *DomctlSetTarget, src *xen420.DomctlSetTarget) {
 	dst.Target = DomID(src.Target)
-	return dst
 }
 
-// fromXen417DomctlSetVirqHandler converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlSetVirqHandler(src *xen417.DomctlSetVirqHandler) (dst DomctlSetVirqHandler) {
+// fromXen417DomctlSetVirqHandler converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSetVirqHandler(dst *DomctlSetVirqHandler, src *xen417.DomctlSetVirqHandler) {
 	dst.Virq = src.Virq
-	return dst
 }
 
-// fromXen420DomctlSetVirqHandler converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlSetVirqHandler(src *xen420.DomctlSetVirqHandler) (dst DomctlSetVirqHandler) {
+// fromXen420DomctlSetVirqHandler converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSetVirqHandler(dst *DomctlSetVirqHandler, src *xen420.DomctlSetVirqHandler) {
 	dst.Virq = src.Virq
-	return dst
 }
 
-// fromXen417DomctlSetdebugging converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlSetdebugging(src *xen417.DomctlSetdebugging) (dst DomctlSetdebugging) {
+// fromXen417DomctlSetdebugging converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSetdebugging(dst *DomctlSetdebugging, src *xen417.DomctlSetdebugging) {
 	dst.Enable = src.Enable
-	return dst
 }
 
-// fromXen420DomctlSetdebugging converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlSetdebugging(src *xen420.DomctlSetdebugging) (dst DomctlSetdebugging) {
+// fromXen420DomctlSetdebugging converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSetdebugging(dst *DomctlSetdebugging, src *xen420.DomctlSetdebugging) {
 	dst.Enable = src.Enable
-	return dst
 }
 
-// fromXen417DomctlSetdomainhandle converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlSetdomainhandle(src *xen417.DomctlSetdomainhandle) (dst DomctlSetdomainhandle) {
+// fromXen417DomctlSetdomainhandle converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSetdomainhandle(dst *DomctlSetdomainhandle, src *xen417.DomctlSetdomainhandle) {
 	dst.Handle = DomainHandle(src.Handle)
-	return dst
 }
 
-// fromXen420DomctlSetdomainhandle converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlSetdomainhandle(src *xen420.DomctlSetdomainhandle) (dst DomctlSetdomainhandle) {
+// fromXen420DomctlSetdomainhandle converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSetdomainhandle(dst *DomctlSetdomainhandle, src *xen420.DomctlSetdomainhandle) {
 	dst.Handle = DomainHandle(src.Handle)
-	return dst
 }
 
-// fromXen417DomctlSettimeoffset converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlSettimeoffset(src *xen417.DomctlSettimeoffset) (dst DomctlSettimeoffset) {
+// fromXen417DomctlSettimeoffset converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSettimeoffset(dst *DomctlSettimeoffset, src *xen417.DomctlSettimeoffset) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
-	return dst
 }
 
-// fromXen420DomctlSettimeoffset converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlSettimeoffset(src *xen420.DomctlSettimeoffset) (dst DomctlSettimeoffset) {
+// fromXen420DomctlSettimeoffset converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSettimeoffset(dst *DomctlSettimeoffset, src *xen420.DomctlSettimeoffset) {
 	dst.TimeOffsetSeconds = src.TimeOffsetSeconds
-	return dst
 }
 
-// fromXen417DomctlSubscribe converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlSubscribe(src *xen417.DomctlSubscribe) (dst DomctlSubscribe) {
+// fromXen417DomctlSubscribe converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlSubscribe(dst *DomctlSubscribe, src *xen417.DomctlSubscribe) {
 	dst.Port = src.Port
-	return dst
 }
 
-// fromXen420DomctlSubscribe converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlSubscribe(src *xen420.DomctlSubscribe) (dst DomctlSubscribe) {
+// fromXen420DomctlSubscribe converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlSubscribe(dst *DomctlSubscribe, src *xen420.DomctlSubscribe) {
 	dst.Port = src.Port
-	return dst
 }
 
-// fromXen417DomctlTSCInfo converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlTSCInfo(src *xen417.DomctlTSCInfo) (dst DomctlTSCInfo) {
+// fromXen417DomctlTSCInfo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlTSCInfo(dst *DomctlTSCInfo, src *xen417.DomctlTSCInfo) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
 	dst.Incarnation = src.Incarnation
 	dst.Pad = src.Pad
 	dst.ElapsedNsec = src.ElapsedNsec
-	return dst
 }
 
-// fromXen420DomctlTSCInfo converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlTSCInfo(src *xen420.DomctlTSCInfo) (dst DomctlTSCInfo) {
+// fromXen420DomctlTSCInfo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlTSCInfo(dst *DomctlTSCInfo, src *xen420.DomctlTSCInfo) {
 	dst.TSCMode = src.TSCMode
 	dst.GtscKhz = src.GtscKhz
 	dst.Incarnation = src.Incarnation
 	dst.Pad = src.Pad
 	dst.ElapsedNsec = src.ElapsedNsec
-	return dst
 }
 
-// fromXen417DomctlVMEventOp converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlVMEventOp(src *xen417.DomctlVMEventOp) (dst DomctlVMEventOp) {
+// fromXen417DomctlVMEventOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlVMEventOp(dst *DomctlVMEventOp, src *xen417.DomctlVMEventOp) {
 	dst.Op = src.Op
 	dst.Mode = src.Mode
-	dst.U = src.U
-	return dst
+	hypercall.Copy(&dst.U, &src.U)
 }
 
-// fromXen420DomctlVMEventOp converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlVMEventOp(src *xen420.DomctlVMEventOp) (dst DomctlVMEventOp) {
+// fromXen420DomctlVMEventOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlVMEventOp(dst *DomctlVMEventOp, src *xen420.DomctlVMEventOp) {
 	dst.Op = src.Op
 	dst.Mode = src.Mode
-	dst.U = *(*DomctlVMEventOpU)(unsafe.Pointer(&src.U))
-	return dst
+	hypercall.Copy(&dst.U, (*DomctlVMEventOpU)(unsafe.Pointer(&src.U)))
 }
 
-// fromXen417DomctlVuartOp converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417DomctlVuartOp(src *xen417.DomctlVuartOp) (dst DomctlVuartOp) {
+// fromXen417DomctlVuartOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlVuartOp(dst *DomctlVuartOp, src *xen417.DomctlVuartOp) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
 	dst.GFN = src.GFN
 	dst.ConsoleDomID = DomID(src.ConsoleDomID)
 	dst.Pad = src.Pad
 	dst.Evtchn = EvtchnPort(src.Evtchn)
-	return dst
 }
 
-// fromXen420DomctlVuartOp converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420DomctlVuartOp(src *xen420.DomctlVuartOp) (dst DomctlVuartOp) {
+// fromXen420DomctlVuartOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlVuartOp(dst *DomctlVuartOp, src *xen420.DomctlVuartOp) {
 	dst.Cmd = src.Cmd
 	dst.Type = src.Type
 	dst.GFN = src.GFN
 	dst.ConsoleDomID = DomID(src.ConsoleDomID)
 	dst.Pad = src.Pad
 	dst.Evtchn = EvtchnPort(src.Evtchn)
-	return dst
 }
 
-// fromXen417SysctlAvailheap converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlAvailheap(src *xen417.SysctlAvailheap) (dst SysctlAvailheap) {
+// fromXen417SysctlAvailheap converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlAvailheap(dst *SysctlAvailheap, src *xen417.SysctlAvailheap) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
 	dst.Node = src.Node
 	dst.AvailBytes = src.AvailBytes
-	return dst
 }
 
-// fromXen420SysctlAvailheap converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlAvailheap(src *xen420.SysctlAvailheap) (dst SysctlAvailheap) {
+// fromXen420SysctlAvailheap converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlAvailheap(dst *SysctlAvailheap, src *xen420.SysctlAvailheap) {
 	dst.MinBitwidth = src.MinBitwidth
 	dst.MaxBitwidth = src.MaxBitwidth
 	dst.Node = src.Node
 	dst.AvailBytes = src.AvailBytes
-	return dst
 }
 
-// fromXen417SysctlCPUHotplug converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlCPUHotplug(src *xen417.SysctlCPUHotplug) (dst SysctlCPUHotplug) {
+// fromXen417SysctlCPUHotplug converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlCPUHotplug(dst *SysctlCPUHotplug, src *xen417.SysctlCPUHotplug) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
-	return dst
 }
 
-// fromXen420SysctlCPUHotplug converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlCPUHotplug(src *xen420.SysctlCPUHotplug) (dst SysctlCPUHotplug) {
+// fromXen420SysctlCPUHotplug converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlCPUHotplug(dst *SysctlCPUHotplug, src *xen420.SysctlCPUHotplug) {
 	dst.CPU = src.CPU
 	dst.Op = src.Op
-	return dst
 }
 
-// fromXen417SysctlCpuinfo converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlCpuinfo(src *xen417.SysctlCpuinfo) (dst SysctlCpuinfo) {
+// fromXen417SysctlCpuinfo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlCpuinfo(dst *SysctlCpuinfo, src *xen417.SysctlCpuinfo) {
 	dst.Idletime = src.Idletime
-	return dst
 }
 
-// fromXen420SysctlCpuinfo converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlCpuinfo(src *xen420.SysctlCpuinfo) (dst SysctlCpuinfo) {
+// fromXen420SysctlCpuinfo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlCpuinfo(dst *SysctlCpuinfo, src *xen420.SysctlCpuinfo) {
 	dst.Idletime = src.Idletime
-	return dst
 }
 
-// fromXen417SysctlCputopo converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlCputopo(src *xen417.SysctlCputopo) (dst SysctlCputopo) {
+// fromXen417SysctlCputopo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlCputopo(dst *SysctlCputopo, src *xen417.SysctlCputopo) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
 	dst.Node = src.Node
-	return dst
 }
 
-// fromXen420SysctlCputopo converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlCputopo(src *xen420.SysctlCputopo) (dst SysctlCputopo) {
+// fromXen420SysctlCputopo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlCputopo(dst *SysctlCputopo, src *xen420.SysctlCputopo) {
 	dst.Core = src.Core
 	dst.Socket = src.Socket
 	dst.Node = src.Node
-	return dst
 }
 
-// fromXen417SysctlMeminfo converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlMeminfo(src *xen417.SysctlMeminfo) (dst SysctlMeminfo) {
+// fromXen417SysctlMeminfo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlMeminfo(dst *SysctlMeminfo, src *xen417.SysctlMeminfo) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
-	return dst
 }
 
-// fromXen420SysctlMeminfo converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlMeminfo(src *xen420.SysctlMeminfo) (dst SysctlMeminfo) {
+// fromXen420SysctlMeminfo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlMeminfo(dst *SysctlMeminfo, src *xen420.SysctlMeminfo) {
 	dst.Memsize = src.Memsize
 	dst.Memfree = src.Memfree
-	return dst
 }
 
-// fromXen417SysctlPhysinfo converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlPhysinfo(src *xen417.SysctlPhysinfo) (dst SysctlPhysinfo) {
+// fromXen417SysctlPhysinfo converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlPhysinfo(dst *SysctlPhysinfo, src *xen417.SysctlPhysinfo) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
 	dst.NrCpus = src.NrCpus
@@ -2006,12 +1930,11 @@ func fromXen417SysctlPhysinfo(src *xen417.SysctlPhysinfo) (dst SysctlPhysinfo) {
 	dst.OutstandingPages = src.OutstandingPages
 	dst.MaxMFN = src.MaxMFN
 	dst.HwCap = src.HwCap
-	return dst
 }
 
-// fromXen420SysctlPhysinfo converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlPhysinfo(src *xen420.SysctlPhysinfo) (dst SysctlPhysinfo) {
+// fromXen420SysctlPhysinfo converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlPhysinfo(dst *SysctlPhysinfo, src *xen420.SysctlPhysinfo) {
 	dst.ThreadsPerCore = src.ThreadsPerCore
 	dst.CoresPerSocket = src.CoresPerSocket
 	dst.NrCpus = src.NrCpus
@@ -2028,43 +1951,38 @@ func fromXen420SysctlPhysinfo(src *xen420.SysctlPhysinfo) (dst SysctlPhysinfo) {
 	dst.OutstandingPages = src.OutstandingPages
 	dst.MaxMFN = src.MaxMFN
 	dst.HwCap = src.HwCap
-	return dst
 }
 
-// fromXen417SysctlPsrAlloc converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlPsrAlloc(src *xen417.SysctlPsrAlloc) (dst SysctlPsrAlloc) {
+// fromXen417SysctlPsrAlloc converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlPsrAlloc(dst *SysctlPsrAlloc, src *xen417.SysctlPsrAlloc) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
-	dst.U = src.U
-	return dst
+	hypercall.Copy(&dst.U, &src.U)
 }
 
-// fromXen420SysctlPsrAlloc converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlPsrAlloc(src *xen420.SysctlPsrAlloc) (dst SysctlPsrAlloc) {
+// fromXen420SysctlPsrAlloc converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlPsrAlloc(dst *SysctlPsrAlloc, src *xen420.SysctlPsrAlloc) {
 	dst.Cmd = src.Cmd
 	dst.Target = src.Target
-	dst.U = *(*SysctlPsrAllocU)(unsafe.Pointer(&src.U))
-	return dst
+	hypercall.Copy(&dst.U, (*SysctlPsrAllocU)(unsafe.Pointer(&src.U)))
 }
 
-// fromXen417SysctlPsrCmtOp converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417SysctlPsrCmtOp(src *xen417.SysctlPsrCmtOp) (dst SysctlPsrCmtOp) {
+// fromXen417SysctlPsrCmtOp converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417SysctlPsrCmtOp(dst *SysctlPsrCmtOp, src *xen417.SysctlPsrCmtOp) {
 	dst.Cmd = src.Cmd
 	dst.Flags = src.Flags
-	dst.U = src.U
-	return dst
+	hypercall.Copy(&dst.U, &src.U)
 }
 
-// fromXen420SysctlPsrCmtOp converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420SysctlPsrCmtOp(src *xen420.SysctlPsrCmtOp) (dst SysctlPsrCmtOp) {
+// fromXen420SysctlPsrCmtOp converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420SysctlPsrCmtOp(dst *SysctlPsrCmtOp, src *xen420.SysctlPsrCmtOp) {
 	dst.Cmd = src.Cmd
 	dst.Flags = src.Flags
-	dst.U = *(*SysctlPsrCmtOpU)(unsafe.Pointer(&src.U))
-	return dst
+	hypercall.Copy(&dst.U, (*SysctlPsrCmtOpU)(unsafe.Pointer(&src.U)))
 }
 
 // XenDomctlAuditP2m issues XEN_DOMCTL_audit_p2m in the layout of the
@@ -2080,22 +1998,22 @@ func XenDomctlAuditP2m(c hypercall.Caller, domain DomID, arg *DomctlAuditP2m) (e
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlAuditP2m(arg)
-		if bad != "" {
+		var a2 xen417.DomctlAuditP2m
+		if bad := toXen417DomctlAuditP2m(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlAuditP2m(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlAuditP2m(&a2)
+		fromXen417DomctlAuditP2m(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlAuditP2m(arg)
-		if bad != "" {
+		var a2 xen420.DomctlAuditP2m
+		if bad := toXen420DomctlAuditP2m(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlAuditP2m(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlAuditP2m(&a2)
+		fromXen420DomctlAuditP2m(arg, &a2)
 		err = r0
 	}
 	return
@@ -2114,22 +2032,22 @@ func XenDomctlBindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ) 
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlBindPtIRQ(arg)
-		if bad != "" {
+		var a2 xen417.DomctlBindPtIRQ
+		if bad := toXen417DomctlBindPtIRQ(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlBindPtIRQ(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlBindPtIRQ(&a2)
+		fromXen417DomctlBindPtIRQ(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlBindPtIRQ(arg)
-		if bad != "" {
+		var a2 xen420.DomctlBindPtIRQ
+		if bad := toXen420DomctlBindPtIRQ(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlBindPtIRQ(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlBindPtIRQ(&a2)
+		fromXen420DomctlBindPtIRQ(arg, &a2)
 		err = r0
 	}
 	return
@@ -2148,22 +2066,22 @@ func XenDomctlCacheflush(c hypercall.Caller, domain DomID, arg *DomctlCacheflush
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlCacheflush(arg)
-		if bad != "" {
+		var a2 xen417.DomctlCacheflush
+		if bad := toXen417DomctlCacheflush(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlCacheflush(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlCacheflush(&a2)
+		fromXen417DomctlCacheflush(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlCacheflush(arg)
-		if bad != "" {
+		var a2 xen420.DomctlCacheflush
+		if bad := toXen420DomctlCacheflush(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlCacheflush(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlCacheflush(&a2)
+		fromXen420DomctlCacheflush(arg, &a2)
 		err = r0
 	}
 	return
@@ -2182,23 +2100,23 @@ func XenDomctlCreatedomain(c hypercall.Caller, domain DomID, arg *DomctlCreatedo
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlCreatedomain(arg)
-		if bad != "" {
+		var a2 xen417.DomctlCreatedomain
+		if bad := toXen417DomctlCreatedomain(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0, r1 := xen417.XenDomctlCreatedomain(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlCreatedomain(&a2)
+		fromXen417DomctlCreatedomain(arg, &a2)
 		domid = DomID(r0)
 		err = r1
 	case 1:
-		a2, bad := toXen420DomctlCreatedomain(arg)
-		if bad != "" {
+		var a2 xen420.DomctlCreatedomain
+		if bad := toXen420DomctlCreatedomain(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0, r1 := xen420.XenDomctlCreatedomain(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlCreatedomain(&a2)
+		fromXen420DomctlCreatedomain(arg, &a2)
 		domid = DomID(r0)
 		err = r1
 	}
@@ -2218,22 +2136,22 @@ func XenDomctlDebugOp(c hypercall.Caller, domain DomID, arg *DomctlDebugOp) (err
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlDebugOp(arg)
-		if bad != "" {
+		var a2 xen417.DomctlDebugOp
+		if bad := toXen417DomctlDebugOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlDebugOp(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlDebugOp(&a2)
+		fromXen417DomctlDebugOp(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlDebugOp(arg)
-		if bad != "" {
+		var a2 xen420.DomctlDebugOp
+		if bad := toXen420DomctlDebugOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlDebugOp(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlDebugOp(&a2)
+		fromXen420DomctlDebugOp(arg, &a2)
 		err = r0
 	}
 	return
@@ -2274,22 +2192,22 @@ func XenDomctlGdbsxDomstatus(c hypercall.Caller, domain DomID, arg *DomctlGdbsxD
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlGdbsxDomstatus(arg)
-		if bad != "" {
+		var a2 xen417.DomctlGdbsxDomstatus
+		if bad := toXen417DomctlGdbsxDomstatus(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlGdbsxDomstatus(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlGdbsxDomstatus(&a2)
+		fromXen417DomctlGdbsxDomstatus(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlGdbsxDomstatus(arg)
-		if bad != "" {
+		var a2 xen420.DomctlGdbsxDomstatus
+		if bad := toXen420DomctlGdbsxDomstatus(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlGdbsxDomstatus(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlGdbsxDomstatus(&a2)
+		fromXen420DomctlGdbsxDomstatus(arg, &a2)
 		err = r0
 	}
 	return
@@ -2425,11 +2343,11 @@ func XenDomctlGetdomaininfo(c hypercall.Caller, domain DomID) (domctlGetdomainin
 	switch ch.set {
 	case 0:
 		r0, r1 := xen417.XenDomctlGetdomaininfo(c, xen417.DomID(domain))
-		domctlGetdomaininfo = fromXen417DomctlGetdomaininfo(&r0)
+		fromXen417DomctlGetdomaininfo(&domctlGetdomaininfo, &r0)
 		err = r1
 	case 1:
 		r0, r1 := xen420.XenDomctlGetdomaininfo(c, xen420.DomID(domain))
-		domctlGetdomaininfo = fromXen420DomctlGetdomaininfo(&r0)
+		fromXen420DomctlGetdomaininfo(&domctlGetdomaininfo, &r0)
 		err = r1
 	}
 	return
@@ -2519,11 +2437,11 @@ func XenDomctlGettscinfo(c hypercall.Caller, domain DomID) (domctlTSCInfo Domctl
 	switch ch.set {
 	case 0:
 		r0, r1 := xen417.XenDomctlGettscinfo(c, xen417.DomID(domain))
-		domctlTSCInfo = fromXen417DomctlTSCInfo(&r0)
+		fromXen417DomctlTSCInfo(&domctlTSCInfo, &r0)
 		err = r1
 	case 1:
 		r0, r1 := xen420.XenDomctlGettscinfo(c, xen420.DomID(domain))
-		domctlTSCInfo = fromXen420DomctlTSCInfo(&r0)
+		fromXen420DomctlTSCInfo(&domctlTSCInfo, &r0)
 		err = r1
 	}
 	return
@@ -2543,11 +2461,11 @@ func XenDomctlGetvcpuinfo(c hypercall.Caller, domain DomID, vcpu uint32) (domctl
 	switch ch.set {
 	case 0:
 		r0, r1 := xen417.XenDomctlGetvcpuinfo(c, xen417.DomID(domain), vcpu)
-		domctlGetvcpuinfo = fromXen417DomctlGetvcpuinfo(&r0)
+		fromXen417DomctlGetvcpuinfo(&domctlGetvcpuinfo, &r0)
 		err = r1
 	case 1:
 		r0, r1 := xen420.XenDomctlGetvcpuinfo(c, xen420.DomID(domain), vcpu)
-		domctlGetvcpuinfo = fromXen420DomctlGetvcpuinfo(&r0)
+		fromXen420DomctlGetvcpuinfo(&domctlGetvcpuinfo, &r0)
 		err = r1
 	}
 	return
@@ -2565,13 +2483,13 @@ func XenDomctlGsiPermission(c hypercall.Caller, domain DomID, arg *DomctlGsiPerm
 	}
 	switch ch.set {
 	case 1:
-		a2, bad := toXen420DomctlGsiPermission(arg)
-		if bad != "" {
+		var a2 xen420.DomctlGsiPermission
+		if bad := toXen420DomctlGsiPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlGsiPermission(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlGsiPermission(&a2)
+		fromXen420DomctlGsiPermission(arg, &a2)
 		err = r0
 	}
 	return
@@ -2590,22 +2508,22 @@ func XenDomctlHypercallInit(c hypercall.Caller, domain DomID, arg *DomctlHyperca
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlHypercallInit(arg)
-		if bad != "" {
+		var a2 xen417.DomctlHypercallInit
+		if bad := toXen417DomctlHypercallInit(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlHypercallInit(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlHypercallInit(&a2)
+		fromXen417DomctlHypercallInit(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlHypercallInit(arg)
-		if bad != "" {
+		var a2 xen420.DomctlHypercallInit
+		if bad := toXen420DomctlHypercallInit(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlHypercallInit(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlHypercallInit(&a2)
+		fromXen420DomctlHypercallInit(arg, &a2)
 		err = r0
 	}
 	return
@@ -2624,22 +2542,22 @@ func XenDomctlIRQPermission(c hypercall.Caller, domain DomID, arg *DomctlIRQPerm
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlIRQPermission(arg)
-		if bad != "" {
+		var a2 xen417.DomctlIRQPermission
+		if bad := toXen417DomctlIRQPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlIRQPermission(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlIRQPermission(&a2)
+		fromXen417DomctlIRQPermission(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlIRQPermission(arg)
-		if bad != "" {
+		var a2 xen420.DomctlIRQPermission
+		if bad := toXen420DomctlIRQPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlIRQPermission(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlIRQPermission(&a2)
+		fromXen420DomctlIRQPermission(arg, &a2)
 		err = r0
 	}
 	return
@@ -2658,22 +2576,22 @@ func XenDomctlIomemPermission(c hypercall.Caller, domain DomID, arg *DomctlIomem
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlIomemPermission(arg)
-		if bad != "" {
+		var a2 xen417.DomctlIomemPermission
+		if bad := toXen417DomctlIomemPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlIomemPermission(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlIomemPermission(&a2)
+		fromXen417DomctlIomemPermission(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlIomemPermission(arg)
-		if bad != "" {
+		var a2 xen420.DomctlIomemPermission
+		if bad := toXen420DomctlIomemPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlIomemPermission(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlIomemPermission(&a2)
+		fromXen420DomctlIomemPermission(arg, &a2)
 		err = r0
 	}
 	return
@@ -2692,22 +2610,22 @@ func XenDomctlIoportMapping(c hypercall.Caller, domain DomID, arg *DomctlIoportM
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlIoportMapping(arg)
-		if bad != "" {
+		var a2 xen417.DomctlIoportMapping
+		if bad := toXen417DomctlIoportMapping(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlIoportMapping(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlIoportMapping(&a2)
+		fromXen417DomctlIoportMapping(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlIoportMapping(arg)
-		if bad != "" {
+		var a2 xen420.DomctlIoportMapping
+		if bad := toXen420DomctlIoportMapping(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlIoportMapping(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlIoportMapping(&a2)
+		fromXen420DomctlIoportMapping(arg, &a2)
 		err = r0
 	}
 	return
@@ -2726,22 +2644,22 @@ func XenDomctlIoportPermission(c hypercall.Caller, domain DomID, arg *DomctlIopo
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlIoportPermission(arg)
-		if bad != "" {
+		var a2 xen417.DomctlIoportPermission
+		if bad := toXen417DomctlIoportPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlIoportPermission(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlIoportPermission(&a2)
+		fromXen417DomctlIoportPermission(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlIoportPermission(arg)
-		if bad != "" {
+		var a2 xen420.DomctlIoportPermission
+		if bad := toXen420DomctlIoportPermission(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlIoportPermission(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlIoportPermission(&a2)
+		fromXen420DomctlIoportPermission(arg, &a2)
 		err = r0
 	}
 	return
@@ -2804,22 +2722,22 @@ func XenDomctlMemSharingOp(c hypercall.Caller, domain DomID, arg *DomctlMemShari
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlMemSharingOp(arg)
-		if bad != "" {
+		var a2 xen417.DomctlMemSharingOp
+		if bad := toXen417DomctlMemSharingOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlMemSharingOp(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlMemSharingOp(&a2)
+		fromXen417DomctlMemSharingOp(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlMemSharingOp(arg)
-		if bad != "" {
+		var a2 xen420.DomctlMemSharingOp
+		if bad := toXen420DomctlMemSharingOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlMemSharingOp(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlMemSharingOp(&a2)
+		fromXen420DomctlMemSharingOp(arg, &a2)
 		err = r0
 	}
 	return
@@ -2838,22 +2756,22 @@ func XenDomctlMemoryMapping(c hypercall.Caller, domain DomID, arg *DomctlMemoryM
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlMemoryMapping(arg)
-		if bad != "" {
+		var a2 xen417.DomctlMemoryMapping
+		if bad := toXen417DomctlMemoryMapping(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlMemoryMapping(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlMemoryMapping(&a2)
+		fromXen417DomctlMemoryMapping(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlMemoryMapping(arg)
-		if bad != "" {
+		var a2 xen420.DomctlMemoryMapping
+		if bad := toXen420DomctlMemoryMapping(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlMemoryMapping(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlMemoryMapping(&a2)
+		fromXen420DomctlMemoryMapping(arg, &a2)
 		err = r0
 	}
 	return
@@ -2872,22 +2790,22 @@ func XenDomctlMonitorOp(c hypercall.Caller, domain DomID, arg *DomctlMonitorOp) 
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlMonitorOp(arg)
-		if bad != "" {
+		var a2 xen417.DomctlMonitorOp
+		if bad := toXen417DomctlMonitorOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlMonitorOp(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlMonitorOp(&a2)
+		fromXen417DomctlMonitorOp(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlMonitorOp(arg)
-		if bad != "" {
+		var a2 xen420.DomctlMonitorOp
+		if bad := toXen420DomctlMonitorOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlMonitorOp(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlMonitorOp(&a2)
+		fromXen420DomctlMonitorOp(arg, &a2)
 		err = r0
 	}
 	return
@@ -2928,22 +2846,22 @@ func XenDomctlPsrAlloc(c hypercall.Caller, domain DomID, arg *DomctlPsrAlloc) (e
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlPsrAlloc(arg)
-		if bad != "" {
+		var a2 xen417.DomctlPsrAlloc
+		if bad := toXen417DomctlPsrAlloc(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlPsrAlloc(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlPsrAlloc(&a2)
+		fromXen417DomctlPsrAlloc(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlPsrAlloc(arg)
-		if bad != "" {
+		var a2 xen420.DomctlPsrAlloc
+		if bad := toXen420DomctlPsrAlloc(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlPsrAlloc(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlPsrAlloc(&a2)
+		fromXen420DomctlPsrAlloc(arg, &a2)
 		err = r0
 	}
 	return
@@ -2962,22 +2880,22 @@ func XenDomctlPsrCmtOp(c hypercall.Caller, domain DomID, arg *DomctlPsrCmtOp) (e
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlPsrCmtOp(arg)
-		if bad != "" {
+		var a2 xen417.DomctlPsrCmtOp
+		if bad := toXen417DomctlPsrCmtOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlPsrCmtOp(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlPsrCmtOp(&a2)
+		fromXen417DomctlPsrCmtOp(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlPsrCmtOp(arg)
-		if bad != "" {
+		var a2 xen420.DomctlPsrCmtOp
+		if bad := toXen420DomctlPsrCmtOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlPsrCmtOp(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlPsrCmtOp(&a2)
+		fromXen420DomctlPsrCmtOp(arg, &a2)
 		err = r0
 	}
 	return
@@ -3018,22 +2936,22 @@ func XenDomctlSendtrigger(c hypercall.Caller, domain DomID, arg *DomctlSendtrigg
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSendtrigger(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSendtrigger
+		if bad := toXen417DomctlSendtrigger(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlSendtrigger(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSendtrigger(&a2)
+		fromXen417DomctlSendtrigger(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSendtrigger(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSendtrigger
+		if bad := toXen420DomctlSendtrigger(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlSendtrigger(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSendtrigger(&a2)
+		fromXen420DomctlSendtrigger(arg, &a2)
 		err = r0
 	}
 	return
@@ -3096,22 +3014,22 @@ func XenDomctlSetBrokenPageP2m(c hypercall.Caller, domain DomID, arg *DomctlSetB
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSetBrokenPageP2m(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSetBrokenPageP2m
+		if bad := toXen417DomctlSetBrokenPageP2m(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlSetBrokenPageP2m(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSetBrokenPageP2m(&a2)
+		fromXen417DomctlSetBrokenPageP2m(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSetBrokenPageP2m(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSetBrokenPageP2m
+		if bad := toXen420DomctlSetBrokenPageP2m(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlSetBrokenPageP2m(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSetBrokenPageP2m(&a2)
+		fromXen420DomctlSetBrokenPageP2m(arg, &a2)
 		err = r0
 	}
 	return
@@ -3152,22 +3070,22 @@ func XenDomctlSetTarget(c hypercall.Caller, domain DomID, arg *DomctlSetTarget) 
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSetTarget(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSetTarget
+		if bad := toXen417DomctlSetTarget(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlSetTarget(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSetTarget(&a2)
+		fromXen417DomctlSetTarget(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSetTarget(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSetTarget
+		if bad := toXen420DomctlSetTarget(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlSetTarget(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSetTarget(&a2)
+		fromXen420DomctlSetTarget(arg, &a2)
 		err = r0
 	}
 	return
@@ -3186,22 +3104,22 @@ func XenDomctlSetVirqHandler(c hypercall.Caller, domain DomID, arg *DomctlSetVir
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSetVirqHandler(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSetVirqHandler
+		if bad := toXen417DomctlSetVirqHandler(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlSetVirqHandler(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSetVirqHandler(&a2)
+		fromXen417DomctlSetVirqHandler(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSetVirqHandler(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSetVirqHandler
+		if bad := toXen420DomctlSetVirqHandler(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlSetVirqHandler(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSetVirqHandler(&a2)
+		fromXen420DomctlSetVirqHandler(arg, &a2)
 		err = r0
 	}
 	return
@@ -3220,22 +3138,22 @@ func XenDomctlSetdebugging(c hypercall.Caller, domain DomID, arg *DomctlSetdebug
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSetdebugging(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSetdebugging
+		if bad := toXen417DomctlSetdebugging(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlSetdebugging(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSetdebugging(&a2)
+		fromXen417DomctlSetdebugging(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSetdebugging(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSetdebugging
+		if bad := toXen420DomctlSetdebugging(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlSetdebugging(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSetdebugging(&a2)
+		fromXen420DomctlSetdebugging(arg, &a2)
 		err = r0
 	}
 	return
@@ -3254,22 +3172,22 @@ func XenDomctlSetdomainhandle(c hypercall.Caller, domain DomID, arg *DomctlSetdo
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSetdomainhandle(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSetdomainhandle
+		if bad := toXen417DomctlSetdomainhandle(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlSetdomainhandle(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSetdomainhandle(&a2)
+		fromXen417DomctlSetdomainhandle(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSetdomainhandle(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSetdomainhandle
+		if bad := toXen420DomctlSetdomainhandle(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlSetdomainhandle(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSetdomainhandle(&a2)
+		fromXen420DomctlSetdomainhandle(arg, &a2)
 		err = r0
 	}
 	return
@@ -3310,22 +3228,22 @@ func XenDomctlSettimeoffset(c hypercall.Caller, domain DomID, arg *DomctlSettime
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSettimeoffset(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSettimeoffset
+		if bad := toXen417DomctlSettimeoffset(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlSettimeoffset(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSettimeoffset(&a2)
+		fromXen417DomctlSettimeoffset(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSettimeoffset(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSettimeoffset
+		if bad := toXen420DomctlSettimeoffset(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlSettimeoffset(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSettimeoffset(&a2)
+		fromXen420DomctlSettimeoffset(arg, &a2)
 		err = r0
 	}
 	return
@@ -3344,22 +3262,22 @@ func XenDomctlSettscinfo(c hypercall.Caller, domain DomID, arg *DomctlTSCInfo) (
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlTSCInfo(arg)
-		if bad != "" {
+		var a2 xen417.DomctlTSCInfo
+		if bad := toXen417DomctlTSCInfo(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlSettscinfo(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlTSCInfo(&a2)
+		fromXen417DomctlTSCInfo(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlTSCInfo(arg)
-		if bad != "" {
+		var a2 xen420.DomctlTSCInfo
+		if bad := toXen420DomctlTSCInfo(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlSettscinfo(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlTSCInfo(&a2)
+		fromXen420DomctlTSCInfo(arg, &a2)
 		err = r0
 	}
 	return
@@ -3400,22 +3318,22 @@ func XenDomctlSubscribe(c hypercall.Caller, domain DomID, arg *DomctlSubscribe) 
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlSubscribe(arg)
-		if bad != "" {
+		var a2 xen417.DomctlSubscribe
+		if bad := toXen417DomctlSubscribe(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlSubscribe(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlSubscribe(&a2)
+		fromXen417DomctlSubscribe(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlSubscribe(arg)
-		if bad != "" {
+		var a2 xen420.DomctlSubscribe
+		if bad := toXen420DomctlSubscribe(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlSubscribe(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlSubscribe(&a2)
+		fromXen420DomctlSubscribe(arg, &a2)
 		err = r0
 	}
 	return
@@ -3434,22 +3352,22 @@ func XenDomctlUnbindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlBindPtIRQ(arg)
-		if bad != "" {
+		var a2 xen417.DomctlBindPtIRQ
+		if bad := toXen417DomctlBindPtIRQ(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlUnbindPtIRQ(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlBindPtIRQ(&a2)
+		fromXen417DomctlBindPtIRQ(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlBindPtIRQ(arg)
-		if bad != "" {
+		var a2 xen420.DomctlBindPtIRQ
+		if bad := toXen420DomctlBindPtIRQ(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlUnbindPtIRQ(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlBindPtIRQ(&a2)
+		fromXen420DomctlBindPtIRQ(arg, &a2)
 		err = r0
 	}
 	return
@@ -3490,22 +3408,22 @@ func XenDomctlVMEventOp(c hypercall.Caller, domain DomID, arg *DomctlVMEventOp) 
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlVMEventOp(arg)
-		if bad != "" {
+		var a2 xen417.DomctlVMEventOp
+		if bad := toXen417DomctlVMEventOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlVMEventOp(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlVMEventOp(&a2)
+		fromXen417DomctlVMEventOp(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlVMEventOp(arg)
-		if bad != "" {
+		var a2 xen420.DomctlVMEventOp
+		if bad := toXen420DomctlVMEventOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlVMEventOp(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlVMEventOp(&a2)
+		fromXen420DomctlVMEventOp(arg, &a2)
 		err = r0
 	}
 	return
@@ -3524,22 +3442,22 @@ func XenDomctlVuartOp(c hypercall.Caller, domain DomID, arg *DomctlVuartOp) (err
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlVuartOp(arg)
-		if bad != "" {
+		var a2 xen417.DomctlVuartOp
+		if bad := toXen417DomctlVuartOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlVuartOp(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlVuartOp(&a2)
+		fromXen417DomctlVuartOp(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlVuartOp(arg)
-		if bad != "" {
+		var a2 xen420.DomctlVuartOp
+		if bad := toXen420DomctlVuartOp(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlVuartOp(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlVuartOp(&a2)
+		fromXen420DomctlVuartOp(arg, &a2)
 		err = r0
 	}
 	return
@@ -3558,22 +3476,22 @@ func XenSysctlAvailheap(c hypercall.Caller, arg *SysctlAvailheap) (err error) {
 	}
 	switch ch.set {
 	case 0:
-		a1, bad := toXen417SysctlAvailheap(arg)
-		if bad != "" {
+		var a1 xen417.SysctlAvailheap
+		if bad := toXen417SysctlAvailheap(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenSysctlAvailheap(c, &a1)
-		*arg = fromXen417SysctlAvailheap(&a1)
+		fromXen417SysctlAvailheap(arg, &a1)
 		err = r0
 	case 1:
-		a1, bad := toXen420SysctlAvailheap(arg)
-		if bad != "" {
+		var a1 xen420.SysctlAvailheap
+		if bad := toXen420SysctlAvailheap(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenSysctlAvailheap(c, &a1)
-		*arg = fromXen420SysctlAvailheap(&a1)
+		fromXen420SysctlAvailheap(arg, &a1)
 		err = r0
 	}
 	return
@@ -3592,22 +3510,22 @@ func XenSysctlCPUHotplug(c hypercall.Caller, arg *SysctlCPUHotplug) (err error) 
 	}
 	switch ch.set {
 	case 0:
-		a1, bad := toXen417SysctlCPUHotplug(arg)
-		if bad != "" {
+		var a1 xen417.SysctlCPUHotplug
+		if bad := toXen417SysctlCPUHotplug(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenSysctlCPUHotplug(c, &a1)
-		*arg = fromXen417SysctlCPUHotplug(&a1)
+		fromXen417SysctlCPUHotplug(arg, &a1)
 		err = r0
 	case 1:
-		a1, bad := toXen420SysctlCPUHotplug(arg)
-		if bad != "" {
+		var a1 xen420.SysctlCPUHotplug
+		if bad := toXen420SysctlCPUHotplug(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenSysctlCPUHotplug(c, &a1)
-		*arg = fromXen420SysctlCPUHotplug(&a1)
+		fromXen420SysctlCPUHotplug(arg, &a1)
 		err = r0
 	}
 	return
@@ -3628,30 +3546,28 @@ func XenSysctlCputopoinfo(c hypercall.Caller, cputopo []SysctlCputopo) (numCpus 
 	case 0:
 		a1 := make([]xen417.SysctlCputopo, len(cputopo))
 		for j := range cputopo {
-			var bad string
-			if a1[j], bad = toXen417SysctlCputopo(&cputopo[j]); bad != "" {
+			if bad := toXen417SysctlCputopo(&a1[j], &cputopo[j]); bad != "" {
 				err = ch.member("cputopo[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
 		}
 		r0, r1 := xen417.XenSysctlCputopoinfo(c, a1)
 		for j := range a1 {
-			cputopo[j] = fromXen417SysctlCputopo(&a1[j])
+			fromXen417SysctlCputopo(&cputopo[j], &a1[j])
 		}
 		numCpus = r0
 		err = r1
 	case 1:
 		a1 := make([]xen420.SysctlCputopo, len(cputopo))
 		for j := range cputopo {
-			var bad string
-			if a1[j], bad = toXen420SysctlCputopo(&cputopo[j]); bad != "" {
+			if bad := toXen420SysctlCputopo(&a1[j], &cputopo[j]); bad != "" {
 				err = ch.member("cputopo[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
 		}
 		r0, r1 := xen420.XenSysctlCputopoinfo(c, a1)
 		for j := range a1 {
-			cputopo[j] = fromXen420SysctlCputopo(&a1[j])
+			fromXen420SysctlCputopo(&cputopo[j], &a1[j])
 		}
 		numCpus = r0
 		err = r1
@@ -3744,30 +3660,28 @@ func XenSysctlGetcpuinfo(c hypercall.Caller, info []SysctlCpuinfo) (nrCpus uint3
 	case 0:
 		a1 := make([]xen417.SysctlCpuinfo, len(info))
 		for j := range info {
-			var bad string
-			if a1[j], bad = toXen417SysctlCpuinfo(&info[j]); bad != "" {
+			if bad := toXen417SysctlCpuinfo(&a1[j], &info[j]); bad != "" {
 				err = ch.member("info[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
 		}
 		r0, r1 := xen417.XenSysctlGetcpuinfo(c, a1)
 		for j := range a1 {
-			info[j] = fromXen417SysctlCpuinfo(&a1[j])
+			fromXen417SysctlCpuinfo(&info[j], &a1[j])
 		}
 		nrCpus = r0
 		err = r1
 	case 1:
 		a1 := make([]xen420.SysctlCpuinfo, len(info))
 		for j := range info {
-			var bad string
-			if a1[j], bad = toXen420SysctlCpuinfo(&info[j]); bad != "" {
+			if bad := toXen420SysctlCpuinfo(&a1[j], &info[j]); bad != "" {
 				err = ch.member("info[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
 		}
 		r0, r1 := xen420.XenSysctlGetcpuinfo(c, a1)
 		for j := range a1 {
-			info[j] = fromXen420SysctlCpuinfo(&a1[j])
+			fromXen420SysctlCpuinfo(&info[j], &a1[j])
 		}
 		nrCpus = r0
 		err = r1
@@ -3790,30 +3704,28 @@ func XenSysctlGetdomaininfolist(c hypercall.Caller, firstDomain DomID, buffer []
 	case 0:
 		a2 := make([]xen417.DomctlGetdomaininfo, len(buffer))
 		for j := range buffer {
-			var bad string
-			if a2[j], bad = toXen417DomctlGetdomaininfo(&buffer[j]); bad != "" {
+			if bad := toXen417DomctlGetdomaininfo(&a2[j], &buffer[j]); bad != "" {
 				err = ch.member("buffer[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
 		}
 		r0, r1 := xen417.XenSysctlGetdomaininfolist(c, xen417.DomID(firstDomain), a2)
 		for j := range a2 {
-			buffer[j] = fromXen417DomctlGetdomaininfo(&a2[j])
+			fromXen417DomctlGetdomaininfo(&buffer[j], &a2[j])
 		}
 		numDomains = r0
 		err = r1
 	case 1:
 		a2 := make([]xen420.DomctlGetdomaininfo, len(buffer))
 		for j := range buffer {
-			var bad string
-			if a2[j], bad = toXen420DomctlGetdomaininfo(&buffer[j]); bad != "" {
+			if bad := toXen420DomctlGetdomaininfo(&a2[j], &buffer[j]); bad != "" {
 				err = ch.member("buffer[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
 		}
 		r0, r1 := xen420.XenSysctlGetdomaininfolist(c, xen420.DomID(firstDomain), a2)
 		for j := range a2 {
-			buffer[j] = fromXen420DomctlGetdomaininfo(&a2[j])
+			fromXen420DomctlGetdomaininfo(&buffer[j], &a2[j])
 		}
 		numDomains = r0
 		err = r1
@@ -3836,30 +3748,28 @@ func XenSysctlNumainfo(c hypercall.Caller, meminfo []SysctlMeminfo, distance []u
 	case 0:
 		a1 := make([]xen417.SysctlMeminfo, len(meminfo))
 		for j := range meminfo {
-			var bad string
-			if a1[j], bad = toXen417SysctlMeminfo(&meminfo[j]); bad != "" {
+			if bad := toXen417SysctlMeminfo(&a1[j], &meminfo[j]); bad != "" {
 				err = ch.member("meminfo[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
 		}
 		r0, r1 := xen417.XenSysctlNumainfo(c, a1, distance)
 		for j := range a1 {
-			meminfo[j] = fromXen417SysctlMeminfo(&a1[j])
+			fromXen417SysctlMeminfo(&meminfo[j], &a1[j])
 		}
 		numNodes = r0
 		err = r1
 	case 1:
 		a1 := make([]xen420.SysctlMeminfo, len(meminfo))
 		for j := range meminfo {
-			var bad string
-			if a1[j], bad = toXen420SysctlMeminfo(&meminfo[j]); bad != "" {
+			if bad := toXen420SysctlMeminfo(&a1[j], &meminfo[j]); bad != "" {
 				err = ch.member("meminfo[" + strconv.Itoa(j) + "]." + bad)
 				return
 			}
 		}
 		r0, r1 := xen420.XenSysctlNumainfo(c, a1, distance)
 		for j := range a1 {
-			meminfo[j] = fromXen420SysctlMeminfo(&a1[j])
+			fromXen420SysctlMeminfo(&meminfo[j], &a1[j])
 		}
 		numNodes = r0
 		err = r1
@@ -3881,11 +3791,11 @@ func XenSysctlPhysinfo(c hypercall.Caller) (sysctlPhysinfo SysctlPhysinfo, err e
 	switch ch.set {
 	case 0:
 		r0, r1 := xen417.XenSysctlPhysinfo(c)
-		sysctlPhysinfo = fromXen417SysctlPhysinfo(&r0)
+		fromXen417SysctlPhysinfo(&sysctlPhysinfo, &r0)
 		err = r1
 	case 1:
 		r0, r1 := xen420.XenSysctlPhysinfo(c)
-		sysctlPhysinfo = fromXen420SysctlPhysinfo(&r0)
+		fromXen420SysctlPhysinfo(&sysctlPhysinfo, &r0)
 		err = r1
 	}
 	return
@@ -3904,22 +3814,22 @@ func XenSysctlPsrAlloc(c hypercall.Caller, arg *SysctlPsrAlloc) (err error) {
 	}
 	switch ch.set {
 	case 0:
-		a1, bad := toXen417SysctlPsrAlloc(arg)
-		if bad != "" {
+		var a1 xen417.SysctlPsrAlloc
+		if bad := toXen417SysctlPsrAlloc(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenSysctlPsrAlloc(c, &a1)
-		*arg = fromXen417SysctlPsrAlloc(&a1)
+		fromXen417SysctlPsrAlloc(arg, &a1)
 		err = r0
 	case 1:
-		a1, bad := toXen420SysctlPsrAlloc(arg)
-		if bad != "" {
+		var a1 xen420.SysctlPsrAlloc
+		if bad := toXen420SysctlPsrAlloc(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenSysctlPsrAlloc(c, &a1)
-		*arg = fromXen420SysctlPsrAlloc(&a1)
+		fromXen420SysctlPsrAlloc(arg, &a1)
 		err = r0
 	}
 	return
@@ -3938,22 +3848,22 @@ func XenSysctlPsrCmtOp(c hypercall.Caller, arg *SysctlPsrCmtOp) (err error) {
 	}
 	switch ch.set {
 	case 0:
-		a1, bad := toXen417SysctlPsrCmtOp(arg)
-		if bad != "" {
+		var a1 xen417.SysctlPsrCmtOp
+		if bad := toXen417SysctlPsrCmtOp(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenSysctlPsrCmtOp(c, &a1)
-		*arg = fromXen417SysctlPsrCmtOp(&a1)
+		fromXen417SysctlPsrCmtOp(arg, &a1)
 		err = r0
 	case 1:
-		a1, bad := toXen420SysctlPsrCmtOp(arg)
-		if bad != "" {
+		var a1 xen420.SysctlPsrCmtOp
+		if bad := toXen420SysctlPsrCmtOp(&a1, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenSysctlPsrCmtOp(c, &a1)
-		*arg = fromXen420SysctlPsrCmtOp(&a1)
+		fromXen420SysctlPsrCmtOp(arg, &a1)
 		err = r0
 	}
 	return

@@ -48,36 +48,34 @@ type PFN uint32
 // the same methods for it, so it is passed to each of them as it is.
 type SysctlDebugKeys = xen417.SysctlDebugKeys
 
-// toXen417ArchDomainconfig converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417ArchDomainconfig(src *ArchDomainconfig) (dst xen417.ArchDomainconfig, bad string) {
+// toXen417ArchDomainconfig converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417ArchDomainconfig(dst *xen417.ArchDomainconfig, src *ArchDomainconfig) (bad string) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
-	return dst, ""
+	return ""
 }
 
-// toXen420ArchDomainconfig converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420ArchDomainconfig(src *ArchDomainconfig) (dst xen420.ArchDomainconfig, bad string) {
+// toXen420ArchDomainconfig converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420ArchDomainconfig(dst *xen420.ArchDomainconfig, src *ArchDomainconfig) (bad string) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
-	return dst, ""
+	return ""
 }
 
-// fromXen417ArchDomainconfig converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417ArchDomainconfig(src *xen417.ArchDomainconfig) (dst ArchDomainconfig) {
+// fromXen417ArchDomainconfig converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417ArchDomainconfig(dst *ArchDomainconfig, src *xen417.ArchDomainconfig) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
-	return dst
 }
 
-// fromXen420ArchDomainconfig converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420ArchDomainconfig(src *xen420.ArchDomainconfig) (dst ArchDomainconfig) {
+// fromXen420ArchDomainconfig converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420ArchDomainconfig(dst *ArchDomainconfig, src *xen420.ArchDomainconfig) {
 	dst.EmulationFlags = src.EmulationFlags
 	dst.MiscFlags = src.MiscFlags
-	return dst
 }
 
 // XenDomctlGetExtVcpucontext issues XEN_DOMCTL_get_ext_vcpucontext in the

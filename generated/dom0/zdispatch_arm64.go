@@ -30,14 +30,14 @@ type DomctlExtVcpucontext struct {
 }
 
 // DomctlGetpageframeinfo3 is xen417.DomctlGetpageframeinfo3: its members
-// cannot be converted one by one (Array: type Handle64 is generic (a guest
+// cannot be converted one by one (Array: type Handle is generic (a guest
 // handle, which the wrapper sets)), but Xen 4.17, 4.20 lay it out alike and
 // xenbind generated the same methods for it, so it is passed to each of them
 // as it is.
 type DomctlGetpageframeinfo3 = xen417.DomctlGetpageframeinfo3
 
 // DomctlHvmcontext is xen417.DomctlHvmcontext: its members cannot be converted
-// one by one (Buffer: type Handle64 is generic (a guest handle, which the
+// one by one (Buffer: type Handle is generic (a guest handle, which the
 // wrapper sets)), but Xen 4.17, 4.20 lay it out alike and xenbind generated
 // the same methods for it, so it is passed to each of them as it is.
 type DomctlHvmcontext = xen417.DomctlHvmcontext
@@ -46,86 +46,83 @@ type DomctlHvmcontext = xen417.DomctlHvmcontext
 type PFN uint64
 
 // SysctlDebugKeys is xen417.SysctlDebugKeys: its members cannot be converted
-// one by one (Keys: type Handle64 is generic (a guest handle, which the
-// wrapper sets)), but Xen 4.17, 4.20 lay it out alike and xenbind generated
-// the same methods for it, so it is passed to each of them as it is.
+// one by one (Keys: type Handle is generic (a guest handle, which the wrapper
+// sets)), but Xen 4.17, 4.20 lay it out alike and xenbind generated the same
+// methods for it, so it is passed to each of them as it is.
 type SysctlDebugKeys = xen417.SysctlDebugKeys
 
-// toXen417ArchDomainconfig converts to Xen 4.17's layout; bad is the path of a
-// member set that Xen 4.17 lacks.
-func toXen417ArchDomainconfig(src *ArchDomainconfig) (dst xen417.ArchDomainconfig, bad string) {
+// toXen417ArchDomainconfig converts *src to Xen 4.17's layout in *dst; bad is
+// the path of a member set that Xen 4.17 lacks.
+func toXen417ArchDomainconfig(dst *xen417.ArchDomainconfig, src *ArchDomainconfig) (bad string) {
 	dst.GICVersion = src.GICVersion
 	if src.SVEVl != 0 {
-		return dst, "SVEVl"
+		return "SVEVl"
 	}
 	dst.TeeType = src.TeeType
 	dst.NrSpis = src.NrSpis
 	dst.ClockFrequency = src.ClockFrequency
-	return dst, ""
+	return ""
 }
 
-// toXen420ArchDomainconfig converts to Xen 4.20's layout; bad is the path of a
-// member set that Xen 4.20 lacks.
-func toXen420ArchDomainconfig(src *ArchDomainconfig) (dst xen420.ArchDomainconfig, bad string) {
+// toXen420ArchDomainconfig converts *src to Xen 4.20's layout in *dst; bad is
+// the path of a member set that Xen 4.20 lacks.
+func toXen420ArchDomainconfig(dst *xen420.ArchDomainconfig, src *ArchDomainconfig) (bad string) {
 	dst.GICVersion = src.GICVersion
 	dst.SVEVl = src.SVEVl
 	dst.TeeType = src.TeeType
 	dst.NrSpis = src.NrSpis
 	dst.ClockFrequency = src.ClockFrequency
-	return dst, ""
+	return ""
 }
 
-// toXen417DomctlExtVcpucontext converts to Xen 4.17's layout; bad is the path
-// of a member set that Xen 4.17 lacks.
-func toXen417DomctlExtVcpucontext(src *DomctlExtVcpucontext) (dst xen417.DomctlExtVcpucontext, bad string) {
+// toXen417DomctlExtVcpucontext converts *src to Xen 4.17's layout in *dst; bad
+// is the path of a member set that Xen 4.17 lacks.
+func toXen417DomctlExtVcpucontext(dst *xen417.DomctlExtVcpucontext, src *DomctlExtVcpucontext) (bad string) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
-	return dst, ""
+	return ""
 }
 
-// toXen420DomctlExtVcpucontext converts to Xen 4.20's layout; bad is the path
-// of a member set that Xen 4.20 lacks.
-func toXen420DomctlExtVcpucontext(src *DomctlExtVcpucontext) (dst xen420.DomctlExtVcpucontext, bad string) {
+// toXen420DomctlExtVcpucontext converts *src to Xen 4.20's layout in *dst; bad
+// is the path of a member set that Xen 4.20 lacks.
+func toXen420DomctlExtVcpucontext(dst *xen420.DomctlExtVcpucontext, src *DomctlExtVcpucontext) (bad string) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
-	return dst, ""
+	return ""
 }
 
-// fromXen417ArchDomainconfig converts from Xen 4.17's layout; members Xen 4.17
-// lacks are zero.
-func fromXen417ArchDomainconfig(src *xen417.ArchDomainconfig) (dst ArchDomainconfig) {
+// fromXen417ArchDomainconfig converts *src from Xen 4.17's layout into *dst;
+// members Xen 4.17 lacks are set to zero.
+func fromXen417ArchDomainconfig(dst *ArchDomainconfig, src *xen417.ArchDomainconfig) {
 	dst.GICVersion = src.GICVersion
+	dst.SVEVl = 0
 	dst.TeeType = src.TeeType
 	dst.NrSpis = src.NrSpis
 	dst.ClockFrequency = src.ClockFrequency
-	return dst
 }
 
-// fromXen420ArchDomainconfig converts from Xen 4.20's layout; members Xen 4.20
-// lacks are zero.
-func fromXen420ArchDomainconfig(src *xen420.ArchDomainconfig) (dst ArchDomainconfig) {
+// fromXen420ArchDomainconfig converts *src from Xen 4.20's layout into *dst;
+// members Xen 4.20 lacks are set to zero.
+func fromXen420ArchDomainconfig(dst *ArchDomainconfig, src *xen420.ArchDomainconfig) {
 	dst.GICVersion = src.GICVersion
 	dst.SVEVl = src.SVEVl
 	dst.TeeType = src.TeeType
 	dst.NrSpis = src.NrSpis
 	dst.ClockFrequency = src.ClockFrequency
-	return dst
 }
 
-// fromXen417DomctlExtVcpucontext converts from Xen 4.17's layout; members Xen
-// 4.17 lacks are zero.
-func fromXen417DomctlExtVcpucontext(src *xen417.DomctlExtVcpucontext) (dst DomctlExtVcpucontext) {
+// fromXen417DomctlExtVcpucontext converts *src from Xen 4.17's layout into
+// *dst; members Xen 4.17 lacks are set to zero.
+func fromXen417DomctlExtVcpucontext(dst *DomctlExtVcpucontext, src *xen417.DomctlExtVcpucontext) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
-	return dst
 }
 
-// fromXen420DomctlExtVcpucontext converts from Xen 4.20's layout; members Xen
-// 4.20 lacks are zero.
-func fromXen420DomctlExtVcpucontext(src *xen420.DomctlExtVcpucontext) (dst DomctlExtVcpucontext) {
+// fromXen420DomctlExtVcpucontext converts *src from Xen 4.20's layout into
+// *dst; members Xen 4.20 lacks are set to zero.
+func fromXen420DomctlExtVcpucontext(dst *DomctlExtVcpucontext, src *xen420.DomctlExtVcpucontext) {
 	dst.VCPU = src.VCPU
 	dst.Size = src.Size
-	return dst
 }
 
 // XenDomctlGetExtVcpucontext issues XEN_DOMCTL_get_ext_vcpucontext in the
@@ -141,22 +138,22 @@ func XenDomctlGetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlExtVcpucontext(arg)
-		if bad != "" {
+		var a2 xen417.DomctlExtVcpucontext
+		if bad := toXen417DomctlExtVcpucontext(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlGetExtVcpucontext(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlExtVcpucontext(&a2)
+		fromXen417DomctlExtVcpucontext(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlExtVcpucontext(arg)
-		if bad != "" {
+		var a2 xen420.DomctlExtVcpucontext
+		if bad := toXen420DomctlExtVcpucontext(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlGetExtVcpucontext(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlExtVcpucontext(&a2)
+		fromXen420DomctlExtVcpucontext(arg, &a2)
 		err = r0
 	}
 	return
@@ -175,22 +172,22 @@ func XenDomctlSetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 	}
 	switch ch.set {
 	case 0:
-		a2, bad := toXen417DomctlExtVcpucontext(arg)
-		if bad != "" {
+		var a2 xen417.DomctlExtVcpucontext
+		if bad := toXen417DomctlExtVcpucontext(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen417.XenDomctlSetExtVcpucontext(c, xen417.DomID(domain), &a2)
-		*arg = fromXen417DomctlExtVcpucontext(&a2)
+		fromXen417DomctlExtVcpucontext(arg, &a2)
 		err = r0
 	case 1:
-		a2, bad := toXen420DomctlExtVcpucontext(arg)
-		if bad != "" {
+		var a2 xen420.DomctlExtVcpucontext
+		if bad := toXen420DomctlExtVcpucontext(&a2, arg); bad != "" {
 			err = ch.member("arg." + bad)
 			return
 		}
 		r0 := xen420.XenDomctlSetExtVcpucontext(c, xen420.DomID(domain), &a2)
-		*arg = fromXen420DomctlExtVcpucontext(&a2)
+		fromXen420DomctlExtVcpucontext(arg, &a2)
 		err = r0
 	}
 	return

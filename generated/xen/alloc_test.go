@@ -2,6 +2,7 @@ package xen_test
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/xenbind/xenbind/generated/xen"
 	"github.com/xenbind/xenbind/runtime/hypercall"
@@ -11,9 +12,23 @@ import (
 // allocCases are wrapped calls of each shape: a NULL argument, a struct
 // built from parameters, a struct copied in and back with a list, a value
 // returned, and a batch.
+// heapResult is how many allocations receiving a T costs the caller: gc
+// puts a variable whose type is aligned above the pointer size on the heap
+// ("too aligned for stack"), and on 386 and arm the structs C aligns to 8
+// are such (they hold align8 for that alignment). Elsewhere none.
+func heapResult[T any]() float64 {
+	if unsafe.Alignof(*new(T)) > unsafe.Sizeof(uintptr(0)) {
+		return 1
+	}
+	return 0
+}
+
+// allocCases are calls that should not allocate; heap is what the
+// caller's temporary for a struct result costs on this GOARCH.
 func allocCases(c hypercall.Caller) []struct {
 	name string
 	call func() error
+	heap float64
 } {
 	res := xen.MemoryReservation{DomID: xen.DOMID_SELF}
 	ext := make([]xen.PFN, 16)
@@ -23,24 +38,25 @@ func allocCases(c hypercall.Caller) []struct {
 	return []struct {
 		name string
 		call func() error
+		heap float64
 	}{
-		{"XenmemMaximumRAMPage", func() error { _, err := xen.XenmemMaximumRAMPage(c); return err }},
-		{"XenmemCurrentReservation", func() error { _, err := xen.XenmemCurrentReservation(c, xen.DOMID_SELF); return err }},
-		{"GnttabopQuerySize", func() error { _, _, err := xen.GnttabopQuerySize(c, xen.DOMID_SELF); return err }},
-		{"XenverExtraversion", func() error { _, err := xen.XenverExtraversion(c); return err }},
-		{"XenmemDecreaseReservation", func() error { _, err := xen.XenmemDecreaseReservation(c, &res, ext); return err }},
-		{"GnttabopCopy", func() error { return xen.GnttabopCopy(c, ops) }},
+		{"XenmemMaximumRAMPage", func() error { _, err := xen.XenmemMaximumRAMPage(c); return err }, 0},
+		{"XenmemCurrentReservation", func() error { _, err := xen.XenmemCurrentReservation(c, xen.DOMID_SELF); return err }, 0},
+		{"GnttabopQuerySize", func() error { _, _, err := xen.GnttabopQuerySize(c, xen.DOMID_SELF); return err }, 0},
+		{"XenverExtraversion", func() error { _, err := xen.XenverExtraversion(c); return err }, 0},
+		{"XenmemDecreaseReservation", func() error { _, err := xen.XenmemDecreaseReservation(c, &res, ext); return err }, 0},
+		{"GnttabopCopy", func() error { return xen.GnttabopCopy(c, ops) }, 0},
 		// The dom0 families: an envelope with a struct returned, a list,
 		// a struct copied in and back with the domain returned, members
 		// in and out, a struct returned from members.
-		{"XenSysctlPhysinfo", func() error { _, err := xen.XenSysctlPhysinfo(c); return err }},
-		{"XenDomctlGetdomaininfo", func() error { _, err := xen.XenDomctlGetdomaininfo(c, 0); return err }},
-		{"XenSysctlGetdomaininfolist", func() error { _, err := xen.XenSysctlGetdomaininfolist(c, 0, infos); return err }},
-		{"XenDomctlCreatedomain", func() error { _, err := xen.XenDomctlCreatedomain(c, 0, &cfg); return err }},
-		{"EvtchnopAllocUnbound", func() error { _, err := xen.EvtchnopAllocUnbound(c, xen.DOMID_SELF, 0); return err }},
-		{"EvtchnopStatus", func() error { _, err := xen.EvtchnopStatus(c, xen.DOMID_SELF, 1); return err }},
-		{"SchedopYield", func() error { return xen.SchedopYield(c) }},
-		{"VcpuopIsUp", func() error { _, err := xen.VcpuopIsUp(c, 0); return err }},
+		{"XenSysctlPhysinfo", func() error { _, err := xen.XenSysctlPhysinfo(c); return err }, heapResult[xen.SysctlPhysinfo]()},
+		{"XenDomctlGetdomaininfo", func() error { _, err := xen.XenDomctlGetdomaininfo(c, 0); return err }, heapResult[xen.DomctlGetdomaininfo]()},
+		{"XenSysctlGetdomaininfolist", func() error { _, err := xen.XenSysctlGetdomaininfolist(c, 0, infos); return err }, 0},
+		{"XenDomctlCreatedomain", func() error { _, err := xen.XenDomctlCreatedomain(c, 0, &cfg); return err }, 0},
+		{"EvtchnopAllocUnbound", func() error { _, err := xen.EvtchnopAllocUnbound(c, xen.DOMID_SELF, 0); return err }, 0},
+		{"EvtchnopStatus", func() error { _, err := xen.EvtchnopStatus(c, xen.DOMID_SELF, 1); return err }, heapResult[xen.EvtchnStatus]()},
+		{"SchedopYield", func() error { return xen.SchedopYield(c) }, 0},
+		{"VcpuopIsUp", func() error { _, err := xen.VcpuopIsUp(c, 0); return err }, 0},
 	}
 }
 
@@ -70,8 +86,8 @@ func TestWrappersDoNotAllocate(t *testing.T) {
 		if err := tc.call(); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if n := testing.AllocsPerRun(100, func() { _ = tc.call() }); n != 0 {
-			t.Errorf("%s allocates %v times per call", tc.name, n)
+		if n := testing.AllocsPerRun(100, func() { _ = tc.call() }); n != tc.heap {
+			t.Errorf("%s allocates %v times per call, want %v", tc.name, n, tc.heap)
 		}
 	}
 }

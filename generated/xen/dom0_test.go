@@ -3,6 +3,7 @@ package xen_test
 import (
 	"errors"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
@@ -202,6 +203,22 @@ func pattern(b []byte, seed byte) {
 	}
 }
 
+// byValueAligned8 names a parameter or result of ft that is a struct
+// aligned above the pointer size, passed by value; "" if none.
+func byValueAligned8(ft reflect.Type) string {
+	for i := range ft.NumIn() {
+		if t := ft.In(i); t.Kind() == reflect.Struct && uintptr(t.Align()) > unsafe.Sizeof(uintptr(0)) {
+			return t.String()
+		}
+	}
+	for i := range ft.NumOut() {
+		if t := ft.Out(i); t.Kind() == reflect.Struct && uintptr(t.Align()) > unsafe.Sizeof(uintptr(0)) {
+			return t.String()
+		}
+	}
+	return ""
+}
+
 // structBytes is the memory of the struct v points to.
 func structBytes(v reflect.Value) []byte {
 	return unsafe.Slice((*byte)(v.UnsafePointer()), v.Elem().Type().Size())
@@ -213,6 +230,16 @@ func TestDom0Wrappers(t *testing.T) {
 			fam := familyOf(t, tc.name)
 			fn := reflect.ValueOf(tc.fn)
 			ft := fn.Type()
+			if v := byValueAligned8(ft); v != "" && runtime.GOARCH == "arm" {
+				// A Go bug, not the wrapper's: on arm (and the other
+				// architectures whose frames start after a link register
+				// slot) gc aligns an 8-aligned value in a call frame to 8
+				// counting that slot, reflect without it, so reflect.Call
+				// reads or writes such a value 4 bytes off (go1.26). The
+				// wrapper, called directly, is right (TestSimDomains and the
+				// other direct-call tests run on arm too).
+				t.Skipf("reflect.Call cannot call it on arm: %s is aligned to 8 and passed by value", v)
+			}
 			hv := xentest.New()
 			args := []reflect.Value{reflect.ValueOf(hypercall.Caller(hv))}
 			next := 1

@@ -17,7 +17,7 @@ func TestSimDomains(t *testing.T) {
 	hv := xentest.New(xentest.WithPhysinfo(xentest.Physinfo{NrCPUs: 4, CPUkHz: 3000000, TotalPages: 1 << 20}))
 	pi, err := xen.XenSysctlPhysinfo(hv)
 	if err != nil || pi.NrCpus != 4 || pi.MaxCPUID != 3 || pi.CPUKhz != 3000000 || pi.TotalPages != 1<<20 || pi.FreePages != 1<<20-131072 {
-		t.Fatalf("XenSysctlPhysinfo = %+v, %v", pi, err)
+		t.Fatalf("XenSysctlPhysinfo = %+v, %v", &pi, err)
 	}
 	cfg := xen.DomctlCreatedomain{Flags: xen.XEN_DOMCTL_CDF_hvm | xen.XEN_DOMCTL_CDF_hap, MaxVCPUs: 2, Handle: xen.DomainHandle{1, 2, 3}}
 	id, err := xen.XenDomctlCreatedomain(hv, 0, &cfg)
@@ -44,7 +44,7 @@ func TestSimDomains(t *testing.T) {
 	if err != nil || n != 2 || buf[0].Domain != 0 || buf[0].TotPages != 131072 || buf[0].Flags&xen.XEN_DOMINF_running == 0 {
 		t.Fatalf("XenSysctlGetdomaininfolist = %d, %+v, %v", n, buf[:n], err)
 	}
-	d := buf[1]
+	d := &buf[1]
 	if d.Domain != id || d.MaxPages != 2048 || d.Flags != xen.XEN_DOMINF_paused|xen.XEN_DOMINF_hvm_guest|xen.XEN_DOMINF_hap || d.MaxVCPUID != 1 || d.Handle != cfg.Handle {
 		t.Errorf("the new domain: %+v", d)
 	}
@@ -65,7 +65,7 @@ func TestSimDomains(t *testing.T) {
 	}
 	info, err := xen.XenDomctlGetdomaininfo(hv, id)
 	if err != nil || info.Flags&xen.XEN_DOMINF_paused == 0 {
-		t.Errorf("XenDomctlGetdomaininfo = %+v, %v; want paused", info, err)
+		t.Errorf("XenDomctlGetdomaininfo = %+v, %v; want paused", &info, err)
 	}
 	if err := xen.XenDomctlDestroydomain(hv, 0); !errors.Is(err, hypercall.EINVAL) {
 		t.Errorf("XenDomctlDestroydomain(self) error %v, want EINVAL", err)
@@ -164,7 +164,7 @@ func TestSimOneCommandFails(t *testing.T) {
 		t.Errorf("XenDomctlMaxMem error %v, want the injected ENOMEM", err)
 	}
 	if info, err := xen.XenDomctlGetdomaininfo(hv, id); err != nil || info.Domain != id || info.MaxPages != 0 {
-		t.Errorf("XenDomctlGetdomaininfo = %+v, %v: want the simulated domain, max_mem untouched", info, err)
+		t.Errorf("XenDomctlGetdomaininfo = %+v, %v: want the simulated domain, max_mem untouched", &info, err)
 	}
 	p, err := xen.EvtchnopAllocUnbound(hv, xen.DOMID_SELF, xen.DOMID_SELF)
 	if err != nil {

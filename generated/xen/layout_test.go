@@ -44,6 +44,38 @@ func TestKnownSizes(t *testing.T) {
 	}
 }
 
+// TestKnownAlignments checks, as compiled for the GOARCH the test runs on,
+// that the types have C's alignment, where Go's own would be lower on 386
+// and arm (uint64 aligned to 4): a Go value of them, in a slice or in a
+// struct of the user's, is placed where C would place it.
+func TestKnownAlignments(t *testing.T) {
+	type embed struct {
+		b byte
+		r MemoryReservation
+	}
+	s := make([]MemoryReservation, 3)
+	tests := []struct {
+		name string
+		got  uintptr
+		want map[string]uintptr
+	}{
+		{"XEN_GUEST_HANDLE", unsafe.Alignof(Handle[PFN]{}), map[string]uintptr{"386": 4, "amd64": 8, "arm": 8, "arm64": 8}},
+		{"XEN_GUEST_HANDLE_64", unsafe.Alignof(Handle64[PFN]{}), map[string]uintptr{"386": 8, "amd64": 8, "arm": 8, "arm64": 8}},
+		{"struct xen_memory_reservation", unsafe.Alignof(MemoryReservation{}), map[string]uintptr{"386": 4, "amd64": 8, "arm": 8, "arm64": 8}},
+		// Plain uint64_t members: 4 on x86_32, 8 under arm's EABI.
+		{"struct vcpu_time_info", unsafe.Alignof(VCPUTimeInfo{}), map[string]uintptr{"386": 4, "amd64": 8, "arm": 8, "arm64": 8}},
+		// uint64_aligned_t members: 8 on x86_32 too, in tools mode.
+		{"struct xen_domctl_getdomaininfo", unsafe.Alignof(DomctlGetdomaininfo{}), map[string]uintptr{"386": 8, "amd64": 8, "arm": 8, "arm64": 8}},
+		{"a struct embedding xen_memory_reservation after a byte: offset", unsafe.Offsetof(embed{}.r), map[string]uintptr{"386": 4, "amd64": 8, "arm": 8, "arm64": 8}},
+		{"a Go-allocated slice's second element: address modulo 8", uintptr(unsafe.Pointer(&s[1])) % 8, map[string]uintptr{"386": 4, "amd64": 0, "arm": 0, "arm64": 0}},
+	}
+	for _, tt := range tests {
+		if want := perArch(t, tt.want); tt.got != want {
+			t.Errorf("%s: %d on %s, want %d", tt.name, tt.got, runtime.GOARCH, want)
+		}
+	}
+}
+
 // TestReservationOffsets checks the members whose placement differs by
 // architecture: on arm32 the handle is 8 bytes and 8-aligned although Go
 // aligns uint64 to 4 there, so the struct carries explicit padding.

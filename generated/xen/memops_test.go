@@ -163,7 +163,7 @@ func TestXenmemReservedDeviceMemoryMap(t *testing.T) {
 		t.Fatal(err)
 	}
 	if buf[2].StartPFN != 0x300 || buf[2].NrPages != 3 {
-		t.Errorf("entry 2 = %+v", buf[2])
+		t.Errorf("entry 2 = %+v", &buf[2])
 	}
 }
 
@@ -209,7 +209,7 @@ func TestXenmemGetVNUMAInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	if dist[3] != 20 || cpus[2] != 1 || ranges[0].End != 0x8000 || ranges[0].Nid != 1 {
-		t.Errorf("vdistance %v vcpu_to_vnode %v vmemrange %+v", dist, cpus, ranges[0])
+		t.Errorf("vdistance %v vcpu_to_vnode %v vmemrange %+v", dist, cpus, &ranges[0])
 	}
 	// vdistance holds nr_vnodes*nr_vnodes entries.
 	hv2 := xentest.New()

@@ -234,7 +234,7 @@ func TestXenmemMachphysMapping(t *testing.T) {
 	})
 	got, err := xen.XenmemMachphysMapping(hv)
 	if err != nil || got.VStart != 0x1000 || got.VEnd != 0x2000 || got.MaxMFN != 0x3000 {
-		t.Errorf("XenmemMachphysMapping = %+v, %v", got, err)
+		t.Errorf("XenmemMachphysMapping = %+v, %v", &got, err)
 	}
 }
 
@@ -291,7 +291,7 @@ func TestXenmemStructs(t *testing.T) {
 				t.Fatal(err)
 			}
 			if arg.TotPages != 900 || arg.PodCachePages != 80 || arg.PodEntries != 70 || arg.TargetPages != 1000 {
-				t.Errorf("after the call %+v", arg)
+				t.Errorf("after the call %+v", &arg)
 			}
 		})
 	}

@@ -724,10 +724,10 @@ func XenmemIncreaseReservation(c hypercall.Caller, arg *MemoryReservation, exten
 		return extents, fmt.Errorf("XENMEM_increase_reservation: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_increase_reservation, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_increase_reservation: %w", err)
@@ -765,10 +765,10 @@ func XenmemDecreaseReservation(c hypercall.Caller, arg *MemoryReservation, exten
 		return extents, fmt.Errorf("XENMEM_decrease_reservation: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_decrease_reservation, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_decrease_reservation: %w", err)
 	}
@@ -805,10 +805,10 @@ func XenmemPopulatePhysmap(c hypercall.Caller, arg *MemoryReservation, extentSta
 		return extents, fmt.Errorf("XENMEM_populate_physmap: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_populate_physmap, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_populate_physmap: %w", err)
@@ -891,12 +891,12 @@ func XenmemExchange(c hypercall.Caller, arg *MemoryExchange, inExtentStart []PFN
 		return fmt.Errorf("XENMEM_exchange: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_exchange, addr)
-	h0 := arg.In.ExtentStart
-	h1 := arg.Out.ExtentStart
-	*arg = *p
+	h0 := arg.In.ExtentStart.Addr()
+	h1 := arg.Out.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.In.ExtentStart = h0
-	arg.Out.ExtentStart = h1
+	arg.In.ExtentStart.Set(h0)
+	arg.Out.ExtentStart.Set(h1)
 	copy(outExtentStart, outExtentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_exchange: %w", err)
@@ -1033,10 +1033,10 @@ func XenmemMachphysMFNList(c hypercall.Caller, arg *MachphysMFNList, extentStart
 		return fmt.Errorf("XENMEM_machphys_mfn_list: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_mfn_list, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machphys_mfn_list: %w", err)
@@ -1077,10 +1077,10 @@ func XenmemMachphysCompatMFNList(c hypercall.Caller, arg *MachphysMFNList, exten
 		return fmt.Errorf("XENMEM_machphys_compat_mfn_list: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_compat_mfn_list, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machphys_compat_mfn_list: %w", err)
@@ -1104,14 +1104,15 @@ func XenmemMachphysMapping(c hypercall.Caller) (machphysMapping MachphysMapping,
 	defer a.Release()
 	p, addr := hypercall.New[MachphysMapping](&a)
 	if err := a.Err(); err != nil {
-		return machphysMapping, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		return MachphysMapping{}, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_mapping, addr)
-	machphysMapping = *p
+	hypercall.Copy(&machphysMapping, p)
 	if err != nil {
-		return machphysMapping, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		err = fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		return
 	}
-	return machphysMapping, nil
+	return
 }
 
 // XenmemAddToPhysmap issues XENMEM_add_to_physmap (memory.h:227:9) through
@@ -1131,7 +1132,7 @@ func XenmemAddToPhysmap(c hypercall.Caller, arg *AddToPhysmap) (err error) {
 		return fmt.Errorf("XENMEM_add_to_physmap: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_add_to_physmap, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_add_to_physmap: %w", err)
 	}
@@ -1188,14 +1189,14 @@ func XenmemAddToPhysmapBatch(c hypercall.Caller, arg *AddToPhysmapBatch, idxs []
 		return fmt.Errorf("XENMEM_add_to_physmap_batch: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_add_to_physmap_batch, addr)
-	h0 := arg.Idxs
-	h1 := arg.Gpfns
-	h2 := arg.Errs
-	*arg = *p
+	h0 := arg.Idxs.Addr()
+	h1 := arg.Gpfns.Addr()
+	h2 := arg.Errs.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Idxs = h0
-	arg.Gpfns = h1
-	arg.Errs = h2
+	arg.Idxs.Set(h0)
+	arg.Gpfns.Set(h1)
+	arg.Errs.Set(h2)
 	copy(errs, errsBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_add_to_physmap_batch: %w", err)
@@ -1220,7 +1221,7 @@ func XenmemRemoveFromPhysmap(c hypercall.Caller, arg *RemoveFromPhysmap) (err er
 		return fmt.Errorf("XENMEM_remove_from_physmap: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_remove_from_physmap, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_remove_from_physmap: %w", err)
 	}
@@ -1257,10 +1258,10 @@ func XenmemMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []E820Entry) (er
 		return fmt.Errorf("XENMEM_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_memory_map, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	copy(buffer, bufferBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_memory_map: %w", err)
@@ -1307,10 +1308,10 @@ func XenmemMachineMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []E820Ent
 		return fmt.Errorf("XENMEM_machine_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machine_memory_map, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	copy(buffer, bufferBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machine_memory_map: %w", err)
@@ -1347,10 +1348,10 @@ func XenmemSetMemoryMap(c hypercall.Caller, arg *ForeignMemoryMap, mapBuffer []E
 		return fmt.Errorf("XENMEM_set_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_set_memory_map, addr)
-	h0 := arg.Map.Buffer
-	*arg = *p
+	h0 := arg.Map.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Map.Buffer = h0
+	arg.Map.Buffer.Set(h0)
 	if err != nil {
 		return fmt.Errorf("XENMEM_set_memory_map: %w", err)
 	}
@@ -1371,7 +1372,7 @@ func XenmemSetPodTarget(c hypercall.Caller, arg *PodTarget) (err error) {
 		return fmt.Errorf("XENMEM_set_pod_target: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_set_pod_target, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_set_pod_target: %w", err)
 	}
@@ -1392,7 +1393,7 @@ func XenmemGetPodTarget(c hypercall.Caller, arg *PodTarget) (err error) {
 		return fmt.Errorf("XENMEM_get_pod_target: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_get_pod_target, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_get_pod_target: %w", err)
 	}
@@ -1456,10 +1457,10 @@ func XenmemPagingOp(c hypercall.Caller, arg *MemPagingOp, buffer []uint8) (err e
 		return fmt.Errorf("XENMEM_paging_op: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_paging_op, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	if err != nil {
 		return fmt.Errorf("XENMEM_paging_op: %w", err)
 	}
@@ -1591,12 +1592,12 @@ func XenmemAccessOp(c hypercall.Caller, arg *MemAccessOp, pfnList []uint64, acce
 		return fmt.Errorf("XENMEM_access_op: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_access_op, addr)
-	h0 := arg.PFNList
-	h1 := arg.AccessList
-	*arg = *p
+	h0 := arg.PFNList.Addr()
+	h1 := arg.AccessList.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.PFNList = h0
-	arg.AccessList = h1
+	arg.PFNList.Set(h0)
+	arg.AccessList.Set(h1)
 	if err != nil {
 		return fmt.Errorf("XENMEM_access_op: %w", err)
 	}
@@ -1742,7 +1743,7 @@ func XenmemSharingOp(c hypercall.Caller, arg *MemSharingOp) (result uint64, err 
 		return result, fmt.Errorf("XENMEM_sharing_op: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_sharing_op, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if e, ok := err.(hypercall.Errno); ok {
 			switch -int(e) {
@@ -2205,10 +2206,10 @@ func XenmemReservedDeviceMemoryMap(c hypercall.Caller, arg *ReservedDeviceMemory
 		return fmt.Errorf("XENMEM_reserved_device_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_reserved_device_memory_map, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	copy(buffer, bufferBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_reserved_device_memory_map: %w", err)
@@ -2244,10 +2245,10 @@ func XenmemAcquireResource(c hypercall.Caller, arg *MemAcquireResource, frameLis
 		return fmt.Errorf("XENMEM_acquire_resource: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_acquire_resource, addr)
-	h0 := arg.FrameList
-	*arg = *p
+	h0 := arg.FrameList.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.FrameList = h0
+	arg.FrameList.Set(h0)
 	copy(frameList, frameListBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_acquire_resource: %w", err)
@@ -2309,14 +2310,14 @@ func XenmemGetVNUMAInfo(c hypercall.Caller, arg *VNUMATopologyInfo, vdistance []
 		return fmt.Errorf("XENMEM_get_vnumainfo: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_get_vnumainfo, addr)
-	h0 := *arg.Vdistance.H()
-	h1 := *arg.VCPUToVnode.H()
-	h2 := *arg.Vmemrange.H()
-	*arg = *p
+	h0 := arg.Vdistance.H().Addr()
+	h1 := arg.VCPUToVnode.H().Addr()
+	h2 := arg.Vmemrange.H().Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	*arg.Vdistance.H() = h0
-	*arg.VCPUToVnode.H() = h1
-	*arg.Vmemrange.H() = h2
+	arg.Vdistance.H().Set(h0)
+	arg.VCPUToVnode.H().Set(h1)
+	arg.Vmemrange.H().Set(h2)
 	copy(vdistance, vdistanceBuf)
 	copy(vcpuToVnode, vcpuToVnodeBuf)
 	copy(vmemrange, vmemrangeBuf)
@@ -2868,14 +2869,15 @@ func XenverExtraversion(c hypercall.Caller) (extraversion Extraversion, err erro
 	defer a.Release()
 	p, addr := hypercall.New[Extraversion](&a)
 	if err := a.Err(); err != nil {
-		return extraversion, fmt.Errorf("XENVER_extraversion: %w", err)
+		return Extraversion{}, fmt.Errorf("XENVER_extraversion: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_extraversion, addr)
-	extraversion = *p
+	hypercall.Copy(&extraversion, p)
 	if err != nil {
-		return extraversion, fmt.Errorf("XENVER_extraversion: %w", err)
+		err = fmt.Errorf("XENVER_extraversion: %w", err)
+		return
 	}
-	return extraversion, nil
+	return
 }
 
 // XenverCompileInfo issues XENVER_compile_info (version.h:28:9) through
@@ -2890,14 +2892,15 @@ func XenverCompileInfo(c hypercall.Caller) (compileInfo CompileInfo, err error) 
 	defer a.Release()
 	p, addr := hypercall.New[CompileInfo](&a)
 	if err := a.Err(); err != nil {
-		return compileInfo, fmt.Errorf("XENVER_compile_info: %w", err)
+		return CompileInfo{}, fmt.Errorf("XENVER_compile_info: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_compile_info, addr)
-	compileInfo = *p
+	hypercall.Copy(&compileInfo, p)
 	if err != nil {
-		return compileInfo, fmt.Errorf("XENVER_compile_info: %w", err)
+		err = fmt.Errorf("XENVER_compile_info: %w", err)
+		return
 	}
-	return compileInfo, nil
+	return
 }
 
 // XenverCapabilities issues XENVER_capabilities (version.h:37:9) through
@@ -2910,14 +2913,15 @@ func XenverCapabilities(c hypercall.Caller) (capabilitiesInfo CapabilitiesInfo, 
 	defer a.Release()
 	p, addr := hypercall.New[CapabilitiesInfo](&a)
 	if err := a.Err(); err != nil {
-		return capabilitiesInfo, fmt.Errorf("XENVER_capabilities: %w", err)
+		return CapabilitiesInfo{}, fmt.Errorf("XENVER_capabilities: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_capabilities, addr)
-	capabilitiesInfo = *p
+	hypercall.Copy(&capabilitiesInfo, p)
 	if err != nil {
-		return capabilitiesInfo, fmt.Errorf("XENVER_capabilities: %w", err)
+		err = fmt.Errorf("XENVER_capabilities: %w", err)
+		return
 	}
-	return capabilitiesInfo, nil
+	return
 }
 
 // XenverChangeset issues XENVER_changeset (version.h:41:9) through
@@ -2930,14 +2934,15 @@ func XenverChangeset(c hypercall.Caller) (changesetInfo ChangesetInfo, err error
 	defer a.Release()
 	p, addr := hypercall.New[ChangesetInfo](&a)
 	if err := a.Err(); err != nil {
-		return changesetInfo, fmt.Errorf("XENVER_changeset: %w", err)
+		return ChangesetInfo{}, fmt.Errorf("XENVER_changeset: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_changeset, addr)
-	changesetInfo = *p
+	hypercall.Copy(&changesetInfo, p)
 	if err != nil {
-		return changesetInfo, fmt.Errorf("XENVER_changeset: %w", err)
+		err = fmt.Errorf("XENVER_changeset: %w", err)
+		return
 	}
-	return changesetInfo, nil
+	return
 }
 
 // XenverPlatformParameters issues XENVER_platform_parameters (version.h:45:9)
@@ -2950,14 +2955,15 @@ func XenverPlatformParameters(c hypercall.Caller) (platformParameters PlatformPa
 	defer a.Release()
 	p, addr := hypercall.New[PlatformParameters](&a)
 	if err := a.Err(); err != nil {
-		return platformParameters, fmt.Errorf("XENVER_platform_parameters: %w", err)
+		return PlatformParameters{}, fmt.Errorf("XENVER_platform_parameters: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_platform_parameters, addr)
-	platformParameters = *p
+	hypercall.Copy(&platformParameters, p)
 	if err != nil {
-		return platformParameters, fmt.Errorf("XENVER_platform_parameters: %w", err)
+		err = fmt.Errorf("XENVER_platform_parameters: %w", err)
+		return
 	}
-	return platformParameters, nil
+	return
 }
 
 // XenverGetFeatures issues XENVER_get_features (version.h:51:9) through
@@ -3015,14 +3021,15 @@ func XenverGuestHandle(c hypercall.Caller) (domainHandle DomainHandle, err error
 	defer a.Release()
 	p, addr := hypercall.New[DomainHandle](&a)
 	if err := a.Err(); err != nil {
-		return domainHandle, fmt.Errorf("XENVER_guest_handle: %w", err)
+		return DomainHandle{}, fmt.Errorf("XENVER_guest_handle: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_guest_handle, addr)
-	domainHandle = *p
+	hypercall.Copy(&domainHandle, p)
 	if err != nil {
-		return domainHandle, fmt.Errorf("XENVER_guest_handle: %w", err)
+		err = fmt.Errorf("XENVER_guest_handle: %w", err)
+		return
 	}
-	return domainHandle, nil
+	return
 }
 
 // XenverCommandline issues XENVER_commandline (version.h:71:9) through
@@ -3035,14 +3042,15 @@ func XenverCommandline(c hypercall.Caller) (commandline Commandline, err error) 
 	defer a.Release()
 	p, addr := hypercall.New[Commandline](&a)
 	if err := a.Err(); err != nil {
-		return commandline, fmt.Errorf("XENVER_commandline: %w", err)
+		return Commandline{}, fmt.Errorf("XENVER_commandline: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_commandline, addr)
-	commandline = *p
+	hypercall.Copy(&commandline, p)
 	if err != nil {
-		return commandline, fmt.Errorf("XENVER_commandline: %w", err)
+		err = fmt.Errorf("XENVER_commandline: %w", err)
+		return
 	}
-	return commandline, nil
+	return
 }
 
 // XenverBuildID issues XENVER_build_id (version.h:78:9) through
@@ -3109,7 +3117,7 @@ func XenDomctl(c hypercall.Caller, arg *Domctl) (err error) {
 		return fmt.Errorf("XEN_DOMCTL_*: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3140,12 +3148,12 @@ func XenDomctlCreatedomain(c hypercall.Caller, domain DomID, arg *DomctlCreatedo
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Createdomain()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return domid, fmt.Errorf("XEN_DOMCTL_createdomain: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	domid = env.Domain
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
@@ -3279,7 +3287,7 @@ func XenDomctlUnpausedomain(c hypercall.Caller, domain DomID) (err error) {
 // returned value.
 func XenDomctlGetdomaininfo(c hypercall.Caller, domain DomID) (domctlGetdomaininfo DomctlGetdomaininfo, err error) {
 	if domain >= DOMID_FIRST_RESERVED {
-		return domctlGetdomaininfo, &hypercall.ArgError{
+		return DomctlGetdomaininfo{}, &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "domain",
 			Op:     "XEN_DOMCTL_getdomaininfo",
@@ -3294,23 +3302,25 @@ func XenDomctlGetdomaininfo(c hypercall.Caller, domain DomID) (domctlGetdomainin
 	env.Domain = domain
 	p := env.U.Getdomaininfo()
 	if err := a.Err(); err != nil {
-		return domctlGetdomaininfo, fmt.Errorf("XEN_DOMCTL_getdomaininfo: %w", err)
+		return DomctlGetdomaininfo{}, fmt.Errorf("XEN_DOMCTL_getdomaininfo: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	domctlGetdomaininfo = *p
+	hypercall.Copy(&domctlGetdomaininfo, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
-			return domctlGetdomaininfo, &hypercall.VersionError{
+			err = &hypercall.VersionError{
 				Err:       err,
 				Generated: XEN_DOMCTL_INTERFACE_VERSION,
 				Interface: "XEN_DOMCTL_INTERFACE_VERSION",
 				Op:        "XEN_DOMCTL_getdomaininfo",
 				Sent:      XEN_DOMCTL_INTERFACE_VERSION,
 			}
+			return
 		}
-		return domctlGetdomaininfo, fmt.Errorf("XEN_DOMCTL_getdomaininfo: %w", err)
+		err = fmt.Errorf("XEN_DOMCTL_getdomaininfo: %w", err)
+		return
 	}
-	return domctlGetdomaininfo, nil
+	return
 }
 
 // XenDomctlMaxMem issues XEN_DOMCTL_max_mem (domctl.h:1204:9) through
@@ -3369,7 +3379,7 @@ func XenDomctlMaxMem(c hypercall.Caller, domain DomID, maxMemkb uint64) (err err
 // vcpu sets vcpu (IN variables).
 func XenDomctlGetvcpuinfo(c hypercall.Caller, domain DomID, vcpu uint32) (domctlGetvcpuinfo DomctlGetvcpuinfo, err error) {
 	if domain >= DOMID_FIRST_RESERVED {
-		return domctlGetvcpuinfo, &hypercall.ArgError{
+		return DomctlGetvcpuinfo{}, &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "domain",
 			Op:     "XEN_DOMCTL_getvcpuinfo",
@@ -3385,23 +3395,25 @@ func XenDomctlGetvcpuinfo(c hypercall.Caller, domain DomID, vcpu uint32) (domctl
 	p := env.U.Getvcpuinfo()
 	p.VCPU = vcpu
 	if err := a.Err(); err != nil {
-		return domctlGetvcpuinfo, fmt.Errorf("XEN_DOMCTL_getvcpuinfo: %w", err)
+		return DomctlGetvcpuinfo{}, fmt.Errorf("XEN_DOMCTL_getvcpuinfo: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	domctlGetvcpuinfo = *p
+	hypercall.Copy(&domctlGetvcpuinfo, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
-			return domctlGetvcpuinfo, &hypercall.VersionError{
+			err = &hypercall.VersionError{
 				Err:       err,
 				Generated: XEN_DOMCTL_INTERFACE_VERSION,
 				Interface: "XEN_DOMCTL_INTERFACE_VERSION",
 				Op:        "XEN_DOMCTL_getvcpuinfo",
 				Sent:      XEN_DOMCTL_INTERFACE_VERSION,
 			}
+			return
 		}
-		return domctlGetvcpuinfo, fmt.Errorf("XEN_DOMCTL_getvcpuinfo: %w", err)
+		err = fmt.Errorf("XEN_DOMCTL_getvcpuinfo: %w", err)
+		return
 	}
-	return domctlGetvcpuinfo, nil
+	return
 }
 
 // XenDomctlMaxVCPUs issues XEN_DOMCTL_max_vcpus (domctl.h:1208:9) through
@@ -3477,12 +3489,12 @@ func XenDomctlSetdomainhandle(c hypercall.Caller, domain DomID, arg *DomctlSetdo
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Setdomainhandle()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_setdomainhandle: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3521,12 +3533,12 @@ func XenDomctlSetdebugging(c hypercall.Caller, domain DomID, arg *DomctlSetdebug
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Setdebugging()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_setdebugging: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3565,12 +3577,12 @@ func XenDomctlIRQPermission(c hypercall.Caller, domain DomID, arg *DomctlIRQPerm
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.IRQPermission()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_irq_permission: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3610,12 +3622,12 @@ func XenDomctlIomemPermission(c hypercall.Caller, domain DomID, arg *DomctlIomem
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.IomemPermission()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_iomem_permission: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3655,12 +3667,12 @@ func XenDomctlIoportPermission(c hypercall.Caller, domain DomID, arg *DomctlIopo
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.IoportPermission()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_ioport_permission: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3699,12 +3711,12 @@ func XenDomctlHypercallInit(c hypercall.Caller, domain DomID, arg *DomctlHyperca
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.HypercallInit()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_hypercall_init: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3743,12 +3755,12 @@ func XenDomctlSettimeoffset(c hypercall.Caller, domain DomID, arg *DomctlSettime
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Settimeoffset()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_settimeoffset: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3821,12 +3833,12 @@ func XenDomctlSendtrigger(c hypercall.Caller, domain DomID, arg *DomctlSendtrigg
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Sendtrigger()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_sendtrigger: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3865,12 +3877,12 @@ func XenDomctlSubscribe(c hypercall.Caller, domain DomID, arg *DomctlSubscribe) 
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Subscribe()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_subscribe: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3969,7 +3981,7 @@ func XenDomctlSethvmcontext(c hypercall.Caller, domain DomID, arg *DomctlHvmcont
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Hvmcontext()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	_, bufferBufAddr := hypercall.Slice(&a, buffer, true)
 	p.Buffer.Set(bufferBufAddr)
 	if !hypercall.SetCount(&p.Size, len(buffer)) {
@@ -3984,10 +3996,10 @@ func XenDomctlSethvmcontext(c hypercall.Caller, domain DomID, arg *DomctlHvmcont
 		return fmt.Errorf("XEN_DOMCTL_sethvmcontext: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4114,12 +4126,12 @@ func XenDomctlBindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ) 
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.BindPtIRQ()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_bind_pt_irq: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4156,12 +4168,12 @@ func XenDomctlMemoryMapping(c hypercall.Caller, domain DomID, arg *DomctlMemoryM
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.MemoryMapping()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_memory_mapping: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4200,12 +4212,12 @@ func XenDomctlIoportMapping(c hypercall.Caller, domain DomID, arg *DomctlIoportM
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.IoportMapping()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_ioport_mapping: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4245,12 +4257,12 @@ func XenDomctlSetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.ExtVcpucontext()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_set_ext_vcpucontext: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4290,12 +4302,12 @@ func XenDomctlGetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.ExtVcpucontext()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_get_ext_vcpucontext: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4334,12 +4346,12 @@ func XenDomctlSetTarget(c hypercall.Caller, domain DomID, arg *DomctlSetTarget) 
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.SetTarget()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_set_target: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4376,12 +4388,12 @@ func XenDomctlUnbindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.BindPtIRQ()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_unbind_pt_irq: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4480,12 +4492,12 @@ func XenDomctlDebugOp(c hypercall.Caller, domain DomID, arg *DomctlDebugOp) (err
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.DebugOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_debug_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4586,12 +4598,12 @@ func XenDomctlVMEventOp(c hypercall.Caller, domain DomID, arg *DomctlVMEventOp) 
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.VMEventOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_vm_event_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4628,12 +4640,12 @@ func XenDomctlMemSharingOp(c hypercall.Caller, domain DomID, arg *DomctlMemShari
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.MemSharingOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_mem_sharing_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4658,7 +4670,7 @@ func XenDomctlMemSharingOp(c hypercall.Caller, domain DomID, arg *DomctlMemShari
 // returned value.
 func XenDomctlGettscinfo(c hypercall.Caller, domain DomID) (domctlTSCInfo DomctlTSCInfo, err error) {
 	if domain >= DOMID_FIRST_RESERVED {
-		return domctlTSCInfo, &hypercall.ArgError{
+		return DomctlTSCInfo{}, &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "domain",
 			Op:     "XEN_DOMCTL_gettscinfo",
@@ -4673,23 +4685,25 @@ func XenDomctlGettscinfo(c hypercall.Caller, domain DomID) (domctlTSCInfo Domctl
 	env.Domain = domain
 	p := env.U.TSCInfo()
 	if err := a.Err(); err != nil {
-		return domctlTSCInfo, fmt.Errorf("XEN_DOMCTL_gettscinfo: %w", err)
+		return DomctlTSCInfo{}, fmt.Errorf("XEN_DOMCTL_gettscinfo: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	domctlTSCInfo = *p
+	hypercall.Copy(&domctlTSCInfo, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
-			return domctlTSCInfo, &hypercall.VersionError{
+			err = &hypercall.VersionError{
 				Err:       err,
 				Generated: XEN_DOMCTL_INTERFACE_VERSION,
 				Interface: "XEN_DOMCTL_INTERFACE_VERSION",
 				Op:        "XEN_DOMCTL_gettscinfo",
 				Sent:      XEN_DOMCTL_INTERFACE_VERSION,
 			}
+			return
 		}
-		return domctlTSCInfo, fmt.Errorf("XEN_DOMCTL_gettscinfo: %w", err)
+		err = fmt.Errorf("XEN_DOMCTL_gettscinfo: %w", err)
+		return
 	}
-	return domctlTSCInfo, nil
+	return
 }
 
 // XenDomctlSettscinfo issues XEN_DOMCTL_settscinfo (domctl.h:1253:9) through
@@ -4715,12 +4729,12 @@ func XenDomctlSettscinfo(c hypercall.Caller, domain DomID, arg *DomctlTSCInfo) (
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.TSCInfo()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_settscinfo: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4763,7 +4777,7 @@ func XenDomctlGetpageframeinfo3(c hypercall.Caller, domain DomID, arg *DomctlGet
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Getpageframeinfo3()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	arrayBuf, arrayBufAddr := hypercall.Slice(&a, array, true)
 	p.Array.Set(arrayBufAddr)
 	if !hypercall.SetCount(&p.Num, len(array)) {
@@ -4778,10 +4792,10 @@ func XenDomctlGetpageframeinfo3(c hypercall.Caller, domain DomID, arg *DomctlGet
 		return fmt.Errorf("XEN_DOMCTL_getpageframeinfo3: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	h0 := arg.Array
-	*arg = *p
+	h0 := arg.Array.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Array = h0
+	arg.Array.Set(h0)
 	copy(array, arrayBuf)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
@@ -4867,12 +4881,12 @@ func XenDomctlAuditP2m(c hypercall.Caller, domain DomID, arg *DomctlAuditP2m) (e
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.AuditP2m()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_audit_p2m: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4909,12 +4923,12 @@ func XenDomctlSetVirqHandler(c hypercall.Caller, domain DomID, arg *DomctlSetVir
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.SetVirqHandler()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_set_virq_handler: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4952,12 +4966,12 @@ func XenDomctlSetBrokenPageP2m(c hypercall.Caller, domain DomID, arg *DomctlSetB
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.SetBrokenPageP2m()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_set_broken_page_p2m: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4996,12 +5010,12 @@ func XenDomctlCacheflush(c hypercall.Caller, domain DomID, arg *DomctlCacheflush
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Cacheflush()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_cacheflush: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5038,12 +5052,12 @@ func XenDomctlPsrCmtOp(c hypercall.Caller, domain DomID, arg *DomctlPsrCmtOp) (e
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.PsrCmtOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_psr_cmt_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5080,12 +5094,12 @@ func XenDomctlMonitorOp(c hypercall.Caller, domain DomID, arg *DomctlMonitorOp) 
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.MonitorOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_monitor_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5122,12 +5136,12 @@ func XenDomctlPsrAlloc(c hypercall.Caller, domain DomID, arg *DomctlPsrAlloc) (e
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.PsrAlloc()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_psr_alloc: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5202,12 +5216,12 @@ func XenDomctlVuartOp(c hypercall.Caller, domain DomID, arg *DomctlVuartOp) (err
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.VuartOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_vuart_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5452,12 +5466,12 @@ func XenDomctlGdbsxDomstatus(c hypercall.Caller, domain DomID, arg *DomctlGdbsxD
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.GdbsxDomstatus()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_gdbsx_domstatus: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5490,7 +5504,7 @@ func XenSysctl(c hypercall.Caller, arg *Sysctl) (err error) {
 		return fmt.Errorf("XEN_SYSCTL_*: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5519,23 +5533,25 @@ func XenSysctlPhysinfo(c hypercall.Caller) (sysctlPhysinfo SysctlPhysinfo, err e
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.Physinfo()
 	if err := a.Err(); err != nil {
-		return sysctlPhysinfo, fmt.Errorf("XEN_SYSCTL_physinfo: %w", err)
+		return SysctlPhysinfo{}, fmt.Errorf("XEN_SYSCTL_physinfo: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	sysctlPhysinfo = *p
+	hypercall.Copy(&sysctlPhysinfo, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
-			return sysctlPhysinfo, &hypercall.VersionError{
+			err = &hypercall.VersionError{
 				Err:       err,
 				Generated: XEN_SYSCTL_INTERFACE_VERSION,
 				Interface: "XEN_SYSCTL_INTERFACE_VERSION",
 				Op:        "XEN_SYSCTL_physinfo",
 				Sent:      XEN_SYSCTL_INTERFACE_VERSION,
 			}
+			return
 		}
-		return sysctlPhysinfo, fmt.Errorf("XEN_SYSCTL_physinfo: %w", err)
+		err = fmt.Errorf("XEN_SYSCTL_physinfo: %w", err)
+		return
 	}
-	return sysctlPhysinfo, nil
+	return
 }
 
 // XenSysctlSchedID issues XEN_SYSCTL_sched_id (sysctl.h:1060:9) through
@@ -5659,7 +5675,7 @@ func XenSysctlDebugKeys(c hypercall.Caller, arg *SysctlDebugKeys, keys []byte) (
 	env.Cmd = XEN_SYSCTL_debug_keys
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.DebugKeys()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	_, keysBufAddr := hypercall.Slice(&a, keys, true)
 	p.Keys.Set(keysBufAddr)
 	if !hypercall.SetCount(&p.NrKeys, len(keys)) {
@@ -5674,10 +5690,10 @@ func XenSysctlDebugKeys(c hypercall.Caller, arg *SysctlDebugKeys, keys []byte) (
 		return fmt.Errorf("XEN_SYSCTL_debug_keys: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	h0 := arg.Keys
-	*arg = *p
+	h0 := arg.Keys.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Keys = h0
+	arg.Keys.Set(h0)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5763,12 +5779,12 @@ func XenSysctlAvailheap(c hypercall.Caller, arg *SysctlAvailheap) (err error) {
 	env.Cmd = XEN_SYSCTL_availheap
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.Availheap()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_SYSCTL_availheap: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5798,12 +5814,12 @@ func XenSysctlCPUHotplug(c hypercall.Caller, arg *SysctlCPUHotplug) (err error) 
 	env.Cmd = XEN_SYSCTL_cpu_hotplug
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.CPUHotplug()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_SYSCTL_cpu_hotplug: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5952,12 +5968,12 @@ func XenSysctlPsrCmtOp(c hypercall.Caller, arg *SysctlPsrCmtOp) (err error) {
 	env.Cmd = XEN_SYSCTL_psr_cmt_op
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.PsrCmtOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_SYSCTL_psr_cmt_op: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5985,12 +6001,12 @@ func XenSysctlPsrAlloc(c hypercall.Caller, arg *SysctlPsrAlloc) (err error) {
 	env.Cmd = XEN_SYSCTL_psr_alloc
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.PsrAlloc()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_SYSCTL_psr_alloc: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -6296,7 +6312,7 @@ func EvtchnopStatus(c hypercall.Caller, dom DomID, port EvtchnPort) (evtchnStatu
 	p.Dom = dom
 	p.Port = port
 	if p.Dom >= DOMID_FIRST_RESERVED && p.Dom != DOMID_SELF {
-		return evtchnStatus, &hypercall.ArgError{
+		return EvtchnStatus{}, &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "dom",
 			Op:     "EVTCHNOP_status",
@@ -6304,14 +6320,15 @@ func EvtchnopStatus(c hypercall.Caller, dom DomID, port EvtchnPort) (evtchnStatu
 		}
 	}
 	if err := a.Err(); err != nil {
-		return evtchnStatus, fmt.Errorf("EVTCHNOP_status: %w", err)
+		return EvtchnStatus{}, fmt.Errorf("EVTCHNOP_status: %w", err)
 	}
 	_, err = HypervisorEventChannelOp(c, EVTCHNOP_status, addr)
-	evtchnStatus = *p
+	hypercall.Copy(&evtchnStatus, p)
 	if err != nil {
-		return evtchnStatus, fmt.Errorf("EVTCHNOP_status: %w", err)
+		err = fmt.Errorf("EVTCHNOP_status: %w", err)
+		return
 	}
-	return evtchnStatus, nil
+	return
 }
 
 // EvtchnopAllocUnbound issues EVTCHNOP_alloc_unbound (event_channel.h:52:9)
@@ -6853,14 +6870,15 @@ func VcpuopGetRunstateInfo(c hypercall.Caller, vcpuid uint32) (vcpuRunstateInfo 
 	defer a.Release()
 	p, addr := hypercall.New[VCPURunstateInfo](&a)
 	if err := a.Err(); err != nil {
-		return vcpuRunstateInfo, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		return VCPURunstateInfo{}, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
 	}
 	_, err = HypervisorVCPUOp(c, VCPUOP_get_runstate_info, uint64(vcpuid), addr)
-	vcpuRunstateInfo = *p
+	hypercall.Copy(&vcpuRunstateInfo, p)
 	if err != nil {
-		return vcpuRunstateInfo, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		err = fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		return
 	}
-	return vcpuRunstateInfo, nil
+	return
 }
 
 // VcpuopSetPeriodicTimer issues VCPUOP_set_periodic_timer (vcpu.h:131:9)
@@ -6973,14 +6991,15 @@ func VcpuopGetPhysid(c hypercall.Caller, vcpuid uint32) (vcpuGetPhysid VCPUGetPh
 	defer a.Release()
 	p, addr := hypercall.New[VCPUGetPhysid](&a)
 	if err := a.Err(); err != nil {
-		return vcpuGetPhysid, fmt.Errorf("VCPUOP_get_physid: %w", err)
+		return VCPUGetPhysid{}, fmt.Errorf("VCPUOP_get_physid: %w", err)
 	}
 	_, err = HypervisorVCPUOp(c, VCPUOP_get_physid, uint64(vcpuid), addr)
-	vcpuGetPhysid = *p
+	hypercall.Copy(&vcpuGetPhysid, p)
 	if err != nil {
-		return vcpuGetPhysid, fmt.Errorf("VCPUOP_get_physid: %w", err)
+		err = fmt.Errorf("VCPUOP_get_physid: %w", err)
+		return
 	}
-	return vcpuGetPhysid, nil
+	return
 }
 
 // HvmopSetParam issues HVMOP_set_param (hvm/hvm_op.h:14:9) through
@@ -7079,7 +7098,7 @@ func HvmopPagetableDying(c hypercall.Caller, arg *HVMPagetableDying) (err error)
 		return fmt.Errorf("HVMOP_pagetable_dying: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_pagetable_dying, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("HVMOP_pagetable_dying: %w", err)
 	}
@@ -7098,14 +7117,15 @@ func HvmopGetTime(c hypercall.Caller) (hvmGetTime HVMGetTime, err error) {
 	defer a.Release()
 	p, addr := hypercall.New[HVMGetTime](&a)
 	if err := a.Err(); err != nil {
-		return hvmGetTime, fmt.Errorf("HVMOP_get_time: %w", err)
+		return HVMGetTime{}, fmt.Errorf("HVMOP_get_time: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_get_time, addr)
-	hvmGetTime = *p
+	hypercall.Copy(&hvmGetTime, p)
 	if err != nil {
-		return hvmGetTime, fmt.Errorf("HVMOP_get_time: %w", err)
+		err = fmt.Errorf("HVMOP_get_time: %w", err)
+		return
 	}
-	return hvmGetTime, nil
+	return
 }
 
 // HvmopXentrace issues HVMOP_xentrace (hvm/hvm_op.h:136:9) through
@@ -7121,7 +7141,7 @@ func HvmopXentrace(c hypercall.Caller, arg *HVMXentrace) (err error) {
 		return fmt.Errorf("HVMOP_xentrace: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_xentrace, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("HVMOP_xentrace: %w", err)
 	}
@@ -7190,7 +7210,7 @@ func PhysdevopEoi(c hypercall.Caller, arg *PhysdevEoi) (err error) {
 		return fmt.Errorf("PHYSDEVOP_eoi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_eoi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_eoi: %w", err)
 	}
@@ -7216,7 +7236,7 @@ func PhysdevopPirqEoiGMFNV1(c hypercall.Caller, arg *PhysdevPirqEoiGMFN) (err er
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v1: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pirq_eoi_gmfn_v1, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v1: %w", err)
 	}
@@ -7242,7 +7262,7 @@ func PhysdevopPirqEoiGMFNV2(c hypercall.Caller, arg *PhysdevPirqEoiGMFN) (err er
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v2: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pirq_eoi_gmfn_v2, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v2: %w", err)
 	}
@@ -7265,7 +7285,7 @@ func PhysdevopIRQStatusQuery(c hypercall.Caller, arg *PhysdevIRQStatusQuery) (er
 		return fmt.Errorf("PHYSDEVOP_irq_status_query: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_irq_status_query, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_irq_status_query: %w", err)
 	}
@@ -7288,7 +7308,7 @@ func PhysdevopSetIopl(c hypercall.Caller, arg *PhysdevSetIopl) (err error) {
 		return fmt.Errorf("PHYSDEVOP_set_iopl: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_set_iopl, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_set_iopl: %w", err)
 	}
@@ -7311,7 +7331,7 @@ func PhysdevopAPICRead(c hypercall.Caller, arg *PhysdevAPIC) (err error) {
 		return fmt.Errorf("PHYSDEVOP_apic_read: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_apic_read, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_apic_read: %w", err)
 	}
@@ -7334,7 +7354,7 @@ func PhysdevopAPICWrite(c hypercall.Caller, arg *PhysdevAPIC) (err error) {
 		return fmt.Errorf("PHYSDEVOP_apic_write: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_apic_write, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_apic_write: %w", err)
 	}
@@ -7357,7 +7377,7 @@ func PhysdevopAllocIRQVector(c hypercall.Caller, arg *PhysdevIRQ) (err error) {
 		return fmt.Errorf("PHYSDEVOP_alloc_irq_vector: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_alloc_irq_vector, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_alloc_irq_vector: %w", err)
 	}
@@ -7380,7 +7400,7 @@ func PhysdevopFreeIRQVector(c hypercall.Caller, arg *PhysdevIRQ) (err error) {
 		return fmt.Errorf("PHYSDEVOP_free_irq_vector: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_free_irq_vector, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_free_irq_vector: %w", err)
 	}
@@ -7400,7 +7420,7 @@ func PhysdevopMapPirq(c hypercall.Caller, arg *PhysdevMapPirq) (err error) {
 		return fmt.Errorf("PHYSDEVOP_map_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_map_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_map_pirq: %w", err)
 	}
@@ -7420,7 +7440,7 @@ func PhysdevopUnmapPirq(c hypercall.Caller, arg *PhysdevUnmapPirq) (err error) {
 		return fmt.Errorf("PHYSDEVOP_unmap_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_unmap_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_unmap_pirq: %w", err)
 	}
@@ -7440,7 +7460,7 @@ func PhysdevopManagePCIAdd(c hypercall.Caller, arg *PhysdevManagePCI) (err error
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_add, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add: %w", err)
 	}
@@ -7461,7 +7481,7 @@ func PhysdevopManagePCIRemove(c hypercall.Caller, arg *PhysdevManagePCI) (err er
 		return fmt.Errorf("PHYSDEVOP_manage_pci_remove: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_remove, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_remove: %w", err)
 	}
@@ -7481,7 +7501,7 @@ func PhysdevopRestoreMSI(c hypercall.Caller, arg *PhysdevRestoreMSI) (err error)
 		return fmt.Errorf("PHYSDEVOP_restore_msi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_restore_msi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_restore_msi: %w", err)
 	}
@@ -7502,7 +7522,7 @@ func PhysdevopManagePCIAddExt(c hypercall.Caller, arg *PhysdevManagePCIExt) (err
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add_ext: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_add_ext, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add_ext: %w", err)
 	}
@@ -7522,7 +7542,7 @@ func PhysdevopSetupGsi(c hypercall.Caller, arg *PhysdevSetupGsi) (err error) {
 		return fmt.Errorf("PHYSDEVOP_setup_gsi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_setup_gsi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_setup_gsi: %w", err)
 	}
@@ -7545,7 +7565,7 @@ func PhysdevopGetFreePirq(c hypercall.Caller, arg *PhysdevGetFreePirq) (err erro
 		return fmt.Errorf("PHYSDEVOP_get_free_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_get_free_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_get_free_pirq: %w", err)
 	}
@@ -7566,7 +7586,7 @@ func PhysdevopPCIMmcfgReserved(c hypercall.Caller, arg *PhysdevPCIMmcfgReserved)
 		return fmt.Errorf("PHYSDEVOP_pci_mmcfg_reserved: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pci_mmcfg_reserved, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pci_mmcfg_reserved: %w", err)
 	}
@@ -7587,7 +7607,7 @@ func PhysdevopPCIDeviceRemove(c hypercall.Caller, arg *PhysdevPCIDevice) (err er
 		return fmt.Errorf("PHYSDEVOP_pci_device_remove: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pci_device_remove, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pci_device_remove: %w", err)
 	}
@@ -7607,7 +7627,7 @@ func PhysdevopRestoreMSIExt(c hypercall.Caller, arg *PhysdevPCIDevice) (err erro
 		return fmt.Errorf("PHYSDEVOP_restore_msi_ext: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_restore_msi_ext, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_restore_msi_ext: %w", err)
 	}
@@ -7630,7 +7650,7 @@ func PhysdevopPrepareMsix(c hypercall.Caller, arg *PhysdevPCIDevice) (err error)
 		return fmt.Errorf("PHYSDEVOP_prepare_msix: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_prepare_msix, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_prepare_msix: %w", err)
 	}
@@ -7653,7 +7673,7 @@ func PhysdevopReleaseMsix(c hypercall.Caller, arg *PhysdevPCIDevice) (err error)
 		return fmt.Errorf("PHYSDEVOP_release_msix: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_release_msix, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_release_msix: %w", err)
 	}
@@ -7673,7 +7693,7 @@ func PhysdevopDbgpOp(c hypercall.Caller, arg *PhysdevDbgpOp) (err error) {
 		return fmt.Errorf("PHYSDEVOP_dbgp_op: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_dbgp_op, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_dbgp_op: %w", err)
 	}

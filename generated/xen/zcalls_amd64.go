@@ -178,7 +178,7 @@ func HvmopSetEvtchnUpcallVector(c hypercall.Caller, arg *HVMEvtchnUpcallVector) 
 		return fmt.Errorf("HVMOP_set_evtchn_upcall_vector: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_set_evtchn_upcall_vector, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("HVMOP_set_evtchn_upcall_vector: %w", err)
 	}

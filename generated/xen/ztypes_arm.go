@@ -6,16 +6,19 @@ package xen
 import (
 	"bytes"
 	"structs"
+	"sync/atomic"
 	"unsafe"
 )
 
 // Handle is XEN_GUEST_HANDLE(T) on arm32: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 4 bytes here.
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes
+// here, aligned to 8 as in C.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle[T any] struct {
 	_    structs.HostLayout
-	addr uint32
+	_    align8
+	addr uint64
 }
 
 // Addr returns the address the handle holds.
@@ -25,27 +28,20 @@ func (h *Handle[T]) Addr() uint64 {
 
 // Set makes the handle hold addr.
 func (h *Handle[T]) Set(addr uint64) {
-	h.addr = uint32(addr)
-}
-
-// Handle64 is XEN_GUEST_HANDLE_64(T) on arm32: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-//
-// Set it to the address of hypervisor-visible memory, never of a Go value.
-type Handle64[T any] struct {
-	_    structs.HostLayout
-	addr uint64
-}
-
-// Addr returns the address the handle holds.
-func (h *Handle64[T]) Addr() uint64 {
-	return uint64(h.addr)
-}
-
-// Set makes the handle hold addr.
-func (h *Handle64[T]) Set(addr uint64) {
 	h.addr = uint64(addr)
 }
+
+// Handle64 is XEN_GUEST_HANDLE_64(T) on arm32, the same C type as XEN_GUEST_HANDLE(T) there.
+type Handle64[T any] = Handle[T]
+
+// align8 gives a struct C's 8-byte alignment. On arm Go aligns uint64 to 4,
+// and the only types gc aligns to 8 are sync/atomic's 64-bit ones, so a
+// struct that C aligns to 8 holds a zero-size array of atomic.Uint64. It
+// takes no space, but go vet's copylocks check then reports every copy of
+// such a struct by value ("copies lock value: ... contains
+// sync/atomic.Uint64 contains sync/atomic.noCopy"), on this GOARCH only:
+// work with pointers to them (see the package documentation).
+type align8 = [0]atomic.Uint64
 
 // ArchVCPUInfo is struct arch_vcpu_info (arch-arm.h:324:1).
 type ArchVCPUInfo struct {
@@ -107,7 +103,7 @@ type MMUExtOp struct {
 // MMUExtOpArg1 is the record in member arg1 of struct mmuext_op (xen.h:430:5).
 type MMUExtOpArg1 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -129,7 +125,7 @@ func (x *MMUExtOpArg1) LinearAddr() *uint32 {
 // MMUExtOpArg2 is the record in member arg2 of struct mmuext_op (xen.h:437:5).
 type MMUExtOpArg2 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -141,8 +137,8 @@ func (x *MMUExtOpArg2) NrEnts() *uint32 {
 }
 
 // Vcpumask returns member vcpumask of the union.
-func (x *MMUExtOpArg2) Vcpumask() *Handle64[byte] {
-	return (*Handle64[byte])(unsafe.Pointer(x))
+func (x *MMUExtOpArg2) Vcpumask() *Handle[byte] {
+	return (*Handle[byte])(unsafe.Pointer(x))
 }
 
 // SrcMFN returns member src_mfn of the union.
@@ -150,6 +146,19 @@ func (x *MMUExtOpArg2) Vcpumask() *Handle64[byte] {
 // COPY_PAGE
 func (x *MMUExtOpArg2) SrcMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
+}
+
+// MMUUpdate is struct mmu_update (xen.h:612:1).
+//
+// Send an array of these to HYPERVISOR_mmu_update().
+// NB. The fields are natural pointer/address size for this architecture.
+type MMUUpdate struct {
+	_ structs.HostLayout
+	_ align8
+	// Machine address of PTE.
+	Ptr uint64
+	// New contents of PTE.
+	Val uint64
 }
 
 // MulticallEntry is struct multicall_entry (xen.h:628:1).
@@ -163,9 +172,41 @@ func (x *MMUExtOpArg2) SrcMFN() *PFN {
 // any unused bits in the upper portion must be zero.
 type MulticallEntry struct {
 	_      structs.HostLayout
+	_      align8
 	Op     Ulong
 	Result Ulong
 	Args   [6]Ulong
+}
+
+// VCPUTimeInfo is struct vcpu_time_info (xen.h:643:1).
+type VCPUTimeInfo struct {
+	_ structs.HostLayout
+	_ align8
+	// Updates to the following values are preceded and followed by an
+	// increment of 'version'. The guest can therefore detect updates by
+	// looking for changes to 'version'. If the least-significant bit of
+	// the version number is set then an update is in progress and the guest
+	// must wait to read a consistent set of values.
+	// The correct way to interact with the version number is similar to
+	// Linux's seqlock: see the implementations of read_seqbegin/read_seqretry.
+	Version uint32
+	Pad0    uint32
+	// TSC at last update of time vals.
+	TSCTimestamp uint64
+	// Time, in nanosecs, since boot.
+	SystemTime uint64
+	// Current system time:
+	//
+	//	system_time +
+	//	((((tsc - tsc_timestamp) << tsc_shift) * tsc_to_system_mul) >> 32)
+	//
+	// CPU frequency (Hz):
+	//
+	//	((10^9 << 32) / tsc_to_system_mul) >> tsc_shift
+	TSCToSystemMul uint32
+	TSCShift       int8
+	Flags          uint8
+	Pad1           [2]uint8
 }
 
 // VCPUInfo is struct vcpu_info (xen.h:678:1).
@@ -273,7 +314,7 @@ func (x *SharedInfo) Arch() *ArchSharedInfo {
 // XenctlBitmap is struct xenctl_bitmap (xen.h:1013:1).
 type XenctlBitmap struct {
 	_      structs.HostLayout
-	Bitmap Handle64[uint8]
+	Bitmap Handle[uint8]
 	NrBits uint32
 	_      [4]byte
 }
@@ -281,6 +322,7 @@ type XenctlBitmap struct {
 // PhysdevPirqEoiGMFN is struct physdev_pirq_eoi_gmfn (physdev.h:46:1).
 type PhysdevPirqEoiGMFN struct {
 	_ structs.HostLayout
+	_ align8
 	// IN
 	GMFN PFN
 }
@@ -288,7 +330,7 @@ type PhysdevPirqEoiGMFN struct {
 // PhysdevSetIobitmap is struct physdev_set_iobitmap (physdev.h:92:1).
 type PhysdevSetIobitmap struct {
 	_       structs.HostLayout
-	Bitmap  Handle64[uint8]
+	Bitmap  Handle[uint8]
 	NrPorts uint32
 	_       [4]byte
 }
@@ -306,6 +348,7 @@ type PhysdevAPIC struct {
 // PhysdevMapPirq is struct physdev_map_pirq (physdev.h:142:1).
 type PhysdevMapPirq struct {
 	_     structs.HostLayout
+	_     align8
 	DomID DomID
 	_     [2]byte
 	// IN
@@ -339,7 +382,7 @@ type PhysdevOp struct {
 // PhysdevOpU is the record in member u of struct physdev_op (physdev.h:214:5).
 type PhysdevOpU struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [16]byte
 }
 
@@ -368,6 +411,17 @@ func (x *PhysdevOpU) IRQOp() *PhysdevIRQ {
 	return (*PhysdevIRQ)(unsafe.Pointer(x))
 }
 
+// PhysdevPCIMmcfgReserved is struct physdev_pci_mmcfg_reserved (physdev.h:256:1).
+type PhysdevPCIMmcfgReserved struct {
+	_        structs.HostLayout
+	_        align8
+	Address  uint64
+	Segment  uint16
+	StartBus uint8
+	EndBus   uint8
+	Flags    uint32
+}
+
 // MemoryReservation is struct xen_memory_reservation (memory.h:46:1).
 type MemoryReservation struct {
 	_ structs.HostLayout
@@ -388,7 +442,7 @@ type MemoryReservation struct {
 	// XENMEM_claim_pages:
 	//
 	//	IN: must be zero
-	ExtentStart Handle64[PFN]
+	ExtentStart Handle[PFN]
 	// Number of extents, and size/alignment of each (2^extent_order pages).
 	NrExtents   Ulong
 	ExtentOrder uint32
@@ -437,7 +491,7 @@ type MachphysMFNList struct {
 	// Pointer to buffer to fill with list of extent starts. If there are
 	// any large discontiguities in the machine address space, 2MB gaps in
 	// the machphys table will be represented by an MFN base of zero.
-	ExtentStart Handle64[PFN]
+	ExtentStart Handle[PFN]
 	// Number of extents written to the above array. This will be smaller
 	// than 'max_extents' if the machphys table is smaller than max_e * 2MB.
 	NrExtents uint32
@@ -447,6 +501,7 @@ type MachphysMFNList struct {
 // MachphysMapping is struct xen_machphys_mapping (memory.h:200:1).
 type MachphysMapping struct {
 	_ structs.HostLayout
+	_ align8
 	// Start and end virtual addresses.
 	VStart Ulong
 	// Start and end virtual addresses.
@@ -458,6 +513,7 @@ type MachphysMapping struct {
 // AddToPhysmap is struct xen_add_to_physmap (memory.h:228:1).
 type AddToPhysmap struct {
 	_ structs.HostLayout
+	_ align8
 	// Which domain to change the mapping for.
 	DomID DomID
 	// Number of pages to go through for gmfn_range
@@ -481,16 +537,17 @@ type AddToPhysmapBatch struct {
 	Size uint16
 	U    AddToPhysmapBatchExtra
 	// Indexes into space being mapped.
-	Idxs Handle64[Ulong]
+	Idxs Handle[Ulong]
 	// GPFN in domid where the source mapping page should appear.
-	Gpfns Handle64[PFN]
+	Gpfns Handle[PFN]
 	// Per index error code.
-	Errs Handle64[int32]
+	Errs Handle[int32]
 }
 
 // RemoveFromPhysmap is struct xen_remove_from_physmap (memory.h:295:1).
 type RemoveFromPhysmap struct {
 	_ structs.HostLayout
+	_ align8
 	// Which domain to change the mapping for.
 	DomID DomID
 	_     [6]byte
@@ -508,7 +565,7 @@ type MemoryMap struct {
 	_         [4]byte
 	// Entries in the buffer are in the same format as returned by the
 	// BIOS INT 0x15 EAX=0xE820 call.
-	Buffer Handle64[byte]
+	Buffer Handle[byte]
 }
 
 // ForeignMemoryMap is struct xen_foreign_memory_map (memory.h:346:1).
@@ -522,6 +579,7 @@ type ForeignMemoryMap struct {
 // PodTarget is struct xen_pod_target (memory.h:355:1).
 type PodTarget struct {
 	_ structs.HostLayout
+	_ align8
 	// IN
 	TargetPages uint64
 	// OUT
@@ -542,7 +600,7 @@ type MemPagingOp struct {
 	Domain DomID
 	_      [4]byte
 	// IN: (XENMEM_paging_op_prep) buffer to immediately fill page from
-	Buffer Handle64[uint8]
+	Buffer Handle[uint8]
 	// IN:  gfn of page being operated on
 	GFN uint64
 }
@@ -565,96 +623,53 @@ type MemAccessOp struct {
 	PFN uint64
 	// List of pfns to set access for
 	// Used only with XENMEM_access_op_set_access_multi
-	PFNList Handle64[uint64]
+	PFNList Handle[uint64]
 	// Corresponding list of access settings for pfn_list
 	// Used only with XENMEM_access_op_set_access_multi
-	AccessList Handle64[uint8]
+	AccessList Handle[uint8]
 }
 
-// MemSharingOpU is the record in member u of struct xen_mem_sharing_op (memory.h:498:5).
-type MemSharingOpU struct {
+// MemSharingOpShare is struct mem_sharing_op_share (memory.h:506:9).
+//
+// OP_SHARE/ADD_PHYSMAP
+type MemSharingOpShare struct {
 	_ structs.HostLayout
-	_ [0]uint32
-	_ [40]byte
+	_ align8
+	// IN: the gfn of the source page
+	SourceGFN uint64
+	// IN: handle to the source page
+	SourceHandle uint64
+	// IN: the client gfn
+	ClientGFN uint64
+	// IN: handle to the client page
+	ClientHandle uint64
+	// IN: the client domain id
+	ClientDomain DomID
+	_            [6]byte
 }
 
-// Nominate returns member nominate of the union.
-func (x *MemSharingOpU) Nominate() *MemSharingOpNominate {
-	return (*MemSharingOpNominate)(unsafe.Pointer(x))
-}
-
-// Share returns member share of the union.
-func (x *MemSharingOpU) Share() *MemSharingOpShare {
-	return (*MemSharingOpShare)(unsafe.Pointer(x))
-}
-
-// Range returns member range of the union.
-func (x *MemSharingOpU) Range() *MemSharingOpRange {
-	return (*MemSharingOpRange)(unsafe.Pointer(x))
-}
-
-// Debug returns member debug of the union.
-func (x *MemSharingOpU) Debug() *MemSharingOpDebug {
-	return (*MemSharingOpDebug)(unsafe.Pointer(x))
-}
-
-// Fork returns member fork of the union.
-func (x *MemSharingOpU) Fork() *MemSharingOpFork {
-	return (*MemSharingOpFork)(unsafe.Pointer(x))
-}
-
-// MemSharingOpNominateU is the record in member u of struct mem_sharing_op_nominate (memory.h:500:13).
-type MemSharingOpNominateU struct {
+// MemSharingOpRange is struct mem_sharing_op_range (memory.h:513:9).
+//
+// OP_RANGE_SHARE
+type MemSharingOpRange struct {
 	_ structs.HostLayout
-	_ [0]uint32
-	_ [8]byte
-}
-
-// GFN returns member gfn of the union.
-//
-// IN: gfn to nominate
-func (x *MemSharingOpNominateU) GFN() *uint64 {
-	return (*uint64)(unsafe.Pointer(x))
-}
-
-// GrantRef returns member grant_ref of the union.
-//
-// IN: grant ref to nominate
-func (x *MemSharingOpNominateU) GrantRef() *uint32 {
-	return (*uint32)(unsafe.Pointer(x))
-}
-
-// MemSharingOpDebugU is the record in member u of struct mem_sharing_op_debug (memory.h:521:13).
-type MemSharingOpDebugU struct {
-	_ structs.HostLayout
-	_ [0]uint32
-	_ [8]byte
-}
-
-// GFN returns member gfn of the union.
-//
-// IN: gfn to debug
-func (x *MemSharingOpDebugU) GFN() *uint64 {
-	return (*uint64)(unsafe.Pointer(x))
-}
-
-// MFN returns member mfn of the union.
-//
-// IN: mfn to debug
-func (x *MemSharingOpDebugU) MFN() *uint64 {
-	return (*uint64)(unsafe.Pointer(x))
-}
-
-// GRef returns member gref of the union.
-//
-// IN: gref to debug
-func (x *MemSharingOpDebugU) GRef() *uint32 {
-	return (*uint32)(unsafe.Pointer(x))
+	_ align8
+	// IN: the first gfn
+	FirstGFN uint64
+	// IN: the last gfn
+	LastGFN uint64
+	// Must be set to 0
+	Opaque uint64
+	// IN: the client domain id
+	ClientDomain DomID
+	// Must be set to 0
+	Pad [3]uint16
 }
 
 // ReservedDeviceMemory is struct xen_reserved_device_memory (memory.h:577:1).
 type ReservedDeviceMemory struct {
 	_        structs.HostLayout
+	_        align8
 	StartPFN PFN
 	NrPages  Ulong
 }
@@ -670,7 +685,7 @@ type ReservedDeviceMemoryMap struct {
 	// signaled by error code -ERANGE.
 	NrEntries uint32
 	// OUT
-	Buffer Handle64[ReservedDeviceMemory]
+	Buffer Handle[ReservedDeviceMemory]
 	// IN
 	Dev ReservedDeviceMemoryMapDev
 	_   [4]byte
@@ -726,7 +741,19 @@ type MemAcquireResource struct {
 	//	the GFNs.
 	//	This parameter may be NULL if nr_frames is 0.  This
 	//	value may be updated over the course of the operation.
-	FrameList Handle64[PFN]
+	FrameList Handle[PFN]
+}
+
+// Vmemrange is struct xen_vmemrange (memory.h:692:1).
+//
+// vNUMA node memory ranges
+type Vmemrange struct {
+	_     structs.HostLayout
+	_     align8
+	Start uint64
+	End   uint64
+	Flags uint32
+	Nid   uint32
 }
 
 // VNUMATopologyInfoVdistance is the record in member vdistance of struct xen_vnuma_topology_info (memory.h:718:5).
@@ -734,13 +761,13 @@ type MemAcquireResource struct {
 // OUT
 type VNUMATopologyInfoVdistance struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
 // H returns member h of the union.
-func (x *VNUMATopologyInfoVdistance) H() *Handle64[uint32] {
-	return (*Handle64[uint32])(unsafe.Pointer(x))
+func (x *VNUMATopologyInfoVdistance) H() *Handle[uint32] {
+	return (*Handle[uint32])(unsafe.Pointer(x))
 }
 
 // Pad returns member pad of the union.
@@ -751,13 +778,13 @@ func (x *VNUMATopologyInfoVdistance) Pad() *uint64 {
 // VNUMATopologyInfoVCPUToVnode is the record in member vcpu_to_vnode of struct xen_vnuma_topology_info (memory.h:722:5).
 type VNUMATopologyInfoVCPUToVnode struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
 // H returns member h of the union.
-func (x *VNUMATopologyInfoVCPUToVnode) H() *Handle64[uint32] {
-	return (*Handle64[uint32])(unsafe.Pointer(x))
+func (x *VNUMATopologyInfoVCPUToVnode) H() *Handle[uint32] {
+	return (*Handle[uint32])(unsafe.Pointer(x))
 }
 
 // Pad returns member pad of the union.
@@ -768,13 +795,13 @@ func (x *VNUMATopologyInfoVCPUToVnode) Pad() *uint64 {
 // VNUMATopologyInfoVmemrange is the record in member vmemrange of struct xen_vnuma_topology_info (memory.h:726:5).
 type VNUMATopologyInfoVmemrange struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
 // H returns member h of the union.
-func (x *VNUMATopologyInfoVmemrange) H() *Handle64[Vmemrange] {
-	return (*Handle64[Vmemrange])(unsafe.Pointer(x))
+func (x *VNUMATopologyInfoVmemrange) H() *Handle[Vmemrange] {
+	return (*Handle[Vmemrange])(unsafe.Pointer(x))
 }
 
 // Pad returns member pad of the union.
@@ -787,7 +814,7 @@ func (x *VNUMATopologyInfoVmemrange) Pad() *uint64 {
 // Version 2 of the grant entry structure.
 type GrantEntryV2 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [16]byte
 }
 
@@ -838,6 +865,96 @@ func (x *GrantEntryV2) Spacer() *[4]uint32 {
 	return (*[4]uint32)(unsafe.Pointer(x))
 }
 
+// GrantEntryV2FullPage is the record in member full_page of union grant_entry_v2 (grant_table.h:230:5).
+//
+// This member is used for V1-style full page grants, where either:
+//
+// -- hdr.type is GTF_accept_transfer, or
+// -- hdr.type is GTF_permit_access and GTF_sub_page is not set.
+//
+// In that case, the frame field has the same semantics as the
+// field of the same name in the V1 entry structure.
+type GrantEntryV2FullPage struct {
+	_     structs.HostLayout
+	_     align8
+	Hdr   GrantEntryHeader
+	Pad0  uint32
+	Frame uint64
+}
+
+// GrantEntryV2SubPage is the record in member sub_page of union grant_entry_v2 (grant_table.h:241:5).
+//
+// If the grant type is GTF_grant_access and GTF_sub_page is set,
+// @domid is allowed to access bytes [@page_off,@page_off+@length)
+// in frame @frame.
+type GrantEntryV2SubPage struct {
+	_       structs.HostLayout
+	_       align8
+	Hdr     GrantEntryHeader
+	PageOff uint16
+	Length  uint16
+	Frame   uint64
+}
+
+// GnttabMapGrantRef is struct gnttab_map_grant_ref (grant_table.h:326:1).
+//
+// GNTTABOP_map_grant_ref: Map the grant entry (<dom>,<ref>) for access
+// by devices and/or host CPUs. If successful, <handle> is a tracking number
+// that must be presented later to destroy the mapping(s). On error, <status>
+// is a negative status code.
+// NOTES:
+//  1. If GNTMAP_device_map is specified then <dev_bus_addr> is the address
+//     via which I/O devices may access the granted frame.
+//  2. If GNTMAP_host_map is specified then a mapping will be added at
+//     either a host virtual address in the current address space, or at
+//     a PTE at the specified machine address.  The type of mapping to
+//     perform is selected through the GNTMAP_contains_pte flag, and the
+//     address is specified in <host_addr>.
+//  3. Mappings should only be destroyed via GNTTABOP_unmap_grant_ref. If a
+//     host mapping is destroyed by other means then it is *NOT* guaranteed
+//     to be accounted to the correct grant reference!
+type GnttabMapGrantRef struct {
+	_ structs.HostLayout
+	_ align8
+	// IN parameters.
+	HostAddr uint64
+	// GNTMAP_*
+	Flags uint32
+	Ref   GrantRef
+	Dom   DomID
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status     GNTST
+	Handle     GrantHandle
+	DevBusAddr uint64
+}
+
+// GnttabUnmapGrantRef is struct gnttab_unmap_grant_ref (grant_table.h:351:1).
+//
+// GNTTABOP_unmap_grant_ref: Destroy one or more grant-reference mappings
+// tracked by <handle>. If <host_addr> or <dev_bus_addr> is zero, that
+// field is ignored. If non-zero, they must refer to a device/host mapping
+// that is tracked by <handle>
+// NOTES:
+//  1. The call may fail in an undefined manner if either mapping is not
+//     tracked by <handle>.
+//  3. After executing a batch of unmaps, it is guaranteed that no stale
+//     mappings will remain in the device or host TLBs.
+type GnttabUnmapGrantRef struct {
+	_ structs.HostLayout
+	_ align8
+	// IN parameters.
+	HostAddr   uint64
+	DevBusAddr uint64
+	Handle     GrantHandle
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status GNTST
+	_      [2]byte
+}
+
 // GnttabSetupTable is struct gnttab_setup_table (grant_table.h:371:1).
 //
 // GNTTABOP_setup_table: Set up a grant table for <dom> comprising at least
@@ -858,7 +975,7 @@ type GnttabSetupTable struct {
 	// => enum grant_status
 	Status    GNTST
 	_         [6]byte
-	FrameList Handle64[PFN]
+	FrameList Handle[PFN]
 }
 
 // GnttabTransfer is struct gnttab_transfer (grant_table.h:408:1).
@@ -872,6 +989,7 @@ type GnttabSetupTable struct {
 // Note further that only PV guests can use this operation.
 type GnttabTransfer struct {
 	_ structs.HostLayout
+	_ align8
 	// IN parameters.
 	MFN   PFN
 	DomID DomID
@@ -911,7 +1029,7 @@ type GnttabCopyPtr struct {
 // GnttabCopyPtrU is the record in member u of struct gnttab_copy_ptr (grant_table.h:446:9).
 type GnttabCopyPtrU struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -923,6 +1041,31 @@ func (x *GnttabCopyPtrU) Ref() *GrantRef {
 // GMFN returns member gmfn of the union.
 func (x *GnttabCopyPtrU) GMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
+}
+
+// GnttabUnmapAndReplace is struct gnttab_unmap_and_replace (grant_table.h:490:1).
+//
+// GNTTABOP_unmap_and_replace: Destroy one or more grant-reference mappings
+// tracked by <handle> but atomically replace the page table entry with one
+// pointing to the machine address under <new_addr>.  <new_addr> will be
+// redirected to the null entry.
+// NOTES:
+//  1. The call may fail in an undefined manner if either mapping is not
+//     tracked by <handle>.
+//  2. After executing a batch of unmaps, it is guaranteed that no stale
+//     mappings will remain in the device or host TLBs.
+type GnttabUnmapAndReplace struct {
+	_ structs.HostLayout
+	_ align8
+	// IN parameters.
+	HostAddr uint64
+	NewAddr  uint64
+	Handle   GrantHandle
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status GNTST
+	_      [2]byte
 }
 
 // GnttabGetStatusFrames is struct gnttab_get_status_frames (grant_table.h:528:1).
@@ -946,13 +1089,13 @@ type GnttabGetStatusFrames struct {
 	//
 	// => enum grant_status
 	Status    GNTST
-	FrameList Handle64[uint64]
+	FrameList Handle[uint64]
 }
 
 // GnttabCacheFlushA is the record in member a of struct gnttab_cache_flush (grant_table.h:571:5).
 type GnttabCacheFlushA struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -969,13 +1112,43 @@ func (x *GnttabCacheFlushA) Ref() *GrantRef {
 // PlatformParameters is struct xen_platform_parameters (version.h:46:1).
 type PlatformParameters struct {
 	_         structs.HostLayout
+	_         align8
 	VirtStart Ulong
+}
+
+// EvtchnInitControl is struct evtchn_init_control (event_channel.h:271:1).
+//
+// EVTCHNOP_init_control: initialize the control block for the FIFO ABI.
+//
+// Note: any events that are currently pending will not be resent and
+// will be lost.  Guests should call this before binding any event to
+// avoid losing any events.
+type EvtchnInitControl struct {
+	_ structs.HostLayout
+	_ align8
+	// IN parameters.
+	ControlGFN uint64
+	Offset     uint32
+	VCPU       uint32
+	// OUT parameters.
+	LinkBits uint8
+	Pad      [7]uint8
+}
+
+// EvtchnExpandArray is struct evtchn_expand_array (event_channel.h:285:1).
+//
+// EVTCHNOP_expand_array: add an additional page to the event array.
+type EvtchnExpandArray struct {
+	_ structs.HostLayout
+	_ align8
+	// IN parameters.
+	ArrayGFN uint64
 }
 
 // SchedPoll is struct sched_poll (sched.h:124:1).
 type SchedPoll struct {
 	_       structs.HostLayout
-	Ports   Handle64[EvtchnPort]
+	Ports   Handle[EvtchnPort]
 	NrPorts uint32
 	_       [4]byte
 	Timeout uint64
@@ -984,6 +1157,7 @@ type SchedPoll struct {
 // VCPURunstateInfo is struct vcpu_runstate_info (vcpu.h:64:1).
 type VCPURunstateInfo struct {
 	_ structs.HostLayout
+	_ align8
 	// VCPU's current state (RUNSTATE_*).
 	State int32
 	_     [4]byte
@@ -997,13 +1171,13 @@ type VCPURunstateInfo struct {
 // VCPURegisterRunstateMemoryAreaAddr is the record in member addr of struct vcpu_register_runstate_memory_area (vcpu.h:117:5).
 type VCPURegisterRunstateMemoryAreaAddr struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
 // H returns member h of the union.
-func (x *VCPURegisterRunstateMemoryAreaAddr) H() *Handle64[VCPURunstateInfo] {
-	return (*Handle64[VCPURunstateInfo])(unsafe.Pointer(x))
+func (x *VCPURegisterRunstateMemoryAreaAddr) H() *Handle[VCPURunstateInfo] {
+	return (*Handle[VCPURunstateInfo])(unsafe.Pointer(x))
 }
 
 // V returns member v of the union.
@@ -1016,9 +1190,17 @@ func (x *VCPURegisterRunstateMemoryAreaAddr) P() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
+// VCPUSetPeriodicTimer is struct vcpu_set_periodic_timer (vcpu.h:133:1).
+type VCPUSetPeriodicTimer struct {
+	_        structs.HostLayout
+	_        align8
+	PeriodNs uint64
+}
+
 // VCPUSetSingleshotTimer is struct vcpu_set_singleshot_timer (vcpu.h:145:1).
 type VCPUSetSingleshotTimer struct {
 	_ structs.HostLayout
+	_ align8
 	// Absolute system time value in nanoseconds.
 	TimeoutAbsNs uint64
 	// VCPU_SSHOTTMR_???
@@ -1026,16 +1208,35 @@ type VCPUSetSingleshotTimer struct {
 	_     [4]byte
 }
 
+// VCPURegisterVCPUInfo is struct vcpu_register_vcpu_info (vcpu.h:170:1).
+type VCPURegisterVCPUInfo struct {
+	_ structs.HostLayout
+	_ align8
+	// mfn of page to place vcpu_info
+	MFN uint64
+	// offset within page
+	Offset uint32
+	// unused
+	Rsvd uint32
+}
+
+// VCPUGetPhysid is struct vcpu_get_physid (vcpu.h:188:1).
+type VCPUGetPhysid struct {
+	_      structs.HostLayout
+	_      align8
+	PhysID uint64
+}
+
 // VCPURegisterTimeMemoryAreaAddr is the record in member addr of struct vcpu_register_time_memory_area (vcpu.h:215:5).
 type VCPURegisterTimeMemoryAreaAddr struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
 // H returns member h of the union.
-func (x *VCPURegisterTimeMemoryAreaAddr) H() *Handle64[VCPUTimeInfo] {
-	return (*Handle64[VCPUTimeInfo])(unsafe.Pointer(x))
+func (x *VCPURegisterTimeMemoryAreaAddr) H() *Handle[VCPUTimeInfo] {
+	return (*Handle[VCPUTimeInfo])(unsafe.Pointer(x))
 }
 
 // V returns member v of the union.
@@ -1046,6 +1247,109 @@ func (x *VCPURegisterTimeMemoryAreaAddr) V() *uintptr {
 // P returns member p of the union.
 func (x *VCPURegisterTimeMemoryAreaAddr) P() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
+}
+
+// HVMParam is struct xen_hvm_param (hvm/hvm_op.h:16:1).
+type HVMParam struct {
+	_ structs.HostLayout
+	_ align8
+	// IN
+	DomID DomID
+	Pad   uint16
+	// IN
+	Index uint32
+	// IN/OUT
+	Value uint64
+}
+
+// HVMAltp2mSuppressVe is struct xen_hvm_altp2m_suppress_ve (hvm/hvm_op.h:25:1).
+type HVMAltp2mSuppressVe struct {
+	_    structs.HostLayout
+	_    align8
+	View uint16
+	// Boolean type.
+	SuppressVe uint8
+	Pad1       uint8
+	Pad2       uint32
+	GFN        uint64
+}
+
+// HVMAltp2mSuppressVeMulti is struct xen_hvm_altp2m_suppress_ve_multi (hvm/hvm_op.h:33:1).
+type HVMAltp2mSuppressVeMulti struct {
+	_    structs.HostLayout
+	_    align8
+	View uint16
+	// Boolean type.
+	SuppressVe uint8
+	Pad1       uint8
+	// Should be set to 0.
+	FirstError int32
+	// Value may be updated.
+	FirstGFN uint64
+	LastGFN  uint64
+	// Gfn of the first error.
+	FirstErrorGFN uint64
+}
+
+// HVMPagetableDying is struct xen_hvm_pagetable_dying (hvm/hvm_op.h:118:1).
+type HVMPagetableDying struct {
+	_ structs.HostLayout
+	_ align8
+	// Domain with a pagetable about to be destroyed.
+	DomID DomID
+	// align next field on 8-byte boundary
+	Pad [3]uint16
+	// guest physical address of the toplevel pagetable dying
+	GPA uint64
+}
+
+// HVMGetTime is struct xen_hvm_get_time (hvm/hvm_op.h:130:1).
+type HVMGetTime struct {
+	_ structs.HostLayout
+	_ align8
+	// OUT
+	Now uint64
+}
+
+// HVMGetMemType is struct xen_hvm_get_mem_type (hvm/hvm_op.h:157:1).
+//
+// Return hvmmem_type_t for the specified pfn.
+type HVMGetMemType struct {
+	_ structs.HostLayout
+	_ align8
+	// Domain to be queried.
+	DomID DomID
+	// OUT variable.
+	MemType uint16
+	// align next field on 8-byte boundary
+	Pad [2]uint16
+	// IN variable.
+	PFN uint64
+}
+
+// HVMAltp2mVCPUEnableNotify is struct xen_hvm_altp2m_vcpu_enable_notify (hvm/hvm_op.h:220:1).
+type HVMAltp2mVCPUEnableNotify struct {
+	_      structs.HostLayout
+	_      align8
+	VCPUID uint32
+	Pad    uint32
+	// #VE info area gfn
+	GFN uint64
+}
+
+// HVMAltp2mMemAccess is struct xen_hvm_altp2m_mem_access (hvm/hvm_op.h:257:1).
+type HVMAltp2mMemAccess struct {
+	_ structs.HostLayout
+	_ align8
+	// view
+	View uint16
+	// Memory type
+	//
+	// xenmem_access_t
+	Access uint16
+	Pad    uint32
+	// gfn
+	GFN uint64
 }
 
 // HVMAltp2mSetMemAccessMulti is struct xen_hvm_altp2m_set_mem_access_multi (hvm/hvm_op.h:269:1).
@@ -1060,15 +1364,29 @@ type HVMAltp2mSetMemAccessMulti struct {
 	// Must be set to zero upon initial invocation.
 	Opaque uint64
 	// List of pfns to set access for
-	PFNList Handle64[uint64]
+	PFNList Handle[uint64]
 	// Corresponding list of access settings for pfn_list
-	AccessList Handle64[uint8]
+	AccessList Handle[uint8]
+}
+
+// HVMAltp2mChangeGFN is struct xen_hvm_altp2m_change_gfn (hvm/hvm_op.h:286:1).
+type HVMAltp2mChangeGFN struct {
+	_ structs.HostLayout
+	_ align8
+	// view
+	View uint16
+	Pad1 uint16
+	Pad2 uint32
+	// old gfn
+	OldGFN uint64
+	// new gfn, INVALID_GFN (~0UL) means revert
+	NewGFN uint64
 }
 
 // HVMAltp2mOpU is the record in member u of struct xen_hvm_altp2m_op (hvm/hvm_op.h:347:5).
 type HVMAltp2mOpU struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [64]byte
 }
 
@@ -1163,6 +1481,7 @@ type DomctlCreatedomain struct {
 // XEN_DOMCTL_getdomaininfo
 type DomctlGetdomaininfo struct {
 	_ structs.HostLayout
+	_ align8
 	// OUT variables.
 	//
 	// Also echoed in domctl.domain
@@ -1201,7 +1520,7 @@ type DomctlGetpageframeinfo3 struct {
 	// IN variables.
 	Num uint64
 	// IN/OUT variables.
-	Array Handle64[PFN]
+	Array Handle[PFN]
 }
 
 // DomctlShadowOp is struct xen_domctl_shadow_op (domctl.h:251:1).
@@ -1219,10 +1538,20 @@ type DomctlShadowOp struct {
 	Mb uint32
 	_  [4]byte
 	// OP_PEEK / OP_CLEAN
-	DirtyBitmap Handle64[uint8]
+	DirtyBitmap Handle[uint8]
 	// Size of buffer. Updated with actual size.
 	Pages uint64
 	Stats DomctlShadowOpStats
+}
+
+// DomctlMaxMem is struct xen_domctl_max_mem (domctl.h:270:1).
+//
+// XEN_DOMCTL_max_mem
+type DomctlMaxMem struct {
+	_ structs.HostLayout
+	_ align8
+	// IN variables.
+	MaxMemkb uint64
 }
 
 // DomctlVcpucontext is struct xen_domctl_vcpucontext (domctl.h:278:1).
@@ -1234,46 +1563,76 @@ type DomctlVcpucontext struct {
 	VCPU uint32
 	_    [4]byte
 	// IN/OUT
-	Ctxt Handle64[VCPUGuestContext]
+	Ctxt Handle[VCPUGuestContext]
 }
 
-// DomctlSchedulerOpU is the record in member u of struct xen_domctl_scheduler_op (domctl.h:413:5).
+// DomctlGetvcpuinfo is struct xen_domctl_getvcpuinfo (domctl.h:285:1).
 //
-// IN/OUT
-type DomctlSchedulerOpU struct {
+// XEN_DOMCTL_getvcpuinfo
+type DomctlGetvcpuinfo struct {
 	_ structs.HostLayout
-	_ [0]uint32
-	_ [16]byte
-}
-
-// Credit returns member credit of the union.
-func (x *DomctlSchedulerOpU) Credit() *DomctlSchedCredit {
-	return (*DomctlSchedCredit)(unsafe.Pointer(x))
-}
-
-// Credit2 returns member credit2 of the union.
-func (x *DomctlSchedulerOpU) Credit2() *DomctlSchedCredit2 {
-	return (*DomctlSchedCredit2)(unsafe.Pointer(x))
-}
-
-// Rtds returns member rtds of the union.
-func (x *DomctlSchedulerOpU) Rtds() *DomctlSchedRtds {
-	return (*DomctlSchedRtds)(unsafe.Pointer(x))
-}
-
-// V returns member v of the union.
-func (x *DomctlSchedulerOpU) V() *DomctlSchedulerOpUV {
-	return (*DomctlSchedulerOpUV)(unsafe.Pointer(x))
+	_ align8
+	// IN variables.
+	VCPU uint32
+	// OUT variables.
+	//
+	// currently online (not hotplugged)?
+	Online uint8
+	// blocked waiting for an event?
+	Blocked uint8
+	// currently scheduled on its CPU?
+	Running uint8
+	_       [1]byte
+	// total cpu time consumed (ns)
+	CPUTime uint64
+	// current mapping
+	CPU uint32
+	_   [4]byte
 }
 
 // DomctlSchedulerOpUV is the record in member v of struct xen_domctl_scheduler_op.u (domctl.h:417:9).
 type DomctlSchedulerOpUV struct {
 	_     structs.HostLayout
-	VCPUs Handle64[DomctlSchedparamVCPU]
+	VCPUs Handle[DomctlSchedparamVCPU]
 	// IN: Number of elements in vcpus array.
 	// OUT: Number of processed elements of vcpus array.
 	NrVCPUs uint32
 	Padding uint32
+}
+
+// DomctlIomemPermission is struct xen_domctl_iomem_permission (domctl.h:451:1).
+//
+// XEN_DOMCTL_iomem_permission
+type DomctlIomemPermission struct {
+	_ structs.HostLayout
+	_ align8
+	// first page (physical page number) in range
+	FirstMFN uint64
+	// number of pages in range (>0)
+	NrMfns uint64
+	// allow (!0) or deny (0) access to range?
+	AllowAccess uint8
+	_           [7]byte
+}
+
+// DomctlHypercallInit is struct xen_domctl_hypercall_init (domctl.h:467:1).
+//
+// XEN_DOMCTL_hypercall_init
+type DomctlHypercallInit struct {
+	_ structs.HostLayout
+	_ align8
+	// GMFN to be initialised
+	GMFN uint64
+}
+
+// DomctlSettimeoffset is struct xen_domctl_settimeoffset (domctl.h:473:1).
+//
+// XEN_DOMCTL_settimeoffset
+type DomctlSettimeoffset struct {
+	_ structs.HostLayout
+	_ align8
+	// applied to domain wallclock time
+	TimeOffsetSeconds int64
 }
 
 // DomctlHvmcontext is struct xen_domctl_hvmcontext (domctl.h:479:1).
@@ -1287,24 +1646,7 @@ type DomctlHvmcontext struct {
 	// IN/OUT: data, or call
 	// gethvmcontext with NULL
 	// buffer to get size req'd
-	Buffer Handle64[uint8]
-}
-
-// DomctlAssignDeviceU is the record in member u of struct xen_domctl_assign_device (domctl.h:528:5).
-type DomctlAssignDeviceU struct {
-	_ structs.HostLayout
-	_ [0]uint32
-	_ [16]byte
-}
-
-// PCI returns member pci of the union.
-func (x *DomctlAssignDeviceU) PCI() *DomctlAssignDeviceUPCI {
-	return (*DomctlAssignDeviceUPCI)(unsafe.Pointer(x))
-}
-
-// Dt returns member dt of the union.
-func (x *DomctlAssignDeviceU) Dt() *DomctlAssignDeviceUDt {
-	return (*DomctlAssignDeviceUDt)(unsafe.Pointer(x))
+	Buffer Handle[uint8]
 }
 
 // DomctlAssignDeviceUDt is the record in member dt of struct xen_domctl_assign_device.u (domctl.h:532:9).
@@ -1314,7 +1656,7 @@ type DomctlAssignDeviceUDt struct {
 	Size uint32
 	_    [4]byte
 	// path to the device tree node
-	Path Handle64[byte]
+	Path Handle[byte]
 }
 
 // DomctlGetDeviceGroup is struct xen_domctl_get_device_group (domctl.h:541:1).
@@ -1330,34 +1672,33 @@ type DomctlGetDeviceGroup struct {
 	NumSdevs uint32
 	_        [4]byte
 	// OUT
-	SdevArray Handle64[uint32]
+	SdevArray Handle[uint32]
 }
 
-// DomctlBindPtIRQU is the record in member u of struct xen_domctl_bind_pt_irq (domctl.h:562:5).
-type DomctlBindPtIRQU struct {
+// DomctlBindPtIRQUMSI is the record in member msi of struct xen_domctl_bind_pt_irq.u (domctl.h:571:9).
+type DomctlBindPtIRQUMSI struct {
+	_      structs.HostLayout
+	_      align8
+	Gvec   uint8
+	_      [3]byte
+	Gflags uint32
+	Gtable uint64
+}
+
+// DomctlMemoryMapping is struct xen_domctl_memory_mapping (domctl.h:602:1).
+type DomctlMemoryMapping struct {
 	_ structs.HostLayout
-	_ [0]uint32
-	_ [16]byte
-}
-
-// Isa returns member isa of the union.
-func (x *DomctlBindPtIRQU) Isa() *DomctlBindPtIRQUIsa {
-	return (*DomctlBindPtIRQUIsa)(unsafe.Pointer(x))
-}
-
-// PCI returns member pci of the union.
-func (x *DomctlBindPtIRQU) PCI() *DomctlBindPtIRQUPCI {
-	return (*DomctlBindPtIRQUPCI)(unsafe.Pointer(x))
-}
-
-// MSI returns member msi of the union.
-func (x *DomctlBindPtIRQU) MSI() *DomctlBindPtIRQUMSI {
-	return (*DomctlBindPtIRQUMSI)(unsafe.Pointer(x))
-}
-
-// Spi returns member spi of the union.
-func (x *DomctlBindPtIRQU) Spi() *DomctlBindPtIRQUSpi {
-	return (*DomctlBindPtIRQUSpi)(unsafe.Pointer(x))
+	_ align8
+	// first page (hvm guest phys page) in range
+	FirstGFN uint64
+	// first page (machine page) in range
+	FirstMFN uint64
+	// number of pages in range (>0)
+	NrMfns uint64
+	// add or remove mapping
+	AddMapping uint32
+	// padding for 64-bit aligned structure
+	Padding uint32
 }
 
 // DomctlExtVcpucontext is struct xen_domctl_ext_vcpucontext (domctl.h:637:1).
@@ -1384,7 +1725,64 @@ type DomctlHvmcontextPartial struct {
 	// IN: size of buffer
 	Bufsz uint64
 	// OUT: buffer to write record into
-	Buffer Handle64[uint8]
+	Buffer Handle[uint8]
+}
+
+// DomctlTSCInfo is struct xen_domctl_tsc_info (domctl.h:740:1).
+//
+// XEN_DOMCTL_settscinfo
+type DomctlTSCInfo struct {
+	_ structs.HostLayout
+	_ align8
+	// IN/OUT
+	TSCMode     uint32
+	GtscKhz     uint32
+	Incarnation uint32
+	Pad         uint32
+	ElapsedNsec uint64
+}
+
+// DomctlGdbsxMemio is struct xen_domctl_gdbsx_memio (domctl.h:750:1).
+//
+// XEN_DOMCTL_gdbsx_guestmemio      guest mem io
+type DomctlGdbsxMemio struct {
+	_ structs.HostLayout
+	_ align8
+	// IN
+	//
+	// optional: init_mm.pgd[3] value
+	Pgd3val uint64
+	// guest virtual address
+	GVA uint64
+	// user buffer virtual address
+	Uva uint64
+	// number of bytes to read/write
+	Len uint32
+	// 0 = read from guest. 1 = write to guest
+	Gwr uint8
+	_   [3]byte
+	// OUT
+	//
+	// bytes remaining to be copied
+	Remain uint32
+	_      [4]byte
+}
+
+// DomctlAuditP2m is struct xen_domctl_audit_p2m (domctl.h:878:1).
+type DomctlAuditP2m struct {
+	_ structs.HostLayout
+	_ align8
+	// OUT error counts
+	Orphans uint64
+	M2pBad  uint64
+	P2mBad  uint64
+}
+
+// DomctlSetBrokenPageP2m is struct xen_domctl_set_broken_page_p2m (domctl.h:920:1).
+type DomctlSetBrokenPageP2m struct {
+	_   structs.HostLayout
+	_   align8
+	PFN uint64
 }
 
 // DomctlCacheflush is struct xen_domctl_cacheflush (domctl.h:928:1).
@@ -1393,10 +1791,30 @@ type DomctlHvmcontextPartial struct {
 // guest memory.
 type DomctlCacheflush struct {
 	_ structs.HostLayout
+	_ align8
 	// IN: page range to flush.
 	StartPFN PFN
 	// IN: page range to flush.
 	NrPfns PFN
+}
+
+// DomctlPagingMempool is struct xen_domctl_paging_mempool (domctl.h:945:1).
+//
+// XEN_DOMCTL_get_paging_mempool_size / XEN_DOMCTL_set_paging_mempool_size.
+//
+// Get or set the paging memory pool size.  The size is in bytes.
+//
+// This is a dedicated pool of memory for Xen to use while managing the guest,
+// typically containing pagetables.  As such, there is an implementation
+// specific minimum granularity.
+//
+// The set operation can fail mid-way through the request (e.g. Xen running
+// out of memory, no free memory to reclaim from the pool, etc.).
+type DomctlPagingMempool struct {
+	_ structs.HostLayout
+	_ align8
+	// Size in bytes.
+	Size uint64
 }
 
 // DomctlVNUMA is struct xen_domctl_vnuma (domctl.h:983:1).
@@ -1415,56 +1833,96 @@ type DomctlVNUMA struct {
 	Pad uint32
 	// IN: array for specifying the distances of the vNUMA nodes
 	// between each others. Shall have nr_vnodes*nr_vnodes elements.
-	Vdistance Handle64[uint32]
+	Vdistance Handle[uint32]
 	// IN: array for specifying to what vNUMA node each vCPU belongs.
 	// Shall have nr_vcpus elements.
-	VCPUToVnode Handle64[uint32]
+	VCPUToVnode Handle[uint32]
 	// IN: array for specifying on what physical NUMA node each vNUMA
 	// node is placed. Shall have nr_vnodes elements.
-	VnodeToPnode Handle64[uint32]
+	VnodeToPnode Handle[uint32]
 	// IN: array for specifying the memory ranges. Shall have
 	// nr_vmemranges elements.
-	Vmemrange Handle64[Vmemrange]
+	Vmemrange Handle[Vmemrange]
 }
 
-// DomctlMonitorOpU is the record in member u of struct xen_domctl_monitor_op (domctl.h:1080:5).
-//
-// Further options when issuing XEN_DOMCTL_MONITOR_OP_ENABLE.
-type DomctlMonitorOpU struct {
+// DomctlMonitorOpUMovToCR is the record in member mov_to_cr of struct xen_domctl_monitor_op.u (domctl.h:1081:9).
+type DomctlMonitorOpUMovToCR struct {
 	_ structs.HostLayout
-	_ [0]uint32
-	_ [16]byte
+	_ align8
+	// Which control register
+	Index uint8
+	// Pause vCPU until response
+	Sync uint8
+	// Send event only on a change of value
+	Onchangeonly uint8
+	// Allignment padding
+	Pad1 uint8
+	Pad2 uint32
+	// Send event only if the changed bit in the control register
+	// is not masked.
+	Bitmask uint64
 }
 
-// MovToCR returns member mov_to_cr of the union.
-func (x *DomctlMonitorOpU) MovToCR() *DomctlMonitorOpUMovToCR {
-	return (*DomctlMonitorOpUMovToCR)(unsafe.Pointer(x))
+// DomctlPsrAlloc is struct xen_domctl_psr_alloc (domctl.h:1122:1).
+type DomctlPsrAlloc struct {
+	_ structs.HostLayout
+	_ align8
+	// IN: XEN_DOMCTL_PSR_*
+	Cmd uint32
+	// IN
+	Target uint32
+	// IN/OUT
+	Data uint64
 }
 
-// MovToMSR returns member mov_to_msr of the union.
-func (x *DomctlMonitorOpU) MovToMSR() *DomctlMonitorOpUMovToMSR {
-	return (*DomctlMonitorOpUMovToMSR)(unsafe.Pointer(x))
+// DomctlVuartOp is struct xen_domctl_vuart_op (domctl.h:1139:1).
+//
+// XEN_DOMCTL_vuart_op
+type DomctlVuartOp struct {
+	_ structs.HostLayout
+	_ align8
+	// XEN_DOMCTL_VUART_OP_*
+	Cmd uint32
+	// IN - type of vuart.
+	//
+	//	Currently only vpl011 supported.
+	Type uint32
+	// IN - guest gfn to be used as a
+	//
+	//	ring buffer.
+	GFN uint64
+	// IN - domid of domain running the
+	//
+	//	backend console.
+	ConsoleDomID DomID
+	Pad          [2]uint8
+	// OUT - remote port of the event
+	//
+	//	channel used for sending
+	//	ring buffer events.
+	Evtchn EvtchnPort
 }
 
-// GuestRequest returns member guest_request of the union.
-func (x *DomctlMonitorOpU) GuestRequest() *DomctlMonitorOpUGuestRequest {
-	return (*DomctlMonitorOpUGuestRequest)(unsafe.Pointer(x))
-}
-
-// DebugException returns member debug_exception of the union.
-func (x *DomctlMonitorOpU) DebugException() *DomctlMonitorOpUDebugException {
-	return (*DomctlMonitorOpUDebugException)(unsafe.Pointer(x))
-}
-
-// Vmexit returns member vmexit of the union.
-func (x *DomctlMonitorOpU) Vmexit() *DomctlMonitorOpUVmexit {
-	return (*DomctlMonitorOpUVmexit)(unsafe.Pointer(x))
+// DomctlVmtraceOp is struct xen_domctl_vmtrace_op (domctl.h:1160:1).
+//
+// XEN_DOMCTL_vmtrace_op: Perform VM tracing operations.
+type DomctlVmtraceOp struct {
+	_ structs.HostLayout
+	_ align8
+	// IN
+	Cmd uint32
+	// IN
+	VCPU uint32
+	// IN     - @cmd specific data.
+	Key uint64
+	// IN/OUT - @cmd specific data.
+	Value uint64
 }
 
 // DomctlU is the record in member u of struct xen_domctl (domctl.h:1286:5).
 type DomctlU struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [128]byte
 }
 
@@ -1733,10 +2191,39 @@ type SysctlReadconsole struct {
 	// OUT: End index after consuming from ring buffer.
 	Index uint32
 	// IN: Virtual address to write console data.
-	Buffer Handle64[byte]
+	Buffer Handle[byte]
 	// IN: Size of buffer; OUT: Bytes written to buffer.
 	Count uint32
 	_     [4]byte
+}
+
+// SysctlPhysinfo is struct xen_sysctl_physinfo (sysctl.h:97:1).
+type SysctlPhysinfo struct {
+	_              structs.HostLayout
+	_              align8
+	ThreadsPerCore uint32
+	CoresPerSocket uint32
+	// # CPUs currently online
+	NrCpus uint32
+	// Largest possible CPU ID on this host
+	MaxCPUID uint32
+	// # nodes currently online
+	NrNodes uint32
+	// Largest possible node ID on this host
+	MaxNodeID uint32
+	CPUKhz    uint32
+	// XEN_SYSCTL_PHYSCAP_???
+	Capabilities uint32
+	// XEN_SYSCTL_PHYSCAP_{X86,ARM,...}_???
+	ArchCapabilities uint32
+	Pad              uint32
+	TotalPages       uint64
+	FreePages        uint64
+	ScrubPages       uint64
+	OutstandingPages uint64
+	// Largest possible MFN on this host
+	MaxMFN uint64
+	HwCap  [8]uint32
 }
 
 // SysctlPerfcOp is struct xen_sysctl_perfc_op (sysctl.h:139:1).
@@ -1754,9 +2241,9 @@ type SysctlPerfcOp struct {
 	NrVals uint32
 	_      [4]byte
 	// counter information (or NULL)
-	Desc Handle64[SysctlPerfcDesc]
+	Desc Handle[SysctlPerfcDesc]
 	// counter values (or NULL)
-	Val Handle64[SysctlPerfcVal]
+	Val Handle[SysctlPerfcVal]
 }
 
 // SysctlGetdomaininfolist is struct xen_sysctl_getdomaininfolist (sysctl.h:152:1).
@@ -1768,7 +2255,7 @@ type SysctlGetdomaininfolist struct {
 	FirstDomain DomID
 	_           [2]byte
 	MaxDomains  uint32
-	Buffer      Handle64[DomctlGetdomaininfo]
+	Buffer      Handle[DomctlGetdomaininfo]
 	// OUT variables.
 	NumDomains uint32
 	_          [4]byte
@@ -1780,9 +2267,18 @@ type SysctlGetdomaininfolist struct {
 type SysctlDebugKeys struct {
 	_ structs.HostLayout
 	// IN variables.
-	Keys   Handle64[byte]
+	Keys   Handle[byte]
 	NrKeys uint32
 	_      [4]byte
+}
+
+// SysctlCpuinfo is struct xen_sysctl_cpuinfo (sysctl.h:171:1).
+//
+// XEN_SYSCTL_getcpuinfo
+type SysctlCpuinfo struct {
+	_        structs.HostLayout
+	_        align8
+	Idletime uint64
 }
 
 // SysctlGetcpuinfo is struct xen_sysctl_getcpuinfo (sysctl.h:176:1).
@@ -1791,10 +2287,45 @@ type SysctlGetcpuinfo struct {
 	// IN variables.
 	MaxCpus uint32
 	_       [4]byte
-	Info    Handle64[SysctlCpuinfo]
+	Info    Handle[SysctlCpuinfo]
 	// OUT variables.
 	NrCpus uint32
 	_      [4]byte
+}
+
+// SysctlAvailheap is struct xen_sysctl_availheap (sysctl.h:185:1).
+//
+// XEN_SYSCTL_availheap
+type SysctlAvailheap struct {
+	_ structs.HostLayout
+	_ align8
+	// IN variables.
+	//
+	// Smallest address width (zero if don't care).
+	MinBitwidth uint32
+	// Largest address width (zero if don't care).
+	MaxBitwidth uint32
+	// NUMA node of interest (-1 for all nodes).
+	Node int32
+	_    [4]byte
+	// OUT variables.
+	//
+	// Bytes available in the specified region.
+	AvailBytes uint64
+}
+
+// PmPxVal is struct pm_px_val (sysctl.h:195:1).
+//
+// XEN_SYSCTL_get_pmstat
+type PmPxVal struct {
+	_ structs.HostLayout
+	_ align8
+	// Px core frequency
+	Freq uint64
+	// Px residency time
+	Residency uint64
+	// Px transition count
+	Count uint64
 }
 
 // PmPxStat is struct pm_px_stat (sysctl.h:203:1).
@@ -1810,8 +2341,8 @@ type PmPxStat struct {
 	Cur uint8
 	_   [4]byte
 	// Px transition table
-	TransPt Handle64[uint64]
-	Pt      Handle64[PmPxVal]
+	TransPt Handle[uint64]
+	Pt      Handle[PmPxVal]
 }
 
 // PmCxStat is struct pm_cx_stat (sysctl.h:212:1).
@@ -1824,9 +2355,9 @@ type PmCxStat struct {
 	// idle time from boot
 	IdleTime uint64
 	// Cx trigger counts
-	Triggers Handle64[uint64]
+	Triggers Handle[uint64]
 	// Cx residencies
-	Residencies Handle64[uint64]
+	Residencies Handle[uint64]
 	// entry nr in pc[]
 	NrPc uint32
 	// entry nr in cc[]
@@ -1836,25 +2367,8 @@ type PmCxStat struct {
 	// hypervisor. It is therefore up to the caller to put a suitable sentinel
 	// into all slots before invoking the function.
 	// Indexing is 1-biased (PC1/CC1 being at index 0).
-	Pc Handle64[uint64]
-	Cc Handle64[uint64]
-}
-
-// SysctlGetPmstatU is the record in member u of struct xen_sysctl_get_pmstat (sysctl.h:243:5).
-type SysctlGetPmstatU struct {
-	_ structs.HostLayout
-	_ [0]uint32
-	_ [56]byte
-}
-
-// Getpx returns member getpx of the union.
-func (x *SysctlGetPmstatU) Getpx() *PmPxStat {
-	return (*PmPxStat)(unsafe.Pointer(x))
-}
-
-// Getcx returns member getcx of the union.
-func (x *SysctlGetPmstatU) Getcx() *PmCxStat {
-	return (*PmCxStat)(unsafe.Pointer(x))
+	Pc Handle[uint64]
+	Cc Handle[uint64]
 }
 
 // GetCpufreqPara is struct xen_get_cpufreq_para (sysctl.h:300:1).
@@ -1866,9 +2380,9 @@ type GetCpufreqPara struct {
 	GovNum  uint32
 	_       [4]byte
 	// OUT variable
-	AffectedCpus                Handle64[uint32]
-	ScalingAvailableFrequencies Handle64[uint32]
-	ScalingAvailableGovernors   Handle64[byte]
+	AffectedCpus                Handle[uint32]
+	ScalingAvailableFrequencies Handle[uint32]
+	ScalingAvailableGovernors   Handle[byte]
 	ScalingDriver               [16]byte
 	CpuinfoCurFreq              uint32
 	CpuinfoMaxFreq              uint32
@@ -1901,48 +2415,6 @@ func (x *GetCpufreqPara) ScalingGovernorString() string {
 	return string(b)
 }
 
-// SysctlPmOpU is the record in member u of struct xen_sysctl_pm_op (sysctl.h:377:5).
-type SysctlPmOpU struct {
-	_ structs.HostLayout
-	_ [0]uint32
-	_ [120]byte
-}
-
-// GetPara returns member get_para of the union.
-func (x *SysctlPmOpU) GetPara() *GetCpufreqPara {
-	return (*GetCpufreqPara)(unsafe.Pointer(x))
-}
-
-// SetGov returns member set_gov of the union.
-func (x *SysctlPmOpU) SetGov() *SetCpufreqGov {
-	return (*SetCpufreqGov)(unsafe.Pointer(x))
-}
-
-// SetPara returns member set_para of the union.
-func (x *SysctlPmOpU) SetPara() *SetCpufreqPara {
-	return (*SetCpufreqPara)(unsafe.Pointer(x))
-}
-
-// GetAvgfreq returns member get_avgfreq of the union.
-func (x *SysctlPmOpU) GetAvgfreq() *uint64 {
-	return (*uint64)(unsafe.Pointer(x))
-}
-
-// SetSchedOptSmt returns member set_sched_opt_smt of the union.
-func (x *SysctlPmOpU) SetSchedOptSmt() *uint32 {
-	return (*uint32)(unsafe.Pointer(x))
-}
-
-// GetMaxCstate returns member get_max_cstate of the union.
-func (x *SysctlPmOpU) GetMaxCstate() *uint32 {
-	return (*uint32)(unsafe.Pointer(x))
-}
-
-// SetMaxCstate returns member set_max_cstate of the union.
-func (x *SysctlPmOpU) SetMaxCstate() *uint32 {
-	return (*uint32)(unsafe.Pointer(x))
-}
-
 // SysctlPageOfflineOp is struct xen_sysctl_page_offline_op (sysctl.h:390:1).
 //
 // XEN_SYSCTL_page_offline_op
@@ -1954,7 +2426,36 @@ type SysctlPageOfflineOp struct {
 	_     [4]byte
 	// bit 0~15: result flags
 	// bit 16~31: owner
-	Status Handle64[uint32]
+	Status Handle[uint32]
+}
+
+// SysctlLockprofData is struct xen_sysctl_lockprof_data (sysctl.h:446:1).
+type SysctlLockprofData struct {
+	_ structs.HostLayout
+	_ align8
+	// lock name (may include up to 2 %d specifiers)
+	Name [40]byte
+	// LOCKPROF_TYPE_???
+	Type int32
+	// index (e.g. domain id)
+	Idx int32
+	// # of locking succeeded
+	LockCnt uint64
+	// # of wait for lock
+	BlockCnt uint64
+	// nsecs lock held
+	LockTime uint64
+	// nsecs waited for lock
+	BlockTime uint64
+}
+
+// NameString returns the text of member name: its bytes up to the first NUL (all of them when there is none).
+func (x *SysctlLockprofData) NameString() string {
+	b := x.Name[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 // SysctlLockprofOp is struct xen_sysctl_lockprof_op (sysctl.h:457:1).
@@ -1974,7 +2475,7 @@ type SysctlLockprofOp struct {
 	// nsecs of profile measurement
 	Time uint64
 	// profile information (or NULL)
-	Data Handle64[SysctlLockprofData]
+	Data Handle[SysctlLockprofData]
 }
 
 // SysctlCputopoinfo is struct xen_sysctl_cputopoinfo (sysctl.h:493:1).
@@ -1993,7 +2494,15 @@ type SysctlCputopoinfo struct {
 	_       structs.HostLayout
 	NumCpus uint32
 	_       [4]byte
-	Cputopo Handle64[SysctlCputopo]
+	Cputopo Handle[SysctlCputopo]
+}
+
+// SysctlMeminfo is struct xen_sysctl_meminfo (sysctl.h:502:1).
+type SysctlMeminfo struct {
+	_       structs.HostLayout
+	_       align8
+	Memsize uint64
+	Memfree uint64
 }
 
 // SysctlNumainfo is struct xen_sysctl_numainfo (sysctl.h:525:1).
@@ -2001,39 +2510,35 @@ type SysctlNumainfo struct {
 	_        structs.HostLayout
 	NumNodes uint32
 	_        [4]byte
-	Meminfo  Handle64[SysctlMeminfo]
+	Meminfo  Handle[SysctlMeminfo]
 	// Distance between nodes 'i' and 'j' is stored in index 'i*N + j',
 	// where N is the number of nodes that will be returned in 'num_nodes'
 	// (i.e. not 'num_nodes' provided by the caller)
-	Distance Handle64[uint32]
+	Distance Handle[uint32]
 }
 
-// SysctlSchedulerOpU is the record in member u of struct xen_sysctl_scheduler_op (sysctl.h:654:5).
-type SysctlSchedulerOpU struct {
+// SysctlArinc653ScheduleSchedEntries is the record in member sched_entries of struct xen_sysctl_arinc653_schedule (sysctl.h:606:5).
+//
+// The sched_entries array holds the actual schedule entries.
+type SysctlArinc653ScheduleSchedEntries struct {
 	_ structs.HostLayout
-	_ [0]uint32
-	_ [16]byte
-}
-
-// SchedArinc653 returns member sched_arinc653 of the union.
-func (x *SysctlSchedulerOpU) SchedArinc653() *SysctlSchedArinc653 {
-	return (*SysctlSchedArinc653)(unsafe.Pointer(x))
-}
-
-// SchedCredit returns member sched_credit of the union.
-func (x *SysctlSchedulerOpU) SchedCredit() *SysctlCreditSchedule {
-	return (*SysctlCreditSchedule)(unsafe.Pointer(x))
-}
-
-// SchedCredit2 returns member sched_credit2 of the union.
-func (x *SysctlSchedulerOpU) SchedCredit2() *SysctlCredit2Schedule {
-	return (*SysctlCredit2Schedule)(unsafe.Pointer(x))
+	_ align8
+	// dom_handle must match a domain's UUID
+	DomHandle DomainHandle
+	// If a domain has multiple VCPUs, vcpu_id specifies which one
+	// this schedule entry applies to. It should be set to 0 if
+	// there is only one VCPU for the domain.
+	VCPUID uint32
+	_      [4]byte
+	// runtime specifies the amount of time that should be allocated
+	// to this VCPU per major frame. It is specified in nanoseconds
+	Runtime uint64
 }
 
 // SysctlSchedArinc653 is struct xen_sysctl_sched_arinc653 (sysctl.h:655:9).
 type SysctlSchedArinc653 struct {
 	_        structs.HostLayout
-	Schedule Handle64[SysctlArinc653Schedule]
+	Schedule Handle[SysctlArinc653Schedule]
 }
 
 // SysctlCoverageOp is struct xen_sysctl_coverage_op (sysctl.h:695:1).
@@ -2043,13 +2548,13 @@ type SysctlCoverageOp struct {
 	// IN/OUT: size of the buffer
 	Size uint32
 	// OUT
-	Buffer Handle64[byte]
+	Buffer Handle[byte]
 }
 
 // SysctlPsrCmtOpU is the record in member u of struct xen_sysctl_psr_cmt_op (sysctl.h:710:5).
 type SysctlPsrCmtOpU struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2073,13 +2578,13 @@ type SysctlPcitopoinfo struct {
 	NumDevs uint32
 	_       [4]byte
 	// IN: list of devices for which node IDs are requested.
-	Devs Handle64[PhysdevPCIDevice]
+	Devs Handle[PhysdevPCIDevice]
 	// OUT: node identifier for each device.
 	// If information for a particular device is not available then
 	// corresponding entry will be set to XEN_INVALID_NODE_ID. If
 	// device is not known to the hypervisor then XEN_INVALID_DEV
 	// will be provided.
-	Nodes Handle64[uint32]
+	Nodes Handle[uint32]
 }
 
 // SysctlCPUFeatureset is struct xen_sysctl_cpu_featureset (sysctl.h:794:1).
@@ -2105,14 +2610,14 @@ type SysctlCPUFeatureset struct {
 	// maximum length.
 	NrFeatures uint32
 	// OUT:
-	Features Handle64[uint32]
+	Features Handle[uint32]
 }
 
 // LivepatchName is struct xen_livepatch_name (sysctl.h:877:1).
 type LivepatchName struct {
 	_ structs.HostLayout
 	// IN: pointer to name.
-	Name Handle64[byte]
+	Name Handle[byte]
 	// IN: size of name. May be upto
 	// XEN_LIVEPATCH_NAME_SIZE.
 	Size uint16
@@ -2128,7 +2633,7 @@ type SysctlLivepatchUpload struct {
 	// IN, size of the ELF file.
 	Size uint64
 	// IN, the ELF file.
-	Payload Handle64[uint8]
+	Payload Handle[uint8]
 }
 
 // SysctlLivepatchList is struct xen_sysctl_livepatch_list (sysctl.h:954:1).
@@ -2153,55 +2658,28 @@ type SysctlLivepatchList struct {
 	MetadataTotalSize uint32
 	// OUT. Must have enough
 	// space allocate for nr of them.
-	Status Handle64[LivepatchStatus]
+	Status Handle[LivepatchStatus]
 	// OUT: Array of names. Each member
 	// may have an arbitrary length up to
 	// XEN_LIVEPATCH_NAME_SIZE bytes. Must have
 	// nr of them.
-	Name Handle64[byte]
+	Name Handle[byte]
 	// OUT: Array of lengths of name's.
 	// Must have nr of them.
-	Len Handle64[uint32]
+	Len Handle[uint32]
 	// OUT: Array of metadata strings. Each
 	// member may have an arbitrary length.
 	// Must have nr of them.
-	Metadata Handle64[byte]
+	Metadata Handle[byte]
 	// OUT: Array of lengths of metadata's.
 	// Must have nr of them.
-	MetadataLen Handle64[uint32]
-}
-
-// SysctlLivepatchOpU is the record in member u of struct xen_sysctl_livepatch_op (sysctl.h:1013:5).
-type SysctlLivepatchOpU struct {
-	_ structs.HostLayout
-	_ [0]uint32
-	_ [64]byte
-}
-
-// Upload returns member upload of the union.
-func (x *SysctlLivepatchOpU) Upload() *SysctlLivepatchUpload {
-	return (*SysctlLivepatchUpload)(unsafe.Pointer(x))
-}
-
-// List returns member list of the union.
-func (x *SysctlLivepatchOpU) List() *SysctlLivepatchList {
-	return (*SysctlLivepatchList)(unsafe.Pointer(x))
-}
-
-// Get returns member get of the union.
-func (x *SysctlLivepatchOpU) Get() *SysctlLivepatchGet {
-	return (*SysctlLivepatchGet)(unsafe.Pointer(x))
-}
-
-// Action returns member action of the union.
-func (x *SysctlLivepatchOpU) Action() *SysctlLivepatchAction {
-	return (*SysctlLivepatchAction)(unsafe.Pointer(x))
+	MetadataLen Handle[uint32]
 }
 
 // SysctlU is the record in member u of struct xen_sysctl (sysctl.h:1086:5).
 type SysctlU struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [128]byte
 }
 
@@ -2405,7 +2883,7 @@ type VCPUGuestCoreRegs struct {
 //	Aarch64       Aarch32
 type VCPUGuestCoreRegsAnon0 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2426,7 +2904,7 @@ func (x *VCPUGuestCoreRegsAnon0) R0Usr() *uint32 {
 // VCPUGuestCoreRegsAnon1 is the record in member #1 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:216:5).
 type VCPUGuestCoreRegsAnon1 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2443,7 +2921,7 @@ func (x *VCPUGuestCoreRegsAnon1) R1Usr() *uint32 {
 // VCPUGuestCoreRegsAnon2 is the record in member #2 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:217:5).
 type VCPUGuestCoreRegsAnon2 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2460,7 +2938,7 @@ func (x *VCPUGuestCoreRegsAnon2) R2Usr() *uint32 {
 // VCPUGuestCoreRegsAnon3 is the record in member #3 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:218:5).
 type VCPUGuestCoreRegsAnon3 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2477,7 +2955,7 @@ func (x *VCPUGuestCoreRegsAnon3) R3Usr() *uint32 {
 // VCPUGuestCoreRegsAnon4 is the record in member #4 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:219:5).
 type VCPUGuestCoreRegsAnon4 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2494,7 +2972,7 @@ func (x *VCPUGuestCoreRegsAnon4) R4Usr() *uint32 {
 // VCPUGuestCoreRegsAnon5 is the record in member #5 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:220:5).
 type VCPUGuestCoreRegsAnon5 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2511,7 +2989,7 @@ func (x *VCPUGuestCoreRegsAnon5) R5Usr() *uint32 {
 // VCPUGuestCoreRegsAnon6 is the record in member #6 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:221:5).
 type VCPUGuestCoreRegsAnon6 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2528,7 +3006,7 @@ func (x *VCPUGuestCoreRegsAnon6) R6Usr() *uint32 {
 // VCPUGuestCoreRegsAnon7 is the record in member #7 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:222:5).
 type VCPUGuestCoreRegsAnon7 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2545,7 +3023,7 @@ func (x *VCPUGuestCoreRegsAnon7) R7Usr() *uint32 {
 // VCPUGuestCoreRegsAnon8 is the record in member #8 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:223:5).
 type VCPUGuestCoreRegsAnon8 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2562,7 +3040,7 @@ func (x *VCPUGuestCoreRegsAnon8) R8Usr() *uint32 {
 // VCPUGuestCoreRegsAnon9 is the record in member #9 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:224:5).
 type VCPUGuestCoreRegsAnon9 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2579,7 +3057,7 @@ func (x *VCPUGuestCoreRegsAnon9) R9Usr() *uint32 {
 // VCPUGuestCoreRegsAnon10 is the record in member #10 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:225:5).
 type VCPUGuestCoreRegsAnon10 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2596,7 +3074,7 @@ func (x *VCPUGuestCoreRegsAnon10) R10Usr() *uint32 {
 // VCPUGuestCoreRegsAnon11 is the record in member #11 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:226:5).
 type VCPUGuestCoreRegsAnon11 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2613,7 +3091,7 @@ func (x *VCPUGuestCoreRegsAnon11) R11Usr() *uint32 {
 // VCPUGuestCoreRegsAnon12 is the record in member #12 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:227:5).
 type VCPUGuestCoreRegsAnon12 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2630,7 +3108,7 @@ func (x *VCPUGuestCoreRegsAnon12) R12Usr() *uint32 {
 // VCPUGuestCoreRegsAnon13 is the record in member #13 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:229:5).
 type VCPUGuestCoreRegsAnon13 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2647,7 +3125,7 @@ func (x *VCPUGuestCoreRegsAnon13) SpUsr() *uint32 {
 // VCPUGuestCoreRegsAnon14 is the record in member #14 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:230:5).
 type VCPUGuestCoreRegsAnon14 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2664,7 +3142,7 @@ func (x *VCPUGuestCoreRegsAnon14) LrUsr() *uint32 {
 // VCPUGuestCoreRegsAnon15 is the record in member #15 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:232:5).
 type VCPUGuestCoreRegsAnon15 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2681,7 +3159,7 @@ func (x *VCPUGuestCoreRegsAnon15) UnusedSpHyp() *uint32 {
 // VCPUGuestCoreRegsAnon16 is the record in member #16 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:234:5).
 type VCPUGuestCoreRegsAnon16 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2698,7 +3176,7 @@ func (x *VCPUGuestCoreRegsAnon16) LrIRQ() *uint32 {
 // VCPUGuestCoreRegsAnon17 is the record in member #17 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:235:5).
 type VCPUGuestCoreRegsAnon17 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2715,7 +3193,7 @@ func (x *VCPUGuestCoreRegsAnon17) SpIRQ() *uint32 {
 // VCPUGuestCoreRegsAnon18 is the record in member #18 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:237:5).
 type VCPUGuestCoreRegsAnon18 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2732,7 +3210,7 @@ func (x *VCPUGuestCoreRegsAnon18) LrSvc() *uint32 {
 // VCPUGuestCoreRegsAnon19 is the record in member #19 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:238:5).
 type VCPUGuestCoreRegsAnon19 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2749,7 +3227,7 @@ func (x *VCPUGuestCoreRegsAnon19) SpSvc() *uint32 {
 // VCPUGuestCoreRegsAnon20 is the record in member #20 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:240:5).
 type VCPUGuestCoreRegsAnon20 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2766,7 +3244,7 @@ func (x *VCPUGuestCoreRegsAnon20) LrAbt() *uint32 {
 // VCPUGuestCoreRegsAnon21 is the record in member #21 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:241:5).
 type VCPUGuestCoreRegsAnon21 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2783,7 +3261,7 @@ func (x *VCPUGuestCoreRegsAnon21) SpAbt() *uint32 {
 // VCPUGuestCoreRegsAnon22 is the record in member #22 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:243:5).
 type VCPUGuestCoreRegsAnon22 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2800,7 +3278,7 @@ func (x *VCPUGuestCoreRegsAnon22) LrUnd() *uint32 {
 // VCPUGuestCoreRegsAnon23 is the record in member #23 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:244:5).
 type VCPUGuestCoreRegsAnon23 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2817,7 +3295,7 @@ func (x *VCPUGuestCoreRegsAnon23) SpUnd() *uint32 {
 // VCPUGuestCoreRegsAnon24 is the record in member #24 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:246:5).
 type VCPUGuestCoreRegsAnon24 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2834,7 +3312,7 @@ func (x *VCPUGuestCoreRegsAnon24) R8Fiq() *uint32 {
 // VCPUGuestCoreRegsAnon25 is the record in member #25 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:247:5).
 type VCPUGuestCoreRegsAnon25 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2851,7 +3329,7 @@ func (x *VCPUGuestCoreRegsAnon25) R9Fiq() *uint32 {
 // VCPUGuestCoreRegsAnon26 is the record in member #26 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:248:5).
 type VCPUGuestCoreRegsAnon26 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2868,7 +3346,7 @@ func (x *VCPUGuestCoreRegsAnon26) R10Fiq() *uint32 {
 // VCPUGuestCoreRegsAnon27 is the record in member #27 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:249:5).
 type VCPUGuestCoreRegsAnon27 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2885,7 +3363,7 @@ func (x *VCPUGuestCoreRegsAnon27) R11Fiq() *uint32 {
 // VCPUGuestCoreRegsAnon28 is the record in member #28 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:250:5).
 type VCPUGuestCoreRegsAnon28 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2902,7 +3380,7 @@ func (x *VCPUGuestCoreRegsAnon28) R12Fiq() *uint32 {
 // VCPUGuestCoreRegsAnon29 is the record in member #29 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:252:5).
 type VCPUGuestCoreRegsAnon29 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2919,7 +3397,7 @@ func (x *VCPUGuestCoreRegsAnon29) SpFiq() *uint32 {
 // VCPUGuestCoreRegsAnon30 is the record in member #30 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:253:5).
 type VCPUGuestCoreRegsAnon30 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2940,7 +3418,7 @@ func (x *VCPUGuestCoreRegsAnon30) LrFiq() *uint32 {
 // ELR_EL2
 type VCPUGuestCoreRegsAnon31 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2965,7 +3443,7 @@ func (x *VCPUGuestCoreRegsAnon31) Pc32() *uint32 {
 // VCPUGuestCoreRegsAnon33 is the record in member #33 (unnamed) of struct vcpu_guest_core_regs (arch-arm.h:259:5).
 type VCPUGuestCoreRegsAnon33 struct {
 	_ structs.HostLayout
-	_ [0]uint32
+	_ align8
 	_ [8]byte
 }
 
@@ -2992,8 +3470,9 @@ type PMUArch struct {
 	Dummy uint8
 }
 
-// The layout guards: a type whose size or member offset is not what C says
-// makes a constant index out of bounds here, and the package fails to build.
+// The layout guards: a type whose size, alignment or member offset is not
+// what C says makes a constant index out of bounds here, and the package
+// fails to build.
 func _() {
 	var x [1]struct{}
 	_ = x[unsafe.Sizeof(ArchVCPUInfo{})-0]
@@ -3016,10 +3495,22 @@ func _() {
 	_ = x[unsafe.Offsetof(MMUExtOp{}.Arg2)-16]
 	_ = x[unsafe.Sizeof(MMUExtOpArg1{})-8]
 	_ = x[unsafe.Sizeof(MMUExtOpArg2{})-8]
+	_ = x[unsafe.Sizeof(MMUUpdate{})-16]
+	_ = x[unsafe.Offsetof(MMUUpdate{}.Ptr)-0]
+	_ = x[unsafe.Offsetof(MMUUpdate{}.Val)-8]
 	_ = x[unsafe.Sizeof(MulticallEntry{})-64]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Op)-0]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Result)-8]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Args)-16]
+	_ = x[unsafe.Sizeof(VCPUTimeInfo{})-32]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Version)-0]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Pad0)-4]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCTimestamp)-8]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.SystemTime)-16]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCToSystemMul)-24]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCShift)-28]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Flags)-29]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Pad1)-30]
 	_ = x[unsafe.Sizeof(VCPUInfo{})-48]
 	_ = x[unsafe.Offsetof(VCPUInfo{}.EvtchnUpcallPending)-0]
 	_ = x[unsafe.Offsetof(VCPUInfo{}.Pad0)-1]
@@ -3058,6 +3549,12 @@ func _() {
 	_ = x[unsafe.Offsetof(PhysdevOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(PhysdevOp{}.U)-8]
 	_ = x[unsafe.Sizeof(PhysdevOpU{})-16]
+	_ = x[unsafe.Sizeof(PhysdevPCIMmcfgReserved{})-16]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Address)-0]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Segment)-8]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.StartBus)-10]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.EndBus)-11]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Flags)-12]
 	_ = x[unsafe.Sizeof(MemoryReservation{})-32]
 	_ = x[unsafe.Offsetof(MemoryReservation{}.ExtentStart)-0]
 	_ = x[unsafe.Offsetof(MemoryReservation{}.NrExtents)-8]
@@ -3118,9 +3615,18 @@ func _() {
 	_ = x[unsafe.Offsetof(MemAccessOp{}.PFN)-8]
 	_ = x[unsafe.Offsetof(MemAccessOp{}.PFNList)-16]
 	_ = x[unsafe.Offsetof(MemAccessOp{}.AccessList)-24]
-	_ = x[unsafe.Sizeof(MemSharingOpU{})-40]
-	_ = x[unsafe.Sizeof(MemSharingOpNominateU{})-8]
-	_ = x[unsafe.Sizeof(MemSharingOpDebugU{})-8]
+	_ = x[unsafe.Sizeof(MemSharingOpShare{})-40]
+	_ = x[unsafe.Offsetof(MemSharingOpShare{}.SourceGFN)-0]
+	_ = x[unsafe.Offsetof(MemSharingOpShare{}.SourceHandle)-8]
+	_ = x[unsafe.Offsetof(MemSharingOpShare{}.ClientGFN)-16]
+	_ = x[unsafe.Offsetof(MemSharingOpShare{}.ClientHandle)-24]
+	_ = x[unsafe.Offsetof(MemSharingOpShare{}.ClientDomain)-32]
+	_ = x[unsafe.Sizeof(MemSharingOpRange{})-32]
+	_ = x[unsafe.Offsetof(MemSharingOpRange{}.FirstGFN)-0]
+	_ = x[unsafe.Offsetof(MemSharingOpRange{}.LastGFN)-8]
+	_ = x[unsafe.Offsetof(MemSharingOpRange{}.Opaque)-16]
+	_ = x[unsafe.Offsetof(MemSharingOpRange{}.ClientDomain)-24]
+	_ = x[unsafe.Offsetof(MemSharingOpRange{}.Pad)-26]
 	_ = x[unsafe.Sizeof(ReservedDeviceMemory{})-16]
 	_ = x[unsafe.Offsetof(ReservedDeviceMemory{}.StartPFN)-0]
 	_ = x[unsafe.Offsetof(ReservedDeviceMemory{}.NrPages)-8]
@@ -3137,10 +3643,37 @@ func _() {
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.Pad)-12]
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.Frame)-16]
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.FrameList)-24]
+	_ = x[unsafe.Sizeof(Vmemrange{})-24]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Start)-0]
+	_ = x[unsafe.Offsetof(Vmemrange{}.End)-8]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Flags)-16]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Nid)-20]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVdistance{})-8]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVCPUToVnode{})-8]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVmemrange{})-8]
 	_ = x[unsafe.Sizeof(GrantEntryV2{})-16]
+	_ = x[unsafe.Sizeof(GrantEntryV2FullPage{})-16]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Hdr)-0]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Pad0)-4]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Frame)-8]
+	_ = x[unsafe.Sizeof(GrantEntryV2SubPage{})-16]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Hdr)-0]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.PageOff)-4]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Length)-6]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Frame)-8]
+	_ = x[unsafe.Sizeof(GnttabMapGrantRef{})-32]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Flags)-8]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Ref)-12]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Dom)-16]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Status)-18]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Handle)-20]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.DevBusAddr)-24]
+	_ = x[unsafe.Sizeof(GnttabUnmapGrantRef{})-24]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.DevBusAddr)-8]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.Handle)-16]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.Status)-20]
 	_ = x[unsafe.Sizeof(GnttabSetupTable{})-24]
 	_ = x[unsafe.Offsetof(GnttabSetupTable{}.Dom)-0]
 	_ = x[unsafe.Offsetof(GnttabSetupTable{}.NrFrames)-4]
@@ -3162,6 +3695,11 @@ func _() {
 	_ = x[unsafe.Offsetof(GnttabCopyPtr{}.DomID)-8]
 	_ = x[unsafe.Offsetof(GnttabCopyPtr{}.Offset)-10]
 	_ = x[unsafe.Sizeof(GnttabCopyPtrU{})-8]
+	_ = x[unsafe.Sizeof(GnttabUnmapAndReplace{})-24]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.NewAddr)-8]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.Handle)-16]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.Status)-20]
 	_ = x[unsafe.Sizeof(GnttabGetStatusFrames{})-16]
 	_ = x[unsafe.Offsetof(GnttabGetStatusFrames{}.NrFrames)-0]
 	_ = x[unsafe.Offsetof(GnttabGetStatusFrames{}.Dom)-4]
@@ -3170,6 +3708,14 @@ func _() {
 	_ = x[unsafe.Sizeof(GnttabCacheFlushA{})-8]
 	_ = x[unsafe.Sizeof(PlatformParameters{})-8]
 	_ = x[unsafe.Offsetof(PlatformParameters{}.VirtStart)-0]
+	_ = x[unsafe.Sizeof(EvtchnInitControl{})-24]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.ControlGFN)-0]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.Offset)-8]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.VCPU)-12]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.LinkBits)-16]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.Pad)-17]
+	_ = x[unsafe.Sizeof(EvtchnExpandArray{})-8]
+	_ = x[unsafe.Offsetof(EvtchnExpandArray{}.ArrayGFN)-0]
 	_ = x[unsafe.Sizeof(SchedPoll{})-24]
 	_ = x[unsafe.Offsetof(SchedPoll{}.Ports)-0]
 	_ = x[unsafe.Offsetof(SchedPoll{}.NrPorts)-8]
@@ -3179,10 +3725,57 @@ func _() {
 	_ = x[unsafe.Offsetof(VCPURunstateInfo{}.StateEntryTime)-8]
 	_ = x[unsafe.Offsetof(VCPURunstateInfo{}.Time)-16]
 	_ = x[unsafe.Sizeof(VCPURegisterRunstateMemoryAreaAddr{})-8]
+	_ = x[unsafe.Sizeof(VCPUSetPeriodicTimer{})-8]
+	_ = x[unsafe.Offsetof(VCPUSetPeriodicTimer{}.PeriodNs)-0]
 	_ = x[unsafe.Sizeof(VCPUSetSingleshotTimer{})-16]
 	_ = x[unsafe.Offsetof(VCPUSetSingleshotTimer{}.TimeoutAbsNs)-0]
 	_ = x[unsafe.Offsetof(VCPUSetSingleshotTimer{}.Flags)-8]
+	_ = x[unsafe.Sizeof(VCPURegisterVCPUInfo{})-16]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.MFN)-0]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.Offset)-8]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.Rsvd)-12]
+	_ = x[unsafe.Sizeof(VCPUGetPhysid{})-8]
+	_ = x[unsafe.Offsetof(VCPUGetPhysid{}.PhysID)-0]
 	_ = x[unsafe.Sizeof(VCPURegisterTimeMemoryAreaAddr{})-8]
+	_ = x[unsafe.Sizeof(HVMParam{})-16]
+	_ = x[unsafe.Offsetof(HVMParam{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMParam{}.Pad)-2]
+	_ = x[unsafe.Offsetof(HVMParam{}.Index)-4]
+	_ = x[unsafe.Offsetof(HVMParam{}.Value)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mSuppressVe{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.SuppressVe)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.Pad1)-3]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.Pad2)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.GFN)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mSuppressVeMulti{})-32]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.SuppressVe)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.Pad1)-3]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstError)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstGFN)-8]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.LastGFN)-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstErrorGFN)-24]
+	_ = x[unsafe.Sizeof(HVMPagetableDying{})-16]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.Pad)-2]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.GPA)-8]
+	_ = x[unsafe.Sizeof(HVMGetTime{})-8]
+	_ = x[unsafe.Offsetof(HVMGetTime{}.Now)-0]
+	_ = x[unsafe.Sizeof(HVMGetMemType{})-16]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.MemType)-2]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.PFN)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mVCPUEnableNotify{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.VCPUID)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.GFN)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mMemAccess{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.Access)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.GFN)-8]
 	_ = x[unsafe.Sizeof(HVMAltp2mSetMemAccessMulti{})-32]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.View)-0]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.Pad)-2]
@@ -3190,6 +3783,12 @@ func _() {
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.Opaque)-8]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.PFNList)-16]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.AccessList)-24]
+	_ = x[unsafe.Sizeof(HVMAltp2mChangeGFN{})-24]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.Pad1)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.Pad2)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.OldGFN)-8]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.NewGFN)-16]
 	_ = x[unsafe.Sizeof(HVMAltp2mOpU{})-64]
 	_ = x[unsafe.Sizeof(DomctlCreatedomain{})-68]
 	_ = x[unsafe.Offsetof(DomctlCreatedomain{}.Ssidref)-0]
@@ -3233,18 +3832,33 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlShadowOp{}.DirtyBitmap)-16]
 	_ = x[unsafe.Offsetof(DomctlShadowOp{}.Pages)-24]
 	_ = x[unsafe.Offsetof(DomctlShadowOp{}.Stats)-32]
+	_ = x[unsafe.Sizeof(DomctlMaxMem{})-8]
+	_ = x[unsafe.Offsetof(DomctlMaxMem{}.MaxMemkb)-0]
 	_ = x[unsafe.Sizeof(DomctlVcpucontext{})-16]
 	_ = x[unsafe.Offsetof(DomctlVcpucontext{}.VCPU)-0]
 	_ = x[unsafe.Offsetof(DomctlVcpucontext{}.Ctxt)-8]
-	_ = x[unsafe.Sizeof(DomctlSchedulerOpU{})-16]
+	_ = x[unsafe.Sizeof(DomctlGetvcpuinfo{})-24]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.VCPU)-0]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.Online)-4]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.Blocked)-5]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.Running)-6]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.CPUTime)-8]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.CPU)-16]
 	_ = x[unsafe.Sizeof(DomctlSchedulerOpUV{})-16]
 	_ = x[unsafe.Offsetof(DomctlSchedulerOpUV{}.VCPUs)-0]
 	_ = x[unsafe.Offsetof(DomctlSchedulerOpUV{}.NrVCPUs)-8]
 	_ = x[unsafe.Offsetof(DomctlSchedulerOpUV{}.Padding)-12]
+	_ = x[unsafe.Sizeof(DomctlIomemPermission{})-24]
+	_ = x[unsafe.Offsetof(DomctlIomemPermission{}.FirstMFN)-0]
+	_ = x[unsafe.Offsetof(DomctlIomemPermission{}.NrMfns)-8]
+	_ = x[unsafe.Offsetof(DomctlIomemPermission{}.AllowAccess)-16]
+	_ = x[unsafe.Sizeof(DomctlHypercallInit{})-8]
+	_ = x[unsafe.Offsetof(DomctlHypercallInit{}.GMFN)-0]
+	_ = x[unsafe.Sizeof(DomctlSettimeoffset{})-8]
+	_ = x[unsafe.Offsetof(DomctlSettimeoffset{}.TimeOffsetSeconds)-0]
 	_ = x[unsafe.Sizeof(DomctlHvmcontext{})-16]
 	_ = x[unsafe.Offsetof(DomctlHvmcontext{}.Size)-0]
 	_ = x[unsafe.Offsetof(DomctlHvmcontext{}.Buffer)-8]
-	_ = x[unsafe.Sizeof(DomctlAssignDeviceU{})-16]
 	_ = x[unsafe.Sizeof(DomctlAssignDeviceUDt{})-16]
 	_ = x[unsafe.Offsetof(DomctlAssignDeviceUDt{}.Size)-0]
 	_ = x[unsafe.Offsetof(DomctlAssignDeviceUDt{}.Path)-8]
@@ -3253,7 +3867,16 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlGetDeviceGroup{}.MaxSdevs)-4]
 	_ = x[unsafe.Offsetof(DomctlGetDeviceGroup{}.NumSdevs)-8]
 	_ = x[unsafe.Offsetof(DomctlGetDeviceGroup{}.SdevArray)-16]
-	_ = x[unsafe.Sizeof(DomctlBindPtIRQU{})-16]
+	_ = x[unsafe.Sizeof(DomctlBindPtIRQUMSI{})-16]
+	_ = x[unsafe.Offsetof(DomctlBindPtIRQUMSI{}.Gvec)-0]
+	_ = x[unsafe.Offsetof(DomctlBindPtIRQUMSI{}.Gflags)-4]
+	_ = x[unsafe.Offsetof(DomctlBindPtIRQUMSI{}.Gtable)-8]
+	_ = x[unsafe.Sizeof(DomctlMemoryMapping{})-32]
+	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.FirstGFN)-0]
+	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.FirstMFN)-8]
+	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.NrMfns)-16]
+	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.AddMapping)-24]
+	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.Padding)-28]
 	_ = x[unsafe.Sizeof(DomctlExtVcpucontext{})-8]
 	_ = x[unsafe.Offsetof(DomctlExtVcpucontext{}.VCPU)-0]
 	_ = x[unsafe.Offsetof(DomctlExtVcpucontext{}.Size)-4]
@@ -3262,9 +3885,30 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlHvmcontextPartial{}.Instance)-4]
 	_ = x[unsafe.Offsetof(DomctlHvmcontextPartial{}.Bufsz)-8]
 	_ = x[unsafe.Offsetof(DomctlHvmcontextPartial{}.Buffer)-16]
+	_ = x[unsafe.Sizeof(DomctlTSCInfo{})-24]
+	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.TSCMode)-0]
+	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.GtscKhz)-4]
+	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.Incarnation)-8]
+	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.Pad)-12]
+	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.ElapsedNsec)-16]
+	_ = x[unsafe.Sizeof(DomctlGdbsxMemio{})-40]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Pgd3val)-0]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.GVA)-8]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Uva)-16]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Len)-24]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Gwr)-28]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Remain)-32]
+	_ = x[unsafe.Sizeof(DomctlAuditP2m{})-24]
+	_ = x[unsafe.Offsetof(DomctlAuditP2m{}.Orphans)-0]
+	_ = x[unsafe.Offsetof(DomctlAuditP2m{}.M2pBad)-8]
+	_ = x[unsafe.Offsetof(DomctlAuditP2m{}.P2mBad)-16]
+	_ = x[unsafe.Sizeof(DomctlSetBrokenPageP2m{})-8]
+	_ = x[unsafe.Offsetof(DomctlSetBrokenPageP2m{}.PFN)-0]
 	_ = x[unsafe.Sizeof(DomctlCacheflush{})-16]
 	_ = x[unsafe.Offsetof(DomctlCacheflush{}.StartPFN)-0]
 	_ = x[unsafe.Offsetof(DomctlCacheflush{}.NrPfns)-8]
+	_ = x[unsafe.Sizeof(DomctlPagingMempool{})-8]
+	_ = x[unsafe.Offsetof(DomctlPagingMempool{}.Size)-0]
 	_ = x[unsafe.Sizeof(DomctlVNUMA{})-48]
 	_ = x[unsafe.Offsetof(DomctlVNUMA{}.NrVnodes)-0]
 	_ = x[unsafe.Offsetof(DomctlVNUMA{}.NrVmemranges)-4]
@@ -3274,7 +3918,29 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlVNUMA{}.VCPUToVnode)-24]
 	_ = x[unsafe.Offsetof(DomctlVNUMA{}.VnodeToPnode)-32]
 	_ = x[unsafe.Offsetof(DomctlVNUMA{}.Vmemrange)-40]
-	_ = x[unsafe.Sizeof(DomctlMonitorOpU{})-16]
+	_ = x[unsafe.Sizeof(DomctlMonitorOpUMovToCR{})-16]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Index)-0]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Sync)-1]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Onchangeonly)-2]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Pad1)-3]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Pad2)-4]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Bitmask)-8]
+	_ = x[unsafe.Sizeof(DomctlPsrAlloc{})-16]
+	_ = x[unsafe.Offsetof(DomctlPsrAlloc{}.Cmd)-0]
+	_ = x[unsafe.Offsetof(DomctlPsrAlloc{}.Target)-4]
+	_ = x[unsafe.Offsetof(DomctlPsrAlloc{}.Data)-8]
+	_ = x[unsafe.Sizeof(DomctlVuartOp{})-24]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Cmd)-0]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Type)-4]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.GFN)-8]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.ConsoleDomID)-16]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Pad)-18]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Evtchn)-20]
+	_ = x[unsafe.Sizeof(DomctlVmtraceOp{})-24]
+	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.Cmd)-0]
+	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.VCPU)-4]
+	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.Key)-8]
+	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.Value)-16]
 	_ = x[unsafe.Sizeof(DomctlU{})-128]
 	_ = x[unsafe.Sizeof(SysctlReadconsole{})-24]
 	_ = x[unsafe.Offsetof(SysctlReadconsole{}.Clear)-0]
@@ -3284,6 +3950,23 @@ func _() {
 	_ = x[unsafe.Offsetof(SysctlReadconsole{}.Index)-4]
 	_ = x[unsafe.Offsetof(SysctlReadconsole{}.Buffer)-8]
 	_ = x[unsafe.Offsetof(SysctlReadconsole{}.Count)-16]
+	_ = x[unsafe.Sizeof(SysctlPhysinfo{})-112]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.ThreadsPerCore)-0]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.CoresPerSocket)-4]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.NrCpus)-8]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.MaxCPUID)-12]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.NrNodes)-16]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.MaxNodeID)-20]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.CPUKhz)-24]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.Capabilities)-28]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.ArchCapabilities)-32]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.Pad)-36]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.TotalPages)-40]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.FreePages)-48]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.ScrubPages)-56]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.OutstandingPages)-64]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.MaxMFN)-72]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.HwCap)-80]
 	_ = x[unsafe.Sizeof(SysctlPerfcOp{})-32]
 	_ = x[unsafe.Offsetof(SysctlPerfcOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(SysctlPerfcOp{}.NrCounters)-4]
@@ -3298,10 +3981,21 @@ func _() {
 	_ = x[unsafe.Sizeof(SysctlDebugKeys{})-16]
 	_ = x[unsafe.Offsetof(SysctlDebugKeys{}.Keys)-0]
 	_ = x[unsafe.Offsetof(SysctlDebugKeys{}.NrKeys)-8]
+	_ = x[unsafe.Sizeof(SysctlCpuinfo{})-8]
+	_ = x[unsafe.Offsetof(SysctlCpuinfo{}.Idletime)-0]
 	_ = x[unsafe.Sizeof(SysctlGetcpuinfo{})-24]
 	_ = x[unsafe.Offsetof(SysctlGetcpuinfo{}.MaxCpus)-0]
 	_ = x[unsafe.Offsetof(SysctlGetcpuinfo{}.Info)-8]
 	_ = x[unsafe.Offsetof(SysctlGetcpuinfo{}.NrCpus)-16]
+	_ = x[unsafe.Sizeof(SysctlAvailheap{})-24]
+	_ = x[unsafe.Offsetof(SysctlAvailheap{}.MinBitwidth)-0]
+	_ = x[unsafe.Offsetof(SysctlAvailheap{}.MaxBitwidth)-4]
+	_ = x[unsafe.Offsetof(SysctlAvailheap{}.Node)-8]
+	_ = x[unsafe.Offsetof(SysctlAvailheap{}.AvailBytes)-16]
+	_ = x[unsafe.Sizeof(PmPxVal{})-24]
+	_ = x[unsafe.Offsetof(PmPxVal{}.Freq)-0]
+	_ = x[unsafe.Offsetof(PmPxVal{}.Residency)-8]
+	_ = x[unsafe.Offsetof(PmPxVal{}.Count)-16]
 	_ = x[unsafe.Sizeof(PmPxStat{})-24]
 	_ = x[unsafe.Offsetof(PmPxStat{}.Total)-0]
 	_ = x[unsafe.Offsetof(PmPxStat{}.Usable)-1]
@@ -3319,7 +4013,6 @@ func _() {
 	_ = x[unsafe.Offsetof(PmCxStat{}.NrCc)-36]
 	_ = x[unsafe.Offsetof(PmCxStat{}.Pc)-40]
 	_ = x[unsafe.Offsetof(PmCxStat{}.Cc)-48]
-	_ = x[unsafe.Sizeof(SysctlGetPmstatU{})-56]
 	_ = x[unsafe.Sizeof(GetCpufreqPara{})-120]
 	_ = x[unsafe.Offsetof(GetCpufreqPara{}.CPUNum)-0]
 	_ = x[unsafe.Offsetof(GetCpufreqPara{}.FreqNum)-4]
@@ -3337,12 +4030,19 @@ func _() {
 	_ = x[unsafe.Offsetof(GetCpufreqPara{}.ScalingMinFreq)-92]
 	_ = x[unsafe.Offsetof(GetCpufreqPara{}.U)-96]
 	_ = x[unsafe.Offsetof(GetCpufreqPara{}.TurboEnabled)-112]
-	_ = x[unsafe.Sizeof(SysctlPmOpU{})-120]
 	_ = x[unsafe.Sizeof(SysctlPageOfflineOp{})-24]
 	_ = x[unsafe.Offsetof(SysctlPageOfflineOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(SysctlPageOfflineOp{}.Start)-4]
 	_ = x[unsafe.Offsetof(SysctlPageOfflineOp{}.End)-8]
 	_ = x[unsafe.Offsetof(SysctlPageOfflineOp{}.Status)-16]
+	_ = x[unsafe.Sizeof(SysctlLockprofData{})-80]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.Name)-0]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.Type)-40]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.Idx)-44]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.LockCnt)-48]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.BlockCnt)-56]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.LockTime)-64]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.BlockTime)-72]
 	_ = x[unsafe.Sizeof(SysctlLockprofOp{})-32]
 	_ = x[unsafe.Offsetof(SysctlLockprofOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(SysctlLockprofOp{}.MaxElem)-4]
@@ -3352,11 +4052,17 @@ func _() {
 	_ = x[unsafe.Sizeof(SysctlCputopoinfo{})-16]
 	_ = x[unsafe.Offsetof(SysctlCputopoinfo{}.NumCpus)-0]
 	_ = x[unsafe.Offsetof(SysctlCputopoinfo{}.Cputopo)-8]
+	_ = x[unsafe.Sizeof(SysctlMeminfo{})-16]
+	_ = x[unsafe.Offsetof(SysctlMeminfo{}.Memsize)-0]
+	_ = x[unsafe.Offsetof(SysctlMeminfo{}.Memfree)-8]
 	_ = x[unsafe.Sizeof(SysctlNumainfo{})-24]
 	_ = x[unsafe.Offsetof(SysctlNumainfo{}.NumNodes)-0]
 	_ = x[unsafe.Offsetof(SysctlNumainfo{}.Meminfo)-8]
 	_ = x[unsafe.Offsetof(SysctlNumainfo{}.Distance)-16]
-	_ = x[unsafe.Sizeof(SysctlSchedulerOpU{})-16]
+	_ = x[unsafe.Sizeof(SysctlArinc653ScheduleSchedEntries{})-32]
+	_ = x[unsafe.Offsetof(SysctlArinc653ScheduleSchedEntries{}.DomHandle)-0]
+	_ = x[unsafe.Offsetof(SysctlArinc653ScheduleSchedEntries{}.VCPUID)-16]
+	_ = x[unsafe.Offsetof(SysctlArinc653ScheduleSchedEntries{}.Runtime)-24]
 	_ = x[unsafe.Sizeof(SysctlSchedArinc653{})-8]
 	_ = x[unsafe.Offsetof(SysctlSchedArinc653{}.Schedule)-0]
 	_ = x[unsafe.Sizeof(SysctlCoverageOp{})-16]
@@ -3392,7 +4098,6 @@ func _() {
 	_ = x[unsafe.Offsetof(SysctlLivepatchList{}.Len)-40]
 	_ = x[unsafe.Offsetof(SysctlLivepatchList{}.Metadata)-48]
 	_ = x[unsafe.Offsetof(SysctlLivepatchList{}.MetadataLen)-56]
-	_ = x[unsafe.Sizeof(SysctlLivepatchOpU{})-64]
 	_ = x[unsafe.Sizeof(SysctlU{})-128]
 	_ = x[unsafe.Sizeof(PFN(0))-8]
 	_ = x[unsafe.Sizeof(Ulong(0))-8]
@@ -3441,4 +4146,337 @@ func _() {
 	_ = x[unsafe.Sizeof(VCPUGuestCoreRegsAnon33{})-8]
 	_ = x[unsafe.Sizeof(PMUArch{})-1]
 	_ = x[unsafe.Offsetof(PMUArch{}.Dummy)-0]
+	_ = x[unsafe.Alignof(ArchVCPUInfo{})-1]
+	_ = x[unsafe.Alignof(VCPUGuestContext{})-8]
+	_ = x[unsafe.Alignof(ArchSharedInfo{})-1]
+	_ = x[unsafe.Alignof(ArchDomainconfig{})-4]
+	_ = x[unsafe.Alignof(MMUExtOp{})-8]
+	_ = x[unsafe.Alignof(MMUExtOpArg1{})-8]
+	_ = x[unsafe.Alignof(MMUExtOpArg2{})-8]
+	_ = x[unsafe.Alignof(MMUUpdate{})-8]
+	_ = x[unsafe.Alignof(MulticallEntry{})-8]
+	_ = x[unsafe.Alignof(VCPUTimeInfo{})-8]
+	_ = x[unsafe.Alignof(VCPUInfo{})-8]
+	_ = x[unsafe.Alignof(SharedInfo{})-8]
+	_ = x[unsafe.Alignof(MultibootModList{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfo{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoU{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoUTextMode3{})-2]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoUVesaLfb{})-4]
+	_ = x[unsafe.Alignof(UUID{})-1]
+	_ = x[unsafe.Alignof(XenctlBitmap{})-8]
+	_ = x[unsafe.Alignof(PhysdevEoi{})-4]
+	_ = x[unsafe.Alignof(PhysdevPirqEoiGMFN{})-8]
+	_ = x[unsafe.Alignof(PhysdevIRQStatusQuery{})-4]
+	_ = x[unsafe.Alignof(PhysdevSetIopl{})-4]
+	_ = x[unsafe.Alignof(PhysdevSetIobitmap{})-8]
+	_ = x[unsafe.Alignof(PhysdevAPIC{})-4]
+	_ = x[unsafe.Alignof(PhysdevIRQ{})-4]
+	_ = x[unsafe.Alignof(PhysdevMapPirq{})-8]
+	_ = x[unsafe.Alignof(PhysdevUnmapPirq{})-4]
+	_ = x[unsafe.Alignof(PhysdevManagePCI{})-1]
+	_ = x[unsafe.Alignof(PhysdevRestoreMSI{})-1]
+	_ = x[unsafe.Alignof(PhysdevManagePCIExt{})-4]
+	_ = x[unsafe.Alignof(PhysdevManagePCIExtPhysfn{})-1]
+	_ = x[unsafe.Alignof(PhysdevOp{})-8]
+	_ = x[unsafe.Alignof(PhysdevOpU{})-8]
+	_ = x[unsafe.Alignof(PhysdevSetupGsi{})-4]
+	_ = x[unsafe.Alignof(PhysdevGetFreePirq{})-4]
+	_ = x[unsafe.Alignof(PhysdevPCIMmcfgReserved{})-8]
+	_ = x[unsafe.Alignof(PhysdevPCIDeviceAdd{})-4]
+	_ = x[unsafe.Alignof(PhysdevPCIDeviceAddPhysfn{})-1]
+	_ = x[unsafe.Alignof(PhysdevPCIDevice{})-2]
+	_ = x[unsafe.Alignof(PhysdevDbgpOp{})-2]
+	_ = x[unsafe.Alignof(PhysdevDbgpOpU{})-2]
+	_ = x[unsafe.Alignof(MemoryReservation{})-8]
+	_ = x[unsafe.Alignof(MemoryExchange{})-8]
+	_ = x[unsafe.Alignof(MemoryDomain{})-2]
+	_ = x[unsafe.Alignof(MachphysMFNList{})-8]
+	_ = x[unsafe.Alignof(MachphysMapping{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmap{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmapBatch{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmapBatchExtra{})-2]
+	_ = x[unsafe.Alignof(RemoveFromPhysmap{})-8]
+	_ = x[unsafe.Alignof(MemoryMap{})-8]
+	_ = x[unsafe.Alignof(ForeignMemoryMap{})-8]
+	_ = x[unsafe.Alignof(PodTarget{})-8]
+	_ = x[unsafe.Alignof(MemPagingOp{})-8]
+	_ = x[unsafe.Alignof(MemAccessOp{})-8]
+	_ = x[unsafe.Alignof(MemSharingOp{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpU{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpNominate{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpNominateU{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpShare{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpRange{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpDebug{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpDebugU{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpFork{})-4]
+	_ = x[unsafe.Alignof(ReservedDeviceMemory{})-8]
+	_ = x[unsafe.Alignof(ReservedDeviceMemoryMap{})-8]
+	_ = x[unsafe.Alignof(ReservedDeviceMemoryMapDev{})-2]
+	_ = x[unsafe.Alignof(MemAcquireResource{})-8]
+	_ = x[unsafe.Alignof(Vmemrange{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfo{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVdistance{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVCPUToVnode{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVmemrange{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV1{})-4]
+	_ = x[unsafe.Alignof(GrantEntryHeader{})-2]
+	_ = x[unsafe.Alignof(GrantEntryV2{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2FullPage{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2SubPage{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2Transitive{})-4]
+	_ = x[unsafe.Alignof(GnttabMapGrantRef{})-8]
+	_ = x[unsafe.Alignof(GnttabUnmapGrantRef{})-8]
+	_ = x[unsafe.Alignof(GnttabSetupTable{})-8]
+	_ = x[unsafe.Alignof(GnttabDumpTable{})-2]
+	_ = x[unsafe.Alignof(GnttabTransfer{})-8]
+	_ = x[unsafe.Alignof(GnttabCopy{})-8]
+	_ = x[unsafe.Alignof(GnttabCopyPtr{})-8]
+	_ = x[unsafe.Alignof(GnttabCopyPtrU{})-8]
+	_ = x[unsafe.Alignof(GnttabQuerySize{})-4]
+	_ = x[unsafe.Alignof(GnttabUnmapAndReplace{})-8]
+	_ = x[unsafe.Alignof(GnttabSetVersion{})-4]
+	_ = x[unsafe.Alignof(GnttabGetStatusFrames{})-8]
+	_ = x[unsafe.Alignof(GnttabGetVersion{})-4]
+	_ = x[unsafe.Alignof(GnttabSwapGrantRef{})-4]
+	_ = x[unsafe.Alignof(GnttabCacheFlush{})-8]
+	_ = x[unsafe.Alignof(GnttabCacheFlushA{})-8]
+	_ = x[unsafe.Alignof(CompileInfo{})-1]
+	_ = x[unsafe.Alignof(PlatformParameters{})-8]
+	_ = x[unsafe.Alignof(FeatureInfo{})-4]
+	_ = x[unsafe.Alignof(BuildID{})-4]
+	_ = x[unsafe.Alignof(EvtchnAllocUnbound{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindInterdomain{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindVirq{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindPirq{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindIpi{})-4]
+	_ = x[unsafe.Alignof(EvtchnClose{})-4]
+	_ = x[unsafe.Alignof(EvtchnSend{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatus{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatusU{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatusUUnbound{})-2]
+	_ = x[unsafe.Alignof(EvtchnStatusUInterdomain{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindVCPU{})-4]
+	_ = x[unsafe.Alignof(EvtchnUnmask{})-4]
+	_ = x[unsafe.Alignof(EvtchnReset{})-2]
+	_ = x[unsafe.Alignof(EvtchnInitControl{})-8]
+	_ = x[unsafe.Alignof(EvtchnExpandArray{})-8]
+	_ = x[unsafe.Alignof(EvtchnSetPriority{})-4]
+	_ = x[unsafe.Alignof(EvtchnOp{})-4]
+	_ = x[unsafe.Alignof(EvtchnOpU{})-4]
+	_ = x[unsafe.Alignof(EvtchnFifoControlBlock{})-4]
+	_ = x[unsafe.Alignof(SchedShutdown{})-4]
+	_ = x[unsafe.Alignof(SchedPoll{})-8]
+	_ = x[unsafe.Alignof(SchedRemoteShutdown{})-4]
+	_ = x[unsafe.Alignof(SchedWatchdog{})-4]
+	_ = x[unsafe.Alignof(SchedPinOverride{})-4]
+	_ = x[unsafe.Alignof(VCPURunstateInfo{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterRunstateMemoryArea{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterRunstateMemoryAreaAddr{})-8]
+	_ = x[unsafe.Alignof(VCPUSetPeriodicTimer{})-8]
+	_ = x[unsafe.Alignof(VCPUSetSingleshotTimer{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterVCPUInfo{})-8]
+	_ = x[unsafe.Alignof(VCPUGetPhysid{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterTimeMemoryArea{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterTimeMemoryAreaAddr{})-8]
+	_ = x[unsafe.Alignof(TRec{})-4]
+	_ = x[unsafe.Alignof(TRecU{})-4]
+	_ = x[unsafe.Alignof(TRecUCycles{})-4]
+	_ = x[unsafe.Alignof(TRecUNocycles{})-4]
+	_ = x[unsafe.Alignof(TBuf{})-4]
+	_ = x[unsafe.Alignof(TInfo{})-2]
+	_ = x[unsafe.Alignof(HVMParam{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSuppressVe{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSuppressVeMulti{})-8]
+	_ = x[unsafe.Alignof(HVMPagetableDying{})-8]
+	_ = x[unsafe.Alignof(HVMGetTime{})-8]
+	_ = x[unsafe.Alignof(HVMXentrace{})-2]
+	_ = x[unsafe.Alignof(HVMGetMemType{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mDomainState{})-1]
+	_ = x[unsafe.Alignof(HVMAltp2mVCPUEnableNotify{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mVCPUDisableNotify{})-4]
+	_ = x[unsafe.Alignof(HVMAltp2mView{})-2]
+	_ = x[unsafe.Alignof(HVMAltp2mMemAccess{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSetMemAccessMulti{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mChangeGFN{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mGetVCPUP2mIdx{})-4]
+	_ = x[unsafe.Alignof(HVMAltp2mSetVisibility{})-2]
+	_ = x[unsafe.Alignof(HVMAltp2mOp{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mOpU{})-8]
+	_ = x[unsafe.Alignof(HVMSaveDescriptor{})-4]
+	_ = x[unsafe.Alignof(HVMSaveEnd{})-1]
+	_ = x[unsafe.Alignof(HVMSAVETYPEEND{})-1]
+	_ = x[unsafe.Alignof(DomctlCreatedomain{})-4]
+	_ = x[unsafe.Alignof(DomctlGetdomaininfo{})-8]
+	_ = x[unsafe.Alignof(DomctlGetpageframeinfo3{})-8]
+	_ = x[unsafe.Alignof(DomctlShadowOpStats{})-4]
+	_ = x[unsafe.Alignof(DomctlShadowOp{})-8]
+	_ = x[unsafe.Alignof(DomctlMaxMem{})-8]
+	_ = x[unsafe.Alignof(DomctlVcpucontext{})-8]
+	_ = x[unsafe.Alignof(DomctlGetvcpuinfo{})-8]
+	_ = x[unsafe.Alignof(DomctlNodeaffinity{})-8]
+	_ = x[unsafe.Alignof(DomctlVcpuaffinity{})-8]
+	_ = x[unsafe.Alignof(DomctlMaxVCPUs{})-4]
+	_ = x[unsafe.Alignof(DomctlSchedCredit{})-2]
+	_ = x[unsafe.Alignof(DomctlSchedCredit2{})-2]
+	_ = x[unsafe.Alignof(DomctlSchedRtds{})-4]
+	_ = x[unsafe.Alignof(DomctlSchedparamVCPU{})-4]
+	_ = x[unsafe.Alignof(DomctlSchedparamVCPUU{})-4]
+	_ = x[unsafe.Alignof(DomctlSchedulerOp{})-8]
+	_ = x[unsafe.Alignof(DomctlSchedulerOpU{})-8]
+	_ = x[unsafe.Alignof(DomctlSchedulerOpUV{})-8]
+	_ = x[unsafe.Alignof(DomctlSetdomainhandle{})-1]
+	_ = x[unsafe.Alignof(DomctlSetdebugging{})-1]
+	_ = x[unsafe.Alignof(DomctlIRQPermission{})-4]
+	_ = x[unsafe.Alignof(DomctlIomemPermission{})-8]
+	_ = x[unsafe.Alignof(DomctlIoportPermission{})-4]
+	_ = x[unsafe.Alignof(DomctlHypercallInit{})-8]
+	_ = x[unsafe.Alignof(DomctlSettimeoffset{})-8]
+	_ = x[unsafe.Alignof(DomctlHvmcontext{})-8]
+	_ = x[unsafe.Alignof(DomctlAddressSize{})-4]
+	_ = x[unsafe.Alignof(DomctlSendtrigger{})-4]
+	_ = x[unsafe.Alignof(DomctlAssignDevice{})-8]
+	_ = x[unsafe.Alignof(DomctlAssignDeviceU{})-8]
+	_ = x[unsafe.Alignof(DomctlAssignDeviceUPCI{})-4]
+	_ = x[unsafe.Alignof(DomctlAssignDeviceUDt{})-8]
+	_ = x[unsafe.Alignof(DomctlGetDeviceGroup{})-8]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQ{})-8]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQU{})-8]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQUIsa{})-1]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQUPCI{})-1]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQUMSI{})-8]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQUSpi{})-2]
+	_ = x[unsafe.Alignof(DomctlMemoryMapping{})-8]
+	_ = x[unsafe.Alignof(DomctlIoportMapping{})-4]
+	_ = x[unsafe.Alignof(DomctlExtVcpucontext{})-4]
+	_ = x[unsafe.Alignof(DomctlSetTarget{})-2]
+	_ = x[unsafe.Alignof(DomctlSubscribe{})-4]
+	_ = x[unsafe.Alignof(DomctlDebugOp{})-4]
+	_ = x[unsafe.Alignof(DomctlHvmcontextPartial{})-8]
+	_ = x[unsafe.Alignof(DomctlTSCInfo{})-8]
+	_ = x[unsafe.Alignof(DomctlGdbsxMemio{})-8]
+	_ = x[unsafe.Alignof(DomctlGdbsxPauseunpVCPU{})-4]
+	_ = x[unsafe.Alignof(DomctlGdbsxDomstatus{})-4]
+	_ = x[unsafe.Alignof(DomctlVMEventOp{})-4]
+	_ = x[unsafe.Alignof(DomctlVMEventOpU{})-4]
+	_ = x[unsafe.Alignof(DomctlVMEventOpUEnable{})-4]
+	_ = x[unsafe.Alignof(DomctlMemSharingOp{})-1]
+	_ = x[unsafe.Alignof(DomctlMemSharingOpU{})-1]
+	_ = x[unsafe.Alignof(DomctlAuditP2m{})-8]
+	_ = x[unsafe.Alignof(DomctlSetVirqHandler{})-4]
+	_ = x[unsafe.Alignof(DomctlSetAccessRequired{})-1]
+	_ = x[unsafe.Alignof(DomctlSetBrokenPageP2m{})-8]
+	_ = x[unsafe.Alignof(DomctlCacheflush{})-8]
+	_ = x[unsafe.Alignof(DomctlPagingMempool{})-8]
+	_ = x[unsafe.Alignof(DomctlVNUMA{})-8]
+	_ = x[unsafe.Alignof(DomctlPsrCmtOp{})-4]
+	_ = x[unsafe.Alignof(DomctlMonitorOp{})-8]
+	_ = x[unsafe.Alignof(DomctlMonitorOpU{})-8]
+	_ = x[unsafe.Alignof(DomctlMonitorOpUMovToCR{})-8]
+	_ = x[unsafe.Alignof(DomctlMonitorOpUMovToMSR{})-4]
+	_ = x[unsafe.Alignof(DomctlMonitorOpUGuestRequest{})-1]
+	_ = x[unsafe.Alignof(DomctlMonitorOpUDebugException{})-1]
+	_ = x[unsafe.Alignof(DomctlMonitorOpUVmexit{})-1]
+	_ = x[unsafe.Alignof(DomctlPsrAlloc{})-8]
+	_ = x[unsafe.Alignof(DomctlVuartOp{})-8]
+	_ = x[unsafe.Alignof(DomctlVmtraceOp{})-8]
+	_ = x[unsafe.Alignof(Domctl{})-8]
+	_ = x[unsafe.Alignof(DomctlU{})-8]
+	_ = x[unsafe.Alignof(SysctlReadconsole{})-8]
+	_ = x[unsafe.Alignof(SysctlTbufOp{})-8]
+	_ = x[unsafe.Alignof(SysctlPhysinfo{})-8]
+	_ = x[unsafe.Alignof(SysctlSchedID{})-4]
+	_ = x[unsafe.Alignof(SysctlPerfcDesc{})-4]
+	_ = x[unsafe.Alignof(SysctlPerfcOp{})-8]
+	_ = x[unsafe.Alignof(SysctlGetdomaininfolist{})-8]
+	_ = x[unsafe.Alignof(SysctlDebugKeys{})-8]
+	_ = x[unsafe.Alignof(SysctlCpuinfo{})-8]
+	_ = x[unsafe.Alignof(SysctlGetcpuinfo{})-8]
+	_ = x[unsafe.Alignof(SysctlAvailheap{})-8]
+	_ = x[unsafe.Alignof(PmPxVal{})-8]
+	_ = x[unsafe.Alignof(PmPxStat{})-8]
+	_ = x[unsafe.Alignof(PmCxStat{})-8]
+	_ = x[unsafe.Alignof(SysctlGetPmstat{})-8]
+	_ = x[unsafe.Alignof(SysctlGetPmstatU{})-8]
+	_ = x[unsafe.Alignof(SysctlCPUHotplug{})-4]
+	_ = x[unsafe.Alignof(Userspace{})-4]
+	_ = x[unsafe.Alignof(Ondemand{})-4]
+	_ = x[unsafe.Alignof(GetCpufreqPara{})-8]
+	_ = x[unsafe.Alignof(GetCpufreqParaU{})-4]
+	_ = x[unsafe.Alignof(SetCpufreqGov{})-1]
+	_ = x[unsafe.Alignof(SetCpufreqPara{})-4]
+	_ = x[unsafe.Alignof(SysctlPmOp{})-8]
+	_ = x[unsafe.Alignof(SysctlPmOpU{})-8]
+	_ = x[unsafe.Alignof(SysctlPageOfflineOp{})-8]
+	_ = x[unsafe.Alignof(SysctlLockprofData{})-8]
+	_ = x[unsafe.Alignof(SysctlLockprofOp{})-8]
+	_ = x[unsafe.Alignof(SysctlCputopo{})-4]
+	_ = x[unsafe.Alignof(SysctlCputopoinfo{})-8]
+	_ = x[unsafe.Alignof(SysctlMeminfo{})-8]
+	_ = x[unsafe.Alignof(SysctlNumainfo{})-8]
+	_ = x[unsafe.Alignof(SysctlCpupoolOp{})-8]
+	_ = x[unsafe.Alignof(SysctlArinc653Schedule{})-8]
+	_ = x[unsafe.Alignof(SysctlArinc653ScheduleSchedEntries{})-8]
+	_ = x[unsafe.Alignof(SysctlCreditSchedule{})-4]
+	_ = x[unsafe.Alignof(SysctlCredit2Schedule{})-4]
+	_ = x[unsafe.Alignof(SysctlSchedulerOp{})-8]
+	_ = x[unsafe.Alignof(SysctlSchedulerOpU{})-8]
+	_ = x[unsafe.Alignof(SysctlSchedArinc653{})-8]
+	_ = x[unsafe.Alignof(SysctlCoverageOp{})-8]
+	_ = x[unsafe.Alignof(SysctlPsrCmtOp{})-8]
+	_ = x[unsafe.Alignof(SysctlPsrCmtOpU{})-8]
+	_ = x[unsafe.Alignof(SysctlPsrCmtOpUL3Cache{})-4]
+	_ = x[unsafe.Alignof(SysctlPcitopoinfo{})-8]
+	_ = x[unsafe.Alignof(SysctlPsrAlloc{})-4]
+	_ = x[unsafe.Alignof(SysctlPsrAllocU{})-4]
+	_ = x[unsafe.Alignof(SysctlPsrAllocUCatInfo{})-4]
+	_ = x[unsafe.Alignof(SysctlPsrAllocUMbaInfo{})-4]
+	_ = x[unsafe.Alignof(SysctlCPULevellingCaps{})-4]
+	_ = x[unsafe.Alignof(SysctlCPUFeatureset{})-8]
+	_ = x[unsafe.Alignof(LivepatchName{})-8]
+	_ = x[unsafe.Alignof(SysctlLivepatchUpload{})-8]
+	_ = x[unsafe.Alignof(LivepatchStatus{})-4]
+	_ = x[unsafe.Alignof(SysctlLivepatchGet{})-8]
+	_ = x[unsafe.Alignof(SysctlLivepatchList{})-8]
+	_ = x[unsafe.Alignof(SysctlLivepatchAction{})-8]
+	_ = x[unsafe.Alignof(SysctlLivepatchOp{})-8]
+	_ = x[unsafe.Alignof(SysctlLivepatchOpU{})-8]
+	_ = x[unsafe.Alignof(Sysctl{})-8]
+	_ = x[unsafe.Alignof(SysctlU{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegs{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon0{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon1{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon2{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon3{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon4{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon5{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon6{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon7{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon8{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon9{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon10{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon11{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon12{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon13{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon14{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon15{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon16{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon17{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon18{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon19{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon20{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon21{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon22{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon23{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon24{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon25{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon26{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon27{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon28{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon29{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon30{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon31{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestCoreRegsAnon33{})-8]
+	_ = x[unsafe.Alignof(PMUArch{})-1]
 }

@@ -724,10 +724,10 @@ func XenmemIncreaseReservation(c hypercall.Caller, arg *MemoryReservation, exten
 		return extents, fmt.Errorf("XENMEM_increase_reservation: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_increase_reservation, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_increase_reservation: %w", err)
@@ -765,10 +765,10 @@ func XenmemDecreaseReservation(c hypercall.Caller, arg *MemoryReservation, exten
 		return extents, fmt.Errorf("XENMEM_decrease_reservation: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_decrease_reservation, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_decrease_reservation: %w", err)
 	}
@@ -805,10 +805,10 @@ func XenmemPopulatePhysmap(c hypercall.Caller, arg *MemoryReservation, extentSta
 		return extents, fmt.Errorf("XENMEM_populate_physmap: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_populate_physmap, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_populate_physmap: %w", err)
@@ -891,12 +891,12 @@ func XenmemExchange(c hypercall.Caller, arg *MemoryExchange, inExtentStart []PFN
 		return fmt.Errorf("XENMEM_exchange: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_exchange, addr)
-	h0 := arg.In.ExtentStart
-	h1 := arg.Out.ExtentStart
-	*arg = *p
+	h0 := arg.In.ExtentStart.Addr()
+	h1 := arg.Out.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.In.ExtentStart = h0
-	arg.Out.ExtentStart = h1
+	arg.In.ExtentStart.Set(h0)
+	arg.Out.ExtentStart.Set(h1)
 	copy(outExtentStart, outExtentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_exchange: %w", err)
@@ -1033,10 +1033,10 @@ func XenmemMachphysMFNList(c hypercall.Caller, arg *MachphysMFNList, extentStart
 		return fmt.Errorf("XENMEM_machphys_mfn_list: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_mfn_list, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machphys_mfn_list: %w", err)
@@ -1077,10 +1077,10 @@ func XenmemMachphysCompatMFNList(c hypercall.Caller, arg *MachphysMFNList, exten
 		return fmt.Errorf("XENMEM_machphys_compat_mfn_list: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_compat_mfn_list, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machphys_compat_mfn_list: %w", err)
@@ -1104,14 +1104,15 @@ func XenmemMachphysMapping(c hypercall.Caller) (machphysMapping MachphysMapping,
 	defer a.Release()
 	p, addr := hypercall.New[MachphysMapping](&a)
 	if err := a.Err(); err != nil {
-		return machphysMapping, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		return MachphysMapping{}, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_mapping, addr)
-	machphysMapping = *p
+	hypercall.Copy(&machphysMapping, p)
 	if err != nil {
-		return machphysMapping, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		err = fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		return
 	}
-	return machphysMapping, nil
+	return
 }
 
 // XenmemAddToPhysmap issues XENMEM_add_to_physmap (memory.h:227:9) through
@@ -1131,7 +1132,7 @@ func XenmemAddToPhysmap(c hypercall.Caller, arg *AddToPhysmap) (err error) {
 		return fmt.Errorf("XENMEM_add_to_physmap: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_add_to_physmap, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_add_to_physmap: %w", err)
 	}
@@ -1188,14 +1189,14 @@ func XenmemAddToPhysmapBatch(c hypercall.Caller, arg *AddToPhysmapBatch, idxs []
 		return fmt.Errorf("XENMEM_add_to_physmap_batch: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_add_to_physmap_batch, addr)
-	h0 := arg.Idxs
-	h1 := arg.Gpfns
-	h2 := arg.Errs
-	*arg = *p
+	h0 := arg.Idxs.Addr()
+	h1 := arg.Gpfns.Addr()
+	h2 := arg.Errs.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Idxs = h0
-	arg.Gpfns = h1
-	arg.Errs = h2
+	arg.Idxs.Set(h0)
+	arg.Gpfns.Set(h1)
+	arg.Errs.Set(h2)
 	copy(errs, errsBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_add_to_physmap_batch: %w", err)
@@ -1220,7 +1221,7 @@ func XenmemRemoveFromPhysmap(c hypercall.Caller, arg *RemoveFromPhysmap) (err er
 		return fmt.Errorf("XENMEM_remove_from_physmap: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_remove_from_physmap, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_remove_from_physmap: %w", err)
 	}
@@ -1257,10 +1258,10 @@ func XenmemMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []E820Entry) (er
 		return fmt.Errorf("XENMEM_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_memory_map, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	copy(buffer, bufferBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_memory_map: %w", err)
@@ -1307,10 +1308,10 @@ func XenmemMachineMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []E820Ent
 		return fmt.Errorf("XENMEM_machine_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machine_memory_map, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	copy(buffer, bufferBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machine_memory_map: %w", err)
@@ -1347,10 +1348,10 @@ func XenmemSetMemoryMap(c hypercall.Caller, arg *ForeignMemoryMap, mapBuffer []E
 		return fmt.Errorf("XENMEM_set_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_set_memory_map, addr)
-	h0 := arg.Map.Buffer
-	*arg = *p
+	h0 := arg.Map.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Map.Buffer = h0
+	arg.Map.Buffer.Set(h0)
 	if err != nil {
 		return fmt.Errorf("XENMEM_set_memory_map: %w", err)
 	}
@@ -1371,7 +1372,7 @@ func XenmemSetPodTarget(c hypercall.Caller, arg *PodTarget) (err error) {
 		return fmt.Errorf("XENMEM_set_pod_target: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_set_pod_target, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_set_pod_target: %w", err)
 	}
@@ -1392,7 +1393,7 @@ func XenmemGetPodTarget(c hypercall.Caller, arg *PodTarget) (err error) {
 		return fmt.Errorf("XENMEM_get_pod_target: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_get_pod_target, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_get_pod_target: %w", err)
 	}
@@ -1456,10 +1457,10 @@ func XenmemPagingOp(c hypercall.Caller, arg *MemPagingOp, buffer []uint8) (err e
 		return fmt.Errorf("XENMEM_paging_op: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_paging_op, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	if err != nil {
 		return fmt.Errorf("XENMEM_paging_op: %w", err)
 	}
@@ -1591,12 +1592,12 @@ func XenmemAccessOp(c hypercall.Caller, arg *MemAccessOp, pfnList []uint64, acce
 		return fmt.Errorf("XENMEM_access_op: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_access_op, addr)
-	h0 := arg.PFNList
-	h1 := arg.AccessList
-	*arg = *p
+	h0 := arg.PFNList.Addr()
+	h1 := arg.AccessList.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.PFNList = h0
-	arg.AccessList = h1
+	arg.PFNList.Set(h0)
+	arg.AccessList.Set(h1)
 	if err != nil {
 		return fmt.Errorf("XENMEM_access_op: %w", err)
 	}
@@ -1742,7 +1743,7 @@ func XenmemSharingOp(c hypercall.Caller, arg *MemSharingOp) (result uint64, err 
 		return result, fmt.Errorf("XENMEM_sharing_op: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_sharing_op, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if e, ok := err.(hypercall.Errno); ok {
 			switch -int(e) {
@@ -2205,10 +2206,10 @@ func XenmemReservedDeviceMemoryMap(c hypercall.Caller, arg *ReservedDeviceMemory
 		return fmt.Errorf("XENMEM_reserved_device_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_reserved_device_memory_map, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	copy(buffer, bufferBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_reserved_device_memory_map: %w", err)
@@ -2244,10 +2245,10 @@ func XenmemAcquireResource(c hypercall.Caller, arg *MemAcquireResource, frameLis
 		return fmt.Errorf("XENMEM_acquire_resource: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_acquire_resource, addr)
-	h0 := arg.FrameList
-	*arg = *p
+	h0 := arg.FrameList.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.FrameList = h0
+	arg.FrameList.Set(h0)
 	copy(frameList, frameListBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_acquire_resource: %w", err)
@@ -2309,14 +2310,14 @@ func XenmemGetVNUMAInfo(c hypercall.Caller, arg *VNUMATopologyInfo, vdistance []
 		return fmt.Errorf("XENMEM_get_vnumainfo: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_get_vnumainfo, addr)
-	h0 := *arg.Vdistance.H()
-	h1 := *arg.VCPUToVnode.H()
-	h2 := *arg.Vmemrange.H()
-	*arg = *p
+	h0 := arg.Vdistance.H().Addr()
+	h1 := arg.VCPUToVnode.H().Addr()
+	h2 := arg.Vmemrange.H().Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	*arg.Vdistance.H() = h0
-	*arg.VCPUToVnode.H() = h1
-	*arg.Vmemrange.H() = h2
+	arg.Vdistance.H().Set(h0)
+	arg.VCPUToVnode.H().Set(h1)
+	arg.Vmemrange.H().Set(h2)
 	copy(vdistance, vdistanceBuf)
 	copy(vcpuToVnode, vcpuToVnodeBuf)
 	copy(vmemrange, vmemrangeBuf)
@@ -2870,14 +2871,15 @@ func XenverExtraversion(c hypercall.Caller) (extraversion Extraversion, err erro
 	defer a.Release()
 	p, addr := hypercall.New[Extraversion](&a)
 	if err := a.Err(); err != nil {
-		return extraversion, fmt.Errorf("XENVER_extraversion: %w", err)
+		return Extraversion{}, fmt.Errorf("XENVER_extraversion: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_extraversion, addr)
-	extraversion = *p
+	hypercall.Copy(&extraversion, p)
 	if err != nil {
-		return extraversion, fmt.Errorf("XENVER_extraversion: %w", err)
+		err = fmt.Errorf("XENVER_extraversion: %w", err)
+		return
 	}
-	return extraversion, nil
+	return
 }
 
 // XenverCompileInfo issues XENVER_compile_info (version.h:36:9) through
@@ -2894,14 +2896,15 @@ func XenverCompileInfo(c hypercall.Caller) (compileInfo CompileInfo, err error) 
 	defer a.Release()
 	p, addr := hypercall.New[CompileInfo](&a)
 	if err := a.Err(); err != nil {
-		return compileInfo, fmt.Errorf("XENVER_compile_info: %w", err)
+		return CompileInfo{}, fmt.Errorf("XENVER_compile_info: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_compile_info, addr)
-	compileInfo = *p
+	hypercall.Copy(&compileInfo, p)
 	if err != nil {
-		return compileInfo, fmt.Errorf("XENVER_compile_info: %w", err)
+		err = fmt.Errorf("XENVER_compile_info: %w", err)
+		return
 	}
-	return compileInfo, nil
+	return
 }
 
 // XenverCapabilities issues XENVER_capabilities (version.h:50:9) through
@@ -2918,14 +2921,15 @@ func XenverCapabilities(c hypercall.Caller) (capabilitiesInfo CapabilitiesInfo, 
 	defer a.Release()
 	p, addr := hypercall.New[CapabilitiesInfo](&a)
 	if err := a.Err(); err != nil {
-		return capabilitiesInfo, fmt.Errorf("XENVER_capabilities: %w", err)
+		return CapabilitiesInfo{}, fmt.Errorf("XENVER_capabilities: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_capabilities, addr)
-	capabilitiesInfo = *p
+	hypercall.Copy(&capabilitiesInfo, p)
 	if err != nil {
-		return capabilitiesInfo, fmt.Errorf("XENVER_capabilities: %w", err)
+		err = fmt.Errorf("XENVER_capabilities: %w", err)
+		return
 	}
-	return capabilitiesInfo, nil
+	return
 }
 
 // XenverChangeset issues XENVER_changeset (version.h:59:9) through
@@ -2942,14 +2946,15 @@ func XenverChangeset(c hypercall.Caller) (changesetInfo ChangesetInfo, err error
 	defer a.Release()
 	p, addr := hypercall.New[ChangesetInfo](&a)
 	if err := a.Err(); err != nil {
-		return changesetInfo, fmt.Errorf("XENVER_changeset: %w", err)
+		return ChangesetInfo{}, fmt.Errorf("XENVER_changeset: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_changeset, addr)
-	changesetInfo = *p
+	hypercall.Copy(&changesetInfo, p)
 	if err != nil {
-		return changesetInfo, fmt.Errorf("XENVER_changeset: %w", err)
+		err = fmt.Errorf("XENVER_changeset: %w", err)
+		return
 	}
-	return changesetInfo, nil
+	return
 }
 
 // XenverPlatformParameters issues XENVER_platform_parameters (version.h:90:9)
@@ -2988,14 +2993,15 @@ func XenverPlatformParameters(c hypercall.Caller) (platformParameters PlatformPa
 	defer a.Release()
 	p, addr := hypercall.New[PlatformParameters](&a)
 	if err := a.Err(); err != nil {
-		return platformParameters, fmt.Errorf("XENVER_platform_parameters: %w", err)
+		return PlatformParameters{}, fmt.Errorf("XENVER_platform_parameters: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_platform_parameters, addr)
-	platformParameters = *p
+	hypercall.Copy(&platformParameters, p)
 	if err != nil {
-		return platformParameters, fmt.Errorf("XENVER_platform_parameters: %w", err)
+		err = fmt.Errorf("XENVER_platform_parameters: %w", err)
+		return
 	}
-	return platformParameters, nil
+	return
 }
 
 // XenverGetFeatures issues XENVER_get_features (version.h:96:9) through
@@ -3053,14 +3059,15 @@ func XenverGuestHandle(c hypercall.Caller) (domainHandle DomainHandle, err error
 	defer a.Release()
 	p, addr := hypercall.New[DomainHandle](&a)
 	if err := a.Err(); err != nil {
-		return domainHandle, fmt.Errorf("XENVER_guest_handle: %w", err)
+		return DomainHandle{}, fmt.Errorf("XENVER_guest_handle: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_guest_handle, addr)
-	domainHandle = *p
+	hypercall.Copy(&domainHandle, p)
 	if err != nil {
-		return domainHandle, fmt.Errorf("XENVER_guest_handle: %w", err)
+		err = fmt.Errorf("XENVER_guest_handle: %w", err)
+		return
 	}
-	return domainHandle, nil
+	return
 }
 
 // XenverCommandline issues XENVER_commandline (version.h:121:9) through
@@ -3077,14 +3084,15 @@ func XenverCommandline(c hypercall.Caller) (commandline Commandline, err error) 
 	defer a.Release()
 	p, addr := hypercall.New[Commandline](&a)
 	if err := a.Err(); err != nil {
-		return commandline, fmt.Errorf("XENVER_commandline: %w", err)
+		return Commandline{}, fmt.Errorf("XENVER_commandline: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_commandline, addr)
-	commandline = *p
+	hypercall.Copy(&commandline, p)
 	if err != nil {
-		return commandline, fmt.Errorf("XENVER_commandline: %w", err)
+		err = fmt.Errorf("XENVER_commandline: %w", err)
+		return
 	}
-	return commandline, nil
+	return
 }
 
 // XenverBuildID issues XENVER_build_id (version.h:169:9) through
@@ -3429,7 +3437,7 @@ func XenDomctl(c hypercall.Caller, arg *Domctl) (err error) {
 		return fmt.Errorf("XEN_DOMCTL_*: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3460,12 +3468,12 @@ func XenDomctlCreatedomain(c hypercall.Caller, domain DomID, arg *DomctlCreatedo
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Createdomain()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return domid, fmt.Errorf("XEN_DOMCTL_createdomain: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	domid = env.Domain
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
@@ -3599,7 +3607,7 @@ func XenDomctlUnpausedomain(c hypercall.Caller, domain DomID) (err error) {
 // returned value.
 func XenDomctlGetdomaininfo(c hypercall.Caller, domain DomID) (domctlGetdomaininfo DomctlGetdomaininfo, err error) {
 	if domain >= DOMID_FIRST_RESERVED {
-		return domctlGetdomaininfo, &hypercall.ArgError{
+		return DomctlGetdomaininfo{}, &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "domain",
 			Op:     "XEN_DOMCTL_getdomaininfo",
@@ -3614,23 +3622,25 @@ func XenDomctlGetdomaininfo(c hypercall.Caller, domain DomID) (domctlGetdomainin
 	env.Domain = domain
 	p := env.U.Getdomaininfo()
 	if err := a.Err(); err != nil {
-		return domctlGetdomaininfo, fmt.Errorf("XEN_DOMCTL_getdomaininfo: %w", err)
+		return DomctlGetdomaininfo{}, fmt.Errorf("XEN_DOMCTL_getdomaininfo: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	domctlGetdomaininfo = *p
+	hypercall.Copy(&domctlGetdomaininfo, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
-			return domctlGetdomaininfo, &hypercall.VersionError{
+			err = &hypercall.VersionError{
 				Err:       err,
 				Generated: XEN_DOMCTL_INTERFACE_VERSION,
 				Interface: "XEN_DOMCTL_INTERFACE_VERSION",
 				Op:        "XEN_DOMCTL_getdomaininfo",
 				Sent:      XEN_DOMCTL_INTERFACE_VERSION,
 			}
+			return
 		}
-		return domctlGetdomaininfo, fmt.Errorf("XEN_DOMCTL_getdomaininfo: %w", err)
+		err = fmt.Errorf("XEN_DOMCTL_getdomaininfo: %w", err)
+		return
 	}
-	return domctlGetdomaininfo, nil
+	return
 }
 
 // XenDomctlMaxMem issues XEN_DOMCTL_max_mem (domctl.h:1261:9) through
@@ -3689,7 +3699,7 @@ func XenDomctlMaxMem(c hypercall.Caller, domain DomID, maxMemkb uint64) (err err
 // vcpu sets vcpu (IN variables).
 func XenDomctlGetvcpuinfo(c hypercall.Caller, domain DomID, vcpu uint32) (domctlGetvcpuinfo DomctlGetvcpuinfo, err error) {
 	if domain >= DOMID_FIRST_RESERVED {
-		return domctlGetvcpuinfo, &hypercall.ArgError{
+		return DomctlGetvcpuinfo{}, &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "domain",
 			Op:     "XEN_DOMCTL_getvcpuinfo",
@@ -3705,23 +3715,25 @@ func XenDomctlGetvcpuinfo(c hypercall.Caller, domain DomID, vcpu uint32) (domctl
 	p := env.U.Getvcpuinfo()
 	p.VCPU = vcpu
 	if err := a.Err(); err != nil {
-		return domctlGetvcpuinfo, fmt.Errorf("XEN_DOMCTL_getvcpuinfo: %w", err)
+		return DomctlGetvcpuinfo{}, fmt.Errorf("XEN_DOMCTL_getvcpuinfo: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	domctlGetvcpuinfo = *p
+	hypercall.Copy(&domctlGetvcpuinfo, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
-			return domctlGetvcpuinfo, &hypercall.VersionError{
+			err = &hypercall.VersionError{
 				Err:       err,
 				Generated: XEN_DOMCTL_INTERFACE_VERSION,
 				Interface: "XEN_DOMCTL_INTERFACE_VERSION",
 				Op:        "XEN_DOMCTL_getvcpuinfo",
 				Sent:      XEN_DOMCTL_INTERFACE_VERSION,
 			}
+			return
 		}
-		return domctlGetvcpuinfo, fmt.Errorf("XEN_DOMCTL_getvcpuinfo: %w", err)
+		err = fmt.Errorf("XEN_DOMCTL_getvcpuinfo: %w", err)
+		return
 	}
-	return domctlGetvcpuinfo, nil
+	return
 }
 
 // XenDomctlMaxVCPUs issues XEN_DOMCTL_max_vcpus (domctl.h:1265:9) through
@@ -3797,12 +3809,12 @@ func XenDomctlSetdomainhandle(c hypercall.Caller, domain DomID, arg *DomctlSetdo
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Setdomainhandle()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_setdomainhandle: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3841,12 +3853,12 @@ func XenDomctlSetdebugging(c hypercall.Caller, domain DomID, arg *DomctlSetdebug
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Setdebugging()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_setdebugging: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3885,12 +3897,12 @@ func XenDomctlIRQPermission(c hypercall.Caller, domain DomID, arg *DomctlIRQPerm
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.IRQPermission()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_irq_permission: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3930,12 +3942,12 @@ func XenDomctlIomemPermission(c hypercall.Caller, domain DomID, arg *DomctlIomem
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.IomemPermission()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_iomem_permission: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -3975,12 +3987,12 @@ func XenDomctlIoportPermission(c hypercall.Caller, domain DomID, arg *DomctlIopo
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.IoportPermission()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_ioport_permission: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4019,12 +4031,12 @@ func XenDomctlHypercallInit(c hypercall.Caller, domain DomID, arg *DomctlHyperca
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.HypercallInit()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_hypercall_init: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4063,12 +4075,12 @@ func XenDomctlSettimeoffset(c hypercall.Caller, domain DomID, arg *DomctlSettime
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Settimeoffset()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_settimeoffset: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4141,12 +4153,12 @@ func XenDomctlSendtrigger(c hypercall.Caller, domain DomID, arg *DomctlSendtrigg
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Sendtrigger()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_sendtrigger: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4185,12 +4197,12 @@ func XenDomctlSubscribe(c hypercall.Caller, domain DomID, arg *DomctlSubscribe) 
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Subscribe()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_subscribe: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4289,7 +4301,7 @@ func XenDomctlSethvmcontext(c hypercall.Caller, domain DomID, arg *DomctlHvmcont
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Hvmcontext()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	_, bufferBufAddr := hypercall.Slice(&a, buffer, true)
 	p.Buffer.Set(bufferBufAddr)
 	if !hypercall.SetCount(&p.Size, len(buffer)) {
@@ -4304,10 +4316,10 @@ func XenDomctlSethvmcontext(c hypercall.Caller, domain DomID, arg *DomctlHvmcont
 		return fmt.Errorf("XEN_DOMCTL_sethvmcontext: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4434,12 +4446,12 @@ func XenDomctlBindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ) 
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.BindPtIRQ()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_bind_pt_irq: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4476,12 +4488,12 @@ func XenDomctlMemoryMapping(c hypercall.Caller, domain DomID, arg *DomctlMemoryM
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.MemoryMapping()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_memory_mapping: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4520,12 +4532,12 @@ func XenDomctlIoportMapping(c hypercall.Caller, domain DomID, arg *DomctlIoportM
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.IoportMapping()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_ioport_mapping: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4565,12 +4577,12 @@ func XenDomctlSetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.ExtVcpucontext()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_set_ext_vcpucontext: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4610,12 +4622,12 @@ func XenDomctlGetExtVcpucontext(c hypercall.Caller, domain DomID, arg *DomctlExt
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.ExtVcpucontext()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_get_ext_vcpucontext: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4654,12 +4666,12 @@ func XenDomctlSetTarget(c hypercall.Caller, domain DomID, arg *DomctlSetTarget) 
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.SetTarget()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_set_target: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4696,12 +4708,12 @@ func XenDomctlUnbindPtIRQ(c hypercall.Caller, domain DomID, arg *DomctlBindPtIRQ
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.BindPtIRQ()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_unbind_pt_irq: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4800,12 +4812,12 @@ func XenDomctlDebugOp(c hypercall.Caller, domain DomID, arg *DomctlDebugOp) (err
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.DebugOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_debug_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4906,12 +4918,12 @@ func XenDomctlVMEventOp(c hypercall.Caller, domain DomID, arg *DomctlVMEventOp) 
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.VMEventOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_vm_event_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4948,12 +4960,12 @@ func XenDomctlMemSharingOp(c hypercall.Caller, domain DomID, arg *DomctlMemShari
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.MemSharingOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_mem_sharing_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -4978,7 +4990,7 @@ func XenDomctlMemSharingOp(c hypercall.Caller, domain DomID, arg *DomctlMemShari
 // returned value.
 func XenDomctlGettscinfo(c hypercall.Caller, domain DomID) (domctlTSCInfo DomctlTSCInfo, err error) {
 	if domain >= DOMID_FIRST_RESERVED {
-		return domctlTSCInfo, &hypercall.ArgError{
+		return DomctlTSCInfo{}, &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "domain",
 			Op:     "XEN_DOMCTL_gettscinfo",
@@ -4993,23 +5005,25 @@ func XenDomctlGettscinfo(c hypercall.Caller, domain DomID) (domctlTSCInfo Domctl
 	env.Domain = domain
 	p := env.U.TSCInfo()
 	if err := a.Err(); err != nil {
-		return domctlTSCInfo, fmt.Errorf("XEN_DOMCTL_gettscinfo: %w", err)
+		return DomctlTSCInfo{}, fmt.Errorf("XEN_DOMCTL_gettscinfo: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	domctlTSCInfo = *p
+	hypercall.Copy(&domctlTSCInfo, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
-			return domctlTSCInfo, &hypercall.VersionError{
+			err = &hypercall.VersionError{
 				Err:       err,
 				Generated: XEN_DOMCTL_INTERFACE_VERSION,
 				Interface: "XEN_DOMCTL_INTERFACE_VERSION",
 				Op:        "XEN_DOMCTL_gettscinfo",
 				Sent:      XEN_DOMCTL_INTERFACE_VERSION,
 			}
+			return
 		}
-		return domctlTSCInfo, fmt.Errorf("XEN_DOMCTL_gettscinfo: %w", err)
+		err = fmt.Errorf("XEN_DOMCTL_gettscinfo: %w", err)
+		return
 	}
-	return domctlTSCInfo, nil
+	return
 }
 
 // XenDomctlSettscinfo issues XEN_DOMCTL_settscinfo (domctl.h:1310:9) through
@@ -5035,12 +5049,12 @@ func XenDomctlSettscinfo(c hypercall.Caller, domain DomID, arg *DomctlTSCInfo) (
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.TSCInfo()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_settscinfo: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5083,7 +5097,7 @@ func XenDomctlGetpageframeinfo3(c hypercall.Caller, domain DomID, arg *DomctlGet
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Getpageframeinfo3()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	arrayBuf, arrayBufAddr := hypercall.Slice(&a, array, true)
 	p.Array.Set(arrayBufAddr)
 	if !hypercall.SetCount(&p.Num, len(array)) {
@@ -5098,10 +5112,10 @@ func XenDomctlGetpageframeinfo3(c hypercall.Caller, domain DomID, arg *DomctlGet
 		return fmt.Errorf("XEN_DOMCTL_getpageframeinfo3: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	h0 := arg.Array
-	*arg = *p
+	h0 := arg.Array.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Array = h0
+	arg.Array.Set(h0)
 	copy(array, arrayBuf)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
@@ -5187,12 +5201,12 @@ func XenDomctlAuditP2m(c hypercall.Caller, domain DomID, arg *DomctlAuditP2m) (e
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.AuditP2m()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_audit_p2m: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5229,12 +5243,12 @@ func XenDomctlSetVirqHandler(c hypercall.Caller, domain DomID, arg *DomctlSetVir
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.SetVirqHandler()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_set_virq_handler: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5272,12 +5286,12 @@ func XenDomctlSetBrokenPageP2m(c hypercall.Caller, domain DomID, arg *DomctlSetB
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.SetBrokenPageP2m()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_set_broken_page_p2m: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5316,12 +5330,12 @@ func XenDomctlCacheflush(c hypercall.Caller, domain DomID, arg *DomctlCacheflush
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.Cacheflush()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_cacheflush: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5358,12 +5372,12 @@ func XenDomctlPsrCmtOp(c hypercall.Caller, domain DomID, arg *DomctlPsrCmtOp) (e
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.PsrCmtOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_psr_cmt_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5400,12 +5414,12 @@ func XenDomctlMonitorOp(c hypercall.Caller, domain DomID, arg *DomctlMonitorOp) 
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.MonitorOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_monitor_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5442,12 +5456,12 @@ func XenDomctlPsrAlloc(c hypercall.Caller, domain DomID, arg *DomctlPsrAlloc) (e
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.PsrAlloc()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_psr_alloc: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5522,12 +5536,12 @@ func XenDomctlVuartOp(c hypercall.Caller, domain DomID, arg *DomctlVuartOp) (err
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.VuartOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_vuart_op: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5677,12 +5691,12 @@ func XenDomctlGsiPermission(c hypercall.Caller, domain DomID, arg *DomctlGsiPerm
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.GsiPermission()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_gsi_permission: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5816,12 +5830,12 @@ func XenDomctlGdbsxDomstatus(c hypercall.Caller, domain DomID, arg *DomctlGdbsxD
 	env.InterfaceVersion = XEN_DOMCTL_INTERFACE_VERSION
 	env.Domain = domain
 	p := env.U.GdbsxDomstatus()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_DOMCTL_gdbsx_domstatus: %w", err)
 	}
 	_, err = HypervisorDomctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5854,7 +5868,7 @@ func XenSysctl(c hypercall.Caller, arg *Sysctl) (err error) {
 		return fmt.Errorf("XEN_SYSCTL_*: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -5883,23 +5897,25 @@ func XenSysctlPhysinfo(c hypercall.Caller) (sysctlPhysinfo SysctlPhysinfo, err e
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.Physinfo()
 	if err := a.Err(); err != nil {
-		return sysctlPhysinfo, fmt.Errorf("XEN_SYSCTL_physinfo: %w", err)
+		return SysctlPhysinfo{}, fmt.Errorf("XEN_SYSCTL_physinfo: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	sysctlPhysinfo = *p
+	hypercall.Copy(&sysctlPhysinfo, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
-			return sysctlPhysinfo, &hypercall.VersionError{
+			err = &hypercall.VersionError{
 				Err:       err,
 				Generated: XEN_SYSCTL_INTERFACE_VERSION,
 				Interface: "XEN_SYSCTL_INTERFACE_VERSION",
 				Op:        "XEN_SYSCTL_physinfo",
 				Sent:      XEN_SYSCTL_INTERFACE_VERSION,
 			}
+			return
 		}
-		return sysctlPhysinfo, fmt.Errorf("XEN_SYSCTL_physinfo: %w", err)
+		err = fmt.Errorf("XEN_SYSCTL_physinfo: %w", err)
+		return
 	}
-	return sysctlPhysinfo, nil
+	return
 }
 
 // XenSysctlSchedID issues XEN_SYSCTL_sched_id (sysctl.h:1229:9) through
@@ -6023,7 +6039,7 @@ func XenSysctlDebugKeys(c hypercall.Caller, arg *SysctlDebugKeys, keys []byte) (
 	env.Cmd = XEN_SYSCTL_debug_keys
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.DebugKeys()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	_, keysBufAddr := hypercall.Slice(&a, keys, true)
 	p.Keys.Set(keysBufAddr)
 	if !hypercall.SetCount(&p.NrKeys, len(keys)) {
@@ -6038,10 +6054,10 @@ func XenSysctlDebugKeys(c hypercall.Caller, arg *SysctlDebugKeys, keys []byte) (
 		return fmt.Errorf("XEN_SYSCTL_debug_keys: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	h0 := arg.Keys
-	*arg = *p
+	h0 := arg.Keys.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Keys = h0
+	arg.Keys.Set(h0)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -6127,12 +6143,12 @@ func XenSysctlAvailheap(c hypercall.Caller, arg *SysctlAvailheap) (err error) {
 	env.Cmd = XEN_SYSCTL_availheap
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.Availheap()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_SYSCTL_availheap: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -6162,12 +6178,12 @@ func XenSysctlCPUHotplug(c hypercall.Caller, arg *SysctlCPUHotplug) (err error) 
 	env.Cmd = XEN_SYSCTL_cpu_hotplug
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.CPUHotplug()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_SYSCTL_cpu_hotplug: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -6316,12 +6332,12 @@ func XenSysctlPsrCmtOp(c hypercall.Caller, arg *SysctlPsrCmtOp) (err error) {
 	env.Cmd = XEN_SYSCTL_psr_cmt_op
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.PsrCmtOp()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_SYSCTL_psr_cmt_op: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -6349,12 +6365,12 @@ func XenSysctlPsrAlloc(c hypercall.Caller, arg *SysctlPsrAlloc) (err error) {
 	env.Cmd = XEN_SYSCTL_psr_alloc
 	env.InterfaceVersion = XEN_SYSCTL_INTERFACE_VERSION
 	p := env.U.PsrAlloc()
-	*p = *arg
+	hypercall.Copy(p, arg)
 	if err := a.Err(); err != nil {
 		return fmt.Errorf("XEN_SYSCTL_psr_alloc: %w", err)
 	}
 	_, err = HypervisorSysctl(c, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		if errors.Is(err, hypercall.EACCES) {
 			return &hypercall.VersionError{
@@ -6660,7 +6676,7 @@ func EvtchnopStatus(c hypercall.Caller, dom DomID, port EvtchnPort) (evtchnStatu
 	p.Dom = dom
 	p.Port = port
 	if p.Dom >= DOMID_FIRST_RESERVED && p.Dom != DOMID_SELF {
-		return evtchnStatus, &hypercall.ArgError{
+		return EvtchnStatus{}, &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "dom",
 			Op:     "EVTCHNOP_status",
@@ -6668,14 +6684,15 @@ func EvtchnopStatus(c hypercall.Caller, dom DomID, port EvtchnPort) (evtchnStatu
 		}
 	}
 	if err := a.Err(); err != nil {
-		return evtchnStatus, fmt.Errorf("EVTCHNOP_status: %w", err)
+		return EvtchnStatus{}, fmt.Errorf("EVTCHNOP_status: %w", err)
 	}
 	_, err = HypervisorEventChannelOp(c, EVTCHNOP_status, addr)
-	evtchnStatus = *p
+	hypercall.Copy(&evtchnStatus, p)
 	if err != nil {
-		return evtchnStatus, fmt.Errorf("EVTCHNOP_status: %w", err)
+		err = fmt.Errorf("EVTCHNOP_status: %w", err)
+		return
 	}
-	return evtchnStatus, nil
+	return
 }
 
 // EvtchnopAllocUnbound issues EVTCHNOP_alloc_unbound (event_channel.h:52:9)
@@ -7217,14 +7234,15 @@ func VcpuopGetRunstateInfo(c hypercall.Caller, vcpuid uint32) (vcpuRunstateInfo 
 	defer a.Release()
 	p, addr := hypercall.New[VCPURunstateInfo](&a)
 	if err := a.Err(); err != nil {
-		return vcpuRunstateInfo, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		return VCPURunstateInfo{}, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
 	}
 	_, err = HypervisorVCPUOp(c, VCPUOP_get_runstate_info, uint64(vcpuid), addr)
-	vcpuRunstateInfo = *p
+	hypercall.Copy(&vcpuRunstateInfo, p)
 	if err != nil {
-		return vcpuRunstateInfo, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		err = fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		return
 	}
-	return vcpuRunstateInfo, nil
+	return
 }
 
 // VcpuopSetPeriodicTimer issues VCPUOP_set_periodic_timer (vcpu.h:134:9)
@@ -7337,14 +7355,15 @@ func VcpuopGetPhysid(c hypercall.Caller, vcpuid uint32) (vcpuGetPhysid VCPUGetPh
 	defer a.Release()
 	p, addr := hypercall.New[VCPUGetPhysid](&a)
 	if err := a.Err(); err != nil {
-		return vcpuGetPhysid, fmt.Errorf("VCPUOP_get_physid: %w", err)
+		return VCPUGetPhysid{}, fmt.Errorf("VCPUOP_get_physid: %w", err)
 	}
 	_, err = HypervisorVCPUOp(c, VCPUOP_get_physid, uint64(vcpuid), addr)
-	vcpuGetPhysid = *p
+	hypercall.Copy(&vcpuGetPhysid, p)
 	if err != nil {
-		return vcpuGetPhysid, fmt.Errorf("VCPUOP_get_physid: %w", err)
+		err = fmt.Errorf("VCPUOP_get_physid: %w", err)
+		return
 	}
-	return vcpuGetPhysid, nil
+	return
 }
 
 // HvmopSetParam issues HVMOP_set_param (hvm/hvm_op.h:14:9) through
@@ -7443,7 +7462,7 @@ func HvmopPagetableDying(c hypercall.Caller, arg *HVMPagetableDying) (err error)
 		return fmt.Errorf("HVMOP_pagetable_dying: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_pagetable_dying, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("HVMOP_pagetable_dying: %w", err)
 	}
@@ -7462,14 +7481,15 @@ func HvmopGetTime(c hypercall.Caller) (hvmGetTime HVMGetTime, err error) {
 	defer a.Release()
 	p, addr := hypercall.New[HVMGetTime](&a)
 	if err := a.Err(); err != nil {
-		return hvmGetTime, fmt.Errorf("HVMOP_get_time: %w", err)
+		return HVMGetTime{}, fmt.Errorf("HVMOP_get_time: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_get_time, addr)
-	hvmGetTime = *p
+	hypercall.Copy(&hvmGetTime, p)
 	if err != nil {
-		return hvmGetTime, fmt.Errorf("HVMOP_get_time: %w", err)
+		err = fmt.Errorf("HVMOP_get_time: %w", err)
+		return
 	}
-	return hvmGetTime, nil
+	return
 }
 
 // HvmopXentrace issues HVMOP_xentrace (hvm/hvm_op.h:136:9) through
@@ -7485,7 +7505,7 @@ func HvmopXentrace(c hypercall.Caller, arg *HVMXentrace) (err error) {
 		return fmt.Errorf("HVMOP_xentrace: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_xentrace, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("HVMOP_xentrace: %w", err)
 	}
@@ -7554,7 +7574,7 @@ func PhysdevopEoi(c hypercall.Caller, arg *PhysdevEoi) (err error) {
 		return fmt.Errorf("PHYSDEVOP_eoi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_eoi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_eoi: %w", err)
 	}
@@ -7580,7 +7600,7 @@ func PhysdevopPirqEoiGMFNV1(c hypercall.Caller, arg *PhysdevPirqEoiGMFN) (err er
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v1: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pirq_eoi_gmfn_v1, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v1: %w", err)
 	}
@@ -7606,7 +7626,7 @@ func PhysdevopPirqEoiGMFNV2(c hypercall.Caller, arg *PhysdevPirqEoiGMFN) (err er
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v2: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pirq_eoi_gmfn_v2, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v2: %w", err)
 	}
@@ -7629,7 +7649,7 @@ func PhysdevopIRQStatusQuery(c hypercall.Caller, arg *PhysdevIRQStatusQuery) (er
 		return fmt.Errorf("PHYSDEVOP_irq_status_query: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_irq_status_query, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_irq_status_query: %w", err)
 	}
@@ -7652,7 +7672,7 @@ func PhysdevopSetIopl(c hypercall.Caller, arg *PhysdevSetIopl) (err error) {
 		return fmt.Errorf("PHYSDEVOP_set_iopl: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_set_iopl, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_set_iopl: %w", err)
 	}
@@ -7675,7 +7695,7 @@ func PhysdevopAPICRead(c hypercall.Caller, arg *PhysdevAPIC) (err error) {
 		return fmt.Errorf("PHYSDEVOP_apic_read: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_apic_read, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_apic_read: %w", err)
 	}
@@ -7698,7 +7718,7 @@ func PhysdevopAPICWrite(c hypercall.Caller, arg *PhysdevAPIC) (err error) {
 		return fmt.Errorf("PHYSDEVOP_apic_write: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_apic_write, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_apic_write: %w", err)
 	}
@@ -7721,7 +7741,7 @@ func PhysdevopAllocIRQVector(c hypercall.Caller, arg *PhysdevIRQ) (err error) {
 		return fmt.Errorf("PHYSDEVOP_alloc_irq_vector: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_alloc_irq_vector, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_alloc_irq_vector: %w", err)
 	}
@@ -7744,7 +7764,7 @@ func PhysdevopFreeIRQVector(c hypercall.Caller, arg *PhysdevIRQ) (err error) {
 		return fmt.Errorf("PHYSDEVOP_free_irq_vector: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_free_irq_vector, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_free_irq_vector: %w", err)
 	}
@@ -7764,7 +7784,7 @@ func PhysdevopMapPirq(c hypercall.Caller, arg *PhysdevMapPirq) (err error) {
 		return fmt.Errorf("PHYSDEVOP_map_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_map_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_map_pirq: %w", err)
 	}
@@ -7784,7 +7804,7 @@ func PhysdevopUnmapPirq(c hypercall.Caller, arg *PhysdevUnmapPirq) (err error) {
 		return fmt.Errorf("PHYSDEVOP_unmap_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_unmap_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_unmap_pirq: %w", err)
 	}
@@ -7804,7 +7824,7 @@ func PhysdevopManagePCIAdd(c hypercall.Caller, arg *PhysdevManagePCI) (err error
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_add, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add: %w", err)
 	}
@@ -7825,7 +7845,7 @@ func PhysdevopManagePCIRemove(c hypercall.Caller, arg *PhysdevManagePCI) (err er
 		return fmt.Errorf("PHYSDEVOP_manage_pci_remove: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_remove, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_remove: %w", err)
 	}
@@ -7845,7 +7865,7 @@ func PhysdevopRestoreMSI(c hypercall.Caller, arg *PhysdevRestoreMSI) (err error)
 		return fmt.Errorf("PHYSDEVOP_restore_msi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_restore_msi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_restore_msi: %w", err)
 	}
@@ -7866,7 +7886,7 @@ func PhysdevopManagePCIAddExt(c hypercall.Caller, arg *PhysdevManagePCIExt) (err
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add_ext: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_add_ext, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add_ext: %w", err)
 	}
@@ -7886,7 +7906,7 @@ func PhysdevopSetupGsi(c hypercall.Caller, arg *PhysdevSetupGsi) (err error) {
 		return fmt.Errorf("PHYSDEVOP_setup_gsi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_setup_gsi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_setup_gsi: %w", err)
 	}
@@ -7909,7 +7929,7 @@ func PhysdevopGetFreePirq(c hypercall.Caller, arg *PhysdevGetFreePirq) (err erro
 		return fmt.Errorf("PHYSDEVOP_get_free_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_get_free_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_get_free_pirq: %w", err)
 	}
@@ -7930,7 +7950,7 @@ func PhysdevopPCIMmcfgReserved(c hypercall.Caller, arg *PhysdevPCIMmcfgReserved)
 		return fmt.Errorf("PHYSDEVOP_pci_mmcfg_reserved: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pci_mmcfg_reserved, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pci_mmcfg_reserved: %w", err)
 	}
@@ -7951,7 +7971,7 @@ func PhysdevopPCIDeviceRemove(c hypercall.Caller, arg *PhysdevPCIDevice) (err er
 		return fmt.Errorf("PHYSDEVOP_pci_device_remove: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pci_device_remove, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pci_device_remove: %w", err)
 	}
@@ -7971,7 +7991,7 @@ func PhysdevopRestoreMSIExt(c hypercall.Caller, arg *PhysdevPCIDevice) (err erro
 		return fmt.Errorf("PHYSDEVOP_restore_msi_ext: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_restore_msi_ext, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_restore_msi_ext: %w", err)
 	}
@@ -7995,7 +8015,7 @@ func PhysdevopPCIDeviceReset(c hypercall.Caller, arg *PhysdevPCIDevice) (err err
 		return fmt.Errorf("PHYSDEVOP_pci_device_reset: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pci_device_reset, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pci_device_reset: %w", err)
 	}
@@ -8015,7 +8035,7 @@ func PhysdevopDbgpOp(c hypercall.Caller, arg *PhysdevDbgpOp) (err error) {
 		return fmt.Errorf("PHYSDEVOP_dbgp_op: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_dbgp_op, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_dbgp_op: %w", err)
 	}

@@ -5,11 +5,37 @@
 //
 // Every struct has the C layout of the GOARCH it is built for: explicit
 // padding where Go would place a member elsewhere, unions as storage with
-// typed accessors, bit-fields as getter and setter methods. Guards in each
-// file fail the build if a size or member offset is not what C says.
-// Macros with values are constants with their C names. Where the headers
-// define hypercalls and their commands, each has a function taking a
+// typed accessors, bit-fields as getter and setter methods, and C's
+// alignment, so that a Go value of it (in an array, or in a struct of
+// yours) is placed as C would place it. Guards in each file fail the build
+// if a size, alignment or member offset is not what C says. Macros with
+// values are constants with their C names. Where the headers define
+// hypercalls and their commands, each has a function taking a
 // hypercall.Caller (github.com/xenbind/xenbind/runtime/hypercall).
+//
+// # Copies and go vet on 386 and arm
+//
+// Go aligns uint64 to 4 on 386 and arm, where C aligns some structs (and arm's
+// guest handles) to 8, and the only types gc aligns to 8 there are
+// sync/atomic's. Such a struct therefore holds a
+// zero-size field of type align8, an empty array of atomic.Uint64: it holds
+// no data and changes nothing but the alignment, but go vet's copylocks
+// check, on 386 and arm only, reports every copy of the struct by value, in this
+// package's users too ("assignment copies lock value to x: ... contains
+// sync/atomic.Uint64 contains sync/atomic.noCopy"). Work with pointers, as
+// the wrappers do: pass *T, take &s[i] rather than ranging over values,
+// print &v. Receiving a struct a wrapper returns is not reported (vet does
+// not count a value returned by a call). Where a copy is needed,
+// hypercall.Copy(&dst, &src) makes it without a report; the copy is
+// harmless, since align8 holds nothing.
+//
+// Two more costs of the 8-byte alignment there, both gc's: a goroutine stack
+// is only 4-aligned, so a local variable of such a struct lives on the heap
+// (one allocation, also for the temporary that receives a wrapper's struct
+// result); and on arm, reflect.Call of a function that takes or returns such
+// a struct by value places it 4 bytes away from where gc does (gc counts the
+// frame's link register slot when aligning, reflect does not; go1.26), so
+// call the wrappers directly, not through reflect.
 package xen420
 
 import (
@@ -19,48 +45,6 @@ import (
 	"structs"
 	"unsafe"
 )
-
-// MMUUpdate is struct mmu_update (xen.h:616:1).
-//
-// Send an array of these to HYPERVISOR_mmu_update().
-// NB. The fields are natural pointer/address size for this architecture.
-type MMUUpdate struct {
-	_ structs.HostLayout
-	// Machine address of PTE.
-	Ptr uint64
-	// New contents of PTE.
-	Val uint64
-}
-
-// VCPUTimeInfo is struct vcpu_time_info (xen.h:647:1).
-type VCPUTimeInfo struct {
-	_ structs.HostLayout
-	// Updates to the following values are preceded and followed by an
-	// increment of 'version'. The guest can therefore detect updates by
-	// looking for changes to 'version'. If the least-significant bit of
-	// the version number is set then an update is in progress and the guest
-	// must wait to read a consistent set of values.
-	// The correct way to interact with the version number is similar to
-	// Linux's seqlock: see the implementations of read_seqbegin/read_seqretry.
-	Version uint32
-	Pad0    uint32
-	// TSC at last update of time vals.
-	TSCTimestamp uint64
-	// Time, in nanosecs, since boot.
-	SystemTime uint64
-	// Current system time:
-	//
-	//	system_time +
-	//	((((tsc - tsc_timestamp) << tsc_shift) * tsc_to_system_mul) >> 32)
-	//
-	// CPU frequency (Hz):
-	//
-	//	((10^9 << 32) / tsc_to_system_mul) >> tsc_shift
-	TSCToSystemMul uint32
-	TSCShift       int8
-	Flags          uint8
-	Pad1           [2]uint8
-}
 
 // MultibootModList is struct xen_multiboot_mod_list (xen.h:896:1).
 //
@@ -274,16 +258,6 @@ type PhysdevGetFreePirq struct {
 	Pirq uint32
 }
 
-// PhysdevPCIMmcfgReserved is struct physdev_pci_mmcfg_reserved (physdev.h:259:1).
-type PhysdevPCIMmcfgReserved struct {
-	_        structs.HostLayout
-	Address  uint64
-	Segment  uint16
-	StartBus uint8
-	EndBus   uint8
-	Flags    uint32
-}
-
 // PhysdevPCIDeviceAdd is struct physdev_pci_device_add (physdev.h:274:1).
 type PhysdevPCIDeviceAdd struct {
 	_ structs.HostLayout
@@ -388,6 +362,38 @@ type MemSharingOp struct {
 	U      MemSharingOpU
 }
 
+// MemSharingOpU is the record in member u of struct xen_mem_sharing_op (memory.h:507:5).
+type MemSharingOpU struct {
+	_ structs.HostLayout
+	_ align8
+	_ [40]byte
+}
+
+// Nominate returns member nominate of the union.
+func (x *MemSharingOpU) Nominate() *MemSharingOpNominate {
+	return (*MemSharingOpNominate)(unsafe.Pointer(x))
+}
+
+// Share returns member share of the union.
+func (x *MemSharingOpU) Share() *MemSharingOpShare {
+	return (*MemSharingOpShare)(unsafe.Pointer(x))
+}
+
+// Range returns member range of the union.
+func (x *MemSharingOpU) Range() *MemSharingOpRange {
+	return (*MemSharingOpRange)(unsafe.Pointer(x))
+}
+
+// Debug returns member debug of the union.
+func (x *MemSharingOpU) Debug() *MemSharingOpDebug {
+	return (*MemSharingOpDebug)(unsafe.Pointer(x))
+}
+
+// Fork returns member fork of the union.
+func (x *MemSharingOpU) Fork() *MemSharingOpFork {
+	return (*MemSharingOpFork)(unsafe.Pointer(x))
+}
+
 // MemSharingOpNominate is struct mem_sharing_op_nominate (memory.h:508:9).
 //
 // OP_NOMINATE_xxx
@@ -398,39 +404,25 @@ type MemSharingOpNominate struct {
 	Handle uint64
 }
 
-// MemSharingOpShare is struct mem_sharing_op_share (memory.h:515:9).
-//
-// OP_SHARE/ADD_PHYSMAP
-type MemSharingOpShare struct {
+// MemSharingOpNominateU is the record in member u of struct mem_sharing_op_nominate (memory.h:509:13).
+type MemSharingOpNominateU struct {
 	_ structs.HostLayout
-	// IN: the gfn of the source page
-	SourceGFN uint64
-	// IN: handle to the source page
-	SourceHandle uint64
-	// IN: the client gfn
-	ClientGFN uint64
-	// IN: handle to the client page
-	ClientHandle uint64
-	// IN: the client domain id
-	ClientDomain DomID
-	_            [6]byte
+	_ align8
+	_ [8]byte
 }
 
-// MemSharingOpRange is struct mem_sharing_op_range (memory.h:522:9).
+// GFN returns member gfn of the union.
 //
-// OP_RANGE_SHARE
-type MemSharingOpRange struct {
-	_ structs.HostLayout
-	// IN: the first gfn
-	FirstGFN uint64
-	// IN: the last gfn
-	LastGFN uint64
-	// Must be set to 0
-	Opaque uint64
-	// IN: the client domain id
-	ClientDomain DomID
-	// Must be set to 0
-	Pad [3]uint16
+// IN: gfn to nominate
+func (x *MemSharingOpNominateU) GFN() *uint64 {
+	return (*uint64)(unsafe.Pointer(x))
+}
+
+// GrantRef returns member grant_ref of the union.
+//
+// IN: grant ref to nominate
+func (x *MemSharingOpNominateU) GrantRef() *uint32 {
+	return (*uint32)(unsafe.Pointer(x))
 }
 
 // MemSharingOpDebug is struct mem_sharing_op_debug (memory.h:529:9).
@@ -439,6 +431,34 @@ type MemSharingOpRange struct {
 type MemSharingOpDebug struct {
 	_ structs.HostLayout
 	U MemSharingOpDebugU
+}
+
+// MemSharingOpDebugU is the record in member u of struct mem_sharing_op_debug (memory.h:530:13).
+type MemSharingOpDebugU struct {
+	_ structs.HostLayout
+	_ align8
+	_ [8]byte
+}
+
+// GFN returns member gfn of the union.
+//
+// IN: gfn to debug
+func (x *MemSharingOpDebugU) GFN() *uint64 {
+	return (*uint64)(unsafe.Pointer(x))
+}
+
+// MFN returns member mfn of the union.
+//
+// IN: mfn to debug
+func (x *MemSharingOpDebugU) MFN() *uint64 {
+	return (*uint64)(unsafe.Pointer(x))
+}
+
+// GRef returns member gref of the union.
+//
+// IN: gref to debug
+func (x *MemSharingOpDebugU) GRef() *uint32 {
+	return (*uint32)(unsafe.Pointer(x))
 }
 
 // MemSharingOpFork is struct mem_sharing_op_fork (memory.h:536:9).
@@ -466,17 +486,6 @@ type ReservedDeviceMemoryMapDev struct {
 // PCI returns member pci of the union.
 func (x *ReservedDeviceMemoryMapDev) PCI() *PhysdevPCIDevice {
 	return (*PhysdevPCIDevice)(unsafe.Pointer(x))
-}
-
-// Vmemrange is struct xen_vmemrange (memory.h:701:1).
-//
-// vNUMA node memory ranges
-type Vmemrange struct {
-	_     structs.HostLayout
-	Start uint64
-	End   uint64
-	Flags uint32
-	Nid   uint32
 }
 
 // VNUMATopologyInfo is struct xen_vnuma_topology_info (memory.h:718:1).
@@ -529,35 +538,6 @@ type GrantEntryHeader struct {
 	DomID DomID
 }
 
-// GrantEntryV2FullPage is the record in member full_page of union grant_entry_v2 (grant_table.h:230:5).
-//
-// This member is used for V1-style full page grants, where either:
-//
-// -- hdr.type is GTF_accept_transfer, or
-// -- hdr.type is GTF_permit_access and GTF_sub_page is not set.
-//
-// In that case, the frame field has the same semantics as the
-// field of the same name in the V1 entry structure.
-type GrantEntryV2FullPage struct {
-	_     structs.HostLayout
-	Hdr   GrantEntryHeader
-	Pad0  uint32
-	Frame uint64
-}
-
-// GrantEntryV2SubPage is the record in member sub_page of union grant_entry_v2 (grant_table.h:241:5).
-//
-// If the grant type is GTF_grant_access and GTF_sub_page is set,
-// @domid is allowed to access bytes [@page_off,@page_off+@length)
-// in frame @frame.
-type GrantEntryV2SubPage struct {
-	_       structs.HostLayout
-	Hdr     GrantEntryHeader
-	PageOff uint16
-	Length  uint16
-	Frame   uint64
-}
-
 // GrantEntryV2Transitive is the record in member transitive of union grant_entry_v2 (grant_table.h:257:5).
 //
 // If the grant is GTF_transitive, @domid is allowed to use the
@@ -573,63 +553,6 @@ type GrantEntryV2Transitive struct {
 	TransDomID DomID
 	Pad0       uint16
 	GRef       GrantRef
-}
-
-// GnttabMapGrantRef is struct gnttab_map_grant_ref (grant_table.h:326:1).
-//
-// GNTTABOP_map_grant_ref: Map the grant entry (<dom>,<ref>) for access
-// by devices and/or host CPUs. If successful, <handle> is a tracking number
-// that must be presented later to destroy the mapping(s). On error, <status>
-// is a negative status code.
-// NOTES:
-//  1. If GNTMAP_device_map is specified then <dev_bus_addr> is the address
-//     via which I/O devices may access the granted frame.
-//  2. If GNTMAP_host_map is specified then a mapping will be added at
-//     either a host virtual address in the current address space, or at
-//     a PTE at the specified machine address.  The type of mapping to
-//     perform is selected through the GNTMAP_contains_pte flag, and the
-//     address is specified in <host_addr>.
-//  3. Mappings should only be destroyed via GNTTABOP_unmap_grant_ref. If a
-//     host mapping is destroyed by other means then it is *NOT* guaranteed
-//     to be accounted to the correct grant reference!
-type GnttabMapGrantRef struct {
-	_ structs.HostLayout
-	// IN parameters.
-	HostAddr uint64
-	// GNTMAP_*
-	Flags uint32
-	Ref   GrantRef
-	Dom   DomID
-	// OUT parameters.
-	//
-	// => enum grant_status
-	Status     GNTST
-	Handle     GrantHandle
-	DevBusAddr uint64
-}
-
-// GnttabUnmapGrantRef is struct gnttab_unmap_grant_ref (grant_table.h:351:1).
-//
-// GNTTABOP_unmap_grant_ref: Destroy one or more grant-reference mappings
-// tracked by <handle>. If <host_addr> or <dev_bus_addr> is zero, that
-// field is ignored. If non-zero, they must refer to a device/host mapping
-// that is tracked by <handle>
-// NOTES:
-//  1. The call may fail in an undefined manner if either mapping is not
-//     tracked by <handle>.
-//  3. After executing a batch of unmaps, it is guaranteed that no stale
-//     mappings will remain in the device or host TLBs.
-type GnttabUnmapGrantRef struct {
-	_ structs.HostLayout
-	// IN parameters.
-	HostAddr   uint64
-	DevBusAddr uint64
-	Handle     GrantHandle
-	// OUT parameters.
-	//
-	// => enum grant_status
-	Status GNTST
-	_      [2]byte
 }
 
 // GnttabDumpTable is struct gnttab_dump_table (grant_table.h:390:1).
@@ -661,30 +584,6 @@ type GnttabQuerySize struct {
 	// OUT parameters.
 	NrFrames    uint32
 	MaxNrFrames uint32
-	// => enum grant_status
-	Status GNTST
-	_      [2]byte
-}
-
-// GnttabUnmapAndReplace is struct gnttab_unmap_and_replace (grant_table.h:490:1).
-//
-// GNTTABOP_unmap_and_replace: Destroy one or more grant-reference mappings
-// tracked by <handle> but atomically replace the page table entry with one
-// pointing to the machine address under <new_addr>.  <new_addr> will be
-// redirected to the null entry.
-// NOTES:
-//  1. The call may fail in an undefined manner if either mapping is not
-//     tracked by <handle>.
-//  2. After executing a batch of unmaps, it is guaranteed that no stale
-//     mappings will remain in the device or host TLBs.
-type GnttabUnmapAndReplace struct {
-	_ structs.HostLayout
-	// IN parameters.
-	HostAddr uint64
-	NewAddr  uint64
-	Handle   GrantHandle
-	// OUT parameters.
-	//
 	// => enum grant_status
 	Status GNTST
 	_      [2]byte
@@ -1067,33 +966,6 @@ type EvtchnReset struct {
 	Dom DomID
 }
 
-// EvtchnInitControl is struct evtchn_init_control (event_channel.h:271:1).
-//
-// EVTCHNOP_init_control: initialize the control block for the FIFO ABI.
-//
-// Note: any events that are currently pending will not be resent and
-// will be lost.  Guests should call this before binding any event to
-// avoid losing any events.
-type EvtchnInitControl struct {
-	_ structs.HostLayout
-	// IN parameters.
-	ControlGFN uint64
-	Offset     uint32
-	VCPU       uint32
-	// OUT parameters.
-	LinkBits uint8
-	Pad      [7]uint8
-}
-
-// EvtchnExpandArray is struct evtchn_expand_array (event_channel.h:285:1).
-//
-// EVTCHNOP_expand_array: add an additional page to the event array.
-type EvtchnExpandArray struct {
-	_ structs.HostLayout
-	// IN parameters.
-	ArrayGFN uint64
-}
-
 // EvtchnSetPriority is struct evtchn_set_priority (event_channel.h:294:1).
 //
 // EVTCHNOP_set_priority: set the priority for an event channel.
@@ -1218,29 +1090,6 @@ type SchedPinOverride struct {
 type VCPURegisterRunstateMemoryArea struct {
 	_    structs.HostLayout
 	Addr VCPURegisterRunstateMemoryAreaAddr
-}
-
-// VCPUSetPeriodicTimer is struct vcpu_set_periodic_timer (vcpu.h:136:1).
-type VCPUSetPeriodicTimer struct {
-	_        structs.HostLayout
-	PeriodNs uint64
-}
-
-// VCPURegisterVCPUInfo is struct vcpu_register_vcpu_info (vcpu.h:173:1).
-type VCPURegisterVCPUInfo struct {
-	_ structs.HostLayout
-	// mfn of page to place vcpu_info
-	MFN uint64
-	// offset within page
-	Offset uint32
-	// unused
-	Rsvd uint32
-}
-
-// VCPUGetPhysid is struct vcpu_get_physid (vcpu.h:191:1).
-type VCPUGetPhysid struct {
-	_      structs.HostLayout
-	PhysID uint64
 }
 
 // VCPURegisterTimeMemoryArea is struct vcpu_register_time_memory_area (vcpu.h:220:1).
@@ -1368,63 +1217,6 @@ func (x *TInfo) MFNOffset(n int) []uint16 {
 	return unsafe.Slice((*uint16)(unsafe.Add(unsafe.Pointer(x), 2)), n)
 }
 
-// HVMParam is struct xen_hvm_param (hvm/hvm_op.h:16:1).
-type HVMParam struct {
-	_ structs.HostLayout
-	// IN
-	DomID DomID
-	Pad   uint16
-	// IN
-	Index uint32
-	// IN/OUT
-	Value uint64
-}
-
-// HVMAltp2mSuppressVe is struct xen_hvm_altp2m_suppress_ve (hvm/hvm_op.h:25:1).
-type HVMAltp2mSuppressVe struct {
-	_    structs.HostLayout
-	View uint16
-	// Boolean type.
-	SuppressVe uint8
-	Pad1       uint8
-	Pad2       uint32
-	GFN        uint64
-}
-
-// HVMAltp2mSuppressVeMulti is struct xen_hvm_altp2m_suppress_ve_multi (hvm/hvm_op.h:33:1).
-type HVMAltp2mSuppressVeMulti struct {
-	_    structs.HostLayout
-	View uint16
-	// Boolean type.
-	SuppressVe uint8
-	Pad1       uint8
-	// Should be set to 0.
-	FirstError int32
-	// Value may be updated.
-	FirstGFN uint64
-	LastGFN  uint64
-	// Gfn of the first error.
-	FirstErrorGFN uint64
-}
-
-// HVMPagetableDying is struct xen_hvm_pagetable_dying (hvm/hvm_op.h:118:1).
-type HVMPagetableDying struct {
-	_ structs.HostLayout
-	// Domain with a pagetable about to be destroyed.
-	DomID DomID
-	// align next field on 8-byte boundary
-	Pad [3]uint16
-	// guest physical address of the toplevel pagetable dying
-	GPA uint64
-}
-
-// HVMGetTime is struct xen_hvm_get_time (hvm/hvm_op.h:130:1).
-type HVMGetTime struct {
-	_ structs.HostLayout
-	// OUT
-	Now uint64
-}
-
 // HVMXentrace is struct xen_hvm_xentrace (hvm/hvm_op.h:137:1).
 type HVMXentrace struct {
 	_          structs.HostLayout
@@ -1433,35 +1225,11 @@ type HVMXentrace struct {
 	Extra      [28]uint8
 }
 
-// HVMGetMemType is struct xen_hvm_get_mem_type (hvm/hvm_op.h:157:1).
-//
-// Return hvmmem_type_t for the specified pfn.
-type HVMGetMemType struct {
-	_ structs.HostLayout
-	// Domain to be queried.
-	DomID DomID
-	// OUT variable.
-	MemType uint16
-	// align next field on 8-byte boundary
-	Pad [2]uint16
-	// IN variable.
-	PFN uint64
-}
-
 // HVMAltp2mDomainState is struct xen_hvm_altp2m_domain_state (hvm/hvm_op.h:213:1).
 type HVMAltp2mDomainState struct {
 	_ structs.HostLayout
 	// IN or OUT variable on/off
 	State uint8
-}
-
-// HVMAltp2mVCPUEnableNotify is struct xen_hvm_altp2m_vcpu_enable_notify (hvm/hvm_op.h:220:1).
-type HVMAltp2mVCPUEnableNotify struct {
-	_      structs.HostLayout
-	VCPUID uint32
-	Pad    uint32
-	// #VE info area gfn
-	GFN uint64
 }
 
 // HVMAltp2mVCPUDisableNotify is struct xen_hvm_altp2m_vcpu_disable_notify (hvm/hvm_op.h:229:1).
@@ -1477,33 +1245,6 @@ type HVMAltp2mView struct {
 	View uint16
 	// xenmem_access_t
 	HvmmemDefaultAccess uint16
-}
-
-// HVMAltp2mMemAccess is struct xen_hvm_altp2m_mem_access (hvm/hvm_op.h:257:1).
-type HVMAltp2mMemAccess struct {
-	_ structs.HostLayout
-	// view
-	View uint16
-	// Memory type
-	//
-	// xenmem_access_t
-	Access uint16
-	Pad    uint32
-	// gfn
-	GFN uint64
-}
-
-// HVMAltp2mChangeGFN is struct xen_hvm_altp2m_change_gfn (hvm/hvm_op.h:286:1).
-type HVMAltp2mChangeGFN struct {
-	_ structs.HostLayout
-	// view
-	View uint16
-	Pad1 uint16
-	Pad2 uint32
-	// old gfn
-	OldGFN uint64
-	// new gfn, INVALID_GFN (~0UL) means revert
-	NewGFN uint64
 }
 
 // HVMAltp2mGetVCPUP2mIdx is struct xen_hvm_altp2m_get_vcpu_p2m_idx (hvm/hvm_op.h:299:1).
@@ -1573,38 +1314,6 @@ type DomctlShadowOpStats struct {
 	_          structs.HostLayout
 	FaultCount uint32
 	DirtyCount uint32
-}
-
-// DomctlMaxMem is struct xen_domctl_max_mem (domctl.h:298:1).
-//
-// XEN_DOMCTL_max_mem
-type DomctlMaxMem struct {
-	_ structs.HostLayout
-	// IN variables.
-	MaxMemkb uint64
-}
-
-// DomctlGetvcpuinfo is struct xen_domctl_getvcpuinfo (domctl.h:313:1).
-//
-// XEN_DOMCTL_getvcpuinfo
-type DomctlGetvcpuinfo struct {
-	_ structs.HostLayout
-	// IN variables.
-	VCPU uint32
-	// OUT variables.
-	//
-	// currently online (not hotplugged)?
-	Online uint8
-	// blocked waiting for an event?
-	Blocked uint8
-	// currently scheduled on its CPU?
-	Running uint8
-	_       [1]byte
-	// total cpu time consumed (ns)
-	CPUTime uint64
-	// current mapping
-	CPU uint32
-	_   [4]byte
 }
 
 // DomctlNodeaffinity is struct xen_domctl_nodeaffinity (domctl.h:328:1).
@@ -1718,6 +1427,35 @@ type DomctlSchedulerOp struct {
 	U DomctlSchedulerOpU
 }
 
+// DomctlSchedulerOpU is the record in member u of struct xen_domctl_scheduler_op (domctl.h:441:5).
+//
+// IN/OUT
+type DomctlSchedulerOpU struct {
+	_ structs.HostLayout
+	_ align8
+	_ [16]byte
+}
+
+// Credit returns member credit of the union.
+func (x *DomctlSchedulerOpU) Credit() *DomctlSchedCredit {
+	return (*DomctlSchedCredit)(unsafe.Pointer(x))
+}
+
+// Credit2 returns member credit2 of the union.
+func (x *DomctlSchedulerOpU) Credit2() *DomctlSchedCredit2 {
+	return (*DomctlSchedCredit2)(unsafe.Pointer(x))
+}
+
+// Rtds returns member rtds of the union.
+func (x *DomctlSchedulerOpU) Rtds() *DomctlSchedRtds {
+	return (*DomctlSchedRtds)(unsafe.Pointer(x))
+}
+
+// V returns member v of the union.
+func (x *DomctlSchedulerOpU) V() *DomctlSchedulerOpUV {
+	return (*DomctlSchedulerOpUV)(unsafe.Pointer(x))
+}
+
 // DomctlSetdomainhandle is struct xen_domctl_setdomainhandle (domctl.h:459:1).
 //
 // XEN_DOMCTL_setdomainhandle
@@ -1754,20 +1492,6 @@ type DomctlGsiPermission struct {
 	Flags uint32
 }
 
-// DomctlIomemPermission is struct xen_domctl_iomem_permission (domctl.h:487:1).
-//
-// XEN_DOMCTL_iomem_permission
-type DomctlIomemPermission struct {
-	_ structs.HostLayout
-	// first page (physical page number) in range
-	FirstMFN uint64
-	// number of pages in range (>0)
-	NrMfns uint64
-	// allow (!0) or deny (0) access to range?
-	AllowAccess uint8
-	_           [7]byte
-}
-
 // DomctlIoportPermission is struct xen_domctl_ioport_permission (domctl.h:495:1).
 //
 // XEN_DOMCTL_ioport_permission
@@ -1780,24 +1504,6 @@ type DomctlIoportPermission struct {
 	// allow or deny access to range?
 	AllowAccess uint8
 	_           [3]byte
-}
-
-// DomctlHypercallInit is struct xen_domctl_hypercall_init (domctl.h:503:1).
-//
-// XEN_DOMCTL_hypercall_init
-type DomctlHypercallInit struct {
-	_ structs.HostLayout
-	// GMFN to be initialised
-	GMFN uint64
-}
-
-// DomctlSettimeoffset is struct xen_domctl_settimeoffset (domctl.h:509:1).
-//
-// XEN_DOMCTL_settimeoffset
-type DomctlSettimeoffset struct {
-	_ structs.HostLayout
-	// applied to domain wallclock time
-	TimeOffsetSeconds int64
 }
 
 // DomctlAddressSize is struct xen_domctl_address_size (domctl.h:525:1).
@@ -1828,6 +1534,23 @@ type DomctlAssignDevice struct {
 	U     DomctlAssignDeviceU
 }
 
+// DomctlAssignDeviceU is the record in member u of struct xen_domctl_assign_device (domctl.h:564:5).
+type DomctlAssignDeviceU struct {
+	_ structs.HostLayout
+	_ align8
+	_ [16]byte
+}
+
+// PCI returns member pci of the union.
+func (x *DomctlAssignDeviceU) PCI() *DomctlAssignDeviceUPCI {
+	return (*DomctlAssignDeviceUPCI)(unsafe.Pointer(x))
+}
+
+// Dt returns member dt of the union.
+func (x *DomctlAssignDeviceU) Dt() *DomctlAssignDeviceUDt {
+	return (*DomctlAssignDeviceUDt)(unsafe.Pointer(x))
+}
+
 // DomctlAssignDeviceUPCI is the record in member pci of struct xen_domctl_assign_device.u (domctl.h:565:9).
 type DomctlAssignDeviceUPCI struct {
 	_ structs.HostLayout
@@ -1844,6 +1567,33 @@ type DomctlBindPtIRQ struct {
 	U       DomctlBindPtIRQU
 }
 
+// DomctlBindPtIRQU is the record in member u of struct xen_domctl_bind_pt_irq (domctl.h:601:5).
+type DomctlBindPtIRQU struct {
+	_ structs.HostLayout
+	_ align8
+	_ [16]byte
+}
+
+// Isa returns member isa of the union.
+func (x *DomctlBindPtIRQU) Isa() *DomctlBindPtIRQUIsa {
+	return (*DomctlBindPtIRQUIsa)(unsafe.Pointer(x))
+}
+
+// PCI returns member pci of the union.
+func (x *DomctlBindPtIRQU) PCI() *DomctlBindPtIRQUPCI {
+	return (*DomctlBindPtIRQUPCI)(unsafe.Pointer(x))
+}
+
+// MSI returns member msi of the union.
+func (x *DomctlBindPtIRQU) MSI() *DomctlBindPtIRQUMSI {
+	return (*DomctlBindPtIRQUMSI)(unsafe.Pointer(x))
+}
+
+// Spi returns member spi of the union.
+func (x *DomctlBindPtIRQU) Spi() *DomctlBindPtIRQUSpi {
+	return (*DomctlBindPtIRQUSpi)(unsafe.Pointer(x))
+}
+
 // DomctlBindPtIRQUIsa is the record in member isa of struct xen_domctl_bind_pt_irq.u (domctl.h:602:9).
 type DomctlBindPtIRQUIsa struct {
 	_      structs.HostLayout
@@ -1858,34 +1608,10 @@ type DomctlBindPtIRQUPCI struct {
 	Intx   uint8
 }
 
-// DomctlBindPtIRQUMSI is the record in member msi of struct xen_domctl_bind_pt_irq.u (domctl.h:610:9).
-type DomctlBindPtIRQUMSI struct {
-	_      structs.HostLayout
-	Gvec   uint8
-	_      [3]byte
-	Gflags uint32
-	Gtable uint64
-}
-
 // DomctlBindPtIRQUSpi is the record in member spi of struct xen_domctl_bind_pt_irq.u (domctl.h:622:9).
 type DomctlBindPtIRQUSpi struct {
 	_   structs.HostLayout
 	Spi uint16
-}
-
-// DomctlMemoryMapping is struct xen_domctl_memory_mapping (domctl.h:641:1).
-type DomctlMemoryMapping struct {
-	_ structs.HostLayout
-	// first page (hvm guest phys page) in range
-	FirstGFN uint64
-	// first page (machine page) in range
-	FirstMFN uint64
-	// number of pages in range (>0)
-	NrMfns uint64
-	// add or remove mapping
-	AddMapping uint32
-	// padding for 64-bit aligned structure
-	Padding uint32
 }
 
 // DomctlIoportMapping is struct xen_domctl_ioport_mapping (domctl.h:652:1).
@@ -1927,44 +1653,6 @@ type DomctlDebugOp struct {
 	Op uint32
 	// IN
 	VCPU uint32
-}
-
-// DomctlTSCInfo is struct xen_domctl_tsc_info (domctl.h:779:1).
-//
-// XEN_DOMCTL_settscinfo
-type DomctlTSCInfo struct {
-	_ structs.HostLayout
-	// IN/OUT
-	TSCMode     uint32
-	GtscKhz     uint32
-	Incarnation uint32
-	Pad         uint32
-	ElapsedNsec uint64
-}
-
-// DomctlGdbsxMemio is struct xen_domctl_gdbsx_memio (domctl.h:789:1).
-//
-// XEN_DOMCTL_gdbsx_guestmemio      guest mem io
-type DomctlGdbsxMemio struct {
-	_ structs.HostLayout
-	// IN
-	//
-	// optional: init_mm.pgd[3] value
-	Pgd3val uint64
-	// guest virtual address
-	GVA uint64
-	// user buffer virtual address
-	Uva uint64
-	// number of bytes to read/write
-	Len uint32
-	// 0 = read from guest. 1 = write to guest
-	Gwr uint8
-	_   [3]byte
-	// OUT
-	//
-	// bytes remaining to be copied
-	Remain uint32
-	_      [4]byte
 }
 
 // DomctlGdbsxPauseunpVCPU is struct xen_domctl_gdbsx_pauseunp_vcpu (domctl.h:802:1).
@@ -2052,15 +1740,6 @@ func (x *DomctlMemSharingOpU) Enable() *uint8 {
 	return (*uint8)(unsafe.Pointer(x))
 }
 
-// DomctlAuditP2m is struct xen_domctl_audit_p2m (domctl.h:917:1).
-type DomctlAuditP2m struct {
-	_ structs.HostLayout
-	// OUT error counts
-	Orphans uint64
-	M2pBad  uint64
-	P2mBad  uint64
-}
-
 // DomctlSetVirqHandler is struct xen_domctl_set_virq_handler (domctl.h:924:1).
 type DomctlSetVirqHandler struct {
 	_ structs.HostLayout
@@ -2076,30 +1755,6 @@ type DomctlSetVirqHandler struct {
 type DomctlSetAccessRequired struct {
 	_              structs.HostLayout
 	AccessRequired uint8
-}
-
-// DomctlSetBrokenPageP2m is struct xen_domctl_set_broken_page_p2m (domctl.h:959:1).
-type DomctlSetBrokenPageP2m struct {
-	_   structs.HostLayout
-	PFN uint64
-}
-
-// DomctlPagingMempool is struct xen_domctl_paging_mempool (domctl.h:984:1).
-//
-// XEN_DOMCTL_get_paging_mempool_size / XEN_DOMCTL_set_paging_mempool_size.
-//
-// Get or set the paging memory pool size.  The size is in bytes.
-//
-// This is a dedicated pool of memory for Xen to use while managing the guest,
-// typically containing pagetables.  As such, there is an implementation
-// specific minimum granularity.
-//
-// The set operation can fail mid-way through the request (e.g. Xen running
-// out of memory, no free memory to reclaim from the pool, etc.).
-type DomctlPagingMempool struct {
-	_ structs.HostLayout
-	// Size in bytes.
-	Size uint64
 }
 
 // DomctlPsrCmtOp is struct xen_domctl_psr_cmt_op (domctl.h:1056:1).
@@ -2124,21 +1779,38 @@ type DomctlMonitorOp struct {
 	U DomctlMonitorOpU
 }
 
-// DomctlMonitorOpUMovToCR is the record in member mov_to_cr of struct xen_domctl_monitor_op.u (domctl.h:1121:9).
-type DomctlMonitorOpUMovToCR struct {
+// DomctlMonitorOpU is the record in member u of struct xen_domctl_monitor_op (domctl.h:1120:5).
+//
+// Further options when issuing XEN_DOMCTL_MONITOR_OP_ENABLE.
+type DomctlMonitorOpU struct {
 	_ structs.HostLayout
-	// Which control register
-	Index uint8
-	// Pause vCPU until response
-	Sync uint8
-	// Send event only on a change of value
-	Onchangeonly uint8
-	// Allignment padding
-	Pad1 uint8
-	Pad2 uint32
-	// Send event only if the changed bit in the control register
-	// is not masked.
-	Bitmask uint64
+	_ align8
+	_ [16]byte
+}
+
+// MovToCR returns member mov_to_cr of the union.
+func (x *DomctlMonitorOpU) MovToCR() *DomctlMonitorOpUMovToCR {
+	return (*DomctlMonitorOpUMovToCR)(unsafe.Pointer(x))
+}
+
+// MovToMSR returns member mov_to_msr of the union.
+func (x *DomctlMonitorOpU) MovToMSR() *DomctlMonitorOpUMovToMSR {
+	return (*DomctlMonitorOpUMovToMSR)(unsafe.Pointer(x))
+}
+
+// GuestRequest returns member guest_request of the union.
+func (x *DomctlMonitorOpU) GuestRequest() *DomctlMonitorOpUGuestRequest {
+	return (*DomctlMonitorOpUGuestRequest)(unsafe.Pointer(x))
+}
+
+// DebugException returns member debug_exception of the union.
+func (x *DomctlMonitorOpU) DebugException() *DomctlMonitorOpUDebugException {
+	return (*DomctlMonitorOpUDebugException)(unsafe.Pointer(x))
+}
+
+// Vmexit returns member vmexit of the union.
+func (x *DomctlMonitorOpU) Vmexit() *DomctlMonitorOpUVmexit {
+	return (*DomctlMonitorOpUVmexit)(unsafe.Pointer(x))
 }
 
 // DomctlMonitorOpUMovToMSR is the record in member mov_to_msr of struct xen_domctl_monitor_op.u (domctl.h:1138:9).
@@ -2172,59 +1844,6 @@ type DomctlMonitorOpUVmexit struct {
 	Sync uint8
 }
 
-// DomctlPsrAlloc is struct xen_domctl_psr_alloc (domctl.h:1162:1).
-type DomctlPsrAlloc struct {
-	_ structs.HostLayout
-	// IN: XEN_DOMCTL_PSR_*
-	Cmd uint32
-	// IN
-	Target uint32
-	// IN/OUT
-	Data uint64
-}
-
-// DomctlVuartOp is struct xen_domctl_vuart_op (domctl.h:1179:1).
-//
-// XEN_DOMCTL_vuart_op
-type DomctlVuartOp struct {
-	_ structs.HostLayout
-	// XEN_DOMCTL_VUART_OP_*
-	Cmd uint32
-	// IN - type of vuart.
-	//
-	//	Currently only vpl011 supported.
-	Type uint32
-	// IN - guest gfn to be used as a
-	//
-	//	ring buffer.
-	GFN uint64
-	// IN - domid of domain running the
-	//
-	//	backend console.
-	ConsoleDomID DomID
-	Pad          [2]uint8
-	// OUT - remote port of the event
-	//
-	//	channel used for sending
-	//	ring buffer events.
-	Evtchn EvtchnPort
-}
-
-// DomctlVmtraceOp is struct xen_domctl_vmtrace_op (domctl.h:1200:1).
-//
-// XEN_DOMCTL_vmtrace_op: Perform VM tracing operations.
-type DomctlVmtraceOp struct {
-	_ structs.HostLayout
-	// IN
-	Cmd uint32
-	// IN
-	VCPU uint32
-	// IN     - @cmd specific data.
-	Key uint64
-	// IN/OUT - @cmd specific data.
-	Value uint64
-}
-
 // Domctl is struct xen_domctl (domctl.h:1249:1).
 type Domctl struct {
 	_   structs.HostLayout
@@ -2254,34 +1873,6 @@ type SysctlTbufOp struct {
 	_    [4]byte
 }
 
-// SysctlPhysinfo is struct xen_sysctl_physinfo (sysctl.h:111:1).
-type SysctlPhysinfo struct {
-	_              structs.HostLayout
-	ThreadsPerCore uint32
-	CoresPerSocket uint32
-	// # CPUs currently online
-	NrCpus uint32
-	// Largest possible CPU ID on this host
-	MaxCPUID uint32
-	// # nodes currently online
-	NrNodes uint32
-	// Largest possible node ID on this host
-	MaxNodeID uint32
-	CPUKhz    uint32
-	// XEN_SYSCTL_PHYSCAP_???
-	Capabilities uint32
-	// XEN_SYSCTL_PHYSCAP_{X86,ARM,...}_???
-	ArchCapabilities uint32
-	Pad              uint32
-	TotalPages       uint64
-	FreePages        uint64
-	ScrubPages       uint64
-	OutstandingPages uint64
-	// Largest possible MFN on this host
-	MaxMFN uint64
-	HwCap  [8]uint32
-}
-
 // SysctlSchedID is struct xen_sysctl_sched_id (sysctl.h:134:1).
 //
 // XEN_SYSCTL_sched_id
@@ -2309,53 +1900,29 @@ func (x *SysctlPerfcDesc) NameString() string {
 	return string(b)
 }
 
-// SysctlCpuinfo is struct xen_sysctl_cpuinfo (sysctl.h:185:1).
-//
-// XEN_SYSCTL_getcpuinfo
-type SysctlCpuinfo struct {
-	_        structs.HostLayout
-	Idletime uint64
-}
-
-// SysctlAvailheap is struct xen_sysctl_availheap (sysctl.h:199:1).
-//
-// XEN_SYSCTL_availheap
-type SysctlAvailheap struct {
-	_ structs.HostLayout
-	// IN variables.
-	//
-	// Smallest address width (zero if don't care).
-	MinBitwidth uint32
-	// Largest address width (zero if don't care).
-	MaxBitwidth uint32
-	// NUMA node of interest (-1 for all nodes).
-	Node int32
-	_    [4]byte
-	// OUT variables.
-	//
-	// Bytes available in the specified region.
-	AvailBytes uint64
-}
-
-// PmPxVal is struct pm_px_val (sysctl.h:209:1).
-//
-// XEN_SYSCTL_get_pmstat
-type PmPxVal struct {
-	_ structs.HostLayout
-	// Px core frequency
-	Freq uint64
-	// Px residency time
-	Residency uint64
-	// Px transition count
-	Count uint64
-}
-
 // SysctlGetPmstat is struct xen_sysctl_get_pmstat (sysctl.h:256:1).
 type SysctlGetPmstat struct {
 	_     structs.HostLayout
 	Type  uint32
 	CPUID uint32
 	U     SysctlGetPmstatU
+}
+
+// SysctlGetPmstatU is the record in member u of struct xen_sysctl_get_pmstat (sysctl.h:268:5).
+type SysctlGetPmstatU struct {
+	_ structs.HostLayout
+	_ align8
+	_ [56]byte
+}
+
+// Getpx returns member getpx of the union.
+func (x *SysctlGetPmstatU) Getpx() *PmPxStat {
+	return (*PmPxStat)(unsafe.Pointer(x))
+}
+
+// Getcx returns member getcx of the union.
+func (x *SysctlGetPmstatU) Getcx() *PmCxStat {
+	return (*PmCxStat)(unsafe.Pointer(x))
 }
 
 // SysctlCPUHotplug is struct xen_sysctl_cpu_hotplug (sysctl.h:276:1).
@@ -2557,32 +2124,51 @@ type SysctlPmOp struct {
 	U     SysctlPmOpU
 }
 
-// SysctlLockprofData is struct xen_sysctl_lockprof_data (sysctl.h:597:1).
-type SysctlLockprofData struct {
+// SysctlPmOpU is the record in member u of struct xen_sysctl_pm_op (sysctl.h:527:5).
+type SysctlPmOpU struct {
 	_ structs.HostLayout
-	// lock name (may include up to 2 %d specifiers)
-	Name [40]byte
-	// LOCKPROF_TYPE_???
-	Type int32
-	// index (e.g. domain id)
-	Idx int32
-	// # of locking succeeded
-	LockCnt uint64
-	// # of wait for lock
-	BlockCnt uint64
-	// nsecs lock held
-	LockTime uint64
-	// nsecs waited for lock
-	BlockTime uint64
+	_ align8
+	_ [120]byte
 }
 
-// NameString returns the text of member name: its bytes up to the first NUL (all of them when there is none).
-func (x *SysctlLockprofData) NameString() string {
-	b := x.Name[:]
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return string(b)
+// GetPara returns member get_para of the union.
+func (x *SysctlPmOpU) GetPara() *GetCpufreqPara {
+	return (*GetCpufreqPara)(unsafe.Pointer(x))
+}
+
+// SetGov returns member set_gov of the union.
+func (x *SysctlPmOpU) SetGov() *SetCpufreqGov {
+	return (*SetCpufreqGov)(unsafe.Pointer(x))
+}
+
+// SetPara returns member set_para of the union.
+func (x *SysctlPmOpU) SetPara() *SetCpufreqPara {
+	return (*SetCpufreqPara)(unsafe.Pointer(x))
+}
+
+// SetCppc returns member set_cppc of the union.
+func (x *SysctlPmOpU) SetCppc() *SetCppcPara {
+	return (*SetCppcPara)(unsafe.Pointer(x))
+}
+
+// GetAvgfreq returns member get_avgfreq of the union.
+func (x *SysctlPmOpU) GetAvgfreq() *uint64 {
+	return (*uint64)(unsafe.Pointer(x))
+}
+
+// SetSchedOptSmt returns member set_sched_opt_smt of the union.
+func (x *SysctlPmOpU) SetSchedOptSmt() *uint32 {
+	return (*uint32)(unsafe.Pointer(x))
+}
+
+// GetMaxCstate returns member get_max_cstate of the union.
+func (x *SysctlPmOpU) GetMaxCstate() *uint32 {
+	return (*uint32)(unsafe.Pointer(x))
+}
+
+// SetMaxCstate returns member set_max_cstate of the union.
+func (x *SysctlPmOpU) SetMaxCstate() *uint32 {
+	return (*uint32)(unsafe.Pointer(x))
 }
 
 // SysctlCputopo is struct xen_sysctl_cputopo (sysctl.h:624:1).
@@ -2591,13 +2177,6 @@ type SysctlCputopo struct {
 	Core   uint32
 	Socket uint32
 	Node   uint32
-}
-
-// SysctlMeminfo is struct xen_sysctl_meminfo (sysctl.h:653:1).
-type SysctlMeminfo struct {
-	_       structs.HostLayout
-	Memsize uint64
-	Memfree uint64
 }
 
 // SysctlCpupoolOp is struct xen_sysctl_cpupool_op (sysctl.h:698:1).
@@ -2636,23 +2215,6 @@ type SysctlArinc653Schedule struct {
 	SchedEntries [64]SysctlArinc653ScheduleSchedEntries
 }
 
-// SysctlArinc653ScheduleSchedEntries is the record in member sched_entries of struct xen_sysctl_arinc653_schedule (sysctl.h:757:5).
-//
-// The sched_entries array holds the actual schedule entries.
-type SysctlArinc653ScheduleSchedEntries struct {
-	_ structs.HostLayout
-	// dom_handle must match a domain's UUID
-	DomHandle DomainHandle
-	// If a domain has multiple VCPUs, vcpu_id specifies which one
-	// this schedule entry applies to. It should be set to 0 if
-	// there is only one VCPU for the domain.
-	VCPUID uint32
-	_      [4]byte
-	// runtime specifies the amount of time that should be allocated
-	// to this VCPU per major frame. It is specified in nanoseconds
-	Runtime uint64
-}
-
 // SysctlCreditSchedule is struct xen_sysctl_credit_schedule (sysctl.h:779:1).
 type SysctlCreditSchedule struct {
 	_               structs.HostLayout
@@ -2678,6 +2240,28 @@ type SysctlSchedulerOp struct {
 	Cmd uint32
 	_   [4]byte
 	U   SysctlSchedulerOpU
+}
+
+// SysctlSchedulerOpU is the record in member u of struct xen_sysctl_scheduler_op (sysctl.h:805:5).
+type SysctlSchedulerOpU struct {
+	_ structs.HostLayout
+	_ align8
+	_ [16]byte
+}
+
+// SchedArinc653 returns member sched_arinc653 of the union.
+func (x *SysctlSchedulerOpU) SchedArinc653() *SysctlSchedArinc653 {
+	return (*SysctlSchedArinc653)(unsafe.Pointer(x))
+}
+
+// SchedCredit returns member sched_credit of the union.
+func (x *SysctlSchedulerOpU) SchedCredit() *SysctlCreditSchedule {
+	return (*SysctlCreditSchedule)(unsafe.Pointer(x))
+}
+
+// SchedCredit2 returns member sched_credit2 of the union.
+func (x *SysctlSchedulerOpU) SchedCredit2() *SysctlCredit2Schedule {
+	return (*SysctlCredit2Schedule)(unsafe.Pointer(x))
 }
 
 // SysctlPsrCmtOp is struct xen_sysctl_psr_cmt_op (sysctl.h:858:1).
@@ -2801,6 +2385,33 @@ type SysctlLivepatchOp struct {
 	// IN, flags.
 	Flags uint32
 	U     SysctlLivepatchOpU
+}
+
+// SysctlLivepatchOpU is the record in member u of struct xen_sysctl_livepatch_op (sysctl.h:1166:5).
+type SysctlLivepatchOpU struct {
+	_ structs.HostLayout
+	_ align8
+	_ [64]byte
+}
+
+// Upload returns member upload of the union.
+func (x *SysctlLivepatchOpU) Upload() *SysctlLivepatchUpload {
+	return (*SysctlLivepatchUpload)(unsafe.Pointer(x))
+}
+
+// List returns member list of the union.
+func (x *SysctlLivepatchOpU) List() *SysctlLivepatchList {
+	return (*SysctlLivepatchList)(unsafe.Pointer(x))
+}
+
+// Get returns member get of the union.
+func (x *SysctlLivepatchOpU) Get() *SysctlLivepatchGet {
+	return (*SysctlLivepatchGet)(unsafe.Pointer(x))
+}
+
+// Action returns member action of the union.
+func (x *SysctlLivepatchOpU) Action() *SysctlLivepatchAction {
+	return (*SysctlLivepatchAction)(unsafe.Pointer(x))
 }
 
 // Sysctl is struct xen_sysctl (sysctl.h:1224:1).
@@ -3152,22 +2763,11 @@ const (
 // gNTSTMessages holds the header's GNTTABOP_error_msgs, indexed by the magnitude of a value.
 var gNTSTMessages = [...]string{"okay", "undefined error", "unrecognised domain id", "invalid grant reference", "invalid mapping handle", "invalid virtual address", "invalid device address", "no spare translation slot in the I/O MMU", "permission denied", "bad page", "copy arguments cross page boundary", "page address size too large", "operation not done; try again", "out of space"}
 
-// The layout guards: a type whose size or member offset is not what C says
-// makes a constant index out of bounds here, and the package fails to build.
+// The layout guards: a type whose size, alignment or member offset is not
+// what C says makes a constant index out of bounds here, and the package
+// fails to build.
 func _() {
 	var x [1]struct{}
-	_ = x[unsafe.Sizeof(MMUUpdate{})-16]
-	_ = x[unsafe.Offsetof(MMUUpdate{}.Ptr)-0]
-	_ = x[unsafe.Offsetof(MMUUpdate{}.Val)-8]
-	_ = x[unsafe.Sizeof(VCPUTimeInfo{})-32]
-	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Version)-0]
-	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Pad0)-4]
-	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCTimestamp)-8]
-	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.SystemTime)-16]
-	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCToSystemMul)-24]
-	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCShift)-28]
-	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Flags)-29]
-	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Pad1)-30]
 	_ = x[unsafe.Sizeof(MultibootModList{})-16]
 	_ = x[unsafe.Offsetof(MultibootModList{}.ModStart)-0]
 	_ = x[unsafe.Offsetof(MultibootModList{}.ModEnd)-4]
@@ -3239,12 +2839,6 @@ func _() {
 	_ = x[unsafe.Sizeof(PhysdevGetFreePirq{})-8]
 	_ = x[unsafe.Offsetof(PhysdevGetFreePirq{}.Type)-0]
 	_ = x[unsafe.Offsetof(PhysdevGetFreePirq{}.Pirq)-4]
-	_ = x[unsafe.Sizeof(PhysdevPCIMmcfgReserved{})-16]
-	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Address)-0]
-	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Segment)-8]
-	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.StartBus)-10]
-	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.EndBus)-11]
-	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Flags)-12]
 	_ = x[unsafe.Sizeof(PhysdevPCIDeviceAdd{})-12]
 	_ = x[unsafe.Offsetof(PhysdevPCIDeviceAdd{}.Seg)-0]
 	_ = x[unsafe.Offsetof(PhysdevPCIDeviceAdd{}.Bus)-2]
@@ -3273,33 +2867,19 @@ func _() {
 	_ = x[unsafe.Offsetof(MemSharingOp{}.Op)-0]
 	_ = x[unsafe.Offsetof(MemSharingOp{}.Domain)-2]
 	_ = x[unsafe.Offsetof(MemSharingOp{}.U)-8]
+	_ = x[unsafe.Sizeof(MemSharingOpU{})-40]
 	_ = x[unsafe.Sizeof(MemSharingOpNominate{})-16]
 	_ = x[unsafe.Offsetof(MemSharingOpNominate{}.U)-0]
 	_ = x[unsafe.Offsetof(MemSharingOpNominate{}.Handle)-8]
-	_ = x[unsafe.Sizeof(MemSharingOpShare{})-40]
-	_ = x[unsafe.Offsetof(MemSharingOpShare{}.SourceGFN)-0]
-	_ = x[unsafe.Offsetof(MemSharingOpShare{}.SourceHandle)-8]
-	_ = x[unsafe.Offsetof(MemSharingOpShare{}.ClientGFN)-16]
-	_ = x[unsafe.Offsetof(MemSharingOpShare{}.ClientHandle)-24]
-	_ = x[unsafe.Offsetof(MemSharingOpShare{}.ClientDomain)-32]
-	_ = x[unsafe.Sizeof(MemSharingOpRange{})-32]
-	_ = x[unsafe.Offsetof(MemSharingOpRange{}.FirstGFN)-0]
-	_ = x[unsafe.Offsetof(MemSharingOpRange{}.LastGFN)-8]
-	_ = x[unsafe.Offsetof(MemSharingOpRange{}.Opaque)-16]
-	_ = x[unsafe.Offsetof(MemSharingOpRange{}.ClientDomain)-24]
-	_ = x[unsafe.Offsetof(MemSharingOpRange{}.Pad)-26]
+	_ = x[unsafe.Sizeof(MemSharingOpNominateU{})-8]
 	_ = x[unsafe.Sizeof(MemSharingOpDebug{})-8]
 	_ = x[unsafe.Offsetof(MemSharingOpDebug{}.U)-0]
+	_ = x[unsafe.Sizeof(MemSharingOpDebugU{})-8]
 	_ = x[unsafe.Sizeof(MemSharingOpFork{})-8]
 	_ = x[unsafe.Offsetof(MemSharingOpFork{}.ParentDomain)-0]
 	_ = x[unsafe.Offsetof(MemSharingOpFork{}.Flags)-2]
 	_ = x[unsafe.Offsetof(MemSharingOpFork{}.Pad)-4]
 	_ = x[unsafe.Sizeof(ReservedDeviceMemoryMapDev{})-4]
-	_ = x[unsafe.Sizeof(Vmemrange{})-24]
-	_ = x[unsafe.Offsetof(Vmemrange{}.Start)-0]
-	_ = x[unsafe.Offsetof(Vmemrange{}.End)-8]
-	_ = x[unsafe.Offsetof(Vmemrange{}.Flags)-16]
-	_ = x[unsafe.Offsetof(Vmemrange{}.Nid)-20]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfo{})-40]
 	_ = x[unsafe.Offsetof(VNUMATopologyInfo{}.DomID)-0]
 	_ = x[unsafe.Offsetof(VNUMATopologyInfo{}.Pad)-2]
@@ -3316,33 +2896,11 @@ func _() {
 	_ = x[unsafe.Sizeof(GrantEntryHeader{})-4]
 	_ = x[unsafe.Offsetof(GrantEntryHeader{}.Flags)-0]
 	_ = x[unsafe.Offsetof(GrantEntryHeader{}.DomID)-2]
-	_ = x[unsafe.Sizeof(GrantEntryV2FullPage{})-16]
-	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Hdr)-0]
-	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Pad0)-4]
-	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Frame)-8]
-	_ = x[unsafe.Sizeof(GrantEntryV2SubPage{})-16]
-	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Hdr)-0]
-	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.PageOff)-4]
-	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Length)-6]
-	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Frame)-8]
 	_ = x[unsafe.Sizeof(GrantEntryV2Transitive{})-12]
 	_ = x[unsafe.Offsetof(GrantEntryV2Transitive{}.Hdr)-0]
 	_ = x[unsafe.Offsetof(GrantEntryV2Transitive{}.TransDomID)-4]
 	_ = x[unsafe.Offsetof(GrantEntryV2Transitive{}.Pad0)-6]
 	_ = x[unsafe.Offsetof(GrantEntryV2Transitive{}.GRef)-8]
-	_ = x[unsafe.Sizeof(GnttabMapGrantRef{})-32]
-	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.HostAddr)-0]
-	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Flags)-8]
-	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Ref)-12]
-	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Dom)-16]
-	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Status)-18]
-	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Handle)-20]
-	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.DevBusAddr)-24]
-	_ = x[unsafe.Sizeof(GnttabUnmapGrantRef{})-24]
-	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.HostAddr)-0]
-	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.DevBusAddr)-8]
-	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.Handle)-16]
-	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.Status)-20]
 	_ = x[unsafe.Sizeof(GnttabDumpTable{})-4]
 	_ = x[unsafe.Offsetof(GnttabDumpTable{}.Dom)-0]
 	_ = x[unsafe.Offsetof(GnttabDumpTable{}.Status)-2]
@@ -3351,11 +2909,6 @@ func _() {
 	_ = x[unsafe.Offsetof(GnttabQuerySize{}.NrFrames)-4]
 	_ = x[unsafe.Offsetof(GnttabQuerySize{}.MaxNrFrames)-8]
 	_ = x[unsafe.Offsetof(GnttabQuerySize{}.Status)-12]
-	_ = x[unsafe.Sizeof(GnttabUnmapAndReplace{})-24]
-	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.HostAddr)-0]
-	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.NewAddr)-8]
-	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.Handle)-16]
-	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.Status)-20]
 	_ = x[unsafe.Sizeof(GnttabSetVersion{})-4]
 	_ = x[unsafe.Offsetof(GnttabSetVersion{}.Version)-0]
 	_ = x[unsafe.Sizeof(GnttabGetVersion{})-8]
@@ -3425,14 +2978,6 @@ func _() {
 	_ = x[unsafe.Offsetof(EvtchnUnmask{}.Port)-0]
 	_ = x[unsafe.Sizeof(EvtchnReset{})-2]
 	_ = x[unsafe.Offsetof(EvtchnReset{}.Dom)-0]
-	_ = x[unsafe.Sizeof(EvtchnInitControl{})-24]
-	_ = x[unsafe.Offsetof(EvtchnInitControl{}.ControlGFN)-0]
-	_ = x[unsafe.Offsetof(EvtchnInitControl{}.Offset)-8]
-	_ = x[unsafe.Offsetof(EvtchnInitControl{}.VCPU)-12]
-	_ = x[unsafe.Offsetof(EvtchnInitControl{}.LinkBits)-16]
-	_ = x[unsafe.Offsetof(EvtchnInitControl{}.Pad)-17]
-	_ = x[unsafe.Sizeof(EvtchnExpandArray{})-8]
-	_ = x[unsafe.Offsetof(EvtchnExpandArray{}.ArrayGFN)-0]
 	_ = x[unsafe.Sizeof(EvtchnSetPriority{})-8]
 	_ = x[unsafe.Offsetof(EvtchnSetPriority{}.Port)-0]
 	_ = x[unsafe.Offsetof(EvtchnSetPriority{}.Priority)-4]
@@ -3456,14 +3001,6 @@ func _() {
 	_ = x[unsafe.Offsetof(SchedPinOverride{}.Pcpu)-0]
 	_ = x[unsafe.Sizeof(VCPURegisterRunstateMemoryArea{})-8]
 	_ = x[unsafe.Offsetof(VCPURegisterRunstateMemoryArea{}.Addr)-0]
-	_ = x[unsafe.Sizeof(VCPUSetPeriodicTimer{})-8]
-	_ = x[unsafe.Offsetof(VCPUSetPeriodicTimer{}.PeriodNs)-0]
-	_ = x[unsafe.Sizeof(VCPURegisterVCPUInfo{})-16]
-	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.MFN)-0]
-	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.Offset)-8]
-	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.Rsvd)-12]
-	_ = x[unsafe.Sizeof(VCPUGetPhysid{})-8]
-	_ = x[unsafe.Offsetof(VCPUGetPhysid{}.PhysID)-0]
 	_ = x[unsafe.Sizeof(VCPURegisterTimeMemoryArea{})-8]
 	_ = x[unsafe.Offsetof(VCPURegisterTimeMemoryArea{}.Addr)-0]
 	_ = x[unsafe.Sizeof(TRec{})-40]
@@ -3480,62 +3017,17 @@ func _() {
 	_ = x[unsafe.Offsetof(TBuf{}.Prod)-4]
 	_ = x[unsafe.Sizeof(TInfo{})-2]
 	_ = x[unsafe.Offsetof(TInfo{}.TbufSize)-0]
-	_ = x[unsafe.Sizeof(HVMParam{})-16]
-	_ = x[unsafe.Offsetof(HVMParam{}.DomID)-0]
-	_ = x[unsafe.Offsetof(HVMParam{}.Pad)-2]
-	_ = x[unsafe.Offsetof(HVMParam{}.Index)-4]
-	_ = x[unsafe.Offsetof(HVMParam{}.Value)-8]
-	_ = x[unsafe.Sizeof(HVMAltp2mSuppressVe{})-16]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.View)-0]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.SuppressVe)-2]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.Pad1)-3]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.Pad2)-4]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.GFN)-8]
-	_ = x[unsafe.Sizeof(HVMAltp2mSuppressVeMulti{})-32]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.View)-0]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.SuppressVe)-2]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.Pad1)-3]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstError)-4]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstGFN)-8]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.LastGFN)-16]
-	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstErrorGFN)-24]
-	_ = x[unsafe.Sizeof(HVMPagetableDying{})-16]
-	_ = x[unsafe.Offsetof(HVMPagetableDying{}.DomID)-0]
-	_ = x[unsafe.Offsetof(HVMPagetableDying{}.Pad)-2]
-	_ = x[unsafe.Offsetof(HVMPagetableDying{}.GPA)-8]
-	_ = x[unsafe.Sizeof(HVMGetTime{})-8]
-	_ = x[unsafe.Offsetof(HVMGetTime{}.Now)-0]
 	_ = x[unsafe.Sizeof(HVMXentrace{})-32]
 	_ = x[unsafe.Offsetof(HVMXentrace{}.Event)-0]
 	_ = x[unsafe.Offsetof(HVMXentrace{}.ExtraBytes)-2]
 	_ = x[unsafe.Offsetof(HVMXentrace{}.Extra)-4]
-	_ = x[unsafe.Sizeof(HVMGetMemType{})-16]
-	_ = x[unsafe.Offsetof(HVMGetMemType{}.DomID)-0]
-	_ = x[unsafe.Offsetof(HVMGetMemType{}.MemType)-2]
-	_ = x[unsafe.Offsetof(HVMGetMemType{}.Pad)-4]
-	_ = x[unsafe.Offsetof(HVMGetMemType{}.PFN)-8]
 	_ = x[unsafe.Sizeof(HVMAltp2mDomainState{})-1]
 	_ = x[unsafe.Offsetof(HVMAltp2mDomainState{}.State)-0]
-	_ = x[unsafe.Sizeof(HVMAltp2mVCPUEnableNotify{})-16]
-	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.VCPUID)-0]
-	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.Pad)-4]
-	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.GFN)-8]
 	_ = x[unsafe.Sizeof(HVMAltp2mVCPUDisableNotify{})-4]
 	_ = x[unsafe.Offsetof(HVMAltp2mVCPUDisableNotify{}.VCPUID)-0]
 	_ = x[unsafe.Sizeof(HVMAltp2mView{})-4]
 	_ = x[unsafe.Offsetof(HVMAltp2mView{}.View)-0]
 	_ = x[unsafe.Offsetof(HVMAltp2mView{}.HvmmemDefaultAccess)-2]
-	_ = x[unsafe.Sizeof(HVMAltp2mMemAccess{})-16]
-	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.View)-0]
-	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.Access)-2]
-	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.Pad)-4]
-	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.GFN)-8]
-	_ = x[unsafe.Sizeof(HVMAltp2mChangeGFN{})-24]
-	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.View)-0]
-	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.Pad1)-2]
-	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.Pad2)-4]
-	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.OldGFN)-8]
-	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.NewGFN)-16]
 	_ = x[unsafe.Sizeof(HVMAltp2mGetVCPUP2mIdx{})-8]
 	_ = x[unsafe.Offsetof(HVMAltp2mGetVCPUP2mIdx{}.VCPUID)-0]
 	_ = x[unsafe.Offsetof(HVMAltp2mGetVCPUP2mIdx{}.Altp2mIdx)-4]
@@ -3560,15 +3052,6 @@ func _() {
 	_ = x[unsafe.Sizeof(DomctlShadowOpStats{})-8]
 	_ = x[unsafe.Offsetof(DomctlShadowOpStats{}.FaultCount)-0]
 	_ = x[unsafe.Offsetof(DomctlShadowOpStats{}.DirtyCount)-4]
-	_ = x[unsafe.Sizeof(DomctlMaxMem{})-8]
-	_ = x[unsafe.Offsetof(DomctlMaxMem{}.MaxMemkb)-0]
-	_ = x[unsafe.Sizeof(DomctlGetvcpuinfo{})-24]
-	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.VCPU)-0]
-	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.Online)-4]
-	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.Blocked)-5]
-	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.Running)-6]
-	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.CPUTime)-8]
-	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.CPU)-16]
 	_ = x[unsafe.Sizeof(DomctlNodeaffinity{})-16]
 	_ = x[unsafe.Offsetof(DomctlNodeaffinity{}.Nodemap)-0]
 	_ = x[unsafe.Sizeof(DomctlVcpuaffinity{})-40]
@@ -3596,6 +3079,7 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlSchedulerOp{}.SchedID)-0]
 	_ = x[unsafe.Offsetof(DomctlSchedulerOp{}.Cmd)-4]
 	_ = x[unsafe.Offsetof(DomctlSchedulerOp{}.U)-8]
+	_ = x[unsafe.Sizeof(DomctlSchedulerOpU{})-16]
 	_ = x[unsafe.Sizeof(DomctlSetdomainhandle{})-16]
 	_ = x[unsafe.Offsetof(DomctlSetdomainhandle{}.Handle)-0]
 	_ = x[unsafe.Sizeof(DomctlSetdebugging{})-1]
@@ -3607,18 +3091,10 @@ func _() {
 	_ = x[unsafe.Sizeof(DomctlGsiPermission{})-8]
 	_ = x[unsafe.Offsetof(DomctlGsiPermission{}.Gsi)-0]
 	_ = x[unsafe.Offsetof(DomctlGsiPermission{}.Flags)-4]
-	_ = x[unsafe.Sizeof(DomctlIomemPermission{})-24]
-	_ = x[unsafe.Offsetof(DomctlIomemPermission{}.FirstMFN)-0]
-	_ = x[unsafe.Offsetof(DomctlIomemPermission{}.NrMfns)-8]
-	_ = x[unsafe.Offsetof(DomctlIomemPermission{}.AllowAccess)-16]
 	_ = x[unsafe.Sizeof(DomctlIoportPermission{})-12]
 	_ = x[unsafe.Offsetof(DomctlIoportPermission{}.FirstPort)-0]
 	_ = x[unsafe.Offsetof(DomctlIoportPermission{}.NrPorts)-4]
 	_ = x[unsafe.Offsetof(DomctlIoportPermission{}.AllowAccess)-8]
-	_ = x[unsafe.Sizeof(DomctlHypercallInit{})-8]
-	_ = x[unsafe.Offsetof(DomctlHypercallInit{}.GMFN)-0]
-	_ = x[unsafe.Sizeof(DomctlSettimeoffset{})-8]
-	_ = x[unsafe.Offsetof(DomctlSettimeoffset{}.TimeOffsetSeconds)-0]
 	_ = x[unsafe.Sizeof(DomctlAddressSize{})-4]
 	_ = x[unsafe.Offsetof(DomctlAddressSize{}.Size)-0]
 	_ = x[unsafe.Sizeof(DomctlSendtrigger{})-8]
@@ -3628,30 +3104,22 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlAssignDevice{}.Dev)-0]
 	_ = x[unsafe.Offsetof(DomctlAssignDevice{}.Flags)-4]
 	_ = x[unsafe.Offsetof(DomctlAssignDevice{}.U)-8]
+	_ = x[unsafe.Sizeof(DomctlAssignDeviceU{})-16]
 	_ = x[unsafe.Sizeof(DomctlAssignDeviceUPCI{})-4]
 	_ = x[unsafe.Offsetof(DomctlAssignDeviceUPCI{}.MachineSbdf)-0]
 	_ = x[unsafe.Sizeof(DomctlBindPtIRQ{})-24]
 	_ = x[unsafe.Offsetof(DomctlBindPtIRQ{}.MachineIRQ)-0]
 	_ = x[unsafe.Offsetof(DomctlBindPtIRQ{}.IRQType)-4]
 	_ = x[unsafe.Offsetof(DomctlBindPtIRQ{}.U)-8]
+	_ = x[unsafe.Sizeof(DomctlBindPtIRQU{})-16]
 	_ = x[unsafe.Sizeof(DomctlBindPtIRQUIsa{})-1]
 	_ = x[unsafe.Offsetof(DomctlBindPtIRQUIsa{}.IsaIRQ)-0]
 	_ = x[unsafe.Sizeof(DomctlBindPtIRQUPCI{})-3]
 	_ = x[unsafe.Offsetof(DomctlBindPtIRQUPCI{}.Bus)-0]
 	_ = x[unsafe.Offsetof(DomctlBindPtIRQUPCI{}.Device)-1]
 	_ = x[unsafe.Offsetof(DomctlBindPtIRQUPCI{}.Intx)-2]
-	_ = x[unsafe.Sizeof(DomctlBindPtIRQUMSI{})-16]
-	_ = x[unsafe.Offsetof(DomctlBindPtIRQUMSI{}.Gvec)-0]
-	_ = x[unsafe.Offsetof(DomctlBindPtIRQUMSI{}.Gflags)-4]
-	_ = x[unsafe.Offsetof(DomctlBindPtIRQUMSI{}.Gtable)-8]
 	_ = x[unsafe.Sizeof(DomctlBindPtIRQUSpi{})-2]
 	_ = x[unsafe.Offsetof(DomctlBindPtIRQUSpi{}.Spi)-0]
-	_ = x[unsafe.Sizeof(DomctlMemoryMapping{})-32]
-	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.FirstGFN)-0]
-	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.FirstMFN)-8]
-	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.NrMfns)-16]
-	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.AddMapping)-24]
-	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.Padding)-28]
 	_ = x[unsafe.Sizeof(DomctlIoportMapping{})-16]
 	_ = x[unsafe.Offsetof(DomctlIoportMapping{}.FirstGport)-0]
 	_ = x[unsafe.Offsetof(DomctlIoportMapping{}.FirstMport)-4]
@@ -3664,19 +3132,6 @@ func _() {
 	_ = x[unsafe.Sizeof(DomctlDebugOp{})-8]
 	_ = x[unsafe.Offsetof(DomctlDebugOp{}.Op)-0]
 	_ = x[unsafe.Offsetof(DomctlDebugOp{}.VCPU)-4]
-	_ = x[unsafe.Sizeof(DomctlTSCInfo{})-24]
-	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.TSCMode)-0]
-	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.GtscKhz)-4]
-	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.Incarnation)-8]
-	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.Pad)-12]
-	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.ElapsedNsec)-16]
-	_ = x[unsafe.Sizeof(DomctlGdbsxMemio{})-40]
-	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Pgd3val)-0]
-	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.GVA)-8]
-	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Uva)-16]
-	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Len)-24]
-	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Gwr)-28]
-	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Remain)-32]
 	_ = x[unsafe.Sizeof(DomctlGdbsxPauseunpVCPU{})-4]
 	_ = x[unsafe.Offsetof(DomctlGdbsxPauseunpVCPU{}.VCPU)-0]
 	_ = x[unsafe.Sizeof(DomctlGdbsxDomstatus{})-12]
@@ -3694,18 +3149,10 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlMemSharingOp{}.Op)-0]
 	_ = x[unsafe.Offsetof(DomctlMemSharingOp{}.U)-1]
 	_ = x[unsafe.Sizeof(DomctlMemSharingOpU{})-1]
-	_ = x[unsafe.Sizeof(DomctlAuditP2m{})-24]
-	_ = x[unsafe.Offsetof(DomctlAuditP2m{}.Orphans)-0]
-	_ = x[unsafe.Offsetof(DomctlAuditP2m{}.M2pBad)-8]
-	_ = x[unsafe.Offsetof(DomctlAuditP2m{}.P2mBad)-16]
 	_ = x[unsafe.Sizeof(DomctlSetVirqHandler{})-4]
 	_ = x[unsafe.Offsetof(DomctlSetVirqHandler{}.Virq)-0]
 	_ = x[unsafe.Sizeof(DomctlSetAccessRequired{})-1]
 	_ = x[unsafe.Offsetof(DomctlSetAccessRequired{}.AccessRequired)-0]
-	_ = x[unsafe.Sizeof(DomctlSetBrokenPageP2m{})-8]
-	_ = x[unsafe.Offsetof(DomctlSetBrokenPageP2m{}.PFN)-0]
-	_ = x[unsafe.Sizeof(DomctlPagingMempool{})-8]
-	_ = x[unsafe.Offsetof(DomctlPagingMempool{}.Size)-0]
 	_ = x[unsafe.Sizeof(DomctlPsrCmtOp{})-8]
 	_ = x[unsafe.Offsetof(DomctlPsrCmtOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(DomctlPsrCmtOp{}.Data)-4]
@@ -3713,13 +3160,7 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlMonitorOp{}.Op)-0]
 	_ = x[unsafe.Offsetof(DomctlMonitorOp{}.Event)-4]
 	_ = x[unsafe.Offsetof(DomctlMonitorOp{}.U)-8]
-	_ = x[unsafe.Sizeof(DomctlMonitorOpUMovToCR{})-16]
-	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Index)-0]
-	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Sync)-1]
-	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Onchangeonly)-2]
-	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Pad1)-3]
-	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Pad2)-4]
-	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Bitmask)-8]
+	_ = x[unsafe.Sizeof(DomctlMonitorOpU{})-16]
 	_ = x[unsafe.Sizeof(DomctlMonitorOpUMovToMSR{})-8]
 	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToMSR{}.MSR)-0]
 	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToMSR{}.Onchangeonly)-4]
@@ -3730,22 +3171,6 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlMonitorOpUDebugException{}.Sync)-0]
 	_ = x[unsafe.Sizeof(DomctlMonitorOpUVmexit{})-1]
 	_ = x[unsafe.Offsetof(DomctlMonitorOpUVmexit{}.Sync)-0]
-	_ = x[unsafe.Sizeof(DomctlPsrAlloc{})-16]
-	_ = x[unsafe.Offsetof(DomctlPsrAlloc{}.Cmd)-0]
-	_ = x[unsafe.Offsetof(DomctlPsrAlloc{}.Target)-4]
-	_ = x[unsafe.Offsetof(DomctlPsrAlloc{}.Data)-8]
-	_ = x[unsafe.Sizeof(DomctlVuartOp{})-24]
-	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Cmd)-0]
-	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Type)-4]
-	_ = x[unsafe.Offsetof(DomctlVuartOp{}.GFN)-8]
-	_ = x[unsafe.Offsetof(DomctlVuartOp{}.ConsoleDomID)-16]
-	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Pad)-18]
-	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Evtchn)-20]
-	_ = x[unsafe.Sizeof(DomctlVmtraceOp{})-24]
-	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.Cmd)-0]
-	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.VCPU)-4]
-	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.Key)-8]
-	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.Value)-16]
 	_ = x[unsafe.Sizeof(Domctl{})-144]
 	_ = x[unsafe.Offsetof(Domctl{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(Domctl{}.InterfaceVersion)-4]
@@ -3758,43 +3183,16 @@ func _() {
 	_ = x[unsafe.Offsetof(SysctlTbufOp{}.EvtMask)-24]
 	_ = x[unsafe.Offsetof(SysctlTbufOp{}.BufferMFN)-32]
 	_ = x[unsafe.Offsetof(SysctlTbufOp{}.Size)-40]
-	_ = x[unsafe.Sizeof(SysctlPhysinfo{})-112]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.ThreadsPerCore)-0]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.CoresPerSocket)-4]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.NrCpus)-8]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.MaxCPUID)-12]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.NrNodes)-16]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.MaxNodeID)-20]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.CPUKhz)-24]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.Capabilities)-28]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.ArchCapabilities)-32]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.Pad)-36]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.TotalPages)-40]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.FreePages)-48]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.ScrubPages)-56]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.OutstandingPages)-64]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.MaxMFN)-72]
-	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.HwCap)-80]
 	_ = x[unsafe.Sizeof(SysctlSchedID{})-4]
 	_ = x[unsafe.Offsetof(SysctlSchedID{}.SchedID)-0]
 	_ = x[unsafe.Sizeof(SysctlPerfcDesc{})-84]
 	_ = x[unsafe.Offsetof(SysctlPerfcDesc{}.Name)-0]
 	_ = x[unsafe.Offsetof(SysctlPerfcDesc{}.NrVals)-80]
-	_ = x[unsafe.Sizeof(SysctlCpuinfo{})-8]
-	_ = x[unsafe.Offsetof(SysctlCpuinfo{}.Idletime)-0]
-	_ = x[unsafe.Sizeof(SysctlAvailheap{})-24]
-	_ = x[unsafe.Offsetof(SysctlAvailheap{}.MinBitwidth)-0]
-	_ = x[unsafe.Offsetof(SysctlAvailheap{}.MaxBitwidth)-4]
-	_ = x[unsafe.Offsetof(SysctlAvailheap{}.Node)-8]
-	_ = x[unsafe.Offsetof(SysctlAvailheap{}.AvailBytes)-16]
-	_ = x[unsafe.Sizeof(PmPxVal{})-24]
-	_ = x[unsafe.Offsetof(PmPxVal{}.Freq)-0]
-	_ = x[unsafe.Offsetof(PmPxVal{}.Residency)-8]
-	_ = x[unsafe.Offsetof(PmPxVal{}.Count)-16]
 	_ = x[unsafe.Sizeof(SysctlGetPmstat{})-64]
 	_ = x[unsafe.Offsetof(SysctlGetPmstat{}.Type)-0]
 	_ = x[unsafe.Offsetof(SysctlGetPmstat{}.CPUID)-4]
 	_ = x[unsafe.Offsetof(SysctlGetPmstat{}.U)-8]
+	_ = x[unsafe.Sizeof(SysctlGetPmstatU{})-56]
 	_ = x[unsafe.Sizeof(SysctlCPUHotplug{})-8]
 	_ = x[unsafe.Offsetof(SysctlCPUHotplug{}.CPU)-0]
 	_ = x[unsafe.Offsetof(SysctlCPUHotplug{}.Op)-4]
@@ -3840,21 +3238,11 @@ func _() {
 	_ = x[unsafe.Offsetof(SysctlPmOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(SysctlPmOp{}.CPUID)-4]
 	_ = x[unsafe.Offsetof(SysctlPmOp{}.U)-8]
-	_ = x[unsafe.Sizeof(SysctlLockprofData{})-80]
-	_ = x[unsafe.Offsetof(SysctlLockprofData{}.Name)-0]
-	_ = x[unsafe.Offsetof(SysctlLockprofData{}.Type)-40]
-	_ = x[unsafe.Offsetof(SysctlLockprofData{}.Idx)-44]
-	_ = x[unsafe.Offsetof(SysctlLockprofData{}.LockCnt)-48]
-	_ = x[unsafe.Offsetof(SysctlLockprofData{}.BlockCnt)-56]
-	_ = x[unsafe.Offsetof(SysctlLockprofData{}.LockTime)-64]
-	_ = x[unsafe.Offsetof(SysctlLockprofData{}.BlockTime)-72]
+	_ = x[unsafe.Sizeof(SysctlPmOpU{})-120]
 	_ = x[unsafe.Sizeof(SysctlCputopo{})-12]
 	_ = x[unsafe.Offsetof(SysctlCputopo{}.Core)-0]
 	_ = x[unsafe.Offsetof(SysctlCputopo{}.Socket)-4]
 	_ = x[unsafe.Offsetof(SysctlCputopo{}.Node)-8]
-	_ = x[unsafe.Sizeof(SysctlMeminfo{})-16]
-	_ = x[unsafe.Offsetof(SysctlMeminfo{}.Memsize)-0]
-	_ = x[unsafe.Offsetof(SysctlMeminfo{}.Memfree)-8]
 	_ = x[unsafe.Sizeof(SysctlCpupoolOp{})-40]
 	_ = x[unsafe.Offsetof(SysctlCpupoolOp{}.Op)-0]
 	_ = x[unsafe.Offsetof(SysctlCpupoolOp{}.CpupoolID)-4]
@@ -3867,10 +3255,6 @@ func _() {
 	_ = x[unsafe.Offsetof(SysctlArinc653Schedule{}.MajorFrame)-0]
 	_ = x[unsafe.Offsetof(SysctlArinc653Schedule{}.NumSchedEntries)-8]
 	_ = x[unsafe.Offsetof(SysctlArinc653Schedule{}.SchedEntries)-16]
-	_ = x[unsafe.Sizeof(SysctlArinc653ScheduleSchedEntries{})-32]
-	_ = x[unsafe.Offsetof(SysctlArinc653ScheduleSchedEntries{}.DomHandle)-0]
-	_ = x[unsafe.Offsetof(SysctlArinc653ScheduleSchedEntries{}.VCPUID)-16]
-	_ = x[unsafe.Offsetof(SysctlArinc653ScheduleSchedEntries{}.Runtime)-24]
 	_ = x[unsafe.Sizeof(SysctlCreditSchedule{})-12]
 	_ = x[unsafe.Offsetof(SysctlCreditSchedule{}.TsliceMs)-0]
 	_ = x[unsafe.Offsetof(SysctlCreditSchedule{}.RatelimitUs)-4]
@@ -3882,6 +3266,7 @@ func _() {
 	_ = x[unsafe.Offsetof(SysctlSchedulerOp{}.SchedID)-4]
 	_ = x[unsafe.Offsetof(SysctlSchedulerOp{}.Cmd)-8]
 	_ = x[unsafe.Offsetof(SysctlSchedulerOp{}.U)-16]
+	_ = x[unsafe.Sizeof(SysctlSchedulerOpU{})-16]
 	_ = x[unsafe.Sizeof(SysctlPsrCmtOp{})-16]
 	_ = x[unsafe.Offsetof(SysctlPsrCmtOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(SysctlPsrCmtOp{}.Flags)-4]
@@ -3920,6 +3305,7 @@ func _() {
 	_ = x[unsafe.Offsetof(SysctlLivepatchOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(SysctlLivepatchOp{}.Flags)-4]
 	_ = x[unsafe.Offsetof(SysctlLivepatchOp{}.U)-8]
+	_ = x[unsafe.Sizeof(SysctlLivepatchOpU{})-64]
 	_ = x[unsafe.Sizeof(Sysctl{})-136]
 	_ = x[unsafe.Offsetof(Sysctl{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(Sysctl{}.InterfaceVersion)-4]

@@ -10,7 +10,8 @@ import (
 )
 
 // Handle is XEN_GUEST_HANDLE(T) on x86_64: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes
+// here, aligned to 8 as in C.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle[T any] struct {
@@ -28,24 +29,11 @@ func (h *Handle[T]) Set(addr uint64) {
 	h.addr = uint64(addr)
 }
 
-// Handle64 is XEN_GUEST_HANDLE_64(T) on x86_64: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-//
-// Set it to the address of hypervisor-visible memory, never of a Go value.
-type Handle64[T any] struct {
-	_    structs.HostLayout
-	addr uint64
-}
+// Handle64 is XEN_GUEST_HANDLE_64(T) on x86_64, the same C type as XEN_GUEST_HANDLE(T) there.
+type Handle64[T any] = Handle[T]
 
-// Addr returns the address the handle holds.
-func (h *Handle64[T]) Addr() uint64 {
-	return uint64(h.addr)
-}
-
-// Set makes the handle hold addr.
-func (h *Handle64[T]) Set(addr uint64) {
-	h.addr = uint64(addr)
-}
+// align8 gives a struct C's 8-byte alignment (uint64 has it on this GOARCH).
+type align8 = [0]uint64
 
 // CPUUserRegs is struct cpu_user_regs (arch-x86/xen-x86_64.h:162:1).
 type CPUUserRegs struct {
@@ -92,7 +80,7 @@ type CPUUserRegs struct {
 // CPUUserRegsAnon0 is the record in member #0 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:163:5).
 type CPUUserRegsAnon0 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -119,7 +107,7 @@ func (x *CPUUserRegsAnon0) R15b() *uint8 {
 // CPUUserRegsAnon1 is the record in member #1 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:164:5).
 type CPUUserRegsAnon1 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -146,7 +134,7 @@ func (x *CPUUserRegsAnon1) R14b() *uint8 {
 // CPUUserRegsAnon2 is the record in member #2 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:165:5).
 type CPUUserRegsAnon2 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -173,7 +161,7 @@ func (x *CPUUserRegsAnon2) R13b() *uint8 {
 // CPUUserRegsAnon3 is the record in member #3 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:166:5).
 type CPUUserRegsAnon3 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -200,7 +188,7 @@ func (x *CPUUserRegsAnon3) R12b() *uint8 {
 // CPUUserRegsAnon4 is the record in member #4 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:167:5).
 type CPUUserRegsAnon4 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -227,7 +215,7 @@ func (x *CPUUserRegsAnon4) Bpl() *uint8 {
 // CPUUserRegsAnon5 is the record in member #5 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:168:5).
 type CPUUserRegsAnon5 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -254,7 +242,7 @@ func (x *CPUUserRegsAnon5) Anon3() *CPUUserRegsAnon5Anon3 {
 // CPUUserRegsAnon6 is the record in member #6 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:169:5).
 type CPUUserRegsAnon6 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -281,7 +269,7 @@ func (x *CPUUserRegsAnon6) R11b() *uint8 {
 // CPUUserRegsAnon9 is the record in member #9 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:172:5).
 type CPUUserRegsAnon9 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -308,7 +296,7 @@ func (x *CPUUserRegsAnon9) R8b() *uint8 {
 // CPUUserRegsAnon13 is the record in member #13 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:176:5).
 type CPUUserRegsAnon13 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -335,7 +323,7 @@ func (x *CPUUserRegsAnon13) Sil() *uint8 {
 // CPUUserRegsAnon14 is the record in member #14 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:177:5).
 type CPUUserRegsAnon14 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -530,7 +518,7 @@ type MMUExtOp struct {
 // MMUExtOpArg1 is the record in member arg1 of struct mmuext_op (xen.h:434:5).
 type MMUExtOpArg1 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -552,7 +540,7 @@ func (x *MMUExtOpArg1) LinearAddr() *uint64 {
 // MMUExtOpArg2 is the record in member arg2 of struct mmuext_op (xen.h:441:5).
 type MMUExtOpArg2 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -575,6 +563,18 @@ func (x *MMUExtOpArg2) SrcMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
 
+// MMUUpdate is struct mmu_update (xen.h:616:1).
+//
+// Send an array of these to HYPERVISOR_mmu_update().
+// NB. The fields are natural pointer/address size for this architecture.
+type MMUUpdate struct {
+	_ structs.HostLayout
+	// Machine address of PTE.
+	Ptr uint64
+	// New contents of PTE.
+	Val uint64
+}
+
 // MulticallEntry is struct multicall_entry (xen.h:632:1).
 //
 // ` enum neg_errnoval
@@ -589,6 +589,36 @@ type MulticallEntry struct {
 	Op     Ulong
 	Result Ulong
 	Args   [6]Ulong
+}
+
+// VCPUTimeInfo is struct vcpu_time_info (xen.h:647:1).
+type VCPUTimeInfo struct {
+	_ structs.HostLayout
+	// Updates to the following values are preceded and followed by an
+	// increment of 'version'. The guest can therefore detect updates by
+	// looking for changes to 'version'. If the least-significant bit of
+	// the version number is set then an update is in progress and the guest
+	// must wait to read a consistent set of values.
+	// The correct way to interact with the version number is similar to
+	// Linux's seqlock: see the implementations of read_seqbegin/read_seqretry.
+	Version uint32
+	Pad0    uint32
+	// TSC at last update of time vals.
+	TSCTimestamp uint64
+	// Time, in nanosecs, since boot.
+	SystemTime uint64
+	// Current system time:
+	//
+	//	system_time +
+	//	((((tsc - tsc_timestamp) << tsc_shift) * tsc_to_system_mul) >> 32)
+	//
+	// CPU frequency (Hz):
+	//
+	//	((10^9 << 32) / tsc_to_system_mul) >> tsc_shift
+	TSCToSystemMul uint32
+	TSCShift       int8
+	Flags          uint8
+	Pad1           [2]uint8
 }
 
 // VCPUInfo is struct vcpu_info (xen.h:682:1).
@@ -740,7 +770,7 @@ func (x *StartInfo) MagicString() string {
 // StartInfoConsole is the record in member console of struct start_info (xen.h:840:5).
 type StartInfoConsole struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [16]byte
 }
 
@@ -842,7 +872,7 @@ type PhysdevOp struct {
 // PhysdevOpU is the record in member u of struct physdev_op (physdev.h:217:5).
 type PhysdevOpU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [16]byte
 }
 
@@ -869,6 +899,16 @@ func (x *PhysdevOpU) APICOp() *PhysdevAPIC {
 // IRQOp returns member irq_op of the union.
 func (x *PhysdevOpU) IRQOp() *PhysdevIRQ {
 	return (*PhysdevIRQ)(unsafe.Pointer(x))
+}
+
+// PhysdevPCIMmcfgReserved is struct physdev_pci_mmcfg_reserved (physdev.h:259:1).
+type PhysdevPCIMmcfgReserved struct {
+	_        structs.HostLayout
+	Address  uint64
+	Segment  uint16
+	StartBus uint8
+	EndBus   uint8
+	Flags    uint32
 }
 
 // MemoryReservation is struct xen_memory_reservation (memory.h:46:1).
@@ -1074,85 +1114,39 @@ type MemAccessOp struct {
 	AccessList Handle[uint8]
 }
 
-// MemSharingOpU is the record in member u of struct xen_mem_sharing_op (memory.h:507:5).
-type MemSharingOpU struct {
+// MemSharingOpShare is struct mem_sharing_op_share (memory.h:515:9).
+//
+// OP_SHARE/ADD_PHYSMAP
+type MemSharingOpShare struct {
 	_ structs.HostLayout
-	_ [0]uint64
-	_ [40]byte
+	// IN: the gfn of the source page
+	SourceGFN uint64
+	// IN: handle to the source page
+	SourceHandle uint64
+	// IN: the client gfn
+	ClientGFN uint64
+	// IN: handle to the client page
+	ClientHandle uint64
+	// IN: the client domain id
+	ClientDomain DomID
+	_            [6]byte
 }
 
-// Nominate returns member nominate of the union.
-func (x *MemSharingOpU) Nominate() *MemSharingOpNominate {
-	return (*MemSharingOpNominate)(unsafe.Pointer(x))
-}
-
-// Share returns member share of the union.
-func (x *MemSharingOpU) Share() *MemSharingOpShare {
-	return (*MemSharingOpShare)(unsafe.Pointer(x))
-}
-
-// Range returns member range of the union.
-func (x *MemSharingOpU) Range() *MemSharingOpRange {
-	return (*MemSharingOpRange)(unsafe.Pointer(x))
-}
-
-// Debug returns member debug of the union.
-func (x *MemSharingOpU) Debug() *MemSharingOpDebug {
-	return (*MemSharingOpDebug)(unsafe.Pointer(x))
-}
-
-// Fork returns member fork of the union.
-func (x *MemSharingOpU) Fork() *MemSharingOpFork {
-	return (*MemSharingOpFork)(unsafe.Pointer(x))
-}
-
-// MemSharingOpNominateU is the record in member u of struct mem_sharing_op_nominate (memory.h:509:13).
-type MemSharingOpNominateU struct {
+// MemSharingOpRange is struct mem_sharing_op_range (memory.h:522:9).
+//
+// OP_RANGE_SHARE
+type MemSharingOpRange struct {
 	_ structs.HostLayout
-	_ [0]uint64
-	_ [8]byte
-}
-
-// GFN returns member gfn of the union.
-//
-// IN: gfn to nominate
-func (x *MemSharingOpNominateU) GFN() *uint64 {
-	return (*uint64)(unsafe.Pointer(x))
-}
-
-// GrantRef returns member grant_ref of the union.
-//
-// IN: grant ref to nominate
-func (x *MemSharingOpNominateU) GrantRef() *uint32 {
-	return (*uint32)(unsafe.Pointer(x))
-}
-
-// MemSharingOpDebugU is the record in member u of struct mem_sharing_op_debug (memory.h:530:13).
-type MemSharingOpDebugU struct {
-	_ structs.HostLayout
-	_ [0]uint64
-	_ [8]byte
-}
-
-// GFN returns member gfn of the union.
-//
-// IN: gfn to debug
-func (x *MemSharingOpDebugU) GFN() *uint64 {
-	return (*uint64)(unsafe.Pointer(x))
-}
-
-// MFN returns member mfn of the union.
-//
-// IN: mfn to debug
-func (x *MemSharingOpDebugU) MFN() *uint64 {
-	return (*uint64)(unsafe.Pointer(x))
-}
-
-// GRef returns member gref of the union.
-//
-// IN: gref to debug
-func (x *MemSharingOpDebugU) GRef() *uint32 {
-	return (*uint32)(unsafe.Pointer(x))
+	// IN: the first gfn
+	FirstGFN uint64
+	// IN: the last gfn
+	LastGFN uint64
+	// Must be set to 0
+	Opaque uint64
+	// IN: the client domain id
+	ClientDomain DomID
+	// Must be set to 0
+	Pad [3]uint16
 }
 
 // ReservedDeviceMemory is struct xen_reserved_device_memory (memory.h:586:1).
@@ -1232,12 +1226,23 @@ type MemAcquireResource struct {
 	FrameList Handle[PFN]
 }
 
+// Vmemrange is struct xen_vmemrange (memory.h:701:1).
+//
+// vNUMA node memory ranges
+type Vmemrange struct {
+	_     structs.HostLayout
+	Start uint64
+	End   uint64
+	Flags uint32
+	Nid   uint32
+}
+
 // VNUMATopologyInfoVdistance is the record in member vdistance of struct xen_vnuma_topology_info (memory.h:727:5).
 //
 // OUT
 type VNUMATopologyInfoVdistance struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1254,7 +1259,7 @@ func (x *VNUMATopologyInfoVdistance) Pad() *uint64 {
 // VNUMATopologyInfoVCPUToVnode is the record in member vcpu_to_vnode of struct xen_vnuma_topology_info (memory.h:731:5).
 type VNUMATopologyInfoVCPUToVnode struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1271,7 +1276,7 @@ func (x *VNUMATopologyInfoVCPUToVnode) Pad() *uint64 {
 // VNUMATopologyInfoVmemrange is the record in member vmemrange of struct xen_vnuma_topology_info (memory.h:735:5).
 type VNUMATopologyInfoVmemrange struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1290,7 +1295,7 @@ func (x *VNUMATopologyInfoVmemrange) Pad() *uint64 {
 // Version 2 of the grant entry structure.
 type GrantEntryV2 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [16]byte
 }
 
@@ -1339,6 +1344,92 @@ func (x *GrantEntryV2) Transitive() *GrantEntryV2Transitive {
 // Pad to a power of two
 func (x *GrantEntryV2) Spacer() *[4]uint32 {
 	return (*[4]uint32)(unsafe.Pointer(x))
+}
+
+// GrantEntryV2FullPage is the record in member full_page of union grant_entry_v2 (grant_table.h:230:5).
+//
+// This member is used for V1-style full page grants, where either:
+//
+// -- hdr.type is GTF_accept_transfer, or
+// -- hdr.type is GTF_permit_access and GTF_sub_page is not set.
+//
+// In that case, the frame field has the same semantics as the
+// field of the same name in the V1 entry structure.
+type GrantEntryV2FullPage struct {
+	_     structs.HostLayout
+	Hdr   GrantEntryHeader
+	Pad0  uint32
+	Frame uint64
+}
+
+// GrantEntryV2SubPage is the record in member sub_page of union grant_entry_v2 (grant_table.h:241:5).
+//
+// If the grant type is GTF_grant_access and GTF_sub_page is set,
+// @domid is allowed to access bytes [@page_off,@page_off+@length)
+// in frame @frame.
+type GrantEntryV2SubPage struct {
+	_       structs.HostLayout
+	Hdr     GrantEntryHeader
+	PageOff uint16
+	Length  uint16
+	Frame   uint64
+}
+
+// GnttabMapGrantRef is struct gnttab_map_grant_ref (grant_table.h:326:1).
+//
+// GNTTABOP_map_grant_ref: Map the grant entry (<dom>,<ref>) for access
+// by devices and/or host CPUs. If successful, <handle> is a tracking number
+// that must be presented later to destroy the mapping(s). On error, <status>
+// is a negative status code.
+// NOTES:
+//  1. If GNTMAP_device_map is specified then <dev_bus_addr> is the address
+//     via which I/O devices may access the granted frame.
+//  2. If GNTMAP_host_map is specified then a mapping will be added at
+//     either a host virtual address in the current address space, or at
+//     a PTE at the specified machine address.  The type of mapping to
+//     perform is selected through the GNTMAP_contains_pte flag, and the
+//     address is specified in <host_addr>.
+//  3. Mappings should only be destroyed via GNTTABOP_unmap_grant_ref. If a
+//     host mapping is destroyed by other means then it is *NOT* guaranteed
+//     to be accounted to the correct grant reference!
+type GnttabMapGrantRef struct {
+	_ structs.HostLayout
+	// IN parameters.
+	HostAddr uint64
+	// GNTMAP_*
+	Flags uint32
+	Ref   GrantRef
+	Dom   DomID
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status     GNTST
+	Handle     GrantHandle
+	DevBusAddr uint64
+}
+
+// GnttabUnmapGrantRef is struct gnttab_unmap_grant_ref (grant_table.h:351:1).
+//
+// GNTTABOP_unmap_grant_ref: Destroy one or more grant-reference mappings
+// tracked by <handle>. If <host_addr> or <dev_bus_addr> is zero, that
+// field is ignored. If non-zero, they must refer to a device/host mapping
+// that is tracked by <handle>
+// NOTES:
+//  1. The call may fail in an undefined manner if either mapping is not
+//     tracked by <handle>.
+//  3. After executing a batch of unmaps, it is guaranteed that no stale
+//     mappings will remain in the device or host TLBs.
+type GnttabUnmapGrantRef struct {
+	_ structs.HostLayout
+	// IN parameters.
+	HostAddr   uint64
+	DevBusAddr uint64
+	Handle     GrantHandle
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status GNTST
+	_      [2]byte
 }
 
 // GnttabSetupTable is struct gnttab_setup_table (grant_table.h:371:1).
@@ -1414,7 +1505,7 @@ type GnttabCopyPtr struct {
 // GnttabCopyPtrU is the record in member u of struct gnttab_copy_ptr (grant_table.h:446:9).
 type GnttabCopyPtrU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1426,6 +1517,30 @@ func (x *GnttabCopyPtrU) Ref() *GrantRef {
 // GMFN returns member gmfn of the union.
 func (x *GnttabCopyPtrU) GMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
+}
+
+// GnttabUnmapAndReplace is struct gnttab_unmap_and_replace (grant_table.h:490:1).
+//
+// GNTTABOP_unmap_and_replace: Destroy one or more grant-reference mappings
+// tracked by <handle> but atomically replace the page table entry with one
+// pointing to the machine address under <new_addr>.  <new_addr> will be
+// redirected to the null entry.
+// NOTES:
+//  1. The call may fail in an undefined manner if either mapping is not
+//     tracked by <handle>.
+//  2. After executing a batch of unmaps, it is guaranteed that no stale
+//     mappings will remain in the device or host TLBs.
+type GnttabUnmapAndReplace struct {
+	_ structs.HostLayout
+	// IN parameters.
+	HostAddr uint64
+	NewAddr  uint64
+	Handle   GrantHandle
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status GNTST
+	_      [2]byte
 }
 
 // GnttabGetStatusFrames is struct gnttab_get_status_frames (grant_table.h:528:1).
@@ -1455,7 +1570,7 @@ type GnttabGetStatusFrames struct {
 // GnttabCacheFlushA is the record in member a of struct gnttab_cache_flush (grant_table.h:571:5).
 type GnttabCacheFlushA struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1473,6 +1588,33 @@ func (x *GnttabCacheFlushA) Ref() *GrantRef {
 type PlatformParameters struct {
 	_         structs.HostLayout
 	VirtStart Ulong
+}
+
+// EvtchnInitControl is struct evtchn_init_control (event_channel.h:271:1).
+//
+// EVTCHNOP_init_control: initialize the control block for the FIFO ABI.
+//
+// Note: any events that are currently pending will not be resent and
+// will be lost.  Guests should call this before binding any event to
+// avoid losing any events.
+type EvtchnInitControl struct {
+	_ structs.HostLayout
+	// IN parameters.
+	ControlGFN uint64
+	Offset     uint32
+	VCPU       uint32
+	// OUT parameters.
+	LinkBits uint8
+	Pad      [7]uint8
+}
+
+// EvtchnExpandArray is struct evtchn_expand_array (event_channel.h:285:1).
+//
+// EVTCHNOP_expand_array: add an additional page to the event array.
+type EvtchnExpandArray struct {
+	_ structs.HostLayout
+	// IN parameters.
+	ArrayGFN uint64
 }
 
 // SchedPoll is struct sched_poll (sched.h:124:1).
@@ -1500,7 +1642,7 @@ type VCPURunstateInfo struct {
 // VCPURegisterRunstateMemoryAreaAddr is the record in member addr of struct vcpu_register_runstate_memory_area (vcpu.h:120:5).
 type VCPURegisterRunstateMemoryAreaAddr struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1519,6 +1661,12 @@ func (x *VCPURegisterRunstateMemoryAreaAddr) P() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
+// VCPUSetPeriodicTimer is struct vcpu_set_periodic_timer (vcpu.h:136:1).
+type VCPUSetPeriodicTimer struct {
+	_        structs.HostLayout
+	PeriodNs uint64
+}
+
 // VCPUSetSingleshotTimer is struct vcpu_set_singleshot_timer (vcpu.h:148:1).
 type VCPUSetSingleshotTimer struct {
 	_ structs.HostLayout
@@ -1529,10 +1677,27 @@ type VCPUSetSingleshotTimer struct {
 	_     [4]byte
 }
 
+// VCPURegisterVCPUInfo is struct vcpu_register_vcpu_info (vcpu.h:173:1).
+type VCPURegisterVCPUInfo struct {
+	_ structs.HostLayout
+	// mfn of page to place vcpu_info
+	MFN uint64
+	// offset within page
+	Offset uint32
+	// unused
+	Rsvd uint32
+}
+
+// VCPUGetPhysid is struct vcpu_get_physid (vcpu.h:191:1).
+type VCPUGetPhysid struct {
+	_      structs.HostLayout
+	PhysID uint64
+}
+
 // VCPURegisterTimeMemoryAreaAddr is the record in member addr of struct vcpu_register_time_memory_area (vcpu.h:221:5).
 type VCPURegisterTimeMemoryAreaAddr struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1551,12 +1716,107 @@ func (x *VCPURegisterTimeMemoryAreaAddr) P() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
+// HVMParam is struct xen_hvm_param (hvm/hvm_op.h:16:1).
+type HVMParam struct {
+	_ structs.HostLayout
+	// IN
+	DomID DomID
+	Pad   uint16
+	// IN
+	Index uint32
+	// IN/OUT
+	Value uint64
+}
+
+// HVMAltp2mSuppressVe is struct xen_hvm_altp2m_suppress_ve (hvm/hvm_op.h:25:1).
+type HVMAltp2mSuppressVe struct {
+	_    structs.HostLayout
+	View uint16
+	// Boolean type.
+	SuppressVe uint8
+	Pad1       uint8
+	Pad2       uint32
+	GFN        uint64
+}
+
+// HVMAltp2mSuppressVeMulti is struct xen_hvm_altp2m_suppress_ve_multi (hvm/hvm_op.h:33:1).
+type HVMAltp2mSuppressVeMulti struct {
+	_    structs.HostLayout
+	View uint16
+	// Boolean type.
+	SuppressVe uint8
+	Pad1       uint8
+	// Should be set to 0.
+	FirstError int32
+	// Value may be updated.
+	FirstGFN uint64
+	LastGFN  uint64
+	// Gfn of the first error.
+	FirstErrorGFN uint64
+}
+
+// HVMPagetableDying is struct xen_hvm_pagetable_dying (hvm/hvm_op.h:118:1).
+type HVMPagetableDying struct {
+	_ structs.HostLayout
+	// Domain with a pagetable about to be destroyed.
+	DomID DomID
+	// align next field on 8-byte boundary
+	Pad [3]uint16
+	// guest physical address of the toplevel pagetable dying
+	GPA uint64
+}
+
+// HVMGetTime is struct xen_hvm_get_time (hvm/hvm_op.h:130:1).
+type HVMGetTime struct {
+	_ structs.HostLayout
+	// OUT
+	Now uint64
+}
+
+// HVMGetMemType is struct xen_hvm_get_mem_type (hvm/hvm_op.h:157:1).
+//
+// Return hvmmem_type_t for the specified pfn.
+type HVMGetMemType struct {
+	_ structs.HostLayout
+	// Domain to be queried.
+	DomID DomID
+	// OUT variable.
+	MemType uint16
+	// align next field on 8-byte boundary
+	Pad [2]uint16
+	// IN variable.
+	PFN uint64
+}
+
 // HVMEvtchnUpcallVector is struct xen_hvm_evtchn_upcall_vector (hvm/hvm_op.h:197:1).
 type HVMEvtchnUpcallVector struct {
 	_      structs.HostLayout
 	VCPU   uint32
 	Vector uint8
 	_      [3]byte
+}
+
+// HVMAltp2mVCPUEnableNotify is struct xen_hvm_altp2m_vcpu_enable_notify (hvm/hvm_op.h:220:1).
+type HVMAltp2mVCPUEnableNotify struct {
+	_      structs.HostLayout
+	VCPUID uint32
+	Pad    uint32
+	// #VE info area gfn
+	GFN uint64
+}
+
+// HVMAltp2mMemAccess is struct xen_hvm_altp2m_mem_access (hvm/hvm_op.h:257:1).
+type HVMAltp2mMemAccess struct {
+	_ structs.HostLayout
+	// view
+	View uint16
+	// Memory type
+	//
+	// xenmem_access_t
+	Access uint16
+	Pad    uint32
+	// gfn
+	GFN uint64
 }
 
 // HVMAltp2mSetMemAccessMulti is struct xen_hvm_altp2m_set_mem_access_multi (hvm/hvm_op.h:269:1).
@@ -1576,10 +1836,23 @@ type HVMAltp2mSetMemAccessMulti struct {
 	AccessList Handle[uint8]
 }
 
+// HVMAltp2mChangeGFN is struct xen_hvm_altp2m_change_gfn (hvm/hvm_op.h:286:1).
+type HVMAltp2mChangeGFN struct {
+	_ structs.HostLayout
+	// view
+	View uint16
+	Pad1 uint16
+	Pad2 uint32
+	// old gfn
+	OldGFN uint64
+	// new gfn, INVALID_GFN (~0UL) means revert
+	NewGFN uint64
+}
+
 // HVMAltp2mOpU is the record in member u of struct xen_hvm_altp2m_op (hvm/hvm_op.h:347:5).
 type HVMAltp2mOpU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [64]byte
 }
 
@@ -2149,7 +2422,7 @@ type HVMSAVETYPEPIC struct {
 // VioapicRedirEntry is union vioapic_redir_entry (arch-x86/hvm/save.h:349:1).
 type VioapicRedirEntry struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -2319,7 +2592,7 @@ type HVMHwPCIIrqs struct {
 // Indexed by: device*4 + INTx#.
 type HVMHwPCIIrqsAnon0 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [16]byte
 }
 
@@ -2357,7 +2630,7 @@ type HVMHwIsaIrqs struct {
 // Indexed by ISA IRQ (assumes no ISA-device IRQ sharing).
 type HVMHwIsaIrqsAnon0 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -2664,7 +2937,7 @@ type HVMSAVETYPETSCADJUST struct {
 // HVMMSR is struct hvm_msr (arch-x86/hvm/save.h:617:1).
 type HVMMSR struct {
 	_     structs.HostLayout
-	_     [0]uint64
+	_     align8
 	Count uint32
 	_     [4]byte
 }
@@ -2775,6 +3048,15 @@ type DomctlShadowOp struct {
 	Stats DomctlShadowOpStats
 }
 
+// DomctlMaxMem is struct xen_domctl_max_mem (domctl.h:298:1).
+//
+// XEN_DOMCTL_max_mem
+type DomctlMaxMem struct {
+	_ structs.HostLayout
+	// IN variables.
+	MaxMemkb uint64
+}
+
 // DomctlVcpucontext is struct xen_domctl_vcpucontext (domctl.h:306:1).
 //
 // XEN_DOMCTL_getvcpucontext
@@ -2787,33 +3069,27 @@ type DomctlVcpucontext struct {
 	Ctxt Handle[VCPUGuestContext]
 }
 
-// DomctlSchedulerOpU is the record in member u of struct xen_domctl_scheduler_op (domctl.h:441:5).
+// DomctlGetvcpuinfo is struct xen_domctl_getvcpuinfo (domctl.h:313:1).
 //
-// IN/OUT
-type DomctlSchedulerOpU struct {
+// XEN_DOMCTL_getvcpuinfo
+type DomctlGetvcpuinfo struct {
 	_ structs.HostLayout
-	_ [0]uint64
-	_ [16]byte
-}
-
-// Credit returns member credit of the union.
-func (x *DomctlSchedulerOpU) Credit() *DomctlSchedCredit {
-	return (*DomctlSchedCredit)(unsafe.Pointer(x))
-}
-
-// Credit2 returns member credit2 of the union.
-func (x *DomctlSchedulerOpU) Credit2() *DomctlSchedCredit2 {
-	return (*DomctlSchedCredit2)(unsafe.Pointer(x))
-}
-
-// Rtds returns member rtds of the union.
-func (x *DomctlSchedulerOpU) Rtds() *DomctlSchedRtds {
-	return (*DomctlSchedRtds)(unsafe.Pointer(x))
-}
-
-// V returns member v of the union.
-func (x *DomctlSchedulerOpU) V() *DomctlSchedulerOpUV {
-	return (*DomctlSchedulerOpUV)(unsafe.Pointer(x))
+	// IN variables.
+	VCPU uint32
+	// OUT variables.
+	//
+	// currently online (not hotplugged)?
+	Online uint8
+	// blocked waiting for an event?
+	Blocked uint8
+	// currently scheduled on its CPU?
+	Running uint8
+	_       [1]byte
+	// total cpu time consumed (ns)
+	CPUTime uint64
+	// current mapping
+	CPU uint32
+	_   [4]byte
 }
 
 // DomctlSchedulerOpUV is the record in member v of struct xen_domctl_scheduler_op.u (domctl.h:445:9).
@@ -2824,6 +3100,38 @@ type DomctlSchedulerOpUV struct {
 	// OUT: Number of processed elements of vcpus array.
 	NrVCPUs uint32
 	Padding uint32
+}
+
+// DomctlIomemPermission is struct xen_domctl_iomem_permission (domctl.h:487:1).
+//
+// XEN_DOMCTL_iomem_permission
+type DomctlIomemPermission struct {
+	_ structs.HostLayout
+	// first page (physical page number) in range
+	FirstMFN uint64
+	// number of pages in range (>0)
+	NrMfns uint64
+	// allow (!0) or deny (0) access to range?
+	AllowAccess uint8
+	_           [7]byte
+}
+
+// DomctlHypercallInit is struct xen_domctl_hypercall_init (domctl.h:503:1).
+//
+// XEN_DOMCTL_hypercall_init
+type DomctlHypercallInit struct {
+	_ structs.HostLayout
+	// GMFN to be initialised
+	GMFN uint64
+}
+
+// DomctlSettimeoffset is struct xen_domctl_settimeoffset (domctl.h:509:1).
+//
+// XEN_DOMCTL_settimeoffset
+type DomctlSettimeoffset struct {
+	_ structs.HostLayout
+	// applied to domain wallclock time
+	TimeOffsetSeconds int64
 }
 
 // DomctlHvmcontext is struct xen_domctl_hvmcontext (domctl.h:515:1).
@@ -2838,23 +3146,6 @@ type DomctlHvmcontext struct {
 	// gethvmcontext with NULL
 	// buffer to get size req'd
 	Buffer Handle[uint8]
-}
-
-// DomctlAssignDeviceU is the record in member u of struct xen_domctl_assign_device (domctl.h:564:5).
-type DomctlAssignDeviceU struct {
-	_ structs.HostLayout
-	_ [0]uint64
-	_ [16]byte
-}
-
-// PCI returns member pci of the union.
-func (x *DomctlAssignDeviceU) PCI() *DomctlAssignDeviceUPCI {
-	return (*DomctlAssignDeviceUPCI)(unsafe.Pointer(x))
-}
-
-// Dt returns member dt of the union.
-func (x *DomctlAssignDeviceU) Dt() *DomctlAssignDeviceUDt {
-	return (*DomctlAssignDeviceUDt)(unsafe.Pointer(x))
 }
 
 // DomctlAssignDeviceUDt is the record in member dt of struct xen_domctl_assign_device.u (domctl.h:568:9).
@@ -2883,31 +3174,28 @@ type DomctlGetDeviceGroup struct {
 	SdevArray Handle[uint32]
 }
 
-// DomctlBindPtIRQU is the record in member u of struct xen_domctl_bind_pt_irq (domctl.h:601:5).
-type DomctlBindPtIRQU struct {
+// DomctlBindPtIRQUMSI is the record in member msi of struct xen_domctl_bind_pt_irq.u (domctl.h:610:9).
+type DomctlBindPtIRQUMSI struct {
+	_      structs.HostLayout
+	Gvec   uint8
+	_      [3]byte
+	Gflags uint32
+	Gtable uint64
+}
+
+// DomctlMemoryMapping is struct xen_domctl_memory_mapping (domctl.h:641:1).
+type DomctlMemoryMapping struct {
 	_ structs.HostLayout
-	_ [0]uint64
-	_ [16]byte
-}
-
-// Isa returns member isa of the union.
-func (x *DomctlBindPtIRQU) Isa() *DomctlBindPtIRQUIsa {
-	return (*DomctlBindPtIRQUIsa)(unsafe.Pointer(x))
-}
-
-// PCI returns member pci of the union.
-func (x *DomctlBindPtIRQU) PCI() *DomctlBindPtIRQUPCI {
-	return (*DomctlBindPtIRQUPCI)(unsafe.Pointer(x))
-}
-
-// MSI returns member msi of the union.
-func (x *DomctlBindPtIRQU) MSI() *DomctlBindPtIRQUMSI {
-	return (*DomctlBindPtIRQUMSI)(unsafe.Pointer(x))
-}
-
-// Spi returns member spi of the union.
-func (x *DomctlBindPtIRQU) Spi() *DomctlBindPtIRQUSpi {
-	return (*DomctlBindPtIRQUSpi)(unsafe.Pointer(x))
+	// first page (hvm guest phys page) in range
+	FirstGFN uint64
+	// first page (machine page) in range
+	FirstMFN uint64
+	// number of pages in range (>0)
+	NrMfns uint64
+	// add or remove mapping
+	AddMapping uint32
+	// padding for 64-bit aligned structure
+	Padding uint32
 }
 
 // DomctlExtVcpucontext is struct xen_domctl_ext_vcpucontext (domctl.h:676:1).
@@ -2934,7 +3222,7 @@ type DomctlExtVcpucontext struct {
 // DomctlExtVcpucontextAnon8 is the record in member #8 (unnamed) of struct xen_domctl_ext_vcpucontext (domctl.h:694:5).
 type DomctlExtVcpucontextAnon8 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [32]byte
 }
 
@@ -2990,6 +3278,53 @@ type DomctlHvmcontextPartial struct {
 	Buffer Handle[uint8]
 }
 
+// DomctlTSCInfo is struct xen_domctl_tsc_info (domctl.h:779:1).
+//
+// XEN_DOMCTL_settscinfo
+type DomctlTSCInfo struct {
+	_ structs.HostLayout
+	// IN/OUT
+	TSCMode     uint32
+	GtscKhz     uint32
+	Incarnation uint32
+	Pad         uint32
+	ElapsedNsec uint64
+}
+
+// DomctlGdbsxMemio is struct xen_domctl_gdbsx_memio (domctl.h:789:1).
+//
+// XEN_DOMCTL_gdbsx_guestmemio      guest mem io
+type DomctlGdbsxMemio struct {
+	_ structs.HostLayout
+	// IN
+	//
+	// optional: init_mm.pgd[3] value
+	Pgd3val uint64
+	// guest virtual address
+	GVA uint64
+	// user buffer virtual address
+	Uva uint64
+	// number of bytes to read/write
+	Len uint32
+	// 0 = read from guest. 1 = write to guest
+	Gwr uint8
+	_   [3]byte
+	// OUT
+	//
+	// bytes remaining to be copied
+	Remain uint32
+	_      [4]byte
+}
+
+// DomctlAuditP2m is struct xen_domctl_audit_p2m (domctl.h:917:1).
+type DomctlAuditP2m struct {
+	_ structs.HostLayout
+	// OUT error counts
+	Orphans uint64
+	M2pBad  uint64
+	P2mBad  uint64
+}
+
 // DomctlVcpuextstate is struct xen_domctl_vcpuextstate (domctl.h:931:1).
 //
 // XEN_DOMCTL_getvcpuextstate
@@ -3010,6 +3345,12 @@ type DomctlVcpuextstate struct {
 	Buffer Handle[uint64]
 }
 
+// DomctlSetBrokenPageP2m is struct xen_domctl_set_broken_page_p2m (domctl.h:959:1).
+type DomctlSetBrokenPageP2m struct {
+	_   structs.HostLayout
+	PFN uint64
+}
+
 // DomctlCacheflush is struct xen_domctl_cacheflush (domctl.h:967:1).
 //
 // ARM: Clean and invalidate caches associated with given region of
@@ -3020,6 +3361,24 @@ type DomctlCacheflush struct {
 	StartPFN PFN
 	// IN: page range to flush.
 	NrPfns PFN
+}
+
+// DomctlPagingMempool is struct xen_domctl_paging_mempool (domctl.h:984:1).
+//
+// XEN_DOMCTL_get_paging_mempool_size / XEN_DOMCTL_set_paging_mempool_size.
+//
+// Get or set the paging memory pool size.  The size is in bytes.
+//
+// This is a dedicated pool of memory for Xen to use while managing the guest,
+// typically containing pagetables.  As such, there is an implementation
+// specific minimum granularity.
+//
+// The set operation can fail mid-way through the request (e.g. Xen running
+// out of memory, no free memory to reclaim from the pool, etc.).
+type DomctlPagingMempool struct {
+	_ structs.HostLayout
+	// Size in bytes.
+	Size uint64
 }
 
 // DomctlVCPUMSR is struct xen_domctl_vcpu_msr (domctl.h:989:1).
@@ -3085,38 +3444,74 @@ type DomctlVNUMA struct {
 	Vmemrange Handle[Vmemrange]
 }
 
-// DomctlMonitorOpU is the record in member u of struct xen_domctl_monitor_op (domctl.h:1120:5).
-//
-// Further options when issuing XEN_DOMCTL_MONITOR_OP_ENABLE.
-type DomctlMonitorOpU struct {
+// DomctlMonitorOpUMovToCR is the record in member mov_to_cr of struct xen_domctl_monitor_op.u (domctl.h:1121:9).
+type DomctlMonitorOpUMovToCR struct {
 	_ structs.HostLayout
-	_ [0]uint64
-	_ [16]byte
+	// Which control register
+	Index uint8
+	// Pause vCPU until response
+	Sync uint8
+	// Send event only on a change of value
+	Onchangeonly uint8
+	// Allignment padding
+	Pad1 uint8
+	Pad2 uint32
+	// Send event only if the changed bit in the control register
+	// is not masked.
+	Bitmask uint64
 }
 
-// MovToCR returns member mov_to_cr of the union.
-func (x *DomctlMonitorOpU) MovToCR() *DomctlMonitorOpUMovToCR {
-	return (*DomctlMonitorOpUMovToCR)(unsafe.Pointer(x))
+// DomctlPsrAlloc is struct xen_domctl_psr_alloc (domctl.h:1162:1).
+type DomctlPsrAlloc struct {
+	_ structs.HostLayout
+	// IN: XEN_DOMCTL_PSR_*
+	Cmd uint32
+	// IN
+	Target uint32
+	// IN/OUT
+	Data uint64
 }
 
-// MovToMSR returns member mov_to_msr of the union.
-func (x *DomctlMonitorOpU) MovToMSR() *DomctlMonitorOpUMovToMSR {
-	return (*DomctlMonitorOpUMovToMSR)(unsafe.Pointer(x))
+// DomctlVuartOp is struct xen_domctl_vuart_op (domctl.h:1179:1).
+//
+// XEN_DOMCTL_vuart_op
+type DomctlVuartOp struct {
+	_ structs.HostLayout
+	// XEN_DOMCTL_VUART_OP_*
+	Cmd uint32
+	// IN - type of vuart.
+	//
+	//	Currently only vpl011 supported.
+	Type uint32
+	// IN - guest gfn to be used as a
+	//
+	//	ring buffer.
+	GFN uint64
+	// IN - domid of domain running the
+	//
+	//	backend console.
+	ConsoleDomID DomID
+	Pad          [2]uint8
+	// OUT - remote port of the event
+	//
+	//	channel used for sending
+	//	ring buffer events.
+	Evtchn EvtchnPort
 }
 
-// GuestRequest returns member guest_request of the union.
-func (x *DomctlMonitorOpU) GuestRequest() *DomctlMonitorOpUGuestRequest {
-	return (*DomctlMonitorOpUGuestRequest)(unsafe.Pointer(x))
-}
-
-// DebugException returns member debug_exception of the union.
-func (x *DomctlMonitorOpU) DebugException() *DomctlMonitorOpUDebugException {
-	return (*DomctlMonitorOpUDebugException)(unsafe.Pointer(x))
-}
-
-// Vmexit returns member vmexit of the union.
-func (x *DomctlMonitorOpU) Vmexit() *DomctlMonitorOpUVmexit {
-	return (*DomctlMonitorOpUVmexit)(unsafe.Pointer(x))
+// DomctlVmtraceOp is struct xen_domctl_vmtrace_op (domctl.h:1200:1).
+//
+// XEN_DOMCTL_vmtrace_op: Perform VM tracing operations.
+type DomctlVmtraceOp struct {
+	_ structs.HostLayout
+	// IN
+	Cmd uint32
+	// IN
+	VCPU uint32
+	// IN     - @cmd specific data.
+	Key uint64
+	// IN/OUT - @cmd specific data.
+	Value uint64
 }
 
 // DomctlSetLlcColors is struct xen_domctl_set_llc_colors (domctl.h:1242:1).
@@ -3131,7 +3526,7 @@ type DomctlSetLlcColors struct {
 // DomctlU is the record in member u of struct xen_domctl (domctl.h:1346:5).
 type DomctlU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [128]byte
 }
 
@@ -3431,6 +3826,34 @@ type SysctlReadconsole struct {
 	_     [4]byte
 }
 
+// SysctlPhysinfo is struct xen_sysctl_physinfo (sysctl.h:111:1).
+type SysctlPhysinfo struct {
+	_              structs.HostLayout
+	ThreadsPerCore uint32
+	CoresPerSocket uint32
+	// # CPUs currently online
+	NrCpus uint32
+	// Largest possible CPU ID on this host
+	MaxCPUID uint32
+	// # nodes currently online
+	NrNodes uint32
+	// Largest possible node ID on this host
+	MaxNodeID uint32
+	CPUKhz    uint32
+	// XEN_SYSCTL_PHYSCAP_???
+	Capabilities uint32
+	// XEN_SYSCTL_PHYSCAP_{X86,ARM,...}_???
+	ArchCapabilities uint32
+	Pad              uint32
+	TotalPages       uint64
+	FreePages        uint64
+	ScrubPages       uint64
+	OutstandingPages uint64
+	// Largest possible MFN on this host
+	MaxMFN uint64
+	HwCap  [8]uint32
+}
+
 // SysctlPerfcOp is struct xen_sysctl_perfc_op (sysctl.h:153:1).
 type SysctlPerfcOp struct {
 	_ structs.HostLayout
@@ -3477,6 +3900,14 @@ type SysctlDebugKeys struct {
 	_      [4]byte
 }
 
+// SysctlCpuinfo is struct xen_sysctl_cpuinfo (sysctl.h:185:1).
+//
+// XEN_SYSCTL_getcpuinfo
+type SysctlCpuinfo struct {
+	_        structs.HostLayout
+	Idletime uint64
+}
+
 // SysctlGetcpuinfo is struct xen_sysctl_getcpuinfo (sysctl.h:190:1).
 type SysctlGetcpuinfo struct {
 	_ structs.HostLayout
@@ -3487,6 +3918,39 @@ type SysctlGetcpuinfo struct {
 	// OUT variables.
 	NrCpus uint32
 	_      [4]byte
+}
+
+// SysctlAvailheap is struct xen_sysctl_availheap (sysctl.h:199:1).
+//
+// XEN_SYSCTL_availheap
+type SysctlAvailheap struct {
+	_ structs.HostLayout
+	// IN variables.
+	//
+	// Smallest address width (zero if don't care).
+	MinBitwidth uint32
+	// Largest address width (zero if don't care).
+	MaxBitwidth uint32
+	// NUMA node of interest (-1 for all nodes).
+	Node int32
+	_    [4]byte
+	// OUT variables.
+	//
+	// Bytes available in the specified region.
+	AvailBytes uint64
+}
+
+// PmPxVal is struct pm_px_val (sysctl.h:209:1).
+//
+// XEN_SYSCTL_get_pmstat
+type PmPxVal struct {
+	_ structs.HostLayout
+	// Px core frequency
+	Freq uint64
+	// Px residency time
+	Residency uint64
+	// Px transition count
+	Count uint64
 }
 
 // PmPxStat is struct pm_px_stat (sysctl.h:217:1).
@@ -3540,23 +4004,6 @@ type PmCxStat struct {
 	Cc Handle[uint64]
 }
 
-// SysctlGetPmstatU is the record in member u of struct xen_sysctl_get_pmstat (sysctl.h:268:5).
-type SysctlGetPmstatU struct {
-	_ structs.HostLayout
-	_ [0]uint64
-	_ [56]byte
-}
-
-// Getpx returns member getpx of the union.
-func (x *SysctlGetPmstatU) Getpx() *PmPxStat {
-	return (*PmPxStat)(unsafe.Pointer(x))
-}
-
-// Getcx returns member getcx of the union.
-func (x *SysctlGetPmstatU) Getcx() *PmCxStat {
-	return (*PmCxStat)(unsafe.Pointer(x))
-}
-
 // GetCpufreqPara is struct xen_get_cpufreq_para (sysctl.h:444:1).
 type GetCpufreqPara struct {
 	_ structs.HostLayout
@@ -3587,53 +4034,6 @@ func (x *GetCpufreqPara) ScalingDriverString() string {
 	return string(b)
 }
 
-// SysctlPmOpU is the record in member u of struct xen_sysctl_pm_op (sysctl.h:527:5).
-type SysctlPmOpU struct {
-	_ structs.HostLayout
-	_ [0]uint64
-	_ [120]byte
-}
-
-// GetPara returns member get_para of the union.
-func (x *SysctlPmOpU) GetPara() *GetCpufreqPara {
-	return (*GetCpufreqPara)(unsafe.Pointer(x))
-}
-
-// SetGov returns member set_gov of the union.
-func (x *SysctlPmOpU) SetGov() *SetCpufreqGov {
-	return (*SetCpufreqGov)(unsafe.Pointer(x))
-}
-
-// SetPara returns member set_para of the union.
-func (x *SysctlPmOpU) SetPara() *SetCpufreqPara {
-	return (*SetCpufreqPara)(unsafe.Pointer(x))
-}
-
-// SetCppc returns member set_cppc of the union.
-func (x *SysctlPmOpU) SetCppc() *SetCppcPara {
-	return (*SetCppcPara)(unsafe.Pointer(x))
-}
-
-// GetAvgfreq returns member get_avgfreq of the union.
-func (x *SysctlPmOpU) GetAvgfreq() *uint64 {
-	return (*uint64)(unsafe.Pointer(x))
-}
-
-// SetSchedOptSmt returns member set_sched_opt_smt of the union.
-func (x *SysctlPmOpU) SetSchedOptSmt() *uint32 {
-	return (*uint32)(unsafe.Pointer(x))
-}
-
-// GetMaxCstate returns member get_max_cstate of the union.
-func (x *SysctlPmOpU) GetMaxCstate() *uint32 {
-	return (*uint32)(unsafe.Pointer(x))
-}
-
-// SetMaxCstate returns member set_max_cstate of the union.
-func (x *SysctlPmOpU) SetMaxCstate() *uint32 {
-	return (*uint32)(unsafe.Pointer(x))
-}
-
 // SysctlPageOfflineOp is struct xen_sysctl_page_offline_op (sysctl.h:541:1).
 //
 // XEN_SYSCTL_page_offline_op
@@ -3646,6 +4046,34 @@ type SysctlPageOfflineOp struct {
 	// bit 0~15: result flags
 	// bit 16~31: owner
 	Status Handle[uint32]
+}
+
+// SysctlLockprofData is struct xen_sysctl_lockprof_data (sysctl.h:597:1).
+type SysctlLockprofData struct {
+	_ structs.HostLayout
+	// lock name (may include up to 2 %d specifiers)
+	Name [40]byte
+	// LOCKPROF_TYPE_???
+	Type int32
+	// index (e.g. domain id)
+	Idx int32
+	// # of locking succeeded
+	LockCnt uint64
+	// # of wait for lock
+	BlockCnt uint64
+	// nsecs lock held
+	LockTime uint64
+	// nsecs waited for lock
+	BlockTime uint64
+}
+
+// NameString returns the text of member name: its bytes up to the first NUL (all of them when there is none).
+func (x *SysctlLockprofData) NameString() string {
+	b := x.Name[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 // SysctlLockprofOp is struct xen_sysctl_lockprof_op (sysctl.h:608:1).
@@ -3687,6 +4115,13 @@ type SysctlCputopoinfo struct {
 	Cputopo Handle[SysctlCputopo]
 }
 
+// SysctlMeminfo is struct xen_sysctl_meminfo (sysctl.h:653:1).
+type SysctlMeminfo struct {
+	_       structs.HostLayout
+	Memsize uint64
+	Memfree uint64
+}
+
 // SysctlNumainfo is struct xen_sysctl_numainfo (sysctl.h:676:1).
 type SysctlNumainfo struct {
 	_        structs.HostLayout
@@ -3699,26 +4134,21 @@ type SysctlNumainfo struct {
 	Distance Handle[uint32]
 }
 
-// SysctlSchedulerOpU is the record in member u of struct xen_sysctl_scheduler_op (sysctl.h:805:5).
-type SysctlSchedulerOpU struct {
+// SysctlArinc653ScheduleSchedEntries is the record in member sched_entries of struct xen_sysctl_arinc653_schedule (sysctl.h:757:5).
+//
+// The sched_entries array holds the actual schedule entries.
+type SysctlArinc653ScheduleSchedEntries struct {
 	_ structs.HostLayout
-	_ [0]uint64
-	_ [16]byte
-}
-
-// SchedArinc653 returns member sched_arinc653 of the union.
-func (x *SysctlSchedulerOpU) SchedArinc653() *SysctlSchedArinc653 {
-	return (*SysctlSchedArinc653)(unsafe.Pointer(x))
-}
-
-// SchedCredit returns member sched_credit of the union.
-func (x *SysctlSchedulerOpU) SchedCredit() *SysctlCreditSchedule {
-	return (*SysctlCreditSchedule)(unsafe.Pointer(x))
-}
-
-// SchedCredit2 returns member sched_credit2 of the union.
-func (x *SysctlSchedulerOpU) SchedCredit2() *SysctlCredit2Schedule {
-	return (*SysctlCredit2Schedule)(unsafe.Pointer(x))
+	// dom_handle must match a domain's UUID
+	DomHandle DomainHandle
+	// If a domain has multiple VCPUs, vcpu_id specifies which one
+	// this schedule entry applies to. It should be set to 0 if
+	// there is only one VCPU for the domain.
+	VCPUID uint32
+	_      [4]byte
+	// runtime specifies the amount of time that should be allocated
+	// to this VCPU per major frame. It is specified in nanoseconds
+	Runtime uint64
 }
 
 // SysctlSchedArinc653 is struct xen_sysctl_sched_arinc653 (sysctl.h:806:9).
@@ -3740,7 +4170,7 @@ type SysctlCoverageOp struct {
 // SysctlPsrCmtOpU is the record in member u of struct xen_sysctl_psr_cmt_op (sysctl.h:861:5).
 type SysctlPsrCmtOpU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -3862,33 +4292,6 @@ type SysctlLivepatchList struct {
 	MetadataLen Handle[uint32]
 }
 
-// SysctlLivepatchOpU is the record in member u of struct xen_sysctl_livepatch_op (sysctl.h:1166:5).
-type SysctlLivepatchOpU struct {
-	_ structs.HostLayout
-	_ [0]uint64
-	_ [64]byte
-}
-
-// Upload returns member upload of the union.
-func (x *SysctlLivepatchOpU) Upload() *SysctlLivepatchUpload {
-	return (*SysctlLivepatchUpload)(unsafe.Pointer(x))
-}
-
-// List returns member list of the union.
-func (x *SysctlLivepatchOpU) List() *SysctlLivepatchList {
-	return (*SysctlLivepatchList)(unsafe.Pointer(x))
-}
-
-// Get returns member get of the union.
-func (x *SysctlLivepatchOpU) Get() *SysctlLivepatchGet {
-	return (*SysctlLivepatchGet)(unsafe.Pointer(x))
-}
-
-// Action returns member action of the union.
-func (x *SysctlLivepatchOpU) Action() *SysctlLivepatchAction {
-	return (*SysctlLivepatchAction)(unsafe.Pointer(x))
-}
-
 // SysctlCPUPolicy is struct xen_sysctl_cpu_policy (sysctl.h:1188:1).
 //
 // XEN_SYSCTL_get_cpu_policy (x86 specific)
@@ -3924,7 +4327,7 @@ type SysctlCPUPolicy struct {
 // SysctlU is the record in member u of struct xen_sysctl (sysctl.h:1256:5).
 type SysctlU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [128]byte
 }
 
@@ -4107,7 +4510,7 @@ type CPUUserRegsAnon5Anon3 struct {
 // CPUUserRegsAnon7 is the record in member #7 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:170:5).
 type CPUUserRegsAnon7 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -4134,7 +4537,7 @@ func (x *CPUUserRegsAnon7) R10b() *uint8 {
 // CPUUserRegsAnon8 is the record in member #8 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:171:5).
 type CPUUserRegsAnon8 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -4161,7 +4564,7 @@ func (x *CPUUserRegsAnon8) R9b() *uint8 {
 // CPUUserRegsAnon10 is the record in member #10 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:173:5).
 type CPUUserRegsAnon10 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -4195,7 +4598,7 @@ type CPUUserRegsAnon10Anon3 struct {
 // CPUUserRegsAnon11 is the record in member #11 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:174:5).
 type CPUUserRegsAnon11 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -4229,7 +4632,7 @@ type CPUUserRegsAnon11Anon3 struct {
 // CPUUserRegsAnon12 is the record in member #12 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:175:5).
 type CPUUserRegsAnon12 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -4263,7 +4666,7 @@ type CPUUserRegsAnon12Anon3 struct {
 // CPUUserRegsAnon17 is the record in member #17 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:180:5).
 type CPUUserRegsAnon17 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -4287,7 +4690,7 @@ func (x *CPUUserRegsAnon17) IP() *uint16 {
 // rflags.IF == !saved_upcall_mask
 type CPUUserRegsAnon22 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -4315,7 +4718,7 @@ func (x *CPUUserRegsAnon22) Flags() *uint16 {
 // CPUUserRegsAnon23 is the record in member #23 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:185:5).
 type CPUUserRegsAnon23 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -4342,8 +4745,9 @@ func (x *CPUUserRegsAnon23) Spl() *uint8 {
 // CallbackT is typedef xen_callback_t (arch-x86/xen-x86_64.h:210:23).
 type CallbackT uint64
 
-// The layout guards: a type whose size or member offset is not what C says
-// makes a constant index out of bounds here, and the package fails to build.
+// The layout guards: a type whose size, alignment or member offset is not
+// what C says makes a constant index out of bounds here, and the package
+// fails to build.
 func _() {
 	var x [1]struct{}
 	_ = x[unsafe.Sizeof(CPUUserRegs{})-200]
@@ -4430,10 +4834,22 @@ func _() {
 	_ = x[unsafe.Offsetof(MMUExtOp{}.Arg2)-16]
 	_ = x[unsafe.Sizeof(MMUExtOpArg1{})-8]
 	_ = x[unsafe.Sizeof(MMUExtOpArg2{})-8]
+	_ = x[unsafe.Sizeof(MMUUpdate{})-16]
+	_ = x[unsafe.Offsetof(MMUUpdate{}.Ptr)-0]
+	_ = x[unsafe.Offsetof(MMUUpdate{}.Val)-8]
 	_ = x[unsafe.Sizeof(MulticallEntry{})-64]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Op)-0]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Result)-8]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Args)-16]
+	_ = x[unsafe.Sizeof(VCPUTimeInfo{})-32]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Version)-0]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Pad0)-4]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCTimestamp)-8]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.SystemTime)-16]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCToSystemMul)-24]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCShift)-28]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Flags)-29]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Pad1)-30]
 	_ = x[unsafe.Sizeof(VCPUInfo{})-64]
 	_ = x[unsafe.Offsetof(VCPUInfo{}.EvtchnUpcallPending)-0]
 	_ = x[unsafe.Offsetof(VCPUInfo{}.EvtchnUpcallMask)-1]
@@ -4497,6 +4913,12 @@ func _() {
 	_ = x[unsafe.Offsetof(PhysdevOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(PhysdevOp{}.U)-8]
 	_ = x[unsafe.Sizeof(PhysdevOpU{})-16]
+	_ = x[unsafe.Sizeof(PhysdevPCIMmcfgReserved{})-16]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Address)-0]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Segment)-8]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.StartBus)-10]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.EndBus)-11]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Flags)-12]
 	_ = x[unsafe.Sizeof(MemoryReservation{})-32]
 	_ = x[unsafe.Offsetof(MemoryReservation{}.ExtentStart)-0]
 	_ = x[unsafe.Offsetof(MemoryReservation{}.NrExtents)-8]
@@ -4557,9 +4979,18 @@ func _() {
 	_ = x[unsafe.Offsetof(MemAccessOp{}.PFN)-8]
 	_ = x[unsafe.Offsetof(MemAccessOp{}.PFNList)-16]
 	_ = x[unsafe.Offsetof(MemAccessOp{}.AccessList)-24]
-	_ = x[unsafe.Sizeof(MemSharingOpU{})-40]
-	_ = x[unsafe.Sizeof(MemSharingOpNominateU{})-8]
-	_ = x[unsafe.Sizeof(MemSharingOpDebugU{})-8]
+	_ = x[unsafe.Sizeof(MemSharingOpShare{})-40]
+	_ = x[unsafe.Offsetof(MemSharingOpShare{}.SourceGFN)-0]
+	_ = x[unsafe.Offsetof(MemSharingOpShare{}.SourceHandle)-8]
+	_ = x[unsafe.Offsetof(MemSharingOpShare{}.ClientGFN)-16]
+	_ = x[unsafe.Offsetof(MemSharingOpShare{}.ClientHandle)-24]
+	_ = x[unsafe.Offsetof(MemSharingOpShare{}.ClientDomain)-32]
+	_ = x[unsafe.Sizeof(MemSharingOpRange{})-32]
+	_ = x[unsafe.Offsetof(MemSharingOpRange{}.FirstGFN)-0]
+	_ = x[unsafe.Offsetof(MemSharingOpRange{}.LastGFN)-8]
+	_ = x[unsafe.Offsetof(MemSharingOpRange{}.Opaque)-16]
+	_ = x[unsafe.Offsetof(MemSharingOpRange{}.ClientDomain)-24]
+	_ = x[unsafe.Offsetof(MemSharingOpRange{}.Pad)-26]
 	_ = x[unsafe.Sizeof(ReservedDeviceMemory{})-16]
 	_ = x[unsafe.Offsetof(ReservedDeviceMemory{}.StartPFN)-0]
 	_ = x[unsafe.Offsetof(ReservedDeviceMemory{}.NrPages)-8]
@@ -4576,10 +5007,37 @@ func _() {
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.Pad)-12]
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.Frame)-16]
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.FrameList)-24]
+	_ = x[unsafe.Sizeof(Vmemrange{})-24]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Start)-0]
+	_ = x[unsafe.Offsetof(Vmemrange{}.End)-8]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Flags)-16]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Nid)-20]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVdistance{})-8]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVCPUToVnode{})-8]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVmemrange{})-8]
 	_ = x[unsafe.Sizeof(GrantEntryV2{})-16]
+	_ = x[unsafe.Sizeof(GrantEntryV2FullPage{})-16]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Hdr)-0]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Pad0)-4]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Frame)-8]
+	_ = x[unsafe.Sizeof(GrantEntryV2SubPage{})-16]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Hdr)-0]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.PageOff)-4]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Length)-6]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Frame)-8]
+	_ = x[unsafe.Sizeof(GnttabMapGrantRef{})-32]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Flags)-8]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Ref)-12]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Dom)-16]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Status)-18]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Handle)-20]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.DevBusAddr)-24]
+	_ = x[unsafe.Sizeof(GnttabUnmapGrantRef{})-24]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.DevBusAddr)-8]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.Handle)-16]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.Status)-20]
 	_ = x[unsafe.Sizeof(GnttabSetupTable{})-24]
 	_ = x[unsafe.Offsetof(GnttabSetupTable{}.Dom)-0]
 	_ = x[unsafe.Offsetof(GnttabSetupTable{}.NrFrames)-4]
@@ -4601,6 +5059,11 @@ func _() {
 	_ = x[unsafe.Offsetof(GnttabCopyPtr{}.DomID)-8]
 	_ = x[unsafe.Offsetof(GnttabCopyPtr{}.Offset)-10]
 	_ = x[unsafe.Sizeof(GnttabCopyPtrU{})-8]
+	_ = x[unsafe.Sizeof(GnttabUnmapAndReplace{})-24]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.NewAddr)-8]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.Handle)-16]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.Status)-20]
 	_ = x[unsafe.Sizeof(GnttabGetStatusFrames{})-16]
 	_ = x[unsafe.Offsetof(GnttabGetStatusFrames{}.NrFrames)-0]
 	_ = x[unsafe.Offsetof(GnttabGetStatusFrames{}.Dom)-4]
@@ -4609,6 +5072,14 @@ func _() {
 	_ = x[unsafe.Sizeof(GnttabCacheFlushA{})-8]
 	_ = x[unsafe.Sizeof(PlatformParameters{})-8]
 	_ = x[unsafe.Offsetof(PlatformParameters{}.VirtStart)-0]
+	_ = x[unsafe.Sizeof(EvtchnInitControl{})-24]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.ControlGFN)-0]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.Offset)-8]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.VCPU)-12]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.LinkBits)-16]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.Pad)-17]
+	_ = x[unsafe.Sizeof(EvtchnExpandArray{})-8]
+	_ = x[unsafe.Offsetof(EvtchnExpandArray{}.ArrayGFN)-0]
 	_ = x[unsafe.Sizeof(SchedPoll{})-24]
 	_ = x[unsafe.Offsetof(SchedPoll{}.Ports)-0]
 	_ = x[unsafe.Offsetof(SchedPoll{}.NrPorts)-8]
@@ -4618,13 +5089,60 @@ func _() {
 	_ = x[unsafe.Offsetof(VCPURunstateInfo{}.StateEntryTime)-8]
 	_ = x[unsafe.Offsetof(VCPURunstateInfo{}.Time)-16]
 	_ = x[unsafe.Sizeof(VCPURegisterRunstateMemoryAreaAddr{})-8]
+	_ = x[unsafe.Sizeof(VCPUSetPeriodicTimer{})-8]
+	_ = x[unsafe.Offsetof(VCPUSetPeriodicTimer{}.PeriodNs)-0]
 	_ = x[unsafe.Sizeof(VCPUSetSingleshotTimer{})-16]
 	_ = x[unsafe.Offsetof(VCPUSetSingleshotTimer{}.TimeoutAbsNs)-0]
 	_ = x[unsafe.Offsetof(VCPUSetSingleshotTimer{}.Flags)-8]
+	_ = x[unsafe.Sizeof(VCPURegisterVCPUInfo{})-16]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.MFN)-0]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.Offset)-8]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.Rsvd)-12]
+	_ = x[unsafe.Sizeof(VCPUGetPhysid{})-8]
+	_ = x[unsafe.Offsetof(VCPUGetPhysid{}.PhysID)-0]
 	_ = x[unsafe.Sizeof(VCPURegisterTimeMemoryAreaAddr{})-8]
+	_ = x[unsafe.Sizeof(HVMParam{})-16]
+	_ = x[unsafe.Offsetof(HVMParam{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMParam{}.Pad)-2]
+	_ = x[unsafe.Offsetof(HVMParam{}.Index)-4]
+	_ = x[unsafe.Offsetof(HVMParam{}.Value)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mSuppressVe{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.SuppressVe)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.Pad1)-3]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.Pad2)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.GFN)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mSuppressVeMulti{})-32]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.SuppressVe)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.Pad1)-3]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstError)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstGFN)-8]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.LastGFN)-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstErrorGFN)-24]
+	_ = x[unsafe.Sizeof(HVMPagetableDying{})-16]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.Pad)-2]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.GPA)-8]
+	_ = x[unsafe.Sizeof(HVMGetTime{})-8]
+	_ = x[unsafe.Offsetof(HVMGetTime{}.Now)-0]
+	_ = x[unsafe.Sizeof(HVMGetMemType{})-16]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.MemType)-2]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.PFN)-8]
 	_ = x[unsafe.Sizeof(HVMEvtchnUpcallVector{})-8]
 	_ = x[unsafe.Offsetof(HVMEvtchnUpcallVector{}.VCPU)-0]
 	_ = x[unsafe.Offsetof(HVMEvtchnUpcallVector{}.Vector)-4]
+	_ = x[unsafe.Sizeof(HVMAltp2mVCPUEnableNotify{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.VCPUID)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.GFN)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mMemAccess{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.Access)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.GFN)-8]
 	_ = x[unsafe.Sizeof(HVMAltp2mSetMemAccessMulti{})-32]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.View)-0]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.Pad)-2]
@@ -4632,6 +5150,12 @@ func _() {
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.Opaque)-8]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.PFNList)-16]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.AccessList)-24]
+	_ = x[unsafe.Sizeof(HVMAltp2mChangeGFN{})-24]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.Pad1)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.Pad2)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.OldGFN)-8]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.NewGFN)-16]
 	_ = x[unsafe.Sizeof(HVMAltp2mOpU{})-64]
 	_ = x[unsafe.Sizeof(HVMSaveHeader{})-24]
 	_ = x[unsafe.Offsetof(HVMSaveHeader{}.Magic)-0]
@@ -5038,18 +5562,33 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlShadowOp{}.DirtyBitmap)-16]
 	_ = x[unsafe.Offsetof(DomctlShadowOp{}.Pages)-24]
 	_ = x[unsafe.Offsetof(DomctlShadowOp{}.Stats)-32]
+	_ = x[unsafe.Sizeof(DomctlMaxMem{})-8]
+	_ = x[unsafe.Offsetof(DomctlMaxMem{}.MaxMemkb)-0]
 	_ = x[unsafe.Sizeof(DomctlVcpucontext{})-16]
 	_ = x[unsafe.Offsetof(DomctlVcpucontext{}.VCPU)-0]
 	_ = x[unsafe.Offsetof(DomctlVcpucontext{}.Ctxt)-8]
-	_ = x[unsafe.Sizeof(DomctlSchedulerOpU{})-16]
+	_ = x[unsafe.Sizeof(DomctlGetvcpuinfo{})-24]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.VCPU)-0]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.Online)-4]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.Blocked)-5]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.Running)-6]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.CPUTime)-8]
+	_ = x[unsafe.Offsetof(DomctlGetvcpuinfo{}.CPU)-16]
 	_ = x[unsafe.Sizeof(DomctlSchedulerOpUV{})-16]
 	_ = x[unsafe.Offsetof(DomctlSchedulerOpUV{}.VCPUs)-0]
 	_ = x[unsafe.Offsetof(DomctlSchedulerOpUV{}.NrVCPUs)-8]
 	_ = x[unsafe.Offsetof(DomctlSchedulerOpUV{}.Padding)-12]
+	_ = x[unsafe.Sizeof(DomctlIomemPermission{})-24]
+	_ = x[unsafe.Offsetof(DomctlIomemPermission{}.FirstMFN)-0]
+	_ = x[unsafe.Offsetof(DomctlIomemPermission{}.NrMfns)-8]
+	_ = x[unsafe.Offsetof(DomctlIomemPermission{}.AllowAccess)-16]
+	_ = x[unsafe.Sizeof(DomctlHypercallInit{})-8]
+	_ = x[unsafe.Offsetof(DomctlHypercallInit{}.GMFN)-0]
+	_ = x[unsafe.Sizeof(DomctlSettimeoffset{})-8]
+	_ = x[unsafe.Offsetof(DomctlSettimeoffset{}.TimeOffsetSeconds)-0]
 	_ = x[unsafe.Sizeof(DomctlHvmcontext{})-16]
 	_ = x[unsafe.Offsetof(DomctlHvmcontext{}.Size)-0]
 	_ = x[unsafe.Offsetof(DomctlHvmcontext{}.Buffer)-8]
-	_ = x[unsafe.Sizeof(DomctlAssignDeviceU{})-16]
 	_ = x[unsafe.Sizeof(DomctlAssignDeviceUDt{})-16]
 	_ = x[unsafe.Offsetof(DomctlAssignDeviceUDt{}.Size)-0]
 	_ = x[unsafe.Offsetof(DomctlAssignDeviceUDt{}.Path)-8]
@@ -5058,7 +5597,16 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlGetDeviceGroup{}.MaxSdevs)-4]
 	_ = x[unsafe.Offsetof(DomctlGetDeviceGroup{}.NumSdevs)-8]
 	_ = x[unsafe.Offsetof(DomctlGetDeviceGroup{}.SdevArray)-16]
-	_ = x[unsafe.Sizeof(DomctlBindPtIRQU{})-16]
+	_ = x[unsafe.Sizeof(DomctlBindPtIRQUMSI{})-16]
+	_ = x[unsafe.Offsetof(DomctlBindPtIRQUMSI{}.Gvec)-0]
+	_ = x[unsafe.Offsetof(DomctlBindPtIRQUMSI{}.Gflags)-4]
+	_ = x[unsafe.Offsetof(DomctlBindPtIRQUMSI{}.Gtable)-8]
+	_ = x[unsafe.Sizeof(DomctlMemoryMapping{})-32]
+	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.FirstGFN)-0]
+	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.FirstMFN)-8]
+	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.NrMfns)-16]
+	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.AddMapping)-24]
+	_ = x[unsafe.Offsetof(DomctlMemoryMapping{}.Padding)-28]
 	_ = x[unsafe.Sizeof(DomctlExtVcpucontext{})-64]
 	_ = x[unsafe.Offsetof(DomctlExtVcpucontext{}.VCPU)-0]
 	_ = x[unsafe.Offsetof(DomctlExtVcpucontext{}.Size)-4]
@@ -5082,14 +5630,35 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlHvmcontextPartial{}.Instance)-4]
 	_ = x[unsafe.Offsetof(DomctlHvmcontextPartial{}.Bufsz)-8]
 	_ = x[unsafe.Offsetof(DomctlHvmcontextPartial{}.Buffer)-16]
+	_ = x[unsafe.Sizeof(DomctlTSCInfo{})-24]
+	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.TSCMode)-0]
+	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.GtscKhz)-4]
+	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.Incarnation)-8]
+	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.Pad)-12]
+	_ = x[unsafe.Offsetof(DomctlTSCInfo{}.ElapsedNsec)-16]
+	_ = x[unsafe.Sizeof(DomctlGdbsxMemio{})-40]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Pgd3val)-0]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.GVA)-8]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Uva)-16]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Len)-24]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Gwr)-28]
+	_ = x[unsafe.Offsetof(DomctlGdbsxMemio{}.Remain)-32]
+	_ = x[unsafe.Sizeof(DomctlAuditP2m{})-24]
+	_ = x[unsafe.Offsetof(DomctlAuditP2m{}.Orphans)-0]
+	_ = x[unsafe.Offsetof(DomctlAuditP2m{}.M2pBad)-8]
+	_ = x[unsafe.Offsetof(DomctlAuditP2m{}.P2mBad)-16]
 	_ = x[unsafe.Sizeof(DomctlVcpuextstate{})-32]
 	_ = x[unsafe.Offsetof(DomctlVcpuextstate{}.VCPU)-0]
 	_ = x[unsafe.Offsetof(DomctlVcpuextstate{}.XfeatureMask)-8]
 	_ = x[unsafe.Offsetof(DomctlVcpuextstate{}.Size)-16]
 	_ = x[unsafe.Offsetof(DomctlVcpuextstate{}.Buffer)-24]
+	_ = x[unsafe.Sizeof(DomctlSetBrokenPageP2m{})-8]
+	_ = x[unsafe.Offsetof(DomctlSetBrokenPageP2m{}.PFN)-0]
 	_ = x[unsafe.Sizeof(DomctlCacheflush{})-16]
 	_ = x[unsafe.Offsetof(DomctlCacheflush{}.StartPFN)-0]
 	_ = x[unsafe.Offsetof(DomctlCacheflush{}.NrPfns)-8]
+	_ = x[unsafe.Sizeof(DomctlPagingMempool{})-8]
+	_ = x[unsafe.Offsetof(DomctlPagingMempool{}.Size)-0]
 	_ = x[unsafe.Sizeof(DomctlVCPUMSR{})-16]
 	_ = x[unsafe.Offsetof(DomctlVCPUMSR{}.Index)-0]
 	_ = x[unsafe.Offsetof(DomctlVCPUMSR{}.Reserved)-4]
@@ -5107,7 +5676,29 @@ func _() {
 	_ = x[unsafe.Offsetof(DomctlVNUMA{}.VCPUToVnode)-24]
 	_ = x[unsafe.Offsetof(DomctlVNUMA{}.VnodeToPnode)-32]
 	_ = x[unsafe.Offsetof(DomctlVNUMA{}.Vmemrange)-40]
-	_ = x[unsafe.Sizeof(DomctlMonitorOpU{})-16]
+	_ = x[unsafe.Sizeof(DomctlMonitorOpUMovToCR{})-16]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Index)-0]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Sync)-1]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Onchangeonly)-2]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Pad1)-3]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Pad2)-4]
+	_ = x[unsafe.Offsetof(DomctlMonitorOpUMovToCR{}.Bitmask)-8]
+	_ = x[unsafe.Sizeof(DomctlPsrAlloc{})-16]
+	_ = x[unsafe.Offsetof(DomctlPsrAlloc{}.Cmd)-0]
+	_ = x[unsafe.Offsetof(DomctlPsrAlloc{}.Target)-4]
+	_ = x[unsafe.Offsetof(DomctlPsrAlloc{}.Data)-8]
+	_ = x[unsafe.Sizeof(DomctlVuartOp{})-24]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Cmd)-0]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Type)-4]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.GFN)-8]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.ConsoleDomID)-16]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Pad)-18]
+	_ = x[unsafe.Offsetof(DomctlVuartOp{}.Evtchn)-20]
+	_ = x[unsafe.Sizeof(DomctlVmtraceOp{})-24]
+	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.Cmd)-0]
+	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.VCPU)-4]
+	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.Key)-8]
+	_ = x[unsafe.Offsetof(DomctlVmtraceOp{}.Value)-16]
 	_ = x[unsafe.Sizeof(DomctlSetLlcColors{})-16]
 	_ = x[unsafe.Offsetof(DomctlSetLlcColors{}.NumLlcColors)-0]
 	_ = x[unsafe.Offsetof(DomctlSetLlcColors{}.Pad)-4]
@@ -5121,6 +5712,23 @@ func _() {
 	_ = x[unsafe.Offsetof(SysctlReadconsole{}.Index)-4]
 	_ = x[unsafe.Offsetof(SysctlReadconsole{}.Buffer)-8]
 	_ = x[unsafe.Offsetof(SysctlReadconsole{}.Count)-16]
+	_ = x[unsafe.Sizeof(SysctlPhysinfo{})-112]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.ThreadsPerCore)-0]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.CoresPerSocket)-4]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.NrCpus)-8]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.MaxCPUID)-12]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.NrNodes)-16]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.MaxNodeID)-20]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.CPUKhz)-24]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.Capabilities)-28]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.ArchCapabilities)-32]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.Pad)-36]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.TotalPages)-40]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.FreePages)-48]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.ScrubPages)-56]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.OutstandingPages)-64]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.MaxMFN)-72]
+	_ = x[unsafe.Offsetof(SysctlPhysinfo{}.HwCap)-80]
 	_ = x[unsafe.Sizeof(SysctlPerfcOp{})-32]
 	_ = x[unsafe.Offsetof(SysctlPerfcOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(SysctlPerfcOp{}.NrCounters)-4]
@@ -5135,10 +5743,21 @@ func _() {
 	_ = x[unsafe.Sizeof(SysctlDebugKeys{})-16]
 	_ = x[unsafe.Offsetof(SysctlDebugKeys{}.Keys)-0]
 	_ = x[unsafe.Offsetof(SysctlDebugKeys{}.NrKeys)-8]
+	_ = x[unsafe.Sizeof(SysctlCpuinfo{})-8]
+	_ = x[unsafe.Offsetof(SysctlCpuinfo{}.Idletime)-0]
 	_ = x[unsafe.Sizeof(SysctlGetcpuinfo{})-24]
 	_ = x[unsafe.Offsetof(SysctlGetcpuinfo{}.MaxCpus)-0]
 	_ = x[unsafe.Offsetof(SysctlGetcpuinfo{}.Info)-8]
 	_ = x[unsafe.Offsetof(SysctlGetcpuinfo{}.NrCpus)-16]
+	_ = x[unsafe.Sizeof(SysctlAvailheap{})-24]
+	_ = x[unsafe.Offsetof(SysctlAvailheap{}.MinBitwidth)-0]
+	_ = x[unsafe.Offsetof(SysctlAvailheap{}.MaxBitwidth)-4]
+	_ = x[unsafe.Offsetof(SysctlAvailheap{}.Node)-8]
+	_ = x[unsafe.Offsetof(SysctlAvailheap{}.AvailBytes)-16]
+	_ = x[unsafe.Sizeof(PmPxVal{})-24]
+	_ = x[unsafe.Offsetof(PmPxVal{}.Freq)-0]
+	_ = x[unsafe.Offsetof(PmPxVal{}.Residency)-8]
+	_ = x[unsafe.Offsetof(PmPxVal{}.Count)-16]
 	_ = x[unsafe.Sizeof(PmPxStat{})-24]
 	_ = x[unsafe.Offsetof(PmPxStat{}.Total)-0]
 	_ = x[unsafe.Offsetof(PmPxStat{}.Usable)-1]
@@ -5156,7 +5775,6 @@ func _() {
 	_ = x[unsafe.Offsetof(PmCxStat{}.NrCc)-36]
 	_ = x[unsafe.Offsetof(PmCxStat{}.Pc)-40]
 	_ = x[unsafe.Offsetof(PmCxStat{}.Cc)-48]
-	_ = x[unsafe.Sizeof(SysctlGetPmstatU{})-56]
 	_ = x[unsafe.Sizeof(GetCpufreqPara{})-120]
 	_ = x[unsafe.Offsetof(GetCpufreqPara{}.CPUNum)-0]
 	_ = x[unsafe.Offsetof(GetCpufreqPara{}.FreqNum)-4]
@@ -5170,12 +5788,19 @@ func _() {
 	_ = x[unsafe.Offsetof(GetCpufreqPara{}.CpuinfoMinFreq)-64]
 	_ = x[unsafe.Offsetof(GetCpufreqPara{}.U)-68]
 	_ = x[unsafe.Offsetof(GetCpufreqPara{}.TurboEnabled)-112]
-	_ = x[unsafe.Sizeof(SysctlPmOpU{})-120]
 	_ = x[unsafe.Sizeof(SysctlPageOfflineOp{})-24]
 	_ = x[unsafe.Offsetof(SysctlPageOfflineOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(SysctlPageOfflineOp{}.Start)-4]
 	_ = x[unsafe.Offsetof(SysctlPageOfflineOp{}.End)-8]
 	_ = x[unsafe.Offsetof(SysctlPageOfflineOp{}.Status)-16]
+	_ = x[unsafe.Sizeof(SysctlLockprofData{})-80]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.Name)-0]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.Type)-40]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.Idx)-44]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.LockCnt)-48]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.BlockCnt)-56]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.LockTime)-64]
+	_ = x[unsafe.Offsetof(SysctlLockprofData{}.BlockTime)-72]
 	_ = x[unsafe.Sizeof(SysctlLockprofOp{})-32]
 	_ = x[unsafe.Offsetof(SysctlLockprofOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(SysctlLockprofOp{}.MaxElem)-4]
@@ -5185,11 +5810,17 @@ func _() {
 	_ = x[unsafe.Sizeof(SysctlCputopoinfo{})-16]
 	_ = x[unsafe.Offsetof(SysctlCputopoinfo{}.NumCpus)-0]
 	_ = x[unsafe.Offsetof(SysctlCputopoinfo{}.Cputopo)-8]
+	_ = x[unsafe.Sizeof(SysctlMeminfo{})-16]
+	_ = x[unsafe.Offsetof(SysctlMeminfo{}.Memsize)-0]
+	_ = x[unsafe.Offsetof(SysctlMeminfo{}.Memfree)-8]
 	_ = x[unsafe.Sizeof(SysctlNumainfo{})-24]
 	_ = x[unsafe.Offsetof(SysctlNumainfo{}.NumNodes)-0]
 	_ = x[unsafe.Offsetof(SysctlNumainfo{}.Meminfo)-8]
 	_ = x[unsafe.Offsetof(SysctlNumainfo{}.Distance)-16]
-	_ = x[unsafe.Sizeof(SysctlSchedulerOpU{})-16]
+	_ = x[unsafe.Sizeof(SysctlArinc653ScheduleSchedEntries{})-32]
+	_ = x[unsafe.Offsetof(SysctlArinc653ScheduleSchedEntries{}.DomHandle)-0]
+	_ = x[unsafe.Offsetof(SysctlArinc653ScheduleSchedEntries{}.VCPUID)-16]
+	_ = x[unsafe.Offsetof(SysctlArinc653ScheduleSchedEntries{}.Runtime)-24]
 	_ = x[unsafe.Sizeof(SysctlSchedArinc653{})-8]
 	_ = x[unsafe.Offsetof(SysctlSchedArinc653{}.Schedule)-0]
 	_ = x[unsafe.Sizeof(SysctlCoverageOp{})-16]
@@ -5225,7 +5856,6 @@ func _() {
 	_ = x[unsafe.Offsetof(SysctlLivepatchList{}.Len)-40]
 	_ = x[unsafe.Offsetof(SysctlLivepatchList{}.Metadata)-48]
 	_ = x[unsafe.Offsetof(SysctlLivepatchList{}.MetadataLen)-56]
-	_ = x[unsafe.Sizeof(SysctlLivepatchOpU{})-64]
 	_ = x[unsafe.Sizeof(SysctlCPUPolicy{})-32]
 	_ = x[unsafe.Offsetof(SysctlCPUPolicy{}.Index)-0]
 	_ = x[unsafe.Offsetof(SysctlCPUPolicy{}.NrLeaves)-4]
@@ -5268,4 +5898,402 @@ func _() {
 	_ = x[unsafe.Sizeof(CPUUserRegsAnon22{})-8]
 	_ = x[unsafe.Sizeof(CPUUserRegsAnon23{})-8]
 	_ = x[unsafe.Sizeof(CallbackT(0))-8]
+	_ = x[unsafe.Alignof(CPUUserRegs{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon0{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon1{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon2{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon3{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon4{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon5{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon6{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon9{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon13{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon14{})-8]
+	_ = x[unsafe.Alignof(ArchVCPUInfo{})-8]
+	_ = x[unsafe.Alignof(TrapInfo{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestContext{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestContextFPUCtxt{})-1]
+	_ = x[unsafe.Alignof(ArchSharedInfo{})-8]
+	_ = x[unsafe.Alignof(ArchDomainconfig{})-4]
+	_ = x[unsafe.Alignof(CPUIDLeaf{})-4]
+	_ = x[unsafe.Alignof(MSREntry{})-8]
+	_ = x[unsafe.Alignof(MMUExtOp{})-8]
+	_ = x[unsafe.Alignof(MMUExtOpArg1{})-8]
+	_ = x[unsafe.Alignof(MMUExtOpArg2{})-8]
+	_ = x[unsafe.Alignof(MMUUpdate{})-8]
+	_ = x[unsafe.Alignof(MulticallEntry{})-8]
+	_ = x[unsafe.Alignof(VCPUTimeInfo{})-8]
+	_ = x[unsafe.Alignof(VCPUInfo{})-8]
+	_ = x[unsafe.Alignof(SharedInfo{})-8]
+	_ = x[unsafe.Alignof(StartInfo{})-8]
+	_ = x[unsafe.Alignof(StartInfoConsole{})-8]
+	_ = x[unsafe.Alignof(StartInfoConsoleDomU{})-8]
+	_ = x[unsafe.Alignof(StartInfoConsoleDom0{})-4]
+	_ = x[unsafe.Alignof(MultibootModList{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfo{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoU{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoUTextMode3{})-2]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoUVesaLfb{})-4]
+	_ = x[unsafe.Alignof(UUID{})-1]
+	_ = x[unsafe.Alignof(XenctlBitmap{})-8]
+	_ = x[unsafe.Alignof(PhysdevEoi{})-4]
+	_ = x[unsafe.Alignof(PhysdevPirqEoiGMFN{})-8]
+	_ = x[unsafe.Alignof(PhysdevIRQStatusQuery{})-4]
+	_ = x[unsafe.Alignof(PhysdevSetIopl{})-4]
+	_ = x[unsafe.Alignof(PhysdevSetIobitmap{})-8]
+	_ = x[unsafe.Alignof(PhysdevAPIC{})-8]
+	_ = x[unsafe.Alignof(PhysdevIRQ{})-4]
+	_ = x[unsafe.Alignof(PhysdevMapPirq{})-8]
+	_ = x[unsafe.Alignof(PhysdevUnmapPirq{})-4]
+	_ = x[unsafe.Alignof(PhysdevManagePCI{})-1]
+	_ = x[unsafe.Alignof(PhysdevRestoreMSI{})-1]
+	_ = x[unsafe.Alignof(PhysdevManagePCIExt{})-4]
+	_ = x[unsafe.Alignof(PhysdevManagePCIExtPhysfn{})-1]
+	_ = x[unsafe.Alignof(PhysdevOp{})-8]
+	_ = x[unsafe.Alignof(PhysdevOpU{})-8]
+	_ = x[unsafe.Alignof(PhysdevSetupGsi{})-4]
+	_ = x[unsafe.Alignof(PhysdevGetFreePirq{})-4]
+	_ = x[unsafe.Alignof(PhysdevPCIMmcfgReserved{})-8]
+	_ = x[unsafe.Alignof(PhysdevPCIDeviceAdd{})-4]
+	_ = x[unsafe.Alignof(PhysdevPCIDeviceAddPhysfn{})-1]
+	_ = x[unsafe.Alignof(PhysdevPCIDevice{})-2]
+	_ = x[unsafe.Alignof(PCIDeviceReset{})-4]
+	_ = x[unsafe.Alignof(PhysdevDbgpOp{})-2]
+	_ = x[unsafe.Alignof(PhysdevDbgpOpU{})-2]
+	_ = x[unsafe.Alignof(MemoryReservation{})-8]
+	_ = x[unsafe.Alignof(MemoryExchange{})-8]
+	_ = x[unsafe.Alignof(MemoryDomain{})-2]
+	_ = x[unsafe.Alignof(MachphysMFNList{})-8]
+	_ = x[unsafe.Alignof(MachphysMapping{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmap{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmapBatch{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmapBatchExtra{})-2]
+	_ = x[unsafe.Alignof(RemoveFromPhysmap{})-8]
+	_ = x[unsafe.Alignof(MemoryMap{})-8]
+	_ = x[unsafe.Alignof(ForeignMemoryMap{})-8]
+	_ = x[unsafe.Alignof(PodTarget{})-8]
+	_ = x[unsafe.Alignof(MemPagingOp{})-8]
+	_ = x[unsafe.Alignof(MemAccessOp{})-8]
+	_ = x[unsafe.Alignof(MemSharingOp{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpU{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpNominate{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpNominateU{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpShare{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpRange{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpDebug{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpDebugU{})-8]
+	_ = x[unsafe.Alignof(MemSharingOpFork{})-4]
+	_ = x[unsafe.Alignof(ReservedDeviceMemory{})-8]
+	_ = x[unsafe.Alignof(ReservedDeviceMemoryMap{})-8]
+	_ = x[unsafe.Alignof(ReservedDeviceMemoryMapDev{})-2]
+	_ = x[unsafe.Alignof(MemAcquireResource{})-8]
+	_ = x[unsafe.Alignof(Vmemrange{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfo{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVdistance{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVCPUToVnode{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVmemrange{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV1{})-4]
+	_ = x[unsafe.Alignof(GrantEntryHeader{})-2]
+	_ = x[unsafe.Alignof(GrantEntryV2{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2FullPage{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2SubPage{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2Transitive{})-4]
+	_ = x[unsafe.Alignof(GnttabMapGrantRef{})-8]
+	_ = x[unsafe.Alignof(GnttabUnmapGrantRef{})-8]
+	_ = x[unsafe.Alignof(GnttabSetupTable{})-8]
+	_ = x[unsafe.Alignof(GnttabDumpTable{})-2]
+	_ = x[unsafe.Alignof(GnttabTransfer{})-8]
+	_ = x[unsafe.Alignof(GnttabCopy{})-8]
+	_ = x[unsafe.Alignof(GnttabCopyPtr{})-8]
+	_ = x[unsafe.Alignof(GnttabCopyPtrU{})-8]
+	_ = x[unsafe.Alignof(GnttabQuerySize{})-4]
+	_ = x[unsafe.Alignof(GnttabUnmapAndReplace{})-8]
+	_ = x[unsafe.Alignof(GnttabSetVersion{})-4]
+	_ = x[unsafe.Alignof(GnttabGetStatusFrames{})-8]
+	_ = x[unsafe.Alignof(GnttabGetVersion{})-4]
+	_ = x[unsafe.Alignof(GnttabSwapGrantRef{})-4]
+	_ = x[unsafe.Alignof(GnttabCacheFlush{})-8]
+	_ = x[unsafe.Alignof(GnttabCacheFlushA{})-8]
+	_ = x[unsafe.Alignof(CompileInfo{})-1]
+	_ = x[unsafe.Alignof(PlatformParameters{})-8]
+	_ = x[unsafe.Alignof(FeatureInfo{})-4]
+	_ = x[unsafe.Alignof(BuildID{})-4]
+	_ = x[unsafe.Alignof(Varbuf{})-4]
+	_ = x[unsafe.Alignof(EvtchnAllocUnbound{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindInterdomain{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindVirq{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindPirq{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindIpi{})-4]
+	_ = x[unsafe.Alignof(EvtchnClose{})-4]
+	_ = x[unsafe.Alignof(EvtchnSend{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatus{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatusU{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatusUUnbound{})-2]
+	_ = x[unsafe.Alignof(EvtchnStatusUInterdomain{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindVCPU{})-4]
+	_ = x[unsafe.Alignof(EvtchnUnmask{})-4]
+	_ = x[unsafe.Alignof(EvtchnReset{})-2]
+	_ = x[unsafe.Alignof(EvtchnInitControl{})-8]
+	_ = x[unsafe.Alignof(EvtchnExpandArray{})-8]
+	_ = x[unsafe.Alignof(EvtchnSetPriority{})-4]
+	_ = x[unsafe.Alignof(EvtchnOp{})-4]
+	_ = x[unsafe.Alignof(EvtchnOpU{})-4]
+	_ = x[unsafe.Alignof(EvtchnFifoControlBlock{})-4]
+	_ = x[unsafe.Alignof(SchedShutdown{})-4]
+	_ = x[unsafe.Alignof(SchedPoll{})-8]
+	_ = x[unsafe.Alignof(SchedRemoteShutdown{})-4]
+	_ = x[unsafe.Alignof(SchedWatchdog{})-4]
+	_ = x[unsafe.Alignof(SchedPinOverride{})-4]
+	_ = x[unsafe.Alignof(VCPURunstateInfo{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterRunstateMemoryArea{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterRunstateMemoryAreaAddr{})-8]
+	_ = x[unsafe.Alignof(VCPUSetPeriodicTimer{})-8]
+	_ = x[unsafe.Alignof(VCPUSetSingleshotTimer{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterVCPUInfo{})-8]
+	_ = x[unsafe.Alignof(VCPUGetPhysid{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterTimeMemoryArea{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterTimeMemoryAreaAddr{})-8]
+	_ = x[unsafe.Alignof(TRec{})-4]
+	_ = x[unsafe.Alignof(TRecU{})-4]
+	_ = x[unsafe.Alignof(TRecUCycles{})-4]
+	_ = x[unsafe.Alignof(TRecUNocycles{})-4]
+	_ = x[unsafe.Alignof(TBuf{})-4]
+	_ = x[unsafe.Alignof(TInfo{})-2]
+	_ = x[unsafe.Alignof(HVMParam{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSuppressVe{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSuppressVeMulti{})-8]
+	_ = x[unsafe.Alignof(HVMPagetableDying{})-8]
+	_ = x[unsafe.Alignof(HVMGetTime{})-8]
+	_ = x[unsafe.Alignof(HVMXentrace{})-2]
+	_ = x[unsafe.Alignof(HVMGetMemType{})-8]
+	_ = x[unsafe.Alignof(HVMEvtchnUpcallVector{})-4]
+	_ = x[unsafe.Alignof(HVMAltp2mDomainState{})-1]
+	_ = x[unsafe.Alignof(HVMAltp2mVCPUEnableNotify{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mVCPUDisableNotify{})-4]
+	_ = x[unsafe.Alignof(HVMAltp2mView{})-2]
+	_ = x[unsafe.Alignof(HVMAltp2mMemAccess{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSetMemAccessMulti{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mChangeGFN{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mGetVCPUP2mIdx{})-4]
+	_ = x[unsafe.Alignof(HVMAltp2mSetVisibility{})-2]
+	_ = x[unsafe.Alignof(HVMAltp2mOp{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mOpU{})-8]
+	_ = x[unsafe.Alignof(HVMSaveDescriptor{})-4]
+	_ = x[unsafe.Alignof(HVMSaveEnd{})-1]
+	_ = x[unsafe.Alignof(HVMSAVETYPEEND{})-1]
+	_ = x[unsafe.Alignof(HVMSaveHeader{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPEHEADER{})-8]
+	_ = x[unsafe.Alignof(HVMHwCPU{})-8]
+	_ = x[unsafe.Alignof(HVMHwCPUAnon77{})-4]
+	_ = x[unsafe.Alignof(HVMHwCPUAnon77Anon1{})-4]
+	_ = x[unsafe.Alignof(HVMHwCPUCompat{})-8]
+	_ = x[unsafe.Alignof(HVMHwCPUCompatAnon76{})-4]
+	_ = x[unsafe.Alignof(HVMHwCPUCompatAnon76Anon1{})-4]
+	_ = x[unsafe.Alignof(HVMSAVETYPECPU{})-8]
+	_ = x[unsafe.Alignof(HVMHwVpic{})-1]
+	_ = x[unsafe.Alignof(HVMSAVETYPEPIC{})-1]
+	_ = x[unsafe.Alignof(VioapicRedirEntry{})-8]
+	_ = x[unsafe.Alignof(VioapicRedirEntryFields{})-1]
+	_ = x[unsafe.Alignof(HVMHwVioapic{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPEIOAPIC{})-8]
+	_ = x[unsafe.Alignof(HVMHwLAPIC{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPELAPIC{})-8]
+	_ = x[unsafe.Alignof(HVMHwLAPICRegs{})-1]
+	_ = x[unsafe.Alignof(HVMSAVETYPELAPICREGS{})-1]
+	_ = x[unsafe.Alignof(HVMHwPCIIrqs{})-8]
+	_ = x[unsafe.Alignof(HVMHwPCIIrqsAnon0{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPEPCIIRQ{})-8]
+	_ = x[unsafe.Alignof(HVMHwIsaIrqs{})-8]
+	_ = x[unsafe.Alignof(HVMHwIsaIrqsAnon0{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPEISAIRQ{})-8]
+	_ = x[unsafe.Alignof(HVMHwPCILink{})-1]
+	_ = x[unsafe.Alignof(HVMSAVETYPEPCILINK{})-1]
+	_ = x[unsafe.Alignof(HVMHwPIT{})-4]
+	_ = x[unsafe.Alignof(HVMHwPITChannel{})-4]
+	_ = x[unsafe.Alignof(HVMSAVETYPEPIT{})-4]
+	_ = x[unsafe.Alignof(HVMHwRTC{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPERTC{})-8]
+	_ = x[unsafe.Alignof(HVMHwHPET{})-8]
+	_ = x[unsafe.Alignof(HVMHwHPETTimers{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPEHPET{})-8]
+	_ = x[unsafe.Alignof(HVMHwPmtimer{})-4]
+	_ = x[unsafe.Alignof(HVMSAVETYPEPMTIMER{})-4]
+	_ = x[unsafe.Alignof(HVMHwMTRR{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPEMTRR{})-8]
+	_ = x[unsafe.Alignof(HVMHwCPUXSave{})-8]
+	_ = x[unsafe.Alignof(HVMHwCPUXSaveSaveArea{})-8]
+	_ = x[unsafe.Alignof(HVMHwCPUXSaveSaveAreaFPUSse{})-1]
+	_ = x[unsafe.Alignof(HVMHwCPUXSaveHdr{})-8]
+	_ = x[unsafe.Alignof(HVMViridianDomainContext{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPEVIRIDIANDOMAIN{})-8]
+	_ = x[unsafe.Alignof(HVMViridianVCPUContext{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPEVIRIDIANVCPU{})-8]
+	_ = x[unsafe.Alignof(HVMVmceVCPU{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPEVMCEVCPU{})-8]
+	_ = x[unsafe.Alignof(HVMTSCAdjust{})-8]
+	_ = x[unsafe.Alignof(HVMSAVETYPETSCADJUST{})-8]
+	_ = x[unsafe.Alignof(HVMMSR{})-8]
+	_ = x[unsafe.Alignof(HVMOneMSR{})-8]
+	_ = x[unsafe.Alignof(DomctlCreatedomain{})-4]
+	_ = x[unsafe.Alignof(DomctlGetdomaininfo{})-8]
+	_ = x[unsafe.Alignof(DomctlGetpageframeinfo3{})-8]
+	_ = x[unsafe.Alignof(DomctlShadowOpStats{})-4]
+	_ = x[unsafe.Alignof(DomctlShadowOp{})-8]
+	_ = x[unsafe.Alignof(DomctlMaxMem{})-8]
+	_ = x[unsafe.Alignof(DomctlVcpucontext{})-8]
+	_ = x[unsafe.Alignof(DomctlGetvcpuinfo{})-8]
+	_ = x[unsafe.Alignof(DomctlNodeaffinity{})-8]
+	_ = x[unsafe.Alignof(DomctlVcpuaffinity{})-8]
+	_ = x[unsafe.Alignof(DomctlMaxVCPUs{})-4]
+	_ = x[unsafe.Alignof(DomctlSchedCredit{})-2]
+	_ = x[unsafe.Alignof(DomctlSchedCredit2{})-2]
+	_ = x[unsafe.Alignof(DomctlSchedRtds{})-4]
+	_ = x[unsafe.Alignof(DomctlSchedparamVCPU{})-4]
+	_ = x[unsafe.Alignof(DomctlSchedparamVCPUU{})-4]
+	_ = x[unsafe.Alignof(DomctlSchedulerOp{})-8]
+	_ = x[unsafe.Alignof(DomctlSchedulerOpU{})-8]
+	_ = x[unsafe.Alignof(DomctlSchedulerOpUV{})-8]
+	_ = x[unsafe.Alignof(DomctlSetdomainhandle{})-1]
+	_ = x[unsafe.Alignof(DomctlSetdebugging{})-1]
+	_ = x[unsafe.Alignof(DomctlIRQPermission{})-4]
+	_ = x[unsafe.Alignof(DomctlGsiPermission{})-4]
+	_ = x[unsafe.Alignof(DomctlIomemPermission{})-8]
+	_ = x[unsafe.Alignof(DomctlIoportPermission{})-4]
+	_ = x[unsafe.Alignof(DomctlHypercallInit{})-8]
+	_ = x[unsafe.Alignof(DomctlSettimeoffset{})-8]
+	_ = x[unsafe.Alignof(DomctlHvmcontext{})-8]
+	_ = x[unsafe.Alignof(DomctlAddressSize{})-4]
+	_ = x[unsafe.Alignof(DomctlSendtrigger{})-4]
+	_ = x[unsafe.Alignof(DomctlAssignDevice{})-8]
+	_ = x[unsafe.Alignof(DomctlAssignDeviceU{})-8]
+	_ = x[unsafe.Alignof(DomctlAssignDeviceUPCI{})-4]
+	_ = x[unsafe.Alignof(DomctlAssignDeviceUDt{})-8]
+	_ = x[unsafe.Alignof(DomctlGetDeviceGroup{})-8]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQ{})-8]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQU{})-8]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQUIsa{})-1]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQUPCI{})-1]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQUMSI{})-8]
+	_ = x[unsafe.Alignof(DomctlBindPtIRQUSpi{})-2]
+	_ = x[unsafe.Alignof(DomctlMemoryMapping{})-8]
+	_ = x[unsafe.Alignof(DomctlIoportMapping{})-4]
+	_ = x[unsafe.Alignof(DomctlExtVcpucontext{})-8]
+	_ = x[unsafe.Alignof(DomctlExtVcpucontextAnon8{})-8]
+	_ = x[unsafe.Alignof(DomctlSetTarget{})-2]
+	_ = x[unsafe.Alignof(DomctlCPUPolicy{})-8]
+	_ = x[unsafe.Alignof(DomctlSubscribe{})-4]
+	_ = x[unsafe.Alignof(DomctlDebugOp{})-4]
+	_ = x[unsafe.Alignof(DomctlHvmcontextPartial{})-8]
+	_ = x[unsafe.Alignof(DomctlTSCInfo{})-8]
+	_ = x[unsafe.Alignof(DomctlGdbsxMemio{})-8]
+	_ = x[unsafe.Alignof(DomctlGdbsxPauseunpVCPU{})-4]
+	_ = x[unsafe.Alignof(DomctlGdbsxDomstatus{})-4]
+	_ = x[unsafe.Alignof(DomctlVMEventOp{})-4]
+	_ = x[unsafe.Alignof(DomctlVMEventOpU{})-4]
+	_ = x[unsafe.Alignof(DomctlVMEventOpUEnable{})-4]
+	_ = x[unsafe.Alignof(DomctlMemSharingOp{})-1]
+	_ = x[unsafe.Alignof(DomctlMemSharingOpU{})-1]
+	_ = x[unsafe.Alignof(DomctlAuditP2m{})-8]
+	_ = x[unsafe.Alignof(DomctlSetVirqHandler{})-4]
+	_ = x[unsafe.Alignof(DomctlVcpuextstate{})-8]
+	_ = x[unsafe.Alignof(DomctlSetAccessRequired{})-1]
+	_ = x[unsafe.Alignof(DomctlSetBrokenPageP2m{})-8]
+	_ = x[unsafe.Alignof(DomctlCacheflush{})-8]
+	_ = x[unsafe.Alignof(DomctlPagingMempool{})-8]
+	_ = x[unsafe.Alignof(DomctlVCPUMSR{})-8]
+	_ = x[unsafe.Alignof(DomctlVCPUMsrs{})-8]
+	_ = x[unsafe.Alignof(DomctlVNUMA{})-8]
+	_ = x[unsafe.Alignof(DomctlPsrCmtOp{})-4]
+	_ = x[unsafe.Alignof(DomctlMonitorOp{})-8]
+	_ = x[unsafe.Alignof(DomctlMonitorOpU{})-8]
+	_ = x[unsafe.Alignof(DomctlMonitorOpUMovToCR{})-8]
+	_ = x[unsafe.Alignof(DomctlMonitorOpUMovToMSR{})-4]
+	_ = x[unsafe.Alignof(DomctlMonitorOpUGuestRequest{})-1]
+	_ = x[unsafe.Alignof(DomctlMonitorOpUDebugException{})-1]
+	_ = x[unsafe.Alignof(DomctlMonitorOpUVmexit{})-1]
+	_ = x[unsafe.Alignof(DomctlPsrAlloc{})-8]
+	_ = x[unsafe.Alignof(DomctlVuartOp{})-8]
+	_ = x[unsafe.Alignof(DomctlVmtraceOp{})-8]
+	_ = x[unsafe.Alignof(DomctlSetLlcColors{})-8]
+	_ = x[unsafe.Alignof(Domctl{})-8]
+	_ = x[unsafe.Alignof(DomctlU{})-8]
+	_ = x[unsafe.Alignof(SysctlReadconsole{})-8]
+	_ = x[unsafe.Alignof(SysctlTbufOp{})-8]
+	_ = x[unsafe.Alignof(SysctlPhysinfo{})-8]
+	_ = x[unsafe.Alignof(SysctlSchedID{})-4]
+	_ = x[unsafe.Alignof(SysctlPerfcDesc{})-4]
+	_ = x[unsafe.Alignof(SysctlPerfcOp{})-8]
+	_ = x[unsafe.Alignof(SysctlGetdomaininfolist{})-8]
+	_ = x[unsafe.Alignof(SysctlDebugKeys{})-8]
+	_ = x[unsafe.Alignof(SysctlCpuinfo{})-8]
+	_ = x[unsafe.Alignof(SysctlGetcpuinfo{})-8]
+	_ = x[unsafe.Alignof(SysctlAvailheap{})-8]
+	_ = x[unsafe.Alignof(PmPxVal{})-8]
+	_ = x[unsafe.Alignof(PmPxStat{})-8]
+	_ = x[unsafe.Alignof(PmCxStat{})-8]
+	_ = x[unsafe.Alignof(SysctlGetPmstat{})-8]
+	_ = x[unsafe.Alignof(SysctlGetPmstatU{})-8]
+	_ = x[unsafe.Alignof(SysctlCPUHotplug{})-4]
+	_ = x[unsafe.Alignof(Userspace{})-4]
+	_ = x[unsafe.Alignof(Ondemand{})-4]
+	_ = x[unsafe.Alignof(CppcPara{})-4]
+	_ = x[unsafe.Alignof(SetCppcPara{})-4]
+	_ = x[unsafe.Alignof(GetCpufreqPara{})-8]
+	_ = x[unsafe.Alignof(GetCpufreqParaU{})-4]
+	_ = x[unsafe.Alignof(GetCpufreqParaUS{})-4]
+	_ = x[unsafe.Alignof(GetCpufreqParaUSU{})-4]
+	_ = x[unsafe.Alignof(SetCpufreqGov{})-1]
+	_ = x[unsafe.Alignof(SetCpufreqPara{})-4]
+	_ = x[unsafe.Alignof(SysctlPmOp{})-8]
+	_ = x[unsafe.Alignof(SysctlPmOpU{})-8]
+	_ = x[unsafe.Alignof(SysctlPageOfflineOp{})-8]
+	_ = x[unsafe.Alignof(SysctlLockprofData{})-8]
+	_ = x[unsafe.Alignof(SysctlLockprofOp{})-8]
+	_ = x[unsafe.Alignof(SysctlCputopo{})-4]
+	_ = x[unsafe.Alignof(SysctlCputopoinfo{})-8]
+	_ = x[unsafe.Alignof(SysctlMeminfo{})-8]
+	_ = x[unsafe.Alignof(SysctlNumainfo{})-8]
+	_ = x[unsafe.Alignof(SysctlCpupoolOp{})-8]
+	_ = x[unsafe.Alignof(SysctlArinc653Schedule{})-8]
+	_ = x[unsafe.Alignof(SysctlArinc653ScheduleSchedEntries{})-8]
+	_ = x[unsafe.Alignof(SysctlCreditSchedule{})-4]
+	_ = x[unsafe.Alignof(SysctlCredit2Schedule{})-4]
+	_ = x[unsafe.Alignof(SysctlSchedulerOp{})-8]
+	_ = x[unsafe.Alignof(SysctlSchedulerOpU{})-8]
+	_ = x[unsafe.Alignof(SysctlSchedArinc653{})-8]
+	_ = x[unsafe.Alignof(SysctlCoverageOp{})-8]
+	_ = x[unsafe.Alignof(SysctlPsrCmtOp{})-8]
+	_ = x[unsafe.Alignof(SysctlPsrCmtOpU{})-8]
+	_ = x[unsafe.Alignof(SysctlPsrCmtOpUL3Cache{})-4]
+	_ = x[unsafe.Alignof(SysctlPcitopoinfo{})-8]
+	_ = x[unsafe.Alignof(SysctlPsrAlloc{})-4]
+	_ = x[unsafe.Alignof(SysctlPsrAllocU{})-4]
+	_ = x[unsafe.Alignof(SysctlPsrAllocUCatInfo{})-4]
+	_ = x[unsafe.Alignof(SysctlPsrAllocUMbaInfo{})-4]
+	_ = x[unsafe.Alignof(SysctlCPULevellingCaps{})-4]
+	_ = x[unsafe.Alignof(SysctlCPUFeatureset{})-8]
+	_ = x[unsafe.Alignof(LivepatchName{})-8]
+	_ = x[unsafe.Alignof(SysctlLivepatchUpload{})-8]
+	_ = x[unsafe.Alignof(LivepatchStatus{})-4]
+	_ = x[unsafe.Alignof(SysctlLivepatchGet{})-8]
+	_ = x[unsafe.Alignof(SysctlLivepatchList{})-8]
+	_ = x[unsafe.Alignof(SysctlLivepatchAction{})-8]
+	_ = x[unsafe.Alignof(SysctlLivepatchOp{})-8]
+	_ = x[unsafe.Alignof(SysctlLivepatchOpU{})-8]
+	_ = x[unsafe.Alignof(SysctlCPUPolicy{})-8]
+	_ = x[unsafe.Alignof(Sysctl{})-8]
+	_ = x[unsafe.Alignof(SysctlU{})-8]
+	_ = x[unsafe.Alignof(IretContext{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon5Anon3{})-1]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon7{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon8{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon10{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon10Anon3{})-1]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon11{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon11Anon3{})-1]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon12{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon12Anon3{})-1]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon17{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon22{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon23{})-8]
 }

@@ -723,10 +723,10 @@ func XenmemIncreaseReservation(c hypercall.Caller, arg *MemoryReservation, exten
 		return extents, fmt.Errorf("XENMEM_increase_reservation: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_increase_reservation, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_increase_reservation: %w", err)
@@ -764,10 +764,10 @@ func XenmemDecreaseReservation(c hypercall.Caller, arg *MemoryReservation, exten
 		return extents, fmt.Errorf("XENMEM_decrease_reservation: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_decrease_reservation, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_decrease_reservation: %w", err)
 	}
@@ -804,10 +804,10 @@ func XenmemPopulatePhysmap(c hypercall.Caller, arg *MemoryReservation, extentSta
 		return extents, fmt.Errorf("XENMEM_populate_physmap: %w", err)
 	}
 	r, err := HypervisorMemoryOp(c, XENMEM_populate_physmap, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return extents, fmt.Errorf("XENMEM_populate_physmap: %w", err)
@@ -890,12 +890,12 @@ func XenmemExchange(c hypercall.Caller, arg *MemoryExchange, inExtentStart []PFN
 		return fmt.Errorf("XENMEM_exchange: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_exchange, addr)
-	h0 := arg.In.ExtentStart
-	h1 := arg.Out.ExtentStart
-	*arg = *p
+	h0 := arg.In.ExtentStart.Addr()
+	h1 := arg.Out.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.In.ExtentStart = h0
-	arg.Out.ExtentStart = h1
+	arg.In.ExtentStart.Set(h0)
+	arg.Out.ExtentStart.Set(h1)
 	copy(outExtentStart, outExtentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_exchange: %w", err)
@@ -1032,10 +1032,10 @@ func XenmemMachphysMFNList(c hypercall.Caller, arg *MachphysMFNList, extentStart
 		return fmt.Errorf("XENMEM_machphys_mfn_list: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_mfn_list, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machphys_mfn_list: %w", err)
@@ -1076,10 +1076,10 @@ func XenmemMachphysCompatMFNList(c hypercall.Caller, arg *MachphysMFNList, exten
 		return fmt.Errorf("XENMEM_machphys_compat_mfn_list: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_compat_mfn_list, addr)
-	h0 := arg.ExtentStart
-	*arg = *p
+	h0 := arg.ExtentStart.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.ExtentStart = h0
+	arg.ExtentStart.Set(h0)
 	copy(extentStart, extentStartBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machphys_compat_mfn_list: %w", err)
@@ -1103,14 +1103,15 @@ func XenmemMachphysMapping(c hypercall.Caller) (machphysMapping MachphysMapping,
 	defer a.Release()
 	p, addr := hypercall.New[MachphysMapping](&a)
 	if err := a.Err(); err != nil {
-		return machphysMapping, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		return MachphysMapping{}, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machphys_mapping, addr)
-	machphysMapping = *p
+	hypercall.Copy(&machphysMapping, p)
 	if err != nil {
-		return machphysMapping, fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		err = fmt.Errorf("XENMEM_machphys_mapping: %w", err)
+		return
 	}
-	return machphysMapping, nil
+	return
 }
 
 // XenmemAddToPhysmap issues XENMEM_add_to_physmap (memory.h:227:9) through
@@ -1130,7 +1131,7 @@ func XenmemAddToPhysmap(c hypercall.Caller, arg *AddToPhysmap) (err error) {
 		return fmt.Errorf("XENMEM_add_to_physmap: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_add_to_physmap, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_add_to_physmap: %w", err)
 	}
@@ -1187,14 +1188,14 @@ func XenmemAddToPhysmapBatch(c hypercall.Caller, arg *AddToPhysmapBatch, idxs []
 		return fmt.Errorf("XENMEM_add_to_physmap_batch: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_add_to_physmap_batch, addr)
-	h0 := arg.Idxs
-	h1 := arg.Gpfns
-	h2 := arg.Errs
-	*arg = *p
+	h0 := arg.Idxs.Addr()
+	h1 := arg.Gpfns.Addr()
+	h2 := arg.Errs.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Idxs = h0
-	arg.Gpfns = h1
-	arg.Errs = h2
+	arg.Idxs.Set(h0)
+	arg.Gpfns.Set(h1)
+	arg.Errs.Set(h2)
 	copy(errs, errsBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_add_to_physmap_batch: %w", err)
@@ -1219,7 +1220,7 @@ func XenmemRemoveFromPhysmap(c hypercall.Caller, arg *RemoveFromPhysmap) (err er
 		return fmt.Errorf("XENMEM_remove_from_physmap: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_remove_from_physmap, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_remove_from_physmap: %w", err)
 	}
@@ -1256,10 +1257,10 @@ func XenmemMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []E820Entry) (er
 		return fmt.Errorf("XENMEM_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_memory_map, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	copy(buffer, bufferBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_memory_map: %w", err)
@@ -1306,10 +1307,10 @@ func XenmemMachineMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []E820Ent
 		return fmt.Errorf("XENMEM_machine_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_machine_memory_map, addr)
-	h0 := arg.Buffer
-	*arg = *p
+	h0 := arg.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Buffer = h0
+	arg.Buffer.Set(h0)
 	copy(buffer, bufferBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_machine_memory_map: %w", err)
@@ -1346,10 +1347,10 @@ func XenmemSetMemoryMap(c hypercall.Caller, arg *ForeignMemoryMap, mapBuffer []E
 		return fmt.Errorf("XENMEM_set_memory_map: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_set_memory_map, addr)
-	h0 := arg.Map.Buffer
-	*arg = *p
+	h0 := arg.Map.Buffer.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.Map.Buffer = h0
+	arg.Map.Buffer.Set(h0)
 	if err != nil {
 		return fmt.Errorf("XENMEM_set_memory_map: %w", err)
 	}
@@ -1370,7 +1371,7 @@ func XenmemSetPodTarget(c hypercall.Caller, arg *PodTarget) (err error) {
 		return fmt.Errorf("XENMEM_set_pod_target: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_set_pod_target, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_set_pod_target: %w", err)
 	}
@@ -1391,7 +1392,7 @@ func XenmemGetPodTarget(c hypercall.Caller, arg *PodTarget) (err error) {
 		return fmt.Errorf("XENMEM_get_pod_target: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_get_pod_target, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("XENMEM_get_pod_target: %w", err)
 	}
@@ -1426,10 +1427,10 @@ func XenmemAcquireResource(c hypercall.Caller, arg *MemAcquireResource, frameLis
 		return fmt.Errorf("XENMEM_acquire_resource: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_acquire_resource, addr)
-	h0 := arg.FrameList
-	*arg = *p
+	h0 := arg.FrameList.Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	arg.FrameList = h0
+	arg.FrameList.Set(h0)
 	copy(frameList, frameListBuf)
 	if err != nil {
 		return fmt.Errorf("XENMEM_acquire_resource: %w", err)
@@ -1491,14 +1492,14 @@ func XenmemGetVNUMAInfo(c hypercall.Caller, arg *VNUMATopologyInfo, vdistance []
 		return fmt.Errorf("XENMEM_get_vnumainfo: %w", err)
 	}
 	_, err = HypervisorMemoryOp(c, XENMEM_get_vnumainfo, addr)
-	h0 := *arg.Vdistance.H()
-	h1 := *arg.VCPUToVnode.H()
-	h2 := *arg.Vmemrange.H()
-	*arg = *p
+	h0 := arg.Vdistance.H().Addr()
+	h1 := arg.VCPUToVnode.H().Addr()
+	h2 := arg.Vmemrange.H().Addr()
+	hypercall.Copy(arg, p)
 	// The handles held bounce buffers: give back the caller's.
-	*arg.Vdistance.H() = h0
-	*arg.VCPUToVnode.H() = h1
-	*arg.Vmemrange.H() = h2
+	arg.Vdistance.H().Set(h0)
+	arg.VCPUToVnode.H().Set(h1)
+	arg.Vmemrange.H().Set(h2)
 	copy(vdistance, vdistanceBuf)
 	copy(vcpuToVnode, vcpuToVnodeBuf)
 	copy(vmemrange, vmemrangeBuf)
@@ -2050,14 +2051,15 @@ func XenverExtraversion(c hypercall.Caller) (extraversion Extraversion, err erro
 	defer a.Release()
 	p, addr := hypercall.New[Extraversion](&a)
 	if err := a.Err(); err != nil {
-		return extraversion, fmt.Errorf("XENVER_extraversion: %w", err)
+		return Extraversion{}, fmt.Errorf("XENVER_extraversion: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_extraversion, addr)
-	extraversion = *p
+	hypercall.Copy(&extraversion, p)
 	if err != nil {
-		return extraversion, fmt.Errorf("XENVER_extraversion: %w", err)
+		err = fmt.Errorf("XENVER_extraversion: %w", err)
+		return
 	}
-	return extraversion, nil
+	return
 }
 
 // XenverCompileInfo issues XENVER_compile_info (version.h:28:9) through
@@ -2072,14 +2074,15 @@ func XenverCompileInfo(c hypercall.Caller) (compileInfo CompileInfo, err error) 
 	defer a.Release()
 	p, addr := hypercall.New[CompileInfo](&a)
 	if err := a.Err(); err != nil {
-		return compileInfo, fmt.Errorf("XENVER_compile_info: %w", err)
+		return CompileInfo{}, fmt.Errorf("XENVER_compile_info: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_compile_info, addr)
-	compileInfo = *p
+	hypercall.Copy(&compileInfo, p)
 	if err != nil {
-		return compileInfo, fmt.Errorf("XENVER_compile_info: %w", err)
+		err = fmt.Errorf("XENVER_compile_info: %w", err)
+		return
 	}
-	return compileInfo, nil
+	return
 }
 
 // XenverCapabilities issues XENVER_capabilities (version.h:37:9) through
@@ -2092,14 +2095,15 @@ func XenverCapabilities(c hypercall.Caller) (capabilitiesInfo CapabilitiesInfo, 
 	defer a.Release()
 	p, addr := hypercall.New[CapabilitiesInfo](&a)
 	if err := a.Err(); err != nil {
-		return capabilitiesInfo, fmt.Errorf("XENVER_capabilities: %w", err)
+		return CapabilitiesInfo{}, fmt.Errorf("XENVER_capabilities: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_capabilities, addr)
-	capabilitiesInfo = *p
+	hypercall.Copy(&capabilitiesInfo, p)
 	if err != nil {
-		return capabilitiesInfo, fmt.Errorf("XENVER_capabilities: %w", err)
+		err = fmt.Errorf("XENVER_capabilities: %w", err)
+		return
 	}
-	return capabilitiesInfo, nil
+	return
 }
 
 // XenverChangeset issues XENVER_changeset (version.h:41:9) through
@@ -2112,14 +2116,15 @@ func XenverChangeset(c hypercall.Caller) (changesetInfo ChangesetInfo, err error
 	defer a.Release()
 	p, addr := hypercall.New[ChangesetInfo](&a)
 	if err := a.Err(); err != nil {
-		return changesetInfo, fmt.Errorf("XENVER_changeset: %w", err)
+		return ChangesetInfo{}, fmt.Errorf("XENVER_changeset: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_changeset, addr)
-	changesetInfo = *p
+	hypercall.Copy(&changesetInfo, p)
 	if err != nil {
-		return changesetInfo, fmt.Errorf("XENVER_changeset: %w", err)
+		err = fmt.Errorf("XENVER_changeset: %w", err)
+		return
 	}
-	return changesetInfo, nil
+	return
 }
 
 // XenverPlatformParameters issues XENVER_platform_parameters (version.h:45:9)
@@ -2132,14 +2137,15 @@ func XenverPlatformParameters(c hypercall.Caller) (platformParameters PlatformPa
 	defer a.Release()
 	p, addr := hypercall.New[PlatformParameters](&a)
 	if err := a.Err(); err != nil {
-		return platformParameters, fmt.Errorf("XENVER_platform_parameters: %w", err)
+		return PlatformParameters{}, fmt.Errorf("XENVER_platform_parameters: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_platform_parameters, addr)
-	platformParameters = *p
+	hypercall.Copy(&platformParameters, p)
 	if err != nil {
-		return platformParameters, fmt.Errorf("XENVER_platform_parameters: %w", err)
+		err = fmt.Errorf("XENVER_platform_parameters: %w", err)
+		return
 	}
-	return platformParameters, nil
+	return
 }
 
 // XenverGetFeatures issues XENVER_get_features (version.h:51:9) through
@@ -2197,14 +2203,15 @@ func XenverGuestHandle(c hypercall.Caller) (domainHandle DomainHandle, err error
 	defer a.Release()
 	p, addr := hypercall.New[DomainHandle](&a)
 	if err := a.Err(); err != nil {
-		return domainHandle, fmt.Errorf("XENVER_guest_handle: %w", err)
+		return DomainHandle{}, fmt.Errorf("XENVER_guest_handle: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_guest_handle, addr)
-	domainHandle = *p
+	hypercall.Copy(&domainHandle, p)
 	if err != nil {
-		return domainHandle, fmt.Errorf("XENVER_guest_handle: %w", err)
+		err = fmt.Errorf("XENVER_guest_handle: %w", err)
+		return
 	}
-	return domainHandle, nil
+	return
 }
 
 // XenverCommandline issues XENVER_commandline (version.h:71:9) through
@@ -2217,14 +2224,15 @@ func XenverCommandline(c hypercall.Caller) (commandline Commandline, err error) 
 	defer a.Release()
 	p, addr := hypercall.New[Commandline](&a)
 	if err := a.Err(); err != nil {
-		return commandline, fmt.Errorf("XENVER_commandline: %w", err)
+		return Commandline{}, fmt.Errorf("XENVER_commandline: %w", err)
 	}
 	_, err = HypervisorXenVersion(c, XENVER_commandline, addr)
-	commandline = *p
+	hypercall.Copy(&commandline, p)
 	if err != nil {
-		return commandline, fmt.Errorf("XENVER_commandline: %w", err)
+		err = fmt.Errorf("XENVER_commandline: %w", err)
+		return
 	}
-	return commandline, nil
+	return
 }
 
 // XenverBuildID issues XENVER_build_id (version.h:78:9) through
@@ -2465,7 +2473,7 @@ func EvtchnopStatus(c hypercall.Caller, dom DomID, port EvtchnPort) (evtchnStatu
 	p.Dom = dom
 	p.Port = port
 	if p.Dom >= DOMID_FIRST_RESERVED && p.Dom != DOMID_SELF {
-		return evtchnStatus, &hypercall.ArgError{
+		return EvtchnStatus{}, &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "dom",
 			Op:     "EVTCHNOP_status",
@@ -2473,14 +2481,15 @@ func EvtchnopStatus(c hypercall.Caller, dom DomID, port EvtchnPort) (evtchnStatu
 		}
 	}
 	if err := a.Err(); err != nil {
-		return evtchnStatus, fmt.Errorf("EVTCHNOP_status: %w", err)
+		return EvtchnStatus{}, fmt.Errorf("EVTCHNOP_status: %w", err)
 	}
 	_, err = HypervisorEventChannelOp(c, EVTCHNOP_status, addr)
-	evtchnStatus = *p
+	hypercall.Copy(&evtchnStatus, p)
 	if err != nil {
-		return evtchnStatus, fmt.Errorf("EVTCHNOP_status: %w", err)
+		err = fmt.Errorf("EVTCHNOP_status: %w", err)
+		return
 	}
-	return evtchnStatus, nil
+	return
 }
 
 // EvtchnopAllocUnbound issues EVTCHNOP_alloc_unbound (event_channel.h:52:9)
@@ -3022,14 +3031,15 @@ func VcpuopGetRunstateInfo(c hypercall.Caller, vcpuid uint32) (vcpuRunstateInfo 
 	defer a.Release()
 	p, addr := hypercall.New[VCPURunstateInfo](&a)
 	if err := a.Err(); err != nil {
-		return vcpuRunstateInfo, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		return VCPURunstateInfo{}, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
 	}
 	_, err = HypervisorVCPUOp(c, VCPUOP_get_runstate_info, uint64(vcpuid), addr)
-	vcpuRunstateInfo = *p
+	hypercall.Copy(&vcpuRunstateInfo, p)
 	if err != nil {
-		return vcpuRunstateInfo, fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		err = fmt.Errorf("VCPUOP_get_runstate_info: %w", err)
+		return
 	}
-	return vcpuRunstateInfo, nil
+	return
 }
 
 // VcpuopSetPeriodicTimer issues VCPUOP_set_periodic_timer (vcpu.h:131:9)
@@ -3142,14 +3152,15 @@ func VcpuopGetPhysid(c hypercall.Caller, vcpuid uint32) (vcpuGetPhysid VCPUGetPh
 	defer a.Release()
 	p, addr := hypercall.New[VCPUGetPhysid](&a)
 	if err := a.Err(); err != nil {
-		return vcpuGetPhysid, fmt.Errorf("VCPUOP_get_physid: %w", err)
+		return VCPUGetPhysid{}, fmt.Errorf("VCPUOP_get_physid: %w", err)
 	}
 	_, err = HypervisorVCPUOp(c, VCPUOP_get_physid, uint64(vcpuid), addr)
-	vcpuGetPhysid = *p
+	hypercall.Copy(&vcpuGetPhysid, p)
 	if err != nil {
-		return vcpuGetPhysid, fmt.Errorf("VCPUOP_get_physid: %w", err)
+		err = fmt.Errorf("VCPUOP_get_physid: %w", err)
+		return
 	}
-	return vcpuGetPhysid, nil
+	return
 }
 
 // HvmopSetParam issues HVMOP_set_param (hvm/hvm_op.h:14:9) through
@@ -3248,7 +3259,7 @@ func HvmopPagetableDying(c hypercall.Caller, arg *HVMPagetableDying) (err error)
 		return fmt.Errorf("HVMOP_pagetable_dying: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_pagetable_dying, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("HVMOP_pagetable_dying: %w", err)
 	}
@@ -3267,14 +3278,15 @@ func HvmopGetTime(c hypercall.Caller) (hvmGetTime HVMGetTime, err error) {
 	defer a.Release()
 	p, addr := hypercall.New[HVMGetTime](&a)
 	if err := a.Err(); err != nil {
-		return hvmGetTime, fmt.Errorf("HVMOP_get_time: %w", err)
+		return HVMGetTime{}, fmt.Errorf("HVMOP_get_time: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_get_time, addr)
-	hvmGetTime = *p
+	hypercall.Copy(&hvmGetTime, p)
 	if err != nil {
-		return hvmGetTime, fmt.Errorf("HVMOP_get_time: %w", err)
+		err = fmt.Errorf("HVMOP_get_time: %w", err)
+		return
 	}
-	return hvmGetTime, nil
+	return
 }
 
 // HvmopXentrace issues HVMOP_xentrace (hvm/hvm_op.h:136:9) through
@@ -3290,7 +3302,7 @@ func HvmopXentrace(c hypercall.Caller, arg *HVMXentrace) (err error) {
 		return fmt.Errorf("HVMOP_xentrace: %w", err)
 	}
 	_, err = HypervisorHVMOp(c, HVMOP_xentrace, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("HVMOP_xentrace: %w", err)
 	}
@@ -3359,7 +3371,7 @@ func PhysdevopEoi(c hypercall.Caller, arg *PhysdevEoi) (err error) {
 		return fmt.Errorf("PHYSDEVOP_eoi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_eoi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_eoi: %w", err)
 	}
@@ -3385,7 +3397,7 @@ func PhysdevopPirqEoiGMFNV1(c hypercall.Caller, arg *PhysdevPirqEoiGMFN) (err er
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v1: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pirq_eoi_gmfn_v1, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v1: %w", err)
 	}
@@ -3411,7 +3423,7 @@ func PhysdevopPirqEoiGMFNV2(c hypercall.Caller, arg *PhysdevPirqEoiGMFN) (err er
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v2: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pirq_eoi_gmfn_v2, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pirq_eoi_gmfn_v2: %w", err)
 	}
@@ -3434,7 +3446,7 @@ func PhysdevopIRQStatusQuery(c hypercall.Caller, arg *PhysdevIRQStatusQuery) (er
 		return fmt.Errorf("PHYSDEVOP_irq_status_query: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_irq_status_query, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_irq_status_query: %w", err)
 	}
@@ -3457,7 +3469,7 @@ func PhysdevopSetIopl(c hypercall.Caller, arg *PhysdevSetIopl) (err error) {
 		return fmt.Errorf("PHYSDEVOP_set_iopl: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_set_iopl, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_set_iopl: %w", err)
 	}
@@ -3480,7 +3492,7 @@ func PhysdevopAPICRead(c hypercall.Caller, arg *PhysdevAPIC) (err error) {
 		return fmt.Errorf("PHYSDEVOP_apic_read: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_apic_read, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_apic_read: %w", err)
 	}
@@ -3503,7 +3515,7 @@ func PhysdevopAPICWrite(c hypercall.Caller, arg *PhysdevAPIC) (err error) {
 		return fmt.Errorf("PHYSDEVOP_apic_write: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_apic_write, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_apic_write: %w", err)
 	}
@@ -3526,7 +3538,7 @@ func PhysdevopAllocIRQVector(c hypercall.Caller, arg *PhysdevIRQ) (err error) {
 		return fmt.Errorf("PHYSDEVOP_alloc_irq_vector: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_alloc_irq_vector, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_alloc_irq_vector: %w", err)
 	}
@@ -3549,7 +3561,7 @@ func PhysdevopFreeIRQVector(c hypercall.Caller, arg *PhysdevIRQ) (err error) {
 		return fmt.Errorf("PHYSDEVOP_free_irq_vector: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_free_irq_vector, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_free_irq_vector: %w", err)
 	}
@@ -3569,7 +3581,7 @@ func PhysdevopMapPirq(c hypercall.Caller, arg *PhysdevMapPirq) (err error) {
 		return fmt.Errorf("PHYSDEVOP_map_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_map_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_map_pirq: %w", err)
 	}
@@ -3589,7 +3601,7 @@ func PhysdevopUnmapPirq(c hypercall.Caller, arg *PhysdevUnmapPirq) (err error) {
 		return fmt.Errorf("PHYSDEVOP_unmap_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_unmap_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_unmap_pirq: %w", err)
 	}
@@ -3609,7 +3621,7 @@ func PhysdevopManagePCIAdd(c hypercall.Caller, arg *PhysdevManagePCI) (err error
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_add, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add: %w", err)
 	}
@@ -3630,7 +3642,7 @@ func PhysdevopManagePCIRemove(c hypercall.Caller, arg *PhysdevManagePCI) (err er
 		return fmt.Errorf("PHYSDEVOP_manage_pci_remove: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_remove, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_remove: %w", err)
 	}
@@ -3650,7 +3662,7 @@ func PhysdevopRestoreMSI(c hypercall.Caller, arg *PhysdevRestoreMSI) (err error)
 		return fmt.Errorf("PHYSDEVOP_restore_msi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_restore_msi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_restore_msi: %w", err)
 	}
@@ -3671,7 +3683,7 @@ func PhysdevopManagePCIAddExt(c hypercall.Caller, arg *PhysdevManagePCIExt) (err
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add_ext: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_manage_pci_add_ext, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_manage_pci_add_ext: %w", err)
 	}
@@ -3691,7 +3703,7 @@ func PhysdevopSetupGsi(c hypercall.Caller, arg *PhysdevSetupGsi) (err error) {
 		return fmt.Errorf("PHYSDEVOP_setup_gsi: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_setup_gsi, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_setup_gsi: %w", err)
 	}
@@ -3714,7 +3726,7 @@ func PhysdevopGetFreePirq(c hypercall.Caller, arg *PhysdevGetFreePirq) (err erro
 		return fmt.Errorf("PHYSDEVOP_get_free_pirq: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_get_free_pirq, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_get_free_pirq: %w", err)
 	}
@@ -3735,7 +3747,7 @@ func PhysdevopPCIMmcfgReserved(c hypercall.Caller, arg *PhysdevPCIMmcfgReserved)
 		return fmt.Errorf("PHYSDEVOP_pci_mmcfg_reserved: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pci_mmcfg_reserved, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pci_mmcfg_reserved: %w", err)
 	}
@@ -3756,7 +3768,7 @@ func PhysdevopPCIDeviceRemove(c hypercall.Caller, arg *PhysdevPCIDevice) (err er
 		return fmt.Errorf("PHYSDEVOP_pci_device_remove: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_pci_device_remove, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_pci_device_remove: %w", err)
 	}
@@ -3776,7 +3788,7 @@ func PhysdevopRestoreMSIExt(c hypercall.Caller, arg *PhysdevPCIDevice) (err erro
 		return fmt.Errorf("PHYSDEVOP_restore_msi_ext: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_restore_msi_ext, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_restore_msi_ext: %w", err)
 	}
@@ -3799,7 +3811,7 @@ func PhysdevopPrepareMsix(c hypercall.Caller, arg *PhysdevPCIDevice) (err error)
 		return fmt.Errorf("PHYSDEVOP_prepare_msix: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_prepare_msix, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_prepare_msix: %w", err)
 	}
@@ -3822,7 +3834,7 @@ func PhysdevopReleaseMsix(c hypercall.Caller, arg *PhysdevPCIDevice) (err error)
 		return fmt.Errorf("PHYSDEVOP_release_msix: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_release_msix, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_release_msix: %w", err)
 	}
@@ -3842,7 +3854,7 @@ func PhysdevopDbgpOp(c hypercall.Caller, arg *PhysdevDbgpOp) (err error) {
 		return fmt.Errorf("PHYSDEVOP_dbgp_op: %w", err)
 	}
 	_, err = HypervisorPhysdevOp(c, PHYSDEVOP_dbgp_op, addr)
-	*arg = *p
+	hypercall.Copy(arg, p)
 	if err != nil {
 		return fmt.Errorf("PHYSDEVOP_dbgp_op: %w", err)
 	}

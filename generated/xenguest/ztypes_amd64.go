@@ -10,7 +10,8 @@ import (
 )
 
 // Handle is XEN_GUEST_HANDLE(T) on x86_64: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes
+// here, aligned to 8 as in C.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle[T any] struct {
@@ -28,24 +29,8 @@ func (h *Handle[T]) Set(addr uint64) {
 	h.addr = uint64(addr)
 }
 
-// Handle64 is XEN_GUEST_HANDLE_64(T) on x86_64: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-//
-// Set it to the address of hypervisor-visible memory, never of a Go value.
-type Handle64[T any] struct {
-	_    structs.HostLayout
-	addr uint64
-}
-
-// Addr returns the address the handle holds.
-func (h *Handle64[T]) Addr() uint64 {
-	return uint64(h.addr)
-}
-
-// Set makes the handle hold addr.
-func (h *Handle64[T]) Set(addr uint64) {
-	h.addr = uint64(addr)
-}
+// align8 gives a struct C's 8-byte alignment (uint64 has it on this GOARCH).
+type align8 = [0]uint64
 
 // CPUUserRegs is struct cpu_user_regs (arch-x86/xen-x86_64.h:162:1).
 type CPUUserRegs struct {
@@ -250,7 +235,7 @@ type MMUExtOp struct {
 // MMUExtOpArg1 is the record in member arg1 of struct mmuext_op (xen.h:430:5).
 type MMUExtOpArg1 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -272,7 +257,7 @@ func (x *MMUExtOpArg1) LinearAddr() *uint64 {
 // MMUExtOpArg2 is the record in member arg2 of struct mmuext_op (xen.h:437:5).
 type MMUExtOpArg2 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -295,6 +280,18 @@ func (x *MMUExtOpArg2) SrcMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
 }
 
+// MMUUpdate is struct mmu_update (xen.h:612:1).
+//
+// Send an array of these to HYPERVISOR_mmu_update().
+// NB. The fields are natural pointer/address size for this architecture.
+type MMUUpdate struct {
+	_ structs.HostLayout
+	// Machine address of PTE.
+	Ptr uint64
+	// New contents of PTE.
+	Val uint64
+}
+
 // MulticallEntry is struct multicall_entry (xen.h:628:1).
 //
 // ` enum neg_errnoval
@@ -309,6 +306,36 @@ type MulticallEntry struct {
 	Op     Ulong
 	Result Ulong
 	Args   [6]Ulong
+}
+
+// VCPUTimeInfo is struct vcpu_time_info (xen.h:643:1).
+type VCPUTimeInfo struct {
+	_ structs.HostLayout
+	// Updates to the following values are preceded and followed by an
+	// increment of 'version'. The guest can therefore detect updates by
+	// looking for changes to 'version'. If the least-significant bit of
+	// the version number is set then an update is in progress and the guest
+	// must wait to read a consistent set of values.
+	// The correct way to interact with the version number is similar to
+	// Linux's seqlock: see the implementations of read_seqbegin/read_seqretry.
+	Version uint32
+	Pad0    uint32
+	// TSC at last update of time vals.
+	TSCTimestamp uint64
+	// Time, in nanosecs, since boot.
+	SystemTime uint64
+	// Current system time:
+	//
+	//	system_time +
+	//	((((tsc - tsc_timestamp) << tsc_shift) * tsc_to_system_mul) >> 32)
+	//
+	// CPU frequency (Hz):
+	//
+	//	((10^9 << 32) / tsc_to_system_mul) >> tsc_shift
+	TSCToSystemMul uint32
+	TSCShift       int8
+	Flags          uint8
+	Pad1           [2]uint8
 }
 
 // VCPUInfo is struct vcpu_info (xen.h:678:1).
@@ -460,7 +487,7 @@ func (x *StartInfo) MagicString() string {
 // StartInfoConsole is the record in member console of struct start_info (xen.h:836:5).
 type StartInfoConsole struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [16]byte
 }
 
@@ -554,7 +581,7 @@ type PhysdevOp struct {
 // PhysdevOpU is the record in member u of struct physdev_op (physdev.h:214:5).
 type PhysdevOpU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [16]byte
 }
 
@@ -581,6 +608,16 @@ func (x *PhysdevOpU) APICOp() *PhysdevAPIC {
 // IRQOp returns member irq_op of the union.
 func (x *PhysdevOpU) IRQOp() *PhysdevIRQ {
 	return (*PhysdevIRQ)(unsafe.Pointer(x))
+}
+
+// PhysdevPCIMmcfgReserved is struct physdev_pci_mmcfg_reserved (physdev.h:256:1).
+type PhysdevPCIMmcfgReserved struct {
+	_        structs.HostLayout
+	Address  uint64
+	Segment  uint16
+	StartBus uint8
+	EndBus   uint8
+	Flags    uint32
 }
 
 // MemoryReservation is struct xen_memory_reservation (memory.h:46:1).
@@ -801,12 +838,23 @@ type MemAcquireResource struct {
 	FrameList Handle[PFN]
 }
 
+// Vmemrange is struct xen_vmemrange (memory.h:692:1).
+//
+// vNUMA node memory ranges
+type Vmemrange struct {
+	_     structs.HostLayout
+	Start uint64
+	End   uint64
+	Flags uint32
+	Nid   uint32
+}
+
 // VNUMATopologyInfoVdistance is the record in member vdistance of struct xen_vnuma_topology_info (memory.h:718:5).
 //
 // OUT
 type VNUMATopologyInfoVdistance struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -823,7 +871,7 @@ func (x *VNUMATopologyInfoVdistance) Pad() *uint64 {
 // VNUMATopologyInfoVCPUToVnode is the record in member vcpu_to_vnode of struct xen_vnuma_topology_info (memory.h:722:5).
 type VNUMATopologyInfoVCPUToVnode struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -840,7 +888,7 @@ func (x *VNUMATopologyInfoVCPUToVnode) Pad() *uint64 {
 // VNUMATopologyInfoVmemrange is the record in member vmemrange of struct xen_vnuma_topology_info (memory.h:726:5).
 type VNUMATopologyInfoVmemrange struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -859,7 +907,7 @@ func (x *VNUMATopologyInfoVmemrange) Pad() *uint64 {
 // Version 2 of the grant entry structure.
 type GrantEntryV2 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [16]byte
 }
 
@@ -908,6 +956,92 @@ func (x *GrantEntryV2) Transitive() *GrantEntryV2Transitive {
 // Pad to a power of two
 func (x *GrantEntryV2) Spacer() *[4]uint32 {
 	return (*[4]uint32)(unsafe.Pointer(x))
+}
+
+// GrantEntryV2FullPage is the record in member full_page of union grant_entry_v2 (grant_table.h:230:5).
+//
+// This member is used for V1-style full page grants, where either:
+//
+// -- hdr.type is GTF_accept_transfer, or
+// -- hdr.type is GTF_permit_access and GTF_sub_page is not set.
+//
+// In that case, the frame field has the same semantics as the
+// field of the same name in the V1 entry structure.
+type GrantEntryV2FullPage struct {
+	_     structs.HostLayout
+	Hdr   GrantEntryHeader
+	Pad0  uint32
+	Frame uint64
+}
+
+// GrantEntryV2SubPage is the record in member sub_page of union grant_entry_v2 (grant_table.h:241:5).
+//
+// If the grant type is GTF_grant_access and GTF_sub_page is set,
+// @domid is allowed to access bytes [@page_off,@page_off+@length)
+// in frame @frame.
+type GrantEntryV2SubPage struct {
+	_       structs.HostLayout
+	Hdr     GrantEntryHeader
+	PageOff uint16
+	Length  uint16
+	Frame   uint64
+}
+
+// GnttabMapGrantRef is struct gnttab_map_grant_ref (grant_table.h:326:1).
+//
+// GNTTABOP_map_grant_ref: Map the grant entry (<dom>,<ref>) for access
+// by devices and/or host CPUs. If successful, <handle> is a tracking number
+// that must be presented later to destroy the mapping(s). On error, <status>
+// is a negative status code.
+// NOTES:
+//  1. If GNTMAP_device_map is specified then <dev_bus_addr> is the address
+//     via which I/O devices may access the granted frame.
+//  2. If GNTMAP_host_map is specified then a mapping will be added at
+//     either a host virtual address in the current address space, or at
+//     a PTE at the specified machine address.  The type of mapping to
+//     perform is selected through the GNTMAP_contains_pte flag, and the
+//     address is specified in <host_addr>.
+//  3. Mappings should only be destroyed via GNTTABOP_unmap_grant_ref. If a
+//     host mapping is destroyed by other means then it is *NOT* guaranteed
+//     to be accounted to the correct grant reference!
+type GnttabMapGrantRef struct {
+	_ structs.HostLayout
+	// IN parameters.
+	HostAddr uint64
+	// GNTMAP_*
+	Flags uint32
+	Ref   GrantRef
+	Dom   DomID
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status     GNTST
+	Handle     GrantHandle
+	DevBusAddr uint64
+}
+
+// GnttabUnmapGrantRef is struct gnttab_unmap_grant_ref (grant_table.h:351:1).
+//
+// GNTTABOP_unmap_grant_ref: Destroy one or more grant-reference mappings
+// tracked by <handle>. If <host_addr> or <dev_bus_addr> is zero, that
+// field is ignored. If non-zero, they must refer to a device/host mapping
+// that is tracked by <handle>
+// NOTES:
+//  1. The call may fail in an undefined manner if either mapping is not
+//     tracked by <handle>.
+//  3. After executing a batch of unmaps, it is guaranteed that no stale
+//     mappings will remain in the device or host TLBs.
+type GnttabUnmapGrantRef struct {
+	_ structs.HostLayout
+	// IN parameters.
+	HostAddr   uint64
+	DevBusAddr uint64
+	Handle     GrantHandle
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status GNTST
+	_      [2]byte
 }
 
 // GnttabSetupTable is struct gnttab_setup_table (grant_table.h:371:1).
@@ -983,7 +1117,7 @@ type GnttabCopyPtr struct {
 // GnttabCopyPtrU is the record in member u of struct gnttab_copy_ptr (grant_table.h:446:9).
 type GnttabCopyPtrU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -995,6 +1129,30 @@ func (x *GnttabCopyPtrU) Ref() *GrantRef {
 // GMFN returns member gmfn of the union.
 func (x *GnttabCopyPtrU) GMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
+}
+
+// GnttabUnmapAndReplace is struct gnttab_unmap_and_replace (grant_table.h:490:1).
+//
+// GNTTABOP_unmap_and_replace: Destroy one or more grant-reference mappings
+// tracked by <handle> but atomically replace the page table entry with one
+// pointing to the machine address under <new_addr>.  <new_addr> will be
+// redirected to the null entry.
+// NOTES:
+//  1. The call may fail in an undefined manner if either mapping is not
+//     tracked by <handle>.
+//  2. After executing a batch of unmaps, it is guaranteed that no stale
+//     mappings will remain in the device or host TLBs.
+type GnttabUnmapAndReplace struct {
+	_ structs.HostLayout
+	// IN parameters.
+	HostAddr uint64
+	NewAddr  uint64
+	Handle   GrantHandle
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status GNTST
+	_      [2]byte
 }
 
 // GnttabGetStatusFrames is struct gnttab_get_status_frames (grant_table.h:528:1).
@@ -1024,7 +1182,7 @@ type GnttabGetStatusFrames struct {
 // GnttabCacheFlushA is the record in member a of struct gnttab_cache_flush (grant_table.h:571:5).
 type GnttabCacheFlushA struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1042,6 +1200,33 @@ func (x *GnttabCacheFlushA) Ref() *GrantRef {
 type PlatformParameters struct {
 	_         structs.HostLayout
 	VirtStart Ulong
+}
+
+// EvtchnInitControl is struct evtchn_init_control (event_channel.h:271:1).
+//
+// EVTCHNOP_init_control: initialize the control block for the FIFO ABI.
+//
+// Note: any events that are currently pending will not be resent and
+// will be lost.  Guests should call this before binding any event to
+// avoid losing any events.
+type EvtchnInitControl struct {
+	_ structs.HostLayout
+	// IN parameters.
+	ControlGFN uint64
+	Offset     uint32
+	VCPU       uint32
+	// OUT parameters.
+	LinkBits uint8
+	Pad      [7]uint8
+}
+
+// EvtchnExpandArray is struct evtchn_expand_array (event_channel.h:285:1).
+//
+// EVTCHNOP_expand_array: add an additional page to the event array.
+type EvtchnExpandArray struct {
+	_ structs.HostLayout
+	// IN parameters.
+	ArrayGFN uint64
 }
 
 // SchedPoll is struct sched_poll (sched.h:124:1).
@@ -1069,7 +1254,7 @@ type VCPURunstateInfo struct {
 // VCPURegisterRunstateMemoryAreaAddr is the record in member addr of struct vcpu_register_runstate_memory_area (vcpu.h:117:5).
 type VCPURegisterRunstateMemoryAreaAddr struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1088,6 +1273,12 @@ func (x *VCPURegisterRunstateMemoryAreaAddr) P() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
+// VCPUSetPeriodicTimer is struct vcpu_set_periodic_timer (vcpu.h:133:1).
+type VCPUSetPeriodicTimer struct {
+	_        structs.HostLayout
+	PeriodNs uint64
+}
+
 // VCPUSetSingleshotTimer is struct vcpu_set_singleshot_timer (vcpu.h:145:1).
 type VCPUSetSingleshotTimer struct {
 	_ structs.HostLayout
@@ -1098,10 +1289,27 @@ type VCPUSetSingleshotTimer struct {
 	_     [4]byte
 }
 
+// VCPURegisterVCPUInfo is struct vcpu_register_vcpu_info (vcpu.h:170:1).
+type VCPURegisterVCPUInfo struct {
+	_ structs.HostLayout
+	// mfn of page to place vcpu_info
+	MFN uint64
+	// offset within page
+	Offset uint32
+	// unused
+	Rsvd uint32
+}
+
+// VCPUGetPhysid is struct vcpu_get_physid (vcpu.h:188:1).
+type VCPUGetPhysid struct {
+	_      structs.HostLayout
+	PhysID uint64
+}
+
 // VCPURegisterTimeMemoryAreaAddr is the record in member addr of struct vcpu_register_time_memory_area (vcpu.h:215:5).
 type VCPURegisterTimeMemoryAreaAddr struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1120,12 +1328,107 @@ func (x *VCPURegisterTimeMemoryAreaAddr) P() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
+// HVMParam is struct xen_hvm_param (hvm/hvm_op.h:16:1).
+type HVMParam struct {
+	_ structs.HostLayout
+	// IN
+	DomID DomID
+	Pad   uint16
+	// IN
+	Index uint32
+	// IN/OUT
+	Value uint64
+}
+
+// HVMAltp2mSuppressVe is struct xen_hvm_altp2m_suppress_ve (hvm/hvm_op.h:25:1).
+type HVMAltp2mSuppressVe struct {
+	_    structs.HostLayout
+	View uint16
+	// Boolean type.
+	SuppressVe uint8
+	Pad1       uint8
+	Pad2       uint32
+	GFN        uint64
+}
+
+// HVMAltp2mSuppressVeMulti is struct xen_hvm_altp2m_suppress_ve_multi (hvm/hvm_op.h:33:1).
+type HVMAltp2mSuppressVeMulti struct {
+	_    structs.HostLayout
+	View uint16
+	// Boolean type.
+	SuppressVe uint8
+	Pad1       uint8
+	// Should be set to 0.
+	FirstError int32
+	// Value may be updated.
+	FirstGFN uint64
+	LastGFN  uint64
+	// Gfn of the first error.
+	FirstErrorGFN uint64
+}
+
+// HVMPagetableDying is struct xen_hvm_pagetable_dying (hvm/hvm_op.h:118:1).
+type HVMPagetableDying struct {
+	_ structs.HostLayout
+	// Domain with a pagetable about to be destroyed.
+	DomID DomID
+	// align next field on 8-byte boundary
+	Pad [3]uint16
+	// guest physical address of the toplevel pagetable dying
+	GPA uint64
+}
+
+// HVMGetTime is struct xen_hvm_get_time (hvm/hvm_op.h:130:1).
+type HVMGetTime struct {
+	_ structs.HostLayout
+	// OUT
+	Now uint64
+}
+
+// HVMGetMemType is struct xen_hvm_get_mem_type (hvm/hvm_op.h:157:1).
+//
+// Return hvmmem_type_t for the specified pfn.
+type HVMGetMemType struct {
+	_ structs.HostLayout
+	// Domain to be queried.
+	DomID DomID
+	// OUT variable.
+	MemType uint16
+	// align next field on 8-byte boundary
+	Pad [2]uint16
+	// IN variable.
+	PFN uint64
+}
+
 // HVMEvtchnUpcallVector is struct xen_hvm_evtchn_upcall_vector (hvm/hvm_op.h:197:1).
 type HVMEvtchnUpcallVector struct {
 	_      structs.HostLayout
 	VCPU   uint32
 	Vector uint8
 	_      [3]byte
+}
+
+// HVMAltp2mVCPUEnableNotify is struct xen_hvm_altp2m_vcpu_enable_notify (hvm/hvm_op.h:220:1).
+type HVMAltp2mVCPUEnableNotify struct {
+	_      structs.HostLayout
+	VCPUID uint32
+	Pad    uint32
+	// #VE info area gfn
+	GFN uint64
+}
+
+// HVMAltp2mMemAccess is struct xen_hvm_altp2m_mem_access (hvm/hvm_op.h:257:1).
+type HVMAltp2mMemAccess struct {
+	_ structs.HostLayout
+	// view
+	View uint16
+	// Memory type
+	//
+	// xenmem_access_t
+	Access uint16
+	Pad    uint32
+	// gfn
+	GFN uint64
 }
 
 // HVMAltp2mSetMemAccessMulti is struct xen_hvm_altp2m_set_mem_access_multi (hvm/hvm_op.h:269:1).
@@ -1145,10 +1448,23 @@ type HVMAltp2mSetMemAccessMulti struct {
 	AccessList Handle[uint8]
 }
 
+// HVMAltp2mChangeGFN is struct xen_hvm_altp2m_change_gfn (hvm/hvm_op.h:286:1).
+type HVMAltp2mChangeGFN struct {
+	_ structs.HostLayout
+	// view
+	View uint16
+	Pad1 uint16
+	Pad2 uint32
+	// old gfn
+	OldGFN uint64
+	// new gfn, INVALID_GFN (~0UL) means revert
+	NewGFN uint64
+}
+
 // HVMAltp2mOpU is the record in member u of struct xen_hvm_altp2m_op (hvm/hvm_op.h:347:5).
 type HVMAltp2mOpU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [64]byte
 }
 
@@ -1249,7 +1565,7 @@ type IretContext struct {
 // CPUUserRegsAnon4 is the record in member #4 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:167:5).
 type CPUUserRegsAnon4 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1271,7 +1587,7 @@ func (x *CPUUserRegsAnon4) Ebp_2() *uint32 {
 // CPUUserRegsAnon5 is the record in member #5 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:168:5).
 type CPUUserRegsAnon5 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1293,7 +1609,7 @@ func (x *CPUUserRegsAnon5) Ebx_2() *uint32 {
 // CPUUserRegsAnon10 is the record in member #10 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:173:5).
 type CPUUserRegsAnon10 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1315,7 +1631,7 @@ func (x *CPUUserRegsAnon10) Eax_2() *uint32 {
 // CPUUserRegsAnon11 is the record in member #11 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:174:5).
 type CPUUserRegsAnon11 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1337,7 +1653,7 @@ func (x *CPUUserRegsAnon11) Ecx_2() *uint32 {
 // CPUUserRegsAnon12 is the record in member #12 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:175:5).
 type CPUUserRegsAnon12 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1359,7 +1675,7 @@ func (x *CPUUserRegsAnon12) Edx_2() *uint32 {
 // CPUUserRegsAnon13 is the record in member #13 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:176:5).
 type CPUUserRegsAnon13 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1381,7 +1697,7 @@ func (x *CPUUserRegsAnon13) Esi_2() *uint32 {
 // CPUUserRegsAnon14 is the record in member #14 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:177:5).
 type CPUUserRegsAnon14 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1403,7 +1719,7 @@ func (x *CPUUserRegsAnon14) Edi_2() *uint32 {
 // CPUUserRegsAnon17 is the record in member #17 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:180:5).
 type CPUUserRegsAnon17 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1427,7 +1743,7 @@ func (x *CPUUserRegsAnon17) Eip_2() *uint32 {
 // rflags.IF == !saved_upcall_mask
 type CPUUserRegsAnon22 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1455,7 +1771,7 @@ func (x *CPUUserRegsAnon22) Eflags_2() *uint32 {
 // CPUUserRegsAnon23 is the record in member #23 (unnamed) of struct cpu_user_regs (arch-x86/xen-x86_64.h:185:5).
 type CPUUserRegsAnon23 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -1477,8 +1793,9 @@ func (x *CPUUserRegsAnon23) Esp_2() *uint32 {
 // CallbackT is typedef xen_callback_t (arch-x86/xen-x86_64.h:210:23).
 type CallbackT uint64
 
-// The layout guards: a type whose size or member offset is not what C says
-// makes a constant index out of bounds here, and the package fails to build.
+// The layout guards: a type whose size, alignment or member offset is not
+// what C says makes a constant index out of bounds here, and the package
+// fails to build.
 func _() {
 	var x [1]struct{}
 	_ = x[unsafe.Sizeof(CPUUserRegs{})-200]
@@ -1560,10 +1877,22 @@ func _() {
 	_ = x[unsafe.Offsetof(MMUExtOp{}.Arg2)-16]
 	_ = x[unsafe.Sizeof(MMUExtOpArg1{})-8]
 	_ = x[unsafe.Sizeof(MMUExtOpArg2{})-8]
+	_ = x[unsafe.Sizeof(MMUUpdate{})-16]
+	_ = x[unsafe.Offsetof(MMUUpdate{}.Ptr)-0]
+	_ = x[unsafe.Offsetof(MMUUpdate{}.Val)-8]
 	_ = x[unsafe.Sizeof(MulticallEntry{})-64]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Op)-0]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Result)-8]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Args)-16]
+	_ = x[unsafe.Sizeof(VCPUTimeInfo{})-32]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Version)-0]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Pad0)-4]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCTimestamp)-8]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.SystemTime)-16]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCToSystemMul)-24]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCShift)-28]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Flags)-29]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Pad1)-30]
 	_ = x[unsafe.Sizeof(VCPUInfo{})-64]
 	_ = x[unsafe.Offsetof(VCPUInfo{}.EvtchnUpcallPending)-0]
 	_ = x[unsafe.Offsetof(VCPUInfo{}.EvtchnUpcallMask)-1]
@@ -1624,6 +1953,12 @@ func _() {
 	_ = x[unsafe.Offsetof(PhysdevOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(PhysdevOp{}.U)-8]
 	_ = x[unsafe.Sizeof(PhysdevOpU{})-16]
+	_ = x[unsafe.Sizeof(PhysdevPCIMmcfgReserved{})-16]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Address)-0]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Segment)-8]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.StartBus)-10]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.EndBus)-11]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Flags)-12]
 	_ = x[unsafe.Sizeof(MemoryReservation{})-32]
 	_ = x[unsafe.Offsetof(MemoryReservation{}.ExtentStart)-0]
 	_ = x[unsafe.Offsetof(MemoryReservation{}.NrExtents)-8]
@@ -1679,10 +2014,37 @@ func _() {
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.Pad)-12]
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.Frame)-16]
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.FrameList)-24]
+	_ = x[unsafe.Sizeof(Vmemrange{})-24]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Start)-0]
+	_ = x[unsafe.Offsetof(Vmemrange{}.End)-8]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Flags)-16]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Nid)-20]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVdistance{})-8]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVCPUToVnode{})-8]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVmemrange{})-8]
 	_ = x[unsafe.Sizeof(GrantEntryV2{})-16]
+	_ = x[unsafe.Sizeof(GrantEntryV2FullPage{})-16]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Hdr)-0]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Pad0)-4]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Frame)-8]
+	_ = x[unsafe.Sizeof(GrantEntryV2SubPage{})-16]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Hdr)-0]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.PageOff)-4]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Length)-6]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Frame)-8]
+	_ = x[unsafe.Sizeof(GnttabMapGrantRef{})-32]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Flags)-8]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Ref)-12]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Dom)-16]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Status)-18]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Handle)-20]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.DevBusAddr)-24]
+	_ = x[unsafe.Sizeof(GnttabUnmapGrantRef{})-24]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.DevBusAddr)-8]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.Handle)-16]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.Status)-20]
 	_ = x[unsafe.Sizeof(GnttabSetupTable{})-24]
 	_ = x[unsafe.Offsetof(GnttabSetupTable{}.Dom)-0]
 	_ = x[unsafe.Offsetof(GnttabSetupTable{}.NrFrames)-4]
@@ -1704,6 +2066,11 @@ func _() {
 	_ = x[unsafe.Offsetof(GnttabCopyPtr{}.DomID)-8]
 	_ = x[unsafe.Offsetof(GnttabCopyPtr{}.Offset)-10]
 	_ = x[unsafe.Sizeof(GnttabCopyPtrU{})-8]
+	_ = x[unsafe.Sizeof(GnttabUnmapAndReplace{})-24]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.NewAddr)-8]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.Handle)-16]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.Status)-20]
 	_ = x[unsafe.Sizeof(GnttabGetStatusFrames{})-16]
 	_ = x[unsafe.Offsetof(GnttabGetStatusFrames{}.NrFrames)-0]
 	_ = x[unsafe.Offsetof(GnttabGetStatusFrames{}.Dom)-4]
@@ -1712,6 +2079,14 @@ func _() {
 	_ = x[unsafe.Sizeof(GnttabCacheFlushA{})-8]
 	_ = x[unsafe.Sizeof(PlatformParameters{})-8]
 	_ = x[unsafe.Offsetof(PlatformParameters{}.VirtStart)-0]
+	_ = x[unsafe.Sizeof(EvtchnInitControl{})-24]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.ControlGFN)-0]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.Offset)-8]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.VCPU)-12]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.LinkBits)-16]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.Pad)-17]
+	_ = x[unsafe.Sizeof(EvtchnExpandArray{})-8]
+	_ = x[unsafe.Offsetof(EvtchnExpandArray{}.ArrayGFN)-0]
 	_ = x[unsafe.Sizeof(SchedPoll{})-24]
 	_ = x[unsafe.Offsetof(SchedPoll{}.Ports)-0]
 	_ = x[unsafe.Offsetof(SchedPoll{}.NrPorts)-8]
@@ -1721,13 +2096,60 @@ func _() {
 	_ = x[unsafe.Offsetof(VCPURunstateInfo{}.StateEntryTime)-8]
 	_ = x[unsafe.Offsetof(VCPURunstateInfo{}.Time)-16]
 	_ = x[unsafe.Sizeof(VCPURegisterRunstateMemoryAreaAddr{})-8]
+	_ = x[unsafe.Sizeof(VCPUSetPeriodicTimer{})-8]
+	_ = x[unsafe.Offsetof(VCPUSetPeriodicTimer{}.PeriodNs)-0]
 	_ = x[unsafe.Sizeof(VCPUSetSingleshotTimer{})-16]
 	_ = x[unsafe.Offsetof(VCPUSetSingleshotTimer{}.TimeoutAbsNs)-0]
 	_ = x[unsafe.Offsetof(VCPUSetSingleshotTimer{}.Flags)-8]
+	_ = x[unsafe.Sizeof(VCPURegisterVCPUInfo{})-16]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.MFN)-0]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.Offset)-8]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.Rsvd)-12]
+	_ = x[unsafe.Sizeof(VCPUGetPhysid{})-8]
+	_ = x[unsafe.Offsetof(VCPUGetPhysid{}.PhysID)-0]
 	_ = x[unsafe.Sizeof(VCPURegisterTimeMemoryAreaAddr{})-8]
+	_ = x[unsafe.Sizeof(HVMParam{})-16]
+	_ = x[unsafe.Offsetof(HVMParam{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMParam{}.Pad)-2]
+	_ = x[unsafe.Offsetof(HVMParam{}.Index)-4]
+	_ = x[unsafe.Offsetof(HVMParam{}.Value)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mSuppressVe{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.SuppressVe)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.Pad1)-3]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.Pad2)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.GFN)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mSuppressVeMulti{})-32]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.SuppressVe)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.Pad1)-3]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstError)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstGFN)-8]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.LastGFN)-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstErrorGFN)-24]
+	_ = x[unsafe.Sizeof(HVMPagetableDying{})-16]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.Pad)-2]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.GPA)-8]
+	_ = x[unsafe.Sizeof(HVMGetTime{})-8]
+	_ = x[unsafe.Offsetof(HVMGetTime{}.Now)-0]
+	_ = x[unsafe.Sizeof(HVMGetMemType{})-16]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.MemType)-2]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.PFN)-8]
 	_ = x[unsafe.Sizeof(HVMEvtchnUpcallVector{})-8]
 	_ = x[unsafe.Offsetof(HVMEvtchnUpcallVector{}.VCPU)-0]
 	_ = x[unsafe.Offsetof(HVMEvtchnUpcallVector{}.Vector)-4]
+	_ = x[unsafe.Sizeof(HVMAltp2mVCPUEnableNotify{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.VCPUID)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.GFN)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mMemAccess{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.Access)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.GFN)-8]
 	_ = x[unsafe.Sizeof(HVMAltp2mSetMemAccessMulti{})-32]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.View)-0]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.Pad)-2]
@@ -1735,6 +2157,12 @@ func _() {
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.Opaque)-8]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.PFNList)-16]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.AccessList)-24]
+	_ = x[unsafe.Sizeof(HVMAltp2mChangeGFN{})-24]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.Pad1)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.Pad2)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.OldGFN)-8]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.NewGFN)-16]
 	_ = x[unsafe.Sizeof(HVMAltp2mOpU{})-64]
 	_ = x[unsafe.Sizeof(PFN(0))-8]
 	_ = x[unsafe.Sizeof(Ulong(0))-8]
@@ -1760,4 +2188,167 @@ func _() {
 	_ = x[unsafe.Sizeof(CPUUserRegsAnon22{})-8]
 	_ = x[unsafe.Sizeof(CPUUserRegsAnon23{})-8]
 	_ = x[unsafe.Sizeof(CallbackT(0))-8]
+	_ = x[unsafe.Alignof(CPUUserRegs{})-8]
+	_ = x[unsafe.Alignof(ArchVCPUInfo{})-8]
+	_ = x[unsafe.Alignof(TrapInfo{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestContext{})-8]
+	_ = x[unsafe.Alignof(VCPUGuestContextFPUCtxt{})-1]
+	_ = x[unsafe.Alignof(ArchSharedInfo{})-8]
+	_ = x[unsafe.Alignof(CPUIDLeaf{})-4]
+	_ = x[unsafe.Alignof(MSREntry{})-8]
+	_ = x[unsafe.Alignof(MMUExtOp{})-8]
+	_ = x[unsafe.Alignof(MMUExtOpArg1{})-8]
+	_ = x[unsafe.Alignof(MMUExtOpArg2{})-8]
+	_ = x[unsafe.Alignof(MMUUpdate{})-8]
+	_ = x[unsafe.Alignof(MulticallEntry{})-8]
+	_ = x[unsafe.Alignof(VCPUTimeInfo{})-8]
+	_ = x[unsafe.Alignof(VCPUInfo{})-8]
+	_ = x[unsafe.Alignof(SharedInfo{})-8]
+	_ = x[unsafe.Alignof(StartInfo{})-8]
+	_ = x[unsafe.Alignof(StartInfoConsole{})-8]
+	_ = x[unsafe.Alignof(StartInfoConsoleDomU{})-8]
+	_ = x[unsafe.Alignof(StartInfoConsoleDom0{})-4]
+	_ = x[unsafe.Alignof(MultibootModList{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfo{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoU{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoUTextMode3{})-2]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoUVesaLfb{})-4]
+	_ = x[unsafe.Alignof(UUID{})-1]
+	_ = x[unsafe.Alignof(PhysdevEoi{})-4]
+	_ = x[unsafe.Alignof(PhysdevPirqEoiGMFN{})-8]
+	_ = x[unsafe.Alignof(PhysdevIRQStatusQuery{})-4]
+	_ = x[unsafe.Alignof(PhysdevSetIopl{})-4]
+	_ = x[unsafe.Alignof(PhysdevSetIobitmap{})-8]
+	_ = x[unsafe.Alignof(PhysdevAPIC{})-8]
+	_ = x[unsafe.Alignof(PhysdevIRQ{})-4]
+	_ = x[unsafe.Alignof(PhysdevMapPirq{})-8]
+	_ = x[unsafe.Alignof(PhysdevUnmapPirq{})-4]
+	_ = x[unsafe.Alignof(PhysdevManagePCI{})-1]
+	_ = x[unsafe.Alignof(PhysdevRestoreMSI{})-1]
+	_ = x[unsafe.Alignof(PhysdevManagePCIExt{})-4]
+	_ = x[unsafe.Alignof(PhysdevManagePCIExtPhysfn{})-1]
+	_ = x[unsafe.Alignof(PhysdevOp{})-8]
+	_ = x[unsafe.Alignof(PhysdevOpU{})-8]
+	_ = x[unsafe.Alignof(PhysdevSetupGsi{})-4]
+	_ = x[unsafe.Alignof(PhysdevGetFreePirq{})-4]
+	_ = x[unsafe.Alignof(PhysdevPCIMmcfgReserved{})-8]
+	_ = x[unsafe.Alignof(PhysdevPCIDeviceAdd{})-4]
+	_ = x[unsafe.Alignof(PhysdevPCIDeviceAddPhysfn{})-1]
+	_ = x[unsafe.Alignof(PhysdevPCIDevice{})-2]
+	_ = x[unsafe.Alignof(PhysdevDbgpOp{})-2]
+	_ = x[unsafe.Alignof(PhysdevDbgpOpU{})-2]
+	_ = x[unsafe.Alignof(MemoryReservation{})-8]
+	_ = x[unsafe.Alignof(MemoryExchange{})-8]
+	_ = x[unsafe.Alignof(MemoryDomain{})-2]
+	_ = x[unsafe.Alignof(MachphysMFNList{})-8]
+	_ = x[unsafe.Alignof(MachphysMapping{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmap{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmapBatch{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmapBatchExtra{})-2]
+	_ = x[unsafe.Alignof(RemoveFromPhysmap{})-8]
+	_ = x[unsafe.Alignof(MemoryMap{})-8]
+	_ = x[unsafe.Alignof(ForeignMemoryMap{})-8]
+	_ = x[unsafe.Alignof(PodTarget{})-8]
+	_ = x[unsafe.Alignof(MemAcquireResource{})-8]
+	_ = x[unsafe.Alignof(Vmemrange{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfo{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVdistance{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVCPUToVnode{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVmemrange{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV1{})-4]
+	_ = x[unsafe.Alignof(GrantEntryHeader{})-2]
+	_ = x[unsafe.Alignof(GrantEntryV2{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2FullPage{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2SubPage{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2Transitive{})-4]
+	_ = x[unsafe.Alignof(GnttabMapGrantRef{})-8]
+	_ = x[unsafe.Alignof(GnttabUnmapGrantRef{})-8]
+	_ = x[unsafe.Alignof(GnttabSetupTable{})-8]
+	_ = x[unsafe.Alignof(GnttabDumpTable{})-2]
+	_ = x[unsafe.Alignof(GnttabTransfer{})-8]
+	_ = x[unsafe.Alignof(GnttabCopy{})-8]
+	_ = x[unsafe.Alignof(GnttabCopyPtr{})-8]
+	_ = x[unsafe.Alignof(GnttabCopyPtrU{})-8]
+	_ = x[unsafe.Alignof(GnttabQuerySize{})-4]
+	_ = x[unsafe.Alignof(GnttabUnmapAndReplace{})-8]
+	_ = x[unsafe.Alignof(GnttabSetVersion{})-4]
+	_ = x[unsafe.Alignof(GnttabGetStatusFrames{})-8]
+	_ = x[unsafe.Alignof(GnttabGetVersion{})-4]
+	_ = x[unsafe.Alignof(GnttabSwapGrantRef{})-4]
+	_ = x[unsafe.Alignof(GnttabCacheFlush{})-8]
+	_ = x[unsafe.Alignof(GnttabCacheFlushA{})-8]
+	_ = x[unsafe.Alignof(CompileInfo{})-1]
+	_ = x[unsafe.Alignof(PlatformParameters{})-8]
+	_ = x[unsafe.Alignof(FeatureInfo{})-4]
+	_ = x[unsafe.Alignof(BuildID{})-4]
+	_ = x[unsafe.Alignof(EvtchnAllocUnbound{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindInterdomain{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindVirq{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindPirq{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindIpi{})-4]
+	_ = x[unsafe.Alignof(EvtchnClose{})-4]
+	_ = x[unsafe.Alignof(EvtchnSend{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatus{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatusU{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatusUUnbound{})-2]
+	_ = x[unsafe.Alignof(EvtchnStatusUInterdomain{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindVCPU{})-4]
+	_ = x[unsafe.Alignof(EvtchnUnmask{})-4]
+	_ = x[unsafe.Alignof(EvtchnReset{})-2]
+	_ = x[unsafe.Alignof(EvtchnInitControl{})-8]
+	_ = x[unsafe.Alignof(EvtchnExpandArray{})-8]
+	_ = x[unsafe.Alignof(EvtchnSetPriority{})-4]
+	_ = x[unsafe.Alignof(EvtchnOp{})-4]
+	_ = x[unsafe.Alignof(EvtchnOpU{})-4]
+	_ = x[unsafe.Alignof(EvtchnFifoControlBlock{})-4]
+	_ = x[unsafe.Alignof(SchedShutdown{})-4]
+	_ = x[unsafe.Alignof(SchedPoll{})-8]
+	_ = x[unsafe.Alignof(SchedRemoteShutdown{})-4]
+	_ = x[unsafe.Alignof(SchedWatchdog{})-4]
+	_ = x[unsafe.Alignof(SchedPinOverride{})-4]
+	_ = x[unsafe.Alignof(VCPURunstateInfo{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterRunstateMemoryArea{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterRunstateMemoryAreaAddr{})-8]
+	_ = x[unsafe.Alignof(VCPUSetPeriodicTimer{})-8]
+	_ = x[unsafe.Alignof(VCPUSetSingleshotTimer{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterVCPUInfo{})-8]
+	_ = x[unsafe.Alignof(VCPUGetPhysid{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterTimeMemoryArea{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterTimeMemoryAreaAddr{})-8]
+	_ = x[unsafe.Alignof(TRec{})-4]
+	_ = x[unsafe.Alignof(TRecU{})-4]
+	_ = x[unsafe.Alignof(TRecUCycles{})-4]
+	_ = x[unsafe.Alignof(TRecUNocycles{})-4]
+	_ = x[unsafe.Alignof(TBuf{})-4]
+	_ = x[unsafe.Alignof(TInfo{})-2]
+	_ = x[unsafe.Alignof(HVMParam{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSuppressVe{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSuppressVeMulti{})-8]
+	_ = x[unsafe.Alignof(HVMPagetableDying{})-8]
+	_ = x[unsafe.Alignof(HVMGetTime{})-8]
+	_ = x[unsafe.Alignof(HVMXentrace{})-2]
+	_ = x[unsafe.Alignof(HVMGetMemType{})-8]
+	_ = x[unsafe.Alignof(HVMEvtchnUpcallVector{})-4]
+	_ = x[unsafe.Alignof(HVMAltp2mDomainState{})-1]
+	_ = x[unsafe.Alignof(HVMAltp2mVCPUEnableNotify{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mVCPUDisableNotify{})-4]
+	_ = x[unsafe.Alignof(HVMAltp2mView{})-2]
+	_ = x[unsafe.Alignof(HVMAltp2mMemAccess{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSetMemAccessMulti{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mChangeGFN{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mGetVCPUP2mIdx{})-4]
+	_ = x[unsafe.Alignof(HVMAltp2mSetVisibility{})-2]
+	_ = x[unsafe.Alignof(HVMAltp2mOp{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mOpU{})-8]
+	_ = x[unsafe.Alignof(IretContext{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon4{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon5{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon10{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon11{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon12{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon13{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon14{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon17{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon22{})-8]
+	_ = x[unsafe.Alignof(CPUUserRegsAnon23{})-8]
 }

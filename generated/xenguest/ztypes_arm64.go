@@ -9,7 +9,8 @@ import (
 )
 
 // Handle is XEN_GUEST_HANDLE(T) on arm64: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes
+// here, aligned to 8 as in C.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle[T any] struct {
@@ -27,24 +28,8 @@ func (h *Handle[T]) Set(addr uint64) {
 	h.addr = uint64(addr)
 }
 
-// Handle64 is XEN_GUEST_HANDLE_64(T) on arm64: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-//
-// Set it to the address of hypervisor-visible memory, never of a Go value.
-type Handle64[T any] struct {
-	_    structs.HostLayout
-	addr uint64
-}
-
-// Addr returns the address the handle holds.
-func (h *Handle64[T]) Addr() uint64 {
-	return uint64(h.addr)
-}
-
-// Set makes the handle hold addr.
-func (h *Handle64[T]) Set(addr uint64) {
-	h.addr = uint64(addr)
-}
+// align8 gives a struct C's 8-byte alignment (uint64 has it on this GOARCH).
+type align8 = [0]uint64
 
 // ArchVCPUInfo is struct arch_vcpu_info (arch-arm.h:324:1).
 type ArchVCPUInfo struct {
@@ -69,7 +54,7 @@ type MMUExtOp struct {
 // MMUExtOpArg1 is the record in member arg1 of struct mmuext_op (xen.h:430:5).
 type MMUExtOpArg1 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -91,7 +76,7 @@ func (x *MMUExtOpArg1) LinearAddr() *uint64 {
 // MMUExtOpArg2 is the record in member arg2 of struct mmuext_op (xen.h:437:5).
 type MMUExtOpArg2 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -103,8 +88,8 @@ func (x *MMUExtOpArg2) NrEnts() *uint32 {
 }
 
 // Vcpumask returns member vcpumask of the union.
-func (x *MMUExtOpArg2) Vcpumask() *Handle64[byte] {
-	return (*Handle64[byte])(unsafe.Pointer(x))
+func (x *MMUExtOpArg2) Vcpumask() *Handle[byte] {
+	return (*Handle[byte])(unsafe.Pointer(x))
 }
 
 // SrcMFN returns member src_mfn of the union.
@@ -112,6 +97,18 @@ func (x *MMUExtOpArg2) Vcpumask() *Handle64[byte] {
 // COPY_PAGE
 func (x *MMUExtOpArg2) SrcMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
+}
+
+// MMUUpdate is struct mmu_update (xen.h:612:1).
+//
+// Send an array of these to HYPERVISOR_mmu_update().
+// NB. The fields are natural pointer/address size for this architecture.
+type MMUUpdate struct {
+	_ structs.HostLayout
+	// Machine address of PTE.
+	Ptr uint64
+	// New contents of PTE.
+	Val uint64
 }
 
 // MulticallEntry is struct multicall_entry (xen.h:628:1).
@@ -128,6 +125,36 @@ type MulticallEntry struct {
 	Op     Ulong
 	Result Ulong
 	Args   [6]Ulong
+}
+
+// VCPUTimeInfo is struct vcpu_time_info (xen.h:643:1).
+type VCPUTimeInfo struct {
+	_ structs.HostLayout
+	// Updates to the following values are preceded and followed by an
+	// increment of 'version'. The guest can therefore detect updates by
+	// looking for changes to 'version'. If the least-significant bit of
+	// the version number is set then an update is in progress and the guest
+	// must wait to read a consistent set of values.
+	// The correct way to interact with the version number is similar to
+	// Linux's seqlock: see the implementations of read_seqbegin/read_seqretry.
+	Version uint32
+	Pad0    uint32
+	// TSC at last update of time vals.
+	TSCTimestamp uint64
+	// Time, in nanosecs, since boot.
+	SystemTime uint64
+	// Current system time:
+	//
+	//	system_time +
+	//	((((tsc - tsc_timestamp) << tsc_shift) * tsc_to_system_mul) >> 32)
+	//
+	// CPU frequency (Hz):
+	//
+	//	((10^9 << 32) / tsc_to_system_mul) >> tsc_shift
+	TSCToSystemMul uint32
+	TSCShift       int8
+	Flags          uint8
+	Pad1           [2]uint8
 }
 
 // VCPUInfo is struct vcpu_info (xen.h:678:1).
@@ -242,7 +269,7 @@ type PhysdevPirqEoiGMFN struct {
 // PhysdevSetIobitmap is struct physdev_set_iobitmap (physdev.h:92:1).
 type PhysdevSetIobitmap struct {
 	_       structs.HostLayout
-	Bitmap  Handle64[uint8]
+	Bitmap  Handle[uint8]
 	NrPorts uint32
 	_       [4]byte
 }
@@ -293,7 +320,7 @@ type PhysdevOp struct {
 // PhysdevOpU is the record in member u of struct physdev_op (physdev.h:214:5).
 type PhysdevOpU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [16]byte
 }
 
@@ -322,6 +349,16 @@ func (x *PhysdevOpU) IRQOp() *PhysdevIRQ {
 	return (*PhysdevIRQ)(unsafe.Pointer(x))
 }
 
+// PhysdevPCIMmcfgReserved is struct physdev_pci_mmcfg_reserved (physdev.h:256:1).
+type PhysdevPCIMmcfgReserved struct {
+	_        structs.HostLayout
+	Address  uint64
+	Segment  uint16
+	StartBus uint8
+	EndBus   uint8
+	Flags    uint32
+}
+
 // MemoryReservation is struct xen_memory_reservation (memory.h:46:1).
 type MemoryReservation struct {
 	_ structs.HostLayout
@@ -342,7 +379,7 @@ type MemoryReservation struct {
 	// XENMEM_claim_pages:
 	//
 	//	IN: must be zero
-	ExtentStart Handle64[PFN]
+	ExtentStart Handle[PFN]
 	// Number of extents, and size/alignment of each (2^extent_order pages).
 	NrExtents   Ulong
 	ExtentOrder uint32
@@ -391,7 +428,7 @@ type MachphysMFNList struct {
 	// Pointer to buffer to fill with list of extent starts. If there are
 	// any large discontiguities in the machine address space, 2MB gaps in
 	// the machphys table will be represented by an MFN base of zero.
-	ExtentStart Handle64[PFN]
+	ExtentStart Handle[PFN]
 	// Number of extents written to the above array. This will be smaller
 	// than 'max_extents' if the machphys table is smaller than max_e * 2MB.
 	NrExtents uint32
@@ -435,11 +472,11 @@ type AddToPhysmapBatch struct {
 	Size uint16
 	U    AddToPhysmapBatchExtra
 	// Indexes into space being mapped.
-	Idxs Handle64[Ulong]
+	Idxs Handle[Ulong]
 	// GPFN in domid where the source mapping page should appear.
-	Gpfns Handle64[PFN]
+	Gpfns Handle[PFN]
 	// Per index error code.
-	Errs Handle64[int32]
+	Errs Handle[int32]
 }
 
 // RemoveFromPhysmap is struct xen_remove_from_physmap (memory.h:295:1).
@@ -462,7 +499,7 @@ type MemoryMap struct {
 	_         [4]byte
 	// Entries in the buffer are in the same format as returned by the
 	// BIOS INT 0x15 EAX=0xE820 call.
-	Buffer Handle64[byte]
+	Buffer Handle[byte]
 }
 
 // ForeignMemoryMap is struct xen_foreign_memory_map (memory.h:346:1).
@@ -537,7 +574,18 @@ type MemAcquireResource struct {
 	//	the GFNs.
 	//	This parameter may be NULL if nr_frames is 0.  This
 	//	value may be updated over the course of the operation.
-	FrameList Handle64[PFN]
+	FrameList Handle[PFN]
+}
+
+// Vmemrange is struct xen_vmemrange (memory.h:692:1).
+//
+// vNUMA node memory ranges
+type Vmemrange struct {
+	_     structs.HostLayout
+	Start uint64
+	End   uint64
+	Flags uint32
+	Nid   uint32
 }
 
 // VNUMATopologyInfoVdistance is the record in member vdistance of struct xen_vnuma_topology_info (memory.h:718:5).
@@ -545,13 +593,13 @@ type MemAcquireResource struct {
 // OUT
 type VNUMATopologyInfoVdistance struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
 // H returns member h of the union.
-func (x *VNUMATopologyInfoVdistance) H() *Handle64[uint32] {
-	return (*Handle64[uint32])(unsafe.Pointer(x))
+func (x *VNUMATopologyInfoVdistance) H() *Handle[uint32] {
+	return (*Handle[uint32])(unsafe.Pointer(x))
 }
 
 // Pad returns member pad of the union.
@@ -562,13 +610,13 @@ func (x *VNUMATopologyInfoVdistance) Pad() *uint64 {
 // VNUMATopologyInfoVCPUToVnode is the record in member vcpu_to_vnode of struct xen_vnuma_topology_info (memory.h:722:5).
 type VNUMATopologyInfoVCPUToVnode struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
 // H returns member h of the union.
-func (x *VNUMATopologyInfoVCPUToVnode) H() *Handle64[uint32] {
-	return (*Handle64[uint32])(unsafe.Pointer(x))
+func (x *VNUMATopologyInfoVCPUToVnode) H() *Handle[uint32] {
+	return (*Handle[uint32])(unsafe.Pointer(x))
 }
 
 // Pad returns member pad of the union.
@@ -579,13 +627,13 @@ func (x *VNUMATopologyInfoVCPUToVnode) Pad() *uint64 {
 // VNUMATopologyInfoVmemrange is the record in member vmemrange of struct xen_vnuma_topology_info (memory.h:726:5).
 type VNUMATopologyInfoVmemrange struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
 // H returns member h of the union.
-func (x *VNUMATopologyInfoVmemrange) H() *Handle64[Vmemrange] {
-	return (*Handle64[Vmemrange])(unsafe.Pointer(x))
+func (x *VNUMATopologyInfoVmemrange) H() *Handle[Vmemrange] {
+	return (*Handle[Vmemrange])(unsafe.Pointer(x))
 }
 
 // Pad returns member pad of the union.
@@ -598,7 +646,7 @@ func (x *VNUMATopologyInfoVmemrange) Pad() *uint64 {
 // Version 2 of the grant entry structure.
 type GrantEntryV2 struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [16]byte
 }
 
@@ -649,6 +697,92 @@ func (x *GrantEntryV2) Spacer() *[4]uint32 {
 	return (*[4]uint32)(unsafe.Pointer(x))
 }
 
+// GrantEntryV2FullPage is the record in member full_page of union grant_entry_v2 (grant_table.h:230:5).
+//
+// This member is used for V1-style full page grants, where either:
+//
+// -- hdr.type is GTF_accept_transfer, or
+// -- hdr.type is GTF_permit_access and GTF_sub_page is not set.
+//
+// In that case, the frame field has the same semantics as the
+// field of the same name in the V1 entry structure.
+type GrantEntryV2FullPage struct {
+	_     structs.HostLayout
+	Hdr   GrantEntryHeader
+	Pad0  uint32
+	Frame uint64
+}
+
+// GrantEntryV2SubPage is the record in member sub_page of union grant_entry_v2 (grant_table.h:241:5).
+//
+// If the grant type is GTF_grant_access and GTF_sub_page is set,
+// @domid is allowed to access bytes [@page_off,@page_off+@length)
+// in frame @frame.
+type GrantEntryV2SubPage struct {
+	_       structs.HostLayout
+	Hdr     GrantEntryHeader
+	PageOff uint16
+	Length  uint16
+	Frame   uint64
+}
+
+// GnttabMapGrantRef is struct gnttab_map_grant_ref (grant_table.h:326:1).
+//
+// GNTTABOP_map_grant_ref: Map the grant entry (<dom>,<ref>) for access
+// by devices and/or host CPUs. If successful, <handle> is a tracking number
+// that must be presented later to destroy the mapping(s). On error, <status>
+// is a negative status code.
+// NOTES:
+//  1. If GNTMAP_device_map is specified then <dev_bus_addr> is the address
+//     via which I/O devices may access the granted frame.
+//  2. If GNTMAP_host_map is specified then a mapping will be added at
+//     either a host virtual address in the current address space, or at
+//     a PTE at the specified machine address.  The type of mapping to
+//     perform is selected through the GNTMAP_contains_pte flag, and the
+//     address is specified in <host_addr>.
+//  3. Mappings should only be destroyed via GNTTABOP_unmap_grant_ref. If a
+//     host mapping is destroyed by other means then it is *NOT* guaranteed
+//     to be accounted to the correct grant reference!
+type GnttabMapGrantRef struct {
+	_ structs.HostLayout
+	// IN parameters.
+	HostAddr uint64
+	// GNTMAP_*
+	Flags uint32
+	Ref   GrantRef
+	Dom   DomID
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status     GNTST
+	Handle     GrantHandle
+	DevBusAddr uint64
+}
+
+// GnttabUnmapGrantRef is struct gnttab_unmap_grant_ref (grant_table.h:351:1).
+//
+// GNTTABOP_unmap_grant_ref: Destroy one or more grant-reference mappings
+// tracked by <handle>. If <host_addr> or <dev_bus_addr> is zero, that
+// field is ignored. If non-zero, they must refer to a device/host mapping
+// that is tracked by <handle>
+// NOTES:
+//  1. The call may fail in an undefined manner if either mapping is not
+//     tracked by <handle>.
+//  3. After executing a batch of unmaps, it is guaranteed that no stale
+//     mappings will remain in the device or host TLBs.
+type GnttabUnmapGrantRef struct {
+	_ structs.HostLayout
+	// IN parameters.
+	HostAddr   uint64
+	DevBusAddr uint64
+	Handle     GrantHandle
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status GNTST
+	_      [2]byte
+}
+
 // GnttabSetupTable is struct gnttab_setup_table (grant_table.h:371:1).
 //
 // GNTTABOP_setup_table: Set up a grant table for <dom> comprising at least
@@ -669,7 +803,7 @@ type GnttabSetupTable struct {
 	// => enum grant_status
 	Status    GNTST
 	_         [6]byte
-	FrameList Handle64[PFN]
+	FrameList Handle[PFN]
 }
 
 // GnttabTransfer is struct gnttab_transfer (grant_table.h:408:1).
@@ -722,7 +856,7 @@ type GnttabCopyPtr struct {
 // GnttabCopyPtrU is the record in member u of struct gnttab_copy_ptr (grant_table.h:446:9).
 type GnttabCopyPtrU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -734,6 +868,30 @@ func (x *GnttabCopyPtrU) Ref() *GrantRef {
 // GMFN returns member gmfn of the union.
 func (x *GnttabCopyPtrU) GMFN() *PFN {
 	return (*PFN)(unsafe.Pointer(x))
+}
+
+// GnttabUnmapAndReplace is struct gnttab_unmap_and_replace (grant_table.h:490:1).
+//
+// GNTTABOP_unmap_and_replace: Destroy one or more grant-reference mappings
+// tracked by <handle> but atomically replace the page table entry with one
+// pointing to the machine address under <new_addr>.  <new_addr> will be
+// redirected to the null entry.
+// NOTES:
+//  1. The call may fail in an undefined manner if either mapping is not
+//     tracked by <handle>.
+//  2. After executing a batch of unmaps, it is guaranteed that no stale
+//     mappings will remain in the device or host TLBs.
+type GnttabUnmapAndReplace struct {
+	_ structs.HostLayout
+	// IN parameters.
+	HostAddr uint64
+	NewAddr  uint64
+	Handle   GrantHandle
+	// OUT parameters.
+	//
+	// => enum grant_status
+	Status GNTST
+	_      [2]byte
 }
 
 // GnttabGetStatusFrames is struct gnttab_get_status_frames (grant_table.h:528:1).
@@ -757,13 +915,13 @@ type GnttabGetStatusFrames struct {
 	//
 	// => enum grant_status
 	Status    GNTST
-	FrameList Handle64[uint64]
+	FrameList Handle[uint64]
 }
 
 // GnttabCacheFlushA is the record in member a of struct gnttab_cache_flush (grant_table.h:571:5).
 type GnttabCacheFlushA struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
@@ -783,10 +941,37 @@ type PlatformParameters struct {
 	VirtStart Ulong
 }
 
+// EvtchnInitControl is struct evtchn_init_control (event_channel.h:271:1).
+//
+// EVTCHNOP_init_control: initialize the control block for the FIFO ABI.
+//
+// Note: any events that are currently pending will not be resent and
+// will be lost.  Guests should call this before binding any event to
+// avoid losing any events.
+type EvtchnInitControl struct {
+	_ structs.HostLayout
+	// IN parameters.
+	ControlGFN uint64
+	Offset     uint32
+	VCPU       uint32
+	// OUT parameters.
+	LinkBits uint8
+	Pad      [7]uint8
+}
+
+// EvtchnExpandArray is struct evtchn_expand_array (event_channel.h:285:1).
+//
+// EVTCHNOP_expand_array: add an additional page to the event array.
+type EvtchnExpandArray struct {
+	_ structs.HostLayout
+	// IN parameters.
+	ArrayGFN uint64
+}
+
 // SchedPoll is struct sched_poll (sched.h:124:1).
 type SchedPoll struct {
 	_       structs.HostLayout
-	Ports   Handle64[EvtchnPort]
+	Ports   Handle[EvtchnPort]
 	NrPorts uint32
 	_       [4]byte
 	Timeout uint64
@@ -808,13 +993,13 @@ type VCPURunstateInfo struct {
 // VCPURegisterRunstateMemoryAreaAddr is the record in member addr of struct vcpu_register_runstate_memory_area (vcpu.h:117:5).
 type VCPURegisterRunstateMemoryAreaAddr struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
 // H returns member h of the union.
-func (x *VCPURegisterRunstateMemoryAreaAddr) H() *Handle64[VCPURunstateInfo] {
-	return (*Handle64[VCPURunstateInfo])(unsafe.Pointer(x))
+func (x *VCPURegisterRunstateMemoryAreaAddr) H() *Handle[VCPURunstateInfo] {
+	return (*Handle[VCPURunstateInfo])(unsafe.Pointer(x))
 }
 
 // V returns member v of the union.
@@ -827,6 +1012,12 @@ func (x *VCPURegisterRunstateMemoryAreaAddr) P() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
 }
 
+// VCPUSetPeriodicTimer is struct vcpu_set_periodic_timer (vcpu.h:133:1).
+type VCPUSetPeriodicTimer struct {
+	_        structs.HostLayout
+	PeriodNs uint64
+}
+
 // VCPUSetSingleshotTimer is struct vcpu_set_singleshot_timer (vcpu.h:145:1).
 type VCPUSetSingleshotTimer struct {
 	_ structs.HostLayout
@@ -837,16 +1028,33 @@ type VCPUSetSingleshotTimer struct {
 	_     [4]byte
 }
 
+// VCPURegisterVCPUInfo is struct vcpu_register_vcpu_info (vcpu.h:170:1).
+type VCPURegisterVCPUInfo struct {
+	_ structs.HostLayout
+	// mfn of page to place vcpu_info
+	MFN uint64
+	// offset within page
+	Offset uint32
+	// unused
+	Rsvd uint32
+}
+
+// VCPUGetPhysid is struct vcpu_get_physid (vcpu.h:188:1).
+type VCPUGetPhysid struct {
+	_      structs.HostLayout
+	PhysID uint64
+}
+
 // VCPURegisterTimeMemoryAreaAddr is the record in member addr of struct vcpu_register_time_memory_area (vcpu.h:215:5).
 type VCPURegisterTimeMemoryAreaAddr struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [8]byte
 }
 
 // H returns member h of the union.
-func (x *VCPURegisterTimeMemoryAreaAddr) H() *Handle64[VCPUTimeInfo] {
-	return (*Handle64[VCPUTimeInfo])(unsafe.Pointer(x))
+func (x *VCPURegisterTimeMemoryAreaAddr) H() *Handle[VCPUTimeInfo] {
+	return (*Handle[VCPUTimeInfo])(unsafe.Pointer(x))
 }
 
 // V returns member v of the union.
@@ -857,6 +1065,101 @@ func (x *VCPURegisterTimeMemoryAreaAddr) V() *uintptr {
 // P returns member p of the union.
 func (x *VCPURegisterTimeMemoryAreaAddr) P() *uint64 {
 	return (*uint64)(unsafe.Pointer(x))
+}
+
+// HVMParam is struct xen_hvm_param (hvm/hvm_op.h:16:1).
+type HVMParam struct {
+	_ structs.HostLayout
+	// IN
+	DomID DomID
+	Pad   uint16
+	// IN
+	Index uint32
+	// IN/OUT
+	Value uint64
+}
+
+// HVMAltp2mSuppressVe is struct xen_hvm_altp2m_suppress_ve (hvm/hvm_op.h:25:1).
+type HVMAltp2mSuppressVe struct {
+	_    structs.HostLayout
+	View uint16
+	// Boolean type.
+	SuppressVe uint8
+	Pad1       uint8
+	Pad2       uint32
+	GFN        uint64
+}
+
+// HVMAltp2mSuppressVeMulti is struct xen_hvm_altp2m_suppress_ve_multi (hvm/hvm_op.h:33:1).
+type HVMAltp2mSuppressVeMulti struct {
+	_    structs.HostLayout
+	View uint16
+	// Boolean type.
+	SuppressVe uint8
+	Pad1       uint8
+	// Should be set to 0.
+	FirstError int32
+	// Value may be updated.
+	FirstGFN uint64
+	LastGFN  uint64
+	// Gfn of the first error.
+	FirstErrorGFN uint64
+}
+
+// HVMPagetableDying is struct xen_hvm_pagetable_dying (hvm/hvm_op.h:118:1).
+type HVMPagetableDying struct {
+	_ structs.HostLayout
+	// Domain with a pagetable about to be destroyed.
+	DomID DomID
+	// align next field on 8-byte boundary
+	Pad [3]uint16
+	// guest physical address of the toplevel pagetable dying
+	GPA uint64
+}
+
+// HVMGetTime is struct xen_hvm_get_time (hvm/hvm_op.h:130:1).
+type HVMGetTime struct {
+	_ structs.HostLayout
+	// OUT
+	Now uint64
+}
+
+// HVMGetMemType is struct xen_hvm_get_mem_type (hvm/hvm_op.h:157:1).
+//
+// Return hvmmem_type_t for the specified pfn.
+type HVMGetMemType struct {
+	_ structs.HostLayout
+	// Domain to be queried.
+	DomID DomID
+	// OUT variable.
+	MemType uint16
+	// align next field on 8-byte boundary
+	Pad [2]uint16
+	// IN variable.
+	PFN uint64
+}
+
+// HVMAltp2mVCPUEnableNotify is struct xen_hvm_altp2m_vcpu_enable_notify (hvm/hvm_op.h:220:1).
+type HVMAltp2mVCPUEnableNotify struct {
+	_      structs.HostLayout
+	VCPUID uint32
+	Pad    uint32
+	// #VE info area gfn
+	GFN uint64
+}
+
+// HVMAltp2mMemAccess is struct xen_hvm_altp2m_mem_access (hvm/hvm_op.h:257:1).
+type HVMAltp2mMemAccess struct {
+	_ structs.HostLayout
+	// view
+	View uint16
+	// Memory type
+	//
+	// xenmem_access_t
+	Access uint16
+	Pad    uint32
+	// gfn
+	GFN uint64
 }
 
 // HVMAltp2mSetMemAccessMulti is struct xen_hvm_altp2m_set_mem_access_multi (hvm/hvm_op.h:269:1).
@@ -871,15 +1174,28 @@ type HVMAltp2mSetMemAccessMulti struct {
 	// Must be set to zero upon initial invocation.
 	Opaque uint64
 	// List of pfns to set access for
-	PFNList Handle64[uint64]
+	PFNList Handle[uint64]
 	// Corresponding list of access settings for pfn_list
-	AccessList Handle64[uint8]
+	AccessList Handle[uint8]
+}
+
+// HVMAltp2mChangeGFN is struct xen_hvm_altp2m_change_gfn (hvm/hvm_op.h:286:1).
+type HVMAltp2mChangeGFN struct {
+	_ structs.HostLayout
+	// view
+	View uint16
+	Pad1 uint16
+	Pad2 uint32
+	// old gfn
+	OldGFN uint64
+	// new gfn, INVALID_GFN (~0UL) means revert
+	NewGFN uint64
 }
 
 // HVMAltp2mOpU is the record in member u of struct xen_hvm_altp2m_op (hvm/hvm_op.h:347:5).
 type HVMAltp2mOpU struct {
 	_ structs.HostLayout
-	_ [0]uint64
+	_ align8
 	_ [64]byte
 }
 
@@ -961,8 +1277,9 @@ type PMUArch struct {
 	Dummy uint8
 }
 
-// The layout guards: a type whose size or member offset is not what C says
-// makes a constant index out of bounds here, and the package fails to build.
+// The layout guards: a type whose size, alignment or member offset is not
+// what C says makes a constant index out of bounds here, and the package
+// fails to build.
 func _() {
 	var x [1]struct{}
 	_ = x[unsafe.Sizeof(ArchVCPUInfo{})-0]
@@ -973,10 +1290,22 @@ func _() {
 	_ = x[unsafe.Offsetof(MMUExtOp{}.Arg2)-16]
 	_ = x[unsafe.Sizeof(MMUExtOpArg1{})-8]
 	_ = x[unsafe.Sizeof(MMUExtOpArg2{})-8]
+	_ = x[unsafe.Sizeof(MMUUpdate{})-16]
+	_ = x[unsafe.Offsetof(MMUUpdate{}.Ptr)-0]
+	_ = x[unsafe.Offsetof(MMUUpdate{}.Val)-8]
 	_ = x[unsafe.Sizeof(MulticallEntry{})-64]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Op)-0]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Result)-8]
 	_ = x[unsafe.Offsetof(MulticallEntry{}.Args)-16]
+	_ = x[unsafe.Sizeof(VCPUTimeInfo{})-32]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Version)-0]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Pad0)-4]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCTimestamp)-8]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.SystemTime)-16]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCToSystemMul)-24]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.TSCShift)-28]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Flags)-29]
+	_ = x[unsafe.Offsetof(VCPUTimeInfo{}.Pad1)-30]
 	_ = x[unsafe.Sizeof(VCPUInfo{})-48]
 	_ = x[unsafe.Offsetof(VCPUInfo{}.EvtchnUpcallPending)-0]
 	_ = x[unsafe.Offsetof(VCPUInfo{}.Pad0)-1]
@@ -1012,6 +1341,12 @@ func _() {
 	_ = x[unsafe.Offsetof(PhysdevOp{}.Cmd)-0]
 	_ = x[unsafe.Offsetof(PhysdevOp{}.U)-8]
 	_ = x[unsafe.Sizeof(PhysdevOpU{})-16]
+	_ = x[unsafe.Sizeof(PhysdevPCIMmcfgReserved{})-16]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Address)-0]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Segment)-8]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.StartBus)-10]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.EndBus)-11]
+	_ = x[unsafe.Offsetof(PhysdevPCIMmcfgReserved{}.Flags)-12]
 	_ = x[unsafe.Sizeof(MemoryReservation{})-32]
 	_ = x[unsafe.Offsetof(MemoryReservation{}.ExtentStart)-0]
 	_ = x[unsafe.Offsetof(MemoryReservation{}.NrExtents)-8]
@@ -1067,10 +1402,37 @@ func _() {
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.Pad)-12]
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.Frame)-16]
 	_ = x[unsafe.Offsetof(MemAcquireResource{}.FrameList)-24]
+	_ = x[unsafe.Sizeof(Vmemrange{})-24]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Start)-0]
+	_ = x[unsafe.Offsetof(Vmemrange{}.End)-8]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Flags)-16]
+	_ = x[unsafe.Offsetof(Vmemrange{}.Nid)-20]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVdistance{})-8]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVCPUToVnode{})-8]
 	_ = x[unsafe.Sizeof(VNUMATopologyInfoVmemrange{})-8]
 	_ = x[unsafe.Sizeof(GrantEntryV2{})-16]
+	_ = x[unsafe.Sizeof(GrantEntryV2FullPage{})-16]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Hdr)-0]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Pad0)-4]
+	_ = x[unsafe.Offsetof(GrantEntryV2FullPage{}.Frame)-8]
+	_ = x[unsafe.Sizeof(GrantEntryV2SubPage{})-16]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Hdr)-0]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.PageOff)-4]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Length)-6]
+	_ = x[unsafe.Offsetof(GrantEntryV2SubPage{}.Frame)-8]
+	_ = x[unsafe.Sizeof(GnttabMapGrantRef{})-32]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Flags)-8]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Ref)-12]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Dom)-16]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Status)-18]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.Handle)-20]
+	_ = x[unsafe.Offsetof(GnttabMapGrantRef{}.DevBusAddr)-24]
+	_ = x[unsafe.Sizeof(GnttabUnmapGrantRef{})-24]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.DevBusAddr)-8]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.Handle)-16]
+	_ = x[unsafe.Offsetof(GnttabUnmapGrantRef{}.Status)-20]
 	_ = x[unsafe.Sizeof(GnttabSetupTable{})-24]
 	_ = x[unsafe.Offsetof(GnttabSetupTable{}.Dom)-0]
 	_ = x[unsafe.Offsetof(GnttabSetupTable{}.NrFrames)-4]
@@ -1092,6 +1454,11 @@ func _() {
 	_ = x[unsafe.Offsetof(GnttabCopyPtr{}.DomID)-8]
 	_ = x[unsafe.Offsetof(GnttabCopyPtr{}.Offset)-10]
 	_ = x[unsafe.Sizeof(GnttabCopyPtrU{})-8]
+	_ = x[unsafe.Sizeof(GnttabUnmapAndReplace{})-24]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.HostAddr)-0]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.NewAddr)-8]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.Handle)-16]
+	_ = x[unsafe.Offsetof(GnttabUnmapAndReplace{}.Status)-20]
 	_ = x[unsafe.Sizeof(GnttabGetStatusFrames{})-16]
 	_ = x[unsafe.Offsetof(GnttabGetStatusFrames{}.NrFrames)-0]
 	_ = x[unsafe.Offsetof(GnttabGetStatusFrames{}.Dom)-4]
@@ -1100,6 +1467,14 @@ func _() {
 	_ = x[unsafe.Sizeof(GnttabCacheFlushA{})-8]
 	_ = x[unsafe.Sizeof(PlatformParameters{})-8]
 	_ = x[unsafe.Offsetof(PlatformParameters{}.VirtStart)-0]
+	_ = x[unsafe.Sizeof(EvtchnInitControl{})-24]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.ControlGFN)-0]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.Offset)-8]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.VCPU)-12]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.LinkBits)-16]
+	_ = x[unsafe.Offsetof(EvtchnInitControl{}.Pad)-17]
+	_ = x[unsafe.Sizeof(EvtchnExpandArray{})-8]
+	_ = x[unsafe.Offsetof(EvtchnExpandArray{}.ArrayGFN)-0]
 	_ = x[unsafe.Sizeof(SchedPoll{})-24]
 	_ = x[unsafe.Offsetof(SchedPoll{}.Ports)-0]
 	_ = x[unsafe.Offsetof(SchedPoll{}.NrPorts)-8]
@@ -1109,10 +1484,57 @@ func _() {
 	_ = x[unsafe.Offsetof(VCPURunstateInfo{}.StateEntryTime)-8]
 	_ = x[unsafe.Offsetof(VCPURunstateInfo{}.Time)-16]
 	_ = x[unsafe.Sizeof(VCPURegisterRunstateMemoryAreaAddr{})-8]
+	_ = x[unsafe.Sizeof(VCPUSetPeriodicTimer{})-8]
+	_ = x[unsafe.Offsetof(VCPUSetPeriodicTimer{}.PeriodNs)-0]
 	_ = x[unsafe.Sizeof(VCPUSetSingleshotTimer{})-16]
 	_ = x[unsafe.Offsetof(VCPUSetSingleshotTimer{}.TimeoutAbsNs)-0]
 	_ = x[unsafe.Offsetof(VCPUSetSingleshotTimer{}.Flags)-8]
+	_ = x[unsafe.Sizeof(VCPURegisterVCPUInfo{})-16]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.MFN)-0]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.Offset)-8]
+	_ = x[unsafe.Offsetof(VCPURegisterVCPUInfo{}.Rsvd)-12]
+	_ = x[unsafe.Sizeof(VCPUGetPhysid{})-8]
+	_ = x[unsafe.Offsetof(VCPUGetPhysid{}.PhysID)-0]
 	_ = x[unsafe.Sizeof(VCPURegisterTimeMemoryAreaAddr{})-8]
+	_ = x[unsafe.Sizeof(HVMParam{})-16]
+	_ = x[unsafe.Offsetof(HVMParam{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMParam{}.Pad)-2]
+	_ = x[unsafe.Offsetof(HVMParam{}.Index)-4]
+	_ = x[unsafe.Offsetof(HVMParam{}.Value)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mSuppressVe{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.SuppressVe)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.Pad1)-3]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.Pad2)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVe{}.GFN)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mSuppressVeMulti{})-32]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.SuppressVe)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.Pad1)-3]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstError)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstGFN)-8]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.LastGFN)-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mSuppressVeMulti{}.FirstErrorGFN)-24]
+	_ = x[unsafe.Sizeof(HVMPagetableDying{})-16]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.Pad)-2]
+	_ = x[unsafe.Offsetof(HVMPagetableDying{}.GPA)-8]
+	_ = x[unsafe.Sizeof(HVMGetTime{})-8]
+	_ = x[unsafe.Offsetof(HVMGetTime{}.Now)-0]
+	_ = x[unsafe.Sizeof(HVMGetMemType{})-16]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.DomID)-0]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.MemType)-2]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMGetMemType{}.PFN)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mVCPUEnableNotify{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.VCPUID)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mVCPUEnableNotify{}.GFN)-8]
+	_ = x[unsafe.Sizeof(HVMAltp2mMemAccess{})-16]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.Access)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.Pad)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mMemAccess{}.GFN)-8]
 	_ = x[unsafe.Sizeof(HVMAltp2mSetMemAccessMulti{})-32]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.View)-0]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.Pad)-2]
@@ -1120,10 +1542,158 @@ func _() {
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.Opaque)-8]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.PFNList)-16]
 	_ = x[unsafe.Offsetof(HVMAltp2mSetMemAccessMulti{}.AccessList)-24]
+	_ = x[unsafe.Sizeof(HVMAltp2mChangeGFN{})-24]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.View)-0]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.Pad1)-2]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.Pad2)-4]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.OldGFN)-8]
+	_ = x[unsafe.Offsetof(HVMAltp2mChangeGFN{}.NewGFN)-16]
 	_ = x[unsafe.Sizeof(HVMAltp2mOpU{})-64]
 	_ = x[unsafe.Sizeof(PFN(0))-8]
 	_ = x[unsafe.Sizeof(Ulong(0))-8]
 	_ = x[unsafe.Sizeof(CallbackT(0))-8]
 	_ = x[unsafe.Sizeof(PMUArch{})-1]
 	_ = x[unsafe.Offsetof(PMUArch{}.Dummy)-0]
+	_ = x[unsafe.Alignof(ArchVCPUInfo{})-1]
+	_ = x[unsafe.Alignof(ArchSharedInfo{})-1]
+	_ = x[unsafe.Alignof(MMUExtOp{})-8]
+	_ = x[unsafe.Alignof(MMUExtOpArg1{})-8]
+	_ = x[unsafe.Alignof(MMUExtOpArg2{})-8]
+	_ = x[unsafe.Alignof(MMUUpdate{})-8]
+	_ = x[unsafe.Alignof(MulticallEntry{})-8]
+	_ = x[unsafe.Alignof(VCPUTimeInfo{})-8]
+	_ = x[unsafe.Alignof(VCPUInfo{})-8]
+	_ = x[unsafe.Alignof(SharedInfo{})-8]
+	_ = x[unsafe.Alignof(MultibootModList{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfo{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoU{})-4]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoUTextMode3{})-2]
+	_ = x[unsafe.Alignof(Dom0VGAConsoleInfoUVesaLfb{})-4]
+	_ = x[unsafe.Alignof(UUID{})-1]
+	_ = x[unsafe.Alignof(PhysdevEoi{})-4]
+	_ = x[unsafe.Alignof(PhysdevPirqEoiGMFN{})-8]
+	_ = x[unsafe.Alignof(PhysdevIRQStatusQuery{})-4]
+	_ = x[unsafe.Alignof(PhysdevSetIopl{})-4]
+	_ = x[unsafe.Alignof(PhysdevSetIobitmap{})-8]
+	_ = x[unsafe.Alignof(PhysdevAPIC{})-8]
+	_ = x[unsafe.Alignof(PhysdevIRQ{})-4]
+	_ = x[unsafe.Alignof(PhysdevMapPirq{})-8]
+	_ = x[unsafe.Alignof(PhysdevUnmapPirq{})-4]
+	_ = x[unsafe.Alignof(PhysdevManagePCI{})-1]
+	_ = x[unsafe.Alignof(PhysdevRestoreMSI{})-1]
+	_ = x[unsafe.Alignof(PhysdevManagePCIExt{})-4]
+	_ = x[unsafe.Alignof(PhysdevManagePCIExtPhysfn{})-1]
+	_ = x[unsafe.Alignof(PhysdevOp{})-8]
+	_ = x[unsafe.Alignof(PhysdevOpU{})-8]
+	_ = x[unsafe.Alignof(PhysdevSetupGsi{})-4]
+	_ = x[unsafe.Alignof(PhysdevGetFreePirq{})-4]
+	_ = x[unsafe.Alignof(PhysdevPCIMmcfgReserved{})-8]
+	_ = x[unsafe.Alignof(PhysdevPCIDeviceAdd{})-4]
+	_ = x[unsafe.Alignof(PhysdevPCIDeviceAddPhysfn{})-1]
+	_ = x[unsafe.Alignof(PhysdevPCIDevice{})-2]
+	_ = x[unsafe.Alignof(PhysdevDbgpOp{})-2]
+	_ = x[unsafe.Alignof(PhysdevDbgpOpU{})-2]
+	_ = x[unsafe.Alignof(MemoryReservation{})-8]
+	_ = x[unsafe.Alignof(MemoryExchange{})-8]
+	_ = x[unsafe.Alignof(MemoryDomain{})-2]
+	_ = x[unsafe.Alignof(MachphysMFNList{})-8]
+	_ = x[unsafe.Alignof(MachphysMapping{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmap{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmapBatch{})-8]
+	_ = x[unsafe.Alignof(AddToPhysmapBatchExtra{})-2]
+	_ = x[unsafe.Alignof(RemoveFromPhysmap{})-8]
+	_ = x[unsafe.Alignof(MemoryMap{})-8]
+	_ = x[unsafe.Alignof(ForeignMemoryMap{})-8]
+	_ = x[unsafe.Alignof(PodTarget{})-8]
+	_ = x[unsafe.Alignof(MemAcquireResource{})-8]
+	_ = x[unsafe.Alignof(Vmemrange{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfo{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVdistance{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVCPUToVnode{})-8]
+	_ = x[unsafe.Alignof(VNUMATopologyInfoVmemrange{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV1{})-4]
+	_ = x[unsafe.Alignof(GrantEntryHeader{})-2]
+	_ = x[unsafe.Alignof(GrantEntryV2{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2FullPage{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2SubPage{})-8]
+	_ = x[unsafe.Alignof(GrantEntryV2Transitive{})-4]
+	_ = x[unsafe.Alignof(GnttabMapGrantRef{})-8]
+	_ = x[unsafe.Alignof(GnttabUnmapGrantRef{})-8]
+	_ = x[unsafe.Alignof(GnttabSetupTable{})-8]
+	_ = x[unsafe.Alignof(GnttabDumpTable{})-2]
+	_ = x[unsafe.Alignof(GnttabTransfer{})-8]
+	_ = x[unsafe.Alignof(GnttabCopy{})-8]
+	_ = x[unsafe.Alignof(GnttabCopyPtr{})-8]
+	_ = x[unsafe.Alignof(GnttabCopyPtrU{})-8]
+	_ = x[unsafe.Alignof(GnttabQuerySize{})-4]
+	_ = x[unsafe.Alignof(GnttabUnmapAndReplace{})-8]
+	_ = x[unsafe.Alignof(GnttabSetVersion{})-4]
+	_ = x[unsafe.Alignof(GnttabGetStatusFrames{})-8]
+	_ = x[unsafe.Alignof(GnttabGetVersion{})-4]
+	_ = x[unsafe.Alignof(GnttabSwapGrantRef{})-4]
+	_ = x[unsafe.Alignof(GnttabCacheFlush{})-8]
+	_ = x[unsafe.Alignof(GnttabCacheFlushA{})-8]
+	_ = x[unsafe.Alignof(CompileInfo{})-1]
+	_ = x[unsafe.Alignof(PlatformParameters{})-8]
+	_ = x[unsafe.Alignof(FeatureInfo{})-4]
+	_ = x[unsafe.Alignof(BuildID{})-4]
+	_ = x[unsafe.Alignof(EvtchnAllocUnbound{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindInterdomain{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindVirq{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindPirq{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindIpi{})-4]
+	_ = x[unsafe.Alignof(EvtchnClose{})-4]
+	_ = x[unsafe.Alignof(EvtchnSend{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatus{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatusU{})-4]
+	_ = x[unsafe.Alignof(EvtchnStatusUUnbound{})-2]
+	_ = x[unsafe.Alignof(EvtchnStatusUInterdomain{})-4]
+	_ = x[unsafe.Alignof(EvtchnBindVCPU{})-4]
+	_ = x[unsafe.Alignof(EvtchnUnmask{})-4]
+	_ = x[unsafe.Alignof(EvtchnReset{})-2]
+	_ = x[unsafe.Alignof(EvtchnInitControl{})-8]
+	_ = x[unsafe.Alignof(EvtchnExpandArray{})-8]
+	_ = x[unsafe.Alignof(EvtchnSetPriority{})-4]
+	_ = x[unsafe.Alignof(EvtchnOp{})-4]
+	_ = x[unsafe.Alignof(EvtchnOpU{})-4]
+	_ = x[unsafe.Alignof(EvtchnFifoControlBlock{})-4]
+	_ = x[unsafe.Alignof(SchedShutdown{})-4]
+	_ = x[unsafe.Alignof(SchedPoll{})-8]
+	_ = x[unsafe.Alignof(SchedRemoteShutdown{})-4]
+	_ = x[unsafe.Alignof(SchedWatchdog{})-4]
+	_ = x[unsafe.Alignof(SchedPinOverride{})-4]
+	_ = x[unsafe.Alignof(VCPURunstateInfo{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterRunstateMemoryArea{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterRunstateMemoryAreaAddr{})-8]
+	_ = x[unsafe.Alignof(VCPUSetPeriodicTimer{})-8]
+	_ = x[unsafe.Alignof(VCPUSetSingleshotTimer{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterVCPUInfo{})-8]
+	_ = x[unsafe.Alignof(VCPUGetPhysid{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterTimeMemoryArea{})-8]
+	_ = x[unsafe.Alignof(VCPURegisterTimeMemoryAreaAddr{})-8]
+	_ = x[unsafe.Alignof(TRec{})-4]
+	_ = x[unsafe.Alignof(TRecU{})-4]
+	_ = x[unsafe.Alignof(TRecUCycles{})-4]
+	_ = x[unsafe.Alignof(TRecUNocycles{})-4]
+	_ = x[unsafe.Alignof(TBuf{})-4]
+	_ = x[unsafe.Alignof(TInfo{})-2]
+	_ = x[unsafe.Alignof(HVMParam{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSuppressVe{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSuppressVeMulti{})-8]
+	_ = x[unsafe.Alignof(HVMPagetableDying{})-8]
+	_ = x[unsafe.Alignof(HVMGetTime{})-8]
+	_ = x[unsafe.Alignof(HVMXentrace{})-2]
+	_ = x[unsafe.Alignof(HVMGetMemType{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mDomainState{})-1]
+	_ = x[unsafe.Alignof(HVMAltp2mVCPUEnableNotify{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mVCPUDisableNotify{})-4]
+	_ = x[unsafe.Alignof(HVMAltp2mView{})-2]
+	_ = x[unsafe.Alignof(HVMAltp2mMemAccess{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mSetMemAccessMulti{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mChangeGFN{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mGetVCPUP2mIdx{})-4]
+	_ = x[unsafe.Alignof(HVMAltp2mSetVisibility{})-2]
+	_ = x[unsafe.Alignof(HVMAltp2mOp{})-8]
+	_ = x[unsafe.Alignof(HVMAltp2mOpU{})-8]
+	_ = x[unsafe.Alignof(PMUArch{})-1]
 }

@@ -128,10 +128,17 @@ var (
 	errNilCaller = &ArgError{Op: "hypercall", Field: "caller", Entry: -1, Reason: "nil Caller"}
 )
 
+// sizeOf is unsafe.Sizeof of a T, without a variable of type T: gc puts a
+// local variable whose type is aligned above the pointer size on the heap
+// ("too aligned for stack"), and on 386 and arm the generated structs that
+// C aligns to 8 are (they hold align8).
+func sizeOf[T any]() uintptr {
+	return unsafe.Sizeof(*(*T)(nil))
+}
+
 // New returns a zeroed T in hypervisor-visible memory and its address.
 func New[T any](a *Arena) (*T, uint64) {
-	var zero T
-	mem, addr := a.alloc(int(unsafe.Sizeof(zero)))
+	mem, addr := a.alloc(int(sizeOf[T]()))
 	if mem == nil {
 		return new(T), 0 // scratch: a.Err() is set, the call will not be made
 	}
@@ -146,12 +153,21 @@ func Value[T any](a *Arena, v *T) (*T, uint64) {
 	return p, addr
 }
 
+// Copy sets *dst to *src. The generated wrappers copy values in and out of
+// hypervisor-visible memory with it rather than with an assignment: on 386
+// and arm a struct that C aligns to 8 holds a zero-size array of
+// sync/atomic.Uint64 for that alignment (the generated packages' align8),
+// and go vet's copylocks check reports an assignment of it as a lock copy.
+// The array holds nothing, so the copy copies only the C bytes.
+func Copy[T any](dst, src *T) {
+	*dst = *src
+}
+
 // NewBytes is New for a T followed by n more bytes, for a struct that ends
 // in a flexible array member (struct xen_build_id's buf[]): the bytes
 // after the T are returned as tail.
 func NewBytes[T any](a *Arena, n int) (p *T, tail []byte, addr uint64) {
-	var zero T
-	size := int(unsafe.Sizeof(zero))
+	size := int(sizeOf[T]())
 	if n < 0 || n > maxAlloc-size {
 		a.fail(&ArgError{Op: "hypercall", Field: "flexible array", Entry: -1, Reason: "length out of range"})
 	}
@@ -171,8 +187,7 @@ func Slice[T any](a *Arena, s []T, copyIn bool) ([]T, uint64) {
 	if len(s) == 0 {
 		return nil, 0
 	}
-	var zero T
-	size := uint64(unsafe.Sizeof(zero))
+	size := uint64(sizeOf[T]())
 	hi, total := bits.Mul64(size, uint64(len(s)))
 	if hi != 0 || total > maxAlloc {
 		a.fail(&ArgError{Op: "hypercall", Field: "slice", Entry: -1, Reason: "too large for a hypervisor buffer"})
@@ -220,8 +235,7 @@ func Overlap[T any](x, y []T) bool {
 	if len(x) == 0 || len(y) == 0 {
 		return false
 	}
-	var zero T
-	size := unsafe.Sizeof(zero)
+	size := sizeOf[T]()
 	if size == 0 {
 		return false
 	}

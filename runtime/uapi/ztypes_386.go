@@ -8,42 +8,21 @@ import (
 	"unsafe"
 )
 
-// Handle is XEN_GUEST_HANDLE(T) on x86_32: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 4 bytes here.
-//
-// Set it to the address of hypervisor-visible memory, never of a Go value.
-type Handle[T any] struct {
-	_    structs.HostLayout
-	addr uint32
+// PrivcmdHypercall is struct privcmd_hypercall (xen/privcmd.h:41:1).
+type PrivcmdHypercall struct {
+	_   structs.HostLayout
+	Op  uint64
+	Arg [5]uint64
 }
 
-// Addr returns the address the handle holds.
-func (h *Handle[T]) Addr() uint64 {
-	return uint64(h.addr)
-}
-
-// Set makes the handle hold addr.
-func (h *Handle[T]) Set(addr uint64) {
-	h.addr = uint32(addr)
-}
-
-// Handle64 is XEN_GUEST_HANDLE_64(T) on x86_32: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-//
-// Set it to the address of hypervisor-visible memory, never of a Go value.
-type Handle64[T any] struct {
-	_    structs.HostLayout
-	addr uint64
-}
-
-// Addr returns the address the handle holds.
-func (h *Handle64[T]) Addr() uint64 {
-	return uint64(h.addr)
-}
-
-// Set makes the handle hold addr.
-func (h *Handle64[T]) Set(addr uint64) {
-	h.addr = uint64(addr)
+// PrivcmdMmapEntry is struct privcmd_mmap_entry (xen/privcmd.h:46:1).
+type PrivcmdMmapEntry struct {
+	_  structs.HostLayout
+	Va uint64
+	// This should be a GFN. It's not possible to change the name because
+	// it's exposed to the user-space.
+	MFN    uint64
+	Npages uint64
 }
 
 // PrivcmdMmap is struct privcmd_mmap (xen/privcmd.h:56:1).
@@ -102,6 +81,66 @@ type PrivcmdDMOp struct {
 	Ubufs uintptr
 }
 
+// PrivcmdMmapResource is struct privcmd_mmap_resource (xen/privcmd.h:92:1).
+type PrivcmdMmapResource struct {
+	_    structs.HostLayout
+	Dom  uint16
+	_    [2]byte
+	Type uint32
+	ID   uint32
+	Idx  uint32
+	Num  uint64
+	Addr uint64
+}
+
+// IoctlGntdevMapGrantRef is struct ioctl_gntdev_map_grant_ref (xen/gntdev.h:60:1).
+type IoctlGntdevMapGrantRef struct {
+	_ structs.HostLayout
+	// The number of grants to be mapped.
+	Count uint32
+	Pad   uint32
+	// The offset to be used on a subsequent call to mmap().
+	Index uint64
+	// Array of grant references, of size @count.
+	Refs [1]IoctlGntdevGrantRef
+}
+
+// IoctlGntdevUnmapGrantRef is struct ioctl_gntdev_unmap_grant_ref (xen/gntdev.h:80:1).
+type IoctlGntdevUnmapGrantRef struct {
+	_ structs.HostLayout
+	// The offset was returned by the corresponding map operation.
+	Index uint64
+	// The number of pages to be unmapped.
+	Count uint32
+	Pad   uint32
+}
+
+// IoctlGntdevGetOffsetForVaddr is struct ioctl_gntdev_get_offset_for_vaddr (xen/gntdev.h:103:1).
+type IoctlGntdevGetOffsetForVaddr struct {
+	_ structs.HostLayout
+	// The virtual address of the first mapped page in a range.
+	Vaddr uint64
+	// The offset that was used in the initial mmap() operation.
+	Offset uint64
+	// The number of pages mapped in the VM area that begins at @vaddr.
+	Count uint32
+	Pad   uint32
+}
+
+// IoctlGntdevUnmapNotify is struct ioctl_gntdev_unmap_notify (xen/gntdev.h:141:1).
+type IoctlGntdevUnmapNotify struct {
+	_ structs.HostLayout
+	// Offset in the file descriptor for a byte within the page (same as
+	// used in mmap). If using UNMAP_NOTIFY_CLEAR_BYTE, this is the byte to
+	// be cleared. Otherwise, it can be any byte in the page whose
+	// notification we are adjusting.
+	Index uint64
+	// Action(s) to take on unmap
+	Action uint32
+	// Event channel to notify
+	EventChannelPort uint32
+}
+
 // GntdevGrantCopySegmentSource is the record in member source of struct gntdev_grant_copy_segment (xen/gntdev.h:156:2).
 type GntdevGrantCopySegmentSource struct {
 	_ structs.HostLayout
@@ -150,10 +189,32 @@ type IoctlGntallocDeallocGRef struct {
 	Count uint32
 }
 
-// The layout guards: a type whose size or member offset is not what C says
-// makes a constant index out of bounds here, and the package fails to build.
+// IoctlGntallocUnmapNotify is struct ioctl_gntalloc_unmap_notify (xen/gntalloc.h:65:1).
+type IoctlGntallocUnmapNotify struct {
+	_ structs.HostLayout
+	// Offset in the file descriptor for a byte within the page (same as
+	// used in mmap). If using UNMAP_NOTIFY_CLEAR_BYTE, this is the byte to
+	// be cleared. Otherwise, it can be any byte in the page whose
+	// notification we are adjusting.
+	Index uint64
+	// Action(s) to take on unmap
+	Action uint32
+	// Event channel to notify
+	EventChannelPort uint32
+}
+
+// The layout guards: a type whose size, alignment or member offset is not
+// what C says makes a constant index out of bounds here, and the package
+// fails to build.
 func _() {
 	var x [1]struct{}
+	_ = x[unsafe.Sizeof(PrivcmdHypercall{})-48]
+	_ = x[unsafe.Offsetof(PrivcmdHypercall{}.Op)-0]
+	_ = x[unsafe.Offsetof(PrivcmdHypercall{}.Arg)-8]
+	_ = x[unsafe.Sizeof(PrivcmdMmapEntry{})-24]
+	_ = x[unsafe.Offsetof(PrivcmdMmapEntry{}.Va)-0]
+	_ = x[unsafe.Offsetof(PrivcmdMmapEntry{}.MFN)-8]
+	_ = x[unsafe.Offsetof(PrivcmdMmapEntry{}.Npages)-16]
 	_ = x[unsafe.Sizeof(PrivcmdMmap{})-12]
 	_ = x[unsafe.Offsetof(PrivcmdMmap{}.Num)-0]
 	_ = x[unsafe.Offsetof(PrivcmdMmap{}.Dom)-4]
@@ -176,6 +237,31 @@ func _() {
 	_ = x[unsafe.Offsetof(PrivcmdDMOp{}.Dom)-0]
 	_ = x[unsafe.Offsetof(PrivcmdDMOp{}.Num)-2]
 	_ = x[unsafe.Offsetof(PrivcmdDMOp{}.Ubufs)-4]
+	_ = x[unsafe.Sizeof(PrivcmdMmapResource{})-32]
+	_ = x[unsafe.Offsetof(PrivcmdMmapResource{}.Dom)-0]
+	_ = x[unsafe.Offsetof(PrivcmdMmapResource{}.Type)-4]
+	_ = x[unsafe.Offsetof(PrivcmdMmapResource{}.ID)-8]
+	_ = x[unsafe.Offsetof(PrivcmdMmapResource{}.Idx)-12]
+	_ = x[unsafe.Offsetof(PrivcmdMmapResource{}.Num)-16]
+	_ = x[unsafe.Offsetof(PrivcmdMmapResource{}.Addr)-24]
+	_ = x[unsafe.Sizeof(IoctlGntdevMapGrantRef{})-24]
+	_ = x[unsafe.Offsetof(IoctlGntdevMapGrantRef{}.Count)-0]
+	_ = x[unsafe.Offsetof(IoctlGntdevMapGrantRef{}.Pad)-4]
+	_ = x[unsafe.Offsetof(IoctlGntdevMapGrantRef{}.Index)-8]
+	_ = x[unsafe.Offsetof(IoctlGntdevMapGrantRef{}.Refs)-16]
+	_ = x[unsafe.Sizeof(IoctlGntdevUnmapGrantRef{})-16]
+	_ = x[unsafe.Offsetof(IoctlGntdevUnmapGrantRef{}.Index)-0]
+	_ = x[unsafe.Offsetof(IoctlGntdevUnmapGrantRef{}.Count)-8]
+	_ = x[unsafe.Offsetof(IoctlGntdevUnmapGrantRef{}.Pad)-12]
+	_ = x[unsafe.Sizeof(IoctlGntdevGetOffsetForVaddr{})-24]
+	_ = x[unsafe.Offsetof(IoctlGntdevGetOffsetForVaddr{}.Vaddr)-0]
+	_ = x[unsafe.Offsetof(IoctlGntdevGetOffsetForVaddr{}.Offset)-8]
+	_ = x[unsafe.Offsetof(IoctlGntdevGetOffsetForVaddr{}.Count)-16]
+	_ = x[unsafe.Offsetof(IoctlGntdevGetOffsetForVaddr{}.Pad)-20]
+	_ = x[unsafe.Sizeof(IoctlGntdevUnmapNotify{})-16]
+	_ = x[unsafe.Offsetof(IoctlGntdevUnmapNotify{}.Index)-0]
+	_ = x[unsafe.Offsetof(IoctlGntdevUnmapNotify{}.Action)-8]
+	_ = x[unsafe.Offsetof(IoctlGntdevUnmapNotify{}.EventChannelPort)-12]
 	_ = x[unsafe.Sizeof(GntdevGrantCopySegmentSource{})-8]
 	_ = x[unsafe.Sizeof(IoctlGntdevGrantCopy{})-8]
 	_ = x[unsafe.Offsetof(IoctlGntdevGrantCopy{}.Count)-0]
@@ -189,4 +275,39 @@ func _() {
 	_ = x[unsafe.Sizeof(IoctlGntallocDeallocGRef{})-12]
 	_ = x[unsafe.Offsetof(IoctlGntallocDeallocGRef{}.Index)-0]
 	_ = x[unsafe.Offsetof(IoctlGntallocDeallocGRef{}.Count)-8]
+	_ = x[unsafe.Sizeof(IoctlGntallocUnmapNotify{})-16]
+	_ = x[unsafe.Offsetof(IoctlGntallocUnmapNotify{}.Index)-0]
+	_ = x[unsafe.Offsetof(IoctlGntallocUnmapNotify{}.Action)-8]
+	_ = x[unsafe.Offsetof(IoctlGntallocUnmapNotify{}.EventChannelPort)-12]
+	_ = x[unsafe.Alignof(PrivcmdHypercall{})-4]
+	_ = x[unsafe.Alignof(PrivcmdMmapEntry{})-4]
+	_ = x[unsafe.Alignof(PrivcmdMmap{})-4]
+	_ = x[unsafe.Alignof(PrivcmdMmapbatch{})-4]
+	_ = x[unsafe.Alignof(PrivcmdMmapbatchV2{})-4]
+	_ = x[unsafe.Alignof(PrivcmdDMOpBuf{})-4]
+	_ = x[unsafe.Alignof(PrivcmdDMOp{})-4]
+	_ = x[unsafe.Alignof(PrivcmdMmapResource{})-4]
+	_ = x[unsafe.Alignof(IoctlEvtchnBindVirq{})-4]
+	_ = x[unsafe.Alignof(IoctlEvtchnBindInterdomain{})-4]
+	_ = x[unsafe.Alignof(IoctlEvtchnBindUnboundPort{})-4]
+	_ = x[unsafe.Alignof(IoctlEvtchnUnbind{})-4]
+	_ = x[unsafe.Alignof(IoctlEvtchnNotify{})-4]
+	_ = x[unsafe.Alignof(IoctlEvtchnRestrictDomID{})-2]
+	_ = x[unsafe.Alignof(IoctlGntdevGrantRef{})-4]
+	_ = x[unsafe.Alignof(IoctlGntdevMapGrantRef{})-4]
+	_ = x[unsafe.Alignof(IoctlGntdevUnmapGrantRef{})-4]
+	_ = x[unsafe.Alignof(IoctlGntdevGetOffsetForVaddr{})-4]
+	_ = x[unsafe.Alignof(IoctlGntdevSetMaxGrants{})-4]
+	_ = x[unsafe.Alignof(IoctlGntdevUnmapNotify{})-4]
+	_ = x[unsafe.Alignof(GntdevGrantCopySegment{})-4]
+	_ = x[unsafe.Alignof(GntdevGrantCopySegmentSource{})-4]
+	_ = x[unsafe.Alignof(GntdevGrantCopySegmentSourceForeign{})-4]
+	_ = x[unsafe.Alignof(IoctlGntdevGrantCopy{})-4]
+	_ = x[unsafe.Alignof(IoctlGntdevDmabufExpFromRefs{})-4]
+	_ = x[unsafe.Alignof(IoctlGntdevDmabufExpWaitReleased{})-4]
+	_ = x[unsafe.Alignof(IoctlGntdevDmabufImpToRefs{})-4]
+	_ = x[unsafe.Alignof(IoctlGntdevDmabufImpRelease{})-4]
+	_ = x[unsafe.Alignof(IoctlGntallocAllocGRef{})-4]
+	_ = x[unsafe.Alignof(IoctlGntallocDeallocGRef{})-4]
+	_ = x[unsafe.Alignof(IoctlGntallocUnmapNotify{})-4]
 }

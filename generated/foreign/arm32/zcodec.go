@@ -10,13 +10,17 @@
 // and unsigned long have arm32's width (4 and 4 bytes). Unions are byte storage
 // with a getter and a setter for each member; bit-fields are plain fields that
 // the encoder packs, keeping only as many low bits as the field is wide; guest
-// handles are Handle[T] and Handle64[T] holding the address. Flexible array
+// handles are Handle[T] (XEN_GUEST_HANDLE) and, where C defines
+// XEN_GUEST_HANDLE_64, Handle64[T], holding the address. Flexible array
 // members are not part of a type's size: a method decodes n elements of one
 // from the bytes that follow.
 //
 // Names and constants are the host package's. Nothing here depends on the
-// machine it runs on: for memory shared with the running hypervisor, use the
-// host package, whose types have the C layout in memory.
+// machine it runs on: the Go values are not memory images of the C types
+// (Go lays them out for the host, and C's alignment does not apply to
+// them); only the bytes the encoder writes follow C. For memory shared
+// with the running hypervisor, use the host package, whose types have the
+// C layout, alignment included, in memory.
 package arm32
 
 import "strconv"
@@ -33,36 +37,23 @@ func (e *SizeError) Error() string {
 }
 
 // Handle is XEN_GUEST_HANDLE(T) on arm32: the address of a T (or of an array of them)
-// in the guest's address space, as the hypervisor reads it. It is 4 bytes here.
-type Handle[T any] struct {
-	addr uint32
-}
-
-// Addr returns the address the handle holds.
-func (h Handle[T]) Addr() uint64 {
-	return uint64(h.addr)
-}
-
-// Set makes the handle hold addr. Only its low 32 bits fit.
-func (h *Handle[T]) Set(addr uint64) {
-	h.addr = uint32(addr)
-}
-
-// Handle64 is XEN_GUEST_HANDLE_64(T) on arm32: the address of a T (or of an array of them)
 // in the guest's address space, as the hypervisor reads it. It is 8 bytes here.
-type Handle64[T any] struct {
+type Handle[T any] struct {
 	addr uint64
 }
 
 // Addr returns the address the handle holds.
-func (h Handle64[T]) Addr() uint64 {
+func (h Handle[T]) Addr() uint64 {
 	return h.addr
 }
 
 // Set makes the handle hold addr.
-func (h *Handle64[T]) Set(addr uint64) {
+func (h *Handle[T]) Set(addr uint64) {
 	h.addr = addr
 }
+
+// Handle64 is XEN_GUEST_HANDLE_64(T) on arm32, the same C type as XEN_GUEST_HANDLE(T) there.
+type Handle64[T any] = Handle[T]
 
 // xfBool encodes a C _Bool.
 func xfBool(v bool) byte {

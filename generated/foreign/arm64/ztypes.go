@@ -2979,14 +2979,14 @@ func (x *MMUExtOpArg2) SetNrEnts(v uint32) {
 }
 
 // Vcpumask returns member vcpumask of the union.
-func (x *MMUExtOpArg2) Vcpumask() (v Handle64[byte]) {
+func (x *MMUExtOpArg2) Vcpumask() (v Handle[byte]) {
 	v.addr = binary.LittleEndian.Uint64(x[:])
 	return
 }
 
 // SetVcpumask writes member vcpumask at the start of the union; its other bytes
 // stay as they are.
-func (x *MMUExtOpArg2) SetVcpumask(v Handle64[byte]) {
+func (x *MMUExtOpArg2) SetVcpumask(v Handle[byte]) {
 	binary.LittleEndian.PutUint64(x[:], v.addr)
 }
 
@@ -3916,7 +3916,7 @@ func (x *UUID) decode(b []byte) {
 // XenctlBitmap is struct xenctl_bitmap (xen.h:1013:1).
 type XenctlBitmap struct {
 	// At offset 0 (8 bytes): __guest_handle_64_uint8 bitmap.
-	Bitmap Handle64[uint8]
+	Bitmap Handle[uint8]
 	// At offset 8 (4 bytes): uint32_t nr_bits.
 	NrBits uint32
 }
@@ -4172,7 +4172,7 @@ func (x *PhysdevSetIopl) decode(b []byte) {
 // PhysdevSetIobitmap is struct physdev_set_iobitmap (physdev.h:92:1).
 type PhysdevSetIobitmap struct {
 	// At offset 0 (8 bytes): __guest_handle_64_uint8 bitmap.
-	Bitmap Handle64[uint8]
+	Bitmap Handle[uint8]
 	// At offset 8 (4 bytes): uint32_t nr_ports.
 	NrPorts uint32
 }
@@ -5370,7 +5370,7 @@ type MemoryReservation struct {
 	//	IN: must be zero
 	//
 	// At offset 0 (8 bytes): __guest_handle_64_xen_pfn_t extent_start.
-	ExtentStart Handle64[PFN]
+	ExtentStart Handle[PFN]
 	// Number of extents, and size/alignment of each (2^extent_order pages).
 	//
 	// At offset 8 (8 bytes): xen_ulong_t nr_extents.
@@ -5576,7 +5576,7 @@ type MachphysMFNList struct {
 	// the machphys table will be represented by an MFN base of zero.
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_xen_pfn_t extent_start.
-	ExtentStart Handle64[PFN]
+	ExtentStart Handle[PFN]
 	// Number of extents written to the above array. This will be smaller
 	// than 'max_extents' if the machphys table is smaller than max_e * 2MB.
 	//
@@ -5784,15 +5784,15 @@ type AddToPhysmapBatch struct {
 	// Indexes into space being mapped.
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_xen_ulong_t idxs.
-	Idxs Handle64[Ulong]
+	Idxs Handle[Ulong]
 	// GPFN in domid where the source mapping page should appear.
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_xen_pfn_t gpfns.
-	Gpfns Handle64[PFN]
+	Gpfns Handle[PFN]
 	// Per index error code.
 	//
 	// At offset 24 (8 bytes): __guest_handle_64_int errs.
-	Errs Handle64[int32]
+	Errs Handle[int32]
 }
 
 // SizeofAddToPhysmapBatch is the C size of struct xen_add_to_physmap_batch on arm64, in bytes.
@@ -5985,7 +5985,7 @@ type MemoryMap struct {
 	// BIOS INT 0x15 EAX=0xE820 call.
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_void buffer.
-	Buffer Handle64[byte]
+	Buffer Handle[byte]
 }
 
 // SizeofMemoryMap is the C size of struct xen_memory_map on arm64, in bytes.
@@ -6165,7 +6165,7 @@ type MemPagingOp struct {
 	// IN: (XENMEM_paging_op_prep) buffer to immediately fill page from
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_const_uint8 buffer.
-	Buffer Handle64[uint8]
+	Buffer Handle[uint8]
 	// IN:  gfn of page being operated on
 	//
 	// At offset 16 (8 bytes): uint64_t gfn.
@@ -6249,12 +6249,12 @@ type MemAccessOp struct {
 	// Used only with XENMEM_access_op_set_access_multi
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_const_uint64 pfn_list.
-	PFNList Handle64[uint64]
+	PFNList Handle[uint64]
 	// Corresponding list of access settings for pfn_list
 	// Used only with XENMEM_access_op_set_access_multi
 	//
 	// At offset 24 (8 bytes): __guest_handle_64_const_uint8 access_list.
-	AccessList Handle64[uint8]
+	AccessList Handle[uint8]
 }
 
 // SizeofMemAccessOp is the C size of struct xen_mem_access_op on arm64, in bytes.
@@ -7014,7 +7014,7 @@ type ReservedDeviceMemoryMap struct {
 	// OUT
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_xen_reserved_device_memory_t buffer.
-	Buffer Handle64[ReservedDeviceMemory]
+	Buffer Handle[ReservedDeviceMemory]
 	// IN
 	//
 	// At offset 16 (4 bytes): struct xen_reserved_device_memory_map.dev dev.
@@ -7193,7 +7193,7 @@ type MemAcquireResource struct {
 	//	value may be updated over the course of the operation.
 	//
 	// At offset 24 (8 bytes): __guest_handle_64_xen_pfn_t frame_list.
-	FrameList Handle64[PFN]
+	FrameList Handle[PFN]
 }
 
 // SizeofMemAcquireResource is the C size of struct xen_mem_acquire_resource on arm64, in bytes.
@@ -7449,14 +7449,14 @@ func (x *VNUMATopologyInfoVdistance) decode(b []byte) {
 }
 
 // H returns member h of the union.
-func (x *VNUMATopologyInfoVdistance) H() (v Handle64[uint32]) {
+func (x *VNUMATopologyInfoVdistance) H() (v Handle[uint32]) {
 	v.addr = binary.LittleEndian.Uint64(x[:])
 	return
 }
 
 // SetH writes member h at the start of the union; its other bytes
 // stay as they are.
-func (x *VNUMATopologyInfoVdistance) SetH(v Handle64[uint32]) {
+func (x *VNUMATopologyInfoVdistance) SetH(v Handle[uint32]) {
 	binary.LittleEndian.PutUint64(x[:], v.addr)
 }
 
@@ -7519,14 +7519,14 @@ func (x *VNUMATopologyInfoVCPUToVnode) decode(b []byte) {
 }
 
 // H returns member h of the union.
-func (x *VNUMATopologyInfoVCPUToVnode) H() (v Handle64[uint32]) {
+func (x *VNUMATopologyInfoVCPUToVnode) H() (v Handle[uint32]) {
 	v.addr = binary.LittleEndian.Uint64(x[:])
 	return
 }
 
 // SetH writes member h at the start of the union; its other bytes
 // stay as they are.
-func (x *VNUMATopologyInfoVCPUToVnode) SetH(v Handle64[uint32]) {
+func (x *VNUMATopologyInfoVCPUToVnode) SetH(v Handle[uint32]) {
 	binary.LittleEndian.PutUint64(x[:], v.addr)
 }
 
@@ -7589,14 +7589,14 @@ func (x *VNUMATopologyInfoVmemrange) decode(b []byte) {
 }
 
 // H returns member h of the union.
-func (x *VNUMATopologyInfoVmemrange) H() (v Handle64[Vmemrange]) {
+func (x *VNUMATopologyInfoVmemrange) H() (v Handle[Vmemrange]) {
 	v.addr = binary.LittleEndian.Uint64(x[:])
 	return
 }
 
 // SetH writes member h at the start of the union; its other bytes
 // stay as they are.
-func (x *VNUMATopologyInfoVmemrange) SetH(v Handle64[Vmemrange]) {
+func (x *VNUMATopologyInfoVmemrange) SetH(v Handle[Vmemrange]) {
 	binary.LittleEndian.PutUint64(x[:], v.addr)
 }
 
@@ -8231,7 +8231,7 @@ type GnttabSetupTable struct {
 	// At offset 8 (2 bytes): int16_t status.
 	Status int16
 	// At offset 16 (8 bytes): __guest_handle_64_xen_pfn_t frame_list.
-	FrameList Handle64[PFN]
+	FrameList Handle[PFN]
 }
 
 // SizeofGnttabSetupTable is the C size of struct gnttab_setup_table on arm64, in bytes.
@@ -8844,7 +8844,7 @@ type GnttabGetStatusFrames struct {
 	// At offset 6 (2 bytes): int16_t status.
 	Status int16
 	// At offset 8 (8 bytes): __guest_handle_64_uint64_t frame_list.
-	FrameList Handle64[uint64]
+	FrameList Handle[uint64]
 }
 
 // SizeofGnttabGetStatusFrames is the C size of struct gnttab_get_status_frames on arm64, in bytes.
@@ -10784,7 +10784,7 @@ func (x *SchedShutdown) decode(b []byte) {
 // SchedPoll is struct sched_poll (sched.h:124:1).
 type SchedPoll struct {
 	// At offset 0 (8 bytes): __guest_handle_64_evtchn_port_t ports.
-	Ports Handle64[EvtchnPort]
+	Ports Handle[EvtchnPort]
 	// At offset 8 (4 bytes): unsigned int nr_ports.
 	NrPorts uint32
 	// At offset 16 (8 bytes): uint64_t timeout.
@@ -11157,14 +11157,14 @@ func (x *VCPURegisterRunstateMemoryAreaAddr) decode(b []byte) {
 }
 
 // H returns member h of the union.
-func (x *VCPURegisterRunstateMemoryAreaAddr) H() (v Handle64[VCPURunstateInfo]) {
+func (x *VCPURegisterRunstateMemoryAreaAddr) H() (v Handle[VCPURunstateInfo]) {
 	v.addr = binary.LittleEndian.Uint64(x[:])
 	return
 }
 
 // SetH writes member h at the start of the union; its other bytes
 // stay as they are.
-func (x *VCPURegisterRunstateMemoryAreaAddr) SetH(v Handle64[VCPURunstateInfo]) {
+func (x *VCPURegisterRunstateMemoryAreaAddr) SetH(v Handle[VCPURunstateInfo]) {
 	binary.LittleEndian.PutUint64(x[:], v.addr)
 }
 
@@ -11496,14 +11496,14 @@ func (x *VCPURegisterTimeMemoryAreaAddr) decode(b []byte) {
 }
 
 // H returns member h of the union.
-func (x *VCPURegisterTimeMemoryAreaAddr) H() (v Handle64[VCPUTimeInfo]) {
+func (x *VCPURegisterTimeMemoryAreaAddr) H() (v Handle[VCPUTimeInfo]) {
 	v.addr = binary.LittleEndian.Uint64(x[:])
 	return
 }
 
 // SetH writes member h at the start of the union; its other bytes
 // stay as they are.
-func (x *VCPURegisterTimeMemoryAreaAddr) SetH(v Handle64[VCPUTimeInfo]) {
+func (x *VCPURegisterTimeMemoryAreaAddr) SetH(v Handle[VCPUTimeInfo]) {
 	binary.LittleEndian.PutUint64(x[:], v.addr)
 }
 
@@ -12667,11 +12667,11 @@ type HVMAltp2mSetMemAccessMulti struct {
 	// List of pfns to set access for
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_const_uint64 pfn_list.
-	PFNList Handle64[uint64]
+	PFNList Handle[uint64]
 	// Corresponding list of access settings for pfn_list
 	//
 	// At offset 24 (8 bytes): __guest_handle_64_const_uint8 access_list.
-	AccessList Handle64[uint8]
+	AccessList Handle[uint8]
 }
 
 // SizeofHVMAltp2mSetMemAccessMulti is the C size of struct xen_hvm_altp2m_set_mem_access_multi on arm64, in bytes.
@@ -13576,7 +13576,7 @@ type DomctlGetpageframeinfo3 struct {
 	// IN/OUT variables.
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_xen_pfn_t array.
-	Array Handle64[PFN]
+	Array Handle[PFN]
 }
 
 // SizeofDomctlGetpageframeinfo3 is the C size of struct xen_domctl_getpageframeinfo3 on arm64, in bytes.
@@ -13694,7 +13694,7 @@ type DomctlShadowOp struct {
 	// OP_PEEK / OP_CLEAN
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_uint8 dirty_bitmap.
-	DirtyBitmap Handle64[uint8]
+	DirtyBitmap Handle[uint8]
 	// Size of buffer. Updated with actual size.
 	//
 	// At offset 24 (8 bytes): uint64_t pages.
@@ -13817,7 +13817,7 @@ type DomctlVcpucontext struct {
 	// IN/OUT
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_vcpu_guest_context_t ctxt.
-	Ctxt Handle64[VCPUGuestContext]
+	Ctxt Handle[VCPUGuestContext]
 }
 
 // SizeofDomctlVcpucontext is the C size of struct xen_domctl_vcpucontext on arm64, in bytes.
@@ -14586,7 +14586,7 @@ func (x *DomctlSchedulerOpU) SetV(v DomctlSchedulerOpUV) {
 // DomctlSchedulerOpUV is the record in member v of struct xen_domctl_scheduler_op.u (domctl.h:417:9).
 type DomctlSchedulerOpUV struct {
 	// At offset 0 (8 bytes): __guest_handle_64_xen_domctl_schedparam_vcpu_t vcpus.
-	VCPUs Handle64[DomctlSchedparamVCPU]
+	VCPUs Handle[DomctlSchedparamVCPU]
 	// IN: Number of elements in vcpus array.
 	// OUT: Number of processed elements of vcpus array.
 	//
@@ -15041,7 +15041,7 @@ type DomctlHvmcontext struct {
 	// buffer to get size req'd
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_uint8 buffer.
-	Buffer Handle64[uint8]
+	Buffer Handle[uint8]
 }
 
 // SizeofDomctlHvmcontext is the C size of struct xen_domctl_hvmcontext on arm64, in bytes.
@@ -15380,7 +15380,7 @@ type DomctlAssignDeviceUDt struct {
 	// path to the device tree node
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_char path.
-	Path Handle64[byte]
+	Path Handle[byte]
 }
 
 // SizeofDomctlAssignDeviceUDt is the C size of struct xen_domctl_assign_device.u.dt on arm64, in bytes.
@@ -15446,7 +15446,7 @@ type DomctlGetDeviceGroup struct {
 	// OUT
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_uint32 sdev_array.
-	SdevArray Handle64[uint32]
+	SdevArray Handle[uint32]
 }
 
 // SizeofDomctlGetDeviceGroup is the C size of struct xen_domctl_get_device_group on arm64, in bytes.
@@ -16228,7 +16228,7 @@ type DomctlHvmcontextPartial struct {
 	// OUT: buffer to write record into
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_uint8 buffer.
-	Buffer Handle64[uint8]
+	Buffer Handle[uint8]
 }
 
 // SizeofDomctlHvmcontextPartial is the C size of struct xen_domctl_hvmcontext_partial on arm64, in bytes.
@@ -17190,22 +17190,22 @@ type DomctlVNUMA struct {
 	// between each others. Shall have nr_vnodes*nr_vnodes elements.
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_uint vdistance.
-	Vdistance Handle64[uint32]
+	Vdistance Handle[uint32]
 	// IN: array for specifying to what vNUMA node each vCPU belongs.
 	// Shall have nr_vcpus elements.
 	//
 	// At offset 24 (8 bytes): __guest_handle_64_uint vcpu_to_vnode.
-	VCPUToVnode Handle64[uint32]
+	VCPUToVnode Handle[uint32]
 	// IN: array for specifying on what physical NUMA node each vNUMA
 	// node is placed. Shall have nr_vnodes elements.
 	//
 	// At offset 32 (8 bytes): __guest_handle_64_uint vnode_to_pnode.
-	VnodeToPnode Handle64[uint32]
+	VnodeToPnode Handle[uint32]
 	// IN: array for specifying the memory ranges. Shall have
 	// nr_vmemranges elements.
 	//
 	// At offset 40 (8 bytes): __guest_handle_64_xen_vmemrange_t vmemrange.
-	Vmemrange Handle64[Vmemrange]
+	Vmemrange Handle[Vmemrange]
 }
 
 // SizeofDomctlVNUMA is the C size of struct xen_domctl_vnuma on arm64, in bytes.
@@ -18729,7 +18729,7 @@ type SysctlReadconsole struct {
 	// IN: Virtual address to write console data.
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_char buffer.
-	Buffer Handle64[byte]
+	Buffer Handle[byte]
 	// IN: Size of buffer; OUT: Bytes written to buffer.
 	//
 	// At offset 16 (4 bytes): uint32_t count.
@@ -19116,11 +19116,11 @@ type SysctlPerfcOp struct {
 	// counter information (or NULL)
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_xen_sysctl_perfc_desc_t desc.
-	Desc Handle64[SysctlPerfcDesc]
+	Desc Handle[SysctlPerfcDesc]
 	// counter values (or NULL)
 	//
 	// At offset 24 (8 bytes): __guest_handle_64_xen_sysctl_perfc_val_t val.
-	Val Handle64[SysctlPerfcVal]
+	Val Handle[SysctlPerfcVal]
 }
 
 // SizeofSysctlPerfcOp is the C size of struct xen_sysctl_perfc_op on arm64, in bytes.
@@ -19184,7 +19184,7 @@ type SysctlGetdomaininfolist struct {
 	// At offset 4 (4 bytes): uint32_t max_domains.
 	MaxDomains uint32
 	// At offset 8 (8 bytes): __guest_handle_64_xen_domctl_getdomaininfo_t buffer.
-	Buffer Handle64[DomctlGetdomaininfo]
+	Buffer Handle[DomctlGetdomaininfo]
 	// OUT variables.
 	//
 	// At offset 16 (4 bytes): uint32_t num_domains.
@@ -19247,7 +19247,7 @@ type SysctlDebugKeys struct {
 	// IN variables.
 	//
 	// At offset 0 (8 bytes): __guest_handle_64_const_char keys.
-	Keys Handle64[byte]
+	Keys Handle[byte]
 	// At offset 8 (4 bytes): uint32_t nr_keys.
 	NrKeys uint32
 }
@@ -19352,7 +19352,7 @@ type SysctlGetcpuinfo struct {
 	// At offset 0 (4 bytes): uint32_t max_cpus.
 	MaxCpus uint32
 	// At offset 8 (8 bytes): __guest_handle_64_xen_sysctl_cpuinfo_t info.
-	Info Handle64[SysctlCpuinfo]
+	Info Handle[SysctlCpuinfo]
 	// OUT variables.
 	//
 	// At offset 16 (4 bytes): uint32_t nr_cpus.
@@ -19564,9 +19564,9 @@ type PmPxStat struct {
 	// Px transition table
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_uint64 trans_pt.
-	TransPt Handle64[uint64]
+	TransPt Handle[uint64]
 	// At offset 16 (8 bytes): __guest_handle_64_pm_px_val_t pt.
-	Pt Handle64[PmPxVal]
+	Pt Handle[PmPxVal]
 }
 
 // SizeofPmPxStat is the C size of struct pm_px_stat on arm64, in bytes.
@@ -19638,11 +19638,11 @@ type PmCxStat struct {
 	// Cx trigger counts
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_uint64 triggers.
-	Triggers Handle64[uint64]
+	Triggers Handle[uint64]
 	// Cx residencies
 	//
 	// At offset 24 (8 bytes): __guest_handle_64_uint64 residencies.
-	Residencies Handle64[uint64]
+	Residencies Handle[uint64]
 	// entry nr in pc[]
 	//
 	// At offset 32 (4 bytes): uint32_t nr_pc.
@@ -19658,9 +19658,9 @@ type PmCxStat struct {
 	// Indexing is 1-biased (PC1/CC1 being at index 0).
 	//
 	// At offset 40 (8 bytes): __guest_handle_64_uint64 pc.
-	Pc Handle64[uint64]
+	Pc Handle[uint64]
 	// At offset 48 (8 bytes): __guest_handle_64_uint64 cc.
-	Cc Handle64[uint64]
+	Cc Handle[uint64]
 }
 
 // SizeofPmCxStat is the C size of struct pm_cx_stat on arm64, in bytes.
@@ -20026,11 +20026,11 @@ type GetCpufreqPara struct {
 	// OUT variable
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_uint32 affected_cpus.
-	AffectedCpus Handle64[uint32]
+	AffectedCpus Handle[uint32]
 	// At offset 24 (8 bytes): __guest_handle_64_uint32 scaling_available_frequencies.
-	ScalingAvailableFrequencies Handle64[uint32]
+	ScalingAvailableFrequencies Handle[uint32]
 	// At offset 32 (8 bytes): __guest_handle_64_char scaling_available_governors.
-	ScalingAvailableGovernors Handle64[byte]
+	ScalingAvailableGovernors Handle[byte]
 	// At offset 40 (16 bytes): char scaling_driver[16].
 	ScalingDriver [16]byte
 	// At offset 56 (4 bytes): uint32_t cpuinfo_cur_freq.
@@ -20495,7 +20495,7 @@ type SysctlPageOfflineOp struct {
 	// bit 16~31: owner
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_uint32 status.
-	Status Handle64[uint32]
+	Status Handle[uint32]
 }
 
 // SizeofSysctlPageOfflineOp is the C size of struct xen_sysctl_page_offline_op on arm64, in bytes.
@@ -20656,7 +20656,7 @@ type SysctlLockprofOp struct {
 	// profile information (or NULL)
 	//
 	// At offset 24 (8 bytes): __guest_handle_64_xen_sysctl_lockprof_data_t data.
-	Data Handle64[SysctlLockprofData]
+	Data Handle[SysctlLockprofData]
 }
 
 // SizeofSysctlLockprofOp is the C size of struct xen_sysctl_lockprof_op on arm64, in bytes.
@@ -20780,7 +20780,7 @@ type SysctlCputopoinfo struct {
 	// At offset 0 (4 bytes): uint32_t num_cpus.
 	NumCpus uint32
 	// At offset 8 (8 bytes): __guest_handle_64_xen_sysctl_cputopo_t cputopo.
-	Cputopo Handle64[SysctlCputopo]
+	Cputopo Handle[SysctlCputopo]
 }
 
 // SizeofSysctlCputopoinfo is the C size of struct xen_sysctl_cputopoinfo on arm64, in bytes.
@@ -20883,13 +20883,13 @@ type SysctlNumainfo struct {
 	// At offset 0 (4 bytes): uint32_t num_nodes.
 	NumNodes uint32
 	// At offset 8 (8 bytes): __guest_handle_64_xen_sysctl_meminfo_t meminfo.
-	Meminfo Handle64[SysctlMeminfo]
+	Meminfo Handle[SysctlMeminfo]
 	// Distance between nodes 'i' and 'j' is stored in index 'i*N + j',
 	// where N is the number of nodes that will be returned in 'num_nodes'
 	// (i.e. not 'num_nodes' provided by the caller)
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_uint32 distance.
-	Distance Handle64[uint32]
+	Distance Handle[uint32]
 }
 
 // SizeofSysctlNumainfo is the C size of struct xen_sysctl_numainfo on arm64, in bytes.
@@ -21415,7 +21415,7 @@ func (x *SysctlSchedulerOpU) SetSchedCredit2(v SysctlCredit2Schedule) {
 // SysctlSchedArinc653 is struct xen_sysctl_sched_arinc653 (sysctl.h:655:9).
 type SysctlSchedArinc653 struct {
 	// At offset 0 (8 bytes): __guest_handle_64_xen_sysctl_arinc653_schedule_t schedule.
-	Schedule Handle64[SysctlArinc653Schedule]
+	Schedule Handle[SysctlArinc653Schedule]
 }
 
 // SizeofSysctlSchedArinc653 is the C size of struct xen_sysctl_sched_arinc653 on arm64, in bytes.
@@ -21470,7 +21470,7 @@ type SysctlCoverageOp struct {
 	// OUT
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_char buffer.
-	Buffer Handle64[byte]
+	Buffer Handle[byte]
 }
 
 // SizeofSysctlCoverageOp is the C size of struct xen_sysctl_coverage_op on arm64, in bytes.
@@ -21710,7 +21710,7 @@ type SysctlPcitopoinfo struct {
 	// IN: list of devices for which node IDs are requested.
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_physdev_pci_device_t devs.
-	Devs Handle64[PhysdevPCIDevice]
+	Devs Handle[PhysdevPCIDevice]
 	// OUT: node identifier for each device.
 	// If information for a particular device is not available then
 	// corresponding entry will be set to XEN_INVALID_NODE_ID. If
@@ -21718,7 +21718,7 @@ type SysctlPcitopoinfo struct {
 	// will be provided.
 	//
 	// At offset 16 (8 bytes): __guest_handle_64_uint32 nodes.
-	Nodes Handle64[uint32]
+	Nodes Handle[uint32]
 }
 
 // SizeofSysctlPcitopoinfo is the C size of struct xen_sysctl_pcitopoinfo on arm64, in bytes.
@@ -22099,7 +22099,7 @@ type SysctlCPUFeatureset struct {
 	// OUT:
 	//
 	// At offset 8 (8 bytes): __guest_handle_64_uint32 features.
-	Features Handle64[uint32]
+	Features Handle[uint32]
 }
 
 // SizeofSysctlCPUFeatureset is the C size of struct xen_sysctl_cpu_featureset on arm64, in bytes.
@@ -22152,7 +22152,7 @@ type LivepatchName struct {
 	// IN: pointer to name.
 	//
 	// At offset 0 (8 bytes): __guest_handle_64_char name.
-	Name Handle64[byte]
+	Name Handle[byte]
 	// IN: size of name. May be upto
 	// XEN_LIVEPATCH_NAME_SIZE.
 	//
@@ -22226,7 +22226,7 @@ type SysctlLivepatchUpload struct {
 	// IN, the ELF file.
 	//
 	// At offset 24 (8 bytes): __guest_handle_64_uint8 payload.
-	Payload Handle64[uint8]
+	Payload Handle[uint8]
 }
 
 // SizeofSysctlLivepatchUpload is the C size of struct xen_sysctl_livepatch_upload on arm64, in bytes.
@@ -22419,30 +22419,30 @@ type SysctlLivepatchList struct {
 	// space allocate for nr of them.
 	//
 	// At offset 24 (8 bytes): __guest_handle_64_xen_livepatch_status_t status.
-	Status Handle64[LivepatchStatus]
+	Status Handle[LivepatchStatus]
 	// OUT: Array of names. Each member
 	// may have an arbitrary length up to
 	// XEN_LIVEPATCH_NAME_SIZE bytes. Must have
 	// nr of them.
 	//
 	// At offset 32 (8 bytes): __guest_handle_64_char name.
-	Name Handle64[byte]
+	Name Handle[byte]
 	// OUT: Array of lengths of name's.
 	// Must have nr of them.
 	//
 	// At offset 40 (8 bytes): __guest_handle_64_uint32 len.
-	Len Handle64[uint32]
+	Len Handle[uint32]
 	// OUT: Array of metadata strings. Each
 	// member may have an arbitrary length.
 	// Must have nr of them.
 	//
 	// At offset 48 (8 bytes): __guest_handle_64_char metadata.
-	Metadata Handle64[byte]
+	Metadata Handle[byte]
 	// OUT: Array of lengths of metadata's.
 	// Must have nr of them.
 	//
 	// At offset 56 (8 bytes): __guest_handle_64_uint32 metadata_len.
-	MetadataLen Handle64[uint32]
+	MetadataLen Handle[uint32]
 }
 
 // SizeofSysctlLivepatchList is the C size of struct xen_sysctl_livepatch_list on arm64, in bytes.

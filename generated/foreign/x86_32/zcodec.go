@@ -10,13 +10,17 @@
 // and unsigned long have x86_32's width (4 and 4 bytes). Unions are byte storage
 // with a getter and a setter for each member; bit-fields are plain fields that
 // the encoder packs, keeping only as many low bits as the field is wide; guest
-// handles are Handle[T] and Handle64[T] holding the address. Flexible array
+// handles are Handle[T] (XEN_GUEST_HANDLE) and, where C defines
+// XEN_GUEST_HANDLE_64, Handle64[T], holding the address. Flexible array
 // members are not part of a type's size: a method decodes n elements of one
 // from the bytes that follow.
 //
 // Names and constants are the host package's. Nothing here depends on the
-// machine it runs on: for memory shared with the running hypervisor, use the
-// host package, whose types have the C layout in memory.
+// machine it runs on: the Go values are not memory images of the C types
+// (Go lays them out for the host, and C's alignment does not apply to
+// them); only the bytes the encoder writes follow C. For memory shared
+// with the running hypervisor, use the host package, whose types have the
+// C layout, alignment included, in memory.
 package x86_32
 
 import "strconv"

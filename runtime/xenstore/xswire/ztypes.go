@@ -5,11 +5,37 @@
 //
 // Every struct has the C layout of the GOARCH it is built for: explicit
 // padding where Go would place a member elsewhere, unions as storage with
-// typed accessors, bit-fields as getter and setter methods. Guards in each
-// file fail the build if a size or member offset is not what C says.
-// Macros with values are constants with their C names. Where the headers
-// define hypercalls and their commands, each has a function taking a
+// typed accessors, bit-fields as getter and setter methods, and C's
+// alignment, so that a Go value of it (in an array, or in a struct of
+// yours) is placed as C would place it. Guards in each file fail the build
+// if a size, alignment or member offset is not what C says. Macros with
+// values are constants with their C names. Where the headers define
+// hypercalls and their commands, each has a function taking a
 // hypercall.Caller (github.com/xenbind/xenbind/runtime/hypercall).
+//
+// # Copies and go vet on 386 and arm
+//
+// Go aligns uint64 to 4 on 386 and arm, where C aligns some structs (and arm's
+// guest handles) to 8, and the only types gc aligns to 8 there are
+// sync/atomic's. Such a struct therefore holds a
+// zero-size field of type align8, an empty array of atomic.Uint64: it holds
+// no data and changes nothing but the alignment, but go vet's copylocks
+// check, on 386 and arm only, reports every copy of the struct by value, in this
+// package's users too ("assignment copies lock value to x: ... contains
+// sync/atomic.Uint64 contains sync/atomic.noCopy"). Work with pointers, as
+// the wrappers do: pass *T, take &s[i] rather than ranging over values,
+// print &v. Receiving a struct a wrapper returns is not reported (vet does
+// not count a value returned by a call). Where a copy is needed,
+// hypercall.Copy(&dst, &src) makes it without a report; the copy is
+// harmless, since align8 holds nothing.
+//
+// Two more costs of the 8-byte alignment there, both gc's: a goroutine stack
+// is only 4-aligned, so a local variable of such a struct lives on the heap
+// (one allocation, also for the temporary that receives a wrapper's struct
+// result); and on arm, reflect.Call of a function that takes or returns such
+// a struct by value places it 4 bytes away from where gc does (gc counts the
+// frame's link register slot when aligning, reflect does not; go1.26), so
+// call the wrappers directly, not through reflect.
 package xswire
 
 import (
@@ -186,8 +212,9 @@ const (
 // XENSTORERINGIdx is typedef XENSTORE_RING_IDX (io/xs_wire.h:103:18).
 type XENSTORERINGIdx uint32
 
-// The layout guards: a type whose size or member offset is not what C says
-// makes a constant index out of bounds here, and the package fails to build.
+// The layout guards: a type whose size, alignment or member offset is not
+// what C says makes a constant index out of bounds here, and the package
+// fails to build.
 func _() {
 	var x [1]struct{}
 	_ = x[unsafe.Sizeof(XsdSockmsg{})-16]

@@ -5,11 +5,13 @@ package xswire
 
 import (
 	"structs"
+	"sync/atomic"
 	"unsafe"
 )
 
 // Handle is XEN_GUEST_HANDLE(T) on x86_32: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 4 bytes here.
+// them) in the calling domain, as the hypervisor reads it. It is 4 bytes
+// here, aligned to 4 as in C.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle[T any] struct {
@@ -28,11 +30,13 @@ func (h *Handle[T]) Set(addr uint64) {
 }
 
 // Handle64 is XEN_GUEST_HANDLE_64(T) on x86_32: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes
+// here, aligned to 8 as in C.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle64[T any] struct {
 	_    structs.HostLayout
+	_    align8
 	addr uint64
 }
 
@@ -46,6 +50,15 @@ func (h *Handle64[T]) Set(addr uint64) {
 	h.addr = uint64(addr)
 }
 
+// align8 gives a struct C's 8-byte alignment. On 386 Go aligns uint64 to 4,
+// and the only types gc aligns to 8 are sync/atomic's 64-bit ones, so a
+// struct that C aligns to 8 holds a zero-size array of atomic.Uint64. It
+// takes no space, but go vet's copylocks check then reports every copy of
+// such a struct by value ("copies lock value: ... contains
+// sync/atomic.Uint64 contains sync/atomic.noCopy"), on this GOARCH only:
+// work with pointers to them (see the package documentation).
+type align8 = [0]atomic.Uint64
+
 // XsdErrors is struct xsd_errors (io/xs_wire.h:49:1).
 //
 // We hand errors as strings, for portability.
@@ -55,11 +68,15 @@ type XsdErrors struct {
 	Errstring uintptr
 }
 
-// The layout guards: a type whose size or member offset is not what C says
-// makes a constant index out of bounds here, and the package fails to build.
+// The layout guards: a type whose size, alignment or member offset is not
+// what C says makes a constant index out of bounds here, and the package
+// fails to build.
 func _() {
 	var x [1]struct{}
 	_ = x[unsafe.Sizeof(XsdErrors{})-8]
 	_ = x[unsafe.Offsetof(XsdErrors{}.Errnum)-0]
 	_ = x[unsafe.Offsetof(XsdErrors{}.Errstring)-4]
+	_ = x[unsafe.Alignof(XsdErrors{})-4]
+	_ = x[unsafe.Alignof(XsdSockmsg{})-4]
+	_ = x[unsafe.Alignof(XenstoreDomainInterface{})-4]
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // Handle is XEN_GUEST_HANDLE(T) on arm64: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
+// them) in the calling domain, as the hypervisor reads it. It is 8 bytes
+// here, aligned to 8 as in C.
 //
 // Set it to the address of hypervisor-visible memory, never of a Go value.
 type Handle[T any] struct {
@@ -27,24 +28,8 @@ func (h *Handle[T]) Set(addr uint64) {
 	h.addr = uint64(addr)
 }
 
-// Handle64 is XEN_GUEST_HANDLE_64(T) on arm64: the address of a T (or of an array of
-// them) in the calling domain, as the hypervisor reads it. It is 8 bytes here.
-//
-// Set it to the address of hypervisor-visible memory, never of a Go value.
-type Handle64[T any] struct {
-	_    structs.HostLayout
-	addr uint64
-}
-
-// Addr returns the address the handle holds.
-func (h *Handle64[T]) Addr() uint64 {
-	return uint64(h.addr)
-}
-
-// Set makes the handle hold addr.
-func (h *Handle64[T]) Set(addr uint64) {
-	h.addr = uint64(addr)
-}
+// Handle64 is XEN_GUEST_HANDLE_64(T) on arm64, the same C type as XEN_GUEST_HANDLE(T) there.
+type Handle64[T any] = Handle[T]
 
 // XsdErrors is struct xsd_errors (io/xs_wire.h:49:1).
 //
@@ -56,11 +41,15 @@ type XsdErrors struct {
 	Errstring uintptr
 }
 
-// The layout guards: a type whose size or member offset is not what C says
-// makes a constant index out of bounds here, and the package fails to build.
+// The layout guards: a type whose size, alignment or member offset is not
+// what C says makes a constant index out of bounds here, and the package
+// fails to build.
 func _() {
 	var x [1]struct{}
 	_ = x[unsafe.Sizeof(XsdErrors{})-16]
 	_ = x[unsafe.Offsetof(XsdErrors{}.Errnum)-0]
 	_ = x[unsafe.Offsetof(XsdErrors{}.Errstring)-8]
+	_ = x[unsafe.Alignof(XsdErrors{})-8]
+	_ = x[unsafe.Alignof(XsdSockmsg{})-4]
+	_ = x[unsafe.Alignof(XenstoreDomainInterface{})-4]
 }
