@@ -238,11 +238,15 @@ type callBuilder struct {
 	decls  []*callDecl
 	raw    map[string]*rawCall // by C function name
 	taken  map[string]bool     // Go names of this file
+	// packedUse lists the commands whose wrappers return each packed type.
+	packedUse map[string][]string
+	// entryUse lists the commands whose handles hold each entry type.
+	entryUse map[string][]string
 }
 
 // newCallBuilder returns the builder of one target's declarations.
 func newCallBuilder(t *target, spec *callSpec) *callBuilder {
-	return &callBuilder{t: t, g: t.g, u: t.unit, spec: spec, raw: map[string]*rawCall{}, taken: map[string]bool{}}
+	return &callBuilder{t: t, g: t.g, u: t.unit, spec: spec, raw: map[string]*rawCall{}, taken: map[string]bool{}, packedUse: map[string][]string{}, entryUse: map[string][]string{}}
 }
 
 // notef records a note for the user: something the generator skipped.
@@ -284,6 +288,8 @@ func (b *callBuilder) build() {
 	for _, fam := range b.spec.families {
 		b.buildFamily(fam)
 	}
+	b.buildPacked(b.packedUse)
+	b.buildEntries(b.entryUse)
 	b.noteUnused()
 }
 

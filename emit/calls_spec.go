@@ -29,6 +29,8 @@ type callSpec struct {
 	errcodes []*errcodeSpec
 	envs     []*envelopeSpec
 	nowrap   map[string]string // command -> why it has no wrapper
+	packed   []*packedSpec
+	entries  []*entrySpec
 }
 
 // envelopeSpec is an envelope line: every command of a family travels in
@@ -90,27 +92,31 @@ type cmdSpec struct {
 	isSubop bool
 	variant string // Go name suffix of a variant (name=)
 
-	arg      string // "" (from the headers), "none", or a C struct/typedef name
-	dir      string // "", "in", "out"
-	ins      []fieldSpec
-	outs     []fieldSpec
-	result   string
-	handles  []handleSpec
-	flex     *flexSpec
-	single   bool // count=1
-	zeros    []string
-	equals   [][2]string
-	disjoint [][2]string
-	shifteqs [][4]string
-	pagefits []pagefitSpec
-	flags    []flagSpec
-	only     string
-	enosys   string // enosys= : the Xen versions that do not implement it
+	arg    string // "" (from the headers), "none", or a C struct/typedef name
+	dir    string // "", "in", "out"
+	ins    []fieldSpec
+	outs   []fieldSpec
+	result string
+	// resultType is the Go type of the result (result=NAME:TYPE): a
+	// packed type, or "" for uint64.
+	resultType string
+	handles    []handleSpec
+	flex       *flexSpec
+	single     bool // count=1
+	zeros      []string
+	equals     [][2]string
+	disjoint   [][2]string
+	shifteqs   [][4]string
+	pagefits   []pagefitSpec
+	flags      []flagSpec
+	only       string
+	enosys     string // enosys= : the Xen versions that do not implement it
 
 	member    string   // member= : the envelope's union member
 	nonempty  []string // handles that may not be empty
 	domids    []string // members naming a domain or DOMID_SELF
 	domainUse string   // domain= : "" or "out"
+	spares    []string // spare= : handles passed with one element more
 }
 
 // fieldSpec is one member of in= or out=.
@@ -126,6 +132,12 @@ type handleSpec struct {
 	count string // member path, number or MEMBER*MEMBER
 	dir   string // in, out, inout
 	size  int64  // element size for a handle of void, else 0
+	// elem is the entry type of a handle of void (an entry line), given
+	// instead of its size; spare: the wrapper passes one element more
+	// than the slice has (spare= key), for a hypervisor that needs room
+	// for one more than it writes.
+	elem  string
+	spare bool
 }
 
 // flexSpec is a flex= key.
@@ -269,6 +281,20 @@ func parseCallSpec(name string, text []byte) (*callSpec, error) {
 				return
 			}
 			s.cmds[c.name] = c
+		case "entry":
+			e, err := parseEntry(name, n, f[1:])
+			if err != nil {
+				bad("%v", err)
+				return
+			}
+			s.entries = append(s.entries, e)
+		case "packed":
+			p, err := parsePacked(name, n, f[1:])
+			if err != nil {
+				bad("%v", err)
+				return
+			}
+			s.packed = append(s.packed, p)
 		case "errcode":
 			if len(f) < 4 {
 				bad("want: errcode MACRO COMMAND,... TEXT")
@@ -320,7 +346,10 @@ func (c *cmdSpec) set(kv string) error {
 			}
 		}
 	case "result":
-		c.result = v
+		c.result, c.resultType, _ = strings.Cut(v, ":")
+		if c.result == "" || strings.Contains(c.resultType, ":") {
+			return fmt.Errorf("want result=NAME[:GOTYPE]")
+		}
 	case "handle":
 		if len(list) < 3 || len(list) > 4 {
 			return fmt.Errorf("want PATH,COUNT,DIR[,SIZE]")
@@ -331,12 +360,18 @@ func (c *cmdSpec) set(kv string) error {
 		}
 		if len(list) == 4 {
 			n, err := strconv.ParseInt(list[3], 10, 64)
-			if err != nil || n <= 0 {
-				return fmt.Errorf("bad element size %q", list[3])
+			switch {
+			case err == nil && n > 0:
+				h.size = n
+			case err != nil && CheckGoName(list[3]) == nil:
+				h.elem = list[3]
+			default:
+				return fmt.Errorf("bad element size or entry type %q", list[3])
 			}
-			h.size = n
 		}
 		c.handles = append(c.handles, h)
+	case "spare":
+		c.spares = append(c.spares, list...)
 	case "flex":
 		if len(list) != 2 {
 			return fmt.Errorf("want MEMBER,COUNT")

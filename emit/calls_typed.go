@@ -561,11 +561,25 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 			}
 			return
 		}
+		for _, s := range cs.spares {
+			ok := false
+			for _, hs := range cs.handles {
+				ok = ok || hs.path == s && hs.dir == "out"
+			}
+			if !ok {
+				b.skipf(where, op, "spare=%s: not the path of an out handle", s)
+				return
+			}
+		}
 		for _, hs := range cs.handles {
+			hs.spare = contains(cs.spares, hs.path)
 			h, err := b.handleArg(c.rec, hs, handles)
 			if err != nil {
 				b.skipf(where, op, "%v", err)
 				return
+			}
+			if hs.elem != "" {
+				defer func() { b.entryUse[hs.elem] = append(b.entryUse[hs.elem], op) }()
 			}
 			f.name(h.param)
 			handles = append(handles, h)
@@ -679,10 +693,25 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		f.results = append(f.results, result{name: dataName, typ: "[]byte"})
 	}
 	if cs.result != "" {
-		f.results = append(f.results, result{name: f.name(paramName(cs.result)), typ: "uint64"})
+		typ := "uint64"
+		if cs.resultType != "" {
+			known := false
+			for _, p := range b.spec.packed {
+				known = known || p.name == cs.resultType
+			}
+			if !known || dataName != "" {
+				b.skipf(where, op, "result type %s is not a packed line of %s, or the result is a size", cs.resultType, specName)
+				return
+			}
+			typ = cs.resultType
+		}
+		f.results = append(f.results, result{name: f.name(paramName(cs.result)), typ: typ})
 	}
 	if f.bad {
 		return
+	}
+	if cs.resultType != "" {
+		b.packedUse[cs.resultType] = append(b.packedUse[cs.resultType], op)
 	}
 
 	// Checks on the Go slices, before anything is allocated.
@@ -768,11 +797,21 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		if h.spec.dir == "in" {
 			buf = jen.Id("_") // nothing to copy back
 		}
+		in := h.param
+		if h.spec.spare {
+			// Room for one element more than the caller's slice: the
+			// hypervisor never writes it, and it is not copied back.
+			in = h.param + "Room"
+			f.setup = append(f.setup,
+				jen.Id(in).Op(":=").Id(h.param),
+				jen.If(jen.Len(jen.Id(h.param)).Op(">").Lit(0)).Block(
+					jen.Id(in).Op("=").Make(jen.Index().Id(h.elem), jen.Len(jen.Id(h.param)).Op("+").Lit(1))))
+		}
 		f.setup = append(f.setup,
-			jen.List(buf, jen.Id(h.buf+"Addr")).Op(":=").Qual(hypercallPkg, "Slice").Call(jen.Op("&").Id("a"), jen.Id(h.param), jen.Lit(h.spec.dir != "out")),
+			jen.List(buf, jen.Id(h.buf+"Addr")).Op(":=").Qual(hypercallPkg, "Slice").Call(jen.Op("&").Id("a"), jen.Id(in), jen.Lit(h.spec.dir != "out")),
 			h.ref.sel("p").Dot("Set").Call(jen.Id(h.buf+"Addr")),
 		)
-		n := jen.Len(jen.Id(h.param))
+		n := jen.Len(jen.Id(in))
 		if h.spec.size > 0 {
 			n = jen.Len(jen.Id(h.param)).Op("/").Lit(int(h.spec.size))
 		}
@@ -962,7 +1001,11 @@ func (b *callBuilder) typedWrapper(c *command, sub *subop, cs *cmdSpec) {
 		))
 	}
 	if cs.result != "" {
-		outAssign = append(outAssign, jen.Id(f.results[len(f.results)-1].name).Op("=").Id("r"))
+		r := jen.Id("r")
+		if cs.resultType != "" {
+			r = jen.Id(cs.resultType).Call(jen.Id("r"))
+		}
+		outAssign = append(outAssign, jen.Id(f.results[len(f.results)-1].name).Op("=").Add(r))
 	}
 
 	// Error codes of the command's own.
@@ -1079,12 +1122,17 @@ func (b *callBuilder) handleArg(r *parser.Record, hs handleSpec, earlier []*hand
 	if !ok {
 		return nil, fmt.Errorf("%s is not a guest handle", hs.path)
 	}
-	if elem == "" {
-		if hs.size == 0 {
-			return nil, fmt.Errorf("%s is a handle of void: give the element size", hs.path)
+	switch {
+	case elem == "" && hs.elem != "":
+		if b.spec.entry(hs.elem) == nil {
+			return nil, fmt.Errorf("%s: %s is not an entry line of %s", hs.path, hs.elem, specName)
 		}
+		elem = hs.elem
+	case elem == "" && hs.size == 0:
+		return nil, fmt.Errorf("%s is a handle of void: give the element size or entry type", hs.path)
+	case elem == "":
 		elem = "byte"
-	} else if hs.size != 0 {
+	case hs.size != 0 || hs.elem != "":
 		return nil, fmt.Errorf("%s has elements of type %s: no size wanted", hs.path, elem)
 	}
 	p := hs.path
@@ -1272,6 +1320,9 @@ func (b *callBuilder) wrapperDoc(c *command, sub *subop, cs *cmdSpec, goName str
 			s += ", which Xen reads and writes: its elements are copied back"
 		}
 		use = append(use, s+"; an empty slice is a NULL handle.")
+		if h.spec.spare {
+			use = append(use, fmt.Sprintf("Xen needs room for one element more than it writes (it refuses a %s of exactly the entries it has with EINVAL): the wrapper passes len(%s)+1 elements itself, so a %s as long as the %s a call with an empty %s reported is enough.", h.param, h.param, h.param, h.spec.count, h.param))
+		}
 	}
 	if flexParam != "" {
 		use = append(use, fmt.Sprintf("%s is the flexible array %s, of %s bytes; an empty %s passes a NULL argument.", flexParam, cs.flex.member, cs.flex.count, flexParam))
@@ -1308,7 +1359,11 @@ func (b *callBuilder) wrapperDoc(c *command, sub *subop, cs *cmdSpec, goName str
 		use = append(use, fmt.Sprintf("As the header demands, before Xen sees the argument %s; a violation is a *hypercall.ArgError.", strings.Join(checks, ", ")))
 	}
 	if cs.result != "" {
-		use = append(use, fmt.Sprintf("%s is Xen's non-negative result.", paramName(cs.result)))
+		if cs.resultType != "" {
+			use = append(use, fmt.Sprintf("%s is Xen's non-negative result, as a %s.", paramName(cs.result), cs.resultType))
+		} else {
+			use = append(use, fmt.Sprintf("%s is Xen's non-negative result.", paramName(cs.result)))
+		}
 	}
 	only := cs.only
 	if only == "" && sub != nil {

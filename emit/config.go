@@ -17,13 +17,17 @@ import (
 //	skip typedef xen_callback_t
 //	skip XENVER_*                      (a trailing * matches a prefix)
 //	consttype GNTST_ GNTST int16 GNTTABOP_error_msgs
-//	consttype GTF_ GTF uint16
+//	consttype GTF_ GTF uint16 when=GTF_transfer_:GTF_accept_transfer
 //
 // C names of types are written as in the headers ("struct X", "union X",
 // "enum X", "typedef X"); macros by their name alone. consttype gives the
 // macros whose name starts with a prefix a named Go type; a fourth word
 // names a macro holding the header's table of messages for the values,
-// which then become the type's String and Error text.
+// which then become the type's String and Error text. Without one, String
+// names the constant of a value, or, for flags (each value one bit or
+// inside a *_mask field), every bit and field set; a when= rule names a bit
+// that two constants share by the constants with PREFIX when the field
+// holding MACRO has MACRO's value.
 type Config struct {
 	Renames map[string]string
 	// Expected are the suffixed Go names of clashes the Xen headers are
@@ -56,7 +60,15 @@ type ConstType struct {
 	// ("grant_status"): a member annotated "=> enum grant_status" then
 	// has the group's type instead of its integer type, at the same size.
 	Enum string
+	// When settles flags that share a bit (GTF_readonly and
+	// GTF_transfer_committed): String names a bit by the constants
+	// starting with Prefix when the field holding constant Value has that
+	// value, by the others otherwise.
+	When []FlagWhen
 }
+
+// FlagWhen is one rule of ConstType.When.
+type FlagWhen struct{ Prefix, Value string }
 
 // DefaultConfig is what gen uses with no -config: the groupings the Xen
 // headers make themselves.
@@ -70,7 +82,9 @@ func DefaultConfig() *Config {
 		},
 		ConstTypes: []ConstType{
 			{Prefix: "GNTST_", Name: "GNTST", Under: "int16", Messages: "GNTTABOP_error_msgs", Enum: "grant_status"},
-			{Prefix: "GTF_", Name: "GTF", Under: "uint16"},
+			// The header: "Subflags for GTF_accept_transfer" share bits
+			// with those "for GTF_permit_access and GTF_transitive".
+			{Prefix: "GTF_", Name: "GTF", Under: "uint16", When: []FlagWhen{{Prefix: "GTF_transfer_", Value: "GTF_accept_transfer"}}},
 			{Prefix: "GNTMAP_", Name: "GNTMAP", Under: "uint32"},
 		},
 		Bytes: []string{
@@ -154,13 +168,24 @@ func ParseConfig(name string, text []byte) (*Config, error) {
 			c.lines["skip "+cname] = d.n
 			c.Skips = append(c.Skips, cname)
 		case "consttype":
-			if len(f) < 4 || len(f) > 5 || CheckGoName(f[2]) != nil || !goIntTypes[f[3]] {
-				bad("want: consttype <PREFIX> <GoName> <int type> [<messages macro>]")
+			const usage = "want: consttype <PREFIX> <GoName> <int type> [<messages macro>] [when=<PREFIX>:<MACRO>]..."
+			if len(f) < 4 || CheckGoName(f[2]) != nil || !goIntTypes[f[3]] {
+				bad(usage)
 				return
 			}
 			ct := ConstType{Prefix: f[1], Name: f[2], Under: f[3]}
-			if len(f) == 5 {
-				ct.Messages = f[4]
+			for i, w := range f[4:] {
+				rule, isWhen := strings.CutPrefix(w, "when=")
+				prefix, value, ok := strings.Cut(rule, ":")
+				switch {
+				case isWhen && ok && prefix != "" && value != "":
+					ct.When = append(ct.When, FlagWhen{Prefix: prefix, Value: value})
+				case !isWhen && i == 0:
+					ct.Messages = w
+				default:
+					bad(usage)
+					return
+				}
 			}
 			c.ConstTypes = append(c.ConstTypes, ct)
 		default:

@@ -354,6 +354,9 @@ func (t *target) enum(e *parser.Enum) *item {
 	if it.typ == nil && len(it.cons) == 0 {
 		return nil
 	}
+	if it.typ != nil && len(it.cons) > 0 {
+		it.typ.methods = append(it.typ.methods, method{kind: enumString, name: "String", typ: it.typ.under})
+	}
 	return it
 }
 
@@ -362,6 +365,7 @@ func (t *target) enum(e *parser.Enum) *item {
 func (t *target) consts() []*item {
 	g := t.g
 	groups := map[string]*item{}
+	cnames := map[string][]string{} // group -> C names of its constants
 	var out []*item
 	macros := map[string]*parser.Macro{}
 	for _, m := range t.unit.Macros {
@@ -399,11 +403,44 @@ func (t *target) consts() []*item {
 			}
 			c.typ = gi.typ.name
 			gi.cons = append(gi.cons, c)
+			cnames[ct.Name] = append(cnames[ct.Name], m.Name)
 			continue
 		}
 		out = append(out, &item{cname: m.Name, cons: []constDecl{c}})
 	}
+	for _, ct := range g.cfg.ConstTypes {
+		if gi := groups[ct.Name]; gi != nil && len(gi.typ.methods) == 0 {
+			gi.typ.methods = append(gi.typ.methods, stringMethod(gi, cnames[ct.Name], ct.Under, ct.When))
+		}
+	}
 	return out
+}
+
+// stringMethod is the String method of a typed constant group: flag
+// names where the values are flags, else constant names.
+func stringMethod(it *item, cnames []string, under string, when []FlagWhen) method {
+	var cons []constDecl
+	for _, c := range it.cons {
+		if c.messages == nil {
+			cons = append(cons, c)
+		}
+	}
+	if terms, ok := flagTerms(cons, cnames, under, when); ok {
+		m := method{kind: flagString, name: "String", typ: under, flags: terms}
+		for _, c := range cons {
+			if v, ok := constValue(c); ok && v == 0 {
+				inField := false
+				for _, t := range terms {
+					inField = inField || t.name == c.name
+				}
+				if !inField && m.zero == "" {
+					m.zero = c.name
+				}
+			}
+		}
+		return m
+	}
+	return method{kind: enumString, name: "String", typ: under}
 }
 
 // cText is how a constant's doc shows the C definition.

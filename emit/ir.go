@@ -85,6 +85,10 @@ type method struct {
 	// type itself, a defined array type: then the method is String on a
 	// value receiver).
 	field string
+	// flags (flagString) are the names String prints; zero is the name
+	// of a zero value outside any field, if the group has one.
+	flags []flagTerm
+	zero  string
 }
 
 type methodKind int
@@ -98,6 +102,8 @@ const (
 	valueSetter                    // func (x *T) SetName(v Type), unaligned
 	messageTable                   // String and Error of a constant type
 	charString                     // func (x *T) Name() string: a C char array up to its first NUL
+	flagString                     // String of a flag group: names of bits and fields
+	enumString                     // String of another typed group: the constant's name
 )
 
 // constDecl is one constant.

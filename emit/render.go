@@ -224,20 +224,25 @@ func (g *gen) renderFile(fs *fileSet, extra func(*jen.File)) *jen.File {
 		extra(f)
 	}
 	var guards []jen.Code
-	var run []jen.Code // consecutive plain constants share one block
+	// Consecutive plain constants share blocks by family (constBlocks), so
+	// that go doc shows a constant with its family, not the whole header.
+	var run []constDecl
 	flush := func() {
-		if len(run) > 0 {
-			f.Const().Defs(run...)
-			run = nil
+		for _, block := range constBlocks(run) {
+			var defs []jen.Code
+			for _, c := range block {
+				if d := comment(c.doc); d != nil {
+					defs = append(defs, d)
+				}
+				defs = append(defs, jen.Id(c.name).Op("=").Id(c.value))
+			}
+			f.Const().Defs(defs...)
 		}
+		run = nil
 	}
 	for _, it := range fs.items {
 		if it.typ == nil && len(it.cons) == 1 && it.cons[0].typ == "" && it.cons[0].messages == nil {
-			c := it.cons[0]
-			if d := comment(c.doc); d != nil {
-				run = append(run, d)
-			}
-			run = append(run, jen.Id(c.name).Op("=").Id(c.value))
+			run = append(run, it.cons[0])
 			continue
 		}
 		flush()
@@ -416,6 +421,10 @@ func renderMethod(f *jen.File, recv string, m method, it *item) {
 			jen.If(jen.Id("i").Op(":=").Qual("bytes", "IndexByte").Call(jen.Id("b"), jen.Lit(0)), jen.Id("i").Op(">=").Lit(0)).Block(
 				jen.Id("b").Op("=").Id("b").Index(jen.Empty(), jen.Id("i"))),
 			jen.Return(jen.String().Call(jen.Id("b"))))
+	case flagString:
+		renderFlagString(f, recv, m)
+	case enumString:
+		renderEnumString(f, recv, m, it)
 	case messageTable:
 		mv := msgVar(recv)
 		f.Comment("String returns the header's message for the value.")
@@ -538,4 +547,51 @@ func bitHelpers(f *jen.File) {
 		jen.If(jen.Id("b")).Block(jen.Return(jen.Lit(1))),
 		jen.Return(jen.Lit(0)),
 	)
+}
+
+// maxConstBlock is the size above which a family's block is split by
+// the next word of the names (TRC_SCHED_*, TRC_HVM_*, ... of TRC_*).
+const maxConstBlock = 40
+
+// constBlocks splits a run of consecutive plain constants into blocks of
+// one family each: consecutive constants whose names start with the same
+// upper-case words (constFamily), with one more word for a block that
+// would otherwise hold more than maxConstBlock constants.
+func constBlocks(run []constDecl) [][]constDecl {
+	var split func(run []constDecl, words int) [][]constDecl
+	split = func(run []constDecl, words int) [][]constDecl {
+		var out [][]constDecl
+		for i := 0; i < len(run); {
+			fam := constFamily(run[i].name, words)
+			j := i + 1
+			for j < len(run) && constFamily(run[j].name, words) == fam {
+				j++
+			}
+			if j-i > maxConstBlock && words < 4 {
+				out = append(out, split(run[i:j], words+1)...)
+			} else {
+				out = append(out, run[i:j])
+			}
+			i = j
+		}
+		return out
+	}
+	return split(run, 1)
+}
+
+// constFamily names the family of a constant: its first upper-case words
+// (at most words of them, the last word of the name excepted, leading
+// underscores ignored; Xen's namespace XEN does not count). With one
+// word, DOMID_SELF is of DOMID, GTF_permit_access and _GTF_PAT of GTF,
+// XEN_DOMCTL_CDF_hvm of XEN_DOMCTL, HVM_PARAM_STORE_PFN of HVM.
+func constFamily(name string, words int) string {
+	w := strings.Split(strings.TrimLeft(name, "_"), "_")
+	if w[0] == "XEN" {
+		words++
+	}
+	n := 0
+	for n < len(w)-1 && n < words && w[n] == strings.ToUpper(w[n]) {
+		n++
+	}
+	return strings.Join(w[:max(n, 1)], "_")
 }

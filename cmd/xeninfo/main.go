@@ -140,7 +140,7 @@ func collect(c hypercall.Caller) (*Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("query the version: %w", err)
 	}
-	in.Version = fmt.Sprintf("%d.%d", v>>16, v&0xffff)
+	in.Version = v.String()
 	ev, err := xen.XenverExtraversion(c)
 	if err != nil {
 		return nil, fmt.Errorf("query the extra version: %w", err)

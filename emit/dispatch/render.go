@@ -198,8 +198,18 @@ func Generate(opts Options) ([]emit.File, []string, error) {
 // checkVersionCall makes sure the first set has the XENVER_version wrapper
 // the output asks the hypervisor's release with.
 func checkVersionCall(s *set) error {
-	if _, ok := s.pkg.Scope().Lookup("XenverVersion").(*types.Func); !ok {
+	fn, ok := s.pkg.Scope().Lookup("XenverVersion").(*types.Func)
+	if !ok {
 		return fmt.Errorf("binding set %s (%s) has no XenverVersion wrapper (generate it with version.h)", s.release, s.path)
+	}
+	res := fn.Type().(*types.Signature).Results()
+	for _, m := range []string{"Major", "Minor"} {
+		if res.Len() == 0 {
+			break
+		}
+		if obj, _, _ := types.LookupFieldOrMethod(res.At(0).Type(), false, s.pkg, m); obj == nil {
+			return fmt.Errorf("binding set %s (%s): XenverVersion returns %s, without a %s method (regenerate it with this xenbind)", s.release, s.path, res.At(0).Type(), m)
+		}
 	}
 	return nil
 }
@@ -419,7 +429,7 @@ func Detect(c hypercall.Caller) (Interfaces, error) {
 	if err != nil {
 		return Interfaces{}, err
 	}
-	detected.v, detected.ok = lookup(uint32(v>>16), uint32(v&0xffff)), true
+	detected.v, detected.ok = lookup(uint32(v.Major()), uint32(v.Minor())), true
 	return detected.v, nil
 }
 

@@ -143,7 +143,7 @@ func Detect(c hypercall.Caller) (Interfaces, error) {
 	if err != nil {
 		return Interfaces{}, err
 	}
-	detected.v, detected.ok = lookup(uint32(v>>16), uint32(v&0xffff)), true
+	detected.v, detected.ok = lookup(uint32(v.Major()), uint32(v.Minor())), true
 	return detected.v, nil
 }
 

@@ -31,7 +31,7 @@ func Example_dom0() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("Xen %d.%d, %d pages\n", v>>16, v&0xffff, pages)
+	fmt.Printf("Xen %s, %d pages\n", v, pages) // v.Major(), v.Minor(): 4, 17
 }
 
 // The same calls against the simulated hypervisor of runtime/xentest, as a

@@ -22,8 +22,8 @@ func TestFailOneCommand(t *testing.T) {
 	if pages, err := xen.XenmemCurrentReservation(hv, xen.DOMID_SELF); err != nil || pages != 131072 {
 		t.Errorf("XenmemCurrentReservation = %d, %v; want the simulated 131072", pages, err)
 	}
-	if v, err := xen.XenverVersion(hv); err != nil || v != 4<<16|17 {
-		t.Errorf("XenverVersion = %#x, %v; other hypercalls must be untouched", v, err)
+	if v, err := xen.XenverVersion(hv); err != nil || v.String() != "4.17" {
+		t.Errorf("XenverVersion = %v, %v; other hypercalls must be untouched", v, err)
 	}
 
 	hv.Fail(xentest.Cmd(xen.HYPERVISOR_memory_op, xen.XENMEM_maximum_reservation), nil)

@@ -1,8 +1,12 @@
 package xen_test
 
 import (
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"runtime"
 	"testing"
+	"unsafe"
 
 	"github.com/xenbind/xenbind/generated/xen"
 	"github.com/xenbind/xenbind/runtime/hypercall"
@@ -338,13 +342,18 @@ func TestXenmemAddToPhysmapBatch(t *testing.T) {
 const e820Entry = 20
 
 func TestXenmemMemoryMaps(t *testing.T) {
+	if n := unsafe.Sizeof(xen.E820Entry{}); n != e820Entry {
+		t.Fatalf("E820Entry is %d bytes, want %d", n, e820Entry)
+	}
 	tests := []struct {
 		name, op string
 		cmd      uint64
-		call     func(hypercall.Caller, *xen.MemoryMap, []byte) error
+		call     func(hypercall.Caller, *xen.MemoryMap, []xen.E820Entry) error
+		room     uint64 // the elements the wrapper passes for a slice of 2
 	}{
-		{"XenmemMemoryMap", "XENMEM_memory_map", xen.XENMEM_memory_map, xen.XenmemMemoryMap},
-		{"XenmemMachineMemoryMap", "XENMEM_machine_memory_map", xen.XENMEM_machine_memory_map, xen.XenmemMachineMemoryMap},
+		{"XenmemMemoryMap", "XENMEM_memory_map", xen.XENMEM_memory_map, xen.XenmemMemoryMap, 2},
+		// Xen needs room for one entry more than it writes.
+		{"XenmemMachineMemoryMap", "XENMEM_machine_memory_map", xen.XENMEM_machine_memory_map, xen.XenmemMachineMemoryMap, 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -355,29 +364,36 @@ func TestXenmemMemoryMaps(t *testing.T) {
 					m.set("nr_entries", 7)
 					return 0, nil
 				}
-				if m.get("nr_entries") != 2 {
-					t.Errorf("nr_entries %d, want 2", m.get("nr_entries"))
+				if m.get("nr_entries") != tc.room {
+					t.Errorf("nr_entries %d, want %d", m.get("nr_entries"), tc.room)
 				}
-				b := array(t, hv, m.get("buffer"), 2*e820Entry, 1)
-				b.set(0, 0xaa)
-				b.set(e820Entry, 0xbb)
+				b := array(t, hv, m.get("buffer"), int(tc.room)*e820Entry, 1)
+				for i := range e820Entry {
+					b.set(i, uint64(i+1))    // entry 0: bytes 1..20
+					b.set(e820Entry+i, 0xbb) // entry 1
+				}
 				m.set("nr_entries", 1)
 				return 0, nil
 			})
 			var arg xen.MemoryMap
-			buf := make([]byte, 2*e820Entry)
+			buf := make([]xen.E820Entry, 2)
 			if err := tc.call(hv, &arg, buf); err != nil {
 				t.Fatal(err)
 			}
-			if arg.NrEntries != 1 || buf[0] != 0xaa || buf[e820Entry] != 0xbb {
-				t.Errorf("nr_entries %d buf[0] %#x buf[20] %#x", arg.NrEntries, buf[0], buf[e820Entry])
+			// The fields at their offsets, in the host's byte order.
+			var want [e820Entry]byte
+			for i := range want {
+				want[i] = byte(i + 1)
+			}
+			if arg.NrEntries != 1 || buf[0] != xen.E820Entry(want) || buf[1][0] != 0xbb {
+				t.Errorf("nr_entries %d buf %x", arg.NrEntries, buf)
+			}
+			if buf[0].Addr() != binary.NativeEndian.Uint64(want[0:]) || buf[0].Size() != binary.NativeEndian.Uint64(want[8:]) || buf[0].Type() != binary.NativeEndian.Uint32(want[16:]) {
+				t.Errorf("entry 0: addr %#x size %#x type %#x", buf[0].Addr(), buf[0].Size(), buf[0].Type())
 			}
 			if err := tc.call(hv, &arg, nil); err != nil || arg.NrEntries != 7 {
 				t.Errorf("with no buffer: nr_entries %d, %v; want 7", arg.NrEntries, err)
 			}
-			hv2 := xentest.New()
-			wantArgError(t, tc.call(hv2, &arg, make([]byte, 30)), tc.op, "buffer")
-			noCalls(t, hv2)
 		})
 	}
 	t.Run("XenmemSetMemoryMap", func(t *testing.T) {
@@ -391,10 +407,95 @@ func TestXenmemMemoryMaps(t *testing.T) {
 			}
 			return 0, nil
 		})
-		buf := make([]byte, e820Entry)
-		buf[19] = 0x5a
+		buf := make([]xen.E820Entry, 1)
+		buf[0].SetType(0x5a000000)
 		if err := xen.XenmemSetMemoryMap(hv, &xen.ForeignMemoryMap{DomID: 3}, buf); err != nil {
 			t.Error(err)
 		}
 	})
+}
+
+// The memory maps on the double, which answers as Xen's x86 code does:
+// XENMEM_machine_memory_map reports its number of entries for a NULL
+// buffer and refuses a buffer of exactly that many (it needs room for one
+// more); the wrapper passes that room itself.
+func TestMemoryMapsOnTheDouble(t *testing.T) {
+	machine := []xentest.E820{
+		{Addr: 0, Size: 0x9fc00, Type: 1},
+		{Addr: 0x9fc00, Size: 0x400, Type: 2},
+		{Addr: 0x100000, Size: 0x7ff00000, Type: 1},
+	}
+	hv := xentest.New(xentest.WithMachineMemoryMap(machine))
+	var m xen.MemoryMap
+	err := xen.XenmemMachineMemoryMap(hv, &m, nil)
+	if runtime.GOARCH != "386" && runtime.GOARCH != "amd64" {
+		if !errors.Is(err, hypercall.ENOSYS) {
+			t.Errorf("XenmemMachineMemoryMap on %s: %v, want ENOSYS (x86 only)", runtime.GOARCH, err)
+		}
+		return
+	}
+	if err != nil || m.NrEntries != 3 {
+		t.Fatalf("XenmemMachineMemoryMap(nil): nr_entries %d, %v; want 3", m.NrEntries, err)
+	}
+	entries := make([]xen.E820Entry, m.NrEntries)
+	if err := xen.XenmemMachineMemoryMap(hv, &m, entries); err != nil {
+		t.Fatalf("XenmemMachineMemoryMap with %d entries: %v", len(entries), err)
+	}
+	if m.NrEntries != 3 {
+		t.Errorf("nr_entries %d, want 3", m.NrEntries)
+	}
+	for i, e := range entries {
+		if w := machine[i]; e.Addr() != w.Addr || e.Size() != w.Size || e.Type() != w.Type {
+			t.Errorf("entry %d: %#x+%#x type %d, want %#x+%#x type %d", i, e.Addr(), e.Size(), e.Type(), w.Addr, w.Size, w.Type)
+		}
+	}
+	// Without the wrapper's extra entry Xen refuses the same buffer.
+	a := hypercall.NewArena(hv)
+	defer a.Release()
+	p, addr := hypercall.Value(&a, &xen.MemoryMap{})
+	_, bufAddr := hypercall.Slice(&a, make([]xen.E820Entry, 3), false)
+	p.NrEntries = 3
+	p.Buffer.Set(bufAddr)
+	if err := a.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := xen.HypervisorMemoryOp(hv, xen.XENMEM_machine_memory_map, addr); !errors.Is(err, hypercall.EINVAL) {
+		t.Errorf("raw XENMEM_machine_memory_map with room for exactly 3 entries: %v, want EINVAL", err)
+	}
+	// A buffer too short for the map is Xen's EINVAL too.
+	if err := xen.XenmemMachineMemoryMap(hv, &m, make([]xen.E820Entry, 2)); !errors.Is(err, hypercall.EINVAL) {
+		t.Errorf("XenmemMachineMemoryMap with 2 entries for 3: %v, want EINVAL", err)
+	}
+
+	// XENMEM_memory_map: ENOSYS for a domain without a map (a PV dom0),
+	// else as many entries as fit.
+	if err := xen.XenmemMemoryMap(hv, &m, make([]xen.E820Entry, 4)); !errors.Is(err, hypercall.ENOSYS) {
+		t.Errorf("XenmemMemoryMap without a map: %v, want ENOSYS", err)
+	}
+	hv = xentest.New(xentest.WithMemoryMap(machine[:2]))
+	for _, c := range []struct{ room, want int }{{1, 1}, {2, 2}, {5, 2}} {
+		buf := make([]xen.E820Entry, c.room)
+		if err := xen.XenmemMemoryMap(hv, &m, buf); err != nil || int(m.NrEntries) != c.want || buf[0].Size() != machine[0].Size {
+			t.Errorf("XenmemMemoryMap with room for %d: nr_entries %d, %v; want %d", c.room, m.NrEntries, err, c.want)
+		}
+	}
+}
+
+// Reading the machine's memory map: ask for the number of entries, then
+// pass a buffer of that many (the wrapper adds the one Xen needs besides).
+func ExampleXenmemMachineMemoryMap() {
+	hv := xentest.New() // on x86, a small PC's map
+	var m xen.MemoryMap
+	if err := xen.XenmemMachineMemoryMap(hv, &m, nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	entries := make([]xen.E820Entry, m.NrEntries)
+	if err := xen.XenmemMachineMemoryMap(hv, &m, entries); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, e := range entries[:m.NrEntries] {
+		fmt.Printf("%#010x-%#010x type %d\n", e.Addr(), e.Addr()+e.Size()-1, e.Type())
+	}
 }

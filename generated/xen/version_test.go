@@ -3,6 +3,7 @@ package xen_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -21,7 +22,7 @@ func TestXenverScalars(t *testing.T) {
 		call func() (uint64, error)
 		want uint64
 	}{
-		{"XenverVersion", func() (uint64, error) { return xen.XenverVersion(hv) }, 4<<16 | 19},
+		{"XenverVersion", func() (uint64, error) { v, err := xen.XenverVersion(hv); return uint64(v), err }, 4<<16 | 19},
 		{"XenverPagesize", func() (uint64, error) { return xen.XenverPagesize(hv) }, 4096},
 		{"XenverGetFeatures", func() (uint64, error) { v, err := xen.XenverGetFeatures(hv, 0); return uint64(v), err }, 0xa5},
 	}
@@ -103,5 +104,31 @@ func TestXenverBuildID(t *testing.T) {
 	data, _, err = xen.XenverBuildID(hv, make([]byte, 4))
 	if !errors.Is(err, hypercall.ENOBUFS) || !strings.Contains(err.Error(), "buf of 4 bytes is too small") || data != nil {
 		t.Errorf("XenverBuildID(4 bytes) = %q, %v; want ENOBUFS saying buf is too small", data, err)
+	}
+}
+
+// XenVersion splits what XENVER_version returns (major:minor, 16:16).
+func TestXenVersion(t *testing.T) {
+	hv := xentest.New(xentest.WithVersion(4, 19))
+	v, err := xen.XenverVersion(hv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Major() != 4 || v.Minor() != 19 || v.String() != "4.19" || fmt.Sprint(v) != "4.19" {
+		t.Errorf("XenverVersion = %#x: Major %d, Minor %d, String %q; want 4, 19, \"4.19\"", uint32(v), v.Major(), v.Minor(), v.String())
+	}
+	for _, c := range []struct {
+		v     xen.XenVersion
+		major uint16
+		minor uint16
+		text  string
+	}{
+		{0x0004_0011, 4, 17, "4.17"},
+		{0x000a_0000, 10, 0, "10.0"},
+		{0xffff_ffff, 65535, 65535, "65535.65535"},
+	} {
+		if c.v.Major() != c.major || c.v.Minor() != c.minor || c.v.String() != c.text {
+			t.Errorf("XenVersion(%#x) = %d, %d, %q; want %d, %d, %q", uint32(c.v), c.v.Major(), c.v.Minor(), c.v.String(), c.major, c.minor, c.text)
+		}
 	}
 }

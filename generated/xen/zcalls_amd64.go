@@ -46,7 +46,7 @@ func HypervisorStackSwitch(c hypercall.Caller, ss, esp uint64) (uint64, error) {
 }
 
 // HypervisorSetCallbacks issues hypercall __HYPERVISOR_set_callbacks
-// (xen.h:79:9), whose prototype is (emit/hypercalls.spec line 120):
+// (xen.h:79:9), whose prototype is (emit/hypercalls.spec line 138):
 //
 //	long HYPERVISOR_set_callbacks(unsigned long event_address, unsigned long failsafe_address, unsigned long syscall_address)
 //
@@ -131,7 +131,7 @@ func HypervisorUpdateVAMapping(c hypercall.Caller, va, val, flags uint64) (uint6
 }
 
 // HypervisorSetTimerOp issues hypercall __HYPERVISOR_set_timer_op
-// (xen.h:89:9), whose prototype is (emit/hypercalls.spec line 128):
+// (xen.h:89:9), whose prototype is (emit/hypercalls.spec line 146):
 //
 //	long HYPERVISOR_set_timer_op(u64 timeout)
 //

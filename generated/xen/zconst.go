@@ -109,6 +109,8 @@ const (
 	// XEN_DOMCTL_GRANT_version_mask is #define XEN_DOMCTL_GRANT_version_mask 0xf (domctl.h:84:9).
 	// Grant version, use low 4 bits.
 	XEN_DOMCTL_GRANT_version_mask = 0xf
+)
+const (
 	// _XEN_DOMINF_dying is #define _XEN_DOMINF_dying 0 (domctl.h:104:9).
 	// Domain is scheduled to die.
 	_XEN_DOMINF_dying = 0
@@ -159,9 +161,13 @@ const (
 	XEN_DOMINF_shutdownmask = 255
 	// XEN_DOMINF_shutdownshift is #define XEN_DOMINF_shutdownshift 16 (domctl.h:132:9).
 	XEN_DOMINF_shutdownshift = 16
+)
+const (
 	// XEN_INVALID_MAX_VCPU_ID is #define XEN_INVALID_MAX_VCPU_ID (~0U) (domctl.h:142:9).
 	// Domain has no vcpus?
 	XEN_INVALID_MAX_VCPU_ID = 4294967295
+)
+const (
 	// XEN_DOMCTL_PFINFO_LTAB_SHIFT is #define XEN_DOMCTL_PFINFO_LTAB_SHIFT 28 (domctl.h:157:9).
 	XEN_DOMCTL_PFINFO_LTAB_SHIFT = 28
 	// XEN_DOMCTL_PFINFO_NOTAB is #define XEN_DOMCTL_PFINFO_NOTAB (0x0U<<28) (domctl.h:158:9).
@@ -232,6 +238,8 @@ const (
 	// This is the final iteration: Requesting to include pages mapped
 	// writably by the hypervisor in the dirty bitmap.
 	XEN_DOMCTL_SHADOW_LOGDIRTY_FINAL = 1
+)
+const (
 	// _XEN_VCPUAFFINITY_HARD is #define _XEN_VCPUAFFINITY_HARD 0 (domctl.h:312:9).
 	// Set/get the hard affinity for vcpu
 	_XEN_VCPUAFFINITY_HARD = 0
@@ -247,6 +255,8 @@ const (
 	_XEN_VCPUAFFINITY_FORCE = 2
 	// XEN_VCPUAFFINITY_FORCE is #define XEN_VCPUAFFINITY_FORCE (1U<<_XEN_VCPUAFFINITY_FORCE) (domctl.h:319:9).
 	XEN_VCPUAFFINITY_FORCE = 4
+)
+const (
 	// XEN_SCHEDULER_CREDIT is #define XEN_SCHEDULER_CREDIT 5 (domctl.h:358:9).
 	// #define XEN_SCHEDULER_SEDF  4 (Removed)
 	XEN_SCHEDULER_CREDIT = 5
@@ -258,6 +268,8 @@ const (
 	XEN_SCHEDULER_RTDS = 8
 	// XEN_SCHEDULER_NULL is #define XEN_SCHEDULER_NULL 9 (domctl.h:362:9).
 	XEN_SCHEDULER_NULL = 9
+)
+const (
 	// _XEN_DOMCTL_SCHEDRT_extra is #define _XEN_DOMCTL_SCHEDRT_extra 0 (domctl.h:378:9).
 	// Can this vCPU execute beyond its reserved amount of time?
 	_XEN_DOMCTL_SCHEDRT_extra = 0
@@ -319,6 +331,8 @@ const (
 	XEN_DOMCTL_VMSI_X86_TRIG_MASK = 0x8000
 	// XEN_DOMCTL_VMSI_X86_UNMASKED is #define XEN_DOMCTL_VMSI_X86_UNMASKED 0x010000 (domctl.h:579:9).
 	XEN_DOMCTL_VMSI_X86_UNMASKED = 0x10000
+)
+const (
 	// DPCI_ADD_MAPPING is #define DPCI_ADD_MAPPING 1 (domctl.h:600:9).
 	// Returns
 	// - zero     success, everything done
@@ -330,6 +344,8 @@ const (
 	DPCI_ADD_MAPPING = 1
 	// DPCI_REMOVE_MAPPING is #define DPCI_REMOVE_MAPPING 0 (domctl.h:601:9).
 	DPCI_REMOVE_MAPPING = 0
+)
+const (
 	// XEN_DOMCTL_MEM_CACHEATTR_UC is #define XEN_DOMCTL_MEM_CACHEATTR_UC 0 (domctl.h:626:9).
 	// Caching types: these happen to be the same as x86 MTRR/PAT type codes.
 	XEN_DOMCTL_MEM_CACHEATTR_UC = 0
@@ -350,6 +366,8 @@ const (
 	XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_OFF = 0
 	// XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_ON is #define XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_ON 1 (domctl.h:720:9).
 	XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_ON = 1
+)
+const (
 	// XEN_VM_EVENT_ENABLE is #define XEN_VM_EVENT_ENABLE 0 (domctl.h:788:9).
 	// There are currently three rings available for VM events:
 	// sharing, monitor and paging. This hypercall allows one to
@@ -363,6 +381,8 @@ const (
 	XEN_VM_EVENT_RESUME = 2
 	// XEN_VM_EVENT_GET_VERSION is #define XEN_VM_EVENT_GET_VERSION 3 (domctl.h:791:9).
 	XEN_VM_EVENT_GET_VERSION = 3
+)
+const (
 	// XEN_DOMCTL_VM_EVENT_OP_PAGING is #define XEN_DOMCTL_VM_EVENT_OP_PAGING 1 (domctl.h:807:9).
 	// Domain memory paging
 	// Page memory in and out.
@@ -411,16 +431,22 @@ const (
 	// Note that sharing can be turned on (as per the domctl below)
 	// *without* this ring being setup.
 	XEN_DOMCTL_VM_EVENT_OP_SHARING = 3
+)
+const (
 	// XEN_DOMCTL_MEM_SHARING_CONTROL is #define XEN_DOMCTL_MEM_SHARING_CONTROL 0 (domctl.h:868:9).
 	// XEN_DOMCTL_mem_sharing_op.
 	// The CONTROL sub-domctl is used for bringup/teardown.
 	XEN_DOMCTL_MEM_SHARING_CONTROL = 0
+)
+const (
 	// XEN_DOMCTL_PSR_CMT_OP_DETACH is #define XEN_DOMCTL_PSR_CMT_OP_DETACH 0 (domctl.h:1018:9).
 	XEN_DOMCTL_PSR_CMT_OP_DETACH = 0
 	// XEN_DOMCTL_PSR_CMT_OP_ATTACH is #define XEN_DOMCTL_PSR_CMT_OP_ATTACH 1 (domctl.h:1019:9).
 	XEN_DOMCTL_PSR_CMT_OP_ATTACH = 1
 	// XEN_DOMCTL_PSR_CMT_OP_QUERY_RMID is #define XEN_DOMCTL_PSR_CMT_OP_QUERY_RMID 2 (domctl.h:1020:9).
 	XEN_DOMCTL_PSR_CMT_OP_QUERY_RMID = 2
+)
+const (
 	// XEN_DOMCTL_MONITOR_OP_ENABLE is #define XEN_DOMCTL_MONITOR_OP_ENABLE 0 (domctl.h:1039:9).
 	//
 	//	XEN_DOMCTL_MONITOR_*
@@ -475,6 +501,8 @@ const (
 	XEN_DOMCTL_MONITOR_EVENT_INGUEST_PAGEFAULT = 11
 	// XEN_DOMCTL_MONITOR_EVENT_VMEXIT is #define XEN_DOMCTL_MONITOR_EVENT_VMEXIT 12 (domctl.h:1063:9).
 	XEN_DOMCTL_MONITOR_EVENT_VMEXIT = 12
+)
+const (
 	// XEN_DOMCTL_PSR_SET_L3_CBM is #define XEN_DOMCTL_PSR_SET_L3_CBM 0 (domctl.h:1123:9).
 	XEN_DOMCTL_PSR_SET_L3_CBM = 0
 	// XEN_DOMCTL_PSR_GET_L3_CBM is #define XEN_DOMCTL_PSR_GET_L3_CBM 1 (domctl.h:1124:9).
@@ -495,10 +523,14 @@ const (
 	XEN_DOMCTL_PSR_SET_MBA_THRTL = 8
 	// XEN_DOMCTL_PSR_GET_MBA_THRTL is #define XEN_DOMCTL_PSR_GET_MBA_THRTL 9 (domctl.h:1132:9).
 	XEN_DOMCTL_PSR_GET_MBA_THRTL = 9
+)
+const (
 	// XEN_DOMCTL_VUART_OP_INIT is #define XEN_DOMCTL_VUART_OP_INIT 0 (domctl.h:1140:9).
 	XEN_DOMCTL_VUART_OP_INIT = 0
 	// XEN_DOMCTL_VUART_TYPE_VPL011 is #define XEN_DOMCTL_VUART_TYPE_VPL011 0 (domctl.h:1142:9).
 	XEN_DOMCTL_VUART_TYPE_VPL011 = 0
+)
+const (
 	// XEN_DOMCTL_vmtrace_enable is #define XEN_DOMCTL_vmtrace_enable 1 (domctl.h:1173:9).
 	// General enable/disable of tracing.
 	//
@@ -678,6 +710,8 @@ const (
 	XEN_DOMCTL_gdbsx_unpausevcpu = 1002
 	// XEN_DOMCTL_gdbsx_domstatus is #define XEN_DOMCTL_gdbsx_domstatus 1003 (domctl.h:1282:9).
 	XEN_DOMCTL_gdbsx_domstatus = 1003
+)
+const (
 	// EVTCHNOP_bind_interdomain is #define EVTCHNOP_bind_interdomain 0 (event_channel.h:46:9).
 	// ` enum event_channel_op { // EVTCHNOP_* => struct evtchn_*
 	EVTCHNOP_bind_interdomain = 0
@@ -707,8 +741,12 @@ const (
 	EVTCHNOP_expand_array = 12
 	// EVTCHNOP_set_priority is #define EVTCHNOP_set_priority 13 (event_channel.h:59:9).
 	EVTCHNOP_set_priority = 13
+)
+const (
 	// BIND_PIRQ__WILL_SHARE is #define BIND_PIRQ__WILL_SHARE 1 (event_channel.h:143:9).
 	BIND_PIRQ__WILL_SHARE = 1
+)
+const (
 	// EVTCHNSTAT_closed is #define EVTCHNSTAT_closed 0 (event_channel.h:197:9).
 	// OUT parameters
 	//
@@ -729,6 +767,8 @@ const (
 	// EVTCHNSTAT_ipi is #define EVTCHNSTAT_ipi 5 (event_channel.h:202:9).
 	// Channel is bound to a virtual IPI line
 	EVTCHNSTAT_ipi = 5
+)
+const (
 	// EVTCHN_FIFO_PRIORITY_MAX is #define EVTCHN_FIFO_PRIORITY_MAX 0 (event_channel.h:336:9).
 	// Events may have priorities from 0 (highest) to 15 (lowest).
 	EVTCHN_FIFO_PRIORITY_MAX = 0
@@ -752,6 +792,8 @@ const (
 	EVTCHN_FIFO_LINK_MASK = 131071
 	// EVTCHN_FIFO_NR_CHANNELS is #define EVTCHN_FIFO_NR_CHANNELS (1 << EVTCHN_FIFO_LINK_BITS) (event_channel.h:352:9).
 	EVTCHN_FIFO_NR_CHANNELS = 131072
+)
+const (
 	// XENFEAT_writable_page_tables is #define XENFEAT_writable_page_tables 0 (features.h:31:9).
 	// If set, the guest does not need to write-protect its pagetables, and can
 	// update them via direct writes.
@@ -823,6 +865,8 @@ const (
 	XENFEAT_direct_mapped = 17
 	// XENFEAT_NR_SUBMAPS is #define XENFEAT_NR_SUBMAPS 1 (features.h:114:9).
 	XENFEAT_NR_SUBMAPS = 1
+)
+const (
 	// GNTTAB_NR_RESERVED_ENTRIES is #define GNTTAB_NR_RESERVED_ENTRIES 8 (grant_table.h:133:9).
 	// The first few grant table entries will be preserved across grant table
 	// version changes and may be pre-populated at domain creation by tools.
@@ -831,6 +875,8 @@ const (
 	GNTTAB_RESERVED_CONSOLE = 0
 	// GNTTAB_RESERVED_XENSTORE is #define GNTTAB_RESERVED_XENSTORE 1 (grant_table.h:135:9).
 	GNTTAB_RESERVED_XENSTORE = 1
+)
+const (
 	// _GTF_readonly is #define _GTF_readonly (2) (grant_table.h:164:9).
 	// Subflags for GTF_permit_access and GTF_transitive.
 	//
@@ -871,6 +917,8 @@ const (
 	_GTF_transfer_committed = 2
 	// _GTF_transfer_completed is #define _GTF_transfer_completed (3) (grant_table.h:191:9).
 	_GTF_transfer_completed = 3
+)
+const (
 	// GNTTABOP_map_grant_ref is #define GNTTABOP_map_grant_ref 0 (grant_table.h:287:9).
 	// ` enum grant_table_op { // GNTTABOP_* => struct gnttab_*
 	GNTTABOP_map_grant_ref = 0
@@ -898,6 +946,8 @@ const (
 	GNTTABOP_swap_grant_ref = 11
 	// GNTTABOP_cache_flush is #define GNTTABOP_cache_flush 12 (grant_table.h:300:9).
 	GNTTABOP_cache_flush = 12
+)
+const (
 	// _GNTCOPY_source_gref is #define _GNTCOPY_source_gref (0) (grant_table.h:438:9).
 	_GNTCOPY_source_gref = 0
 	// GNTCOPY_source_gref is #define GNTCOPY_source_gref (1<<_GNTCOPY_source_gref) (grant_table.h:439:9).
@@ -906,12 +956,16 @@ const (
 	_GNTCOPY_dest_gref = 1
 	// GNTCOPY_dest_gref is #define GNTCOPY_dest_gref (1<<_GNTCOPY_dest_gref) (grant_table.h:441:9).
 	GNTCOPY_dest_gref = 2
+)
+const (
 	// GNTTAB_CACHE_CLEAN is #define GNTTAB_CACHE_CLEAN (1u<<0) (grant_table.h:577:9).
 	GNTTAB_CACHE_CLEAN = 1
 	// GNTTAB_CACHE_INVAL is #define GNTTAB_CACHE_INVAL (1u<<1) (grant_table.h:578:9).
 	GNTTAB_CACHE_INVAL = 2
 	// GNTTAB_CACHE_SOURCE_GREF is #define GNTTAB_CACHE_SOURCE_GREF (1u<<31) (grant_table.h:579:9).
 	GNTTAB_CACHE_SOURCE_GREF = 2147483648
+)
+const (
 	// _GNTMAP_device_map is #define _GNTMAP_device_map (0) (grant_table.h:591:9).
 	// Map the grant entry for access by I/O devices.
 	_GNTMAP_device_map = 0
@@ -937,6 +991,8 @@ const (
 	// Bits to be placed in guest kernel available PTE bits (architecture
 	// dependent; only supported when XENFEAT_gnttab_map_avail_bits is set).
 	GNTMAP_guest_avail0 = 16
+)
+const (
 	// HVMOP_set_param is #define HVMOP_set_param 0 (hvm/hvm_op.h:14:9).
 	// Get/set subcommands: extra argument == pointer to xen_hvm_param struct.
 	HVMOP_set_param = 0
@@ -961,6 +1017,8 @@ const (
 	HVMOP_get_mem_access = 13
 	// HVMOP_get_mem_type is #define HVMOP_get_mem_type 15 (hvm/hvm_op.h:155:9).
 	HVMOP_get_mem_type = 15
+)
+const (
 	// HVM_IOREQSRV_BUFIOREQ_OFF is #define HVM_IOREQSRV_BUFIOREQ_OFF 0 (hvm/hvm_op.h:177:9).
 	HVM_IOREQSRV_BUFIOREQ_OFF = 0
 	// HVM_IOREQSRV_BUFIOREQ_LEGACY is #define HVM_IOREQSRV_BUFIOREQ_LEGACY 1 (hvm/hvm_op.h:178:9).
@@ -969,6 +1027,8 @@ const (
 	// Use this when read_pointer gets updated atomically and
 	// the pointer pair gets read atomically:
 	HVM_IOREQSRV_BUFIOREQ_ATOMIC = 2
+)
+const (
 	// HVMOP_guest_request_vm_event is #define HVMOP_guest_request_vm_event 24 (hvm/hvm_op.h:206:9).
 	HVMOP_guest_request_vm_event = 24
 	// HVMOP_altp2m is #define HVMOP_altp2m 25 (hvm/hvm_op.h:209:9).
@@ -1023,6 +1083,8 @@ const (
 	// HVMOP_altp2m_set_visibility is #define HVMOP_altp2m_set_visibility 16 (hvm/hvm_op.h:343:9).
 	// Set visibility for a given altp2m view
 	HVMOP_altp2m_set_visibility = 16
+)
+const (
 	// HVM_PARAM_PAE_ENABLED is #define HVM_PARAM_PAE_ENABLED 4 (hvm/params.h:14:9).
 	HVM_PARAM_PAE_ENABLED = 4
 	// HVM_PARAM_DM_DOMAIN is #define HVM_PARAM_DM_DOMAIN 13 (hvm/params.h:15:9).
@@ -1081,6 +1143,8 @@ const (
 	//	 Missed interrupts are collapsed together and delivered as one 'late tick'.
 	//	 Guest time always tracks wallclock (i.e., real) time.
 	HVM_PARAM_TIMER_MODE = 10
+)
+const (
 	// HVMPTM_delay_for_missed_ticks is #define HVMPTM_delay_for_missed_ticks 0 (hvm/params.h:199:9).
 	HVMPTM_delay_for_missed_ticks = 0
 	// HVMPTM_no_delay_for_missed_ticks is #define HVMPTM_no_delay_for_missed_ticks 1 (hvm/params.h:200:9).
@@ -1089,6 +1153,8 @@ const (
 	HVMPTM_no_missed_ticks_pending = 2
 	// HVMPTM_one_missed_tick_pending is #define HVMPTM_one_missed_tick_pending 3 (hvm/params.h:202:9).
 	HVMPTM_one_missed_tick_pending = 3
+)
+const (
 	// HVM_PARAM_HPET_ENABLED is #define HVM_PARAM_HPET_ENABLED 11 (hvm/params.h:205:9).
 	// Boolean: Enable virtual HPET (high-precision event timer)? (x86-only)
 	HVM_PARAM_HPET_ENABLED = 11
@@ -1149,6 +1215,8 @@ const (
 	// security-critical environment, each subop should be evaluated for
 	// safety, with unsafe subops blacklisted in XSM.
 	HVM_PARAM_ALTP2M = 35
+)
+const (
 	// XEN_ALTP2M_disabled is #define XEN_ALTP2M_disabled 0 (hvm/params.h:261:9).
 	XEN_ALTP2M_disabled = 0
 	// XEN_ALTP2M_mixed is #define XEN_ALTP2M_mixed 1 (hvm/params.h:262:9).
@@ -1157,6 +1225,8 @@ const (
 	XEN_ALTP2M_external = 2
 	// XEN_ALTP2M_limited is #define XEN_ALTP2M_limited 3 (hvm/params.h:264:9).
 	XEN_ALTP2M_limited = 3
+)
+const (
 	// HVM_PARAM_X87_FIP_WIDTH is #define HVM_PARAM_X87_FIP_WIDTH 36 (hvm/params.h:286:9).
 	// Size of the x87 FPU FIP/FDP registers that the hypervisor needs to
 	// save/restore.  This is a workaround for a hardware limitation that
@@ -1187,12 +1257,18 @@ const (
 	// HVM_PARAM_MCA_CAP is #define HVM_PARAM_MCA_CAP 38 (hvm/params.h:295:9).
 	// Enable MCA capabilities.
 	HVM_PARAM_MCA_CAP = 38
+)
+const (
 	// XEN_HVM_MCA_CAP_LMCE is #define XEN_HVM_MCA_CAP_LMCE (xen_mk_ullong(1) << 0) (hvm/params.h:296:9).
 	XEN_HVM_MCA_CAP_LMCE = 1
 	// XEN_HVM_MCA_CAP_MASK is #define XEN_HVM_MCA_CAP_MASK XEN_HVM_MCA_CAP_LMCE (hvm/params.h:297:9).
 	XEN_HVM_MCA_CAP_MASK = 1
+)
+const (
 	// HVM_NR_PARAMS is #define HVM_NR_PARAMS 39 (hvm/params.h:299:9).
 	HVM_NR_PARAMS = 39
+)
+const (
 	// XENMEM_increase_reservation is #define XENMEM_increase_reservation 0 (memory.h:21:9).
 	// Increase or decrease the specified domain's memory reservation. Returns the
 	// number of extents successfully allocated or freed.
@@ -1202,6 +1278,8 @@ const (
 	XENMEM_decrease_reservation = 1
 	// XENMEM_populate_physmap is #define XENMEM_populate_physmap 6 (memory.h:23:9).
 	XENMEM_populate_physmap = 6
+)
+const (
 	// XENMEMF_populate_on_demand is #define XENMEMF_populate_on_demand (1<<16) (memory.h:38:9).
 	// Flag to populate physmap with populate-on-demand entries
 	XENMEMF_populate_on_demand = 65536
@@ -1211,6 +1289,8 @@ const (
 	// XENMEMF_vnode is #define XENMEMF_vnode (1<<18) (memory.h:43:9).
 	// Flag to indicate the node specified is virtual node
 	XENMEMF_vnode = 262144
+)
+const (
 	// XENMEM_exchange is #define XENMEM_exchange 11 (memory.h:91:9).
 	// An atomic exchange of memory pages. If return code is zero then
 	// @out.extent_list provides GMFNs of the newly-allocated memory.
@@ -1256,6 +1336,8 @@ const (
 	// map it by default into guest address space, do not implement this command.
 	// arg == addr of xen_machphys_mapping_t.
 	XENMEM_machphys_mapping = 12
+)
+const (
 	// XENMAPSPACE_shared_info is #define XENMAPSPACE_shared_info 0 (memory.h:209:9).
 	// ` enum phys_map_space {
 	//
@@ -1281,13 +1363,19 @@ const (
 	// Inner/Outer Write-Back Cacheable
 	// memory attribute.
 	XENMAPSPACE_dev_mmio = 5
+)
+const (
 	// XENMEM_add_to_physmap is #define XENMEM_add_to_physmap 7 (memory.h:227:9).
 	// Sets the GPFN at which a particular page appears in the specified guest's
 	// physical address space (translated guests only).
 	// arg == addr of xen_add_to_physmap_t.
 	XENMEM_add_to_physmap = 7
+)
+const (
 	// XENMAPIDX_grant_table_status is #define XENMAPIDX_grant_table_status 0x80000000 (memory.h:237:9).
 	XENMAPIDX_grant_table_status = 0x80000000
+)
+const (
 	// XENMEM_add_to_physmap_batch is #define XENMEM_add_to_physmap_batch 23 (memory.h:249:9).
 	// A batched version of add_to_physmap.
 	XENMEM_add_to_physmap_batch = 23
@@ -1368,6 +1456,8 @@ const (
 	XENMEM_sharing_op_fork = 9
 	// XENMEM_sharing_op_fork_reset is #define XENMEM_sharing_op_fork_reset 10 (memory.h:476:9).
 	XENMEM_sharing_op_fork_reset = 10
+)
+const (
 	// XENMEM_SHARING_OP_S_HANDLE_INVALID is #define XENMEM_SHARING_OP_S_HANDLE_INVALID (-10) (memory.h:478:9).
 	XENMEM_SHARING_OP_S_HANDLE_INVALID = -10
 	// XENMEM_SHARING_OP_C_HANDLE_INVALID is #define XENMEM_SHARING_OP_C_HANDLE_INVALID (-9) (memory.h:479:9).
@@ -1378,6 +1468,8 @@ const (
 	// (e.g. memshr + blktap(2)). The IO backend is only exposed
 	// to grant references, and this allows sharing of the grefs
 	XENMEM_SHARING_OP_FIELD_IS_GREF_FLAG = 0x4000000000000000
+)
+const (
 	// XENMEM_FORK_WITH_IOMMU_ALLOWED is #define XENMEM_FORK_WITH_IOMMU_ALLOWED (1u << 0) (memory.h:530:9).
 	// Only makes sense for short-lived forks
 	XENMEM_FORK_WITH_IOMMU_ALLOWED = 1
@@ -1388,6 +1480,8 @@ const (
 	XENMEM_FORK_RESET_STATE = 4
 	// XENMEM_FORK_RESET_MEMORY is #define XENMEM_FORK_RESET_MEMORY (1u << 3) (memory.h:534:9).
 	XENMEM_FORK_RESET_MEMORY = 8
+)
+const (
 	// XENMEM_claim_pages is #define XENMEM_claim_pages 24 (memory.h:564:9).
 	// Attempt to stake a claim for a domain on a quantity of pages
 	// of system RAM, but _not_ assign specific pageframes.  Only
@@ -1414,9 +1508,13 @@ const (
 	// be used for other purposes, e.g. to map guest RAM.  This hypercall
 	// enumerates those regions so the toolstack can avoid using them.
 	XENMEM_reserved_device_memory_map = 27
+)
+const (
 	// XENMEM_RDM_ALL is #define XENMEM_RDM_ALL 1 (memory.h:585:9).
 	// Request all regions (ignore dev union).
 	XENMEM_RDM_ALL = 1
+)
+const (
 	// XENMEM_acquire_resource is #define XENMEM_acquire_resource 28 (memory.h:611:9).
 	// Get the pages for a particular guest resource, so that they can be
 	// mapped directly by a tools domain.
@@ -1437,6 +1535,8 @@ const (
 	// XENMEM_get_vnumainfo used by guest to get
 	// vNUMA topology from hypervisor.
 	XENMEM_get_vnumainfo = 26
+)
+const (
 	// PHYSDEVOP_eoi is #define PHYSDEVOP_eoi 12 (physdev.h:22:9).
 	// Notify end-of-interrupt (EOI) for the specified IRQ.
 	// @arg == pointer to physdev_eoi structure.
@@ -1459,6 +1559,8 @@ const (
 	// Query the status of an IRQ line.
 	// @arg == pointer to physdev_irq_status_query structure.
 	PHYSDEVOP_irq_status_query = 5
+)
+const (
 	// _XENIRQSTAT_needs_eoi is #define _XENIRQSTAT_needs_eoi (0) (physdev.h:68:9).
 	// Need to call PHYSDEVOP_eoi when the IRQ has been serviced?
 	_XENIRQSTAT_needs_eoi = 0
@@ -1469,6 +1571,8 @@ const (
 	_XENIRQSTAT_shared = 1
 	// XENIRQSTAT_shared is #define XENIRQSTAT_shared (1U<<_XENIRQSTAT_shared) (physdev.h:73:10).
 	XENIRQSTAT_shared = 2
+)
+const (
 	// PHYSDEVOP_set_iopl is #define PHYSDEVOP_set_iopl 6 (physdev.h:79:9).
 	// Set the current VCPU's I/O privilege level.
 	// @arg == pointer to physdev_set_iopl structure.
@@ -1489,6 +1593,8 @@ const (
 	PHYSDEVOP_alloc_irq_vector = 10
 	// PHYSDEVOP_free_irq_vector is #define PHYSDEVOP_free_irq_vector 11 (physdev.h:125:9).
 	PHYSDEVOP_free_irq_vector = 11
+)
+const (
 	// MAP_PIRQ_TYPE_MSI is #define MAP_PIRQ_TYPE_MSI 0x0 (physdev.h:135:9).
 	MAP_PIRQ_TYPE_MSI = 0x0
 	// MAP_PIRQ_TYPE_GSI is #define MAP_PIRQ_TYPE_GSI 0x1 (physdev.h:136:9).
@@ -1499,6 +1605,8 @@ const (
 	MAP_PIRQ_TYPE_MSI_SEG = 0x3
 	// MAP_PIRQ_TYPE_MULTI_MSI is #define MAP_PIRQ_TYPE_MULTI_MSI 0x4 (physdev.h:139:9).
 	MAP_PIRQ_TYPE_MULTI_MSI = 0x4
+)
+const (
 	// PHYSDEVOP_map_pirq is #define PHYSDEVOP_map_pirq 13 (physdev.h:141:9).
 	PHYSDEVOP_map_pirq = 13
 	// PHYSDEVOP_unmap_pirq is #define PHYSDEVOP_unmap_pirq 14 (physdev.h:162:9).
@@ -1517,16 +1625,24 @@ const (
 	// type is MAP_PIRQ_TYPE_GSI or MAP_PIRQ_TYPE_MSI
 	// the hypercall returns a free pirq
 	PHYSDEVOP_get_free_pirq = 23
+)
+const (
 	// XEN_PCI_MMCFG_RESERVED is #define XEN_PCI_MMCFG_RESERVED 0x1 (physdev.h:253:9).
 	XEN_PCI_MMCFG_RESERVED = 0x1
+)
+const (
 	// PHYSDEVOP_pci_mmcfg_reserved is #define PHYSDEVOP_pci_mmcfg_reserved 24 (physdev.h:255:9).
 	PHYSDEVOP_pci_mmcfg_reserved = 24
+)
+const (
 	// XEN_PCI_DEV_EXTFN is #define XEN_PCI_DEV_EXTFN 0x1 (physdev.h:266:9).
 	XEN_PCI_DEV_EXTFN = 0x1
 	// XEN_PCI_DEV_VIRTFN is #define XEN_PCI_DEV_VIRTFN 0x2 (physdev.h:267:9).
 	XEN_PCI_DEV_VIRTFN = 0x2
 	// XEN_PCI_DEV_PXM is #define XEN_PCI_DEV_PXM 0x4 (physdev.h:268:9).
 	XEN_PCI_DEV_PXM = 0x4
+)
+const (
 	// PHYSDEVOP_pci_device_add is #define PHYSDEVOP_pci_device_add 25 (physdev.h:270:9).
 	PHYSDEVOP_pci_device_add = 25
 	// PHYSDEVOP_pci_device_remove is #define PHYSDEVOP_pci_device_remove 26 (physdev.h:291:9).
@@ -1556,6 +1672,8 @@ const (
 	PHYSDEVOP_IRQ_UNMASK_NOTIFY = 4
 	// PHYSDEVOP_pirq_eoi_gmfn is #define PHYSDEVOP_pirq_eoi_gmfn PHYSDEVOP_pirq_eoi_gmfn_v2 (physdev.h:353:9).
 	PHYSDEVOP_pirq_eoi_gmfn = 28
+)
+const (
 	// SCHEDOP_yield is #define SCHEDOP_yield 0 (sched.h:47:9).
 	// Voluntarily yield the CPU.
 	// @arg == NULL.
@@ -1616,6 +1734,8 @@ const (
 	// This call is allowed for the hardware domain only and requires the cpu
 	// to be part of the domain's cpupool.
 	SCHEDOP_pin_override = 7
+)
+const (
 	// SHUTDOWN_poweroff is #define SHUTDOWN_poweroff 0 (sched.h:158:9).
 	// ` enum sched_shutdown_reason {
 	//
@@ -1643,6 +1763,8 @@ const (
 	// SHUTDOWN_MAX is #define SHUTDOWN_MAX 5 (sched.h:172:9).
 	// Maximum valid shutdown reason.
 	SHUTDOWN_MAX = 5
+)
+const (
 	// XEN_SYSCTL_INTERFACE_VERSION is #define XEN_SYSCTL_INTERFACE_VERSION 0x00000015 (sysctl.h:21:9).
 	XEN_SYSCTL_INTERFACE_VERSION = 0x15
 	// XEN_SYSCTL_TBUFOP_get_info is #define XEN_SYSCTL_TBUFOP_get_info 0 (sysctl.h:48:9).
@@ -1709,6 +1831,8 @@ const (
 	// XEN_SYSCTL_PERFCOP_query is #define XEN_SYSCTL_PERFCOP_query 2 (sysctl.h:129:9).
 	// Get perfctr information.
 	XEN_SYSCTL_PERFCOP_query = 2
+)
+const (
 	// PMSTAT_CATEGORY_MASK is #define PMSTAT_CATEGORY_MASK 0xf0 (sysctl.h:232:9).
 	PMSTAT_CATEGORY_MASK = 0xf0
 	// PMSTAT_PX is #define PMSTAT_PX 0x10 (sysctl.h:233:9).
@@ -1727,6 +1851,8 @@ const (
 	PMSTAT_get_cxstat = 34
 	// PMSTAT_reset_cxstat is #define PMSTAT_reset_cxstat (PMSTAT_CX | 0x3) (sysctl.h:240:9).
 	PMSTAT_reset_cxstat = 35
+)
+const (
 	// XEN_SYSCTL_CPU_HOTPLUG_ONLINE is #define XEN_SYSCTL_CPU_HOTPLUG_ONLINE 0 (sysctl.h:256:9).
 	// Single CPU enable/disable.
 	XEN_SYSCTL_CPU_HOTPLUG_ONLINE = 0
@@ -1748,33 +1874,53 @@ const (
 	XEN_SYSCTL_CPU_HOTPLUG_SMT_ENABLE = 2
 	// XEN_SYSCTL_CPU_HOTPLUG_SMT_DISABLE is #define XEN_SYSCTL_CPU_HOTPLUG_SMT_DISABLE 3 (sysctl.h:274:9).
 	XEN_SYSCTL_CPU_HOTPLUG_SMT_DISABLE = 3
+)
+const (
 	// CPUFREQ_NAME_LEN is #define CPUFREQ_NAME_LEN 16 (sysctl.h:299:9).
 	// cpufreq para name of this structure named
 	// same as sysfs file name of native linux
 	CPUFREQ_NAME_LEN = 16
+)
+const (
 	// SCALING_MAX_FREQ is #define SCALING_MAX_FREQ 1 (sysctl.h:336:13).
 	SCALING_MAX_FREQ = 1
 	// SCALING_MIN_FREQ is #define SCALING_MIN_FREQ 2 (sysctl.h:337:13).
 	SCALING_MIN_FREQ = 2
 	// SCALING_SETSPEED is #define SCALING_SETSPEED 3 (sysctl.h:338:13).
 	SCALING_SETSPEED = 3
+)
+const (
 	// SAMPLING_RATE is #define SAMPLING_RATE 4 (sysctl.h:339:13).
 	SAMPLING_RATE = 4
+)
+const (
 	// UP_THRESHOLD is #define UP_THRESHOLD 5 (sysctl.h:340:13).
 	UP_THRESHOLD = 5
+)
+const (
 	// PM_PARA_CATEGORY_MASK is #define PM_PARA_CATEGORY_MASK 0xf0 (sysctl.h:347:13).
 	PM_PARA_CATEGORY_MASK = 0xf0
+)
+const (
 	// CPUFREQ_PARA is #define CPUFREQ_PARA 0x10 (sysctl.h:348:13).
 	CPUFREQ_PARA = 0x10
+)
+const (
 	// GET_CPUFREQ_PARA is #define GET_CPUFREQ_PARA (CPUFREQ_PARA | 0x01) (sysctl.h:351:13).
 	// cpufreq command type
 	GET_CPUFREQ_PARA = 17
+)
+const (
 	// SET_CPUFREQ_GOV is #define SET_CPUFREQ_GOV (CPUFREQ_PARA | 0x02) (sysctl.h:352:13).
 	SET_CPUFREQ_GOV = 18
 	// SET_CPUFREQ_PARA is #define SET_CPUFREQ_PARA (CPUFREQ_PARA | 0x03) (sysctl.h:353:13).
 	SET_CPUFREQ_PARA = 19
+)
+const (
 	// GET_CPUFREQ_AVGFREQ is #define GET_CPUFREQ_AVGFREQ (CPUFREQ_PARA | 0x04) (sysctl.h:354:13).
 	GET_CPUFREQ_AVGFREQ = 20
+)
+const (
 	// XEN_SYSCTL_pm_op_set_sched_opt_smt is #define XEN_SYSCTL_pm_op_set_sched_opt_smt 0x21 (sysctl.h:357:13).
 	// set/reset scheduler power saving option
 	XEN_SYSCTL_pm_op_set_sched_opt_smt = 0x21
@@ -1797,6 +1943,8 @@ const (
 	XEN_SYSCTL_pm_op_disable_turbo = 0x27
 	// XEN_SYSCTL_CX_UNLIMITED is #define XEN_SYSCTL_CX_UNLIMITED 0xffffffff (sysctl.h:383:9).
 	XEN_SYSCTL_CX_UNLIMITED = 0xffffffff
+)
+const (
 	// sysctl_page_offline is #define sysctl_page_offline 1 (sysctl.h:392:9).
 	// IN: range of page to be offlined
 	sysctl_page_offline = 1
@@ -1804,6 +1952,8 @@ const (
 	sysctl_page_online = 2
 	// sysctl_query_page_offline is #define sysctl_query_page_offline 3 (sysctl.h:394:9).
 	sysctl_query_page_offline = 3
+)
+const (
 	// PG_OFFLINE_STATUS_MASK is #define PG_OFFLINE_STATUS_MASK (0xFFUL) (sysctl.h:406:9).
 	PG_OFFLINE_STATUS_MASK = 0xff
 	// PG_OFFLINE_INVALID is #define PG_OFFLINE_INVALID (0x1UL << 0) (sysctl.h:409:9).
@@ -1848,6 +1998,8 @@ const (
 	PG_ONLINE_BROKEN = 8192
 	// PG_OFFLINE_OWNER_SHIFT is #define PG_OFFLINE_OWNER_SHIFT 16 (sysctl.h:436:9).
 	PG_OFFLINE_OWNER_SHIFT = 16
+)
+const (
 	// XEN_SYSCTL_LOCKPROF_reset is #define XEN_SYSCTL_LOCKPROF_reset 1 (sysctl.h:440:9).
 	// Sub-operations:
 	//
@@ -1856,6 +2008,8 @@ const (
 	// XEN_SYSCTL_LOCKPROF_query is #define XEN_SYSCTL_LOCKPROF_query 2 (sysctl.h:441:9).
 	// Get lock profile information.
 	XEN_SYSCTL_LOCKPROF_query = 2
+)
+const (
 	// LOCKPROF_TYPE_GLOBAL is #define LOCKPROF_TYPE_GLOBAL 0 (sysctl.h:443:9).
 	// Record-type:
 	//
@@ -1867,6 +2021,8 @@ const (
 	// LOCKPROF_TYPE_N is #define LOCKPROF_TYPE_N 2 (sysctl.h:445:9).
 	// number of types
 	LOCKPROF_TYPE_N = 2
+)
+const (
 	// XEN_INVALID_CORE_ID is #define XEN_INVALID_CORE_ID (~0U) (sysctl.h:469:9).
 	// XEN_SYSCTL_cputopoinfo
 	XEN_INVALID_CORE_ID = 4294967295
@@ -1879,6 +2035,8 @@ const (
 	XEN_INVALID_MEM_SZ = 4294967295
 	// XEN_INVALID_NODE_DIST is #define XEN_INVALID_NODE_DIST (~0U) (sysctl.h:500:9).
 	XEN_INVALID_NODE_DIST = 4294967295
+)
+const (
 	// XEN_SYSCTL_CPUPOOL_OP_CREATE is #define XEN_SYSCTL_CPUPOOL_OP_CREATE 1 (sysctl.h:539:9).
 	// XEN_SYSCTL_cpupool_op
 	//
@@ -1904,8 +2062,12 @@ const (
 	XEN_SYSCTL_CPUPOOL_OP_FREEINFO = 7
 	// XEN_SYSCTL_CPUPOOL_PAR_ANY is #define XEN_SYSCTL_CPUPOOL_PAR_ANY 0xFFFFFFFF (sysctl.h:546:9).
 	XEN_SYSCTL_CPUPOOL_PAR_ANY = 0xffffffff
+)
+const (
 	// ARINC653_MAX_DOMAINS_PER_SCHEDULE is #define ARINC653_MAX_DOMAINS_PER_SCHEDULE 64 (sysctl.h:593:9).
 	ARINC653_MAX_DOMAINS_PER_SCHEDULE = 64
+)
+const (
 	// XEN_SYSCTL_SCHED_RATELIMIT_MAX is #define XEN_SYSCTL_SCHED_RATELIMIT_MAX 500000 (sysctl.h:625:9).
 	// Valid range for context switch rate limit (in microseconds).
 	// Applicable to Credit and Credit2 schedulers.
@@ -1926,9 +2088,13 @@ const (
 	XEN_SYSCTL_SCHEDOP_putinfo = 0
 	// XEN_SYSCTL_SCHEDOP_getinfo is #define XEN_SYSCTL_SCHEDOP_getinfo 1 (sysctl.h:649:9).
 	XEN_SYSCTL_SCHEDOP_getinfo = 1
+)
+const (
 	// XEN_GCOV_FORMAT_MAGIC is #define XEN_GCOV_FORMAT_MAGIC 0x58434f56 (sysctl.h:683:9).
 	// XCOV
 	XEN_GCOV_FORMAT_MAGIC = 0x58434f56
+)
+const (
 	// XEN_SYSCTL_COVERAGE_get_size is #define XEN_SYSCTL_COVERAGE_get_size 0 (sysctl.h:691:9).
 	// Get total size of output data
 	XEN_SYSCTL_COVERAGE_get_size = 0
@@ -1949,9 +2115,13 @@ const (
 	XEN_SYSCTL_PSR_CMT_enabled = 3
 	// XEN_SYSCTL_PSR_CMT_get_l3_event_mask is #define XEN_SYSCTL_PSR_CMT_get_l3_event_mask 4 (sysctl.h:706:9).
 	XEN_SYSCTL_PSR_CMT_get_l3_event_mask = 4
+)
+const (
 	// XEN_INVALID_DEV is #define XEN_INVALID_DEV (XEN_INVALID_NODE_ID - 1) (sysctl.h:720:9).
 	// XEN_SYSCTL_pcitopoinfo
 	XEN_INVALID_DEV = 4294967294
+)
+const (
 	// XEN_SYSCTL_PSR_get_l3_info is #define XEN_SYSCTL_PSR_get_l3_info 0 (sysctl.h:741:9).
 	XEN_SYSCTL_PSR_get_l3_info = 0
 	// XEN_SYSCTL_PSR_get_l2_info is #define XEN_SYSCTL_PSR_get_l2_info 1 (sysctl.h:742:9).
@@ -2001,14 +2171,20 @@ const (
 	XEN_SYSCTL_cpu_featureset_pv_max = 4
 	// XEN_SYSCTL_cpu_featureset_hvm_max is #define XEN_SYSCTL_cpu_featureset_hvm_max 5 (sysctl.h:800:9).
 	XEN_SYSCTL_cpu_featureset_hvm_max = 5
+)
+const (
 	// LIVEPATCH_PAYLOAD_VERSION is #define LIVEPATCH_PAYLOAD_VERSION 2 (sysctl.h:831:9).
 	LIVEPATCH_PAYLOAD_VERSION = 2
+)
+const (
 	// XEN_LIVEPATCH_NAME_SIZE is #define XEN_LIVEPATCH_NAME_SIZE 128 (sysctl.h:876:9).
 	// Structure describing an ELF payload. Uniquely identifies the
 	// payload. Should be human readable.
 	// Recommended length is upto XEN_LIVEPATCH_NAME_SIZE.
 	// Includes the NUL terminator.
 	XEN_LIVEPATCH_NAME_SIZE = 128
+)
+const (
 	// XEN_SYSCTL_LIVEPATCH_UPLOAD is #define XEN_SYSCTL_LIVEPATCH_UPLOAD 0 (sysctl.h:899:9).
 	// Upload a payload to the hypervisor. The payload is verified
 	// against basic checks and if there are any issues the proper return code
@@ -2032,10 +2208,14 @@ const (
 	// The return value is zero on success and XEN_EXX on failure. This operation
 	// is synchronous and does not require preemption.
 	XEN_SYSCTL_LIVEPATCH_GET = 1
+)
+const (
 	// LIVEPATCH_STATE_CHECKED is #define LIVEPATCH_STATE_CHECKED 1 (sysctl.h:917:9).
 	LIVEPATCH_STATE_CHECKED = 1
 	// LIVEPATCH_STATE_APPLIED is #define LIVEPATCH_STATE_APPLIED 2 (sysctl.h:918:9).
 	LIVEPATCH_STATE_APPLIED = 2
+)
+const (
 	// XEN_SYSCTL_LIVEPATCH_LIST is #define XEN_SYSCTL_LIVEPATCH_LIST 2 (sysctl.h:953:9).
 	// Retrieve an array of abbreviated status, names and metadata of payloads that
 	// are loaded in the hypervisor.
@@ -2064,6 +2244,8 @@ const (
 	// The operation request is asynchronous and the status should be retrieved
 	// by using either XEN_SYSCTL_LIVEPATCH_GET or XEN_SYSCTL_LIVEPATCH_LIST hypercall.
 	XEN_SYSCTL_LIVEPATCH_ACTION = 3
+)
+const (
 	// LIVEPATCH_ACTION_UNLOAD is #define LIVEPATCH_ACTION_UNLOAD 1 (sysctl.h:989:9).
 	LIVEPATCH_ACTION_UNLOAD = 1
 	// LIVEPATCH_ACTION_REVERT is #define LIVEPATCH_ACTION_REVERT 2 (sysctl.h:990:9).
@@ -2076,6 +2258,8 @@ const (
 	// Override default inter-module buildid dependency chain enforcement.
 	// Check only if module is built for given hypervisor by comparing buildid.
 	LIVEPATCH_ACTION_APPLY_NODEPS = 1
+)
+const (
 	// XEN_SYSCTL_readconsole is #define XEN_SYSCTL_readconsole 1 (sysctl.h:1057:9).
 	XEN_SYSCTL_readconsole = 1
 	// XEN_SYSCTL_tbuf_op is #define XEN_SYSCTL_tbuf_op 2 (sysctl.h:1058:9).
@@ -2130,13 +2314,19 @@ const (
 	// XEN_SYSCTL_get_cpu_policy is #define XEN_SYSCTL_get_cpu_policy 29 (sysctl.h:1084:9).
 	// #define XEN_SYSCTL_set_parameter              28
 	XEN_SYSCTL_get_cpu_policy = 29
+)
+const (
 	// TRACE_EXTRA_MAX is #define TRACE_EXTRA_MAX 7 (trace.h:12:9).
 	TRACE_EXTRA_MAX = 7
 	// TRACE_EXTRA_SHIFT is #define TRACE_EXTRA_SHIFT 28 (trace.h:13:9).
 	TRACE_EXTRA_SHIFT = 28
+)
+const (
 	// TRC_CLS_SHIFT is #define TRC_CLS_SHIFT 16 (trace.h:16:9).
 	// Trace classes
 	TRC_CLS_SHIFT = 16
+)
+const (
 	// TRC_GEN is #define TRC_GEN 0x0001f000 (trace.h:17:9).
 	// General trace
 	TRC_GEN = 0x1f000
@@ -2166,11 +2356,17 @@ const (
 	TRC_GUEST = 0x800f000
 	// TRC_ALL is #define TRC_ALL 0x0ffff000 (trace.h:26:9).
 	TRC_ALL = 0xffff000
+)
+const (
 	// TRC_HD_CYCLE_FLAG is #define TRC_HD_CYCLE_FLAG (1UL<<31) (trace.h:28:9).
 	TRC_HD_CYCLE_FLAG = 2147483648
+)
+const (
 	// TRC_SUBCLS_SHIFT is #define TRC_SUBCLS_SHIFT 12 (trace.h:33:9).
 	// Trace subclasses
 	TRC_SUBCLS_SHIFT = 12
+)
+const (
 	// TRC_HVM_ENTRYEXIT is #define TRC_HVM_ENTRYEXIT 0x00081000 (trace.h:36:9).
 	// trace subclasses for SVM
 	//
@@ -2182,6 +2378,8 @@ const (
 	// TRC_HVM_EMUL is #define TRC_HVM_EMUL 0x00084000 (trace.h:38:9).
 	// emulated devices
 	TRC_HVM_EMUL = 0x84000
+)
+const (
 	// TRC_SCHED_MIN is #define TRC_SCHED_MIN 0x00021000 (trace.h:40:9).
 	// Just runstate changes
 	TRC_SCHED_MIN = 0x21000
@@ -2216,11 +2414,15 @@ const (
 	TRC_SCHED_RTDS = 4
 	// TRC_SCHED_SNULL is #define TRC_SCHED_SNULL 5 (trace.h:64:9).
 	TRC_SCHED_SNULL = 5
+)
+const (
 	// TRC_DOM0_DOMOPS is #define TRC_DOM0_DOMOPS 0x00041000 (trace.h:73:9).
 	// Trace classes for DOM0 operations
 	//
 	// Domains manipulations
 	TRC_DOM0_DOMOPS = 0x41000
+)
+const (
 	// TRC_HW_PM is #define TRC_HW_PM 0x00801000 (trace.h:76:9).
 	// Trace classes for Hardware
 	//
@@ -2229,13 +2431,19 @@ const (
 	// TRC_HW_IRQ is #define TRC_HW_IRQ 0x00802000 (trace.h:77:9).
 	// Traces relating to the handling of IRQs
 	TRC_HW_IRQ = 0x802000
+)
+const (
 	// TRC_LOST_RECORDS is #define TRC_LOST_RECORDS (TRC_GEN + 1) (trace.h:80:9).
 	// Trace events per class
 	TRC_LOST_RECORDS = 126977
+)
+const (
 	// TRC_TRACE_WRAP_BUFFER is #define TRC_TRACE_WRAP_BUFFER (TRC_GEN + 2) (trace.h:81:9).
 	TRC_TRACE_WRAP_BUFFER = 126978
 	// TRC_TRACE_CPU_CHANGE is #define TRC_TRACE_CPU_CHANGE (TRC_GEN + 3) (trace.h:82:9).
 	TRC_TRACE_CPU_CHANGE = 126979
+)
+const (
 	// TRC_SCHED_RUNSTATE_CHANGE is #define TRC_SCHED_RUNSTATE_CHANGE (TRC_SCHED_MIN + 1) (trace.h:84:9).
 	TRC_SCHED_RUNSTATE_CHANGE = 135169
 	// TRC_SCHED_CONTINUE_RUNNING is #define TRC_SCHED_CONTINUE_RUNNING (TRC_SCHED_MIN + 2) (trace.h:85:9).
@@ -2274,10 +2482,14 @@ const (
 	TRC_SCHED_SHUTDOWN_CODE = 163856
 	// TRC_SCHED_SWITCH_INFCONT is #define TRC_SCHED_SWITCH_INFCONT (TRC_SCHED_VERBOSE + 17) (trace.h:102:9).
 	TRC_SCHED_SWITCH_INFCONT = 163857
+)
+const (
 	// TRC_DOM0_DOM_ADD is #define TRC_DOM0_DOM_ADD (TRC_DOM0_DOMOPS + 1) (trace.h:104:9).
 	TRC_DOM0_DOM_ADD = 266241
 	// TRC_DOM0_DOM_REM is #define TRC_DOM0_DOM_REM (TRC_DOM0_DOMOPS + 2) (trace.h:105:9).
 	TRC_DOM0_DOM_REM = 266242
+)
+const (
 	// TRC_MEM_PAGE_GRANT_MAP is #define TRC_MEM_PAGE_GRANT_MAP (TRC_MEM + 1) (trace.h:107:9).
 	TRC_MEM_PAGE_GRANT_MAP = 1110017
 	// TRC_MEM_PAGE_GRANT_UNMAP is #define TRC_MEM_PAGE_GRANT_UNMAP (TRC_MEM + 2) (trace.h:108:9).
@@ -2294,6 +2506,8 @@ const (
 	TRC_MEM_POD_ZERO_RECLAIM = 1110033
 	// TRC_MEM_POD_SUPERPAGE_SPLINTER is #define TRC_MEM_POD_SUPERPAGE_SPLINTER (TRC_MEM + 18) (trace.h:114:9).
 	TRC_MEM_POD_SUPERPAGE_SPLINTER = 1110034
+)
+const (
 	// TRC_PV_ENTRY is #define TRC_PV_ENTRY 0x00201000 (trace.h:116:9).
 	// Hypervisor entry points for PV guests.
 	TRC_PV_ENTRY = 0x201000
@@ -2328,6 +2542,8 @@ const (
 	TRC_PV_HYPERCALL_SUBCALL = 2105358
 	// TRC_PV_HYPERCALL_V2_ARG_MASK is #define TRC_PV_HYPERCALL_V2_ARG_MASK (0xfff00000) (trace.h:160:9).
 	TRC_PV_HYPERCALL_V2_ARG_MASK = 0xfff00000
+)
+const (
 	// TRC_SHADOW_NOT_SHADOW is #define TRC_SHADOW_NOT_SHADOW (TRC_SHADOW + 1) (trace.h:162:9).
 	TRC_SHADOW_NOT_SHADOW = 4255745
 	// TRC_SHADOW_FAST_PROPAGATE is #define TRC_SHADOW_FAST_PROPAGATE (TRC_SHADOW + 2) (trace.h:163:9).
@@ -2358,6 +2574,8 @@ const (
 	TRC_SHADOW_RESYNC_FULL = 4255758
 	// TRC_SHADOW_RESYNC_ONLY is #define TRC_SHADOW_RESYNC_ONLY (TRC_SHADOW + 15) (trace.h:176:9).
 	TRC_SHADOW_RESYNC_ONLY = 4255759
+)
+const (
 	// TRC_HVM_NESTEDFLAG is #define TRC_HVM_NESTEDFLAG (0x400) (trace.h:179:9).
 	// trace events per subclass
 	TRC_HVM_NESTEDFLAG = 0x400
@@ -2367,6 +2585,8 @@ const (
 	TRC_HVM_VMEXIT = 528386
 	// TRC_HVM_VMEXIT64 is #define TRC_HVM_VMEXIT64 (TRC_HVM_ENTRYEXIT + TRC_64_FLAG + 0x02) (trace.h:182:9).
 	TRC_HVM_VMEXIT64 = 528642
+)
+const (
 	// TRC_HVM_PF_XEN is #define TRC_HVM_PF_XEN (TRC_HVM_HANDLER + 0x01) (trace.h:183:9).
 	TRC_HVM_PF_XEN = 532481
 	// TRC_HVM_PF_XEN64 is #define TRC_HVM_PF_XEN64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x01) (trace.h:184:9).
@@ -2375,16 +2595,24 @@ const (
 	TRC_HVM_PF_INJECT = 532482
 	// TRC_HVM_PF_INJECT64 is #define TRC_HVM_PF_INJECT64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x02) (trace.h:186:9).
 	TRC_HVM_PF_INJECT64 = 532738
+)
+const (
 	// TRC_HVM_INJ_EXC is #define TRC_HVM_INJ_EXC (TRC_HVM_HANDLER + 0x03) (trace.h:187:9).
 	TRC_HVM_INJ_EXC = 532483
 	// TRC_HVM_INJ_VIRQ is #define TRC_HVM_INJ_VIRQ (TRC_HVM_HANDLER + 0x04) (trace.h:188:9).
 	TRC_HVM_INJ_VIRQ = 532484
+)
+const (
 	// TRC_HVM_REINJ_VIRQ is #define TRC_HVM_REINJ_VIRQ (TRC_HVM_HANDLER + 0x05) (trace.h:189:9).
 	TRC_HVM_REINJ_VIRQ = 532485
+)
+const (
 	// TRC_HVM_IO_READ is #define TRC_HVM_IO_READ (TRC_HVM_HANDLER + 0x06) (trace.h:190:9).
 	TRC_HVM_IO_READ = 532486
 	// TRC_HVM_IO_WRITE is #define TRC_HVM_IO_WRITE (TRC_HVM_HANDLER + 0x07) (trace.h:191:9).
 	TRC_HVM_IO_WRITE = 532487
+)
+const (
 	// TRC_HVM_CR_READ is #define TRC_HVM_CR_READ (TRC_HVM_HANDLER + 0x08) (trace.h:192:9).
 	TRC_HVM_CR_READ = 532488
 	// TRC_HVM_CR_READ64 is #define TRC_HVM_CR_READ64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x08) (trace.h:193:9).
@@ -2393,14 +2621,20 @@ const (
 	TRC_HVM_CR_WRITE = 532489
 	// TRC_HVM_CR_WRITE64 is #define TRC_HVM_CR_WRITE64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x09) (trace.h:195:9).
 	TRC_HVM_CR_WRITE64 = 532745
+)
+const (
 	// TRC_HVM_DR_READ is #define TRC_HVM_DR_READ (TRC_HVM_HANDLER + 0x0A) (trace.h:196:9).
 	TRC_HVM_DR_READ = 532490
 	// TRC_HVM_DR_WRITE is #define TRC_HVM_DR_WRITE (TRC_HVM_HANDLER + 0x0B) (trace.h:197:9).
 	TRC_HVM_DR_WRITE = 532491
+)
+const (
 	// TRC_HVM_MSR_READ is #define TRC_HVM_MSR_READ (TRC_HVM_HANDLER + 0x0C) (trace.h:198:9).
 	TRC_HVM_MSR_READ = 532492
 	// TRC_HVM_MSR_WRITE is #define TRC_HVM_MSR_WRITE (TRC_HVM_HANDLER + 0x0D) (trace.h:199:9).
 	TRC_HVM_MSR_WRITE = 532493
+)
+const (
 	// TRC_HVM_CPUID is #define TRC_HVM_CPUID (TRC_HVM_HANDLER + 0x0E) (trace.h:200:9).
 	TRC_HVM_CPUID = 532494
 	// TRC_HVM_INTR is #define TRC_HVM_INTR (TRC_HVM_HANDLER + 0x0F) (trace.h:201:9).
@@ -2419,10 +2653,16 @@ const (
 	TRC_HVM_INVLPG64 = 532756
 	// TRC_HVM_MCE is #define TRC_HVM_MCE (TRC_HVM_HANDLER + 0x15) (trace.h:208:9).
 	TRC_HVM_MCE = 532501
+)
+const (
 	// TRC_HVM_IOPORT_READ is #define TRC_HVM_IOPORT_READ (TRC_HVM_HANDLER + 0x16) (trace.h:209:9).
 	TRC_HVM_IOPORT_READ = 532502
+)
+const (
 	// TRC_HVM_IOMEM_READ is #define TRC_HVM_IOMEM_READ (TRC_HVM_HANDLER + 0x17) (trace.h:210:9).
 	TRC_HVM_IOMEM_READ = 532503
+)
+const (
 	// TRC_HVM_CLTS is #define TRC_HVM_CLTS (TRC_HVM_HANDLER + 0x18) (trace.h:211:9).
 	TRC_HVM_CLTS = 532504
 	// TRC_HVM_LMSW is #define TRC_HVM_LMSW (TRC_HVM_HANDLER + 0x19) (trace.h:212:9).
@@ -2431,26 +2671,46 @@ const (
 	TRC_HVM_LMSW64 = 532761
 	// TRC_HVM_RDTSC is #define TRC_HVM_RDTSC (TRC_HVM_HANDLER + 0x1a) (trace.h:214:9).
 	TRC_HVM_RDTSC = 532506
+)
+const (
 	// TRC_HVM_INTR_WINDOW is #define TRC_HVM_INTR_WINDOW (TRC_HVM_HANDLER + 0x20) (trace.h:215:9).
 	TRC_HVM_INTR_WINDOW = 532512
+)
+const (
 	// TRC_HVM_NPF is #define TRC_HVM_NPF (TRC_HVM_HANDLER + 0x21) (trace.h:216:9).
 	TRC_HVM_NPF = 532513
+)
+const (
 	// TRC_HVM_REALMODE_EMULATE is #define TRC_HVM_REALMODE_EMULATE (TRC_HVM_HANDLER + 0x22) (trace.h:217:9).
 	TRC_HVM_REALMODE_EMULATE = 532514
+)
+const (
 	// TRC_HVM_TRAP is #define TRC_HVM_TRAP (TRC_HVM_HANDLER + 0x23) (trace.h:218:9).
 	TRC_HVM_TRAP = 532515
+)
+const (
 	// TRC_HVM_TRAP_DEBUG is #define TRC_HVM_TRAP_DEBUG (TRC_HVM_HANDLER + 0x24) (trace.h:219:9).
 	TRC_HVM_TRAP_DEBUG = 532516
+)
+const (
 	// TRC_HVM_VLAPIC is #define TRC_HVM_VLAPIC (TRC_HVM_HANDLER + 0x25) (trace.h:220:9).
 	TRC_HVM_VLAPIC = 532517
+)
+const (
 	// TRC_HVM_XCR_READ64 is #define TRC_HVM_XCR_READ64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x26) (trace.h:221:9).
 	TRC_HVM_XCR_READ64 = 532774
 	// TRC_HVM_XCR_WRITE64 is #define TRC_HVM_XCR_WRITE64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x27) (trace.h:222:9).
 	TRC_HVM_XCR_WRITE64 = 532775
+)
+const (
 	// TRC_HVM_IOPORT_WRITE is #define TRC_HVM_IOPORT_WRITE (TRC_HVM_HANDLER + 0x216) (trace.h:224:9).
 	TRC_HVM_IOPORT_WRITE = 533014
+)
+const (
 	// TRC_HVM_IOMEM_WRITE is #define TRC_HVM_IOMEM_WRITE (TRC_HVM_HANDLER + 0x217) (trace.h:225:9).
 	TRC_HVM_IOMEM_WRITE = 533015
+)
+const (
 	// TRC_HVM_EMUL_HPET_START_TIMER is #define TRC_HVM_EMUL_HPET_START_TIMER (TRC_HVM_EMUL + 0x1) (trace.h:228:9).
 	// Trace events for emulated devices
 	TRC_HVM_EMUL_HPET_START_TIMER = 540673
@@ -2486,6 +2746,8 @@ const (
 	TRC_HVM_EMUL_PIC_PEND_IRQ_CALL = 540688
 	// TRC_HVM_EMUL_LAPIC_PIC_INTR is #define TRC_HVM_EMUL_LAPIC_PIC_INTR (TRC_HVM_EMUL + 0x11) (trace.h:244:9).
 	TRC_HVM_EMUL_LAPIC_PIC_INTR = 540689
+)
+const (
 	// TRC_PM_FREQ_CHANGE is #define TRC_PM_FREQ_CHANGE (TRC_HW_PM + 0x01) (trace.h:247:9).
 	// trace events for per class
 	TRC_PM_FREQ_CHANGE = 8392705
@@ -2493,6 +2755,8 @@ const (
 	TRC_PM_IDLE_ENTRY = 8392706
 	// TRC_PM_IDLE_EXIT is #define TRC_PM_IDLE_EXIT (TRC_HW_PM + 0x03) (trace.h:249:9).
 	TRC_PM_IDLE_EXIT = 8392707
+)
+const (
 	// TRC_HW_IRQ_MOVE_CLEANUP_DELAY is #define TRC_HW_IRQ_MOVE_CLEANUP_DELAY (TRC_HW_IRQ + 0x1) (trace.h:252:9).
 	// Trace events for IRQs
 	TRC_HW_IRQ_MOVE_CLEANUP_DELAY = 8396801
@@ -2510,6 +2774,8 @@ const (
 	TRC_HW_IRQ_UNMAPPED_VECTOR = 8396807
 	// TRC_HW_IRQ_HANDLED is #define TRC_HW_IRQ_HANDLED (TRC_HW_IRQ + 0x8) (trace.h:259:9).
 	TRC_HW_IRQ_HANDLED = 8396808
+)
+const (
 	// TRC_64_FLAG is #define TRC_64_FLAG 0x100 (trace.h:268:9).
 	// Event Flags
 	//
@@ -2519,6 +2785,8 @@ const (
 	//
 	// Addresses are 64 bits (instead of 32 bits)
 	TRC_64_FLAG = 0x100
+)
+const (
 	// VCPUOP_initialise is #define VCPUOP_initialise 0 (vcpu.h:32:9).
 	// Initialise a VCPU. Each VCPU can be initialised only once. A
 	// newly-initialised VCPU will not run until it is brought up by VCPUOP_up.
@@ -2554,11 +2822,15 @@ const (
 	// Return information about the state and running time of a VCPU.
 	// @extra_arg == pointer to vcpu_runstate_info structure.
 	VCPUOP_get_runstate_info = 4
+)
+const (
 	// XEN_RUNSTATE_UPDATE is #define XEN_RUNSTATE_UPDATE (xen_mk_ullong(1) << 63) (vcpu.h:74:9).
 	// Update indicator set in state_entry_time:
 	// When activated via VMASST_TYPE_runstate_update_flag, set during
 	// updates in guest memory mapped copy of vcpu_runstate_info.
 	XEN_RUNSTATE_UPDATE = 0x8000000000000000
+)
+const (
 	// RUNSTATE_running is #define RUNSTATE_running 0 (vcpu.h:85:9).
 	// VCPU is currently running on a physical CPU.
 	RUNSTATE_running = 0
@@ -2574,6 +2846,8 @@ const (
 	// system administrator (or for critical sections in the hypervisor).
 	// RUNSTATE_blocked dominates this state (it is the preferred state).
 	RUNSTATE_offline = 3
+)
+const (
 	// VCPUOP_register_runstate_memory_area is #define VCPUOP_register_runstate_memory_area 5 (vcpu.h:115:9).
 	// Register a shared memory area from which the guest may obtain its own
 	// runstate information without needing to execute a hypercall.
@@ -2608,12 +2882,16 @@ const (
 	// VCPUOP_stop_singleshot_timer is #define VCPUOP_stop_singleshot_timer 9 (vcpu.h:144:9).
 	// arg == NULL
 	VCPUOP_stop_singleshot_timer = 9
+)
+const (
 	// _VCPU_SSHOTTMR_future is #define _VCPU_SSHOTTMR_future (0) (vcpu.h:157:9).
 	// Request the timeout to be in the future (return -ETIME if it's passed)
 	// but can be ignored by the hypervisor.
 	_VCPU_SSHOTTMR_future = 0
 	// VCPU_SSHOTTMR_future is #define VCPU_SSHOTTMR_future (1U << _VCPU_SSHOTTMR_future) (vcpu.h:158:9).
 	VCPU_SSHOTTMR_future = 1
+)
+const (
 	// VCPUOP_register_vcpu_info is #define VCPUOP_register_vcpu_info 10 (vcpu.h:169:9).
 	// Register a memory location in the guest address space for the
 	// vcpu_info structure.  This allows the guest to place the vcpu_info
@@ -2652,25 +2930,39 @@ const (
 	//
 	// @extra_arg == pointer to vcpu_register_time_info_memory_area structure.
 	VCPUOP_register_vcpu_time_memory_area = 13
+)
+const (
 	// XENVER_version is #define XENVER_version 0 (version.h:20:9).
 	// arg == NULL; returns major:minor (16:16).
 	XENVER_version = 0
 	// XENVER_extraversion is #define XENVER_extraversion 1 (version.h:23:9).
 	// arg == xen_extraversion_t.
 	XENVER_extraversion = 1
+)
+const (
 	// XEN_EXTRAVERSION_LEN is #define XEN_EXTRAVERSION_LEN (sizeof(xen_extraversion_t)) (version.h:25:9).
 	XEN_EXTRAVERSION_LEN = 16
+)
+const (
 	// XENVER_compile_info is #define XENVER_compile_info 2 (version.h:28:9).
 	// arg == xen_compile_info_t.
 	XENVER_compile_info = 2
 	// XENVER_capabilities is #define XENVER_capabilities 3 (version.h:37:9).
 	XENVER_capabilities = 3
+)
+const (
 	// XEN_CAPABILITIES_INFO_LEN is #define XEN_CAPABILITIES_INFO_LEN (sizeof(xen_capabilities_info_t)) (version.h:39:9).
 	XEN_CAPABILITIES_INFO_LEN = 1024
+)
+const (
 	// XENVER_changeset is #define XENVER_changeset 4 (version.h:41:9).
 	XENVER_changeset = 4
+)
+const (
 	// XEN_CHANGESET_INFO_LEN is #define XEN_CHANGESET_INFO_LEN (sizeof(xen_changeset_info_t)) (version.h:43:9).
 	XEN_CHANGESET_INFO_LEN = 64
+)
+const (
 	// XENVER_platform_parameters is #define XENVER_platform_parameters 5 (version.h:45:9).
 	XENVER_platform_parameters = 5
 	// XENVER_get_features is #define XENVER_get_features 6 (version.h:51:9).
@@ -2690,11 +2982,17 @@ const (
 	// Return value is the number of bytes written, or XEN_Exx on error.
 	// Calling with empty parameter returns the size of build_id.
 	XENVER_build_id = 10
+)
+const (
 	// XEN_LATEST_INTERFACE_VERSION__ is #define __XEN_LATEST_INTERFACE_VERSION__ 0x00040e00 (xen-compat.h:13:9).
 	XEN_LATEST_INTERFACE_VERSION__ = 0x40e00
+)
+const (
 	// XEN_INTERFACE_VERSION__ is #define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__ (xen-compat.h:17:9).
 	// Xen is built with matching headers and implements the latest interface.
 	XEN_INTERFACE_VERSION__ = 265728
+)
+const (
 	// HYPERVISOR_set_trap_table is #define __HYPERVISOR_set_trap_table 0 (xen.h:75:9).
 	HYPERVISOR_set_trap_table = 0
 	// HYPERVISOR_mmu_update is #define __HYPERVISOR_mmu_update 1 (xen.h:76:9).
@@ -2801,6 +3099,8 @@ const (
 	HYPERVISOR_arch_6 = 54
 	// HYPERVISOR_arch_7 is #define __HYPERVISOR_arch_7 55 (xen.h:126:9).
 	HYPERVISOR_arch_7 = 55
+)
+const (
 	// VIRQ_TIMER is #define VIRQ_TIMER 0 (xen.h:164:9).
 	// ` enum virq {
 	//
@@ -2859,8 +3159,12 @@ const (
 	VIRQ_ARCH_6 = 22
 	// VIRQ_ARCH_7 is #define VIRQ_ARCH_7 23 (xen.h:186:9).
 	VIRQ_ARCH_7 = 23
+)
+const (
 	// NR_VIRQS is #define NR_VIRQS 24 (xen.h:189:9).
 	NR_VIRQS = 24
+)
+const (
 	// MMU_NORMAL_PT_UPDATE is #define MMU_NORMAL_PT_UPDATE 0 (xen.h:334:9).
 	// ` enum neg_errnoval
 	// ` HYPERVISOR_mmu_update(const struct mmu_update reqs[],
@@ -3037,6 +3341,8 @@ const (
 	// MMU_PT_UPDATE_NO_TRANSLATE is #define MMU_PT_UPDATE_NO_TRANSLATE 3 (xen.h:337:9).
 	// checked '*ptr = val'. ptr is MA.
 	MMU_PT_UPDATE_NO_TRANSLATE = 3
+)
+const (
 	// MMUEXT_PIN_L1_TABLE is #define MMUEXT_PIN_L1_TABLE 0 (xen.h:405:9).
 	// ` enum mmuext_cmd {
 	MMUEXT_PIN_L1_TABLE = 0
@@ -3078,6 +3384,8 @@ const (
 	MMUEXT_MARK_SUPER = 19
 	// MMUEXT_UNMARK_SUPER is #define MMUEXT_UNMARK_SUPER 20 (xen.h:424:9).
 	MMUEXT_UNMARK_SUPER = 20
+)
+const (
 	// UVMF_NONE is #define UVMF_NONE (xen_mk_ulong(0)<<0) (xen.h:472:9).
 	// ` enum uvm_flags {
 	//
@@ -3100,6 +3408,8 @@ const (
 	// UVMF_ALL is #define UVMF_ALL (xen_mk_ulong(1)<<2) (xen.h:478:9).
 	// Flush all TLBs.
 	UVMF_ALL = 4
+)
+const (
 	// CONSOLEIO_write is #define CONSOLEIO_write 0 (xen.h:505:9).
 	// ` int
 	// ` HYPERVISOR_console_io(unsigned int cmd,
@@ -3126,6 +3436,8 @@ const (
 	CONSOLEIO_write = 0
 	// CONSOLEIO_read is #define CONSOLEIO_read 1 (xen.h:506:9).
 	CONSOLEIO_read = 1
+)
+const (
 	// VMASST_CMD_enable is #define VMASST_CMD_enable 0 (xen.h:511:9).
 	// Commands to HYPERVISOR_vm_assist().
 	VMASST_CMD_enable = 0
@@ -3166,6 +3478,8 @@ const (
 	//     as before, and whenever the L4 table gets used as a user one the
 	//     mapping gets zapped.
 	VMASST_TYPE_m2p_strict = 32
+)
+const (
 	// DOMID_FIRST_RESERVED is #define DOMID_FIRST_RESERVED xen_mk_uint(0x7FF0) (xen.h:562:9).
 	// Domain ids >= DOMID_FIRST_RESERVED cannot be used for ordinary domains.
 	DOMID_FIRST_RESERVED = 32752
@@ -3205,10 +3519,14 @@ const (
 	// DOMID_MASK is #define DOMID_MASK xen_mk_uint(0x7FFF) (xen.h:602:9).
 	// Mask for valid domain id values
 	DOMID_MASK = 32767
+)
+const (
 	// XEN_PVCLOCK_TSC_STABLE_BIT is #define XEN_PVCLOCK_TSC_STABLE_BIT (1 << 0) (xen.h:675:9).
 	XEN_PVCLOCK_TSC_STABLE_BIT = 1
 	// XEN_PVCLOCK_GUEST_STOPPED is #define XEN_PVCLOCK_GUEST_STOPPED (1 << 1) (xen.h:676:9).
 	XEN_PVCLOCK_GUEST_STOPPED = 2
+)
+const (
 	// SIF_PRIVILEGED is #define SIF_PRIVILEGED (1<<0) (xen.h:870:9).
 	// These flags are passed in the 'flags' field of start_info_t.
 	//
@@ -3231,6 +3549,8 @@ const (
 	//
 	// reserve 1 byte for xen-pm options
 	SIF_PM_MASK = 0xff00
+)
+const (
 	// XEN_VGATYPE_TEXT_MODE_3 is #define XEN_VGATYPE_TEXT_MODE_3 0x03 (xen.h:913:9).
 	XEN_VGATYPE_TEXT_MODE_3 = 0x3
 	// XEN_VGATYPE_VESA_LFB is #define XEN_VGATYPE_VESA_LFB 0x23 (xen.h:914:9).

@@ -8,16 +8,26 @@ const (
 	// Maximum number of virtual CPUs in legacy multi-processor guests.
 	// Only one. All other VCPUS must use VCPUOP_register_vcpu_info.
 	XEN_LEGACY_MAX_VCPUS = 1
+)
+const (
 	// _VGCF_online is #define _VGCF_online 0 (arch-arm.h:277:9).
 	_VGCF_online = 0
 	// VGCF_online is #define VGCF_online (1<<_VGCF_online) (arch-arm.h:278:9).
 	VGCF_online = 1
+)
+const (
 	// EVTCHN_2L_NR_CHANNELS is #define EVTCHN_2L_NR_CHANNELS (sizeof(xen_ulong_t) * sizeof(xen_ulong_t) * 64) (event_channel.h:329:9).
 	EVTCHN_2L_NR_CHANNELS = 4096
+)
+const (
 	// TRC_SCHED_EVT_MASK is #define TRC_SCHED_EVT_MASK (~(TRC_SCHED_ID_MASK)) (trace.h:56:9).
 	TRC_SCHED_EVT_MASK = 0xfffffffffffff1ff
+)
+const (
 	// XEN_HYPERCALL_TAG is #define XEN_HYPERCALL_TAG 0XEA1 (arch-arm.h:153:9).
 	XEN_HYPERCALL_TAG = 0xea1
+)
+const (
 	// XEN_DOMCTL_CONFIG_GIC_NATIVE is #define XEN_DOMCTL_CONFIG_GIC_NATIVE 0 (arch-arm.h:293:9).
 	// struct xen_arch_domainconfig's ABI is covered by
 	// XEN_DOMCTL_INTERFACE_VERSION.
@@ -30,6 +40,8 @@ const (
 	XEN_DOMCTL_CONFIG_TEE_NONE = 0
 	// XEN_DOMCTL_CONFIG_TEE_OPTEE is #define XEN_DOMCTL_CONFIG_TEE_OPTEE 1 (arch-arm.h:298:9).
 	XEN_DOMCTL_CONFIG_TEE_OPTEE = 1
+)
+const (
 	// PSR_THUMB is #define PSR_THUMB (1<<5) (arch-arm.h:339:9).
 	// Thumb Mode enable
 	PSR_THUMB = 32
@@ -105,22 +117,32 @@ const (
 	PSR_GUEST32_INIT = 1073742291
 	// PSR_GUEST64_INIT is #define PSR_GUEST64_INIT (PSR_ABT_MASK|PSR_FIQ_MASK|PSR_IRQ_MASK|PSR_MODE_EL1h) (arch-arm.h:379:9).
 	PSR_GUEST64_INIT = 453
+)
+const (
 	// SCTLR_GUEST_INIT is #define SCTLR_GUEST_INIT xen_mk_ullong(0x00c50078) (arch-arm.h:381:9).
 	SCTLR_GUEST_INIT = 12910712
+)
+const (
 	// GUEST_VIRTIO_MMIO_BASE is #define GUEST_VIRTIO_MMIO_BASE xen_mk_ullong(0x02000000) (arch-arm.h:394:9).
 	// Virtio MMIO mappings
 	GUEST_VIRTIO_MMIO_BASE = 33554432
 	// GUEST_VIRTIO_MMIO_SIZE is #define GUEST_VIRTIO_MMIO_SIZE xen_mk_ullong(0x00100000) (arch-arm.h:395:9).
 	GUEST_VIRTIO_MMIO_SIZE = 1048576
+)
+const (
 	// GUEST_GICD_BASE is #define GUEST_GICD_BASE xen_mk_ullong(0x03001000) (arch-arm.h:403:9).
 	// vGIC v2 mappings
 	GUEST_GICD_BASE = 50335744
 	// GUEST_GICD_SIZE is #define GUEST_GICD_SIZE xen_mk_ullong(0x00001000) (arch-arm.h:404:9).
 	GUEST_GICD_SIZE = 4096
+)
+const (
 	// GUEST_GICC_BASE is #define GUEST_GICC_BASE xen_mk_ullong(0x03002000) (arch-arm.h:405:9).
 	GUEST_GICC_BASE = 50339840
 	// GUEST_GICC_SIZE is #define GUEST_GICC_SIZE xen_mk_ullong(0x00002000) (arch-arm.h:406:9).
 	GUEST_GICC_SIZE = 8192
+)
+const (
 	// GUEST_GICV3_GICD_BASE is #define GUEST_GICV3_GICD_BASE xen_mk_ullong(0x03001000) (arch-arm.h:409:9).
 	// vGIC v3 mappings
 	GUEST_GICV3_GICD_BASE = 50335744
@@ -133,22 +155,30 @@ const (
 	GUEST_GICV3_GICR0_BASE = 50462720
 	// GUEST_GICV3_GICR0_SIZE is #define GUEST_GICV3_GICR0_SIZE xen_mk_ullong(0x01000000) (arch-arm.h:415:9).
 	GUEST_GICV3_GICR0_SIZE = 16777216
+)
+const (
 	// GUEST_VPCI_ECAM_BASE is #define GUEST_VPCI_ECAM_BASE xen_mk_ullong(0x10000000) (arch-arm.h:421:9).
 	// 256 MB is reserved for VPCI configuration space based on calculation
 	// 256 buses x 32 devices x 8 functions x 4 KB = 256 MB
 	GUEST_VPCI_ECAM_BASE = 268435456
 	// GUEST_VPCI_ECAM_SIZE is #define GUEST_VPCI_ECAM_SIZE xen_mk_ullong(0x10000000) (arch-arm.h:422:9).
 	GUEST_VPCI_ECAM_SIZE = 268435456
+)
+const (
 	// GUEST_ACPI_BASE is #define GUEST_ACPI_BASE xen_mk_ullong(0x20000000) (arch-arm.h:425:9).
 	// ACPI tables physical address
 	GUEST_ACPI_BASE = 536870912
 	// GUEST_ACPI_SIZE is #define GUEST_ACPI_SIZE xen_mk_ullong(0x02000000) (arch-arm.h:426:9).
 	GUEST_ACPI_SIZE = 33554432
+)
+const (
 	// GUEST_PL011_BASE is #define GUEST_PL011_BASE xen_mk_ullong(0x22000000) (arch-arm.h:429:9).
 	// PL011 mappings
 	GUEST_PL011_BASE = 570425344
 	// GUEST_PL011_SIZE is #define GUEST_PL011_SIZE xen_mk_ullong(0x00001000) (arch-arm.h:430:9).
 	GUEST_PL011_SIZE = 4096
+)
+const (
 	// GUEST_VPCI_ADDR_TYPE_MEM is #define GUEST_VPCI_ADDR_TYPE_MEM xen_mk_ullong(0x02000000) (arch-arm.h:433:9).
 	// Guest PCI-PCIe memory space where config space and BAR will be available.
 	GUEST_VPCI_ADDR_TYPE_MEM = 33554432
@@ -156,18 +186,26 @@ const (
 	GUEST_VPCI_MEM_ADDR = 587202560
 	// GUEST_VPCI_MEM_SIZE is #define GUEST_VPCI_MEM_SIZE xen_mk_ullong(0x10000000) (arch-arm.h:435:9).
 	GUEST_VPCI_MEM_SIZE = 268435456
+)
+const (
 	// GUEST_GNTTAB_BASE is #define GUEST_GNTTAB_BASE xen_mk_ullong(0x38000000) (arch-arm.h:441:9).
 	// 16MB == 4096 pages reserved for guest to use as a region to map its
 	// grant table in.
 	GUEST_GNTTAB_BASE = 939524096
 	// GUEST_GNTTAB_SIZE is #define GUEST_GNTTAB_SIZE xen_mk_ullong(0x01000000) (arch-arm.h:442:9).
 	GUEST_GNTTAB_SIZE = 16777216
+)
+const (
 	// GUEST_MAGIC_BASE is #define GUEST_MAGIC_BASE xen_mk_ullong(0x39000000) (arch-arm.h:444:9).
 	GUEST_MAGIC_BASE = 956301312
 	// GUEST_MAGIC_SIZE is #define GUEST_MAGIC_SIZE xen_mk_ullong(0x01000000) (arch-arm.h:445:9).
 	GUEST_MAGIC_SIZE = 16777216
+)
+const (
 	// GUEST_RAM_BANKS is #define GUEST_RAM_BANKS 2 (arch-arm.h:447:9).
 	GUEST_RAM_BANKS = 2
+)
+const (
 	// GUEST_RAM0_BASE is #define GUEST_RAM0_BASE xen_mk_ullong(0x40000000) (arch-arm.h:454:9).
 	// The way to find the extended regions (to be exposed to the guest as unused
 	// address space) relies on the fact that the regions reserved for the RAM
@@ -177,6 +215,8 @@ const (
 	GUEST_RAM0_BASE = 1073741824
 	// GUEST_RAM0_SIZE is #define GUEST_RAM0_SIZE xen_mk_ullong(0xc0000000) (arch-arm.h:455:9).
 	GUEST_RAM0_SIZE = 3221225472
+)
+const (
 	// GUEST_VPCI_ADDR_TYPE_PREFETCH_MEM is #define GUEST_VPCI_ADDR_TYPE_PREFETCH_MEM xen_mk_ullong(0x42000000) (arch-arm.h:458:9).
 	// 4GB @ 4GB Prefetch Memory for VPCI
 	GUEST_VPCI_ADDR_TYPE_PREFETCH_MEM = 1107296256
@@ -184,20 +224,28 @@ const (
 	GUEST_VPCI_PREFETCH_MEM_ADDR = 4294967296
 	// GUEST_VPCI_PREFETCH_MEM_SIZE is #define GUEST_VPCI_PREFETCH_MEM_SIZE xen_mk_ullong(0x100000000) (arch-arm.h:460:9).
 	GUEST_VPCI_PREFETCH_MEM_SIZE = 4294967296
+)
+const (
 	// GUEST_RAM1_BASE is #define GUEST_RAM1_BASE xen_mk_ullong(0x0200000000) (arch-arm.h:462:9).
 	// 1016GB of RAM @ 8GB
 	GUEST_RAM1_BASE = 0x200000000
 	// GUEST_RAM1_SIZE is #define GUEST_RAM1_SIZE xen_mk_ullong(0xfe00000000) (arch-arm.h:463:9).
 	GUEST_RAM1_SIZE = 0xfe00000000
+)
+const (
 	// GUEST_RAM_BASE is #define GUEST_RAM_BASE GUEST_RAM0_BASE (arch-arm.h:465:9).
 	// Lowest RAM address
 	GUEST_RAM_BASE = 1073741824
 	// GUEST_RAM_MAX is #define GUEST_RAM_MAX (GUEST_RAM0_SIZE + GUEST_RAM1_SIZE) (arch-arm.h:467:9).
 	// Largest amount of actual RAM, not including holes
 	GUEST_RAM_MAX = 0xfec0000000
+)
+const (
 	// GUEST_MAX_VCPUS is #define GUEST_MAX_VCPUS 128 (arch-arm.h:473:9).
 	// Current supported guest VCPUs
 	GUEST_MAX_VCPUS = 128
+)
+const (
 	// GUEST_TIMER_VIRT_PPI is #define GUEST_TIMER_VIRT_PPI 27 (arch-arm.h:476:9).
 	// Interrupts
 	GUEST_TIMER_VIRT_PPI = 27
@@ -205,14 +253,22 @@ const (
 	GUEST_TIMER_PHYS_S_PPI = 29
 	// GUEST_TIMER_PHYS_NS_PPI is #define GUEST_TIMER_PHYS_NS_PPI 30 (arch-arm.h:478:9).
 	GUEST_TIMER_PHYS_NS_PPI = 30
+)
+const (
 	// GUEST_EVTCHN_PPI is #define GUEST_EVTCHN_PPI 31 (arch-arm.h:479:9).
 	GUEST_EVTCHN_PPI = 31
+)
+const (
 	// GUEST_VPL011_SPI is #define GUEST_VPL011_SPI 32 (arch-arm.h:481:9).
 	GUEST_VPL011_SPI = 32
+)
+const (
 	// GUEST_VIRTIO_MMIO_SPI_FIRST is #define GUEST_VIRTIO_MMIO_SPI_FIRST 33 (arch-arm.h:483:9).
 	GUEST_VIRTIO_MMIO_SPI_FIRST = 33
 	// GUEST_VIRTIO_MMIO_SPI_LAST is #define GUEST_VIRTIO_MMIO_SPI_LAST 43 (arch-arm.h:484:9).
 	GUEST_VIRTIO_MMIO_SPI_LAST = 43
+)
+const (
 	// PSCI_cpu_suspend is #define PSCI_cpu_suspend 0 (arch-arm.h:487:9).
 	// PSCI functions
 	PSCI_cpu_suspend = 0
@@ -222,6 +278,8 @@ const (
 	PSCI_cpu_on = 2
 	// PSCI_migrate is #define PSCI_migrate 3 (arch-arm.h:490:9).
 	PSCI_migrate = 3
+)
+const (
 	// HVM_PARAM_CALLBACK_TYPE_PPI is #define HVM_PARAM_CALLBACK_TYPE_PPI 2 (hvm/params.h:59:9).
 	HVM_PARAM_CALLBACK_TYPE_PPI = 2
 	// HVM_PARAM_CALLBACK_TYPE_PPI_FLAG_MASK is #define HVM_PARAM_CALLBACK_TYPE_PPI_FLAG_MASK 0xFF00 (hvm/params.h:69:9).

@@ -3,9 +3,11 @@
 package xen420
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"github.com/xenbind/xenbind/runtime/hypercall"
+	"strconv"
 )
 
 // HypervisorMMUUpdate issues hypercall __HYPERVISOR_mmu_update (xen.h:80:9),
@@ -209,7 +211,7 @@ func HypervisorSchedOpCompat(c hypercall.Caller, cmd, arg uint64) (uint64, error
 }
 
 // HypervisorPlatformOp issues hypercall __HYPERVISOR_platform_op (xen.h:86:9),
-// whose prototype is (emit/hypercalls.spec line 123):
+// whose prototype is (emit/hypercalls.spec line 141):
 //
 //	long HYPERVISOR_platform_op(struct xen_platform_op *op)
 //
@@ -221,7 +223,7 @@ func HypervisorPlatformOp(c hypercall.Caller, op uint64) (uint64, error) {
 }
 
 // HypervisorMemoryOp issues hypercall __HYPERVISOR_memory_op (xen.h:90:9),
-// whose prototype is (emit/hypercalls.spec line 127):
+// whose prototype is (emit/hypercalls.spec line 145):
 //
 //	long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
 //
@@ -264,7 +266,7 @@ func HypervisorEventChannelOpCompat(c hypercall.Caller, op uint64) (uint64, erro
 }
 
 // HypervisorXenVersion issues hypercall __HYPERVISOR_xen_version (xen.h:95:9),
-// whose prototype is (emit/hypercalls.spec line 130):
+// whose prototype is (emit/hypercalls.spec line 148):
 //
 //	long HYPERVISOR_xen_version(int cmd, void *arg)
 //
@@ -306,7 +308,7 @@ func HypervisorConsoleIO(c hypercall.Caller, cmd, count, buffer uint64) (uint64,
 }
 
 // HypervisorPhysdevOpCompat issues hypercall __HYPERVISOR_physdev_op_compat
-// (xen.h:97:9), whose prototype is (emit/hypercalls.spec line 131):
+// (xen.h:97:9), whose prototype is (emit/hypercalls.spec line 149):
 //
 //	long HYPERVISOR_physdev_op_compat(struct physdev_op *op)
 //
@@ -333,7 +335,7 @@ func HypervisorGrantTableOp(c hypercall.Caller, cmd, args, count uint64) (uint64
 }
 
 // HypervisorVMAssist issues hypercall __HYPERVISOR_vm_assist (xen.h:99:9),
-// whose prototype is (emit/hypercalls.spec line 132):
+// whose prototype is (emit/hypercalls.spec line 150):
 //
 //	long HYPERVISOR_vm_assist(unsigned int cmd, unsigned int type)
 //
@@ -344,7 +346,7 @@ func HypervisorVMAssist(c hypercall.Caller, cmd, type_ uint64) (uint64, error) {
 }
 
 // HypervisorIret issues hypercall __HYPERVISOR_iret (xen.h:101:9), whose
-// prototype is (emit/hypercalls.spec line 133):
+// prototype is (emit/hypercalls.spec line 151):
 //
 //	long HYPERVISOR_iret()
 //
@@ -355,7 +357,7 @@ func HypervisorIret(c hypercall.Caller) (uint64, error) {
 }
 
 // HypervisorVCPUOp issues hypercall __HYPERVISOR_vcpu_op (xen.h:102:9), whose
-// prototype is (emit/hypercalls.spec line 134):
+// prototype is (emit/hypercalls.spec line 152):
 //
 //	long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpuid, void *extra_args)
 //
@@ -367,7 +369,7 @@ func HypervisorVCPUOp(c hypercall.Caller, cmd, vcpuid, extraArgs uint64) (uint64
 }
 
 // HypervisorSetSegmentBase issues hypercall __HYPERVISOR_set_segment_base
-// (xen.h:103:9), whose prototype is (emit/hypercalls.spec line 135):
+// (xen.h:103:9), whose prototype is (emit/hypercalls.spec line 153):
 //
 //	long HYPERVISOR_set_segment_base(unsigned int which, unsigned long base)
 //
@@ -392,7 +394,7 @@ func HypervisorMMUExtOp(c hypercall.Caller, uops, count, pdone, foreigndom uint6
 }
 
 // HypervisorXSMOp issues hypercall __HYPERVISOR_xsm_op (xen.h:105:9), whose
-// prototype is (emit/hypercalls.spec line 136):
+// prototype is (emit/hypercalls.spec line 154):
 //
 //	long HYPERVISOR_xsm_op(void *op)
 //
@@ -404,7 +406,7 @@ func HypervisorXSMOp(c hypercall.Caller, op uint64) (uint64, error) {
 }
 
 // HypervisorNMIOp issues hypercall __HYPERVISOR_nmi_op (xen.h:106:9), whose
-// prototype is (emit/hypercalls.spec line 137):
+// prototype is (emit/hypercalls.spec line 155):
 //
 //	long HYPERVISOR_nmi_op(unsigned int cmd, void *arg)
 //
@@ -446,7 +448,7 @@ func HypervisorSchedOp(c hypercall.Caller, cmd, arg, a2 uint64) (uint64, error) 
 }
 
 // HypervisorCallbackOp issues hypercall __HYPERVISOR_callback_op
-// (xen.h:108:9), whose prototype is (emit/hypercalls.spec line 139):
+// (xen.h:108:9), whose prototype is (emit/hypercalls.spec line 157):
 //
 //	long HYPERVISOR_callback_op(int cmd, const void *arg)
 //
@@ -458,7 +460,7 @@ func HypervisorCallbackOp(c hypercall.Caller, cmd, arg uint64) (uint64, error) {
 }
 
 // HypervisorXenoprofOp issues hypercall __HYPERVISOR_xenoprof_op
-// (xen.h:109:9), whose prototype is (emit/hypercalls.spec line 140):
+// (xen.h:109:9), whose prototype is (emit/hypercalls.spec line 158):
 //
 //	long HYPERVISOR_xenoprof_op(int op, void *arg)
 //
@@ -485,7 +487,7 @@ func HypervisorEventChannelOp(c hypercall.Caller, cmd, args uint64) (uint64, err
 }
 
 // HypervisorPhysdevOp issues hypercall __HYPERVISOR_physdev_op (xen.h:111:9),
-// whose prototype is (emit/hypercalls.spec line 142):
+// whose prototype is (emit/hypercalls.spec line 160):
 //
 //	long HYPERVISOR_physdev_op(int cmd, void *arg)
 //
@@ -497,7 +499,7 @@ func HypervisorPhysdevOp(c hypercall.Caller, cmd, arg uint64) (uint64, error) {
 }
 
 // HypervisorHVMOp issues hypercall __HYPERVISOR_hvm_op (xen.h:112:9), whose
-// prototype is (emit/hypercalls.spec line 143):
+// prototype is (emit/hypercalls.spec line 161):
 //
 //	long HYPERVISOR_hvm_op(unsigned long op, void *arg)
 //
@@ -509,7 +511,7 @@ func HypervisorHVMOp(c hypercall.Caller, op, arg uint64) (uint64, error) {
 }
 
 // HypervisorSysctl issues hypercall __HYPERVISOR_sysctl (xen.h:113:9), whose
-// prototype is (emit/hypercalls.spec line 144):
+// prototype is (emit/hypercalls.spec line 162):
 //
 //	long HYPERVISOR_sysctl(struct xen_sysctl *u_sysctl)
 //
@@ -521,7 +523,7 @@ func HypervisorSysctl(c hypercall.Caller, uSysctl uint64) (uint64, error) {
 }
 
 // HypervisorDomctl issues hypercall __HYPERVISOR_domctl (xen.h:114:9), whose
-// prototype is (emit/hypercalls.spec line 145):
+// prototype is (emit/hypercalls.spec line 163):
 //
 //	long HYPERVISOR_domctl(struct xen_domctl *u_domctl)
 //
@@ -533,7 +535,7 @@ func HypervisorDomctl(c hypercall.Caller, uDomctl uint64) (uint64, error) {
 }
 
 // HypervisorKexecOp issues hypercall __HYPERVISOR_kexec_op (xen.h:115:9),
-// whose prototype is (emit/hypercalls.spec line 146):
+// whose prototype is (emit/hypercalls.spec line 164):
 //
 //	long HYPERVISOR_kexec_op(unsigned long op, void *uarg)
 //
@@ -545,7 +547,7 @@ func HypervisorKexecOp(c hypercall.Caller, op, uarg uint64) (uint64, error) {
 }
 
 // HypervisorTmemOp issues hypercall __HYPERVISOR_tmem_op (xen.h:116:9), whose
-// prototype is (emit/hypercalls.spec line 147):
+// prototype is (emit/hypercalls.spec line 165):
 //
 //	long HYPERVISOR_tmem_op(void *ops)
 //
@@ -557,7 +559,7 @@ func HypervisorTmemOp(c hypercall.Caller, ops uint64) (uint64, error) {
 }
 
 // HypervisorArgoOp issues hypercall __HYPERVISOR_argo_op (xen.h:117:9), whose
-// prototype is (emit/hypercalls.spec line 148):
+// prototype is (emit/hypercalls.spec line 166):
 //
 //	long HYPERVISOR_argo_op(unsigned int cmd, void *arg1, void *arg2, unsigned long arg3, unsigned long arg4)
 //
@@ -569,7 +571,7 @@ func HypervisorArgoOp(c hypercall.Caller, cmd, arg1, arg2, arg3, arg4 uint64) (u
 }
 
 // HypervisorXenpmuOp issues hypercall __HYPERVISOR_xenpmu_op (xen.h:118:9),
-// whose prototype is (emit/hypercalls.spec line 149):
+// whose prototype is (emit/hypercalls.spec line 167):
 //
 //	long HYPERVISOR_xenpmu_op(unsigned int op, void *arg)
 //
@@ -581,7 +583,7 @@ func HypervisorXenpmuOp(c hypercall.Caller, op, arg uint64) (uint64, error) {
 }
 
 // HypervisorDMOp issues hypercall __HYPERVISOR_dm_op (xen.h:119:9), whose
-// prototype is (emit/hypercalls.spec line 150):
+// prototype is (emit/hypercalls.spec line 168):
 //
 //	long HYPERVISOR_dm_op(domid_t domid, unsigned int nr_bufs, void *bufs)
 //
@@ -593,7 +595,7 @@ func HypervisorDMOp(c hypercall.Caller, domid, nrBufs, bufs uint64) (uint64, err
 }
 
 // HypervisorHypfsOp issues hypercall __HYPERVISOR_hypfs_op (xen.h:120:9),
-// whose prototype is (emit/hypercalls.spec line 151):
+// whose prototype is (emit/hypercalls.spec line 169):
 //
 //	long HYPERVISOR_hypfs_op(unsigned int cmd, const char *path, unsigned long path_len, void *arg, unsigned long arg_len)
 //
@@ -605,7 +607,7 @@ func HypervisorHypfsOp(c hypercall.Caller, cmd, path, pathLen, arg, argLen uint6
 }
 
 // HypervisorArch0 issues hypercall __HYPERVISOR_arch_0 (xen.h:123:9), whose
-// prototype is (emit/hypercalls.spec line 152):
+// prototype is (emit/hypercalls.spec line 170):
 //
 //	long HYPERVISOR_arch_0(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
@@ -616,7 +618,7 @@ func HypervisorArch0(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 }
 
 // HypervisorArch1 issues hypercall __HYPERVISOR_arch_1 (xen.h:124:9), whose
-// prototype is (emit/hypercalls.spec line 153):
+// prototype is (emit/hypercalls.spec line 171):
 //
 //	long HYPERVISOR_arch_1(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
@@ -627,7 +629,7 @@ func HypervisorArch1(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 }
 
 // HypervisorArch2 issues hypercall __HYPERVISOR_arch_2 (xen.h:125:9), whose
-// prototype is (emit/hypercalls.spec line 154):
+// prototype is (emit/hypercalls.spec line 172):
 //
 //	long HYPERVISOR_arch_2(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
@@ -638,7 +640,7 @@ func HypervisorArch2(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 }
 
 // HypervisorArch3 issues hypercall __HYPERVISOR_arch_3 (xen.h:126:9), whose
-// prototype is (emit/hypercalls.spec line 155):
+// prototype is (emit/hypercalls.spec line 173):
 //
 //	long HYPERVISOR_arch_3(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
@@ -649,7 +651,7 @@ func HypervisorArch3(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 }
 
 // HypervisorArch4 issues hypercall __HYPERVISOR_arch_4 (xen.h:127:9), whose
-// prototype is (emit/hypercalls.spec line 156):
+// prototype is (emit/hypercalls.spec line 174):
 //
 //	long HYPERVISOR_arch_4(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
@@ -660,7 +662,7 @@ func HypervisorArch4(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 }
 
 // HypervisorArch5 issues hypercall __HYPERVISOR_arch_5 (xen.h:128:9), whose
-// prototype is (emit/hypercalls.spec line 157):
+// prototype is (emit/hypercalls.spec line 175):
 //
 //	long HYPERVISOR_arch_5(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
@@ -671,7 +673,7 @@ func HypervisorArch5(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 }
 
 // HypervisorArch6 issues hypercall __HYPERVISOR_arch_6 (xen.h:129:9), whose
-// prototype is (emit/hypercalls.spec line 158):
+// prototype is (emit/hypercalls.spec line 176):
 //
 //	long HYPERVISOR_arch_6(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
@@ -682,7 +684,7 @@ func HypervisorArch6(c hypercall.Caller, a0, a1, a2, a3, a4 uint64) (uint64, err
 }
 
 // HypervisorArch7 issues hypercall __HYPERVISOR_arch_7 (xen.h:130:9), whose
-// prototype is (emit/hypercalls.spec line 159):
+// prototype is (emit/hypercalls.spec line 177):
 //
 //	long HYPERVISOR_arch_7(unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
 //
@@ -1235,24 +1237,16 @@ func XenmemRemoveFromPhysmap(c hypercall.Caller, arg *RemoveFromPhysmap) (err er
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
 // Xen writes are seen in it. buffer is handle buffer (nr_entries is set to its
-// length in 20-byte entries), which Xen writes: its elements are copied back,
-// those Xen leaves come back zero; an empty slice is a NULL handle. Xen
-// implements it on x86 only; elsewhere it fails with ENOSYS.
-func XenmemMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []byte) (err error) {
-	if len(buffer)%20 != 0 {
-		return &hypercall.ArgError{
-			Entry:  -1,
-			Field:  "buffer",
-			Op:     "XENMEM_memory_map",
-			Reason: "holds 20-byte entries: its length must be a multiple of 20",
-		}
-	}
+// length), which Xen writes: its elements are copied back, those Xen leaves
+// come back zero; an empty slice is a NULL handle. Xen implements it on x86
+// only; elsewhere it fails with ENOSYS.
+func XenmemMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []E820Entry) (err error) {
 	a := hypercall.NewArena(c)
 	defer a.Release()
 	p, addr := hypercall.Value(&a, arg)
 	bufferBuf, bufferBufAddr := hypercall.Slice(&a, buffer, false)
 	p.Buffer.Set(bufferBufAddr)
-	if !hypercall.SetCount(&p.NrEntries, len(buffer)/20) {
+	if !hypercall.SetCount(&p.NrEntries, len(buffer)) {
 		return &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "buffer",
@@ -1286,24 +1280,23 @@ func XenmemMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []byte) (err err
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
 // Xen writes are seen in it. buffer is handle buffer (nr_entries is set to its
-// length in 20-byte entries), which Xen writes: its elements are copied back,
-// those Xen leaves come back zero; an empty slice is a NULL handle. Xen
-// implements it on x86 only; elsewhere it fails with ENOSYS.
-func XenmemMachineMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []byte) (err error) {
-	if len(buffer)%20 != 0 {
-		return &hypercall.ArgError{
-			Entry:  -1,
-			Field:  "buffer",
-			Op:     "XENMEM_machine_memory_map",
-			Reason: "holds 20-byte entries: its length must be a multiple of 20",
-		}
-	}
+// length), which Xen writes: its elements are copied back, those Xen leaves
+// come back zero; an empty slice is a NULL handle. Xen needs room for one
+// element more than it writes (it refuses a buffer of exactly the entries it
+// has with EINVAL): the wrapper passes len(buffer)+1 elements itself, so a
+// buffer as long as the nr_entries a call with an empty buffer reported is
+// enough. Xen implements it on x86 only; elsewhere it fails with ENOSYS.
+func XenmemMachineMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []E820Entry) (err error) {
 	a := hypercall.NewArena(c)
 	defer a.Release()
 	p, addr := hypercall.Value(&a, arg)
-	bufferBuf, bufferBufAddr := hypercall.Slice(&a, buffer, false)
+	bufferRoom := buffer
+	if len(buffer) > 0 {
+		bufferRoom = make([]E820Entry, len(buffer)+1)
+	}
+	bufferBuf, bufferBufAddr := hypercall.Slice(&a, bufferRoom, false)
 	p.Buffer.Set(bufferBufAddr)
-	if !hypercall.SetCount(&p.NrEntries, len(buffer)/20) {
+	if !hypercall.SetCount(&p.NrEntries, len(bufferRoom)) {
 		return &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "buffer",
@@ -1335,23 +1328,15 @@ func XenmemMachineMemoryMap(c hypercall.Caller, arg *MemoryMap, buffer []byte) (
 //
 // *arg is copied to hypervisor-visible memory and back, so that the members
 // Xen writes are seen in it. mapBuffer is handle map.buffer (map.nr_entries is
-// set to its length in 20-byte entries), which Xen reads; an empty slice is a
-// NULL handle. Xen implements it on x86 only; elsewhere it fails with ENOSYS.
-func XenmemSetMemoryMap(c hypercall.Caller, arg *ForeignMemoryMap, mapBuffer []byte) (err error) {
-	if len(mapBuffer)%20 != 0 {
-		return &hypercall.ArgError{
-			Entry:  -1,
-			Field:  "map.buffer",
-			Op:     "XENMEM_set_memory_map",
-			Reason: "holds 20-byte entries: its length must be a multiple of 20",
-		}
-	}
+// set to its length), which Xen reads; an empty slice is a NULL handle. Xen
+// implements it on x86 only; elsewhere it fails with ENOSYS.
+func XenmemSetMemoryMap(c hypercall.Caller, arg *ForeignMemoryMap, mapBuffer []E820Entry) (err error) {
 	a := hypercall.NewArena(c)
 	defer a.Release()
 	p, addr := hypercall.Value(&a, arg)
 	_, mapBufferBufAddr := hypercall.Slice(&a, mapBuffer, true)
 	p.Map.Buffer.Set(mapBufferBufAddr)
-	if !hypercall.SetCount(&p.Map.NrEntries, len(mapBuffer)/20) {
+	if !hypercall.SetCount(&p.Map.NrEntries, len(mapBuffer)) {
 		return &hypercall.ArgError{
 			Entry:  -1,
 			Field:  "map.buffer",
@@ -1728,7 +1713,7 @@ func XenmemAccessOpSetAccessMulti(c hypercall.Caller, domid DomID, pfnList []uin
 	return nil
 }
 
-// ErrSharingOpSHandleInvalid is XENMEM_SHARING_OP_S_HANDLE_INVALID (memory.h:487:9), which XENMEM_sharing_op, XENMEM_sharing_op_share, XENMEM_sharing_op_add_physmap return as their result (emit/hypercalls.spec line 216): the source handle is not valid.
+// ErrSharingOpSHandleInvalid is XENMEM_SHARING_OP_S_HANDLE_INVALID (memory.h:487:9), which XENMEM_sharing_op, XENMEM_sharing_op_share, XENMEM_sharing_op_add_physmap return as their result (emit/hypercalls.spec line 241): the source handle is not valid.
 // As an errno it would read as another error; the wrappers return this instead.
 var ErrSharingOpSHandleInvalid = &hypercall.CodeError{
 	Code: XENMEM_SHARING_OP_S_HANDLE_INVALID,
@@ -1736,7 +1721,7 @@ var ErrSharingOpSHandleInvalid = &hypercall.CodeError{
 	Text: "the source handle is not valid",
 }
 
-// ErrSharingOpCHandleInvalid is XENMEM_SHARING_OP_C_HANDLE_INVALID (memory.h:488:9), which XENMEM_sharing_op, XENMEM_sharing_op_share, XENMEM_sharing_op_add_physmap return as their result (emit/hypercalls.spec line 217): the client handle (or the client's physmap entry) is not valid.
+// ErrSharingOpCHandleInvalid is XENMEM_SHARING_OP_C_HANDLE_INVALID (memory.h:488:9), which XENMEM_sharing_op, XENMEM_sharing_op_share, XENMEM_sharing_op_add_physmap return as their result (emit/hypercalls.spec line 242): the client handle (or the client's physmap entry) is not valid.
 // As an errno it would read as another error; the wrappers return this instead.
 var ErrSharingOpCHandleInvalid = &hypercall.CodeError{
 	Code: XENMEM_SHARING_OP_C_HANDLE_INVALID,
@@ -2862,13 +2847,13 @@ func GnttabopCacheFlush(c hypercall.Caller, ops []GnttabCacheFlush) (err error) 
 //
 // arg == NULL; returns major:minor (16:16).
 //
-// version is Xen's non-negative result.
-func XenverVersion(c hypercall.Caller) (version uint64, err error) {
+// version is Xen's non-negative result, as a XenVersion.
+func XenverVersion(c hypercall.Caller) (version XenVersion, err error) {
 	r, err := HypervisorXenVersion(c, XENVER_version, 0)
 	if err != nil {
 		return version, fmt.Errorf("XENVER_version: %w", err)
 	}
-	version = r
+	version = XenVersion(r)
 	return version, nil
 }
 
@@ -8055,4 +8040,57 @@ func PhysdevopDbgpOp(c hypercall.Caller, arg *PhysdevDbgpOp) (err error) {
 		return fmt.Errorf("PHYSDEVOP_dbgp_op: %w", err)
 	}
 	return nil
+}
+
+// XenVersion is what XENVER_version returns: major (bits 31-16), minor (bits 15-0).
+type XenVersion uint32
+
+// Major returns the major field of v, bits 31-16.
+func (v XenVersion) Major() uint16 {
+	return uint16(v >> 16 & 0xffff)
+}
+
+// Minor returns the minor field of v, bits 15-0.
+func (v XenVersion) Minor() uint16 {
+	return uint16(v & 0xffff)
+}
+
+// String returns v as major.minor, in decimal.
+func (v XenVersion) String() string {
+	return strconv.FormatUint(uint64(v.Major()), 10) + "." + strconv.FormatUint(uint64(v.Minor()), 10)
+}
+
+// E820Entry is an element of the buffer of XENMEM_memory_map and XENMEM_machine_memory_map and XENMEM_set_memory_map: 20 bytes, addr (bytes 0-7), size (bytes 8-15), type (bytes 16-19), in the host's byte order.
+//
+// Its layout is not in the headers (their text describes it); it comes from emit/hypercalls.spec.
+type E820Entry [20]byte
+
+// Addr returns the addr field (bytes 0-7).
+func (e E820Entry) Addr() uint64 {
+	return binary.NativeEndian.Uint64(e[0:8])
+}
+
+// SetAddr sets the addr field.
+func (e *E820Entry) SetAddr(v uint64) {
+	binary.NativeEndian.PutUint64(e[0:8], v)
+}
+
+// Size returns the size field (bytes 8-15).
+func (e E820Entry) Size() uint64 {
+	return binary.NativeEndian.Uint64(e[8:16])
+}
+
+// SetSize sets the size field.
+func (e *E820Entry) SetSize(v uint64) {
+	binary.NativeEndian.PutUint64(e[8:16], v)
+}
+
+// Type returns the type field (bytes 16-19).
+func (e E820Entry) Type() uint32 {
+	return binary.NativeEndian.Uint32(e[16:20])
+}
+
+// SetType sets the type field.
+func (e *E820Entry) SetType(v uint32) {
+	binary.NativeEndian.PutUint32(e[16:20], v)
 }

@@ -140,6 +140,8 @@ const (
 	// XEN_DOMCTL_ALTP2M_mode_mask is #define XEN_DOMCTL_ALTP2M_mode_mask (0x3U) (domctl.h:113:9).
 	// Altp2m mode signaling uses bits [0, 1].
 	XEN_DOMCTL_ALTP2M_mode_mask = 0x3
+)
+const (
 	// _XEN_DOMINF_dying is #define _XEN_DOMINF_dying 0 (domctl.h:132:9).
 	// Domain is scheduled to die.
 	_XEN_DOMINF_dying = 0
@@ -190,9 +192,13 @@ const (
 	XEN_DOMINF_shutdownmask = 255
 	// XEN_DOMINF_shutdownshift is #define XEN_DOMINF_shutdownshift 16 (domctl.h:160:9).
 	XEN_DOMINF_shutdownshift = 16
+)
+const (
 	// XEN_INVALID_MAX_VCPU_ID is #define XEN_INVALID_MAX_VCPU_ID (~0U) (domctl.h:170:9).
 	// Domain has no vcpus?
 	XEN_INVALID_MAX_VCPU_ID = 4294967295
+)
+const (
 	// XEN_DOMCTL_PFINFO_LTAB_SHIFT is #define XEN_DOMCTL_PFINFO_LTAB_SHIFT 28 (domctl.h:185:9).
 	XEN_DOMCTL_PFINFO_LTAB_SHIFT = 28
 	// XEN_DOMCTL_PFINFO_NOTAB is #define XEN_DOMCTL_PFINFO_NOTAB (0x0U<<28) (domctl.h:186:9).
@@ -263,6 +269,8 @@ const (
 	// This is the final iteration: Requesting to include pages mapped
 	// writably by the hypervisor in the dirty bitmap.
 	XEN_DOMCTL_SHADOW_LOGDIRTY_FINAL = 1
+)
+const (
 	// _XEN_VCPUAFFINITY_HARD is #define _XEN_VCPUAFFINITY_HARD 0 (domctl.h:340:9).
 	// Set/get the hard affinity for vcpu
 	_XEN_VCPUAFFINITY_HARD = 0
@@ -278,6 +286,8 @@ const (
 	_XEN_VCPUAFFINITY_FORCE = 2
 	// XEN_VCPUAFFINITY_FORCE is #define XEN_VCPUAFFINITY_FORCE (1U<<_XEN_VCPUAFFINITY_FORCE) (domctl.h:347:9).
 	XEN_VCPUAFFINITY_FORCE = 4
+)
+const (
 	// XEN_SCHEDULER_CREDIT is #define XEN_SCHEDULER_CREDIT 5 (domctl.h:386:9).
 	// #define XEN_SCHEDULER_SEDF  4 (Removed)
 	XEN_SCHEDULER_CREDIT = 5
@@ -289,6 +299,8 @@ const (
 	XEN_SCHEDULER_RTDS = 8
 	// XEN_SCHEDULER_NULL is #define XEN_SCHEDULER_NULL 9 (domctl.h:390:9).
 	XEN_SCHEDULER_NULL = 9
+)
+const (
 	// _XEN_DOMCTL_SCHEDRT_extra is #define _XEN_DOMCTL_SCHEDRT_extra 0 (domctl.h:406:9).
 	// Can this vCPU execute beyond its reserved amount of time?
 	_XEN_DOMCTL_SCHEDRT_extra = 0
@@ -356,6 +368,8 @@ const (
 	XEN_DOMCTL_VMSI_X86_TRIG_MASK = 0x8000
 	// XEN_DOMCTL_VMSI_X86_UNMASKED is #define XEN_DOMCTL_VMSI_X86_UNMASKED 0x010000 (domctl.h:618:9).
 	XEN_DOMCTL_VMSI_X86_UNMASKED = 0x10000
+)
+const (
 	// DPCI_ADD_MAPPING is #define DPCI_ADD_MAPPING 1 (domctl.h:639:9).
 	// Returns
 	// - zero     success, everything done
@@ -367,6 +381,8 @@ const (
 	DPCI_ADD_MAPPING = 1
 	// DPCI_REMOVE_MAPPING is #define DPCI_REMOVE_MAPPING 0 (domctl.h:640:9).
 	DPCI_REMOVE_MAPPING = 0
+)
+const (
 	// XEN_DOMCTL_MEM_CACHEATTR_UC is #define XEN_DOMCTL_MEM_CACHEATTR_UC 0 (domctl.h:665:9).
 	// Caching types: these happen to be the same as x86 MTRR/PAT type codes.
 	XEN_DOMCTL_MEM_CACHEATTR_UC = 0
@@ -387,6 +403,8 @@ const (
 	XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_OFF = 0
 	// XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_ON is #define XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_ON 1 (domctl.h:759:9).
 	XEN_DOMCTL_DEBUG_OP_SINGLE_STEP_ON = 1
+)
+const (
 	// XEN_VM_EVENT_ENABLE is #define XEN_VM_EVENT_ENABLE 0 (domctl.h:827:9).
 	// There are currently three rings available for VM events:
 	// sharing, monitor and paging. This hypercall allows one to
@@ -400,6 +418,8 @@ const (
 	XEN_VM_EVENT_RESUME = 2
 	// XEN_VM_EVENT_GET_VERSION is #define XEN_VM_EVENT_GET_VERSION 3 (domctl.h:830:9).
 	XEN_VM_EVENT_GET_VERSION = 3
+)
+const (
 	// XEN_DOMCTL_VM_EVENT_OP_PAGING is #define XEN_DOMCTL_VM_EVENT_OP_PAGING 1 (domctl.h:846:9).
 	// Domain memory paging
 	// Page memory in and out.
@@ -448,16 +468,22 @@ const (
 	// Note that sharing can be turned on (as per the domctl below)
 	// *without* this ring being setup.
 	XEN_DOMCTL_VM_EVENT_OP_SHARING = 3
+)
+const (
 	// XEN_DOMCTL_MEM_SHARING_CONTROL is #define XEN_DOMCTL_MEM_SHARING_CONTROL 0 (domctl.h:907:9).
 	// XEN_DOMCTL_mem_sharing_op.
 	// The CONTROL sub-domctl is used for bringup/teardown.
 	XEN_DOMCTL_MEM_SHARING_CONTROL = 0
+)
+const (
 	// XEN_DOMCTL_PSR_CMT_OP_DETACH is #define XEN_DOMCTL_PSR_CMT_OP_DETACH 0 (domctl.h:1057:9).
 	XEN_DOMCTL_PSR_CMT_OP_DETACH = 0
 	// XEN_DOMCTL_PSR_CMT_OP_ATTACH is #define XEN_DOMCTL_PSR_CMT_OP_ATTACH 1 (domctl.h:1058:9).
 	XEN_DOMCTL_PSR_CMT_OP_ATTACH = 1
 	// XEN_DOMCTL_PSR_CMT_OP_QUERY_RMID is #define XEN_DOMCTL_PSR_CMT_OP_QUERY_RMID 2 (domctl.h:1059:9).
 	XEN_DOMCTL_PSR_CMT_OP_QUERY_RMID = 2
+)
+const (
 	// XEN_DOMCTL_MONITOR_OP_ENABLE is #define XEN_DOMCTL_MONITOR_OP_ENABLE 0 (domctl.h:1078:9).
 	//
 	//	XEN_DOMCTL_MONITOR_*
@@ -514,6 +540,8 @@ const (
 	XEN_DOMCTL_MONITOR_EVENT_VMEXIT = 12
 	// XEN_DOMCTL_MONITOR_EVENT_IO is #define XEN_DOMCTL_MONITOR_EVENT_IO 13 (domctl.h:1103:9).
 	XEN_DOMCTL_MONITOR_EVENT_IO = 13
+)
+const (
 	// XEN_DOMCTL_PSR_SET_L3_CBM is #define XEN_DOMCTL_PSR_SET_L3_CBM 0 (domctl.h:1163:9).
 	XEN_DOMCTL_PSR_SET_L3_CBM = 0
 	// XEN_DOMCTL_PSR_GET_L3_CBM is #define XEN_DOMCTL_PSR_GET_L3_CBM 1 (domctl.h:1164:9).
@@ -534,10 +562,14 @@ const (
 	XEN_DOMCTL_PSR_SET_MBA_THRTL = 8
 	// XEN_DOMCTL_PSR_GET_MBA_THRTL is #define XEN_DOMCTL_PSR_GET_MBA_THRTL 9 (domctl.h:1172:9).
 	XEN_DOMCTL_PSR_GET_MBA_THRTL = 9
+)
+const (
 	// XEN_DOMCTL_VUART_OP_INIT is #define XEN_DOMCTL_VUART_OP_INIT 0 (domctl.h:1180:9).
 	XEN_DOMCTL_VUART_OP_INIT = 0
 	// XEN_DOMCTL_VUART_TYPE_VPL011 is #define XEN_DOMCTL_VUART_TYPE_VPL011 0 (domctl.h:1182:9).
 	XEN_DOMCTL_VUART_TYPE_VPL011 = 0
+)
+const (
 	// XEN_DOMCTL_vmtrace_enable is #define XEN_DOMCTL_vmtrace_enable 1 (domctl.h:1213:9).
 	// General enable/disable of tracing.
 	//
@@ -723,6 +755,8 @@ const (
 	XEN_DOMCTL_gdbsx_unpausevcpu = 1002
 	// XEN_DOMCTL_gdbsx_domstatus is #define XEN_DOMCTL_gdbsx_domstatus 1003 (domctl.h:1342:9).
 	XEN_DOMCTL_gdbsx_domstatus = 1003
+)
+const (
 	// EVTCHNOP_bind_interdomain is #define EVTCHNOP_bind_interdomain 0 (event_channel.h:46:9).
 	// ` enum event_channel_op { // EVTCHNOP_* => struct evtchn_*
 	EVTCHNOP_bind_interdomain = 0
@@ -752,8 +786,12 @@ const (
 	EVTCHNOP_expand_array = 12
 	// EVTCHNOP_set_priority is #define EVTCHNOP_set_priority 13 (event_channel.h:59:9).
 	EVTCHNOP_set_priority = 13
+)
+const (
 	// BIND_PIRQ__WILL_SHARE is #define BIND_PIRQ__WILL_SHARE 1 (event_channel.h:143:9).
 	BIND_PIRQ__WILL_SHARE = 1
+)
+const (
 	// EVTCHNSTAT_closed is #define EVTCHNSTAT_closed 0 (event_channel.h:197:9).
 	// OUT parameters
 	//
@@ -774,6 +812,8 @@ const (
 	// EVTCHNSTAT_ipi is #define EVTCHNSTAT_ipi 5 (event_channel.h:202:9).
 	// Channel is bound to a virtual IPI line
 	EVTCHNSTAT_ipi = 5
+)
+const (
 	// EVTCHN_FIFO_PRIORITY_MAX is #define EVTCHN_FIFO_PRIORITY_MAX 0 (event_channel.h:336:9).
 	// Events may have priorities from 0 (highest) to 15 (lowest).
 	EVTCHN_FIFO_PRIORITY_MAX = 0
@@ -797,6 +837,8 @@ const (
 	EVTCHN_FIFO_LINK_MASK = 131071
 	// EVTCHN_FIFO_NR_CHANNELS is #define EVTCHN_FIFO_NR_CHANNELS (1 << EVTCHN_FIFO_LINK_BITS) (event_channel.h:352:9).
 	EVTCHN_FIFO_NR_CHANNELS = 131072
+)
+const (
 	// XENFEAT_writable_page_tables is #define XENFEAT_writable_page_tables 0 (features.h:31:9).
 	// If set, the guest does not need to write-protect its pagetables, and can
 	// update them via direct writes.
@@ -882,6 +924,8 @@ const (
 	XENFEAT_dm_msix_all_writes = 20
 	// XENFEAT_NR_SUBMAPS is #define XENFEAT_NR_SUBMAPS 1 (features.h:131:9).
 	XENFEAT_NR_SUBMAPS = 1
+)
+const (
 	// GNTTAB_NR_RESERVED_ENTRIES is #define GNTTAB_NR_RESERVED_ENTRIES 8 (grant_table.h:133:9).
 	// The first few grant table entries will be preserved across grant table
 	// version changes and may be pre-populated at domain creation by tools.
@@ -890,6 +934,8 @@ const (
 	GNTTAB_RESERVED_CONSOLE = 0
 	// GNTTAB_RESERVED_XENSTORE is #define GNTTAB_RESERVED_XENSTORE 1 (grant_table.h:135:9).
 	GNTTAB_RESERVED_XENSTORE = 1
+)
+const (
 	// _GTF_readonly is #define _GTF_readonly (2) (grant_table.h:164:9).
 	// Subflags for GTF_permit_access and GTF_transitive.
 	//
@@ -930,6 +976,8 @@ const (
 	_GTF_transfer_committed = 2
 	// _GTF_transfer_completed is #define _GTF_transfer_completed (3) (grant_table.h:191:9).
 	_GTF_transfer_completed = 3
+)
+const (
 	// GNTTABOP_map_grant_ref is #define GNTTABOP_map_grant_ref 0 (grant_table.h:287:9).
 	// ` enum grant_table_op { // GNTTABOP_* => struct gnttab_*
 	GNTTABOP_map_grant_ref = 0
@@ -957,6 +1005,8 @@ const (
 	GNTTABOP_swap_grant_ref = 11
 	// GNTTABOP_cache_flush is #define GNTTABOP_cache_flush 12 (grant_table.h:300:9).
 	GNTTABOP_cache_flush = 12
+)
+const (
 	// _GNTCOPY_source_gref is #define _GNTCOPY_source_gref (0) (grant_table.h:438:9).
 	_GNTCOPY_source_gref = 0
 	// GNTCOPY_source_gref is #define GNTCOPY_source_gref (1<<_GNTCOPY_source_gref) (grant_table.h:439:9).
@@ -965,12 +1015,16 @@ const (
 	_GNTCOPY_dest_gref = 1
 	// GNTCOPY_dest_gref is #define GNTCOPY_dest_gref (1<<_GNTCOPY_dest_gref) (grant_table.h:441:9).
 	GNTCOPY_dest_gref = 2
+)
+const (
 	// GNTTAB_CACHE_CLEAN is #define GNTTAB_CACHE_CLEAN (1u<<0) (grant_table.h:577:9).
 	GNTTAB_CACHE_CLEAN = 1
 	// GNTTAB_CACHE_INVAL is #define GNTTAB_CACHE_INVAL (1u<<1) (grant_table.h:578:9).
 	GNTTAB_CACHE_INVAL = 2
 	// GNTTAB_CACHE_SOURCE_GREF is #define GNTTAB_CACHE_SOURCE_GREF (1u<<31) (grant_table.h:579:9).
 	GNTTAB_CACHE_SOURCE_GREF = 2147483648
+)
+const (
 	// _GNTMAP_device_map is #define _GNTMAP_device_map (0) (grant_table.h:591:9).
 	// Map the grant entry for access by I/O devices.
 	_GNTMAP_device_map = 0
@@ -996,6 +1050,8 @@ const (
 	// Bits to be placed in guest kernel available PTE bits (architecture
 	// dependent; only supported when XENFEAT_gnttab_map_avail_bits is set).
 	GNTMAP_guest_avail0 = 16
+)
+const (
 	// HVMOP_set_param is #define HVMOP_set_param 0 (hvm/hvm_op.h:14:9).
 	// Get/set subcommands: extra argument == pointer to xen_hvm_param struct.
 	HVMOP_set_param = 0
@@ -1020,6 +1076,8 @@ const (
 	HVMOP_get_mem_access = 13
 	// HVMOP_get_mem_type is #define HVMOP_get_mem_type 15 (hvm/hvm_op.h:155:9).
 	HVMOP_get_mem_type = 15
+)
+const (
 	// HVM_IOREQSRV_BUFIOREQ_OFF is #define HVM_IOREQSRV_BUFIOREQ_OFF 0 (hvm/hvm_op.h:177:9).
 	HVM_IOREQSRV_BUFIOREQ_OFF = 0
 	// HVM_IOREQSRV_BUFIOREQ_LEGACY is #define HVM_IOREQSRV_BUFIOREQ_LEGACY 1 (hvm/hvm_op.h:178:9).
@@ -1028,6 +1086,8 @@ const (
 	// Use this when read_pointer gets updated atomically and
 	// the pointer pair gets read atomically:
 	HVM_IOREQSRV_BUFIOREQ_ATOMIC = 2
+)
+const (
 	// HVMOP_guest_request_vm_event is #define HVMOP_guest_request_vm_event 24 (hvm/hvm_op.h:206:9).
 	HVMOP_guest_request_vm_event = 24
 	// HVMOP_altp2m is #define HVMOP_altp2m 25 (hvm/hvm_op.h:209:9).
@@ -1082,6 +1142,8 @@ const (
 	// HVMOP_altp2m_set_visibility is #define HVMOP_altp2m_set_visibility 16 (hvm/hvm_op.h:343:9).
 	// Set visibility for a given altp2m view
 	HVMOP_altp2m_set_visibility = 16
+)
+const (
 	// HVM_PARAM_PAE_ENABLED is #define HVM_PARAM_PAE_ENABLED 4 (hvm/params.h:14:9).
 	HVM_PARAM_PAE_ENABLED = 4
 	// HVM_PARAM_DM_DOMAIN is #define HVM_PARAM_DM_DOMAIN 13 (hvm/params.h:15:9).
@@ -1140,6 +1202,8 @@ const (
 	//	 Missed interrupts are collapsed together and delivered as one 'late tick'.
 	//	 Guest time always tracks wallclock (i.e., real) time.
 	HVM_PARAM_TIMER_MODE = 10
+)
+const (
 	// HVMPTM_delay_for_missed_ticks is #define HVMPTM_delay_for_missed_ticks 0 (hvm/params.h:199:9).
 	HVMPTM_delay_for_missed_ticks = 0
 	// HVMPTM_no_delay_for_missed_ticks is #define HVMPTM_no_delay_for_missed_ticks 1 (hvm/params.h:200:9).
@@ -1148,6 +1212,8 @@ const (
 	HVMPTM_no_missed_ticks_pending = 2
 	// HVMPTM_one_missed_tick_pending is #define HVMPTM_one_missed_tick_pending 3 (hvm/params.h:202:9).
 	HVMPTM_one_missed_tick_pending = 3
+)
+const (
 	// HVM_PARAM_HPET_ENABLED is #define HVM_PARAM_HPET_ENABLED 11 (hvm/params.h:205:9).
 	// Boolean: Enable virtual HPET (high-precision event timer)? (x86-only)
 	HVM_PARAM_HPET_ENABLED = 11
@@ -1203,6 +1269,8 @@ const (
 	//	external: allow access to external privileged tools only
 	//	limited: guest only has limited access (ie. control VMFUNC and #VE)
 	HVM_PARAM_ALTP2M = 35
+)
+const (
 	// XEN_ALTP2M_disabled is #define XEN_ALTP2M_disabled 0 (hvm/params.h:256:9).
 	XEN_ALTP2M_disabled = 0
 	// XEN_ALTP2M_mixed is #define XEN_ALTP2M_mixed 1 (hvm/params.h:257:9).
@@ -1211,6 +1279,8 @@ const (
 	XEN_ALTP2M_external = 2
 	// XEN_ALTP2M_limited is #define XEN_ALTP2M_limited 3 (hvm/params.h:259:9).
 	XEN_ALTP2M_limited = 3
+)
+const (
 	// HVM_PARAM_X87_FIP_WIDTH is #define HVM_PARAM_X87_FIP_WIDTH 36 (hvm/params.h:281:9).
 	// Size of the x87 FPU FIP/FDP registers that the hypervisor needs to
 	// save/restore.  This is a workaround for a hardware limitation that
@@ -1241,12 +1311,18 @@ const (
 	// HVM_PARAM_MCA_CAP is #define HVM_PARAM_MCA_CAP 38 (hvm/params.h:290:9).
 	// Enable MCA capabilities.
 	HVM_PARAM_MCA_CAP = 38
+)
+const (
 	// XEN_HVM_MCA_CAP_LMCE is #define XEN_HVM_MCA_CAP_LMCE (xen_mk_ullong(1) << 0) (hvm/params.h:291:9).
 	XEN_HVM_MCA_CAP_LMCE = 1
 	// XEN_HVM_MCA_CAP_MASK is #define XEN_HVM_MCA_CAP_MASK XEN_HVM_MCA_CAP_LMCE (hvm/params.h:292:9).
 	XEN_HVM_MCA_CAP_MASK = 1
+)
+const (
 	// HVM_NR_PARAMS is #define HVM_NR_PARAMS 39 (hvm/params.h:294:9).
 	HVM_NR_PARAMS = 39
+)
+const (
 	// XENMEM_increase_reservation is #define XENMEM_increase_reservation 0 (memory.h:21:9).
 	// Increase or decrease the specified domain's memory reservation. Returns the
 	// number of extents successfully allocated or freed.
@@ -1256,6 +1332,8 @@ const (
 	XENMEM_decrease_reservation = 1
 	// XENMEM_populate_physmap is #define XENMEM_populate_physmap 6 (memory.h:23:9).
 	XENMEM_populate_physmap = 6
+)
+const (
 	// XENMEMF_populate_on_demand is #define XENMEMF_populate_on_demand (1<<16) (memory.h:38:9).
 	// Flag to populate physmap with populate-on-demand entries
 	XENMEMF_populate_on_demand = 65536
@@ -1265,6 +1343,8 @@ const (
 	// XENMEMF_vnode is #define XENMEMF_vnode (1<<18) (memory.h:43:9).
 	// Flag to indicate the node specified is virtual node
 	XENMEMF_vnode = 262144
+)
+const (
 	// XENMEM_exchange is #define XENMEM_exchange 11 (memory.h:91:9).
 	// An atomic exchange of memory pages. If return code is zero then
 	// @out.extent_list provides GMFNs of the newly-allocated memory.
@@ -1310,6 +1390,8 @@ const (
 	// map it by default into guest address space, do not implement this command.
 	// arg == addr of xen_machphys_mapping_t.
 	XENMEM_machphys_mapping = 12
+)
+const (
 	// XENMAPSPACE_shared_info is #define XENMAPSPACE_shared_info 0 (memory.h:209:9).
 	// ` enum phys_map_space {
 	//
@@ -1335,13 +1417,19 @@ const (
 	// Inner/Outer Write-Back Cacheable
 	// memory attribute.
 	XENMAPSPACE_dev_mmio = 5
+)
+const (
 	// XENMEM_add_to_physmap is #define XENMEM_add_to_physmap 7 (memory.h:227:9).
 	// Sets the GPFN at which a particular page appears in the specified guest's
 	// physical address space (translated guests only).
 	// arg == addr of xen_add_to_physmap_t.
 	XENMEM_add_to_physmap = 7
+)
+const (
 	// XENMAPIDX_grant_table_status is #define XENMAPIDX_grant_table_status 0x80000000U (memory.h:237:9).
 	XENMAPIDX_grant_table_status = 0x80000000
+)
+const (
 	// XENMEM_add_to_physmap_batch is #define XENMEM_add_to_physmap_batch 23 (memory.h:249:9).
 	// A batched version of add_to_physmap.
 	XENMEM_add_to_physmap_batch = 23
@@ -1422,6 +1510,8 @@ const (
 	XENMEM_sharing_op_fork = 9
 	// XENMEM_sharing_op_fork_reset is #define XENMEM_sharing_op_fork_reset 10 (memory.h:485:9).
 	XENMEM_sharing_op_fork_reset = 10
+)
+const (
 	// XENMEM_SHARING_OP_S_HANDLE_INVALID is #define XENMEM_SHARING_OP_S_HANDLE_INVALID (-10) (memory.h:487:9).
 	XENMEM_SHARING_OP_S_HANDLE_INVALID = -10
 	// XENMEM_SHARING_OP_C_HANDLE_INVALID is #define XENMEM_SHARING_OP_C_HANDLE_INVALID (-9) (memory.h:488:9).
@@ -1432,6 +1522,8 @@ const (
 	// (e.g. memshr + blktap(2)). The IO backend is only exposed
 	// to grant references, and this allows sharing of the grefs
 	XENMEM_SHARING_OP_FIELD_IS_GREF_FLAG = 0x4000000000000000
+)
+const (
 	// XENMEM_FORK_WITH_IOMMU_ALLOWED is #define XENMEM_FORK_WITH_IOMMU_ALLOWED (1u << 0) (memory.h:539:9).
 	// Only makes sense for short-lived forks
 	XENMEM_FORK_WITH_IOMMU_ALLOWED = 1
@@ -1442,6 +1534,8 @@ const (
 	XENMEM_FORK_RESET_STATE = 4
 	// XENMEM_FORK_RESET_MEMORY is #define XENMEM_FORK_RESET_MEMORY (1u << 3) (memory.h:543:9).
 	XENMEM_FORK_RESET_MEMORY = 8
+)
+const (
 	// XENMEM_claim_pages is #define XENMEM_claim_pages 24 (memory.h:573:9).
 	// Attempt to stake a claim for a domain on a quantity of pages
 	// of system RAM, but _not_ assign specific pageframes.  Only
@@ -1468,9 +1562,13 @@ const (
 	// be used for other purposes, e.g. to map guest RAM.  This hypercall
 	// enumerates those regions so the toolstack can avoid using them.
 	XENMEM_reserved_device_memory_map = 27
+)
+const (
 	// XENMEM_RDM_ALL is #define XENMEM_RDM_ALL 1 (memory.h:594:9).
 	// Request all regions (ignore dev union).
 	XENMEM_RDM_ALL = 1
+)
+const (
 	// XENMEM_acquire_resource is #define XENMEM_acquire_resource 28 (memory.h:620:9).
 	// Get the pages for a particular guest resource, so that they can be
 	// mapped directly by a tools domain.
@@ -1491,6 +1589,8 @@ const (
 	// XENMEM_get_vnumainfo used by guest to get
 	// vNUMA topology from hypervisor.
 	XENMEM_get_vnumainfo = 26
+)
+const (
 	// PHYSDEVOP_eoi is #define PHYSDEVOP_eoi 12 (physdev.h:22:9).
 	// Notify end-of-interrupt (EOI) for the specified IRQ.
 	// @arg == pointer to physdev_eoi structure.
@@ -1513,6 +1613,8 @@ const (
 	// Query the status of an IRQ line.
 	// @arg == pointer to physdev_irq_status_query structure.
 	PHYSDEVOP_irq_status_query = 5
+)
+const (
 	// _XENIRQSTAT_needs_eoi is #define _XENIRQSTAT_needs_eoi (0) (physdev.h:68:9).
 	// Need to call PHYSDEVOP_eoi when the IRQ has been serviced?
 	_XENIRQSTAT_needs_eoi = 0
@@ -1523,6 +1625,8 @@ const (
 	_XENIRQSTAT_shared = 1
 	// XENIRQSTAT_shared is #define XENIRQSTAT_shared (1U<<_XENIRQSTAT_shared) (physdev.h:73:10).
 	XENIRQSTAT_shared = 2
+)
+const (
 	// PHYSDEVOP_set_iopl is #define PHYSDEVOP_set_iopl 6 (physdev.h:79:9).
 	// Set the current VCPU's I/O privilege level.
 	// @arg == pointer to physdev_set_iopl structure.
@@ -1546,6 +1650,8 @@ const (
 	PHYSDEVOP_alloc_irq_vector = 10
 	// PHYSDEVOP_free_irq_vector is #define PHYSDEVOP_free_irq_vector 11 (physdev.h:128:9).
 	PHYSDEVOP_free_irq_vector = 11
+)
+const (
 	// MAP_PIRQ_TYPE_MSI is #define MAP_PIRQ_TYPE_MSI 0x0 (physdev.h:138:9).
 	MAP_PIRQ_TYPE_MSI = 0x0
 	// MAP_PIRQ_TYPE_GSI is #define MAP_PIRQ_TYPE_GSI 0x1 (physdev.h:139:9).
@@ -1556,6 +1662,8 @@ const (
 	MAP_PIRQ_TYPE_MSI_SEG = 0x3
 	// MAP_PIRQ_TYPE_MULTI_MSI is #define MAP_PIRQ_TYPE_MULTI_MSI 0x4 (physdev.h:142:9).
 	MAP_PIRQ_TYPE_MULTI_MSI = 0x4
+)
+const (
 	// PHYSDEVOP_map_pirq is #define PHYSDEVOP_map_pirq 13 (physdev.h:144:9).
 	PHYSDEVOP_map_pirq = 13
 	// PHYSDEVOP_unmap_pirq is #define PHYSDEVOP_unmap_pirq 14 (physdev.h:165:9).
@@ -1574,16 +1682,24 @@ const (
 	// type is MAP_PIRQ_TYPE_GSI or MAP_PIRQ_TYPE_MSI
 	// the hypercall returns a free pirq
 	PHYSDEVOP_get_free_pirq = 23
+)
+const (
 	// XEN_PCI_MMCFG_RESERVED is #define XEN_PCI_MMCFG_RESERVED 0x1 (physdev.h:256:9).
 	XEN_PCI_MMCFG_RESERVED = 0x1
+)
+const (
 	// PHYSDEVOP_pci_mmcfg_reserved is #define PHYSDEVOP_pci_mmcfg_reserved 24 (physdev.h:258:9).
 	PHYSDEVOP_pci_mmcfg_reserved = 24
+)
+const (
 	// XEN_PCI_DEV_EXTFN is #define XEN_PCI_DEV_EXTFN 0x1 (physdev.h:269:9).
 	XEN_PCI_DEV_EXTFN = 0x1
 	// XEN_PCI_DEV_VIRTFN is #define XEN_PCI_DEV_VIRTFN 0x2 (physdev.h:270:9).
 	XEN_PCI_DEV_VIRTFN = 0x2
 	// XEN_PCI_DEV_PXM is #define XEN_PCI_DEV_PXM 0x4 (physdev.h:271:9).
 	XEN_PCI_DEV_PXM = 0x4
+)
+const (
 	// PHYSDEVOP_pci_device_add is #define PHYSDEVOP_pci_device_add 25 (physdev.h:273:9).
 	PHYSDEVOP_pci_device_add = 25
 	// PHYSDEVOP_pci_device_remove is #define PHYSDEVOP_pci_device_remove 26 (physdev.h:294:9).
@@ -1601,6 +1717,8 @@ const (
 	// internally cached state is regenerated.  Should be called after any
 	// device reset performed by the hardware domain.
 	PHYSDEVOP_pci_device_reset = 32
+)
+const (
 	// PCI_DEVICE_RESET_COLD is #define PCI_DEVICE_RESET_COLD 0x0 (physdev.h:320:9).
 	PCI_DEVICE_RESET_COLD = 0x0
 	// PCI_DEVICE_RESET_WARM is #define PCI_DEVICE_RESET_WARM 0x1 (physdev.h:321:9).
@@ -1611,6 +1729,8 @@ const (
 	PCI_DEVICE_RESET_FLR = 0x3
 	// PCI_DEVICE_RESET_MASK is #define PCI_DEVICE_RESET_MASK 0x3 (physdev.h:324:9).
 	PCI_DEVICE_RESET_MASK = 0x3
+)
+const (
 	// PHYSDEVOP_DBGP_RESET_PREPARE is #define PHYSDEVOP_DBGP_RESET_PREPARE 1 (physdev.h:328:9).
 	PHYSDEVOP_DBGP_RESET_PREPARE = 1
 	// PHYSDEVOP_DBGP_RESET_DONE is #define PHYSDEVOP_DBGP_RESET_DONE 2 (physdev.h:329:9).
@@ -1628,6 +1748,8 @@ const (
 	PHYSDEVOP_IRQ_UNMASK_NOTIFY = 4
 	// PHYSDEVOP_pirq_eoi_gmfn is #define PHYSDEVOP_pirq_eoi_gmfn PHYSDEVOP_pirq_eoi_gmfn_v2 (physdev.h:373:9).
 	PHYSDEVOP_pirq_eoi_gmfn = 28
+)
+const (
 	// SCHEDOP_yield is #define SCHEDOP_yield 0 (sched.h:47:9).
 	// Voluntarily yield the CPU.
 	// @arg == NULL.
@@ -1688,6 +1810,8 @@ const (
 	// This call is allowed for the hardware domain only and requires the cpu
 	// to be part of the domain's cpupool.
 	SCHEDOP_pin_override = 7
+)
+const (
 	// SHUTDOWN_poweroff is #define SHUTDOWN_poweroff 0 (sched.h:158:9).
 	// ` enum sched_shutdown_reason {
 	//
@@ -1715,6 +1839,8 @@ const (
 	// SHUTDOWN_MAX is #define SHUTDOWN_MAX 5 (sched.h:172:9).
 	// Maximum valid shutdown reason.
 	SHUTDOWN_MAX = 5
+)
+const (
 	// XEN_SYSCTL_INTERFACE_VERSION is #define XEN_SYSCTL_INTERFACE_VERSION 0x00000015 (sysctl.h:31:9).
 	// The interface version needs to be incremented by 1 in case the interface
 	// is modified in an incompatible way AND if the version hasn't been
@@ -1789,6 +1915,8 @@ const (
 	// XEN_SYSCTL_PERFCOP_query is #define XEN_SYSCTL_PERFCOP_query 2 (sysctl.h:143:9).
 	// Get perfctr information.
 	XEN_SYSCTL_PERFCOP_query = 2
+)
+const (
 	// PMSTAT_CATEGORY_MASK is #define PMSTAT_CATEGORY_MASK 0xf0 (sysctl.h:257:9).
 	PMSTAT_CATEGORY_MASK = 0xf0
 	// PMSTAT_PX is #define PMSTAT_PX 0x10 (sysctl.h:258:9).
@@ -1807,6 +1935,8 @@ const (
 	PMSTAT_get_cxstat = 34
 	// PMSTAT_reset_cxstat is #define PMSTAT_reset_cxstat (PMSTAT_CX | 0x3) (sysctl.h:265:9).
 	PMSTAT_reset_cxstat = 35
+)
+const (
 	// XEN_SYSCTL_CPU_HOTPLUG_ONLINE is #define XEN_SYSCTL_CPU_HOTPLUG_ONLINE 0 (sysctl.h:281:9).
 	// Single CPU enable/disable.
 	XEN_SYSCTL_CPU_HOTPLUG_ONLINE = 0
@@ -1831,6 +1961,8 @@ const (
 	// XEN_SYSCTL_CPPC_FEAT_ACT_WINDOW is #define XEN_SYSCTL_CPPC_FEAT_ACT_WINDOW (1 << 0) (sysctl.h:323:9).
 	// activity_window supported if set
 	XEN_SYSCTL_CPPC_FEAT_ACT_WINDOW = 1
+)
+const (
 	// XEN_CPPC_ACT_WINDOW_MANTISSA_MASK is #define XEN_CPPC_ACT_WINDOW_MANTISSA_MASK 0x07f (sysctl.h:370:9).
 	// Activity Window is a moving history window for the processor's operation
 	// calculations, controlling responsiveness.  Measured in microseconds
@@ -1842,6 +1974,8 @@ const (
 	XEN_CPPC_ACT_WINDOW_MANTISSA_MASK = 0x7f
 	// XEN_CPPC_ACT_WINDOW_EXPONENT_MASK is #define XEN_CPPC_ACT_WINDOW_EXPONENT_MASK 0x380 (sysctl.h:371:9).
 	XEN_CPPC_ACT_WINDOW_EXPONENT_MASK = 0x380
+)
+const (
 	// XEN_SYSCTL_CPPC_SET_MINIMUM is #define XEN_SYSCTL_CPPC_SET_MINIMUM (1U << 0) (sysctl.h:407:9).
 	XEN_SYSCTL_CPPC_SET_MINIMUM = 1
 	// XEN_SYSCTL_CPPC_SET_MAXIMUM is #define XEN_SYSCTL_CPPC_SET_MAXIMUM (1U << 1) (sysctl.h:408:9).
@@ -1866,37 +2000,61 @@ const (
 	XEN_SYSCTL_CPPC_SET_PARAM_MASK = 4026531871
 	// XEN_SYSCTL_CPPC_ACT_WINDOW_MASK is #define XEN_SYSCTL_CPPC_ACT_WINDOW_MASK (XEN_CPPC_ACT_WINDOW_MANTISSA_MASK | XEN_CPPC_ACT_WINDOW_... (sysctl.h:432:9).
 	XEN_SYSCTL_CPPC_ACT_WINDOW_MASK = 1023
+)
+const (
 	// XEN_HWP_DRIVER_NAME is #define XEN_HWP_DRIVER_NAME "hwp" (sysctl.h:437:9).
 	XEN_HWP_DRIVER_NAME = "hwp"
+)
+const (
 	// CPUFREQ_NAME_LEN is #define CPUFREQ_NAME_LEN 16 (sysctl.h:443:9).
 	// cpufreq para name of this structure named
 	// same as sysfs file name of native linux
 	CPUFREQ_NAME_LEN = 16
+)
+const (
 	// SCALING_MAX_FREQ is #define SCALING_MAX_FREQ 1 (sysctl.h:485:13).
 	SCALING_MAX_FREQ = 1
 	// SCALING_MIN_FREQ is #define SCALING_MIN_FREQ 2 (sysctl.h:486:13).
 	SCALING_MIN_FREQ = 2
 	// SCALING_SETSPEED is #define SCALING_SETSPEED 3 (sysctl.h:487:13).
 	SCALING_SETSPEED = 3
+)
+const (
 	// SAMPLING_RATE is #define SAMPLING_RATE 4 (sysctl.h:488:13).
 	SAMPLING_RATE = 4
+)
+const (
 	// UP_THRESHOLD is #define UP_THRESHOLD 5 (sysctl.h:489:13).
 	UP_THRESHOLD = 5
+)
+const (
 	// PM_PARA_CATEGORY_MASK is #define PM_PARA_CATEGORY_MASK 0xf0 (sysctl.h:496:13).
 	PM_PARA_CATEGORY_MASK = 0xf0
+)
+const (
 	// CPUFREQ_PARA is #define CPUFREQ_PARA 0x10 (sysctl.h:497:13).
 	CPUFREQ_PARA = 0x10
+)
+const (
 	// GET_CPUFREQ_PARA is #define GET_CPUFREQ_PARA (CPUFREQ_PARA | 0x01) (sysctl.h:500:13).
 	// cpufreq command type
 	GET_CPUFREQ_PARA = 17
+)
+const (
 	// SET_CPUFREQ_GOV is #define SET_CPUFREQ_GOV (CPUFREQ_PARA | 0x02) (sysctl.h:501:13).
 	SET_CPUFREQ_GOV = 18
 	// SET_CPUFREQ_PARA is #define SET_CPUFREQ_PARA (CPUFREQ_PARA | 0x03) (sysctl.h:502:13).
 	SET_CPUFREQ_PARA = 19
+)
+const (
 	// GET_CPUFREQ_AVGFREQ is #define GET_CPUFREQ_AVGFREQ (CPUFREQ_PARA | 0x04) (sysctl.h:503:13).
 	GET_CPUFREQ_AVGFREQ = 20
+)
+const (
 	// SET_CPUFREQ_CPPC is #define SET_CPUFREQ_CPPC (CPUFREQ_PARA | 0x05) (sysctl.h:504:13).
 	SET_CPUFREQ_CPPC = 21
+)
+const (
 	// XEN_SYSCTL_pm_op_set_sched_opt_smt is #define XEN_SYSCTL_pm_op_set_sched_opt_smt 0x21 (sysctl.h:507:13).
 	// set/reset scheduler power saving option
 	XEN_SYSCTL_pm_op_set_sched_opt_smt = 0x21
@@ -1919,6 +2077,8 @@ const (
 	XEN_SYSCTL_pm_op_disable_turbo = 0x27
 	// XEN_SYSCTL_CX_UNLIMITED is #define XEN_SYSCTL_CX_UNLIMITED 0xffffffffU (sysctl.h:534:9).
 	XEN_SYSCTL_CX_UNLIMITED = 0xffffffff
+)
+const (
 	// sysctl_page_offline is #define sysctl_page_offline 1 (sysctl.h:543:9).
 	// IN: range of page to be offlined
 	sysctl_page_offline = 1
@@ -1926,6 +2086,8 @@ const (
 	sysctl_page_online = 2
 	// sysctl_query_page_offline is #define sysctl_query_page_offline 3 (sysctl.h:545:9).
 	sysctl_query_page_offline = 3
+)
+const (
 	// PG_OFFLINE_STATUS_MASK is #define PG_OFFLINE_STATUS_MASK (0xFFUL) (sysctl.h:557:9).
 	PG_OFFLINE_STATUS_MASK = 0xff
 	// PG_OFFLINE_INVALID is #define PG_OFFLINE_INVALID (0x1UL << 0) (sysctl.h:560:9).
@@ -1970,6 +2132,8 @@ const (
 	PG_ONLINE_BROKEN = 8192
 	// PG_OFFLINE_OWNER_SHIFT is #define PG_OFFLINE_OWNER_SHIFT 16 (sysctl.h:587:9).
 	PG_OFFLINE_OWNER_SHIFT = 16
+)
+const (
 	// XEN_SYSCTL_LOCKPROF_reset is #define XEN_SYSCTL_LOCKPROF_reset 1 (sysctl.h:591:9).
 	// Sub-operations:
 	//
@@ -1978,6 +2142,8 @@ const (
 	// XEN_SYSCTL_LOCKPROF_query is #define XEN_SYSCTL_LOCKPROF_query 2 (sysctl.h:592:9).
 	// Get lock profile information.
 	XEN_SYSCTL_LOCKPROF_query = 2
+)
+const (
 	// LOCKPROF_TYPE_GLOBAL is #define LOCKPROF_TYPE_GLOBAL 0 (sysctl.h:594:9).
 	// Record-type:
 	//
@@ -1989,6 +2155,8 @@ const (
 	// LOCKPROF_TYPE_N is #define LOCKPROF_TYPE_N 2 (sysctl.h:596:9).
 	// number of types
 	LOCKPROF_TYPE_N = 2
+)
+const (
 	// XEN_INVALID_CORE_ID is #define XEN_INVALID_CORE_ID (~0U) (sysctl.h:620:9).
 	// XEN_SYSCTL_cputopoinfo
 	XEN_INVALID_CORE_ID = 4294967295
@@ -2001,6 +2169,8 @@ const (
 	XEN_INVALID_MEM_SZ = 4294967295
 	// XEN_INVALID_NODE_DIST is #define XEN_INVALID_NODE_DIST (~0U) (sysctl.h:651:9).
 	XEN_INVALID_NODE_DIST = 4294967295
+)
+const (
 	// XEN_SYSCTL_CPUPOOL_OP_CREATE is #define XEN_SYSCTL_CPUPOOL_OP_CREATE 1 (sysctl.h:690:9).
 	// XEN_SYSCTL_cpupool_op
 	//
@@ -2026,8 +2196,12 @@ const (
 	XEN_SYSCTL_CPUPOOL_OP_FREEINFO = 7
 	// XEN_SYSCTL_CPUPOOL_PAR_ANY is #define XEN_SYSCTL_CPUPOOL_PAR_ANY 0xFFFFFFFFU (sysctl.h:697:9).
 	XEN_SYSCTL_CPUPOOL_PAR_ANY = 0xffffffff
+)
+const (
 	// ARINC653_MAX_DOMAINS_PER_SCHEDULE is #define ARINC653_MAX_DOMAINS_PER_SCHEDULE 64 (sysctl.h:744:9).
 	ARINC653_MAX_DOMAINS_PER_SCHEDULE = 64
+)
+const (
 	// XEN_SYSCTL_SCHED_RATELIMIT_MAX is #define XEN_SYSCTL_SCHED_RATELIMIT_MAX 500000 (sysctl.h:776:9).
 	// Valid range for context switch rate limit (in microseconds).
 	// Applicable to Credit and Credit2 schedulers.
@@ -2048,9 +2222,13 @@ const (
 	XEN_SYSCTL_SCHEDOP_putinfo = 0
 	// XEN_SYSCTL_SCHEDOP_getinfo is #define XEN_SYSCTL_SCHEDOP_getinfo 1 (sysctl.h:800:9).
 	XEN_SYSCTL_SCHEDOP_getinfo = 1
+)
+const (
 	// XEN_GCOV_FORMAT_MAGIC is #define XEN_GCOV_FORMAT_MAGIC 0x58434f56 (sysctl.h:834:9).
 	// XCOV
 	XEN_GCOV_FORMAT_MAGIC = 0x58434f56
+)
+const (
 	// XEN_SYSCTL_COVERAGE_get_size is #define XEN_SYSCTL_COVERAGE_get_size 0 (sysctl.h:842:9).
 	// Get total size of output data
 	XEN_SYSCTL_COVERAGE_get_size = 0
@@ -2071,9 +2249,13 @@ const (
 	XEN_SYSCTL_PSR_CMT_enabled = 3
 	// XEN_SYSCTL_PSR_CMT_get_l3_event_mask is #define XEN_SYSCTL_PSR_CMT_get_l3_event_mask 4 (sysctl.h:857:9).
 	XEN_SYSCTL_PSR_CMT_get_l3_event_mask = 4
+)
+const (
 	// XEN_INVALID_DEV is #define XEN_INVALID_DEV (XEN_INVALID_NODE_ID - 1) (sysctl.h:871:9).
 	// XEN_SYSCTL_pcitopoinfo
 	XEN_INVALID_DEV = 4294967294
+)
+const (
 	// XEN_SYSCTL_PSR_get_l3_info is #define XEN_SYSCTL_PSR_get_l3_info 0 (sysctl.h:892:9).
 	XEN_SYSCTL_PSR_get_l3_info = 0
 	// XEN_SYSCTL_PSR_get_l2_info is #define XEN_SYSCTL_PSR_get_l2_info 1 (sysctl.h:893:9).
@@ -2123,14 +2305,20 @@ const (
 	XEN_SYSCTL_cpu_featureset_pv_max = 4
 	// XEN_SYSCTL_cpu_featureset_hvm_max is #define XEN_SYSCTL_cpu_featureset_hvm_max 5 (sysctl.h:951:9).
 	XEN_SYSCTL_cpu_featureset_hvm_max = 5
+)
+const (
 	// LIVEPATCH_PAYLOAD_VERSION is #define LIVEPATCH_PAYLOAD_VERSION 2 (sysctl.h:982:9).
 	LIVEPATCH_PAYLOAD_VERSION = 2
+)
+const (
 	// XEN_LIVEPATCH_NAME_SIZE is #define XEN_LIVEPATCH_NAME_SIZE 128 (sysctl.h:1027:9).
 	// Structure describing an ELF payload. Uniquely identifies the
 	// payload. Should be human readable.
 	// Recommended length is upto XEN_LIVEPATCH_NAME_SIZE.
 	// Includes the NUL terminator.
 	XEN_LIVEPATCH_NAME_SIZE = 128
+)
+const (
 	// XEN_SYSCTL_LIVEPATCH_UPLOAD is #define XEN_SYSCTL_LIVEPATCH_UPLOAD 0 (sysctl.h:1050:9).
 	// Upload a payload to the hypervisor. The payload is verified
 	// against basic checks and if there are any issues the proper return code
@@ -2154,10 +2342,14 @@ const (
 	// The return value is zero on success and XEN_EXX on failure. This operation
 	// is synchronous and does not require preemption.
 	XEN_SYSCTL_LIVEPATCH_GET = 1
+)
+const (
 	// LIVEPATCH_STATE_CHECKED is #define LIVEPATCH_STATE_CHECKED 1 (sysctl.h:1068:9).
 	LIVEPATCH_STATE_CHECKED = 1
 	// LIVEPATCH_STATE_APPLIED is #define LIVEPATCH_STATE_APPLIED 2 (sysctl.h:1069:9).
 	LIVEPATCH_STATE_APPLIED = 2
+)
+const (
 	// XEN_SYSCTL_LIVEPATCH_LIST is #define XEN_SYSCTL_LIVEPATCH_LIST 2 (sysctl.h:1104:9).
 	// Retrieve an array of abbreviated status, names and metadata of payloads that
 	// are loaded in the hypervisor.
@@ -2186,6 +2378,8 @@ const (
 	// The operation request is asynchronous and the status should be retrieved
 	// by using either XEN_SYSCTL_LIVEPATCH_GET or XEN_SYSCTL_LIVEPATCH_LIST hypercall.
 	XEN_SYSCTL_LIVEPATCH_ACTION = 3
+)
+const (
 	// LIVEPATCH_ACTION_UNLOAD is #define LIVEPATCH_ACTION_UNLOAD 1 (sysctl.h:1140:9).
 	LIVEPATCH_ACTION_UNLOAD = 1
 	// LIVEPATCH_ACTION_REVERT is #define LIVEPATCH_ACTION_REVERT 2 (sysctl.h:1141:9).
@@ -2203,6 +2397,8 @@ const (
 	LIVEPATCH_FLAG_FORCE = 1
 	// LIVEPATCH_FLAGS_MASK is #define LIVEPATCH_FLAGS_MASK LIVEPATCH_FLAG_FORCE (sysctl.h:1165:9).
 	LIVEPATCH_FLAGS_MASK = 1
+)
+const (
 	// XEN_SYSCTL_readconsole is #define XEN_SYSCTL_readconsole 1 (sysctl.h:1226:9).
 	XEN_SYSCTL_readconsole = 1
 	// XEN_SYSCTL_tbuf_op is #define XEN_SYSCTL_tbuf_op 2 (sysctl.h:1227:9).
@@ -2259,13 +2455,19 @@ const (
 	XEN_SYSCTL_get_cpu_policy = 29
 	// XEN_SYSCTL_dt_overlay is #define XEN_SYSCTL_dt_overlay 30 (sysctl.h:1254:9).
 	XEN_SYSCTL_dt_overlay = 30
+)
+const (
 	// TRACE_EXTRA_MAX is #define TRACE_EXTRA_MAX 7 (trace.h:12:9).
 	TRACE_EXTRA_MAX = 7
 	// TRACE_EXTRA_SHIFT is #define TRACE_EXTRA_SHIFT 28 (trace.h:13:9).
 	TRACE_EXTRA_SHIFT = 28
+)
+const (
 	// TRC_CLS_SHIFT is #define TRC_CLS_SHIFT 16 (trace.h:16:9).
 	// Trace classes
 	TRC_CLS_SHIFT = 16
+)
+const (
 	// TRC_GEN is #define TRC_GEN 0x0001f000 (trace.h:17:9).
 	// General trace
 	TRC_GEN = 0x1f000
@@ -2295,11 +2497,17 @@ const (
 	TRC_GUEST = 0x800f000
 	// TRC_ALL is #define TRC_ALL 0x0ffff000 (trace.h:26:9).
 	TRC_ALL = 0xffff000
+)
+const (
 	// TRC_HD_CYCLE_FLAG is #define TRC_HD_CYCLE_FLAG (1UL<<31) (trace.h:28:9).
 	TRC_HD_CYCLE_FLAG = 2147483648
+)
+const (
 	// TRC_SUBCLS_SHIFT is #define TRC_SUBCLS_SHIFT 12 (trace.h:33:9).
 	// Trace subclasses
 	TRC_SUBCLS_SHIFT = 12
+)
+const (
 	// TRC_HVM_ENTRYEXIT is #define TRC_HVM_ENTRYEXIT 0x00081000 (trace.h:36:9).
 	// trace subclasses for SVM
 	//
@@ -2311,6 +2519,8 @@ const (
 	// TRC_HVM_EMUL is #define TRC_HVM_EMUL 0x00084000 (trace.h:38:9).
 	// emulated devices
 	TRC_HVM_EMUL = 0x84000
+)
+const (
 	// TRC_SCHED_MIN is #define TRC_SCHED_MIN 0x00021000 (trace.h:40:9).
 	// Just runstate changes
 	TRC_SCHED_MIN = 0x21000
@@ -2345,11 +2555,15 @@ const (
 	TRC_SCHED_RTDS = 4
 	// TRC_SCHED_SNULL is #define TRC_SCHED_SNULL 5 (trace.h:64:9).
 	TRC_SCHED_SNULL = 5
+)
+const (
 	// TRC_DOM0_DOMOPS is #define TRC_DOM0_DOMOPS 0x00041000 (trace.h:73:9).
 	// Trace classes for DOM0 operations
 	//
 	// Domains manipulations
 	TRC_DOM0_DOMOPS = 0x41000
+)
+const (
 	// TRC_HW_PM is #define TRC_HW_PM 0x00801000 (trace.h:76:9).
 	// Trace classes for Hardware
 	//
@@ -2358,13 +2572,19 @@ const (
 	// TRC_HW_IRQ is #define TRC_HW_IRQ 0x00802000 (trace.h:77:9).
 	// Traces relating to the handling of IRQs
 	TRC_HW_IRQ = 0x802000
+)
+const (
 	// TRC_LOST_RECORDS is #define TRC_LOST_RECORDS (TRC_GEN + 1) (trace.h:80:9).
 	// Trace events per class
 	TRC_LOST_RECORDS = 126977
+)
+const (
 	// TRC_TRACE_WRAP_BUFFER is #define TRC_TRACE_WRAP_BUFFER (TRC_GEN + 2) (trace.h:81:9).
 	TRC_TRACE_WRAP_BUFFER = 126978
 	// TRC_TRACE_CPU_CHANGE is #define TRC_TRACE_CPU_CHANGE (TRC_GEN + 3) (trace.h:82:9).
 	TRC_TRACE_CPU_CHANGE = 126979
+)
+const (
 	// TRC_SCHED_RUNSTATE_CHANGE is #define TRC_SCHED_RUNSTATE_CHANGE (TRC_SCHED_MIN + 1) (trace.h:84:9).
 	TRC_SCHED_RUNSTATE_CHANGE = 135169
 	// TRC_SCHED_CONTINUE_RUNNING is #define TRC_SCHED_CONTINUE_RUNNING (TRC_SCHED_MIN + 2) (trace.h:85:9).
@@ -2403,10 +2623,14 @@ const (
 	TRC_SCHED_SHUTDOWN_CODE = 163856
 	// TRC_SCHED_SWITCH_INFCONT is #define TRC_SCHED_SWITCH_INFCONT (TRC_SCHED_VERBOSE + 17) (trace.h:102:9).
 	TRC_SCHED_SWITCH_INFCONT = 163857
+)
+const (
 	// TRC_DOM0_DOM_ADD is #define TRC_DOM0_DOM_ADD (TRC_DOM0_DOMOPS + 1) (trace.h:104:9).
 	TRC_DOM0_DOM_ADD = 266241
 	// TRC_DOM0_DOM_REM is #define TRC_DOM0_DOM_REM (TRC_DOM0_DOMOPS + 2) (trace.h:105:9).
 	TRC_DOM0_DOM_REM = 266242
+)
+const (
 	// TRC_MEM_PAGE_GRANT_MAP is #define TRC_MEM_PAGE_GRANT_MAP (TRC_MEM + 1) (trace.h:107:9).
 	TRC_MEM_PAGE_GRANT_MAP = 1110017
 	// TRC_MEM_PAGE_GRANT_UNMAP is #define TRC_MEM_PAGE_GRANT_UNMAP (TRC_MEM + 2) (trace.h:108:9).
@@ -2423,6 +2647,8 @@ const (
 	TRC_MEM_POD_ZERO_RECLAIM = 1110033
 	// TRC_MEM_POD_SUPERPAGE_SPLINTER is #define TRC_MEM_POD_SUPERPAGE_SPLINTER (TRC_MEM + 18) (trace.h:114:9).
 	TRC_MEM_POD_SUPERPAGE_SPLINTER = 1110034
+)
+const (
 	// TRC_PV_ENTRY is #define TRC_PV_ENTRY 0x00201000 (trace.h:116:9).
 	// Hypervisor entry points for PV guests.
 	TRC_PV_ENTRY = 0x201000
@@ -2457,6 +2683,8 @@ const (
 	TRC_PV_HYPERCALL_SUBCALL = 2105358
 	// TRC_PV_HYPERCALL_V2_ARG_MASK is #define TRC_PV_HYPERCALL_V2_ARG_MASK (0xfff00000) (trace.h:160:9).
 	TRC_PV_HYPERCALL_V2_ARG_MASK = 0xfff00000
+)
+const (
 	// TRC_SHADOW_NOT_SHADOW is #define TRC_SHADOW_NOT_SHADOW (TRC_SHADOW + 1) (trace.h:162:9).
 	TRC_SHADOW_NOT_SHADOW = 4255745
 	// TRC_SHADOW_FAST_PROPAGATE is #define TRC_SHADOW_FAST_PROPAGATE (TRC_SHADOW + 2) (trace.h:163:9).
@@ -2487,19 +2715,27 @@ const (
 	TRC_SHADOW_RESYNC_FULL = 4255758
 	// TRC_SHADOW_RESYNC_ONLY is #define TRC_SHADOW_RESYNC_ONLY (TRC_SHADOW + 15) (trace.h:176:9).
 	TRC_SHADOW_RESYNC_ONLY = 4255759
+)
+const (
 	// TRC_HVM_NESTEDFLAG is #define TRC_HVM_NESTEDFLAG (0x400) (trace.h:179:9).
 	// trace events per subclass
 	TRC_HVM_NESTEDFLAG = 0x400
 	// TRC_HVM_VMENTRY is #define TRC_HVM_VMENTRY (TRC_HVM_ENTRYEXIT + 0x01) (trace.h:180:9).
 	TRC_HVM_VMENTRY = 528385
+)
+const (
 	// TRC_HVM_VMX_EXIT is #define TRC_HVM_VMX_EXIT (TRC_HVM_ENTRYEXIT + 0x02) (trace.h:181:9).
 	TRC_HVM_VMX_EXIT = 528386
 	// TRC_HVM_VMX_EXIT64 is #define TRC_HVM_VMX_EXIT64 (TRC_HVM_ENTRYEXIT + TRC_64_FLAG + 0x02) (trace.h:182:9).
 	TRC_HVM_VMX_EXIT64 = 528642
+)
+const (
 	// TRC_HVM_SVM_EXIT is #define TRC_HVM_SVM_EXIT (TRC_HVM_ENTRYEXIT + 0x03) (trace.h:183:9).
 	TRC_HVM_SVM_EXIT = 528387
 	// TRC_HVM_SVM_EXIT64 is #define TRC_HVM_SVM_EXIT64 (TRC_HVM_ENTRYEXIT + TRC_64_FLAG + 0x03) (trace.h:184:9).
 	TRC_HVM_SVM_EXIT64 = 528643
+)
+const (
 	// TRC_HVM_PF_XEN is #define TRC_HVM_PF_XEN (TRC_HVM_HANDLER + 0x01) (trace.h:185:9).
 	TRC_HVM_PF_XEN = 532481
 	// TRC_HVM_PF_XEN64 is #define TRC_HVM_PF_XEN64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x01) (trace.h:186:9).
@@ -2508,16 +2744,24 @@ const (
 	TRC_HVM_PF_INJECT = 532482
 	// TRC_HVM_PF_INJECT64 is #define TRC_HVM_PF_INJECT64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x02) (trace.h:188:9).
 	TRC_HVM_PF_INJECT64 = 532738
+)
+const (
 	// TRC_HVM_INJ_EXC is #define TRC_HVM_INJ_EXC (TRC_HVM_HANDLER + 0x03) (trace.h:189:9).
 	TRC_HVM_INJ_EXC = 532483
 	// TRC_HVM_INJ_VIRQ is #define TRC_HVM_INJ_VIRQ (TRC_HVM_HANDLER + 0x04) (trace.h:190:9).
 	TRC_HVM_INJ_VIRQ = 532484
+)
+const (
 	// TRC_HVM_REINJ_VIRQ is #define TRC_HVM_REINJ_VIRQ (TRC_HVM_HANDLER + 0x05) (trace.h:191:9).
 	TRC_HVM_REINJ_VIRQ = 532485
+)
+const (
 	// TRC_HVM_IO_READ is #define TRC_HVM_IO_READ (TRC_HVM_HANDLER + 0x06) (trace.h:192:9).
 	TRC_HVM_IO_READ = 532486
 	// TRC_HVM_IO_WRITE is #define TRC_HVM_IO_WRITE (TRC_HVM_HANDLER + 0x07) (trace.h:193:9).
 	TRC_HVM_IO_WRITE = 532487
+)
+const (
 	// TRC_HVM_CR_READ is #define TRC_HVM_CR_READ (TRC_HVM_HANDLER + 0x08) (trace.h:194:9).
 	TRC_HVM_CR_READ = 532488
 	// TRC_HVM_CR_READ64 is #define TRC_HVM_CR_READ64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x08) (trace.h:195:9).
@@ -2526,14 +2770,20 @@ const (
 	TRC_HVM_CR_WRITE = 532489
 	// TRC_HVM_CR_WRITE64 is #define TRC_HVM_CR_WRITE64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x09) (trace.h:197:9).
 	TRC_HVM_CR_WRITE64 = 532745
+)
+const (
 	// TRC_HVM_DR_READ is #define TRC_HVM_DR_READ (TRC_HVM_HANDLER + 0x0A) (trace.h:198:9).
 	TRC_HVM_DR_READ = 532490
 	// TRC_HVM_DR_WRITE is #define TRC_HVM_DR_WRITE (TRC_HVM_HANDLER + 0x0B) (trace.h:199:9).
 	TRC_HVM_DR_WRITE = 532491
+)
+const (
 	// TRC_HVM_MSR_READ is #define TRC_HVM_MSR_READ (TRC_HVM_HANDLER + 0x0C) (trace.h:200:9).
 	TRC_HVM_MSR_READ = 532492
 	// TRC_HVM_MSR_WRITE is #define TRC_HVM_MSR_WRITE (TRC_HVM_HANDLER + 0x0D) (trace.h:201:9).
 	TRC_HVM_MSR_WRITE = 532493
+)
+const (
 	// TRC_HVM_CPUID is #define TRC_HVM_CPUID (TRC_HVM_HANDLER + 0x0E) (trace.h:202:9).
 	TRC_HVM_CPUID = 532494
 	// TRC_HVM_INTR is #define TRC_HVM_INTR (TRC_HVM_HANDLER + 0x0F) (trace.h:203:9).
@@ -2552,10 +2802,16 @@ const (
 	TRC_HVM_INVLPG64 = 532756
 	// TRC_HVM_MCE is #define TRC_HVM_MCE (TRC_HVM_HANDLER + 0x15) (trace.h:210:9).
 	TRC_HVM_MCE = 532501
+)
+const (
 	// TRC_HVM_IOPORT_READ is #define TRC_HVM_IOPORT_READ (TRC_HVM_HANDLER + 0x16) (trace.h:211:9).
 	TRC_HVM_IOPORT_READ = 532502
+)
+const (
 	// TRC_HVM_IOMEM_READ is #define TRC_HVM_IOMEM_READ (TRC_HVM_HANDLER + 0x17) (trace.h:212:9).
 	TRC_HVM_IOMEM_READ = 532503
+)
+const (
 	// TRC_HVM_CLTS is #define TRC_HVM_CLTS (TRC_HVM_HANDLER + 0x18) (trace.h:213:9).
 	TRC_HVM_CLTS = 532504
 	// TRC_HVM_LMSW is #define TRC_HVM_LMSW (TRC_HVM_HANDLER + 0x19) (trace.h:214:9).
@@ -2564,26 +2820,46 @@ const (
 	TRC_HVM_LMSW64 = 532761
 	// TRC_HVM_RDTSC is #define TRC_HVM_RDTSC (TRC_HVM_HANDLER + 0x1a) (trace.h:216:9).
 	TRC_HVM_RDTSC = 532506
+)
+const (
 	// TRC_HVM_INTR_WINDOW is #define TRC_HVM_INTR_WINDOW (TRC_HVM_HANDLER + 0x20) (trace.h:217:9).
 	TRC_HVM_INTR_WINDOW = 532512
+)
+const (
 	// TRC_HVM_NPF is #define TRC_HVM_NPF (TRC_HVM_HANDLER + 0x21) (trace.h:218:9).
 	TRC_HVM_NPF = 532513
+)
+const (
 	// TRC_HVM_REALMODE_EMULATE is #define TRC_HVM_REALMODE_EMULATE (TRC_HVM_HANDLER + 0x22) (trace.h:219:9).
 	TRC_HVM_REALMODE_EMULATE = 532514
+)
+const (
 	// TRC_HVM_TRAP is #define TRC_HVM_TRAP (TRC_HVM_HANDLER + 0x23) (trace.h:220:9).
 	TRC_HVM_TRAP = 532515
+)
+const (
 	// TRC_HVM_TRAP_DEBUG is #define TRC_HVM_TRAP_DEBUG (TRC_HVM_HANDLER + 0x24) (trace.h:221:9).
 	TRC_HVM_TRAP_DEBUG = 532516
+)
+const (
 	// TRC_HVM_VLAPIC is #define TRC_HVM_VLAPIC (TRC_HVM_HANDLER + 0x25) (trace.h:222:9).
 	TRC_HVM_VLAPIC = 532517
+)
+const (
 	// TRC_HVM_XCR_READ64 is #define TRC_HVM_XCR_READ64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x26) (trace.h:223:9).
 	TRC_HVM_XCR_READ64 = 532774
 	// TRC_HVM_XCR_WRITE64 is #define TRC_HVM_XCR_WRITE64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x27) (trace.h:224:9).
 	TRC_HVM_XCR_WRITE64 = 532775
+)
+const (
 	// TRC_HVM_IOPORT_WRITE is #define TRC_HVM_IOPORT_WRITE (TRC_HVM_HANDLER + 0x216) (trace.h:226:9).
 	TRC_HVM_IOPORT_WRITE = 533014
+)
+const (
 	// TRC_HVM_IOMEM_WRITE is #define TRC_HVM_IOMEM_WRITE (TRC_HVM_HANDLER + 0x217) (trace.h:227:9).
 	TRC_HVM_IOMEM_WRITE = 533015
+)
+const (
 	// TRC_HVM_EMUL_HPET_START_TIMER is #define TRC_HVM_EMUL_HPET_START_TIMER (TRC_HVM_EMUL + 0x1) (trace.h:230:9).
 	// Trace events for emulated devices
 	TRC_HVM_EMUL_HPET_START_TIMER = 540673
@@ -2619,6 +2895,8 @@ const (
 	TRC_HVM_EMUL_PIC_PEND_IRQ_CALL = 540688
 	// TRC_HVM_EMUL_LAPIC_PIC_INTR is #define TRC_HVM_EMUL_LAPIC_PIC_INTR (TRC_HVM_EMUL + 0x11) (trace.h:246:9).
 	TRC_HVM_EMUL_LAPIC_PIC_INTR = 540689
+)
+const (
 	// TRC_PM_FREQ_CHANGE is #define TRC_PM_FREQ_CHANGE (TRC_HW_PM + 0x01) (trace.h:249:9).
 	// trace events for per class
 	TRC_PM_FREQ_CHANGE = 8392705
@@ -2626,6 +2904,8 @@ const (
 	TRC_PM_IDLE_ENTRY = 8392706
 	// TRC_PM_IDLE_EXIT is #define TRC_PM_IDLE_EXIT (TRC_HW_PM + 0x03) (trace.h:251:9).
 	TRC_PM_IDLE_EXIT = 8392707
+)
+const (
 	// TRC_HW_IRQ_MOVE_CLEANUP_DELAY is #define TRC_HW_IRQ_MOVE_CLEANUP_DELAY (TRC_HW_IRQ + 0x1) (trace.h:254:9).
 	// Trace events for IRQs
 	TRC_HW_IRQ_MOVE_CLEANUP_DELAY = 8396801
@@ -2643,6 +2923,8 @@ const (
 	TRC_HW_IRQ_UNMAPPED_VECTOR = 8396807
 	// TRC_HW_IRQ_HANDLED is #define TRC_HW_IRQ_HANDLED (TRC_HW_IRQ + 0x8) (trace.h:261:9).
 	TRC_HW_IRQ_HANDLED = 8396808
+)
+const (
 	// TRC_64_FLAG is #define TRC_64_FLAG 0x100 (trace.h:270:9).
 	// Event Flags
 	//
@@ -2652,6 +2934,8 @@ const (
 	//
 	// Addresses are 64 bits (instead of 32 bits)
 	TRC_64_FLAG = 0x100
+)
+const (
 	// VCPUOP_initialise is #define VCPUOP_initialise 0 (vcpu.h:32:9).
 	// Initialise a VCPU. Each VCPU can be initialised only once. A
 	// newly-initialised VCPU will not run until it is brought up by VCPUOP_up.
@@ -2687,11 +2971,15 @@ const (
 	// Return information about the state and running time of a VCPU.
 	// @extra_arg == pointer to vcpu_runstate_info structure.
 	VCPUOP_get_runstate_info = 4
+)
+const (
 	// XEN_RUNSTATE_UPDATE is #define XEN_RUNSTATE_UPDATE (xen_mk_ullong(1) << 63) (vcpu.h:74:9).
 	// Update indicator set in state_entry_time:
 	// When activated via VMASST_TYPE_runstate_update_flag, set during
 	// updates in guest memory mapped copy of vcpu_runstate_info.
 	XEN_RUNSTATE_UPDATE = 0x8000000000000000
+)
+const (
 	// RUNSTATE_running is #define RUNSTATE_running 0 (vcpu.h:85:9).
 	// VCPU is currently running on a physical CPU.
 	RUNSTATE_running = 0
@@ -2707,6 +2995,8 @@ const (
 	// system administrator (or for critical sections in the hypervisor).
 	// RUNSTATE_blocked dominates this state (it is the preferred state).
 	RUNSTATE_offline = 3
+)
+const (
 	// VCPUOP_register_runstate_memory_area is #define VCPUOP_register_runstate_memory_area 5 (vcpu.h:118:9).
 	// Register a shared memory area from which the guest may obtain its own
 	// runstate information without needing to execute a hypercall.
@@ -2744,12 +3034,16 @@ const (
 	// VCPUOP_stop_singleshot_timer is #define VCPUOP_stop_singleshot_timer 9 (vcpu.h:147:9).
 	// arg == NULL
 	VCPUOP_stop_singleshot_timer = 9
+)
+const (
 	// _VCPU_SSHOTTMR_future is #define _VCPU_SSHOTTMR_future (0) (vcpu.h:160:9).
 	// Request the timeout to be in the future (return -ETIME if it's passed)
 	// but can be ignored by the hypervisor.
 	_VCPU_SSHOTTMR_future = 0
 	// VCPU_SSHOTTMR_future is #define VCPU_SSHOTTMR_future (1U << _VCPU_SSHOTTMR_future) (vcpu.h:161:9).
 	VCPU_SSHOTTMR_future = 1
+)
+const (
 	// VCPUOP_register_vcpu_info is #define VCPUOP_register_vcpu_info 10 (vcpu.h:172:9).
 	// Register a memory location in the guest address space for the
 	// vcpu_info structure.  This allows the guest to place the vcpu_info
@@ -2807,6 +3101,8 @@ const (
 	VCPUOP_register_runstate_phys_area = 14
 	// VCPUOP_register_vcpu_time_phys_area is #define VCPUOP_register_vcpu_time_phys_area 15 (vcpu.h:245:9).
 	VCPUOP_register_vcpu_time_phys_area = 15
+)
+const (
 	// XENVER_version is #define XENVER_version 0 (version.h:20:9).
 	// arg == NULL; returns major:minor (16:16).
 	XENVER_version = 0
@@ -2815,8 +3111,12 @@ const (
 	//
 	// This API/ABI is broken.  Use XENVER_extraversion2 where possible.
 	XENVER_extraversion = 1
+)
+const (
 	// XEN_EXTRAVERSION_LEN is #define XEN_EXTRAVERSION_LEN (sizeof(xen_extraversion_t)) (version.h:29:9).
 	XEN_EXTRAVERSION_LEN = 16
+)
+const (
 	// XENVER_compile_info is #define XENVER_compile_info 2 (version.h:36:9).
 	// arg == xen_compile_info_t.
 	//
@@ -2827,15 +3127,23 @@ const (
 	//
 	// This API/ABI is broken.  Use XENVER_capabilities2 where possible.
 	XENVER_capabilities = 3
+)
+const (
 	// XEN_CAPABILITIES_INFO_LEN is #define XEN_CAPABILITIES_INFO_LEN (sizeof(xen_capabilities_info_t)) (version.h:52:9).
 	XEN_CAPABILITIES_INFO_LEN = 1024
+)
+const (
 	// XENVER_changeset is #define XENVER_changeset 4 (version.h:59:9).
 	// arg == xen_changeset_info_t.
 	//
 	// This API/ABI is broken.  Use XENVER_changeset2 where possible.
 	XENVER_changeset = 4
+)
+const (
 	// XEN_CHANGESET_INFO_LEN is #define XEN_CHANGESET_INFO_LEN (sizeof(xen_changeset_info_t)) (version.h:61:9).
 	XEN_CHANGESET_INFO_LEN = 64
+)
+const (
 	// XENVER_platform_parameters is #define XENVER_platform_parameters 5 (version.h:90:9).
 	// This API is problematic.
 	//
@@ -2909,11 +3217,17 @@ const (
 	XENVER_changeset2 = 13
 	// XENVER_commandline2 is #define XENVER_commandline2 14 (version.h:173:9).
 	XENVER_commandline2 = 14
+)
+const (
 	// XEN_LATEST_INTERFACE_VERSION__ is #define __XEN_LATEST_INTERFACE_VERSION__ 0x00041300 (xen-compat.h:13:9).
 	XEN_LATEST_INTERFACE_VERSION__ = 0x41300
+)
+const (
 	// XEN_INTERFACE_VERSION__ is #define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__ (xen-compat.h:17:9).
 	// Xen is built with matching headers and implements the latest interface.
 	XEN_INTERFACE_VERSION__ = 267008
+)
+const (
 	// HYPERVISOR_set_trap_table is #define __HYPERVISOR_set_trap_table 0 (xen.h:79:9).
 	HYPERVISOR_set_trap_table = 0
 	// HYPERVISOR_mmu_update is #define __HYPERVISOR_mmu_update 1 (xen.h:80:9).
@@ -3020,6 +3334,8 @@ const (
 	HYPERVISOR_arch_6 = 54
 	// HYPERVISOR_arch_7 is #define __HYPERVISOR_arch_7 55 (xen.h:130:9).
 	HYPERVISOR_arch_7 = 55
+)
+const (
 	// VIRQ_TIMER is #define VIRQ_TIMER 0 (xen.h:168:9).
 	// ` enum virq {
 	//
@@ -3078,8 +3394,12 @@ const (
 	VIRQ_ARCH_6 = 22
 	// VIRQ_ARCH_7 is #define VIRQ_ARCH_7 23 (xen.h:190:9).
 	VIRQ_ARCH_7 = 23
+)
+const (
 	// NR_VIRQS is #define NR_VIRQS 24 (xen.h:193:9).
 	NR_VIRQS = 24
+)
+const (
 	// MMU_NORMAL_PT_UPDATE is #define MMU_NORMAL_PT_UPDATE 0 (xen.h:338:9).
 	// ` enum neg_errnoval
 	// ` HYPERVISOR_mmu_update(const struct mmu_update reqs[],
@@ -3256,6 +3576,8 @@ const (
 	// MMU_PT_UPDATE_NO_TRANSLATE is #define MMU_PT_UPDATE_NO_TRANSLATE 3 (xen.h:341:9).
 	// checked '*ptr = val'. ptr is MA.
 	MMU_PT_UPDATE_NO_TRANSLATE = 3
+)
+const (
 	// MMUEXT_PIN_L1_TABLE is #define MMUEXT_PIN_L1_TABLE 0 (xen.h:409:9).
 	// ` enum mmuext_cmd {
 	MMUEXT_PIN_L1_TABLE = 0
@@ -3297,6 +3619,8 @@ const (
 	MMUEXT_MARK_SUPER = 19
 	// MMUEXT_UNMARK_SUPER is #define MMUEXT_UNMARK_SUPER 20 (xen.h:428:9).
 	MMUEXT_UNMARK_SUPER = 20
+)
+const (
 	// UVMF_NONE is #define UVMF_NONE (xen_mk_ulong(0)<<0) (xen.h:476:9).
 	// ` enum uvm_flags {
 	//
@@ -3319,6 +3643,8 @@ const (
 	// UVMF_ALL is #define UVMF_ALL (xen_mk_ulong(1)<<2) (xen.h:482:9).
 	// Flush all TLBs.
 	UVMF_ALL = 4
+)
+const (
 	// CONSOLEIO_write is #define CONSOLEIO_write 0 (xen.h:509:9).
 	// ` int
 	// ` HYPERVISOR_console_io(unsigned int cmd,
@@ -3345,6 +3671,8 @@ const (
 	CONSOLEIO_write = 0
 	// CONSOLEIO_read is #define CONSOLEIO_read 1 (xen.h:510:9).
 	CONSOLEIO_read = 1
+)
+const (
 	// VMASST_CMD_enable is #define VMASST_CMD_enable 0 (xen.h:515:9).
 	// Commands to HYPERVISOR_vm_assist().
 	VMASST_CMD_enable = 0
@@ -3385,6 +3713,8 @@ const (
 	//     as before, and whenever the L4 table gets used as a user one the
 	//     mapping gets zapped.
 	VMASST_TYPE_m2p_strict = 32
+)
+const (
 	// DOMID_FIRST_RESERVED is #define DOMID_FIRST_RESERVED xen_mk_uint(0x7FF0) (xen.h:566:9).
 	// Domain ids >= DOMID_FIRST_RESERVED cannot be used for ordinary domains.
 	DOMID_FIRST_RESERVED = 32752
@@ -3424,10 +3754,14 @@ const (
 	// DOMID_MASK is #define DOMID_MASK xen_mk_uint(0x7FFF) (xen.h:606:9).
 	// Mask for valid domain id values
 	DOMID_MASK = 32767
+)
+const (
 	// XEN_PVCLOCK_TSC_STABLE_BIT is #define XEN_PVCLOCK_TSC_STABLE_BIT (1 << 0) (xen.h:679:9).
 	XEN_PVCLOCK_TSC_STABLE_BIT = 1
 	// XEN_PVCLOCK_GUEST_STOPPED is #define XEN_PVCLOCK_GUEST_STOPPED (1 << 1) (xen.h:680:9).
 	XEN_PVCLOCK_GUEST_STOPPED = 2
+)
+const (
 	// SIF_PRIVILEGED is #define SIF_PRIVILEGED (1<<0) (xen.h:874:9).
 	// These flags are passed in the 'flags' field of start_info_t.
 	//
@@ -3450,6 +3784,8 @@ const (
 	//
 	// reserve 1 byte for xen-pm options
 	SIF_PM_MASK = 0xff00
+)
+const (
 	// XEN_VGATYPE_TEXT_MODE_3 is #define XEN_VGATYPE_TEXT_MODE_3 0x03 (xen.h:917:9).
 	XEN_VGATYPE_TEXT_MODE_3 = 0x3
 	// XEN_VGATYPE_VESA_LFB is #define XEN_VGATYPE_VESA_LFB 0x23 (xen.h:918:9).

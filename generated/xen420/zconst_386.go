@@ -8,29 +8,47 @@ const (
 	HVM_FILE_MAGIC = 0x54381286
 	// HVM_FILE_VERSION is #define HVM_FILE_VERSION 0x00000001 (arch-x86/hvm/save.h:19:9).
 	HVM_FILE_VERSION = 0x1
+)
+const (
 	// _XEN_X86_FPU_INITIALISED is #define _XEN_X86_FPU_INITIALISED 0 (arch-x86/hvm/save.h:148:9).
 	_XEN_X86_FPU_INITIALISED = 0
 	// XEN_X86_FPU_INITIALISED is #define XEN_X86_FPU_INITIALISED (1U<<_XEN_X86_FPU_INITIALISED) (arch-x86/hvm/save.h:149:9).
 	XEN_X86_FPU_INITIALISED = 1
+)
+const (
 	// VIOAPIC_NUM_PINS is #define VIOAPIC_NUM_PINS 48 (arch-x86/hvm/save.h:367:9).
 	// 16 ISA IRQs, 32 non-legacy PCI IRQS.
 	VIOAPIC_NUM_PINS = 48
+)
+const (
 	// RTC_CMOS_SIZE is #define RTC_CMOS_SIZE 14 (arch-x86/hvm/save.h:482:9).
 	RTC_CMOS_SIZE = 14
+)
+const (
 	// HPET_TIMER_NUM is #define HPET_TIMER_NUM 3 (arch-x86/hvm/save.h:500:9).
 	// 3 timers supported now
 	HPET_TIMER_NUM = 3
+)
+const (
 	// MTRR_VCNT is #define MTRR_VCNT 8 (arch-x86/hvm/save.h:543:9).
 	MTRR_VCNT = 8
+)
+const (
 	// NUM_FIXED_MSR is #define NUM_FIXED_MSR 11 (arch-x86/hvm/save.h:544:9).
 	NUM_FIXED_MSR = 11
+)
+const (
 	// CPU_XSAVE_CODE is #define CPU_XSAVE_CODE 16 (arch-x86/hvm/save.h:574:9).
 	CPU_XSAVE_CODE = 16
 	// CPU_MSR_CODE is #define CPU_MSR_CODE 20 (arch-x86/hvm/save.h:626:9).
 	CPU_MSR_CODE = 20
+)
+const (
 	// HVM_SAVE_CODE_MAX is #define HVM_SAVE_CODE_MAX 20 (arch-x86/hvm/save.h:633:9).
 	// Largest type-code in use
 	HVM_SAVE_CODE_MAX = 20
+)
+const (
 	// FLAT_RING1_CS is #define FLAT_RING1_CS 0xe019 (arch-x86/xen-x86_32.h:27:9).
 	// These flat segments are in the Xen-private section of every GDT. Since these
 	// are also present in the initial GDT, many OSes will be able to avoid
@@ -65,55 +83,89 @@ const (
 	FLAT_USER_DS = 57395
 	// FLAT_USER_SS is #define FLAT_USER_SS FLAT_RING3_SS (arch-x86/xen-x86_32.h:39:9).
 	FLAT_USER_SS = 57395
+)
+const (
 	// __HYPERVISOR_VIRT_START_PAE is #define __HYPERVISOR_VIRT_START_PAE 0xF5800000 (arch-x86/xen-x86_32.h:41:9).
 	__HYPERVISOR_VIRT_START_PAE = 0xf5800000
+)
+const (
 	// __MACH2PHYS_VIRT_START_PAE is #define __MACH2PHYS_VIRT_START_PAE 0xF5800000 (arch-x86/xen-x86_32.h:42:9).
 	__MACH2PHYS_VIRT_START_PAE = 0xf5800000
 	// __MACH2PHYS_VIRT_END_PAE is #define __MACH2PHYS_VIRT_END_PAE 0xF6800000 (arch-x86/xen-x86_32.h:43:9).
 	__MACH2PHYS_VIRT_END_PAE = 0xf6800000
+)
+const (
 	// HYPERVISOR_VIRT_START_PAE is #define HYPERVISOR_VIRT_START_PAE xen_mk_ulong(__HYPERVISOR_VIRT_START_PAE) (arch-x86/xen-x86_32.h:44:9).
 	HYPERVISOR_VIRT_START_PAE = 4118806528
+)
+const (
 	// MACH2PHYS_VIRT_START_PAE is #define MACH2PHYS_VIRT_START_PAE xen_mk_ulong(__MACH2PHYS_VIRT_START_PAE) (arch-x86/xen-x86_32.h:45:9).
 	MACH2PHYS_VIRT_START_PAE = 4118806528
 	// MACH2PHYS_VIRT_END_PAE is #define MACH2PHYS_VIRT_END_PAE xen_mk_ulong(__MACH2PHYS_VIRT_END_PAE) (arch-x86/xen-x86_32.h:46:9).
 	MACH2PHYS_VIRT_END_PAE = 4135583744
+)
+const (
 	// __HYPERVISOR_VIRT_START_NONPAE is #define __HYPERVISOR_VIRT_START_NONPAE 0xFC000000 (arch-x86/xen-x86_32.h:49:9).
 	// Non-PAE bounds are obsolete.
 	__HYPERVISOR_VIRT_START_NONPAE = 0xfc000000
+)
+const (
 	// __MACH2PHYS_VIRT_START_NONPAE is #define __MACH2PHYS_VIRT_START_NONPAE 0xFC000000 (arch-x86/xen-x86_32.h:50:9).
 	__MACH2PHYS_VIRT_START_NONPAE = 0xfc000000
 	// __MACH2PHYS_VIRT_END_NONPAE is #define __MACH2PHYS_VIRT_END_NONPAE 0xFC400000 (arch-x86/xen-x86_32.h:51:9).
 	__MACH2PHYS_VIRT_END_NONPAE = 0xfc400000
+)
+const (
 	// HYPERVISOR_VIRT_START_NONPAE is #define HYPERVISOR_VIRT_START_NONPAE xen_mk_ulong(__HYPERVISOR_VIRT_START_NONPAE) (arch-x86/xen-x86_32.h:52:9).
 	HYPERVISOR_VIRT_START_NONPAE = 4227858432
+)
+const (
 	// MACH2PHYS_VIRT_START_NONPAE is #define MACH2PHYS_VIRT_START_NONPAE xen_mk_ulong(__MACH2PHYS_VIRT_START_NONPAE) (arch-x86/xen-x86_32.h:54:9).
 	MACH2PHYS_VIRT_START_NONPAE = 4227858432
 	// MACH2PHYS_VIRT_END_NONPAE is #define MACH2PHYS_VIRT_END_NONPAE xen_mk_ulong(__MACH2PHYS_VIRT_END_NONPAE) (arch-x86/xen-x86_32.h:56:9).
 	MACH2PHYS_VIRT_END_NONPAE = 4232052736
+)
+const (
 	// __HYPERVISOR_VIRT_START is #define __HYPERVISOR_VIRT_START __HYPERVISOR_VIRT_START_PAE (arch-x86/xen-x86_32.h:59:9).
 	__HYPERVISOR_VIRT_START = 4118806528
+)
+const (
 	// __MACH2PHYS_VIRT_START is #define __MACH2PHYS_VIRT_START __MACH2PHYS_VIRT_START_PAE (arch-x86/xen-x86_32.h:60:9).
 	__MACH2PHYS_VIRT_START = 4118806528
 	// __MACH2PHYS_VIRT_END is #define __MACH2PHYS_VIRT_END __MACH2PHYS_VIRT_END_PAE (arch-x86/xen-x86_32.h:61:9).
 	__MACH2PHYS_VIRT_END = 4135583744
+)
+const (
 	// HYPERVISOR_VIRT_START is #define HYPERVISOR_VIRT_START xen_mk_ulong(__HYPERVISOR_VIRT_START) (arch-x86/xen-x86_32.h:64:9).
 	HYPERVISOR_VIRT_START = 4118806528
+)
+const (
 	// MACH2PHYS_VIRT_START is #define MACH2PHYS_VIRT_START xen_mk_ulong(__MACH2PHYS_VIRT_START) (arch-x86/xen-x86_32.h:67:9).
 	MACH2PHYS_VIRT_START = 4118806528
 	// MACH2PHYS_VIRT_END is #define MACH2PHYS_VIRT_END xen_mk_ulong(__MACH2PHYS_VIRT_END) (arch-x86/xen-x86_32.h:68:9).
 	MACH2PHYS_VIRT_END = 4135583744
 	// MACH2PHYS_NR_ENTRIES is #define MACH2PHYS_NR_ENTRIES ((MACH2PHYS_VIRT_END-MACH2PHYS_VIRT_START)>>2) (arch-x86/xen-x86_32.h:69:9).
 	MACH2PHYS_NR_ENTRIES = 4194304
+)
+const (
 	// machine_to_phys_mapping is #define machine_to_phys_mapping ((unsigned long *)MACH2PHYS_VIRT_START) (arch-x86/xen-x86_32.h:71:9).
 	machine_to_phys_mapping = 4118806528
+)
+const (
 	// PRI_xen_pfn is #define PRI_xen_pfn "lx" (arch-x86/xen.h:58:9).
 	PRI_xen_pfn = "lx"
+)
+const (
 	// PRIu_xen_pfn is #define PRIu_xen_pfn "lu" (arch-x86/xen.h:59:9).
 	PRIu_xen_pfn = "lu"
+)
+const (
 	// XEN_HAVE_PV_GUEST_ENTRY is #define XEN_HAVE_PV_GUEST_ENTRY 1 (arch-x86/xen.h:62:9).
 	XEN_HAVE_PV_GUEST_ENTRY = 1
 	// XEN_HAVE_PV_UPCALL_MASK is #define XEN_HAVE_PV_UPCALL_MASK 1 (arch-x86/xen.h:64:9).
 	XEN_HAVE_PV_UPCALL_MASK = 1
+)
+const (
 	// FIRST_RESERVED_GDT_PAGE is #define FIRST_RESERVED_GDT_PAGE 14 (arch-x86/xen.h:82:9).
 	// A number of GDT entries are reserved by Xen. These are not situated at the
 	// start of the GDT because some stupid OSes export hard-coded selector values
@@ -126,11 +178,17 @@ const (
 	FIRST_RESERVED_GDT_BYTE = 57344
 	// FIRST_RESERVED_GDT_ENTRY is #define FIRST_RESERVED_GDT_ENTRY (FIRST_RESERVED_GDT_BYTE / 8) (arch-x86/xen.h:84:9).
 	FIRST_RESERVED_GDT_ENTRY = 7168
+)
+const (
 	// XEN_LEGACY_MAX_VCPUS is #define XEN_LEGACY_MAX_VCPUS 32 (arch-x86/xen.h:98:9).
 	// Maximum number of virtual CPUs in legacy multi-processor guests.
 	XEN_LEGACY_MAX_VCPUS = 32
+)
+const (
 	// PRI_xen_ulong is #define PRI_xen_ulong "lx" (arch-x86/xen.h:103:9).
 	PRI_xen_ulong = "lx"
+)
+const (
 	// VGCF_I387_VALID is #define VGCF_I387_VALID (1<<0) (arch-x86/xen.h:163:9).
 	VGCF_I387_VALID = 1
 	// VGCF_IN_KERNEL is #define VGCF_IN_KERNEL (1<<2) (arch-x86/xen.h:164:9).
@@ -155,6 +213,8 @@ const (
 	_VGCF_online = 5
 	// VGCF_online is #define VGCF_online (1<<_VGCF_online) (arch-x86/xen.h:174:9).
 	VGCF_online = 32
+)
+const (
 	// _XEN_X86_EMU_LAPIC is #define _XEN_X86_EMU_LAPIC 0 (arch-x86/xen.h:264:9).
 	_XEN_X86_EMU_LAPIC = 0
 	// XEN_X86_EMU_LAPIC is #define XEN_X86_EMU_LAPIC (1U<<_XEN_X86_EMU_LAPIC) (arch-x86/xen.h:265:9).
@@ -209,21 +269,35 @@ const (
 	// XEN_X86_MISC_FLAGS_MAX is #define XEN_X86_MISC_FLAGS_MAX XEN_X86_MSR_RELAXED (arch-x86/xen.h:305:9).
 	// Max  XEN_X86_* constant. Used for ABI checking.
 	XEN_X86_MISC_FLAGS_MAX = 1
+)
+const (
 	// XEN_CPUID_NO_SUBLEAF is #define XEN_CPUID_NO_SUBLEAF 0xffffffffu (arch-x86/xen.h:314:9).
 	XEN_CPUID_NO_SUBLEAF = 0xffffffff
+)
+const (
 	// XEN_EMULATE_PREFIX is #define XEN_EMULATE_PREFIX ".byte 0x0f,0x0b,0x78,0x65,0x6e ; " (arch-x86/xen.h:355:9).
 	XEN_EMULATE_PREFIX = ".byte 0x0f,0x0b,0x78,0x65,0x6e ; "
+)
+const (
 	// XEN_CPUID is #define XEN_CPUID XEN_EMULATE_PREFIX "cpuid" (arch-x86/xen.h:356:9).
 	XEN_CPUID = ".byte 0x0f,0x0b,0x78,0x65,0x6e ; cpuid"
+)
+const (
 	// XEN_HVM_DEBUGCONS_IOPORT is #define XEN_HVM_DEBUGCONS_IOPORT 0xe9 (arch-x86/xen.h:364:9).
 	// Debug console IO port, also called "port E9 hack". Each character written
 	// to this IO port will be printed on the hypervisor console, subject to log
 	// level restrictions.
 	XEN_HVM_DEBUGCONS_IOPORT = 0xe9
+)
+const (
 	// XEN_CPUID_INPUT_UNUSED is #define XEN_CPUID_INPUT_UNUSED 0xFFFFFFFF (domctl.h:713:10).
 	XEN_CPUID_INPUT_UNUSED = 0xffffffff
+)
+const (
 	// EVTCHN_2L_NR_CHANNELS is #define EVTCHN_2L_NR_CHANNELS (sizeof(xen_ulong_t) * sizeof(xen_ulong_t) * 64) (event_channel.h:329:9).
 	EVTCHN_2L_NR_CHANNELS = 1024
+)
+const (
 	// HVMOP_set_evtchn_upcall_vector is #define HVMOP_set_evtchn_upcall_vector 23 (hvm/hvm_op.h:196:9).
 	// HVMOP_set_evtchn_upcall_vector: Set a <vector> that should be used for event
 	//
@@ -232,6 +306,8 @@ const (
 	//	domain global callback via (see
 	//	HVM_PARAM_CALLBACK_IRQ).
 	HVMOP_set_evtchn_upcall_vector = 23
+)
+const (
 	// HVM_PARAM_CALLBACK_TYPE_VECTOR is #define HVM_PARAM_CALLBACK_TYPE_VECTOR 2 (hvm/params.h:53:9).
 	HVM_PARAM_CALLBACK_TYPE_VECTOR = 2
 	// HVM_PARAM_VIRIDIAN is #define HVM_PARAM_VIRIDIAN 9 (hvm/params.h:95:9).
@@ -243,6 +319,8 @@ const (
 	// to the desired feature mask. The base feature set must be present
 	// in any valid feature mask.
 	HVM_PARAM_VIRIDIAN = 9
+)
+const (
 	// _HVMPV_base_freq is #define _HVMPV_base_freq 0 (hvm/params.h:105:9).
 	// Base+Freq viridian feature sets:
 	//
@@ -319,6 +397,8 @@ const (
 	HVMPV_cpu_hotplug = 4096
 	// HVMPV_feature_mask is #define HVMPV_feature_mask (HVMPV_base_freq | HVMPV_no_freq | HVMPV_time_ref_count |... (hvm/params.h:162:9).
 	HVMPV_feature_mask = 8191
+)
+const (
 	// XEN_SYSCTL_cpu_policy_raw is #define XEN_SYSCTL_cpu_policy_raw 0 (sysctl.h:1189:9).
 	XEN_SYSCTL_cpu_policy_raw = 0
 	// XEN_SYSCTL_cpu_policy_host is #define XEN_SYSCTL_cpu_policy_host 1 (sysctl.h:1190:9).
@@ -331,8 +411,12 @@ const (
 	XEN_SYSCTL_cpu_policy_pv_default = 4
 	// XEN_SYSCTL_cpu_policy_hvm_default is #define XEN_SYSCTL_cpu_policy_hvm_default 5 (sysctl.h:1194:9).
 	XEN_SYSCTL_cpu_policy_hvm_default = 5
+)
+const (
 	// TRC_SCHED_EVT_MASK is #define TRC_SCHED_EVT_MASK (~(TRC_SCHED_ID_MASK)) (trace.h:56:9).
 	TRC_SCHED_EVT_MASK = 4294963711
+)
+const (
 	// MAX_GUEST_CMDLINE is #define MAX_GUEST_CMDLINE 1024 (xen.h:858:9).
 	MAX_GUEST_CMDLINE = 1024
 )

@@ -6,7 +6,7 @@ package xenguest
 import "github.com/xenbind/xenbind/runtime/hypercall"
 
 // HypervisorSetTrapTable issues hypercall __HYPERVISOR_set_trap_table
-// (xen.h:75:9), whose prototype is (emit/hypercalls.spec line 116):
+// (xen.h:75:9), whose prototype is (emit/hypercalls.spec line 134):
 //
 //	long HYPERVISOR_set_trap_table(const struct trap_info traps[])
 //
@@ -18,7 +18,7 @@ func HypervisorSetTrapTable(c hypercall.Caller, traps uint64) (uint64, error) {
 }
 
 // HypervisorSetGDT issues hypercall __HYPERVISOR_set_gdt (xen.h:77:9), whose
-// prototype is (emit/hypercalls.spec line 117):
+// prototype is (emit/hypercalls.spec line 135):
 //
 //	long HYPERVISOR_set_gdt(const xen_pfn_t frames[], unsigned int entries)
 //
@@ -30,7 +30,7 @@ func HypervisorSetGDT(c hypercall.Caller, frames, entries uint64) (uint64, error
 }
 
 // HypervisorStackSwitch issues hypercall __HYPERVISOR_stack_switch
-// (xen.h:78:9), whose prototype is (emit/hypercalls.spec line 118):
+// (xen.h:78:9), whose prototype is (emit/hypercalls.spec line 136):
 //
 //	long HYPERVISOR_stack_switch(unsigned long ss, unsigned long esp)
 //
@@ -41,7 +41,7 @@ func HypervisorStackSwitch(c hypercall.Caller, ss, esp uint64) (uint64, error) {
 }
 
 // HypervisorSetCallbacks issues hypercall __HYPERVISOR_set_callbacks
-// (xen.h:79:9), whose prototype is (emit/hypercalls.spec line 120):
+// (xen.h:79:9), whose prototype is (emit/hypercalls.spec line 138):
 //
 //	long HYPERVISOR_set_callbacks(unsigned long event_address, unsigned long failsafe_address, unsigned long syscall_address)
 //
@@ -52,7 +52,7 @@ func HypervisorSetCallbacks(c hypercall.Caller, eventAddress, failsafeAddress, s
 }
 
 // HypervisorFPUTaskswitch issues hypercall __HYPERVISOR_fpu_taskswitch
-// (xen.h:80:9), whose prototype is (emit/hypercalls.spec line 121):
+// (xen.h:80:9), whose prototype is (emit/hypercalls.spec line 139):
 //
 //	long HYPERVISOR_fpu_taskswitch(int set)
 //
@@ -63,7 +63,7 @@ func HypervisorFPUTaskswitch(c hypercall.Caller, set uint64) (uint64, error) {
 }
 
 // HypervisorSetDebugreg issues hypercall __HYPERVISOR_set_debugreg
-// (xen.h:83:9), whose prototype is (emit/hypercalls.spec line 124):
+// (xen.h:83:9), whose prototype is (emit/hypercalls.spec line 142):
 //
 //	long HYPERVISOR_set_debugreg(int regno, unsigned long value)
 //
@@ -74,7 +74,7 @@ func HypervisorSetDebugreg(c hypercall.Caller, regno, value uint64) (uint64, err
 }
 
 // HypervisorGetDebugreg issues hypercall __HYPERVISOR_get_debugreg
-// (xen.h:84:9), whose prototype is (emit/hypercalls.spec line 125):
+// (xen.h:84:9), whose prototype is (emit/hypercalls.spec line 143):
 //
 //	unsigned long HYPERVISOR_get_debugreg(int regno)
 //
@@ -85,7 +85,7 @@ func HypervisorGetDebugreg(c hypercall.Caller, regno uint64) (uint64, error) {
 }
 
 // HypervisorUpdateDescriptor issues hypercall __HYPERVISOR_update_descriptor
-// (xen.h:85:9), whose prototype is (emit/hypercalls.spec line 126):
+// (xen.h:85:9), whose prototype is (emit/hypercalls.spec line 144):
 //
 //	long HYPERVISOR_update_descriptor(u64 pa, u64 desc)
 //
@@ -111,7 +111,7 @@ func HypervisorUpdateVAMapping(c hypercall.Caller, va, val, flags uint64) (uint6
 }
 
 // HypervisorSetTimerOp issues hypercall __HYPERVISOR_set_timer_op
-// (xen.h:89:9), whose prototype is (emit/hypercalls.spec line 128):
+// (xen.h:89:9), whose prototype is (emit/hypercalls.spec line 146):
 //
 //	long HYPERVISOR_set_timer_op(u64 timeout)
 //

@@ -56,8 +56,12 @@ const (
 	EVTCHNOP_expand_array = 12
 	// EVTCHNOP_set_priority is #define EVTCHNOP_set_priority 13 (event_channel.h:59:9).
 	EVTCHNOP_set_priority = 13
+)
+const (
 	// BIND_PIRQ__WILL_SHARE is #define BIND_PIRQ__WILL_SHARE 1 (event_channel.h:143:9).
 	BIND_PIRQ__WILL_SHARE = 1
+)
+const (
 	// EVTCHNSTAT_closed is #define EVTCHNSTAT_closed 0 (event_channel.h:197:9).
 	// OUT parameters
 	//
@@ -78,6 +82,8 @@ const (
 	// EVTCHNSTAT_ipi is #define EVTCHNSTAT_ipi 5 (event_channel.h:202:9).
 	// Channel is bound to a virtual IPI line
 	EVTCHNSTAT_ipi = 5
+)
+const (
 	// EVTCHN_FIFO_PRIORITY_MAX is #define EVTCHN_FIFO_PRIORITY_MAX 0 (event_channel.h:336:9).
 	// Events may have priorities from 0 (highest) to 15 (lowest).
 	EVTCHN_FIFO_PRIORITY_MAX = 0
@@ -101,6 +107,8 @@ const (
 	EVTCHN_FIFO_LINK_MASK = 131071
 	// EVTCHN_FIFO_NR_CHANNELS is #define EVTCHN_FIFO_NR_CHANNELS (1 << EVTCHN_FIFO_LINK_BITS) (event_channel.h:352:9).
 	EVTCHN_FIFO_NR_CHANNELS = 131072
+)
+const (
 	// XENFEAT_writable_page_tables is #define XENFEAT_writable_page_tables 0 (features.h:31:9).
 	// If set, the guest does not need to write-protect its pagetables, and can
 	// update them via direct writes.
@@ -172,6 +180,8 @@ const (
 	XENFEAT_direct_mapped = 17
 	// XENFEAT_NR_SUBMAPS is #define XENFEAT_NR_SUBMAPS 1 (features.h:114:9).
 	XENFEAT_NR_SUBMAPS = 1
+)
+const (
 	// GNTTAB_NR_RESERVED_ENTRIES is #define GNTTAB_NR_RESERVED_ENTRIES 8 (grant_table.h:133:9).
 	// The first few grant table entries will be preserved across grant table
 	// version changes and may be pre-populated at domain creation by tools.
@@ -180,6 +190,8 @@ const (
 	GNTTAB_RESERVED_CONSOLE = 0
 	// GNTTAB_RESERVED_XENSTORE is #define GNTTAB_RESERVED_XENSTORE 1 (grant_table.h:135:9).
 	GNTTAB_RESERVED_XENSTORE = 1
+)
+const (
 	// _GTF_readonly is #define _GTF_readonly (2) (grant_table.h:164:9).
 	// Subflags for GTF_permit_access and GTF_transitive.
 	//
@@ -220,6 +232,8 @@ const (
 	_GTF_transfer_committed = 2
 	// _GTF_transfer_completed is #define _GTF_transfer_completed (3) (grant_table.h:191:9).
 	_GTF_transfer_completed = 3
+)
+const (
 	// GNTTABOP_map_grant_ref is #define GNTTABOP_map_grant_ref 0 (grant_table.h:287:9).
 	// ` enum grant_table_op { // GNTTABOP_* => struct gnttab_*
 	GNTTABOP_map_grant_ref = 0
@@ -247,6 +261,8 @@ const (
 	GNTTABOP_swap_grant_ref = 11
 	// GNTTABOP_cache_flush is #define GNTTABOP_cache_flush 12 (grant_table.h:300:9).
 	GNTTABOP_cache_flush = 12
+)
+const (
 	// _GNTCOPY_source_gref is #define _GNTCOPY_source_gref (0) (grant_table.h:438:9).
 	_GNTCOPY_source_gref = 0
 	// GNTCOPY_source_gref is #define GNTCOPY_source_gref (1<<_GNTCOPY_source_gref) (grant_table.h:439:9).
@@ -255,12 +271,16 @@ const (
 	_GNTCOPY_dest_gref = 1
 	// GNTCOPY_dest_gref is #define GNTCOPY_dest_gref (1<<_GNTCOPY_dest_gref) (grant_table.h:441:9).
 	GNTCOPY_dest_gref = 2
+)
+const (
 	// GNTTAB_CACHE_CLEAN is #define GNTTAB_CACHE_CLEAN (1u<<0) (grant_table.h:577:9).
 	GNTTAB_CACHE_CLEAN = 1
 	// GNTTAB_CACHE_INVAL is #define GNTTAB_CACHE_INVAL (1u<<1) (grant_table.h:578:9).
 	GNTTAB_CACHE_INVAL = 2
 	// GNTTAB_CACHE_SOURCE_GREF is #define GNTTAB_CACHE_SOURCE_GREF (1u<<31) (grant_table.h:579:9).
 	GNTTAB_CACHE_SOURCE_GREF = 2147483648
+)
+const (
 	// _GNTMAP_device_map is #define _GNTMAP_device_map (0) (grant_table.h:591:9).
 	// Map the grant entry for access by I/O devices.
 	_GNTMAP_device_map = 0
@@ -286,6 +306,8 @@ const (
 	// Bits to be placed in guest kernel available PTE bits (architecture
 	// dependent; only supported when XENFEAT_gnttab_map_avail_bits is set).
 	GNTMAP_guest_avail0 = 16
+)
+const (
 	// HVMOP_set_param is #define HVMOP_set_param 0 (hvm/hvm_op.h:14:9).
 	// Get/set subcommands: extra argument == pointer to xen_hvm_param struct.
 	HVMOP_set_param = 0
@@ -358,6 +380,8 @@ const (
 	// HVMOP_altp2m_set_visibility is #define HVMOP_altp2m_set_visibility 16 (hvm/hvm_op.h:343:9).
 	// Set visibility for a given altp2m view
 	HVMOP_altp2m_set_visibility = 16
+)
+const (
 	// HVM_PARAM_CALLBACK_IRQ is #define HVM_PARAM_CALLBACK_IRQ 0 (hvm/params.h:31:9).
 	HVM_PARAM_CALLBACK_IRQ = 0
 	// HVM_PARAM_CALLBACK_IRQ_TYPE_MASK is #define HVM_PARAM_CALLBACK_IRQ_TYPE_MASK xen_mk_ullong(0xFF00000000000000) (hvm/params.h:32:9).
@@ -396,6 +420,8 @@ const (
 	//	 Missed interrupts are collapsed together and delivered as one 'late tick'.
 	//	 Guest time always tracks wallclock (i.e., real) time.
 	HVM_PARAM_TIMER_MODE = 10
+)
+const (
 	// HVMPTM_delay_for_missed_ticks is #define HVMPTM_delay_for_missed_ticks 0 (hvm/params.h:199:9).
 	HVMPTM_delay_for_missed_ticks = 0
 	// HVMPTM_no_delay_for_missed_ticks is #define HVMPTM_no_delay_for_missed_ticks 1 (hvm/params.h:200:9).
@@ -404,6 +430,8 @@ const (
 	HVMPTM_no_missed_ticks_pending = 2
 	// HVMPTM_one_missed_tick_pending is #define HVMPTM_one_missed_tick_pending 3 (hvm/params.h:202:9).
 	HVMPTM_one_missed_tick_pending = 3
+)
+const (
 	// HVM_PARAM_HPET_ENABLED is #define HVM_PARAM_HPET_ENABLED 11 (hvm/params.h:205:9).
 	// Boolean: Enable virtual HPET (high-precision event timer)? (x86-only)
 	HVM_PARAM_HPET_ENABLED = 11
@@ -464,6 +492,8 @@ const (
 	// security-critical environment, each subop should be evaluated for
 	// safety, with unsafe subops blacklisted in XSM.
 	HVM_PARAM_ALTP2M = 35
+)
+const (
 	// XEN_ALTP2M_disabled is #define XEN_ALTP2M_disabled 0 (hvm/params.h:261:9).
 	XEN_ALTP2M_disabled = 0
 	// XEN_ALTP2M_mixed is #define XEN_ALTP2M_mixed 1 (hvm/params.h:262:9).
@@ -472,6 +502,8 @@ const (
 	XEN_ALTP2M_external = 2
 	// XEN_ALTP2M_limited is #define XEN_ALTP2M_limited 3 (hvm/params.h:264:9).
 	XEN_ALTP2M_limited = 3
+)
+const (
 	// HVM_PARAM_X87_FIP_WIDTH is #define HVM_PARAM_X87_FIP_WIDTH 36 (hvm/params.h:286:9).
 	// Size of the x87 FPU FIP/FDP registers that the hypervisor needs to
 	// save/restore.  This is a workaround for a hardware limitation that
@@ -502,12 +534,18 @@ const (
 	// HVM_PARAM_MCA_CAP is #define HVM_PARAM_MCA_CAP 38 (hvm/params.h:295:9).
 	// Enable MCA capabilities.
 	HVM_PARAM_MCA_CAP = 38
+)
+const (
 	// XEN_HVM_MCA_CAP_LMCE is #define XEN_HVM_MCA_CAP_LMCE (xen_mk_ullong(1) << 0) (hvm/params.h:296:9).
 	XEN_HVM_MCA_CAP_LMCE = 1
 	// XEN_HVM_MCA_CAP_MASK is #define XEN_HVM_MCA_CAP_MASK XEN_HVM_MCA_CAP_LMCE (hvm/params.h:297:9).
 	XEN_HVM_MCA_CAP_MASK = 1
+)
+const (
 	// HVM_NR_PARAMS is #define HVM_NR_PARAMS 39 (hvm/params.h:299:9).
 	HVM_NR_PARAMS = 39
+)
+const (
 	// XENMEM_increase_reservation is #define XENMEM_increase_reservation 0 (memory.h:21:9).
 	// Increase or decrease the specified domain's memory reservation. Returns the
 	// number of extents successfully allocated or freed.
@@ -517,6 +555,8 @@ const (
 	XENMEM_decrease_reservation = 1
 	// XENMEM_populate_physmap is #define XENMEM_populate_physmap 6 (memory.h:23:9).
 	XENMEM_populate_physmap = 6
+)
+const (
 	// XENMEMF_populate_on_demand is #define XENMEMF_populate_on_demand (1<<16) (memory.h:38:9).
 	// Flag to populate physmap with populate-on-demand entries
 	XENMEMF_populate_on_demand = 65536
@@ -526,6 +566,8 @@ const (
 	// XENMEMF_vnode is #define XENMEMF_vnode (1<<18) (memory.h:43:9).
 	// Flag to indicate the node specified is virtual node
 	XENMEMF_vnode = 262144
+)
+const (
 	// XENMEM_exchange is #define XENMEM_exchange 11 (memory.h:91:9).
 	// An atomic exchange of memory pages. If return code is zero then
 	// @out.extent_list provides GMFNs of the newly-allocated memory.
@@ -571,6 +613,8 @@ const (
 	// map it by default into guest address space, do not implement this command.
 	// arg == addr of xen_machphys_mapping_t.
 	XENMEM_machphys_mapping = 12
+)
+const (
 	// XENMAPSPACE_shared_info is #define XENMAPSPACE_shared_info 0 (memory.h:209:9).
 	// ` enum phys_map_space {
 	//
@@ -596,13 +640,19 @@ const (
 	// Inner/Outer Write-Back Cacheable
 	// memory attribute.
 	XENMAPSPACE_dev_mmio = 5
+)
+const (
 	// XENMEM_add_to_physmap is #define XENMEM_add_to_physmap 7 (memory.h:227:9).
 	// Sets the GPFN at which a particular page appears in the specified guest's
 	// physical address space (translated guests only).
 	// arg == addr of xen_add_to_physmap_t.
 	XENMEM_add_to_physmap = 7
+)
+const (
 	// XENMAPIDX_grant_table_status is #define XENMAPIDX_grant_table_status 0x80000000 (memory.h:237:9).
 	XENMAPIDX_grant_table_status = 0x80000000
+)
+const (
 	// XENMEM_add_to_physmap_batch is #define XENMEM_add_to_physmap_batch 23 (memory.h:249:9).
 	// A batched version of add_to_physmap.
 	XENMEM_add_to_physmap_batch = 23
@@ -652,6 +702,8 @@ const (
 	// XENMEM_get_vnumainfo used by guest to get
 	// vNUMA topology from hypervisor.
 	XENMEM_get_vnumainfo = 26
+)
+const (
 	// PHYSDEVOP_eoi is #define PHYSDEVOP_eoi 12 (physdev.h:22:9).
 	// Notify end-of-interrupt (EOI) for the specified IRQ.
 	// @arg == pointer to physdev_eoi structure.
@@ -674,6 +726,8 @@ const (
 	// Query the status of an IRQ line.
 	// @arg == pointer to physdev_irq_status_query structure.
 	PHYSDEVOP_irq_status_query = 5
+)
+const (
 	// _XENIRQSTAT_needs_eoi is #define _XENIRQSTAT_needs_eoi (0) (physdev.h:68:9).
 	// Need to call PHYSDEVOP_eoi when the IRQ has been serviced?
 	_XENIRQSTAT_needs_eoi = 0
@@ -684,6 +738,8 @@ const (
 	_XENIRQSTAT_shared = 1
 	// XENIRQSTAT_shared is #define XENIRQSTAT_shared (1U<<_XENIRQSTAT_shared) (physdev.h:73:10).
 	XENIRQSTAT_shared = 2
+)
+const (
 	// PHYSDEVOP_set_iopl is #define PHYSDEVOP_set_iopl 6 (physdev.h:79:9).
 	// Set the current VCPU's I/O privilege level.
 	// @arg == pointer to physdev_set_iopl structure.
@@ -704,6 +760,8 @@ const (
 	PHYSDEVOP_alloc_irq_vector = 10
 	// PHYSDEVOP_free_irq_vector is #define PHYSDEVOP_free_irq_vector 11 (physdev.h:125:9).
 	PHYSDEVOP_free_irq_vector = 11
+)
+const (
 	// MAP_PIRQ_TYPE_MSI is #define MAP_PIRQ_TYPE_MSI 0x0 (physdev.h:135:9).
 	MAP_PIRQ_TYPE_MSI = 0x0
 	// MAP_PIRQ_TYPE_GSI is #define MAP_PIRQ_TYPE_GSI 0x1 (physdev.h:136:9).
@@ -714,6 +772,8 @@ const (
 	MAP_PIRQ_TYPE_MSI_SEG = 0x3
 	// MAP_PIRQ_TYPE_MULTI_MSI is #define MAP_PIRQ_TYPE_MULTI_MSI 0x4 (physdev.h:139:9).
 	MAP_PIRQ_TYPE_MULTI_MSI = 0x4
+)
+const (
 	// PHYSDEVOP_map_pirq is #define PHYSDEVOP_map_pirq 13 (physdev.h:141:9).
 	PHYSDEVOP_map_pirq = 13
 	// PHYSDEVOP_unmap_pirq is #define PHYSDEVOP_unmap_pirq 14 (physdev.h:162:9).
@@ -732,16 +792,24 @@ const (
 	// type is MAP_PIRQ_TYPE_GSI or MAP_PIRQ_TYPE_MSI
 	// the hypercall returns a free pirq
 	PHYSDEVOP_get_free_pirq = 23
+)
+const (
 	// XEN_PCI_MMCFG_RESERVED is #define XEN_PCI_MMCFG_RESERVED 0x1 (physdev.h:253:9).
 	XEN_PCI_MMCFG_RESERVED = 0x1
+)
+const (
 	// PHYSDEVOP_pci_mmcfg_reserved is #define PHYSDEVOP_pci_mmcfg_reserved 24 (physdev.h:255:9).
 	PHYSDEVOP_pci_mmcfg_reserved = 24
+)
+const (
 	// XEN_PCI_DEV_EXTFN is #define XEN_PCI_DEV_EXTFN 0x1 (physdev.h:266:9).
 	XEN_PCI_DEV_EXTFN = 0x1
 	// XEN_PCI_DEV_VIRTFN is #define XEN_PCI_DEV_VIRTFN 0x2 (physdev.h:267:9).
 	XEN_PCI_DEV_VIRTFN = 0x2
 	// XEN_PCI_DEV_PXM is #define XEN_PCI_DEV_PXM 0x4 (physdev.h:268:9).
 	XEN_PCI_DEV_PXM = 0x4
+)
+const (
 	// PHYSDEVOP_pci_device_add is #define PHYSDEVOP_pci_device_add 25 (physdev.h:270:9).
 	PHYSDEVOP_pci_device_add = 25
 	// PHYSDEVOP_pci_device_remove is #define PHYSDEVOP_pci_device_remove 26 (physdev.h:291:9).
@@ -771,6 +839,8 @@ const (
 	PHYSDEVOP_IRQ_UNMASK_NOTIFY = 4
 	// PHYSDEVOP_pirq_eoi_gmfn is #define PHYSDEVOP_pirq_eoi_gmfn PHYSDEVOP_pirq_eoi_gmfn_v2 (physdev.h:353:9).
 	PHYSDEVOP_pirq_eoi_gmfn = 28
+)
+const (
 	// SCHEDOP_yield is #define SCHEDOP_yield 0 (sched.h:47:9).
 	// Voluntarily yield the CPU.
 	// @arg == NULL.
@@ -831,6 +901,8 @@ const (
 	// This call is allowed for the hardware domain only and requires the cpu
 	// to be part of the domain's cpupool.
 	SCHEDOP_pin_override = 7
+)
+const (
 	// SHUTDOWN_poweroff is #define SHUTDOWN_poweroff 0 (sched.h:158:9).
 	// ` enum sched_shutdown_reason {
 	//
@@ -858,13 +930,19 @@ const (
 	// SHUTDOWN_MAX is #define SHUTDOWN_MAX 5 (sched.h:172:9).
 	// Maximum valid shutdown reason.
 	SHUTDOWN_MAX = 5
+)
+const (
 	// TRACE_EXTRA_MAX is #define TRACE_EXTRA_MAX 7 (trace.h:12:9).
 	TRACE_EXTRA_MAX = 7
 	// TRACE_EXTRA_SHIFT is #define TRACE_EXTRA_SHIFT 28 (trace.h:13:9).
 	TRACE_EXTRA_SHIFT = 28
+)
+const (
 	// TRC_CLS_SHIFT is #define TRC_CLS_SHIFT 16 (trace.h:16:9).
 	// Trace classes
 	TRC_CLS_SHIFT = 16
+)
+const (
 	// TRC_GEN is #define TRC_GEN 0x0001f000 (trace.h:17:9).
 	// General trace
 	TRC_GEN = 0x1f000
@@ -894,11 +972,17 @@ const (
 	TRC_GUEST = 0x800f000
 	// TRC_ALL is #define TRC_ALL 0x0ffff000 (trace.h:26:9).
 	TRC_ALL = 0xffff000
+)
+const (
 	// TRC_HD_CYCLE_FLAG is #define TRC_HD_CYCLE_FLAG (1UL<<31) (trace.h:28:9).
 	TRC_HD_CYCLE_FLAG = 2147483648
+)
+const (
 	// TRC_SUBCLS_SHIFT is #define TRC_SUBCLS_SHIFT 12 (trace.h:33:9).
 	// Trace subclasses
 	TRC_SUBCLS_SHIFT = 12
+)
+const (
 	// TRC_HVM_ENTRYEXIT is #define TRC_HVM_ENTRYEXIT 0x00081000 (trace.h:36:9).
 	// trace subclasses for SVM
 	//
@@ -910,6 +994,8 @@ const (
 	// TRC_HVM_EMUL is #define TRC_HVM_EMUL 0x00084000 (trace.h:38:9).
 	// emulated devices
 	TRC_HVM_EMUL = 0x84000
+)
+const (
 	// TRC_SCHED_MIN is #define TRC_SCHED_MIN 0x00021000 (trace.h:40:9).
 	// Just runstate changes
 	TRC_SCHED_MIN = 0x21000
@@ -944,11 +1030,15 @@ const (
 	TRC_SCHED_RTDS = 4
 	// TRC_SCHED_SNULL is #define TRC_SCHED_SNULL 5 (trace.h:64:9).
 	TRC_SCHED_SNULL = 5
+)
+const (
 	// TRC_DOM0_DOMOPS is #define TRC_DOM0_DOMOPS 0x00041000 (trace.h:73:9).
 	// Trace classes for DOM0 operations
 	//
 	// Domains manipulations
 	TRC_DOM0_DOMOPS = 0x41000
+)
+const (
 	// TRC_HW_PM is #define TRC_HW_PM 0x00801000 (trace.h:76:9).
 	// Trace classes for Hardware
 	//
@@ -957,13 +1047,19 @@ const (
 	// TRC_HW_IRQ is #define TRC_HW_IRQ 0x00802000 (trace.h:77:9).
 	// Traces relating to the handling of IRQs
 	TRC_HW_IRQ = 0x802000
+)
+const (
 	// TRC_LOST_RECORDS is #define TRC_LOST_RECORDS (TRC_GEN + 1) (trace.h:80:9).
 	// Trace events per class
 	TRC_LOST_RECORDS = 126977
+)
+const (
 	// TRC_TRACE_WRAP_BUFFER is #define TRC_TRACE_WRAP_BUFFER (TRC_GEN + 2) (trace.h:81:9).
 	TRC_TRACE_WRAP_BUFFER = 126978
 	// TRC_TRACE_CPU_CHANGE is #define TRC_TRACE_CPU_CHANGE (TRC_GEN + 3) (trace.h:82:9).
 	TRC_TRACE_CPU_CHANGE = 126979
+)
+const (
 	// TRC_SCHED_RUNSTATE_CHANGE is #define TRC_SCHED_RUNSTATE_CHANGE (TRC_SCHED_MIN + 1) (trace.h:84:9).
 	TRC_SCHED_RUNSTATE_CHANGE = 135169
 	// TRC_SCHED_CONTINUE_RUNNING is #define TRC_SCHED_CONTINUE_RUNNING (TRC_SCHED_MIN + 2) (trace.h:85:9).
@@ -1002,10 +1098,14 @@ const (
 	TRC_SCHED_SHUTDOWN_CODE = 163856
 	// TRC_SCHED_SWITCH_INFCONT is #define TRC_SCHED_SWITCH_INFCONT (TRC_SCHED_VERBOSE + 17) (trace.h:102:9).
 	TRC_SCHED_SWITCH_INFCONT = 163857
+)
+const (
 	// TRC_DOM0_DOM_ADD is #define TRC_DOM0_DOM_ADD (TRC_DOM0_DOMOPS + 1) (trace.h:104:9).
 	TRC_DOM0_DOM_ADD = 266241
 	// TRC_DOM0_DOM_REM is #define TRC_DOM0_DOM_REM (TRC_DOM0_DOMOPS + 2) (trace.h:105:9).
 	TRC_DOM0_DOM_REM = 266242
+)
+const (
 	// TRC_MEM_PAGE_GRANT_MAP is #define TRC_MEM_PAGE_GRANT_MAP (TRC_MEM + 1) (trace.h:107:9).
 	TRC_MEM_PAGE_GRANT_MAP = 1110017
 	// TRC_MEM_PAGE_GRANT_UNMAP is #define TRC_MEM_PAGE_GRANT_UNMAP (TRC_MEM + 2) (trace.h:108:9).
@@ -1022,6 +1122,8 @@ const (
 	TRC_MEM_POD_ZERO_RECLAIM = 1110033
 	// TRC_MEM_POD_SUPERPAGE_SPLINTER is #define TRC_MEM_POD_SUPERPAGE_SPLINTER (TRC_MEM + 18) (trace.h:114:9).
 	TRC_MEM_POD_SUPERPAGE_SPLINTER = 1110034
+)
+const (
 	// TRC_PV_ENTRY is #define TRC_PV_ENTRY 0x00201000 (trace.h:116:9).
 	// Hypervisor entry points for PV guests.
 	TRC_PV_ENTRY = 0x201000
@@ -1056,6 +1158,8 @@ const (
 	TRC_PV_HYPERCALL_SUBCALL = 2105358
 	// TRC_PV_HYPERCALL_V2_ARG_MASK is #define TRC_PV_HYPERCALL_V2_ARG_MASK (0xfff00000) (trace.h:160:9).
 	TRC_PV_HYPERCALL_V2_ARG_MASK = 0xfff00000
+)
+const (
 	// TRC_SHADOW_NOT_SHADOW is #define TRC_SHADOW_NOT_SHADOW (TRC_SHADOW + 1) (trace.h:162:9).
 	TRC_SHADOW_NOT_SHADOW = 4255745
 	// TRC_SHADOW_FAST_PROPAGATE is #define TRC_SHADOW_FAST_PROPAGATE (TRC_SHADOW + 2) (trace.h:163:9).
@@ -1086,6 +1190,8 @@ const (
 	TRC_SHADOW_RESYNC_FULL = 4255758
 	// TRC_SHADOW_RESYNC_ONLY is #define TRC_SHADOW_RESYNC_ONLY (TRC_SHADOW + 15) (trace.h:176:9).
 	TRC_SHADOW_RESYNC_ONLY = 4255759
+)
+const (
 	// TRC_HVM_NESTEDFLAG is #define TRC_HVM_NESTEDFLAG (0x400) (trace.h:179:9).
 	// trace events per subclass
 	TRC_HVM_NESTEDFLAG = 0x400
@@ -1095,6 +1201,8 @@ const (
 	TRC_HVM_VMEXIT = 528386
 	// TRC_HVM_VMEXIT64 is #define TRC_HVM_VMEXIT64 (TRC_HVM_ENTRYEXIT + TRC_64_FLAG + 0x02) (trace.h:182:9).
 	TRC_HVM_VMEXIT64 = 528642
+)
+const (
 	// TRC_HVM_PF_XEN is #define TRC_HVM_PF_XEN (TRC_HVM_HANDLER + 0x01) (trace.h:183:9).
 	TRC_HVM_PF_XEN = 532481
 	// TRC_HVM_PF_XEN64 is #define TRC_HVM_PF_XEN64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x01) (trace.h:184:9).
@@ -1103,16 +1211,24 @@ const (
 	TRC_HVM_PF_INJECT = 532482
 	// TRC_HVM_PF_INJECT64 is #define TRC_HVM_PF_INJECT64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x02) (trace.h:186:9).
 	TRC_HVM_PF_INJECT64 = 532738
+)
+const (
 	// TRC_HVM_INJ_EXC is #define TRC_HVM_INJ_EXC (TRC_HVM_HANDLER + 0x03) (trace.h:187:9).
 	TRC_HVM_INJ_EXC = 532483
 	// TRC_HVM_INJ_VIRQ is #define TRC_HVM_INJ_VIRQ (TRC_HVM_HANDLER + 0x04) (trace.h:188:9).
 	TRC_HVM_INJ_VIRQ = 532484
+)
+const (
 	// TRC_HVM_REINJ_VIRQ is #define TRC_HVM_REINJ_VIRQ (TRC_HVM_HANDLER + 0x05) (trace.h:189:9).
 	TRC_HVM_REINJ_VIRQ = 532485
+)
+const (
 	// TRC_HVM_IO_READ is #define TRC_HVM_IO_READ (TRC_HVM_HANDLER + 0x06) (trace.h:190:9).
 	TRC_HVM_IO_READ = 532486
 	// TRC_HVM_IO_WRITE is #define TRC_HVM_IO_WRITE (TRC_HVM_HANDLER + 0x07) (trace.h:191:9).
 	TRC_HVM_IO_WRITE = 532487
+)
+const (
 	// TRC_HVM_CR_READ is #define TRC_HVM_CR_READ (TRC_HVM_HANDLER + 0x08) (trace.h:192:9).
 	TRC_HVM_CR_READ = 532488
 	// TRC_HVM_CR_READ64 is #define TRC_HVM_CR_READ64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x08) (trace.h:193:9).
@@ -1121,14 +1237,20 @@ const (
 	TRC_HVM_CR_WRITE = 532489
 	// TRC_HVM_CR_WRITE64 is #define TRC_HVM_CR_WRITE64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x09) (trace.h:195:9).
 	TRC_HVM_CR_WRITE64 = 532745
+)
+const (
 	// TRC_HVM_DR_READ is #define TRC_HVM_DR_READ (TRC_HVM_HANDLER + 0x0A) (trace.h:196:9).
 	TRC_HVM_DR_READ = 532490
 	// TRC_HVM_DR_WRITE is #define TRC_HVM_DR_WRITE (TRC_HVM_HANDLER + 0x0B) (trace.h:197:9).
 	TRC_HVM_DR_WRITE = 532491
+)
+const (
 	// TRC_HVM_MSR_READ is #define TRC_HVM_MSR_READ (TRC_HVM_HANDLER + 0x0C) (trace.h:198:9).
 	TRC_HVM_MSR_READ = 532492
 	// TRC_HVM_MSR_WRITE is #define TRC_HVM_MSR_WRITE (TRC_HVM_HANDLER + 0x0D) (trace.h:199:9).
 	TRC_HVM_MSR_WRITE = 532493
+)
+const (
 	// TRC_HVM_CPUID is #define TRC_HVM_CPUID (TRC_HVM_HANDLER + 0x0E) (trace.h:200:9).
 	TRC_HVM_CPUID = 532494
 	// TRC_HVM_INTR is #define TRC_HVM_INTR (TRC_HVM_HANDLER + 0x0F) (trace.h:201:9).
@@ -1147,10 +1269,16 @@ const (
 	TRC_HVM_INVLPG64 = 532756
 	// TRC_HVM_MCE is #define TRC_HVM_MCE (TRC_HVM_HANDLER + 0x15) (trace.h:208:9).
 	TRC_HVM_MCE = 532501
+)
+const (
 	// TRC_HVM_IOPORT_READ is #define TRC_HVM_IOPORT_READ (TRC_HVM_HANDLER + 0x16) (trace.h:209:9).
 	TRC_HVM_IOPORT_READ = 532502
+)
+const (
 	// TRC_HVM_IOMEM_READ is #define TRC_HVM_IOMEM_READ (TRC_HVM_HANDLER + 0x17) (trace.h:210:9).
 	TRC_HVM_IOMEM_READ = 532503
+)
+const (
 	// TRC_HVM_CLTS is #define TRC_HVM_CLTS (TRC_HVM_HANDLER + 0x18) (trace.h:211:9).
 	TRC_HVM_CLTS = 532504
 	// TRC_HVM_LMSW is #define TRC_HVM_LMSW (TRC_HVM_HANDLER + 0x19) (trace.h:212:9).
@@ -1159,26 +1287,46 @@ const (
 	TRC_HVM_LMSW64 = 532761
 	// TRC_HVM_RDTSC is #define TRC_HVM_RDTSC (TRC_HVM_HANDLER + 0x1a) (trace.h:214:9).
 	TRC_HVM_RDTSC = 532506
+)
+const (
 	// TRC_HVM_INTR_WINDOW is #define TRC_HVM_INTR_WINDOW (TRC_HVM_HANDLER + 0x20) (trace.h:215:9).
 	TRC_HVM_INTR_WINDOW = 532512
+)
+const (
 	// TRC_HVM_NPF is #define TRC_HVM_NPF (TRC_HVM_HANDLER + 0x21) (trace.h:216:9).
 	TRC_HVM_NPF = 532513
+)
+const (
 	// TRC_HVM_REALMODE_EMULATE is #define TRC_HVM_REALMODE_EMULATE (TRC_HVM_HANDLER + 0x22) (trace.h:217:9).
 	TRC_HVM_REALMODE_EMULATE = 532514
+)
+const (
 	// TRC_HVM_TRAP is #define TRC_HVM_TRAP (TRC_HVM_HANDLER + 0x23) (trace.h:218:9).
 	TRC_HVM_TRAP = 532515
+)
+const (
 	// TRC_HVM_TRAP_DEBUG is #define TRC_HVM_TRAP_DEBUG (TRC_HVM_HANDLER + 0x24) (trace.h:219:9).
 	TRC_HVM_TRAP_DEBUG = 532516
+)
+const (
 	// TRC_HVM_VLAPIC is #define TRC_HVM_VLAPIC (TRC_HVM_HANDLER + 0x25) (trace.h:220:9).
 	TRC_HVM_VLAPIC = 532517
+)
+const (
 	// TRC_HVM_XCR_READ64 is #define TRC_HVM_XCR_READ64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x26) (trace.h:221:9).
 	TRC_HVM_XCR_READ64 = 532774
 	// TRC_HVM_XCR_WRITE64 is #define TRC_HVM_XCR_WRITE64 (TRC_HVM_HANDLER + TRC_64_FLAG + 0x27) (trace.h:222:9).
 	TRC_HVM_XCR_WRITE64 = 532775
+)
+const (
 	// TRC_HVM_IOPORT_WRITE is #define TRC_HVM_IOPORT_WRITE (TRC_HVM_HANDLER + 0x216) (trace.h:224:9).
 	TRC_HVM_IOPORT_WRITE = 533014
+)
+const (
 	// TRC_HVM_IOMEM_WRITE is #define TRC_HVM_IOMEM_WRITE (TRC_HVM_HANDLER + 0x217) (trace.h:225:9).
 	TRC_HVM_IOMEM_WRITE = 533015
+)
+const (
 	// TRC_HVM_EMUL_HPET_START_TIMER is #define TRC_HVM_EMUL_HPET_START_TIMER (TRC_HVM_EMUL + 0x1) (trace.h:228:9).
 	// Trace events for emulated devices
 	TRC_HVM_EMUL_HPET_START_TIMER = 540673
@@ -1214,6 +1362,8 @@ const (
 	TRC_HVM_EMUL_PIC_PEND_IRQ_CALL = 540688
 	// TRC_HVM_EMUL_LAPIC_PIC_INTR is #define TRC_HVM_EMUL_LAPIC_PIC_INTR (TRC_HVM_EMUL + 0x11) (trace.h:244:9).
 	TRC_HVM_EMUL_LAPIC_PIC_INTR = 540689
+)
+const (
 	// TRC_PM_FREQ_CHANGE is #define TRC_PM_FREQ_CHANGE (TRC_HW_PM + 0x01) (trace.h:247:9).
 	// trace events for per class
 	TRC_PM_FREQ_CHANGE = 8392705
@@ -1221,6 +1371,8 @@ const (
 	TRC_PM_IDLE_ENTRY = 8392706
 	// TRC_PM_IDLE_EXIT is #define TRC_PM_IDLE_EXIT (TRC_HW_PM + 0x03) (trace.h:249:9).
 	TRC_PM_IDLE_EXIT = 8392707
+)
+const (
 	// TRC_HW_IRQ_MOVE_CLEANUP_DELAY is #define TRC_HW_IRQ_MOVE_CLEANUP_DELAY (TRC_HW_IRQ + 0x1) (trace.h:252:9).
 	// Trace events for IRQs
 	TRC_HW_IRQ_MOVE_CLEANUP_DELAY = 8396801
@@ -1238,6 +1390,8 @@ const (
 	TRC_HW_IRQ_UNMAPPED_VECTOR = 8396807
 	// TRC_HW_IRQ_HANDLED is #define TRC_HW_IRQ_HANDLED (TRC_HW_IRQ + 0x8) (trace.h:259:9).
 	TRC_HW_IRQ_HANDLED = 8396808
+)
+const (
 	// TRC_64_FLAG is #define TRC_64_FLAG 0x100 (trace.h:268:9).
 	// Event Flags
 	//
@@ -1247,6 +1401,8 @@ const (
 	//
 	// Addresses are 64 bits (instead of 32 bits)
 	TRC_64_FLAG = 0x100
+)
+const (
 	// VCPUOP_initialise is #define VCPUOP_initialise 0 (vcpu.h:32:9).
 	// Initialise a VCPU. Each VCPU can be initialised only once. A
 	// newly-initialised VCPU will not run until it is brought up by VCPUOP_up.
@@ -1282,11 +1438,15 @@ const (
 	// Return information about the state and running time of a VCPU.
 	// @extra_arg == pointer to vcpu_runstate_info structure.
 	VCPUOP_get_runstate_info = 4
+)
+const (
 	// XEN_RUNSTATE_UPDATE is #define XEN_RUNSTATE_UPDATE (xen_mk_ullong(1) << 63) (vcpu.h:74:9).
 	// Update indicator set in state_entry_time:
 	// When activated via VMASST_TYPE_runstate_update_flag, set during
 	// updates in guest memory mapped copy of vcpu_runstate_info.
 	XEN_RUNSTATE_UPDATE = 0x8000000000000000
+)
+const (
 	// RUNSTATE_running is #define RUNSTATE_running 0 (vcpu.h:85:9).
 	// VCPU is currently running on a physical CPU.
 	RUNSTATE_running = 0
@@ -1302,6 +1462,8 @@ const (
 	// system administrator (or for critical sections in the hypervisor).
 	// RUNSTATE_blocked dominates this state (it is the preferred state).
 	RUNSTATE_offline = 3
+)
+const (
 	// VCPUOP_register_runstate_memory_area is #define VCPUOP_register_runstate_memory_area 5 (vcpu.h:115:9).
 	// Register a shared memory area from which the guest may obtain its own
 	// runstate information without needing to execute a hypercall.
@@ -1336,12 +1498,16 @@ const (
 	// VCPUOP_stop_singleshot_timer is #define VCPUOP_stop_singleshot_timer 9 (vcpu.h:144:9).
 	// arg == NULL
 	VCPUOP_stop_singleshot_timer = 9
+)
+const (
 	// _VCPU_SSHOTTMR_future is #define _VCPU_SSHOTTMR_future (0) (vcpu.h:157:9).
 	// Request the timeout to be in the future (return -ETIME if it's passed)
 	// but can be ignored by the hypervisor.
 	_VCPU_SSHOTTMR_future = 0
 	// VCPU_SSHOTTMR_future is #define VCPU_SSHOTTMR_future (1U << _VCPU_SSHOTTMR_future) (vcpu.h:158:9).
 	VCPU_SSHOTTMR_future = 1
+)
+const (
 	// VCPUOP_register_vcpu_info is #define VCPUOP_register_vcpu_info 10 (vcpu.h:169:9).
 	// Register a memory location in the guest address space for the
 	// vcpu_info structure.  This allows the guest to place the vcpu_info
@@ -1380,25 +1546,39 @@ const (
 	//
 	// @extra_arg == pointer to vcpu_register_time_info_memory_area structure.
 	VCPUOP_register_vcpu_time_memory_area = 13
+)
+const (
 	// XENVER_version is #define XENVER_version 0 (version.h:20:9).
 	// arg == NULL; returns major:minor (16:16).
 	XENVER_version = 0
 	// XENVER_extraversion is #define XENVER_extraversion 1 (version.h:23:9).
 	// arg == xen_extraversion_t.
 	XENVER_extraversion = 1
+)
+const (
 	// XEN_EXTRAVERSION_LEN is #define XEN_EXTRAVERSION_LEN (sizeof(xen_extraversion_t)) (version.h:25:9).
 	XEN_EXTRAVERSION_LEN = 16
+)
+const (
 	// XENVER_compile_info is #define XENVER_compile_info 2 (version.h:28:9).
 	// arg == xen_compile_info_t.
 	XENVER_compile_info = 2
 	// XENVER_capabilities is #define XENVER_capabilities 3 (version.h:37:9).
 	XENVER_capabilities = 3
+)
+const (
 	// XEN_CAPABILITIES_INFO_LEN is #define XEN_CAPABILITIES_INFO_LEN (sizeof(xen_capabilities_info_t)) (version.h:39:9).
 	XEN_CAPABILITIES_INFO_LEN = 1024
+)
+const (
 	// XENVER_changeset is #define XENVER_changeset 4 (version.h:41:9).
 	XENVER_changeset = 4
+)
+const (
 	// XEN_CHANGESET_INFO_LEN is #define XEN_CHANGESET_INFO_LEN (sizeof(xen_changeset_info_t)) (version.h:43:9).
 	XEN_CHANGESET_INFO_LEN = 64
+)
+const (
 	// XENVER_platform_parameters is #define XENVER_platform_parameters 5 (version.h:45:9).
 	XENVER_platform_parameters = 5
 	// XENVER_get_features is #define XENVER_get_features 6 (version.h:51:9).
@@ -1418,8 +1598,12 @@ const (
 	// Return value is the number of bytes written, or XEN_Exx on error.
 	// Calling with empty parameter returns the size of build_id.
 	XENVER_build_id = 10
+)
+const (
 	// XEN_LATEST_INTERFACE_VERSION__ is #define __XEN_LATEST_INTERFACE_VERSION__ 0x00040e00 (xen-compat.h:13:9).
 	XEN_LATEST_INTERFACE_VERSION__ = 0x40e00
+)
+const (
 	// HYPERVISOR_set_trap_table is #define __HYPERVISOR_set_trap_table 0 (xen.h:75:9).
 	HYPERVISOR_set_trap_table = 0
 	// HYPERVISOR_mmu_update is #define __HYPERVISOR_mmu_update 1 (xen.h:76:9).
@@ -1526,6 +1710,8 @@ const (
 	HYPERVISOR_arch_6 = 54
 	// HYPERVISOR_arch_7 is #define __HYPERVISOR_arch_7 55 (xen.h:126:9).
 	HYPERVISOR_arch_7 = 55
+)
+const (
 	// VIRQ_TIMER is #define VIRQ_TIMER 0 (xen.h:164:9).
 	// ` enum virq {
 	//
@@ -1584,8 +1770,12 @@ const (
 	VIRQ_ARCH_6 = 22
 	// VIRQ_ARCH_7 is #define VIRQ_ARCH_7 23 (xen.h:186:9).
 	VIRQ_ARCH_7 = 23
+)
+const (
 	// NR_VIRQS is #define NR_VIRQS 24 (xen.h:189:9).
 	NR_VIRQS = 24
+)
+const (
 	// MMU_NORMAL_PT_UPDATE is #define MMU_NORMAL_PT_UPDATE 0 (xen.h:334:9).
 	// ` enum neg_errnoval
 	// ` HYPERVISOR_mmu_update(const struct mmu_update reqs[],
@@ -1762,6 +1952,8 @@ const (
 	// MMU_PT_UPDATE_NO_TRANSLATE is #define MMU_PT_UPDATE_NO_TRANSLATE 3 (xen.h:337:9).
 	// checked '*ptr = val'. ptr is MA.
 	MMU_PT_UPDATE_NO_TRANSLATE = 3
+)
+const (
 	// MMUEXT_PIN_L1_TABLE is #define MMUEXT_PIN_L1_TABLE 0 (xen.h:405:9).
 	// ` enum mmuext_cmd {
 	MMUEXT_PIN_L1_TABLE = 0
@@ -1803,6 +1995,8 @@ const (
 	MMUEXT_MARK_SUPER = 19
 	// MMUEXT_UNMARK_SUPER is #define MMUEXT_UNMARK_SUPER 20 (xen.h:424:9).
 	MMUEXT_UNMARK_SUPER = 20
+)
+const (
 	// UVMF_NONE is #define UVMF_NONE (xen_mk_ulong(0)<<0) (xen.h:472:9).
 	// ` enum uvm_flags {
 	//
@@ -1825,6 +2019,8 @@ const (
 	// UVMF_ALL is #define UVMF_ALL (xen_mk_ulong(1)<<2) (xen.h:478:9).
 	// Flush all TLBs.
 	UVMF_ALL = 4
+)
+const (
 	// CONSOLEIO_write is #define CONSOLEIO_write 0 (xen.h:505:9).
 	// ` int
 	// ` HYPERVISOR_console_io(unsigned int cmd,
@@ -1851,6 +2047,8 @@ const (
 	CONSOLEIO_write = 0
 	// CONSOLEIO_read is #define CONSOLEIO_read 1 (xen.h:506:9).
 	CONSOLEIO_read = 1
+)
+const (
 	// VMASST_CMD_enable is #define VMASST_CMD_enable 0 (xen.h:511:9).
 	// Commands to HYPERVISOR_vm_assist().
 	VMASST_CMD_enable = 0
@@ -1891,6 +2089,8 @@ const (
 	//     as before, and whenever the L4 table gets used as a user one the
 	//     mapping gets zapped.
 	VMASST_TYPE_m2p_strict = 32
+)
+const (
 	// DOMID_FIRST_RESERVED is #define DOMID_FIRST_RESERVED xen_mk_uint(0x7FF0) (xen.h:562:9).
 	// Domain ids >= DOMID_FIRST_RESERVED cannot be used for ordinary domains.
 	DOMID_FIRST_RESERVED = 32752
@@ -1930,10 +2130,14 @@ const (
 	// DOMID_MASK is #define DOMID_MASK xen_mk_uint(0x7FFF) (xen.h:602:9).
 	// Mask for valid domain id values
 	DOMID_MASK = 32767
+)
+const (
 	// XEN_PVCLOCK_TSC_STABLE_BIT is #define XEN_PVCLOCK_TSC_STABLE_BIT (1 << 0) (xen.h:675:9).
 	XEN_PVCLOCK_TSC_STABLE_BIT = 1
 	// XEN_PVCLOCK_GUEST_STOPPED is #define XEN_PVCLOCK_GUEST_STOPPED (1 << 1) (xen.h:676:9).
 	XEN_PVCLOCK_GUEST_STOPPED = 2
+)
+const (
 	// SIF_PRIVILEGED is #define SIF_PRIVILEGED (1<<0) (xen.h:870:9).
 	// These flags are passed in the 'flags' field of start_info_t.
 	//
@@ -1956,6 +2160,8 @@ const (
 	//
 	// reserve 1 byte for xen-pm options
 	SIF_PM_MASK = 0xff00
+)
+const (
 	// XEN_VGATYPE_TEXT_MODE_3 is #define XEN_VGATYPE_TEXT_MODE_3 0x03 (xen.h:913:9).
 	XEN_VGATYPE_TEXT_MODE_3 = 0x3
 	// XEN_VGATYPE_VESA_LFB is #define XEN_VGATYPE_VESA_LFB 0x23 (xen.h:914:9).

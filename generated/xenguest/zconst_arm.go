@@ -8,12 +8,20 @@ const (
 	// Maximum number of virtual CPUs in legacy multi-processor guests.
 	// Only one. All other VCPUS must use VCPUOP_register_vcpu_info.
 	XEN_LEGACY_MAX_VCPUS = 1
+)
+const (
 	// EVTCHN_2L_NR_CHANNELS is #define EVTCHN_2L_NR_CHANNELS (sizeof(xen_ulong_t) * sizeof(xen_ulong_t) * 64) (event_channel.h:329:9).
 	EVTCHN_2L_NR_CHANNELS = 4096
+)
+const (
 	// TRC_SCHED_EVT_MASK is #define TRC_SCHED_EVT_MASK (~(TRC_SCHED_ID_MASK)) (trace.h:56:9).
 	TRC_SCHED_EVT_MASK = 4294963711
+)
+const (
 	// XEN_HYPERCALL_TAG is #define XEN_HYPERCALL_TAG 0XEA1 (arch-arm.h:153:9).
 	XEN_HYPERCALL_TAG = 0xea1
+)
+const (
 	// HVM_PARAM_CALLBACK_TYPE_PPI is #define HVM_PARAM_CALLBACK_TYPE_PPI 2 (hvm/params.h:59:9).
 	HVM_PARAM_CALLBACK_TYPE_PPI = 2
 	// HVM_PARAM_CALLBACK_TYPE_PPI_FLAG_MASK is #define HVM_PARAM_CALLBACK_TYPE_PPI_FLAG_MASK 0xFF00 (hvm/params.h:69:9).

@@ -41,6 +41,7 @@ package xenguest
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"structs"
 	"unsafe"
 )
@@ -1187,6 +1188,54 @@ type HvmmemType uint32
 // GTF is the type of the GTF_* constants.
 type GTF uint16
 
+// gTFFlags names the bits and fields of GTF for its String method.
+var gTFFlags = [...]struct {
+	mask, value, whenMask, whenValue GTF
+	whenNot, raw                     bool
+	name                             string
+}{
+	{0x3, 0x0, 0x0, 0x0, false, false, "GTF_invalid"},
+	{0x3, 0x1, 0x0, 0x0, false, false, "GTF_permit_access"},
+	{0x3, 0x2, 0x0, 0x0, false, false, "GTF_accept_transfer"},
+	{0x3, 0x3, 0x0, 0x0, false, false, "GTF_transitive"},
+	{0x4, 0x4, 0x3, 0x2, true, false, "GTF_readonly"},
+	{0x4, 0x4, 0x3, 0x2, false, false, "GTF_transfer_committed"},
+	{0x8, 0x8, 0x3, 0x2, true, false, "GTF_reading"},
+	{0x8, 0x8, 0x3, 0x2, false, false, "GTF_transfer_completed"},
+	{0x10, 0x10, 0x0, 0x0, false, false, "GTF_writing"},
+	{0x20, 0x20, 0x0, 0x0, false, false, "GTF_PWT"},
+	{0x40, 0x40, 0x0, 0x0, false, false, "GTF_PCD"},
+	{0x80, 0x80, 0x0, 0x0, false, false, "GTF_PAT"},
+	{0x100, 0x100, 0x0, 0x0, false, false, "GTF_sub_page"},
+}
+
+// String names the flags set in v and the value of each field, joined by |;
+// a field without named values shows as MASK&0xN, bits without a name in hex.
+func (v GTF) String() string {
+	var s []string
+	rest := v
+	for _, t := range gTFFlags {
+		if t.whenMask != 0 && (v&t.whenMask == t.whenValue) == t.whenNot {
+			continue
+		}
+		switch {
+		case t.raw && v&t.mask != 0:
+			s = append(s, t.name+"&0x"+strconv.FormatUint(uint64(v&t.mask), 16))
+			rest &^= t.mask
+		case !t.raw && v&t.mask == t.value:
+			s = append(s, t.name)
+			rest &^= t.mask
+		}
+	}
+	if len(s) == 0 && rest == 0 {
+		return "0"
+	}
+	if rest != 0 {
+		s = append(s, "0x"+strconv.FormatUint(uint64(rest), 16))
+	}
+	return strings.Join(s, "|")
+}
+
 const (
 	// GTF_invalid is #define GTF_invalid (0U<<0) (grant_table.h:146:9).
 	// Type of grant entry.
@@ -1228,6 +1277,47 @@ const (
 
 // GNTMAP is the type of the GNTMAP_* constants.
 type GNTMAP uint32
+
+// gNTMAPFlags names the bits and fields of GNTMAP for its String method.
+var gNTMAPFlags = [...]struct {
+	mask, value, whenMask, whenValue GNTMAP
+	whenNot, raw                     bool
+	name                             string
+}{
+	{0x1, 0x1, 0x0, 0x0, false, false, "GNTMAP_device_map"},
+	{0x2, 0x2, 0x0, 0x0, false, false, "GNTMAP_host_map"},
+	{0x4, 0x4, 0x0, 0x0, false, false, "GNTMAP_readonly"},
+	{0x8, 0x8, 0x0, 0x0, false, false, "GNTMAP_application_map"},
+	{0x10, 0x10, 0x0, 0x0, false, false, "GNTMAP_contains_pte"},
+	{0xffff0000, 0x0, 0x0, 0x0, false, true, "GNTMAP_guest_avail_mask"},
+}
+
+// String names the flags set in v and the value of each field, joined by |;
+// a field without named values shows as MASK&0xN, bits without a name in hex.
+func (v GNTMAP) String() string {
+	var s []string
+	rest := v
+	for _, t := range gNTMAPFlags {
+		if t.whenMask != 0 && (v&t.whenMask == t.whenValue) == t.whenNot {
+			continue
+		}
+		switch {
+		case t.raw && v&t.mask != 0:
+			s = append(s, t.name+"&0x"+strconv.FormatUint(uint64(v&t.mask), 16))
+			rest &^= t.mask
+		case !t.raw && v&t.mask == t.value:
+			s = append(s, t.name)
+			rest &^= t.mask
+		}
+	}
+	if len(s) == 0 && rest == 0 {
+		return "0"
+	}
+	if rest != 0 {
+		s = append(s, "0x"+strconv.FormatUint(uint64(rest), 16))
+	}
+	return strings.Join(s, "|")
+}
 
 const (
 	// GNTMAP_device_map is #define GNTMAP_device_map (1<<_GNTMAP_device_map) (grant_table.h:592:9).

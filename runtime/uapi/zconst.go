@@ -33,8 +33,12 @@ const (
 	// which were bound before restricting remain bound afterwards, and
 	// can be notified as usual.
 	IOCTL_EVTCHN_RESTRICT_DOMID = 148742
+)
+const (
 	// GNTALLOC_FLAG_WRITABLE is #define GNTALLOC_FLAG_WRITABLE 1 (xen/gntalloc.h:37:9).
 	GNTALLOC_FLAG_WRITABLE = 1
+)
+const (
 	// IOCTL_GNTALLOC_SET_UNMAP_NOTIFY is #define IOCTL_GNTALLOC_SET_UNMAP_NOTIFY _IOC(_IOC_NONE, 'G', 7, sizeof(struct ioctl_gntalloc_unma... (xen/gntalloc.h:63:9).
 	// Sets up an unmap notification within the page, so that the other side can do
 	// cleanup if this side crashes. Required to implement cross-domain robust
@@ -45,12 +49,16 @@ const (
 	// notification prior to the IOCTL_GNTALLOC_DEALLOC_GREF if you do not want it
 	// to occur.
 	IOCTL_GNTALLOC_SET_UNMAP_NOTIFY = 1066759
+)
+const (
 	// UNMAP_NOTIFY_CLEAR_BYTE is #define UNMAP_NOTIFY_CLEAR_BYTE 0x1 (xen/gntalloc.h:80:9).
 	// Clear (set to zero) the byte specified by index
 	UNMAP_NOTIFY_CLEAR_BYTE = 0x1
 	// UNMAP_NOTIFY_SEND_EVENT is #define UNMAP_NOTIFY_SEND_EVENT 0x2 (xen/gntalloc.h:82:9).
 	// Send an interrupt on the indicated event channel
 	UNMAP_NOTIFY_SEND_EVENT = 0x2
+)
+const (
 	// IOCTL_GNTDEV_MAP_GRANT_REF is #define IOCTL_GNTDEV_MAP_GRANT_REF _IOC(_IOC_NONE, 'G', 0, sizeof(struct ioctl_gntdev_map_gr... (xen/gntdev.h:58:9).
 	// Inserts the grant references into the mapping table of an instance
 	// of gntdev. N.B. This does not perform the mapping, which is deferred
@@ -96,12 +104,16 @@ const (
 	// notification prior to the IOCTL_GNTALLOC_DEALLOC_GREF if you do not want it
 	// to occur.
 	IOCTL_GNTDEV_SET_UNMAP_NOTIFY = 1066759
+)
+const (
 	// GNTDEV_DMA_FLAG_WC is #define GNTDEV_DMA_FLAG_WC (1 << 0) (xen/gntdev.h:218:9).
 	// The buffer is backed with memory allocated with dma_alloc_wc.
 	GNTDEV_DMA_FLAG_WC = 1
 	// GNTDEV_DMA_FLAG_COHERENT is #define GNTDEV_DMA_FLAG_COHERENT (1 << 1) (xen/gntdev.h:223:9).
 	// The buffer is backed with memory allocated with dma_alloc_coherent.
 	GNTDEV_DMA_FLAG_COHERENT = 2
+)
+const (
 	// IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS is #define IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS _IOC(_IOC_NONE, 'G', 9, sizeof(struct ioctl_gntdev_dmabuf... (xen/gntdev.h:240:9).
 	IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS = 1328905
 	// IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED is #define IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED _IOC(_IOC_NONE, 'G', 10, sizeof(struct ioctl_gntdev_dmabu... (xen/gntdev.h:270:9).
@@ -124,10 +136,14 @@ const (
 	// @fd, so it can be released by the owner. This is only valid for buffers
 	// created with IOCTL_GNTDEV_DMABUF_IMP_TO_REFS.
 	IOCTL_GNTDEV_DMABUF_IMP_RELEASE = 542476
+)
+const (
 	// PRIVCMD_MMAPBATCH_MFN_ERROR is #define PRIVCMD_MMAPBATCH_MFN_ERROR 0xf0000000U (xen/privcmd.h:70:9).
 	PRIVCMD_MMAPBATCH_MFN_ERROR = 0xf0000000
 	// PRIVCMD_MMAPBATCH_PAGED_ERROR is #define PRIVCMD_MMAPBATCH_PAGED_ERROR 0x80000000U (xen/privcmd.h:71:9).
 	PRIVCMD_MMAPBATCH_PAGED_ERROR = 0x80000000
+)
+const (
 	// IOCTL_PRIVCMD_HYPERCALL is #define IOCTL_PRIVCMD_HYPERCALL _IOC(_IOC_NONE, 'P', 0, sizeof(struct privcmd_hypercall)) (xen/privcmd.h:114:9).
 	// @cmd: IOCTL_PRIVCMD_HYPERCALL
 	// @arg: &privcmd_hypercall_t

@@ -16,4 +16,7 @@
 // xenstored's errors, sent by name, become syscall.Errno values in an
 // [*Error]. Package xenstoretest offers an in-memory xenstored for unit
 // tests.
+//
+// The package is empty on Plan 9: its errors are Linux errno values
+// (syscall.Errno), which Plan 9's syscall package does not have.
 package xenstore

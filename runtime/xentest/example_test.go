@@ -16,7 +16,7 @@ func Example() {
 	hv := xentest.New(xentest.WithVersion(4, 20), xentest.WithExtraversion(".5-pre"))
 	v, _ := xen.XenverVersion(hv)
 	extra, _ := xen.XenverExtraversion(hv)
-	fmt.Printf("Xen %d.%d%s after %d calls\n", v>>16, v&0xffff, hypercall.CString(extra[:]), len(hv.Calls()))
+	fmt.Printf("Xen %s%s after %d calls\n", v, extra, len(hv.Calls()))
 	// Output:
 	// Xen 4.20.5-pre after 2 calls
 }

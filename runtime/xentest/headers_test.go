@@ -168,6 +168,8 @@ func TestNumbersMatchHeaders(t *testing.T) {
 		{"XENMEM_maximum_gpfn", xenmemMaximumGPFN},
 		{"XENMEM_get_sharing_freed_pages", xenmemGetSharingFreedPages},
 		{"XENMEM_get_sharing_shared_pages", xenmemGetSharingSharedPage},
+		{"XENMEM_memory_map", xenmemMemoryMap},
+		{"XENMEM_machine_memory_map", xenmemMachineMemoryMap},
 		{"GNTTABOP_query_size", gnttabopQuerySize},
 		{"GNTTABOP_set_version", gnttabopSetVersion},
 		{"GNTTABOP_get_version", gnttabopGetVersion},

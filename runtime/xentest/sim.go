@@ -1,6 +1,10 @@
 package xentest
 
-import "github.com/xenbind/xenbind/runtime/hypercall"
+import (
+	"runtime"
+
+	"github.com/xenbind/xenbind/runtime/hypercall"
+)
 
 // version.h: XENVER_* commands and the sizes of what they return.
 const (
@@ -69,10 +73,28 @@ const (
 	xenmemMaximumGPFN          = 14 // struct xen_memory_domain
 	xenmemGetSharingFreedPages = 18
 	xenmemGetSharingSharedPage = 19
+	xenmemMemoryMap            = 9  // struct xen_memory_map
+	xenmemMachineMemoryMap     = 10 // struct xen_memory_map
 
 	memopExtentShift = 6
 	memopCmdMask     = 1<<memopExtentShift - 1
 )
+
+// struct xen_memory_map { unsigned int nr_entries;
+// XEN_GUEST_HANDLE(void) buffer; }: the handle is a 4-byte pointer on
+// x86_32 and 8 bytes (aligned 8) elsewhere. Entries are Xen's packed
+// struct e820entry { uint64_t addr, size; uint32_t type; }.
+const (
+	memoryMapNrEntries = 0
+	e820Size           = 20
+)
+
+func memoryMapBuffer() (off, size int) {
+	if runtime.GOARCH == "386" {
+		return 4, 4
+	}
+	return 8, 8
+}
 
 // struct xen_memory_domain { domid_t domid; }
 const (
@@ -273,7 +295,8 @@ func (h *Hypervisor) memoryOp(cmd, arg uint64) (uint64, error) {
 	op, startExtent := cmd&memopCmdMask, cmd>>memopExtentShift
 	switch op {
 	case xenmemMaximumRAMPage, xenmemCurrentReservation, xenmemMaximumReservation,
-		xenmemMaximumGPFN, xenmemGetSharingFreedPages, xenmemGetSharingSharedPage:
+		xenmemMaximumGPFN, xenmemGetSharingFreedPages, xenmemGetSharingSharedPage,
+		xenmemMemoryMap, xenmemMachineMemoryMap:
 		// None of these is preemptible: a continuation makes no sense.
 		if startExtent != 0 {
 			return 0, hypercall.EINVAL
@@ -288,6 +311,8 @@ func (h *Hypervisor) memoryOp(cmd, arg uint64) (uint64, error) {
 		return h.cfg.sharingFreed, nil
 	case xenmemGetSharingSharedPage:
 		return h.cfg.sharingShared, nil
+	case xenmemMemoryMap, xenmemMachineMemoryMap:
+		return h.memoryMap(op, arg)
 	}
 	mem, err := h.pool.Resolve(arg, memoryDomainSize)
 	if err != nil {
@@ -377,4 +402,60 @@ func (h *Hypervisor) grantTableOp(cmd, uop, count uint64) (uint64, error) {
 		native.PutUint32(mem[getVersionVersion:], d.GrantVersion)
 		return 0, nil
 	}
+}
+
+// memoryMap simulates XENMEM_memory_map and XENMEM_machine_memory_map
+// (xen/arch/x86/mm.c, arch_memory_op; x86 only: elsewhere Xen has neither).
+// XENMEM_machine_memory_map with a NULL buffer reports how many entries it
+// has; with a buffer it needs room for one entry more than it writes, and
+// refuses less with EINVAL. XENMEM_memory_map writes as many entries as
+// fit.
+func (h *Hypervisor) memoryMap(op, arg uint64) (uint64, error) {
+	if runtime.GOARCH != "386" && runtime.GOARCH != "amd64" {
+		return 0, hypercall.ENOSYS
+	}
+	off, hsize := memoryMapBuffer()
+	mem, err := h.pool.Resolve(arg, off+hsize)
+	if err != nil {
+		return 0, err
+	}
+	nr := uint64(native.Uint32(mem[memoryMapNrEntries:]))
+	buf := native.Uint64(mem[off:])
+	if hsize == 4 {
+		buf = uint64(native.Uint32(mem[off:]))
+	}
+	entries := h.cfg.machineMap
+	if op == xenmemMemoryMap {
+		if h.cfg.memoryMap == nil {
+			return 0, hypercall.ENOSYS
+		}
+		entries = h.cfg.memoryMap
+		nr = min(nr, uint64(len(entries)))
+		entries = entries[:nr]
+	} else {
+		if h.cfg.unprivileged {
+			return 0, hypercall.EPERM
+		}
+		if buf == 0 {
+			native.PutUint32(mem[memoryMapNrEntries:], uint32(len(entries)))
+			return 0, nil
+		}
+		if nr < uint64(len(entries))+1 {
+			return 0, hypercall.EINVAL
+		}
+	}
+	if len(entries) > 0 {
+		out, err := h.pool.Resolve(buf, len(entries)*e820Size)
+		if err != nil {
+			return 0, err
+		}
+		for i, e := range entries {
+			b := out[i*e820Size:]
+			native.PutUint64(b[0:], e.Addr)
+			native.PutUint64(b[8:], e.Size)
+			native.PutUint32(b[16:], e.Type)
+		}
+	}
+	native.PutUint32(mem[memoryMapNrEntries:], uint32(len(entries)))
+	return 0, nil
 }

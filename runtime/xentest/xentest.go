@@ -10,7 +10,9 @@
 //   - memory_op: XENMEM_maximum_ram_page, XENMEM_current_reservation,
 //     XENMEM_maximum_reservation, XENMEM_maximum_gpfn and the memory-sharing
 //     counters XENMEM_get_sharing_freed_pages and
-//     XENMEM_get_sharing_shared_pages;
+//     XENMEM_get_sharing_shared_pages; on x86 the memory maps,
+//     XENMEM_memory_map and XENMEM_machine_memory_map (with Xen's need for
+//     room for one entry more than it writes);
 //   - grant_table_op: GNTTABOP_query_size, GNTTABOP_set_version and
 //     GNTTABOP_get_version;
 //   - domctl: XEN_DOMCTL_createdomain, destroydomain, pausedomain,
@@ -148,6 +150,28 @@ type config struct {
 	unprivileged  bool
 	noRecording   bool
 	physinfo      Physinfo
+	memoryMap     []E820 // nil: the domain has none (ENOSYS)
+	machineMap    []E820
+}
+
+// E820 is an entry of a memory map, as XENMEM_memory_map and
+// XENMEM_machine_memory_map write them (xen.E820Entry).
+type E820 struct {
+	Addr, Size uint64
+	Type       uint32 // 1 RAM, 2 reserved, 3 ACPI, 4 ACPI NVS, 5 unusable
+}
+
+// WithMemoryMap sets the domain's pseudo-physical memory map, what
+// XENMEM_memory_map returns; without one it fails with ENOSYS, as Xen does
+// for a domain whose map was never set (a PV dom0).
+func WithMemoryMap(m []E820) Option {
+	return func(c *config) { c.memoryMap = append([]E820{}, m...) }
+}
+
+// WithMachineMemoryMap sets the machine's memory map, what
+// XENMEM_machine_memory_map returns (default: a small PC's, four entries).
+func WithMachineMemoryMap(m []E820) Option {
+	return func(c *config) { c.machineMap = append([]E820{}, m...) }
 }
 
 // Option configures a Hypervisor.
@@ -314,6 +338,12 @@ func New(opts ...Option) *Hypervisor {
 		maxGrantVer: 2,
 		domains:     map[uint16]Domain{},
 		physinfo:    Physinfo{NrCPUs: 1, CPUkHz: 2000000, TotalPages: 262144},
+		machineMap: []E820{
+			{Addr: 0, Size: 0x9fc00, Type: 1},
+			{Addr: 0x9fc00, Size: 0x400, Type: 2},
+			{Addr: 0xf0000, Size: 0x10000, Type: 2},
+			{Addr: 0x100000, Size: 0x3fee0000, Type: 1},
+		},
 	}
 	for _, o := range opts {
 		o(&c)

@@ -1,13 +1,14 @@
 package xenvm
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"path"
 	"sort"
 	"strings"
 
-	"github.com/u-root/u-root/pkg/cpio"
+	"github.com/xenbind/xenbind/runtime/xenvm/internal/newc"
 )
 
 // Console lines /init prints for the harness. Each is written on a line of
@@ -71,63 +72,72 @@ const (
 // decompression is worth more than the smaller file. The output is the
 // same for the same input (no timestamps, no host owners).
 func (fs Initramfs) Write(w io.Writer) error {
-	recs := []cpio.Record{
-		cpio.Directory("bin", 0o755),
-		cpio.Directory("sbin", 0o755),
-		cpio.Directory("usr/bin", 0o755),
-		cpio.Directory("usr/sbin", 0o755),
-		cpio.Directory("dev", 0o755),
-		cpio.Directory("proc", 0o555),
-		cpio.Directory("sys", 0o555),
-		cpio.Directory("tmp", 0o1777),
-		// The kernel opens /dev/console for init before anything is
-		// mounted; without this node init has no stdout.
-		cpio.CharDev("dev/console", 0o600, 5, 1),
-		cpio.StaticRecord(fs.Busybox, cpio.Info{Name: busyboxPath, Mode: cpio.S_IFREG | 0o755}),
-		cpio.StaticFile(initPath, fs.initScript(), 0o755),
-		cpio.StaticFile(envPath, fs.envScript(), 0o644),
-	}
 	for k := range fs.Env {
 		if !isShellName(k) {
 			return fmt.Errorf("initramfs: bad environment variable name %q", k)
 		}
-	}
-	for _, f := range fs.Files {
-		if f.Name == "" || path.IsAbs(f.Name) || path.Clean(f.Name) != f.Name || strings.HasPrefix(f.Name, "../") {
-			return fmt.Errorf("initramfs: bad file name %q", f.Name)
-		}
-		if f.Link != "" {
-			recs = append(recs, cpio.Symlink(f.Name, f.Link))
-			continue
-		}
-		recs = append(recs, cpio.StaticRecord(f.Data, cpio.Info{Name: f.Name, Mode: cpio.S_IFREG | uint64(f.Mode&0o777)}))
 	}
 	for _, s := range fs.Services {
 		if !isShellName(s.Name) {
 			return fmt.Errorf("initramfs: bad service name %q", s.Name)
 		}
 	}
+	for _, f := range fs.Files {
+		if f.Name == "" || path.IsAbs(f.Name) || path.Clean(f.Name) != f.Name || strings.HasPrefix(f.Name, "../") {
+			return fmt.Errorf("initramfs: bad file name %q", f.Name)
+		}
+	}
+	for _, t := range append(fs.Tests[:len(fs.Tests):len(fs.Tests)], fs.Tools...) {
+		if t.Name == "" || strings.ContainsAny(t.Name, "/ '\"\\$`") {
+			return fmt.Errorf("initramfs: bad test or tool name %q", t.Name)
+		}
+	}
+	a := newc.NewWriter(w)
+	for _, d := range []struct {
+		name string
+		perm uint32
+	}{
+		{"bin", 0o755}, {"sbin", 0o755}, {"usr", 0o755}, {"usr/bin", 0o755}, {"usr/sbin", 0o755},
+		{"dev", 0o755}, {"proc", 0o555}, {"sys", 0o555}, {"tmp", 0o1777},
+	} {
+		a.Dir(d.name, d.perm)
+	}
+	// The kernel opens /dev/console for init before anything is mounted;
+	// without this node init has no stdout.
+	a.CharDev("dev/console", 0o600, 5, 1)
+	a.File(busyboxPath, 0o755, fs.Busybox)
+	a.File(initPath, 0o755, []byte(fs.initScript()))
+	a.File(envPath, 0o644, []byte(fs.envScript()))
+	files := map[string]File{}
+	for _, f := range fs.Files {
+		// Two services may need the same file (a shared library): one
+		// copy is enough, but two different files under one name are an
+		// error.
+		if g, ok := files[f.Name]; ok {
+			if g.Link != f.Link || g.Mode != f.Mode || !bytes.Equal(g.Data, f.Data) {
+				return fmt.Errorf("initramfs: two different files named %s", f.Name)
+			}
+			continue
+		}
+		files[f.Name] = f
+		if f.Link != "" {
+			a.Symlink(f.Name, f.Link)
+		} else {
+			a.File(f.Name, uint32(f.Mode&0o777), f.Data)
+		}
+	}
 	for _, m := range fs.Modules {
-		recs = append(recs, cpio.StaticRecord(m.Data, cpio.Info{Name: path.Join(modulesDir, m.Name+".ko"), Mode: cpio.S_IFREG | 0o644}))
+		a.File(path.Join(modulesDir, m.Name+".ko"), 0o644, m.Data)
 	}
 	for _, t := range fs.Tests {
-		if t.Name == "" || strings.ContainsAny(t.Name, "/ '\"\\$`") {
-			return fmt.Errorf("initramfs: bad test name %q", t.Name)
-		}
-		recs = append(recs, cpio.StaticRecord(t.Data, cpio.Info{Name: path.Join(testsDir, t.Name), Mode: cpio.S_IFREG | 0o755}))
+		a.File(path.Join(testsDir, t.Name), 0o755, t.Data)
 	}
 	for _, t := range fs.Tools {
-		if t.Name == "" || strings.ContainsAny(t.Name, "/ '\"\\$`") {
-			return fmt.Errorf("initramfs: bad tool name %q", t.Name)
-		}
-		recs = append(recs, cpio.StaticRecord(t.Data, cpio.Info{Name: path.Join(toolsDir, t.Name), Mode: cpio.S_IFREG | 0o755}))
+		a.File(path.Join(toolsDir, t.Name), 0o755, t.Data)
 	}
-	cpio.MakeAllReproducible(recs)
-	rw := cpio.NewDedupWriter(cpio.Newc.Writer(w))
-	if err := cpio.WriteRecordsAndDirs(rw, recs); err != nil {
-		return fmt.Errorf("initramfs: %w", err)
-	}
-	if err := cpio.WriteTrailer(rw); err != nil {
+	// The writer keeps its first error and returns it from every later
+	// call, Close included.
+	if err := a.Close(); err != nil {
 		return fmt.Errorf("initramfs: %w", err)
 	}
 	return nil

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/u-root/u-root/pkg/cpio"
+	"github.com/xenbind/xenbind/runtime/xenvm/internal/newc"
 )
 
 func sampleInitramfs() Initramfs {
@@ -34,11 +34,11 @@ func TestInitramfsReadBack(t *testing.T) {
 	if err := fs.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := cpio.ReadAllRecords(cpio.Newc.Reader(bytes.NewReader(buf.Bytes())))
+	recs, err := newc.ReadAll(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]cpio.Record{}
+	got := map[string]newc.Entry{}
 	for _, r := range recs {
 		got[r.Name] = r
 	}
@@ -47,24 +47,20 @@ func TestInitramfsReadBack(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s missing; have %v", name, names(recs))
 		}
-		b, err := io.ReadAll(io.NewSectionReader(r.ReaderAt, 0, int64(r.FileSize)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
+		return string(r.Data)
 	}
 	for _, c := range []struct {
 		name, content string
-		mode          uint64
+		mode          uint32
 	}{
-		{"bin/busybox", "busybox binary", cpio.S_IFREG | 0o755},
-		{"xenvm/modules/xen_privcmd.ko", "privcmd ko", cpio.S_IFREG | 0o644},
-		{"xenvm/modules/xenfs.ko", "xenfs ko", cpio.S_IFREG | 0o644},
-		{"xenvm/itest-amd64.test", "amd64 test", cpio.S_IFREG | 0o755},
-		{"xenvm/itest-386.test", "386 test", cpio.S_IFREG | 0o755},
-		{"xenvm/tools/xeninfo-amd64", "amd64 xeninfo", cpio.S_IFREG | 0o755},
-		{"usr/sbin/daemon", "daemon binary", cpio.S_IFREG | 0o755},
-		{"lib/libd.so.1", "libd.so.1.0", cpio.S_IFLNK | 0o777},
+		{"bin/busybox", "busybox binary", newc.TypeReg | 0o755},
+		{"xenvm/modules/xen_privcmd.ko", "privcmd ko", newc.TypeReg | 0o644},
+		{"xenvm/modules/xenfs.ko", "xenfs ko", newc.TypeReg | 0o644},
+		{"xenvm/itest-amd64.test", "amd64 test", newc.TypeReg | 0o755},
+		{"xenvm/itest-386.test", "386 test", newc.TypeReg | 0o755},
+		{"xenvm/tools/xeninfo-amd64", "amd64 xeninfo", newc.TypeReg | 0o755},
+		{"usr/sbin/daemon", "daemon binary", newc.TypeReg | 0o755},
+		{"lib/libd.so.1", "libd.so.1.0", newc.TypeLink | 0o777},
 	} {
 		if got := content(c.name); got != c.content {
 			t.Errorf("%s = %q, want %q", c.name, got, c.content)
@@ -74,14 +70,14 @@ func TestInitramfsReadBack(t *testing.T) {
 		}
 	}
 	for _, dir := range []string{"bin", "sbin", "usr", "usr/bin", "dev", "proc", "sys", "xenvm", "xenvm/modules", "xenvm/tools"} {
-		if r, ok := got[dir]; !ok || r.Mode&cpio.S_IFMT != cpio.S_IFDIR {
+		if r, ok := got[dir]; !ok || r.Mode&newc.TypeMask != newc.TypeDir {
 			t.Errorf("directory %s missing (the kernel does not create parents)", dir)
 		}
 	}
-	if c := got["dev/console"]; c.Mode&cpio.S_IFMT != cpio.S_IFCHR || c.Rmajor != 5 || c.Rminor != 1 {
-		t.Errorf("dev/console: mode %#o, device %d:%d; want a character device 5:1", c.Mode, c.Rmajor, c.Rminor)
+	if c := got["dev/console"]; c.Mode&newc.TypeMask != newc.TypeChr || c.Major != 5 || c.Minor != 1 {
+		t.Errorf("dev/console: mode %#o, device %d:%d; want a character device 5:1", c.Mode, c.Major, c.Minor)
 	}
-	if r := got["init"]; r.Mode != cpio.S_IFREG|0o755 {
+	if r := got["init"]; r.Mode != newc.TypeReg|0o755 {
 		t.Errorf("init: mode %#o", r.Mode)
 	}
 
@@ -147,6 +143,12 @@ func TestInitramfsRejects(t *testing.T) {
 		{"absolute file name", func(fs *Initramfs) { fs.Files[0].Name = "/usr/sbin/daemon" }},
 		{"file name leaving the root", func(fs *Initramfs) { fs.Files[0].Name = "../daemon" }},
 		{"service name with a space", func(fs *Initramfs) { fs.Services[0].Name = "a b" }},
+		{"two different files under one name", func(fs *Initramfs) {
+			fs.Files = append(fs.Files, File{Name: "usr/sbin/daemon", Data: []byte("other"), Mode: 0o755})
+		}},
+		{"a file where a directory is needed", func(fs *Initramfs) {
+			fs.Files = append(fs.Files, File{Name: "usr/sbin/daemon/x", Data: []byte("x"), Mode: 0o644})
+		}},
 	} {
 		fs := sampleInitramfs()
 		c.edit(&fs)
@@ -156,7 +158,7 @@ func TestInitramfsRejects(t *testing.T) {
 	}
 }
 
-func names(recs []cpio.Record) []string {
+func names(recs []newc.Entry) []string {
 	var out []string
 	for _, r := range recs {
 		out = append(out, r.Name)
@@ -175,5 +177,29 @@ func inOrder(t *testing.T, text string, parts ...string) {
 			return
 		}
 		rest = rest[i+len(p):]
+	}
+}
+
+// TestInitramfsSharedFile: two services that need the same file (a shared
+// library) get one copy of it.
+func TestInitramfsSharedFile(t *testing.T) {
+	fs := sampleInitramfs()
+	fs.Files = append(fs.Files, fs.Files...)
+	var buf bytes.Buffer
+	if err := fs.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := newc.ReadAll(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range recs {
+		if r.Name == "usr/sbin/daemon" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("usr/sbin/daemon is %d times in the archive, want once", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // CPUUserRegs is struct cpu_user_regs (arch-x86/xen-x86_32.h:117:1).
@@ -27133,6 +27134,24 @@ func (x *SysctlU) SetPad(v [128]uint8) {
 // XEN_DOMCTL_unbind_pt_irq
 type PtIRQType uint32
 
+// String returns the name of the constant of value v (the first, where
+// several share it), or PtIRQType(N).
+func (v PtIRQType) String() string {
+	switch v {
+	case PT_IRQ_TYPE_PCI:
+		return "PT_IRQ_TYPE_PCI"
+	case PT_IRQ_TYPE_ISA:
+		return "PT_IRQ_TYPE_ISA"
+	case PT_IRQ_TYPE_MSI:
+		return "PT_IRQ_TYPE_MSI"
+	case PT_IRQ_TYPE_MSI_TRANSLATE:
+		return "PT_IRQ_TYPE_MSI_TRANSLATE"
+	case PT_IRQ_TYPE_SPI:
+		return "PT_IRQ_TYPE_SPI"
+	}
+	return "PtIRQType(" + strconv.FormatUint(uint64(v), 10) + ")"
+}
+
 const (
 	// PT_IRQ_TYPE_PCI is enumerator PT_IRQ_TYPE_PCI (domctl.h:552:5).
 	PT_IRQ_TYPE_PCI PtIRQType = 0
@@ -27207,6 +27226,54 @@ type SysctlPerfcVal uint32
 // GTF is the type of the GTF_* constants.
 type GTF uint16
 
+// gTFFlags names the bits and fields of GTF for its String method.
+var gTFFlags = [...]struct {
+	mask, value, whenMask, whenValue GTF
+	whenNot, raw                     bool
+	name                             string
+}{
+	{0x3, 0x0, 0x0, 0x0, false, false, "GTF_invalid"},
+	{0x3, 0x1, 0x0, 0x0, false, false, "GTF_permit_access"},
+	{0x3, 0x2, 0x0, 0x0, false, false, "GTF_accept_transfer"},
+	{0x3, 0x3, 0x0, 0x0, false, false, "GTF_transitive"},
+	{0x4, 0x4, 0x3, 0x2, true, false, "GTF_readonly"},
+	{0x4, 0x4, 0x3, 0x2, false, false, "GTF_transfer_committed"},
+	{0x8, 0x8, 0x3, 0x2, true, false, "GTF_reading"},
+	{0x8, 0x8, 0x3, 0x2, false, false, "GTF_transfer_completed"},
+	{0x10, 0x10, 0x0, 0x0, false, false, "GTF_writing"},
+	{0x20, 0x20, 0x0, 0x0, false, false, "GTF_PWT"},
+	{0x40, 0x40, 0x0, 0x0, false, false, "GTF_PCD"},
+	{0x80, 0x80, 0x0, 0x0, false, false, "GTF_PAT"},
+	{0x100, 0x100, 0x0, 0x0, false, false, "GTF_sub_page"},
+}
+
+// String names the flags set in v and the value of each field, joined by |;
+// a field without named values shows as MASK&0xN, bits without a name in hex.
+func (v GTF) String() string {
+	var s []string
+	rest := v
+	for _, t := range gTFFlags {
+		if t.whenMask != 0 && (v&t.whenMask == t.whenValue) == t.whenNot {
+			continue
+		}
+		switch {
+		case t.raw && v&t.mask != 0:
+			s = append(s, t.name+"&0x"+strconv.FormatUint(uint64(v&t.mask), 16))
+			rest &^= t.mask
+		case !t.raw && v&t.mask == t.value:
+			s = append(s, t.name)
+			rest &^= t.mask
+		}
+	}
+	if len(s) == 0 && rest == 0 {
+		return "0"
+	}
+	if rest != 0 {
+		s = append(s, "0x"+strconv.FormatUint(uint64(rest), 16))
+	}
+	return strings.Join(s, "|")
+}
+
 const (
 	// GTF_invalid is #define GTF_invalid (0U<<0) (grant_table.h:146:9).
 	// Type of grant entry.
@@ -27248,6 +27315,47 @@ const (
 
 // GNTMAP is the type of the GNTMAP_* constants.
 type GNTMAP uint32
+
+// gNTMAPFlags names the bits and fields of GNTMAP for its String method.
+var gNTMAPFlags = [...]struct {
+	mask, value, whenMask, whenValue GNTMAP
+	whenNot, raw                     bool
+	name                             string
+}{
+	{0x1, 0x1, 0x0, 0x0, false, false, "GNTMAP_device_map"},
+	{0x2, 0x2, 0x0, 0x0, false, false, "GNTMAP_host_map"},
+	{0x4, 0x4, 0x0, 0x0, false, false, "GNTMAP_readonly"},
+	{0x8, 0x8, 0x0, 0x0, false, false, "GNTMAP_application_map"},
+	{0x10, 0x10, 0x0, 0x0, false, false, "GNTMAP_contains_pte"},
+	{0xffff0000, 0x0, 0x0, 0x0, false, true, "GNTMAP_guest_avail_mask"},
+}
+
+// String names the flags set in v and the value of each field, joined by |;
+// a field without named values shows as MASK&0xN, bits without a name in hex.
+func (v GNTMAP) String() string {
+	var s []string
+	rest := v
+	for _, t := range gNTMAPFlags {
+		if t.whenMask != 0 && (v&t.whenMask == t.whenValue) == t.whenNot {
+			continue
+		}
+		switch {
+		case t.raw && v&t.mask != 0:
+			s = append(s, t.name+"&0x"+strconv.FormatUint(uint64(v&t.mask), 16))
+			rest &^= t.mask
+		case !t.raw && v&t.mask == t.value:
+			s = append(s, t.name)
+			rest &^= t.mask
+		}
+	}
+	if len(s) == 0 && rest == 0 {
+		return "0"
+	}
+	if rest != 0 {
+		s = append(s, "0x"+strconv.FormatUint(uint64(rest), 16))
+	}
+	return strings.Join(s, "|")
+}
 
 const (
 	// GNTMAP_device_map is #define GNTMAP_device_map (1<<_GNTMAP_device_map) (grant_table.h:592:9).

@@ -1,3 +1,5 @@
+//go:build !plan9
+
 // Package evtchntest provides in-memory event channels for unit tests of
 // code built on package evtchn, in the spirit of net/http/httptest.
 //
@@ -9,6 +11,9 @@
 // delivered once and stays masked until the Device unmasks it after
 // delivery; unbinding either end closes the channel. [Pair] is the common
 // case: two connected Devices and their ports.
+//
+// The package is empty on Plan 9: its errors are Linux errno values
+// (syscall.Errno), which Plan 9's syscall package does not have.
 package evtchntest
 
 import (

@@ -1,3 +1,5 @@
+//go:build !plan9
+
 // Package foreignmemtest provides in-memory domains for unit tests of code
 // built on package foreignmem, in the spirit of net/http/httptest.
 //
@@ -8,6 +10,9 @@
 // its page with EFAULT, one marked paged out with ENOENT, as privcmd does;
 // an unknown domain fails the call with ESRCH; after Restrict, any other
 // domain fails with EPERM.
+//
+// The package is empty on Plan 9: its errors are Linux errno values
+// (syscall.Errno), which Plan 9's syscall package does not have.
 package foreignmemtest
 
 import (

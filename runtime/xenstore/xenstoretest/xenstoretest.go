@@ -1,3 +1,5 @@
+//go:build !plan9
+
 // Package xenstoretest provides an in-memory xenstored for unit tests of
 // code built on package xenstore, in the spirit of net/http/httptest.
 //
@@ -12,6 +14,9 @@
 // its commit fails with EAGAIN when a node it read or wrote changed
 // meanwhile, as xenstored's does. Relative paths are relative to
 // /local/domain/0.
+//
+// The package is empty on Plan 9: its errors are Linux errno values
+// (syscall.Errno), which Plan 9's syscall package does not have.
 package xenstoretest
 
 import (

@@ -11,6 +11,8 @@ const (
 	XS_WRITE_CREATE = "CREATE"
 	// XS_WRITE_CREATE_EXCL is #define XS_WRITE_CREATE_EXCL "CREATE|EXCL" (io/xs_wire.h:46:9).
 	XS_WRITE_CREATE_EXCL = "CREATE|EXCL"
+)
+const (
 	// XENSTORE_RING_SIZE is #define XENSTORE_RING_SIZE 1024 (io/xs_wire.h:102:9).
 	// `incontents 150 xenstore_struct XenStore wire protocol.
 	//

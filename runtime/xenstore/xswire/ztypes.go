@@ -39,6 +39,7 @@
 package xswire
 
 import (
+	"strconv"
 	"structs"
 	"unsafe"
 )
@@ -75,6 +76,62 @@ type XenstoreDomainInterface struct {
 
 // XsdSockmsgType is enum xsd_sockmsg_type (io/xs_wire.h:12:1).
 type XsdSockmsgType uint32
+
+// String returns the name of the constant of value v (the first, where
+// several share it), or XsdSockmsgType(N).
+func (v XsdSockmsgType) String() string {
+	switch v {
+	case XS_CONTROL:
+		return "XS_CONTROL"
+	case XS_DIRECTORY:
+		return "XS_DIRECTORY"
+	case XS_READ:
+		return "XS_READ"
+	case XS_GET_PERMS:
+		return "XS_GET_PERMS"
+	case XS_WATCH:
+		return "XS_WATCH"
+	case XS_UNWATCH:
+		return "XS_UNWATCH"
+	case XS_TRANSACTION_START:
+		return "XS_TRANSACTION_START"
+	case XS_TRANSACTION_END:
+		return "XS_TRANSACTION_END"
+	case XS_INTRODUCE:
+		return "XS_INTRODUCE"
+	case XS_RELEASE:
+		return "XS_RELEASE"
+	case XS_GET_DOMAIN_PATH:
+		return "XS_GET_DOMAIN_PATH"
+	case XS_WRITE:
+		return "XS_WRITE"
+	case XS_MKDIR:
+		return "XS_MKDIR"
+	case XS_RM:
+		return "XS_RM"
+	case XS_SET_PERMS:
+		return "XS_SET_PERMS"
+	case XS_WATCH_EVENT:
+		return "XS_WATCH_EVENT"
+	case XS_ERROR:
+		return "XS_ERROR"
+	case XS_IS_DOMAIN_INTRODUCED:
+		return "XS_IS_DOMAIN_INTRODUCED"
+	case XS_RESUME:
+		return "XS_RESUME"
+	case XS_SET_TARGET:
+		return "XS_SET_TARGET"
+	case XS_RESET_WATCHES:
+		return "XS_RESET_WATCHES"
+	case XS_DIRECTORY_PART:
+		return "XS_DIRECTORY_PART"
+	case XS_TYPE_COUNT:
+		return "XS_TYPE_COUNT"
+	case XS_INVALID:
+		return "XS_INVALID"
+	}
+	return "XsdSockmsgType(" + strconv.FormatUint(uint64(v), 10) + ")"
+}
 
 const (
 	// XS_CONTROL is enumerator XS_CONTROL (io/xs_wire.h:14:5).
@@ -132,6 +189,18 @@ const (
 
 // XsWatchType is enum xs_watch_type (io/xs_wire.h:92:1).
 type XsWatchType uint32
+
+// String returns the name of the constant of value v (the first, where
+// several share it), or XsWatchType(N).
+func (v XsWatchType) String() string {
+	switch v {
+	case XS_WATCH_PATH:
+		return "XS_WATCH_PATH"
+	case XS_WATCH_TOKEN:
+		return "XS_WATCH_TOKEN"
+	}
+	return "XsWatchType(" + strconv.FormatUint(uint64(v), 10) + ")"
+}
 
 const (
 	// XS_WATCH_PATH is enumerator XS_WATCH_PATH (io/xs_wire.h:94:5).

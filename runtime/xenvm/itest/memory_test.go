@@ -153,3 +153,61 @@ func TestXenmemSharingOps(t *testing.T) {
 		}
 	}
 }
+
+// The machine's memory map: on x86 Xen reports its number of entries for
+// an empty buffer and then fills a buffer of that many, the wrapper adding
+// the one entry Xen needs besides; without it Xen refuses the same buffer.
+// Arm's Xen has neither memory map.
+func TestXenmemMachineMemoryMap(t *testing.T) {
+	c := caller(t)
+	var m xen.MemoryMap
+	err := xen.XenmemMachineMemoryMap(c, &m, nil)
+	if vm.arch != "x86_64" {
+		if !errors.Is(err, hypercall.ENOSYS) {
+			t.Errorf("XenmemMachineMemoryMap(c, &m, nil) [XENMEM_machine_memory_map] = %v, want ENOSYS: Xen on %s has no machine memory map", err, vm.arch)
+		}
+		return
+	}
+	must(t, "XenmemMachineMemoryMap(c, &m, nil)", "XENMEM_machine_memory_map", err)
+	n := m.NrEntries
+	if n == 0 {
+		t.Fatalf("XenmemMachineMemoryMap(c, &m, nil) [XENMEM_machine_memory_map]: 0 entries")
+	}
+	entries := make([]xen.E820Entry, n)
+	must(t, "XenmemMachineMemoryMap(c, &m, entries)", "XENMEM_machine_memory_map", xen.XenmemMachineMemoryMap(c, &m, entries))
+	expect(t, "XenmemMachineMemoryMap(c, &m, entries)", "XENMEM_machine_memory_map", m.NrEntries, n, "the entries Xen counted")
+	var ramTop, prevEnd uint64
+	for i, e := range entries[:m.NrEntries] {
+		t.Logf("entry %d: %#012x-%#012x type %d", i, e.Addr(), e.Addr()+e.Size()-1, e.Type())
+		if e.Size() == 0 || e.Addr() < prevEnd || e.Type() < 1 || e.Type() > 5 && e.Type() != 7 {
+			t.Errorf("entry %d: %#x+%#x type %d: not a sorted e820 entry of a known type", i, e.Addr(), e.Size(), e.Type())
+		}
+		prevEnd = e.Addr() + e.Size()
+		if e.Type() == 1 {
+			ramTop = max(ramTop, e.Addr()+e.Size())
+		}
+	}
+	// QEMU's PC keeps up to 128 KiB at the top of RAM for its firmware.
+	if ramTop > vm.ramEnd || ramTop < vm.ramEnd-1<<20 {
+		t.Errorf("XenmemMachineMemoryMap: RAM (type 1) ends at %#x, want within 1 MiB below %#x, the end of the machine's %d MiB", ramTop, vm.ramEnd, (vm.ramEnd-vm.ramBase)>>20)
+	}
+
+	// The same call without the wrapper's room for one entry more.
+	a := hypercall.NewArena(c)
+	defer a.Release()
+	p, addr := hypercall.Value(&a, &xen.MemoryMap{})
+	_, bufAddr := hypercall.Slice(&a, make([]xen.E820Entry, n), false)
+	p.NrEntries = n
+	p.Buffer.Set(bufAddr)
+	must(t, "arena", "XENMEM_machine_memory_map", a.Err())
+	_, err = xen.HypervisorMemoryOp(c, xen.XENMEM_machine_memory_map, addr)
+	if !errors.Is(err, hypercall.EINVAL) {
+		t.Errorf("HypervisorMemoryOp(XENMEM_machine_memory_map) with room for exactly its %d entries = %v, want EINVAL (Xen needs one more)", n, err)
+	}
+
+	// The PV dom0's own (pseudo-physical) map, as far as Xen has one.
+	own := make([]xen.E820Entry, 128)
+	var om xen.MemoryMap
+	err = xen.XenmemMemoryMap(c, &om, own)
+	t.Logf("XenmemMemoryMap(c, &m, 128 entries): %d entries, %v", om.NrEntries, err)
+}

@@ -19,8 +19,12 @@ func TestXenverVersion(t *testing.T) {
 	c := caller(t)
 	v, err := xen.XenverVersion(c)
 	must(t, "XenverVersion(c)", "XENVER_version", err)
-	t.Logf("XENVER_version: %#x (%d.%d)", v, v>>16, v&0xffff)
-	expect(t, "XenverVersion(c)", "XENVER_version", v, vm.xenMajor<<16|vm.xenMinor, fmt.Sprintf("the harness booted Xen %d.%d (major<<16 | minor)", vm.xenMajor, vm.xenMinor))
+	t.Logf("XENVER_version: %#x (%s)", uint32(v), v)
+	why := fmt.Sprintf("the harness booted Xen %d.%d", vm.xenMajor, vm.xenMinor)
+	expect(t, "XenverVersion(c)", "XENVER_version", uint64(v), vm.xenMajor<<16|vm.xenMinor, why+" (major<<16 | minor)")
+	expect(t, "XenverVersion(c).Major()", "XENVER_version", uint64(v.Major()), vm.xenMajor, why)
+	expect(t, "XenverVersion(c).Minor()", "XENVER_version", uint64(v.Minor()), vm.xenMinor, why)
+	expect(t, "XenverVersion(c).String()", "XENVER_version", v.String(), fmt.Sprintf("%d.%d", vm.xenMajor, vm.xenMinor), why)
 }
 
 func TestXenverExtraversion(t *testing.T) {

@@ -5,7 +5,6 @@ package itest
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -39,7 +38,7 @@ func TestXeninfo(t *testing.T) {
 	var want xeninfoReport
 	v, err := xen.XenverVersion(c)
 	must(t, "XenverVersion(c)", "XENVER_version", err)
-	want.Version = fmt.Sprintf("%d.%d", v>>16, v&0xffff)
+	want.Version = v.String()
 	ev, err := xen.XenverExtraversion(c)
 	must(t, "XenverExtraversion(c)", "XENVER_extraversion", err)
 	want.ExtraVersion = hypercall.CString(ev[:])

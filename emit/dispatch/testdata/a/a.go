@@ -60,8 +60,17 @@ type Info struct {
 	Pages uint64
 }
 
+// XenVersion is what XENVER_version returns: major (bits 31-16), minor (bits 15-0).
+type XenVersion uint32
+
+// Major returns the major field of v, bits 31-16.
+func (v XenVersion) Major() uint16 { return uint16(v >> 16) }
+
+// Minor returns the minor field of v, bits 15-0.
+func (v XenVersion) Minor() uint16 { return uint16(v) }
+
 // XenverVersion issues XENVER_version.
-func XenverVersion(c hypercall.Caller) (version uint64, err error) { return 4<<16 | 17, nil }
+func XenverVersion(c hypercall.Caller) (version XenVersion, err error) { return 4<<16 | 17, nil }
 
 // Last records what the last wrapper was given, for the tests.
 var Last any
