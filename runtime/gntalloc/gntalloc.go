@@ -152,14 +152,9 @@ func (s *Share) release() error {
 func (d *Device) Close() error {
 	d.shares.Lock()
 	defer d.shares.Unlock()
-	open, ok := d.shares.Close()
+	ok, err := d.shares.Close((*Share).release)
 	if !ok {
 		return ErrClosed
 	}
-	var errs []error
-	for _, s := range open {
-		errs = append(errs, s.release())
-	}
-	errs = append(errs, d.b.Close())
-	return errors.Join(errs...)
+	return errors.Join(err, d.b.Close())
 }

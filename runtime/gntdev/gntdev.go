@@ -211,14 +211,9 @@ func (d *Device) Copy(segs []CopySegment) error {
 func (d *Device) Close() error {
 	d.maps.Lock()
 	defer d.maps.Unlock()
-	open, ok := d.maps.Close()
+	ok, err := d.maps.Close((*Mapping).release)
 	if !ok {
 		return ErrClosed
 	}
-	var errs []error
-	for _, m := range open {
-		errs = append(errs, m.release())
-	}
-	errs = append(errs, d.b.Close())
-	return errors.Join(errs...)
+	return errors.Join(err, d.b.Close())
 }

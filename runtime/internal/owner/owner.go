@@ -9,7 +9,10 @@
 // Set; there is no separate closed flag to keep in step.
 package owner
 
-import "sync"
+import (
+	"errors"
+	"sync"
+)
 
 // Set is the open resources of one device. The zero Set is an open, empty
 // set.
@@ -54,18 +57,19 @@ func (s *Set[R]) Remove(r R) bool {
 	return true
 }
 
-// Close marks the device closed and returns the resources still open, for
-// the caller to release, in no particular order. It reports false if the
-// device was closed already. The set must be locked.
-func (s *Set[R]) Close() ([]R, bool) {
+// Close marks the device closed and releases every resource still open
+// with release, in no particular order, joining their errors. It reports
+// false (and releases nothing) if the device was closed already. The set
+// must be locked.
+func (s *Set[R]) Close(release func(R) error) (bool, error) {
 	if s.closed {
-		return nil, false
+		return false, nil
 	}
 	s.closed = true
-	rs := make([]R, 0, len(s.open))
+	var errs []error
 	for r := range s.open {
-		rs = append(rs, r)
+		errs = append(errs, release(r))
 	}
 	s.open = nil
-	return rs, true
+	return true, errors.Join(errs...)
 }

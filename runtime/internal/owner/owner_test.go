@@ -1,6 +1,7 @@
 package owner
 
 import (
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -29,23 +30,31 @@ func TestLifecycle(t *testing.T) {
 	if s.Remove(b) {
 		t.Error("second Remove(b) = true: b would be released twice")
 	}
-	open, ok := s.Close()
+	ids := []int{}
+	errBoom := errors.New("boom")
+	ok, err := s.Close(func(r *res) error {
+		ids = append(ids, r.id)
+		if r.id == 3 {
+			return errBoom
+		}
+		return nil
+	})
 	if !ok {
 		t.Fatal("first Close = false")
 	}
-	ids := []int{}
-	for _, r := range open {
-		ids = append(ids, r.id)
+	if !errors.Is(err, errBoom) {
+		t.Errorf("Close error %v, want the release error joined", err)
 	}
 	slices.Sort(ids)
 	if !slices.Equal(ids, []int{1, 3}) {
-		t.Errorf("Close returned %v, want [1 3]", ids)
+		t.Errorf("Close released %v, want [1 3]", ids)
 	}
 	if s.Open(a) || s.Remove(a) {
 		t.Error("a still open after the device closed")
 	}
-	if again, ok := s.Close(); ok || again != nil {
-		t.Errorf("second Close = %v, %v; want nil, false", again, ok)
+	released := 0
+	if ok, err := s.Close(func(*res) error { released++; return nil }); ok || err != nil || released != 0 {
+		t.Errorf("second Close = %v, %v and released %d; want false, nil, 0", ok, err, released)
 	}
 	s.Unlock()
 	if s.Lock() {
@@ -90,10 +99,7 @@ func TestConcurrent(t *testing.T) {
 		defer wg.Done()
 		s.Lock()
 		defer s.Unlock()
-		open, _ := s.Close()
-		for _, r := range open {
-			release(r)
-		}
+		s.Close(func(r *res) error { release(r); return nil })
 	}()
 	wg.Wait()
 	for i, k := range released {
