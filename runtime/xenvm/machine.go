@@ -226,169 +226,136 @@ var Xenstored420 = Service{
 // expand replaces {triplet} in s.
 func (m Machine) expand(s string) string { return strings.ReplaceAll(s, "{triplet}", m.Triplet) }
 
+// x86_64Xen417 is Xen 4.17 on x86_64, Debian 12's build.
+var x86_64Xen417 = Machine{
+	Arch:            X86_64,
+	Xen:             Xen417,
+	XenExtraversion: ".5",
+	Suite:           "bookworm",
+	GOARCH:          "amd64",
+	Compat32:        "386",
+	DebArch:         "amd64",
+	XenPackage:      "xen-hypervisor-4.17-amd64",
+	XenImage:        "boot/xen-4.17-amd64.gz",
+	XenGzip:         true,
+	KernelPackage:   "linux-image-6.1.0-50-amd64",
+	ModulesDir:      "lib/modules",
+	KernelExtract:   true,
+	BusyboxPackage:  "busybox-static",
+	BusyboxPath:     "bin/busybox",
+	QEMU:            "qemu-system-x86_64",
+	QEMUPackage:     "qemu-system-x86",
+	// With SMAP visible, the PV dom0 dies on its first page fault
+	// under software emulation.
+	QEMUArgs:  []string{"-accel", "tcg", "-cpu", "max,-smap"},
+	MemoryMiB: 1024,
+	CPUs:      1,
+	Loader:    Multiboot,
+	// bootscrub=0: scrubbing all of RAM on two emulated cores doubles
+	// the boot time.
+	XenOptions:  "console=com1 dom0_max_vcpus=1 bootscrub=0",
+	Dom0MiB:     256,
+	Dom0MaxMiB:  320,
+	Dom0Options: "console=hvc0 panic=-1 loglevel=5",
+	Capability:  "xen-3.0-x86_64",
+	Triplet:     "x86_64-linux-gnu",
+	Services:    []Service{Xenstored417},
+}
+
+// arm64Xen417 is Xen 4.17 on arm64, Debian 12's build.
+var arm64Xen417 = Machine{
+	Arch:            ARM64,
+	Xen:             Xen417,
+	XenExtraversion: ".5",
+	Suite:           "bookworm",
+	GOARCH:          "arm64",
+	Compat32:        "arm",
+	DebArch:         "arm64",
+	XenPackage:      "xen-hypervisor-4.17-arm64",
+	XenImage:        "boot/xen-4.17-arm64",
+	KernelPackage:   "linux-image-6.1.0-50-arm64",
+	ModulesDir:      "lib/modules",
+	BusyboxPackage:  "busybox-static",
+	BusyboxPath:     "bin/busybox",
+	QEMU:            "qemu-system-aarch64",
+	QEMUPackage:     "qemu-system-arm",
+	QEMUArgs: []string{"-accel", "tcg",
+		"-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57"},
+	MemoryMiB:   1024,
+	RAMBase:     0x40000000,
+	CPUs:        2,
+	Loader:      GuestLoader,
+	KernelAddr:  0x42000000,
+	InitrdAddr:  0x49000000,
+	XenOptions:  "console=dtuart dom0_max_vcpus=1 bootscrub=0",
+	Dom0MiB:     256,
+	Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
+	Capability:  "xen-3.0-aarch64",
+	Triplet:     "aarch64-linux-gnu",
+	Services:    []Service{Xenstored417},
+}
+
+// arm32Xen417 is Xen 4.17 on arm32, Debian 12's build.
+var arm32Xen417 = Machine{
+	Arch:            ARM32,
+	Xen:             Xen417,
+	XenExtraversion: ".5",
+	Suite:           "bookworm",
+	GOARCH:          "arm",
+	DebArch:         "armhf",
+	XenPackage:      "xen-hypervisor-4.17-armhf",
+	XenImage:        "boot/xen-4.17-armhf",
+	KernelPackage:   "linux-image-6.1.0-50-armmp-lpae", // Xen needs an LPAE dom0
+	ModulesDir:      "lib/modules",
+	BusyboxPackage:  "busybox-static",
+	BusyboxPath:     "bin/busybox",
+	QEMU:            "qemu-system-arm",
+	QEMUPackage:     "qemu-system-arm",
+	// Without highmem=off the arm32 dom0 hangs probing PCI.
+	QEMUArgs: []string{"-accel", "tcg",
+		"-machine", "virt,virtualization=on,gic-version=2,highmem=off", "-cpu", "cortex-a15"},
+	MemoryMiB:   1024,
+	RAMBase:     0x40000000,
+	CPUs:        1,
+	Loader:      GuestLoader,
+	KernelAddr:  0x42000000,
+	InitrdAddr:  0x49000000,
+	XenOptions:  "console=dtuart dom0_max_vcpus=1 bootscrub=0",
+	Dom0MiB:     256,
+	Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
+	Capability:  "xen-3.0-armv7l",
+	Triplet:     "arm-linux-gnueabihf",
+	Services:    []Service{Xenstored417},
+}
+
+// onXen420 is machine m with Debian 13's Xen 4.20 instead: trixie's
+// hypervisor build, kernel, busybox and xenstored, its files under /usr.
+// The QEMU machine, memory, and Xen and dom0 command lines stay m's.
+func onXen420(m Machine) Machine {
+	m.Xen = Xen420
+	m.XenExtraversion = ".5-pre"
+	m.Suite = "trixie"
+	m.XenPackage = "xen-hypervisor-4.20-" + m.DebArch
+	m.XenImage = strings.Replace(m.XenImage, "xen-4.17-", "xen-4.20-", 1)
+	m.KernelPackage = "linux-image-6.12.117+deb13-" + m.DebArch
+	// The amd64 bzImage's payload is zstd, which ExtractVmlinux does not
+	// read: Xen inflates the bzImage itself (about 0.9 s more).
+	m.KernelExtract = false
+	m.ModulesDir = "usr/lib/modules"
+	m.BusyboxPath = "usr/bin/busybox"
+	m.Services = []Service{Xenstored420}
+	return m
+}
+
 // Machines are the VMs the harness boots under QEMU: Xen 4.17 on three
 // architectures and Xen 4.20 on the two Debian builds it for (trixie has
 // no armhf Xen). A machine is named ARCH-RELEASE (Machine.Name).
 var Machines = []Machine{
-	{
-		Arch:            X86_64,
-		Xen:             Xen417,
-		XenExtraversion: ".5",
-		Suite:           "bookworm",
-		GOARCH:          "amd64",
-		Compat32:        "386",
-		DebArch:         "amd64",
-		XenPackage:      "xen-hypervisor-4.17-amd64",
-		XenImage:        "boot/xen-4.17-amd64.gz",
-		XenGzip:         true,
-		KernelPackage:   "linux-image-6.1.0-50-amd64",
-		ModulesDir:      "lib/modules",
-		KernelExtract:   true,
-		BusyboxPackage:  "busybox-static",
-		BusyboxPath:     "bin/busybox",
-		QEMU:            "qemu-system-x86_64",
-		QEMUPackage:     "qemu-system-x86",
-		// With SMAP visible, the PV dom0 dies on its first page fault
-		// under software emulation.
-		QEMUArgs:  []string{"-accel", "tcg", "-cpu", "max,-smap"},
-		MemoryMiB: 1024,
-		CPUs:      1,
-		Loader:    Multiboot,
-		// bootscrub=0: scrubbing all of RAM on two emulated cores doubles
-		// the boot time.
-		XenOptions:  "console=com1 dom0_max_vcpus=1 bootscrub=0",
-		Dom0MiB:     256,
-		Dom0MaxMiB:  320,
-		Dom0Options: "console=hvc0 panic=-1 loglevel=5",
-		Capability:  "xen-3.0-x86_64",
-		Triplet:     "x86_64-linux-gnu",
-		Services:    []Service{Xenstored417},
-	},
-	{
-		Arch:            ARM64,
-		Xen:             Xen417,
-		XenExtraversion: ".5",
-		Suite:           "bookworm",
-		GOARCH:          "arm64",
-		Compat32:        "arm",
-		DebArch:         "arm64",
-		XenPackage:      "xen-hypervisor-4.17-arm64",
-		XenImage:        "boot/xen-4.17-arm64",
-		KernelPackage:   "linux-image-6.1.0-50-arm64",
-		ModulesDir:      "lib/modules",
-		BusyboxPackage:  "busybox-static",
-		BusyboxPath:     "bin/busybox",
-		QEMU:            "qemu-system-aarch64",
-		QEMUPackage:     "qemu-system-arm",
-		QEMUArgs: []string{"-accel", "tcg",
-			"-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57"},
-		MemoryMiB:   1024,
-		RAMBase:     0x40000000,
-		CPUs:        2,
-		Loader:      GuestLoader,
-		KernelAddr:  0x42000000,
-		InitrdAddr:  0x49000000,
-		XenOptions:  "console=dtuart dom0_max_vcpus=1 bootscrub=0",
-		Dom0MiB:     256,
-		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
-		Capability:  "xen-3.0-aarch64",
-		Triplet:     "aarch64-linux-gnu",
-		Services:    []Service{Xenstored417},
-	},
-	{
-		Arch:            ARM32,
-		Xen:             Xen417,
-		XenExtraversion: ".5",
-		Suite:           "bookworm",
-		GOARCH:          "arm",
-		DebArch:         "armhf",
-		XenPackage:      "xen-hypervisor-4.17-armhf",
-		XenImage:        "boot/xen-4.17-armhf",
-		KernelPackage:   "linux-image-6.1.0-50-armmp-lpae", // Xen needs an LPAE dom0
-		ModulesDir:      "lib/modules",
-		BusyboxPackage:  "busybox-static",
-		BusyboxPath:     "bin/busybox",
-		QEMU:            "qemu-system-arm",
-		QEMUPackage:     "qemu-system-arm",
-		// Without highmem=off the arm32 dom0 hangs probing PCI.
-		QEMUArgs: []string{"-accel", "tcg",
-			"-machine", "virt,virtualization=on,gic-version=2,highmem=off", "-cpu", "cortex-a15"},
-		MemoryMiB:   1024,
-		RAMBase:     0x40000000,
-		CPUs:        1,
-		Loader:      GuestLoader,
-		KernelAddr:  0x42000000,
-		InitrdAddr:  0x49000000,
-		XenOptions:  "console=dtuart dom0_max_vcpus=1 bootscrub=0",
-		Dom0MiB:     256,
-		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
-		Capability:  "xen-3.0-armv7l",
-		Triplet:     "arm-linux-gnueabihf",
-		Services:    []Service{Xenstored417},
-	},
-	{
-		Arch:            X86_64,
-		Xen:             Xen420,
-		XenExtraversion: ".5-pre",
-		Suite:           "trixie",
-		GOARCH:          "amd64",
-		Compat32:        "386",
-		DebArch:         "amd64",
-		XenPackage:      "xen-hypervisor-4.20-amd64",
-		XenImage:        "boot/xen-4.20-amd64.gz",
-		XenGzip:         true,
-		KernelPackage:   "linux-image-6.12.117+deb13-amd64",
-		ModulesDir:      "usr/lib/modules",
-		// The bzImage's payload is zstd, which ExtractVmlinux does not
-		// read: Xen inflates the bzImage itself (about 0.9 s more).
-		KernelExtract:  false,
-		BusyboxPackage: "busybox-static",
-		BusyboxPath:    "usr/bin/busybox",
-		QEMU:           "qemu-system-x86_64",
-		QEMUPackage:    "qemu-system-x86",
-		QEMUArgs:       []string{"-accel", "tcg", "-cpu", "max,-smap"},
-		MemoryMiB:      1024,
-		CPUs:           1,
-		Loader:         Multiboot,
-		XenOptions:     "console=com1 dom0_max_vcpus=1 bootscrub=0",
-		Dom0MiB:        256,
-		Dom0MaxMiB:     320,
-		Dom0Options:    "console=hvc0 panic=-1 loglevel=5",
-		Capability:     "xen-3.0-x86_64",
-		Triplet:        "x86_64-linux-gnu",
-		Services:       []Service{Xenstored420},
-	},
-	{
-		Arch:            ARM64,
-		Xen:             Xen420,
-		XenExtraversion: ".5-pre",
-		Suite:           "trixie",
-		GOARCH:          "arm64",
-		Compat32:        "arm",
-		DebArch:         "arm64",
-		XenPackage:      "xen-hypervisor-4.20-arm64",
-		XenImage:        "boot/xen-4.20-arm64",
-		KernelPackage:   "linux-image-6.12.117+deb13-arm64",
-		ModulesDir:      "usr/lib/modules",
-		BusyboxPackage:  "busybox-static",
-		BusyboxPath:     "usr/bin/busybox",
-		QEMU:            "qemu-system-aarch64",
-		QEMUPackage:     "qemu-system-arm",
-		QEMUArgs: []string{"-accel", "tcg",
-			"-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57"},
-		MemoryMiB:   1024,
-		RAMBase:     0x40000000,
-		CPUs:        2,
-		Loader:      GuestLoader,
-		KernelAddr:  0x42000000,
-		InitrdAddr:  0x49000000,
-		XenOptions:  "console=dtuart dom0_max_vcpus=1 bootscrub=0",
-		Dom0MiB:     256,
-		Dom0Options: "console=hvc0 earlycon=xenboot panic=-1 loglevel=5",
-		Capability:  "xen-3.0-aarch64",
-		Triplet:     "aarch64-linux-gnu",
-		Services:    []Service{Xenstored420},
-	},
+	x86_64Xen417,
+	arm64Xen417,
+	arm32Xen417,
+	onXen420(x86_64Xen417),
+	onXen420(arm64Xen417),
 }
 
 // Name names the machine: ARCH-RELEASE, "x86_64-4.20".
