@@ -16,8 +16,7 @@ func TestDownstreamGoGenerate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go mod tidy, go generate and four builds")
 	}
-	_, here, _, _ := runtime.Caller(0)
-	repo := filepath.Clean(filepath.Join(filepath.Dir(here), "..", ".."))
+	repo := repoRoot()
 	mod := t.TempDir()
 	copyTree(t, pinnedTree(t), filepath.Join(mod, "xen", "include", "public"))
 	files := map[string]string{
@@ -89,4 +88,11 @@ func copyTree(t *testing.T, from, to string) {
 		return os.WriteFile(dst, b, 0o644)
 	})
 	must(t, err)
+}
+
+// repoRoot is the directory of this checkout (the module root), for the
+// tests that build scratch modules replacing xenbind with it.
+func repoRoot() string {
+	_, here, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(here), "..", ".."))
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -55,8 +54,7 @@ func TestFromDownloadedModule(t *testing.T) {
 	if err != nil {
 		t.Skip("no go command")
 	}
-	_, here, _, _ := runtime.Caller(0)
-	repo := filepath.Clean(filepath.Join(filepath.Dir(here), "..", ".."))
+	repo := repoRoot()
 	hostModCache := goEnv(t, goBin, "GOMODCACHE")
 
 	proxy := t.TempDir()

@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -63,8 +62,7 @@ func TestREADMERecipes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds three modules with the go command")
 	}
-	_, here, _, _ := runtime.Caller(0)
-	repo := filepath.Clean(filepath.Join(filepath.Dir(here), "..", ".."))
+	repo := repoRoot()
 	readme, err := os.ReadFile(filepath.Join(repo, "README.md"))
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -22,8 +21,7 @@ func TestDebianTrees(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates 12 packages and vets them for four GOARCH")
 	}
-	_, here, _, _ := runtime.Caller(0)
-	repo := filepath.Clean(filepath.Join(filepath.Dir(here), "..", ".."))
+	repo := repoRoot()
 	mod := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/trees\n\ngo 1.24\n\nrequire github.com/xenbind/xenbind v0.0.0\n\nreplace github.com/xenbind/xenbind => "+repo+"\n"), 0o644))
 	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
