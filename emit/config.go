@@ -3,8 +3,9 @@ package emit
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -303,7 +304,7 @@ func (c *Config) where(rule string) string {
 // declaration's preferred Go name, and reserved the names xenbind defines.
 func (c *Config) check(known map[string]bool, wants map[string]string, reserved map[string]bool) []string {
 	var errs []string
-	for _, cname := range sortedKeys(c.Renames) {
+	for _, cname := range slices.Sorted(maps.Keys(c.Renames)) {
 		goName := c.Renames[cname]
 		rule := "rename " + cname
 		if !known[cname] {
@@ -314,7 +315,7 @@ func (c *Config) check(known map[string]bool, wants map[string]string, reserved 
 			errs = append(errs, fmt.Sprintf("%s%s: %s is a name xenbind defines", c.where(rule), rule, goName))
 			continue
 		}
-		for _, other := range sortedKeys(wants) {
+		for _, other := range slices.Sorted(maps.Keys(wants)) {
 			if other == cname || wants[other] != goName {
 				continue
 			}
@@ -340,13 +341,4 @@ func (c *Config) check(known map[string]bool, wants map[string]string, reserved 
 		}
 	}
 	return errs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

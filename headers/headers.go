@@ -212,15 +212,6 @@ func PinnedXen(release string) (Deb, bool) {
 	return Deb{}, false
 }
 
-// PinnedReleases lists the Xen releases the manifest pins, oldest first.
-func PinnedReleases() []string {
-	var out []string
-	for _, d := range XenDebs {
-		out = append(out, XenRelease(d.Version))
-	}
-	return out
-}
-
 // XenRelease is the release of a pinned package's version: "4.17" of
 // libxen-dev's "4.17.5+72-g01140da4e8-1", "6.12" of a Linux package's
 // "6.12.117-1".

@@ -49,10 +49,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -243,7 +244,7 @@ func run(args []string) error {
 	for _, s := range summary {
 		fmt.Fprintln(os.Stderr, s)
 	}
-	for _, name := range sortedKeys(hashes) {
+	for _, name := range slices.Sorted(maps.Keys(hashes)) {
 		if len(ranOn[name]) > 0 {
 			fmt.Fprintf(os.Stderr, "xenvm: %s (sha256 %.16s...) ran on %s, the same file on each\n", name, hashes[name], strings.Join(ranOn[name], ", "))
 		}
@@ -260,15 +261,6 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%x", sha256.Sum256(data)), nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func describe(r *xenvm.Result, ok bool) string {

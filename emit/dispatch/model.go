@@ -3,6 +3,7 @@ package dispatch
 import (
 	"fmt"
 	"go/types"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -497,7 +498,7 @@ func padding(t types.Type) bool {
 // laid out the same in every release that has it (member names, offsets,
 // sizes, recursively) and have the same generated methods, else it is bad.
 func (m *model) checkOpaque(sizes types.Sizes) {
-	for _, name := range sortedKeys(m.types) {
+	for _, name := range slices.Sorted(maps.Keys(m.types)) {
 		nt := m.types[name]
 		if !nt.opaque || nt.bad != "" {
 			continue
@@ -524,15 +525,6 @@ func (nt *ntype) first() int {
 		}
 	}
 	return -1
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // usable reports whether a wrapper can be dispatched: its own shape and

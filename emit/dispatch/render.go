@@ -274,14 +274,6 @@ func numbered(src string) string {
 	return b.String()
 }
 
-func releaseList(sets []*set) string {
-	var parts []string
-	for _, s := range sets {
-		parts = append(parts, fmt.Sprintf("Xen %s (%s, domctl %#02x, sysctl %#02x)", s.release, s.path, s.version[0], s.version[1]))
-	}
-	return strings.Join(parts, ", ")
-}
-
 func packageDoc(pkg string, sets []*set, notes, other []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "// Package %s issues the domctl and sysctl commands in the layout of the\n", pkg)

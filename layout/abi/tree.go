@@ -2,7 +2,6 @@ package abi
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/xenbind/xenbind/layout"
 	"github.com/xenbind/xenbind/parser"
@@ -144,15 +143,6 @@ func byName(cs []constant) map[string]constant {
 		m[c.name] = c
 	}
 	return m
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func firstLine(s string) string {
