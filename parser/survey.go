@@ -718,12 +718,24 @@ func (a *groupAnalysis) builtFrom(name string, args map[string]bool) bool {
 		}
 		return false
 	}
+	// Whether name[:i] and name[i:] are at most two pieces, by i: an
+	// argument may occur many times in a name ("t", say).
+	before, after := make([]int8, len(name)+1), make([]int8, len(name)+1)
+	memo := func(m []int8, i int, s string) bool {
+		if m[i] == 0 {
+			m[i] = 2
+			if pieces2(s) {
+				m[i] = 1
+			}
+		}
+		return m[i] == 1
+	}
 	for arg := range args {
 		if arg == "" {
 			continue
 		}
 		for i := strings.Index(name, arg); i >= 0; {
-			if pieces2(name[:i]) && pieces2(name[i+len(arg):]) {
+			if memo(before, i, name[:i]) && memo(after, i+len(arg), name[i+len(arg):]) {
 				return true
 			}
 			j := strings.Index(name[i+1:], arg)
