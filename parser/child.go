@@ -240,9 +240,19 @@ func childMain(in io.Reader, out io.Writer) int {
 	}
 }
 
+// surveyGCPercent is the child's GOGC for a survey request.
+const surveyGCPercent = 400
+
 // childTranslate translates one request in the child.
 func childTranslate(req childRequest, tree fs.FS) childResult {
 	cfg := Config{Tree: tree, TreeName: req.TreeName, Target: req.Target, Mode: req.Mode, Includes: req.Includes, Dialect: req.Dialect}
+	if req.Survey {
+		// Standalone's translations (survey.go) are many: collecting
+		// garbage less often saves a fifth of their CPU time, for a
+		// larger peak (about 150 MB instead of 90 for all of Xen 4.17's
+		// headers; the memory limit still holds).
+		defer debug.SetGCPercent(debug.SetGCPercent(surveyGCPercent))
+	}
 	var res childResult
 	var pragmas []pragma
 	ccfg, sources, err := ccConfig(cfg, &pragmas)
