@@ -656,8 +656,14 @@ func (a *groupAnalysis) index() {
 			}
 			a.defFiles[m] = append(a.defFiles[m], f)
 		}
+		var argList []string
+		for arg := range args {
+			if arg != "" {
+				argList = append(argList, arg)
+			}
+		}
 		for _, n := range a.generated {
-			if a.builtFrom(n, args) {
+			if a.builtFrom(n, args, argList) {
 				// f may have built n, and may use it.
 				a.defFiles[n] = append(a.defFiles[n], f)
 				a.genUsed[f] = append(a.genUsed[f], n)
@@ -704,8 +710,9 @@ func (a *groupAnalysis) sameAsX(m string, defs []string) bool {
 // pieces each, a piece being an argument or an identifier of the body of
 // a macro that pastes (what ## joins: "__guest_handle_" ## "const_" ##
 // "evtchn_port_t", "XEN_" ## "EPERM"). A name ## builds from more
-// pieces than that is not recognized.
-func (a *groupAnalysis) builtFrom(name string, args map[string]bool) bool {
+// pieces than that is not recognized. argList is the non-empty keys of
+// args.
+func (a *groupAnalysis) builtFrom(name string, args map[string]bool, argList []string) bool {
 	piece := func(s string) bool { return s == "" || a.pieces[s] || args[s] }
 	pieces2 := func(s string) bool {
 		if piece(s) {
@@ -720,7 +727,7 @@ func (a *groupAnalysis) builtFrom(name string, args map[string]bool) bool {
 	}
 	// Whether name[:i] and name[i:] are at most two pieces, by i: an
 	// argument may occur many times in a name ("t", say).
-	before, after := make([]int8, len(name)+1), make([]int8, len(name)+1)
+	var before, after []int8 // made at the first occurrence of an argument
 	memo := func(m []int8, i int, s string) bool {
 		if m[i] == 0 {
 			m[i] = 2
@@ -730,11 +737,11 @@ func (a *groupAnalysis) builtFrom(name string, args map[string]bool) bool {
 		}
 		return m[i] == 1
 	}
-	for arg := range args {
-		if arg == "" {
-			continue
-		}
+	for _, arg := range argList {
 		for i := strings.Index(name, arg); i >= 0; {
+			if before == nil {
+				before, after = make([]int8, len(name)+1), make([]int8, len(name)+1)
+			}
 			if memo(before, i, name[:i]) && memo(after, i+len(arg), name[i+len(arg):]) {
 				return true
 			}
