@@ -209,6 +209,7 @@ func (g *groupParse) parse(cfg Config) (*Unit, error) {
 	if err != nil {
 		return Parse(cfg)
 	}
+	u.encoded = g.model
 	return u, nil
 }
 
