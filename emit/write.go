@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // generatedMark starts every file xenbind writes.
@@ -99,10 +101,23 @@ func WriteDir(dir string, files []File) (err error) {
 	return nil
 }
 
-// writeStage writes and syncs every file into the staging directory.
+// writeStage writes and syncs every file into the staging directory,
+// several at a time: each waits mostly for its sync, and the file system
+// commits concurrent syncs together.
 func writeStage(stage string, files []File) error {
-	for _, f := range files {
-		if err := stageFile(filepath.Join(stage, f.Name), f.Data); err != nil {
+	errs := make([]error, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(files), stageWriters) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(files); i = int(next.Add(1)) - 1 {
+				errs[i] = stageFile(filepath.Join(stage, files[i].Name), files[i].Data)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return fmt.Errorf("output: %w", err)
 		}
 	}
@@ -111,6 +126,9 @@ func writeStage(stage string, files []File) error {
 	}
 	return nil
 }
+
+// stageWriters is how many files writeStage writes at a time.
+const stageWriters = 8
 
 // rename is os.Rename and stageFile is writeSynced; tests replace them to
 // fail halfway through a commit or through staging (a full disk).

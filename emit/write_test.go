@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -181,9 +182,9 @@ func TestWriteDirFailureUntouched(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "out")
 		setUp(t, dir, old, other)
 		before := snapshot(t, dir)
-		n := 0
+		var n atomic.Int64
 		stageFile = func(name string, data []byte) error {
-			if n++; n == 7 {
+			if n.Add(1) == 7 {
 				// What a full disk does: part of the file, then ENOSPC.
 				os.WriteFile(name, data[:len(data)/2], 0o644)
 				return syscall.ENOSPC

@@ -61,7 +61,11 @@ func cachedParse(cfg Config) (*Unit, error) {
 	}
 	u.inputs = rec.manifest()
 	if useCache {
-		if b, err := encodeUnit(u); err == nil {
+		b, err := u.encoded, error(nil)
+		if b == nil {
+			b, err = encodeUnit(u)
+		}
+		if err == nil {
 			cache.Put(modelKind, modelKey(k1, u.inputs), b)
 			cache.Put(inputsKind, k1, u.inputs)
 		}

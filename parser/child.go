@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"modernc.org/cc/v4"
+
+	"github.com/xenbind/xenbind/internal/gctune"
 )
 
 // The C front end runs where it can be stopped.
@@ -54,7 +56,7 @@ import (
 // childEnv marks the child process; its value is the protocol version.
 const childEnv = "XENBIND_PARSER_CHILD"
 
-const childProtocol = "1"
+const childProtocol = "2"
 
 // inChild is true in the child: it translates in its own process.
 var inChild bool
@@ -159,8 +161,9 @@ type childResult struct {
 	Err   string      `json:",omitempty"`
 	// Model is the encoded unit of a Model request whose model has no
 	// errors. A model with errors is not sent: the parent parses again to
-	// report them.
-	Model []byte `json:",omitempty"`
+	// report them. It travels in a frame of its own (frameModel), as
+	// bytes, ahead of the result.
+	Model []byte `json:"-"`
 	// Survey answers a Survey request.
 	Survey *surveyInfo `json:",omitempty"`
 }
@@ -179,6 +182,7 @@ const (
 	frameMissing = 'm' // parent -> child: no such file
 	frameFail    = 'x' // parent -> child: another error reading it
 	frameOpen    = 'o' // child -> parent: send me this file
+	frameModel   = 'u' // child -> parent: childResult.Model, before the result
 	frameResult  = 'r' // child -> parent: childResult as JSON
 )
 
@@ -211,6 +215,7 @@ func readFrame(r *bufio.Reader) (byte, []byte, error) {
 // and again, until its parent closes stdin. Its exit status is 0 then.
 func childMain(in io.Reader, out io.Writer) int {
 	debug.SetMaxStack(childStackLimit)
+	gctune.Tune()
 	// A parse that loops asks its parent for nothing and would never see
 	// the pipes close: the child ends itself when its parent is gone.
 	parent := os.Getppid()
@@ -231,12 +236,19 @@ func childMain(in io.Reader, out io.Writer) int {
 		if err != nil || kind != frameRequest || json.Unmarshal(b, &req) != nil {
 			return 4
 		}
-		b, _ = json.Marshal(childTranslate(req, &remoteFS{r: r, w: w}))
+		res := childTranslate(req, &remoteFS{r: r, w: w})
+		if res.Model != nil && writeFrame(w, frameModel, res.Model) != nil {
+			return 5
+		}
+		b, _ = json.Marshal(res)
 		if writeFrame(w, frameResult, b) != nil {
 			return 5
 		}
-		// The next request's memory limit counts from here.
-		debug.FreeOSMemory()
+		// The next request's memory limit counts from here: the garbage
+		// of this one goes back to the system when there is much of it.
+		if gctune.HeapInUse() > gctune.SmallHeap/2 {
+			debug.FreeOSMemory()
+		}
 	}
 }
 
@@ -614,6 +626,7 @@ func (s *session) serve(req []byte) error {
 	if err := writeFrame(s.w, frameRequest, req); err != nil {
 		return err
 	}
+	var model []byte
 	for {
 		kind, b, err := readFrame(s.r)
 		if err != nil {
@@ -623,11 +636,14 @@ func (s *session) serve(req []byte) error {
 		s.started = true
 		s.mu.Unlock()
 		switch kind {
+		case frameModel:
+			model = b
 		case frameResult:
 			var res childResult
 			if err := json.Unmarshal(b, &res); err != nil {
 				return err
 			}
+			res.Model = model
 			s.mu.Lock()
 			s.result = &res
 			s.mu.Unlock()

@@ -40,6 +40,9 @@ type Unit struct {
 	display func(string) string
 	// inputs are the files read (see Inputs).
 	inputs []byte
+	// encoded is the unit's encoding (codec.go) when the unit was decoded
+	// from it, as from a child's model: the cache stores it as it is.
+	encoded []byte
 }
 
 // Errorf returns an error at a position of the unit's headers, the file

@@ -32,6 +32,7 @@ func Parse(cfg Config) (*Unit, error) {
 	case model != nil:
 		// The child parsed it all: its model is this parse's result.
 		if u, err := decodeUnit(model, &cfg); err == nil {
+			u.encoded = model
 			return u, nil
 		}
 	}

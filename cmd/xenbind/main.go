@@ -82,11 +82,12 @@ import (
 	"io"
 	"os"
 
+	"github.com/xenbind/xenbind/internal/gctune"
 	"github.com/xenbind/xenbind/parser"
 )
 
 func main() {
-	tuneGC()
+	gctune.Tune()
 	err := run(os.Args[1:], os.Stdout)
 	parser.StopWorkers()
 	if err == nil {
