@@ -1,8 +1,6 @@
 package parser
 
 import (
-	"bytes"
-	"encoding/gob"
 	"errors"
 	"fmt"
 )
@@ -15,7 +13,7 @@ import (
 // *Record see one record where the parse had one.
 
 // codecVersion changes whenever the model or its encoding changes meaning.
-const codecVersion = 4
+const codecVersion = 5
 
 type encUnit struct {
 	Version  int
@@ -44,7 +42,7 @@ type encRecord struct {
 	Parent  int // -1 for none
 	Aliases []string
 	// Defined tells a record without members (struct s {}) from an
-	// incomplete one: gob sends an empty slice as none.
+	// incomplete one: the encoding sends an empty slice as none.
 	Defined bool
 	Members []encMember
 	Aligned int64
@@ -169,11 +167,9 @@ func encodeUnit(u *Unit) ([]byte, error) {
 		}
 		c.e.LayoutChecks = append(c.e.LayoutChecks, ec)
 	}
-	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(&c.e); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	w := wireWriter{b: make([]byte, 0, 256<<10)}
+	w.unit(&c.e)
+	return w.b, nil
 }
 
 func (c *encoder) record(r *Record) int {
@@ -255,11 +251,9 @@ var errBadEncoding = errors.New("bad encoding of a C model")
 // decodeUnit rebuilds a Unit from its encoding; cfg gives how messages
 // name the tree.
 func decodeUnit(data []byte, cfg *Config) (u *Unit, err error) {
-	var e encUnit
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&e); err != nil {
-		return nil, err
-	}
-	if e.Version != codecVersion {
+	r := wireReader{b: data}
+	e := r.unit()
+	if r.bad || len(r.b) != 0 || e.Version != codecVersion {
 		return nil, errBadEncoding
 	}
 	defer func() {
