@@ -30,9 +30,9 @@ func Foreign(l *layout.Layout, opts Options) ([]File, []Note, error) {
 	if err != nil {
 		return nil, f.g.names.Reports, err
 	}
-	files, err := renderAll(f.render())
+	files, parsed, err := renderAll(f.render())
 	if err == nil {
-		err = typeCheck(files, goarches) // host-independent: every GOARCH
+		err = typeCheckParsed(files, parsed, goarches) // host-independent: every GOARCH
 	}
 	if err != nil {
 		return nil, f.g.names.Reports, err

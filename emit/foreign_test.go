@@ -48,7 +48,7 @@ func foreignFor(t *testing.T, l *layout.Layout, pkg string) (*foreign, []File) {
 	if err != nil {
 		t.Fatalf("%s: %v", l.ABI.Target, err)
 	}
-	files, err := renderAll(f.render())
+	files, _, err := renderAll(f.render())
 	if err != nil {
 		t.Fatalf("%s: %v", l.ABI.Target, err)
 	}

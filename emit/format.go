@@ -3,8 +3,11 @@ package emit
 import (
 	"bytes"
 	"fmt"
+	"go/ast"
 	doccomment "go/doc/comment"
-	"go/format"
+	"go/parser"
+	"go/printer"
+	"go/token"
 	"runtime"
 	"slices"
 	"strings"
@@ -29,18 +32,30 @@ type pending struct {
 	f    *jen.File
 }
 
+// parsedFiles are rendered files' syntax trees, kept from formatting for
+// the type check: every file is parsed once. Positions are those of the
+// unformatted text (the type check parses the formatted files again to
+// describe an error).
+type parsedFiles struct {
+	fset *token.FileSet
+	asts []*ast.File // in the order of the files
+}
+
 // renderAll renders and formats files in parallel, keeping their order.
 // The first error (in file order) is returned.
-func renderAll(files []pending) ([]File, error) {
+func renderAll(files []pending) ([]File, *parsedFiles, error) {
 	out := make([]File, len(files))
+	parsed := &parsedFiles{fset: token.NewFileSet(), asts: make([]*ast.File, len(files))}
 	errs := make([]error, len(files))
-	parallel(len(files), func(i int) { out[i], errs[i] = renderJen(files[i].name, files[i].f) })
+	parallel(len(files), func(i int) {
+		out[i], parsed.asts[i], errs[i] = renderJen(parsed.fset, files[i].name, files[i].f)
+	})
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	return out, parsed, nil
 }
 
 // parallel calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines and
@@ -69,19 +84,34 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// renderJen renders a jennifer file and formats it once. A formatting
-// failure returns the line-numbered source.
-func renderJen(name string, f *jen.File) (File, error) {
+// gofmt is go/format's printer configuration: format.Source is a parse
+// with comments, ast.SortImports and this printer. The mode bit 1<<30 is
+// go/printer's normalizeNumbers, which go/format sets and does not
+// export; TestFormatIsGofmt proves the output equal to format.Source's.
+var gofmt = printer.Config{Mode: printer.UseSpaces | printer.TabIndent | 1<<30, Tabwidth: 8}
+
+// renderJen renders a jennifer file and formats it once, as format.Source
+// would, into fset; it returns the syntax tree too. A formatting failure
+// returns the line-numbered source.
+func renderJen(fset *token.FileSet, name string, f *jen.File) (File, *ast.File, error) {
 	f.NoFormat = true
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
-		return File{}, fmt.Errorf("%s: %w", name, err)
+		return File{}, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	b, err := format.Source(buf.Bytes())
+	// Parsed under the name "" as format.Source does, so that an error
+	// reads the same.
+	af, err := parser.ParseFile(fset, "", buf.Bytes(), parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
-		return File{}, fmt.Errorf("%s: %w", name, numbered(fmt.Errorf("Error %s while formatting source:\n%s", err, buf.Bytes())))
+		return File{}, nil, fmt.Errorf("%s: %w", name, numbered(fmt.Errorf("Error %s while formatting source:\n%s", err, buf.Bytes())))
 	}
-	return File{Name: name, Data: b}, nil
+	ast.SortImports(fset, af)
+	var out bytes.Buffer
+	out.Grow(buf.Len() + buf.Len()/4)
+	if err := gofmt.Fprint(&out, fset, af); err != nil {
+		return File{}, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return File{Name: name, Data: out.Bytes()}, af, nil
 }
 
 // comment is a comment of lines as written, for a place where go/format

@@ -41,13 +41,13 @@ func Host(layouts []*layout.Layout, opts Options) ([]File, []Note, error) {
 			return nil, g.names.Reports, err
 		}
 	}
-	out, err := renderAll(append(files, calls...))
+	out, parsed, err := renderAll(append(files, calls...))
 	if err == nil {
 		var goarchs []string
 		for _, t := range g.targets {
 			goarchs = append(goarchs, t.abi.GOARCH)
 		}
-		err = typeCheck(out, goarchs)
+		err = typeCheckParsed(out, parsed, goarchs)
 	}
 	if err != nil {
 		return nil, g.names.Reports, err

@@ -88,14 +88,23 @@ func typeCheck(files []File, goarchs []string) error {
 	if err != nil {
 		return err
 	}
+	return typeCheckParsed(files, &parsedFiles{fset: fset, asts: parsed}, goarchs)
+}
+
+// typeCheckParsed is typeCheck of files already parsed (with or without
+// comments, at any positions: a failed check is done again on files
+// parsed from their data, with comments, to say where it failed).
+func typeCheckParsed(files []File, parsed *parsedFiles, goarchs []string) error {
+	asts, guards := splitGuards(parsed.asts)
 	errs := make([]error, len(goarchs))
 	parallel(len(goarchs), func(i int) {
-		errs[i] = checkGOARCH(fset, files, parsed, goarchs[i], false)
+		errs[i] = checkGOARCH(parsed.fset, files, asts, guards, goarchs[i], false)
 	})
 	for i, err := range errs {
 		if err != nil {
 			if fset, parsed, perr := parseFiles(files, parser.ParseComments|parser.SkipObjectResolution); perr == nil {
-				err = checkGOARCH(fset, files, parsed, goarchs[i], true)
+				asts, guards := splitGuards(parsed)
+				err = checkGOARCH(fset, files, asts, guards, goarchs[i], true)
 			}
 			return err
 		}
@@ -116,22 +125,26 @@ func parseFiles(files []File, mode parser.Mode) (*token.FileSet, []*ast.File, er
 	return fset, parsed, nil
 }
 
-// checkGOARCH checks the files of one GOARCH; describe adds where the
+// checkGOARCH checks the files of one GOARCH, then their layout guards
+// that go/types was not given (splitGuards); describe adds where the
 // error is (the files must have been parsed with their comments). The
 // checks of several GOARCH may run at once: each has its own importer,
 // and go/types only reads the syntax trees.
-func checkGOARCH(fset *token.FileSet, files []File, parsed []*ast.File, goarch string, describe bool) error {
+func checkGOARCH(fset *token.FileSet, files []File, parsed []*ast.File, guards [][]layoutGuard, goarch string, describe bool) error {
 	im := newStubImporter()
 	var set []*ast.File
+	var setGuards []layoutGuard
 	for i, f := range files {
 		if fileGOARCH(f.Name) == "" || fileGOARCH(f.Name) == goarch {
 			set = append(set, parsed[i])
+			setGuards = append(setGuards, guards[i]...)
 		}
 	}
 	var first error
+	sizes := types.SizesFor("gc", goarch)
 	conf := types.Config{
 		Importer: im,
-		Sizes:    types.SizesFor("gc", goarch),
+		Sizes:    sizes,
 		Error: func(err error) {
 			var te types.Error
 			if errors.As(err, &te) && im.ignorable(te.Msg) {
@@ -142,7 +155,10 @@ func checkGOARCH(fset *token.FileSet, files []File, parsed []*ast.File, goarch s
 			}
 		},
 	}
-	conf.Check("generated", fset, set, nil)
+	pkg, _ := conf.Check("generated", fset, set, nil)
+	if first == nil {
+		first = checkGuards(fset, pkg, sizes, setGuards)
+	}
 	if first == nil {
 		return nil
 	}
