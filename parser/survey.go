@@ -35,9 +35,14 @@ import (
 //     (the group's file scope, each name with the files of its
 //     declarations), not a name built by ## (matched, as an argument with
 //     at most two pieces before and after it, by the arguments Ch and O
-//     pass to pasting macros; see builtFrom). What a file uses is read
-//     from its text, in the branches of its conditionals not known to be
-//     skipped for the target and mode (active.go).
+//     pass to pasting macros; see builtFrom). A file whose every
+//     invocation of a macro that only names a type (XEN_GUEST_HANDLE(x),
+//     one identifier pasted from identifiers) stands where no declarator
+//     can, before an identifier or '*', uses the name it builds but does
+//     not declare it (typeOnly): DEFINE_XEN_GUEST_HANDLE(x) does. What a
+//     file uses is read from its text, in the branches of its
+//     conditionals not known to be skipped for the target and mode
+//     (active.go).
 //   - Within Ch, a file uses nothing of the files of Ch outside its own
 //     closure (but its only includer's), and nothing of the other files
 //     of Ch before its last #include; so whether a file of Ch was first
