@@ -36,7 +36,11 @@ const (
 
 // cachedParse is Parse through the cache (cfg.NoCache bypasses it). The
 // unit it returns knows its inputs (Unit.Inputs).
-func cachedParse(cfg Config) (*Unit, error) {
+func cachedParse(cfg Config) (*Unit, error) { return cachedParseBy(cfg, Parse) }
+
+// cachedParseBy is cachedParse, with the parse to make when the cache
+// does not hold the unit.
+func cachedParseBy(cfg Config, parse func(Config) (*Unit, error)) (*Unit, error) {
 	useCache := !cfg.NoCache && cache.Dir() != ""
 	var k1 cache.Key
 	if useCache {
@@ -55,7 +59,7 @@ func cachedParse(cfg Config) (*Unit, error) {
 	rec := &recordFS{fs: cfg.Tree, reads: map[string]string{}}
 	c := cfg
 	c.Tree = rec
-	u, err := Parse(c)
+	u, err := parse(c)
 	if err != nil {
 		return nil, err
 	}

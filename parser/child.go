@@ -252,9 +252,21 @@ func childMain(in io.Reader, out io.Writer) int {
 	}
 }
 
+// surveyGCPercent is the child's GOGC for a survey request.
+const surveyGCPercent = 400
+
 // childTranslate translates one request in the child.
 func childTranslate(req childRequest, tree fs.FS) childResult {
 	cfg := Config{Tree: tree, TreeName: req.TreeName, Target: req.Target, Mode: req.Mode, Includes: req.Includes, Dialect: req.Dialect}
+	if req.Survey {
+		// Standalone's translations (survey.go) are many, and the group
+		// of all the headers has more live heap than gctune's small
+		// heaps: collecting at GOGC=400 during them, instead of
+		// gctune's setting, saves a fifth of their CPU time, for a
+		// larger peak (about 130 MB instead of 85 for all of Xen 4.17's
+		// headers; the memory limit still holds).
+		defer debug.SetGCPercent(debug.SetGCPercent(surveyGCPercent))
+	}
 	var res childResult
 	var pragmas []pragma
 	ccfg, sources, err := ccConfig(cfg, &pragmas)

@@ -3,8 +3,10 @@ package parser
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,13 +33,14 @@ func ParseTargets(cfg Config, targets []Target) ([]*Unit, error) {
 			c := cfg
 			c.Target = t
 			var omitted []Omission
+			var group *groupParse
 			if len(c.Includes) == 1 && c.Includes[0] == AllHeaders {
-				c.Includes, omitted, errs[i] = standalone(c.Tree, c.TreeName, t, c.Mode, c.limits())
+				c.Includes, omitted, group, errs[i] = standaloneGroup(c.Tree, c.TreeName, t, c.Mode, c.limits())
 				if errs[i] != nil {
 					return
 				}
 			}
-			units[i], errs[i] = cachedParse(c)
+			units[i], errs[i] = cachedParseBy(c, group.parse)
 			if errs[i] == nil && omitted != nil {
 				// The cache may share the unit: give this one its own
 				// header, with what -include all left out.
@@ -101,12 +104,20 @@ type standaloneResult struct {
 }
 
 func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]string, []Omission, error) {
+	list, omitted, _, err := standaloneGroup(tree, treeName, t, m, lim)
+	return list, omitted, err
+}
+
+// standaloneGroup is standalone, with the parse of the group translation
+// when it is the parse of the headers that stand alone (nil otherwise, and
+// when the answer came from a cache).
+func standaloneGroup(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]string, []Omission, *groupParse, error) {
 	key := standaloneKey{tree, t, m}
 	cacheable := reflect.TypeOf(tree).Comparable()
 	if cacheable {
 		if v, ok := standaloneCache.Load(key); ok {
 			r := v.(standaloneResult)
-			return r.list, r.omitted, nil
+			return r.list, r.omitted, nil, nil
 		}
 	}
 	var all []string
@@ -120,7 +131,7 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	sort.Strings(all)
 	ck, useCache := standaloneCacheKey(tree, all, t, m)
@@ -130,14 +141,14 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 				if cacheable {
 					standaloneCache.Store(key, r)
 				}
-				return r.list, r.omitted, nil
+				return r.list, r.omitted, nil, nil
 			}
 		}
 	}
 	base := Config{Tree: tree, TreeName: treeName, Target: t, Mode: m, Timeout: lim.Timeout, Memory: lim.Memory}
-	verdicts, xen, err := decide(base, all)
+	verdicts, xen, group, err := decide(base, all)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	r := standaloneResult{list: []string{"xen.h"}, omitted: []Omission{}}
 	for _, h := range all {
@@ -157,7 +168,7 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 		if e, ok := syntaxError(v.err); ok && !partOfAnother(tree, all, h, verdicts) {
 			name, in := unknownTypeName(tree, e, verdicts, xen)
 			if name == "" {
-				return nil, nil, errNotStandalone(e, h)
+				return nil, nil, nil, errNotStandalone(e, h)
 			}
 			// gcc: "unknown type name": the header uses a type of
 			// another header without including it (Xen 4.5's
@@ -174,7 +185,32 @@ func standalone(tree fs.FS, treeName string, t Target, m Mode, lim Limits) ([]st
 	if useCache {
 		cache.Put("standalone", ck, encodeStandalone(r))
 	}
-	return r.list, r.omitted, nil
+	if group != nil && !slices.Equal(group.includes, r.list) {
+		group = nil
+	}
+	return r.list, r.omitted, group, nil
+}
+
+// parse is Parse, for a configuration whose unit is the group's: then the
+// group's model, with the files its translation read read again through
+// cfg's tree (for the cache's manifest). Otherwise, or when the model
+// does not decode, it parses.
+func (g *groupParse) parse(cfg Config) (*Unit, error) {
+	if g == nil || !slices.Equal(cfg.includes(), g.includes) {
+		return Parse(cfg)
+	}
+	names := slices.Sorted(maps.Keys(g.reads.reads))
+	for _, name := range names {
+		if f, err := cfg.Tree.Open(name); err == nil {
+			f.Close()
+		}
+	}
+	u, err := decodeUnit(g.model, &cfg)
+	if err != nil {
+		return Parse(cfg)
+	}
+	u.encoded = g.model
+	return u, nil
 }
 
 // unknownTypeName tells a syntax error that gcc reports as "unknown type

@@ -53,6 +53,13 @@ import (
 // translation names the one at fault).
 // TestStandaloneEquivalent compares the decisions with one translation per
 // header on every pinned tree, target and mode.
+//
+// The headers likely to spoil the group (survey_text.go's spoilers) are
+// translated on their own first; those that stand alone join the group
+// with their verdict known. The group is translated as Parse translates
+// (macro values, model): when the headers that stand alone are exactly
+// the group's, as they are on the pinned trees, that translation is the
+// final parse of -include all, which is then not made again.
 
 // surveyInfo is what a survey translation tells about its unit besides
 // the verdict.
@@ -122,22 +129,32 @@ func compactStrings(s []string) []string {
 // macro values), and returns what the translation tells. Its error is
 // the translation's (an ErrorList), or a *LimitError.
 func survey(base Config, includes []string) (*surveyInfo, error) {
+	s, _, err := surveyParse(base, includes, false)
+	return s, err
+}
+
+// surveyParse is survey, also asking the child for the whole parse (macro
+// values and the encoded model, as Parse does) when parse is set: the
+// model, nil when the translation failed, its model has errors or no
+// child ran.
+func surveyParse(base Config, includes []string, parse bool) (*surveyInfo, []byte, error) {
 	c := base
 	c.Includes = includes
 	if _, _, err := ccConfig(c, nil); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	res, err := runChildResult(c, childRequest{TreeName: c.TreeName, Target: c.Target, Mode: c.Mode, Includes: c.Includes, Dialect: c.Dialect, Survey: true})
+	res, err := runChildResult(c, childRequest{TreeName: c.TreeName, Target: c.Target, Mode: c.Mode, Includes: c.Includes, Dialect: c.Dialect, Survey: true, Eval: parse, Model: parse})
 	if err == errNoChild {
-		return surveyHere(c)
+		s, err := surveyHere(c)
+		return s, nil, err
 	}
 	if res == nil || res.Survey == nil {
 		if err == nil {
 			err = errors.New("the parser's child sent no survey")
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return res.Survey, err
+	return res.Survey, res.Model, err
 }
 
 // surveyHere is survey in this process, where no child can run.
@@ -181,13 +198,24 @@ type verdict struct {
 // rounds with errors, the headers left are translated one by one.
 const maxGroupRounds = 8
 
+// groupParse is the whole parse (as Parse makes it in its child) of the
+// translated group: when the headers that stand alone are exactly the
+// group's, the final parse of -include all is this translation, which
+// need not be made again.
+type groupParse struct {
+	includes []string  // the unit's headers, xen.h first
+	model    []byte    // encoded (codec.go)
+	reads    *recordFS // what the translation read, for the cache's manifest
+}
+
 // decide finds the verdict of every header of all (sorted, xen.h among
 // them) for cfg's target and mode. The error is a *LimitError (or a list
-// of them), never a verdict.
-func decide(base Config, all []string) (map[string]verdict, *surveyInfo, error) {
+// of them), never a verdict. The group's parse is nil when the group did
+// not translate or no child sent its model.
+func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupParse, error) {
 	xen, err := survey(base, nil)
 	if le := (*LimitError)(nil); errors.As(err, &le) {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	out := map[string]verdict{}
 	var single []string // headers translated on their own
@@ -197,6 +225,7 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, error) 
 			members = append(members, h)
 		}
 	}
+	var gp *groupParse
 	if err != nil {
 		// xen.h alone fails: so does every header (the real parse
 		// reports why); translate them one by one as a probe would.
@@ -207,23 +236,43 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, error) 
 		x := xen.files()
 		var group *surveyInfo
 		// Headers that would spoil the group for the others go on
-		// their own at once (a choice of speed, not of verdicts).
-		var pending []string
+		// their own first (a choice of speed, not of verdicts). Those
+		// that stand alone join the group after all, with their
+		// verdict known: then the group can be the final parse.
+		var spoiled, pending []string
 		spoils := spoilers(tx, x, all)
 		for _, h := range members {
 			if spoils(h) {
-				single = append(single, h)
+				spoiled = append(spoiled, h)
 			} else {
 				pending = append(pending, h)
 			}
 		}
+		res, err := translateSingles(base, spoiled)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		known := map[string]bool{}
+		for i, h := range spoiled {
+			out[h] = res[i]
+			if res[i].ok {
+				known[h] = true
+				pending = append(pending, h)
+			}
+		}
+		sort.Strings(pending)
+		var model []byte
+		var reads *recordFS
 		for round := 0; len(pending) > 0; round++ {
 			if round == maxGroupRounds {
 				single = append(single, pending...)
 				pending = nil
 				break
 			}
-			s, err := survey(base, pending)
+			c := base
+			reads = &recordFS{fs: base.Tree, reads: map[string]string{}}
+			c.Tree = reads
+			s, m, err := surveyParse(c, pending, true)
 			if le := (*LimitError)(nil); errors.As(err, &le) {
 				// No verdict about any header: their own translations
 				// find the one at fault (and name it).
@@ -232,7 +281,7 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, error) 
 				break
 			}
 			if err == nil {
-				group = s
+				group, model = s, m
 				break
 			}
 			blamed := blame(s, err, pending)
@@ -252,8 +301,14 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, error) 
 			pending = rest
 		}
 		if group != nil {
+			if model != nil {
+				gp = &groupParse{includes: append([]string{"xen.h"}, pending...), model: model, reads: reads}
+			}
 			a := newGroupAnalysis(tx, x, xen, group)
 			for _, h := range pending {
+				if known[h] {
+					continue
+				}
 				if a.clean(h) {
 					out[h] = verdict{ok: true, info: group}
 				} else {
@@ -261,17 +316,40 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, error) 
 				}
 			}
 		}
+		// A header whose verdict is known needs no second translation.
+		var rest []string
+		for _, h := range single {
+			if !known[h] {
+				rest = append(rest, h)
+			}
+		}
+		single = rest
 	}
-	// The rest, one translation each, as many at a time as there are
-	// CPUs.
+	// The rest, one translation each.
 	sort.Strings(single)
-	res := make([]verdict, len(single))
-	limitErrs := make([]error, len(single))
+	res, err := translateSingles(base, single)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for i, h := range single {
+		out[h] = res[i]
+	}
+	return out, xen, gp, nil
+}
+
+// translateSingles translates xen.h followed by each of headers on its
+// own, as many at a time as there are CPUs, and returns their verdicts.
+// The error is the *LimitError of every translation stopped at a limit
+// (after one, the rest are not translated: the answer is an error
+// anyway).
+func translateSingles(base Config, headers []string) ([]verdict, error) {
+	res := make([]verdict, len(headers))
+	limitErrs := make([]error, len(headers))
 	var stopped bool
 	var mu sync.Mutex
 	work := make(chan int)
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range min(runtime.GOMAXPROCS(0), len(headers)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -280,9 +358,9 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, error) 
 				stop := stopped
 				mu.Unlock()
 				if stop {
-					continue // one hit a limit: the answer is an error anyway
+					continue
 				}
-				s, err := survey(base, []string{single[i]})
+				s, err := survey(base, []string{headers[i]})
 				switch le := (*LimitError)(nil); {
 				case errors.As(err, &le):
 					limitErrs[i] = err
@@ -297,18 +375,15 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, error) 
 			}
 		}()
 	}
-	for i := range single {
+	for i := range headers {
 		work <- i
 	}
 	close(work)
 	wg.Wait()
 	if err := errors.Join(limitErrs...); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	for i, h := range single {
-		out[h] = res[i]
-	}
-	return out, xen, nil
+	return res, nil
 }
 
 // files is the set of files a survey's unit entered.
@@ -581,8 +656,14 @@ func (a *groupAnalysis) index() {
 			}
 			a.defFiles[m] = append(a.defFiles[m], f)
 		}
+		var argList []string
+		for arg := range args {
+			if arg != "" {
+				argList = append(argList, arg)
+			}
+		}
 		for _, n := range a.generated {
-			if a.builtFrom(n, args) {
+			if a.builtFrom(n, args, argList) {
 				// f may have built n, and may use it.
 				a.defFiles[n] = append(a.defFiles[n], f)
 				a.genUsed[f] = append(a.genUsed[f], n)
@@ -629,8 +710,9 @@ func (a *groupAnalysis) sameAsX(m string, defs []string) bool {
 // pieces each, a piece being an argument or an identifier of the body of
 // a macro that pastes (what ## joins: "__guest_handle_" ## "const_" ##
 // "evtchn_port_t", "XEN_" ## "EPERM"). A name ## builds from more
-// pieces than that is not recognized.
-func (a *groupAnalysis) builtFrom(name string, args map[string]bool) bool {
+// pieces than that is not recognized. argList is the non-empty keys of
+// args.
+func (a *groupAnalysis) builtFrom(name string, args map[string]bool, argList []string) bool {
 	piece := func(s string) bool { return s == "" || a.pieces[s] || args[s] }
 	pieces2 := func(s string) bool {
 		if piece(s) {
@@ -643,12 +725,24 @@ func (a *groupAnalysis) builtFrom(name string, args map[string]bool) bool {
 		}
 		return false
 	}
-	for arg := range args {
-		if arg == "" {
-			continue
+	// Whether name[:i] and name[i:] are at most two pieces, by i: an
+	// argument may occur many times in a name ("t", say).
+	var before, after []int8 // made at the first occurrence of an argument
+	memo := func(m []int8, i int, s string) bool {
+		if m[i] == 0 {
+			m[i] = 2
+			if pieces2(s) {
+				m[i] = 1
+			}
 		}
+		return m[i] == 1
+	}
+	for _, arg := range argList {
 		for i := strings.Index(name, arg); i >= 0; {
-			if pieces2(name[:i]) && pieces2(name[i+len(arg):]) {
+			if before == nil {
+				before, after = make([]int8, len(name)+1), make([]int8, len(name)+1)
+			}
+			if memo(before, i, name[:i]) && memo(after, i+len(arg), name[i+len(arg):]) {
 				return true
 			}
 			j := strings.Index(name[i+1:], arg)
@@ -844,8 +938,7 @@ func includedBy(tree fs.FS, all []string, h string) []string {
 		if err != nil {
 			continue
 		}
-		for _, m := range includeDirective.FindAllSubmatch(b, -1) {
-			name := string(m[1])
+		for _, name := range includeNames(b) {
 			if path.Clean(path.Join(path.Dir(f), name)) == h || path.Clean(name) == h {
 				out = append(out, f)
 				break
