@@ -91,6 +91,9 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 func rawText(code jen.Code) string {
 	f := jen.NewFile("p")
 	f.NoFormat = true
+	// Named, so that jennifer does not guess the name (it compiles a
+	// regexp to guess).
+	f.ImportName(hypercallPkg, "hypercall")
 	f.Add(code)
 	var b strings.Builder
 	if err := f.Render(&b); err != nil {
@@ -184,14 +187,14 @@ func (g *gen) placeCalls(per [][]*callDecl) ([]pending, error) {
 	}
 	var files []pending
 	if len(shared) > 0 {
-		files = append(files, pending{"zcalls.go", g.renderCallFile("", shared)})
+		files = append(files, pending{name: "zcalls.go", f: g.renderCallFile("", shared)})
 	}
 	for ti, t := range g.targets {
 		if len(perArch[ti]) == 0 {
 			continue
 		}
 		name := "zcalls_" + t.abi.GOARCH + ".go"
-		files = append(files, pending{name, g.renderCallFile(t.abi.GOARCH, perArch[ti])})
+		files = append(files, pending{name: name, f: g.renderCallFile(t.abi.GOARCH, perArch[ti])})
 	}
 	return files, nil
 }

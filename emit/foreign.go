@@ -699,7 +699,7 @@ func (f *foreign) render() []pending {
 		if x.n == 0 {
 			continue
 		}
-		files = append(files, pending{x.name, x.f})
+		files = append(files, pending{name: x.name, f: x.f})
 	}
 	return files
 }

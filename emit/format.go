@@ -30,6 +30,9 @@ import (
 type pending struct {
 	name string
 	f    *jen.File
+	// guards are layout guards written as text at the end of the file's
+	// guard function after formatting (see renderFile).
+	guards []guard
 }
 
 // parsedFiles are rendered files' syntax trees, kept from formatting for
@@ -39,16 +42,27 @@ type pending struct {
 type parsedFiles struct {
 	fset *token.FileSet
 	asts []*ast.File // in the order of the files
+	// guards are the layout guards of each file that its tree lacks
+	// (pending.guards): checkGuards checks them.
+	guards [][]layoutGuard
 }
 
 // renderAll renders and formats files in parallel, keeping their order.
 // The first error (in file order) is returned.
 func renderAll(files []pending) ([]File, *parsedFiles, error) {
 	out := make([]File, len(files))
-	parsed := &parsedFiles{fset: token.NewFileSet(), asts: make([]*ast.File, len(files))}
+	parsed := &parsedFiles{fset: token.NewFileSet(), asts: make([]*ast.File, len(files)), guards: make([][]layoutGuard, len(files))}
 	errs := make([]error, len(files))
 	parallel(len(files), func(i int) {
-		out[i], parsed.asts[i], errs[i] = renderJen(parsed.fset, files[i].name, files[i].f)
+		p := files[i]
+		out[i], parsed.asts[i], errs[i] = renderJen(parsed.fset, p.name, p.f)
+		if errs[i] != nil || len(p.guards) == 0 {
+			return
+		}
+		out[i].Data, errs[i] = appendGuards(p.name, out[i].Data, p.guards)
+		for _, gd := range p.guards {
+			parsed.guards[i] = append(parsed.guards[i], gd.layoutGuard())
+		}
 	})
 	for _, err := range errs {
 		if err != nil {

@@ -1,12 +1,15 @@
 package emit
 
 import (
+	"bytes"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"go/types"
 	"strings"
 	"testing"
+
+	"github.com/dave/jennifer/jen"
 )
 
 // guardSource is a package with guard statements: the first two of the
@@ -163,5 +166,73 @@ func TestSplitGuards(t *testing.T) {
 	}
 	if err := typeCheck([]File{{Name: "y.go", Data: []byte(src)}}, []string{"amd64"}); err == nil {
 		t.Errorf("structs{}: %v", err)
+	}
+}
+
+// TestGuardText: a guard written as text (appendGuards) reads as the same
+// guard rendered by jennifer and formatted in its function, and the file
+// stays gofmt-clean.
+func TestGuardText(t *testing.T) {
+	guards := []guard{
+		{typ: "Rec", want: 48},
+		{typ: "Rec", align: true, want: 8},
+		{typ: "Rec", field: "Y", want: 32},
+		{typ: "Rec", field: "X", want: 0},
+		{typ: "Num", numeric: true, want: 4},
+		{typ: "Num", numeric: true, align: true, want: 4},
+		{typ: "VeryLongTypeNameForAnAnonymousUnion123", field: "SomeMember_2", want: 123456789},
+	}
+	f := jen.NewFile("p")
+	f.ImportName("unsafe", "unsafe")
+	body := []jen.Code{jen.Var().Id("x").Index(jen.Lit(1)).Struct()}
+	for _, gd := range guards {
+		body = append(body, guardExpr(gd))
+	}
+	f.Func().Id("_").Params().Block(body...)
+	want, _, err := renderJen(token.NewFileSet(), "z.go", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = jen.NewFile("p")
+	f.ImportName("unsafe", "unsafe")
+	f.Func().Id("_").Params().Block(jen.Var().Id("x").Index(jen.Lit(1)).Struct(), guardExpr(guards[0]))
+	first, _, err := renderJen(token.NewFileSet(), "z.go", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := appendGuards("z.go", first.Data, guards[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Data) {
+		t.Errorf("appendGuards:\n%s\njennifer and go/format:\n%s", got, want.Data)
+	}
+	if _, err := appendGuards("z.go", []byte("package p\n"), guards); err == nil {
+		t.Error("appendGuards after no function: no error")
+	}
+}
+
+// TestTextGuardsChecked: the guards a file's tree lacks (written as text
+// after formatting) are checked too.
+func TestTextGuardsChecked(t *testing.T) {
+	files := guardSource("_ = x[unsafe.Sizeof(Rec{})-48]")
+	fset, asts, err := parseFiles(files, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		g    guard
+		want string
+	}{
+		{guard{typ: "Rec", want: 48}, ""},
+		{guard{typ: "Rec", field: "Y", want: 32}, ""},
+		{guard{typ: "Rec", want: 40}, "layout guard fails: unsafe.Sizeof(Rec{}) is 48, not 40"},
+		{guard{typ: "Num", numeric: true, align: true, want: 2}, "unsafe.Alignof(Num(0)) is 4, not 2"},
+	} {
+		parsed := &parsedFiles{fset: fset, asts: asts, guards: [][]layoutGuard{{tt.g.layoutGuard()}}}
+		err := typeCheckParsed(files, parsed, []string{"amd64"})
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: %v, want %q", tt.g, err, tt.want)
+		}
 	}
 }

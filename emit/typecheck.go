@@ -96,6 +96,9 @@ func typeCheck(files []File, goarchs []string) error {
 // parsed from their data, with comments, to say where it failed).
 func typeCheckParsed(files []File, parsed *parsedFiles, goarchs []string) error {
 	asts, guards := splitGuards(parsed.asts)
+	for i := range parsed.guards {
+		guards[i] = append(guards[i], parsed.guards[i]...)
+	}
 	errs := make([]error, len(goarchs))
 	parallel(len(goarchs), func(i int) {
 		errs[i] = checkGOARCH(parsed.fset, files, asts, guards, goarchs[i], false)
@@ -104,7 +107,9 @@ func typeCheckParsed(files []File, parsed *parsedFiles, goarchs []string) error 
 		if err != nil {
 			if fset, parsed, perr := parseFiles(files, parser.ParseComments|parser.SkipObjectResolution); perr == nil {
 				asts, guards := splitGuards(parsed)
-				err = checkGOARCH(fset, files, asts, guards, goarchs[i], true)
+				if described := checkGOARCH(fset, files, asts, guards, goarchs[i], true); described != nil {
+					err = described
+				}
 			}
 			return err
 		}
