@@ -87,6 +87,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzHeader$$' -parallel 1 -fuzztime $(FUZZTIME) ./layout
 	$(GO) test -run '^$$' -fuzz '^FuzzGen$$' -parallel 1 -fuzztime $(FUZZTIME) ./emit
 	$(GO) test -run '^$$' -fuzz '^FuzzConfig$$' -parallel 1 -fuzztime $(FUZZTIME) ./emit
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeUnit$$' -parallel 1 -fuzztime $(FUZZTIME) ./parser
 
 # Speed, side by side on this machine: xenbind gen (cold and warm) against
 # go tool cgo -godefs on the same headers, and layout -include all; then

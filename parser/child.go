@@ -281,6 +281,7 @@ func childTranslate(req childRequest, tree fs.FS) childResult {
 		if g.err != nil {
 			res.Guard = &childError{File: g.err.Pos.File, Line: g.err.Pos.Line, Col: g.err.Pos.Col, Msg: g.err.Msg}
 		}
+		err = settleConflicts(ccfg, sources, err)
 		if req.Survey {
 			res.Survey = newSurvey(g, ast, err == nil && g.err == nil)
 		}

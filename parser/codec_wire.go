@@ -261,10 +261,27 @@ func (r *wireReader) bool() bool {
 	return false
 }
 
-// count reads a length of elements that each take at least one byte.
-func (r *wireReader) count() int {
+// The fewest bytes an element of each list takes (TestWireMinimums
+// measures them).
+const (
+	minMacro       = 19
+	minAnnotation  = 4
+	minLayoutCheck = 5
+	minRecord      = 15
+	minMember      = 9
+	minTypedef     = 7
+	minEnum        = 7
+	minEnumerator  = 6
+	minType        = 9
+	minLayoutUse   = 4
+)
+
+// count reads a length of elements that each take at least min bytes:
+// a length the bytes left cannot hold is malformed, so that corrupt bytes
+// never make the reader allocate more than a small multiple of their size.
+func (r *wireReader) count(min uint64) int {
 	n := r.uint()
-	if n > uint64(len(r.b)) {
+	if n > uint64(len(r.b))/min {
 		r.fail()
 		return 0
 	}
@@ -272,14 +289,14 @@ func (r *wireReader) count() int {
 }
 
 func (r *wireReader) str() string {
-	n := r.count()
+	n := r.count(1)
 	s := string(r.b[:n])
 	r.b = r.b[n:]
 	return s
 }
 
 func (r *wireReader) strs() []string {
-	n := r.count()
+	n := r.count(1)
 	if n == 0 {
 		return nil
 	}
@@ -291,7 +308,7 @@ func (r *wireReader) strs() []string {
 }
 
 func (r *wireReader) ints() []int {
-	n := r.count()
+	n := r.count(1)
 	if n == 0 {
 		return nil
 	}
@@ -316,42 +333,42 @@ func (r *wireReader) unit() encUnit {
 	e.Records = r.ints()
 	e.Typedefs = r.ints()
 	e.Enums = r.ints()
-	if n := r.count(); n > 0 {
+	if n := r.count(minMacro); n > 0 {
 		e.Macros = make([]encMacro, n)
 		for i := range e.Macros {
 			r.macro(&e.Macros[i])
 		}
 	}
-	if n := r.count(); n > 0 {
+	if n := r.count(minAnnotation); n > 0 {
 		e.Annotations = make([]Annotation, n)
 		for i := range e.Annotations {
 			e.Annotations[i] = Annotation{Pos: r.pos(), Lines: r.strs()}
 		}
 	}
-	if n := r.count(); n > 0 {
+	if n := r.count(minLayoutCheck); n > 0 {
 		e.LayoutChecks = make([]encLayoutCheck, n)
 		for i := range e.LayoutChecks {
 			e.LayoutChecks[i] = encLayoutCheck{What: r.str(), Pos: r.pos(), Uses: r.uses()}
 		}
 	}
-	if n := r.count(); n > 0 {
+	if n := r.count(minRecord); n > 0 {
 		e.RecordTab = make([]encRecord, n)
 		for i := range e.RecordTab {
 			r.record(&e.RecordTab[i])
 		}
 	}
-	if n := r.count(); n > 0 {
+	if n := r.count(minTypedef); n > 0 {
 		e.TypedefTab = make([]encTypedef, n)
 		for i := range e.TypedefTab {
 			e.TypedefTab[i] = encTypedef{Name: r.str(), Type: int(r.int()), Pos: r.pos(), Doc: r.str(), Header: r.str()}
 		}
 	}
-	if n := r.count(); n > 0 {
+	if n := r.count(minEnum); n > 0 {
 		e.EnumTab = make([]Enum, n)
 		for i := range e.EnumTab {
 			en := &e.EnumTab[i]
 			en.Tag = r.str()
-			if n := r.count(); n > 0 {
+			if n := r.count(minEnumerator); n > 0 {
 				en.Enumerators = make([]*Enumerator, n)
 				for j := range en.Enumerators {
 					v := r.enumerator()
@@ -363,10 +380,10 @@ func (r *wireReader) unit() encUnit {
 			en.Header = r.str()
 		}
 	}
-	if n := r.count(); n > 0 {
+	if n := r.count(1); n > 0 {
 		e.EnumVals = make([][]Enumerator, n)
 		for i := range e.EnumVals {
-			if n := r.count(); n > 0 {
+			if n := r.count(minEnumerator); n > 0 {
 				e.EnumVals[i] = make([]Enumerator, n)
 				for j := range e.EnumVals[i] {
 					e.EnumVals[i][j] = r.enumerator()
@@ -374,13 +391,13 @@ func (r *wireReader) unit() encUnit {
 			}
 		}
 	}
-	if n := r.count(); n > 0 {
+	if n := r.count(1); n > 0 {
 		e.EnumDefined = make([]bool, n)
 		for i := range e.EnumDefined {
 			e.EnumDefined[i] = r.bool()
 		}
 	}
-	if n := r.count(); n > 0 {
+	if n := r.count(minType); n > 0 {
 		e.TypeTab = make([]encType, n)
 		for i := range e.TypeTab {
 			t := &e.TypeTab[i]
@@ -409,7 +426,7 @@ func (r *wireReader) record(er *encRecord) {
 	er.Parent = int(r.int())
 	er.Aliases = r.strs()
 	er.Defined = r.bool()
-	if n := r.count(); n > 0 {
+	if n := r.count(minMember); n > 0 {
 		er.Members = make([]encMember, n)
 		for i := range er.Members {
 			er.Members[i] = encMember{Name: r.str(), Type: int(r.int()), BitWidth: r.int(), Aligned: r.int(),
@@ -445,7 +462,7 @@ func (r *wireReader) macro(m *encMacro) {
 }
 
 func (r *wireReader) uses() []encLayoutUse {
-	n := r.count()
+	n := r.count(minLayoutUse)
 	if n == 0 {
 		return nil
 	}

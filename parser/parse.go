@@ -56,6 +56,9 @@ func parseHere(cfg Config, timeout time.Duration) (*Unit, error) {
 		return nil, ErrorList{g.err}
 	}
 	if err != nil {
+		if _, limit := err.(*LimitError); !limit {
+			err = settleConflicts(ccfg, sources, err)
+		}
 		return nil, cfg.ccErrors(err)
 	}
 	b := newBuilder(&cfg, ast, pragmas)
