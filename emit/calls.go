@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/format"
 	"go/token"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -39,7 +40,16 @@ type callDecl struct {
 	order int
 	doc   []string
 	code  *jen.Statement
-	raw   string // the code as jennifer renders it, not formatted
+	raw   string // the code as jennifer renders it, not formatted (text)
+}
+
+// text is the code as jennifer renders it, not formatted: rendered when
+// first asked for.
+func (d *callDecl) text() string {
+	if d.raw == "" && d.code != nil {
+		d.raw = rawText(d.code)
+	}
+	return d.raw
 }
 
 // sameText reports whether two targets' declarations read the same once
@@ -48,18 +58,92 @@ type callDecl struct {
 // rewrites, such as 0X to 0x, never apply: xenbind writes neither), so
 // texts that differ in more than spacing differ formatted too. Only texts
 // that differ in spacing alone are formatted to compare.
+//
+// Equal jennifer trees render the same text, so they are compared first:
+// most declarations are the same on every target, and comparing their
+// trees is cheaper than rendering them.
 func (d *callDecl) sameText(e *callDecl) bool {
 	if !slices.Equal(d.doc, e.doc) {
 		return false
 	}
-	if d.raw == e.raw {
+	if d.code != nil && e.code != nil && sameTree(reflect.ValueOf(d.code), reflect.ValueOf(e.code), 0) {
 		return true
 	}
-	if !equalIgnoringSpace(d.raw, e.raw) {
+	a, b := d.text(), e.text()
+	if a == b {
+		return true
+	}
+	if !equalIgnoringSpace(a, b) {
 		return false
 	}
-	a, errA := format.Source([]byte(d.raw))
-	b, errB := format.Source([]byte(e.raw))
+	return sameFormatted(a, b)
+}
+
+// maxTreeDepth bounds sameTree's recursion: a deeper tree is compared by
+// its text instead.
+const maxTreeDepth = 200
+
+// sameTree reports whether two jennifer trees are equal, field by field,
+// without allocating (reflect.DeepEqual records every pointer it
+// follows). Values of kinds jennifer trees do not hold (functions, maps)
+// compare unequal, and so do trees deeper than maxTreeDepth: the caller
+// then compares their text.
+func sameTree(a, b reflect.Value, depth int) bool {
+	if depth > maxTreeDepth || a.Kind() != b.Kind() || a.Type() != b.Type() {
+		return false
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		if a.Kind() == reflect.Pointer && a.UnsafePointer() == b.UnsafePointer() {
+			return true
+		}
+		return sameTree(a.Elem(), b.Elem(), depth+1)
+	case reflect.Slice:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for i := range a.Len() {
+			if !sameTree(a.Index(i), b.Index(i), depth+1) {
+				return false
+			}
+		}
+		return true
+	case reflect.Array:
+		for i := range a.Len() {
+			if !sameTree(a.Index(i), b.Index(i), depth+1) {
+				return false
+			}
+		}
+		return true
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if !sameTree(a.Field(i), b.Field(i), depth+1) {
+				return false
+			}
+		}
+		return true
+	case reflect.String:
+		return a.String() == b.String()
+	case reflect.Bool:
+		return a.Bool() == b.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return a.Int() == b.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return a.Uint() == b.Uint()
+	case reflect.Float32, reflect.Float64:
+		return a.Float() == b.Float()
+	}
+	return false
+}
+
+// sameFormatted reports whether two texts that differ in spacing alone
+// read the same once formatted.
+func sameFormatted(textA, textB string) bool {
+	a, errA := format.Source([]byte(textA))
+	b, errB := format.Source([]byte(textB))
 	return errA == nil && errB == nil && bytes.Equal(a, b)
 }
 
@@ -277,7 +361,7 @@ func (b *callBuilder) add(name string, doc []string, code *jen.Statement) bool {
 		return false
 	}
 	b.taken[name] = true
-	b.decls = append(b.decls, &callDecl{name: name, order: len(b.decls), doc: doc, code: code, raw: rawText(code)})
+	b.decls = append(b.decls, &callDecl{name: name, order: len(b.decls), doc: doc, code: code})
 	return true
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"go/format"
 	"go/token"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -138,5 +139,65 @@ func TestRenderIsFormatSource(t *testing.T) {
 	}
 	if tree == nil || tree.Name.Name != "p" || len(tree.Decls) == 0 {
 		t.Errorf("renderJen's tree: %v", tree)
+	}
+}
+
+// TestSameTree: sameTree tells equal jennifer trees from different ones,
+// and on the real wrappers of four targets, trees it finds equal render
+// the same text (sameText relies on it).
+func TestSameTree(t *testing.T) {
+	build := func(n int, name string) *jen.Statement {
+		return jen.Func().Id(name).Params(jen.Id("c").Qual(hypercallPkg, "Caller")).Block(
+			jen.Return(jen.Id("c").Dot("Call").Call(jen.Lit(n), jen.Index(jen.Lit(5)).Uint64().Values())))
+	}
+	for _, c := range []struct {
+		a, b *jen.Statement
+		want bool
+	}{
+		{build(1, "F"), build(1, "F"), true},
+		{build(1, "F"), build(2, "F"), false},
+		{build(1, "F"), build(1, "G"), false},
+		{jen.Lit(1), jen.Lit(int64(1)), false},
+		{jen.Id("a").Op("+").Id("b"), jen.Id("a").Op("+"), false},
+	} {
+		if got := sameTree(reflect.ValueOf(c.a), reflect.ValueOf(c.b), 0); got != c.want {
+			t.Errorf("sameTree(%s, %s) = %v", rawText(c.a), rawText(c.b), got)
+		}
+	}
+
+	g := newGen(foreignLayouts(t, false), Options{Package: "xen"})
+	g.assignNames()
+	spec, err := parseCallSpec(specName, hypercallsSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*callDecl{}
+	same, differ := 0, 0
+	for i, tg := range g.targets {
+		tg.build()
+		b := newCallBuilder(tg, spec)
+		b.build()
+		for _, d := range b.decls {
+			if i == 0 {
+				byName[d.name] = d
+				continue
+			}
+			first := byName[d.name]
+			if first == nil {
+				continue
+			}
+			if !sameTree(reflect.ValueOf(first.code), reflect.ValueOf(d.code), 0) {
+				differ++
+				continue
+			}
+			same++
+			if rawText(first.code) != rawText(d.code) {
+				t.Errorf("%s: equal trees on %s and %s render different text", d.name, g.targets[0].abi.Target, tg.abi.Target)
+			}
+		}
+	}
+	t.Logf("%d wrappers with equal trees, %d with different ones", same, differ)
+	if same == 0 || differ == 0 {
+		t.Errorf("%d wrappers with equal trees, %d with different ones: the test compares nothing", same, differ)
 	}
 }
