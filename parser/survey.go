@@ -247,7 +247,7 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 		var spoiled, pending []string
 		spoils := spoilers(tx, x, all)
 		for _, h := range members {
-			if spoils(h) {
+			if spoils(h) || !x[h] && redefinesXTag(tx, h, xen) {
 				spoiled = append(spoiled, h)
 			} else {
 				pending = append(pending, h)
@@ -262,7 +262,9 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 			out[h] = res[i]
 			if res[i].ok {
 				known[h] = true
-				pending = append(pending, h)
+				if tag, _ := redefinedTags(h, res[i].info, xen); tag == "" {
+					pending = append(pending, h)
+				} // else left out all the same: not in the final parse
 			}
 		}
 		sort.Strings(pending)
@@ -340,6 +342,22 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 		out[h] = res[i]
 	}
 	return out, xen, gp, nil
+}
+
+// redefinesXTag reports whether header h's text defines a tag that
+// xen.h's unit defines: gcc refuses it after xen.h (see redefinedTags),
+// and so the final parse leaves it out of the group's headers.
+func redefinesXTag(tx *treeText, h string, xen *surveyInfo) bool {
+	t := tx.get(h)
+	if t == nil {
+		return false
+	}
+	for tag := range t.tagDefs {
+		if len(xen.Tags[tag]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // translateSingles translates xen.h followed by each of headers on its
