@@ -353,3 +353,27 @@ func number(s string) condValue {
 	}
 	return condValue{true, n}
 }
+
+// predefinedMacro reports whether the target's predefined macros or a
+// built-in header define name, and how.
+func (e *condEnv) predefinedMacro(name string) (string, bool) {
+	if e == nil {
+		return "", true // unknown: as if it were
+	}
+	v, ok := e.predefined[name]
+	return v, ok
+}
+
+// predefinedWithPrefix reports whether the name of a predefined macro
+// (see predefinedMacro) may begin with p.
+func (e *condEnv) predefinedWithPrefix(p string) bool {
+	if e == nil {
+		return true
+	}
+	for name := range e.predefined {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}

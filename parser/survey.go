@@ -35,9 +35,14 @@ import (
 //     (the group's file scope, each name with the files of its
 //     declarations), not a name built by ## (matched, as an argument with
 //     at most two pieces before and after it, by the arguments Ch and O
-//     pass to pasting macros; see builtFrom). What a file uses is read
-//     from its text, in the branches of its conditionals not known to be
-//     skipped for the target and mode (active.go).
+//     pass to pasting macros; see builtFrom). A file whose every
+//     invocation of a macro that only names a type (XEN_GUEST_HANDLE(x),
+//     one identifier pasted from identifiers) stands where no declarator
+//     can, before an identifier or '*', uses the name it builds but does
+//     not declare it (typeOnly): DEFINE_XEN_GUEST_HANDLE(x) does. What a
+//     file uses is read from its text, in the branches of its
+//     conditionals not known to be skipped for the target and mode
+//     (active.go).
 //   - Within Ch, a file uses nothing of the files of Ch outside its own
 //     closure (but its only includer's), and nothing of the other files
 //     of Ch before its last #include; so whether a file of Ch was first
@@ -465,15 +470,27 @@ type groupAnalysis struct {
 	// groupMacros are the macros defined at the end of the group.
 	groupMacros map[string]bool
 
+	// definitions are the texts of every definition of each macro in
+	// the files entered (fileText.definitions); objectLike, the macros
+	// some file defines without parameters; unread, whether the group
+	// entered a file whose text the analysis cannot read.
+	definitions map[string][]string
+	objectLike  map[string]bool
+	unread      bool
+
 	// Set by index: the files outside X defining each name, what each
-	// file uses, and the generated names each may use.
-	defFiles map[string][]string
-	fileUses map[string]map[string]bool
-	genUsed  map[string][]string
+	// file uses, the generated names each may use, and of those, the
+	// ones it may use before its last #include.
+	defFiles  map[string][]string
+	fileUses  map[string]map[string]bool
+	genUsed   map[string][]string
+	genPrefix map[string][]string
+	// nameOnly remembers nameOnly's answers.
+	nameOnlyMemo map[string]bool
 }
 
 func newGroupAnalysis(tx *treeText, x map[string]bool, xen, group *surveyInfo) *groupAnalysis {
-	a := &groupAnalysis{tx: tx, x: x, group: group, xMacros: map[string]bool{}, groupMacros: map[string]bool{}, children: map[string][]string{}, parents: map[string][]string{}, macros: map[string][]string{}, pasting: map[string]bool{}, pastes: map[string]bool{}, pieces: map[string]bool{}, declared: map[string][]string{}}
+	a := &groupAnalysis{tx: tx, x: x, group: group, xMacros: map[string]bool{}, groupMacros: map[string]bool{}, children: map[string][]string{}, parents: map[string][]string{}, macros: map[string][]string{}, pasting: map[string]bool{}, pastes: map[string]bool{}, pieces: map[string]bool{}, declared: map[string][]string{}, definitions: map[string][]string{}, objectLike: map[string]bool{}}
 	seen := map[string]bool{}
 	for _, e := range group.Edges {
 		if e[0] != "" {
@@ -488,6 +505,14 @@ func newGroupAnalysis(tx *treeText, x map[string]bool, xen, group *surveyInfo) *
 			for name, body := range f.macros {
 				a.macros[name] = append(a.macros[name], body...)
 			}
+			for name, defs := range f.definitions {
+				a.definitions[name] = append(a.definitions[name], defs...)
+			}
+			for name := range f.objectLike {
+				a.objectLike[name] = true
+			}
+		} else if _, ok := builtinHeaders[e[1]]; !ok {
+			a.unread = true
 		}
 	}
 	for name := range seen {
@@ -578,9 +603,10 @@ func (a *groupAnalysis) usesOf(ids map[string]bool) map[string]bool {
 }
 
 // pastingArgs are the identifiers file f gives pasting macros: the
-// arguments of its invocations of them and the bodies of the pasting
-// macros it uses, with the bodies of the macros among those.
-func (a *groupAnalysis) pastingArgs(f *fileText, uses map[string]bool) map[string]bool {
+// arguments of its invocations of them (invocations, of f's) and the
+// bodies of the pasting macros it uses, with the bodies of the macros
+// among those. The macros skip is true for are left out.
+func (a *groupAnalysis) pastingArgs(f *fileText, uses map[string]bool, invocations map[string][]string, skip func(string) bool) map[string]bool {
 	p := map[string]bool{}
 	var work []string
 	add := func(id string) {
@@ -590,13 +616,13 @@ func (a *groupAnalysis) pastingArgs(f *fileText, uses map[string]bool) map[strin
 		}
 	}
 	for id := range uses {
-		if !a.pasting[id] {
+		if !a.pasting[id] || skip != nil && skip(id) {
 			continue
 		}
-		for _, arg := range f.invocations[id] {
+		for _, arg := range invocations[id] {
 			add(arg)
 		}
-		if !a.pastes[id] || len(f.invocations[id]) == 0 {
+		if !a.pastes[id] || len(invocations[id]) == 0 {
 			// A macro that passes names on to a pasting macro: what
 			// its body passes. (The body of one that pastes holds the
 			// pieces it pastes to its arguments, which stand for the
@@ -633,6 +659,8 @@ func (a *groupAnalysis) index() {
 	}
 	a.fileUses = map[string]map[string]bool{}
 	a.genUsed = map[string][]string{}
+	a.genPrefix = map[string][]string{}
+	a.nameOnlyMemo = map[string]bool{}
 	for f := range a.group.files() {
 		if a.x[f] {
 			continue
@@ -642,7 +670,13 @@ func (a *groupAnalysis) index() {
 			continue
 		}
 		u := a.uses(t)
-		args := a.pastingArgs(t, u)
+		args := a.pastingArgs(t, u, t.invocations, nil)
+		// What f may build and declare: not what its invocations of
+		// macros that only name a type build (XEN_GUEST_HANDLE(x) p;
+		// uses __guest_handle_x, DEFINE_XEN_GUEST_HANDLE(x); declares
+		// it).
+		defArgs := a.pastingArgs(t, u, t.invocations, func(m string) bool { return a.typeOnly(t, m) })
+		prefixArgs := a.pastingArgs(t, a.usesOf(t.prefix), t.prefixInvocations, nil)
 		a.fileUses[f] = u
 		for m := range t.macros {
 			if !t.undefs[m] && a.sameAsX(m, t.definitions[m]) {
@@ -656,23 +690,222 @@ func (a *groupAnalysis) index() {
 			}
 			a.defFiles[m] = append(a.defFiles[m], f)
 		}
-		var argList []string
-		for arg := range args {
-			if arg != "" {
-				argList = append(argList, arg)
-			}
-		}
+		argList, defList, prefixList := nonEmptyKeys(args), nonEmptyKeys(defArgs), nonEmptyKeys(prefixArgs)
 		for _, n := range a.generated {
-			if a.builtFrom(n, args, argList) {
-				// f may have built n, and may use it.
+			if !a.builtFrom(n, args, argList) {
+				continue
+			}
+			// f may have built n, and may use it.
+			a.genUsed[f] = append(a.genUsed[f], n)
+			if a.isMacro(n) || a.builtFrom(n, defArgs, defList) {
 				a.defFiles[n] = append(a.defFiles[n], f)
-				a.genUsed[f] = append(a.genUsed[f], n)
+			}
+			if a.builtFrom(n, prefixArgs, prefixList) {
+				a.genPrefix[f] = append(a.genPrefix[f], n)
 			}
 		}
 	}
 	for n, files := range a.declared {
 		a.defFiles[n] = append(a.defFiles[n], files...)
 	}
+}
+
+// nonEmptyKeys are the keys of m but "".
+func nonEmptyKeys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// isMacro reports whether name may be a macro somewhere in the group.
+func (a *groupAnalysis) isMacro(name string) bool {
+	_, inFiles := a.macros[name]
+	_, outside := a.tx.env.predefinedMacro(name)
+	return inFiles || outside || a.xMacros[name] || a.groupMacros[name] || a.undefined[name]
+}
+
+// typeOnly reports whether every invocation of macro m in f's text is a
+// type name and nothing else: m only names a type (nameOnly), every
+// invocation's arguments are identifiers that are not macros, and each
+// is followed by '*' or by an identifier that is not a macro or a
+// keyword that may follow a declarator (an attribute, asm). Then the
+// invocation declares nothing: a declarator cannot be followed by
+// either.
+func (a *groupAnalysis) typeOnly(f *fileText, m string) bool {
+	if len(f.next[m]) == 0 || !a.nameOnly(m, map[string]bool{}) {
+		return false
+	}
+	for _, arg := range f.invocations[m] {
+		if a.isMacro(arg) {
+			return false
+		}
+	}
+	for _, n := range f.next[m] {
+		switch {
+		case n == "*":
+		case n == "" || !isIdentByte(n[0]) || isDigit(n[0]) || a.isMacro(n):
+			return false
+		case strings.HasPrefix(n, "__attribute") || n == "asm" || strings.HasPrefix(n, "__asm"):
+			return false
+		}
+	}
+	return true
+}
+
+// nameOnly reports whether every expansion of function-like macro m,
+// given identifiers that are not macros, is one identifier that is not
+// a macro: every definition of m in the group's files is
+//
+//	P ## a ## b ...     (P not a parameter, and no macro name begins with P)
+//	N                   (not a parameter, not a macro)
+//	M2(A1, ...)         (M2 nameOnly; each Ai a parameter, an identifier
+//	                     that is not a macro, or P ## a ... as above)
+//
+// and nothing else defines it (no predefined macro, no object-like
+// definition, no #undef in the group, no file the analysis cannot
+// read). seen guards against recursion.
+func (a *groupAnalysis) nameOnly(m string, seen map[string]bool) bool {
+	if v, ok := a.nameOnlyMemo[m]; ok {
+		return v
+	}
+	if seen[m] {
+		return false
+	}
+	seen[m] = true
+	v := a.nameOnlyDefs(m, seen)
+	a.nameOnlyMemo[m] = v
+	return v
+}
+
+func (a *groupAnalysis) nameOnlyDefs(m string, seen map[string]bool) bool {
+	defs := a.definitions[m]
+	if a.unread || len(defs) == 0 || a.objectLike[m] || a.undefined[m] {
+		return false
+	}
+	if _, ok := a.tx.env.predefinedMacro(m); ok {
+		return false
+	}
+	for _, d := range defs {
+		params, body, ok := splitDefinition(d)
+		if !ok {
+			return false
+		}
+		toks, ok := defTokens(body)
+		if !ok || len(toks) == 0 {
+			return false
+		}
+		// pasted: whether toks[i:j] is a ## b ## ... whose result is
+		// one identifier that is not a macro.
+		pasted := func(toks []string, paramAlone bool) bool {
+			if len(toks)%2 == 0 {
+				return false
+			}
+			for i, t := range toks {
+				if (i%2 == 1) != (t == "##") || i%2 == 0 && !isIdentByte(t[0]) {
+					return false
+				}
+			}
+			if len(toks) == 1 {
+				if params[toks[0]] {
+					return paramAlone
+				}
+				return !a.isMacro(toks[0])
+			}
+			return !params[toks[0]] && !a.macroWithPrefix(toks[0])
+		}
+		if pasted(toks, false) {
+			continue
+		}
+		// M2(A1, ...)
+		if len(toks) < 3 || toks[1] != "(" || toks[len(toks)-1] != ")" || params[toks[0]] || !a.nameOnly(toks[0], seen) {
+			return false
+		}
+		var arg []string
+		for _, t := range toks[2:] {
+			if t == "," || t == ")" {
+				if !pasted(arg, true) {
+					return false
+				}
+				arg = arg[:0]
+				continue
+			}
+			if t == "(" {
+				return false
+			}
+			arg = append(arg, t)
+		}
+	}
+	return true
+}
+
+// macroWithPrefix reports whether a macro's name may begin with p.
+func (a *groupAnalysis) macroWithPrefix(p string) bool {
+	for _, set := range []map[string]bool{a.xMacros, a.groupMacros, a.undefined} {
+		for name := range set {
+			if strings.HasPrefix(name, p) {
+				return true
+			}
+		}
+	}
+	for name := range a.macros {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return a.tx.env.predefinedWithPrefix(p)
+}
+
+// splitDefinition splits the text of a function-like macro's definition
+// (fileText.definitions: "(a, b) body") into its parameters and body.
+func splitDefinition(d string) (map[string]bool, string, bool) {
+	if !strings.HasPrefix(d, "(") {
+		return nil, "", false
+	}
+	list, body, ok := strings.Cut(d[1:], ")")
+	if !ok {
+		return nil, "", false
+	}
+	params := map[string]bool{}
+	if strings.TrimSpace(list) != "" {
+		for _, p := range strings.Split(list, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" || isDigit(p[0]) || identEnd([]byte(p), 0) != len(p) {
+				return nil, "", false // "...", or not a parameter list
+			}
+			params[p] = true
+		}
+	}
+	return params, body, true
+}
+
+// defTokens splits a macro body into identifiers, "##", "(", ")" and
+// ","; ok is false for anything else.
+func defTokens(body string) ([]string, bool) {
+	var toks []string
+	b := []byte(body)
+	for i := 0; i < len(b); {
+		switch c := b[i]; {
+		case c == ' ' || c == '\t':
+			i++
+		case c == '#' && i+1 < len(b) && b[i+1] == '#':
+			toks = append(toks, "##")
+			i += 2
+		case c == '(' || c == ')' || c == ',':
+			toks = append(toks, string(c))
+			i++
+		case isIdentByte(c) && !isDigit(c):
+			j := identEnd(b, i)
+			toks = append(toks, body[i:j])
+			i = j
+		default:
+			return nil, false
+		}
+	}
+	return toks, true
 }
 
 // sameAsX reports whether every one of defs is the one definition X's
@@ -837,7 +1070,7 @@ func (a *groupAnalysis) cleanWhy(h string) (bool, string) {
 		// Before its last #include, f may see a file of Ch that it sees
 		// later alone, or not at all: it must use nothing of them there.
 		prefix := a.usesOf(t.prefix)
-		for _, n := range a.genUsed[f] {
+		for _, n := range a.genPrefix[f] {
 			prefix[n] = true
 		}
 		for n := range prefix {

@@ -33,8 +33,12 @@ type fileText struct {
 	// guarded: an include guard around the whole file.
 	guarded bool
 	// invocations are, for each identifier followed by '(', the
-	// identifiers of its arguments.
-	invocations map[string][]string
+	// identifiers of its arguments; prefixInvocations, of those before
+	// the last #include. next is, for each invocation of each, the token
+	// after its ')': an identifier, a punctuator's first byte, "" at the
+	// end.
+	invocations, prefixInvocations map[string][]string
+	next                           map[string][]string
 	// pastes are the macros it defines with ## in the body.
 	pastes map[string]bool
 	// definitions are the macros it defines, each with its definitions'
@@ -42,6 +46,8 @@ type fileText struct {
 	// it #undefs.
 	definitions map[string][]string
 	undefs      map[string]bool
+	// objectLike are the macros it defines without parameters.
+	objectLike map[string]bool
 	// defaults are the macros it defines only inside "#ifndef M",
 	// "#define M ...", "#endif": no-ops where M is defined already.
 	defaults map[string]bool
@@ -164,7 +170,7 @@ func analyzeText(src []byte, env *condEnv) *fileText {
 	// every offset, so the raw text gives the names of #includes.
 	raw := joinLines(src)
 	text := env.activeText(joinLines(blankCommentsAndLiterals(src)))
-	f := &fileText{idents: map[string]bool{}, prefix: map[string]bool{}, macros: map[string][]string{}, invocations: map[string][]string{}, pastes: map[string]bool{}, definitions: map[string][]string{}, undefs: map[string]bool{}, defaults: map[string]bool{}, selfDefined: map[string]bool{}}
+	f := &fileText{idents: map[string]bool{}, prefix: map[string]bool{}, macros: map[string][]string{}, invocations: map[string][]string{}, prefixInvocations: map[string][]string{}, next: map[string][]string{}, objectLike: map[string]bool{}, pastes: map[string]bool{}, definitions: map[string][]string{}, undefs: map[string]bool{}, defaults: map[string]bool{}, selfDefined: map[string]bool{}}
 	f.allIncludes = includeNames(raw)
 	type line struct {
 		start, end int
@@ -251,6 +257,8 @@ func analyzeText(src []byte, env *condEnv) *fileText {
 					scanIdents(after[:end], func(id []byte) { params[string(id)] = true })
 					bodyText = after[end+1:]
 				}
+			} else {
+				f.objectLike[name] = true
 			}
 			var body []string
 			scanIdents(bodyText, func(id []byte) {
@@ -291,6 +299,10 @@ func analyzeText(src []byte, env *condEnv) *fileText {
 		return l.word, l.name, l.word == "" && len(bytes.TrimSpace(text[l.start:l.end])) > 0
 	})
 	// Arguments of invocations: an identifier followed by '(' in code.
+	prefixEnd := -1
+	if lastInclude >= 0 {
+		prefixEnd = lines[lastInclude].start
+	}
 	for i := 0; i < len(code); {
 		j := identEnd(code, i)
 		if j == i {
@@ -312,11 +324,44 @@ func analyzeText(src []byte, env *condEnv) *fileText {
 					depth--
 				}
 			}
-			scanIdents(code[k+1:e], func(id []byte) { f.invocations[name] = append(f.invocations[name], string(id)) })
+			scanIdents(code[k+1:e], func(id []byte) {
+				f.invocations[name] = append(f.invocations[name], string(id))
+				if i < prefixEnd {
+					f.prefixInvocations[name] = append(f.prefixInvocations[name], string(id))
+				}
+			})
+			n := e
+			for n < len(code) && (code[n] == ' ' || code[n] == '\t' || code[n] == '\n') {
+				n++
+			}
+			next := ""
+			if depth > 0 || !simpleArgs(code[k+1:e-1]) {
+				// Not identifiers alone: as if it were followed by
+				// nothing (see groupAnalysis.typeOnly).
+				n = len(code)
+			}
+			if m := identEnd(code, n); m > n && !isDigit(code[n]) {
+				next = string(code[n:m])
+			} else if n < len(code) {
+				next = string(code[n])
+			}
+			f.next[name] = append(f.next[name], next)
 		}
 		i = j
 	}
 	return f
+}
+
+// simpleArgs reports whether the arguments of an invocation are
+// identifiers alone, separated by commas.
+func simpleArgs(b []byte) bool {
+	for _, arg := range bytes.Split(b, []byte(",")) {
+		arg = bytes.TrimSpace(arg)
+		if len(arg) == 0 || isDigit(arg[0]) || identEnd(arg, 0) != len(arg) {
+			return false
+		}
+	}
+	return true
 }
 
 // directiveLines are the indexes of the lines that are directives.

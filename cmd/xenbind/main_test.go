@@ -96,7 +96,7 @@ func TestBadHeaders(t *testing.T) {
 		{"syntax", "struct a { int x; foo_t y; };\n", "unexpected identifier"},
 		{"incomplete member", "struct a { int x; struct nope y; };\n", "struct a: member y: incomplete type struct nope"},
 		{"#error", "#error boom\n", "boom"},
-		{"redefinition", "struct a { int x; };\nstruct a { long y; };\n", "redeclaration"},
+		{"redefinition", "struct a { int x; };\nstruct a { long y; };\n", "redefinition of 'struct a', previous definition at"},
 		{"wide bit-field", "struct a { int x:40; };\n", "bit-field x is wider"},
 		{"bad pragma", "#pragma pack(push, 3)\nstruct p { char c; };\n#pragma pack(pop)\n", "malformed #pragma pack"},
 		{"leaking pragma", "#pragma pack(2)\nstruct p { char c; int x; };\n", "#pragma pack left in effect"},
