@@ -201,3 +201,32 @@ func TestSameTree(t *testing.T) {
 		t.Errorf("%d wrappers with equal trees, %d with different ones: the test compares nothing", same, differ)
 	}
 }
+
+// TestItemSameAs: items are the same declaration when everything but
+// their C name, position and alignment is equal, field by field (the
+// lines of a comment too, not only their printed form).
+func TestItemSameAs(t *testing.T) {
+	mk := func(comment ...string) *item {
+		return &item{cname: "struct s", order: 3, align: 8, doc: []string{"S is struct s."},
+			typ:  &typeDecl{name: "S", isStruct: true, fields: []field{{name: "A", typ: "uint32", comment: comment}}},
+			cons: []constDecl{{name: "C", value: "1"}}, guards: []guard{{typ: "S", want: 4}}}
+	}
+	other := mk("a b")
+	other.cname, other.order, other.align = "struct t", 9, 4
+	if !mk("a b").sameAs(other) {
+		t.Error("items differing in C name, order and alignment only are not the same")
+	}
+	if mk("a b").sameAs(mk("a", "b")) {
+		t.Error(`comment lines ["a b"] and ["a" "b"] are the same`)
+	}
+	noType := mk()
+	noType.typ = nil
+	if mk().sameAs(noType) || noType.sameAs(mk()) {
+		t.Error("an item with a type is the same as one without")
+	}
+	g := mk()
+	g.guards[0].want = 8
+	if mk().sameAs(g) {
+		t.Error("items with different guards are the same")
+	}
+}

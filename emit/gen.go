@@ -544,15 +544,8 @@ func (g *gen) place() []placement {
 	}
 	for _, p := range list {
 		same := true
-		var k string
-		for i, it := range p.per {
-			if it == nil {
-				same = false
-				break
-			}
-			if i == 0 {
-				k = it.key()
-			} else if it.key() != k {
+		for _, it := range p.per {
+			if it == nil || !it.sameAs(p.per[0]) {
 				same = false
 				break
 			}

@@ -1,14 +1,12 @@
 package emit
 
-import (
-	"fmt"
-	"strings"
-)
+import "reflect"
 
 // The emitter first builds a small intermediate form of each declaration
-// for each target. Its printed form is the declaration's identity: equal
-// on all four targets means one shared declaration, otherwise one per
-// GOARCH. Only then is Go rendered, with jennifer.
+// for each target. Its content (all but its C name, position and
+// alignment: item.sameAs) is the declaration's identity: equal on all four
+// targets means one shared declaration, otherwise one per GOARCH. Only
+// then is Go rendered, with jennifer.
 
 // item is one top-level declaration (a type with its methods, or a group of
 // constants) for one target.
@@ -116,18 +114,17 @@ type constDecl struct {
 	messages []string
 }
 
-// key is the identity of an item: its full printed form.
-func (it *item) key() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%q\n", it.doc)
-	if it.typ != nil {
-		fmt.Fprintf(&b, "%+v\n", *it.typ)
+// sameAs reports whether two targets' items are the same declaration:
+// equal in everything but their C name, position and alignment, compared
+// field by field (sameTree).
+func (it *item) sameAs(o *item) bool {
+	if (it.typ == nil) != (o.typ == nil) {
+		return false
 	}
-	for _, c := range it.cons {
-		fmt.Fprintf(&b, "%+v\n", c)
+	if it.typ != nil && !sameTree(reflect.ValueOf(it.typ).Elem(), reflect.ValueOf(o.typ).Elem(), 0) {
+		return false
 	}
-	for _, g := range it.guards {
-		fmt.Fprintf(&b, "%s=%d\n", g, g.want)
-	}
-	return b.String()
+	return sameTree(reflect.ValueOf(it.doc), reflect.ValueOf(o.doc), 0) &&
+		sameTree(reflect.ValueOf(it.cons), reflect.ValueOf(o.cons), 0) &&
+		sameTree(reflect.ValueOf(it.guards), reflect.ValueOf(o.guards), 0)
 }
