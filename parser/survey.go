@@ -174,6 +174,7 @@ func surveyHere(c Config) (*surveyInfo, error) {
 	if le := (*LimitError)(nil); errors.As(err, &le) {
 		return nil, err
 	}
+	err = settleConflicts(ccfg, sources, err) // as the child does (conflicts.go)
 	g := ccfg.FS.(vfs).guard
 	s := newSurvey(g, ast, err == nil && g.err == nil)
 	if g.err != nil {
