@@ -3,7 +3,6 @@ package parser
 import (
 	"fmt"
 	"io/fs"
-	"maps"
 	"path"
 	"reflect"
 	"slices"
@@ -192,23 +191,24 @@ func standaloneGroup(tree fs.FS, treeName string, t Target, m Mode, lim Limits) 
 }
 
 // parse is Parse, for a configuration whose unit is the group's: then the
-// group's model, with the files its translation read read again through
-// cfg's tree (for the cache's manifest). Otherwise, or when the model
-// does not decode, it parses.
+// group's model, and the digests of the files its translation read (the
+// bytes it translated) go to cfg's tree, the cache's recordFS, as the
+// parse's manifest. Otherwise, or when the model does not decode, it
+// parses.
 func (g *groupParse) parse(cfg Config) (*Unit, error) {
-	if g == nil || !slices.Equal(cfg.includes(), g.includes) {
+	rec, ok := cfg.Tree.(*recordFS)
+	if g == nil || !ok || !slices.Equal(cfg.includes(), g.includes) {
 		return Parse(cfg)
-	}
-	names := slices.Sorted(maps.Keys(g.reads.names))
-	for _, name := range names {
-		if f, err := cfg.Tree.Open(name); err == nil {
-			f.Close()
-		}
 	}
 	u, err := decodeUnit(g.model, &cfg)
 	if err != nil {
 		return Parse(cfg)
 	}
+	g.reads.mu.Lock()
+	for name, d := range g.reads.reads {
+		rec.note(name, d)
+	}
+	g.reads.mu.Unlock()
 	u.encoded = g.model
 	return u, nil
 }

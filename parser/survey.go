@@ -209,9 +209,9 @@ const maxGroupRounds = 8
 // group's, the final parse of -include all is this translation, which
 // need not be made again.
 type groupParse struct {
-	includes []string // the unit's headers, xen.h first
-	model    []byte   // encoded (codec.go)
-	reads    *nameFS  // what the translation read, for the cache's manifest
+	includes []string  // the unit's headers, xen.h first
+	model    []byte    // encoded (codec.go)
+	reads    *recordFS // what the translation read, for the cache's manifest
 }
 
 // decide finds the verdict of every header of all (sorted, xen.h among
@@ -270,7 +270,7 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 		}
 		sort.Strings(pending)
 		var model []byte
-		var reads *nameFS
+		var reads *recordFS
 		for round := 0; len(pending) > 0; round++ {
 			if round == maxGroupRounds {
 				single = append(single, pending...)
@@ -278,7 +278,7 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 				break
 			}
 			c := base
-			reads = &nameFS{fs: base.Tree, names: map[string]bool{}}
+			reads = &recordFS{fs: base.Tree, reads: map[string]string{}}
 			c.Tree = reads
 			s, m, err := surveyParse(c, pending, true)
 			if le := (*LimitError)(nil); errors.As(err, &le) {
@@ -343,21 +343,6 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 		out[h] = res[i]
 	}
 	return out, xen, gp, nil
-}
-
-// nameFS serves a tree and records the names of what was opened (or
-// looked for) in it.
-type nameFS struct {
-	fs    fs.FS
-	mu    sync.Mutex
-	names map[string]bool
-}
-
-func (n *nameFS) Open(name string) (fs.File, error) {
-	n.mu.Lock()
-	n.names[path.Clean(name)] = true
-	n.mu.Unlock()
-	return n.fs.Open(name)
 }
 
 // redefinesXTag reports whether header h's text defines a tag that
