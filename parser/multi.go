@@ -199,7 +199,7 @@ func (g *groupParse) parse(cfg Config) (*Unit, error) {
 	if g == nil || !slices.Equal(cfg.includes(), g.includes) {
 		return Parse(cfg)
 	}
-	names := slices.Sorted(maps.Keys(g.reads.reads))
+	names := slices.Sorted(maps.Keys(g.reads.names))
 	for _, name := range names {
 		if f, err := cfg.Tree.Open(name); err == nil {
 			f.Close()

@@ -174,6 +174,7 @@ func surveyHere(c Config) (*surveyInfo, error) {
 	if le := (*LimitError)(nil); errors.As(err, &le) {
 		return nil, err
 	}
+	err = settleConflicts(ccfg, sources, err) // as the child does (conflicts.go)
 	g := ccfg.FS.(vfs).guard
 	s := newSurvey(g, ast, err == nil && g.err == nil)
 	if g.err != nil {
@@ -208,9 +209,9 @@ const maxGroupRounds = 8
 // group's, the final parse of -include all is this translation, which
 // need not be made again.
 type groupParse struct {
-	includes []string  // the unit's headers, xen.h first
-	model    []byte    // encoded (codec.go)
-	reads    *recordFS // what the translation read, for the cache's manifest
+	includes []string // the unit's headers, xen.h first
+	model    []byte   // encoded (codec.go)
+	reads    *nameFS  // what the translation read, for the cache's manifest
 }
 
 // decide finds the verdict of every header of all (sorted, xen.h among
@@ -247,7 +248,7 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 		var spoiled, pending []string
 		spoils := spoilers(tx, x, all)
 		for _, h := range members {
-			if spoils(h) {
+			if spoils(h) || !x[h] && redefinesXTag(tx, h, xen) {
 				spoiled = append(spoiled, h)
 			} else {
 				pending = append(pending, h)
@@ -262,12 +263,14 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 			out[h] = res[i]
 			if res[i].ok {
 				known[h] = true
-				pending = append(pending, h)
+				if tag, _ := redefinedTags(h, res[i].info, xen); tag == "" {
+					pending = append(pending, h)
+				} // else left out all the same: not in the final parse
 			}
 		}
 		sort.Strings(pending)
 		var model []byte
-		var reads *recordFS
+		var reads *nameFS
 		for round := 0; len(pending) > 0; round++ {
 			if round == maxGroupRounds {
 				single = append(single, pending...)
@@ -275,7 +278,7 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 				break
 			}
 			c := base
-			reads = &recordFS{fs: base.Tree, reads: map[string]string{}}
+			reads = &nameFS{fs: base.Tree, names: map[string]bool{}}
 			c.Tree = reads
 			s, m, err := surveyParse(c, pending, true)
 			if le := (*LimitError)(nil); errors.As(err, &le) {
@@ -340,6 +343,37 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 		out[h] = res[i]
 	}
 	return out, xen, gp, nil
+}
+
+// nameFS serves a tree and records the names of what was opened (or
+// looked for) in it.
+type nameFS struct {
+	fs    fs.FS
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+func (n *nameFS) Open(name string) (fs.File, error) {
+	n.mu.Lock()
+	n.names[path.Clean(name)] = true
+	n.mu.Unlock()
+	return n.fs.Open(name)
+}
+
+// redefinesXTag reports whether header h's text defines a tag that
+// xen.h's unit defines: gcc refuses it after xen.h (see redefinedTags),
+// and so the final parse leaves it out of the group's headers.
+func redefinesXTag(tx *treeText, h string, xen *surveyInfo) bool {
+	t := tx.get(h)
+	if t == nil {
+		return false
+	}
+	for tag := range t.tagDefs {
+		if len(xen.Tags[tag]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // translateSingles translates xen.h followed by each of headers on its

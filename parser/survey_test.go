@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -160,5 +162,39 @@ func TestTypeOnly(t *testing.T) {
 		if got := a.typeOnly(tx.get("case.h"), c.macro); got != c.want {
 			t.Errorf("%s in %q: typeOnly %v, want %v", c.macro, c.text, got, c.want)
 		}
+	}
+}
+
+// TestGroupParse: on the pinned tree the group translation is the final
+// parse of -include all, and the unit it gives is the one a parse of the
+// headers taken gives, inputs (the cache's manifest) included.
+func TestGroupParse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("parses all of the pinned tree's headers twice")
+	}
+	t.Setenv(cache.NoCacheEnv, "1")
+	standaloneCache.Clear()
+	tr := os.DirFS(tree(t))
+	list, _, group, err := standaloneGroup(tr, "xen", X86_64, Tools, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if group == nil {
+		t.Fatal("the group translation is not the final parse")
+	}
+	cfg := Config{Tree: tr, TreeName: "xen", Target: X86_64, Mode: Tools, Includes: list, NoCache: true}
+	got, err := cachedParseBy(cfg, group.parse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := cachedParse(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Inputs(), want.Inputs()) {
+		t.Errorf("inputs of the group's parse:\n%s\nwant:\n%s", got.Inputs(), want.Inputs())
+	}
+	if !bytes.Equal(got.encoded, want.encoded) || got.encoded == nil {
+		t.Errorf("the group's model (%d bytes) is not the parse's (%d bytes)", len(got.encoded), len(want.encoded))
 	}
 }

@@ -48,6 +48,8 @@ type fileText struct {
 	undefs      map[string]bool
 	// objectLike are the macros it defines without parameters.
 	objectLike map[string]bool
+	// tagDefs are the tags it defines with a body ("struct s").
+	tagDefs map[string]bool
 	// defaults are the macros it defines only inside "#ifndef M",
 	// "#define M ...", "#endif": no-ops where M is defined already.
 	defaults map[string]bool
@@ -170,7 +172,7 @@ func analyzeText(src []byte, env *condEnv) *fileText {
 	// every offset, so the raw text gives the names of #includes.
 	raw := joinLines(src)
 	text := env.activeText(joinLines(blankCommentsAndLiterals(src)))
-	f := &fileText{idents: map[string]bool{}, prefix: map[string]bool{}, macros: map[string][]string{}, invocations: map[string][]string{}, prefixInvocations: map[string][]string{}, next: map[string][]string{}, objectLike: map[string]bool{}, pastes: map[string]bool{}, definitions: map[string][]string{}, undefs: map[string]bool{}, defaults: map[string]bool{}, selfDefined: map[string]bool{}}
+	f := &fileText{idents: map[string]bool{}, prefix: map[string]bool{}, macros: map[string][]string{}, invocations: map[string][]string{}, prefixInvocations: map[string][]string{}, next: map[string][]string{}, objectLike: map[string]bool{}, tagDefs: map[string]bool{}, pastes: map[string]bool{}, definitions: map[string][]string{}, undefs: map[string]bool{}, defaults: map[string]bool{}, selfDefined: map[string]bool{}}
 	f.allIncludes = includeNames(raw)
 	type line struct {
 		start, end int
@@ -347,9 +349,27 @@ func analyzeText(src []byte, env *condEnv) *fileText {
 			}
 			f.next[name] = append(f.next[name], next)
 		}
+		if w := string(code[i:j]); w == "struct" || w == "union" || w == "enum" {
+			// A tag defined: struct s {
+			n := skipBlanks(code, j)
+			if m := identEnd(code, n); m > n && !isDigit(code[n]) {
+				if b := skipBlanks(code, m); b < len(code) && code[b] == '{' {
+					f.tagDefs[w+" "+string(code[n:m])] = true
+				}
+			}
+		}
 		i = j
 	}
 	return f
+}
+
+// skipBlanks returns the offset of the first byte at or after i that is
+// not a blank or a newline.
+func skipBlanks(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n') {
+		i++
+	}
+	return i
 }
 
 // simpleArgs reports whether the arguments of an invocation are
