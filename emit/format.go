@@ -50,8 +50,13 @@ type parsedFiles struct {
 // renderAll renders and formats files in parallel, keeping their order.
 // The first error (in file order) is returned.
 func renderAll(files []pending) ([]File, *parsedFiles, error) {
+	return renderInto(token.NewFileSet(), files)
+}
+
+// renderInto is renderAll with the trees parsed into fset.
+func renderInto(fset *token.FileSet, files []pending) ([]File, *parsedFiles, error) {
 	out := make([]File, len(files))
-	parsed := &parsedFiles{fset: token.NewFileSet(), asts: make([]*ast.File, len(files)), guards: make([][]layoutGuard, len(files))}
+	parsed := &parsedFiles{fset: fset, asts: make([]*ast.File, len(files)), guards: make([][]layoutGuard, len(files))}
 	errs := make([]error, len(files))
 	parallel(len(files), func(i int) {
 		p := files[i]

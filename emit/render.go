@@ -3,6 +3,7 @@ package emit
 import (
 	"bytes"
 	"fmt"
+	"go/token"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,21 +38,40 @@ func Host(layouts []*layout.Layout, opts Options) ([]File, []Note, error) {
 	}
 	// The types and constants, and beside them the hypercall wrappers
 	// (calls.go), in files of their own: neither changes what the other
-	// reads.
-	var files, calls []pending
-	var err error
+	// reads. Each side formats its files as soon as it has built them.
+	fset := token.NewFileSet()
+	var typesOut, callsOut []File
+	var typesParsed, callsParsed *parsedFiles
+	var typesErr, callsErr, renderCallsErr error
 	parallel(2, func(i int) {
 		if i == 0 {
-			files = g.render()
-		} else if len(opts.Only) == 0 {
-			calls, err = g.renderCalls()
+			typesOut, typesParsed, typesErr = renderInto(fset, g.render())
+			return
 		}
+		if len(opts.Only) > 0 {
+			callsParsed = &parsedFiles{fset: fset}
+			return
+		}
+		var calls []pending
+		if calls, callsErr = g.renderCalls(); callsErr != nil {
+			return
+		}
+		callsOut, callsParsed, renderCallsErr = renderInto(fset, calls)
 	})
-	if err != nil {
-		return nil, g.names.Reports, err
-	}
-	out, parsed, err := renderAll(append(files, calls...))
+	// The errors in the order of the steps before they ran side by side.
+	err := callsErr
 	if err == nil {
+		err = typesErr
+	}
+	if err == nil {
+		err = renderCallsErr
+	}
+	var out []File
+	if err == nil {
+		out = append(typesOut, callsOut...)
+		parsed := &parsedFiles{fset: fset,
+			asts:   append(typesParsed.asts, callsParsed.asts...),
+			guards: append(typesParsed.guards, callsParsed.guards...)}
 		var goarchs []string
 		for _, t := range g.targets {
 			goarchs = append(goarchs, t.abi.GOARCH)
