@@ -40,6 +40,16 @@ const probePrefix = "__xenbind_probe_"
 // process first, like the unit itself (see child.go); a probe the child
 // cannot finish gives no values.
 func probeMacroValues(c Config, cfg *cc.Config, sources []cc.Source, b *builder) {
+	// A candidate calls a function-like macro (or an operator that looks
+	// like one): text that merely has the shape, such as
+	// __attribute__((aligned(8))), is no expression and would fail the
+	// probe of every other candidate with it.
+	callable := map[string]bool{}
+	for _, m := range b.unit.Macros {
+		if m.FuncLike {
+			callable[m.Name] = true
+		}
+	}
 	var calls, sized []*Macro
 	for _, m := range b.unit.Macros {
 		if m.FuncLike {
@@ -58,7 +68,7 @@ func probeMacroValues(c Config, cfg *cc.Config, sources []cc.Source, b *builder)
 		if n < 0 {
 			n = len(text)
 		}
-		if n == 0 || !strings.HasPrefix(strings.TrimSpace(text[n:]), "(") {
+		if n == 0 || !strings.HasPrefix(strings.TrimSpace(text[n:]), "(") || !callable[text[:n]] && !probeOperator(text[:n]) {
 			continue
 		}
 		calls = append(calls, m)
@@ -107,6 +117,17 @@ func probeMacroValues(c Config, cfg *cc.Config, sources []cc.Source, b *builder)
 			m.Expr = x
 		}
 	}
+}
+
+// probeOperator reports whether name, followed by '(', may start a
+// constant expression without being a macro: sizeof and its kin, and
+// the compiler's builtins.
+func probeOperator(name string) bool {
+	switch name {
+	case "sizeof", "_Alignof", "__alignof__", "__alignof", "__builtin_offsetof":
+		return true
+	}
+	return strings.HasPrefix(name, "__builtin_")
 }
 
 // probeMacros translates the unit once more with one constant object per macro
