@@ -79,8 +79,12 @@ func renderInto(fset *token.FileSet, files []pending) ([]File, *parsedFiles, err
 
 // parallel calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines and
 // waits for them.
-func parallel(n int, f func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
+func parallel(n int, f func(i int)) { parallelWith(runtime.GOMAXPROCS(0), n, f) }
+
+// parallelWith is parallel on up to workers goroutines: more than the CPUs
+// for work that mostly waits (writing and syncing files).
+func parallelWith(workers, n int, f func(i int)) {
+	workers = min(n, workers)
 	if workers <= 1 {
 		for i := range n {
 			f(i)

@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 )
 
 // generatedMark starts every file xenbind writes.
@@ -106,16 +104,9 @@ func WriteDir(dir string, files []File) (err error) {
 // commits concurrent syncs together.
 func writeStage(stage string, files []File) error {
 	errs := make([]error, len(files))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(len(files), stageWriters) {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(files); i = int(next.Add(1)) - 1 {
-				errs[i] = stageFile(filepath.Join(stage, files[i].Name), files[i].Data)
-			}
-		})
-	}
-	wg.Wait()
+	parallelWith(stageWriters, len(files), func(i int) {
+		errs[i] = stageFile(filepath.Join(stage, files[i].Name), files[i].Data)
+	})
 	for _, err := range errs {
 		if err != nil {
 			return fmt.Errorf("output: %w", err)

@@ -65,7 +65,8 @@ func cachedParseBy(cfg Config, parse func(Config) (*Unit, error)) (*Unit, error)
 	}
 	u.inputs = rec.manifest()
 	if useCache {
-		b, err := u.encoded, error(nil)
+		b := u.encoded
+		var err error
 		if b == nil {
 			b, err = encodeUnit(u)
 		}

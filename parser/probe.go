@@ -124,7 +124,7 @@ func probeMacroValues(c Config, cfg *cc.Config, sources []cc.Source, b *builder)
 // the compiler's builtins.
 func probeOperator(name string) bool {
 	switch name {
-	case "sizeof", "_Alignof", "__alignof__", "__alignof", "__builtin_offsetof":
+	case "sizeof", "_Alignof", "__alignof__", "__alignof":
 		return true
 	}
 	return strings.HasPrefix(name, "__builtin_")

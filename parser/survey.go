@@ -97,17 +97,9 @@ func newSurvey(g *syntaxGuard, ast *cc.AST, ok bool) *surveyInfo {
 			p := n.Position()
 			f := strings.TrimPrefix(p.Filename, treeRoot+"/")
 			files = append(files, f)
-			at := Pos{File: f, Line: p.Line, Col: p.Column}
-			switch x := n.(type) {
-			case *cc.StructOrUnionSpecifier:
-				if x.Case == cc.StructOrUnionSpecifierDef && x.StructOrUnion != nil {
-					k := x.StructOrUnion.Token.SrcStr() + " " + name
-					s.Tags[k] = append(s.Tags[k], at)
-				}
-			case *cc.EnumSpecifier:
-				if x.Case == cc.EnumSpecifierDef {
-					s.Tags["enum "+name] = append(s.Tags["enum "+name], at)
-				}
+			if kind := tagDefinition(n); kind != "" {
+				k := kind + " " + name
+				s.Tags[k] = append(s.Tags[k], Pos{File: f, Line: p.Line, Col: p.Column})
 			}
 		}
 		sort.Strings(files)
