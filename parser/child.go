@@ -543,7 +543,10 @@ func (w *worker) kill() {
 // verdict if remember is set.
 func (w *worker) check(cfg *Config, req []byte, vkey string, remember bool) (*childResult, error) {
 	w.stderr.Reset()
-	s := &session{cfg: cfg, w: w.w, r: w.r, served: map[string]bool{}, seen: map[string]string{}}
+	s := &session{cfg: cfg, w: w.w, r: w.r, served: map[string]bool{}}
+	if remember {
+		s.seen = map[string]string{}
+	}
 	done := make(chan error, 1)
 	go func() { done <- s.serve(req) }()
 	start := time.Now()
@@ -619,7 +622,8 @@ type session struct {
 	served map[string]bool
 	// seen is what each name the child asked for was: a hash of its
 	// bytes, or "missing", "dir", "fail". A verdict holds for as long as
-	// all of them stay the same.
+	// all of them stay the same. Only a verdict to remember needs it
+	// (nil otherwise: the files are not hashed).
 	seen    map[string]string
 	bytes   int64
 	last    string
@@ -672,10 +676,12 @@ func (s *session) serve(req []byte) error {
 }
 
 func (s *session) sendFile(name string) error {
-	state, b, err := fileState(s.cfg.Tree, name)
-	s.mu.Lock()
-	s.seen[name] = state
-	s.mu.Unlock()
+	state, b, err := fileState(s.cfg.Tree, name, s.seen != nil)
+	if s.seen != nil {
+		s.mu.Lock()
+		s.seen[name] = state
+		s.mu.Unlock()
+	}
 	switch state {
 	case "missing":
 		return writeFrame(s.w, frameMissing, nil)
@@ -695,8 +701,9 @@ func (s *session) sendFile(name string) error {
 }
 
 // fileState says what name is in tree: "missing", "dir", "fail" (with the
-// error) or the hash of its bytes (with the bytes).
-func fileState(tree fs.FS, name string) (string, []byte, error) {
+// error) or the hash of its bytes (with the bytes; "file" unless hash is
+// set).
+func fileState(tree fs.FS, name string, hash bool) (string, []byte, error) {
 	st, err := fs.Stat(tree, name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -709,6 +716,9 @@ func fileState(tree fs.FS, name string) (string, []byte, error) {
 	b, err := fs.ReadFile(tree, name)
 	if err != nil {
 		return "fail", nil, err
+	}
+	if !hash {
+		return "file", b, nil
 	}
 	sum := sha256.Sum256(b)
 	return string(sum[:]), b, nil
@@ -737,7 +747,7 @@ func cachedVerdict(tree fs.FS, req string) (bool, error) {
 next:
 	for _, e := range entries {
 		for name, state := range e.seen {
-			if now, _, _ := fileState(tree, name); now != state || state == "fail" {
+			if now, _, _ := fileState(tree, name, true); now != state || state == "fail" {
 				continue next
 			}
 		}

@@ -467,8 +467,9 @@ type groupAnalysis struct {
 	// pasting macro used in it); pastes, those with ## in their body.
 	pasting, pastes map[string]bool
 	// pieces are the identifiers of the bodies of the macros that
-	// paste.
-	pieces map[string]bool
+	// paste; piecesBy, the same by their first byte.
+	pieces   map[string]bool
+	piecesBy [256][]string
 	// declared are the names the group declares that xen.h alone does
 	// not, each with the files (outside X) of its declarations; names
 	// declared only in X's files (built by a macro of X) are generated.
@@ -535,6 +536,11 @@ func newGroupAnalysis(tx *treeText, x map[string]bool, xen, group *surveyInfo) *
 					a.pieces[id] = true
 				}
 			}
+		}
+	}
+	for p := range a.pieces {
+		if p != "" {
+			a.piecesBy[p[0]] = append(a.piecesBy[p[0]], p)
 		}
 	}
 	for changed := true; changed; {
@@ -958,13 +964,18 @@ func (a *groupAnalysis) sameAsX(m string, defs []string) bool {
 // args.
 func (a *groupAnalysis) builtFrom(name string, args map[string]bool, argList []string) bool {
 	piece := func(s string) bool { return s == "" || a.pieces[s] || args[s] }
+	// pieces2: s is a piece, or a piece p (non-empty, shorter than s) then
+	// another. The candidates for p are the pieces and arguments s begins
+	// with: far fewer than the places s may be split at.
 	pieces2 := func(s string) bool {
 		if piece(s) {
 			return true
 		}
-		for i := 1; i < len(s); i++ {
-			if piece(s[:i]) && piece(s[i:]) {
-				return true
+		for _, list := range [][]string{a.piecesBy[s[0]], argList} {
+			for _, p := range list {
+				if len(p) < len(s) && p[0] == s[0] && strings.HasPrefix(s, p) && piece(s[len(p):]) {
+					return true
+				}
 			}
 		}
 		return false
