@@ -153,6 +153,9 @@ type childRequest struct {
 	// Survey asks for what Standalone needs to know about the unit
 	// besides the verdict (survey.go).
 	Survey bool `json:",omitempty"`
+	// Probe guesses the macros a Model request's probe needs: the unit is
+	// translated with their probe (translateProbed, probe.go).
+	Probe []string `json:",omitempty"`
 }
 
 // childResult is the child's verdict.
@@ -276,7 +279,21 @@ func childTranslate(req childRequest, tree fs.FS) childResult {
 			sources = append(sources, cc.Source{Name: probeSource, Value: req.Extra})
 		}
 		var ast *cc.AST
-		ast, err = translateAST(ccfg, sources)
+		var probed map[string]*cc.Initializer
+		if len(req.Probe) > 0 && req.Model && req.Extra == "" {
+			if ast, probed = translateProbed(ccfg, sources, req.Probe); ast == nil {
+				// Alone, with a guard and pragmas of its own.
+				pragmas = nil
+				if ccfg, sources, err = ccConfig(cfg, &pragmas); err != nil {
+					res.Err = err.Error()
+					return res
+				}
+				ccfg.EvalAllMacros = req.Eval
+			}
+		}
+		if ast == nil {
+			ast, err = translateAST(ccfg, sources)
+		}
 		g := ccfg.FS.(vfs).guard
 		if g.err != nil {
 			res.Guard = &childError{File: g.err.Pos.File, Line: g.err.Pos.Line, Col: g.err.Pos.Col, Msg: g.err.Msg}
@@ -288,7 +305,7 @@ func childTranslate(req childRequest, tree fs.FS) childResult {
 		if req.Model && err == nil && res.Guard == nil {
 			// The rest of the parse, so that the parent need not
 			// translate again.
-			if u, ok := buildUnit(cfg, ccfg, sources, ast, pragmas); ok {
+			if u, ok := buildUnit(cfg, ccfg, sources, ast, pragmas, probed); ok {
 				res.Model, _ = encodeUnit(u)
 			}
 		}

@@ -95,12 +95,18 @@ func newSurvey(g *syntaxGuard, ast *cc.AST, ok bool) *surveyInfo {
 		var files []string
 		for _, n := range nodes {
 			p := n.Position()
+			if p.Filename == probeSource {
+				continue // the macro probe's objects (translateProbed)
+			}
 			f := strings.TrimPrefix(p.Filename, treeRoot+"/")
 			files = append(files, f)
 			if kind := tagDefinition(n); kind != "" {
 				k := kind + " " + name
 				s.Tags[k] = append(s.Tags[k], Pos{File: f, Line: p.Line, Col: p.Column})
 			}
+		}
+		if len(files) == 0 && len(nodes) > 0 {
+			continue
 		}
 		sort.Strings(files)
 		s.Names[name] = compactStrings(files)
@@ -126,21 +132,22 @@ func compactStrings(s []string) []string {
 // macro values), and returns what the translation tells. Its error is
 // the translation's (an ErrorList), or a *LimitError.
 func survey(base Config, includes []string) (*surveyInfo, error) {
-	s, _, err := surveyParse(base, includes, false)
+	s, _, err := surveyParse(base, includes, false, nil)
 	return s, err
 }
 
 // surveyParse is survey, also asking the child for the whole parse (macro
 // values and the encoded model, as Parse does) when parse is set: the
 // model, nil when the translation failed, its model has errors or no
-// child ran.
-func surveyParse(base Config, includes []string, parse bool) (*surveyInfo, []byte, error) {
+// child ran. probe guesses the macros the parse's probe needs
+// (probeGuess).
+func surveyParse(base Config, includes []string, parse bool, probe []string) (*surveyInfo, []byte, error) {
 	c := base
 	c.Includes = includes
 	if _, _, err := ccConfig(c, nil); err != nil {
 		return nil, nil, err
 	}
-	res, err := runChildResult(c, childRequest{TreeName: c.TreeName, Target: c.Target, Mode: c.Mode, Includes: c.Includes, Dialect: c.Dialect, Survey: true, Eval: parse, Model: parse})
+	res, err := runChildResult(c, childRequest{TreeName: c.TreeName, Target: c.Target, Mode: c.Mode, Includes: c.Includes, Dialect: c.Dialect, Survey: true, Eval: parse, Model: parse, Probe: probe})
 	if err == errNoChild {
 		s, err := surveyHere(c)
 		return s, nil, err
@@ -261,6 +268,7 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 			}
 		}
 		sort.Strings(pending)
+		guess := probeGuess(tx, all)
 		var model []byte
 		var reads *recordFS
 		for round := 0; len(pending) > 0; round++ {
@@ -272,7 +280,7 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 			c := base
 			reads = &recordFS{fs: base.Tree, reads: map[string]string{}}
 			c.Tree = reads
-			s, m, err := surveyParse(c, pending, true)
+			s, m, err := surveyParse(c, pending, true, guess)
 			if le := (*LimitError)(nil); errors.As(err, &le) {
 				// No verdict about any header: their own translations
 				// find the one at fault (and name it).
