@@ -2,7 +2,6 @@ package emit
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -31,7 +30,14 @@ type target struct {
 	usesBits, usesAlign8 bool
 }
 
-var handleRE = regexp.MustCompile(`^__guest_handle_(64_)?(const_)?(.+)$`)
+// isHandleName reports whether name is a guest handle typedef's, as
+// XEN_GUEST_HANDLE and its kin name them: __guest_handle_[64_][const_]T
+// (the regular expression ^__guest_handle_(64_)?(const_)?(.+)$, which
+// matches any non-empty rest of a line).
+func isHandleName(name string) bool {
+	rest, ok := strings.CutPrefix(name, "__guest_handle_")
+	return ok && rest != "" && !strings.Contains(rest, "\n")
+}
 
 // builtinGo maps the built-in stdint.h and stddef.h typedefs.
 func (t *target) builtinGo(name string) (string, bool) {
@@ -110,7 +116,7 @@ func (t *target) goAlignOfText(s string) int64 {
 // handle recognises guest handle typedefs: the element type and the Go
 // handle type that stands for the typedef's family.
 func (t *target) handle(td *parser.Typedef) (elem *parser.Type, h *handleType, ok bool) {
-	if !handleRE.MatchString(td.Name) {
+	if !isHandleName(td.Name) {
 		return nil, nil, false
 	}
 	r := td.Type.Resolve()

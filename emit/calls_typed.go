@@ -226,7 +226,7 @@ func (b *callBuilder) commandArg(c *command, cmds []*parser.Macro, i int, struct
 		}
 	}
 	for _, td := range b.u.Typedefs {
-		if td.Pos.File != m.Pos.File || td.Pos.Line <= start || td.Pos.Line >= bestLine || handleRE.MatchString(td.Name) {
+		if td.Pos.File != m.Pos.File || td.Pos.Line <= start || td.Pos.Line >= bestLine || isHandleName(td.Name) {
 			continue
 		}
 		if k := td.Type.Resolve().Kind; k == parser.EnumRef || k == parser.RecordRef {
@@ -257,7 +257,7 @@ func (b *callBuilder) setArg(c *command, name string) bool {
 			c.rec, c.argC = rt.Record, rt.Record.Name
 			return true
 		}
-		if handleRE.MatchString(td.Name) {
+		if isHandleName(td.Name) {
 			return false
 		}
 		c.td, c.argC = td, td.Name

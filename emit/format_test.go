@@ -5,6 +5,7 @@ import (
 	"go/format"
 	"go/token"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -228,5 +229,21 @@ func TestItemSameAs(t *testing.T) {
 	g.guards[0].want = 8
 	if mk().sameAs(g) {
 		t.Error("items with different guards are the same")
+	}
+}
+
+// TestIsHandleName holds isHandleName to the regular expression it stands
+// for.
+func TestIsHandleName(t *testing.T) {
+	re := regexp.MustCompile(`^__guest_handle_(64_)?(const_)?(.+)$`)
+	for _, name := range []string{
+		"__guest_handle_ulong", "__guest_handle_64_uint8", "__guest_handle_const_char",
+		"__guest_handle_64_const_void", "__guest_handle_", "__guest_handle_64_",
+		"__guest_handle_const_", "__guest_handle_64_const_", "__guest_handle", "x__guest_handle_a",
+		"__guest_handle_a\nb", "__guest_handle_\n", "guest_handle_x", "",
+	} {
+		if got, want := isHandleName(name), re.MatchString(name); got != want {
+			t.Errorf("isHandleName(%q) = %v, the expression says %v", name, got, want)
+		}
 	}
 }

@@ -214,7 +214,7 @@ func isHandleRecord(r *parser.Record) bool {
 		r = r.Parent
 	}
 	name, ok := strings.CutPrefix(r.Name, "typedef ")
-	return ok && handleRE.MatchString(name)
+	return ok && isHandleName(name)
 }
 
 // build makes the items of one target.
@@ -266,7 +266,7 @@ func topName(r *parser.Record) string {
 // record that takes the same Go name or has no tag (the record's own
 // declaration serves).
 func (g *gen) declaresType(td *parser.Typedef) bool {
-	if g.system(td.Header) || handleRE.MatchString(td.Name) {
+	if g.system(td.Header) || isHandleName(td.Name) {
 		return false
 	}
 	r := td.Type

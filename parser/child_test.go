@@ -212,3 +212,52 @@ func TestStatCPU(t *testing.T) {
 		t.Fatal("statCPU accepted a short line")
 	}
 }
+
+// TestEndIdleWorkers: the children told to end exit without being waited
+// for, and StopWorkers still reaps them, so that their CPU time counts as
+// the parent's.
+func TestEndIdleWorkers(t *testing.T) {
+	StopWorkers()
+	// Text no other test parses: a remembered verdict would start no child.
+	tree := fstest.MapFS{"xen.h": {Data: []byte("int end_idle_workers;\n")}}
+	if _, err := Parse(Config{Tree: tree, Target: X86_64, Mode: Tools, Timeout: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	idle.Lock()
+	list := append([]*worker(nil), idle.list...)
+	idle.Unlock()
+	if len(list) == 0 {
+		t.Fatal("no idle child after a parse")
+	}
+	EndIdleWorkers()
+	idle.Lock()
+	n := len(idle.list)
+	idle.Unlock()
+	if n != 0 {
+		t.Fatalf("%d idle children after EndIdleWorkers", n)
+	}
+	for _, w := range list {
+		select {
+		case <-w.exited:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("child %d did not exit after EndIdleWorkers", w.cmd.Process.Pid)
+		}
+	}
+	StopWorkers()
+	var ru syscall.Rusage
+	for _, w := range list {
+		if w.cmd.ProcessState == nil {
+			t.Fatalf("child %d was not reaped", w.cmd.Process.Pid)
+		}
+		// Reaped: the pid is no child of ours any more.
+		if _, err := syscall.Wait4(w.cmd.Process.Pid, nil, syscall.WNOHANG, &ru); err == nil {
+			t.Fatalf("child %d could still be waited for", w.cmd.Process.Pid)
+		}
+	}
+	ending.Lock()
+	left := len(ending.list)
+	ending.Unlock()
+	if left != 0 {
+		t.Fatalf("%d ended children still listed after StopWorkers", left)
+	}
+}

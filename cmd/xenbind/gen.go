@@ -98,6 +98,9 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Nothing more is parsed: the parser's children may exit while the
+	// rest runs (main waits for them before it exits).
+	parser.EndIdleWorkers()
 	for _, n := range omittedNotes(layouts) {
 		fmt.Fprintf(os.Stderr, "xenbind: note: %s\n", n)
 	}

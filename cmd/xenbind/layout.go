@@ -33,6 +33,9 @@ func runLayout(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Nothing more is parsed: the parser's children may exit while the
+	// rest runs (main waits for them before it exits).
+	parser.EndIdleWorkers()
 	if *only != "" {
 		for i, l := range layouts {
 			if layouts[i], err = l.Select(splitNames(*only)); err != nil {
