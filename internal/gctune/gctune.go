@@ -26,13 +26,15 @@ const SmallHeap = 56 << 20
 // collection finds more than half of SmallHeap live: on large inputs a
 // fixed limit would make the collector run all the time. GOGC or
 // GOMEMLIMIT in the environment leave the Go defaults and the user's
-// settings alone.
+// settings alone. On Linux, Tune also asks for huge pages for the heap
+// (see hugePages).
 func Tune() {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
 	debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(SmallHeap)
+	hugePages()
 	watch()
 }
 

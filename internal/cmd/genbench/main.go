@@ -1,7 +1,8 @@
 // Command genbench times xenbind against the tool Go users compare it
 // with, side by side in one run on one machine: xenbind gen for xen.h,
 // memory.h and grant_table.h, four targets, tools mode, with an empty
-// cache (cold), again over its own unchanged output (warm), and with a
+// cache (cold), for x86_64 alone (cold: the same one architecture as
+// cgo -godefs), again over its own unchanged output (warm), and with a
 // warm cache into a new directory; go tool cgo -godefs on a types file of
 // the same headers' structs for amd64 alone; and xenbind layout -include
 // all -target all, cold and warm. It prints the median, minimum and
@@ -130,6 +131,10 @@ func run(rounds int) error {
 		cgo,
 		{name: "xenbind gen, cold (empty cache, new -out)", prepare: reset(coldCache, out("cold")),
 			cmd: func() *exec.Cmd { return xen(coldCache, genArgs(out("cold"))...) }, check: regenerated},
+		{name: "xenbind gen -targets x86_64, cold", prepare: reset(coldCache, out("one")),
+			cmd: func() *exec.Cmd {
+				return xen(coldCache, append(genArgs(out("one")), "-targets", "x86_64")...)
+			}, check: regenerated},
 		{name: "xenbind gen, warm (same inputs and -out)",
 			cmd: func() *exec.Cmd { return xen(warmCache, genArgs(out("warm"))...) }, check: upToDate},
 		{name: "xenbind gen, warm cache, new -out", prepare: reset(out("new")),

@@ -1,0 +1,94 @@
+package gctune
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestDisableTHP(t *testing.T) {
+	for godebug, want := range map[string]bool{
+		"":                             false,
+		"disablethp=1":                 true,
+		"disablethp=0":                 false,
+		"gctrace=1,disablethp=1":       true,
+		"disablethp=1, madvdontneed=1": true,
+		"disablethp=1,disablethp=0":    false,
+		"xdisablethp=1":                false,
+	} {
+		if got := disableTHP(godebug); got != want {
+			t.Errorf("disableTHP(%q) = %v, want %v", godebug, got, want)
+		}
+	}
+}
+
+// TestHugePages: after hugePages, fresh heap memory of this process is
+// backed by huge pages, unless the kernel had none free (it then falls
+// back to small pages, and says so in /proc/vmstat). Without the
+// request, in "madvise" mode, the heap gets none.
+func TestHugePages(t *testing.T) {
+	mode, err := os.ReadFile(thpEnabled)
+	if err != nil {
+		t.Skipf("no transparent huge pages here: %v", err)
+	}
+	if !bytes.Contains(mode, []byte("[madvise]")) {
+		t.Skipf("transparent huge pages are %q here: hugePages asks for nothing", strings.TrimSpace(string(mode)))
+	}
+	if disableTHP(os.Getenv("GODEBUG")) {
+		t.Skip("GODEBUG has disablethp=1")
+	}
+	before := anonHuge(t)
+	fallback := vmstat(t, "thp_fault_fallback")
+	hugePages()
+	// Small objects, as the parser and emit allocate, touched.
+	var keep [][]byte
+	for range (hugeHeap / 2) / 4096 {
+		b := make([]byte, 4000)
+		b[0] = 1
+		keep = append(keep, b)
+	}
+	if after := anonHuge(t); after > before {
+		t.Logf("AnonHugePages %d -> %d kB", before, after)
+		return
+	}
+	if vmstat(t, "thp_fault_fallback") > fallback {
+		t.Skip("the kernel had no free huge page")
+	}
+	t.Fatalf("no huge page in this process after hugePages (AnonHugePages %d kB, %d objects)", before, len(keep))
+}
+
+// anonHuge returns this process's AnonHugePages, in kB.
+func anonHuge(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		t.Skipf("no /proc/self/smaps_rollup: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "AnonHugePages:"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				t.Fatalf("smaps_rollup: %q: %v", line, err)
+			}
+			return n
+		}
+	}
+	t.Skip("smaps_rollup has no AnonHugePages")
+	return 0
+}
+
+// vmstat returns a counter of /proc/vmstat (system-wide).
+func vmstat(t *testing.T, name string) int64 {
+	b, err := os.ReadFile("/proc/vmstat")
+	if err != nil {
+		t.Skipf("no /proc/vmstat: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
