@@ -151,11 +151,15 @@ func fileDigest(b []byte) string {
 }
 
 // recordFS serves a tree and records the digest of everything read from
-// it (or looked for in it), as the manifest of the parse.
+// it (or looked for in it), as the manifest of the parse. A file is read
+// once: opened again (a stat, then a read, by the parse and by the child's
+// server), it is served from memory, so the parse reads the very bytes
+// the manifest records.
 type recordFS struct {
 	fs    fs.FS
 	mu    sync.Mutex
 	reads map[string]string // name -> digest
+	files map[string][]byte // the bytes of the files read
 }
 
 func (r *recordFS) note(name, d string) {
@@ -166,6 +170,12 @@ func (r *recordFS) note(name, d string) {
 
 func (r *recordFS) Open(name string) (fs.File, error) {
 	name = path.Clean(name)
+	r.mu.Lock()
+	b, ok := r.files[name]
+	r.mu.Unlock()
+	if ok {
+		return &memFile{name: path.Base(name), Reader: bytes.NewReader(b), size: int64(len(b))}, nil
+	}
 	fi, err := fs.Stat(r.fs, name)
 	if err != nil {
 		r.note(name, "-")
@@ -175,12 +185,19 @@ func (r *recordFS) Open(name string) (fs.File, error) {
 		r.note(name, digest(r.fs, name))
 		return r.fs.Open(name)
 	}
-	b, err := fs.ReadFile(r.fs, name)
+	b, err = fs.ReadFile(r.fs, name)
 	if err != nil {
 		r.note(name, "-")
 		return nil, err
 	}
-	r.note(name, fileDigest(b))
+	d := fileDigest(b)
+	r.mu.Lock()
+	r.reads[name] = d
+	if r.files == nil {
+		r.files = map[string][]byte{}
+	}
+	r.files[name] = b
+	r.mu.Unlock()
 	return &memFile{name: path.Base(name), Reader: bytes.NewReader(b), size: int64(len(b))}, nil
 }
 

@@ -1,9 +1,11 @@
 package parser
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -144,5 +146,52 @@ func TestCacheSeesEveryByte(t *testing.T) {
 	write("sub/y.h", "#define VALUE 4\n")
 	if v := value(cfg); v != int64(4) {
 		t.Errorf("VALUE = %v after sub/y.h appeared, want 4: a file looked for and not found is not among the inputs", v)
+	}
+}
+
+// countingFS counts the opens of each name.
+type countingFS struct {
+	fs.FS
+	mu    sync.Mutex
+	opens map[string]int
+}
+
+func (c *countingFS) Open(name string) (fs.File, error) {
+	c.mu.Lock()
+	c.opens[name]++
+	c.mu.Unlock()
+	return c.FS.Open(name)
+}
+
+// TestRecordFSReadsOnce: a file the parse opens again (the child's server
+// stats it, then reads it) is read from the tree once, and served from
+// memory after: a change to it during the parse does not reach the parse,
+// which sees the bytes its manifest records.
+func TestRecordFSReadsOnce(t *testing.T) {
+	tree := fstest.MapFS{"xen.h": {Data: []byte("int x;\n")}}
+	under := &countingFS{FS: tree, opens: map[string]int{}}
+	rec := &recordFS{fs: under, reads: map[string]string{}}
+	for range 3 {
+		if _, err := fs.Stat(rec, "xen.h"); err != nil {
+			t.Fatal(err)
+		}
+		b, err := fs.ReadFile(rec, "xen.h")
+		if err != nil || string(b) != "int x;\n" {
+			t.Fatalf("ReadFile: %q, %v", b, err)
+		}
+		b[0] = 'X' // the caller's own copy
+		tree["xen.h"] = &fstest.MapFile{Data: []byte("long x;\n")}
+	}
+	if n := under.opens["xen.h"]; n > 2 { // one stat, one read
+		t.Errorf("xen.h opened %d times in the tree", n)
+	}
+	want := "xen.h\t" + fileDigest([]byte("int x;\n")) + "\n"
+	if got := string(rec.manifest()); got != want {
+		t.Errorf("manifest %q, want %q", got, want)
+	}
+	// A new parse reads the tree as it is now.
+	rec = &recordFS{fs: under, reads: map[string]string{}}
+	if b, err := fs.ReadFile(rec, "xen.h"); err != nil || string(b) != "long x;\n" {
+		t.Fatalf("new parse: %q, %v", b, err)
 	}
 }
