@@ -36,6 +36,9 @@ type builder struct {
 	// sized are the array lengths and enumerators to list in
 	// Unit.LayoutChecks once the records have their names.
 	sized []sizedConst
+	// probed are the macro probe's initializers when the unit was
+	// translated with a guessed probe (translateProbed), else nil.
+	probed map[string]*cc.Initializer
 }
 
 // sizedConst is a constant expression of a declaration.

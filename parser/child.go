@@ -153,6 +153,9 @@ type childRequest struct {
 	// Survey asks for what Standalone needs to know about the unit
 	// besides the verdict (survey.go).
 	Survey bool `json:",omitempty"`
+	// Probe guesses the macros a Model request's probe needs: the unit is
+	// translated with their probe (translateProbed, probe.go).
+	Probe []string `json:",omitempty"`
 }
 
 // childResult is the child's verdict.
@@ -284,7 +287,21 @@ func childTranslate(req childRequest, tree fs.FS) childResult {
 			sources = append(sources, cc.Source{Name: probeSource, Value: req.Extra})
 		}
 		var ast *cc.AST
-		ast, err = translateAST(ccfg, sources)
+		var probed map[string]*cc.Initializer
+		if len(req.Probe) > 0 && req.Model && req.Extra == "" {
+			if ast, probed = translateProbed(ccfg, sources, req.Probe); ast == nil {
+				// Alone, with a guard and pragmas of its own.
+				pragmas = nil
+				if ccfg, sources, err = ccConfig(cfg, &pragmas); err != nil {
+					res.Err = err.Error()
+					return res
+				}
+				ccfg.EvalAllMacros = req.Eval
+			}
+		}
+		if ast == nil {
+			ast, err = translateAST(ccfg, sources)
+		}
 		g := ccfg.FS.(vfs).guard
 		if g.err != nil {
 			res.Guard = &childError{File: g.err.Pos.File, Line: g.err.Pos.Line, Col: g.err.Pos.Col, Msg: g.err.Msg}
@@ -296,7 +313,7 @@ func childTranslate(req childRequest, tree fs.FS) childResult {
 		if req.Model && err == nil && res.Guard == nil {
 			// The rest of the parse, so that the parent need not
 			// translate again.
-			if u, ok := buildUnit(cfg, ccfg, sources, ast, pragmas); ok {
+			if u, ok := buildUnit(cfg, ccfg, sources, ast, pragmas, probed); ok {
 				res.Model, _ = encodeUnit(u)
 			}
 		}
@@ -585,7 +602,10 @@ func (w *worker) kill() {
 // verdict if remember is set.
 func (w *worker) check(cfg *Config, req []byte, vkey string, remember bool) (*childResult, error) {
 	w.stderr.Reset()
-	s := &session{cfg: cfg, w: w.w, r: w.r, served: map[string]bool{}, seen: map[string]string{}}
+	s := &session{cfg: cfg, w: w.w, r: w.r, served: map[string]bool{}}
+	if remember {
+		s.seen = map[string]string{}
+	}
 	done := make(chan error, 1)
 	go func() { done <- s.serve(req) }()
 	start := time.Now()
@@ -661,7 +681,8 @@ type session struct {
 	served map[string]bool
 	// seen is what each name the child asked for was: a hash of its
 	// bytes, or "missing", "dir", "fail". A verdict holds for as long as
-	// all of them stay the same.
+	// all of them stay the same. Only a verdict to remember needs it
+	// (nil otherwise: the files are not hashed).
 	seen    map[string]string
 	bytes   int64
 	last    string
@@ -714,10 +735,12 @@ func (s *session) serve(req []byte) error {
 }
 
 func (s *session) sendFile(name string) error {
-	state, b, err := fileState(s.cfg.Tree, name)
-	s.mu.Lock()
-	s.seen[name] = state
-	s.mu.Unlock()
+	state, b, err := fileState(s.cfg.Tree, name, s.seen != nil)
+	if s.seen != nil {
+		s.mu.Lock()
+		s.seen[name] = state
+		s.mu.Unlock()
+	}
 	switch state {
 	case "missing":
 		return writeFrame(s.w, frameMissing, nil)
@@ -737,8 +760,9 @@ func (s *session) sendFile(name string) error {
 }
 
 // fileState says what name is in tree: "missing", "dir", "fail" (with the
-// error) or the hash of its bytes (with the bytes).
-func fileState(tree fs.FS, name string) (string, []byte, error) {
+// error) or the hash of its bytes (with the bytes; "file" unless hash is
+// set).
+func fileState(tree fs.FS, name string, hash bool) (string, []byte, error) {
 	st, err := fs.Stat(tree, name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -751,6 +775,9 @@ func fileState(tree fs.FS, name string) (string, []byte, error) {
 	b, err := fs.ReadFile(tree, name)
 	if err != nil {
 		return "fail", nil, err
+	}
+	if !hash {
+		return "file", b, nil
 	}
 	sum := sha256.Sum256(b)
 	return string(sum[:]), b, nil
@@ -779,7 +806,7 @@ func cachedVerdict(tree fs.FS, req string) (bool, error) {
 next:
 	for _, e := range entries {
 		for name, state := range e.seen {
-			if now, _, _ := fileState(tree, name); now != state || state == "fail" {
+			if now, _, _ := fileState(tree, name, true); now != state || state == "fail" {
 				continue next
 			}
 		}

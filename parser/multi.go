@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"path"
@@ -133,7 +134,7 @@ func standaloneGroup(tree fs.FS, treeName string, t Target, m Mode, lim Limits) 
 		return nil, nil, nil, err
 	}
 	sort.Strings(all)
-	ck, useCache := standaloneCacheKey(tree, all, t, m)
+	ck, useCache, snap := standaloneCacheKey(tree, all, t, m)
 	if useCache {
 		if b, ok := cache.Get("standalone", ck); ok {
 			if r, ok := decodeStandalone(b); ok {
@@ -144,7 +145,9 @@ func standaloneGroup(tree fs.FS, treeName string, t Target, m Mode, lim Limits) 
 			}
 		}
 	}
-	base := Config{Tree: tree, TreeName: treeName, Target: t, Mode: m, Timeout: lim.Timeout, Memory: lim.Memory}
+	// The decisions, and the group's parse, read the headers as the key
+	// hashed them.
+	base := Config{Tree: snap, TreeName: treeName, Target: t, Mode: m, Timeout: lim.Timeout, Memory: lim.Memory}
 	verdicts, xen, group, err := decide(base, all)
 	if err != nil {
 		return nil, nil, nil, err
@@ -322,21 +325,55 @@ func firstLine(s string) string {
 // header takes seconds, and the answer depends only on the headers' text,
 // the target and mode, and this package's configuration of cc/v4 (part of
 // xenbind's build, which every key includes). It is false when a header
-// cannot be read.
-func standaloneCacheKey(tree fs.FS, files []string, t Target, m Mode) (cache.Key, bool) {
+// cannot be read. The tree it returns serves the bytes the key hashed
+// (see snapshotFS), or is tree when a header cannot be read.
+func standaloneCacheKey(tree fs.FS, files []string, t Target, m Mode) (cache.Key, bool, fs.FS) {
 	a, err := archOf(t)
 	if err != nil {
-		return cache.Key{}, false
+		return cache.Key{}, false, tree
 	}
 	h := cache.NewHasher("standalone").String(standaloneVersion).String(string(t)).String(string(m)).String(a.predefined)
+	snap := snapshotFS{tree: tree, files: make(map[string][]byte, len(files))}
 	for _, f := range files {
 		b, err := fs.ReadFile(tree, f)
 		if err != nil {
-			return cache.Key{}, false
+			return cache.Key{}, false, tree
 		}
 		h.String(f).Bytes(b)
+		snap.files[f] = b
 	}
-	return h.Key(), true
+	return h.Key(), true, snap
+}
+
+// snapshotFS serves the files it holds from memory, and anything else
+// (directories, files not held, names not found) from tree. Standalone's
+// translations, one after another, read xen.h's files again each time:
+// from a snapshot they read the same bytes without a system call, the
+// bytes its cache key was computed from.
+type snapshotFS struct {
+	tree  fs.FS
+	files map[string][]byte
+}
+
+func (s snapshotFS) Open(name string) (fs.File, error) {
+	if b, ok := s.files[name]; ok {
+		return &memFile{name: path.Base(name), Reader: bytes.NewReader(b), size: int64(len(b))}, nil
+	}
+	return s.tree.Open(name)
+}
+
+func (s snapshotFS) ReadFile(name string) ([]byte, error) {
+	if b, ok := s.files[name]; ok {
+		return bytes.Clone(b), nil
+	}
+	return fs.ReadFile(s.tree, name)
+}
+
+func (s snapshotFS) Stat(name string) (fs.FileInfo, error) {
+	if b, ok := s.files[name]; ok {
+		return &memFile{name: path.Base(name), Reader: bytes.NewReader(nil), size: int64(len(b))}, nil
+	}
+	return fs.Stat(s.tree, name)
 }
 
 // standaloneVersion changes whenever probing changes meaning.

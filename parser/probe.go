@@ -3,6 +3,8 @@ package parser
 import (
 	"fmt"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -73,7 +75,10 @@ func probeMacroValues(c Config, cfg *cc.Config, sources []cc.Source, b *builder)
 		}
 		calls = append(calls, m)
 	}
-	vals := probeMacros(c, cfg, sources, append(append([]*Macro(nil), calls...), sized...))
+	vals, ok := b.probedAll(calls, sized)
+	if !ok {
+		vals = probeMacros(c, cfg, sources, append(append([]*Macro(nil), calls...), sized...))
+	}
 	if vals == nil && len(calls) > 0 && len(sized) > 0 {
 		// One call candidate that is no expression fails the whole
 		// probe: the macros cc/v4 gave a value still need theirs checked.
@@ -137,39 +142,270 @@ func probeMacros(c Config, cfg *cc.Config, sources []cc.Source, macros []*Macro)
 	if len(macros) == 0 {
 		return nil
 	}
-	var src strings.Builder
-	for _, m := range macros {
-		fmt.Fprintf(&src, "static const unsigned long long %s%s = (%s);\n", probePrefix, m.Name, m.Name)
+	names := make([]string, len(macros))
+	for i, m := range macros {
+		names[i] = m.Name
 	}
-	probe := append(append([]cc.Source(nil), sources...), cc.Source{Name: probeSource, Value: src.String()})
+	src := probeText(names, false)
+	probe := append(append([]cc.Source(nil), sources...), cc.Source{Name: probeSource, Value: src})
+	// Only the initializers are read, and their values are the type
+	// checker's: evaluating every macro again (EvalAllMacros, which comes
+	// after the check and changes neither its errors nor its values) would
+	// be a third of the probe's time for nothing.
+	pcfg := *cfg
+	pcfg.EvalAllMacros = false
 	timeout := time.Duration(-1)
-	switch err := checkInChild(c, true, src.String()); {
+	switch err := checkInChild(c, false, src); {
 	case err == errNoChild:
 		timeout = c.limits().timeout(0)
 	case err != nil:
 		return nil
 	}
-	ast, err := translate(cfg, probe, timeout, "")
+	ast, err := translate(&pcfg, probe, timeout, "")
 	if err != nil {
 		return nil
 	}
-	vals := map[string]*cc.Initializer{}
+	vals, _ := probeInitializers(ast)
+	return vals
+}
+
+// probeText is the probe's source for the macros names: one constant
+// object each. With guarded set, each of names is a guess (probeGuess):
+// a macro's name and the names of the macros it calls, and its object is
+// declared only if they are all defined.
+func probeText(names []string, guarded bool) string {
+	var src strings.Builder
+	for _, n := range names {
+		if guarded {
+			need := strings.Fields(n)
+			if len(need) == 0 {
+				continue
+			}
+			n = need[0]
+			src.WriteString("#if defined(" + strings.Join(need, ") && defined(") + ")\n")
+		}
+		fmt.Fprintf(&src, "static const unsigned long long %s%s = (%s);\n", probePrefix, n, n)
+		if guarded {
+			src.WriteString("#endif\n")
+		}
+	}
+	return src.String()
+}
+
+// probeInitializers returns the initializer of each of the probe's
+// objects in a translated unit, by macro name. ok says whether the
+// declarations of the probe source all come after the unit's and each
+// declares one probe object: then the unit's own declarations ended
+// before the probe began, as they end in a translation without it.
+func probeInitializers(ast *cc.AST) (vals map[string]*cc.Initializer, ok bool) {
+	vals = map[string]*cc.Initializer{}
+	ok = true
+	inProbe := false
 	for l := ast.TranslationUnit; l != nil; l = l.TranslationUnit {
 		ed := l.ExternalDeclaration
-		if ed == nil || ed.Case != cc.ExternalDeclarationDecl || ed.Declaration == nil {
+		if ed == nil {
 			continue
 		}
+		if ed.Position().Filename == probeSource {
+			inProbe = true
+		} else if inProbe {
+			ok = false
+		}
+		if ed.Case != cc.ExternalDeclarationDecl || ed.Declaration == nil {
+			if inProbe {
+				ok = false
+			}
+			continue
+		}
+		n := 0
 		for il := ed.Declaration.InitDeclaratorList; il != nil; il = il.InitDeclaratorList {
 			id := il.InitDeclarator
 			if id == nil || id.Declarator == nil || id.Initializer == nil {
 				continue
 			}
-			if name, ok := strings.CutPrefix(id.Declarator.Name(), probePrefix); ok {
+			if name, found := strings.CutPrefix(id.Declarator.Name(), probePrefix); found {
 				vals[name] = id.Initializer
+				n++
+			}
+		}
+		if inProbe != (n == 1) || n > 1 {
+			ok = false
+		}
+	}
+	return vals, ok
+}
+
+// The group translation of -include all (survey.go) is also its final
+// parse, and that parse's probe would translate every header once more.
+// So the parent guesses from the headers' text which macros the probe
+// will need (probeGuess), and the child translates the group followed by
+// the probe of every guessed macro defined at its end (translateProbed).
+// The probe's values come from that one translation only when it has no
+// error, the unit's declarations end where the probe begins, every
+// guessed macro defined at the end has its object, and the macros the
+// probe needs are all among them (builder.probedAll); otherwise the group
+// is translated alone and probed as any unit is. The probe's objects are
+// not the unit's: the builder and the survey take declarations from the
+// tree's files only.
+
+// translateProbed translates sources followed by the probe of the macros
+// guess names (see probeGuess) that are defined at the end with the
+// macros they call. It returns the unit and the probe's initializers, or
+// a nil unit when the translation failed or the probe is not what it
+// should be (see above).
+func translateProbed(cfg *cc.Config, sources []cc.Source, guess []string) (*cc.AST, map[string]*cc.Initializer) {
+	src := probeText(guess, true)
+	ast, err := translateAST(cfg, append(append([]cc.Source(nil), sources...), cc.Source{Name: probeSource, Value: src}))
+	if err != nil || ast == nil || cfg.FS.(vfs).guard.err != nil {
+		return nil, nil
+	}
+	vals, ok := probeInitializers(ast)
+	defined := 0
+next:
+	for _, g := range guess {
+		need := strings.Fields(g)
+		for _, n := range need {
+			if ast.Macros[n] == nil {
+				continue next
+			}
+		}
+		if len(need) > 0 {
+			defined++
+		}
+	}
+	if !ok || len(vals) != defined {
+		return nil, nil
+	}
+	return ast, vals
+}
+
+// probedAll returns the initializers of the macros calls and sized from
+// the probe translated with the unit, if it holds them all.
+func (b *builder) probedAll(calls, sized []*Macro) (map[string]*cc.Initializer, bool) {
+	if b.probed == nil {
+		return nil, false
+	}
+	for _, list := range [][]*Macro{calls, sized} {
+		for _, m := range list {
+			if b.probed[m.Name] == nil {
+				return nil, false
 			}
 		}
 	}
-	return vals
+	return b.probed, true
+}
+
+// probeGuess names the macros of the tree's text that probeMacroValues
+// may probe for tx's target and mode: object-like macros whose body
+// calls a function-like macro of the tree, sizeof or a builtin, or
+// mentions sizeof, _Alignof or offsetof through the bodies of the
+// macros it names. Each is the macro's name followed by the function-like
+// macros its body calls (those it needs defined to be an expression); a
+// body that calls anything else is no guess. A guess: the probe checks
+// its own candidates against it (see translateProbed).
+func probeGuess(tx *treeText, all []string) []string {
+	funcLike := map[string]bool{}
+	bodies := map[string][]string{}
+	var texts []*fileText
+	for _, f := range all {
+		t := tx.get(f)
+		if t == nil {
+			continue
+		}
+		texts = append(texts, t)
+		for name, defs := range t.definitions {
+			for _, d := range defs {
+				if strings.HasPrefix(d, "(") {
+					funcLike[name] = true
+				}
+			}
+		}
+		for name, body := range t.macros {
+			bodies[name] = append(bodies[name], body...)
+		}
+	}
+	// noLayout: the macros whose bodies, followed all the way, name
+	// none of layoutWords.
+	noLayout := map[string]bool{}
+	var reaches func(name string, seen map[string]bool) bool
+	reaches = func(name string, seen map[string]bool) bool {
+		if layoutWords[name] {
+			return true
+		}
+		if seen[name] || noLayout[name] {
+			return false
+		}
+		seen[name] = true
+		for _, id := range bodies[name] {
+			if reaches(id, seen) {
+				return true
+			}
+		}
+		return false
+	}
+	takes := func(name string) bool {
+		seen := map[string]bool{}
+		if reaches(name, seen) {
+			return true
+		}
+		for n := range seen {
+			noLayout[n] = true
+		}
+		return false
+	}
+	guess := map[string]string{}
+	for _, t := range texts {
+		for name := range t.objectLike {
+			if _, ok := guess[name]; ok {
+				continue
+			}
+			for _, d := range t.definitions[name] {
+				n := 0
+				for n < len(d) && isIdentByte(d[n]) {
+					n++
+				}
+				call := n > 0 && strings.HasPrefix(strings.TrimSpace(d[n:]), "(") && (funcLike[d[:n]] || probeOperator(d[:n]))
+				if !call && !takes(name) {
+					continue
+				}
+				if need, ok := calledMacros(d, funcLike); ok {
+					guess[name] = strings.Join(append([]string{name}, need...), " ")
+					break
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(guess))
+	for _, g := range guess {
+		out = append(out, g)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// calledMacros returns the identifiers a macro's body d calls (followed
+// by '('), sorted, but sizeof and its kin and the builtins; ok is false
+// when one of them is not a function-like macro of the tree.
+func calledMacros(d string, funcLike map[string]bool) ([]string, bool) {
+	var need []string
+	b := []byte(d)
+	for i := 0; i < len(b); {
+		j := identEnd(b, i)
+		if j == i {
+			i++
+			continue
+		}
+		name := d[i:j]
+		if k := skipBlanks(b, j); !isDigit(b[i]) && k < len(b) && b[k] == '(' && !layoutWords[name] && !probeOperator(name) {
+			if !funcLike[name] {
+				return nil, false
+			}
+			need = append(need, name)
+		}
+		i = j
+	}
+	sort.Strings(need)
+	return slices.Compact(need), true
 }
 
 // probedExpr returns the macro's expression of a probe initializer: the

@@ -95,12 +95,18 @@ func newSurvey(g *syntaxGuard, ast *cc.AST, ok bool) *surveyInfo {
 		var files []string
 		for _, n := range nodes {
 			p := n.Position()
+			if p.Filename == probeSource {
+				continue // the macro probe's objects (translateProbed)
+			}
 			f := strings.TrimPrefix(p.Filename, treeRoot+"/")
 			files = append(files, f)
 			if kind := tagDefinition(n); kind != "" {
 				k := kind + " " + name
 				s.Tags[k] = append(s.Tags[k], Pos{File: f, Line: p.Line, Col: p.Column})
 			}
+		}
+		if len(files) == 0 && len(nodes) > 0 {
+			continue
 		}
 		sort.Strings(files)
 		s.Names[name] = compactStrings(files)
@@ -126,21 +132,22 @@ func compactStrings(s []string) []string {
 // macro values), and returns what the translation tells. Its error is
 // the translation's (an ErrorList), or a *LimitError.
 func survey(base Config, includes []string) (*surveyInfo, error) {
-	s, _, err := surveyParse(base, includes, false)
+	s, _, err := surveyParse(base, includes, false, nil)
 	return s, err
 }
 
 // surveyParse is survey, also asking the child for the whole parse (macro
 // values and the encoded model, as Parse does) when parse is set: the
 // model, nil when the translation failed, its model has errors or no
-// child ran.
-func surveyParse(base Config, includes []string, parse bool) (*surveyInfo, []byte, error) {
+// child ran. probe guesses the macros the parse's probe needs
+// (probeGuess).
+func surveyParse(base Config, includes []string, parse bool, probe []string) (*surveyInfo, []byte, error) {
 	c := base
 	c.Includes = includes
 	if _, _, err := ccConfig(c, nil); err != nil {
 		return nil, nil, err
 	}
-	res, err := runChildResult(c, childRequest{TreeName: c.TreeName, Target: c.Target, Mode: c.Mode, Includes: c.Includes, Dialect: c.Dialect, Survey: true, Eval: parse, Model: parse})
+	res, err := runChildResult(c, childRequest{TreeName: c.TreeName, Target: c.Target, Mode: c.Mode, Includes: c.Includes, Dialect: c.Dialect, Survey: true, Eval: parse, Model: parse, Probe: probe})
 	if err == errNoChild {
 		s, err := surveyHere(c)
 		return s, nil, err
@@ -261,6 +268,7 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 			}
 		}
 		sort.Strings(pending)
+		guess := probeGuess(tx, all)
 		var model []byte
 		var reads *recordFS
 		for round := 0; len(pending) > 0; round++ {
@@ -272,7 +280,7 @@ func decide(base Config, all []string) (map[string]verdict, *surveyInfo, *groupP
 			c := base
 			reads = &recordFS{fs: base.Tree, reads: map[string]string{}}
 			c.Tree = reads
-			s, m, err := surveyParse(c, pending, true)
+			s, m, err := surveyParse(c, pending, true, guess)
 			if le := (*LimitError)(nil); errors.As(err, &le) {
 				// No verdict about any header: their own translations
 				// find the one at fault (and name it).
@@ -467,8 +475,9 @@ type groupAnalysis struct {
 	// pasting macro used in it); pastes, those with ## in their body.
 	pasting, pastes map[string]bool
 	// pieces are the identifiers of the bodies of the macros that
-	// paste.
-	pieces map[string]bool
+	// paste; piecesBy, the same by their first byte.
+	pieces   map[string]bool
+	piecesBy [256][]string
 	// declared are the names the group declares that xen.h alone does
 	// not, each with the files (outside X) of its declarations; names
 	// declared only in X's files (built by a macro of X) are generated.
@@ -535,6 +544,11 @@ func newGroupAnalysis(tx *treeText, x map[string]bool, xen, group *surveyInfo) *
 					a.pieces[id] = true
 				}
 			}
+		}
+	}
+	for p := range a.pieces {
+		if p != "" {
+			a.piecesBy[p[0]] = append(a.piecesBy[p[0]], p)
 		}
 	}
 	for changed := true; changed; {
@@ -958,13 +972,18 @@ func (a *groupAnalysis) sameAsX(m string, defs []string) bool {
 // args.
 func (a *groupAnalysis) builtFrom(name string, args map[string]bool, argList []string) bool {
 	piece := func(s string) bool { return s == "" || a.pieces[s] || args[s] }
+	// pieces2: s is a piece, or a piece p (non-empty, shorter than s) then
+	// another. The candidates for p are the pieces and arguments s begins
+	// with: far fewer than the places s may be split at.
 	pieces2 := func(s string) bool {
 		if piece(s) {
 			return true
 		}
-		for i := 1; i < len(s); i++ {
-			if piece(s[:i]) && piece(s[i:]) {
-				return true
+		for _, list := range [][]string{a.piecesBy[s[0]], argList} {
+			for _, p := range list {
+				if len(p) < len(s) && p[0] == s[0] && strings.HasPrefix(s, p) && piece(s[len(p):]) {
+					return true
+				}
 			}
 		}
 		return false

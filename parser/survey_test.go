@@ -2,7 +2,9 @@ package parser
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -196,5 +198,80 @@ func TestGroupParse(t *testing.T) {
 	}
 	if !bytes.Equal(got.encoded, want.encoded) || got.encoded == nil {
 		t.Errorf("the group's model (%d bytes) is not the parse's (%d bytes)", len(got.encoded), len(want.encoded))
+	}
+}
+
+// TestBuiltFrom holds builtFrom to its definition, read literally: an
+// argument with at most two pieces before and after it, the pieces
+// found by trying every place a string may be split at.
+func TestBuiltFrom(t *testing.T) {
+	words := []string{"", "_", "t", "x", "a_", "_t", "xen", "xen_", "guest", "handle_", "__guest_handle_", "const_", "pfn", "pfn_t", "ulong", "XEN_", "EPERM", "64"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	pick := func(n int) []string {
+		var out []string
+		for range rnd.IntN(n) {
+			out = append(out, words[rnd.IntN(len(words))])
+		}
+		return out
+	}
+	split := func(a *groupAnalysis, name string, args map[string]bool) bool {
+		piece := func(s string) bool { return s == "" || a.pieces[s] || args[s] }
+		pieces2 := func(s string) bool {
+			if piece(s) {
+				return true
+			}
+			for i := 1; i < len(s); i++ {
+				if piece(s[:i]) && piece(s[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		for arg := range args {
+			for i := 0; arg != "" && i+len(arg) <= len(name); i++ {
+				if strings.HasPrefix(name[i:], arg) && pieces2(name[:i]) && pieces2(name[i+len(arg):]) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	var yes, no int
+	for range 20000 {
+		a := &groupAnalysis{pieces: map[string]bool{}}
+		for _, p := range pick(6) {
+			a.pieces[p] = true
+		}
+		for p := range a.pieces {
+			if p != "" {
+				a.piecesBy[p[0]] = append(a.piecesBy[p[0]], p)
+			}
+		}
+		args := map[string]bool{}
+		for _, p := range pick(4) {
+			args[p] = true
+		}
+		// Mostly pieces and arguments around an argument, so that both
+		// answers are common.
+		var parts []string
+		from := append(append([]string{words[rnd.IntN(len(words))]}, nonEmptyKeys(a.pieces)...), nonEmptyKeys(args)...)
+		slices.Sort(from[1:])
+		for range rnd.IntN(7) {
+			parts = append(parts, from[rnd.IntN(len(from))])
+		}
+		name := strings.Join(parts, "")
+		got, want := a.builtFrom(name, args, nonEmptyKeys(args)), split(a, name, args)
+		if got != want {
+			t.Fatalf("builtFrom(%q, args %v, pieces %v) = %v, want %v", name, args, a.pieces, got, want)
+		}
+		if want {
+			yes++
+		} else {
+			no++
+		}
+	}
+	t.Logf("%d names built, %d not", yes, no)
+	if yes < 1000 || no < 1000 {
+		t.Fatalf("%d names built, %d not: the cases do not cover both", yes, no)
 	}
 }
