@@ -39,6 +39,9 @@ func TestHugePages(t *testing.T) {
 	if disableTHP(os.Getenv("GODEBUG")) {
 		t.Skip("GODEBUG has disablethp=1")
 	}
+	if st, err := os.ReadFile("/proc/self/status"); err == nil && bytes.Contains(st, []byte("THP_enabled:\t0")) {
+		t.Skip("transparent huge pages are disabled for this process (prctl PR_SET_THP_DISABLE)")
+	}
 	before := anonHuge(t)
 	fallback := vmstat(t, "thp_fault_fallback")
 	hugePages()
