@@ -23,21 +23,32 @@ import (
 // byte storage with get and set accessors, bit-fields as plain fields that
 // the encoder packs, guest handles as Handle[T] holding the address.
 func Foreign(l *layout.Layout, opts Options) ([]File, []Note, error) {
+	o, err := ForeignOutput(l, opts)
+	if err == nil {
+		err = o.Check()
+	}
+	if err != nil {
+		return nil, o.Notes, err
+	}
+	return o.Files, o.Notes, nil
+}
+
+// ForeignOutput is Foreign without the type check, as HostOutput is Host.
+func ForeignOutput(l *layout.Layout, opts Options) (*Output, error) {
 	if err := CheckPackageName(opts.Package); opts.Package != "" && err != nil {
-		return nil, nil, err
+		return &Output{}, err
 	}
 	f, err := newForeign(l, opts)
 	if err != nil {
-		return nil, f.g.names.Reports, err
+		return &Output{Notes: f.g.names.Reports}, err
 	}
 	files, parsed, err := renderAll(f.render())
-	if err == nil {
-		err = typeCheckParsed(files, parsed, goarches) // host-independent: every GOARCH
-	}
 	if err != nil {
-		return nil, f.g.names.Reports, err
+		return &Output{Notes: f.g.names.Reports}, err
 	}
-	return files, f.g.names.Reports, nil
+	return &Output{Files: files, Notes: f.g.names.Reports, check: func() error {
+		return typeCheckParsed(files, parsed, goarches) // host-independent: every GOARCH
+	}}, nil
 }
 
 // newForeign names and builds the declarations of a foreign package.

@@ -15,10 +15,43 @@ import (
 
 // Host generates the host package: Go types with the C layout of each
 // target's GOARCH, constants, and compile-time layout guards. Layouts must
-// be one per target, in parser.Targets order or any subset of it.
+// be one per target, in parser.Targets order or any subset of it. The
+// files are type-checked (Output.Check) before Host returns them.
 func Host(layouts []*layout.Layout, opts Options) ([]File, []Note, error) {
+	o, err := HostOutput(layouts, opts)
+	if err == nil {
+		err = o.Check()
+	}
+	if err != nil {
+		return nil, o.Notes, err
+	}
+	return o.Files, o.Notes, nil
+}
+
+// Output is a generated package whose type check has not run yet: gen
+// writes the files while it runs (WriteDirChecked), and keeps them only
+// if it passes.
+type Output struct {
+	Files []File
+	Notes []Note
+	check func() error
+}
+
+// Check type-checks the files for each GOARCH they are for (see
+// typecheck.go): generated code that does not compile is an error.
+func (o *Output) Check() error {
+	if o.check == nil {
+		return nil
+	}
+	return o.check()
+}
+
+// HostOutput is Host without the type check: the caller must run
+// Output.Check, and use the files only if it passes. The Output is never
+// nil: its Notes hold the notes also when err is not nil.
+func HostOutput(layouts []*layout.Layout, opts Options) (*Output, error) {
 	if err := CheckPackageName(opts.Package); opts.Package != "" && err != nil {
-		return nil, nil, err
+		return &Output{}, err
 	}
 	g := newGen(layouts, opts)
 	g.assignNames()
@@ -34,7 +67,7 @@ func Host(layouts []*layout.Layout, opts Options) ([]File, []Note, error) {
 		}
 	}
 	if len(g.errs) > 0 {
-		return nil, g.names.Reports, fmt.Errorf("%s", strings.Join(dedupe(g.errs), "\n"))
+		return &Output{Notes: g.names.Reports}, fmt.Errorf("%s", strings.Join(dedupe(g.errs), "\n"))
 	}
 	// The types and constants, and beside them the hypercall wrappers
 	// (calls.go), in files of their own: neither changes what the other
@@ -66,22 +99,20 @@ func Host(layouts []*layout.Layout, opts Options) ([]File, []Note, error) {
 	if err == nil {
 		err = renderCallsErr
 	}
-	var out []File
-	if err == nil {
-		out = append(typesOut, callsOut...)
-		parsed := &parsedFiles{fset: fset,
-			asts:   append(typesParsed.asts, callsParsed.asts...),
-			guards: append(typesParsed.guards, callsParsed.guards...)}
-		var goarchs []string
-		for _, t := range g.targets {
-			goarchs = append(goarchs, t.abi.GOARCH)
-		}
-		err = typeCheckParsed(out, parsed, goarchs)
-	}
 	if err != nil {
-		return nil, g.names.Reports, err
+		return &Output{Notes: g.names.Reports}, err
 	}
-	return out, g.names.Reports, nil
+	out := append(typesOut, callsOut...)
+	parsed := &parsedFiles{fset: fset,
+		asts:   append(typesParsed.asts, callsParsed.asts...),
+		guards: append(typesParsed.guards, callsParsed.guards...)}
+	var goarchs []string
+	for _, t := range g.targets {
+		goarchs = append(goarchs, t.abi.GOARCH)
+	}
+	return &Output{Files: out, Notes: g.names.Reports, check: func() error {
+		return typeCheckParsed(out, parsed, goarchs)
+	}}, nil
 }
 
 // packageDoc describes the generated package.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // generatedMark starts every file xenbind writes.
@@ -43,40 +44,68 @@ const (
 // removed, which marks the commit done; then the old files and the journal
 // are removed. A repair that finds the journal and the staging directory
 // rolls back; one that finds the journal alone rolls forward.
-func WriteDir(dir string, files []File) (err error) {
+func WriteDir(dir string, files []File) error {
+	return writeDir(dir, files, func() error { return nil })
+}
+
+// WriteDirChecked is WriteDir with a check of the files (Output.Check)
+// run beside their writing: the files replace dir's only if the check
+// passes. If it fails, dir is left as it was and the check's error is
+// returned, also when writing failed too.
+func WriteDirChecked(dir string, files []File, check func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- check() }()
+	return writeDir(dir, files, sync.OnceValue(func() error { return <-done }))
+}
+
+// writeDir is WriteDir; checked returns the result of the files' check
+// (waiting for it), which comes before anything is committed and before
+// any error of the writing.
+func writeDir(dir string, files []File, checked func() error) error {
+	fail := func(err error) error {
+		if cerr := checked(); cerr != nil {
+			return cerr
+		}
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("output: %w", err)
+		return fail(fmt.Errorf("output: %w", err))
 	}
 	if err := Repair(dir); err != nil {
-		return err
+		return fail(err)
 	}
 	want := map[string]bool{}
 	for _, f := range files {
 		if f.Name == "" || strings.ContainsAny(f.Name, `/\`) || strings.HasPrefix(f.Name, ".") {
-			return fmt.Errorf("output: bad file name %q", f.Name)
+			return fail(fmt.Errorf("output: bad file name %q", f.Name))
 		}
 		want[f.Name] = true
 		if st, err := os.Lstat(filepath.Join(dir, f.Name)); err == nil && !st.Mode().IsRegular() {
-			return fmt.Errorf("output: %s is in the way (not a regular file)", filepath.Join(dir, f.Name))
+			return fail(fmt.Errorf("output: %s is in the way (not a regular file)", filepath.Join(dir, f.Name)))
 		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("output: %w", err)
+			return fail(fmt.Errorf("output: %w", err))
 		}
 	}
 	stale, err := staleFiles(dir, want)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	stage := filepath.Join(dir, stageDir)
 	if err := os.Mkdir(stage, 0o755); err != nil {
-		return fmt.Errorf("output: %w", err)
+		return fail(fmt.Errorf("output: %w", err))
 	}
 	if err := writeStage(stage, files); err != nil {
 		os.RemoveAll(stage)
-		return err
+		return fail(err)
 	}
 	if err := syncDir(dir); err != nil {
 		os.RemoveAll(stage)
-		return fmt.Errorf("output: %w", err)
+		return fail(fmt.Errorf("output: %w", err))
+	}
+	// Nothing is committed before the check has passed.
+	if err := checked(); err != nil {
+		os.RemoveAll(stage)
+		return err
 	}
 	var j bytes.Buffer
 	for _, f := range files {

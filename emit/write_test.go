@@ -217,6 +217,60 @@ func TestWriteDirFailureUntouched(t *testing.T) {
 	})
 }
 
+// TestWriteDirChecked: the files are staged while the check runs; they
+// replace the old ones only if it passes. A failed check leaves the
+// directory byte-identical, and its error comes before a write error.
+func TestWriteDirChecked(t *testing.T) {
+	old, new, other := outputs()
+	checkErr := errors.New("the generated code does not type-check")
+	t.Run("passes", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "out")
+		setUp(t, dir, old, other)
+		if err := WriteDirChecked(dir, new, func() error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if d := diff(snapshot(t, dir), expect(new, other)); d != "" {
+			t.Fatal(d)
+		}
+	})
+	t.Run("fails after staging", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "out")
+		setUp(t, dir, old, other)
+		before := snapshot(t, dir)
+		staged := make(chan struct{})
+		stageFile = func(name string, data []byte) error {
+			err := writeSynced(name, data)
+			if filepath.Base(name) == new[len(new)-1].Name {
+				close(staged)
+			}
+			return err
+		}
+		defer func() { stageFile = writeSynced }()
+		// The check fails once every file is staged: the commit must
+		// wait for it.
+		err := WriteDirChecked(dir, new, func() error { <-staged; return checkErr })
+		if err != checkErr {
+			t.Fatalf("got %v, want the check's error", err)
+		}
+		if d := diff(snapshot(t, dir), before); d != "" {
+			t.Fatal(d)
+		}
+	})
+	t.Run("fails, and the directory is in the way", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "out")
+		setUp(t, dir, old, other)
+		os.Remove(filepath.Join(dir, "z07.go"))
+		os.Mkdir(filepath.Join(dir, "z07.go"), 0o755)
+		before := snapshot(t, dir)
+		if err := WriteDirChecked(dir, new, func() error { time.Sleep(10 * time.Millisecond); return checkErr }); err != checkErr {
+			t.Fatalf("got %v, want the check's error", err)
+		}
+		if d := diff(snapshot(t, dir), before); d != "" {
+			t.Fatal(d)
+		}
+	})
+}
+
 // TestWriteDirKill kills a WriteDir process at random points, many times,
 // each time into a directory holding the older output; after each kill and
 // one more run the directory holds exactly the new output.

@@ -110,17 +110,16 @@ func runGen(args []string, stdout io.Writer) error {
 		}
 	}
 	opts := emit.Options{Package: *pkg, Invocation: inv, Config: cfg, Only: splitList(*only), Specs: specs}
-	var files []emit.File
-	var reports []emit.Note
+	var o *emit.Output
 	if *foreign {
 		if len(layouts) != 1 {
 			return usagef("gen: -foreign takes exactly one target")
 		}
-		files, reports, err = emit.Foreign(layouts[0], opts)
+		o, err = emit.ForeignOutput(layouts[0], opts)
 	} else {
-		files, reports, err = emit.Host(layouts, opts)
+		o, err = emit.HostOutput(layouts, opts)
 	}
-	for _, r := range reports {
+	for _, r := range o.Notes {
 		// A note about the user's own -spec is about their input:
 		// always shown, like a clash no config settles.
 		ownSpec := *specFile != "" && strings.Contains(r.Text, filepath.Base(*specFile)+":")
@@ -131,9 +130,12 @@ func runGen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := emit.WriteDir(*out, files); err != nil {
+	// The files are written while they are type-checked, and replace
+	// the old ones only if the check passes.
+	if err := emit.WriteDirChecked(*out, o.Files, o.Check); err != nil {
 		return err
 	}
+	files := o.Files
 	if stampOK {
 		for _, l := range layouts {
 			stamp.Inputs = append(stamp.Inputs, string(l.Unit().Inputs()))
