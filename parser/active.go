@@ -61,8 +61,16 @@ const (
 // activeText blanks the lines of text (comments blanked, continuation
 // lines joined) in conditional branches known not to be taken.
 func (e *condEnv) activeText(text []byte) []byte {
+	out, _ := e.activeLines(text)
+	return out
+}
+
+// activeLines is activeText, also saying of each line (as
+// bytes.SplitAfter cuts them) how many of the conditionals around it are
+// not known to take the branch it is in; nil when that is not known.
+func (e *condEnv) activeLines(text []byte) ([]byte, []int) {
 	if e == nil {
-		return text
+		return text, nil
 	}
 	type frame struct {
 		outer tri // the enclosing region: taken, not, or unknown
@@ -78,8 +86,15 @@ func (e *condEnv) activeText(text []byte) []byte {
 		return and(f.outer, f.cur)
 	}
 	out := bytes.Clone(text)
+	lines := bytes.SplitAfter(text, []byte("\n"))
+	uncertain := make([]int, len(lines))
 	off := 0
-	for _, line := range bytes.SplitAfter(text, []byte("\n")) {
+	for i, line := range lines {
+		for _, f := range stack {
+			if f.cur != triTrue {
+				uncertain[i]++
+			}
+		}
 		start := off
 		off += len(line)
 		t := bytes.TrimLeft(line, " \t")
@@ -107,7 +122,7 @@ func (e *condEnv) activeText(text []byte) []byte {
 				blankIf = false
 			case "elif", "else":
 				if len(stack) == 0 {
-					return text // unbalanced: keep it all
+					return text, nil // unbalanced: keep it all
 				}
 				f := &stack[len(stack)-1]
 				c := triTrue
@@ -119,7 +134,7 @@ func (e *condEnv) activeText(text []byte) []byte {
 				blankIf = false
 			case "endif":
 				if len(stack) == 0 {
-					return text
+					return text, nil
 				}
 				stack = stack[:len(stack)-1]
 				blankIf = false
@@ -133,7 +148,7 @@ func (e *condEnv) activeText(text []byte) []byte {
 			}
 		}
 	}
-	return out
+	return out, uncertain
 }
 
 func not(a tri) tri {

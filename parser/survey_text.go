@@ -171,7 +171,7 @@ func analyzeText(src []byte, env *condEnv) *fileText {
 	// Comments and literals blanked, continuation lines joined: both keep
 	// every offset, so the raw text gives the names of #includes.
 	raw := joinLines(src)
-	text := env.activeText(joinLines(blankCommentsAndLiterals(src)))
+	text, uncertain := env.activeLines(joinLines(blankCommentsAndLiterals(src)))
 	f := &fileText{idents: map[string]bool{}, prefix: map[string]bool{}, macros: map[string][]string{}, invocations: map[string][]string{}, prefixInvocations: map[string][]string{}, next: map[string][]string{}, objectLike: map[string]bool{}, tagDefs: map[string]bool{}, pastes: map[string]bool{}, definitions: map[string][]string{}, undefs: map[string]bool{}, defaults: map[string]bool{}, selfDefined: map[string]bool{}}
 	f.allIncludes = includeNames(raw)
 	type line struct {
@@ -231,7 +231,10 @@ func analyzeText(src []byte, env *condEnv) *fileText {
 				seenCode = true
 			}
 		}
-		if l.word == "define" && l.name != "" && depth <= base && !seenCode && !usedYet[l.name] {
+		// Inside an include guard, and inside conditionals only in
+		// branches known to be taken: as if outside conditionals.
+		outside := depth <= base || uncertain != nil && i < len(uncertain) && uncertain[i] <= base
+		if l.word == "define" && l.name != "" && outside && !seenCode && !usedYet[l.name] {
 			f.selfDefined[l.name] = true
 		}
 		switch l.word {

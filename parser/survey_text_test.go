@@ -63,3 +63,45 @@ func TestIncludeNames(t *testing.T) {
 		t.Errorf("only %d #includes in the pinned tree: not the tree expected", n)
 	}
 }
+
+// TestSelfDefinedInTakenBranch: a macro a file defines before any code,
+// inside its include guard and inside conditionals whose branch is known
+// to be taken for the target (foreign/arm32.h's __DECL_REG under
+// "#if defined(__GNUC__)"), is the file's own; one under a condition
+// that may go either way is not.
+func TestSelfDefinedInTakenBranch(t *testing.T) {
+	env := newCondEnv(Config{Target: ARM64, Mode: Tools}, map[string]bool{"GUARD_H": true, "TREE_MACRO": true})
+	if env == nil {
+		t.Fatal("no conditions for arm64")
+	}
+	const src = `#ifndef GUARD_H
+#define GUARD_H
+#if defined(__GNUC__) && !defined(__STRICT_ANSI__)
+# define TAKEN(a) a
+#else
+# define TAKEN(a) b
+#endif
+#ifdef TREE_MACRO
+# define UNKNOWN 1
+#else
+# if defined(__GNUC__)
+#  define UNKNOWN_OUTER 1
+# endif
+#endif
+#if defined(__GNUC__)
+# ifdef TREE_MACRO
+#  define UNKNOWN_INNER 1
+# endif
+#endif
+#define PLAIN 2
+int x;
+#define LATE 3
+#endif
+`
+	f := analyzeText([]byte(src), env)
+	for name, want := range map[string]bool{"TAKEN": true, "UNKNOWN": false, "UNKNOWN_OUTER": false, "UNKNOWN_INNER": false, "PLAIN": true, "LATE": false} {
+		if f.selfDefined[name] != want {
+			t.Errorf("selfDefined[%s] = %v, want %v", name, f.selfDefined[name], want)
+		}
+	}
+}
