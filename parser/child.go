@@ -154,7 +154,7 @@ type childRequest struct {
 	// besides the verdict (survey.go).
 	Survey bool `json:",omitempty"`
 	// Probe guesses the macros a Model request's probe needs: the unit is
-	// translated with their probe (translateProbed, probe.go).
+	// translated with their probe (translateGuessed, probe.go).
 	Probe []string `json:",omitempty"`
 }
 

@@ -239,14 +239,16 @@ func probeInitializers(ast *cc.AST) (vals map[string]*cc.Initializer, ok bool) {
 // parse, and that parse's probe would translate every header once more.
 // So the parent guesses from the headers' text which macros the probe
 // will need (probeGuess), and the child translates the group followed by
-// the probe of every guessed macro defined at its end (translateProbed).
-// The probe's values come from that one translation only when it has no
-// error, the unit's declarations end where the probe begins, every
+// the probe of every guessed macro defined at its end (translateGuessed;
+// once more without the guesses a failed translation's errors are all
+// in). The probe's values come from that one translation only when it
+// has no error, the unit's declarations end where the probe begins, every
 // guessed macro defined at the end has its object, and the macros the
-// probe needs are all among them (builder.probedAll); otherwise the group
-// is translated alone and probed as any unit is. The probe's objects are
-// not the unit's: the builder and the survey take declarations from the
-// tree's files only.
+// probe needs are all among them (builder.probedAll; otherwise the exact
+// probe is translated as for any unit). A group whose guessed probe does
+// not translate is translated alone. The probe's objects are not the
+// unit's: the builder and the survey take declarations from the tree's
+// files only.
 
 // translateGuessed translates cfg's unit followed by the probe of the
 // macros guess names (see probeGuess) that are defined at the end with
@@ -373,7 +375,7 @@ func (b *builder) probedAll(calls, sized []*Macro) (map[string]*cc.Initializer, 
 // tree its expansion names (outside the operands of sizeof and its kin),
 // which must be defined for it to be probed; one that names a macro the
 // tree does not define is left out. A guess: the probe checks its own
-// candidates against it (see translateProbed).
+// candidates against it (see translateGuessed).
 func probeGuess(tx *treeText, all []string) []string {
 	// defs are the definitions of each macro: a function-like one's
 	// parameters and body, an object-like one's body (nil parameters).
