@@ -39,6 +39,12 @@ func TestHugePages(t *testing.T) {
 	if disableTHP(os.Getenv("GODEBUG")) {
 		t.Skip("GODEBUG has disablethp=1")
 	}
+	if st, err := os.ReadFile("/proc/self/status"); err == nil && bytes.Contains(st, []byte("THP_enabled:\t0")) {
+		t.Skip("transparent huge pages are disabled for this process (prctl PR_SET_THP_DISABLE)")
+	}
+	if buddy, err := os.ReadFile("/proc/buddyinfo"); err != nil || freeHugePages(buddy) < hugeHeap/hugePage {
+		t.Skipf("the kernel has too few free huge pages: hugePages asks for none (%v)", err)
+	}
 	before := anonHuge(t)
 	fallback := vmstat(t, "thp_fault_fallback")
 	hugePages()
@@ -91,4 +97,21 @@ func vmstat(t *testing.T, name string) int64 {
 		}
 	}
 	return 0
+}
+
+func TestFreeHugePages(t *testing.T) {
+	buddy := `Node 0, zone      DMA      0      0      0      0      0      0      0      0      1      1      3 
+Node 0, zone    DMA32      1      1      4      2      5      4      3      3      4      2    752 
+Node 0, zone   Normal  22361  13953   9005   9261   6536   3124   1489    766    306    206   1264 
+`
+	// Order 9 counts one 2 MB page, order 10 two.
+	if got, want := freeHugePages([]byte(buddy)), (1+3*2)+(2+752*2)+(206+1264*2); got != want {
+		t.Errorf("freeHugePages = %d, want %d", got, want)
+	}
+	if got := freeHugePages([]byte("Node 0, zone Normal 1 2 x 4 5 6 7 8 9 10 11\n")); got != 0 {
+		t.Errorf("a malformed line counts %d, want 0", got)
+	}
+	if got := freeHugePages(nil); got != 0 {
+		t.Errorf("no text counts %d", got)
+	}
 }
