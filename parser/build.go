@@ -37,7 +37,7 @@ type builder struct {
 	// Unit.LayoutChecks once the records have their names.
 	sized []sizedConst
 	// probed are the macro probe's initializers when the unit was
-	// translated with a guessed probe (translateProbed), else nil.
+	// translated with a guessed probe (translateGuessed), else nil.
 	probed map[string]*cc.Initializer
 }
 

@@ -154,7 +154,7 @@ type childRequest struct {
 	// besides the verdict (survey.go).
 	Survey bool `json:",omitempty"`
 	// Probe guesses the macros a Model request's probe needs: the unit is
-	// translated with their probe (translateProbed, probe.go).
+	// translated with their probe (translateGuessed, probe.go).
 	Probe []string `json:",omitempty"`
 }
 
@@ -292,14 +292,9 @@ func childTranslate(req childRequest, tree fs.FS) childResult {
 		var ast *cc.AST
 		var probed map[string]*cc.Initializer
 		if len(req.Probe) > 0 && req.Model && req.Extra == "" {
-			if ast, probed = translateProbed(ccfg, sources, req.Probe); ast == nil {
-				// Alone, with a guard and pragmas of its own.
-				pragmas = nil
-				if ccfg, sources, err = ccConfig(cfg, &pragmas); err != nil {
-					res.Err = err.Error()
-					return res
-				}
-				ccfg.EvalAllMacros = req.Eval
+			// With the probe guessed (probe.go), else alone.
+			if c, s, p, a, v := translateGuessed(cfg, req.Eval, req.Probe); a != nil {
+				ccfg, sources, pragmas, ast, probed = c, s, p, a, v
 			}
 		}
 		if ast == nil {

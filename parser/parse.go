@@ -71,7 +71,7 @@ func parseHere(cfg Config, timeout time.Duration) (*Unit, error) {
 
 // buildUnit builds the model of a translated unit; ok is false when the
 // model has errors. probed are the initializers of a probe translated
-// with the unit (translateProbed), nil for none.
+// with the unit (translateGuessed), nil for none.
 func buildUnit(cfg Config, ccfg *cc.Config, sources []cc.Source, ast *cc.AST, pragmas []pragma, probed map[string]*cc.Initializer) (*Unit, bool) {
 	b := newBuilder(&cfg, ast, pragmas)
 	b.probed = probed

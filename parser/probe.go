@@ -3,8 +3,8 @@ package parser
 import (
 	"fmt"
 	"reflect"
-	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -239,44 +239,116 @@ func probeInitializers(ast *cc.AST) (vals map[string]*cc.Initializer, ok bool) {
 // parse, and that parse's probe would translate every header once more.
 // So the parent guesses from the headers' text which macros the probe
 // will need (probeGuess), and the child translates the group followed by
-// the probe of every guessed macro defined at its end (translateProbed).
-// The probe's values come from that one translation only when it has no
-// error, the unit's declarations end where the probe begins, every
+// the probe of every guessed macro defined at its end (translateGuessed;
+// once more without the guesses a failed translation's errors are all
+// in). The probe's values come from that one translation only when it
+// has no error, the unit's declarations end where the probe begins, every
 // guessed macro defined at the end has its object, and the macros the
-// probe needs are all among them (builder.probedAll); otherwise the group
-// is translated alone and probed as any unit is. The probe's objects are
-// not the unit's: the builder and the survey take declarations from the
-// tree's files only.
+// probe needs are all among them (builder.probedAll; otherwise the exact
+// probe is translated as for any unit). A group whose guessed probe does
+// not translate is translated alone. The probe's objects are not the
+// unit's: the builder and the survey take declarations from the tree's
+// files only.
 
-// translateProbed translates sources followed by the probe of the macros
-// guess names (see probeGuess) that are defined at the end with the
-// macros they call. It returns the unit and the probe's initializers, or
-// a nil unit when the translation failed or the probe is not what it
-// should be (see above).
-func translateProbed(cfg *cc.Config, sources []cc.Source, guess []string) (*cc.AST, map[string]*cc.Initializer) {
-	src := probeText(guess, true)
+// translateGuessed translates cfg's unit followed by the probe of the
+// macros guess names (see probeGuess) that are defined at the end with
+// the macros they need, EvalAllMacros as eval says, as a child does. When
+// the only errors are of some of the guess's objects, it tries once more
+// without them. It returns the configuration, sources and pack pragmas
+// of the translation with the unit and the probe's initializers, or a nil
+// unit when no translation passed (see above).
+func translateGuessed(cfg Config, eval bool, guess []string) (*cc.Config, []cc.Source, []pragma, *cc.AST, map[string]*cc.Initializer) {
+	for try := 0; try < 2 && len(guess) > 0; try++ {
+		var pragmas []pragma
+		ccfg, sources, err := ccConfig(cfg, &pragmas)
+		if err != nil {
+			return nil, nil, nil, nil, nil
+		}
+		ccfg.EvalAllMacros = eval
+		var ast *cc.AST
+		var vals map[string]*cc.Initializer
+		if ast, vals, guess = translateProbed(ccfg, sources, guess); ast != nil {
+			return ccfg, sources, pragmas, ast, vals
+		}
+	}
+	return nil, nil, nil, nil, nil
+}
+
+// translateProbed is one try of translateGuessed: the unit and the
+// probe's initializers, or a nil unit and the guess without the objects
+// the translation's errors are all in (nil when an error is elsewhere).
+func translateProbed(cfg *cc.Config, sources []cc.Source, guess []string) (*cc.AST, map[string]*cc.Initializer, []string) {
+	var used []string // the guesses of the probe's text, in order
+	for _, g := range guess {
+		if len(strings.Fields(g)) > 0 {
+			used = append(used, g)
+		}
+	}
+	src := probeText(used, true)
 	ast, err := translateAST(cfg, append(append([]cc.Source(nil), sources...), cc.Source{Name: probeSource, Value: src}))
-	if err != nil || ast == nil || cfg.FS.(vfs).guard.err != nil {
-		return nil, nil
+	if cfg.FS.(vfs).guard.err != nil {
+		return nil, nil, nil
+	}
+	if err != nil || ast == nil {
+		return nil, nil, withoutFailed(used, err)
 	}
 	vals, ok := probeInitializers(ast)
 	defined := 0
 next:
-	for _, g := range guess {
-		need := strings.Fields(g)
-		for _, n := range need {
+	for _, g := range used {
+		for _, n := range strings.Fields(g) {
 			if ast.Macros[n] == nil {
 				continue next
 			}
 		}
-		if len(need) > 0 {
-			defined++
-		}
+		defined++
 	}
 	if !ok || len(vals) != defined {
-		return nil, nil
+		return nil, nil, nil
 	}
-	return ast, vals
+	return ast, vals, nil
+}
+
+// withoutFailed returns used (the guesses of a probe's text, three lines
+// each) without those whose lines hold an error of err, or nil when an
+// error is not on such a line. After a syntax error, which stops the
+// parser, the errors that follow are not the guesses' own: only the
+// first counts.
+func withoutFailed(used []string, err error) []string {
+	if err == nil {
+		return nil
+	}
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	syntax := strings.Contains(lines[0], ": unexpected ")
+	failed := map[int]bool{}
+	for _, line := range lines {
+		if strings.Contains(line, "TODO") || strings.Contains(line, "missed/failed type check") {
+			continue // cc/v4's follow-on complaints (as ccErrors skips them)
+		}
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), probeSource+":")
+		if !ok {
+			return nil
+		}
+		n, _, _ := strings.Cut(rest, ":")
+		l, err := strconv.Atoi(n)
+		if err != nil || l < 1 || (l-1)/3 >= len(used) {
+			return nil
+		}
+		failed[(l-1)/3] = true
+		if syntax {
+			break
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	var out []string
+	for i, g := range used {
+		if !failed[i] {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // probedAll returns the initializers of the macros calls and sized from
@@ -299,13 +371,21 @@ func (b *builder) probedAll(calls, sized []*Macro) (map[string]*cc.Initializer, 
 // may probe for tx's target and mode: object-like macros whose body
 // calls a function-like macro of the tree, sizeof or a builtin, or
 // mentions sizeof, _Alignof or offsetof through the bodies of the
-// macros it names. Each is the macro's name followed by the function-like
-// macros its body calls (those it needs defined to be an expression); a
-// body that calls anything else is no guess. A guess: the probe checks
-// its own candidates against it (see translateProbed).
+// macros it names. Each is the macro's name followed by the macros of the
+// tree its expansion names (outside the operands of sizeof and its kin),
+// which must be defined for it to be probed; one that names a macro the
+// tree does not define is left out. A guess: the probe checks its own
+// candidates against it (see translateGuessed).
 func probeGuess(tx *treeText, all []string) []string {
+	// defs are the definitions of each macro: a function-like one's
+	// parameters and body, an object-like one's body (nil parameters).
+	type def struct {
+		params map[string]bool
+		body   string
+	}
 	funcLike := map[string]bool{}
 	bodies := map[string][]string{}
+	defs := map[string][]def{}
 	var texts []*fileText
 	for _, f := range all {
 		t := tx.get(f)
@@ -313,11 +393,18 @@ func probeGuess(tx *treeText, all []string) []string {
 			continue
 		}
 		texts = append(texts, t)
-		for name, defs := range t.definitions {
-			for _, d := range defs {
-				if strings.HasPrefix(d, "(") {
+		for name, ds := range t.definitions {
+			for _, d := range ds {
+				// The text does not keep the blank that tells
+				// "#define X (1)" from "#define X(a)": a file's one
+				// definition of an object-like macro is one.
+				params, body, ok := splitDefinition(d)
+				if !ok || t.objectLike[name] && len(ds) == 1 {
+					params, body = nil, d
+				} else {
 					funcLike[name] = true
 				}
+				defs[name] = append(defs[name], def{params, body})
 			}
 		}
 		for name, body := range t.macros {
@@ -353,26 +440,59 @@ func probeGuess(tx *treeText, all []string) []string {
 		}
 		return false
 	}
+	// needs adds to need the macros of the tree that the expansion of
+	// macro name names, and reports whether it names no macro from
+	// elsewhere: a name in capitals that no file of the tree defines
+	// (PAGE_SIZE, the host's) would fail the whole translation.
+	var needs func(name string, need map[string]bool) bool
+	needs = func(name string, need map[string]bool) bool {
+		if need[name] {
+			return true
+		}
+		need[name] = true
+		for _, d := range defs[name] {
+			for _, id := range exprNames(d.body) {
+				switch {
+				case d.params[id]:
+				case len(defs[id]) > 0:
+					if !needs(id, need) {
+						return false
+					}
+				case strings.ToUpper(id) == id && strings.ContainsAny(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
+					return false
+				}
+			}
+		}
+		return true
+	}
 	guess := map[string]string{}
 	for _, t := range texts {
 		for name := range t.objectLike {
 			if _, ok := guess[name]; ok {
 				continue
 			}
+			call := false
 			for _, d := range t.definitions[name] {
 				n := 0
 				for n < len(d) && isIdentByte(d[n]) {
 					n++
 				}
-				call := n > 0 && strings.HasPrefix(strings.TrimSpace(d[n:]), "(") && (funcLike[d[:n]] || probeOperator(d[:n]))
-				if !call && !takes(name) {
-					continue
-				}
-				if need, ok := calledMacros(d, funcLike); ok {
-					guess[name] = strings.Join(append([]string{name}, need...), " ")
-					break
-				}
+				call = call || n > 0 && strings.HasPrefix(strings.TrimSpace(d[n:]), "(") && (funcLike[d[:n]] || probeOperator(d[:n]))
 			}
+			if !call && !takes(name) {
+				continue
+			}
+			need := map[string]bool{}
+			if !needs(name, need) {
+				continue
+			}
+			delete(need, name)
+			list := []string{name}
+			for n := range need {
+				list = append(list, n)
+			}
+			sort.Strings(list[1:])
+			guess[name] = strings.Join(list, " ")
 		}
 	}
 	out := make([]string, 0, len(guess))
@@ -383,29 +503,41 @@ func probeGuess(tx *treeText, all []string) []string {
 	return out
 }
 
-// calledMacros returns the identifiers a macro's body d calls (followed
-// by '('), sorted, but sizeof and its kin and the builtins; ok is false
-// when one of them is not a function-like macro of the tree.
-func calledMacros(d string, funcLike map[string]bool) ([]string, bool) {
-	var need []string
-	b := []byte(d)
+// exprNames are the identifiers of a macro body's text, but those within
+// the parentheses after sizeof and its kin, offsetof and the builtins
+// (type names, tags and members).
+func exprNames(body string) []string {
+	var out []string
+	b := []byte(body)
 	for i := 0; i < len(b); {
 		j := identEnd(b, i)
 		if j == i {
 			i++
 			continue
 		}
-		name := d[i:j]
-		if k := skipBlanks(b, j); !isDigit(b[i]) && k < len(b) && b[k] == '(' && !layoutWords[name] && !probeOperator(name) {
-			if !funcLike[name] {
-				return nil, false
+		name := body[i:j]
+		if isDigit(b[i]) {
+			i = j
+			continue
+		}
+		if k := skipBlanks(b, j); (layoutWords[name] || probeOperator(name)) && k < len(b) && b[k] == '(' {
+			depth := 0
+			for j = k; j < len(b); j++ {
+				if b[j] == '(' {
+					depth++
+				} else if b[j] == ')' {
+					if depth--; depth == 0 {
+						j++
+						break
+					}
+				}
 			}
-			need = append(need, name)
+		} else if !layoutWords[name] {
+			out = append(out, name)
 		}
 		i = j
 	}
-	sort.Strings(need)
-	return slices.Compact(need), true
+	return out
 }
 
 // probedExpr returns the macro's expression of a probe initializer: the

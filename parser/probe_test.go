@@ -10,8 +10,9 @@ import (
 // TestTranslateProbed holds a unit translated with a guessed probe to the
 // same unit translated alone and probed: the same model, byte for byte,
 // and the same survey, whether the guess holds every macro the probe
-// needs, some of them or none; and a guess that breaks the translation,
-// or a unit that does not translate alone, gives no unit.
+// needs, some of them or none, or held one that is no expression (tried
+// again without it); and a guess of nothing but that, or a unit that
+// does not translate alone, gives no unit.
 func TestTranslateProbed(t *testing.T) {
 	const xen = `#ifndef XEN_H
 #define XEN_H
@@ -60,15 +61,11 @@ struct s { int a; long b; };
 		{"all", []string{"PLAIN", "S_SIZE", "TWICE CALL", "UNDEFINED"}, 3},
 		{"some", []string{"S_SIZE"}, 1},
 		{"none defined", []string{"S_SIZE UNDEFINED"}, 0},
-		{"not an expression", []string{"ATTR", "S_SIZE"}, -1},
+		{"not an expression, then without it", []string{"ATTR", "S_SIZE"}, 1},
+		{"not an expression", []string{"ATTR"}, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var pragmas []pragma
-			ccfg, sources, err := ccConfig(cfg, &pragmas)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ast, probed := translateProbed(ccfg, sources, tc.guess)
+			ccfg, sources, pragmas, ast, probed := translateGuessed(cfg, true, tc.guess)
 			if tc.probed < 0 {
 				if ast != nil {
 					t.Fatalf("a unit for guess %q", tc.guess)
@@ -119,10 +116,7 @@ struct s { int a; long b; };
 		if _, err := translateAST(ccfg, sources); err == nil {
 			t.Fatalf("%q translates", text)
 		}
-		if ccfg, sources, err = ccConfig(bad, nil); err != nil {
-			t.Fatal(err)
-		}
-		if ast, _ := translateProbed(ccfg, sources, []string{"S_SIZE"}); ast != nil {
+		if _, _, _, ast, _ := translateGuessed(bad, true, []string{"S_SIZE"}); ast != nil {
 			t.Errorf("%q translates with the probe after it", text)
 		}
 	}

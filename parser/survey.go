@@ -96,7 +96,7 @@ func newSurvey(g *syntaxGuard, ast *cc.AST, ok bool) *surveyInfo {
 		for _, n := range nodes {
 			p := n.Position()
 			if p.Filename == probeSource {
-				continue // the macro probe's objects (translateProbed)
+				continue // the macro probe's objects (translateGuessed)
 			}
 			f := strings.TrimPrefix(p.Filename, treeRoot+"/")
 			files = append(files, f)
