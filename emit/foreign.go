@@ -23,14 +23,7 @@ import (
 // byte storage with get and set accessors, bit-fields as plain fields that
 // the encoder packs, guest handles as Handle[T] holding the address.
 func Foreign(l *layout.Layout, opts Options) ([]File, []Note, error) {
-	o, err := ForeignOutput(l, opts)
-	if err == nil {
-		err = o.Check()
-	}
-	if err != nil {
-		return nil, o.Notes, err
-	}
-	return o.Files, o.Notes, nil
+	return checked(ForeignOutput(l, opts))
 }
 
 // ForeignOutput is Foreign without the type check, as HostOutput is Host.

@@ -18,7 +18,12 @@ import (
 // be one per target, in parser.Targets order or any subset of it. The
 // files are type-checked (Output.Check) before Host returns them.
 func Host(layouts []*layout.Layout, opts Options) ([]File, []Note, error) {
-	o, err := HostOutput(layouts, opts)
+	return checked(HostOutput(layouts, opts))
+}
+
+// checked runs the check of an output made without error, and returns
+// its files only if it passes; the notes always.
+func checked(o *Output, err error) ([]File, []Note, error) {
 	if err == nil {
 		err = o.Check()
 	}

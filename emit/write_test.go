@@ -130,6 +130,34 @@ func setUp(t *testing.T, dir string, old []File, other File) {
 	}
 }
 
+// oldOutput makes a directory holding the old output and a file that is
+// not xenbind's, and returns it with its snapshot.
+func oldOutput(t *testing.T, old []File, other File) (string, map[string]string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "out")
+	setUp(t, dir, old, other)
+	return dir, snapshot(t, dir)
+}
+
+// oldOutputInTheWay is oldOutput with a directory where the new output
+// has a file (z07.go).
+func oldOutputInTheWay(t *testing.T, old []File, other File) (string, map[string]string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "out")
+	setUp(t, dir, old, other)
+	os.Remove(filepath.Join(dir, "z07.go"))
+	os.Mkdir(filepath.Join(dir, "z07.go"), 0o755)
+	return dir, snapshot(t, dir)
+}
+
+// untouched fails the test unless dir is as its snapshot before.
+func untouched(t *testing.T, dir string, before map[string]string) {
+	t.Helper()
+	if d := diff(snapshot(t, dir), before); d != "" {
+		t.Fatal(d)
+	}
+}
+
 func TestWriteDirReplaces(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	old, new, other := outputs()
@@ -147,22 +175,14 @@ func TestWriteDirReplaces(t *testing.T) {
 func TestWriteDirFailureUntouched(t *testing.T) {
 	old, new, other := outputs()
 	t.Run("directory in the way", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "out")
-		setUp(t, dir, old, other)
-		os.Remove(filepath.Join(dir, "z07.go"))
-		os.Mkdir(filepath.Join(dir, "z07.go"), 0o755)
-		before := snapshot(t, dir)
+		dir, before := oldOutputInTheWay(t, old, other)
 		if err := WriteDir(dir, new); err == nil || !strings.Contains(err.Error(), "in the way") {
 			t.Fatalf("got %v", err)
 		}
-		if d := diff(snapshot(t, dir), before); d != "" {
-			t.Fatal(d)
-		}
+		untouched(t, dir, before)
 	})
 	t.Run("commit fails halfway", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "out")
-		setUp(t, dir, old, other)
-		before := snapshot(t, dir)
+		dir, before := oldOutput(t, old, other)
 		n := 0
 		rename = func(from, to string) error {
 			if n++; n == 9 {
@@ -174,14 +194,10 @@ func TestWriteDirFailureUntouched(t *testing.T) {
 		if err := WriteDir(dir, new); err == nil || !strings.Contains(err.Error(), "injected") {
 			t.Fatalf("got %v", err)
 		}
-		if d := diff(snapshot(t, dir), before); d != "" {
-			t.Fatal(d)
-		}
+		untouched(t, dir, before)
 	})
 	t.Run("disk full while staging", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "out")
-		setUp(t, dir, old, other)
-		before := snapshot(t, dir)
+		dir, before := oldOutput(t, old, other)
 		var n atomic.Int64
 		stageFile = func(name string, data []byte) error {
 			if n.Add(1) == 7 {
@@ -195,25 +211,19 @@ func TestWriteDirFailureUntouched(t *testing.T) {
 		if err := WriteDir(dir, new); !errors.Is(err, syscall.ENOSPC) {
 			t.Fatalf("got %v", err)
 		}
-		if d := diff(snapshot(t, dir), before); d != "" {
-			t.Fatal(d)
-		}
+		untouched(t, dir, before)
 	})
 	t.Run("read-only directory", func(t *testing.T) {
 		if os.Getuid() == 0 {
 			t.Skip("root writes into a read-only directory")
 		}
-		dir := filepath.Join(t.TempDir(), "out")
-		setUp(t, dir, old, other)
-		before := snapshot(t, dir)
+		dir, before := oldOutput(t, old, other)
 		os.Chmod(dir, 0o555)
 		defer os.Chmod(dir, 0o755)
 		if err := WriteDir(dir, new); err == nil {
 			t.Fatal("no error")
 		}
-		if d := diff(snapshot(t, dir), before); d != "" {
-			t.Fatal(d)
-		}
+		untouched(t, dir, before)
 	})
 }
 
@@ -234,9 +244,7 @@ func TestWriteDirChecked(t *testing.T) {
 		}
 	})
 	t.Run("fails after staging", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "out")
-		setUp(t, dir, old, other)
-		before := snapshot(t, dir)
+		dir, before := oldOutput(t, old, other)
 		staged := make(chan struct{})
 		stageFile = func(name string, data []byte) error {
 			err := writeSynced(name, data)
@@ -252,22 +260,14 @@ func TestWriteDirChecked(t *testing.T) {
 		if err != checkErr {
 			t.Fatalf("got %v, want the check's error", err)
 		}
-		if d := diff(snapshot(t, dir), before); d != "" {
-			t.Fatal(d)
-		}
+		untouched(t, dir, before)
 	})
 	t.Run("fails, and the directory is in the way", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "out")
-		setUp(t, dir, old, other)
-		os.Remove(filepath.Join(dir, "z07.go"))
-		os.Mkdir(filepath.Join(dir, "z07.go"), 0o755)
-		before := snapshot(t, dir)
+		dir, before := oldOutputInTheWay(t, old, other)
 		if err := WriteDirChecked(dir, new, func() error { time.Sleep(10 * time.Millisecond); return checkErr }); err != checkErr {
 			t.Fatalf("got %v, want the check's error", err)
 		}
-		if d := diff(snapshot(t, dir), before); d != "" {
-			t.Fatal(d)
-		}
+		untouched(t, dir, before)
 	})
 }
 
