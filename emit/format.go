@@ -66,7 +66,7 @@ func renderInto(fset *token.FileSet, files []pending) ([]File, *parsedFiles, err
 		}
 		out[i].Data, errs[i] = appendGuards(p.name, out[i].Data, p.guards)
 		for _, gd := range p.guards {
-			parsed.guards[i] = append(parsed.guards[i], gd.layoutGuard())
+			parsed.guards[i] = append(parsed.guards[i], layoutGuard{guard: gd})
 		}
 	})
 	for _, err := range errs {
@@ -178,7 +178,10 @@ func markStableDocs(raw []byte) []byte {
 		return raw
 	}
 	raw = bytes.ReplaceAll(raw, stableDocLine, []byte("\n "))
-	return bytes.ReplaceAll(raw, stableDocTail, nil) // at the very end
+	if bytes.Contains(raw, stableDocTail) { // at the very end
+		raw = bytes.ReplaceAll(raw, stableDocTail, nil)
+	}
+	return raw
 }
 
 // commentLines turns text lines into // lines; tabs become spaces.

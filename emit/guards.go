@@ -31,26 +31,14 @@ import (
 // compiler would; a guard function with any statement of another form
 // stays whole. A failing guard is a type-check error at the statement.
 
-// layoutGuard is one guard statement taken from go/types.
+// layoutGuard is one guard statement taken from go/types: the guard and
+// where it stands (no position for one not yet written).
 type layoutGuard struct {
-	pos     token.Pos
-	fn      string // "Sizeof", "Alignof" or "Offsetof"
-	typ     string // the type's name
-	numeric bool   // T(0) rather than T{}
-	field   string // Offsetof's field
-	want    int64
+	pos token.Pos
+	guard
 }
 
-func (g layoutGuard) String() string {
-	v := g.typ + "{}"
-	if g.numeric {
-		v = g.typ + "(0)"
-	}
-	if g.field != "" {
-		v += "." + g.field
-	}
-	return "unsafe." + g.fn + "(" + v + ")"
-}
+func (g layoutGuard) String() string { return "unsafe." + g.guard.String() }
 
 // splitGuards returns the files with the guard statements it takes out
 // (see above), and those statements, per file. Files without guards are
@@ -167,10 +155,12 @@ func decodeGuard(s ast.Stmt) (layoutGuard, bool) {
 	if !ok || !isIdent(sel.X, "unsafe") {
 		return layoutGuard{}, false
 	}
-	g := layoutGuard{pos: s.Pos(), fn: sel.Sel.Name, want: want}
+	g := layoutGuard{pos: s.Pos(), guard: guard{want: want}}
 	arg := call.Args[0]
-	switch g.fn {
-	case "Sizeof", "Alignof":
+	switch sel.Sel.Name {
+	case "Sizeof":
+	case "Alignof":
+		g.align = true
 	case "Offsetof":
 		fs, ok := arg.(*ast.SelectorExpr)
 		if !ok {
@@ -275,12 +265,12 @@ func (g layoutGuard) value(pkg *types.Package, sizes types.Sizes, offsets map[*t
 		}
 	}
 	var v int64
-	switch g.fn {
-	case "Sizeof":
+	switch {
+	case g.field == "" && !g.align:
 		v = sizes.Sizeof(t)
-	case "Alignof":
+	case g.field == "":
 		v = sizes.Alignof(t)
-	case "Offsetof":
+	default:
 		f, index, indirect := types.LookupFieldOrMethod(t, false, pkg, g.field)
 		if fv, ok := f.(*types.Var); !ok || !fv.IsField() || indirect {
 			return 0, fmt.Sprintf("%s: %s{}.%s is not a field reached without a pointer", g, g.typ, g.field)

@@ -351,30 +351,7 @@ func (g *gen) renderFile(fs *fileSet, extra func(*jen.File)) (*jen.File, []guard
 // guard function, with its line's indentation and end; want must not be
 // negative. TestGuardText proves it the same.
 func guardText(gd guard) string {
-	v := gd.typ + "{}"
-	if gd.numeric {
-		v = gd.typ + "(0)"
-	}
-	e := "unsafe.Sizeof(" + v + ")"
-	switch {
-	case gd.field != "":
-		e = "unsafe.Offsetof(" + v + "." + gd.field + ")"
-	case gd.align:
-		e = "unsafe.Alignof(" + v + ")"
-	}
-	return "\t_ = x[" + e + "-" + strconv.FormatInt(gd.want, 10) + "]\n"
-}
-
-// layoutGuard is the guard as checkGuards checks it.
-func (gd guard) layoutGuard() layoutGuard {
-	lg := layoutGuard{fn: "Sizeof", typ: gd.typ, numeric: gd.numeric, field: gd.field, want: gd.want}
-	switch {
-	case gd.field != "":
-		lg.fn = "Offsetof"
-	case gd.align:
-		lg.fn = "Alignof"
-	}
-	return lg
+	return "\t_ = x[unsafe." + gd.String() + "-" + strconv.FormatInt(gd.want, 10) + "]\n"
 }
 
 // appendGuards writes guards as statements at the end of the formatted

@@ -58,16 +58,11 @@ const (
 	triTrue
 )
 
-// activeText blanks the lines of text (comments blanked, continuation
-// lines joined) in conditional branches known not to be taken.
-func (e *condEnv) activeText(text []byte) []byte {
-	out, _ := e.activeLines(text)
-	return out
-}
-
-// activeLines is activeText, also saying of each line (as
-// bytes.SplitAfter cuts them) how many of the conditionals around it are
-// not known to take the branch it is in; nil when that is not known.
+// activeLines blanks the lines of text (comments blanked, continuation
+// lines joined) in conditional branches known not to be taken, and says
+// of each line (as bytes.SplitAfter cuts them) how many of the
+// conditionals around it are not known to take the branch it is in; nil
+// when that is not known.
 func (e *condEnv) activeLines(text []byte) ([]byte, []int) {
 	if e == nil {
 		return text, nil

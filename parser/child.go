@@ -253,8 +253,8 @@ func childMain(in io.Reader, out io.Writer) int {
 		// result, so that the next translation reuses this one's pages:
 		// the kernel's zeroing of a fresh page costs more than a
 		// collection of the little that is live between requests (in a
-		// gen of four targets over two children, 7,500 of 32,000 page
-		// faults and about a tenth of the CPU time).
+		// gen of four targets over two children, about 7,000 of 32,000
+		// page faults and a tenth of the CPU time).
 		if gctune.HeapInUse() > gctune.SmallHeap/2 {
 			debug.FreeOSMemory()
 		} else {

@@ -26,8 +26,9 @@ const thpEnabled = "/sys/kernel/mm/transparent_hugepage/enabled"
 // mode). A xenbind process touches 20 to 60 MB of fresh heap in a run
 // that lasts a fraction of a second, and the kernel's faulting-in and
 // zeroing of 4 KiB pages was about a quarter of a cold gen's CPU time
-// (32,000 faults in xenbind and its children; 6,500 with huge pages,
-// for 30 to 40 ms less CPU time of about 280). The Go runtime no
+// (32,000 faults in xenbind and its children; 25,000 once the children
+// collected between requests, and 6,000 with huge pages, for 30 to 40 ms
+// less CPU time of about 280). The Go runtime no
 // longer asks for them itself, and it maps its heap in pieces as it
 // grows, so hugePages has it map the first hugeHeap bytes at once by
 // allocating them as one object, marks them, and frees them with a
