@@ -1,6 +1,7 @@
 package emit
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"go/ast"
@@ -8,6 +9,7 @@ import (
 	"go/token"
 	"go/types"
 	"strings"
+	"sync"
 )
 
 // The output is type-checked before it is written: for each GOARCH, the
@@ -17,36 +19,101 @@ import (
 // writes nothing.
 //
 // The check needs no go command and no export data. Packages the output
-// imports are stood in for by small hand-made packages: unsafe is
-// go/types' own, structs and sync/atomic declare the zero-size types the
-// output uses for layout (with the names go/types sizes specially), and
-// every other import is an empty package whose selectors' "undefined"
-// errors are ignored. What is checked is the package itself: every
-// identifier it declares and uses, every type and expression built from
-// them, and the layout guards; calls into the runtime are checked by the
-// tests that build the generated packages.
+// imports are stood in for by small packages declaring their API:
+// unsafe is go/types' own; runtime/hypercall's stand-in (hypercall.stub)
+// is made from its source, every exported declaration without function
+// bodies, and kept current by TestHypercallStubNotStale; the standard
+// packages' stand-ins declare the names the output uses with their real
+// types (TestStdStubsSameAPI compares them with the real packages), and
+// structs and sync/atomic the zero-size types the output uses for layout
+// (with the names go/types sizes specially). A name the stand-ins lack, a
+// call into the runtime with the wrong arguments, is an error like any
+// other: what is checked is the package and its use of its imports; the
+// tests that build the generated packages check them against the real
+// ones.
 
 // goarches are the GOARCH values of the four targets, in parser.Targets
 // order.
 var goarches = []string{"386", "amd64", "arm", "arm64"}
 
-// stubSources declare the imported packages whose types the output lays
-// out: the same declarations as the standard library's, for go/types'
-// sizes (it aligns sync/atomic's align64 to 8 on every GOARCH, as gc does).
+//go:embed hypercall.stub
+var hypercallStub string
+
+// stubSources declare the imported packages. structs and sync/atomic are
+// the standard library's own declarations, for go/types' sizes (it aligns
+// sync/atomic's align64 to 8 on every GOARCH, as gc does).
 var stubSources = map[string]string{
-	"structs":     "package structs\n\ntype HostLayout struct{ _ hostLayout }\n\ntype hostLayout struct{}\n",
-	"sync/atomic": "package atomic\n\ntype noCopy struct{}\n\ntype align64 struct{}\n\ntype Int64 struct {\n\t_ noCopy\n\t_ align64\n\tv int64\n}\n\ntype Uint64 struct {\n\t_ noCopy\n\t_ align64\n\tv uint64\n}\n",
+	hypercallPkg:      hypercallStub,
+	"bytes":           "package bytes\n\nfunc IndexByte(b []byte, c byte) int\n",
+	"encoding/binary": binaryStub,
+	"errors":          "package errors\n\nfunc Is(err, target error) bool\n\nfunc New(text string) error\n",
+	"fmt":             "package fmt\n\nfunc Errorf(format string, a ...any) (err error)\n\nfunc Sprint(a ...any) string\n",
+	"math":            "package math\n\nfunc Float32bits(f float32) uint32\n\nfunc Float32frombits(b uint32) float32\n\nfunc Float64bits(f float64) uint64\n\nfunc Float64frombits(b uint64) float64\n",
+	"slices":          "package slices\n\nfunc Grow[S ~[]E, E any](s S, n int) S { panic(0) }\n",
+	"strconv":         "package strconv\n\nfunc FormatInt(i int64, base int) string\n\nfunc FormatUint(i uint64, base int) string\n\nfunc Itoa(i int) string\n",
+	"strings":         "package strings\n\nfunc Join(elems []string, sep string) string\n",
+	"structs":         "package structs\n\ntype HostLayout struct{ _ hostLayout }\n\ntype hostLayout struct{}\n",
+	"sync":            "package sync\n\ntype Mutex struct {\n\tstate int32\n\tsema  uint32\n}\n\nfunc (m *Mutex) Lock()\n\nfunc (m *Mutex) TryLock() bool\n\nfunc (m *Mutex) Unlock()\n",
+	"sync/atomic":     "package atomic\n\ntype noCopy struct{}\n\ntype align64 struct{}\n\ntype Int64 struct {\n\t_ noCopy\n\t_ align64\n\tv int64\n}\n\nfunc (x *Int64) Load() int64\n\nfunc (x *Int64) Store(val int64)\n\nfunc (x *Int64) Add(delta int64) (new int64)\n\ntype Uint64 struct {\n\t_ noCopy\n\t_ align64\n\tv uint64\n}\n\nfunc (x *Uint64) Load() uint64\n\nfunc (x *Uint64) Store(val uint64)\n\nfunc (x *Uint64) Add(delta uint64) (new uint64)\n",
 }
 
-// stubImporter imports the stubs, and an empty package for anything else.
+// binaryStub is encoding/binary's byte orders of the four GOARCH, all
+// little-endian.
+const binaryStub = `package binary
+
+var LittleEndian littleEndian
+
+var NativeEndian nativeEndian
+
+type littleEndian struct{}
+
+func (littleEndian) Uint16(b []byte) uint16
+
+func (littleEndian) PutUint16(b []byte, v uint16)
+
+func (littleEndian) AppendUint16(b []byte, v uint16) []byte
+
+func (littleEndian) Uint32(b []byte) uint32
+
+func (littleEndian) PutUint32(b []byte, v uint32)
+
+func (littleEndian) AppendUint32(b []byte, v uint32) []byte
+
+func (littleEndian) Uint64(b []byte) uint64
+
+func (littleEndian) PutUint64(b []byte, v uint64)
+
+func (littleEndian) AppendUint64(b []byte, v uint64) []byte
+
+func (littleEndian) String() string
+
+func (littleEndian) GoString() string
+
+type nativeEndian struct {
+	littleEndian
+}
+`
+
+// stubs are the stand-in packages, type-checked once: the checks of all
+// GOARCH share them (go/types only reads a checked package).
+var stubs = sync.OnceValues(func() (map[string]*types.Package, error) {
+	im := newStubImporter()
+	for path := range stubSources {
+		if _, err := im.Import(path); err != nil {
+			return nil, fmt.Errorf("stand-in of %s: %w", path, err)
+		}
+	}
+	return im.pkgs, nil
+})
+
+// stubImporter checks the stand-ins, which may import each other.
 type stubImporter struct {
-	fset  *token.FileSet
-	pkgs  map[string]*types.Package
-	empty map[string]bool // paths imported as empty packages
+	fset *token.FileSet
+	pkgs map[string]*types.Package
 }
 
 func newStubImporter() *stubImporter {
-	return &stubImporter{fset: token.NewFileSet(), pkgs: map[string]*types.Package{}, empty: map[string]bool{}}
+	return &stubImporter{fset: token.NewFileSet(), pkgs: map[string]*types.Package{}}
 }
 
 func (im *stubImporter) Import(path string) (*types.Package, error) {
@@ -58,23 +125,31 @@ func (im *stubImporter) Import(path string) (*types.Package, error) {
 	}
 	src, ok := stubSources[path]
 	if !ok {
-		name := path[strings.LastIndexByte(path, '/')+1:]
-		p := types.NewPackage(path, name)
-		p.MarkComplete()
-		im.pkgs[path] = p
-		im.empty[name] = true
-		return p, nil
+		return nil, fmt.Errorf("the type check has no stand-in for package %s", path)
 	}
-	f, err := parser.ParseFile(im.fset, path+".go", src, 0)
+	f, err := parser.ParseFile(im.fset, path+".go", src, parser.SkipObjectResolution)
 	if err != nil {
 		return nil, err
 	}
-	p, err := (&types.Config{}).Check(path, im.fset, []*ast.File{f}, nil)
+	p, err := (&types.Config{Importer: im}).Check(path, im.fset, []*ast.File{f}, nil)
 	if err != nil {
 		return nil, err
 	}
 	im.pkgs[path] = p
 	return p, nil
+}
+
+// sharedImporter imports the stand-ins checked once.
+type sharedImporter map[string]*types.Package
+
+func (im sharedImporter) Import(path string) (*types.Package, error) {
+	if path == "unsafe" {
+		return types.Unsafe, nil
+	}
+	if p := im[path]; p != nil {
+		return p, nil
+	}
+	return nil, fmt.Errorf("the type check has no stand-in for package %s", path)
 }
 
 // typeCheck checks a package's files for each of goarchs: files named
@@ -136,7 +211,10 @@ func parseFiles(files []File, mode parser.Mode) (*token.FileSet, []*ast.File, er
 // checks of several GOARCH may run at once: each has its own importer,
 // and go/types only reads the syntax trees.
 func checkGOARCH(fset *token.FileSet, files []File, parsed []*ast.File, guards [][]layoutGuard, goarch string, describe bool) error {
-	im := newStubImporter()
+	pkgs, err := stubs()
+	if err != nil {
+		return err
+	}
 	var set []*ast.File
 	var setGuards []layoutGuard
 	for i, f := range files {
@@ -148,13 +226,9 @@ func checkGOARCH(fset *token.FileSet, files []File, parsed []*ast.File, guards [
 	var first error
 	sizes := types.SizesFor("gc", goarch)
 	conf := types.Config{
-		Importer: im,
+		Importer: sharedImporter(pkgs),
 		Sizes:    sizes,
 		Error: func(err error) {
-			var te types.Error
-			if errors.As(err, &te) && im.ignorable(te.Msg) {
-				return
-			}
 			if first == nil {
 				first = err
 			}
@@ -172,17 +246,6 @@ func checkGOARCH(fset *token.FileSet, files []File, parsed []*ast.File, guards [
 		in = where(fset, set, first)
 	}
 	return fmt.Errorf("the generated code does not type-check for GOARCH=%s: %v%s", goarch, first, in)
-}
-
-// ignorable reports whether an error is a selector of an empty stand-in
-// package.
-func (im *stubImporter) ignorable(msg string) bool {
-	rest, ok := strings.CutPrefix(msg, "undefined: ")
-	if !ok {
-		return false
-	}
-	pkg, _, ok := strings.Cut(rest, ".")
-	return ok && im.empty[pkg]
 }
 
 // fileGOARCH is the GOARCH a file's name restricts it to, or "".

@@ -31,6 +31,36 @@ func TestTypeCheckReports(t *testing.T) {
 	}
 }
 
+// TestTypeCheckRuntimeCalls: the output's uses of runtime/hypercall and
+// the standard packages are checked against their real declarations (the
+// stand-ins): a wrong argument, a name the package lacks, an import
+// without a stand-in all fail.
+func TestTypeCheckRuntimeCalls(t *testing.T) {
+	pkg := func(body string) []File {
+		return []File{{Name: "zcalls.go", Data: []byte("package p\n\nimport (\n\t\"fmt\"\n\n\t\"github.com/xenbind/xenbind/runtime/hypercall\"\n)\n\nvar _ = fmt.Errorf\n\n" + body)}}
+	}
+	good := "func F(c hypercall.Caller, v *uint32) (uint32, error) {\n\ta := hypercall.NewArena(c)\n\tdefer a.Release()\n\t_, addr := hypercall.Value(&a, v)\n\tif err := a.Err(); err != nil {\n\t\treturn 0, err\n\t}\n\tr, err := c.Call(12, [5]uint64{addr})\n\tif err != nil {\n\t\treturn 0, &hypercall.ArgError{Op: \"x\", Entry: -1, Reason: err.Error()}\n\t}\n\treturn uint32(r), hypercall.Errno(hypercall.EACCES)\n}\n"
+	if err := typeCheck(pkg(good), goarches); err != nil {
+		t.Fatalf("a correct use of the runtime: %v", err)
+	}
+	for _, tt := range []struct{ body, want string }{
+		{"var _ = hypercall.NewArena(1, 2)", "too many arguments in call to hypercall.NewArena"},
+		{"func F(c hypercall.Caller) { _, _ = c.Call(1, [6]uint64{}) }", "cannot use [6]uint64{} (value of type [6]uint64) as [5]uint64 value in argument to c.Call"},
+		{"var _ = hypercall.Nope", "undefined: hypercall.Nope"},
+		{"var _ = &hypercall.ArgError{Op: 1}", "cannot use 1 (untyped int constant) as string value in struct literal"},
+		{"var _ = fmt.Sprintf", "undefined: fmt.Sprintf"},
+	} {
+		err := typeCheck(pkg(tt.body+"\n"), goarches)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want %s", tt.body, err, tt.want)
+		}
+	}
+	other := []File{{Name: "z.go", Data: []byte("package p\n\nimport \"os\"\n\nvar _ = os.Exit\n")}}
+	if err := typeCheck(other, goarches); err == nil || !strings.Contains(err.Error(), "no stand-in for package os") {
+		t.Errorf("an import without a stand-in: error %v", err)
+	}
+}
+
 func TestGoNames(t *testing.T) {
 	for _, bad := range []string{"func", "type", "uint64", "len", "error", "unsafe", "fmt", "_", "1x", "a-b"} {
 		if CheckGoName(bad) == nil {
