@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"go/format"
 	"go/token"
-	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -66,7 +65,7 @@ func (d *callDecl) sameText(e *callDecl) bool {
 	if !slices.Equal(d.doc, e.doc) {
 		return false
 	}
-	if d.code != nil && e.code != nil && sameTree(reflect.ValueOf(d.code), reflect.ValueOf(e.code), 0) {
+	if d.code != nil && e.code != nil && sameTree(&d.code, &e.code) {
 		return true
 	}
 	a, b := d.text(), e.text()
@@ -77,66 +76,6 @@ func (d *callDecl) sameText(e *callDecl) bool {
 		return false
 	}
 	return sameFormatted(a, b)
-}
-
-// maxTreeDepth bounds sameTree's recursion: a deeper tree is compared by
-// its text instead.
-const maxTreeDepth = 200
-
-// sameTree reports whether two jennifer trees are equal, field by field,
-// without allocating (reflect.DeepEqual records every pointer it
-// follows). Values of kinds jennifer trees do not hold (functions, maps)
-// compare unequal, and so do trees deeper than maxTreeDepth: the caller
-// then compares their text.
-func sameTree(a, b reflect.Value, depth int) bool {
-	if depth > maxTreeDepth || a.Kind() != b.Kind() || a.Type() != b.Type() {
-		return false
-	}
-	switch a.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if a.IsNil() || b.IsNil() {
-			return a.IsNil() == b.IsNil()
-		}
-		if a.Kind() == reflect.Pointer && a.UnsafePointer() == b.UnsafePointer() {
-			return true
-		}
-		return sameTree(a.Elem(), b.Elem(), depth+1)
-	case reflect.Slice:
-		if a.Len() != b.Len() {
-			return false
-		}
-		for i := range a.Len() {
-			if !sameTree(a.Index(i), b.Index(i), depth+1) {
-				return false
-			}
-		}
-		return true
-	case reflect.Array:
-		for i := range a.Len() {
-			if !sameTree(a.Index(i), b.Index(i), depth+1) {
-				return false
-			}
-		}
-		return true
-	case reflect.Struct:
-		for i := range a.NumField() {
-			if !sameTree(a.Field(i), b.Field(i), depth+1) {
-				return false
-			}
-		}
-		return true
-	case reflect.String:
-		return a.String() == b.String()
-	case reflect.Bool:
-		return a.Bool() == b.Bool()
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return a.Int() == b.Int()
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return a.Uint() == b.Uint()
-	case reflect.Float32, reflect.Float64:
-		return a.Float() == b.Float()
-	}
-	return false
 }
 
 // sameFormatted reports whether two texts that differ in spacing alone

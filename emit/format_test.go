@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"go/format"
 	"go/token"
+	"math"
 	"reflect"
 	"regexp"
 	"strings"
@@ -166,8 +167,11 @@ func TestSameTree(t *testing.T) {
 		{jen.Lit(1), jen.Lit(int64(1)), false},
 		{jen.Id("a").Op("+").Id("b"), jen.Id("a").Op("+"), false},
 	} {
-		if got := sameTree(reflect.ValueOf(c.a), reflect.ValueOf(c.b), 0); got != c.want {
+		if got := sameTree(&c.a, &c.b); got != c.want {
 			t.Errorf("sameTree(%s, %s) = %v", rawText(c.a), rawText(c.b), got)
+		}
+		if got := sameTreeReflect(reflect.ValueOf(c.a), reflect.ValueOf(c.b), 0); got != c.want {
+			t.Errorf("sameTreeReflect(%s, %s) = %v", rawText(c.a), rawText(c.b), got)
 		}
 	}
 
@@ -192,7 +196,11 @@ func TestSameTree(t *testing.T) {
 			if first == nil {
 				continue
 			}
-			if !sameTree(reflect.ValueOf(first.code), reflect.ValueOf(d.code), 0) {
+			eq := sameTree(&first.code, &d.code)
+			if eq != sameTreeReflect(reflect.ValueOf(first.code), reflect.ValueOf(d.code), 0) {
+				t.Errorf("%s: sameTree says %v on %s and %s, the field-by-field reflection not", d.name, eq, g.targets[0].abi.Target, tg.abi.Target)
+			}
+			if !eq {
 				differ++
 				continue
 			}
@@ -205,6 +213,115 @@ func TestSameTree(t *testing.T) {
 	t.Logf("%d wrappers with equal trees, %d with different ones", same, differ)
 	if same == 0 || differ == 0 {
 		t.Errorf("%d wrappers with equal trees, %d with different ones: the test compares nothing", same, differ)
+	}
+}
+
+// sameTreeReflect is sameTree through reflect.Value, field by field: the
+// reference its plans are held to.
+func sameTreeReflect(a, b reflect.Value, depth int) bool {
+	if depth > maxTreeDepth || a.Kind() != b.Kind() || a.Type() != b.Type() {
+		return false
+	}
+	switch a.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		if a.Kind() == reflect.Pointer && a.UnsafePointer() == b.UnsafePointer() {
+			return true
+		}
+		return sameTreeReflect(a.Elem(), b.Elem(), depth+1)
+	case reflect.Slice, reflect.Array:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for i := range a.Len() {
+			if !sameTreeReflect(a.Index(i), b.Index(i), depth+1) {
+				return false
+			}
+		}
+		return true
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if !sameTreeReflect(a.Field(i), b.Field(i), depth+1) {
+				return false
+			}
+		}
+		return true
+	case reflect.String:
+		return a.String() == b.String()
+	case reflect.Bool:
+		return a.Bool() == b.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return a.Int() == b.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return a.Uint() == b.Uint()
+	case reflect.Float32, reflect.Float64:
+		return a.Float() == b.Float()
+	}
+	return false
+}
+
+// TestSameTreeKinds: sameTree's plans compare what the reflection does,
+// for every kind of value a tree holds: interfaces holding values of each
+// shape (pointer-shaped ones in the data word), nil ones, arrays, floats
+// (0 equals -0, NaN nothing), and a tree deeper than maxTreeDepth.
+func TestSameTreeKinds(t *testing.T) {
+	type leaf struct {
+		s string
+		f float64
+		a [2]int16
+		b bool
+	}
+	type node struct {
+		x    any
+		c    jen.Code
+		kids []*node
+		one  struct{ p *leaf }
+	}
+	nan := math.NaN()
+	negZero := math.Copysign(0, -1)
+	deep := func(n int) *node {
+		r := &node{}
+		for range n {
+			r = &node{kids: []*node{r}}
+		}
+		return r
+	}
+	cases := []struct {
+		a, b *node
+		want bool
+	}{
+		{&node{}, &node{}, true},
+		{&node{x: 1}, &node{x: 1}, true},
+		{&node{x: 1}, &node{x: int64(1)}, false},
+		{&node{x: 1}, &node{x: 2}, false},
+		{&node{x: "a"}, &node{x: "a"}, true},
+		{&node{x: leaf{s: "a"}}, &node{x: leaf{s: "a"}}, true},
+		{&node{x: leaf{a: [2]int16{1, 2}}}, &node{x: leaf{a: [2]int16{1, 3}}}, false},
+		{&node{x: &leaf{f: 0}}, &node{x: &leaf{f: negZero}}, true},
+		{&node{x: &leaf{f: nan}}, &node{x: &leaf{f: nan}}, false},
+		{&node{x: struct{ p *leaf }{&leaf{s: "a"}}}, &node{x: struct{ p *leaf }{&leaf{s: "a"}}}, true},
+		{&node{x: struct{ p *leaf }{&leaf{s: "a"}}}, &node{x: struct{ p *leaf }{&leaf{s: "b"}}}, false},
+		{&node{x: [1]*leaf{{b: true}}}, &node{x: [1]*leaf{{b: true}}}, true},
+		{&node{x: [1]*leaf{{b: true}}}, &node{x: [1]*leaf{{b: false}}}, false},
+		{&node{x: nil}, &node{x: (*leaf)(nil)}, false},
+		{&node{c: jen.Id("a")}, &node{c: jen.Id("a")}, true},
+		{&node{c: jen.Id("a")}, &node{c: nil}, false},
+		{&node{c: jen.Id("a")}, &node{c: jen.Op("a")}, false},
+		{&node{c: jen.Null()}, &node{c: jen.Empty()}, false},
+		{&node{kids: []*node{{x: 1}, nil}}, &node{kids: []*node{{x: 1}, nil}}, true},
+		{&node{kids: []*node{{x: 1}, nil}}, &node{kids: []*node{{x: 1}, {}}}, false},
+		{&node{x: map[int]int{}}, &node{x: map[int]int{}}, false},
+		{&node{one: struct{ p *leaf }{&leaf{}}}, &node{one: struct{ p *leaf }{&leaf{}}}, true},
+		{deep(maxTreeDepth / 4), deep(maxTreeDepth / 4), true},
+		{deep(maxTreeDepth), deep(maxTreeDepth), false},
+	}
+	for i, c := range cases {
+		ref := sameTreeReflect(reflect.ValueOf(c.a), reflect.ValueOf(c.b), 0)
+		if got := sameTree(&c.a, &c.b); got != c.want || ref != c.want {
+			t.Errorf("case %d: sameTree %v, reflection %v, want %v", i, got, ref, c.want)
+		}
 	}
 }
 
@@ -251,4 +368,52 @@ func TestIsHandleName(t *testing.T) {
 			t.Errorf("isHandleName(%q) = %v, the expression says %v", name, got, want)
 		}
 	}
+}
+
+// TestItabLayout: the runtime keeps a non-empty interface's dynamic type
+// where sameTree reads it (else it compares wrappers by their text only).
+func TestItabLayout(t *testing.T) {
+	if !itabLayoutOK {
+		t.Error("the method table does not hold the dynamic type in its second word")
+	}
+}
+
+// BenchmarkSameTree compares the wrappers of the first target with the
+// other targets' ones, as placeCalls does; -reflect=1 runs the reflection
+// it replaced.
+func BenchmarkSameTree(b *testing.B) {
+	g := newGen(benchLayouts(b), Options{Package: "xen"})
+	g.assignNames()
+	spec, err := parseCallSpec(specName, hypercallsSpec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var pairs [][2]*callDecl
+	byName := map[string]*callDecl{}
+	for i, tg := range g.targets {
+		tg.build()
+		cb := newCallBuilder(tg, spec)
+		cb.build()
+		for _, d := range cb.decls {
+			if i == 0 {
+				byName[d.name] = d
+			} else if first := byName[d.name]; first != nil {
+				pairs = append(pairs, [2]*callDecl{first, d})
+			}
+		}
+	}
+	b.Run("plans", func(b *testing.B) {
+		for b.Loop() {
+			for _, p := range pairs {
+				sameTree(&p[0].code, &p[1].code)
+			}
+		}
+	})
+	b.Run("reflect", func(b *testing.B) {
+		for b.Loop() {
+			for _, p := range pairs {
+				sameTreeReflect(reflect.ValueOf(p[0].code), reflect.ValueOf(p[1].code), 0)
+			}
+		}
+	})
 }

@@ -1,7 +1,5 @@
 package emit
 
-import "reflect"
-
 // The emitter first builds a small intermediate form of each declaration
 // for each target. Its content (all but its C name, position and
 // alignment: item.sameAs) is the declaration's identity: equal on all four
@@ -121,10 +119,8 @@ func (it *item) sameAs(o *item) bool {
 	if (it.typ == nil) != (o.typ == nil) {
 		return false
 	}
-	if it.typ != nil && !sameTree(reflect.ValueOf(it.typ).Elem(), reflect.ValueOf(o.typ).Elem(), 0) {
+	if it.typ != nil && !sameTree(it.typ, o.typ) {
 		return false
 	}
-	return sameTree(reflect.ValueOf(it.doc), reflect.ValueOf(o.doc), 0) &&
-		sameTree(reflect.ValueOf(it.cons), reflect.ValueOf(o.cons), 0) &&
-		sameTree(reflect.ValueOf(it.guards), reflect.ValueOf(o.guards), 0)
+	return sameTree(&it.doc, &o.doc) && sameTree(&it.cons, &o.cons) && sameTree(&it.guards, &o.guards)
 }
