@@ -154,8 +154,47 @@ func docComment(lines []string) *jen.Statement {
 	if len(lines) == 0 {
 		return nil
 	}
-	return jen.Comment(strings.Join(stableDoc(commentLines(lines)), "\n") + "\n" + stableDocMark)
+	return jen.Comment(docText(lines))
 }
+
+// docText is docComment's text, remembered by its lines (docs): a
+// declaration that differs between targets has the same doc in each
+// target's file, and go/doc/comment is the dear part of writing it.
+func docText(lines []string) string {
+	key := strings.Join(lines, "\x00")
+	if strings.Count(key, "\x00") != len(lines)-1 {
+		return makeDocText(lines) // a NUL in a line: no unambiguous key
+	}
+	docs.Lock()
+	text, ok := docs.m[key]
+	docs.Unlock()
+	if ok {
+		return text
+	}
+	text = makeDocText(lines)
+	docs.Lock()
+	if len(docs.m) >= maxDocs {
+		clear(docs.m)
+	}
+	docs.m[key] = text
+	docs.Unlock()
+	return text
+}
+
+func makeDocText(lines []string) string {
+	return strings.Join(stableDoc(commentLines(lines)), "\n") + "\n" + stableDocMark
+}
+
+// docs holds the doc texts made, by their lines joined with NULs. The
+// rendering of files runs in parallel, hence the lock.
+var docs = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
+
+// maxDocs bounds docs for a process that generates many packages: more
+// than one generation's docs (a few thousand), then it starts again.
+const maxDocs = 1 << 14
 
 // stableDocMark follows, on a line of its own, a doc comment docComment
 // made: renderJen removes it before parsing, and indents the line after

@@ -417,3 +417,32 @@ func BenchmarkSameTree(b *testing.B) {
 		}
 	})
 }
+
+// TestDocText: docText remembers a doc's text by its lines, and gives
+// what makeDocText makes for lines a join could confuse (a line holding
+// a newline, or a NUL).
+func TestDocText(t *testing.T) {
+	for _, lines := range [][]string{
+		{"A is a thing.", "", "\tcode", "more"},
+		{"a\nb"},
+		{"a", "b"},
+		{"a\x00b"},
+		{"a", "\x00"},
+		{"x:y directive-like", "text"},
+	} {
+		want := makeDocText(lines)
+		for i := range 2 {
+			if got := docText(lines); got != want {
+				t.Errorf("docText(%q), call %d:\n%s\nwant\n%s", lines, i, got, want)
+			}
+		}
+	}
+	lines := []string{"Remembered is a doc.", "It has two lines."}
+	docText(lines)
+	docs.Lock()
+	got, ok := docs.m["Remembered is a doc.\x00It has two lines."]
+	docs.Unlock()
+	if !ok || got != makeDocText(lines) {
+		t.Errorf("docText did not remember %q: %q, %v", lines, got, ok)
+	}
+}
