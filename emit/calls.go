@@ -624,19 +624,19 @@ var predeclared = map[string]bool{
 // wrap breaks a paragraph into comment lines of at most 76 characters.
 func wrap(s string) []string {
 	var out []string
-	line := ""
-	for _, w := range strings.Fields(s) {
-		if line != "" && len(line)+1+len(w) > 76 {
-			out = append(out, line)
-			line = ""
+	line := make([]byte, 0, 80) // one string per line, not per word
+	for w := range strings.FieldsSeq(s) {
+		if len(line) > 0 && len(line)+1+len(w) > 76 {
+			out = append(out, string(line))
+			line = line[:0]
 		}
-		if line != "" {
-			line += " "
+		if len(line) > 0 {
+			line = append(line, ' ')
 		}
-		line += w
+		line = append(line, w...)
 	}
-	if line != "" {
-		out = append(out, line)
+	if len(line) > 0 {
+		out = append(out, string(line))
 	}
 	return out
 }

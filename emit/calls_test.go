@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -339,5 +340,43 @@ func TestVarbufWrappers(t *testing.T) {
 	m.write(filepath.Join("varbuf", "varbuf_test.go"), test)
 	if out, err := m.goCmd(runtime.GOARCH, "test", "./varbuf"); err != nil {
 		t.Errorf("go test: %v\n%s", err, out)
+	}
+}
+
+// TestWrap holds wrap to the word-by-word concatenation it replaced: the
+// same lines for words of every length, runs of blanks, long words.
+func TestWrap(t *testing.T) {
+	concat := func(s string) []string {
+		var out []string
+		line := ""
+		for _, w := range strings.Fields(s) {
+			if line != "" && len(line)+1+len(w) > 76 {
+				out = append(out, line)
+				line = ""
+			}
+			if line != "" {
+				line += " "
+			}
+			line += w
+		}
+		if line != "" {
+			out = append(out, line)
+		}
+		return out
+	}
+	inputs := []string{"", "   ", "one", " lead and trail ", "a\tb\nc  d", strings.Repeat("x", 100) + " y " + strings.Repeat("z", 76)}
+	words := []string{"a", "bb", "ccc", "hypercall", "XENMEM_exchange", "out.extent_start", strings.Repeat("w", 75), strings.Repeat("v", 76), strings.Repeat("u", 77)}
+	for n := range 400 {
+		var b strings.Builder
+		for i := range n%60 + 1 {
+			b.WriteString(words[(n*7+i*i)%len(words)])
+			b.WriteString([]string{" ", "  ", "\t", "\n"}[(n+i)%4])
+		}
+		inputs = append(inputs, b.String())
+	}
+	for _, s := range inputs {
+		if got, want := wrap(s), concat(s); !slices.Equal(got, want) {
+			t.Errorf("wrap(%q) = %q, want %q", s, got, want)
+		}
 	}
 }
