@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -172,6 +173,11 @@ func (r *recordFS) Open(name string) (fs.File, error) {
 	name = path.Clean(name)
 	r.mu.Lock()
 	b, ok := r.files[name]
+	if ok {
+		if _, read := r.reads[name]; !read { // peeked before
+			r.reads[name] = fileDigest(b)
+		}
+	}
 	r.mu.Unlock()
 	if ok {
 		return &memFile{name: path.Base(name), Reader: bytes.NewReader(b), size: int64(len(b))}, nil
@@ -199,6 +205,41 @@ func (r *recordFS) Open(name string) (fs.File, error) {
 	r.files[name] = b
 	r.mu.Unlock()
 	return &memFile{name: path.Base(name), Reader: bytes.NewReader(b), size: int64(len(b))}, nil
+}
+
+// peek reads a file as Open would, but records nothing: the bytes are
+// kept, and recorded if Open is asked for them later (see pushSet).
+func (r *recordFS) peek(name string) (byte, []byte) {
+	name = path.Clean(name)
+	r.mu.Lock()
+	b, ok := r.files[name]
+	r.mu.Unlock()
+	if ok {
+		return frameFile, b
+	}
+	fi, err := fs.Stat(r.fs, name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return frameMissing, nil
+	case err != nil:
+		return frameFail, nil
+	case fi.IsDir():
+		return frameDir, nil
+	}
+	b, err = fs.ReadFile(r.fs, name)
+	if err != nil {
+		return frameFail, nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if kept, ok := r.files[name]; ok {
+		return frameFile, kept
+	}
+	if r.files == nil {
+		r.files = map[string][]byte{}
+	}
+	r.files[name] = b
+	return frameFile, b
 }
 
 // manifest lists what was read, sorted: "name\tdigest" lines.

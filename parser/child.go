@@ -10,14 +10,17 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/cc/v4"
@@ -56,7 +59,7 @@ import (
 // childEnv marks the child process; its value is the protocol version.
 const childEnv = "XENBIND_PARSER_CHILD"
 
-const childProtocol = "2"
+const childProtocol = "3"
 
 // inChild is true in the child: it translates in its own process.
 var inChild bool
@@ -187,14 +190,35 @@ const (
 	frameOpen    = 'o' // child -> parent: send me this file
 	frameModel   = 'u' // child -> parent: childResult.Model, before the result
 	frameResult  = 'r' // child -> parent: childResult as JSON
+
+	// parent -> child, before a request: a file it will likely open
+	// (pushSet), unasked: the kind of frame that would answer the open
+	// (frameFile, frameDir or frameMissing), the name, a NUL, the bytes.
+	framePush = 'p'
+	// child -> parent: the child opened this name, pushed or answered
+	// before; nothing answers it.
+	frameOpened = 'n'
 )
 
 func writeFrame(w *bufio.Writer, kind byte, payload []byte) error {
-	var n [binary.MaxVarintLen64]byte
-	w.WriteByte(kind)
-	w.Write(n[:binary.PutUvarint(n[:], uint64(len(payload)))])
-	w.Write(payload)
+	putFrame(w, kind, payload)
 	return w.Flush()
+}
+
+// putFrame is writeFrame without the flush.
+func putFrame(w *bufio.Writer, kind byte, payload ...[]byte) error {
+	var n [binary.MaxVarintLen64]byte
+	size := 0
+	for _, p := range payload {
+		size += len(p)
+	}
+	w.WriteByte(kind)
+	w.Write(n[:binary.PutUvarint(n[:], uint64(size))])
+	var err error
+	for _, p := range payload {
+		_, err = w.Write(p)
+	}
+	return err
 }
 
 func readFrame(r *bufio.Reader) (byte, []byte, error) {
@@ -231,15 +255,24 @@ func childMain(in io.Reader, out io.Writer) int {
 	}()
 	r, w := bufio.NewReader(in), bufio.NewWriter(out)
 	for {
+		known := map[string]pushed{}
 		kind, b, err := readFrame(r)
-		if err == io.EOF {
+		for err == nil && kind == framePush {
+			name, data, ok := bytes.Cut(b[min(1, len(b)):], []byte{0})
+			if !ok || (b[0] != frameFile && b[0] != frameMissing && b[0] != frameDir) {
+				return 4
+			}
+			known[string(name)] = pushed{kind: b[0], data: data}
+			kind, b, err = readFrame(r)
+		}
+		if err == io.EOF && len(known) == 0 {
 			return 0
 		}
 		var req childRequest
 		if err != nil || kind != frameRequest || json.Unmarshal(b, &req) != nil {
 			return 4
 		}
-		res := childTranslate(req, &remoteFS{r: r, w: w})
+		res := childTranslate(req, &remoteFS{r: r, w: w, known: known})
 		if res.Model != nil && writeFrame(w, frameModel, res.Model) != nil {
 			return 5
 		}
@@ -337,6 +370,9 @@ type remoteFS struct {
 	mu sync.Mutex
 	r  *bufio.Reader
 	w  *bufio.Writer
+	// known holds what the parent pushed, and its answers so far: an
+	// open of a known name only tells the parent (frameOpened).
+	known map[string]pushed
 }
 
 func (f *remoteFS) Open(name string) (fs.File, error) {
@@ -345,12 +381,23 @@ func (f *remoteFS) Open(name string) (fs.File, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := writeFrame(f.w, frameOpen, []byte(name)); err != nil {
-		return nil, err
-	}
-	kind, b, err := readFrame(f.r)
-	if err != nil {
-		return nil, err
+	kind, b := byte(0), []byte(nil)
+	if p, ok := f.known[name]; ok {
+		if err := writeFrame(f.w, frameOpened, []byte(name)); err != nil {
+			return nil, err
+		}
+		kind, b = p.kind, p.data
+	} else {
+		if err := writeFrame(f.w, frameOpen, []byte(name)); err != nil {
+			return nil, err
+		}
+		var err error
+		if kind, b, err = readFrame(f.r); err != nil {
+			return nil, err
+		}
+		if f.known != nil && (kind == frameFile || kind == frameDir || kind == frameMissing) {
+			f.known[name] = pushed{kind: kind, data: b}
+		}
 	}
 	switch kind {
 	case frameFile:
@@ -426,6 +473,7 @@ func runChildResult(cfg Config, r childRequest) (*childResult, error) {
 	// As many children translate at a time as there are CPUs: more only
 	// start more processes (each costs its start) to share the same
 	// CPUs.
+	push := pushSet(&cfg, &r)
 	slots := childSlots()
 	slots <- struct{}{}
 	defer func() { <-slots }()
@@ -434,7 +482,7 @@ func runChildResult(cfg Config, r childRequest) (*childResult, error) {
 		if err != nil {
 			return nil, errNoChild
 		}
-		res, err := w.check(&cfg, req, string(vkey), !r.Survey)
+		res, err := w.check(&cfg, req, push, string(vkey), !r.Survey)
 		if err == errNoChild && reused {
 			continue // an idle child that died meanwhile: start a new one
 		}
@@ -598,9 +646,9 @@ func (w *worker) kill() {
 
 // check runs one request on w within cfg's limits, and remembers the
 // verdict if remember is set.
-func (w *worker) check(cfg *Config, req []byte, vkey string, remember bool) (*childResult, error) {
+func (w *worker) check(cfg *Config, req []byte, push map[string]pushed, vkey string, remember bool) (*childResult, error) {
 	w.stderr.Reset()
-	s := &session{cfg: cfg, w: w.w, r: w.r, served: map[string]bool{}}
+	s := &session{cfg: cfg, w: w.w, r: w.r, served: map[string]bool{}, push: push, answered: map[string]byte{}}
 	if remember {
 		s.seen = map[string]string{}
 	}
@@ -648,6 +696,10 @@ func (w *worker) check(cfg *Config, req []byte, vkey string, remember bool) (*ch
 		return s.result, err
 	}
 	w.kill()
+	var input inputError
+	if errors.As(serveErr, &input) {
+		return nil, input.err
+	}
 	waitErr := w.cmd.ProcessState
 	if !s.started {
 		// Not our child (an executable replaced on disk, say), or an idle
@@ -681,11 +733,15 @@ type session struct {
 	// bytes, or "missing", "dir", "fail". A verdict holds for as long as
 	// all of them stay the same. Only a verdict to remember needs it
 	// (nil otherwise: the files are not hashed).
-	seen    map[string]string
-	bytes   int64
-	last    string
-	started bool
-	result  *childResult
+	seen map[string]string
+	// push is what the parent sends unasked (pushSet); answered the
+	// names the child has had (pushed and opened, or sent).
+	push     map[string]pushed
+	answered map[string]byte // the kind of frame that answered
+	bytes    int64
+	last     string
+	started  bool
+	result   *childResult
 }
 
 func (s *session) progress() (int64, string) {
@@ -697,6 +753,12 @@ func (s *session) progress() (int64, string) {
 // serve sends the request, then answers the child's file requests until
 // its result arrives or the pipes close.
 func (s *session) serve(req []byte) error {
+	for _, name := range slices.Sorted(maps.Keys(s.push)) {
+		p := s.push[name]
+		if err := putFrame(s.w, framePush, []byte{p.kind}, []byte(name), []byte{0}, p.data); err != nil {
+			return err
+		}
+	}
 	if err := writeFrame(s.w, frameRequest, req); err != nil {
 		return err
 	}
@@ -723,7 +785,12 @@ func (s *session) serve(req []byte) error {
 			s.mu.Unlock()
 			return nil
 		case frameOpen:
+			openRequests.Add(1)
 			if err := s.sendFile(string(b)); err != nil {
+				return err
+			}
+		case frameOpened:
+			if err := s.opened(string(b)); err != nil {
 				return err
 			}
 		default:
@@ -733,12 +800,7 @@ func (s *session) serve(req []byte) error {
 }
 
 func (s *session) sendFile(name string) error {
-	state, b, err := fileState(s.cfg.Tree, name, s.seen != nil)
-	if s.seen != nil {
-		s.mu.Lock()
-		s.seen[name] = state
-		s.mu.Unlock()
-	}
+	state, b, err := s.account(name)
 	switch state {
 	case "missing":
 		return writeFrame(s.w, frameMissing, nil)
@@ -747,14 +809,81 @@ func (s *session) sendFile(name string) error {
 	case "dir":
 		return writeFrame(s.w, frameDir, nil)
 	}
-	s.mu.Lock()
-	if !s.served[name] {
-		s.served[name] = true
-		s.bytes += int64(len(b))
-	}
-	s.last = name
-	s.mu.Unlock()
 	return writeFrame(s.w, frameFile, b)
+}
+
+// openRequests counts the files children asked for (frameOpen): the round
+// trips pushSet did not save.
+var openRequests atomic.Int64
+
+// opened accounts for a name the child opened without asking: one the
+// parent pushed, or one it sent before. A pushed one is read again, as
+// sendFile would read it, and must not have changed since it was pushed
+// (with the cache's recordFS it cannot: that serves the bytes it kept).
+func (s *session) opened(name string) error {
+	s.mu.Lock()
+	kind, again := s.answered[name]
+	if kind == frameFile {
+		s.last = name
+	}
+	s.mu.Unlock()
+	if again {
+		return nil
+	}
+	p, ok := s.push[name]
+	if !ok {
+		return fmt.Errorf("the parser's child opened %s, which it was never sent", name)
+	}
+
+	state, b, _ := s.account(name)
+	var same bool
+	switch state {
+	case "missing":
+		same = p.kind == frameMissing
+	case "dir":
+		same = p.kind == frameDir
+	case "fail":
+		same = false
+	default:
+		same = p.kind == frameFile && bytes.Equal(p.data, b)
+	}
+	if !same {
+		return inputError{ErrorList{{Pos: Pos{File: name}, Msg: "the file changed while it was parsed", display: s.cfg.display(name)}}}
+	}
+	return nil
+}
+
+// inputError is an error of the input that serving a child finds: the
+// parse fails with err.
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+
+// account reads name for the child, and counts it as read: the cache's
+// manifest (through the tree), the verdict's file states, the bytes read
+// for the limits, the last file.
+func (s *session) account(name string) (string, []byte, error) {
+	state, b, err := fileState(s.cfg.Tree, name, s.seen != nil)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen != nil {
+		s.seen[name] = state
+	}
+	switch state {
+	case "missing":
+		s.answered[name] = frameMissing
+	case "dir":
+		s.answered[name] = frameDir
+	case "fail":
+	default: // a file: "file", or its digest
+		s.answered[name] = frameFile
+		if !s.served[name] {
+			s.served[name] = true
+			s.bytes += int64(len(b))
+		}
+		s.last = name
+	}
+	return state, b, err
 }
 
 // fileState says what name is in tree: "missing", "dir", "fail" (with the
