@@ -476,7 +476,15 @@ func runChildResult(cfg Config, r childRequest) (*childResult, error) {
 	push := pushSet(&cfg, &r)
 	slots := childSlots()
 	slots <- struct{}{}
-	defer func() { <-slots }()
+	defer func() {
+		<-slots
+		// The request waiting for the slot runs now, on this P: it only
+		// sends its request and waits, and the caller goes on after it.
+		// Otherwise it would wait for another P's thread to get a CPU
+		// (both are busy when the children are), a millisecond or more
+		// in which the worker it would use sits idle.
+		runtime.Gosched()
+	}()
 	for {
 		w, reused, err := getWorker()
 		if err != nil {
@@ -539,17 +547,29 @@ func getWorker() (*worker, bool, error) {
 	cmd.Env = append(os.Environ(), childEnv+"="+childProtocol)
 	w := &worker{cmd: cmd, stderr: &cappedBuffer{}}
 	cmd.Stderr = w.stderr
-	if w.stdin, err = cmd.StdinPipe(); err != nil {
-		return nil, false, err
-	}
-	stdout, err := cmd.StdoutPipe()
+	stdin, toChild, err := os.Pipe()
 	if err != nil {
 		return nil, false, err
 	}
-	if err := cmd.Start(); err != nil {
+	growPipe(toChild)
+	cmd.Stdin = stdin
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		stdin.Close()
+		toChild.Close()
 		return nil, false, err
 	}
-	w.w, w.r = bufio.NewWriter(w.stdin), bufio.NewReader(stdout)
+	if f, ok := stdout.(*os.File); ok {
+		growPipe(f)
+	}
+	err = cmd.Start()
+	stdin.Close() // the child's end
+	if err != nil {
+		toChild.Close()
+		return nil, false, err
+	}
+	w.stdin = toChild
+	w.w, w.r = bufio.NewWriter(toChild), bufio.NewReader(stdout)
 	return w, false, nil
 }
 

@@ -206,11 +206,19 @@ func dialectOf(d Dialect) (*dialect, error) {
 // dialect's layout: the first of its roots with the marker, or the first
 // root when none has it (CheckDialect then says so).
 func (d *dialect) root(tree fs.FS) string {
+	return d.rootBy(func(name string) bool {
+		_, err := fs.Stat(tree, name)
+		return err == nil
+	})
+}
+
+// rootBy is root, with exists telling whether the tree has a name.
+func (d *dialect) rootBy(exists func(name string) bool) string {
 	if len(d.roots) == 0 {
 		return "."
 	}
 	for _, r := range d.roots {
-		if _, err := fs.Stat(tree, path.Join(r, d.marker)); err == nil {
+		if exists(path.Join(r, d.marker)) {
 			return r
 		}
 	}

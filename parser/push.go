@@ -78,7 +78,12 @@ func pushSet(cfg *Config, r *childRequest) map[string]pushed {
 	for _, m := range d.markers() {
 		p.add(m)
 	}
-	root := d.root(cfg.Tree)
+	// As d.root, but without recording what it looks at: the child
+	// looks at the same names, and they count when it does.
+	root := d.rootBy(func(name string) bool {
+		st, ok := p.add(name)
+		return ok && st.kind != frameMissing
+	})
 	p.sysDir = root
 	p.quote, p.sys = d.searchPaths(r.Target)
 	c := Config{Dialect: r.Dialect, Includes: r.Includes}
