@@ -268,6 +268,20 @@ type callBuilder struct {
 	packedUse map[string][]string
 	// entryUse lists the commands whose handles hold each entry type.
 	entryUse map[string][]string
+	// annotationTexts are the Text of u's annotations, made once: each
+	// family reads them all.
+	annotationTexts []string
+}
+
+// annotationText is the Text of the unit's i'th annotation.
+func (b *callBuilder) annotationText(i int) string {
+	if b.annotationTexts == nil {
+		b.annotationTexts = make([]string, len(b.u.Annotations))
+		for j, a := range b.u.Annotations {
+			b.annotationTexts[j] = a.Text()
+		}
+	}
+	return b.annotationTexts[i]
 }
 
 // newCallBuilder returns the builder of one target's declarations.
@@ -380,9 +394,11 @@ var hypercallListRE = regexp.MustCompile(`enum\s+hypercall_num\s*\{\s*//\s*(\w+)
 func (b *callBuilder) buildRaw() {
 	var listFile, numPrefix, funcPrefix string
 	annotated := map[string]*parser.Prototype{}
-	for _, a := range b.u.Annotations {
-		if s := hypercallListRE.FindStringSubmatch(a.Text()); s != nil && listFile == "" {
-			listFile, numPrefix, funcPrefix = a.Pos.File, s[1], s[2]
+	for i, a := range b.u.Annotations {
+		if text := b.annotationText(i); listFile == "" && strings.Contains(text, "hypercall_num") { // what hypercallListRE needs
+			if s := hypercallListRE.FindStringSubmatch(text); s != nil {
+				listFile, numPrefix, funcPrefix = a.Pos.File, s[1], s[2]
+			}
 		}
 		for _, p := range a.Prototypes() {
 			if annotated[p.Name] == nil {

@@ -103,8 +103,12 @@ func (b *callBuilder) buildFamily(fam *family) {
 	}
 	// The family's rule naming each command's struct, if it states one.
 	var structPrefix string
-	for _, a := range b.u.Annotations {
-		if s := familyRE.FindStringSubmatch(a.Text()); s != nil && s[1] == fam.prefix {
+	for i := range b.u.Annotations {
+		text := b.annotationText(i)
+		if !strings.Contains(text, "=>") { // what familyRE needs: most annotations lack it
+			continue
+		}
+		if s := familyRE.FindStringSubmatch(text); s != nil && s[1] == fam.prefix {
 			structPrefix = s[2]
 			break
 		}
@@ -197,6 +201,9 @@ func (b *callBuilder) commandArg(c *command, cmds []*parser.Macro, i int, struct
 	}
 	first, last := group(cmds, i)
 	for j := first; j <= last; j++ {
+		if !strings.Contains(cmds[j].Doc, "arg") { // what argRE needs
+			continue
+		}
 		s := argRE.FindStringSubmatch(cmds[j].Doc)
 		if s == nil {
 			continue
