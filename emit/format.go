@@ -40,8 +40,9 @@ type pending struct {
 // unformatted text (the type check parses the formatted files again to
 // describe an error).
 type parsedFiles struct {
-	fset *token.FileSet
-	asts []*ast.File // in the order of the files
+	fset  *token.FileSet
+	names []string    // the files' names
+	asts  []*ast.File // in the order of the files
 	// guards are the layout guards of each file that its tree lacks
 	// (pending.guards): checkGuards checks them.
 	guards [][]layoutGuard
@@ -50,31 +51,53 @@ type parsedFiles struct {
 // renderAll renders and formats files in parallel, keeping their order.
 // The first error (in file order) is returned.
 func renderAll(files []pending) ([]File, *parsedFiles, error) {
-	return renderInto(token.NewFileSet(), files)
+	return renderInto(token.NewFileSet(), files, nil)
 }
 
-// renderInto is renderAll with the trees parsed into fset.
-func renderInto(fset *token.FileSet, files []pending) ([]File, *parsedFiles, error) {
-	out := make([]File, len(files))
-	parsed := &parsedFiles{fset: fset, asts: make([]*ast.File, len(files)), guards: make([][]layoutGuard, len(files))}
+// renderInto is renderAll with the trees parsed into fset. Every file is
+// parsed before any is printed; parsed, when not nil, gets the trees
+// then, so that the type check can run while the files are printed
+// (neither changes the trees).
+func renderInto(fset *token.FileSet, files []pending, parsed func(*parsedFiles)) ([]File, *parsedFiles, error) {
+	trees := &parsedFiles{fset: fset, names: make([]string, len(files)), asts: make([]*ast.File, len(files)), guards: make([][]layoutGuard, len(files))}
+	sizes := make([]int, len(files))
 	errs := make([]error, len(files))
 	parallel(len(files), func(i int) {
 		p := files[i]
-		out[i], parsed.asts[i], errs[i] = renderJen(parsed.fset, p.name, p.f)
-		if errs[i] != nil || len(p.guards) == 0 {
-			return
-		}
-		out[i].Data, errs[i] = appendGuards(p.name, out[i].Data, p.guards)
+		trees.names[i] = p.name
+		trees.asts[i], sizes[i], errs[i] = parseJen(fset, p.name, p.f)
 		for _, gd := range p.guards {
-			parsed.guards[i] = append(parsed.guards[i], layoutGuard{guard: gd})
+			trees.guards[i] = append(trees.guards[i], layoutGuard{guard: gd})
 		}
 	})
+	if err := firstError(errs); err != nil {
+		return nil, nil, err
+	}
+	if parsed != nil {
+		parsed(trees)
+	}
+	out := make([]File, len(files))
+	parallel(len(files), func(i int) {
+		p := files[i]
+		out[i], errs[i] = printFile(fset, p.name, trees.asts[i], sizes[i])
+		if errs[i] == nil && len(p.guards) > 0 {
+			out[i].Data, errs[i] = appendGuards(p.name, out[i].Data, p.guards)
+		}
+	})
+	if err := firstError(errs); err != nil {
+		return nil, nil, err
+	}
+	return out, trees, nil
+}
+
+// firstError is the first error that is not nil, or nil.
+func firstError(errs []error) error {
 	for _, err := range errs {
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-	return out, parsed, nil
+	return nil
 }
 
 // parallel calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines and
@@ -117,25 +140,43 @@ var gofmt = printer.Config{Mode: printer.UseSpaces | printer.TabIndent | 1<<30, 
 // would, into fset; it returns the syntax tree too. A formatting failure
 // returns the line-numbered source.
 func renderJen(fset *token.FileSet, name string, f *jen.File) (File, *ast.File, error) {
+	af, size, err := parseJen(fset, name, f)
+	if err != nil {
+		return File{}, nil, err
+	}
+	out, err := printFile(fset, name, af, size)
+	return out, af, err
+}
+
+// parseJen renders a jennifer file, unformatted, and parses it into
+// fset, imports sorted, as format.Source would; it returns the length of
+// the text too. A parse failure returns the line-numbered source.
+func parseJen(fset *token.FileSet, name string, f *jen.File) (*ast.File, int, error) {
 	f.NoFormat = true
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
-		return File{}, nil, fmt.Errorf("%s: %w", name, err)
+		return nil, 0, fmt.Errorf("%s: %w", name, err)
 	}
 	raw := markStableDocs(buf.Bytes())
 	// Parsed under the name "" as format.Source does, so that an error
 	// reads the same.
 	af, err := parser.ParseFile(fset, "", raw, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
-		return File{}, nil, fmt.Errorf("%s: %w", name, numbered(fmt.Errorf("Error %s while formatting source:\n%s", err, raw)))
+		return nil, 0, fmt.Errorf("%s: %w", name, numbered(fmt.Errorf("Error %s while formatting source:\n%s", err, raw)))
 	}
 	ast.SortImports(fset, af)
+	return af, len(raw), nil
+}
+
+// printFile prints a tree parseJen made as go/format prints it; size is
+// the length of the unformatted text.
+func printFile(fset *token.FileSet, name string, af *ast.File, size int) (File, error) {
 	var out bytes.Buffer
-	out.Grow(len(raw) + len(raw)/4)
+	out.Grow(size + size/4)
 	if err := gofmt.Fprint(&out, fset, af); err != nil {
-		return File{}, nil, fmt.Errorf("%s: %w", name, err)
+		return File{}, fmt.Errorf("%s: %w", name, err)
 	}
-	return File{Name: name, Data: out.Bytes()}, af, nil
+	return File{Name: name, Data: out.Bytes()}, nil
 }
 
 // comment is a comment of lines as written, for a place where go/format

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dave/jennifer/jen"
 	"github.com/xenbind/xenbind/layout"
@@ -77,24 +78,48 @@ func HostOutput(layouts []*layout.Layout, opts Options) (*Output, error) {
 	// The types and constants, and beside them the hypercall wrappers
 	// (calls.go), in files of their own: neither changes what the other
 	// reads. Each side formats its files as soon as it has built them.
+	// Once both sides have parsed their files, the type check of all of
+	// them starts, while they are printed.
+	var goarchs []string
+	for _, t := range g.targets {
+		goarchs = append(goarchs, t.abi.GOARCH)
+	}
 	fset := token.NewFileSet()
+	checked := make(chan checkResult, 1)
+	var sides struct {
+		sync.Mutex
+		trees [2]*parsedFiles
+	}
+	parsed := func(side int) func(*parsedFiles) {
+		return func(p *parsedFiles) {
+			sides.Lock()
+			defer sides.Unlock()
+			sides.trees[side] = p
+			if t := sides.trees; t[0] != nil && t[1] != nil {
+				all := &parsedFiles{fset: fset,
+					names:  append(slices.Clip(t[0].names), t[1].names...),
+					asts:   append(slices.Clip(t[0].asts), t[1].asts...),
+					guards: append(slices.Clip(t[0].guards), t[1].guards...)}
+				go func() { checked <- checkTrees(all, goarchs) }()
+			}
+		}
+	}
 	var typesOut, callsOut []File
-	var typesParsed, callsParsed *parsedFiles
 	var typesErr, callsErr, renderCallsErr error
 	parallel(2, func(i int) {
 		if i == 0 {
-			typesOut, typesParsed, typesErr = renderInto(fset, g.render())
+			typesOut, _, typesErr = renderInto(fset, g.render(), parsed(0))
 			return
 		}
 		if len(opts.Only) > 0 {
-			callsParsed = &parsedFiles{fset: fset}
+			parsed(1)(&parsedFiles{fset: fset})
 			return
 		}
 		var calls []pending
 		if calls, callsErr = g.renderCalls(); callsErr != nil {
 			return
 		}
-		callsOut, callsParsed, renderCallsErr = renderInto(fset, calls)
+		callsOut, _, renderCallsErr = renderInto(fset, calls, parsed(1))
 	})
 	// The errors in the order of the steps before they ran side by side.
 	err := callsErr
@@ -108,16 +133,9 @@ func HostOutput(layouts []*layout.Layout, opts Options) (*Output, error) {
 		return &Output{Notes: g.names.Reports}, err
 	}
 	out := append(typesOut, callsOut...)
-	parsed := &parsedFiles{fset: fset,
-		asts:   append(typesParsed.asts, callsParsed.asts...),
-		guards: append(typesParsed.guards, callsParsed.guards...)}
-	var goarchs []string
-	for _, t := range g.targets {
-		goarchs = append(goarchs, t.abi.GOARCH)
-	}
-	return &Output{Files: out, Notes: g.names.Reports, check: func() error {
-		return typeCheckParsed(out, parsed, goarchs)
-	}}, nil
+	return &Output{Files: out, Notes: g.names.Reports, check: sync.OnceValue(func() error {
+		return describeCheck(out, goarchs, <-checked)
+	})}, nil
 }
 
 // packageDoc describes the generated package.

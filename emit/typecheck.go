@@ -163,33 +163,70 @@ func typeCheck(files []File, goarchs []string) error {
 	if err != nil {
 		return err
 	}
-	return typeCheckParsed(files, &parsedFiles{fset: fset, asts: parsed}, goarchs)
+	return typeCheckParsed(files, &parsedFiles{fset: fset, names: fileNames(files), asts: parsed}, goarchs)
+}
+
+func fileNames(files []File) []string {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	return names
 }
 
 // typeCheckParsed is typeCheck of files already parsed (with or without
 // comments, at any positions: a failed check is done again on files
 // parsed from their data, with comments, to say where it failed).
 func typeCheckParsed(files []File, parsed *parsedFiles, goarchs []string) error {
+	if parsed.names == nil {
+		p := *parsed
+		p.names = fileNames(files)
+		parsed = &p
+	}
+	return describeCheck(files, goarchs, checkTrees(parsed, goarchs))
+}
+
+// checkResult is the result of checkTrees: the index in goarchs of the
+// first GOARCH whose check failed, and its error.
+type checkResult struct {
+	goarch int
+	err    error
+}
+
+// checkTrees type-checks the trees of a package's files for each of
+// goarchs. It needs the files' trees and names (parsed.names), not their
+// text.
+func checkTrees(parsed *parsedFiles, goarchs []string) checkResult {
 	asts, guards := splitGuards(parsed.asts)
 	for i := range parsed.guards {
 		guards[i] = append(guards[i], parsed.guards[i]...)
 	}
 	errs := make([]error, len(goarchs))
 	parallel(len(goarchs), func(i int) {
-		errs[i] = checkGOARCH(parsed.fset, files, asts, guards, goarchs[i], false)
+		errs[i] = checkGOARCH(parsed.fset, parsed.names, asts, guards, goarchs[i], false)
 	})
 	for i, err := range errs {
 		if err != nil {
-			if fset, parsed, perr := parseFiles(files, parser.ParseComments|parser.SkipObjectResolution); perr == nil {
-				asts, guards := splitGuards(parsed)
-				if described := checkGOARCH(fset, files, asts, guards, goarchs[i], true); described != nil {
-					err = described
-				}
-			}
-			return err
+			return checkResult{i, err}
 		}
 	}
-	return nil
+	return checkResult{}
+}
+
+// describeCheck is the error of a check of files that failed: the check
+// is done again on the files parsed from their text, with comments, to
+// say where it failed.
+func describeCheck(files []File, goarchs []string, r checkResult) error {
+	if r.err == nil {
+		return nil
+	}
+	if fset, parsed, perr := parseFiles(files, parser.ParseComments|parser.SkipObjectResolution); perr == nil {
+		asts, guards := splitGuards(parsed)
+		if described := checkGOARCH(fset, fileNames(files), asts, guards, goarchs[r.goarch], true); described != nil {
+			return described
+		}
+	}
+	return r.err
 }
 
 func parseFiles(files []File, mode parser.Mode) (*token.FileSet, []*ast.File, error) {
@@ -210,15 +247,15 @@ func parseFiles(files []File, mode parser.Mode) (*token.FileSet, []*ast.File, er
 // error is (the files must have been parsed with their comments). The
 // checks of several GOARCH may run at once: each has its own importer,
 // and go/types only reads the syntax trees.
-func checkGOARCH(fset *token.FileSet, files []File, parsed []*ast.File, guards [][]layoutGuard, goarch string, describe bool) error {
+func checkGOARCH(fset *token.FileSet, names []string, parsed []*ast.File, guards [][]layoutGuard, goarch string, describe bool) error {
 	pkgs, err := stubs()
 	if err != nil {
 		return err
 	}
 	var set []*ast.File
 	var setGuards []layoutGuard
-	for i, f := range files {
-		if fileGOARCH(f.Name) == "" || fileGOARCH(f.Name) == goarch {
+	for i, name := range names {
+		if fileGOARCH(name) == "" || fileGOARCH(name) == goarch {
 			set = append(set, parsed[i])
 			setGuards = append(setGuards, guards[i]...)
 		}
