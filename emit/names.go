@@ -3,6 +3,7 @@ package emit
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // initialisms are spelled in capitals in Go names, as golint and the Go
@@ -28,20 +29,27 @@ var initialisms = map[string]string{
 // underscores, each capitalised or spelled as an initialism.
 func goName(c string) string {
 	var b strings.Builder
-	for _, w := range strings.FieldsFunc(c, func(r rune) bool { return r == '_' }) {
+	b.Grow(len(c))
+	for w := range strings.FieldsFuncSeq(c, func(r rune) bool { return r == '_' }) {
 		if s, ok := initialisms[strings.ToLower(w)]; ok {
 			b.WriteString(s)
 			continue
 		}
-		r := []rune(w)
-		r[0] = unicode.ToUpper(r[0])
-		b.WriteString(string(r))
+		if !utf8.ValidString(w) { // []rune's replacement of bad bytes
+			r := []rune(w)
+			r[0] = unicode.ToUpper(r[0])
+			b.WriteString(string(r))
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(w)
+		b.WriteRune(unicode.ToUpper(r))
+		b.WriteString(w[size:])
 	}
 	s := b.String()
 	if s == "" {
 		return "X"
 	}
-	if r := []rune(s); !unicode.IsLetter(r[0]) {
+	if r, _ := utf8.DecodeRuneInString(s); !unicode.IsLetter(r) {
 		s = "X" + s
 	}
 	return s
