@@ -377,7 +377,9 @@ func (t *target) consts() []*item {
 		}
 		name := g.names.name(m.Name)
 		c := constDecl{name: name, value: literal(m)}
-		c.doc = append([]string{fmt.Sprintf("%s is %s (%s).", name, cText(m), m.Pos)}, docLines(m.Doc)...)
+		// The first line is fmt's "%s is %s (%s).", without its reflection:
+		// one per constant per target.
+		c.doc = append([]string{name + " is " + cText(m) + " (" + m.Pos.String() + ")."}, docLines(m.Doc)...)
 		var ct *ConstType
 		for i := range g.cfg.ConstTypes {
 			if p := g.cfg.ConstTypes[i].Prefix; strings.HasPrefix(m.Name, p) && m.Name != p {
