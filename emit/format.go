@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dave/jennifer/jen"
 )
@@ -223,7 +225,56 @@ func docText(lines []string) string {
 }
 
 func makeDocText(lines []string) string {
-	return strings.Join(stableDoc(commentLines(lines)), "\n") + "\n" + stableDocMark
+	list := commentLines(lines)
+	if !plainDoc(lines) {
+		list = stableDoc(list)
+	}
+	return strings.Join(list, "\n") + "\n" + stableDocMark
+}
+
+// plainDoc reports whether lines are paragraphs of plain text that
+// go/doc/comment prints back as they are, so that stableDoc would return
+// commentLines(lines) unchanged: single blank lines between paragraphs
+// and none at the ends; no line indented (a code block), ending in a
+// blank, holding a control character, starting like a list item or a
+// heading ('-', '*', '+', '•', a digit, '#'), or holding a link ('[' or
+// "://"); no one-line paragraph between blank lines that ends in a letter
+// or digit (an old-style heading). Anything else goes through stableDoc.
+// TestPlainDoc holds it to stableDoc.
+func plainDoc(lines []string) bool {
+	if len(lines) == 0 || lines[0] == "" || lines[len(lines)-1] == "" {
+		return false
+	}
+	for i, l := range lines {
+		if l == "" {
+			if lines[i-1] == "" {
+				return false
+			}
+			continue
+		}
+		switch c := l[0]; {
+		case c == ' ' || c == '\t' || c == '-' || c == '*' || c == '+' || c == '#' || '0' <= c && c <= '9' || strings.HasPrefix(l, "•"):
+			return false
+		}
+		if c := l[len(l)-1]; c == ' ' || c == '\t' {
+			return false
+		}
+		for j := range len(l) {
+			if c := l[j]; c < ' ' && c != '\t' || c == 0x7f || c == '[' {
+				return false
+			}
+		}
+		if strings.Contains(l, "://") {
+			return false
+		}
+		if i > 0 && lines[i-1] == "" && i+1 < len(lines) && lines[i+1] == "" {
+			r, _ := utf8.DecodeLastRuneInString(l)
+			if r >= utf8.RuneSelf || unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // docs holds the doc texts made, by their lines joined with NULs. The

@@ -3,10 +3,15 @@ package emit
 import (
 	"bytes"
 	"go/format"
+	"go/parser"
 	"go/token"
 	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -444,5 +449,89 @@ func TestDocText(t *testing.T) {
 	docs.Unlock()
 	if !ok || got != makeDocText(lines) {
 		t.Errorf("docText did not remember %q: %q, %v", lines, got, ok)
+	}
+}
+
+// TestPlainDoc: where plainDoc says a doc is plain text, stableDoc leaves
+// its lines as they are. Checked on every comment of the generated
+// packages, on lines drawn at random from pieces that go/doc/comment
+// treats specially (list markers, headings, links, indentation, blank
+// lines), and on docs plainDoc must refuse.
+func TestPlainDoc(t *testing.T) {
+	check := func(lines []string) bool {
+		if !plainDoc(lines) {
+			return false
+		}
+		list := commentLines(lines)
+		if got := stableDoc(list); !slices.Equal(got, list) {
+			t.Errorf("plainDoc(%q), but stableDoc rewrites it:\n%q", lines, got)
+		}
+		return true
+	}
+	var corpus [][]string
+	files, _ := filepath.Glob("../generated/*/z*.go")
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, data, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cg := range f.Comments {
+			var lines []string
+			for _, c := range cg.List {
+				lines = append(lines, strings.TrimPrefix(strings.TrimPrefix(c.Text, "//"), " "))
+			}
+			corpus = append(corpus, lines)
+		}
+	}
+	// Mostly pieces of plain text and blank lines, so that most docs are
+	// plain but for one piece go/doc/comment treats specially.
+	text := []string{"A", "Heading", "Text ends here.", "Foo Bar", "ok, fine", "(parens)", "a.b", "it's", "Ünïcode", "ends in é", "tab\tinside", "a:b", "x{", `y\`, "10 items", "a // b", "Go"}
+	special := []string{"- item", "* item", "+ x", "• dot", "1. one", "2) two", "# Head", "#x", " indented", "\tcode", "  - item", "see [Name]", "[x]: http://x", "http://example.com", "mailto:a@b", "end ", "x\x01y", "//", "go:build x", "line 3"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 30000 {
+		lines := make([]string, 1+rng.IntN(7))
+		for i := range lines {
+			switch k := rng.IntN(20); {
+			case k < 13:
+				lines[i] = text[rng.IntN(len(text))]
+				if rng.IntN(3) == 0 {
+					lines[i] += " " + text[rng.IntN(len(text))]
+				}
+			case k < 18:
+				lines[i] = ""
+			default:
+				lines[i] = special[rng.IntN(len(special))]
+			}
+		}
+		corpus = append(corpus, lines)
+	}
+	plain := 0
+	for _, lines := range corpus {
+		if check(lines) {
+			plain++
+		}
+	}
+	t.Logf("%d of %d docs plain", plain, len(corpus))
+	if plain < len(corpus)/10 {
+		t.Errorf("only %d of %d docs plain: the test checks little", plain, len(corpus))
+	}
+	for _, lines := range [][]string{
+		{"A doc.", "", "Heading", "", "More text."},
+		{"Items:", "- one", "- two"},
+		{"Code:", "", "  x := 1"},
+		{"See [Name]."},
+		{"Trailing blank", ""},
+		{"", "Leading blank"},
+		{"Two", "", "", "blanks"},
+		{"# Heading"},
+		{"1. first"},
+	} {
+		if plainDoc(lines) {
+			t.Errorf("plainDoc(%q) is true", lines)
+		}
 	}
 }
