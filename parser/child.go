@@ -242,7 +242,7 @@ func readFrame(r *bufio.Reader) (byte, []byte, error) {
 // and again, until its parent closes stdin. Its exit status is 0 then.
 func childMain(in io.Reader, out io.Writer) int {
 	debug.SetMaxStack(childStackLimit)
-	gctune.Tune()
+	gctune.Tune(gctune.ChildHeap)
 	// A parse that loops asks its parent for nothing and would never see
 	// the pipes close: the child ends itself when its parent is gone.
 	parent := os.Getppid()
@@ -288,7 +288,7 @@ func childMain(in io.Reader, out io.Writer) int {
 		// collection of the little that is live between requests (in a
 		// gen of four targets over two children, about 7,000 of 32,000
 		// page faults and a tenth of the CPU time).
-		if gctune.HeapInUse() > gctune.SmallHeap/2 {
+		if gctune.HeapInUse() > gctune.ChildHeap/2 {
 			debug.FreeOSMemory()
 		} else {
 			go runtime.GC()

@@ -87,7 +87,7 @@ import (
 )
 
 func main() {
-	gctune.Tune()
+	gctune.Tune(gctune.MainHeap)
 	err := run(os.Args[1:], os.Stdout)
 	parser.StopWorkers()
 	if err == nil {
