@@ -59,6 +59,10 @@ func HostOutput(layouts []*layout.Layout, opts Options) (*Output, error) {
 	if err := CheckPackageName(opts.Package); opts.Package != "" && err != nil {
 		return &Output{}, err
 	}
+	// The stand-ins the type check imports are checked once per
+	// process, at the first check: here, beside the naming, which runs
+	// on one CPU, it costs no time.
+	go stubs()
 	g := newGen(layouts, opts)
 	g.assignNames()
 	parallel(len(g.targets), func(i int) { g.targets[i].build() })
