@@ -117,7 +117,8 @@ func (p *pusher) add(name string) (pushed, bool) {
 	if st, ok := p.set[name]; ok {
 		return st, true
 	}
-	if p.full || !fs.ValidPath(name) {
+	if p.full || !fs.ValidPath(name) || strings.IndexByte(name, 0) >= 0 {
+		// (A NUL would end the name in framePush.)
 		return pushed{}, false
 	}
 	st, ok := peekState(p.tree, name)
