@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/xenbind/xenbind/layout"
 )
 
 // docNeedingTwoPasses is a doc comment (from io/cameraif.h) that go/format
@@ -180,39 +182,20 @@ func TestSameTree(t *testing.T) {
 		}
 	}
 
-	g := newGen(foreignLayouts(t, false), Options{Package: "xen"})
-	g.assignNames()
-	spec, err := parseCallSpec(specName, hypercallsSpec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	byName := map[string]*callDecl{}
 	same, differ := 0, 0
-	for i, tg := range g.targets {
-		tg.build()
-		b := newCallBuilder(tg, spec)
-		b.build()
-		for _, d := range b.decls {
-			if i == 0 {
-				byName[d.name] = d
-				continue
-			}
-			first := byName[d.name]
-			if first == nil {
-				continue
-			}
-			eq := sameTree(&first.code, &d.code)
-			if eq != sameTreeReflect(reflect.ValueOf(first.code), reflect.ValueOf(d.code), 0) {
-				t.Errorf("%s: sameTree says %v on %s and %s, the field-by-field reflection not", d.name, eq, g.targets[0].abi.Target, tg.abi.Target)
-			}
-			if !eq {
-				differ++
-				continue
-			}
-			same++
-			if rawText(first.code) != rawText(d.code) {
-				t.Errorf("%s: equal trees on %s and %s render different text", d.name, g.targets[0].abi.Target, tg.abi.Target)
-			}
+	for _, p := range wrapperPairs(t, foreignLayouts(t, false)) {
+		first, d := p.first, p.other
+		eq := sameTree(&first.code, &d.code)
+		if eq != sameTreeReflect(reflect.ValueOf(first.code), reflect.ValueOf(d.code), 0) {
+			t.Errorf("%s: sameTree says %v on %s and %s, the field-by-field reflection not", d.name, eq, p.firstTarget, p.target)
+		}
+		if !eq {
+			differ++
+			continue
+		}
+		same++
+		if rawText(first.code) != rawText(d.code) {
+			t.Errorf("%s: equal trees on %s and %s render different text", d.name, p.firstTarget, p.target)
 		}
 	}
 	t.Logf("%d wrappers with equal trees, %d with different ones", same, differ)
@@ -387,13 +370,41 @@ func TestItabLayout(t *testing.T) {
 // other targets' ones, as placeCalls does; -reflect=1 runs the reflection
 // it replaced.
 func BenchmarkSameTree(b *testing.B) {
-	g := newGen(benchLayouts(b), Options{Package: "xen"})
+	pairs := wrapperPairs(b, benchLayouts(b))
+	b.Run("plans", func(b *testing.B) {
+		for b.Loop() {
+			for _, p := range pairs {
+				sameTree(&p.first.code, &p.other.code)
+			}
+		}
+	})
+	b.Run("reflect", func(b *testing.B) {
+		for b.Loop() {
+			for _, p := range pairs {
+				sameTreeReflect(reflect.ValueOf(p.first.code), reflect.ValueOf(p.other.code), 0)
+			}
+		}
+	})
+}
+
+// wrapperPair is a wrapper of the first target and the same wrapper of
+// another target.
+type wrapperPair struct {
+	first, other        *callDecl
+	firstTarget, target string
+}
+
+// wrapperPairs builds the wrappers of every target, as renderCalls does,
+// and pairs each wrapper of the targets after the first with the first
+// target's one of the same name.
+func wrapperPairs(tb testing.TB, layouts []*layout.Layout) []wrapperPair {
+	g := newGen(layouts, Options{Package: "xen"})
 	g.assignNames()
 	spec, err := parseCallSpec(specName, hypercallsSpec)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	var pairs [][2]*callDecl
+	var pairs []wrapperPair
 	byName := map[string]*callDecl{}
 	for i, tg := range g.targets {
 		tg.build()
@@ -403,24 +414,11 @@ func BenchmarkSameTree(b *testing.B) {
 			if i == 0 {
 				byName[d.name] = d
 			} else if first := byName[d.name]; first != nil {
-				pairs = append(pairs, [2]*callDecl{first, d})
+				pairs = append(pairs, wrapperPair{first, d, string(g.targets[0].abi.Target), string(tg.abi.Target)})
 			}
 		}
 	}
-	b.Run("plans", func(b *testing.B) {
-		for b.Loop() {
-			for _, p := range pairs {
-				sameTree(&p[0].code, &p[1].code)
-			}
-		}
-	})
-	b.Run("reflect", func(b *testing.B) {
-		for b.Loop() {
-			for _, p := range pairs {
-				sameTreeReflect(reflect.ValueOf(p[0].code), reflect.ValueOf(p[1].code), 0)
-			}
-		}
-	})
+	return pairs
 }
 
 // TestDocText: docText remembers a doc's text by its lines, and gives

@@ -229,7 +229,7 @@ func TestTextGuardsChecked(t *testing.T) {
 		{guard{typ: "Rec", want: 40}, "layout guard fails: unsafe.Sizeof(Rec{}) is 48, not 40"},
 		{guard{typ: "Num", numeric: true, align: true, want: 2}, "unsafe.Alignof(Num(0)) is 4, not 2"},
 	} {
-		parsed := &parsedFiles{fset: fset, asts: asts, guards: [][]layoutGuard{{{guard: tt.g}}}}
+		parsed := &parsedFiles{fset: fset, names: fileNames(files), asts: asts, guards: [][]layoutGuard{{{guard: tt.g}}}}
 		err := typeCheckParsed(files, parsed, []string{"amd64"})
 		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("%s: %v, want %q", tt.g, err, tt.want)

@@ -178,11 +178,6 @@ func fileNames(files []File) []string {
 // comments, at any positions: a failed check is done again on files
 // parsed from their data, with comments, to say where it failed).
 func typeCheckParsed(files []File, parsed *parsedFiles, goarchs []string) error {
-	if parsed.names == nil {
-		p := *parsed
-		p.names = fileNames(files)
-		parsed = &p
-	}
 	return describeCheck(files, goarchs, checkTrees(parsed, goarchs))
 }
 
@@ -195,8 +190,11 @@ type checkResult struct {
 
 // checkTrees type-checks the trees of a package's files for each of
 // goarchs. It needs the files' trees and names (parsed.names), not their
-// text.
+// text: a tree without a name would belong to no GOARCH's check.
 func checkTrees(parsed *parsedFiles, goarchs []string) checkResult {
+	if len(parsed.names) != len(parsed.asts) {
+		return checkResult{err: fmt.Errorf("type check: %d file names for %d files", len(parsed.names), len(parsed.asts))}
+	}
 	asts, guards := splitGuards(parsed.asts)
 	for i := range parsed.guards {
 		guards[i] = append(guards[i], parsed.guards[i]...)
